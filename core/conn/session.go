@@ -1,0 +1,373 @@
+package conn
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// call is one request from Do or DoRaw until its callback has run.
+type call struct {
+	req   kmsg.Request
+	cb    func(kmsg.Response, error)
+	raw   *rawRequest
+	rawCB func([]byte, error)
+
+	corr     int32
+	queuedAt time.Time // when it began waiting for a connection
+	deadline time.Time
+	noReply  bool // acks=0 produce: the broker sends nothing back
+	once     sync.Once
+}
+
+type rawRequest struct {
+	key, version int16
+	body         []byte
+}
+
+func (r *call) key() int16 {
+	if r.raw != nil {
+		return r.raw.key
+	}
+	return r.req.Key()
+}
+
+func (r *call) fail(err error) {
+	r.once.Do(func() {
+		if r.raw != nil {
+			if r.rawCB != nil {
+				r.rawCB(nil, err)
+			}
+		} else if r.cb != nil {
+			r.cb(nil, err)
+		}
+	})
+}
+
+// complete parses body (the response after its header) and runs the callback.
+func (r *call) complete(body []byte) {
+	r.once.Do(func() {
+		if r.raw != nil {
+			if r.rawCB != nil {
+				r.rawCB(body, nil)
+			}
+			return
+		}
+		resp := r.req.ResponseKind()
+		resp.SetVersion(r.req.GetVersion())
+		if err := resp.ReadFrom(body); err != nil {
+			if r.cb != nil {
+				r.cb(nil, fmt.Errorf("%w: decoding %s v%d response: %v", ErrProtocol,
+					kmsg.NameForKey(r.req.Key()), r.req.GetVersion(), err))
+			}
+			return
+		}
+		if r.cb != nil {
+			r.cb(resp, nil)
+		}
+	})
+}
+
+// session is one live TCP (or TLS) connection after a successful handshake.
+// A writer goroutine batches queued requests into single writes; a reader
+// goroutine matches responses in FIFO order (Kafka answers in order on one
+// connection); a watchdog fails the connection when the oldest request is
+// overdue, since later responses cannot overtake it.
+type session struct {
+	owner    *Conn
+	nc       net.Conn
+	opts     Options
+	versions versions
+	format   *kmsg.RequestFormatter
+
+	mu       sync.Mutex
+	queued   []*call // accepted, not yet written
+	inflight []*call // written, awaiting response, in write order
+	nextCorr int32
+	dead     bool
+	wake     chan struct{}
+	done     chan struct{}
+}
+
+func newSession(owner *Conn, nc net.Conn, opts Options) *session {
+	return &session{
+		owner:  owner,
+		nc:     nc,
+		opts:   opts,
+		format: kmsg.NewRequestFormatter(kmsg.FormatterClientID(opts.ClientID)),
+		wake:   make(chan struct{}, 1),
+		done:   make(chan struct{}),
+	}
+}
+
+func (s *session) start() {
+	go s.writeLoop()
+	go s.readLoop()
+	go s.watchdog()
+}
+
+func (s *session) pendingCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.queued) + len(s.inflight)
+}
+
+// send queues r for the writer after choosing its version.
+func (s *session) send(r *call) {
+	if r.raw == nil {
+		v, err := s.versions.choose(r.req.Key(), r.req.MaxVersion(), s.opts.MaxVersions)
+		if err != nil {
+			r.fail(err)
+			return
+		}
+		r.req.SetVersion(v)
+		if p, ok := r.req.(*kmsg.ProduceRequest); ok && p.Acks == 0 {
+			r.noReply = true
+		}
+	}
+	r.deadline = time.Now().Add(s.opts.RequestTimeout + extraWait(r.req))
+	s.mu.Lock()
+	if s.dead {
+		s.mu.Unlock()
+		r.fail(ErrDisconnected)
+		return
+	}
+	s.queued = append(s.queued, r)
+	s.mu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// extraWait is how long the broker may legitimately hold a request before
+// answering, on top of the request timeout.
+func extraWait(req kmsg.Request) time.Duration {
+	switch r := req.(type) {
+	case *kmsg.FetchRequest:
+		return time.Duration(r.MaxWaitMillis) * time.Millisecond
+	case *kmsg.JoinGroupRequest:
+		return time.Duration(r.RebalanceTimeoutMillis) * time.Millisecond
+	case kmsg.TimeoutRequest:
+		return time.Duration(r.Timeout()) * time.Millisecond
+	}
+	return 0
+}
+
+func (s *session) writeLoop() {
+	w := bufio.NewWriterSize(s.nc, 64<<10)
+	var buf []byte
+	for {
+		select {
+		case <-s.wake:
+		case <-s.done:
+			return
+		}
+		s.mu.Lock()
+		batch := s.queued
+		s.queued = nil
+		var noReply []*call
+		for _, r := range batch {
+			r.corr = s.nextCorr
+			s.nextCorr++
+			if r.noReply {
+				noReply = append(noReply, r)
+			} else {
+				s.inflight = append(s.inflight, r)
+			}
+		}
+		s.mu.Unlock()
+		for _, r := range batch {
+			buf = s.encode(buf[:0], r)
+			if _, err := w.Write(buf); err != nil {
+				s.writeFailed(err, noReply)
+				return
+			}
+		}
+		if err := w.Flush(); err != nil {
+			s.writeFailed(err, noReply)
+			return
+		}
+		for _, r := range noReply {
+			r.complete(nil)
+		}
+		if cap(buf) > 1<<20 {
+			buf = nil // don't pin one huge request's buffer forever
+		}
+	}
+}
+
+// writeFailed ends the session; requests that expect no reply were not
+// tracked as in flight, so they are failed here.
+func (s *session) writeFailed(err error, noReply []*call) {
+	err = fmt.Errorf("%w: write: %v", ErrDisconnected, err)
+	s.fatal(err)
+	failAll(noReply, err)
+}
+
+func (s *session) encode(dst []byte, r *call) []byte {
+	if r.raw == nil {
+		return s.format.AppendRequest(dst, r.req, r.corr)
+	}
+	dst = append(dst, 0, 0, 0, 0)
+	dst = binary.BigEndian.AppendUint16(dst, uint16(r.raw.key))
+	dst = binary.BigEndian.AppendUint16(dst, uint16(r.raw.version))
+	dst = binary.BigEndian.AppendUint32(dst, uint32(r.corr))
+	dst = binary.BigEndian.AppendUint16(dst, uint16(len(s.opts.ClientID)))
+	dst = append(dst, s.opts.ClientID...)
+	if isFlexible(r.raw.key, r.raw.version) {
+		dst = append(dst, 0) // no tagged fields in the header
+	}
+	dst = append(dst, r.raw.body...)
+	binary.BigEndian.PutUint32(dst, uint32(len(dst)-4))
+	return dst
+}
+
+func (s *session) readLoop() {
+	rd := bufio.NewReaderSize(s.nc, 64<<10)
+	for {
+		body, err := readFrame(rd, s.opts.MaxResponse)
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				err = ErrClosedByPeer
+			} else if !errors.Is(err, ErrProtocol) {
+				err = fmt.Errorf("%w: read: %v", ErrDisconnected, err)
+			}
+			s.fatal(err)
+			return
+		}
+		if len(body) < 4 {
+			s.fatal(fmt.Errorf("%w: response of %d bytes", ErrProtocol, len(body)))
+			return
+		}
+		corr := int32(binary.BigEndian.Uint32(body))
+		s.mu.Lock()
+		if len(s.inflight) == 0 || s.inflight[0].corr != corr {
+			s.mu.Unlock()
+			s.fatal(fmt.Errorf("%w: unexpected correlation id %d", ErrProtocol, corr))
+			return
+		}
+		r := s.inflight[0]
+		s.inflight[0] = nil
+		s.inflight = s.inflight[1:]
+		s.mu.Unlock()
+
+		rest := body[4:]
+		if s.responseHasTags(r) {
+			if rest, err = skipTags(rest); err != nil {
+				s.fatal(err)
+				return
+			}
+		}
+		r.complete(rest)
+	}
+}
+
+// responseHasTags reports whether r's response header carries tagged fields:
+// flexible versions do, except ApiVersions, whose response header stays v0 so
+// that any client can read it.
+func (s *session) responseHasTags(r *call) bool {
+	key, version := r.key(), int16(0)
+	if r.raw != nil {
+		version = r.raw.version
+	} else {
+		version = r.req.GetVersion()
+	}
+	return key != apiVersionsKey && isFlexible(key, version)
+}
+
+// watchdog fails the session when the oldest in-flight request is overdue.
+func (s *session) watchdog() {
+	t := time.NewTicker(200 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.done:
+			return
+		case now := <-t.C:
+			s.mu.Lock()
+			var late *call
+			if len(s.inflight) > 0 && now.After(s.inflight[0].deadline) {
+				late = s.inflight[0]
+			}
+			s.mu.Unlock()
+			if late != nil {
+				s.fatal(fmt.Errorf("%w: %s got no response in time", ErrTimeout, kmsg.NameForKey(late.key())))
+				return
+			}
+		}
+	}
+}
+
+// fatal ends a session that failed on its own and tells the owner.
+func (s *session) fatal(err error) {
+	if s.kill(err, true) {
+		s.owner.sessionDied(s, err)
+	}
+}
+
+// kill closes the socket and fails every request; it reports whether this
+// call was the one that killed the session.
+func (s *session) kill(err error, byFault bool) bool {
+	s.mu.Lock()
+	if s.dead {
+		s.mu.Unlock()
+		return false
+	}
+	s.dead = true
+	calls := append(s.inflight, s.queued...)
+	s.inflight, s.queued = nil, nil
+	s.mu.Unlock()
+	close(s.done)
+	s.nc.Close()
+	failAll(calls, err)
+	return true
+}
+
+// readFrame reads one size-prefixed frame, refusing sizes above max.
+func readFrame(rd io.Reader, max int32) ([]byte, error) {
+	var hdr [4]byte
+	if _, err := io.ReadFull(rd, hdr[:]); err != nil {
+		return nil, err
+	}
+	n := int32(binary.BigEndian.Uint32(hdr[:]))
+	if n < 0 || n > max {
+		return nil, fmt.Errorf("%w: frame of %d bytes (limit %d)", ErrProtocol, n, max)
+	}
+	body := make([]byte, n)
+	if _, err := io.ReadFull(rd, body); err != nil {
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+	return body, nil
+}
+
+// skipTags skips a tagged-field section (KIP-482) at the start of b.
+func skipTags(b []byte) ([]byte, error) {
+	n, used := binary.Uvarint(b)
+	if used <= 0 {
+		return nil, fmt.Errorf("%w: bad tag count", ErrProtocol)
+	}
+	b = b[used:]
+	for i := uint64(0); i < n; i++ {
+		if _, used = binary.Uvarint(b); used <= 0 {
+			return nil, fmt.Errorf("%w: bad tag", ErrProtocol)
+		}
+		b = b[used:]
+		size, used := binary.Uvarint(b)
+		if used <= 0 || size > uint64(len(b)-used) {
+			return nil, fmt.Errorf("%w: bad tag size", ErrProtocol)
+		}
+		b = b[used+int(size):]
+	}
+	return b, nil
+}

@@ -1,0 +1,490 @@
+/*
+ * kfk.h — the public C interface of libkfk, a Kafka client.
+ *
+ * Conventions
+ * -----------
+ * - Every public name starts with kfk_ / KFK_. Only these symbols are ABI.
+ * - Functions return kfk_err_t: 0 (KFK_OK) on success; Kafka's broker error
+ *   codes keep their own numbers (1.., and -1 UNKNOWN_SERVER_ERROR); errors
+ *   raised by the library itself are -100 and below (KFK_ERR_*). kfk_err_name() and kfk_err_string()
+ *   describe any code.
+ * - Handles (kfk_queue_t *, kfk_conn_t *, ...) are opaque. They are never
+ *   dereferenced: a destroyed, stale or forged handle makes a call return
+ *   KFK_ERR_INVALID_HANDLE instead of crashing.
+ * - Nothing blocks unless its documentation says "blocks"; those calls take a
+ *   timeout.
+ * - All network I/O happens on the library's own threads. No callback is
+ *   ever run on them: callbacks run only inside kfk_poll()/kfk_poll_batch(),
+ *   on the thread that called it.
+ * - Strings passed in are NUL-terminated UTF-8 unless a length is given.
+ *   Byte buffers (keys, values) are pointer + length; a NULL pointer means
+ *   Kafka's null, a non-NULL pointer with length 0 means empty.
+ * - Input memory is copied during the call: the caller may free it as soon
+ *   as the call returns.
+ * - Memory handed out in events belongs to the library and is valid until
+ *   the callback returns (kfk_poll) or until the next poll of the same queue
+ *   (kfk_poll_batch).
+ * - fork(): the library does not survive fork(). In a child process every
+ *   entry point returns KFK_ERR_FORKED (or NULL/-1 where it returns no
+ *   kfk_err_t) without touching the parent's state. Load and use the
+ *   library after forking.
+ * - Signals: the library installs no signal handlers. A host that installs
+ *   its own must use SA_ONSTACK (the Go runtime requires it).
+ */
+#ifndef KFK_H
+#define KFK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define KFK_API __attribute__((visibility("default")))
+#else
+#define KFK_API
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Version                                                             */
+/* ------------------------------------------------------------------ */
+
+/** Version of this header as 0xMMmmpp (major, minor, patch). */
+#define KFK_VERSION 0x000100
+#define KFK_VERSION_STR "0.1.0"
+
+/** Version of the loaded library, same encoding as KFK_VERSION. A program
+ *  can compare it with KFK_VERSION to detect a header/library mismatch:
+ *  the major byte must be equal and the library's minor not lower. */
+KFK_API int kfk_version(void);
+/** The loaded library's version as a string, e.g. "0.1.0". Static. */
+KFK_API const char *kfk_version_str(void);
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                              */
+/* ------------------------------------------------------------------ */
+
+typedef int32_t kfk_err_t;
+
+#define KFK_OK 0
+/* Local errors: -100 and below, clear of Kafka's own codes (which include
+ * -1, UNKNOWN_SERVER_ERROR). Numbers are never reused or renumbered. */
+#define KFK_ERR_INVALID_ARG     -101   /* a NULL pointer, negative size, bad value */
+#define KFK_ERR_INVALID_HANDLE  -102   /* destroyed, stale, forged or wrong-type handle */
+#define KFK_ERR_FORKED          -103   /* called in a child of fork() */
+#define KFK_ERR_REENTRANT       -104   /* kfk_poll called from inside a callback */
+#define KFK_ERR_TIMED_OUT       -105   /* a blocking call or a request timed out */
+#define KFK_ERR_DISCONNECTED    -106   /* the connection closed with the request pending */
+#define KFK_ERR_NOT_CONNECTED   -107   /* a request on a connection that is not ready */
+#define KFK_ERR_CONNECT         -108   /* dial/resolve failed */
+#define KFK_ERR_TLS             -109   /* TLS handshake or certificate failure */
+#define KFK_ERR_SASL            -110  /* SASL authentication failed */
+#define KFK_ERR_PROTOCOL        -111  /* malformed or unexpected bytes from the broker */
+#define KFK_ERR_UNSUPPORTED     -112  /* the broker does not support a needed API version */
+#define KFK_ERR_CONFIG          -113  /* unknown configuration key or bad value */
+#define KFK_ERR_CLOSED          -114  /* the object was closed */
+#define KFK_ERR_INTERNAL        -115  /* a bug in kfk (a recovered panic); please report */
+#define KFK_ERR_QUEUE_FULL      -116  /* a buffer limit was reached */
+#define KFK_ERR_STATE           -117  /* the call is not valid in the object's current state */
+#define KFK_ERR_NO_BUFFER_SPACE -118  /* a caller-supplied buffer is too small */
+
+/** Symbolic name of an error code, e.g. "UNKNOWN_TOPIC_OR_PARTITION" or
+ *  "KFK_ERR_TIMED_OUT"; "NONE" for 0. Never NULL; static storage. */
+KFK_API const char *kfk_err_name(kfk_err_t err);
+/** One-line human description of an error code. Never NULL; static. */
+KFK_API const char *kfk_err_string(kfk_err_t err);
+/** 1 if a broker error code is retriable per Kafka, else 0. */
+KFK_API int kfk_err_retriable(kfk_err_t err);
+/** Table of every known code, for bindings: fills codes[0..n-1] (when codes
+ *  is non-NULL) and returns how many codes exist. */
+KFK_API size_t kfk_err_codes(kfk_err_t *codes, size_t n);
+
+/* ------------------------------------------------------------------ */
+/* Utilities                                                           */
+/* ------------------------------------------------------------------ */
+
+/** Kafka (Java client) compatible murmur2 of data, masked to a non-negative
+ *  31-bit value, as the default partitioner uses it. -1 on NULL data with
+ *  non-zero len. */
+KFK_API int32_t kfk_murmur2(const void *data, size_t len);
+/** CRC32C (Castagnoli) of data, as RecordBatch v2 uses it. */
+KFK_API uint32_t kfk_crc32c(const void *data, size_t len);
+
+/* ------------------------------------------------------------------ */
+/* Result values                                                       */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Request results are trees of kfk_val_t: maps, lists, integers, byte
+ * strings and null — the shapes documented for each call (they are the
+ * structures of EV::Kafka: e.g. a produce result is
+ * {topics => [{topic, partitions => [{partition, error_code, base_offset}]}]}).
+ * A binding converts a tree to its native values with one generic function.
+ * Names and messages are STR (UTF-8 text); record keys and values are BYTES.
+ */
+typedef enum kfk_val_type {
+    KFK_VAL_NULL = 0,
+    KFK_VAL_INT  = 1, /* i */
+    KFK_VAL_STR  = 2, /* s, n bytes (NUL-terminated as a convenience) */
+    KFK_VAL_LIST = 3, /* items[0..n-1] */
+    KFK_VAL_MAP  = 4, /* items[0..2n-1]: key, value, key, value... keys are STR */
+    KFK_VAL_BOOL = 5, /* i is 0 or 1 */
+    KFK_VAL_BYTES = 6 /* like STR, but binary data (record keys, values) */
+} kfk_val_type_t;
+
+typedef struct kfk_val {
+    int32_t type;               /* kfk_val_type_t */
+    int32_t reserved;
+    int64_t i;
+    const char *s;
+    size_t n;
+    const struct kfk_val *items;
+} kfk_val_t;
+
+/** In a MAP value, the value stored under key, or NULL. */
+KFK_API const kfk_val_t *kfk_val_get(const kfk_val_t *map, const char *key);
+/** Item idx of a LIST value, or NULL when out of range or not a list. */
+KFK_API const kfk_val_t *kfk_val_at(const kfk_val_t *list, size_t idx);
+
+/* ------------------------------------------------------------------ */
+/* Records and headers (inputs and outputs)                            */
+/* ------------------------------------------------------------------ */
+
+typedef struct kfk_header {
+    const char *key;            /* header key bytes */
+    size_t key_len;
+    const void *value;          /* NULL = null value */
+    size_t value_len;
+} kfk_header_t;
+
+/** A record to produce. key/value NULL = Kafka null. */
+typedef struct kfk_record {
+    const void *key;
+    size_t key_len;
+    const void *value;
+    size_t value_len;
+    const kfk_header_t *headers;
+    size_t header_count;
+    int64_t timestamp;          /* milliseconds since the epoch; -1 = now */
+} kfk_record_t;
+
+/** A topic-partition with an offset, used by several calls. */
+typedef struct kfk_topic_partition {
+    const char *topic;
+    int32_t partition;
+    int32_t leader_epoch;       /* -1 when unknown */
+    int64_t offset;
+    const char *metadata;       /* commit metadata, may be NULL */
+} kfk_topic_partition_t;
+
+/* ------------------------------------------------------------------ */
+/* Event queues                                                        */
+/* ------------------------------------------------------------------ */
+
+typedef struct kfk_queue_s kfk_queue_t;
+typedef struct kfk_conn_s kfk_conn_t;
+
+typedef enum kfk_event_type {
+    KFK_EVENT_NONE       = 0,
+    KFK_EVENT_RESULT     = 1, /* a request completed: err, result */
+    KFK_EVENT_CONNECT    = 2, /* a connection became ready */
+    KFK_EVENT_ERROR      = 3, /* a connection-level error: err, errstr */
+    KFK_EVENT_DISCONNECT = 4  /* a connection closed: err, errstr (why) */
+} kfk_event_type_t;
+
+/** One completion or notification. */
+typedef struct kfk_event {
+    int32_t type;               /* kfk_event_type_t */
+    kfk_err_t err;              /* 0 or an error code */
+    const char *errstr;         /* NULL when err == 0, else a message */
+    void *opaque;               /* the opaque given with the call, or with
+                                   the handler that receives the event */
+    void *source;               /* the handle the event comes from
+                                   (e.g. a kfk_conn_t *) */
+    const kfk_val_t *result;    /* RESULT: the result tree, NULL on error */
+} kfk_event_t;
+
+/** A completion callback. Runs inside kfk_poll/kfk_poll_batch on the
+ *  polling thread. ev and everything it points to is valid until the
+ *  callback returns. It may call any kfk function except kfk_poll*. */
+typedef void (*kfk_cb)(const kfk_event_t *ev, void *opaque);
+
+/** Create an event queue. Completions of every connection and client
+ *  attached to it are delivered through it. */
+KFK_API kfk_err_t kfk_queue_new(kfk_queue_t **out);
+/** Destroy a queue. Objects attached to it must be destroyed first
+ *  (KFK_ERR_STATE otherwise). Undelivered events are dropped. */
+KFK_API kfk_err_t kfk_queue_destroy(kfk_queue_t *q);
+
+/** A non-blocking file descriptor that is readable whenever the queue holds
+ *  events. It becomes readable when the queue goes from empty to non-empty
+ *  and is cleared only by a poll that empties the queue. Register it with
+ *  poll(2)/epoll/EV/asyncio/libuv; never read or close it yourself.
+ *  Returns -1 for an invalid handle. */
+KFK_API int kfk_queue_fd(kfk_queue_t *q);
+
+/** Serve events: waits up to timeout_ms (0 = don't wait, -1 = forever) for
+ *  the first event, then runs the callback of each event that is ready
+ *  (the one given with the call; otherwise the queue's handler, see
+ *  kfk_queue_set_handler; otherwise the event is dropped), at most max_events
+ *  (0 = no limit). Blocks. Returns the number of events served, or a negative
+ *  kfk_err_t (KFK_ERR_REENTRANT inside a callback). */
+KFK_API int kfk_poll(kfk_queue_t *q, int timeout_ms, int max_events);
+
+/** Batch form: waits like kfk_poll, runs the callbacks of events that came
+ *  with one, and copies up to max events without a callback into out.
+ *  Blocks. Returns how many were written to out, or a negative kfk_err_t.
+ *  What they point to stays valid until the next kfk_poll/kfk_poll_batch on
+ *  this queue or kfk_queue_destroy. */
+KFK_API int kfk_poll_batch(kfk_queue_t *q, kfk_event_t *out, int max, int timeout_ms);
+
+/** Make a blocked kfk_poll/kfk_poll_batch on q return (with 0) soon.
+ *  Safe from any thread and from signal handlers' threads. */
+KFK_API kfk_err_t kfk_wake(kfk_queue_t *q);
+
+/** Handler for events that came without a callback (e.g. connection
+ *  notifications), used by kfk_poll. NULL clears it. */
+KFK_API kfk_err_t kfk_queue_set_handler(kfk_queue_t *q, kfk_cb cb, void *opaque);
+
+/** Number of events waiting in the queue, or a negative kfk_err_t. */
+KFK_API int64_t kfk_queue_length(kfk_queue_t *q);
+
+/* ------------------------------------------------------------------ */
+/* Conn: one broker connection (EV::Kafka::Conn)                       */
+/* ------------------------------------------------------------------ */
+
+/* Connection states (kfk_conn_state). */
+#define KFK_CONN_DISCONNECTED 0
+#define KFK_CONN_RESOLVING    1
+#define KFK_CONN_CONNECTING   2
+#define KFK_CONN_TLS          3
+#define KFK_CONN_HANDSHAKE    4 /* ApiVersions */
+#define KFK_CONN_AUTH         5 /* SASL */
+#define KFK_CONN_READY        6
+
+/** Create a connection whose events go to queue q. It is not connected. */
+KFK_API kfk_err_t kfk_conn_new(kfk_queue_t *q, kfk_conn_t **out);
+/** Close (pending requests complete with KFK_ERR_DISCONNECTED, delivered
+ *  by later polls) and free the handle. */
+KFK_API kfk_err_t kfk_conn_destroy(kfk_conn_t *c);
+
+/** Where connection-level events (CONNECT, ERROR, DISCONNECT) go. Without a
+ *  handler they go to the queue's handler or kfk_poll_batch's array. */
+KFK_API kfk_err_t kfk_conn_set_event_handler(kfk_conn_t *c, kfk_cb cb, void *opaque);
+/** Client id sent in every request header (default "kfk"). */
+KFK_API kfk_err_t kfk_conn_set_client_id(kfk_conn_t *c, const char *client_id);
+/** TLS: enable, optional CA file (PEM; NULL = system roots), skip_verify
+ *  (1 disables certificate checks: for tests only). server_name overrides
+ *  the name verified (NULL = the host given to connect). */
+KFK_API kfk_err_t kfk_conn_set_tls(kfk_conn_t *c, int enable, const char *ca_file,
+                                   int skip_verify, const char *server_name);
+/** SASL: mechanism "PLAIN", "SCRAM-SHA-256" or "SCRAM-SHA-512"; NULL disables. */
+KFK_API kfk_err_t kfk_conn_set_sasl(kfk_conn_t *c, const char *mechanism,
+                                    const char *username, const char *password);
+/** Reconnect automatically delay_ms after the connection drops (or a
+ *  connect attempt fails). Default off; delay 0 = 1000 ms. */
+KFK_API kfk_err_t kfk_conn_set_auto_reconnect(kfk_conn_t *c, int enable, int delay_ms);
+/** Per-request timeout (default 30000 ms, plus the request's own broker-side
+ *  wait for fetch). A request that times out closes the connection. */
+KFK_API kfk_err_t kfk_conn_set_request_timeout(kfk_conn_t *c, int timeout_ms);
+
+/** Start connecting to host:port (DNS is resolved off the caller's thread).
+ *  timeout_ms bounds resolve+dial+TLS+handshake (0 = no limit). Completion is
+ *  a CONNECT or an ERROR event. Requests made before the connection is
+ *  ready wait for it. */
+KFK_API kfk_err_t kfk_conn_connect(kfk_conn_t *c, const char *host, int port, int timeout_ms);
+/** Close the connection; pending requests complete with
+ *  KFK_ERR_DISCONNECTED ("disconnected"). Turns auto-reconnect off. */
+KFK_API kfk_err_t kfk_conn_disconnect(kfk_conn_t *c);
+/** 1 when the handshake is complete and requests can be sent, 0 when not,
+ *  negative kfk_err_t for a bad handle. */
+KFK_API int kfk_conn_connected(kfk_conn_t *c);
+/** One of KFK_CONN_*, or a negative kfk_err_t. */
+KFK_API int kfk_conn_state(kfk_conn_t *c);
+/** Requests awaiting a response, or a negative kfk_err_t. */
+KFK_API int64_t kfk_conn_pending(kfk_conn_t *c);
+/** Negotiated maximum version per API key: fills max_versions[key] for key
+ *  in [0, n) with the broker's max usable version or -1. Returns the number
+ *  of keys the broker supports, KFK_ERR_NOT_CONNECTED before negotiation. */
+KFK_API int kfk_conn_api_versions(kfk_conn_t *c, int16_t *max_versions, size_t n);
+
+/*
+ * Requests. Each takes a completion callback and opaque (cb may be NULL:
+ * the RESULT event then goes to kfk_poll_batch's array or the queue's
+ * handler). The return value reports only an immediate refusal (bad handle
+ * or argument); everything else, including "not connected", arrives as the
+ * event's err. Result trees are documented per call.
+ */
+
+/** Metadata for topics (n = -1: all topics).
+ *  Result: {controller_id, cluster_id, brokers => [{node_id, host, port, rack}],
+ *           topics => [{name, error_code, is_internal, partitions =>
+ *             [{partition, leader, leader_epoch, replicas => [..], isr => [..], error_code}]}]} */
+KFK_API kfk_err_t kfk_conn_metadata(kfk_conn_t *c, const char *const *topics, int n,
+                                    kfk_cb cb, void *opaque);
+
+/** Options for kfk_conn_produce_batch. Initialize with kfk_produce_opts_init. */
+typedef struct kfk_produce_opts {
+    int32_t acks;               /* -1, 0, 1 (default 1) */
+    int32_t timeout_ms;         /* broker-side timeout (default 30000) */
+    const char *compression;    /* NULL/"none", "gzip", "snappy", "lz4", "zstd" */
+    int64_t producer_id;        /* -1 unless idempotent/transactional */
+    int16_t producer_epoch;     /* -1 */
+    int16_t reserved;
+    int32_t base_sequence;      /* -1 */
+    const char *transactional_id; /* NULL unless transactional */
+} kfk_produce_opts_t;
+
+KFK_API void kfk_produce_opts_init(kfk_produce_opts_t *opts);
+
+/** Produce records as one RecordBatch to topic/partition. opts may be NULL.
+ *  With acks = 0 the broker sends no response: the RESULT event comes once
+ *  the request is written, with result NULL.
+ *  Result: {topics => [{topic, partitions => [{partition, error_code,
+ *           base_offset, log_append_time, log_start_offset}]}]} */
+KFK_API kfk_err_t kfk_conn_produce_batch(kfk_conn_t *c, const char *topic, int32_t partition,
+                                         const kfk_record_t *records, size_t n,
+                                         const kfk_produce_opts_t *opts,
+                                         kfk_cb cb, void *opaque);
+
+/** Options for fetches. Initialize with kfk_fetch_opts_init. */
+typedef struct kfk_fetch_opts {
+    int32_t max_bytes;          /* per partition, default 1048576 */
+    int32_t max_wait_ms;        /* default 500 */
+    int32_t min_bytes;          /* default 1 */
+    int32_t isolation_level;    /* 0 read_uncommitted (default), 1 read_committed */
+} kfk_fetch_opts_t;
+
+KFK_API void kfk_fetch_opts_init(kfk_fetch_opts_t *opts);
+
+/** Fetch from the partitions in tps (each with its start offset).
+ *  Result: {topics => [{topic, partitions => [{partition, error_code,
+ *           high_watermark, last_stable_offset, log_start_offset,
+ *           records => [{offset, timestamp, key, value, headers => {k => v}}]}]}]}
+ *  key/value are null when null. Control records are not listed. */
+KFK_API kfk_err_t kfk_conn_fetch(kfk_conn_t *c, const kfk_topic_partition_t *tps, size_t n,
+                                 const kfk_fetch_opts_t *opts, kfk_cb cb, void *opaque);
+
+/** Offsets by timestamp (-1 latest, -2 earliest) for one partition.
+ *  Result: {topics => [{topic, partitions => [{partition, error_code,
+ *           timestamp, offset, leader_epoch}]}]} */
+KFK_API kfk_err_t kfk_conn_list_offsets(kfk_conn_t *c, const char *topic, int32_t partition,
+                                        int64_t timestamp, kfk_cb cb, void *opaque);
+
+/** Find the coordinator for key; key_type 0 = group, 1 = transaction.
+ *  Result: {error_code, error_message, node_id, host, port} */
+KFK_API kfk_err_t kfk_conn_find_coordinator(kfk_conn_t *c, const char *key, int key_type,
+                                            kfk_cb cb, void *opaque);
+
+/** JoinGroup with the consumer protocol (assignors offered: "sticky",
+ *  "range", "roundrobin"; the subscription lists topics). member_id "" on
+ *  the first join. group_instance_id may be NULL (KIP-345 static membership
+ *  when set). Timeouts in ms (0 = defaults 30000 / 60000).
+ *  Result: {error_code, generation_id, protocol, leader, member_id,
+ *           members => [{member_id, group_instance_id, topics => [..]}]} */
+KFK_API kfk_err_t kfk_conn_join_group(kfk_conn_t *c, const char *group_id, const char *member_id,
+                                      const char *const *topics, size_t n_topics,
+                                      int session_timeout_ms, int rebalance_timeout_ms,
+                                      const char *group_instance_id,
+                                      kfk_cb cb, void *opaque);
+
+/** One member's partitions, for kfk_conn_sync_group (offsets ignored). */
+typedef struct kfk_member_assignment {
+    const char *member_id;
+    const kfk_topic_partition_t *partitions;
+    size_t n;
+} kfk_member_assignment_t;
+
+/** SyncGroup; the leader passes every member's assignment, others n = 0.
+ *  Result: {error_code, assignment => [{topic, partitions => [..]}]} */
+KFK_API kfk_err_t kfk_conn_sync_group(kfk_conn_t *c, const char *group_id, int32_t generation_id,
+                                      const char *member_id,
+                                      const kfk_member_assignment_t *assignments, size_t n,
+                                      const char *group_instance_id,
+                                      kfk_cb cb, void *opaque);
+
+/** Heartbeat. Result: {error_code} */
+KFK_API kfk_err_t kfk_conn_heartbeat(kfk_conn_t *c, const char *group_id, int32_t generation_id,
+                                     const char *member_id, const char *group_instance_id,
+                                     kfk_cb cb, void *opaque);
+
+/** LeaveGroup. Result: {error_code} */
+KFK_API kfk_err_t kfk_conn_leave_group(kfk_conn_t *c, const char *group_id, const char *member_id,
+                                       const char *group_instance_id, kfk_cb cb, void *opaque);
+
+/** OffsetCommit of tps[i].offset (with metadata).
+ *  Result: {topics => [{topic, partitions => [{partition, error_code}]}]} */
+KFK_API kfk_err_t kfk_conn_offset_commit(kfk_conn_t *c, const char *group_id, int32_t generation_id,
+                                         const char *member_id,
+                                         const kfk_topic_partition_t *tps, size_t n,
+                                         kfk_cb cb, void *opaque);
+
+/** OffsetFetch of the group's committed offsets for topics (n = 0: all).
+ *  Result: {error_code, topics => [{topic, partitions => [{partition,
+ *           offset, metadata, error_code}]}]} */
+KFK_API kfk_err_t kfk_conn_offset_fetch(kfk_conn_t *c, const char *group_id,
+                                        const char *const *topics, size_t n,
+                                        kfk_cb cb, void *opaque);
+
+/** A topic to create. */
+typedef struct kfk_new_topic {
+    const char *name;
+    int32_t num_partitions;     /* -1 = broker default */
+    int16_t replication_factor; /* -1 = broker default */
+    int16_t reserved;
+    const char *const *config;  /* key, value, key, value...; may be NULL */
+    size_t config_n;            /* number of key/value pairs */
+} kfk_new_topic_t;
+
+/** CreateTopics. Result: {topics => [{name, error_code, error_message}]} */
+KFK_API kfk_err_t kfk_conn_create_topics(kfk_conn_t *c, const kfk_new_topic_t *topics, size_t n,
+                                         int timeout_ms, kfk_cb cb, void *opaque);
+
+/** DeleteTopics. Result: {topics => [{name, error_code}]} */
+KFK_API kfk_err_t kfk_conn_delete_topics(kfk_conn_t *c, const char *const *names, size_t n,
+                                         int timeout_ms, kfk_cb cb, void *opaque);
+
+/** InitProducerId; transactional_id NULL for an idempotent producer.
+ *  Result: {error_code, producer_id, producer_epoch} */
+KFK_API kfk_err_t kfk_conn_init_producer_id(kfk_conn_t *c, const char *transactional_id,
+                                            int txn_timeout_ms, kfk_cb cb, void *opaque);
+
+/** AddPartitionsToTxn for tps (offsets ignored).
+ *  Result: {topics => [{topic, partitions => [{partition, error_code}]}]} */
+KFK_API kfk_err_t kfk_conn_add_partitions_to_txn(kfk_conn_t *c, const char *transactional_id,
+                                                 int64_t producer_id, int16_t producer_epoch,
+                                                 const kfk_topic_partition_t *tps, size_t n,
+                                                 kfk_cb cb, void *opaque);
+
+/** AddOffsetsToTxn (before kfk_conn_txn_offset_commit). Result: {error_code} */
+KFK_API kfk_err_t kfk_conn_add_offsets_to_txn(kfk_conn_t *c, const char *transactional_id,
+                                              int64_t producer_id, int16_t producer_epoch,
+                                              const char *group_id, kfk_cb cb, void *opaque);
+
+/** EndTxn: commit (committed = 1) or abort (0). Result: {error_code} */
+KFK_API kfk_err_t kfk_conn_end_txn(kfk_conn_t *c, const char *transactional_id,
+                                   int64_t producer_id, int16_t producer_epoch, int committed,
+                                   kfk_cb cb, void *opaque);
+
+/** TxnOffsetCommit (API 28). generation_id -1 and member_id NULL outside a group.
+ *  Result: {topics => [{topic, partitions => [{partition, error_code}]}]} */
+KFK_API kfk_err_t kfk_conn_txn_offset_commit(kfk_conn_t *c, const char *transactional_id,
+                                             const char *group_id, int64_t producer_id,
+                                             int16_t producer_epoch, int32_t generation_id,
+                                             const char *member_id,
+                                             const kfk_topic_partition_t *tps, size_t n,
+                                             kfk_cb cb, void *opaque);
+
+/** Send any request: body is the request body (after the header) encoded
+ *  for api_key at api_version. Result: {api_key, api_version, body} where
+ *  body is the raw response body (after the header). For custom protocols
+ *  and debugging. */
+KFK_API kfk_err_t kfk_conn_raw_request(kfk_conn_t *c, int16_t api_key, int16_t api_version,
+                                       const void *body, size_t len, kfk_cb cb, void *opaque);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* KFK_H */
