@@ -1,0 +1,84 @@
+package compress
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+
+	"github.com/golang/snappy"
+)
+
+func sample() []byte {
+	var b bytes.Buffer
+	for i := 0; i < 5000; i++ {
+		b.WriteString("kafka record payload ")
+		b.WriteByte(byte(i))
+	}
+	return b.Bytes()
+}
+
+func TestRoundTrip(t *testing.T) {
+	for _, c := range []Codec{None, Gzip, Snappy, LZ4, Zstd} {
+		for _, in := range [][]byte{nil, []byte("x"), sample()} {
+			prefix := []byte("prefix")
+			enc, err := Compress(append([]byte(nil), prefix...), c, in)
+			if err != nil || !bytes.HasPrefix(enc, prefix) {
+				t.Fatalf("%v: compress: %v", c, err)
+			}
+			out, err := Decompress([]byte("p"), c, enc[len(prefix):], 1<<20)
+			if err != nil {
+				t.Fatalf("%v: decompress: %v", c, err)
+			}
+			if !bytes.Equal(out[1:], in) || out[0] != 'p' {
+				t.Fatalf("%v: round trip of %d bytes gave %d", c, len(in), len(out)-1)
+			}
+		}
+	}
+}
+
+func TestRawSnappyIsRead(t *testing.T) {
+	in := sample()
+	out, err := Decompress(nil, Snappy, snappy.Encode(nil, in), 1<<20)
+	if err != nil || !bytes.Equal(out, in) {
+		t.Fatalf("raw snappy: %v", err)
+	}
+}
+
+func TestXerialFraming(t *testing.T) {
+	enc, _ := Compress(nil, Snappy, sample())
+	if !bytes.HasPrefix(enc, xerialMagic) {
+		t.Fatal("snappy output is not xerial-framed")
+	}
+	if _, err := Decompress(nil, Snappy, enc[:len(enc)-3], 1<<20); err == nil {
+		t.Fatal("a truncated xerial block must fail")
+	}
+}
+
+func TestLimit(t *testing.T) {
+	in := sample()
+	for _, c := range []Codec{None, Gzip, Snappy, LZ4, Zstd} {
+		enc, _ := Compress(nil, c, in)
+		if _, err := Decompress(nil, c, enc, len(in)-1); !errors.Is(err, ErrTooLarge) {
+			t.Errorf("%v: limit not enforced: %v", c, err)
+		}
+	}
+}
+
+func TestParseCodec(t *testing.T) {
+	for s, want := range map[string]Codec{"": None, "none": None, "gzip": Gzip, "snappy": Snappy, "lz4": LZ4, "zstd": Zstd} {
+		if c, err := ParseCodec(s); err != nil || c != want || (s != "" && c.String() != s) {
+			t.Errorf("ParseCodec(%q) = %v, %v", s, c, err)
+		}
+	}
+	if _, err := ParseCodec("brotli"); err == nil {
+		t.Error("unknown codec accepted")
+	}
+}
+
+func TestGarbageFails(t *testing.T) {
+	for _, c := range []Codec{Gzip, Snappy, LZ4, Zstd} {
+		if _, err := Decompress(nil, c, []byte("definitely not compressed data"), 1<<20); err == nil {
+			t.Errorf("%v: garbage decoded without error", c)
+		}
+	}
+}
