@@ -1,0 +1,185 @@
+package wire
+
+import (
+	"encoding/binary"
+
+	"github.com/kfk-dev/kfk/core/compress"
+)
+
+// Byte offsets inside a record batch header (magic 2).
+const (
+	offBaseOffset      = 0
+	offLength          = 8
+	offLeaderEpoch     = 12
+	offMagic           = 16
+	offCRC             = 17
+	offAttributes      = 21
+	offLastOffsetDelta = 23
+	offBaseTimestamp   = 27
+	offMaxTimestamp    = 35
+	offProducerID      = 43
+	offProducerEpoch   = 51
+	offBaseSequence    = 53
+	offRecordCount     = 57
+	// BatchHeaderSize is the size of a batch before its records.
+	BatchHeaderSize = 61
+)
+
+// Batch attribute bits.
+const (
+	attrCodecMask     = 0x07
+	attrLogAppendTime = 0x08
+	attrTransactional = 0x10
+	attrControl       = 0x20
+)
+
+// Header is a record header.
+type Header struct {
+	Key   string
+	Value []byte // nil = null
+}
+
+// BatchOptions are the batch-level fields of a batch being built.
+type BatchOptions struct {
+	ProducerID    int64 // -1 unless idempotent
+	ProducerEpoch int16 // -1 unless idempotent
+	BaseSequence  int32 // -1 unless idempotent
+	Transactional bool
+}
+
+// NoProducer is the BatchOptions of a non-idempotent producer.
+var NoProducer = BatchOptions{ProducerID: -1, ProducerEpoch: -1, BaseSequence: -1}
+
+// Builder builds one record batch in place: records are encoded straight
+// into its buffer as they are appended, so the producer knows the batch's
+// size at every step and the finished batch needs no copy (unless
+// compressed). Append does not allocate once the buffer has grown.
+type Builder struct {
+	buf     []byte
+	count   int32
+	firstTS int64
+	maxTS   int64
+	opts    BatchOptions
+	scratch []byte // compression output, reused
+}
+
+// Reset starts a new batch in buf (reusing its capacity).
+func (b *Builder) Reset(buf []byte, opts BatchOptions) {
+	b.buf = append(buf[:0], make([]byte, BatchHeaderSize)...)
+	b.count, b.firstTS, b.maxTS = 0, 0, 0
+	b.opts = opts
+}
+
+// Count is the number of records appended.
+func (b *Builder) Count() int { return int(b.count) }
+
+// Size is the encoded size so far, before compression.
+func (b *Builder) Size() int { return len(b.buf) }
+
+// FirstTimestamp is the timestamp of the first record.
+func (b *Builder) FirstTimestamp() int64 { return b.firstTS }
+
+// RecordSize is what Append would add for a record: a producer checks it
+// against its batch size limit before appending.
+func (b *Builder) RecordSize(timestamp int64, key, value []byte, headers []Header) int {
+	tsDelta := timestamp - b.firstTS
+	if b.count == 0 {
+		tsDelta = 0 // this record would set the first timestamp
+	}
+	body := recordBodySize(tsDelta, b.count, key, value, headers)
+	return VarintLen(int64(body)) + body
+}
+
+func recordBodySize(tsDelta int64, offsetDelta int32, key, value []byte, headers []Header) int {
+	n := 1 + VarintLen(tsDelta) + VarintLen(int64(offsetDelta)) + bytesSize(key) + bytesSize(value) +
+		VarintLen(int64(len(headers)))
+	for _, h := range headers {
+		n += VarintLen(int64(len(h.Key))) + len(h.Key) + bytesSize(h.Value)
+	}
+	return n
+}
+
+func bytesSize(b []byte) int {
+	if b == nil {
+		return 1
+	}
+	return VarintLen(int64(len(b))) + len(b)
+}
+
+func appendBytes(dst, b []byte) []byte {
+	if b == nil {
+		return AppendVarint(dst, -1)
+	}
+	return append(AppendVarint(dst, int64(len(b))), b...)
+}
+
+// Append adds a record; timestamp is in milliseconds since the epoch.
+// nil key or value encode Kafka's null; empty ones encode empty.
+func (b *Builder) Append(timestamp int64, key, value []byte, headers []Header) {
+	if b.count == 0 {
+		b.firstTS, b.maxTS = timestamp, timestamp
+	}
+	b.maxTS = max(b.maxTS, timestamp)
+	tsDelta := timestamp - b.firstTS
+	body := recordBodySize(tsDelta, b.count, key, value, headers)
+	dst := AppendVarint(b.buf, int64(body))
+	dst = append(dst, 0) // record attributes (unused)
+	dst = AppendVarint(dst, tsDelta)
+	dst = AppendVarint(dst, int64(b.count))
+	dst = appendBytes(dst, key)
+	dst = appendBytes(dst, value)
+	dst = AppendVarint(dst, int64(len(headers)))
+	for _, h := range headers {
+		dst = AppendVarint(dst, int64(len(h.Key)))
+		dst = append(dst, h.Key...)
+		dst = appendBytes(dst, h.Value)
+	}
+	b.buf = dst
+	b.count++
+}
+
+// Finish completes the header, compresses the records with codec, computes
+// the CRC and returns the batch. The returned slice aliases the builder's
+// buffer until the next Reset.
+func (b *Builder) Finish(codec compress.Codec) ([]byte, error) {
+	out := b.buf
+	if codec != compress.None && b.count > 0 {
+		var err error
+		b.scratch, err = compress.Compress(b.scratch[:0], codec, b.buf[BatchHeaderSize:])
+		if err != nil {
+			return nil, err
+		}
+		out = append(b.buf[:BatchHeaderSize], b.scratch...)
+		b.buf = out
+	}
+	attrs := int16(codec) & attrCodecMask
+	if b.opts.Transactional {
+		attrs |= attrTransactional
+	}
+	be := binary.BigEndian
+	be.PutUint64(out[offBaseOffset:], 0)
+	be.PutUint32(out[offLength:], uint32(len(out)-offLeaderEpoch))
+	be.PutUint32(out[offLeaderEpoch:], 0xffffffff) // -1: the broker sets it
+	out[offMagic] = 2
+	be.PutUint16(out[offAttributes:], uint16(attrs))
+	be.PutUint32(out[offLastOffsetDelta:], uint32(max(b.count-1, 0)))
+	be.PutUint64(out[offBaseTimestamp:], uint64(b.firstTS))
+	be.PutUint64(out[offMaxTimestamp:], uint64(b.maxTS))
+	be.PutUint64(out[offProducerID:], uint64(b.opts.ProducerID))
+	be.PutUint16(out[offProducerEpoch:], uint16(b.opts.ProducerEpoch))
+	be.PutUint32(out[offBaseSequence:], uint32(b.opts.BaseSequence))
+	be.PutUint32(out[offRecordCount:], uint32(b.count))
+	be.PutUint32(out[offCRC:], CRC32C(out[offAttributes:]))
+	return out, nil
+}
+
+// SetBaseSequence rewrites the base sequence (and CRC) of a finished batch,
+// as an idempotent producer does when it retries a batch under a new
+// producer epoch or sequence.
+func SetBaseSequence(batch []byte, producerID int64, epoch int16, seq int32) {
+	be := binary.BigEndian
+	be.PutUint64(batch[offProducerID:], uint64(producerID))
+	be.PutUint16(batch[offProducerEpoch:], uint16(epoch))
+	be.PutUint32(batch[offBaseSequence:], uint32(seq))
+	be.PutUint32(batch[offCRC:], CRC32C(batch[offAttributes:]))
+}
