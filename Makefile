@@ -31,7 +31,8 @@ lib: $(LIB)
 $(LIB): $(GOFILES) $(CSOURCES)
 	@mkdir -p $(BUILD)
 	cd capi && CGO_ENABLED=1 $(GO) build -buildmode=c-shared -trimpath \
-		-ldflags='-s -w -extldflags=-Wl,-soname,$(SONAME)' -o ../$(LIB) .
+		-ldflags='-s -w -extldflags "-Wl,-soname,$(SONAME) -Wl,--version-script=$(CURDIR)/capi/kfk.map"' \
+		-o ../$(LIB) .
 	@rm -f $(BUILD)/libkfk.h
 	ln -sf libkfk.so $(BUILD)/$(SONAME)
 

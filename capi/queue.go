@@ -1,0 +1,227 @@
+package main
+
+/*
+#include "shim.h"
+*/
+import "C"
+
+import (
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"github.com/kfk-dev/kfk/core/tree"
+)
+
+// event is a completion or notification waiting in a queue, still in Go
+// form; it is copied into C memory only when a poll delivers it.
+type event struct {
+	typ       C.int32_t
+	err       error
+	source    handle
+	cb        uintptr // C callback, 0 if none
+	opaque    uintptr // the caller's opaque, passed back untouched
+	result    tree.Value
+	hasResult bool
+}
+
+// queue is an event queue (kfk_queue_t). Library goroutines push; one
+// thread at a time polls. A pipe signals "not empty" to event loops: a byte
+// is written when the queue goes from empty to non-empty and drained when a
+// poll empties it, so the descriptor's readability mirrors the queue.
+type queue struct {
+	mu       sync.Mutex
+	pending  []event
+	signaled bool
+	closed   bool
+	handler  [2]uintptr // callback and opaque for events without a callback
+
+	rfd, wfd int
+	notify   chan struct{} // wakes a poll blocked in Go
+	woken    atomic.Bool   // kfk_wake was called
+	users    atomic.Int32  // connections and clients attached
+
+	pollMu sync.Mutex // one poll at a time; guards arena
+	arena  arena
+}
+
+func newQueue() (*queue, error) {
+	var fds [2]int
+	if err := syscall.Pipe2(fds[:], syscall.O_NONBLOCK|syscall.O_CLOEXEC); err != nil {
+		return nil, err
+	}
+	return &queue{rfd: fds[0], wfd: fds[1], notify: make(chan struct{}, 1)}, nil
+}
+
+// push adds ev; it never blocks beyond the queue's mutex.
+func (q *queue) push(ev event) {
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return
+	}
+	q.pending = append(q.pending, ev)
+	if !q.signaled {
+		q.signaled = true
+		syscall.Write(q.wfd, []byte{1})
+	}
+	q.mu.Unlock()
+	select {
+	case q.notify <- struct{}{}:
+	default:
+	}
+}
+
+func (q *queue) length() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.pending)
+}
+
+// wake makes a blocked poll return.
+func (q *queue) wake() {
+	q.woken.Store(true)
+	select {
+	case q.notify <- struct{}{}:
+	default:
+	}
+}
+
+// wait blocks until an event is queued, a wake, the queue closing, or the
+// timeout (ms; <0 = forever). It reports whether events are ready.
+func (q *queue) wait(timeoutMs int) bool {
+	var timer <-chan time.Time
+	if timeoutMs > 0 {
+		t := time.NewTimer(time.Duration(timeoutMs) * time.Millisecond)
+		defer t.Stop()
+		timer = t.C
+	}
+	for {
+		q.mu.Lock()
+		n, closed := len(q.pending), q.closed
+		q.mu.Unlock()
+		if n > 0 {
+			return true
+		}
+		if closed || q.woken.Swap(false) || timeoutMs == 0 {
+			return false
+		}
+		select {
+		case <-q.notify:
+		case <-timer:
+			return false
+		}
+	}
+}
+
+// take removes up to max events (0 = all) and clears the descriptor's
+// signal when the queue is left empty.
+func (q *queue) take(max int) []event {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	n := len(q.pending)
+	if max > 0 && max < n {
+		n = max
+	}
+	evs := make([]event, n)
+	copy(evs, q.pending)
+	clear(q.pending[:n])
+	q.pending = q.pending[n:]
+	if len(q.pending) == 0 {
+		q.pending = nil
+		q.drainSignal()
+	}
+	return evs
+}
+
+func (q *queue) drainSignal() {
+	var buf [64]byte
+	for {
+		if n, err := syscall.Read(q.rfd, buf[:]); n <= 0 || err != nil {
+			break
+		}
+	}
+	q.signaled = false
+}
+
+// serve is kfk_poll (out == nil) and kfk_poll_batch: events with a callback
+// have it run; others go to out while room remains, else to the queue's
+// handler. Memory of the previous serve is released first. It returns how
+// many events were served (poll) or written to out (batch).
+func (q *queue) serve(timeoutMs, max int, out []C.kfk_event_t) int {
+	q.pollMu.Lock()
+	defer q.pollMu.Unlock()
+	q.arena.reset()
+	if out != nil {
+		if len(out) == 0 {
+			return 0
+		}
+		max = len(out)
+	}
+	if !q.wait(timeoutMs) {
+		return 0
+	}
+	q.mu.Lock()
+	handler := q.handler
+	q.mu.Unlock()
+	written := 0
+	evs := q.take(max)
+	for i := range evs {
+		ev := &evs[i]
+		switch {
+		case ev.cb != 0:
+			q.invoke(ev.cb, ev, ev.opaque)
+		case out != nil:
+			q.fill(&out[written], ev, ev.opaque)
+			written++
+		case handler[0] != 0:
+			q.invoke(handler[0], ev, handler[1])
+		}
+	}
+	if out != nil {
+		return written
+	}
+	return len(evs)
+}
+
+// invoke copies ev into the arena and runs cb on this thread.
+func (q *queue) invoke(cb uintptr, ev *event, opaque uintptr) {
+	cev := (*C.kfk_event_t)(q.arena.alloc(C.sizeof_kfk_event_t))
+	q.fill(cev, ev, opaque)
+	C.kfk__invoke(C.uintptr_t(cb), cev)
+}
+
+// fill writes ev as a kfk_event_t, its strings and result in the arena.
+func (q *queue) fill(out *C.kfk_event_t, ev *event, opaque uintptr) {
+	out._type = ev.typ
+	out.err = 0
+	out.errstr = nil
+	out.result = nil
+	if ev.err != nil {
+		out.err = errCode(ev.err)
+		out.errstr = q.arena.str(ev.err.Error())
+	}
+	// opaque and source are integers to Go (tags or C pointers it never
+	// follows); they are stored through the fields' addresses.
+	*(*uintptr)(unsafe.Pointer(&out.opaque)) = opaque
+	*(*uint64)(unsafe.Pointer(&out.source)) = uint64(ev.source)
+	if ev.hasResult {
+		out.result = q.arena.val(ev.result)
+	}
+}
+
+// close drops pending events and releases the descriptor and memory.
+func (q *queue) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.pending = nil
+	q.mu.Unlock()
+	q.wake()
+	q.pollMu.Lock()
+	q.arena.free()
+	syscall.Close(q.rfd)
+	syscall.Close(q.wfd)
+	q.pollMu.Unlock()
+}

@@ -1,0 +1,395 @@
+/*
+ * The public entry points of libkfk. Each one first refuses to run in a
+ * child of fork() — the Go runtime does not survive fork, and entering it
+ * there can hang — then converts handles to the integers the Go side uses
+ * and calls the matching kfkgo_* export. Compiling this file against both
+ * kfk.h and the cgo-generated _cgo_export.h is what keeps the hand-written
+ * header and the Go exports in agreement: a mismatch does not compile.
+ */
+#include <pthread.h>
+#include <string.h>
+
+#include "kfk.h"
+#include "shim.h"
+#include "_cgo_export.h"
+
+static volatile int kfk__forked;
+static __thread int kfk__in_callback;
+
+static void kfk__mark_child(void) { kfk__forked = 1; }
+
+__attribute__((constructor)) static void kfk__register_atfork(void) {
+    pthread_atfork(NULL, NULL, kfk__mark_child);
+}
+
+void kfk__invoke(uintptr_t cb, const kfk_event_t *ev) {
+    kfk__in_callback++;
+    ((kfk_cb)cb)(ev, ev->opaque);
+    kfk__in_callback--;
+}
+
+#define GUARD(value) do { if (kfk__forked) return (value); } while (0)
+#define H(handle) ((uint64_t)(uintptr_t)(handle))
+#define U(ptr) ((uintptr_t)(ptr))
+#define STRS(p) ((char **)(uintptr_t)(p))
+
+/* ---- version, errors, utilities ---------------------------------- */
+
+int kfk_version(void) { return KFK_VERSION; }
+const char *kfk_version_str(void) { return KFK_VERSION_STR; }
+
+const char *kfk_err_name(kfk_err_t err) {
+    GUARD("KFK_ERR_FORKED");
+    return kfkgo_err_name(err);
+}
+
+const char *kfk_err_string(kfk_err_t err) {
+    GUARD("libkfk cannot be used in a child of fork()");
+    return kfkgo_err_string(err);
+}
+
+int kfk_err_retriable(kfk_err_t err) {
+    GUARD(0);
+    return kfkgo_err_retriable(err);
+}
+
+size_t kfk_err_codes(kfk_err_t *codes, size_t n) {
+    GUARD(0);
+    return kfkgo_err_codes(codes, n);
+}
+
+int32_t kfk_murmur2(const void *data, size_t len) {
+    GUARD(-1);
+    return kfkgo_murmur2((void *)data, len);
+}
+
+uint32_t kfk_crc32c(const void *data, size_t len) {
+    GUARD(0);
+    return kfkgo_crc32c((void *)data, len);
+}
+
+const kfk_val_t *kfk_val_get(const kfk_val_t *map, const char *key) {
+    if (!map || !key || map->type != KFK_VAL_MAP)
+        return NULL;
+    size_t klen = strlen(key);
+    for (size_t i = 0; i < map->n; i++) {
+        const kfk_val_t *k = &map->items[2 * i];
+        if (k->n == klen && memcmp(k->s, key, klen) == 0)
+            return &map->items[2 * i + 1];
+    }
+    return NULL;
+}
+
+const kfk_val_t *kfk_val_at(const kfk_val_t *list, size_t idx) {
+    if (!list || list->type != KFK_VAL_LIST || idx >= list->n)
+        return NULL;
+    return &list->items[idx];
+}
+
+void kfk_produce_opts_init(kfk_produce_opts_t *o) {
+    if (!o)
+        return;
+    memset(o, 0, sizeof *o);
+    o->acks = 1;
+    o->timeout_ms = 30000;
+    o->producer_id = -1;
+    o->producer_epoch = -1;
+    o->base_sequence = -1;
+}
+
+void kfk_fetch_opts_init(kfk_fetch_opts_t *o) {
+    if (!o)
+        return;
+    memset(o, 0, sizeof *o);
+    o->max_bytes = 1048576;
+    o->max_wait_ms = 500;
+    o->min_bytes = 1;
+}
+
+/* ---- queues -------------------------------------------------------- */
+
+kfk_err_t kfk_queue_new(kfk_queue_t **out) {
+    GUARD(KFK_ERR_FORKED);
+    if (!out)
+        return KFK_ERR_INVALID_ARG;
+    uint64_t h = 0;
+    kfk_err_t rc = kfkgo_queue_new(&h);
+    *out = rc == KFK_OK ? (kfk_queue_t *)(uintptr_t)h : NULL;
+    return rc;
+}
+
+kfk_err_t kfk_queue_destroy(kfk_queue_t *q) {
+    GUARD(KFK_ERR_FORKED);
+    if (kfk__in_callback)
+        return KFK_ERR_REENTRANT;
+    return kfkgo_queue_destroy(H(q));
+}
+
+int kfk_queue_fd(kfk_queue_t *q) {
+    GUARD(-1);
+    return kfkgo_queue_fd(H(q));
+}
+
+int kfk_poll(kfk_queue_t *q, int timeout_ms, int max_events) {
+    GUARD(KFK_ERR_FORKED);
+    if (kfk__in_callback)
+        return KFK_ERR_REENTRANT;
+    return kfkgo_poll(H(q), timeout_ms, max_events);
+}
+
+int kfk_poll_batch(kfk_queue_t *q, kfk_event_t *out, int max, int timeout_ms) {
+    GUARD(KFK_ERR_FORKED);
+    if (kfk__in_callback)
+        return KFK_ERR_REENTRANT;
+    return kfkgo_poll_batch(H(q), out, max, timeout_ms);
+}
+
+kfk_err_t kfk_wake(kfk_queue_t *q) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_wake(H(q));
+}
+
+kfk_err_t kfk_queue_set_handler(kfk_queue_t *q, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_queue_set_handler(H(q), U(cb), U(opaque));
+}
+
+int64_t kfk_queue_length(kfk_queue_t *q) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_queue_length(H(q));
+}
+
+/* ---- connections ----------------------------------------------------- */
+
+kfk_err_t kfk_conn_new(kfk_queue_t *q, kfk_conn_t **out) {
+    GUARD(KFK_ERR_FORKED);
+    if (!out)
+        return KFK_ERR_INVALID_ARG;
+    uint64_t h = 0;
+    kfk_err_t rc = kfkgo_conn_new(H(q), &h);
+    *out = rc == KFK_OK ? (kfk_conn_t *)(uintptr_t)h : NULL;
+    return rc;
+}
+
+kfk_err_t kfk_conn_destroy(kfk_conn_t *c) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_conn_destroy(H(c));
+}
+
+kfk_err_t kfk_conn_set_event_handler(kfk_conn_t *c, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_conn_set_event_handler(H(c), U(cb), U(opaque));
+}
+
+kfk_err_t kfk_conn_set_client_id(kfk_conn_t *c, const char *client_id) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_conn_set_client_id(H(c), (char *)client_id);
+}
+
+kfk_err_t kfk_conn_set_tls(kfk_conn_t *c, int enable, const char *ca_file, int skip_verify,
+                           const char *server_name) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_conn_set_tls(H(c), enable, (char *)ca_file, skip_verify, (char *)server_name);
+}
+
+kfk_err_t kfk_conn_set_sasl(kfk_conn_t *c, const char *mechanism, const char *username,
+                            const char *password) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_conn_set_sasl(H(c), (char *)mechanism, (char *)username, (char *)password);
+}
+
+kfk_err_t kfk_conn_set_auto_reconnect(kfk_conn_t *c, int enable, int delay_ms) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_conn_set_auto_reconnect(H(c), enable, delay_ms);
+}
+
+kfk_err_t kfk_conn_set_request_timeout(kfk_conn_t *c, int timeout_ms) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_conn_set_request_timeout(H(c), timeout_ms);
+}
+
+kfk_err_t kfk_conn_connect(kfk_conn_t *c, const char *host, int port, int timeout_ms) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_conn_connect(H(c), (char *)host, port, timeout_ms);
+}
+
+kfk_err_t kfk_conn_disconnect(kfk_conn_t *c) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_conn_disconnect(H(c));
+}
+
+int kfk_conn_connected(kfk_conn_t *c) {
+    GUARD(KFK_ERR_FORKED);
+    int st = kfkgo_conn_state(H(c));
+    return st < 0 ? st : st == KFK_CONN_READY;
+}
+
+int kfk_conn_state(kfk_conn_t *c) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_conn_state(H(c));
+}
+
+int64_t kfk_conn_pending(kfk_conn_t *c) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_conn_pending(H(c));
+}
+
+int kfk_conn_api_versions(kfk_conn_t *c, int16_t *max_versions, size_t n) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_conn_api_versions(H(c), max_versions, n);
+}
+
+kfk_err_t kfk_conn_metadata(kfk_conn_t *c, const char *const *topics, int n, kfk_cb cb,
+                            void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_conn_metadata(H(c), STRS(topics), n, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_conn_produce_batch(kfk_conn_t *c, const char *topic, int32_t partition,
+                                 const kfk_record_t *records, size_t n,
+                                 const kfk_produce_opts_t *opts, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    kfk_produce_opts_t defaults;
+    if (!opts) {
+        kfk_produce_opts_init(&defaults);
+        opts = &defaults;
+    }
+    return kfkgo_conn_produce_batch(H(c), (char *)topic, partition, (kfk_record_t *)records, n,
+                                    (kfk_produce_opts_t *)opts, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_conn_fetch(kfk_conn_t *c, const kfk_topic_partition_t *tps, size_t n,
+                         const kfk_fetch_opts_t *opts, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    kfk_fetch_opts_t defaults;
+    if (!opts) {
+        kfk_fetch_opts_init(&defaults);
+        opts = &defaults;
+    }
+    return kfkgo_conn_fetch(H(c), (kfk_topic_partition_t *)tps, n, (kfk_fetch_opts_t *)opts,
+                            U(cb), U(opaque));
+}
+
+kfk_err_t kfk_conn_list_offsets(kfk_conn_t *c, const char *topic, int32_t partition,
+                                int64_t timestamp, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_conn_list_offsets(H(c), (char *)topic, partition, timestamp, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_conn_find_coordinator(kfk_conn_t *c, const char *key, int key_type, kfk_cb cb,
+                                    void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_conn_find_coordinator(H(c), (char *)key, key_type, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_conn_join_group(kfk_conn_t *c, const char *group_id, const char *member_id,
+                              const char *const *topics, size_t n_topics, int session_timeout_ms,
+                              int rebalance_timeout_ms, const char *group_instance_id, kfk_cb cb,
+                              void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_conn_join_group(H(c), (char *)group_id, (char *)member_id, STRS(topics), n_topics,
+                                 session_timeout_ms, rebalance_timeout_ms,
+                                 (char *)group_instance_id, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_conn_sync_group(kfk_conn_t *c, const char *group_id, int32_t generation_id,
+                              const char *member_id, const kfk_member_assignment_t *assignments,
+                              size_t n, const char *group_instance_id, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_conn_sync_group(H(c), (char *)group_id, generation_id, (char *)member_id,
+                                 (kfk_member_assignment_t *)assignments, n,
+                                 (char *)group_instance_id, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_conn_heartbeat(kfk_conn_t *c, const char *group_id, int32_t generation_id,
+                             const char *member_id, const char *group_instance_id, kfk_cb cb,
+                             void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_conn_heartbeat(H(c), (char *)group_id, generation_id, (char *)member_id,
+                                (char *)group_instance_id, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_conn_leave_group(kfk_conn_t *c, const char *group_id, const char *member_id,
+                               const char *group_instance_id, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_conn_leave_group(H(c), (char *)group_id, (char *)member_id,
+                                  (char *)group_instance_id, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_conn_offset_commit(kfk_conn_t *c, const char *group_id, int32_t generation_id,
+                                 const char *member_id, const kfk_topic_partition_t *tps, size_t n,
+                                 kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_conn_offset_commit(H(c), (char *)group_id, generation_id, (char *)member_id,
+                                    (kfk_topic_partition_t *)tps, n, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_conn_offset_fetch(kfk_conn_t *c, const char *group_id, const char *const *topics,
+                                size_t n, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_conn_offset_fetch(H(c), (char *)group_id, STRS(topics), n, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_conn_create_topics(kfk_conn_t *c, const kfk_new_topic_t *topics, size_t n,
+                                 int timeout_ms, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_conn_create_topics(H(c), (kfk_new_topic_t *)topics, n, timeout_ms, U(cb),
+                                    U(opaque));
+}
+
+kfk_err_t kfk_conn_delete_topics(kfk_conn_t *c, const char *const *names, size_t n,
+                                 int timeout_ms, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_conn_delete_topics(H(c), STRS(names), n, timeout_ms, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_conn_init_producer_id(kfk_conn_t *c, const char *transactional_id,
+                                    int txn_timeout_ms, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_conn_init_producer_id(H(c), (char *)transactional_id, txn_timeout_ms, U(cb),
+                                       U(opaque));
+}
+
+kfk_err_t kfk_conn_add_partitions_to_txn(kfk_conn_t *c, const char *transactional_id,
+                                         int64_t producer_id, int16_t producer_epoch,
+                                         const kfk_topic_partition_t *tps, size_t n, kfk_cb cb,
+                                         void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_conn_add_partitions_to_txn(H(c), (char *)transactional_id, producer_id,
+                                            producer_epoch, (kfk_topic_partition_t *)tps, n,
+                                            U(cb), U(opaque));
+}
+
+kfk_err_t kfk_conn_add_offsets_to_txn(kfk_conn_t *c, const char *transactional_id,
+                                      int64_t producer_id, int16_t producer_epoch,
+                                      const char *group_id, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_conn_add_offsets_to_txn(H(c), (char *)transactional_id, producer_id,
+                                         producer_epoch, (char *)group_id, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_conn_end_txn(kfk_conn_t *c, const char *transactional_id, int64_t producer_id,
+                           int16_t producer_epoch, int committed, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_conn_end_txn(H(c), (char *)transactional_id, producer_id, producer_epoch,
+                              committed, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_conn_txn_offset_commit(kfk_conn_t *c, const char *transactional_id,
+                                     const char *group_id, int64_t producer_id,
+                                     int16_t producer_epoch, int32_t generation_id,
+                                     const char *member_id, const kfk_topic_partition_t *tps,
+                                     size_t n, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_conn_txn_offset_commit(H(c), (char *)transactional_id, (char *)group_id,
+                                        producer_id, producer_epoch, generation_id,
+                                        (char *)member_id, (kfk_topic_partition_t *)tps, n,
+                                        U(cb), U(opaque));
+}
+
+kfk_err_t kfk_conn_raw_request(kfk_conn_t *c, int16_t api_key, int16_t api_version,
+                               const void *body, size_t len, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_conn_raw_request(H(c), api_key, api_version, (void *)body, len, U(cb),
+                                  U(opaque));
+}

@@ -1,0 +1,33 @@
+package main
+
+/*
+#include "kfk.h"
+*/
+import "C"
+
+import (
+	"hash/crc32"
+	"unsafe"
+
+	"github.com/kfk-dev/kfk/core/murmur2"
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+//export kfkgo_murmur2
+func kfkgo_murmur2(data unsafe.Pointer, n C.size_t) (h C.int32_t) {
+	defer recoverTo(&h, -1)
+	if data == nil && n > 0 {
+		return -1
+	}
+	return C.int32_t(murmur2.Positive(unsafe.Slice((*byte)(data), n)))
+}
+
+//export kfkgo_crc32c
+func kfkgo_crc32c(data unsafe.Pointer, n C.size_t) (sum C.uint32_t) {
+	defer recoverTo(&sum, 0)
+	if data == nil {
+		return 0
+	}
+	return C.uint32_t(crc32.Checksum(unsafe.Slice((*byte)(data), n), castagnoli))
+}
