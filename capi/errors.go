@@ -9,8 +9,8 @@ import "C"
 import (
 	"errors"
 	"fmt"
-	"runtime/debug"
 	"os"
+	"runtime/debug"
 	"sync"
 	"unsafe"
 

@@ -51,12 +51,19 @@ func (r *call) fail(err error) {
 	})
 }
 
-// complete parses body (the response after its header) and runs the callback.
+// complete parses body (the response after its header) and runs the
+// callback; a request the broker does not answer completes with nil.
 func (r *call) complete(body []byte) {
 	r.once.Do(func() {
 		if r.raw != nil {
 			if r.rawCB != nil {
 				r.rawCB(body, nil)
+			}
+			return
+		}
+		if r.noReply {
+			if r.cb != nil {
+				r.cb(nil, nil)
 			}
 			return
 		}

@@ -56,7 +56,10 @@ func AddOffsetsToTxn(c *conn.Conn, txnID string, producerID int64, epoch int16, 
 	})
 }
 
-// EndTxn commits or aborts the transaction. Result: {error_code}.
+// EndTxn commits or aborts the transaction. Result: {error_code}, plus
+// {producer_id, producer_epoch} from brokers with transactions v2
+// (KIP-890), which bump the epoch at the end of every transaction: the
+// next transaction must use the new epoch.
 func EndTxn(c *conn.Conn, txnID string, producerID int64, epoch int16, commit bool, cb Callback) {
 	req := kmsg.NewPtrEndTxnRequest()
 	req.TransactionalID = txnID
@@ -64,6 +67,10 @@ func EndTxn(c *conn.Conn, txnID string, producerID int64, epoch int16, commit bo
 	req.ProducerEpoch = epoch
 	req.Commit = commit
 	do(c, req, cb, func(resp *kmsg.EndTxnResponse) tree.Value {
+		if resp.GetVersion() >= 5 {
+			return tree.M("error_code", tree.I(resp.ErrorCode), "producer_id", tree.I(resp.ProducerID),
+				"producer_epoch", tree.I(resp.ProducerEpoch))
+		}
 		return tree.M("error_code", tree.I(resp.ErrorCode))
 	})
 }
