@@ -1,0 +1,30 @@
+"""kfk: a Kafka client. Python binding over libkfk (ctypes).
+
+The library is loaded on first use, never at import, so a process may
+import kfk and fork before creating any client.
+"""
+
+from __future__ import annotations
+
+from . import _ffi
+from .conn import Conn, Request
+from .errors import ForkedError, KafkaError, error_name, error_string
+from .queue import EventQueue
+
+__all__ = ["Conn", "EventQueue", "ForkedError", "KafkaError", "Request", "crc32c", "error_name",
+           "error_string", "murmur2", "version"]
+
+
+def version() -> str:
+    """The loaded libkfk's version."""
+    return _ffi.lib().kfk_version_str().decode()
+
+
+def murmur2(key: bytes) -> int:
+    """Kafka's (Java client) murmur2 of key, as a non-negative 31-bit int."""
+    return _ffi.lib().kfk_murmur2(key, len(key))
+
+
+def crc32c(data: bytes) -> int:
+    """CRC32C (Castagnoli) of data."""
+    return _ffi.lib().kfk_crc32c(data, len(data))

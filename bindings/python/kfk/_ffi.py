@@ -1,0 +1,231 @@
+"""Raw ctypes declarations mirroring include/kfk.h.
+
+Nothing here is loaded at import time: a Go runtime does not survive fork(),
+so libkfk is opened on first use (``lib()``), letting pre-forking servers
+import this package and fork before touching Kafka. ``KFK_LIBRARY`` names
+the library file explicitly.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import threading
+from ctypes import (POINTER, Structure, c_char_p, c_int, c_int16, c_int32,
+                    c_int64, c_size_t, c_uint32, c_uint64, c_void_p)
+
+kfk_err_t = c_int32
+
+# kfk_val_type_t
+VAL_NULL, VAL_INT, VAL_STR, VAL_LIST, VAL_MAP, VAL_BOOL, VAL_BYTES = range(7)
+
+# kfk_event_type_t
+EVENT_NONE, EVENT_RESULT, EVENT_CONNECT, EVENT_ERROR, EVENT_DISCONNECT = range(5)
+
+
+class Val(Structure):
+    pass
+
+
+Val._fields_ = [
+    ("type", c_int32),
+    ("reserved", c_int32),
+    ("i", c_int64),
+    ("s", c_void_p),
+    ("n", c_size_t),
+    ("items", POINTER(Val)),
+]
+
+
+class Event(Structure):
+    _fields_ = [
+        ("type", c_int32),
+        ("err", kfk_err_t),
+        ("errstr", c_char_p),
+        ("opaque", c_void_p),
+        ("source", c_void_p),
+        ("result", POINTER(Val)),
+    ]
+
+
+class Header(Structure):
+    _fields_ = [
+        ("key", c_char_p),
+        ("key_len", c_size_t),
+        ("value", c_char_p),
+        ("value_len", c_size_t),
+    ]
+
+
+class Record(Structure):
+    _fields_ = [
+        ("key", c_char_p),
+        ("key_len", c_size_t),
+        ("value", c_char_p),
+        ("value_len", c_size_t),
+        ("headers", POINTER(Header)),
+        ("header_count", c_size_t),
+        ("timestamp", c_int64),
+    ]
+
+
+class TopicPartition(Structure):
+    _fields_ = [
+        ("topic", c_char_p),
+        ("partition", c_int32),
+        ("leader_epoch", c_int32),
+        ("offset", c_int64),
+        ("metadata", c_char_p),
+    ]
+
+
+class ProduceOpts(Structure):
+    _fields_ = [
+        ("acks", c_int32),
+        ("timeout_ms", c_int32),
+        ("compression", c_char_p),
+        ("producer_id", c_int64),
+        ("producer_epoch", c_int16),
+        ("reserved", c_int16),
+        ("base_sequence", c_int32),
+        ("transactional_id", c_char_p),
+    ]
+
+
+class FetchOpts(Structure):
+    _fields_ = [
+        ("max_bytes", c_int32),
+        ("max_wait_ms", c_int32),
+        ("min_bytes", c_int32),
+        ("isolation_level", c_int32),
+    ]
+
+
+class NewTopic(Structure):
+    _fields_ = [
+        ("name", c_char_p),
+        ("num_partitions", c_int32),
+        ("replication_factor", c_int16),
+        ("reserved", c_int16),
+        ("config", POINTER(c_char_p)),
+        ("config_n", c_size_t),
+    ]
+
+
+class MemberAssignment(Structure):
+    _fields_ = [
+        ("member_id", c_char_p),
+        ("partitions", POINTER(TopicPartition)),
+        ("n", c_size_t),
+    ]
+
+
+_H = c_void_p  # every handle is an opaque pointer
+_CB = c_void_p  # callbacks are not used from Python: events are pulled in batches
+
+_PROTOTYPES = {
+    "kfk_version": (c_int, []),
+    "kfk_version_str": (c_char_p, []),
+    "kfk_err_name": (c_char_p, [kfk_err_t]),
+    "kfk_err_string": (c_char_p, [kfk_err_t]),
+    "kfk_err_retriable": (c_int, [kfk_err_t]),
+    "kfk_err_codes": (c_size_t, [POINTER(kfk_err_t), c_size_t]),
+    "kfk_murmur2": (c_int32, [c_char_p, c_size_t]),
+    "kfk_crc32c": (c_uint32, [c_char_p, c_size_t]),
+    "kfk_queue_new": (kfk_err_t, [POINTER(_H)]),
+    "kfk_queue_destroy": (kfk_err_t, [_H]),
+    "kfk_queue_fd": (c_int, [_H]),
+    "kfk_poll": (c_int, [_H, c_int, c_int]),
+    "kfk_poll_batch": (c_int, [_H, POINTER(Event), c_int, c_int]),
+    "kfk_wake": (kfk_err_t, [_H]),
+    "kfk_queue_length": (c_int64, [_H]),
+    "kfk_conn_new": (kfk_err_t, [_H, POINTER(_H)]),
+    "kfk_conn_destroy": (kfk_err_t, [_H]),
+    "kfk_conn_set_event_handler": (kfk_err_t, [_H, _CB, c_void_p]),
+    "kfk_conn_set_client_id": (kfk_err_t, [_H, c_char_p]),
+    "kfk_conn_set_tls": (kfk_err_t, [_H, c_int, c_char_p, c_int, c_char_p]),
+    "kfk_conn_set_sasl": (kfk_err_t, [_H, c_char_p, c_char_p, c_char_p]),
+    "kfk_conn_set_auto_reconnect": (kfk_err_t, [_H, c_int, c_int]),
+    "kfk_conn_set_request_timeout": (kfk_err_t, [_H, c_int]),
+    "kfk_conn_connect": (kfk_err_t, [_H, c_char_p, c_int, c_int]),
+    "kfk_conn_disconnect": (kfk_err_t, [_H]),
+    "kfk_conn_connected": (c_int, [_H]),
+    "kfk_conn_state": (c_int, [_H]),
+    "kfk_conn_pending": (c_int64, [_H]),
+    "kfk_conn_api_versions": (c_int, [_H, POINTER(c_int16), c_size_t]),
+    "kfk_conn_metadata": (kfk_err_t, [_H, POINTER(c_char_p), c_int, _CB, c_void_p]),
+    "kfk_conn_produce_batch": (kfk_err_t, [_H, c_char_p, c_int32, POINTER(Record), c_size_t,
+                                           POINTER(ProduceOpts), _CB, c_void_p]),
+    "kfk_conn_fetch": (kfk_err_t, [_H, POINTER(TopicPartition), c_size_t, POINTER(FetchOpts),
+                                   _CB, c_void_p]),
+    "kfk_conn_list_offsets": (kfk_err_t, [_H, c_char_p, c_int32, c_int64, _CB, c_void_p]),
+    "kfk_conn_find_coordinator": (kfk_err_t, [_H, c_char_p, c_int, _CB, c_void_p]),
+    "kfk_conn_join_group": (kfk_err_t, [_H, c_char_p, c_char_p, POINTER(c_char_p), c_size_t,
+                                        c_int, c_int, c_char_p, _CB, c_void_p]),
+    "kfk_conn_sync_group": (kfk_err_t, [_H, c_char_p, c_int32, c_char_p, POINTER(MemberAssignment),
+                                        c_size_t, c_char_p, _CB, c_void_p]),
+    "kfk_conn_heartbeat": (kfk_err_t, [_H, c_char_p, c_int32, c_char_p, c_char_p, _CB, c_void_p]),
+    "kfk_conn_leave_group": (kfk_err_t, [_H, c_char_p, c_char_p, c_char_p, _CB, c_void_p]),
+    "kfk_conn_offset_commit": (kfk_err_t, [_H, c_char_p, c_int32, c_char_p, POINTER(TopicPartition),
+                                           c_size_t, _CB, c_void_p]),
+    "kfk_conn_offset_fetch": (kfk_err_t, [_H, c_char_p, POINTER(c_char_p), c_size_t, _CB, c_void_p]),
+    "kfk_conn_create_topics": (kfk_err_t, [_H, POINTER(NewTopic), c_size_t, c_int, _CB, c_void_p]),
+    "kfk_conn_delete_topics": (kfk_err_t, [_H, POINTER(c_char_p), c_size_t, c_int, _CB, c_void_p]),
+    "kfk_conn_init_producer_id": (kfk_err_t, [_H, c_char_p, c_int, _CB, c_void_p]),
+    "kfk_conn_add_partitions_to_txn": (kfk_err_t, [_H, c_char_p, c_int64, c_int16,
+                                                   POINTER(TopicPartition), c_size_t, _CB, c_void_p]),
+    "kfk_conn_add_offsets_to_txn": (kfk_err_t, [_H, c_char_p, c_int64, c_int16, c_char_p, _CB,
+                                                c_void_p]),
+    "kfk_conn_end_txn": (kfk_err_t, [_H, c_char_p, c_int64, c_int16, c_int, _CB, c_void_p]),
+    "kfk_conn_txn_offset_commit": (kfk_err_t, [_H, c_char_p, c_char_p, c_int64, c_int16, c_int32,
+                                               c_char_p, POINTER(TopicPartition), c_size_t, _CB,
+                                               c_void_p]),
+    "kfk_conn_raw_request": (kfk_err_t, [_H, c_int16, c_int16, c_char_p, c_size_t, _CB, c_void_p]),
+    "kfk_produce_opts_init": (None, [POINTER(ProduceOpts)]),
+    "kfk_fetch_opts_init": (None, [POINTER(FetchOpts)]),
+}
+
+_lib = None
+_lib_pid = None
+_lock = threading.Lock()
+
+
+def _find_library() -> str:
+    explicit = os.environ.get("KFK_LIBRARY")
+    if explicit:
+        return explicit
+    here = os.path.dirname(os.path.abspath(__file__))
+    for candidate in (os.path.join(here, "libkfk.so"),
+                      os.path.join(here, "..", "..", "..", "build", "libkfk.so")):
+        if os.path.exists(candidate):
+            return os.path.abspath(candidate)
+    found = ctypes.util.find_library("kfk")
+    if found:
+        return found
+    raise OSError("libkfk.so not found: build it with `make lib` or set KFK_LIBRARY")
+
+
+def lib() -> ctypes.CDLL:
+    """Open libkfk on first use and declare every prototype."""
+    global _lib, _lib_pid
+    if _lib is not None:
+        return _lib
+    with _lock:
+        if _lib is None:
+            handle = ctypes.CDLL(_find_library())
+            for name, (restype, argtypes) in _PROTOTYPES.items():
+                fn = getattr(handle, name)
+                fn.restype = restype
+                fn.argtypes = argtypes
+            _lib, _lib_pid = handle, os.getpid()
+    return _lib
+
+
+def current_pid() -> int:
+    return os.getpid()
+
+
+def loaded_in_parent() -> bool:
+    """True when the library was opened by a parent process before fork()."""
+    return _lib is not None and _lib_pid != os.getpid()

@@ -1,0 +1,109 @@
+"""asyncio integration: the queue's descriptor is watched with
+``loop.add_reader``; when it becomes readable, waiting events are
+dispatched without blocking, and requests complete asyncio futures.
+
+    async with kfk.aio.connect(host, port) as conn:
+        result = await conn.metadata()
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Optional
+
+from .conn import Conn, Request
+from .errors import KafkaError
+from .queue import EventQueue
+
+
+class AsyncConn:
+    """A Conn whose requests are awaitable. Every method of Conn that sends
+    a request is available and returns an awaitable of its result."""
+
+    def __init__(self, conn: Conn, loop: asyncio.AbstractEventLoop) -> None:
+        self.conn, self._loop = conn, loop
+        self._watching = False
+
+    def _watch(self) -> None:
+        if not self._watching:
+            self._loop.add_reader(self.conn.queue.fileno(), self._drain)
+            self._watching = True
+
+    def _drain(self) -> None:
+        self.conn.queue.poll(0)
+
+    def _future(self, start: Any) -> "asyncio.Future[Any]":
+        fut: asyncio.Future[Any] = self._loop.create_future()
+
+        def done(result: Any, error: Optional[KafkaError]) -> None:
+            if fut.done():
+                return
+            if error is not None:
+                fut.set_exception(error)
+            else:
+                fut.set_result(result)
+
+        self._watch()
+        start(done)
+        return fut
+
+    async def connect(self, host: str, port: int, timeout: float = 5.0) -> None:
+        fut: asyncio.Future[Any] = self._loop.create_future()
+        self.conn.on_connect = lambda: fut.done() or fut.set_result(None)
+        self.conn.on_error = lambda err: fut.done() or fut.set_exception(err)
+        self._watch()
+        self.conn.connect(host, port, timeout)
+        await fut
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self.conn, name)
+        if not callable(method) or name in ("close", "disconnect", "connect") or name.startswith("_"):
+            return method
+
+        def call(*args: Any, **kwargs: Any) -> "asyncio.Future[Any]":
+            return self._future(lambda cb: method(*args, callback=cb, **kwargs))
+
+        return call
+
+    def close(self) -> None:
+        if self._watching:
+            self._loop.remove_reader(self.conn.queue.fileno())
+            self._watching = False
+        self.conn.close()
+
+    async def __aenter__(self) -> "AsyncConn":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.close()
+
+
+class _Connector:
+    def __init__(self, host: str, port: int, timeout: float, kwargs: dict) -> None:
+        self.args, self.kwargs = (host, port, timeout), kwargs
+        self.conn: Optional[AsyncConn] = None
+
+    def __await__(self):  # type: ignore[no-untyped-def]
+        return self._open().__await__()
+
+    async def _open(self) -> AsyncConn:
+        loop = asyncio.get_running_loop()
+        conn = AsyncConn(Conn(EventQueue(), **self.kwargs), loop)
+        await conn.connect(*self.args)
+        return conn
+
+    async def __aenter__(self) -> AsyncConn:
+        self.conn = await self._open()
+        return self.conn
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.conn is not None:
+            self.conn.close()
+
+
+def connect(host: str, port: int, timeout: float = 5.0, **kwargs: Any) -> _Connector:
+    """``await connect(...)`` or ``async with connect(...) as conn``."""
+    return _Connector(host, port, timeout, kwargs)
+
+
+__all__ = ["AsyncConn", "connect", "Request"]

@@ -1,0 +1,148 @@
+"""Event queues: where every completion of a kfk object arrives.
+
+Events are pulled from libkfk in batches (one foreign call per up to 256
+events) and dispatched to Python callables registered under integer tags;
+no C callback ever re-enters the interpreter.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import itertools
+import threading
+import time
+from typing import Callable, Optional
+
+from . import _ffi
+from ._values import to_python
+from .errors import ForkedError, KafkaError
+
+_BATCH = 256
+_SLICE_MS = 100  # longest single wait, so Ctrl-C is noticed promptly
+
+Handler = Callable[[int, Optional[object], Optional[KafkaError]], None]
+
+
+class EventQueue:
+    """A kfk_queue_t. Objects attached to one queue deliver through it; an
+    event loop watches ``fileno()`` and calls ``poll(0)`` when readable."""
+
+    def __init__(self) -> None:
+        if _ffi.loaded_in_parent():
+            raise ForkedError(-103, "libkfk was loaded before fork(); create objects in the child only")
+        self._lib = _ffi.lib()
+        handle = ctypes.c_void_p()
+        code = self._lib.kfk_queue_new(ctypes.byref(handle))
+        if code:
+            raise KafkaError(code, "kfk_queue_new")
+        self._handle: Optional[int] = handle.value
+        self._events = (_ffi.Event * _BATCH)()
+        self._handlers: dict[int, Handler] = {}
+        self._tags = itertools.count(1)
+        self._lock = threading.Lock()
+        self._pid = _ffi.current_pid()
+        self.attached = 0
+
+    @property
+    def handle(self) -> int:
+        self._check()
+        return self._handle  # type: ignore[return-value]
+
+    def _check(self) -> None:
+        if self._pid != _ffi.current_pid():
+            raise ForkedError(-103, "this queue belongs to the parent process; create a new one after fork()")
+        if self._handle is None:
+            raise KafkaError(-114, "the queue is closed")
+
+    def register(self, handler: Handler, persistent: bool = False) -> int:
+        """Reserve a tag whose events go to handler(event_type, result, error).
+        A non-persistent tag is released after its first event."""
+        with self._lock:
+            tag = next(self._tags)
+            self._handlers[tag] = handler if persistent else _Once(self, tag, handler)
+        return tag
+
+    def forget(self, tag: int) -> None:
+        with self._lock:
+            self._handlers.pop(tag, None)
+
+    def fileno(self) -> int:
+        """A descriptor that is readable while events are waiting."""
+        self._check()
+        return self._lib.kfk_queue_fd(self._handle)
+
+    def __len__(self) -> int:
+        self._check()
+        return max(0, self._lib.kfk_queue_length(self._handle))
+
+    def poll(self, timeout: Optional[float] = 0) -> int:
+        """Wait up to timeout seconds (None = until an event) and dispatch
+        every waiting event. Returns the number dispatched. An exception
+        raised by a handler is re-raised after the whole batch is delivered."""
+        self._check()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            if deadline is None:
+                wait_ms = _SLICE_MS
+            else:
+                wait_ms = max(0, min(_SLICE_MS, int((deadline - time.monotonic()) * 1000)))
+            n = self._lib.kfk_poll_batch(self._handle, self._events, _BATCH, wait_ms)
+            if n < 0:
+                raise KafkaError(n, "kfk_poll_batch")
+            if n > 0:
+                return self._dispatch(n)
+            if deadline is not None and time.monotonic() >= deadline:
+                return 0
+
+    def _dispatch(self, n: int) -> int:
+        failure: Optional[BaseException] = None
+        for i in range(n):
+            ev = self._events[i]
+            tag = ev.opaque or 0
+            handler = self._handlers.get(tag)
+            if handler is None:
+                continue
+            error = None
+            if ev.err:
+                error = KafkaError(ev.err, ev.errstr.decode("utf-8", "replace") if ev.errstr else None)
+            result = to_python(ev.result.contents) if ev.result else None
+            try:
+                handler(ev.type, result, error)
+            except BaseException as exc:  # deliver the rest of the batch first
+                failure = failure or exc
+        if failure is not None:
+            raise failure
+        return n
+
+    def wake(self) -> None:
+        """Make a blocked poll() in another thread return."""
+        self._check()
+        self._lib.kfk_wake(self._handle)
+
+    def close(self) -> None:
+        if self._handle is None or self._pid != _ffi.current_pid():
+            return
+        code = self._lib.kfk_queue_destroy(self._handle)
+        if code:
+            raise KafkaError(code, "close the objects using this queue first")
+        self._handle = None
+
+    def __del__(self) -> None:
+        try:
+            if self.attached == 0:
+                self.close()
+        except Exception:
+            pass
+
+
+class _Once:
+    """A handler that releases its tag when it has run."""
+
+    __slots__ = ("queue", "tag", "handler")
+
+    def __init__(self, queue: EventQueue, tag: int, handler: Handler) -> None:
+        self.queue, self.tag, self.handler = queue, tag, handler
+
+    def __call__(self, kind: int, result: object, error: Optional[KafkaError]) -> None:
+        self.queue.forget(self.tag)
+        self.handler(kind, result, error)
