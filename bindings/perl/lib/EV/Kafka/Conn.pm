@@ -1,0 +1,363 @@
+package EV::Kafka::Conn;
+
+# One broker connection, as documented for EV::Kafka::Conn: every request
+# takes a callback called as $cb->($result, $error) from the EV loop.
+
+use strict;
+use warnings;
+use Carp ();
+use EV;
+use Kfk::FFI;
+use EV::Kafka::Queue;
+
+our $VERSION = '0.1.0';
+
+# EV::Kafka::Conn::_new('EV::Kafka::Conn', $loop) is the documented
+# constructor; $loop may be undef (EV::default_loop).
+sub _new {
+    my ($class, $loop) = @_;
+    my $queue = EV::Kafka::Queue->shared($loop);
+    my $h;
+    my $rc = Kfk::FFI::kfk_conn_new($queue->handle, \$h);
+    Carp::croak("kfk_conn_new: " . Kfk::FFI::kfk_err_string($rc)) if $rc;
+    my $self = bless { h => $h, queue => $queue, pid => $$, cb => {} }, ref $class || $class;
+    my $weak = $self;
+    Scalar::Util::weaken($weak);
+    $self->{event_tag} = $queue->register(sub { $weak->_conn_event(@_) if $weak }, 1);
+    Kfk::FFI::kfk_conn_set_event_handler($h, undef, $self->{event_tag});
+    return $self;
+}
+
+sub new {
+    my ($class, %opts) = @_;
+    return $class->_new($opts{loop});
+}
+
+sub _h {
+    my ($self) = @_;
+    Carp::croak("EV::Kafka::Conn: this connection belongs to the parent process; libkfk cannot be used after fork()")
+        if $self->{pid} != $$;
+    Carp::croak("EV::Kafka::Conn: the connection is closed") unless $self->{h};
+    return $self->{h};
+}
+
+sub _conn_event {
+    my ($self, $type, undef, $errstr) = @_;
+    if ($type == Kfk::FFI::EVENT_CONNECT) {
+        $self->{cb}{connect}->() if $self->{cb}{connect};
+    } elsif ($type == Kfk::FFI::EVENT_ERROR) {
+        Carp::croak("kafka: $errstr") unless $self->{cb}{error};
+        $self->{cb}{error}->($errstr);
+    } elsif ($type == Kfk::FFI::EVENT_DISCONNECT) {
+        $self->{cb}{disconnect}->($errstr) if $self->{cb}{disconnect};
+    }
+}
+
+for my $name (qw(error connect disconnect)) {
+    no strict 'refs';
+    *{"on_$name"} = sub {
+        my ($self, $cb) = @_;
+        $self->{cb}{$name} = $cb;
+        return;
+    };
+}
+
+# ---- connection ----------------------------------------------------------
+
+sub connect {
+    my ($self, $host, $port, $timeout) = @_;
+    Carp::croak("connect: host and port are required") unless defined $host && $port;
+    my $rc = Kfk::FFI::kfk_conn_connect($self->_h, $host, $port, int(($timeout // 0) * 1000));
+    Carp::croak("connect: " . Kfk::FFI::kfk_err_string($rc)) if $rc;
+    return;
+}
+
+sub disconnect { Kfk::FFI::kfk_conn_disconnect($_[0]->_h); return }
+sub connected { Kfk::FFI::kfk_conn_connected($_[0]->_h) == 1 ? 1 : 0 }
+sub state { Kfk::FFI::kfk_conn_state($_[0]->_h) }
+sub pending { Kfk::FFI::kfk_conn_pending($_[0]->_h) }
+
+sub api_versions {
+    my ($self) = @_;
+    my $buf = "\0" x 256;
+    my ($p) = FFI::Platypus::Buffer::scalar_to_buffer($buf);
+    my $n = Kfk::FFI::kfk_conn_api_versions($self->_h, $p, 128);
+    return undef if $n < 0;
+    my @v = unpack('s128', FFI::Platypus::Buffer::buffer_to_scalar($p, 256));
+    return { map { $v[$_] >= 0 ? ($_ => $v[$_]) : () } 0 .. $#v };
+}
+
+sub client_id {
+    my ($self, $id) = @_;
+    _check(Kfk::FFI::kfk_conn_set_client_id($self->_h, $id), 'client_id');
+}
+
+sub tls {
+    my ($self, $enable, $ca_file, $skip_verify) = @_;
+    _check(Kfk::FFI::kfk_conn_set_tls($self->_h, $enable ? 1 : 0, $ca_file, $skip_verify ? 1 : 0, undef), 'tls');
+}
+
+sub sasl {
+    my ($self, $mechanism, $username, $password) = @_;
+    _check(Kfk::FFI::kfk_conn_set_sasl($self->_h, $mechanism, $username, $password), 'sasl');
+}
+
+sub auto_reconnect {
+    my ($self, $enable, $delay_ms) = @_;
+    _check(Kfk::FFI::kfk_conn_set_auto_reconnect($self->_h, $enable ? 1 : 0, $delay_ms // 1000), 'auto_reconnect');
+}
+
+sub _check {
+    my ($rc, $what) = @_;
+    Carp::croak("$what: " . Kfk::FFI::kfk_err_name($rc) . ": " . Kfk::FFI::kfk_err_string($rc)) if $rc;
+    return;
+}
+
+sub DESTROY {
+    my ($self) = @_;
+    return unless $self->{h} && $self->{pid} == $$;
+    Kfk::FFI::kfk_conn_destroy($self->{h});
+    $self->{queue}->forget($self->{event_tag});
+    $self->{h} = undef;
+}
+
+# ---- requests --------------------------------------------------------------
+
+# Sends one request: $send->($tag) calls the C function with the tag as its
+# opaque; the callback gets ($result, $error_string).
+sub _request {
+    my ($self, $what, $cb, $send) = @_;
+    my $h = $self->_h;
+    my $tag = $self->{queue}->register(sub {
+        my (undef, $result, $errstr) = @_;
+        $cb->($errstr ? (undef, $errstr) : ($result)) if $cb;
+    });
+    my $rc = $send->($h, $tag);
+    if ($rc) {
+        $self->{queue}->forget($tag);
+        _check($rc, $what);
+    }
+    return;
+}
+
+# Splits optional trailing (\%opts, $cb) arguments.
+sub _opts_cb {
+    my @rest = @_;
+    my $cb = ref $rest[-1] eq 'CODE' ? pop @rest : undef;
+    my $opts = ref $rest[0] eq 'HASH' ? $rest[0] : {};
+    return ($opts, $cb);
+}
+
+sub metadata {
+    my ($self, $topics, $cb) = @_;
+    my @keep;
+    $self->_request(metadata => $cb, sub {
+        my ($h, $tag) = @_;
+        return Kfk::FFI::kfk_conn_metadata($h, undef, -1, undef, $tag) unless $topics;
+        Kfk::FFI::kfk_conn_metadata($h, Kfk::FFI::str_array(\@keep, $topics), scalar @$topics, undef, $tag);
+    });
+}
+
+sub produce {
+    my ($self, $topic, $partition, $key, $value, @rest) = @_;
+    my ($opts, $cb) = _opts_cb(@rest);
+    $self->produce_batch($topic, $partition,
+        [{ key => $key, value => $value, headers => $opts->{headers}, timestamp => $opts->{timestamp} }],
+        $opts, $cb);
+}
+
+my %COMPRESSION = map { $_ => 1 } qw(none gzip snappy lz4 zstd);
+
+sub produce_batch {
+    my ($self, $topic, $partition, $records, @rest) = @_;
+    my ($opts, $cb) = _opts_cb(@rest);
+    Carp::croak("produce_batch: records must be a non-empty array reference")
+        unless ref $records eq 'ARRAY' && @$records;
+    my $compression = $opts->{compression};
+    Carp::croak("unknown compression '$compression' (none, gzip, snappy, lz4, zstd)")
+        if defined $compression && !$COMPRESSION{$compression};
+    my @keep;
+    # kfk_produce_opts_t: acks, timeout_ms, compression*, producer_id, epoch, reserved, base_sequence, txn_id*
+    my $popts = pack('l l Q q s s l Q', $opts->{acks} // 1, $opts->{timeout_ms} // 30000,
+        Kfk::FFI::cstr(\@keep, $compression), $opts->{producer_id} // -1, $opts->{producer_epoch} // -1, 0,
+        $opts->{base_sequence} // -1, Kfk::FFI::cstr(\@keep, $opts->{transactional_id}));
+    $self->_request(produce => $cb, sub {
+        my ($h, $tag) = @_;
+        Kfk::FFI::kfk_conn_produce_batch($h, $topic, $partition, Kfk::FFI::records(\@keep, $records),
+            scalar @$records, Kfk::FFI::ptr(\@keep, $popts), undef, $tag);
+    });
+}
+
+sub fetch {
+    my ($self, $topic, $partition, $offset, @rest) = @_;
+    my ($opts, $cb) = _opts_cb(@rest);
+    $self->fetch_multi({ $topic => [{ partition => $partition, offset => $offset }] }, $opts, $cb);
+}
+
+sub fetch_multi {
+    my ($self, $topics, @rest) = @_;
+    my ($opts, $cb) = _opts_cb(@rest);
+    my @tps = map { my $t = $_; map { { %$_, topic => $t } } @{ $topics->{$t} } } sort keys %$topics;
+    Carp::croak("fetch_multi: no partitions given") unless @tps;
+    my @keep;
+    my $fopts = pack('l l l l', $opts->{max_bytes} // 1048576, $opts->{max_wait_ms} // 500,
+        $opts->{min_bytes} // 1, $opts->{isolation_level} // 0);
+    $self->_request(fetch => $cb, sub {
+        my ($h, $tag) = @_;
+        Kfk::FFI::kfk_conn_fetch($h, Kfk::FFI::tp_array(\@keep, \@tps), scalar @tps,
+            Kfk::FFI::ptr(\@keep, $fopts), undef, $tag);
+    });
+}
+
+sub list_offsets {
+    my ($self, $topic, $partition, $timestamp, $cb) = @_;
+    $self->_request(list_offsets => $cb, sub {
+        Kfk::FFI::kfk_conn_list_offsets($_[0], $topic, $partition, $timestamp, undef, $_[1]);
+    });
+}
+
+sub find_coordinator {
+    my ($self, $key, $cb, $key_type) = @_;
+    $self->_request(find_coordinator => $cb, sub {
+        Kfk::FFI::kfk_conn_find_coordinator($_[0], $key, $key_type // 0, undef, $_[1]);
+    });
+}
+
+sub join_group {
+    my ($self, $group, $member, $topics, $cb, $session_ms, $rebalance_ms, $instance) = @_;
+    my @keep;
+    $self->_request(join_group => $cb, sub {
+        Kfk::FFI::kfk_conn_join_group($_[0], $group, $member // '', Kfk::FFI::str_array(\@keep, $topics),
+            scalar @$topics, $session_ms // 30000, $rebalance_ms // 60000, $instance, undef, $_[1]);
+    });
+}
+
+# Assignments: [{member_id => $id, topics => [{topic => $t, partitions => [...]}]}]
+# ("assignment" is accepted for "topics").
+sub sync_group {
+    my ($self, $group, $generation, $member, $assignments, $cb, $instance) = @_;
+    my @keep;
+    my $buf = join '', map {
+        my $a = $_;
+        my @tps = map { my $t = $_; map { { topic => $t->{topic}, partition => $_ } } @{ $t->{partitions} } }
+            @{ $a->{topics} // $a->{assignment} // [] };
+        pack('Q Q Q', Kfk::FFI::cstr(\@keep, $a->{member_id}), Kfk::FFI::tp_array(\@keep, \@tps), scalar @tps)
+    } @{ $assignments // [] };
+    $self->_request(sync_group => $cb, sub {
+        Kfk::FFI::kfk_conn_sync_group($_[0], $group, $generation, $member,
+            length $buf ? Kfk::FFI::ptr(\@keep, $buf) : undef, scalar @{ $assignments // [] }, $instance, undef, $_[1]);
+    });
+}
+
+sub heartbeat {
+    my ($self, $group, $generation, $member, $cb, $instance) = @_;
+    $self->_request(heartbeat => $cb, sub {
+        Kfk::FFI::kfk_conn_heartbeat($_[0], $group, $generation, $member, $instance, undef, $_[1]);
+    });
+}
+
+sub leave_group {
+    my ($self, $group, $member, $cb, $instance) = @_;
+    $self->_request(leave_group => $cb, sub {
+        Kfk::FFI::kfk_conn_leave_group($_[0], $group, $member, $instance, undef, $_[1]);
+    });
+}
+
+# Offsets: [{topic, partition, offset, metadata}] or
+# [{topic, partitions => [{partition, offset, metadata}]}].
+sub _flat_offsets {
+    my ($list) = @_;
+    return [map {
+        my $t = $_;
+        $t->{partitions}
+            ? map { ref $_ ? { %$_, topic => $t->{topic} } : { topic => $t->{topic}, partition => $_ } } @{ $t->{partitions} }
+            : ($t)
+    } @{ $list // [] }];
+}
+
+sub offset_commit {
+    my ($self, $group, $generation, $member, $offsets, $cb) = @_;
+    my $tps = _flat_offsets($offsets);
+    my @keep;
+    $self->_request(offset_commit => $cb, sub {
+        Kfk::FFI::kfk_conn_offset_commit($_[0], $group, $generation, $member, Kfk::FFI::tp_array(\@keep, $tps),
+            scalar @$tps, undef, $_[1]);
+    });
+}
+
+sub offset_fetch {
+    my ($self, $group, $topics, $cb) = @_;
+    my @names = map { ref $_ ? $_->{topic} : $_ } @{ $topics // [] };
+    my @keep;
+    $self->_request(offset_fetch => $cb, sub {
+        Kfk::FFI::kfk_conn_offset_fetch($_[0], $group, Kfk::FFI::str_array(\@keep, \@names), scalar @names,
+            undef, $_[1]);
+    });
+}
+
+sub create_topics {
+    my ($self, $topics, $timeout_ms, $cb) = @_;
+    my @keep;
+    my $buf = join '', map {
+        my $cfg = $_->{config} || {};
+        my @kv = map { ($_, $cfg->{$_}) } sort keys %$cfg;
+        pack('Q l s s Q Q', Kfk::FFI::cstr(\@keep, $_->{name}), $_->{num_partitions} // -1,
+            $_->{replication_factor} // -1, 0, @kv ? Kfk::FFI::str_array(\@keep, \@kv) : 0, @kv / 2)
+    } @$topics;
+    $self->_request(create_topics => $cb, sub {
+        Kfk::FFI::kfk_conn_create_topics($_[0], Kfk::FFI::ptr(\@keep, $buf), scalar @$topics, $timeout_ms // 30000,
+            undef, $_[1]);
+    });
+}
+
+sub delete_topics {
+    my ($self, $names, $timeout_ms, $cb) = @_;
+    my @keep;
+    $self->_request(delete_topics => $cb, sub {
+        Kfk::FFI::kfk_conn_delete_topics($_[0], Kfk::FFI::str_array(\@keep, $names), scalar @$names,
+            $timeout_ms // 30000, undef, $_[1]);
+    });
+}
+
+sub init_producer_id {
+    my ($self, $txn_id, $timeout_ms, $cb) = @_;
+    $self->_request(init_producer_id => $cb, sub {
+        Kfk::FFI::kfk_conn_init_producer_id($_[0], $txn_id, $timeout_ms // 60000, undef, $_[1]);
+    });
+}
+
+sub add_partitions_to_txn {
+    my ($self, $txn_id, $pid, $epoch, $topics, $cb) = @_;
+    my $tps = _flat_offsets($topics);
+    my @keep;
+    $self->_request(add_partitions_to_txn => $cb, sub {
+        Kfk::FFI::kfk_conn_add_partitions_to_txn($_[0], $txn_id, $pid, $epoch, Kfk::FFI::tp_array(\@keep, $tps),
+            scalar @$tps, undef, $_[1]);
+    });
+}
+
+sub add_offsets_to_txn {
+    my ($self, $txn_id, $pid, $epoch, $group, $cb) = @_;
+    $self->_request(add_offsets_to_txn => $cb, sub {
+        Kfk::FFI::kfk_conn_add_offsets_to_txn($_[0], $txn_id, $pid, $epoch, $group, undef, $_[1]);
+    });
+}
+
+sub end_txn {
+    my ($self, $txn_id, $pid, $epoch, $committed, $cb) = @_;
+    $self->_request(end_txn => $cb, sub {
+        Kfk::FFI::kfk_conn_end_txn($_[0], $txn_id, $pid, $epoch, $committed ? 1 : 0, undef, $_[1]);
+    });
+}
+
+sub txn_offset_commit {
+    my ($self, $txn_id, $group, $pid, $epoch, $generation, $member, $offsets, $cb) = @_;
+    my $tps = _flat_offsets($offsets);
+    my @keep;
+    $self->_request(txn_offset_commit => $cb, sub {
+        Kfk::FFI::kfk_conn_txn_offset_commit($_[0], $txn_id, $group, $pid, $epoch, $generation // -1, $member,
+            Kfk::FFI::tp_array(\@keep, $tps), scalar @$tps, undef, $_[1]);
+    });
+}
+
+1;

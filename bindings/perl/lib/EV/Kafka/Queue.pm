@@ -1,0 +1,86 @@
+package EV::Kafka::Queue;
+
+# The event queue shared by every EV::Kafka object of a process: one
+# kfk_queue_t, one EV::io watcher on its descriptor. When the descriptor is
+# readable, events are pulled in batches (kfk_poll_batch) and dispatched to
+# Perl closures by tag, on the EV loop's thread; libkfk never calls into
+# Perl from its own threads.
+
+use strict;
+use warnings;
+use Carp ();
+use Scalar::Util ();
+use EV;
+use FFI::Platypus::Buffer qw(buffer_to_scalar scalar_to_buffer);
+use Kfk::FFI;
+
+our $VERSION = '0.1.0';
+
+my %queues;    # loop address => queue, for this process
+
+sub shared {
+    my ($class, $loop) = @_;
+    $loop ||= EV::default_loop;
+    Kfk::FFI::check_pid();
+    return $queues{ 0 + $loop } ||= $class->_new($loop);
+}
+
+sub _new {
+    my ($class, $loop) = @_;
+    Kfk::FFI::load();
+    my $q;
+    my $rc = Kfk::FFI::kfk_queue_new(\$q);
+    Carp::croak("kfk_queue_new: " . Kfk::FFI::kfk_err_string($rc)) if $rc;
+    my $self = bless {
+        handle   => $q,
+        pid      => $$,
+        handlers => {},
+        next_tag => 1,
+        events   => "\0" x (Kfk::FFI::EVENT_SIZE * Kfk::FFI::BATCH),
+    }, $class;
+    my $weak = $self;
+    Scalar::Util::weaken($weak);
+    $self->{watcher} = $loop->io(Kfk::FFI::kfk_queue_fd($q), EV::READ, sub { $weak->drain if $weak });
+    return $self;
+}
+
+sub handle { $_[0]{handle} }
+
+# Registers a handler for one event (or all events of a tag when
+# $persistent) and returns the tag to pass as the call's opaque.
+sub register {
+    my ($self, $handler, $persistent) = @_;
+    my $tag = $self->{next_tag}++;
+    $self->{handlers}{$tag} = [$handler, $persistent];
+    return $tag;
+}
+
+sub forget { delete $_[0]{handlers}{ $_[1] } }
+
+# Dispatches every waiting event without blocking.
+sub drain {
+    my ($self, $timeout_ms) = @_;
+    return if $self->{pid} != $$;
+    my ($buf) = scalar_to_buffer($self->{events});
+    my $total = 0;
+    while (1) {
+        my $n = Kfk::FFI::kfk_poll_batch($self->{handle}, $buf, Kfk::FFI::BATCH, $timeout_ms // 0);
+        last if $n <= 0;
+        $total += $n;
+        my $all = buffer_to_scalar($buf, $n * Kfk::FFI::EVENT_SIZE);
+        for my $i (0 .. $n - 1) {
+            my ($type, $err, $errstr_p, $tag, undef, $result_p) =
+                unpack('l l Q Q Q Q', substr($all, $i * Kfk::FFI::EVENT_SIZE, Kfk::FFI::EVENT_SIZE));
+            my $entry = $self->{handlers}{$tag} or next;
+            delete $self->{handlers}{$tag} unless $entry->[1];
+            my $errstr = $err ? Kfk::FFI::cstring($errstr_p) : undef;
+            my $result = $result_p ? Kfk::FFI::val_at($result_p) : undef;
+            $entry->[0]->($type, $result, $errstr, $err);
+        }
+        last if $n < Kfk::FFI::BATCH;
+        $timeout_ms = 0;
+    }
+    return $total;
+}
+
+1;

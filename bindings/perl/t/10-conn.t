@@ -1,0 +1,164 @@
+use strict;
+use warnings;
+use Test::More;
+use EV;
+use EV::Kafka;
+use FindBin;
+require "$FindBin::Bin/lib.pl";
+
+my $conn = connected_conn();
+ok($conn->connected, 'connected');
+is($conn->state, 6, 'state is 6 (ready)');
+my $vers = $conn->api_versions;
+ok($vers->{0} >= 3 && $vers->{1} >= 4, 'api_versions has Produce and Fetch');
+
+my $topic = create_topic($conn, 2);
+
+# metadata: the documented structure
+my ($md, $err) = wait_for(sub { $conn->metadata([$topic], shift) });
+ok(!$err, 'metadata without error');
+is($md->{topics}[0]{name}, $topic, 'metadata topic name');
+is(scalar @{ $md->{topics}[0]{partitions} }, 2, 'two partitions');
+ok(defined $md->{controller_id} && $md->{brokers}[0]{port}, 'controller and brokers');
+ok(exists $md->{topics}[0]{partitions}[0]{leader}, 'partition leader');
+
+# produce with headers, then produce_batch with each codec
+my ($pr) = wait_for(sub {
+    $conn->produce($topic, 0, 'key', 'value', { headers => { h1 => 'v1' } }, shift);
+});
+is($pr->{topics}[0]{partitions}[0]{error_code}, 0, 'produce error_code 0');
+is($pr->{topics}[0]{partitions}[0]{base_offset}, 0, 'produce base_offset 0');
+for my $codec (qw(gzip snappy lz4 zstd)) {
+    my ($r) = wait_for(sub {
+        $conn->produce_batch($topic, 0, [
+            { key => "k-$codec", value => "v-$codec" },
+            { key => undef, value => "\0binary\xff" },
+        ], { acks => -1, compression => $codec }, shift);
+    });
+    is($r->{topics}[0]{partitions}[0]{error_code}, 0, "produce_batch with $codec");
+}
+
+# fetch: the documented records
+my ($f) = wait_for(sub { $conn->fetch($topic, 0, 0, { max_bytes => 1 << 20 }, shift) });
+my $p = $f->{topics}[0]{partitions}[0];
+is($p->{high_watermark}, 9, 'high_watermark');
+my @recs = @{ $p->{records} };
+is(scalar @recs, 9, 'nine records');
+is_deeply([@{ $recs[0] }{qw(offset key value)}], [0, 'key', 'value'], 'first record');
+is_deeply($recs[0]{headers}, { h1 => 'v1' }, 'headers');
+ok(!defined $recs[2]{key}, 'null key is undef');
+is($recs[2]{value}, "\0binary\xff", 'binary value round-trips');
+ok($recs[0]{timestamp} > 1_600_000_000_000, 'timestamp in ms');
+
+# fetch_multi
+my ($fm) = wait_for(sub {
+    $conn->fetch_multi({ $topic => [{ partition => 0, offset => 7 }, { partition => 1, offset => 0 }] }, shift);
+});
+my %parts = map { $_->{partition} => $_ } @{ $fm->{topics}[0]{partitions} };
+is(scalar @{ $parts{0}{records} }, 2, 'fetch_multi partition 0 from offset 7');
+is(scalar @{ $parts{1}{records} }, 0, 'fetch_multi partition 1 empty');
+
+# list_offsets
+my ($lo) = wait_for(sub { $conn->list_offsets($topic, 0, -1, shift) });
+is($lo->{topics}[0]{partitions}[0]{offset}, 9, 'latest offset');
+($lo) = wait_for(sub { $conn->list_offsets($topic, 0, -2, shift) });
+is($lo->{topics}[0]{partitions}[0]{offset}, 0, 'earliest offset');
+
+# pipelining: many requests in flight, callbacks in order of completion
+my $n = 0;
+wait_for(sub {
+    my $done = shift;
+    for my $i (1 .. 200) {
+        $conn->produce($topic, 1, undef, "m$i", sub { $done->() if ++$n == 200 });
+    }
+    cmp_ok($conn->pending, '>', 0, 'requests pending');
+});
+is($n, 200, '200 pipelined produces completed');
+
+# fire-and-forget (acks=0)
+my ($r0, $e0) = wait_for(sub { $conn->produce($topic, 1, undef, 'ff', { acks => 0 }, shift) });
+ok(!$e0 && !defined $r0, 'acks=0 completes with no result');
+
+# groups
+my $group = unique('perlgroup');
+my ($co) = retry_codes(sub { $conn->find_coordinator($group, shift) }, 15);
+is($co->{error_code}, 0, 'find_coordinator');
+my ($j) = wait_for(sub { $conn->join_group($group, '', [$topic], shift, 10000, 10000) });
+if ($j->{error_code} == 79) {
+    ($j) = wait_for(sub { $conn->join_group($group, $j->{member_id}, [$topic], shift, 10000, 10000) });
+}
+is($j->{error_code}, 0, 'join_group (after MEMBER_ID_REQUIRED)');
+my ($member, $gen) = @{$j}{qw(member_id generation_id)};
+my ($s) = wait_for(sub {
+    $conn->sync_group($group, $gen, $member,
+        [{ member_id => $member, topics => [{ topic => $topic, partitions => [0, 1] }] }], shift);
+});
+is($s->{error_code}, 0, 'sync_group');
+is_deeply($s->{assignment}, [{ topic => $topic, partitions => [0, 1] }], 'assignment');
+my ($hb) = wait_for(sub { $conn->heartbeat($group, $gen, $member, shift) });
+is($hb->{error_code}, 0, 'heartbeat');
+my ($oc) = wait_for(sub {
+    $conn->offset_commit($group, $gen, $member, [{ topic => $topic, partition => 0, offset => 5 }], shift);
+});
+is($oc->{topics}[0]{partitions}[0]{error_code}, 0, 'offset_commit');
+my ($of) = wait_for(sub { $conn->offset_fetch($group, [$topic], shift) });
+is($of->{topics}[0]{partitions}[0]{offset}, 5, 'offset_fetch');
+my ($lg) = wait_for(sub { $conn->leave_group($group, $member, shift) });
+is($lg->{error_code}, 0, 'leave_group');
+
+# transactions
+my $txn = unique('perltxn');
+my ($ip) = retry_codes(sub { $conn->init_producer_id($txn, 60000, shift) }, 15, 51);
+is($ip->{error_code}, 0, 'init_producer_id');
+my ($pid, $epoch) = @{$ip}{qw(producer_id producer_epoch)};
+my ($ap) = wait_for(sub { $conn->add_partitions_to_txn($txn, $pid, $epoch, [{ topic => $topic, partitions => [0] }], shift) });
+is($ap->{topics}[0]{partitions}[0]{error_code}, 0, 'add_partitions_to_txn');
+my ($tp) = wait_for(sub {
+    $conn->produce_batch($topic, 0, [{ value => 'in-txn' }],
+        { acks => -1, producer_id => $pid, producer_epoch => $epoch, base_sequence => 0, transactional_id => $txn }, shift);
+});
+is($tp->{topics}[0]{partitions}[0]{error_code}, 0, 'transactional produce');
+my ($et) = retry_codes(sub { $conn->end_txn($txn, $pid, $epoch, 1, shift) }, 51);
+is($et->{error_code}, 0, 'end_txn commit');
+$epoch = $et->{producer_epoch} if defined $et->{producer_epoch};
+my ($ao) = retry_codes(sub { $conn->add_offsets_to_txn($txn, $pid, $epoch, $group, shift) }, 51);
+is($ao->{error_code}, 0, 'add_offsets_to_txn');
+my $toc;
+for (1 .. 100) {
+    ($toc) = wait_for(sub {
+        $conn->txn_offset_commit($txn, $group, $pid, $epoch, -1, undef, [{ topic => $topic, partition => 0, offset => 1 }], shift);
+    });
+    last unless grep { $_ == $toc->{topics}[0]{partitions}[0]{error_code} } 15, 51;
+    select undef, undef, undef, 0.1;
+}
+is($toc->{topics}[0]{partitions}[0]{error_code}, 0, 'txn_offset_commit');
+($et) = retry_codes(sub { $conn->end_txn($txn, $pid, $epoch, 0, shift) }, 51);
+is($et->{error_code}, 0, 'end_txn abort');
+
+# admin error codes
+my ($again) = wait_for(sub { $conn->create_topics([{ name => $topic, num_partitions => 1, replication_factor => 1 }], 5000, shift) });
+is($again->{topics}[0]{error_code}, 36, 'TOPIC_ALREADY_EXISTS');
+my ($del) = wait_for(sub { $conn->delete_topics([$topic], 10000, shift) });
+is($del->{topics}[0]{error_code}, 0, 'delete_topics');
+
+# disconnect fails pending requests with "disconnected"
+my ($dr, $derr) = wait_for(sub {
+    my $done = shift;
+    $conn->fetch('__consumer_offsets', 0, 0, { max_wait_ms => 5000, min_bytes => 1 << 30 }, $done);
+    my $t; $t = EV::timer(0.2, 0, sub { undef $t; $conn->disconnect });
+});
+ok(!defined $dr, 'no result after disconnect');
+is($derr, 'disconnected', 'pending request error is "disconnected"');
+ok(!$conn->connected, 'not connected');
+
+# a request while not connected
+my ($nr, $nerr) = wait_for(sub { $conn->metadata(undef, shift) });
+like($nerr, qr/not connected/, 'request when disconnected');
+
+# bad arguments croak
+eval { $conn->produce_batch($topic, 0, [], sub {}) };
+like($@, qr/non-empty array/, 'empty batch croaks');
+eval { $conn->produce($topic, 0, 'k', 'v', { compression => 'brotli' }, sub {}) };
+like($@, qr/unknown compression/, 'bad codec croaks');
+
+done_testing;
