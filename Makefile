@@ -53,13 +53,13 @@ test-c: lib
 	cd $(BUILD)/cmake && ctest --output-on-failure
 
 test-python: lib
-	@if [ -d bindings/python/tests ]; then KFK_LIBRARY=$(CURDIR)/$(LIB) python3 -m pytest -q bindings/python/tests; fi
+	KFK_LIBRARY=$(CURDIR)/$(LIB) python3 -m pytest -q bindings/python/tests
 
 test-perl: lib
-	@if [ -d bindings/perl/t ]; then KFK_LIBRARY=$(CURDIR)/$(LIB) prove -I bindings/perl/lib bindings/perl/t; fi
+	KFK_LIBRARY=$(CURDIR)/$(LIB) prove -I bindings/perl/lib bindings/perl/t
 
 test-ruby: lib
-	@if [ -d bindings/ruby/test ]; then KFK_LIBRARY=$(CURDIR)/$(LIB) ruby -Ibindings/ruby/lib -e 'Dir["bindings/ruby/test/*_test.rb"].each { |f| require_relative f }'; fi
+	KFK_LIBRARY=$(CURDIR)/$(LIB) ruby -Ibindings/ruby/lib -e 'Dir["bindings/ruby/test/*_test.rb"].each { |f| require File.expand_path(f) }'
 
 broker:
 	$(BROKER) start

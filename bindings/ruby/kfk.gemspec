@@ -1,0 +1,15 @@
+# frozen_string_literal: true
+
+Gem::Specification.new do |s|
+  s.name = "kfk"
+  s.version = "0.1.0"
+  s.summary = "Kafka client: Ruby binding (ffi) over libkfk"
+  s.description = "Loads libkfk.so (KFK_LIBRARY, the repository build/ folder, or the system path) on first use."
+  s.authors = ["kfk developers"]
+  s.license = "MIT"
+  s.files = Dir["lib/**/*.rb"]
+  s.require_paths = ["lib"]
+  s.required_ruby_version = ">= 3.0"
+  s.add_dependency "ffi", ">= 1.15"
+  s.add_development_dependency "minitest", ">= 5"
+end

@@ -1,0 +1,353 @@
+# frozen_string_literal: true
+
+require_relative "kfk/ffi"
+
+# Kafka client over libkfk. Events are pulled from the library in batches
+# on the Ruby thread that polls (Kfk::Queue#poll, or #wait_readable on its
+# IO); libkfk never calls into Ruby from its own threads.
+module Kfk
+  VERSION = "0.1.0"
+
+  # An error from libkfk or a broker, with its code and symbolic name.
+  class Error < StandardError
+    attr_reader :code, :name
+
+    def initialize(code, message = nil)
+      @code = code
+      @name = Kfk::FFI.kfk_err_name(code)
+      super("#{@name}: #{message || Kfk::FFI.kfk_err_string(code)}")
+    end
+  end
+
+  # Using an object created before fork() in the child.
+  class ForkedError < Error; end
+
+  def self.check(code, what)
+    raise Error.new(code, "#{what}: #{Kfk::FFI.kfk_err_string(code)}") unless code.zero?
+  end
+
+  def self.murmur2(key)
+    Kfk::FFI.load!
+    Kfk::FFI.kfk_murmur2(::FFI::MemoryPointer.from_string(key), key.bytesize)
+  end
+
+  def self.crc32c(data)
+    Kfk::FFI.load!
+    Kfk::FFI.kfk_crc32c(::FFI::MemoryPointer.from_string(data), data.bytesize)
+  end
+
+  def self.error_name(code)
+    Kfk::FFI.load!
+    Kfk::FFI.kfk_err_name(code)
+  end
+
+  # A kfk_queue_t: completions of the objects attached to it.
+  class Queue
+    BATCH = 256
+
+    def initialize
+      raise ForkedError.new(Kfk::FFI::ERR_FORKED, "libkfk was loaded before fork()") if Kfk::FFI.forked?
+
+      Kfk::FFI.load!
+      out = ::FFI::MemoryPointer.new(:pointer)
+      Kfk.check(Kfk::FFI.kfk_queue_new(out), "kfk_queue_new")
+      @handle = out.read_pointer
+      @pid = Process.pid
+      @events = ::FFI::MemoryPointer.new(Kfk::FFI::Event, BATCH)
+      @handlers = {}
+      @next_tag = 0
+      @io = IO.for_fd(Kfk::FFI.kfk_queue_fd(@handle), autoclose: false)
+    end
+
+    # An IO that is readable while events wait: use with IO.select,
+    # #wait_readable, or a Fiber scheduler.
+    attr_reader :io
+
+    def handle
+      raise ForkedError.new(Kfk::FFI::ERR_FORKED, "this object belongs to the parent process") if @pid != Process.pid
+      raise Error.new(-114, "the queue is closed") unless @handle
+
+      @handle
+    end
+
+    def register(persistent: false, &block)
+      @next_tag += 1
+      @handlers[@next_tag] = [block, persistent]
+      @next_tag
+    end
+
+    def forget(tag)
+      @handlers.delete(tag)
+    end
+
+    # Dispatches waiting events, waiting up to timeout seconds (nil: until
+    # one arrives). The wait happens in the io, so other threads and fibers run.
+    def poll(timeout = 0)
+      deadline = timeout && Process.clock_gettime(Process::CLOCK_MONOTONIC) + timeout
+      loop do
+        n = Kfk::FFI.kfk_poll_batch(handle, @events, BATCH, 0)
+        raise Error.new(n, "kfk_poll_batch") if n.negative?
+        return dispatch(n) if n.positive?
+
+        left = deadline && deadline - Process.clock_gettime(Process::CLOCK_MONOTONIC)
+        return 0 if left && left <= 0
+
+        @io.wait_readable(left)
+      end
+    end
+
+    def close
+      return unless @handle && @pid == Process.pid
+
+      Kfk.check(Kfk::FFI.kfk_queue_destroy(@handle), "close the objects using this queue first")
+      @handle = nil
+    end
+
+    private
+
+    def dispatch(n)
+      n.times do |i|
+        ev = Kfk::FFI::Event.new(@events + i * Kfk::FFI::Event.size)
+        entry = @handlers[ev[:opaque]] or next
+        @handlers.delete(ev[:opaque]) unless entry[1]
+        error = ev[:err].zero? ? nil : Error.new(ev[:err], ev[:errstr].null? ? nil : ev[:errstr].read_string)
+        result = ev[:result].null? ? nil : Kfk::FFI.tree(Kfk::FFI::Val.new(ev[:result]))
+        entry[0].call(ev[:type], result, error)
+      end
+      n
+    end
+  end
+
+  # A request in flight; #value waits for it.
+  class Request
+    def initialize(queue, callback)
+      @queue = queue
+      @callback = callback
+      @done = false
+    end
+
+    attr_reader :error
+
+    def done?
+      @done
+    end
+
+    def complete(result, error)
+      @result = result
+      @error = error
+      @done = true
+      @callback&.call(result, error)
+    end
+
+    def value(timeout = 30)
+      deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + timeout
+      until @done
+        left = deadline - Process.clock_gettime(Process::CLOCK_MONOTONIC)
+        raise Error.new(-105, "the request did not complete in time") if left <= 0
+
+        @queue.poll([left, 0.1].min)
+      end
+      raise @error if @error
+
+      @result
+    end
+  end
+
+  # One broker connection: the low-level Conn API.
+  class Conn
+    attr_reader :queue
+
+    def initialize(queue = nil, client_id: nil)
+      @queue = queue || Queue.new
+      out = ::FFI::MemoryPointer.new(:pointer)
+      Kfk.check(Kfk::FFI.kfk_conn_new(@queue.handle, out), "kfk_conn_new")
+      @handle = out.read_pointer
+      @on = {}
+      tag = @queue.register(persistent: true) { |type, _result, error| connection_event(type, error) }
+      Kfk::FFI.kfk_conn_set_event_handler(@handle, nil, tag)
+      Kfk.check(Kfk::FFI.kfk_conn_set_client_id(@handle, client_id), "client_id") if client_id
+    end
+
+    def on_connect(&block) = @on[:connect] = block
+    def on_error(&block) = @on[:error] = block
+    def on_disconnect(&block) = @on[:disconnect] = block
+
+    # Connects; returns a Request whose #value waits until ready.
+    def connect(host, port, timeout: 5.0)
+      raise TypeError, "port must be an Integer" unless port.is_a?(Integer)
+
+      @connecting = Request.new(@queue, nil)
+      Kfk.check(Kfk::FFI.kfk_conn_connect(handle, host, port, (timeout * 1000).to_i), "connect")
+      @connecting
+    end
+
+    def connected? = Kfk::FFI.kfk_conn_connected(handle) == 1
+    def state = Kfk::FFI.kfk_conn_state(handle)
+    def pending = Kfk::FFI.kfk_conn_pending(handle)
+    def disconnect = Kfk.check(Kfk::FFI.kfk_conn_disconnect(handle), "disconnect")
+
+    def tls(enable = true, ca_file: nil, skip_verify: false)
+      Kfk.check(Kfk::FFI.kfk_conn_set_tls(handle, enable ? 1 : 0, ca_file, skip_verify ? 1 : 0, nil), "tls")
+    end
+
+    def sasl(mechanism, username, password)
+      Kfk.check(Kfk::FFI.kfk_conn_set_sasl(handle, mechanism, username, password), "sasl")
+    end
+
+    def close
+      return unless @handle
+
+      Kfk::FFI.kfk_conn_destroy(@handle) unless Kfk::FFI.forked?
+      @handle = nil
+    end
+
+    def metadata(topics = nil, &callback)
+      return request(callback) { |tag| Kfk::FFI.kfk_conn_metadata(handle, nil, -1, nil, tag) } if topics.nil?
+
+      keep, arr = string_array(topics)
+      request(callback) { |tag| Kfk::FFI.kfk_conn_metadata(handle, arr, topics.size, nil, tag) }.tap { keep.clear }
+    end
+
+    def produce(topic, partition, key, value, headers: nil, acks: 1, compression: nil, &callback)
+      produce_batch(topic, partition, [{ key: key, value: value, headers: headers }],
+                    acks: acks, compression: compression, &callback)
+    end
+
+    def produce_batch(topic, partition, records, acks: 1, compression: nil, &callback)
+      raise ArgumentError, "produce_batch needs at least one record" if records.empty?
+
+      keep = []
+      arr = ::FFI::MemoryPointer.new(Kfk::FFI::Record, records.size)
+      records.each_with_index do |r, i|
+        rec = Kfk::FFI::Record.new(arr + i * Kfk::FFI::Record.size)
+        rec[:key], rec[:key_len] = bytes(keep, r[:key])
+        rec[:value], rec[:value_len] = bytes(keep, r[:value])
+        rec[:headers], rec[:header_count] = headers(keep, r[:headers])
+        rec[:timestamp] = r[:timestamp] || -1
+      end
+      opts = Kfk::FFI::ProduceOpts.new
+      opts[:acks] = acks
+      opts[:timeout_ms] = 30_000
+      opts[:compression] = compression ? keep_ptr(keep, "#{compression}\0") : nil
+      opts[:producer_id] = -1
+      opts[:producer_epoch] = -1
+      opts[:base_sequence] = -1
+      request(callback) { |tag| Kfk::FFI.kfk_conn_produce_batch(handle, topic, partition, arr, records.size, opts, nil, tag) }
+    end
+
+    def fetch(topic, partition, offset, max_bytes: 1 << 20, max_wait_ms: 500, min_bytes: 1, &callback)
+      keep = []
+      tp = Kfk::FFI::TopicPartition.new
+      tp[:topic] = keep_ptr(keep, "#{topic}\0")
+      tp[:partition] = partition
+      tp[:leader_epoch] = -1
+      tp[:offset] = offset
+      opts = Kfk::FFI::FetchOpts.new
+      opts[:max_bytes] = max_bytes
+      opts[:max_wait_ms] = max_wait_ms
+      opts[:min_bytes] = min_bytes
+      request(callback) { |tag| Kfk::FFI.kfk_conn_fetch(handle, tp, 1, opts, nil, tag) }
+    end
+
+    def list_offsets(topic, partition, timestamp, &callback)
+      request(callback) { |tag| Kfk::FFI.kfk_conn_list_offsets(handle, topic, partition, timestamp, nil, tag) }
+    end
+
+    def find_coordinator(key, key_type = 0, &callback)
+      request(callback) { |tag| Kfk::FFI.kfk_conn_find_coordinator(handle, key, key_type, nil, tag) }
+    end
+
+    def create_topics(topics, timeout_ms = 30_000, &callback)
+      keep = []
+      arr = ::FFI::MemoryPointer.new(Kfk::FFI::NewTopic, topics.size)
+      topics.each_with_index do |t, i|
+        nt = Kfk::FFI::NewTopic.new(arr + i * Kfk::FFI::NewTopic.size)
+        nt[:name] = keep_ptr(keep, "#{t[:name]}\0")
+        nt[:num_partitions] = t.fetch(:num_partitions, -1)
+        nt[:replication_factor] = t.fetch(:replication_factor, -1)
+      end
+      request(callback) { |tag| Kfk::FFI.kfk_conn_create_topics(handle, arr, topics.size, timeout_ms, nil, tag) }
+    end
+
+    def delete_topics(names, timeout_ms = 30_000, &callback)
+      keep, arr = string_array(names)
+      request(callback) { |tag| Kfk::FFI.kfk_conn_delete_topics(handle, arr, names.size, timeout_ms, nil, tag) }
+        .tap { keep.clear }
+    end
+
+    def init_producer_id(transactional_id = nil, txn_timeout_ms = 60_000, &callback)
+      request(callback) { |tag| Kfk::FFI.kfk_conn_init_producer_id(handle, transactional_id, txn_timeout_ms, nil, tag) }
+    end
+
+    private
+
+    def handle
+      raise ForkedError.new(Kfk::FFI::ERR_FORKED, "this connection belongs to the parent process") if Kfk::FFI.forked?
+      raise Error.new(-114, "the connection is closed") unless @handle
+
+      @handle
+    end
+
+    def connection_event(type, error)
+      pending, @connecting = @connecting, nil
+      case type
+      when Kfk::FFI::EVENT_CONNECT
+        pending&.complete(true, nil)
+        @on[:connect]&.call
+      when Kfk::FFI::EVENT_ERROR
+        pending&.complete(nil, error)
+        @on[:error]&.call(error)
+      when Kfk::FFI::EVENT_DISCONNECT
+        @on[:disconnect]&.call(error)
+      end
+    end
+
+    def request(callback)
+      req = Request.new(@queue, callback)
+      tag = @queue.register { |_type, result, error| req.complete(result, error) }
+      code = yield tag
+      unless code.zero?
+        @queue.forget(tag)
+        raise Error, code
+      end
+      req
+    end
+
+    def keep_ptr(keep, str)
+      ptr = ::FFI::MemoryPointer.from_string(str.b)
+      keep << ptr
+      ptr
+    end
+
+    def bytes(keep, value)
+      return [nil, 0] if value.nil?
+
+      s = value.to_s.b
+      ptr = ::FFI::MemoryPointer.new(:char, [s.bytesize, 1].max)
+      ptr.put_bytes(0, s)
+      keep << ptr
+      [ptr, s.bytesize]
+    end
+
+    def headers(keep, hdrs)
+      return [nil, 0] if hdrs.nil? || hdrs.empty?
+
+      arr = ::FFI::MemoryPointer.new(Kfk::FFI::Header, hdrs.size)
+      keep << arr
+      hdrs.each_with_index do |(k, v), i|
+        h = Kfk::FFI::Header.new(arr + i * Kfk::FFI::Header.size)
+        h[:key], h[:key_len] = bytes(keep, k.to_s)
+        h[:value], h[:value_len] = bytes(keep, v)
+      end
+      [arr, hdrs.size]
+    end
+
+    def string_array(strings)
+      keep = strings.map { |s| ::FFI::MemoryPointer.from_string(s.to_s) }
+      arr = ::FFI::MemoryPointer.new(:pointer, [strings.size, 1].max)
+      arr.write_array_of_pointer(keep)
+      keep << arr
+      [keep, arr]
+    end
+  end
+end

@@ -1,0 +1,130 @@
+# frozen_string_literal: true
+
+require "ffi"
+require "io/wait"
+
+module Kfk
+  # Raw declarations mirroring include/kfk.h. The library is attached on
+  # first use (Kfk::FFI.load!), never at require time, because a Go runtime
+  # does not survive fork(): a forking server may require kfk and fork first.
+  module FFI
+    extend ::FFI::Library
+
+    VAL_NULL, VAL_INT, VAL_STR, VAL_LIST, VAL_MAP, VAL_BOOL, VAL_BYTES = (0..6).to_a
+    EVENT_RESULT, EVENT_CONNECT, EVENT_ERROR, EVENT_DISCONNECT = (1..4).to_a
+    ERR_FORKED = -103
+
+    class Val < ::FFI::Struct
+      layout :type, :int32, :reserved, :int32, :i, :int64, :s, :pointer, :n, :size_t, :items, :pointer
+    end
+
+    class Event < ::FFI::Struct
+      layout :type, :int32, :err, :int32, :errstr, :pointer, :opaque, :uintptr_t, :source, :pointer,
+             :result, :pointer
+    end
+
+    class Header < ::FFI::Struct
+      layout :key, :pointer, :key_len, :size_t, :value, :pointer, :value_len, :size_t
+    end
+
+    class Record < ::FFI::Struct
+      layout :key, :pointer, :key_len, :size_t, :value, :pointer, :value_len, :size_t,
+             :headers, :pointer, :header_count, :size_t, :timestamp, :int64
+    end
+
+    class TopicPartition < ::FFI::Struct
+      layout :topic, :pointer, :partition, :int32, :leader_epoch, :int32, :offset, :int64, :metadata, :pointer
+    end
+
+    class ProduceOpts < ::FFI::Struct
+      layout :acks, :int32, :timeout_ms, :int32, :compression, :pointer, :producer_id, :int64,
+             :producer_epoch, :int16, :reserved, :int16, :base_sequence, :int32, :transactional_id, :pointer
+    end
+
+    class FetchOpts < ::FFI::Struct
+      layout :max_bytes, :int32, :max_wait_ms, :int32, :min_bytes, :int32, :isolation_level, :int32
+    end
+
+    class NewTopic < ::FFI::Struct
+      layout :name, :pointer, :num_partitions, :int32, :replication_factor, :int16, :reserved, :int16,
+             :config, :pointer, :config_n, :size_t
+    end
+
+    FUNCTIONS = {
+      kfk_version_str: [[], :string],
+      kfk_err_name: [[:int32], :string],
+      kfk_err_string: [[:int32], :string],
+      kfk_murmur2: [%i[pointer size_t], :int32],
+      kfk_crc32c: [%i[pointer size_t], :uint32],
+      kfk_queue_new: [[:pointer], :int32],
+      kfk_queue_destroy: [[:pointer], :int32],
+      kfk_queue_fd: [[:pointer], :int],
+      kfk_poll_batch: [%i[pointer pointer int int], :int, { blocking: true }],
+      kfk_wake: [[:pointer], :int32],
+      kfk_conn_new: [%i[pointer pointer], :int32],
+      kfk_conn_destroy: [[:pointer], :int32],
+      kfk_conn_set_event_handler: [%i[pointer pointer uintptr_t], :int32],
+      kfk_conn_set_client_id: [%i[pointer string], :int32],
+      kfk_conn_set_tls: [%i[pointer int string int string], :int32],
+      kfk_conn_set_sasl: [%i[pointer string string string], :int32],
+      kfk_conn_connect: [%i[pointer string int int], :int32],
+      kfk_conn_disconnect: [[:pointer], :int32],
+      kfk_conn_connected: [[:pointer], :int],
+      kfk_conn_state: [[:pointer], :int],
+      kfk_conn_pending: [[:pointer], :int64],
+      kfk_conn_metadata: [%i[pointer pointer int pointer uintptr_t], :int32],
+      kfk_conn_produce_batch: [%i[pointer string int32 pointer size_t pointer pointer uintptr_t], :int32],
+      kfk_conn_fetch: [%i[pointer pointer size_t pointer pointer uintptr_t], :int32],
+      kfk_conn_list_offsets: [%i[pointer string int32 int64 pointer uintptr_t], :int32],
+      kfk_conn_find_coordinator: [%i[pointer string int pointer uintptr_t], :int32],
+      kfk_conn_create_topics: [%i[pointer pointer size_t int pointer uintptr_t], :int32],
+      kfk_conn_delete_topics: [%i[pointer pointer size_t int pointer uintptr_t], :int32],
+      kfk_conn_init_producer_id: [%i[pointer string int pointer uintptr_t], :int32],
+    }.freeze
+
+    @loaded_pid = nil
+    @mutex = Mutex.new
+
+    class << self
+      attr_reader :loaded_pid
+
+      def library_path
+        return ENV["KFK_LIBRARY"] if ENV["KFK_LIBRARY"]
+
+        here = File.expand_path("../../../../build/libkfk.so", __dir__)
+        File.exist?(here) ? here : "kfk"
+      end
+
+      def load!
+        @mutex.synchronize do
+          return if @loaded_pid
+
+          ffi_lib library_path
+          FUNCTIONS.each { |name, (args, ret, opts)| attach_function(name, args, ret, **(opts || {})) }
+          @loaded_pid = Process.pid
+        end
+      end
+
+      def forked?
+        @loaded_pid && @loaded_pid != Process.pid
+      end
+
+      # Converts a kfk_val_t tree to Ruby values (String text is UTF-8,
+      # binary data ASCII-8BIT, nil for null).
+      def tree(val)
+        case val[:type]
+        when VAL_INT then val[:i]
+        when VAL_BOOL then val[:i] != 0
+        when VAL_STR then val[:s].read_bytes(val[:n]).force_encoding(Encoding::UTF_8)
+        when VAL_BYTES then val[:s].read_bytes(val[:n])
+        when VAL_LIST
+          Array.new(val[:n]) { |i| tree(Val.new(val[:items] + i * Val.size)) }
+        when VAL_MAP
+          (0...val[:n]).to_h do |i|
+            [tree(Val.new(val[:items] + 2 * i * Val.size)), tree(Val.new(val[:items] + (2 * i + 1) * Val.size))]
+          end
+        end
+      end
+    end
+  end
+end
