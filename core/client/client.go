@@ -1,0 +1,284 @@
+// Package client is the cluster client of EV::Kafka::Client: it bootstraps
+// from a list of brokers (trying the next when one fails), keeps cluster
+// metadata fresh (periodically and whenever a request shows it stale),
+// holds one connection per broker, and routes each partition's traffic to
+// its leader. The producer (producer.go and the files after it) and later
+// the consumer are built on it.
+//
+// Like package conn, nothing here blocks the caller: calls return at once
+// and report through callbacks, which run on the client's goroutines.
+package client
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kfk-dev/kfk/core/conn"
+	"github.com/kfk-dev/kfk/core/connapi"
+	"github.com/kfk-dev/kfk/core/tree"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// ErrClosed is returned for calls on a closed client.
+var ErrClosed = errors.New("client closed")
+
+// ErrNoBroker is returned when no bootstrap broker could be reached.
+var ErrNoBroker = errors.New("no broker reachable")
+
+// Handler receives client-level events; fields may be nil.
+type Handler struct {
+	// OnError reports problems that belong to no single request: every
+	// bootstrap broker failing, a broker connection dropping, a fatal
+	// producer state. The client keeps working where it can.
+	OnError func(error)
+}
+
+// Client is a connection to a Kafka cluster.
+type Client struct {
+	cfg     Config
+	handler Handler
+	opts    conn.Options // for every broker connection
+
+	mu        sync.Mutex
+	brokers   map[int32]*broker // by node id, from metadata
+	bootstrap []*broker         // one per configured address, until metadata is known
+	closed    bool
+
+	meta             atomic.Pointer[metadata]
+	metaMu           sync.Mutex
+	metaWaiters      []func(*metadata, error)
+	metaRunning      bool
+	refreshScheduled bool
+	wantTopics       map[string]bool // topics whose metadata the client needs
+	refreshStop      chan struct{}
+
+	producer *producer
+}
+
+// broker is one cluster member and its (lazily opened) connection.
+type broker struct {
+	id          int32 // -1 for a bootstrap address
+	host        string
+	port        int
+	conn        *conn.Conn
+	lastConnect time.Time
+}
+
+// reconnectBackoff spaces connection attempts to a broker that is down;
+// requests meanwhile fail fast with "not connected" and are retried by
+// their callers.
+const reconnectBackoff = 250 * time.Millisecond
+
+// New validates cfg and returns an unconnected client.
+func New(cfg Config, h Handler) (*Client, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.TransactionalID != "" {
+		return nil, &ConfigError{Key: "transactional_id", Value: cfg.TransactionalID,
+			Reason: "transactions are not available in this version of kfk yet"}
+	}
+	tlsCfg, err := cfg.tlsConfig()
+	if err != nil {
+		return nil, &ConfigError{Key: "tls_ca_file", Value: cfg.TLSCAFile, Reason: err.Error()}
+	}
+	c := &Client{
+		cfg:        cfg,
+		handler:    h,
+		brokers:    map[int32]*broker{},
+		wantTopics: map[string]bool{},
+		opts: conn.Options{ClientID: cfg.ClientID, TLS: tlsCfg, SASL: cfg.SASL,
+			RequestTimeout: cfg.RequestTimeout},
+		refreshStop: make(chan struct{}),
+	}
+	for _, addr := range cfg.Brokers {
+		host, port, err := splitHostPort(addr)
+		if err != nil {
+			return nil, &ConfigError{Key: "brokers", Value: addr, Reason: err.Error()}
+		}
+		c.bootstrap = append(c.bootstrap, &broker{id: -1, host: host, port: port})
+	}
+	c.producer = newProducer(c)
+	return c, nil
+}
+
+func splitHostPort(addr string) (string, int, error) {
+	host, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", 0, err
+	}
+	port, err := strconv.Atoi(p)
+	if err != nil || port <= 0 || port > 65535 {
+		return "", 0, fmt.Errorf("bad port %q", p)
+	}
+	return host, port, nil
+}
+
+// Config returns the client's configuration.
+func (c *Client) Config() Config { return c.cfg }
+
+// Connect fetches cluster metadata from the first bootstrap broker that
+// answers (trying each in turn) and calls cb with the metadata result tree
+// (the shape of connapi.Metadata). It also starts the periodic refresh.
+func (c *Client) Connect(cb func(tree.Value, error)) {
+	c.refreshMetadata(nil, func(m *metadata, err error) {
+		if err != nil {
+			c.reportError(err)
+			cb(tree.Value{}, err)
+			return
+		}
+		c.startRefreshLoop()
+		cb(m.tree, nil)
+	})
+}
+
+// Metadata returns the latest metadata result tree, Null before connect.
+func (c *Client) Metadata() tree.Value {
+	if m := c.meta.Load(); m != nil {
+		return m.tree
+	}
+	return tree.Value{}
+}
+
+func (c *Client) reportError(err error) {
+	if c.handler.OnError != nil {
+		c.handler.OnError(err)
+	}
+}
+
+// connFor returns a connection to broker b, (re)opening it when it is
+// down and the last attempt is older than reconnectBackoff.
+func (c *Client) connFor(b *broker) *conn.Conn {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if b.conn == nil {
+		b.conn = conn.New(c.opts, conn.Handler{OnDisconnect: func(err error) {
+			c.reportError(fmt.Errorf("broker %s:%d: %w", b.host, b.port, err))
+			c.refreshSoon()
+		}})
+	}
+	if b.conn.State() == conn.Disconnected && time.Since(b.lastConnect) >= reconnectBackoff && !c.closed {
+		b.lastConnect = time.Now()
+		b.conn.Connect(b.host, b.port, c.cfg.RequestTimeout)
+	}
+	return b.conn
+}
+
+// leaderConn returns the connection to the leader of topic/partition.
+func (c *Client) leaderConn(topic string, partition int32) (*conn.Conn, int32, bool) {
+	m := c.meta.Load()
+	if m == nil {
+		return nil, -1, false
+	}
+	leader, ok := m.leader(topic, partition)
+	if !ok {
+		return nil, -1, false
+	}
+	c.mu.Lock()
+	b := c.brokers[leader]
+	c.mu.Unlock()
+	if b == nil {
+		return nil, -1, false
+	}
+	return c.connFor(b), leader, true
+}
+
+// anyConn returns a connection for cluster-wide requests: a connected
+// broker if there is one, else the next broker to try.
+func (c *Client) anyConn(skip map[*broker]bool) (*broker, *conn.Conn) {
+	c.mu.Lock()
+	var candidates []*broker
+	for _, b := range c.brokers {
+		candidates = append(candidates, b)
+	}
+	if len(candidates) == 0 {
+		candidates = c.bootstrap
+	}
+	c.mu.Unlock()
+	var fallback *broker
+	for _, b := range candidates {
+		if skip[b] {
+			continue
+		}
+		if b.conn != nil && b.conn.Connected() {
+			return b, b.conn
+		}
+		if fallback == nil {
+			fallback = b
+		}
+	}
+	if fallback == nil {
+		return nil, nil
+	}
+	return fallback, c.connFor(fallback)
+}
+
+// Close flushes the producer (up to timeout), then closes every connection.
+// cb (may be nil) runs when done.
+func (c *Client) Close(timeout time.Duration, cb func(error)) {
+	c.producer.flush(timeout, func(flushErr error) {
+		c.mu.Lock()
+		if c.closed {
+			c.mu.Unlock()
+			if cb != nil {
+				cb(flushErr)
+			}
+			return
+		}
+		c.closed = true
+		conns := []*conn.Conn{}
+		for _, b := range c.brokers {
+			if b.conn != nil {
+				conns = append(conns, b.conn)
+			}
+		}
+		for _, b := range c.bootstrap {
+			if b.conn != nil {
+				conns = append(conns, b.conn)
+			}
+		}
+		c.mu.Unlock()
+		close(c.refreshStop)
+		c.producer.close()
+		for _, cn := range conns {
+			cn.Close()
+		}
+		if cb != nil {
+			cb(flushErr)
+		}
+	})
+}
+
+func (c *Client) isClosed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closed
+}
+
+// metadataRequest sends a Metadata request on cn for the topics (nil: the
+// topics the client uses).
+func metadataRequest(cn *conn.Conn, topics []string, cb func(*kmsg.MetadataResponse, error)) {
+	req := kmsg.NewPtrMetadataRequest()
+	req.AllowAutoTopicCreation = true
+	req.Topics = []kmsg.MetadataRequestTopic{}
+	for _, t := range topics {
+		rt := kmsg.NewMetadataRequestTopic()
+		rt.Topic = kmsg.StringPtr(t)
+		req.Topics = append(req.Topics, rt)
+	}
+	cn.Do(req, func(resp kmsg.Response, err error) {
+		if err != nil {
+			cb(nil, err)
+			return
+		}
+		cb(resp.(*kmsg.MetadataResponse), nil)
+	})
+}
+
+// metadataTree shapes metadata for callbacks (connect's $metadata).
+var metadataTree = connapi.MetadataTree

@@ -1,0 +1,354 @@
+package client
+
+import (
+	"crypto/tls"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kfk-dev/kfk/core/compress"
+	"github.com/kfk-dev/kfk/core/conn"
+)
+
+// Config is a client's configuration. Build it with NewConfig and Set (or
+// fill it directly from Go); every option's default is in NewConfig.
+type Config struct {
+	Brokers         []string      // bootstrap host:port list; default 127.0.0.1:9092
+	ClientID        string        // default "kfk"
+	TLS             bool          // encrypt connections
+	TLSCAFile       string        // PEM CA file; default the system roots
+	TLSSkipVerify   bool          // do not verify certificates (tests only)
+	SASL            *conn.SASL    // nil = no authentication
+	Acks            int16         // -1 all in-sync replicas (default), 0 none, 1 leader
+	Linger          time.Duration // batching delay, default 5ms
+	BatchSize       int           // bytes per batch before it is sent at once, default 16384
+	Compression     compress.Codec
+	Idempotent      bool // exactly-once per partition (implied by TransactionalID)
+	TransactionalID string
+	Partitioner     string // murmur2 (default; null keys round-robin), murmur2_random, sticky, round_robin
+	// DeliveryTimeout bounds how long a record may wait, through retries,
+	// for its acknowledgement; default 120s.
+	DeliveryTimeout    time.Duration
+	RetryBackoff       time.Duration // first retry delay, doubling to 1s; default 100ms
+	MaxInFlight        int           // produce requests in flight per broker, default 5 (1..5 when idempotent)
+	MaxBufferedMsgs    int           // records buffered before "queue full", default 1,000,000
+	MaxBufferedBytes   int64         // bytes buffered before "queue full", default 1 GiB
+	MaxMessageBytes    int           // largest record accepted, default 1,000,000
+	RequestTimeout     time.Duration // per request, default 30s
+	MetadataRefresh    time.Duration // periodic metadata refresh, default 300s; 0 disables
+	TransactionTimeout time.Duration // default 60s
+
+	FetchMaxWait  time.Duration // default 500ms
+	FetchMaxBytes int32         // default 1 MiB
+	FetchMinBytes int32         // default 1
+}
+
+// NewConfig returns the defaults.
+func NewConfig() *Config {
+	return &Config{
+		Brokers: []string{"127.0.0.1:9092"}, ClientID: "kfk", Acks: -1, Linger: 5 * time.Millisecond,
+		BatchSize: 16384, Partitioner: "murmur2", DeliveryTimeout: 120 * time.Second,
+		RetryBackoff: 100 * time.Millisecond, MaxInFlight: 5, MaxBufferedMsgs: 1000000,
+		MaxBufferedBytes: 1 << 30, MaxMessageBytes: 1000000, RequestTimeout: 30 * time.Second,
+		MetadataRefresh: 300 * time.Second, TransactionTimeout: 60 * time.Second,
+		FetchMaxWait: 500 * time.Millisecond, FetchMaxBytes: 1 << 20, FetchMinBytes: 1,
+	}
+}
+
+// ConfigError names the key whose value was refused.
+type ConfigError struct {
+	Key, Value, Reason string
+}
+
+func (e *ConfigError) Error() string {
+	if e.Value == "" && e.Reason == "unknown configuration key" {
+		return fmt.Sprintf("%s: %s", e.Key, e.Reason)
+	}
+	return fmt.Sprintf("%s=%q: %s", e.Key, e.Value, e.Reason)
+}
+
+// option is one configuration key: its setter parses the value.
+type option struct {
+	doc string
+	set func(c *Config, v string) error
+}
+
+var options = map[string]option{
+	"brokers": {"comma-separated bootstrap host:port list", func(c *Config, v string) error {
+		var list []string
+		for _, b := range strings.Split(v, ",") {
+			if b = strings.TrimSpace(b); b != "" {
+				if !strings.Contains(b, ":") {
+					b += ":9092"
+				}
+				list = append(list, b)
+			}
+		}
+		if len(list) == 0 {
+			return errReason("needs at least one host:port")
+		}
+		c.Brokers = list
+		return nil
+	}},
+	"client_id": {"client identifier sent to brokers", func(c *Config, v string) error { c.ClientID = v; return nil }},
+	"tls":       {"0/1: encrypt connections", boolSetter(func(c *Config) *bool { return &c.TLS })},
+	"tls_ca_file": {"PEM file of CAs to trust", func(c *Config, v string) error {
+		c.TLSCAFile, c.TLS = v, true
+		return nil
+	}},
+	"tls_skip_verify": {"0/1: do not verify certificates", boolSetter(func(c *Config) *bool { return &c.TLSSkipVerify })},
+	"sasl_mechanism": {"PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512", func(c *Config, v string) error {
+		v = strings.ToUpper(v)
+		switch v {
+		case "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512":
+		default:
+			return errReason("must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512")
+		}
+		c.sasl().Mechanism = v
+		return nil
+	}},
+	"sasl_username": {"SASL user", func(c *Config, v string) error { c.sasl().Username = v; return nil }},
+	"sasl_password": {"SASL password", func(c *Config, v string) error { c.sasl().Password = v; return nil }},
+	"acks": {"-1 (all), 0 or 1", func(c *Config, v string) error {
+		if v == "all" {
+			v = "-1"
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < -1 || n > 1 {
+			return errReason("must be -1 (all), 0 or 1")
+		}
+		c.Acks = int16(n)
+		return nil
+	}},
+	"linger_ms":  {"batching delay in ms", durationSetter(func(c *Config) *time.Duration { return &c.Linger }, time.Millisecond, 0)},
+	"batch_size": {"bytes per batch", intSetter(func(c *Config) *int { return &c.BatchSize }, 1, 1<<30)},
+	"compression": {"none, gzip, snappy, lz4 or zstd", func(c *Config, v string) error {
+		codec, err := compress.ParseCodec(strings.ToLower(v))
+		if err != nil {
+			return errReason("must be none, gzip, snappy, lz4 or zstd")
+		}
+		c.Compression = codec
+		return nil
+	}},
+	"idempotent":       {"0/1: idempotent producer", boolSetter(func(c *Config) *bool { return &c.Idempotent })},
+	"transactional_id": {"transactional producer id (implies idempotent)", func(c *Config, v string) error { c.TransactionalID = v; return nil }},
+	"partitioner": {"murmur2, murmur2_random, sticky or round_robin", func(c *Config, v string) error {
+		switch v {
+		case "murmur2", "murmur2_random", "sticky", "round_robin", "consistent_random":
+		default:
+			return errReason("must be murmur2, murmur2_random, sticky or round_robin")
+		}
+		if v == "consistent_random" {
+			v = "murmur2_random"
+		}
+		c.Partitioner = v
+		return nil
+	}},
+	"delivery_timeout_ms":   {"how long a record may take to be acknowledged, retries included", durationSetter(func(c *Config) *time.Duration { return &c.DeliveryTimeout }, time.Millisecond, 1)},
+	"retry_backoff_ms":      {"first retry delay in ms", durationSetter(func(c *Config) *time.Duration { return &c.RetryBackoff }, time.Millisecond, 1)},
+	"max_in_flight":         {"produce requests in flight per broker", intSetter(func(c *Config) *int { return &c.MaxInFlight }, 1, 1000)},
+	"max_buffered_messages": {"records buffered before produce fails with queue full", intSetter(func(c *Config) *int { return &c.MaxBufferedMsgs }, 1, 1<<31-1)},
+	"max_buffered_kbytes": {"KiB buffered before produce fails with queue full", func(c *Config, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			return errReason("must be a positive number of KiB")
+		}
+		c.MaxBufferedBytes = n << 10
+		return nil
+	}},
+	"message_max_bytes":      {"largest record accepted", intSetter(func(c *Config) *int { return &c.MaxMessageBytes }, 1, 1<<30)},
+	"request_timeout_ms":     {"per-request timeout in ms", durationSetter(func(c *Config) *time.Duration { return &c.RequestTimeout }, time.Millisecond, 1)},
+	"metadata_refresh":       {"periodic metadata refresh in seconds, 0 disables", durationSetter(func(c *Config) *time.Duration { return &c.MetadataRefresh }, time.Second, 0)},
+	"transaction_timeout_ms": {"transaction timeout in ms", durationSetter(func(c *Config) *time.Duration { return &c.TransactionTimeout }, time.Millisecond, 1)},
+	"fetch_max_wait_ms":      {"broker wait for fetch_min_bytes, in ms", durationSetter(func(c *Config) *time.Duration { return &c.FetchMaxWait }, time.Millisecond, 0)},
+	"fetch_max_bytes":        {"bytes per fetch response", int32Setter(func(c *Config) *int32 { return &c.FetchMaxBytes }, 1)},
+	"fetch_min_bytes":        {"bytes the broker waits for", int32Setter(func(c *Config) *int32 { return &c.FetchMinBytes }, 0)},
+}
+
+// aliases maps librdkafka / Java spellings to kfk's keys. Values that need
+// translation (security.protocol, metadata.max.age.ms...) are in special.
+var aliases = map[string]string{
+	"bootstrap.servers": "brokers", "metadata.broker.list": "brokers", "client.id": "client_id",
+	"ssl.ca.location": "tls_ca_file", "sasl.mechanism": "sasl_mechanism", "sasl.mechanisms": "sasl_mechanism",
+	"sasl.username": "sasl_username", "sasl.password": "sasl_password", "request.required.acks": "acks",
+	"linger.ms": "linger_ms", "queue.buffering.max.ms": "linger_ms", "batch.size": "batch_size",
+	"compression.type": "compression", "compression.codec": "compression", "enable.idempotence": "idempotent",
+	"transactional.id": "transactional_id", "delivery.timeout.ms": "delivery_timeout_ms",
+	"message.timeout.ms": "delivery_timeout_ms", "retry.backoff.ms": "retry_backoff_ms",
+	"max.in.flight": "max_in_flight", "max.in.flight.requests.per.connection": "max_in_flight",
+	"queue.buffering.max.messages": "max_buffered_messages", "queue.buffering.max.kbytes": "max_buffered_kbytes",
+	"message.max.bytes": "message_max_bytes", "request.timeout.ms": "request_timeout_ms",
+	"transaction.timeout.ms": "transaction_timeout_ms", "fetch.wait.max.ms": "fetch_max_wait_ms",
+	"fetch.max.wait.ms": "fetch_max_wait_ms", "fetch.max.bytes": "fetch_max_bytes", "fetch.min.bytes": "fetch_min_bytes",
+}
+
+// special handles aliases whose values are translated.
+var special = map[string]func(c *Config, v string) error{
+	"security.protocol": func(c *Config, v string) error {
+		switch strings.ToUpper(v) {
+		case "PLAINTEXT":
+			c.TLS = false
+		case "SSL":
+			c.TLS = true
+		case "SASL_PLAINTEXT":
+			c.TLS = false
+			c.sasl()
+		case "SASL_SSL":
+			c.TLS = true
+			c.sasl()
+		default:
+			return errReason("must be PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL")
+		}
+		return nil
+	},
+	"enable.ssl.certificate.verification": func(c *Config, v string) error {
+		b, err := parseBool(v)
+		c.TLSSkipVerify = !b
+		return err
+	},
+	"metadata.max.age.ms":                setRefreshMs,
+	"topic.metadata.refresh.interval.ms": setRefreshMs,
+}
+
+func setRefreshMs(c *Config, v string) error {
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return errReason("must be a non-negative number of ms")
+	}
+	c.MetadataRefresh = time.Duration(n) * time.Millisecond
+	return nil
+}
+
+// Set sets one option by name (kfk's names or the librdkafka/Java ones).
+func (c *Config) Set(key, value string) error {
+	if fn, ok := special[key]; ok {
+		if err := fn(c, value); err != nil {
+			return withKey(err, key, value)
+		}
+		return nil
+	}
+	if alias, ok := aliases[key]; ok {
+		key = alias
+	}
+	opt, ok := options[key]
+	if !ok {
+		return &ConfigError{Key: key, Reason: "unknown configuration key"}
+	}
+	if err := opt.set(c, value); err != nil {
+		return withKey(err, key, value)
+	}
+	return nil
+}
+
+// Keys lists every kfk option name with its description, sorted.
+func Keys() [][2]string {
+	out := make([][2]string, 0, len(options))
+	for k, o := range options {
+		out = append(out, [2]string{k, o.doc})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i][0] < out[j][0] })
+	return out
+}
+
+// Validate rejects combinations that cannot work.
+func (c *Config) Validate() error {
+	if c.TransactionalID != "" {
+		c.Idempotent = true
+	}
+	if c.Idempotent {
+		if c.Acks != -1 {
+			return &ConfigError{Key: "acks", Value: strconv.Itoa(int(c.Acks)), Reason: "an idempotent or transactional producer needs acks=-1"}
+		}
+		if c.MaxInFlight > 5 {
+			return &ConfigError{Key: "max_in_flight", Value: strconv.Itoa(c.MaxInFlight), Reason: "at most 5 with an idempotent producer"}
+		}
+	}
+	if c.SASL != nil && c.SASL.Mechanism == "" {
+		return &ConfigError{Key: "sasl_mechanism", Reason: "SASL needs a mechanism"}
+	}
+	if len(c.Brokers) == 0 {
+		return &ConfigError{Key: "brokers", Reason: "needs at least one host:port"}
+	}
+	return nil
+}
+
+// tlsConfig builds the TLS settings, nil without TLS.
+func (c *Config) tlsConfig() (*tls.Config, error) {
+	if !c.TLS {
+		return nil, nil
+	}
+	return conn.TLSConfig(c.TLSCAFile, c.TLSSkipVerify, "")
+}
+
+func (c *Config) sasl() *conn.SASL {
+	if c.SASL == nil {
+		c.SASL = &conn.SASL{}
+	}
+	return c.SASL
+}
+
+type reasonError string
+
+func (e reasonError) Error() string { return string(e) }
+
+func errReason(s string) error { return reasonError(s) }
+
+func withKey(err error, key, value string) error {
+	if key == "sasl_password" || key == "sasl.password" {
+		value = "***" // a refused password is never echoed
+	}
+	return &ConfigError{Key: key, Value: value, Reason: err.Error()}
+}
+
+func parseBool(v string) (bool, error) {
+	switch strings.ToLower(v) {
+	case "1", "true", "yes", "on":
+		return true, nil
+	case "0", "false", "no", "off", "":
+		return false, nil
+	}
+	return false, errReason("must be 0/1 or true/false")
+}
+
+func boolSetter(field func(*Config) *bool) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		b, err := parseBool(v)
+		*field(c) = b
+		return err
+	}
+}
+
+func intSetter(field func(*Config) *int, lo, hi int) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < lo || n > hi {
+			return errReason(fmt.Sprintf("must be an integer from %d to %d", lo, hi))
+		}
+		*field(c) = n
+		return nil
+	}
+}
+
+func int32Setter(field func(*Config) *int32, lo int32) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.ParseInt(v, 10, 32)
+		if err != nil || int32(n) < lo {
+			return errReason(fmt.Sprintf("must be an integer of at least %d", lo))
+		}
+		*field(c) = int32(n)
+		return nil
+	}
+}
+
+func durationSetter(field func(*Config) *time.Duration, unit time.Duration, lo int64) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.ParseFloat(v, 64)
+		if err != nil || n < float64(lo) {
+			return errReason(fmt.Sprintf("must be a number of at least %d", lo))
+		}
+		*field(c) = time.Duration(n * float64(unit))
+		return nil
+	}
+}

@@ -1,0 +1,243 @@
+package client
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/kfk-dev/kfk/core/conn"
+	"github.com/kfk-dev/kfk/core/tree"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// metadata is one immutable snapshot of the cluster; a refresh replaces it.
+type metadata struct {
+	tree   tree.Value // as handed to connect callbacks
+	topics map[string]*topicMeta
+	at     time.Time
+}
+
+type topicMeta struct {
+	err        int16
+	partitions []partitionMeta // indexed by partition number
+}
+
+type partitionMeta struct {
+	leader int32
+	epoch  int32
+	err    int16
+}
+
+func (m *metadata) leader(topic string, partition int32) (int32, bool) {
+	t := m.topics[topic]
+	if t == nil || partition < 0 || int(partition) >= len(t.partitions) {
+		return -1, false
+	}
+	p := t.partitions[partition]
+	return p.leader, p.leader >= 0
+}
+
+// topic returns what is known of a topic: its partition count, and the
+// topic-level error code (0 when usable).
+func (m *metadata) topic(name string) (n int, code int16, known bool) {
+	t := m.topics[name]
+	if t == nil {
+		return 0, 0, false
+	}
+	return len(t.partitions), t.err, true
+}
+
+func newMetadata(resp *kmsg.MetadataResponse) *metadata {
+	m := &metadata{tree: metadataTree(resp), topics: map[string]*topicMeta{}, at: time.Now()}
+	for _, t := range resp.Topics {
+		if t.Topic == nil {
+			continue
+		}
+		tm := &topicMeta{err: t.ErrorCode}
+		n := 0
+		for _, p := range t.Partitions {
+			n = max(n, int(p.Partition)+1)
+		}
+		tm.partitions = make([]partitionMeta, n)
+		for i := range tm.partitions {
+			tm.partitions[i].leader = -1
+		}
+		for _, p := range t.Partitions {
+			tm.partitions[p.Partition] = partitionMeta{leader: p.Leader, epoch: p.LeaderEpoch, err: p.ErrorCode}
+		}
+		m.topics[*t.Topic] = tm
+	}
+	return m
+}
+
+// refreshMetadata asks for metadata covering the client's topics plus
+// topics, and calls cb (may be nil) with the new snapshot. Concurrent
+// refreshes are merged: a call made while one runs is served by the next
+// run, so it sees topics it added.
+func (c *Client) refreshMetadata(topics []string, cb func(*metadata, error)) {
+	c.metaMu.Lock()
+	for _, t := range topics {
+		c.wantTopics[t] = true
+	}
+	c.metaWaiters = append(c.metaWaiters, cb)
+	if c.metaRunning {
+		c.metaMu.Unlock()
+		return
+	}
+	c.metaRunning = true
+	c.metaMu.Unlock()
+	c.runMetadata()
+}
+
+// runMetadata performs one refresh for everyone waiting now.
+func (c *Client) runMetadata() {
+	c.metaMu.Lock()
+	waiters := c.metaWaiters
+	c.metaWaiters = nil
+	want := make([]string, 0, len(c.wantTopics))
+	for t := range c.wantTopics {
+		want = append(want, t)
+	}
+	c.metaMu.Unlock()
+	sort.Strings(want)
+
+	c.fetchMetadata(want, map[*broker]bool{}, nil, func(m *metadata, err error) {
+		for _, w := range waiters {
+			if w != nil {
+				w(m, err)
+			}
+		}
+		c.metaMu.Lock()
+		again := len(c.metaWaiters) > 0
+		c.metaRunning = again
+		c.metaMu.Unlock()
+		if again {
+			c.runMetadata()
+		}
+	})
+}
+
+// fetchMetadata tries brokers in turn until one answers.
+func (c *Client) fetchMetadata(topics []string, tried map[*broker]bool, lastErr error, cb func(*metadata, error)) {
+	if c.isClosed() {
+		cb(nil, ErrClosed)
+		return
+	}
+	b, cn := c.anyConn(tried)
+	if cn == nil {
+		if lastErr == nil {
+			lastErr = ErrNoBroker
+		}
+		cb(nil, fmt.Errorf("%w: every broker failed; last error: %v", ErrNoBroker, lastErr))
+		return
+	}
+	tried[b] = true
+	metadataRequest(cn, topics, func(resp *kmsg.MetadataResponse, err error) {
+		if err != nil {
+			c.fetchMetadata(topics, tried, fmt.Errorf("%s:%d: %w", b.host, b.port, err), cb)
+			return
+		}
+		m := newMetadata(resp)
+		c.updateBrokers(resp)
+		c.meta.Store(m)
+		cb(m, nil)
+	})
+}
+
+// updateBrokers adopts the broker list of a metadata response, closing
+// connections to brokers that left or moved.
+func (c *Client) updateBrokers(resp *kmsg.MetadataResponse) {
+	c.mu.Lock()
+	var stale []*conn.Conn
+	seen := map[int32]bool{}
+	for _, rb := range resp.Brokers {
+		seen[rb.NodeID] = true
+		old := c.brokers[rb.NodeID]
+		if old != nil && old.host == rb.Host && old.port == int(rb.Port) {
+			continue
+		}
+		if old != nil && old.conn != nil {
+			stale = append(stale, old.conn)
+		}
+		c.brokers[rb.NodeID] = &broker{id: rb.NodeID, host: rb.Host, port: int(rb.Port)}
+	}
+	for id, b := range c.brokers {
+		if !seen[id] {
+			if b.conn != nil {
+				stale = append(stale, b.conn)
+			}
+			delete(c.brokers, id)
+		}
+	}
+	// Bootstrap connections are no longer needed once brokers are known.
+	for _, b := range c.bootstrap {
+		if b.conn != nil {
+			stale = append(stale, b.conn)
+			b.conn = nil
+		}
+	}
+	c.mu.Unlock()
+	for _, cn := range stale {
+		cn.Close()
+	}
+}
+
+// startRefreshLoop refreshes metadata every MetadataRefresh, so leader
+// changes are picked up without a request failing first.
+func (c *Client) startRefreshLoop() {
+	if c.cfg.MetadataRefresh <= 0 {
+		return
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Unlock()
+	go func() {
+		t := time.NewTicker(c.cfg.MetadataRefresh)
+		defer t.Stop()
+		for {
+			select {
+			case <-c.refreshStop:
+				return
+			case <-t.C:
+				c.refreshMetadata(nil, nil)
+			}
+		}
+	}()
+}
+
+// refreshSoon requests a refresh because a response showed the metadata
+// stale (NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION, a dead
+// broker); calls within minRefreshInterval of the last one share it.
+func (c *Client) refreshSoon() {
+	if m := c.meta.Load(); m != nil && time.Since(m.at) < minRefreshInterval {
+		c.metaMu.Lock()
+		scheduled := c.refreshScheduled
+		c.refreshScheduled = true
+		c.metaMu.Unlock()
+		if !scheduled {
+			time.AfterFunc(minRefreshInterval-time.Since(m.at), func() {
+				c.metaMu.Lock()
+				c.refreshScheduled = false
+				c.metaMu.Unlock()
+				c.refreshMetadata(nil, nil)
+			})
+		}
+		return
+	}
+	c.refreshMetadata(nil, nil)
+}
+
+const minRefreshInterval = 100 * time.Millisecond
+
+// staleMetadata reports whether a partition error means the client's view
+// of leadership is out of date.
+func staleMetadata(code int16) bool {
+	switch code {
+	case 3, 5, 6, 9, 74, 75: // UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE, NOT_LEADER_OR_FOLLOWER, REPLICA_NOT_AVAILABLE, FENCED/UNKNOWN_LEADER_EPOCH
+		return true
+	}
+	return false
+}

@@ -1,0 +1,441 @@
+package client
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/kfk-dev/kfk/core/kerr"
+	"github.com/kfk-dev/kfk/core/murmur2"
+	"github.com/kfk-dev/kfk/core/wire"
+)
+
+// Record is one record to produce.
+type Record struct {
+	Topic     string
+	Partition int32 // -1: chosen by the partitioner
+	Key       []byte
+	Value     []byte
+	Headers   []wire.Header
+	Timestamp int64 // ms since the epoch; 0 = now
+}
+
+// Delivery is the outcome of one produced record.
+type Delivery struct {
+	Topic     string
+	Partition int32
+	Offset    int64 // -1 when unknown (acks=0, or an error)
+	Timestamp int64
+	Err       error
+}
+
+// DeliveryFunc receives a record's delivery report, on a client goroutine.
+type DeliveryFunc func(Delivery)
+
+// Errors Produce returns at once, or a delivery reports.
+var (
+	ErrQueueFull        = errors.New("producer queue is full")
+	ErrRecordTooLarge   = errors.New("record is larger than message_max_bytes")
+	ErrDeliveryTimeout  = errors.New("record not acknowledged within delivery_timeout_ms")
+	ErrInvalidTopic     = errors.New("invalid topic name")
+	ErrInvalidPartition = errors.New("partition does not exist")
+)
+
+// pendingRecord is a record waiting for metadata to be partitioned.
+type pendingRecord struct {
+	rec      Record
+	done     DeliveryFunc
+	deadline time.Time
+	size     int
+}
+
+// recordMeta is what a batch keeps per record for its delivery report.
+type recordMeta struct {
+	done      DeliveryFunc
+	timestamp int64
+}
+
+// batch is one record batch for one partition, from the first append to
+// the last delivery report.
+type batch struct {
+	ps       *partitionState
+	builder  wire.Builder
+	recs     []recordMeta
+	bytes    int // buffered bytes accounted to this batch
+	created  time.Time
+	deadline time.Time
+
+	raw        []byte // the finished batch, once sealed
+	seq        int32  // base sequence (idempotent), -1 otherwise
+	epoch      int16
+	producerID int64
+	attempts   int
+}
+
+// partitionState is the producer's view of one partition.
+type partitionState struct {
+	topic     string
+	partition int32
+	open      *batch   // accepting records
+	ready     []*batch // sealed, waiting to be sent, in order
+	inflight  int
+	nextSeq   int32     // next base sequence (idempotent)
+	backoff   time.Time // no sends before this (after an error)
+	failures  int       // consecutive retriable failures, for the backoff
+}
+
+// producer batches records per partition and sends them to leaders.
+type producer struct {
+	c   *Client
+	cfg *Config
+
+	mu              sync.Mutex
+	partitions      map[string][]*partitionState // topic -> partition index
+	waiting         map[string][]*pendingRecord  // topic -> records awaiting metadata
+	buffered        int                          // records not yet reported
+	bufBytes        int64
+	inflightBy      map[int32]int // requests in flight per broker
+	flushing        int           // flush calls in progress: send everything now
+	flushWaiters    []*flushWaiter
+	roundRobin      map[string]int32
+	sticky          map[string]int32
+	pid             producerID
+	closed          bool
+	lastWaitRefresh time.Time
+
+	wake chan struct{}
+	stop chan struct{}
+}
+
+type flushWaiter struct {
+	done func(error)
+	once sync.Once
+}
+
+func newProducer(c *Client) *producer {
+	p := &producer{
+		c: c, cfg: &c.cfg,
+		partitions: map[string][]*partitionState{},
+		waiting:    map[string][]*pendingRecord{},
+		inflightBy: map[int32]int{},
+		roundRobin: map[string]int32{},
+		sticky:     map[string]int32{},
+		wake:       make(chan struct{}, 1),
+		stop:       make(chan struct{}),
+		pid:        producerID{id: -1, epoch: -1},
+	}
+	go p.run()
+	return p
+}
+
+func (p *producer) signal() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Produce queues r; done (may be nil) gets its delivery report. An error
+// returned here means the record was not queued and done will not run.
+func (c *Client) Produce(r Record, done DeliveryFunc) error {
+	return c.producer.produce(r, done)
+}
+
+func (p *producer) produce(r Record, done DeliveryFunc) error {
+	if r.Topic == "" || len(r.Topic) > 249 {
+		return fmt.Errorf("%w: %q", ErrInvalidTopic, r.Topic)
+	}
+	if r.Timestamp <= 0 {
+		r.Timestamp = time.Now().UnixMilli()
+	}
+	size := len(r.Key) + len(r.Value) + 64
+	for _, h := range r.Headers {
+		size += len(h.Key) + len(h.Value) + 8
+	}
+	if size > p.cfg.MaxMessageBytes {
+		return fmt.Errorf("%w: %d bytes", ErrRecordTooLarge, size)
+	}
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return ErrClosed
+	}
+	if p.buffered >= p.cfg.MaxBufferedMsgs || p.bufBytes+int64(size) > p.cfg.MaxBufferedBytes {
+		p.mu.Unlock()
+		return fmt.Errorf("%w: %d records, %d bytes buffered", ErrQueueFull, p.buffered, p.bufBytes)
+	}
+	p.buffered++
+	p.bufBytes += int64(size)
+	pr := &pendingRecord{rec: r, done: done, deadline: time.Now().Add(p.cfg.DeliveryTimeout), size: size}
+	m := p.c.meta.Load()
+	var n int
+	var code int16
+	known := false
+	if m != nil {
+		n, code, known = m.topic(r.Topic)
+	}
+	if !known || (code != 0 && n == 0) {
+		// Partitioning needs the partition count: wait for metadata.
+		first := len(p.waiting[r.Topic]) == 0
+		p.waiting[r.Topic] = append(p.waiting[r.Topic], pr)
+		p.mu.Unlock()
+		if first {
+			p.c.refreshMetadata([]string{r.Topic}, func(*metadata, error) { p.placeWaiting() })
+		}
+		return nil
+	}
+	failed := p.placeLocked(pr, n)
+	p.mu.Unlock()
+	if failed != nil {
+		p.report(failed)
+		return nil
+	}
+	p.signal()
+	return nil
+}
+
+// placeWaiting partitions records that were waiting for metadata.
+func (p *producer) placeWaiting() {
+	m := p.c.meta.Load()
+	var failed []report
+	p.mu.Lock()
+	for topic, recs := range p.waiting {
+		n, code, known := 0, int16(0), false
+		if m != nil {
+			n, code, known = m.topic(topic)
+		}
+		if known && n > 0 {
+			for _, pr := range recs {
+				if f := p.placeLocked(pr, n); f != nil {
+					failed = append(failed, f...)
+				}
+			}
+			delete(p.waiting, topic)
+			continue
+		}
+		if known && code != 0 && !kerr.ForCode(code).Retriable {
+			for _, pr := range recs {
+				failed = append(failed, p.failPendingLocked(pr, kerr.ForCode(code))...)
+			}
+			delete(p.waiting, topic)
+		}
+		// Otherwise (auto-creation under way, leader election): the
+		// sender loop retries metadata until the delivery timeout.
+	}
+	p.mu.Unlock()
+	p.report(failed)
+	p.signal()
+}
+
+// placeLocked chooses r's partition among n and appends it to that
+// partition's open batch. It returns reports for a record it had to fail.
+func (p *producer) placeLocked(pr *pendingRecord, n int) []report {
+	r := &pr.rec
+	part := r.Partition
+	if part < 0 {
+		part = p.partitionLocked(r.Topic, r.Key, int32(n))
+	} else if int(part) >= n {
+		return p.failPendingLocked(pr, fmt.Errorf("%w: %s has %d partitions, not %d", ErrInvalidPartition, r.Topic, n, part+1))
+	}
+	ps := p.stateLocked(r.Topic, part, n)
+	b := ps.open
+	if b != nil && b.builder.Count() > 0 &&
+		b.builder.Size()+b.builder.RecordSize(r.Timestamp, r.Key, r.Value, r.Headers) > p.cfg.BatchSize {
+		p.sealLocked(ps)
+		b = nil
+	}
+	if b == nil {
+		b = &batch{ps: ps, created: time.Now(), deadline: pr.deadline, seq: -1}
+		b.builder.Reset(make([]byte, 0, min(p.cfg.BatchSize+wire.BatchHeaderSize, 1<<20)), wire.NoProducer)
+		ps.open = b
+	}
+	b.builder.Append(r.Timestamp, r.Key, r.Value, r.Headers)
+	b.recs = append(b.recs, recordMeta{done: pr.done, timestamp: r.Timestamp})
+	b.bytes += pr.size
+	if b.builder.Size() >= p.cfg.BatchSize {
+		p.sealLocked(ps)
+	}
+	return nil
+}
+
+// partitionLocked implements the partitioners.
+func (p *producer) partitionLocked(topic string, key []byte, n int32) int32 {
+	switch {
+	case p.cfg.Partitioner == "round_robin":
+		return p.nextRoundRobinLocked(topic, n)
+	case key != nil:
+		return murmur2.Partition(key, n)
+	case p.cfg.Partitioner == "sticky":
+		part, ok := p.sticky[topic]
+		if !ok || part >= n {
+			part = p.nextRoundRobinLocked(topic, n)
+			p.sticky[topic] = part
+		}
+		return part
+	case p.cfg.Partitioner == "murmur2_random":
+		return int32(time.Now().UnixNano()%int64(n)+int64(n)) % n
+	}
+	return p.nextRoundRobinLocked(topic, n)
+}
+
+func (p *producer) nextRoundRobinLocked(topic string, n int32) int32 {
+	next := p.roundRobin[topic]
+	p.roundRobin[topic] = (next + 1) % n
+	return next % n
+}
+
+func (p *producer) stateLocked(topic string, part int32, n int) *partitionState {
+	parts := p.partitions[topic]
+	if len(parts) < n {
+		grown := make([]*partitionState, n)
+		copy(grown, parts)
+		parts = grown
+		p.partitions[topic] = parts
+	}
+	if parts[part] == nil {
+		parts[part] = &partitionState{topic: topic, partition: part}
+	}
+	return parts[part]
+}
+
+// sealLocked moves the open batch to the ready queue. A sticky partitioner
+// moves to another partition at this point, as Kafka's does.
+func (p *producer) sealLocked(ps *partitionState) {
+	b := ps.open
+	if b == nil {
+		return
+	}
+	ps.open = nil
+	ps.ready = append(ps.ready, b)
+	if p.cfg.Partitioner == "sticky" {
+		delete(p.sticky, ps.topic)
+	}
+}
+
+// report is a delivery report waiting to run outside the lock.
+type report struct {
+	done DeliveryFunc
+	d    Delivery
+}
+
+func (p *producer) report(rs []report) {
+	for _, r := range rs {
+		if r.done != nil {
+			r.done(r.d)
+		}
+	}
+	if len(rs) > 0 {
+		p.checkFlushed()
+	}
+}
+
+func (p *producer) failPendingLocked(pr *pendingRecord, err error) []report {
+	p.buffered--
+	p.bufBytes -= int64(pr.size)
+	return []report{{pr.done, Delivery{Topic: pr.rec.Topic, Partition: pr.rec.Partition, Offset: -1,
+		Timestamp: pr.rec.Timestamp, Err: err}}}
+}
+
+// finishBatchLocked releases b's records with their outcome.
+func (p *producer) finishBatchLocked(b *batch, baseOffset int64, err error) []report {
+	out := make([]report, 0, len(b.recs))
+	for i, r := range b.recs {
+		off := int64(-1)
+		if err == nil && baseOffset >= 0 {
+			off = baseOffset + int64(i)
+		}
+		out = append(out, report{r.done, Delivery{Topic: b.ps.topic, Partition: b.ps.partition, Offset: off,
+			Timestamp: r.timestamp, Err: err}})
+	}
+	p.buffered -= len(b.recs)
+	p.bufBytes -= int64(b.bytes)
+	return out
+}
+
+// Flush sends every buffered record at once and calls cb when all have been
+// reported, or with ErrDeliveryTimeout-like timeout error when timeout passes.
+func (c *Client) Flush(timeout time.Duration, cb func(error)) { c.producer.flush(timeout, cb) }
+
+// ErrFlushTimeout is given to a flush that did not finish in time.
+var ErrFlushTimeout = errors.New("flush timed out with records still in flight")
+
+func (p *producer) flush(timeout time.Duration, cb func(error)) {
+	w := &flushWaiter{done: cb}
+	p.mu.Lock()
+	if p.buffered == 0 {
+		p.mu.Unlock()
+		cb(nil)
+		return
+	}
+	p.flushing++
+	p.flushWaiters = append(p.flushWaiters, w)
+	p.mu.Unlock()
+	p.signal()
+	if timeout > 0 {
+		time.AfterFunc(timeout, func() { p.endFlush(w, ErrFlushTimeout) })
+	}
+}
+
+// checkFlushed completes flushes once nothing is buffered.
+func (p *producer) checkFlushed() {
+	p.mu.Lock()
+	if p.buffered > 0 || len(p.flushWaiters) == 0 {
+		p.mu.Unlock()
+		return
+	}
+	waiters := p.flushWaiters
+	p.mu.Unlock()
+	for _, w := range waiters {
+		p.endFlush(w, nil)
+	}
+}
+
+func (p *producer) endFlush(w *flushWaiter, err error) {
+	w.once.Do(func() {
+		p.mu.Lock()
+		for i, x := range p.flushWaiters {
+			if x == w {
+				p.flushWaiters = append(p.flushWaiters[:i], p.flushWaiters[i+1:]...)
+				p.flushing--
+				break
+			}
+		}
+		p.mu.Unlock()
+		if w.done != nil {
+			w.done(err)
+		}
+	})
+}
+
+// close fails whatever is still buffered (after the client's flush).
+func (p *producer) close() {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	p.closed = true
+	var failed []report
+	for topic, recs := range p.waiting {
+		for _, pr := range recs {
+			failed = append(failed, p.failPendingLocked(pr, ErrClosed)...)
+		}
+		delete(p.waiting, topic)
+	}
+	for _, parts := range p.partitions {
+		for _, ps := range parts {
+			if ps == nil {
+				continue
+			}
+			p.sealLocked(ps)
+			for _, b := range ps.ready {
+				failed = append(failed, p.finishBatchLocked(b, -1, ErrClosed)...)
+			}
+			ps.ready = nil
+		}
+	}
+	p.mu.Unlock()
+	close(p.stop)
+	p.report(failed)
+}

@@ -1,0 +1,361 @@
+package client_test
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kfk-dev/kfk/core/client"
+	"github.com/kfk-dev/kfk/core/conn"
+	"github.com/kfk-dev/kfk/core/connapi"
+	"github.com/kfk-dev/kfk/core/murmur2"
+	"github.com/kfk-dev/kfk/core/tree"
+	"github.com/kfk-dev/kfk/core/wire"
+	"github.com/kfk-dev/kfk/tests/kafkatest"
+)
+
+func TestMain(m *testing.M) { kafkatest.Main(m) }
+
+func newClient(t *testing.T, kv ...string) *client.Client {
+	t.Helper()
+	env := kafkatest.Brokers(t)
+	cfg := client.NewConfig()
+	if err := cfg.Set("brokers", strings.Join(env.Brokers, ",")); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if err := cfg.Set(kv[i], kv[i+1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := client.New(*cfg, client.Handler{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	c.Connect(func(_ tree.Value, err error) { done <- err })
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		closed := make(chan struct{})
+		c.Close(10*time.Second, func(error) { close(closed) })
+		<-closed
+	})
+	return c
+}
+
+// admin is a raw connection for creating and reading back topics.
+func admin(t *testing.T) *conn.Conn {
+	t.Helper()
+	env := kafkatest.Brokers(t)
+	host, port := kafkatest.HostPort(t, env.Brokers)
+	ready := make(chan error, 1)
+	c := conn.New(conn.Options{}, conn.Handler{OnConnect: func() { ready <- nil }, OnError: func(err error) { ready <- err }})
+	c.Connect(host, port, 10*time.Second)
+	if err := <-ready; err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+func call(t *testing.T, issue func(connapi.Callback)) tree.Value {
+	t.Helper()
+	ch := make(chan tree.Value, 1)
+	issue(func(v tree.Value, err error) {
+		if err != nil {
+			t.Error(err)
+		}
+		ch <- v
+	})
+	return <-ch
+}
+
+func createTopic(t *testing.T, a *conn.Conn, partitions int32) string {
+	t.Helper()
+	name := kafkatest.UniqueTopic(t, "client")
+	res := call(t, func(cb connapi.Callback) {
+		connapi.CreateTopics(a, []connapi.NewTopic{{Name: name, NumPartitions: partitions, ReplicationFactor: 1}}, 10000, cb)
+	})
+	if code := res.Path("topics", "0", "error_code").Int; code != 0 {
+		t.Fatalf("create topic: %d", code)
+	}
+	return name
+}
+
+// fetchAll reads every record of a partition.
+func fetchAll(t *testing.T, a *conn.Conn, topic string, partition int32) []tree.Value {
+	t.Helper()
+	var out []tree.Value
+	for offset := int64(0); ; {
+		res := call(t, func(cb connapi.Callback) {
+			connapi.Fetch(a, []connapi.TopicPartition{{Topic: topic, Partition: partition, Offset: offset, LeaderEpoch: -1}},
+				connapi.FetchOptions{MaxBytes: 4 << 20, MaxWaitMs: 0, MinBytes: 0}, cb)
+		})
+		recs := res.Path("topics", "0", "partitions", "0", "records").Items
+		if len(recs) == 0 {
+			return out
+		}
+		out = append(out, recs...)
+		offset = recs[len(recs)-1].Path("offset").Int + 1
+	}
+}
+
+type collector struct {
+	mu  sync.Mutex
+	got []client.Delivery
+	wg  sync.WaitGroup
+}
+
+func (c *collector) fn() client.DeliveryFunc {
+	c.wg.Add(1)
+	return func(d client.Delivery) {
+		c.mu.Lock()
+		c.got = append(c.got, d)
+		c.mu.Unlock()
+		c.wg.Done()
+	}
+}
+
+func (c *collector) wait(t *testing.T) []client.Delivery {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { c.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		t.Fatal("delivery reports did not all arrive")
+	}
+	return c.got
+}
+
+func TestProduceKeyedRecordsLandOnMurmur2Partitions(t *testing.T) {
+	a := admin(t)
+	topic := createTopic(t, a, 4)
+	c := newClient(t, "linger_ms", "2", "compression", "lz4")
+	var col collector
+	const n = 2000
+	for i := 0; i < n; i++ {
+		key := []byte(fmt.Sprintf("key-%d", i%50))
+		err := c.Produce(client.Record{Topic: topic, Partition: -1, Key: key, Value: []byte(fmt.Sprint(i)),
+			Headers: []wire.Header{{Key: "i", Value: []byte(fmt.Sprint(i))}}}, col.fn())
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	reports := col.wait(t)
+	seen := map[int32]map[int64]bool{}
+	for _, d := range reports {
+		if d.Err != nil {
+			t.Fatalf("delivery error: %v", d.Err)
+		}
+		if seen[d.Partition] == nil {
+			seen[d.Partition] = map[int64]bool{}
+		}
+		if d.Offset < 0 || seen[d.Partition][d.Offset] {
+			t.Fatalf("bad or duplicate offset %d on partition %d", d.Offset, d.Partition)
+		}
+		seen[d.Partition][d.Offset] = true
+	}
+	total := 0
+	for p := int32(0); p < 4; p++ {
+		recs := fetchAll(t, a, topic, p)
+		total += len(recs)
+		last := -1
+		for _, r := range recs {
+			key := r.Path("key").Bytes
+			if want := murmur2.Partition(key, 4); want != p {
+				t.Fatalf("key %s on partition %d, murmur2 says %d", key, p, want)
+			}
+			// Order per key (and so per partition) is kept.
+			var i int
+			fmt.Sscan(string(r.Path("value").Bytes), &i)
+			if i <= last {
+				t.Fatalf("partition %d: record %d after %d", p, i, last)
+			}
+			last = i
+		}
+	}
+	if total != n || len(reports) != n {
+		t.Fatalf("%d records stored, %d reports, want %d", total, len(reports), n)
+	}
+}
+
+func TestIdempotentProducerAndEveryCodec(t *testing.T) {
+	a := admin(t)
+	for _, codec := range []string{"none", "gzip", "snappy", "zstd"} {
+		topic := createTopic(t, a, 1)
+		c := newClient(t, "idempotent", "1", "compression", codec, "linger_ms", "1", "batch_size", "2000")
+		var col collector
+		for i := 0; i < 500; i++ {
+			if err := c.Produce(client.Record{Topic: topic, Partition: 0, Value: []byte(fmt.Sprintf("%04d", i))}, col.fn()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, d := range col.wait(t) {
+			if d.Err != nil {
+				t.Fatalf("%s: %v", codec, d.Err)
+			}
+		}
+		recs := fetchAll(t, a, topic, 0)
+		if len(recs) != 500 {
+			t.Fatalf("%s: %d records", codec, len(recs))
+		}
+		for i, r := range recs {
+			if string(r.Path("value").Bytes) != fmt.Sprintf("%04d", i) {
+				t.Fatalf("%s: record %d is %s", codec, i, r.Path("value").Bytes)
+			}
+		}
+	}
+}
+
+func TestNullKeysRoundRobinAndExplicitPartition(t *testing.T) {
+	a := admin(t)
+	topic := createTopic(t, a, 3)
+	c := newClient(t, "linger_ms", "0")
+	var col collector
+	for i := 0; i < 30; i++ {
+		c.Produce(client.Record{Topic: topic, Partition: -1, Value: []byte("x")}, col.fn())
+	}
+	c.Produce(client.Record{Topic: topic, Partition: 2, Key: []byte("pinned"), Value: []byte("y")}, col.fn())
+	counts := map[int32]int{}
+	for _, d := range col.wait(t) {
+		if d.Err != nil {
+			t.Fatal(d.Err)
+		}
+		counts[d.Partition]++
+	}
+	if counts[0] != 10 || counts[1] != 10 || counts[2] != 11 {
+		t.Fatalf("distribution %v", counts)
+	}
+	err := make(chan error, 1)
+	c.Produce(client.Record{Topic: topic, Partition: 7, Value: []byte("z")}, func(d client.Delivery) { err <- d.Err })
+	if e := <-err; !errors.Is(e, client.ErrInvalidPartition) {
+		t.Fatalf("partition 7 of 3: %v", e)
+	}
+}
+
+func TestAutoCreatedTopicAcksZeroAndFlush(t *testing.T) {
+	c := newClient(t, "acks", "0", "linger_ms", "50")
+	topic := kafkatest.UniqueTopic(t, "auto")
+	var col collector
+	for i := 0; i < 100; i++ {
+		c.Produce(client.Record{Topic: topic, Partition: -1, Key: []byte{byte(i)}, Value: []byte("v")}, col.fn())
+	}
+	flushed := make(chan error, 1)
+	c.Flush(30*time.Second, func(err error) { flushed <- err })
+	if err := <-flushed; err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range col.wait(t) {
+		if d.Err != nil || d.Offset != -1 {
+			t.Fatalf("acks=0 delivery %+v", d)
+		}
+	}
+	a := admin(t)
+	deadline := time.Now().Add(10 * time.Second)
+	for len(fetchAll(t, a, topic, 0)) < 100 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if got := len(fetchAll(t, a, topic, 0)); got != 100 {
+		t.Fatalf("auto-created topic holds %d records", got)
+	}
+}
+
+func TestQueueFullAndTooLarge(t *testing.T) {
+	c := newClient(t, "max_buffered_messages", "10", "linger_ms", "10000", "message_max_bytes", "1000")
+	topic := kafkatest.UniqueTopic(t, "full")
+	var full error
+	for i := 0; i < 11; i++ {
+		if err := c.Produce(client.Record{Topic: topic, Partition: -1, Value: []byte("v")}, nil); err != nil {
+			full = err
+		}
+	}
+	if !errors.Is(full, client.ErrQueueFull) {
+		t.Fatalf("11th record: %v", full)
+	}
+	if err := c.Produce(client.Record{Topic: topic, Partition: -1, Value: make([]byte, 2000)}, nil); !errors.Is(err, client.ErrRecordTooLarge) {
+		t.Fatalf("large record: %v", err)
+	}
+	if err := c.Produce(client.Record{Topic: "", Partition: -1}, nil); !errors.Is(err, client.ErrInvalidTopic) {
+		t.Fatalf("empty topic: %v", err)
+	}
+}
+
+func TestDeliveryTimeoutForUnknownTopic(t *testing.T) {
+	c := newClient(t, "delivery_timeout_ms", "1500")
+	errc := make(chan error, 1)
+	// A topic name Kafka refuses to auto-create: never gets metadata.
+	c.Produce(client.Record{Topic: "bad name!", Partition: -1, Value: []byte("v")}, func(d client.Delivery) { errc <- d.Err })
+	select {
+	case err := <-errc:
+		if err == nil {
+			t.Fatal("record to an invalid topic was delivered")
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("no delivery report")
+	}
+}
+
+func TestBootstrapFailover(t *testing.T) {
+	env := kafkatest.Brokers(t)
+	cfg := client.NewConfig()
+	// The first address refuses connections; the client moves on.
+	cfg.Set("brokers", "127.0.0.1:1,"+env.Brokers[0])
+	c, err := client.New(*cfg, client.Handler{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	c.Connect(func(v tree.Value, err error) {
+		if err == nil && len(v.Path("brokers").Items) == 0 {
+			err = errors.New("no brokers in metadata")
+		}
+		done <- err
+	})
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	c.Close(time.Second, nil)
+
+	cfg.Set("brokers", "127.0.0.1:1,127.0.0.1:2")
+	c, _ = client.New(*cfg, client.Handler{})
+	c.Connect(func(_ tree.Value, err error) { done <- err })
+	if err := <-done; !errors.Is(err, client.ErrNoBroker) {
+		t.Fatalf("no reachable broker: %v", err)
+	}
+	c.Close(time.Second, nil)
+}
+
+func TestConfig(t *testing.T) {
+	cfg := client.NewConfig()
+	for k, v := range map[string]string{"bootstrap.servers": "a:1,b:2", "linger.ms": "7", "enable.idempotence": "true",
+		"compression.type": "zstd", "security.protocol": "SASL_SSL", "sasl.mechanisms": "SCRAM-SHA-512",
+		"sasl.username": "u", "sasl.password": "p", "acks": "all", "metadata.max.age.ms": "60000"} {
+		if err := cfg.Set(k, v); err != nil {
+			t.Fatalf("%s=%s: %v", k, v, err)
+		}
+	}
+	if len(cfg.Brokers) != 2 || cfg.Linger != 7*time.Millisecond || !cfg.Idempotent || !cfg.TLS ||
+		cfg.SASL.Mechanism != "SCRAM-SHA-512" || cfg.Acks != -1 || cfg.MetadataRefresh != time.Minute {
+		t.Fatalf("config %+v", cfg)
+	}
+	for k, v := range map[string]string{"acks": "2", "linger_ms": "-1", "compression": "brotli", "batch_size": "x",
+		"no_such_key": "1", "partitioner": "magic"} {
+		err := cfg.Set(k, v)
+		var ce *client.ConfigError
+		if !errors.As(err, &ce) || !strings.Contains(err.Error(), k) {
+			t.Fatalf("%s=%s: %v", k, v, err)
+		}
+	}
+	if err := cfg.Set("sasl.password", "bad\x00"); err == nil {
+		cfg.Set("acks", "1")
+		if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "acks") {
+			t.Fatalf("idempotent with acks=1: %v", err)
+		}
+	}
+}

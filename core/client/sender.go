@@ -1,0 +1,476 @@
+package client
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/kfk-dev/kfk/core/conn"
+	"github.com/kfk-dev/kfk/core/kerr"
+	"github.com/kfk-dev/kfk/core/wire"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// producerID is the idempotent producer's identity (KIP-98).
+type producerID struct {
+	id         int64
+	epoch      int16
+	requesting bool
+	needBump   bool // sequences broke: get a new epoch once nothing is in flight
+}
+
+func (pid producerID) ready() bool { return pid.id >= 0 && !pid.requesting && !pid.needBump }
+
+// idempotentInFlight is how many batches of one partition may be in flight
+// with an idempotent producer: Kafka deduplicates the last five.
+const idempotentInFlight = 5
+
+// run is the sender: it seals lingering batches, sends ready batches to
+// their leaders, expires what waited too long, and sleeps until the next
+// thing is due or a produce/response wakes it.
+func (p *producer) run() {
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		next := p.pass()
+		if !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
+		}
+		timer.Reset(max(time.Until(next), time.Millisecond))
+		select {
+		case <-p.wake:
+		case <-timer.C:
+		case <-p.stop:
+			return
+		}
+	}
+}
+
+// outgoing is one produce request being assembled for a broker.
+type outgoing struct {
+	broker  int32
+	conn    *conn.Conn
+	batches []*batch
+}
+
+// pass does one round of sender work and returns when it is next needed.
+func (p *producer) pass() time.Time {
+	now := time.Now()
+	next := now.Add(time.Second)
+	var failed []report
+	var sends []*outgoing
+
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return next
+	}
+	failed = append(failed, p.expireWaitingLocked(now)...)
+	if len(p.waiting) > 0 {
+		p.refreshForWaitingLocked()
+		next = minTime(next, now.Add(minRefreshInterval))
+	}
+	sending := p.pidReadyLocked()
+	byBroker := map[int32]*outgoing{}
+	for _, parts := range p.partitions {
+		for _, ps := range parts {
+			if ps == nil {
+				continue
+			}
+			if ps.open != nil {
+				due := ps.open.created.Add(p.cfg.Linger)
+				if p.flushing > 0 || !now.Before(due) {
+					p.sealLocked(ps)
+				} else {
+					next = minTime(next, due)
+				}
+			}
+			failed = append(failed, p.expireReadyLocked(ps, now)...)
+			if len(ps.ready) == 0 || !sending {
+				continue
+			}
+			if now.Before(ps.backoff) {
+				next = minTime(next, ps.backoff)
+				continue
+			}
+			if ps.inflight >= p.partitionInFlightLimit() {
+				continue
+			}
+			cn, leader, ok := p.c.leaderConn(ps.topic, ps.partition)
+			if !ok {
+				p.c.refreshSoon()
+				next = minTime(next, now.Add(minRefreshInterval))
+				continue
+			}
+			out := byBroker[leader]
+			if out == nil {
+				if p.inflightBy[leader] >= p.cfg.MaxInFlight {
+					continue
+				}
+				out = &outgoing{broker: leader, conn: cn}
+				byBroker[leader] = out
+				sends = append(sends, out)
+				p.inflightBy[leader]++
+			}
+			b := ps.ready[0]
+			ps.ready = ps.ready[1:]
+			if err := p.prepareLocked(b); err != nil {
+				failed = append(failed, p.finishBatchLocked(b, -1, err)...)
+				continue
+			}
+			ps.inflight++
+			out.batches = append(out.batches, b)
+		}
+	}
+	// A broker whose candidate batches all failed to prepare sends nothing.
+	sends = slices.DeleteFunc(sends, func(o *outgoing) bool {
+		if len(o.batches) == 0 {
+			p.inflightBy[o.broker]--
+			return true
+		}
+		return false
+	})
+	more := len(sends) > 0 // other batches may be ready behind these
+	p.mu.Unlock()
+
+	p.report(failed)
+	for _, out := range sends {
+		p.send(out)
+	}
+	if more {
+		return now
+	}
+	return next
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func (p *producer) partitionInFlightLimit() int {
+	if p.cfg.Idempotent {
+		return min(idempotentInFlight, p.cfg.MaxInFlight)
+	}
+	return p.cfg.MaxInFlight
+}
+
+// prepareLocked finishes a batch on its first send: compression, CRC, and
+// for an idempotent producer its base sequence.
+func (p *producer) prepareLocked(b *batch) error {
+	if b.raw == nil {
+		raw, err := b.builder.Finish(p.cfg.Compression)
+		if err != nil {
+			return err
+		}
+		b.raw = raw
+	}
+	if p.cfg.Idempotent {
+		if b.seq < 0 {
+			b.seq = b.ps.nextSeq
+			b.ps.nextSeq += int32(len(b.recs))
+		}
+		// A retry keeps its sequence; a new epoch renumbered it.
+		b.producerID, b.epoch = p.pid.id, p.pid.epoch
+		wire.SetBaseSequence(b.raw, b.producerID, b.epoch, b.seq)
+	}
+	return nil
+}
+
+// send issues one produce request.
+func (p *producer) send(out *outgoing) {
+	req := kmsg.NewPtrProduceRequest()
+	req.Acks = p.cfg.Acks
+	req.TimeoutMillis = int32(p.cfg.RequestTimeout / time.Millisecond)
+	index := map[string]int{}
+	for _, b := range out.batches {
+		i, ok := index[b.ps.topic]
+		if !ok {
+			i = len(req.Topics)
+			index[b.ps.topic] = i
+			t := kmsg.NewProduceRequestTopic()
+			t.Topic = b.ps.topic
+			req.Topics = append(req.Topics, t)
+		}
+		part := kmsg.NewProduceRequestTopicPartition()
+		part.Partition = b.ps.partition
+		part.Records = b.raw
+		req.Topics[i].Partitions = append(req.Topics[i].Partitions, part)
+	}
+	out.conn.Do(req, func(resp kmsg.Response, err error) {
+		var pr *kmsg.ProduceResponse
+		if resp != nil {
+			pr = resp.(*kmsg.ProduceResponse)
+		}
+		p.handleResponse(out, pr, err)
+	})
+}
+
+// handleResponse settles each batch of a produce request.
+func (p *producer) handleResponse(out *outgoing, resp *kmsg.ProduceResponse, err error) {
+	results := map[*batch]partitionResult{}
+	if err == nil && resp != nil {
+		byTP := map[string]map[int32]partitionResult{}
+		for _, t := range resp.Topics {
+			byTP[t.Topic] = map[int32]partitionResult{}
+			for _, pt := range t.Partitions {
+				byTP[t.Topic][pt.Partition] = partitionResult{code: pt.ErrorCode, base: pt.BaseOffset, msg: pt.ErrorMessage}
+			}
+		}
+		for _, b := range out.batches {
+			r, ok := byTP[b.ps.topic][b.ps.partition]
+			if !ok {
+				r = partitionResult{missing: true}
+			}
+			results[b] = r
+		}
+	}
+	now := time.Now()
+	var reports []report
+	stale := false
+	p.mu.Lock()
+	p.inflightBy[out.broker]--
+	for _, b := range out.batches {
+		b.ps.inflight--
+		switch {
+		case err != nil: // the connection failed: the outcome is unknown, retry as is
+			stale = stale || !errors.Is(err, ErrClosed)
+			reports = append(reports, p.retryLocked(b, now, fmt.Errorf("produce to broker %d: %w", out.broker, err))...)
+		case resp == nil: // acks=0: sent, nothing more to know
+			reports = append(reports, p.finishBatchLocked(b, -1, nil)...)
+		default:
+			r := results[b]
+			rs, refresh := p.settleLocked(b, r, now)
+			reports = append(reports, rs...)
+			stale = stale || refresh
+		}
+	}
+	p.mu.Unlock()
+	if stale {
+		p.c.refreshSoon()
+	}
+	p.report(reports)
+	p.signal()
+}
+
+type partitionResult struct {
+	code    int16
+	base    int64
+	msg     *string
+	missing bool
+}
+
+// settleLocked applies one partition's result to its batch.
+func (p *producer) settleLocked(b *batch, r partitionResult, now time.Time) (reports []report, refresh bool) {
+	if r.missing {
+		return p.retryLocked(b, now, fmt.Errorf("%w: partition missing from the produce response", conn.ErrProtocol)), false
+	}
+	switch r.code {
+	case 0:
+		b.ps.failures = 0
+		return p.finishBatchLocked(b, r.base, nil), false
+	case 46: // DUPLICATE_SEQUENCE_NUMBER: already written by an earlier attempt
+		b.ps.failures = 0
+		return p.finishBatchLocked(b, -1, nil), false
+	case 45, 59: // OUT_OF_ORDER_SEQUENCE_NUMBER, UNKNOWN_PRODUCER_ID
+		if p.cfg.Idempotent {
+			// An earlier batch of the partition failed (its retry comes
+			// first, by sequence), or the broker lost our state: in the
+			// latter case only a new epoch restarts the sequences.
+			if r.code == 59 || !p.earlierUnackedLocked(b) {
+				p.pid.needBump = true
+			}
+			return p.retryLocked(b, now, kerr.ForCode(r.code)), false
+		}
+	}
+	ke := kerr.ForCode(r.code)
+	var err error = ke
+	if r.msg != nil && *r.msg != "" {
+		err = fmt.Errorf("%w (%s)", ke, *r.msg)
+	}
+	if ke.Retriable {
+		return p.retryLocked(b, now, err), staleMetadata(r.code)
+	}
+	return p.finishBatchLocked(b, -1, err), false
+}
+
+// earlierUnackedLocked reports whether a batch with a lower sequence than b
+// is still waiting or in flight for b's partition.
+func (p *producer) earlierUnackedLocked(b *batch) bool {
+	for _, o := range b.ps.ready {
+		if o.seq >= 0 && o.seq < b.seq {
+			return true
+		}
+	}
+	return b.ps.inflight > 0
+}
+
+// retryLocked puts b back in its partition's queue, in sequence order, with
+// a growing backoff; past its deadline the records fail with cause.
+func (p *producer) retryLocked(b *batch, now time.Time, cause error) []report {
+	ps := b.ps
+	if !now.Before(b.deadline) {
+		if b.seq >= 0 {
+			p.pid.needBump = true // a sequence gap only a new epoch closes
+		}
+		return p.finishBatchLocked(b, -1, fmt.Errorf("%w: last error: %v", ErrDeliveryTimeout, cause))
+	}
+	b.attempts++
+	ps.failures++
+	ps.backoff = now.Add(min(p.cfg.RetryBackoff<<min(ps.failures-1, 10), time.Second))
+	at := 0
+	if b.seq >= 0 {
+		for at < len(ps.ready) && ps.ready[at].seq >= 0 && ps.ready[at].seq < b.seq {
+			at++
+		}
+	}
+	ps.ready = slices.Insert(ps.ready, at, b)
+	return nil
+}
+
+// expireReadyLocked fails queued (not in flight) batches past their deadline.
+func (p *producer) expireReadyLocked(ps *partitionState, now time.Time) []report {
+	var out []report
+	for len(ps.ready) > 0 && !now.Before(ps.ready[0].deadline) {
+		b := ps.ready[0]
+		ps.ready = ps.ready[1:]
+		if b.seq >= 0 {
+			p.pid.needBump = true
+		}
+		out = append(out, p.finishBatchLocked(b, -1, ErrDeliveryTimeout)...)
+	}
+	return out
+}
+
+// expireWaitingLocked fails records that never got metadata in time.
+func (p *producer) expireWaitingLocked(now time.Time) []report {
+	var out []report
+	for topic, recs := range p.waiting {
+		kept := recs[:0]
+		for _, pr := range recs {
+			if now.Before(pr.deadline) {
+				kept = append(kept, pr)
+				continue
+			}
+			code := int16(3) // UNKNOWN_TOPIC_OR_PARTITION unless metadata says otherwise
+			if m := p.c.meta.Load(); m != nil {
+				if _, c, known := m.topic(topic); known && c != 0 {
+					code = c
+				}
+			}
+			out = append(out, p.failPendingLocked(pr, fmt.Errorf("%w: %w", ErrDeliveryTimeout, kerr.ForCode(code)))...)
+		}
+		if len(kept) == 0 {
+			delete(p.waiting, topic)
+		} else {
+			p.waiting[topic] = kept
+		}
+	}
+	return out
+}
+
+// refreshForWaitingLocked asks again for the metadata of topics that
+// records wait for (auto-creation and leader election take a moment).
+func (p *producer) refreshForWaitingLocked() {
+	if time.Since(p.lastWaitRefresh) < minRefreshInterval {
+		return
+	}
+	p.lastWaitRefresh = time.Now()
+	topics := make([]string, 0, len(p.waiting))
+	for t := range p.waiting {
+		topics = append(topics, t)
+	}
+	go p.c.refreshMetadata(topics, func(*metadata, error) { p.placeWaiting() })
+}
+
+// pidReadyLocked reports whether batches may be sent, starting or renewing
+// the idempotent producer id when needed.
+func (p *producer) pidReadyLocked() bool {
+	if !p.cfg.Idempotent {
+		return true
+	}
+	if p.pid.ready() {
+		return true
+	}
+	if p.pid.requesting {
+		return false
+	}
+	for _, n := range p.inflightBy {
+		if n > 0 {
+			return false // bump only once every outcome is known
+		}
+	}
+	p.pid.requesting = true
+	go p.initProducerID()
+	return false
+}
+
+// initProducerID gets a producer id, or a new epoch of the current one
+// (KIP-360) after the sequences broke.
+func (p *producer) initProducerID() {
+	p.mu.Lock()
+	cur := p.pid
+	p.mu.Unlock()
+	req := kmsg.NewPtrInitProducerIDRequest()
+	req.TransactionTimeoutMillis = int32(p.cfg.TransactionTimeout / time.Millisecond)
+	req.ProducerID, req.ProducerEpoch = cur.id, cur.epoch
+	_, cn := p.c.anyConn(nil)
+	if cn == nil {
+		p.pidFailed(ErrNoBroker)
+		return
+	}
+	cn.Do(req, func(resp kmsg.Response, err error) {
+		if err == nil {
+			r := resp.(*kmsg.InitProducerIDResponse)
+			if r.ErrorCode != 0 {
+				err = kerr.ForCode(r.ErrorCode)
+			} else {
+				p.pidAcquired(r.ProducerID, r.ProducerEpoch)
+				return
+			}
+		}
+		p.pidFailed(err)
+	})
+}
+
+func (p *producer) pidAcquired(id int64, epoch int16) {
+	p.mu.Lock()
+	fresh := id != p.pid.id || epoch != p.pid.epoch
+	p.pid = producerID{id: id, epoch: epoch}
+	if fresh {
+		// Sequences restart with every epoch: renumber unacknowledged
+		// batches in their order.
+		for _, parts := range p.partitions {
+			for _, ps := range parts {
+				if ps == nil {
+					continue
+				}
+				ps.nextSeq = 0
+				for _, b := range ps.ready {
+					if b.seq >= 0 {
+						b.seq = ps.nextSeq
+						ps.nextSeq += int32(len(b.recs))
+					}
+				}
+			}
+		}
+	}
+	p.mu.Unlock()
+	p.signal()
+}
+
+func (p *producer) pidFailed(err error) {
+	p.c.reportError(fmt.Errorf("idempotent producer: InitProducerId failed, retrying: %w", err))
+	time.AfterFunc(p.cfg.RetryBackoff, func() {
+		p.mu.Lock()
+		p.pid.requesting = false
+		p.mu.Unlock()
+		p.signal()
+	})
+}
