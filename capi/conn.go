@@ -6,9 +6,6 @@ package main
 import "C"
 
 import (
-	"crypto/tls"
-	"crypto/x509"
-	"os"
 	"sync"
 	"time"
 	"unsafe"
@@ -133,31 +130,13 @@ func kfkgo_conn_set_tls(h C.uint64_t, enable C.int, caFile *C.char, skipVerify C
 			o.TLS = nil
 			return C.KFK_OK
 		}
-		cfg, err := tlsConfig(goStringOrEmpty(caFile), skipVerify != 0, goStringOrEmpty(serverName))
+		cfg, err := conn.TLSConfig(goStringOrEmpty(caFile), skipVerify != 0, goStringOrEmpty(serverName))
 		if err != nil {
 			return C.KFK_ERR_TLS
 		}
 		o.TLS = cfg
 		return C.KFK_OK
 	})
-}
-
-// tlsConfig builds a client TLS config; verification stays on unless
-// skipVerify is asked for explicitly.
-func tlsConfig(caFile string, skipVerify bool, serverName string) (*tls.Config, error) {
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: skipVerify, ServerName: serverName}
-	if caFile != "" {
-		pem, err := os.ReadFile(caFile)
-		if err != nil {
-			return nil, err
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, errorf(C.KFK_ERR_TLS, "no certificate found in %s", caFile)
-		}
-		cfg.RootCAs = pool
-	}
-	return cfg, nil
 }
 
 //export kfkgo_conn_set_sasl

@@ -11,6 +11,8 @@ type kind uint8
 const (
 	kindQueue kind = 1 + iota
 	kindConn
+	kindConf
+	kindClient
 )
 
 // A handle is what C holds for an object: slot index, kind and the slot's

@@ -12,6 +12,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/kfk-dev/kfk/core/client"
 	"github.com/kfk-dev/kfk/core/tree"
 )
 
@@ -25,6 +26,7 @@ type event struct {
 	opaque    uintptr // the caller's opaque, passed back untouched
 	result    tree.Value
 	hasResult bool
+	delivery  *client.Delivery // DELIVERY events
 }
 
 // queue is an event queue (kfk_queue_t). Library goroutines push; one
@@ -199,6 +201,7 @@ func (q *queue) fill(out *C.kfk_event_t, ev *event, opaque uintptr) {
 	out.err = 0
 	out.errstr = nil
 	out.result = nil
+	out.msg = nil
 	if ev.err != nil {
 		out.err = errCode(ev.err)
 		out.errstr = q.arena.str(ev.err.Error())
@@ -209,6 +212,16 @@ func (q *queue) fill(out *C.kfk_event_t, ev *event, opaque uintptr) {
 	*(*uint64)(unsafe.Pointer(&out.source)) = uint64(ev.source)
 	if ev.hasResult {
 		out.result = q.arena.val(ev.result)
+	}
+	if d := ev.delivery; d != nil {
+		m := (*C.kfk_message_t)(q.arena.alloc(C.sizeof_kfk_message_t))
+		m.topic = q.arena.str(d.Topic)
+		m.partition = C.int32_t(d.Partition)
+		m.err = out.err
+		m.offset = C.int64_t(d.Offset)
+		m.timestamp = C.int64_t(d.Timestamp)
+		*(*uintptr)(unsafe.Pointer(&m.opaque)) = ev.opaque
+		out.msg = m
 	}
 }
 

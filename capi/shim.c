@@ -393,3 +393,78 @@ kfk_err_t kfk_conn_raw_request(kfk_conn_t *c, int16_t api_key, int16_t api_versi
     return kfkgo_conn_raw_request(H(c), api_key, api_version, (void *)body, len, U(cb),
                                   U(opaque));
 }
+
+/* ---- configuration and client ------------------------------------------ */
+
+kfk_err_t kfk_conf_new(kfk_conf_t **out) {
+    GUARD(KFK_ERR_FORKED);
+    if (!out)
+        return KFK_ERR_INVALID_ARG;
+    uint64_t h = 0;
+    kfk_err_t rc = kfkgo_conf_new(&h);
+    *out = rc == KFK_OK ? (kfk_conf_t *)(uintptr_t)h : NULL;
+    return rc;
+}
+
+kfk_err_t kfk_conf_set(kfk_conf_t *conf, const char *key, const char *value, char *errbuf,
+                       size_t errlen) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_conf_set(H(conf), (char *)key, (char *)value, errbuf, errlen);
+}
+
+kfk_err_t kfk_conf_destroy(kfk_conf_t *conf) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_conf_destroy(H(conf));
+}
+
+kfk_err_t kfk_client_new(kfk_queue_t *q, const kfk_conf_t *conf, kfk_client_t **out, char *errbuf,
+                         size_t errlen) {
+    GUARD(KFK_ERR_FORKED);
+    if (!out)
+        return KFK_ERR_INVALID_ARG;
+    uint64_t h = 0;
+    kfk_err_t rc = kfkgo_client_new(H(q), H(conf), &h, errbuf, errlen);
+    *out = rc == KFK_OK ? (kfk_client_t *)(uintptr_t)h : NULL;
+    return rc;
+}
+
+kfk_err_t kfk_client_set_event_handler(kfk_client_t *c, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_client_set_event_handler(H(c), U(cb), U(opaque));
+}
+
+kfk_err_t kfk_client_connect(kfk_client_t *c, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_client_connect(H(c), U(cb), U(opaque));
+}
+
+int32_t kfk_client_partition_count(kfk_client_t *c, const char *topic) {
+    GUARD(-1);
+    return kfkgo_client_partition_count(H(c), (char *)topic);
+}
+
+kfk_err_t kfk_produce(kfk_client_t *c, const kfk_message_t *msg, kfk_cb cb) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_produce(H(c), (kfk_message_t *)msg, U(cb));
+}
+
+kfk_err_t kfk_produce_batch(kfk_client_t *c, const kfk_message_t *msgs, size_t n, kfk_cb cb,
+                            size_t *accepted) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_produce_batch(H(c), (kfk_message_t *)msgs, n, U(cb), accepted);
+}
+
+kfk_err_t kfk_flush(kfk_client_t *c, int timeout_ms, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_flush(H(c), timeout_ms, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_client_close(kfk_client_t *c, int timeout_ms, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_client_close(H(c), timeout_ms, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_client_destroy(kfk_client_t *c) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_client_destroy(H(c));
+}

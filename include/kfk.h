@@ -185,13 +185,35 @@ typedef struct kfk_topic_partition {
 
 typedef struct kfk_queue_s kfk_queue_t;
 typedef struct kfk_conn_s kfk_conn_t;
+typedef struct kfk_conf_s kfk_conf_t;
+typedef struct kfk_client_s kfk_client_t;
+
+/** A message: what kfk_produce takes, and what delivery reports (and, for
+ *  consumers, received messages) carry. Inputs: topic, partition (-1 = the
+ *  partitioner chooses), key, value, headers, timestamp (-1 = now), opaque.
+ *  Outputs: partition, offset (-1 when unknown), timestamp, err. */
+typedef struct kfk_message {
+    const char *topic;
+    int32_t partition;
+    kfk_err_t err;              /* delivery: 0 or why it failed */
+    int64_t offset;
+    int64_t timestamp;          /* ms since the epoch */
+    const void *key;            /* NULL = null key */
+    size_t key_len;
+    const void *value;          /* NULL = null value */
+    size_t value_len;
+    const kfk_header_t *headers;
+    size_t header_count;
+    void *opaque;               /* the caller's per-message tag */
+} kfk_message_t;
 
 typedef enum kfk_event_type {
     KFK_EVENT_NONE       = 0,
     KFK_EVENT_RESULT     = 1, /* a request completed: err, result */
     KFK_EVENT_CONNECT    = 2, /* a connection became ready */
     KFK_EVENT_ERROR      = 3, /* a connection-level error: err, errstr */
-    KFK_EVENT_DISCONNECT = 4  /* a connection closed: err, errstr (why) */
+    KFK_EVENT_DISCONNECT = 4, /* a connection closed: err, errstr (why) */
+    KFK_EVENT_DELIVERY   = 5  /* a produced message's report: msg, err */
 } kfk_event_type_t;
 
 /** One completion or notification. */
@@ -204,6 +226,8 @@ typedef struct kfk_event {
     void *source;               /* the handle the event comes from
                                    (e.g. a kfk_conn_t *) */
     const kfk_val_t *result;    /* RESULT: the result tree, NULL on error */
+    const kfk_message_t *msg;   /* DELIVERY: topic, partition, offset,
+                                   timestamp, err, opaque (no key/value) */
 } kfk_event_t;
 
 /** A completion callback. Runs inside kfk_poll/kfk_poll_batch on the
@@ -483,6 +507,86 @@ KFK_API kfk_err_t kfk_conn_txn_offset_commit(kfk_conn_t *c, const char *transact
  *  and debugging. */
 KFK_API kfk_err_t kfk_conn_raw_request(kfk_conn_t *c, int16_t api_key, int16_t api_version,
                                        const void *body, size_t len, kfk_cb cb, void *opaque);
+
+/* ------------------------------------------------------------------ */
+/* Configuration                                                       */
+/* ------------------------------------------------------------------ */
+
+/*
+ * String key/value options, so new ones never change the ABI. Keys are
+ * EV::Kafka's option names; librdkafka/Java spellings are accepted too:
+ *
+ *   brokers (bootstrap.servers)   host:port,...            127.0.0.1:9092
+ *   client_id (client.id)                                  kfk
+ *   tls 0/1, tls_ca_file (ssl.ca.location), tls_skip_verify 0/1
+ *   security.protocol             PLAINTEXT|SSL|SASL_PLAINTEXT|SASL_SSL
+ *   sasl_mechanism (sasl.mechanisms)  PLAIN|SCRAM-SHA-256|SCRAM-SHA-512
+ *   sasl_username, sasl_password
+ *   acks                          -1 (all), 0, 1           -1
+ *   linger_ms (linger.ms)                                  5
+ *   batch_size (batch.size)       bytes                    16384
+ *   compression (compression.type) none|gzip|snappy|lz4|zstd  none
+ *   idempotent (enable.idempotence) 0/1                    0
+ *   partitioner                   murmur2 (null keys round-robin),
+ *                                 murmur2_random, sticky, round_robin  murmur2
+ *   delivery_timeout_ms (delivery.timeout.ms, message.timeout.ms)  120000
+ *   retry_backoff_ms              first retry delay        100
+ *   max_in_flight                 requests per broker      5
+ *   max_buffered_messages (queue.buffering.max.messages)   1000000
+ *   max_buffered_kbytes (queue.buffering.max.kbytes)       1048576
+ *   message_max_bytes                                      1000000
+ *   request_timeout_ms                                     30000
+ *   metadata_refresh              seconds, 0 = off         300
+ *   fetch_max_wait_ms, fetch_max_bytes, fetch_min_bytes    500, 1048576, 1
+ *
+ * Partitioning with custom logic: ask kfk_client_partition_count() and
+ * pass an explicit partition to kfk_produce; the partitioner then runs on
+ * your thread, in your language.
+ */
+
+KFK_API kfk_err_t kfk_conf_new(kfk_conf_t **out);
+/** Set one option. On error (KFK_ERR_CONFIG), errbuf (may be NULL) gets a
+ *  NUL-terminated message naming the key. */
+KFK_API kfk_err_t kfk_conf_set(kfk_conf_t *conf, const char *key, const char *value,
+                               char *errbuf, size_t errlen);
+KFK_API kfk_err_t kfk_conf_destroy(kfk_conf_t *conf);
+
+/* ------------------------------------------------------------------ */
+/* Client: the cluster (EV::Kafka::Client)                             */
+/* ------------------------------------------------------------------ */
+
+/** Create a client from conf (copied: conf may be destroyed afterwards),
+ *  delivering its events to q. Validation errors name the key in errbuf. */
+KFK_API kfk_err_t kfk_client_new(kfk_queue_t *q, const kfk_conf_t *conf, kfk_client_t **out,
+                                 char *errbuf, size_t errlen);
+/** Where client-level ERROR events go (every bootstrap broker failing, a
+ *  broker connection lost). Without a handler they go to the queue's
+ *  handler or kfk_poll_batch's array. */
+KFK_API kfk_err_t kfk_client_set_event_handler(kfk_client_t *c, kfk_cb cb, void *opaque);
+/** Fetch cluster metadata from the first bootstrap broker that answers.
+ *  RESULT: the metadata tree (as kfk_conn_metadata). */
+KFK_API kfk_err_t kfk_client_connect(kfk_client_t *c, kfk_cb cb, void *opaque);
+/** Partitions of topic per the client's metadata, or -1 when unknown. */
+KFK_API int32_t kfk_client_partition_count(kfk_client_t *c, const char *topic);
+
+/** Queue a message for delivery (key, value and headers are copied). The
+ *  DELIVERY event carries msg->opaque and goes to cb (NULL: the batch pull
+ *  or the queue's handler). Returns at once: KFK_ERR_QUEUE_FULL when the
+ *  buffer limits are reached, KFK_ERR_INVALID_ARG for a bad message. */
+KFK_API kfk_err_t kfk_produce(kfk_client_t *c, const kfk_message_t *msg, kfk_cb cb);
+/** Queue n messages in one call (for bindings). *accepted (may be NULL)
+ *  is how many were queued before an error stopped the call. */
+KFK_API kfk_err_t kfk_produce_batch(kfk_client_t *c, const kfk_message_t *msgs, size_t n,
+                                    kfk_cb cb, size_t *accepted);
+/** Send everything buffered now; RESULT (result NULL) once every queued
+ *  message has its delivery report, or err KFK_ERR_TIMED_OUT after
+ *  timeout_ms (0 = no limit). */
+KFK_API kfk_err_t kfk_flush(kfk_client_t *c, int timeout_ms, kfk_cb cb, void *opaque);
+/** Flush (up to timeout_ms), then close every connection; RESULT when done.
+ *  Messages still buffered fail with KFK_ERR_CLOSED. */
+KFK_API kfk_err_t kfk_client_close(kfk_client_t *c, int timeout_ms, kfk_cb cb, void *opaque);
+/** Free the handle (closing first, without waiting, if still open). */
+KFK_API kfk_err_t kfk_client_destroy(kfk_client_t *c);
 
 #ifdef __cplusplus
 }

@@ -137,6 +137,17 @@ func (c *Client) Connect(cb func(tree.Value, error)) {
 	})
 }
 
+// PartitionCount is the number of partitions of topic per the latest
+// metadata, or -1 when the topic is unknown.
+func (c *Client) PartitionCount(topic string) int {
+	if m := c.meta.Load(); m != nil {
+		if n, _, known := m.topic(topic); known && n > 0 {
+			return n
+		}
+	}
+	return -1
+}
+
 // Metadata returns the latest metadata result tree, Null before connect.
 func (c *Client) Metadata() tree.Value {
 	if m := c.meta.Load(); m != nil {
@@ -218,10 +229,15 @@ func (c *Client) anyConn(skip map[*broker]bool) (*broker, *conn.Conn) {
 	return fallback, c.connFor(fallback)
 }
 
-// Close flushes the producer (up to timeout), then closes every connection.
-// cb (may be nil) runs when done.
+// Close flushes the producer (up to timeout; 0 = no limit; negative = do
+// not flush), then closes every connection; records still buffered fail
+// with ErrClosed. cb (may be nil) runs when done.
 func (c *Client) Close(timeout time.Duration, cb func(error)) {
-	c.producer.flush(timeout, func(flushErr error) {
+	flush := c.producer.flush
+	if timeout < 0 {
+		flush = func(_ time.Duration, done func(error)) { done(nil) }
+	}
+	flush(timeout, func(flushErr error) {
 		c.mu.Lock()
 		if c.closed {
 			c.mu.Unlock()

@@ -1,0 +1,328 @@
+package main
+
+/*
+#include <string.h>
+#include "kfk.h"
+*/
+import "C"
+
+import (
+	"errors"
+	"sync"
+	"time"
+	"unsafe"
+
+	"github.com/kfk-dev/kfk/core/client"
+	"github.com/kfk-dev/kfk/core/tree"
+	"github.com/kfk-dev/kfk/core/wire"
+)
+
+// confObj is a kfk_conf_t.
+type confObj struct {
+	mu  sync.Mutex
+	cfg *client.Config
+}
+
+// clientObj is a kfk_client_t: a core client bound to its queue.
+type clientObj struct {
+	c    *client.Client
+	q    *queue
+	self handle
+
+	mu      sync.Mutex
+	handler [2]uintptr
+}
+
+func lookupClient(h C.uint64_t) (*clientObj, C.kfk_err_t) {
+	obj, ok := handles.get(handle(h), kindClient)
+	if !ok {
+		return nil, C.KFK_ERR_INVALID_HANDLE
+	}
+	return obj.(*clientObj), C.KFK_OK
+}
+
+// writeErr copies msg into a caller buffer, always NUL-terminated.
+func writeErr(buf *C.char, n C.size_t, msg string) {
+	if buf == nil || n == 0 {
+		return
+	}
+	dst := unsafe.Slice((*byte)(unsafe.Pointer(buf)), n)
+	m := copy(dst[:n-1], msg)
+	dst[m] = 0
+}
+
+//export kfkgo_conf_new
+func kfkgo_conf_new(out *C.uint64_t) (rc C.kfk_err_t) {
+	defer recoverTo(&rc, C.KFK_ERR_INTERNAL)
+	if out == nil {
+		return C.KFK_ERR_INVALID_ARG
+	}
+	*out = C.uint64_t(handles.add(kindConf, &confObj{cfg: client.NewConfig()}))
+	return C.KFK_OK
+}
+
+//export kfkgo_conf_set
+func kfkgo_conf_set(h C.uint64_t, key, value *C.char, errbuf *C.char, errlen C.size_t) (rc C.kfk_err_t) {
+	defer recoverTo(&rc, C.KFK_ERR_INTERNAL)
+	obj, ok := handles.get(handle(h), kindConf)
+	if !ok {
+		writeErr(errbuf, errlen, "invalid configuration handle")
+		return C.KFK_ERR_INVALID_HANDLE
+	}
+	if key == nil || value == nil {
+		writeErr(errbuf, errlen, "key and value must not be NULL")
+		return C.KFK_ERR_INVALID_ARG
+	}
+	co := obj.(*confObj)
+	co.mu.Lock()
+	defer co.mu.Unlock()
+	if err := co.cfg.Set(C.GoString(key), C.GoString(value)); err != nil {
+		writeErr(errbuf, errlen, err.Error())
+		return C.KFK_ERR_CONFIG
+	}
+	return C.KFK_OK
+}
+
+//export kfkgo_conf_destroy
+func kfkgo_conf_destroy(h C.uint64_t) (rc C.kfk_err_t) {
+	defer recoverTo(&rc, C.KFK_ERR_INTERNAL)
+	if _, ok := handles.remove(handle(h), kindConf); !ok {
+		return C.KFK_ERR_INVALID_HANDLE
+	}
+	return C.KFK_OK
+}
+
+//export kfkgo_client_new
+func kfkgo_client_new(qh, confh C.uint64_t, out *C.uint64_t, errbuf *C.char, errlen C.size_t) (rc C.kfk_err_t) {
+	defer recoverTo(&rc, C.KFK_ERR_INTERNAL)
+	q, rc := lookupQueue(qh)
+	if rc != C.KFK_OK {
+		writeErr(errbuf, errlen, "invalid queue handle")
+		return rc
+	}
+	obj, ok := handles.get(handle(confh), kindConf)
+	if !ok {
+		writeErr(errbuf, errlen, "invalid configuration handle")
+		return C.KFK_ERR_INVALID_HANDLE
+	}
+	if out == nil {
+		return C.KFK_ERR_INVALID_ARG
+	}
+	conf := obj.(*confObj)
+	conf.mu.Lock()
+	cfg := *conf.cfg
+	conf.mu.Unlock()
+	co := &clientObj{q: q}
+	c, err := client.New(cfg, client.Handler{OnError: func(err error) {
+		co.mu.Lock()
+		h := co.handler
+		co.mu.Unlock()
+		q.push(event{typ: C.KFK_EVENT_ERROR, err: err, source: co.self, cb: h[0], opaque: h[1]})
+	}})
+	if err != nil {
+		writeErr(errbuf, errlen, err.Error())
+		var ce *client.ConfigError
+		if errors.As(err, &ce) {
+			return C.KFK_ERR_CONFIG
+		}
+		return errCode(err)
+	}
+	co.c = c
+	co.self = handles.add(kindClient, co)
+	q.users.Add(1)
+	*out = C.uint64_t(co.self)
+	return C.KFK_OK
+}
+
+//export kfkgo_client_set_event_handler
+func kfkgo_client_set_event_handler(h C.uint64_t, cb, opaque C.uintptr_t) (rc C.kfk_err_t) {
+	defer recoverTo(&rc, C.KFK_ERR_INTERNAL)
+	co, rc := lookupClient(h)
+	if rc != C.KFK_OK {
+		return rc
+	}
+	co.mu.Lock()
+	co.handler = [2]uintptr{uintptr(cb), uintptr(opaque)}
+	co.mu.Unlock()
+	return C.KFK_OK
+}
+
+// resultCB queues a RESULT event from a tree-or-error completion.
+func (co *clientObj) resultCB(cb, opaque C.uintptr_t) func(tree.Value, error) {
+	return func(v tree.Value, err error) {
+		co.q.push(event{typ: C.KFK_EVENT_RESULT, err: err, source: co.self, cb: uintptr(cb),
+			opaque: uintptr(opaque), result: v, hasResult: err == nil && v.Kind != tree.Null})
+	}
+}
+
+//export kfkgo_client_connect
+func kfkgo_client_connect(h C.uint64_t, cb, opaque C.uintptr_t) (rc C.kfk_err_t) {
+	defer recoverTo(&rc, C.KFK_ERR_INTERNAL)
+	co, rc := lookupClient(h)
+	if rc != C.KFK_OK {
+		return rc
+	}
+	co.c.Connect(co.resultCB(cb, opaque))
+	return C.KFK_OK
+}
+
+//export kfkgo_client_partition_count
+func kfkgo_client_partition_count(h C.uint64_t, topic *C.char) (n C.int32_t) {
+	defer recoverTo(&n, -1)
+	co, rc := lookupClient(h)
+	if rc != C.KFK_OK || topic == nil {
+		return -1
+	}
+	return C.int32_t(co.c.PartitionCount(C.GoString(topic)))
+}
+
+// delivery queues a DELIVERY event for one message.
+func (co *clientObj) delivery(cb, opaque uintptr) client.DeliveryFunc {
+	return func(d client.Delivery) {
+		co.q.push(event{typ: C.KFK_EVENT_DELIVERY, err: d.Err, source: co.self, cb: cb, opaque: opaque,
+			delivery: &d})
+	}
+}
+
+// goMessage converts one kfk_message_t to a record (copying its buffers).
+func goMessage(m *C.kfk_message_t) (client.Record, bool) {
+	if m.topic == nil || m.partition < -1 || (m.header_count > 0 && m.headers == nil) {
+		return client.Record{}, false
+	}
+	r := client.Record{Topic: C.GoString(m.topic), Partition: int32(m.partition),
+		Key: goBytes(m.key, m.key_len), Value: goBytes(m.value, m.value_len), Timestamp: int64(m.timestamp)}
+	if m.header_count > 0 {
+		r.Headers = make([]wire.Header, m.header_count)
+		for i, h := range unsafe.Slice(m.headers, m.header_count) {
+			if h.key == nil && h.key_len > 0 {
+				return client.Record{}, false
+			}
+			r.Headers[i] = wire.Header{Key: string(goBytes(unsafe.Pointer(h.key), h.key_len)), Value: goBytes(h.value, h.value_len)}
+		}
+	}
+	return r, true
+}
+
+func (co *clientObj) produceOne(m *C.kfk_message_t, cb C.uintptr_t) C.kfk_err_t {
+	r, ok := goMessage(m)
+	if !ok {
+		return C.KFK_ERR_INVALID_ARG
+	}
+	if err := co.c.Produce(r, co.delivery(uintptr(cb), uintptr(m.opaque))); err != nil {
+		return produceErrCode(err)
+	}
+	return C.KFK_OK
+}
+
+func produceErrCode(err error) C.kfk_err_t {
+	switch {
+	case errors.Is(err, client.ErrQueueFull):
+		return C.KFK_ERR_QUEUE_FULL
+	case errors.Is(err, client.ErrClosed):
+		return C.KFK_ERR_CLOSED
+	case errors.Is(err, client.ErrRecordTooLarge):
+		return 10 // MESSAGE_TOO_LARGE
+	}
+	return C.KFK_ERR_INVALID_ARG
+}
+
+//export kfkgo_produce
+func kfkgo_produce(h C.uint64_t, m *C.kfk_message_t, cb C.uintptr_t) (rc C.kfk_err_t) {
+	defer recoverTo(&rc, C.KFK_ERR_INTERNAL)
+	co, rc := lookupClient(h)
+	if rc != C.KFK_OK {
+		return rc
+	}
+	if m == nil {
+		return C.KFK_ERR_INVALID_ARG
+	}
+	return co.produceOne(m, cb)
+}
+
+//export kfkgo_produce_batch
+func kfkgo_produce_batch(h C.uint64_t, msgs *C.kfk_message_t, n C.size_t, cb C.uintptr_t, accepted *C.size_t) (rc C.kfk_err_t) {
+	defer recoverTo(&rc, C.KFK_ERR_INTERNAL)
+	co, rc := lookupClient(h)
+	if rc != C.KFK_OK {
+		return rc
+	}
+	if msgs == nil && n > 0 {
+		return C.KFK_ERR_INVALID_ARG
+	}
+	done := C.size_t(0)
+	defer func() {
+		if accepted != nil {
+			*accepted = done
+		}
+	}()
+	ms := unsafe.Slice(msgs, n)
+	for i := range ms {
+		if rc := co.produceOne(&ms[i], cb); rc != C.KFK_OK {
+			return rc
+		}
+		done++
+	}
+	return C.KFK_OK
+}
+
+func timeoutArg(ms C.int) (time.Duration, bool) {
+	if ms < 0 {
+		return 0, false
+	}
+	return time.Duration(ms) * time.Millisecond, true
+}
+
+//export kfkgo_flush
+func kfkgo_flush(h C.uint64_t, timeoutMs C.int, cb, opaque C.uintptr_t) (rc C.kfk_err_t) {
+	defer recoverTo(&rc, C.KFK_ERR_INTERNAL)
+	co, rc := lookupClient(h)
+	if rc != C.KFK_OK {
+		return rc
+	}
+	timeout, ok := timeoutArg(timeoutMs)
+	if !ok {
+		return C.KFK_ERR_INVALID_ARG
+	}
+	done := co.resultCB(cb, opaque)
+	co.c.Flush(timeout, func(err error) {
+		if errors.Is(err, client.ErrFlushTimeout) {
+			err = errorf(C.KFK_ERR_TIMED_OUT, "%v", err)
+		}
+		done(tree.Value{}, err)
+	})
+	return C.KFK_OK
+}
+
+//export kfkgo_client_close
+func kfkgo_client_close(h C.uint64_t, timeoutMs C.int, cb, opaque C.uintptr_t) (rc C.kfk_err_t) {
+	defer recoverTo(&rc, C.KFK_ERR_INTERNAL)
+	co, rc := lookupClient(h)
+	if rc != C.KFK_OK {
+		return rc
+	}
+	timeout, ok := timeoutArg(timeoutMs)
+	if !ok {
+		return C.KFK_ERR_INVALID_ARG
+	}
+	done := co.resultCB(cb, opaque)
+	co.c.Close(timeout, func(err error) {
+		if errors.Is(err, client.ErrFlushTimeout) {
+			err = errorf(C.KFK_ERR_TIMED_OUT, "%v", err)
+		}
+		done(tree.Value{}, err)
+	})
+	return C.KFK_OK
+}
+
+//export kfkgo_client_destroy
+func kfkgo_client_destroy(h C.uint64_t) (rc C.kfk_err_t) {
+	defer recoverTo(&rc, C.KFK_ERR_INTERNAL)
+	obj, ok := handles.remove(handle(h), kindClient)
+	if !ok {
+		return C.KFK_ERR_INVALID_HANDLE
+	}
+	co := obj.(*clientObj)
+	co.c.Close(-1, nil) // no flush: destroy does not wait
+	co.q.users.Add(-1)
+	return C.KFK_OK
+}

@@ -1,0 +1,181 @@
+/* The cluster client and producer through the C ABI, against a real
+ * broker: configuration errors, connect, produce with delivery reports,
+ * batch produce, flush, queue full, close; and bad handles. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static void test_config_errors(void) {
+    kfk_conf_t *conf;
+    char err[256] = "";
+    CHECK_EQ_INT(kfk_conf_new(&conf), KFK_OK);
+    CHECK_EQ_INT(kfk_conf_set(conf, "linger.ms", "10", err, sizeof err), KFK_OK);
+    CHECK_EQ_INT(kfk_conf_set(conf, "acks", "7", err, sizeof err), KFK_ERR_CONFIG);
+    CHECK(strstr(err, "acks") != NULL);
+    CHECK_EQ_INT(kfk_conf_set(conf, "no.such.key", "1", err, sizeof err), KFK_ERR_CONFIG);
+    CHECK(strstr(err, "no.such.key") != NULL);
+    CHECK_EQ_INT(kfk_conf_set(conf, "compression", "brotli", NULL, 0), KFK_ERR_CONFIG);
+    CHECK_EQ_INT(kfk_conf_set(conf, NULL, "x", err, sizeof err), KFK_ERR_INVALID_ARG);
+    char tiny[4];
+    CHECK_EQ_INT(kfk_conf_set(conf, "batch_size", "huge", tiny, sizeof tiny), KFK_ERR_CONFIG);
+    CHECK_EQ_INT(strlen(tiny), 3); /* truncated, NUL-terminated */
+    /* a combination that cannot work is refused when the client is built */
+    CHECK_EQ_INT(kfk_conf_set(conf, "idempotent", "1", err, sizeof err), KFK_OK);
+    CHECK_EQ_INT(kfk_conf_set(conf, "acks", "1", err, sizeof err), KFK_OK);
+    kfk_queue_t *q;
+    kfk_client_t *c = (kfk_client_t *)1;
+    kfk_queue_new(&q);
+    CHECK_EQ_INT(kfk_client_new(q, conf, &c, err, sizeof err), KFK_ERR_CONFIG);
+    CHECK(c == NULL);
+    CHECK(strstr(err, "acks") != NULL);
+    CHECK_EQ_INT(kfk_conf_destroy(conf), KFK_OK);
+    CHECK_EQ_INT(kfk_conf_destroy(conf), KFK_ERR_INVALID_HANDLE);
+    CHECK_EQ_INT(kfk_conf_set(conf, "acks", "1", err, sizeof err), KFK_ERR_INVALID_HANDLE);
+    kfk_queue_destroy(q);
+}
+
+static void test_bad_client_handles(void) {
+    kfk_client_t *bad[] = {NULL, (kfk_client_t *)(uintptr_t)0xfeedfacecafeULL};
+    kfk_message_t m = {.topic = "t", .partition = -1, .timestamp = -1};
+    for (int i = 0; i < 2; i++) {
+        kfk_client_t *c = bad[i];
+        CHECK_EQ_INT(kfk_client_set_event_handler(c, NULL, NULL), KFK_ERR_INVALID_HANDLE);
+        CHECK_EQ_INT(kfk_client_connect(c, NULL, NULL), KFK_ERR_INVALID_HANDLE);
+        CHECK_EQ_INT(kfk_client_partition_count(c, "t"), -1);
+        CHECK_EQ_INT(kfk_produce(c, &m, NULL), KFK_ERR_INVALID_HANDLE);
+        CHECK_EQ_INT(kfk_produce_batch(c, &m, 1, NULL, NULL), KFK_ERR_INVALID_HANDLE);
+        CHECK_EQ_INT(kfk_flush(c, 0, NULL, NULL), KFK_ERR_INVALID_HANDLE);
+        CHECK_EQ_INT(kfk_client_close(c, 0, NULL, NULL), KFK_ERR_INVALID_HANDLE);
+        CHECK_EQ_INT(kfk_client_destroy(c), KFK_ERR_INVALID_HANDLE);
+    }
+}
+
+static kfk_queue_t *q;
+static kfk_client_t *client;
+static int connected;
+static long delivered, delivery_errors;
+static long long offsets_sum;
+
+static void on_connect(const kfk_event_t *ev, void *opaque) {
+    (void)opaque;
+    CHECK_EQ_INT(ev->type, KFK_EVENT_RESULT);
+    if (ev->err)
+        fprintf(stderr, "  connect: %s\n", ev->errstr);
+    CHECK(ev->err || kt_int(ev->result, "brokers.0.port") > 0);
+    connected = ev->err ? -1 : 1;
+}
+
+static void on_delivery(const kfk_event_t *ev, void *opaque) {
+    (void)opaque;
+    CHECK_EQ_INT(ev->type, KFK_EVENT_DELIVERY);
+    CHECK(ev->msg != NULL);
+    if (ev->err) {
+        delivery_errors++;
+        return;
+    }
+    CHECK(ev->msg->offset >= 0 && ev->msg->partition >= 0 && ev->msg->topic != NULL);
+    CHECK(ev->msg->opaque == (void *)0x5151);
+    offsets_sum += ev->msg->offset;
+    delivered++;
+}
+
+static void connect_client(const char *extra_key, const char *extra_value) {
+    char host[256], addr[300], err[256];
+    int port;
+    kt_broker(host, sizeof host, &port);
+    snprintf(addr, sizeof addr, "%s:%d", host, port);
+    kfk_conf_t *conf;
+    kfk_conf_new(&conf);
+    CHECK_EQ_INT(kfk_conf_set(conf, "bootstrap.servers", addr, err, sizeof err), KFK_OK);
+    CHECK_EQ_INT(kfk_conf_set(conf, "linger_ms", "2", err, sizeof err), KFK_OK);
+    if (extra_key)
+        CHECK_EQ_INT(kfk_conf_set(conf, extra_key, extra_value, err, sizeof err), KFK_OK);
+    kfk_queue_new(&q);
+    CHECK_EQ_INT(kfk_client_new(q, conf, &client, err, sizeof err), KFK_OK);
+    kfk_conf_destroy(conf);
+    connected = 0;
+    CHECK_EQ_INT(kfk_client_connect(client, on_connect, NULL), KFK_OK);
+    CHECK(kt_wait(q, &connected, 15000));
+    CHECK_EQ_INT(connected, 1);
+}
+
+static int closed;
+static void on_closed(const kfk_event_t *ev, void *opaque) {
+    (void)opaque;
+    CHECK_EQ_INT(ev->err, 0);
+    closed = 1;
+}
+
+static void close_client(void) {
+    closed = 0;
+    CHECK_EQ_INT(kfk_client_close(client, 10000, on_closed, NULL), KFK_OK);
+    CHECK(kt_wait(q, &closed, 15000));
+    kfk_message_t m = {.topic = "t", .partition = -1, .timestamp = -1};
+    CHECK_EQ_INT(kfk_produce(client, &m, NULL), KFK_ERR_CLOSED);
+    CHECK_EQ_INT(kfk_client_destroy(client), KFK_OK);
+    CHECK_EQ_INT(kfk_poll(q, 0, 0) >= 0, 1);
+    CHECK_EQ_INT(kfk_queue_destroy(q), KFK_OK);
+}
+
+static void test_produce_and_flush(void) {
+    char topic[128];
+    kt_unique(topic, sizeof topic, "cclient");
+    connect_client("compression", "zstd");
+    delivered = delivery_errors = offsets_sum = 0;
+    enum { N = 5000 };
+    kfk_header_t h = {"h", 1, "v", 1};
+    for (int i = 0; i < N / 2; i++) {
+        kfk_message_t m = {.topic = topic, .partition = -1, .timestamp = -1, .key = "k", .key_len = 1,
+                           .value = &i, .value_len = sizeof i, .headers = &h, .header_count = 1,
+                           .opaque = (void *)0x5151};
+        CHECK_EQ_INT(kfk_produce(client, &m, on_delivery), KFK_OK);
+    }
+    kfk_message_t batch[N / 2];
+    for (int i = 0; i < N / 2; i++)
+        batch[i] = (kfk_message_t){.topic = topic, .partition = 0, .timestamp = -1, .value = "x", .value_len = 1,
+                                   .opaque = (void *)0x5151};
+    size_t accepted = 0;
+    CHECK_EQ_INT(kfk_produce_batch(client, batch, N / 2, on_delivery, &accepted), KFK_OK);
+    CHECK_EQ_INT(accepted, N / 2);
+    closed = 0; /* on_closed doubles as the flush completion */
+    CHECK_EQ_INT(kfk_flush(client, 30000, on_closed, NULL), KFK_OK);
+    CHECK(kt_wait(q, &closed, 30000));
+    CHECK_EQ_INT(delivered, N);
+    CHECK_EQ_INT(delivery_errors, 0);
+    /* one partition (auto-created), offsets 0..N-1 */
+    CHECK_EQ_INT(offsets_sum, (long long)N * (N - 1) / 2);
+    CHECK_EQ_INT(kfk_client_partition_count(client, topic), 1);
+    CHECK_EQ_INT(kfk_client_partition_count(client, "never-seen-topic"), -1);
+    /* bad messages */
+    kfk_message_t no_topic = {.partition = -1};
+    CHECK_EQ_INT(kfk_produce(client, &no_topic, NULL), KFK_ERR_INVALID_ARG);
+    CHECK_EQ_INT(kfk_produce(client, NULL, NULL), KFK_ERR_INVALID_ARG);
+    kfk_message_t bad_part = {.topic = topic, .partition = -5};
+    CHECK_EQ_INT(kfk_produce(client, &bad_part, NULL), KFK_ERR_INVALID_ARG);
+    CHECK_EQ_INT(kfk_flush(client, -1, NULL, NULL), KFK_ERR_INVALID_ARG);
+    close_client();
+}
+
+static void test_queue_full(void) {
+    char topic[128];
+    kt_unique(topic, sizeof topic, "cfull");
+    connect_client("max_buffered_messages", "3");
+    kfk_message_t m = {.topic = topic, .partition = -1, .timestamp = -1, .value = "v", .value_len = 1};
+    int full = 0;
+    for (int i = 0; i < 10; i++)
+        full += kfk_produce(client, &m, NULL) == KFK_ERR_QUEUE_FULL;
+    CHECK(full >= 1);
+    close_client();
+}
+
+int main(void) {
+    static const kt_test_t tests[] = {
+        {"configuration errors name the key", test_config_errors, 0},
+        {"NULL and forged client handles", test_bad_client_handles, 0},
+        {"produce, produce_batch, delivery reports, flush, close", test_produce_and_flush, 1},
+        {"queue full", test_queue_full, 1},
+    };
+    return kt_run(tests, sizeof tests / sizeof tests[0]);
+}
