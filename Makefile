@@ -15,6 +15,7 @@ WITH_BROKER := tests/with-broker
 
 help:
 	@echo "make deps         install toolchains, test dependencies and the Kafka jars"
+	@echo "make demo         produce 100,000 messages to a local broker and read them back"
 	@echo "make lib          build $(LIB)"
 	@echo "make test         run every test suite against a real broker (starts one unless KFK_TEST_BROKERS is set)"
 	@echo "make broker       start a local single-node Kafka broker in the background"
@@ -60,6 +61,14 @@ test-perl: lib
 
 test-ruby: lib
 	KFK_LIBRARY=$(CURDIR)/$(LIB) ruby -Ibindings/ruby/lib -e 'Dir["bindings/ruby/test/*_test.rb"].each { |f| require File.expand_path(f) }'
+
+# The demo: starts a local broker unless KFK_TEST_BROKERS names one,
+# produces 100,000 messages through the C ABI and reads them back.
+demo: $(BUILD)/demo
+	$(WITH_BROKER) $(BUILD)/demo
+
+$(BUILD)/demo: examples/c/demo.c include/kfk.h $(LIB)
+	$(CC) -O2 -Wall -Wextra -std=c11 -D_GNU_SOURCE -Iinclude -o $@ $< -L$(BUILD) -lkfk -Wl,-rpath,'$$ORIGIN'
 
 broker:
 	$(BROKER) start
