@@ -175,8 +175,10 @@ func (p *producer) produce(r Record, done DeliveryFunc) error {
 	if m != nil {
 		n, code, known = m.topic(r.Topic)
 	}
-	if !known || (code != 0 && n == 0) {
-		// Partitioning needs the partition count: wait for metadata.
+	if !known || (code != 0 && n == 0) || len(p.waiting[r.Topic]) > 0 {
+		// Partitioning needs the partition count: wait for metadata. Once
+		// records of a topic wait, later ones queue behind them, so that
+		// metadata arriving in between cannot reorder them.
 		first := len(p.waiting[r.Topic]) == 0
 		p.waiting[r.Topic] = append(p.waiting[r.Topic], pr)
 		p.mu.Unlock()

@@ -123,6 +123,7 @@ func exitStderr(err error) string {
 // Main runs the tests and stops a broker that Brokers started.
 func Main(m *testing.M) {
 	code := m.Run()
+	stopCluster()
 	mu.Lock()
 	if started != "" {
 		exec.Command(script(), "stop", "--dir", started).Run()
@@ -135,4 +136,85 @@ func Main(m *testing.M) {
 // UniqueTopic is a fresh topic name for one test.
 func UniqueTopic(tb testing.TB, prefix string) string {
 	return fmt.Sprintf("%s-%s-%d-%d", prefix, strings.ReplaceAll(tb.Name(), "/", "-"), time.Now().UnixNano()%1e9, seq.Add(1))
+}
+
+var (
+	clusterMu      sync.Mutex
+	clusterDir     string
+	clusterBrokers []string
+	clusterOwned   bool
+)
+
+// Cluster returns a 3-node cluster: the one named by
+// KFK_TEST_CLUSTER_BROKERS and KFK_TEST_CLUSTER_DIR (the folder given to
+// `kafka cluster-start --dir`, needed to stop nodes), or one started for
+// this test binary and stopped by Main.
+func Cluster(tb testing.TB) []string {
+	tb.Helper()
+	if os.Getenv("KFK_TEST_NO_BROKER") == "1" {
+		tb.Skip("KFK_TEST_NO_BROKER=1")
+	}
+	clusterMu.Lock()
+	defer clusterMu.Unlock()
+	if clusterBrokers != nil {
+		return clusterBrokers
+	}
+	if b, d := os.Getenv("KFK_TEST_CLUSTER_BROKERS"), os.Getenv("KFK_TEST_CLUSTER_DIR"); b != "" && d != "" {
+		clusterBrokers, clusterDir = split(b), d
+		return clusterBrokers
+	}
+	dir, err := os.MkdirTemp("", "kfk-gotest-cluster")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	out, err := exec.Command(script(), "cluster-start", "--dir", dir).Output()
+	if err != nil {
+		tb.Fatalf("starting a 3-node cluster: %v\n%s", err, exitStderr(err))
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if v, ok := strings.CutPrefix(line, "KFK_TEST_CLUSTER_BROKERS="); ok {
+			clusterBrokers = split(v)
+		}
+	}
+	clusterDir, clusterOwned = dir, true
+	return clusterBrokers
+}
+
+// NodeStop stops node (1..3) of the cluster; kill sends SIGKILL.
+func NodeStop(tb testing.TB, node int, kill bool) {
+	tb.Helper()
+	args := []string{"node-stop", strconv.Itoa(node), "--dir", clusterDir}
+	if kill {
+		args = append(args, "--kill")
+	}
+	if out, err := exec.Command(script(), args...).CombinedOutput(); err != nil {
+		tb.Fatalf("node-stop %d: %v\n%s", node, err, out)
+	}
+}
+
+// NodeStart restarts node (1..3) with its data and waits until it serves.
+func NodeStart(tb testing.TB, node int) {
+	tb.Helper()
+	if out, err := exec.Command(script(), "node-start", strconv.Itoa(node), "--dir", clusterDir).CombinedOutput(); err != nil {
+		tb.Fatalf("node-start %d: %v\n%s", node, err, out)
+	}
+}
+
+// NodeFor maps a broker address of the cluster to its node number (1..3).
+func NodeFor(addr string) int {
+	for i, b := range clusterBrokers {
+		if b == addr {
+			return i + 1
+		}
+	}
+	return -1
+}
+
+func stopCluster() {
+	clusterMu.Lock()
+	defer clusterMu.Unlock()
+	if clusterOwned {
+		exec.Command(script(), "cluster-stop", "--dir", clusterDir).Run()
+		os.RemoveAll(clusterDir)
+	}
 }
