@@ -1,12 +1,18 @@
-// Package kafkatest gives Go tests a real Kafka broker: the one named by
-// KFK_TEST_BROKERS (and the other KFK_TEST_* variables) when set, otherwise
-// a single node started once per test binary by tests/kafka/kafka and
-// stopped by Main. KFK_TEST_NO_BROKER=1 skips broker tests instead.
+// Package kafkatest gives Go tests real Kafka brokers.
+//
+// Brokers returns the single node named by KFK_TEST_BROKERS (and the other
+// KFK_TEST_* variables) when that is set, otherwise a node started once per
+// test binary by tests/kafka/kafka. Cluster does the same for a 3-node
+// cluster (KFK_TEST_CLUSTER_BROKERS, KFK_TEST_CLUSTER_DIR). Call Main from
+// TestMain so that what was started is stopped; should the test binary die
+// first, the script stops it anyway (it watches the binary's pid).
+// KFK_TEST_NO_BROKER=1 skips every test that asks for a broker.
 package kafkatest
 
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -21,42 +27,42 @@ import (
 	"time"
 )
 
-// Env is the broker's addresses and test credentials.
+// Env is the single node's addresses and test credentials. Fields whose
+// variable is unset are empty.
 type Env struct {
-	Brokers      []string // PLAINTEXT host:port
-	SASLBrokers  []string
-	TLSBrokers   []string
-	TLSCA        string
-	PlainUser    string
-	PlainPass    string
-	Scram256User string
-	Scram256Pass string
-	Scram512User string
-	Scram512Pass string
+	Brokers        []string // PLAINTEXT host:port (KFK_TEST_BROKERS)
+	SASLBrokers    []string // SASL_PLAINTEXT: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512
+	TLSBrokers     []string // SSL, certificate for TLSHost and 127.0.0.1
+	SASLTLSBrokers []string // SASL_SSL, same mechanisms and certificate
+	TLSCA          string   // path of the CA certificate (PEM)
+	TLSHost        string   // host name in the broker certificate
+	PlainUser      string
+	PlainPass      string
+	Scram256User   string
+	Scram256Pass   string
+	Scram512User   string
+	Scram512Pass   string
+	KafkaVersion   string // Apache Kafka release, when the script started it
 }
 
-// HostPort splits the first address of addrs.
-func HostPort(tb testing.TB, addrs []string) (string, int) {
-	tb.Helper()
-	if len(addrs) == 0 {
-		tb.Skip("no broker address for this listener")
-	}
-	h, p, err := net.SplitHostPort(addrs[0])
-	if err != nil {
-		tb.Fatal(err)
-	}
-	port, _ := strconv.Atoi(p)
-	return h, port
-}
+// startTimeout bounds one run of the script (it fetches jars on first use).
+const startTimeout = 10 * time.Minute
 
 var (
 	mu      sync.Mutex
 	started string // state dir of a broker this binary started
 	env     *Env
 	seq     atomic.Int64
+
+	clusterMu      sync.Mutex
+	clusterDir     string
+	clusterBrokers []string
+	clusterOwned   bool
 )
 
-func script() string {
+// Script is the path of tests/kafka/kafka, found from this source file so
+// that tests in any package directory reach it.
+func Script() string {
 	_, file, _, _ := runtime.Caller(0)
 	return filepath.Join(filepath.Dir(file), "..", "kafka", "kafka")
 }
@@ -70,20 +76,59 @@ func split(v string) []string {
 
 func fromVars(get func(string) string) *Env {
 	return &Env{
-		Brokers: split(get("KFK_TEST_BROKERS")), SASLBrokers: split(get("KFK_TEST_SASL_BROKERS")),
-		TLSBrokers: split(get("KFK_TEST_TLS_BROKERS")), TLSCA: get("KFK_TEST_TLS_CA"),
-		PlainUser: get("KFK_TEST_PLAIN_USER"), PlainPass: get("KFK_TEST_PLAIN_PASS"),
-		Scram256User: get("KFK_TEST_SCRAM256_USER"), Scram256Pass: get("KFK_TEST_SCRAM256_PASS"),
-		Scram512User: get("KFK_TEST_SCRAM512_USER"), Scram512Pass: get("KFK_TEST_SCRAM512_PASS"),
+		Brokers:        split(get("KFK_TEST_BROKERS")),
+		SASLBrokers:    split(get("KFK_TEST_SASL_BROKERS")),
+		TLSBrokers:     split(get("KFK_TEST_TLS_BROKERS")),
+		SASLTLSBrokers: split(get("KFK_TEST_SASL_TLS_BROKERS")),
+		TLSCA:          get("KFK_TEST_TLS_CA"),
+		TLSHost:        get("KFK_TEST_TLS_HOST"),
+		PlainUser:      get("KFK_TEST_PLAIN_USER"),
+		PlainPass:      get("KFK_TEST_PLAIN_PASS"),
+		Scram256User:   get("KFK_TEST_SCRAM256_USER"),
+		Scram256Pass:   get("KFK_TEST_SCRAM256_PASS"),
+		Scram512User:   get("KFK_TEST_SCRAM512_USER"),
+		Scram512Pass:   get("KFK_TEST_SCRAM512_PASS"),
+		KafkaVersion:   get("KFK_TEST_KAFKA_VERSION"),
 	}
 }
 
-// Brokers returns the test broker, starting one if needed.
+// ParseEnv reads the KEY=VALUE lines the script prints.
+func ParseEnv(out []byte) map[string]string {
+	vars := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(strings.TrimSpace(sc.Text()), "="); ok && strings.HasPrefix(k, "KFK_TEST_") {
+			vars[k] = v
+		}
+	}
+	return vars
+}
+
+// run runs the script and returns its stdout; stderr goes into the error.
+func run(args ...string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, Script(), args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return out, fmt.Errorf("%s %s: %v\n%s", Script(), strings.Join(args, " "), err, stderr.String())
+	}
+	return out, nil
+}
+
+func skipIfNoBroker(tb testing.TB) {
+	if os.Getenv("KFK_TEST_NO_BROKER") == "1" {
+		tb.Skip("KFK_TEST_NO_BROKER=1: no broker tests")
+	}
+}
+
+// Brokers returns the test broker, starting one (once per test binary) if
+// KFK_TEST_BROKERS is not set.
 func Brokers(tb testing.TB) Env {
 	tb.Helper()
-	if os.Getenv("KFK_TEST_NO_BROKER") == "1" {
-		tb.Skip("KFK_TEST_NO_BROKER=1")
-	}
+	skipIfNoBroker(tb)
 	mu.Lock()
 	defer mu.Unlock()
 	if env != nil {
@@ -97,111 +142,93 @@ func Brokers(tb testing.TB) Env {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	out, err := exec.Command(script(), "start", "--dir", dir).Output()
+	out, err := run("start", "--dir", dir, "--owner-pid", strconv.Itoa(os.Getpid()))
 	if err != nil {
-		tb.Fatalf("starting a Kafka broker: %v\n%s", err, exitStderr(err))
+		os.RemoveAll(dir)
+		tb.Fatalf("starting a Kafka broker: %v", err)
 	}
 	started = dir
-	vars := map[string]string{}
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), "="); ok {
-			vars[k] = v
-		}
+	vars := ParseEnv(out)
+	if vars["KFK_TEST_BROKERS"] == "" {
+		tb.Fatalf("the broker script printed no KFK_TEST_BROKERS:\n%s", out)
 	}
 	env = fromVars(func(k string) string { return vars[k] })
 	return *env
 }
 
-func exitStderr(err error) string {
-	if ee, ok := err.(*exec.ExitError); ok {
-		return string(ee.Stderr)
-	}
-	return ""
-}
-
-// Main runs the tests and stops a broker that Brokers started.
-func Main(m *testing.M) {
-	code := m.Run()
-	stopCluster()
-	mu.Lock()
-	if started != "" {
-		exec.Command(script(), "stop", "--dir", started).Run()
-		os.RemoveAll(started)
-	}
-	mu.Unlock()
-	os.Exit(code)
-}
-
-// UniqueTopic is a fresh topic name for one test.
-func UniqueTopic(tb testing.TB, prefix string) string {
-	return fmt.Sprintf("%s-%s-%d-%d", prefix, strings.ReplaceAll(tb.Name(), "/", "-"), time.Now().UnixNano()%1e9, seq.Add(1))
-}
-
-var (
-	clusterMu      sync.Mutex
-	clusterDir     string
-	clusterBrokers []string
-	clusterOwned   bool
-)
-
-// Cluster returns a 3-node cluster: the one named by
-// KFK_TEST_CLUSTER_BROKERS and KFK_TEST_CLUSTER_DIR (the folder given to
-// `kafka cluster-start --dir`, needed to stop nodes), or one started for
-// this test binary and stopped by Main.
+// Cluster returns the brokers of a 3-node cluster (node n at index n-1):
+// the one named by KFK_TEST_CLUSTER_BROKERS (with KFK_TEST_CLUSTER_DIR, the
+// folder given to `kafka cluster-start --dir`, if NodeStop and NodeStart are
+// to work), or one started for this test binary and stopped by Main.
 func Cluster(tb testing.TB) []string {
 	tb.Helper()
-	if os.Getenv("KFK_TEST_NO_BROKER") == "1" {
-		tb.Skip("KFK_TEST_NO_BROKER=1")
-	}
+	skipIfNoBroker(tb)
 	clusterMu.Lock()
 	defer clusterMu.Unlock()
 	if clusterBrokers != nil {
 		return clusterBrokers
 	}
-	if b, d := os.Getenv("KFK_TEST_CLUSTER_BROKERS"), os.Getenv("KFK_TEST_CLUSTER_DIR"); b != "" && d != "" {
-		clusterBrokers, clusterDir = split(b), d
+	if b := os.Getenv("KFK_TEST_CLUSTER_BROKERS"); b != "" {
+		clusterBrokers, clusterDir = split(b), os.Getenv("KFK_TEST_CLUSTER_DIR")
 		return clusterBrokers
 	}
 	dir, err := os.MkdirTemp("", "kfk-gotest-cluster")
 	if err != nil {
 		tb.Fatal(err)
 	}
-	out, err := exec.Command(script(), "cluster-start", "--dir", dir).Output()
+	out, err := run("cluster-start", "--dir", dir, "--owner-pid", strconv.Itoa(os.Getpid()))
 	if err != nil {
-		tb.Fatalf("starting a 3-node cluster: %v\n%s", err, exitStderr(err))
+		os.RemoveAll(dir)
+		tb.Fatalf("starting a 3-node cluster: %v", err)
 	}
-	for _, line := range strings.Split(string(out), "\n") {
-		if v, ok := strings.CutPrefix(line, "KFK_TEST_CLUSTER_BROKERS="); ok {
-			clusterBrokers = split(v)
-		}
+	brokers := split(ParseEnv(out)["KFK_TEST_CLUSTER_BROKERS"])
+	if len(brokers) != 3 {
+		tb.Fatalf("the cluster script printed no KFK_TEST_CLUSTER_BROKERS:\n%s", out)
 	}
-	clusterDir, clusterOwned = dir, true
+	clusterBrokers, clusterDir, clusterOwned = brokers, dir, true
 	return clusterBrokers
 }
 
-// NodeStop stops node (1..3) of the cluster; kill sends SIGKILL.
+func nodeDir(tb testing.TB) string {
+	tb.Helper()
+	clusterMu.Lock()
+	defer clusterMu.Unlock()
+	if clusterBrokers == nil {
+		tb.Fatal("kafkatest: call Cluster before NodeStop/NodeStart")
+	}
+	if clusterDir == "" {
+		tb.Skip("KFK_TEST_CLUSTER_BROKERS is set without KFK_TEST_CLUSTER_DIR: cannot stop or start its nodes")
+	}
+	return clusterDir
+}
+
+// NodeStop stops node (1..3) of the cluster: a clean shutdown, or SIGKILL
+// when kill is set.
 func NodeStop(tb testing.TB, node int, kill bool) {
 	tb.Helper()
-	args := []string{"node-stop", strconv.Itoa(node), "--dir", clusterDir}
+	args := []string{"node-stop", strconv.Itoa(node), "--dir", nodeDir(tb)}
 	if kill {
 		args = append(args, "--kill")
 	}
-	if out, err := exec.Command(script(), args...).CombinedOutput(); err != nil {
-		tb.Fatalf("node-stop %d: %v\n%s", node, err, out)
+	if _, err := run(args...); err != nil {
+		tb.Fatal(err)
 	}
 }
 
-// NodeStart restarts node (1..3) with its data and waits until it serves.
+// NodeStart restarts node (1..3) with its data and waits until it serves
+// again (registered and unfenced).
 func NodeStart(tb testing.TB, node int) {
 	tb.Helper()
-	if out, err := exec.Command(script(), "node-start", strconv.Itoa(node), "--dir", clusterDir).CombinedOutput(); err != nil {
-		tb.Fatalf("node-start %d: %v\n%s", node, err, out)
+	if _, err := run("node-start", strconv.Itoa(node), "--dir", nodeDir(tb)); err != nil {
+		tb.Fatal(err)
 	}
 }
 
-// NodeFor maps a broker address of the cluster to its node number (1..3).
+// NodeFor maps a broker address of the cluster to its node number (1..3),
+// or -1.
 func NodeFor(addr string) int {
+	clusterMu.Lock()
+	defer clusterMu.Unlock()
 	for i, b := range clusterBrokers {
 		if b == addr {
 			return i + 1
@@ -210,11 +237,60 @@ func NodeFor(addr string) int {
 	return -1
 }
 
-func stopCluster() {
-	clusterMu.Lock()
-	defer clusterMu.Unlock()
-	if clusterOwned {
-		exec.Command(script(), "cluster-stop", "--dir", clusterDir).Run()
-		os.RemoveAll(clusterDir)
+// Main runs the tests and stops the broker and cluster this binary started.
+func Main(m *testing.M) {
+	code := m.Run()
+	Stop()
+	os.Exit(code)
+}
+
+// Stop stops what Brokers and Cluster started (Main calls it).
+func Stop() {
+	mu.Lock()
+	if started != "" {
+		run("stop", "--dir", started)
+		os.RemoveAll(started)
+		started, env = "", nil
 	}
+	mu.Unlock()
+	clusterMu.Lock()
+	if clusterOwned {
+		run("cluster-stop", "--dir", clusterDir)
+		os.RemoveAll(clusterDir)
+		clusterOwned, clusterBrokers, clusterDir = false, nil, ""
+	}
+	clusterMu.Unlock()
+}
+
+// HostPort splits the first address of addrs; no address skips the test.
+func HostPort(tb testing.TB, addrs []string) (string, int) {
+	tb.Helper()
+	if len(addrs) == 0 {
+		tb.Skip("no broker address for this listener")
+	}
+	h, p, err := net.SplitHostPort(addrs[0])
+	if err != nil {
+		tb.Fatal(err)
+	}
+	port, err := strconv.Atoi(p)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return h, port
+}
+
+// UniqueTopic is a fresh, legal topic name for one test: the prefix, the
+// test's name and a counter.
+func UniqueTopic(tb testing.TB, prefix string) string {
+	name := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_':
+			return r
+		}
+		return '-'
+	}, tb.Name())
+	if len(name) > 150 { // topic names stop at 249 characters
+		name = name[len(name)-150:]
+	}
+	return fmt.Sprintf("%s-%s-%d-%d", prefix, name, time.Now().UnixNano()%1e9, seq.Add(1))
 }
