@@ -1,45 +1,101 @@
 #!/usr/bin/env bash
-# Installs everything kfk needs to build and test on a Debian/Ubuntu machine:
-# compilers and tools, Perl/Ruby/Python test dependencies, Go modules and the
-# Kafka broker jars. Idempotent: what is present is not installed again.
+# Installs what kfk needs to build and test on Debian 12 (or a close
+# relative): compilers and tools, the Perl/Ruby/Python test dependencies, Go
+# modules and the Kafka broker jars. Idempotent and quiet when everything is
+# there: each part is checked first, and apt-get update runs only when a
+# package is missing. Needs no terminal and no stdin.
+#
+#   KFK_FETCH_COMPAT=1   also fetch the Kafka 3.9.x jars (compatibility runs)
+#   KFK_SKIP_KAFKA=1     skip the Kafka jars
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
+export PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_CHECK=1
+[ -d /usr/local/go/bin ] && PATH="/usr/local/go/bin:$PATH"
+exec </dev/null
 
 SUDO=""
-if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+if [ "$(id -u)" != 0 ]; then SUDO="sudo -n"; fi
+say() { echo "deps: $*"; }
 
-# Debian packages, each checked before apt is asked for anything.
+# Java 17 or newer, somewhere the broker script looks for it.
+java_ok() {
+  local j v
+  for j in ${JAVA_HOME:+"$JAVA_HOME/bin/java"} "$(command -v java || true)" /usr/lib/jvm/*/bin/java; do
+    [ -n "$j" ] && [ -x "$j" ] || continue
+    v=$("$j" -version 2>&1 | sed -n 's/.*version "\([0-9][0-9]*\).*/\1/p' | head -n1)
+    [ -n "$v" ] && [ "$v" -ge 17 ] && return 0
+  done
+  return 1
+}
+
+# ---- Debian packages ------------------------------------------------------------
 packages=(
-  gcc make cmake pkg-config openssl ca-certificates git
-  maven valgrind kcat librdkafka-dev
+  gcc make cmake pkg-config openssl ca-certificates git valgrind
+  kcat librdkafka-dev
   perl libffi-platypus-perl libev-perl libanyevent-perl
   ruby ruby-dev ruby-ffi ruby-minitest
-  python3 python3-pip
+  python3
 )
-command -v java >/dev/null 2>&1 || packages+=(default-jdk-headless)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "deps: installing ${missing[*]}"
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+java_ok || packages+=(default-jdk-headless)
+command -v mvn >/dev/null 2>&1 || packages+=(maven)
+
+# Python test dependencies missing from this interpreter (names only).
+py_missing=$(python3 - tests/requirements.txt <<'EOF' 2>/dev/null || echo all
+import re, sys
+from importlib import metadata
+missing = []
+for line in open(sys.argv[1]):
+    name = re.split(r"[\s<>=!~;\[#]", line.strip(), maxsplit=1)[0]
+    if name:
+        try:
+            metadata.version(name)
+        except metadata.PackageNotFoundError:
+            missing.append(name)
+print(" ".join(missing))
+EOF
+)
+if [ -n "$py_missing" ] && ! python3 -m pip --version >/dev/null 2>&1; then
+  packages+=(python3-pip)
 fi
 
-# Go toolchain: the machine's own (go.mod asks for 1.26).
-command -v go >/dev/null 2>&1 || { echo "deps: Go 1.26 is required (https://go.dev/dl)"; exit 1; }
+missing=()
+while read -r name status; do
+  [ "$status" = "ii" ] || missing+=("$name")
+done < <(for p in "${packages[@]}"; do
+  s=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null | tr -d ' ' || true)
+  echo "$p ${s:-none}"
+done)
+
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing ${missing[*]}"
+  apt_opts=(-q -y -o DPkg::Lock::Timeout=900 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
+  $SUDO apt-get -o DPkg::Lock::Timeout=900 -qq update
+  $SUDO apt-get "${apt_opts[@]}" install --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# ---- Python ----------------------------------------------------------------------
+if [ -n "$py_missing" ]; then
+  say "pip install -r tests/requirements.txt ($py_missing missing)"
+  pip_args=(-q install -r tests/requirements.txt)
+  # Debian marks its Python as externally managed (PEP 668).
+  if python3 -c 'import sys, sysconfig, os; sys.exit(not os.path.exists(os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED")))'; then
+    pip_args+=(--break-system-packages)
+  fi
+  python3 -m pip "${pip_args[@]}"
+fi
+
+# ---- Go ----------------------------------------------------------------------------
+if ! command -v go >/dev/null 2>&1; then
+  say "Go is missing: kfk needs the Go release named in go.mod (Debian's is too old)"
+  exit 1
+fi
 go mod download
 
-# Python test dependencies.
-if ! python3 -c 'import pytest' 2>/dev/null; then
-  python3 -m pip install -q -r tests/requirements.txt || python3 -m pip install -q --break-system-packages -r tests/requirements.txt
+# ---- Kafka -------------------------------------------------------------------------
+if [ "${KFK_SKIP_KAFKA:-0}" != 1 ]; then
+  fetch_args=()
+  [ "${KFK_FETCH_COMPAT:-0}" = 1 ] && fetch_args+=(--compat)
+  tests/kafka/kafka fetch "${fetch_args[@]}" >/dev/null
 fi
-
-# The Kafka broker jars (and, on request, a 3.9 release for compatibility runs).
-tests/kafka/kafka fetch >/dev/null
-if [ "${KFK_FETCH_COMPAT:-0}" = 1 ]; then
-  KAFKA_VERSION=3.9.1 tests/kafka/kafka fetch >/dev/null
-fi
-echo "deps: ready"
+say "ready"
