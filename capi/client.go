@@ -166,6 +166,21 @@ func kfkgo_client_connect(h C.uint64_t, cb, opaque C.uintptr_t) (rc C.kfk_err_t)
 	return C.KFK_OK
 }
 
+//export kfkgo_client_metadata
+func kfkgo_client_metadata(h C.uint64_t, topics **C.char, n C.size_t, cb, opaque C.uintptr_t) (rc C.kfk_err_t) {
+	defer recoverTo(&rc, C.KFK_ERR_INTERNAL)
+	co, rc := lookupClient(h)
+	if rc != C.KFK_OK {
+		return rc
+	}
+	names, ok := goStrings(topics, int(n))
+	if !ok {
+		return C.KFK_ERR_INVALID_ARG
+	}
+	co.c.RefreshMetadata(names, co.resultCB(cb, opaque))
+	return C.KFK_OK
+}
+
 //export kfkgo_client_partition_count
 func kfkgo_client_partition_count(h C.uint64_t, topic *C.char) (n C.int32_t) {
 	defer recoverTo(&n, -1)

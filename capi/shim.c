@@ -438,6 +438,12 @@ kfk_err_t kfk_client_connect(kfk_client_t *c, kfk_cb cb, void *opaque) {
     return kfkgo_client_connect(H(c), U(cb), U(opaque));
 }
 
+kfk_err_t kfk_client_metadata(kfk_client_t *c, const char *const *topics, size_t n, kfk_cb cb,
+                              void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_client_metadata(H(c), STRS(topics), n, U(cb), U(opaque));
+}
+
 int32_t kfk_client_partition_count(kfk_client_t *c, const char *topic) {
     GUARD(-1);
     return kfkgo_client_partition_count(H(c), (char *)topic);

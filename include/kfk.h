@@ -566,6 +566,10 @@ KFK_API kfk_err_t kfk_client_set_event_handler(kfk_client_t *c, kfk_cb cb, void 
 /** Fetch cluster metadata from the first bootstrap broker that answers.
  *  RESULT: the metadata tree (as kfk_conn_metadata). */
 KFK_API kfk_err_t kfk_client_connect(kfk_client_t *c, kfk_cb cb, void *opaque);
+/** Refresh metadata now, including topics (n may be 0; a broker that
+ *  auto-creates topics creates them). RESULT: the metadata tree. */
+KFK_API kfk_err_t kfk_client_metadata(kfk_client_t *c, const char *const *topics, size_t n,
+                                      kfk_cb cb, void *opaque);
 /** Partitions of topic per the client's metadata, or -1 when unknown. */
 KFK_API int32_t kfk_client_partition_count(kfk_client_t *c, const char *topic);
 

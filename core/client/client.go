@@ -137,6 +137,18 @@ func (c *Client) Connect(cb func(tree.Value, error)) {
 	})
 }
 
+// RefreshMetadata fetches metadata now, including topics (which brokers
+// auto-create when allowed), and calls cb with the result tree.
+func (c *Client) RefreshMetadata(topics []string, cb func(tree.Value, error)) {
+	c.refreshMetadata(topics, func(m *metadata, err error) {
+		if err != nil {
+			cb(tree.Value{}, err)
+			return
+		}
+		cb(m.tree, nil)
+	})
+}
+
 // PartitionCount is the number of partitions of topic per the latest
 // metadata, or -1 when the topic is unknown.
 func (c *Client) PartitionCount(topic string) int {

@@ -77,7 +77,8 @@ func TestLeaderKilledDuringIdempotentProduce(t *testing.T) {
 			t.Fatalf("record lost: %v", d.Err)
 		}
 	}
-	newLeader := waitForLeader(t, a, topic)
+	// The admin connection may have been to the killed node: open another.
+	newLeader := waitForLeader(t, dialAny(t, brokers), topic)
 	reader := dialAny(t, []string{brokers[newLeader-1]})
 	recs := fetchAll(t, reader, topic, 0)
 	if len(recs) != n {

@@ -169,9 +169,10 @@ func (c *Client) updateBrokers(resp *kmsg.MetadataResponse) {
 			delete(c.brokers, id)
 		}
 	}
-	// Bootstrap connections are no longer needed once brokers are known.
+	// Bootstrap connections are no longer needed once brokers are known;
+	// one still carrying requests is left for Close.
 	for _, b := range c.bootstrap {
-		if b.conn != nil {
+		if b.conn != nil && b.conn.Pending() == 0 {
 			stale = append(stale, b.conn)
 			b.conn = nil
 		}

@@ -80,9 +80,14 @@ type partitionState struct {
 	open      *batch   // accepting records
 	ready     []*batch // sealed, waiting to be sent, in order
 	inflight  int
-	nextSeq   int32     // next base sequence (idempotent)
-	backoff   time.Time // no sends before this (after an error)
-	failures  int       // consecutive retriable failures, for the backoff
+	// inflightTo is the broker the in-flight batches went to. Batches of a
+	// partition are only ever in flight to one broker at a time: after a
+	// leader change, new sends wait until the old leader has answered, or
+	// a later batch could be written before an earlier one is retried.
+	inflightTo int32
+	nextSeq    int32     // next base sequence (idempotent)
+	backoff    time.Time // no sends before this (after an error)
+	failures   int       // consecutive retriable failures, for the backoff
 }
 
 // producer batches records per partition and sends them to leaders.

@@ -106,6 +106,9 @@ func (p *producer) pass() time.Time {
 				next = minTime(next, now.Add(minRefreshInterval))
 				continue
 			}
+			if ps.inflight > 0 && ps.inflightTo != leader {
+				continue // the old leader answers first; see inflightTo
+			}
 			out := byBroker[leader]
 			if out == nil {
 				if p.inflightBy[leader] >= p.cfg.MaxInFlight {
@@ -123,6 +126,7 @@ func (p *producer) pass() time.Time {
 				continue
 			}
 			ps.inflight++
+			ps.inflightTo = leader
 			out.batches = append(out.batches, b)
 		}
 	}
@@ -398,8 +402,8 @@ func (p *producer) pidReadyLocked() bool {
 	if p.pid.ready() {
 		return true
 	}
-	if p.pid.requesting {
-		return false
+	if p.pid.requesting || p.c.meta.Load() == nil {
+		return false // (before the first metadata, no broker is known to ask)
 	}
 	for _, n := range p.inflightBy {
 		if n > 0 {

@@ -277,15 +277,17 @@ func (c *Conn) dial(attempt uint64) {
 		return
 	}
 	c.sess = s
-	waiting := c.waiting
+	// Requests that waited for the connection are queued before it is
+	// published, so none made later can overtake them.
+	refused := s.enqueue(c.waiting)
 	c.waiting = nil
 	c.state.Store(int32(Ready))
 	h := c.handler
 	c.mu.Unlock()
 
 	s.start()
-	for _, r := range waiting {
-		s.send(r)
+	for _, f := range refused {
+		f.call.fail(f.err)
 	}
 	if h.OnConnect != nil {
 		h.OnConnect()

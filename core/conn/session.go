@@ -128,30 +128,55 @@ func (s *session) pendingCount() int {
 
 // send queues r for the writer after choosing its version.
 func (s *session) send(r *call) {
-	if r.raw == nil {
-		v, err := s.versions.choose(r.req.Key(), r.req.MaxVersion(), s.opts.MaxVersions)
-		if err != nil {
-			r.fail(err)
-			return
-		}
-		r.req.SetVersion(v)
-		if p, ok := r.req.(*kmsg.ProduceRequest); ok && p.Acks == 0 {
-			r.noReply = true
-		}
+	for _, f := range s.enqueue([]*call{r}) {
+		f.call.fail(f.err)
 	}
-	r.deadline = time.Now().Add(s.opts.RequestTimeout + extraWait(r.req))
+}
+
+// refusal is a request the session could not take, with why.
+type refusal struct {
+	call *call
+	err  error
+}
+
+// enqueue queues calls in order and returns those it refused; their
+// callbacks are left to the caller, which may hold locks.
+func (s *session) enqueue(calls []*call) []refusal {
+	var refused []refusal
+	accepted := calls[:0:0]
+	for _, r := range calls {
+		if r.raw == nil {
+			v, err := s.versions.choose(r.req.Key(), r.req.MaxVersion(), s.opts.MaxVersions)
+			if err != nil {
+				refused = append(refused, refusal{r, err})
+				continue
+			}
+			r.req.SetVersion(v)
+			if p, ok := r.req.(*kmsg.ProduceRequest); ok && p.Acks == 0 {
+				r.noReply = true
+			}
+		}
+		r.deadline = time.Now().Add(s.opts.RequestTimeout + extraWait(r.req))
+		accepted = append(accepted, r)
+	}
+	if len(accepted) == 0 {
+		return refused
+	}
 	s.mu.Lock()
 	if s.dead {
 		s.mu.Unlock()
-		r.fail(ErrDisconnected)
-		return
+		for _, r := range accepted {
+			refused = append(refused, refusal{r, ErrDisconnected})
+		}
+		return refused
 	}
-	s.queued = append(s.queued, r)
+	s.queued = append(s.queued, accepted...)
 	s.mu.Unlock()
 	select {
 	case s.wake <- struct{}{}:
 	default:
 	}
+	return refused
 }
 
 // extraWait is how long the broker may legitimately hold a request before

@@ -44,6 +44,7 @@ static void test_bad_client_handles(void) {
         CHECK_EQ_INT(kfk_client_set_event_handler(c, NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_client_connect(c, NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_client_partition_count(c, "t"), -1);
+        CHECK_EQ_INT(kfk_client_metadata(c, NULL, 0, NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_produce(c, &m, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_produce_batch(c, &m, 1, NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_flush(c, 0, NULL, NULL), KFK_ERR_INVALID_HANDLE);

@@ -21,7 +21,7 @@ kfk_err_t = c_int32
 VAL_NULL, VAL_INT, VAL_STR, VAL_LIST, VAL_MAP, VAL_BOOL, VAL_BYTES = range(7)
 
 # kfk_event_type_t
-EVENT_NONE, EVENT_RESULT, EVENT_CONNECT, EVENT_ERROR, EVENT_DISCONNECT = range(5)
+EVENT_NONE, EVENT_RESULT, EVENT_CONNECT, EVENT_ERROR, EVENT_DISCONNECT, EVENT_DELIVERY = range(6)
 
 
 class Val(Structure):
@@ -46,6 +46,7 @@ class Event(Structure):
         ("opaque", c_void_p),
         ("source", c_void_p),
         ("result", POINTER(Val)),
+        ("msg", c_void_p),
     ]
 
 

@@ -9,8 +9,15 @@ use strict;
 use warnings;
 use Kfk::FFI;
 use EV::Kafka::Conn;
+use EV::Kafka::Client;
 
 our $VERSION = '0.1.0';
+
+# EV::Kafka->new(%options) returns an EV::Kafka::Client.
+sub new {
+    my ($class, %opt) = @_;
+    return EV::Kafka::Client->new(%opt);
+}
 
 sub _lib { Kfk::FFI::load(); }
 
@@ -35,14 +42,6 @@ sub _error_name {
     my ($code) = @_;
     _lib();
     return Kfk::FFI::kfk_err_name($code);
-}
-
-package EV::Kafka::Client;
-
-# error_name works as a method and as a function.
-sub error_name {
-    my $code = pop;
-    return EV::Kafka::_error_name($code);
 }
 
 1;

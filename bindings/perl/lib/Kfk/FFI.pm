@@ -16,12 +16,12 @@ our $VERSION = '0.1.0';
 # kfk_val_type_t and kfk_event_type_t
 use constant {
     VAL_NULL => 0, VAL_INT => 1, VAL_STR => 2, VAL_LIST => 3, VAL_MAP => 4, VAL_BOOL => 5, VAL_BYTES => 6,
-    EVENT_RESULT => 1, EVENT_CONNECT => 2, EVENT_ERROR => 3, EVENT_DISCONNECT => 4,
+    EVENT_RESULT => 1, EVENT_CONNECT => 2, EVENT_ERROR => 3, EVENT_DISCONNECT => 4, EVENT_DELIVERY => 5,
     ERR_FORKED => -103,
 };
 
 use constant VAL_SIZE   => 40;    # sizeof(kfk_val_t)
-use constant EVENT_SIZE => 40;    # sizeof(kfk_event_t)
+use constant EVENT_SIZE => 48;    # sizeof(kfk_event_t)
 use constant BATCH      => 256;   # events pulled per call
 
 my %SIGNATURES = (
@@ -65,6 +65,19 @@ my %SIGNATURES = (
     kfk_conn_add_offsets_to_txn => [['opaque', 'string', 'sint64', 'sint16', 'string', 'opaque', 'opaque'], 'sint32'],
     kfk_conn_end_txn           => [['opaque', 'string', 'sint64', 'sint16', 'int', 'opaque', 'opaque'], 'sint32'],
     kfk_conn_txn_offset_commit => [['opaque', 'string', 'string', 'sint64', 'sint16', 'sint32', 'string', 'opaque', 'size_t', 'opaque', 'opaque'], 'sint32'],
+    kfk_conf_new               => [['opaque*'], 'sint32'],
+    kfk_conf_set               => [['opaque', 'string', 'string', 'opaque', 'size_t'], 'sint32'],
+    kfk_conf_destroy           => [['opaque'], 'sint32'],
+    kfk_client_new             => [['opaque', 'opaque', 'opaque*', 'opaque', 'size_t'], 'sint32'],
+    kfk_client_set_event_handler => [['opaque', 'opaque', 'opaque'], 'sint32'],
+    kfk_client_connect         => [['opaque', 'opaque', 'opaque'], 'sint32'],
+    kfk_client_metadata        => [['opaque', 'opaque', 'size_t', 'opaque', 'opaque'], 'sint32'],
+    kfk_client_partition_count => [['opaque', 'string'], 'sint32'],
+    kfk_produce                => [['opaque', 'opaque', 'opaque'], 'sint32'],
+    kfk_produce_batch          => [['opaque', 'opaque', 'size_t', 'opaque', 'opaque'], 'sint32'],
+    kfk_flush                  => [['opaque', 'int', 'opaque', 'opaque'], 'sint32'],
+    kfk_client_close           => [['opaque', 'int', 'opaque', 'opaque'], 'sint32'],
+    kfk_client_destroy         => [['opaque'], 'sint32'],
 );
 
 my ($loaded_pid, $ffi);
@@ -168,7 +181,38 @@ sub records {
     return ptr($keep, $buf);
 }
 
-# ---- result trees ---------------------------------------------------------
+# kfk_message_t for produce: topic*, partition, err, offset, timestamp,
+# key*, key_len, value*, value_len, headers*, header_count, opaque
+sub message {
+    my ($keep, $m) = @_;
+    my ($hp, $hn) = headers($keep, $m->{headers});
+    return pack('Q l l q q Q Q Q Q Q Q Q', cstr($keep, $m->{topic}), $m->{partition} // -1, 0, -1,
+        $m->{timestamp} // -1, ptr($keep, $m->{key}), length($m->{key} // ''), ptr($keep, $m->{value}),
+        length($m->{value} // ''), $hp, $hn, $m->{opaque} // 0);
+}
+
+# ---- result trees and messages ----------------------------------------------
+
+use constant MESSAGE_SIZE => 88;    # sizeof(kfk_message_t)
+
+# A kfk_message_t as a hashref (topic, partition, err, offset, timestamp,
+# key, value; headers as a hashref when present).
+sub message_at {
+    my ($p) = @_;
+    my ($topic, $partition, $err, $offset, $ts, $k, $klen, $v, $vlen, $h, $hn) =
+        unpack('Q l l q q Q Q Q Q Q Q', buffer_to_scalar($p, MESSAGE_SIZE));
+    my %m = (topic => cstring($topic), partition => $partition, err => $err, offset => $offset,
+        timestamp => $ts, key => ($k ? buffer_to_scalar($k, $klen) : undef),
+        value => ($v ? buffer_to_scalar($v, $vlen) : undef));
+    if ($hn) {
+        my $all = buffer_to_scalar($h, 32 * $hn);
+        for my $i (0 .. $hn - 1) {
+            my ($hk, $hkl, $hv, $hvl) = unpack('Q Q Q Q', substr($all, 32 * $i, 32));
+            $m{headers}{ $hkl ? buffer_to_scalar($hk, $hkl) : '' } = $hv ? buffer_to_scalar($hv, $hvl) : undef;
+        }
+    }
+    return \%m;
+}
 
 sub val_at {
     my ($p) = @_;

@@ -11,7 +11,7 @@ module Kfk
     extend ::FFI::Library
 
     VAL_NULL, VAL_INT, VAL_STR, VAL_LIST, VAL_MAP, VAL_BOOL, VAL_BYTES = (0..6).to_a
-    EVENT_RESULT, EVENT_CONNECT, EVENT_ERROR, EVENT_DISCONNECT = (1..4).to_a
+    EVENT_RESULT, EVENT_CONNECT, EVENT_ERROR, EVENT_DISCONNECT, EVENT_DELIVERY = (1..5).to_a
     ERR_FORKED = -103
 
     class Val < ::FFI::Struct
@@ -20,7 +20,7 @@ module Kfk
 
     class Event < ::FFI::Struct
       layout :type, :int32, :err, :int32, :errstr, :pointer, :opaque, :uintptr_t, :source, :pointer,
-             :result, :pointer
+             :result, :pointer, :msg, :pointer
     end
 
     class Header < ::FFI::Struct

@@ -69,12 +69,13 @@ sub drain {
         $total += $n;
         my $all = buffer_to_scalar($buf, $n * Kfk::FFI::EVENT_SIZE);
         for my $i (0 .. $n - 1) {
-            my ($type, $err, $errstr_p, $tag, undef, $result_p) =
-                unpack('l l Q Q Q Q', substr($all, $i * Kfk::FFI::EVENT_SIZE, Kfk::FFI::EVENT_SIZE));
+            my ($type, $err, $errstr_p, $tag, undef, $result_p, $msg_p) =
+                unpack('l l Q Q Q Q Q', substr($all, $i * Kfk::FFI::EVENT_SIZE, Kfk::FFI::EVENT_SIZE));
             my $entry = $self->{handlers}{$tag} or next;
             delete $self->{handlers}{$tag} unless $entry->[1];
             my $errstr = $err ? Kfk::FFI::cstring($errstr_p) : undef;
-            my $result = $result_p ? Kfk::FFI::val_at($result_p) : undef;
+            my $result = $result_p ? Kfk::FFI::val_at($result_p)
+                       : $msg_p    ? Kfk::FFI::message_at($msg_p) : undef;
             $entry->[0]->($type, $result, $errstr, $err);
         }
         last if $n < Kfk::FFI::BATCH;

@@ -1,0 +1,219 @@
+package EV::Kafka::Client;
+
+# The cluster client of EV::Kafka: options, connect, the producer (produce,
+# produce_many, flush), close. Callbacks run from the EV loop.
+
+use strict;
+use warnings;
+use Carp ();
+use Scalar::Util ();
+use FFI::Platypus::Buffer qw(scalar_to_buffer);
+use Kfk::FFI;
+use EV::Kafka::Queue;
+
+our $VERSION = '0.1.0';
+
+# Options passed to libkfk as they are (kfk's option names are EV::Kafka's).
+my @PASSTHROUGH = qw(brokers client_id acks linger_ms batch_size compression idempotent
+    transactional_id fetch_max_wait_ms fetch_max_bytes fetch_min_bytes metadata_refresh
+    delivery_timeout_ms retry_backoff_ms max_in_flight max_buffered_messages request_timeout_ms);
+my %CALLBACKS = map { $_ => 1 } qw(on_error on_connect on_message partitioner);
+my %KNOWN = (map({ $_ => 1 } @PASSTHROUGH, keys %CALLBACKS), tls => 1, tls_ca_file => 1,
+    tls_skip_verify => 1, sasl => 1, loop => 1);
+
+sub new {
+    my ($class, %opt) = @_;
+    for my $k (sort keys %opt) {
+        Carp::croak("EV::Kafka: unknown option '$k'") unless $KNOWN{$k};
+    }
+    my $queue = EV::Kafka::Queue->shared($opt{loop});
+    my $conf;
+    Kfk::FFI::kfk_conf_new(\$conf);
+    my $set = sub {
+        my ($k, $v) = @_;
+        my $err = "\0" x 512;
+        my ($ep) = scalar_to_buffer($err);
+        if (Kfk::FFI::kfk_conf_set($conf, $k, "$v", $ep, 512)) {
+            Kfk::FFI::kfk_conf_destroy($conf);
+            Carp::croak("EV::Kafka: " . Kfk::FFI::cstring($ep));
+        }
+    };
+    $set->(client_id => 'ev-kafka') unless defined $opt{client_id};
+    $set->(brokers => '127.0.0.1:9092') unless defined $opt{brokers};
+    for my $k (@PASSTHROUGH) {
+        $set->($k, $opt{$k}) if defined $opt{$k};
+    }
+    $set->(tls => $opt{tls} ? 1 : 0) if defined $opt{tls};
+    $set->(tls_ca_file => $opt{tls_ca_file}) if defined $opt{tls_ca_file};
+    $set->(tls_skip_verify => $opt{tls_skip_verify} ? 1 : 0) if defined $opt{tls_skip_verify};
+    if (my $sasl = $opt{sasl}) {
+        Carp::croak("EV::Kafka: sasl must be a hash reference") unless ref $sasl eq 'HASH';
+        $set->(sasl_mechanism => $sasl->{mechanism} // 'PLAIN');
+        $set->(sasl_username => $sasl->{username}) if defined $sasl->{username};
+        $set->(sasl_password => $sasl->{password}) if defined $sasl->{password};
+    }
+    my $err = "\0" x 512;
+    my ($ep) = scalar_to_buffer($err);
+    my $h;
+    my $rc = Kfk::FFI::kfk_client_new($queue->handle, $conf, \$h, $ep, 512);
+    Kfk::FFI::kfk_conf_destroy($conf);
+    Carp::croak("EV::Kafka: " . Kfk::FFI::cstring($ep)) if $rc;
+    my $self = bless { h => $h, queue => $queue, pid => $$, cfg => {},
+        map { $_ => $opt{$_} } grep { $CALLBACKS{$_} } keys %opt }, $class;
+    my $weak = $self;
+    Scalar::Util::weaken($weak);
+    $self->{event_tag} = $queue->register(sub {
+        my ($type, undef, $errstr) = @_;
+        $weak->_error($errstr) if $weak && $type == Kfk::FFI::EVENT_ERROR;
+    }, 1);
+    Kfk::FFI::kfk_client_set_event_handler($h, undef, $self->{event_tag});
+    return $self;
+}
+
+sub _h {
+    my ($self) = @_;
+    Carp::croak("EV::Kafka: this client belongs to the parent process; libkfk cannot be used after fork()")
+        if $self->{pid} != $$;
+    Carp::croak("EV::Kafka: the client is closed") unless $self->{h};
+    return $self->{h};
+}
+
+# Connection-level errors go to on_error; without one, they die (from the
+# EV loop, as EV reports exceptions of callbacks).
+sub _error {
+    my ($self, $errstr) = @_;
+    return $self->{on_error}->($errstr) if $self->{on_error};
+    die "EV::Kafka: $errstr\n";
+}
+
+sub _request {
+    my ($self, $cb) = @_;
+    return $self->{queue}->register(sub {
+        my (undef, $result, $errstr) = @_;
+        $cb->($errstr ? (undef, $errstr) : ($result)) if $cb;
+    });
+}
+
+sub connect {
+    my ($self, $cb) = @_;
+    my $tag = $self->{queue}->register(sub {
+        my (undef, $meta, $errstr) = @_;
+        if ($errstr) {
+            $self->_error($errstr);
+            return;
+        }
+        $self->{on_connect}->() if $self->{on_connect};
+        $cb->($meta) if $cb;
+    });
+    Kfk::FFI::kfk_client_connect($self->_h, undef, $tag);
+    return;
+}
+
+# The partition for $key by the custom partitioner, once the topic's
+# partition count is known (-1 lets libkfk's partitioner choose).
+sub _partition {
+    my ($self, $topic, $key) = @_;
+    return -1 unless $self->{partitioner};
+    my $n = Kfk::FFI::kfk_client_partition_count($self->{h}, $topic);
+    return undef if $n < 0;
+    return $self->{partitioner}->($topic, $key, $n);
+}
+
+sub produce {
+    my ($self, $topic, $key, $value, @rest) = @_;
+    my $cb = ref $rest[-1] eq 'CODE' ? pop @rest : undef;
+    my $opts = ref $rest[0] eq 'HASH' ? $rest[0] : {};
+    Carp::croak("produce: topic is required") unless defined $topic && length $topic;
+    my $partition = $opts->{partition};
+    if (!defined $partition) {
+        $partition = $self->_partition($topic, $key);
+        if (!defined $partition) {    # custom partitioner, topic not known yet
+            return $self->_after_metadata($topic, sub { $self->produce($topic, $key, $value, $opts, $cb // ()) });
+        }
+    }
+    my $tag = $self->{queue}->register(sub {
+        my (undef, $m, $errstr, $err) = @_;
+        return unless $cb;
+        my $result = { topics => [{ topic => $m->{topic}, partitions => [{ partition => $m->{partition},
+            error_code => $err > 0 ? $err : 0, base_offset => $m->{offset} }] }] };
+        $cb->($result, $errstr);
+    });
+    my @keep;
+    my $msg = Kfk::FFI::message(\@keep, { topic => $topic, partition => $partition, key => $key, value => $value,
+        headers => $opts->{headers}, timestamp => $opts->{timestamp}, opaque => $tag });
+    my $rc = Kfk::FFI::kfk_produce($self->_h, Kfk::FFI::ptr(\@keep, $msg), undef);
+    if ($rc) {
+        $self->{queue}->forget($tag);
+        Carp::croak("produce: " . Kfk::FFI::kfk_err_name($rc) . ": " . Kfk::FFI::kfk_err_string($rc));
+    }
+    return;
+}
+
+# Runs $then once metadata for $topic has been fetched.
+sub _after_metadata {
+    my ($self, $topic, $then) = @_;
+    my $tag = $self->_request(sub {
+        my (undef, $err) = @_;
+        return $self->_error("metadata for $topic: $err") if $err;
+        if (Kfk::FFI::kfk_client_partition_count($self->{h}, $topic) < 0) {
+            return $self->_error("topic $topic has no partitions");
+        }
+        $then->();
+    });
+    my @keep;
+    Kfk::FFI::kfk_client_metadata($self->_h, Kfk::FFI::str_array(\@keep, [$topic]), 1, undef, $tag);
+    return;
+}
+
+sub produce_many {
+    my ($self, $messages, $cb) = @_;
+    Carp::croak("produce_many: messages must be an array reference") unless ref $messages eq 'ARRAY';
+    my @errors;
+    my $left = @$messages;
+    return $cb && $cb->(undef) unless $left;
+    for my $m (@$messages) {
+        my ($topic, $key, $value, $opts) = ref $m eq 'ARRAY' ? @$m : @{$m}{qw(topic key value)};
+        $opts = { headers => $m->{headers}, partition => $m->{partition} } if ref $m eq 'HASH';
+        $self->produce($topic, $key, $value, $opts // {}, sub {
+            my (undef, $err) = @_;
+            push @errors, $err if $err;
+            $cb->(@errors ? \@errors : undef) if --$left == 0 && $cb;
+        });
+    }
+    return;
+}
+
+sub flush {
+    my ($self, $cb) = @_;
+    Kfk::FFI::kfk_flush($self->_h, 0, undef, $self->_request(sub { $cb->() if $cb }));
+    return;
+}
+
+sub close {
+    my ($self, $cb) = @_;
+    return $cb && $cb->() unless $self->{h};
+    my $tag = $self->_request(sub {
+        $self->_destroy;
+        $cb->() if $cb;
+    });
+    Kfk::FFI::kfk_client_close($self->_h, 30000, undef, $tag);
+    return;
+}
+
+sub _destroy {
+    my ($self) = @_;
+    return unless $self->{h} && $self->{pid} == $$;
+    Kfk::FFI::kfk_client_destroy($self->{h});
+    $self->{queue}->forget($self->{event_tag});
+    $self->{h} = undef;
+}
+
+sub DESTROY { $_[0]->_destroy }
+
+# error_name works as a method and as a function.
+sub error_name {
+    my $code = pop;
+    return EV::Kafka::_error_name($code);
+}
+
+1;

@@ -1,0 +1,99 @@
+use strict;
+use warnings;
+use Test::More;
+use EV;
+use EV::Kafka;
+use FindBin;
+require "$FindBin::Bin/lib.pl";
+
+my ($host, $port) = broker();
+my @errors;
+
+# The SYNOPSIS producer, as documented.
+my $kafka = EV::Kafka->new(
+    brokers  => "$host:$port",
+    acks     => -1,
+    on_error => sub { push @errors, "@_" },
+);
+isa_ok($kafka, 'EV::Kafka::Client');
+
+my $conn = connected_conn();
+my $topic = create_topic($conn, 3);
+
+my ($meta) = wait_for(sub { my $done = shift; $kafka->connect(sub { $done->(@_) }) });
+ok(scalar @{ $meta->{brokers} }, 'connect passes the metadata');
+
+my ($result, $err) = wait_for(sub { $kafka->produce($topic, 'key', 'value', shift) });
+ok(!$err, 'produce without error') or diag $err;
+my $off = $result->{topics}[0]{partitions}[0]{base_offset};
+ok(defined $off && $off >= 0, "produced at offset $off");
+is($result->{topics}[0]{topic}, $topic, 'result names the topic');
+is($result->{topics}[0]{partitions}[0]{error_code}, 0, 'error_code 0');
+
+# headers and an explicit partition
+($result) = wait_for(sub {
+    $kafka->produce($topic, 'k2', 'v2', { headers => { h1 => 'v1' }, partition => 2 }, shift);
+});
+is($result->{topics}[0]{partitions}[0]{partition}, 2, 'explicit partition');
+my ($f) = wait_for(sub { $conn->fetch($topic, 2, 0, shift) });
+my ($rec) = grep { ($_->{key} // '') eq 'k2' } @{ $f->{topics}[0]{partitions}[0]{records} };
+is_deeply($rec->{headers}, { h1 => 'v1' }, 'headers stored');
+
+# same key, same partition as the Java client (murmur2)
+my %part;
+wait_for(sub {
+    my $done = shift;
+    my $left = 20;
+    for my $i (1 .. 20) {
+        $kafka->produce($topic, "user-" . ($i % 4), "m$i", sub {
+            my ($r) = @_;
+            $part{ "user-" . ($i % 4) }{ $r->{topics}[0]{partitions}[0]{partition} } = 1;
+            $done->() if --$left == 0;
+        });
+    }
+});
+for my $key (sort keys %part) {
+    is_deeply([keys %{ $part{$key} }], [EV::Kafka::_murmur2($key) % 3], "$key lands on murmur2 % 3");
+}
+
+# produce_many with one completion
+my ($many_err) = wait_for(sub {
+    my $done = shift;
+    $kafka->produce_many([[$topic, 'k1', 'v1'], { topic => $topic, key => 'k3', value => 'v3' }],
+        sub { $done->(@_) });
+});
+ok(!defined $many_err, 'produce_many: no errors');
+
+# fire-and-forget, then flush
+$kafka->produce($topic, 'ff', 'fire-and-forget') for 1 .. 50;
+my $flushed = wait_for(sub { my $done = shift; $kafka->flush(sub { $done->(1) }) });
+ok($flushed, 'flush calls back after every delivery');
+
+# custom partitioner
+my $custom = EV::Kafka->new(brokers => "$host:$port", acks => 1,
+    partitioner => sub { my ($t, $key, $n) = @_; return $n - 1 });
+wait_for(sub { my $d = shift; $custom->connect(sub { $d->() }) });
+($result) = wait_for(sub { $custom->produce($topic, 'x', 'y', shift) });
+is($result->{topics}[0]{partitions}[0]{partition}, 2, 'custom partitioner chose the last partition');
+wait_for(sub { my $d = shift; $custom->close(sub { $d->() }) });
+
+# close
+my $closed = wait_for(sub { my $done = shift; $kafka->close(sub { $done->(1) }) });
+ok($closed, 'close calls back');
+eval { $kafka->produce($topic, 'k', 'v') };
+like($@, qr/closed/, 'produce after close croaks');
+
+# bad options
+eval { EV::Kafka->new(brokers => "$host:$port", acks => 5) };
+like($@, qr/acks/, 'a bad acks value names the option');
+eval { EV::Kafka->new(bogus => 1) };
+like($@, qr/unknown option 'bogus'/, 'unknown options are refused');
+
+# every bootstrap broker down: on_error fires
+my $dead = EV::Kafka->new(brokers => '127.0.0.1:1', on_error => sub { push @errors, "@_" });
+@errors = ();
+wait_for(sub { my $d = shift; $dead->{on_error} = sub { push @errors, "@_"; $d->() }; $dead->connect(sub { $d->() }) });
+like($errors[0] // '', qr/no broker reachable/, 'on_error reports unreachable brokers');
+
+is(EV::Kafka::Client::error_name(3), 'UNKNOWN_TOPIC_OR_PARTITION', 'error_name');
+done_testing;
