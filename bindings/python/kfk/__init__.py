@@ -7,11 +7,12 @@ import kfk and fork before creating any client.
 from __future__ import annotations
 
 from . import _ffi
+from .client import Client
 from .conn import Conn, Request
 from .errors import ForkedError, KafkaError, error_name, error_string
 from .queue import EventQueue
 
-__all__ = ["Conn", "EventQueue", "ForkedError", "KafkaError", "Request", "crc32c", "error_name",
+__all__ = ["Client", "Conn", "EventQueue", "ForkedError", "KafkaError", "Request", "crc32c", "error_name",
            "error_string", "murmur2", "version"]
 
 

@@ -81,6 +81,23 @@ class TopicPartition(Structure):
     ]
 
 
+class Message(Structure):
+    _fields_ = [
+        ("topic", c_char_p),
+        ("partition", c_int32),
+        ("err", kfk_err_t),
+        ("offset", c_int64),
+        ("timestamp", c_int64),
+        ("key", c_char_p),
+        ("key_len", c_size_t),
+        ("value", c_char_p),
+        ("value_len", c_size_t),
+        ("headers", POINTER(Header)),
+        ("header_count", c_size_t),
+        ("opaque", c_void_p),
+    ]
+
+
 class ProduceOpts(Structure):
     _fields_ = [
         ("acks", c_int32),
@@ -184,6 +201,19 @@ _PROTOTYPES = {
                                                c_void_p]),
     "kfk_conn_raw_request": (kfk_err_t, [_H, c_int16, c_int16, c_char_p, c_size_t, _CB, c_void_p]),
     "kfk_produce_opts_init": (None, [POINTER(ProduceOpts)]),
+    "kfk_conf_new": (kfk_err_t, [POINTER(_H)]),
+    "kfk_conf_set": (kfk_err_t, [_H, c_char_p, c_char_p, c_char_p, c_size_t]),
+    "kfk_conf_destroy": (kfk_err_t, [_H]),
+    "kfk_client_new": (kfk_err_t, [_H, _H, POINTER(_H), c_char_p, c_size_t]),
+    "kfk_client_set_event_handler": (kfk_err_t, [_H, _CB, c_void_p]),
+    "kfk_client_connect": (kfk_err_t, [_H, _CB, c_void_p]),
+    "kfk_client_metadata": (kfk_err_t, [_H, POINTER(c_char_p), c_size_t, _CB, c_void_p]),
+    "kfk_client_partition_count": (c_int32, [_H, c_char_p]),
+    "kfk_produce": (kfk_err_t, [_H, POINTER(Message), _CB]),
+    "kfk_produce_batch": (kfk_err_t, [_H, POINTER(Message), c_size_t, _CB, POINTER(c_size_t)]),
+    "kfk_flush": (kfk_err_t, [_H, c_int, _CB, c_void_p]),
+    "kfk_client_close": (kfk_err_t, [_H, c_int, _CB, c_void_p]),
+    "kfk_client_destroy": (kfk_err_t, [_H]),
     "kfk_fetch_opts_init": (None, [POINTER(FetchOpts)]),
 }
 

@@ -105,7 +105,10 @@ class EventQueue:
             error = None
             if ev.err:
                 error = KafkaError(ev.err, ev.errstr.decode("utf-8", "replace") if ev.errstr else None)
-            result = to_python(ev.result.contents) if ev.result else None
+            if ev.msg:
+                result = _delivery(ctypes.cast(ev.msg, ctypes.POINTER(_ffi.Message)).contents)
+            else:
+                result = to_python(ev.result.contents) if ev.result else None
             try:
                 handler(ev.type, result, error)
             except BaseException as exc:  # deliver the rest of the batch first
@@ -146,3 +149,9 @@ class _Once:
     def __call__(self, kind: int, result: object, error: Optional[KafkaError]) -> None:
         self.queue.forget(self.tag)
         self.handler(kind, result, error)
+
+
+def _delivery(m: "_ffi.Message") -> dict:
+    """A delivery report as a dict: topic, partition, offset, timestamp."""
+    return {"topic": m.topic.decode() if m.topic else None, "partition": m.partition,
+            "offset": m.offset, "timestamp": m.timestamp}

@@ -1,0 +1,175 @@
+"""Client: a Kafka cluster — metadata, routing and the producer.
+
+    with kfk.Client(brokers="127.0.0.1:9092", linger_ms=5) as client:
+        client.connect()
+        client.produce("topic", b"value", key=b"key").result()
+        client.flush()
+
+Options are kfk's names (``brokers``, ``acks``, ``linger_ms``,
+``compression``...; the librdkafka/Java spellings work too), given as
+keyword arguments or a dict (for dotted names). A bad option raises
+KafkaError naming it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
+
+from . import _ffi
+from .conn import Bytes, Request, _b, _headers, _s, _str_array
+from .errors import KafkaError, check
+from .queue import EventQueue
+
+DeliveryCallback = Callable[[Optional[dict], Optional[KafkaError]], None]
+
+
+class Client:
+    """A cluster client. Delivery reports and results arrive through the
+    queue: ``Request.result()`` polls it, or call ``poll()`` /
+    watch ``queue.fileno()`` in an event loop."""
+
+    def __init__(self, config: Optional[Mapping[str, Any]] = None, *, queue: Optional[EventQueue] = None,
+                 on_error: Optional[Callable[[KafkaError], None]] = None, **options: Any) -> None:
+        self.queue = queue or EventQueue()
+        self._lib = _ffi.lib()
+        self.on_error = on_error
+        conf = ctypes.c_void_p()
+        check(self._lib.kfk_conf_new(ctypes.byref(conf)), "kfk_conf_new")
+        err = ctypes.create_string_buffer(512)
+        try:
+            for key, value in {**(config or {}), **options}.items():
+                if isinstance(value, bool):
+                    value = int(value)
+                code = self._lib.kfk_conf_set(conf, _s(str(key), "key"), _s(str(value), "value"), err, 512)
+                if code:
+                    raise KafkaError(code, err.value.decode())
+            handle = ctypes.c_void_p()
+            code = self._lib.kfk_client_new(self.queue.handle, conf, ctypes.byref(handle), err, 512)
+            if code:
+                raise KafkaError(code, err.value.decode())
+        finally:
+            self._lib.kfk_conf_destroy(conf)
+        self._handle: Optional[int] = handle.value
+        self.queue.attached += 1
+        self._events_tag = self.queue.register(self._on_event, persistent=True)
+        self._lib.kfk_client_set_event_handler(self._handle, None, self._events_tag)
+
+    @property
+    def handle(self) -> int:
+        self.queue._check()
+        if self._handle is None:
+            raise KafkaError(-114, "the client is closed")
+        return self._handle
+
+    def _on_event(self, kind: int, result: Any, error: Optional[KafkaError]) -> None:
+        if kind == _ffi.EVENT_ERROR and self.on_error and error is not None:
+            self.on_error(error)
+
+    def _request(self, fn: Callable[..., int], *args: Any, callback: Optional[Callable] = None) -> Request:
+        req = Request(self.queue, callback)
+        tag = self.queue.register(req._complete)
+        code = fn(self.handle, *args, None, tag)
+        if code:
+            self.queue.forget(tag)
+            raise KafkaError(code)
+        return req
+
+    def connect(self, callback: Optional[Callable] = None) -> Any:
+        """Fetch cluster metadata; returns it (or, with a callback, a Request)."""
+        req = self._request(self._lib.kfk_client_connect, callback=callback)
+        return req if callback else req.result()
+
+    def metadata(self, topics: Sequence[str] = (), callback: Optional[Callable] = None) -> Request:
+        arr, n = _str_array(topics, "topic")
+        return self._request(self._lib.kfk_client_metadata, arr, n, callback=callback)
+
+    def partition_count(self, topic: str) -> int:
+        """Partitions of topic per the client's metadata, -1 when unknown."""
+        return self._lib.kfk_client_partition_count(self.handle, _s(topic, "topic"))
+
+    def _message(self, topic: str, value: Bytes, key: Bytes, partition: int, headers: Any,
+                 timestamp: Optional[int], tag: int, keep: list) -> "_ffi.Message":
+        k, v = _b(key, "key"), _b(value, "value")
+        hdrs, nh, hkeep = _headers(headers)
+        t = _s(topic, "topic")
+        keep += [k, v, hdrs, hkeep, t]
+        return _ffi.Message(t, int(partition), 0, -1, -1 if timestamp is None else int(timestamp),
+                            k, len(k or b""), v, len(v or b""), hdrs, nh, tag)
+
+    def produce(self, topic: str, value: Bytes, key: Bytes = None, *, partition: int = -1, headers: Any = None,
+                timestamp: Optional[int] = None, callback: Optional[DeliveryCallback] = None) -> Request:
+        """Queue one record. The Request's result is the delivery report
+        {topic, partition, offset, timestamp}; KafkaError if it failed."""
+        req = Request(self.queue, callback)
+        tag = self.queue.register(req._complete)
+        keep: list = []
+        msg = self._message(topic, value, key, partition, headers, timestamp, tag, keep)
+        code = self._lib.kfk_produce(self.handle, ctypes.byref(msg), None)
+        if code:
+            self.queue.forget(tag)
+            raise KafkaError(code)
+        return req
+
+    def produce_many(self, records: Iterable[Mapping[str, Any]],
+                     callback: Optional[Callable[[Optional[list]], None]] = None) -> list[Request]:
+        """Queue many records in one call to the library. Each record is a
+        dict with topic, value and optionally key, partition, headers,
+        timestamp. callback(errors or None) runs once all are reported."""
+        records = list(records)
+        reqs = [Request(self.queue, None) for _ in records]
+        errors: list = []
+        left = [len(records)]
+
+        def each(req: Request) -> Callable:
+            def done(kind: int, result: Any, error: Optional[KafkaError]) -> None:
+                req._complete(kind, result, error)
+                if error is not None:
+                    errors.append(error)
+                left[0] -= 1
+                if left[0] == 0 and callback is not None:
+                    callback(errors or None)
+            return done
+
+        keep: list = []
+        arr = (_ffi.Message * max(len(records), 1))()
+        tags = []
+        for i, (r, req) in enumerate(zip(records, reqs)):
+            tag = self.queue.register(each(req))
+            tags.append(tag)
+            arr[i] = self._message(r["topic"], r.get("value"), r.get("key"), r.get("partition", -1),
+                                   r.get("headers"), r.get("timestamp"), tag, keep)
+        accepted = ctypes.c_size_t()
+        code = self._lib.kfk_produce_batch(self.handle, arr, len(records), None, ctypes.byref(accepted))
+        if code:
+            for tag in tags[accepted.value:]:
+                self.queue.forget(tag)
+            raise KafkaError(code, f"{accepted.value} of {len(records)} records were queued")
+        return reqs
+
+    def flush(self, timeout: float = 30.0) -> None:
+        """Send everything buffered and wait for every delivery report."""
+        self._request(self._lib.kfk_flush, int(timeout * 1000)).result(timeout + 5)
+
+    def poll(self, timeout: Optional[float] = 0) -> int:
+        """Dispatch waiting events (delivery callbacks)."""
+        return self.queue.poll(timeout)
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Flush (up to timeout), close connections and free the client."""
+        if self._handle is None:
+            return
+        if self.queue._pid == _ffi.current_pid():
+            try:
+                self._request(self._lib.kfk_client_close, int(timeout * 1000)).result(timeout + 5)
+            finally:
+                self._lib.kfk_client_destroy(self._handle)
+                self.queue.forget(self._events_tag)
+        self._handle = None
+        self.queue.attached -= 1
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

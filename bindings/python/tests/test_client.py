@@ -1,0 +1,91 @@
+import time
+
+import pytest
+
+import kfk
+from conftest import broker_env, unique
+
+
+@pytest.fixture
+def client():
+    c = kfk.Client(brokers=broker_env("KFK_TEST_BROKERS"), linger_ms=2, acks=-1)
+    c.connect()
+    yield c
+    c.close()
+
+
+def test_produce_and_delivery_report(client, conn, topic):
+    report = client.produce(topic, b"value", key=b"key", headers={"h": b"v"}).result()
+    assert report["topic"] == topic and report["offset"] >= 0 and report["partition"] in (0, 1)
+    assert report["partition"] == kfk.murmur2(b"key") % 2
+    got = conn.fetch(topic, report["partition"], report["offset"]).result()
+    rec = got["topics"][0]["partitions"][0]["records"][0]
+    assert rec["key"] == b"key" and rec["value"] == b"value" and rec["headers"] == {"h": b"v"}
+
+
+def test_produce_many_and_flush(client, conn, topic):
+    done = []
+    reqs = client.produce_many([{"topic": topic, "value": b"m%d" % i, "partition": 1} for i in range(500)],
+                               callback=done.append)
+    client.flush()
+    client.poll(0)
+    assert done == [None]
+    offsets = sorted(r.result()["offset"] for r in reqs)
+    assert offsets == list(range(500))
+    records = conn.fetch(topic, 1, 0).result()["topics"][0]["partitions"][0]["records"]
+    assert [r["value"] for r in records[:3]] == [b"m0", b"m1", b"m2"]
+
+
+def test_callbacks_and_partition_count(client, topic):
+    seen = []
+    for i in range(10):
+        client.produce(topic, b"x", partition=0, callback=lambda rep, err: seen.append((rep, err)))
+    client.flush()
+    client.poll(0)
+    assert len(seen) == 10 and all(err is None for _, err in seen)
+    assert client.partition_count(topic) == 2
+    assert client.partition_count(unique("nope")) == -1
+
+
+def test_bad_options_and_arguments():
+    with pytest.raises(kfk.KafkaError) as e:
+        kfk.Client(brokers="127.0.0.1:9092", acks=9)
+    assert e.value.name == "KFK_ERR_CONFIG" and "acks" in str(e.value)
+    with pytest.raises(kfk.KafkaError) as e:
+        kfk.Client({"no.such.option": 1})
+    assert "no.such.option" in str(e.value)
+    with kfk.Client(brokers="127.0.0.1:9092") as c:
+        with pytest.raises(TypeError):
+            c.produce(b"topic-as-bytes", b"v")
+        with pytest.raises(kfk.KafkaError) as e:
+            c.produce("t", b"v", partition=-9)
+        assert e.value.name == "KFK_ERR_INVALID_ARG"
+
+
+def test_unreachable_brokers_report_errors():
+    errors = []
+    c = kfk.Client(brokers="127.0.0.1:1", on_error=errors.append)
+    with pytest.raises(kfk.KafkaError):
+        c.connect()
+    c.poll(0.2)
+    assert errors and "no broker" in str(errors[0]).lower()
+    c.close(1)
+
+
+def test_queue_full():
+    c = kfk.Client(brokers=broker_env("KFK_TEST_BROKERS"), max_buffered_messages=2, linger_ms=60000)
+    c.connect()
+    c.produce(unique("full"), b"1")
+    c.produce(unique("full"), b"2")
+    with pytest.raises(kfk.KafkaError) as e:
+        c.produce(unique("full"), b"3")
+    assert e.value.name == "KFK_ERR_QUEUE_FULL"
+    c.close(5)
+
+
+def test_closed_client():
+    c = kfk.Client(brokers=broker_env("KFK_TEST_BROKERS"))
+    c.close()
+    with pytest.raises(kfk.KafkaError) as e:
+        c.produce("t", b"v")
+    assert e.value.name == "KFK_ERR_CLOSED"
