@@ -58,6 +58,7 @@ type Client struct {
 	refreshStop      chan struct{}
 
 	producer *producer
+	consumer *consumer
 }
 
 // broker is one cluster member and its (lazily opened) connection.
@@ -104,6 +105,8 @@ func New(cfg Config, h Handler) (*Client, error) {
 		c.bootstrap = append(c.bootstrap, &broker{id: -1, host: host, port: port})
 	}
 	c.producer = newProducer(c)
+	c.consumer = newConsumer(c)
+	c.consumer.reset = cfg.AutoOffsetReset
 	return c, nil
 }
 

@@ -40,6 +40,9 @@ type Config struct {
 	MetadataRefresh    time.Duration // periodic metadata refresh, default 300s; 0 disables
 	TransactionTimeout time.Duration // default 60s
 
+	IsolationLevel  string // read_uncommitted (default) or read_committed
+	AutoOffsetReset string // where to start without a valid offset: latest (default) or earliest
+
 	FetchMaxWait  time.Duration // default 500ms
 	FetchMaxBytes int32         // default 1 MiB
 	FetchMinBytes int32         // default 1
@@ -54,6 +57,7 @@ func NewConfig() *Config {
 		MaxBufferedBytes: 1 << 30, MaxMessageBytes: 1000000, RequestTimeout: 30 * time.Second,
 		MetadataRefresh: 300 * time.Second, TransactionTimeout: 60 * time.Second,
 		FetchMaxWait: 500 * time.Millisecond, FetchMaxBytes: 1 << 20, FetchMinBytes: 1,
+		IsolationLevel: "read_uncommitted", AutoOffsetReset: "latest",
 	}
 }
 
@@ -165,6 +169,24 @@ var options = map[string]option{
 	"fetch_max_wait_ms":      {"broker wait for fetch_min_bytes, in ms", durationSetter(func(c *Config) *time.Duration { return &c.FetchMaxWait }, time.Millisecond, 0)},
 	"fetch_max_bytes":        {"bytes per fetch response", int32Setter(func(c *Config) *int32 { return &c.FetchMaxBytes }, 1)},
 	"fetch_min_bytes":        {"bytes the broker waits for", int32Setter(func(c *Config) *int32 { return &c.FetchMinBytes }, 0)},
+	"isolation_level": {"read_uncommitted or read_committed", func(c *Config, v string) error {
+		if v != "read_uncommitted" && v != "read_committed" {
+			return errReason("must be read_uncommitted or read_committed")
+		}
+		c.IsolationLevel = v
+		return nil
+	}},
+	"auto_offset_reset": {"earliest or latest (smallest/largest accepted)", func(c *Config, v string) error {
+		switch v {
+		case "earliest", "smallest", "beginning":
+			c.AutoOffsetReset = "earliest"
+		case "latest", "largest", "end":
+			c.AutoOffsetReset = "latest"
+		default:
+			return errReason("must be earliest or latest")
+		}
+		return nil
+	}},
 }
 
 // aliases maps librdkafka / Java spellings to kfk's keys. Values that need
@@ -182,6 +204,7 @@ var aliases = map[string]string{
 	"message.max.bytes": "message_max_bytes", "request.timeout.ms": "request_timeout_ms",
 	"transaction.timeout.ms": "transaction_timeout_ms", "fetch.wait.max.ms": "fetch_max_wait_ms",
 	"fetch.max.wait.ms": "fetch_max_wait_ms", "fetch.max.bytes": "fetch_max_bytes", "fetch.min.bytes": "fetch_min_bytes",
+	"isolation.level": "isolation_level", "auto.offset.reset": "auto_offset_reset",
 }
 
 // special handles aliases whose values are translated.
@@ -272,6 +295,14 @@ func (c *Config) Validate() error {
 		return &ConfigError{Key: "brokers", Reason: "needs at least one host:port"}
 	}
 	return nil
+}
+
+// isolation is the Fetch/ListOffsets isolation level number.
+func (c *Config) isolation() int8 {
+	if c.IsolationLevel == "read_committed" {
+		return 1
+	}
+	return 0
 }
 
 // tlsConfig builds the TLS settings, nil without TLS.

@@ -72,7 +72,7 @@ func Fetch(c *conn.Conn, tps []TopicPartition, o FetchOptions, cb Callback) {
 
 // fetchedRecords decodes one partition's records as result trees.
 func fetchedRecords(p *kmsg.FetchResponseTopicPartition, from int64) ([]tree.Value, error) {
-	aborted := newAbortedSet(p.AbortedTransactions)
+	aborted := wire.NewAbortedFilter(AbortedTxns(p.AbortedTransactions))
 	var r wire.Reader
 	r.Reset(p.RecordBatches)
 	var b wire.Batch
@@ -88,10 +88,10 @@ func fetchedRecords(p *kmsg.FetchResponseTopicPartition, from int64) ([]tree.Val
 			return out, nil
 		}
 		if b.IsControl() {
-			aborted.marker(&b)
+			aborted.Marker(&b)
 			continue
 		}
-		if b.IsTransactional() && aborted.skips(&b) {
+		if b.IsTransactional() && aborted.Skips(&b) {
 			continue
 		}
 		for b.Records(&it); it.Next(&rec); {
@@ -121,35 +121,11 @@ func recordTree(r *wire.Record) tree.Value {
 	return tree.M(fields...)
 }
 
-// abortedSet tracks, for read_committed fetches, which producers' batches
-// belong to aborted transactions: from each aborted transaction's first
-// offset until that producer's abort marker (KIP-98).
-type abortedSet struct {
-	pending []kmsg.FetchResponseTopicPartitionAbortedTransaction // not yet started
-	active  map[int64]bool                                       // producer IDs inside an aborted txn
-}
-
-func newAbortedSet(txns []kmsg.FetchResponseTopicPartitionAbortedTransaction) *abortedSet {
-	return &abortedSet{pending: txns, active: map[int64]bool{}}
-}
-
-// skips reports whether the batch belongs to an aborted transaction.
-func (a *abortedSet) skips(b *wire.Batch) bool {
-	kept := a.pending[:0]
-	for _, t := range a.pending {
-		if t.FirstOffset <= b.NextOffset()-1 {
-			a.active[t.ProducerID] = true
-		} else {
-			kept = append(kept, t)
-		}
+// AbortedTxns converts a fetch response's aborted transactions.
+func AbortedTxns(in []kmsg.FetchResponseTopicPartitionAbortedTransaction) []wire.AbortedTxn {
+	out := make([]wire.AbortedTxn, len(in))
+	for i, t := range in {
+		out[i] = wire.AbortedTxn{ProducerID: t.ProducerID, FirstOffset: t.FirstOffset}
 	}
-	a.pending = kept
-	return a.active[b.ProducerID]
-}
-
-// marker ends the producer's aborted transaction at its control batch.
-func (a *abortedSet) marker(b *wire.Batch) {
-	if b.ControlType() == wire.ControlAbort {
-		delete(a.active, b.ProducerID)
-	}
+	return out
 }

@@ -1,0 +1,635 @@
+package client
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/kfk-dev/kfk/core/connapi"
+	"github.com/kfk-dev/kfk/core/kerr"
+	"github.com/kfk-dev/kfk/core/tree"
+	"github.com/kfk-dev/kfk/core/wire"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// Special offsets for Assign and Seek.
+const (
+	OffsetLatest   int64 = -1
+	OffsetEarliest int64 = -2
+)
+
+// Message is one consumed record. Key, Value and header values share one
+// buffer per fetch response (no allocation per record).
+type Message struct {
+	Topic     string
+	Partition int32
+	Offset    int64
+	Timestamp int64
+	Key       []byte // nil = null
+	Value     []byte // nil = null
+	Headers   []wire.Header
+}
+
+// Assignment is a partition to consume and where to start.
+type Assignment struct {
+	Topic     string
+	Partition int32
+	Offset    int64 // >= 0, OffsetLatest or OffsetEarliest
+}
+
+type tp struct {
+	topic     string
+	partition int32
+}
+
+// position is where consumption of one assigned partition stands.
+type position struct {
+	offset    int64 // next offset to fetch; < 0 while it must be resolved
+	epoch     int32
+	resolving bool  // a ListOffsets for it is in flight
+	fetching  bool  // in a fetch request now
+	hwm       int64 // high watermark from the last fetch, -1 unknown
+	gen       int   // bumped by seek/assign so stale fetch results are dropped
+}
+
+// consumer fetches assigned partitions from their leaders. A fetch to each
+// leader is kept in flight while the application works through what the
+// previous one returned, bounded by maxBuffered; Poll hands buffered
+// messages over.
+type consumer struct {
+	c *Client
+
+	mu          sync.Mutex
+	assigned    map[tp]*position
+	buffer      [][]Message // fetched, not yet handed out, in arrival order
+	bufferBytes int
+	inflight    map[int32]bool // fetch in flight per broker
+	waiters     []pollWaiter   // polls waiting for the next fetch
+	reset       string         // auto_offset_reset: earliest or latest
+}
+
+type pollWaiter struct {
+	deliver func([]Message)
+	done    func(int, error)
+}
+
+// maxBuffered bounds prefetched bytes.
+const maxBuffered = 64 << 20
+
+func newConsumer(c *Client) *consumer {
+	return &consumer{c: c, assigned: map[tp]*position{}, inflight: map[int32]bool{}, reset: "latest"}
+}
+
+// Assign replaces the set of partitions consumed, each from its offset.
+func (c *Client) Assign(parts []Assignment) {
+	k := c.consumer
+	k.mu.Lock()
+	old := k.assigned
+	k.assigned = map[tp]*position{}
+	k.buffer, k.bufferBytes = nil, 0
+	topics := map[string]bool{}
+	for _, a := range parts {
+		p := &position{offset: a.Offset, hwm: -1, epoch: -1}
+		if o := old[tp{a.Topic, a.Partition}]; o != nil {
+			p.gen = o.gen + 1
+		}
+		k.assigned[tp{a.Topic, a.Partition}] = p
+		topics[a.Topic] = true
+	}
+	k.mu.Unlock()
+	names := make([]string, 0, len(topics))
+	for t := range topics {
+		names = append(names, t)
+	}
+	c.refreshMetadata(names, func(*metadata, error) { k.kick() })
+}
+
+// Seek moves a partition's position (OffsetLatest and OffsetEarliest are
+// resolved with ListOffsets) and calls cb when it is set.
+func (c *Client) Seek(topic string, partition int32, offset int64, cb func(error)) {
+	k := c.consumer
+	k.mu.Lock()
+	p := k.assigned[tp{topic, partition}]
+	if p == nil {
+		p = &position{hwm: -1, epoch: -1}
+		k.assigned[tp{topic, partition}] = p
+	}
+	p.gen++
+	p.offset = offset
+	p.resolving = false
+	k.dropBufferedLocked(tp{topic, partition})
+	k.mu.Unlock()
+	if offset >= 0 {
+		k.kick()
+		cb(nil)
+		return
+	}
+	c.listOffsets(topic, []int32{partition}, offset, func(offs map[int32]int64, err error) {
+		if err == nil {
+			k.mu.Lock()
+			if cur := k.assigned[tp{topic, partition}]; cur == p && p.offset == offset {
+				p.offset = offs[partition]
+			}
+			k.mu.Unlock()
+			k.kick()
+		}
+		cb(err)
+	})
+}
+
+func (k *consumer) dropBufferedLocked(which tp) {
+	kept := k.buffer[:0]
+	k.bufferBytes = 0
+	for _, batch := range k.buffer {
+		if len(batch) > 0 && batch[0].Topic == which.topic && batch[0].Partition == which.partition {
+			continue
+		}
+		kept = append(kept, batch)
+		k.bufferBytes += batchBytes(batch)
+	}
+	k.buffer = kept
+}
+
+func batchBytes(msgs []Message) int {
+	n := 0
+	for _, m := range msgs {
+		n += len(m.Key) + len(m.Value) + 64
+	}
+	return n
+}
+
+// Poll hands over every buffered message (deliver may be called several
+// times, one fetch response each) and then calls done with the count. With
+// nothing buffered it waits for the next fetch responses (at most about
+// fetch_max_wait_ms when the partitions are idle).
+func (c *Client) Poll(deliver func([]Message), done func(int, error)) {
+	k := c.consumer
+	k.mu.Lock()
+	if len(k.assigned) == 0 {
+		k.mu.Unlock()
+		done(0, nil)
+		return
+	}
+	batches := k.buffer
+	k.buffer, k.bufferBytes = nil, 0
+	if len(batches) == 0 {
+		k.waiters = append(k.waiters, pollWaiter{deliver, done})
+	}
+	k.mu.Unlock()
+	if len(batches) > 0 {
+		n := 0
+		for _, b := range batches {
+			deliver(b)
+			n += len(b)
+		}
+		done(n, nil)
+	}
+	k.kick()
+}
+
+// kick starts fetches and offset resolutions that can run now.
+func (k *consumer) kick() {
+	if k.c.isClosed() {
+		return
+	}
+	m := k.c.meta.Load()
+	k.mu.Lock()
+	var resolve []tp
+	byLeader := map[int32][]tp{}
+	for which, p := range k.assigned {
+		switch {
+		case p.fetching || p.resolving:
+		case p.offset < 0:
+			p.resolving = true
+			resolve = append(resolve, which)
+		case k.bufferBytes < maxBuffered && m != nil:
+			if leader, ok := m.leader(which.topic, which.partition); ok && !k.inflight[leader] {
+				byLeader[leader] = append(byLeader[leader], which)
+			}
+		}
+	}
+	type fetchPlan struct {
+		leader int32
+		parts  []tp
+		offs   []int64
+		gens   []int
+	}
+	var plans []fetchPlan
+	for leader, parts := range byLeader {
+		sort.Slice(parts, func(i, j int) bool {
+			if parts[i].topic != parts[j].topic {
+				return parts[i].topic < parts[j].topic
+			}
+			return parts[i].partition < parts[j].partition
+		})
+		plan := fetchPlan{leader: leader, parts: parts}
+		for _, which := range parts {
+			p := k.assigned[which]
+			p.fetching = true
+			plan.offs = append(plan.offs, p.offset)
+			plan.gens = append(plan.gens, p.gen)
+		}
+		k.inflight[leader] = true
+		plans = append(plans, plan)
+	}
+	k.mu.Unlock()
+	for _, which := range resolve {
+		k.resolve(which)
+	}
+	for _, plan := range plans {
+		k.fetch(plan.leader, plan.parts, plan.offs, plan.gens)
+	}
+}
+
+// resolve turns a negative position into an offset with ListOffsets.
+func (k *consumer) resolve(which tp) {
+	k.mu.Lock()
+	p := k.assigned[which]
+	want := int64(OffsetLatest)
+	if p != nil {
+		want = p.offset
+	}
+	k.mu.Unlock()
+	k.c.listOffsets(which.topic, []int32{which.partition}, want, func(offs map[int32]int64, err error) {
+		k.mu.Lock()
+		if cur := k.assigned[which]; cur == p && p != nil {
+			p.resolving = false
+			if err == nil && p.offset == want {
+				p.offset = offs[which.partition]
+			}
+		}
+		k.mu.Unlock()
+		if err != nil {
+			time.AfterFunc(k.c.cfg.RetryBackoff, k.kick)
+			return
+		}
+		k.kick()
+	})
+}
+
+// fetch sends one Fetch to leader for parts at offs.
+func (k *consumer) fetch(leader int32, parts []tp, offs []int64, gens []int) {
+	k.c.mu.Lock()
+	b := k.c.brokers[leader]
+	k.c.mu.Unlock()
+	if b == nil {
+		k.fetchDone(leader, parts, nil)
+		return
+	}
+	cn := k.c.connFor(b)
+	req := kmsg.NewPtrFetchRequest()
+	req.ReplicaID = -1
+	req.MaxWaitMillis = int32(k.c.cfg.FetchMaxWait / time.Millisecond)
+	req.MinBytes = k.c.cfg.FetchMinBytes
+	req.MaxBytes = k.c.cfg.FetchMaxBytes
+	req.IsolationLevel = k.c.cfg.isolation()
+	req.SessionEpoch = -1
+	for i, which := range parts {
+		if len(req.Topics) == 0 || req.Topics[len(req.Topics)-1].Topic != which.topic {
+			t := kmsg.NewFetchRequestTopic()
+			t.Topic = which.topic
+			req.Topics = append(req.Topics, t)
+		}
+		fp := kmsg.NewFetchRequestTopicPartition()
+		fp.Partition = which.partition
+		fp.FetchOffset = offs[i]
+		fp.PartitionMaxBytes = k.c.cfg.FetchMaxBytes
+		fp.LogStartOffset = -1
+		t := &req.Topics[len(req.Topics)-1]
+		t.Partitions = append(t.Partitions, fp)
+	}
+	cn.Do(req, func(resp kmsg.Response, err error) {
+		if err != nil {
+			k.fetchDone(leader, parts, nil)
+			k.c.refreshSoon()
+			time.AfterFunc(k.c.cfg.RetryBackoff, k.kick)
+			return
+		}
+		k.handleFetch(leader, parts, offs, gens, resp.(*kmsg.FetchResponse))
+	})
+}
+
+func (k *consumer) fetchDone(leader int32, parts []tp, _ []int64) {
+	k.mu.Lock()
+	delete(k.inflight, leader)
+	for _, which := range parts {
+		if p := k.assigned[which]; p != nil {
+			p.fetching = false
+		}
+	}
+	k.mu.Unlock()
+}
+
+// handleFetch decodes a fetch response into messages, advances positions,
+// and hands the messages to waiting polls or the buffer.
+func (k *consumer) handleFetch(leader int32, parts []tp, offs []int64, gens []int, resp *kmsg.FetchResponse) {
+	sent := map[tp]int{}
+	for i, which := range parts {
+		sent[which] = i
+	}
+	var batches [][]Message
+	stale, resetParts := false, []tp{}
+	k.mu.Lock()
+	for _, t := range resp.Topics {
+		for i := range t.Partitions {
+			fp := &t.Partitions[i]
+			which := tp{t.Topic, fp.Partition}
+			idx, ok := sent[which]
+			p := k.assigned[which]
+			if !ok || p == nil || p.gen != gens[idx] {
+				continue // unassigned or moved by a seek meanwhile
+			}
+			switch fp.ErrorCode {
+			case 0:
+			case 1: // OFFSET_OUT_OF_RANGE: start over per auto_offset_reset
+				resetParts = append(resetParts, which)
+				continue
+			default:
+				if kerr.ForCode(fp.ErrorCode).Retriable || staleMetadata(fp.ErrorCode) {
+					stale = true
+					continue
+				}
+				k.c.reportError(fmt.Errorf("fetch %s[%d]: %w", t.Topic, fp.Partition, kerr.ForCode(fp.ErrorCode)))
+				continue
+			}
+			p.hwm = fp.HighWatermark
+			msgs, next, err := decodePartition(t.Topic, fp, offs[idx])
+			if err != nil {
+				k.c.reportError(fmt.Errorf("fetch %s[%d]: %w", t.Topic, fp.Partition, err))
+			}
+			if next > p.offset {
+				p.offset = next
+			}
+			if len(msgs) > 0 {
+				batches = append(batches, msgs)
+			}
+		}
+	}
+	delete(k.inflight, leader)
+	for _, which := range parts {
+		if p := k.assigned[which]; p != nil {
+			p.fetching = false
+		}
+	}
+	for _, which := range resetParts {
+		if p := k.assigned[which]; p != nil {
+			p.gen++
+			if k.reset == "earliest" {
+				p.offset = OffsetEarliest
+			} else {
+				p.offset = OffsetLatest
+			}
+		}
+	}
+	waiters := k.waiters
+	k.waiters = nil
+	if len(waiters) == 0 {
+		for _, b := range batches {
+			k.buffer = append(k.buffer, b)
+			k.bufferBytes += batchBytes(b)
+		}
+	}
+	k.mu.Unlock()
+	if stale {
+		k.c.refreshSoon()
+	}
+	for i, w := range waiters {
+		n := 0
+		if i == 0 { // the first waiting poll takes the messages
+			for _, b := range batches {
+				w.deliver(b)
+				n += len(b)
+			}
+		}
+		w.done(n, nil)
+	}
+	k.kick()
+}
+
+// decodePartition turns one partition's fetched batches into messages,
+// skipping control batches, aborted transactions (read_committed) and
+// records before the requested offset; it returns the next offset.
+func decodePartition(topic string, fp *kmsg.FetchResponseTopicPartition, from int64) ([]Message, int64, error) {
+	aborted := wire.NewAbortedFilter(connapi.AbortedTxns(fp.AbortedTransactions))
+	var r wire.Reader
+	r.Reset(fp.RecordBatches)
+	var b wire.Batch
+	var it wire.RecordIter
+	var rec wire.Record
+	var msgs []Message
+	// Key, value and header bytes of every message, copied once into
+	// one buffer sized for the (uncompressed) response.
+	data := make([]byte, 0, len(fp.RecordBatches))
+	next := from
+	for {
+		ok, err := r.Next(&b)
+		if err != nil || !ok {
+			return msgs, next, err
+		}
+		if b.NextOffset() > next {
+			next = b.NextOffset()
+		}
+		if b.IsControl() {
+			aborted.Marker(&b)
+			continue
+		}
+		if b.IsTransactional() && aborted.Skips(&b) {
+			continue
+		}
+		for b.Records(&it); it.Next(&rec); {
+			if rec.Offset < from {
+				continue
+			}
+			m := Message{Topic: topic, Partition: fp.Partition, Offset: rec.Offset, Timestamp: rec.Timestamp}
+			m.Key, data = appendRef(data, rec.Key)
+			m.Value, data = appendRef(data, rec.Value)
+			rec.Headers(func(k, v []byte) bool {
+				var hv []byte
+				hv, data = appendRef(data, v)
+				m.Headers = append(m.Headers, wire.Header{Key: string(k), Value: hv})
+				return true
+			})
+			msgs = append(msgs, m)
+		}
+		if err := it.Err(); err != nil {
+			return msgs, next, err
+		}
+	}
+}
+
+// appendRef copies b to the end of data and returns the copy; nil stays
+// nil. Earlier copies stay valid when data grows (they keep the old array).
+func appendRef(data, b []byte) ([]byte, []byte) {
+	if b == nil {
+		return nil, data
+	}
+	start := len(data)
+	data = append(data, b...)
+	return data[start:len(data):len(data)], data
+}
+
+// listOffsets asks the leaders of topic's partitions for the offset at
+// timestamp (OffsetLatest, OffsetEarliest, or ms).
+func (c *Client) listOffsets(topic string, partitions []int32, timestamp int64, cb func(map[int32]int64, error)) {
+	m := c.meta.Load()
+	if m == nil {
+		cb(nil, ErrNoBroker)
+		return
+	}
+	byLeader := map[int32][]int32{}
+	for _, p := range partitions {
+		leader, ok := m.leader(topic, p)
+		if !ok {
+			c.refreshSoon()
+			cb(nil, fmt.Errorf("%s[%d]: %w", topic, p, kerr.ForCode(5)))
+			return
+		}
+		byLeader[leader] = append(byLeader[leader], p)
+	}
+	var mu sync.Mutex
+	out := map[int32]int64{}
+	var firstErr error
+	left := len(byLeader)
+	if left == 0 {
+		cb(out, nil)
+		return
+	}
+	for leader, parts := range byLeader {
+		c.mu.Lock()
+		b := c.brokers[leader]
+		c.mu.Unlock()
+		req := kmsg.NewPtrListOffsetsRequest()
+		req.ReplicaID = -1
+		req.IsolationLevel = c.cfg.isolation()
+		t := kmsg.NewListOffsetsRequestTopic()
+		t.Topic = topic
+		for _, p := range parts {
+			lp := kmsg.NewListOffsetsRequestTopicPartition()
+			lp.Partition = p
+			lp.Timestamp = timestamp
+			t.Partitions = append(t.Partitions, lp)
+		}
+		req.Topics = []kmsg.ListOffsetsRequestTopic{t}
+		finish := func(err error) {
+			mu.Lock()
+			if err != nil && firstErr == nil {
+				firstErr = err
+			}
+			left--
+			last := left == 0
+			mu.Unlock()
+			if last {
+				cb(out, firstErr)
+			}
+		}
+		if b == nil {
+			finish(ErrNoBroker)
+			continue
+		}
+		c.connFor(b).Do(req, func(resp kmsg.Response, err error) {
+			if err != nil {
+				finish(err)
+				return
+			}
+			for _, rt := range resp.(*kmsg.ListOffsetsResponse).Topics {
+				for _, rp := range rt.Partitions {
+					if rp.ErrorCode != 0 {
+						err = fmt.Errorf("%s[%d]: %w", topic, rp.Partition, kerr.ForCode(rp.ErrorCode))
+						continue
+					}
+					mu.Lock()
+					out[rp.Partition] = rp.Offset
+					mu.Unlock()
+				}
+			}
+			finish(err)
+		})
+	}
+}
+
+// OffsetsFor returns earliest and latest offsets of every partition of
+// topic. Result: {"0" => {earliest, latest}, ...}.
+func (c *Client) OffsetsFor(topic string, cb func(tree.Value, error)) {
+	c.refreshMetadata([]string{topic}, func(m *metadata, err error) {
+		if err != nil {
+			cb(tree.Value{}, err)
+			return
+		}
+		n, code, known := m.topic(topic)
+		if !known || n == 0 {
+			if code == 0 {
+				code = 3
+			}
+			cb(tree.Value{}, kerr.ForCode(code))
+			return
+		}
+		parts := make([]int32, n)
+		for i := range parts {
+			parts[i] = int32(i)
+		}
+		c.listOffsets(topic, parts, OffsetEarliest, func(early map[int32]int64, err error) {
+			if err != nil {
+				cb(tree.Value{}, err)
+				return
+			}
+			c.listOffsets(topic, parts, OffsetLatest, func(late map[int32]int64, err error) {
+				if err != nil {
+					cb(tree.Value{}, err)
+					return
+				}
+				var kv []any
+				for _, p := range parts {
+					kv = append(kv, strconv.Itoa(int(p)), tree.M("earliest", tree.I(early[p]), "latest", tree.I(late[p])))
+				}
+				cb(tree.M(kv...), nil)
+			})
+		})
+	})
+}
+
+// Lag reports, for every assigned partition, the current position, the
+// latest offset and their difference. Result: {"topic:0" => {current,
+// latest, lag}}.
+func (c *Client) Lag(cb func(tree.Value, error)) {
+	k := c.consumer
+	k.mu.Lock()
+	cur := map[tp]int64{}
+	byTopic := map[string][]int32{}
+	for which, p := range k.assigned {
+		cur[which] = p.offset
+		byTopic[which.topic] = append(byTopic[which.topic], which.partition)
+	}
+	k.mu.Unlock()
+	var mu sync.Mutex
+	var kv []any
+	var firstErr error
+	left := len(byTopic)
+	if left == 0 {
+		cb(tree.M(), nil)
+		return
+	}
+	for topic, parts := range byTopic {
+		c.listOffsets(topic, parts, OffsetLatest, func(late map[int32]int64, err error) {
+			mu.Lock()
+			if err != nil && firstErr == nil {
+				firstErr = err
+			}
+			for _, p := range parts {
+				latest, current := late[p], cur[tp{topic, p}]
+				if current < 0 {
+					current = latest // not started yet: nothing to catch up
+				}
+				kv = append(kv, fmt.Sprintf("%s:%d", topic, p),
+					tree.M("current", tree.I(current), "latest", tree.I(latest), "lag", tree.I(max(latest-current, 0))))
+			}
+			left--
+			last := left == 0
+			mu.Unlock()
+			if last {
+				cb(tree.M(kv...), firstErr)
+			}
+		})
+	}
+}
