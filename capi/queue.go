@@ -27,6 +27,7 @@ type event struct {
 	result    tree.Value
 	hasResult bool
 	delivery  *client.Delivery // DELIVERY events
+	message   *client.Message  // MESSAGE events
 }
 
 // queue is an event queue (kfk_queue_t). Library goroutines push; one
@@ -65,6 +66,28 @@ func (q *queue) push(ev event) {
 		return
 	}
 	q.pending = append(q.pending, ev)
+	if !q.signaled {
+		q.signaled = true
+		syscall.Write(q.wfd, []byte{1})
+	}
+	q.mu.Unlock()
+	select {
+	case q.notify <- struct{}{}:
+	default:
+	}
+}
+
+// pushMany adds several events under one lock (a fetch response's messages).
+func (q *queue) pushMany(evs []event) {
+	if len(evs) == 0 {
+		return
+	}
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return
+	}
+	q.pending = append(q.pending, evs...)
 	if !q.signaled {
 		q.signaled = true
 		syscall.Write(q.wfd, []byte{1})
@@ -223,6 +246,30 @@ func (q *queue) fill(out *C.kfk_event_t, ev *event, opaque uintptr) {
 		*(*uintptr)(unsafe.Pointer(&m.opaque)) = ev.opaque
 		out.msg = m
 	}
+	if msg := ev.message; msg != nil {
+		out.msg = q.message(msg, ev.opaque)
+	}
+}
+
+// message copies a consumed message into the arena.
+func (q *queue) message(msg *client.Message, opaque uintptr) *C.kfk_message_t {
+	m := (*C.kfk_message_t)(q.arena.alloc(C.sizeof_kfk_message_t))
+	m.topic = q.arena.str(msg.Topic)
+	m.partition = C.int32_t(msg.Partition)
+	m.offset = C.int64_t(msg.Offset)
+	m.timestamp = C.int64_t(msg.Timestamp)
+	m.key, m.key_len = unsafe.Pointer(q.arena.bytes(msg.Key)), C.size_t(len(msg.Key))
+	m.value, m.value_len = unsafe.Pointer(q.arena.bytes(msg.Value)), C.size_t(len(msg.Value))
+	if n := len(msg.Headers); n > 0 {
+		hs := unsafe.Slice((*C.kfk_header_t)(q.arena.alloc(uintptr(n)*C.sizeof_kfk_header_t)), n)
+		for i, h := range msg.Headers {
+			hs[i].key, hs[i].key_len = q.arena.str(h.Key), C.size_t(len(h.Key))
+			hs[i].value, hs[i].value_len = unsafe.Pointer(q.arena.bytes(h.Value)), C.size_t(len(h.Value))
+		}
+		m.headers, m.header_count = &hs[0], C.size_t(n)
+	}
+	*(*uintptr)(unsafe.Pointer(&m.opaque)) = opaque
+	return m
 }
 
 // close drops pending events and releases the descriptor and memory.

@@ -474,3 +474,29 @@ kfk_err_t kfk_client_destroy(kfk_client_t *c) {
     GUARD(KFK_ERR_FORKED);
     return kfkgo_client_destroy(H(c));
 }
+
+kfk_err_t kfk_assign(kfk_client_t *c, const kfk_topic_partition_t *tps, size_t n) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_assign(H(c), (kfk_topic_partition_t *)tps, n);
+}
+
+kfk_err_t kfk_seek(kfk_client_t *c, const char *topic, int32_t partition, int64_t offset, kfk_cb cb,
+                   void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_seek(H(c), (char *)topic, partition, offset, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_consume(kfk_client_t *c, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_consume(H(c), U(cb), U(opaque));
+}
+
+kfk_err_t kfk_offsets_for(kfk_client_t *c, const char *topic, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_offsets_for(H(c), (char *)topic, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_lag(kfk_client_t *c, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_lag(H(c), U(cb), U(opaque));
+}

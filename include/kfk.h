@@ -213,7 +213,8 @@ typedef enum kfk_event_type {
     KFK_EVENT_CONNECT    = 2, /* a connection became ready */
     KFK_EVENT_ERROR      = 3, /* a connection-level error: err, errstr */
     KFK_EVENT_DISCONNECT = 4, /* a connection closed: err, errstr (why) */
-    KFK_EVENT_DELIVERY   = 5  /* a produced message's report: msg, err */
+    KFK_EVENT_DELIVERY   = 5, /* a produced message's report: msg, err */
+    KFK_EVENT_MESSAGE    = 6  /* a consumed message: msg (key, value, headers) */
 } kfk_event_type_t;
 
 /** One completion or notification. */
@@ -227,7 +228,8 @@ typedef struct kfk_event {
                                    (e.g. a kfk_conn_t *) */
     const kfk_val_t *result;    /* RESULT: the result tree, NULL on error */
     const kfk_message_t *msg;   /* DELIVERY: topic, partition, offset,
-                                   timestamp, err, opaque (no key/value) */
+                                   timestamp, err, opaque (no key/value);
+                                   MESSAGE: the whole consumed message */
 } kfk_event_t;
 
 /** A completion callback. Runs inside kfk_poll/kfk_poll_batch on the
@@ -589,6 +591,32 @@ KFK_API kfk_err_t kfk_flush(kfk_client_t *c, int timeout_ms, kfk_cb cb, void *op
 /** Flush (up to timeout_ms), then close every connection; RESULT when done.
  *  Messages still buffered fail with KFK_ERR_CLOSED. */
 KFK_API kfk_err_t kfk_client_close(kfk_client_t *c, int timeout_ms, kfk_cb cb, void *opaque);
+/* ---- consuming with manual assignment ---- */
+
+/* Special offsets for kfk_assign and kfk_seek. */
+#define KFK_OFFSET_LATEST   -1
+#define KFK_OFFSET_EARLIEST -2
+
+/** Replace the partitions consumed: each tps[i] from tps[i].offset
+ *  (>= 0, KFK_OFFSET_EARLIEST or KFK_OFFSET_LATEST). Fetching starts at
+ *  once and is kept one response ahead of kfk_consume (bounded). */
+KFK_API kfk_err_t kfk_assign(kfk_client_t *c, const kfk_topic_partition_t *tps, size_t n);
+/** Move a partition's position; RESULT (result NULL) once it is set. */
+KFK_API kfk_err_t kfk_seek(kfk_client_t *c, const char *topic, int32_t partition, int64_t offset,
+                           kfk_cb cb, void *opaque);
+/** Hand over fetched messages: one MESSAGE event per message (msg with
+ *  topic, partition, offset, timestamp, key, value, headers), then a
+ *  RESULT event {count}; all with opaque, to cb (NULL: batch pull / queue
+ *  handler). With nothing fetched yet it waits for the next fetch
+ *  responses (at most about fetch_max_wait_ms on idle partitions). */
+KFK_API kfk_err_t kfk_consume(kfk_client_t *c, kfk_cb cb, void *opaque);
+/** Earliest and latest offsets of each partition of topic.
+ *  RESULT: {"0" => {earliest, latest}, "1" => ...}. */
+KFK_API kfk_err_t kfk_offsets_for(kfk_client_t *c, const char *topic, kfk_cb cb, void *opaque);
+/** Lag of every assigned partition.
+ *  RESULT: {"topic:0" => {current, latest, lag}, ...}. */
+KFK_API kfk_err_t kfk_lag(kfk_client_t *c, kfk_cb cb, void *opaque);
+
 /** Free the handle (closing first, without waiting, if still open). */
 KFK_API kfk_err_t kfk_client_destroy(kfk_client_t *c);
 

@@ -53,6 +53,7 @@ type Client struct {
 	metaMu           sync.Mutex
 	metaWaiters      []func(*metadata, error)
 	metaRunning      bool
+	allTopicsOnce    bool // the next refresh asks for every topic
 	refreshScheduled bool
 	wantTopics       map[string]bool // topics whose metadata the client needs
 	refreshStop      chan struct{}
@@ -129,6 +130,9 @@ func (c *Client) Config() Config { return c.cfg }
 // answers (trying each in turn) and calls cb with the metadata result tree
 // (the shape of connapi.Metadata). It also starts the periodic refresh.
 func (c *Client) Connect(cb func(tree.Value, error)) {
+	c.metaMu.Lock()
+	c.allTopicsOnce = true // the first metadata lists every topic, as connect documents
+	c.metaMu.Unlock()
 	c.refreshMetadata(nil, func(m *metadata, err error) {
 		if err != nil {
 			c.reportError(err)
@@ -291,12 +295,14 @@ func (c *Client) isClosed() bool {
 	return c.closed
 }
 
-// metadataRequest sends a Metadata request on cn for the topics (nil: the
-// topics the client uses).
-func metadataRequest(cn *conn.Conn, topics []string, cb func(*kmsg.MetadataResponse, error)) {
+// metadataRequest sends a Metadata request on cn for topics, or for every
+// topic when all is set.
+func metadataRequest(cn *conn.Conn, topics []string, all bool, cb func(*kmsg.MetadataResponse, error)) {
 	req := kmsg.NewPtrMetadataRequest()
-	req.AllowAutoTopicCreation = true
-	req.Topics = []kmsg.MetadataRequestTopic{}
+	req.AllowAutoTopicCreation = !all
+	if !all {
+		req.Topics = []kmsg.MetadataRequestTopic{}
+	}
 	for _, t := range topics {
 		rt := kmsg.NewMetadataRequestTopic()
 		rt.Topic = kmsg.StringPtr(t)

@@ -94,6 +94,8 @@ func (c *Client) runMetadata() {
 	c.metaMu.Lock()
 	waiters := c.metaWaiters
 	c.metaWaiters = nil
+	all := c.allTopicsOnce
+	c.allTopicsOnce = false
 	want := make([]string, 0, len(c.wantTopics))
 	for t := range c.wantTopics {
 		want = append(want, t)
@@ -101,7 +103,7 @@ func (c *Client) runMetadata() {
 	c.metaMu.Unlock()
 	sort.Strings(want)
 
-	c.fetchMetadata(want, map[*broker]bool{}, nil, func(m *metadata, err error) {
+	c.fetchMetadata(want, all, map[*broker]bool{}, nil, func(m *metadata, err error) {
 		for _, w := range waiters {
 			if w != nil {
 				w(m, err)
@@ -118,7 +120,7 @@ func (c *Client) runMetadata() {
 }
 
 // fetchMetadata tries brokers in turn until one answers.
-func (c *Client) fetchMetadata(topics []string, tried map[*broker]bool, lastErr error, cb func(*metadata, error)) {
+func (c *Client) fetchMetadata(topics []string, all bool, tried map[*broker]bool, lastErr error, cb func(*metadata, error)) {
 	if c.isClosed() {
 		cb(nil, ErrClosed)
 		return
@@ -132,9 +134,9 @@ func (c *Client) fetchMetadata(topics []string, tried map[*broker]bool, lastErr 
 		return
 	}
 	tried[b] = true
-	metadataRequest(cn, topics, func(resp *kmsg.MetadataResponse, err error) {
+	metadataRequest(cn, topics, all, func(resp *kmsg.MetadataResponse, err error) {
 		if err != nil {
-			c.fetchMetadata(topics, tried, fmt.Errorf("%s:%d: %w", b.host, b.port, err), cb)
+			c.fetchMetadata(topics, all, tried, fmt.Errorf("%s:%d: %w", b.host, b.port, err), cb)
 			return
 		}
 		m := newMetadata(resp)

@@ -49,6 +49,11 @@ static void test_bad_client_handles(void) {
         CHECK_EQ_INT(kfk_produce_batch(c, &m, 1, NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_flush(c, 0, NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_client_close(c, 0, NULL, NULL), KFK_ERR_INVALID_HANDLE);
+        CHECK_EQ_INT(kfk_assign(c, NULL, 0), KFK_ERR_INVALID_HANDLE);
+        CHECK_EQ_INT(kfk_seek(c, "t", 0, 0, NULL, NULL), KFK_ERR_INVALID_HANDLE);
+        CHECK_EQ_INT(kfk_consume(c, NULL, NULL), KFK_ERR_INVALID_HANDLE);
+        CHECK_EQ_INT(kfk_offsets_for(c, "t", NULL, NULL), KFK_ERR_INVALID_HANDLE);
+        CHECK_EQ_INT(kfk_lag(c, NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_client_destroy(c), KFK_ERR_INVALID_HANDLE);
     }
 }
@@ -171,12 +176,116 @@ static void test_queue_full(void) {
     close_client();
 }
 
+static int consumed_total, consume_done;
+static char first_value[64];
+static int64_t first_offset = -1;
+
+static void on_consumed(const kfk_event_t *ev, void *opaque) {
+    CHECK(opaque == (void *)0x77);
+    if (ev->type == KFK_EVENT_MESSAGE) {
+        const kfk_message_t *m = ev->msg;
+        CHECK(m && m->topic && m->partition == 0);
+        if (consumed_total++ == 0) {
+            snprintf(first_value, sizeof first_value, "%.*s", (int)m->value_len, (const char *)m->value);
+            first_offset = m->offset;
+            CHECK_EQ_INT(m->header_count, 1);
+            CHECK(m->header_count == 1 && m->headers[0].key_len == 1 && memcmp(m->headers[0].value, "v", 1) == 0);
+            CHECK(m->key && m->key_len == 1);
+        }
+    } else {
+        CHECK_EQ_INT(ev->type, KFK_EVENT_RESULT);
+        CHECK_EQ_INT(ev->err, 0);
+        consume_done = 1;
+    }
+}
+
+static int seek_done;
+static void on_seek(const kfk_event_t *ev, void *opaque) {
+    (void)opaque;
+    CHECK_EQ_INT(ev->err, 0);
+    seek_done = 1;
+}
+
+static long long lag_value = -1, latest_value = -1;
+static int tree_done;
+static void on_lag(const kfk_event_t *ev, void *opaque) {
+    const char *key = opaque;
+    CHECK_EQ_INT(ev->err, 0);
+    const kfk_val_t *entry = kfk_val_get(ev->result, key);
+    CHECK(entry != NULL);
+    if (entry) {
+        const kfk_val_t *lag = kfk_val_get(entry, "lag"), *latest = kfk_val_get(entry, "latest");
+        lag_value = lag ? lag->i : -1;
+        latest_value = latest ? latest->i : -1;
+    }
+    tree_done = 1;
+}
+
+static void test_assign_consume_seek_lag(void) {
+    char topic[128];
+    kt_unique(topic, sizeof topic, "cconsume");
+    connect_client(NULL, NULL);
+    delivered = delivery_errors = offsets_sum = 0;
+    kfk_header_t h = {"h", 1, "v", 1};
+    for (int i = 0; i < 100; i++) {
+        char value[16];
+        int n = snprintf(value, sizeof value, "m%d", i);
+        kfk_message_t m = {.topic = topic, .partition = 0, .timestamp = -1, .key = "k", .key_len = 1,
+                           .value = value, .value_len = n, .headers = &h, .header_count = 1, .opaque = (void *)0x5151};
+        CHECK_EQ_INT(kfk_produce(client, &m, on_delivery), KFK_OK);
+    }
+    closed = 0;
+    kfk_flush(client, 30000, on_closed, NULL);
+    CHECK(kt_wait(q, &closed, 30000));
+    CHECK_EQ_INT(delivered, 100);
+
+    kfk_topic_partition_t tp = {topic, 0, -1, 10, NULL};
+    CHECK_EQ_INT(kfk_assign(client, &tp, 1), KFK_OK);
+    consumed_total = 0;
+    for (int round = 0; round < 50 && consumed_total < 90; round++) {
+        consume_done = 0;
+        CHECK_EQ_INT(kfk_consume(client, on_consumed, (void *)0x77), KFK_OK);
+        CHECK(kt_wait(q, &consume_done, 10000));
+    }
+    CHECK_EQ_INT(consumed_total, 90);
+    CHECK_EQ_STR(first_value, "m10");
+    CHECK_EQ_INT(first_offset, 10);
+
+    tree_done = 0;
+    char key[160];
+    snprintf(key, sizeof key, "%s:0", topic);
+    CHECK_EQ_INT(kfk_lag(client, on_lag, key), KFK_OK);
+    CHECK(kt_wait(q, &tree_done, 10000));
+    CHECK_EQ_INT(lag_value, 0);
+    CHECK_EQ_INT(latest_value, 100);
+
+    seek_done = 0;
+    CHECK_EQ_INT(kfk_seek(client, topic, 0, KFK_OFFSET_EARLIEST, on_seek, NULL), KFK_OK);
+    CHECK(kt_wait(q, &seek_done, 10000));
+    consumed_total = 0;
+    for (int round = 0; round < 50 && consumed_total < 100; round++) {
+        consume_done = 0;
+        kfk_consume(client, on_consumed, (void *)0x77);
+        CHECK(kt_wait(q, &consume_done, 10000));
+    }
+    CHECK_EQ_INT(consumed_total, 100);
+    CHECK_EQ_STR(first_value, "m0");
+
+    CHECK_EQ_INT(kfk_assign(client, NULL, 1), KFK_ERR_INVALID_ARG);
+    kfk_topic_partition_t bad = {topic, 0, -1, -7, NULL};
+    CHECK_EQ_INT(kfk_assign(client, &bad, 1), KFK_ERR_INVALID_ARG);
+    CHECK_EQ_INT(kfk_seek(client, NULL, 0, 0, NULL, NULL), KFK_ERR_INVALID_ARG);
+    CHECK_EQ_INT(kfk_offsets_for(client, NULL, NULL, NULL), KFK_ERR_INVALID_ARG);
+    close_client();
+}
+
 int main(void) {
     static const kt_test_t tests[] = {
         {"configuration errors name the key", test_config_errors, 0},
         {"NULL and forged client handles", test_bad_client_handles, 0},
         {"produce, produce_batch, delivery reports, flush, close", test_produce_and_flush, 1},
         {"queue full", test_queue_full, 1},
+        {"assign, consume, lag, seek", test_assign_consume_seek_lag, 1},
     };
     return kt_run(tests, sizeof tests / sizeof tests[0]);
 }

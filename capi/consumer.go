@@ -1,0 +1,90 @@
+package main
+
+/*
+#include "kfk.h"
+*/
+import "C"
+
+import (
+	"unsafe"
+
+	"github.com/kfk-dev/kfk/core/client"
+	"github.com/kfk-dev/kfk/core/tree"
+)
+
+// clientCall validates the handle and runs issue with the client.
+func clientCall(h C.uint64_t, issue func(co *clientObj) C.kfk_err_t) (rc C.kfk_err_t) {
+	defer recoverTo(&rc, C.KFK_ERR_INTERNAL)
+	co, rc := lookupClient(h)
+	if rc != C.KFK_OK {
+		return rc
+	}
+	return issue(co)
+}
+
+//export kfkgo_assign
+func kfkgo_assign(h C.uint64_t, tps *C.kfk_topic_partition_t, n C.size_t) C.kfk_err_t {
+	return clientCall(h, func(co *clientObj) C.kfk_err_t {
+		if n > 0 && tps == nil {
+			return C.KFK_ERR_INVALID_ARG
+		}
+		parts := make([]client.Assignment, 0, n)
+		for _, tp := range unsafe.Slice(tps, n) {
+			if tp.topic == nil || tp.partition < 0 || int64(tp.offset) < client.OffsetEarliest {
+				return C.KFK_ERR_INVALID_ARG
+			}
+			parts = append(parts, client.Assignment{Topic: C.GoString(tp.topic), Partition: int32(tp.partition),
+				Offset: int64(tp.offset)})
+		}
+		co.c.Assign(parts)
+		return C.KFK_OK
+	})
+}
+
+//export kfkgo_seek
+func kfkgo_seek(h C.uint64_t, topic *C.char, partition C.int32_t, offset C.int64_t, cb, opaque C.uintptr_t) C.kfk_err_t {
+	return clientCall(h, func(co *clientObj) C.kfk_err_t {
+		if topic == nil || partition < 0 || offset < C.int64_t(client.OffsetEarliest) {
+			return C.KFK_ERR_INVALID_ARG
+		}
+		done := co.resultCB(cb, opaque)
+		co.c.Seek(C.GoString(topic), int32(partition), int64(offset), func(err error) { done(tree.Value{}, err) })
+		return C.KFK_OK
+	})
+}
+
+//export kfkgo_consume
+func kfkgo_consume(h C.uint64_t, cb, opaque C.uintptr_t) C.kfk_err_t {
+	return clientCall(h, func(co *clientObj) C.kfk_err_t {
+		co.c.Poll(func(msgs []client.Message) {
+			evs := make([]event, len(msgs))
+			for i := range msgs {
+				evs[i] = event{typ: C.KFK_EVENT_MESSAGE, source: co.self, cb: uintptr(cb), opaque: uintptr(opaque),
+					message: &msgs[i]}
+			}
+			co.q.pushMany(evs)
+		}, func(n int, err error) {
+			co.resultCB(cb, opaque)(tree.M("count", tree.I(n)), err)
+		})
+		return C.KFK_OK
+	})
+}
+
+//export kfkgo_offsets_for
+func kfkgo_offsets_for(h C.uint64_t, topic *C.char, cb, opaque C.uintptr_t) C.kfk_err_t {
+	return clientCall(h, func(co *clientObj) C.kfk_err_t {
+		if topic == nil {
+			return C.KFK_ERR_INVALID_ARG
+		}
+		co.c.OffsetsFor(C.GoString(topic), co.resultCB(cb, opaque))
+		return C.KFK_OK
+	})
+}
+
+//export kfkgo_lag
+func kfkgo_lag(h C.uint64_t, cb, opaque C.uintptr_t) C.kfk_err_t {
+	return clientCall(h, func(co *clientObj) C.kfk_err_t {
+		co.c.Lag(co.resultCB(cb, opaque))
+		return C.KFK_OK
+	})
+}
