@@ -89,6 +89,13 @@ func (c *Client) refreshMetadata(topics []string, cb func(*metadata, error)) {
 	c.runMetadata()
 }
 
+// want adds topic to the topics every refresh covers.
+func (c *Client) want(topic string) {
+	c.metaMu.Lock()
+	c.wantTopics[topic] = true
+	c.metaMu.Unlock()
+}
+
 // runMetadata performs one refresh for everyone waiting now.
 func (c *Client) runMetadata() {
 	c.metaMu.Lock()

@@ -302,6 +302,7 @@ func (p *producer) stateLocked(topic string, part int32, n int) *partitionState 
 	}
 	if parts[part] == nil {
 		parts[part] = &partitionState{topic: topic, partition: part}
+		p.c.want(topic) // refreshes must keep covering it
 	}
 	return parts[part]
 }
