@@ -16,7 +16,7 @@ our $VERSION = '0.1.0';
 # kfk_val_type_t and kfk_event_type_t
 use constant {
     VAL_NULL => 0, VAL_INT => 1, VAL_STR => 2, VAL_LIST => 3, VAL_MAP => 4, VAL_BOOL => 5, VAL_BYTES => 6,
-    EVENT_RESULT => 1, EVENT_CONNECT => 2, EVENT_ERROR => 3, EVENT_DISCONNECT => 4, EVENT_DELIVERY => 5,
+    EVENT_RESULT => 1, EVENT_CONNECT => 2, EVENT_ERROR => 3, EVENT_DISCONNECT => 4, EVENT_DELIVERY => 5, EVENT_MESSAGE => 6,
     ERR_FORKED => -103,
 };
 
@@ -78,6 +78,11 @@ my %SIGNATURES = (
     kfk_flush                  => [['opaque', 'int', 'opaque', 'opaque'], 'sint32'],
     kfk_client_close           => [['opaque', 'int', 'opaque', 'opaque'], 'sint32'],
     kfk_client_destroy         => [['opaque'], 'sint32'],
+    kfk_assign                 => [['opaque', 'opaque', 'size_t'], 'sint32'],
+    kfk_seek                   => [['opaque', 'string', 'sint32', 'sint64', 'opaque', 'opaque'], 'sint32'],
+    kfk_consume                => [['opaque', 'opaque', 'opaque'], 'sint32'],
+    kfk_offsets_for            => [['opaque', 'string', 'opaque', 'opaque'], 'sint32'],
+    kfk_lag                    => [['opaque', 'opaque', 'opaque'], 'sint32'],
 );
 
 my ($loaded_pid, $ffi);

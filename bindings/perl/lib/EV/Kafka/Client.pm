@@ -183,6 +183,69 @@ sub produce_many {
     return;
 }
 
+# ---- consumer -------------------------------------------------------------
+
+# assign([{topic, partition, offset}, ...]); offset -2 earliest, -1 latest.
+sub assign {
+    my ($self, $parts) = @_;
+    Carp::croak("assign: expected an array reference of {topic, partition, offset}") unless ref $parts eq 'ARRAY';
+    my @keep;
+    my @tps = map { { topic => $_->{topic}, partition => $_->{partition} // 0, offset => $_->{offset} // -1 } } @$parts;
+    my $rc = Kfk::FFI::kfk_assign($self->_h, Kfk::FFI::tp_array(\@keep, \@tps), scalar @tps);
+    Carp::croak("assign: " . Kfk::FFI::kfk_err_string($rc)) if $rc;
+    $self->{assignment} = \@tps;
+    return;
+}
+
+sub seek {
+    my ($self, $topic, $partition, $offset, $cb) = @_;
+    my $tag = $self->_request(sub { my (undef, $err) = @_; $err ? $self->_error("seek: $err") : ($cb && $cb->()) });
+    my $rc = Kfk::FFI::kfk_seek($self->_h, $topic, $partition, $offset, undef, $tag);
+    Carp::croak("seek: " . Kfk::FFI::kfk_err_string($rc)) if $rc;
+    return;
+}
+
+sub offsets_for {
+    my ($self, $topic, $cb) = @_;
+    Kfk::FFI::kfk_offsets_for($self->_h, $topic, undef, $self->_request(sub {
+        my ($res, $err) = @_;
+        return $self->_error("offsets_for $topic: $err") if $err;
+        $cb->($res) if $cb;
+    }));
+    return;
+}
+
+sub lag {
+    my ($self, $cb) = @_;
+    Kfk::FFI::kfk_lag($self->_h, undef, $self->_request(sub {
+        my ($res, $err) = @_;
+        return $self->_error("lag: $err") if $err;
+        $cb->($res) if $cb;
+    }));
+    return;
+}
+
+# poll([$cb]): every fetched message goes to on_message($topic, $partition,
+# $offset, $key, $value, $headers); $cb fires when the round is done.
+sub poll {
+    my ($self, $cb) = @_;
+    my $on_message = $self->{on_message};
+    my $queue = $self->{queue};
+    my $tag;
+    $tag = $queue->register(sub {
+        my ($type, $m, $errstr) = @_;
+        if ($type == Kfk::FFI::EVENT_MESSAGE) {
+            $on_message->(@{$m}{qw(topic partition offset key value headers)}) if $on_message;
+            return;
+        }
+        $queue->forget($tag);
+        return $self->_error("poll: $errstr") if $errstr;
+        $cb->() if $cb;
+    }, 1);
+    Kfk::FFI::kfk_consume($self->_h, undef, $tag);
+    return;
+}
+
 sub flush {
     my ($self, $cb) = @_;
     Kfk::FFI::kfk_flush($self->_h, 0, undef, $self->_request(sub { $cb->() if $cb }));
