@@ -60,6 +60,14 @@ type Client struct {
 
 	producer *producer
 	consumer *consumer
+	group    *group // the subscription, nil without one
+}
+
+// brokerKnown reports whether metadata listed node.
+func (c *Client) brokerKnown(node int32) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.brokers[node] != nil
 }
 
 // broker is one cluster member and its (lazily opened) connection.
@@ -252,6 +260,18 @@ func (c *Client) anyConn(skip map[*broker]bool) (*broker, *conn.Conn) {
 // not flush), then closes every connection; records still buffered fail
 // with ErrClosed. cb (may be nil) runs when done.
 func (c *Client) Close(timeout time.Duration, cb func(error)) {
+	c.mu.Lock()
+	g := c.group
+	c.group = nil
+	c.mu.Unlock()
+	if g != nil {
+		left := make(chan struct{})
+		g.leave(func(error) { close(left) })
+		select {
+		case <-left:
+		case <-time.After(max(timeout, time.Second)):
+		}
+	}
 	flush := c.producer.flush
 	if timeout < 0 {
 		flush = func(_ time.Duration, done func(error)) { done(nil) }

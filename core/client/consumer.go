@@ -51,6 +51,7 @@ type position struct {
 	resolving bool  // a ListOffsets for it is in flight
 	fetching  bool  // in a fetch request now
 	hwm       int64 // high watermark from the last fetch, -1 unknown
+	consumed  int64 // offset after the last message handed to the application, -1 none
 	gen       int   // bumped by seek/assign so stale fetch results are dropped
 }
 
@@ -91,7 +92,10 @@ func (c *Client) Assign(parts []Assignment) {
 	k.buffer, k.bufferBytes = nil, 0
 	topics := map[string]bool{}
 	for _, a := range parts {
-		p := &position{offset: a.Offset, hwm: -1, epoch: -1}
+		p := &position{offset: a.Offset, hwm: -1, epoch: -1, consumed: -1}
+		if a.Offset >= 0 {
+			p.consumed = a.Offset
+		}
 		if o := old[tp{a.Topic, a.Partition}]; o != nil {
 			p.gen = o.gen + 1
 		}
@@ -113,11 +117,12 @@ func (c *Client) Seek(topic string, partition int32, offset int64, cb func(error
 	k.mu.Lock()
 	p := k.assigned[tp{topic, partition}]
 	if p == nil {
-		p = &position{hwm: -1, epoch: -1}
+		p = &position{hwm: -1, epoch: -1, consumed: -1}
 		k.assigned[tp{topic, partition}] = p
 	}
 	p.gen++
 	p.offset = offset
+	p.consumed = max(offset, -1)
 	p.resolving = false
 	k.dropBufferedLocked(tp{topic, partition})
 	k.mu.Unlock()
@@ -131,6 +136,7 @@ func (c *Client) Seek(topic string, partition int32, offset int64, cb func(error
 			k.mu.Lock()
 			if cur := k.assigned[tp{topic, partition}]; cur == p && p.offset == offset {
 				p.offset = offs[partition]
+				p.consumed = p.offset
 			}
 			k.mu.Unlock()
 			k.kick()
@@ -179,6 +185,7 @@ func (c *Client) Poll(deliver func([]Message), done func(int, error)) {
 	}
 	k.mu.Unlock()
 	if len(batches) > 0 {
+		k.markConsumed(batches)
 		n := 0
 		for _, b := range batches {
 			deliver(b)
@@ -187,6 +194,36 @@ func (c *Client) Poll(deliver func([]Message), done func(int, error)) {
 		done(n, nil)
 	}
 	k.kick()
+}
+
+// markConsumed records what is being handed to the application: commits
+// cover only delivered messages, never prefetched ones.
+func (k *consumer) markConsumed(batches [][]Message) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for _, b := range batches {
+		if len(b) == 0 {
+			continue
+		}
+		last := b[len(b)-1]
+		if p := k.assigned[tp{last.Topic, last.Partition}]; p != nil && last.Offset+1 > p.consumed {
+			p.consumed = last.Offset + 1
+		}
+	}
+}
+
+// consumedPositions returns the next offset to commit for each of parts
+// that has one.
+func (k *consumer) consumedPositions(parts []Assignment) map[tp]int64 {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	out := map[tp]int64{}
+	for _, a := range parts {
+		if p := k.assigned[tp{a.Topic, a.Partition}]; p != nil && p.consumed >= 0 {
+			out[tp{a.Topic, a.Partition}] = p.consumed
+		}
+	}
+	return out
 }
 
 // kick starts fetches and offset resolutions that can run now.
@@ -258,6 +295,9 @@ func (k *consumer) resolve(which tp) {
 			p.resolving = false
 			if err == nil && p.offset == want {
 				p.offset = offs[which.partition]
+				if p.consumed < 0 {
+					p.consumed = p.offset
+				}
 			}
 		}
 		k.mu.Unlock()
@@ -394,6 +434,9 @@ func (k *consumer) handleFetch(leader int32, parts []tp, offs []int64, gens []in
 	k.mu.Unlock()
 	if stale {
 		k.c.refreshSoon()
+	}
+	if len(waiters) > 0 {
+		k.markConsumed(batches)
 	}
 	for i, w := range waiters {
 		n := 0

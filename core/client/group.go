@@ -1,0 +1,631 @@
+package client
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/kfk-dev/kfk/core/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// GroupOptions configure a subscription (the classic consumer group
+// protocol: JoinGroup, SyncGroup, Heartbeat, LeaveGroup).
+type GroupOptions struct {
+	GroupID            string
+	Topics             []string
+	SessionTimeout     time.Duration // default 30s
+	RebalanceTimeout   time.Duration // default 60s
+	HeartbeatInterval  time.Duration // default 3s
+	AutoCommit         bool          // commit on an interval, on revoke and on unsubscribe
+	AutoCommitInterval time.Duration // default 5s
+	InstanceID         string        // KIP-345 static membership when set
+	Assignor           string        // sticky (default), range or roundrobin
+	// OnAssign and OnRevoke run on a client goroutine: the partitions
+	// given (with their starting offsets) and taken away.
+	OnAssign func([]Assignment)
+	OnRevoke func([]Assignment)
+}
+
+// ErrNotSubscribed is returned by group calls without a subscription.
+var ErrNotSubscribed = errors.New("not subscribed to a consumer group")
+
+// group is one membership, driven by its own goroutine.
+type group struct {
+	c    *Client
+	opts GroupOptions
+
+	mu         sync.Mutex
+	memberID   string
+	generation int32
+	owned      []Assignment // current assignment
+	lastOwned  []Assignment // the previous generation's, for the sticky assignor
+	coord      int32        // coordinator node, -1 unknown
+	stop       chan struct{}
+	stopped    chan struct{}
+	rejoin     chan struct{}
+}
+
+// Subscribe joins the group and consumes what it assigns. A previous
+// subscription is left first.
+func (c *Client) Subscribe(opts GroupOptions) error {
+	if opts.GroupID == "" || len(opts.Topics) == 0 {
+		return &ConfigError{Key: "group_id", Reason: "subscribe needs a group id and at least one topic"}
+	}
+	setDefault(&opts.SessionTimeout, 30*time.Second)
+	setDefault(&opts.RebalanceTimeout, 60*time.Second)
+	setDefault(&opts.HeartbeatInterval, 3*time.Second)
+	setDefault(&opts.AutoCommitInterval, 5*time.Second)
+	if opts.Assignor == "" {
+		opts.Assignor = "sticky"
+	}
+	switch opts.Assignor {
+	case "sticky", "range", "roundrobin":
+	default:
+		return &ConfigError{Key: "assignor", Value: opts.Assignor, Reason: "must be sticky, range or roundrobin"}
+	}
+	c.mu.Lock()
+	old := c.group
+	c.mu.Unlock()
+	if old != nil {
+		done := make(chan struct{})
+		old.leave(func(error) { close(done) })
+		<-done
+	}
+	g := &group{c: c, opts: opts, coord: -1, stop: make(chan struct{}), stopped: make(chan struct{}),
+		rejoin: make(chan struct{}, 1)}
+	c.mu.Lock()
+	c.group = g
+	c.mu.Unlock()
+	go g.run()
+	return nil
+}
+
+func setDefault(d *time.Duration, v time.Duration) {
+	if *d <= 0 {
+		*d = v
+	}
+}
+
+// Commit commits the consumed positions of the assigned partitions.
+func (c *Client) Commit(cb func(error)) {
+	c.mu.Lock()
+	g := c.group
+	c.mu.Unlock()
+	if g == nil {
+		cb(ErrNotSubscribed)
+		return
+	}
+	go func() { cb(g.commit()) }()
+}
+
+// Unsubscribe commits (with auto-commit), leaves the group and stops
+// consuming its partitions.
+func (c *Client) Unsubscribe(cb func(error)) {
+	c.mu.Lock()
+	g := c.group
+	c.group = nil
+	c.mu.Unlock()
+	if g == nil {
+		cb(nil)
+		return
+	}
+	g.leave(cb)
+}
+
+// GroupState reports the member id, generation and assignment.
+func (c *Client) GroupState() (memberID string, generation int32, assigned []Assignment) {
+	c.mu.Lock()
+	g := c.group
+	c.mu.Unlock()
+	if g == nil {
+		return "", -1, nil
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.memberID, g.generation, append([]Assignment(nil), g.owned...)
+}
+
+// do sends req to the coordinator and waits (the group goroutine may block).
+func (g *group) do(req kmsg.Request) (kmsg.Response, error) {
+	g.mu.Lock()
+	coord := g.coord
+	g.mu.Unlock()
+	if coord < 0 {
+		if err := g.findCoordinator(); err != nil {
+			return nil, err
+		}
+		g.mu.Lock()
+		coord = g.coord
+		g.mu.Unlock()
+	}
+	g.c.mu.Lock()
+	b := g.c.brokers[coord]
+	g.c.mu.Unlock()
+	if b == nil {
+		g.forgetCoordinator()
+		return nil, fmt.Errorf("coordinator %d: %w", coord, ErrNoBroker)
+	}
+	return wait(g.c.connFor(b), req)
+}
+
+// wait runs one request synchronously.
+func wait(cn interface {
+	Do(kmsg.Request, func(kmsg.Response, error))
+}, req kmsg.Request) (kmsg.Response, error) {
+	type result struct {
+		resp kmsg.Response
+		err  error
+	}
+	ch := make(chan result, 1)
+	cn.Do(req, func(r kmsg.Response, err error) { ch <- result{r, err} })
+	r := <-ch
+	return r.resp, r.err
+}
+
+func (g *group) findCoordinator() error {
+	req := kmsg.NewPtrFindCoordinatorRequest()
+	req.CoordinatorKey = g.opts.GroupID
+	req.CoordinatorKeys = []string{g.opts.GroupID}
+	_, cn := g.c.anyConn(nil)
+	if cn == nil {
+		return ErrNoBroker
+	}
+	resp, err := wait(cn, req)
+	if err != nil {
+		return err
+	}
+	r := resp.(*kmsg.FindCoordinatorResponse)
+	code, node := r.ErrorCode, r.NodeID
+	if len(r.Coordinators) > 0 {
+		code, node = r.Coordinators[0].ErrorCode, r.Coordinators[0].NodeID
+	}
+	if code != 0 {
+		return kerr.ForCode(code)
+	}
+	if m := g.c.meta.Load(); m == nil || g.c.brokerKnown(node) == false {
+		g.c.refreshMetadata(nil, nil)
+	}
+	g.mu.Lock()
+	g.coord = node
+	g.mu.Unlock()
+	return nil
+}
+
+func (g *group) forgetCoordinator() {
+	g.mu.Lock()
+	g.coord = -1
+	g.mu.Unlock()
+}
+
+// run is the member's life: join, sync, then heartbeat until a rebalance
+// or the end, and again.
+func (g *group) run() {
+	defer close(g.stopped)
+	backoff := g.c.cfg.RetryBackoff
+	for {
+		select {
+		case <-g.stop:
+			return
+		default:
+		}
+		err := g.joinAndSync()
+		if err == nil {
+			backoff = g.c.cfg.RetryBackoff
+			err = g.heartbeatUntilRebalance()
+			if err == nil {
+				return // stopped
+			}
+		}
+		g.handleError(err)
+		select {
+		case <-g.stop:
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 2*time.Second)
+	}
+}
+
+// handleError reacts to a group error before the next join.
+func (g *group) handleError(err error) {
+	var ke *kerr.Error
+	if errors.As(err, &ke) {
+		switch ke.Code {
+		case 25: // UNKNOWN_MEMBER_ID: the session expired; join as new
+			g.mu.Lock()
+			g.memberID, g.generation = "", -1
+			g.mu.Unlock()
+			g.revoke(false)
+		case 22, 27: // ILLEGAL_GENERATION, REBALANCE_IN_PROGRESS: rejoin
+		case 14, 15, 16: // coordinator loading, not available, moved
+			g.forgetCoordinator()
+		default:
+			g.c.reportError(fmt.Errorf("consumer group %s: %w", g.opts.GroupID, err))
+		}
+		return
+	}
+	g.forgetCoordinator()
+	if !errors.Is(err, errStopped) {
+		g.c.reportError(fmt.Errorf("consumer group %s: %w", g.opts.GroupID, err))
+	}
+}
+
+var errStopped = errors.New("stopped")
+
+// joinAndSync runs one JoinGroup/SyncGroup round and adopts the assignment.
+func (g *group) joinAndSync() error {
+	g.revoke(true) // eager protocol: give everything up before joining
+	g.c.refreshMetadata(g.opts.Topics, nil)
+	for attempt := 0; ; attempt++ {
+		g.mu.Lock()
+		member := g.memberID
+		g.mu.Unlock()
+		req := kmsg.NewPtrJoinGroupRequest()
+		req.Group = g.opts.GroupID
+		req.MemberID = member
+		req.SessionTimeoutMillis = int32(g.opts.SessionTimeout / time.Millisecond)
+		req.RebalanceTimeoutMillis = int32(g.opts.RebalanceTimeout / time.Millisecond)
+		req.ProtocolType = "consumer"
+		if g.opts.InstanceID != "" {
+			req.InstanceID = kmsg.StringPtr(g.opts.InstanceID)
+		}
+		for _, name := range g.protocols() {
+			p := kmsg.NewJoinGroupRequestProtocol()
+			p.Name = name
+			p.Metadata = g.subscription()
+			req.Protocols = append(req.Protocols, p)
+		}
+		resp, err := g.do(req)
+		if err != nil {
+			return err
+		}
+		jr := resp.(*kmsg.JoinGroupResponse)
+		if jr.ErrorCode == 79 && attempt == 0 { // MEMBER_ID_REQUIRED (KIP-394): rejoin with the id given
+			g.mu.Lock()
+			g.memberID = jr.MemberID
+			g.mu.Unlock()
+			continue
+		}
+		if jr.ErrorCode != 0 {
+			return kerr.ForCode(jr.ErrorCode)
+		}
+		g.mu.Lock()
+		g.memberID, g.generation = jr.MemberID, jr.Generation
+		g.mu.Unlock()
+		var plan []kmsg.SyncGroupRequestGroupAssignment
+		if jr.LeaderID == jr.MemberID {
+			if plan, err = g.assign(jr); err != nil {
+				return err
+			}
+		}
+		return g.sync(jr, plan)
+	}
+}
+
+func (g *group) protocols() []string {
+	out := []string{g.opts.Assignor}
+	for _, a := range []string{"sticky", "range", "roundrobin"} {
+		if a != g.opts.Assignor {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// subscription is this member's ConsumerMemberMetadata: its topics and,
+// for the sticky assignor, what it owned last generation.
+func (g *group) subscription() []byte {
+	md := kmsg.NewConsumerMemberMetadata()
+	md.Version = 1
+	md.Topics = g.opts.Topics
+	g.mu.Lock()
+	byTopic := map[string][]int32{}
+	for _, a := range g.lastOwned {
+		byTopic[a.Topic] = append(byTopic[a.Topic], a.Partition)
+	}
+	g.mu.Unlock()
+	for _, t := range sortedStrings(byTopic) {
+		op := kmsg.NewConsumerMemberMetadataOwnedPartition()
+		op.Topic = t
+		op.Partitions = byTopic[t]
+		md.OwnedPartitions = append(md.OwnedPartitions, op)
+	}
+	return md.AppendTo(nil)
+}
+
+func sortedStrings[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// assign computes every member's partitions (this member leads).
+func (g *group) assign(jr *kmsg.JoinGroupResponse) ([]kmsg.SyncGroupRequestGroupAssignment, error) {
+	members := make([]memberSub, 0, len(jr.Members))
+	topics := map[string]bool{}
+	for _, m := range jr.Members {
+		var md kmsg.ConsumerMemberMetadata
+		if err := md.ReadFrom(m.ProtocolMetadata); err != nil {
+			return nil, fmt.Errorf("member %s sent unreadable metadata: %w", m.MemberID, err)
+		}
+		ms := memberSub{id: m.MemberID, topics: md.Topics, owned: map[string][]int32{}}
+		for _, op := range md.OwnedPartitions {
+			ms.owned[op.Topic] = op.Partitions
+		}
+		members = append(members, ms)
+		for _, t := range md.Topics {
+			topics[t] = true
+		}
+	}
+	names := sortedStrings(topics)
+	done := make(chan *metadata, 1)
+	g.c.refreshMetadata(names, func(m *metadata, _ error) { done <- m })
+	m := <-done
+	if m == nil {
+		m = g.c.meta.Load()
+	}
+	counts := map[string]int{}
+	for _, t := range names {
+		if n, _, ok := m.topic(t); ok {
+			counts[t] = n
+		}
+	}
+	plan := assignPartitions(jr.Protocol, members, counts)
+	var out []kmsg.SyncGroupRequestGroupAssignment
+	for _, ms := range members {
+		ma := kmsg.NewConsumerMemberAssignment()
+		for _, t := range sortedStrings(plan[ms.id]) {
+			at := kmsg.NewConsumerMemberAssignmentTopic()
+			at.Topic = t
+			at.Partitions = plan[ms.id][t]
+			ma.Topics = append(ma.Topics, at)
+		}
+		ga := kmsg.NewSyncGroupRequestGroupAssignment()
+		ga.MemberID = ms.id
+		ga.MemberAssignment = ma.AppendTo(nil)
+		out = append(out, ga)
+	}
+	return out, nil
+}
+
+// sync sends SyncGroup and adopts this member's assignment.
+func (g *group) sync(jr *kmsg.JoinGroupResponse, plan []kmsg.SyncGroupRequestGroupAssignment) error {
+	req := kmsg.NewPtrSyncGroupRequest()
+	req.Group = g.opts.GroupID
+	req.Generation = jr.Generation
+	req.MemberID = jr.MemberID
+	req.ProtocolType = kmsg.StringPtr("consumer")
+	req.Protocol = jr.Protocol
+	if g.opts.InstanceID != "" {
+		req.InstanceID = kmsg.StringPtr(g.opts.InstanceID)
+	}
+	req.GroupAssignment = plan
+	resp, err := g.do(req)
+	if err != nil {
+		return err
+	}
+	sr := resp.(*kmsg.SyncGroupResponse)
+	if sr.ErrorCode != 0 {
+		return kerr.ForCode(sr.ErrorCode)
+	}
+	var ma kmsg.ConsumerMemberAssignment
+	var parts []Assignment
+	if len(sr.MemberAssignment) > 0 {
+		if err := ma.ReadFrom(sr.MemberAssignment); err != nil {
+			return fmt.Errorf("unreadable assignment: %w", err)
+		}
+		for _, t := range ma.Topics {
+			for _, p := range t.Partitions {
+				parts = append(parts, Assignment{Topic: t.Topic, Partition: p, Offset: OffsetLatest})
+			}
+		}
+	}
+	return g.adopt(parts)
+}
+
+// adopt starts consuming the assignment from the committed offsets (or
+// auto_offset_reset) and reports it.
+func (g *group) adopt(parts []Assignment) error {
+	committed, err := g.committedOffsets(parts)
+	if err != nil {
+		return err
+	}
+	reset := OffsetLatest
+	if g.c.cfg.AutoOffsetReset == "earliest" {
+		reset = OffsetEarliest
+	}
+	for i := range parts {
+		if off, ok := committed[tp{parts[i].Topic, parts[i].Partition}]; ok && off >= 0 {
+			parts[i].Offset = off
+		} else {
+			parts[i].Offset = reset
+		}
+	}
+	g.mu.Lock()
+	g.owned = parts
+	g.lastOwned = parts
+	g.mu.Unlock()
+	g.c.Assign(parts)
+	if g.opts.OnAssign != nil {
+		g.opts.OnAssign(append([]Assignment(nil), parts...))
+	}
+	return nil
+}
+
+// committedOffsets fetches the group's committed offsets for parts.
+func (g *group) committedOffsets(parts []Assignment) (map[tp]int64, error) {
+	out := map[tp]int64{}
+	if len(parts) == 0 {
+		return out, nil
+	}
+	req := kmsg.NewPtrOffsetFetchRequest()
+	req.Group = g.opts.GroupID
+	byTopic := map[string][]int32{}
+	for _, a := range parts {
+		byTopic[a.Topic] = append(byTopic[a.Topic], a.Partition)
+	}
+	for _, t := range sortedStrings(byTopic) {
+		rt := kmsg.NewOffsetFetchRequestTopic()
+		rt.Topic = t
+		rt.Partitions = byTopic[t]
+		req.Topics = append(req.Topics, rt)
+	}
+	req.RequireStable = true
+	resp, err := g.do(req)
+	if err != nil {
+		return nil, err
+	}
+	r := resp.(*kmsg.OffsetFetchResponse)
+	if r.ErrorCode != 0 {
+		return nil, kerr.ForCode(r.ErrorCode)
+	}
+	for _, t := range r.Topics {
+		for _, p := range t.Partitions {
+			if p.ErrorCode != 0 {
+				return nil, kerr.ForCode(p.ErrorCode)
+			}
+			out[tp{t.Topic, p.Partition}] = p.Offset
+		}
+	}
+	return out, nil
+}
+
+// heartbeatUntilRebalance heartbeats (and auto-commits) until the group
+// rebalances (an error to rejoin on) or the member stops (nil).
+func (g *group) heartbeatUntilRebalance() error {
+	hb := time.NewTicker(g.opts.HeartbeatInterval)
+	defer hb.Stop()
+	var commit <-chan time.Time
+	if g.opts.AutoCommit {
+		t := time.NewTicker(g.opts.AutoCommitInterval)
+		defer t.Stop()
+		commit = t.C
+	}
+	for {
+		select {
+		case <-g.stop:
+			return nil
+		case <-g.rejoin:
+			return kerr.ForCode(27)
+		case <-commit:
+			if err := g.commit(); err != nil {
+				g.c.reportError(fmt.Errorf("consumer group %s: auto-commit: %w", g.opts.GroupID, err))
+			}
+		case <-hb.C:
+			g.mu.Lock()
+			req := kmsg.NewPtrHeartbeatRequest()
+			req.Group, req.Generation, req.MemberID = g.opts.GroupID, g.generation, g.memberID
+			g.mu.Unlock()
+			if g.opts.InstanceID != "" {
+				req.InstanceID = kmsg.StringPtr(g.opts.InstanceID)
+			}
+			resp, err := g.do(req)
+			if err != nil {
+				return err
+			}
+			if code := resp.(*kmsg.HeartbeatResponse).ErrorCode; code != 0 {
+				return kerr.ForCode(code)
+			}
+		}
+	}
+}
+
+// commit commits the consumed positions of the current assignment.
+func (g *group) commit() error {
+	g.mu.Lock()
+	owned, gen, member := g.owned, g.generation, g.memberID
+	g.mu.Unlock()
+	positions := g.c.consumer.consumedPositions(owned)
+	if len(positions) == 0 {
+		return nil
+	}
+	req := kmsg.NewPtrOffsetCommitRequest()
+	req.Group, req.Generation, req.MemberID = g.opts.GroupID, gen, member
+	if g.opts.InstanceID != "" {
+		req.InstanceID = kmsg.StringPtr(g.opts.InstanceID)
+	}
+	byTopic := map[string][]kmsg.OffsetCommitRequestTopicPartition{}
+	for which, off := range positions {
+		p := kmsg.NewOffsetCommitRequestTopicPartition()
+		p.Partition, p.Offset = which.partition, off
+		byTopic[which.topic] = append(byTopic[which.topic], p)
+	}
+	for _, t := range sortedStrings(byTopic) {
+		rt := kmsg.NewOffsetCommitRequestTopic()
+		rt.Topic, rt.Partitions = t, byTopic[t]
+		req.Topics = append(req.Topics, rt)
+	}
+	resp, err := g.do(req)
+	if err != nil {
+		return err
+	}
+	for _, t := range resp.(*kmsg.OffsetCommitResponse).Topics {
+		for _, p := range t.Partitions {
+			if p.ErrorCode != 0 {
+				return fmt.Errorf("%s[%d]: %w", t.Topic, p.Partition, kerr.ForCode(p.ErrorCode))
+			}
+		}
+	}
+	return nil
+}
+
+// revoke gives up the assignment (committing first when asked and
+// auto-commit is on) and reports it.
+func (g *group) revoke(commitFirst bool) {
+	g.mu.Lock()
+	owned := g.owned
+	g.mu.Unlock()
+	if len(owned) == 0 {
+		return
+	}
+	if commitFirst && g.opts.AutoCommit {
+		if err := g.commit(); err != nil {
+			g.c.reportError(fmt.Errorf("consumer group %s: commit on revoke: %w", g.opts.GroupID, err))
+		}
+	}
+	g.mu.Lock()
+	g.owned = nil
+	g.mu.Unlock()
+	g.c.Assign(nil)
+	if g.opts.OnRevoke != nil {
+		g.opts.OnRevoke(owned)
+	}
+}
+
+// leave stops the member: commit (auto), LeaveGroup, revoke.
+func (g *group) leave(cb func(error)) {
+	go func() {
+		close(g.stop)
+		<-g.stopped
+		var err error
+		if g.opts.AutoCommit {
+			err = g.commit()
+		}
+		g.mu.Lock()
+		member := g.memberID
+		g.mu.Unlock()
+		// A static member (KIP-345) does not leave: restarting with the
+		// same instance id within the session timeout causes no rebalance.
+		if member != "" && g.opts.InstanceID == "" {
+			req := kmsg.NewPtrLeaveGroupRequest()
+			req.Group, req.MemberID = g.opts.GroupID, member
+			m := kmsg.NewLeaveGroupRequestMember()
+			m.MemberID = member
+			if g.opts.InstanceID != "" {
+				m.InstanceID = kmsg.StringPtr(g.opts.InstanceID)
+			}
+			req.Members = []kmsg.LeaveGroupRequestMember{m}
+			if _, lerr := g.do(req); lerr != nil && err == nil {
+				err = lerr
+			}
+		}
+		g.revoke(false)
+		cb(err)
+	}()
+}

@@ -1,0 +1,211 @@
+package client_test
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kfk-dev/kfk/core/client"
+)
+
+// member is one group consumer, polling in the background.
+type member struct {
+	c    *client.Client
+	mu   sync.Mutex
+	seen map[string]int // "partition/offset" -> times
+	stop chan struct{}
+	done chan struct{}
+}
+
+func startMember(t *testing.T, group, topic string, extra ...string) *member {
+	t.Helper()
+	m := &member{c: newClient(t, append([]string{"auto_offset_reset", "earliest"}, extra...)...),
+		seen: map[string]int{}, stop: make(chan struct{}), done: make(chan struct{})}
+	err := m.c.Subscribe(client.GroupOptions{GroupID: group, Topics: []string{topic}, AutoCommit: true,
+		HeartbeatInterval: 300 * time.Millisecond, SessionTimeout: 10 * time.Second, AutoCommitInterval: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		defer close(m.done)
+		for {
+			select {
+			case <-m.stop:
+				return
+			default:
+			}
+			done := make(chan struct{})
+			m.c.Poll(func(ms []client.Message) {
+				m.mu.Lock()
+				for _, x := range ms {
+					m.seen[fmt.Sprintf("%d/%d", x.Partition, x.Offset)]++
+				}
+				m.mu.Unlock()
+			}, func(int, error) { close(done) })
+			select {
+			case <-done:
+			case <-time.After(2 * time.Second):
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	return m
+}
+
+func (m *member) halt() {
+	close(m.stop)
+	<-m.done
+}
+
+func (m *member) count() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.seen)
+}
+
+func assignedPartitions(c *client.Client) []int32 {
+	_, _, parts := c.GroupState()
+	var out []int32
+	for _, p := range parts {
+		out = append(out, p.Partition)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(45 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+func TestGroupSharesPartitionsAndTakesOver(t *testing.T) {
+	a := admin(t)
+	topic := createTopic(t, a, 6)
+	group := "g-" + topic
+	p := newClient(t, "linger_ms", "1")
+	var col collector
+	const n = 600
+	for i := 0; i < n; i++ {
+		p.Produce(client.Record{Topic: topic, Partition: int32(i % 6), Value: []byte(fmt.Sprint(i))}, col.fn())
+	}
+	col.wait(t)
+
+	m1 := startMember(t, group, topic)
+	m2 := startMember(t, group, topic)
+	waitFor(t, "two members with 3 partitions each", func() bool {
+		return len(assignedPartitions(m1.c)) == 3 && len(assignedPartitions(m2.c)) == 3
+	})
+	waitFor(t, "every message consumed", func() bool { return m1.count()+m2.count() >= n })
+
+	// m2 leaves: m1 takes all six partitions.
+	m2.halt()
+	left := make(chan error, 1)
+	m2.c.Unsubscribe(func(err error) { left <- err })
+	if err := <-left; err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the remaining member owning all partitions", func() bool { return len(assignedPartitions(m1.c)) == 6 })
+
+	// New records after the takeover reach m1; nothing committed is re-read
+	// beyond at-least-once.
+	for i := n; i < n+60; i++ {
+		p.Produce(client.Record{Topic: topic, Partition: int32(i % 6), Value: []byte(fmt.Sprint(i))}, col.fn())
+	}
+	col.wait(t)
+	waitFor(t, "the new messages", func() bool {
+		m1.mu.Lock()
+		defer m1.mu.Unlock()
+		for part := 0; part < 6; part++ {
+			if m1.seen[fmt.Sprintf("%d/%d", part, n/6+9)] == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	m1.halt()
+
+	// Offsets were committed: a new member of the group starts after them.
+	m1.c.Unsubscribe(func(err error) { left <- err })
+	<-left
+	m3 := startMember(t, group, topic)
+	defer m3.halt()
+	waitFor(t, "the new member's assignment", func() bool { return len(assignedPartitions(m3.c)) == 6 })
+	time.Sleep(time.Second)
+	if got := m3.count(); got != 0 {
+		t.Fatalf("a new member re-read %d committed messages", got)
+	}
+}
+
+func TestStickyAssignorKeepsPartitions(t *testing.T) {
+	a := admin(t)
+	topic := createTopic(t, a, 4)
+	group := "sticky-" + topic
+	m1 := startMember(t, group, topic)
+	defer m1.halt()
+	waitFor(t, "m1 owning all", func() bool { return len(assignedPartitions(m1.c)) == 4 })
+	m2 := startMember(t, group, topic)
+	defer m2.halt()
+	waitFor(t, "a 2/2 split", func() bool {
+		return len(assignedPartitions(m1.c)) == 2 && len(assignedPartitions(m2.c)) == 2
+	})
+	before1, before2 := fmt.Sprint(assignedPartitions(m1.c)), fmt.Sprint(assignedPartitions(m2.c))
+	m3 := startMember(t, group, topic)
+	waitFor(t, "three members assigned 2/1/1", func() bool {
+		return len(assignedPartitions(m3.c)) == 1 && len(assignedPartitions(m1.c))+len(assignedPartitions(m2.c)) == 3
+	})
+	m3.halt()
+	left := make(chan error, 1)
+	m3.c.Unsubscribe(func(err error) { left <- err })
+	<-left
+	waitFor(t, "back to 2/2", func() bool {
+		return len(assignedPartitions(m1.c)) == 2 && len(assignedPartitions(m2.c)) == 2
+	})
+	// The partitions each member kept through the two rebalances are its own.
+	kept := 0
+	for _, p := range assignedPartitions(m1.c) {
+		if containsPart(before1, p) {
+			kept++
+		}
+	}
+	for _, p := range assignedPartitions(m2.c) {
+		if containsPart(before2, p) {
+			kept++
+		}
+	}
+	if kept < 3 {
+		t.Fatalf("sticky assignor moved too much: before %s %s, after %v %v", before1, before2,
+			assignedPartitions(m1.c), assignedPartitions(m2.c))
+	}
+}
+
+func containsPart(list string, p int32) bool {
+	for _, x := range parseInts(list) {
+		if x == p {
+			return true
+		}
+	}
+	return false
+}
+
+func parseInts(s string) []int32 {
+	var out []int32
+	var cur int32
+	in := false
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			cur = cur*10 + int32(r-'0')
+			in = true
+		} else if in {
+			out = append(out, cur)
+			cur, in = 0, false
+		}
+	}
+	return out
+}
