@@ -500,3 +500,19 @@ kfk_err_t kfk_lag(kfk_client_t *c, kfk_cb cb, void *opaque) {
     GUARD(KFK_ERR_FORKED);
     return kfkgo_lag(H(c), U(cb), U(opaque));
 }
+
+kfk_err_t kfk_subscribe(kfk_client_t *c, const char *const *topics, size_t n_topics,
+                        const char *const *options, size_t n_options, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_subscribe(H(c), STRS(topics), n_topics, STRS(options), n_options, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_commit(kfk_client_t *c, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_commit(H(c), U(cb), U(opaque));
+}
+
+kfk_err_t kfk_unsubscribe(kfk_client_t *c, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_unsubscribe(H(c), U(cb), U(opaque));
+}

@@ -214,7 +214,9 @@ typedef enum kfk_event_type {
     KFK_EVENT_ERROR      = 3, /* a connection-level error: err, errstr */
     KFK_EVENT_DISCONNECT = 4, /* a connection closed: err, errstr (why) */
     KFK_EVENT_DELIVERY   = 5, /* a produced message's report: msg, err */
-    KFK_EVENT_MESSAGE    = 6  /* a consumed message: msg (key, value, headers) */
+    KFK_EVENT_MESSAGE    = 6, /* a consumed message: msg (key, value, headers) */
+    KFK_EVENT_ASSIGN     = 7, /* group assignment: result [{topic, partition, offset}] */
+    KFK_EVENT_REVOKE     = 8  /* partitions taken away: result [{topic, partition, offset}] */
 } kfk_event_type_t;
 
 /** One completion or notification. */
@@ -616,6 +618,28 @@ KFK_API kfk_err_t kfk_offsets_for(kfk_client_t *c, const char *topic, kfk_cb cb,
 /** Lag of every assigned partition.
  *  RESULT: {"topic:0" => {current, latest, lag}, ...}. */
 KFK_API kfk_err_t kfk_lag(kfk_client_t *c, kfk_cb cb, void *opaque);
+
+/* ---- consumer groups ---- */
+
+/** Join a consumer group and consume what it assigns (classic protocol).
+ *  options are key/value string pairs (n_options pairs):
+ *    group_id (required), session_timeout_ms (30000),
+ *    rebalance_timeout_ms (60000), heartbeat_interval_ms (3000),
+ *    auto_commit 0/1 (1), auto_commit_interval_ms (5000),
+ *    group_instance_id (KIP-345 static membership), assignor
+ *    (sticky|range|roundrobin; sticky), auto_offset_reset (earliest|latest;
+ *    default the client's) for partitions without a committed offset.
+ *  ASSIGN and REVOKE events go to cb with opaque (NULL: batch pull or the
+ *  queue's handler); messages arrive through kfk_consume. */
+KFK_API kfk_err_t kfk_subscribe(kfk_client_t *c, const char *const *topics, size_t n_topics,
+                                const char *const *options, size_t n_options,
+                                kfk_cb cb, void *opaque);
+/** Commit the positions of the messages consumed so far.
+ *  RESULT (result NULL) when done. */
+KFK_API kfk_err_t kfk_commit(kfk_client_t *c, kfk_cb cb, void *opaque);
+/** Commit (with auto_commit), leave the group and stop consuming its
+ *  partitions. RESULT when done. */
+KFK_API kfk_err_t kfk_unsubscribe(kfk_client_t *c, kfk_cb cb, void *opaque);
 
 /** Free the handle (closing first, without waiting, if still open). */
 KFK_API kfk_err_t kfk_client_destroy(kfk_client_t *c);

@@ -23,6 +23,7 @@ type GroupOptions struct {
 	AutoCommitInterval time.Duration // default 5s
 	InstanceID         string        // KIP-345 static membership when set
 	Assignor           string        // sticky (default), range or roundrobin
+	AutoOffsetReset    string        // earliest or latest; default the client's auto_offset_reset
 	// OnAssign and OnRevoke run on a client goroutine: the partitions
 	// given (with their starting offsets) and taken away.
 	OnAssign func([]Assignment)
@@ -437,7 +438,7 @@ func (g *group) adopt(parts []Assignment) error {
 		return err
 	}
 	reset := OffsetLatest
-	if g.c.cfg.AutoOffsetReset == "earliest" {
+	if policy := g.opts.AutoOffsetReset; policy == "earliest" || (policy == "" && g.c.cfg.AutoOffsetReset == "earliest") {
 		reset = OffsetEarliest
 	}
 	for i := range parts {

@@ -16,7 +16,7 @@ our $VERSION = '0.1.0';
 # kfk_val_type_t and kfk_event_type_t
 use constant {
     VAL_NULL => 0, VAL_INT => 1, VAL_STR => 2, VAL_LIST => 3, VAL_MAP => 4, VAL_BOOL => 5, VAL_BYTES => 6,
-    EVENT_RESULT => 1, EVENT_CONNECT => 2, EVENT_ERROR => 3, EVENT_DISCONNECT => 4, EVENT_DELIVERY => 5, EVENT_MESSAGE => 6,
+    EVENT_RESULT => 1, EVENT_CONNECT => 2, EVENT_ERROR => 3, EVENT_DISCONNECT => 4, EVENT_DELIVERY => 5, EVENT_MESSAGE => 6, EVENT_ASSIGN => 7, EVENT_REVOKE => 8,
     ERR_FORKED => -103,
 };
 
@@ -83,6 +83,9 @@ my %SIGNATURES = (
     kfk_consume                => [['opaque', 'opaque', 'opaque'], 'sint32'],
     kfk_offsets_for            => [['opaque', 'string', 'opaque', 'opaque'], 'sint32'],
     kfk_lag                    => [['opaque', 'opaque', 'opaque'], 'sint32'],
+    kfk_subscribe              => [['opaque', 'opaque', 'size_t', 'opaque', 'size_t', 'opaque', 'opaque'], 'sint32'],
+    kfk_commit                 => [['opaque', 'opaque', 'opaque'], 'sint32'],
+    kfk_unsubscribe            => [['opaque', 'opaque', 'opaque'], 'sint32'],
 );
 
 my ($loaded_pid, $ffi);

@@ -246,6 +246,85 @@ sub poll {
     return;
 }
 
+# ---- consumer groups --------------------------------------------------------
+
+my %GROUP_OPTION = (group_id => 'group_id', session_timeout => 'session_timeout_ms',
+    rebalance_timeout => 'rebalance_timeout_ms', heartbeat_interval => 'heartbeat_interval_ms',
+    auto_commit => 'auto_commit', auto_offset_reset => 'auto_offset_reset',
+    group_instance_id => 'group_instance_id', assignor => 'assignor', on_assign => 1, on_revoke => 1);
+
+# subscribe(@topics, %opts): the topics come first, then option pairs.
+sub subscribe {
+    my ($self, @args) = @_;
+    my @topics;
+    push @topics, shift @args while @args && !exists $GROUP_OPTION{ $args[0] };
+    my %opt = @args;
+    Carp::croak("subscribe: at least one topic is required") unless @topics;
+    Carp::croak("subscribe: group_id is required") unless defined $opt{group_id};
+    my @kv;
+    for my $k (sort keys %opt) {
+        next if $k eq 'on_assign' || $k eq 'on_revoke' || !defined $opt{$k};
+        my $v = $opt{$k};
+        $v *= 1000 if $k eq 'heartbeat_interval';    # documented in seconds
+        push @kv, $GROUP_OPTION{$k}, $k eq 'auto_commit' ? ($v ? 1 : 0) : "$v";
+    }
+    my $queue = $self->{queue};
+    $queue->forget($self->{group_tag}) if $self->{group_tag};
+    $self->{group_tag} = $queue->register(sub {
+        my ($type, $parts) = @_;
+        if ($type == Kfk::FFI::EVENT_ASSIGN) {
+            $self->{assignment} = $parts;
+            $opt{on_assign}->($parts) if $opt{on_assign};
+        } elsif ($type == Kfk::FFI::EVENT_REVOKE) {
+            $opt{on_revoke}->($parts) if $opt{on_revoke};
+        }
+    }, 1);
+    my @keep;
+    my $rc = Kfk::FFI::kfk_subscribe($self->_h, Kfk::FFI::str_array(\@keep, \@topics), scalar @topics,
+        @kv ? Kfk::FFI::str_array(\@keep, \@kv) : undef, @kv / 2, undef, $self->{group_tag});
+    Carp::croak("subscribe: " . Kfk::FFI::kfk_err_name($rc) . ": " . Kfk::FFI::kfk_err_string($rc)) if $rc;
+    $self->_fetch_loop;
+    return;
+}
+
+# With a subscription, messages flow to on_message without poll calls:
+# each round starts the next until unsubscribe.
+sub _fetch_loop {
+    my ($self) = @_;
+    return if $self->{fetching};
+    $self->{fetching} = 1;
+    my $weak = $self;
+    Scalar::Util::weaken($weak);
+    my $round;
+    $round = sub {
+        return unless $weak && $weak->{fetching} && $weak->{h};
+        $weak->poll($round);
+    };
+    $self->{fetch_round} = $round;
+    $round->();
+}
+
+sub commit {
+    my ($self, $cb) = @_;
+    Kfk::FFI::kfk_commit($self->_h, undef, $self->_request(sub {
+        my (undef, $err) = @_;
+        $cb->($err) if $cb;
+    }));
+    return;
+}
+
+sub unsubscribe {
+    my ($self, $cb) = @_;
+    $self->{fetching} = 0;
+    delete $self->{fetch_round};
+    Kfk::FFI::kfk_unsubscribe($self->_h, undef, $self->_request(sub {
+        my (undef, $err) = @_;
+        $self->_error("unsubscribe: $err") if $err;
+        $cb->() if $cb;
+    }));
+    return;
+}
+
 sub flush {
     my ($self, $cb) = @_;
     Kfk::FFI::kfk_flush($self->_h, 0, undef, $self->_request(sub { $cb->() if $cb }));
@@ -255,6 +334,8 @@ sub flush {
 sub close {
     my ($self, $cb) = @_;
     return $cb && $cb->() unless $self->{h};
+    $self->{fetching} = 0;
+    delete $self->{fetch_round};
     my $tag = $self->_request(sub {
         $self->_destroy;
         $cb->() if $cb;
@@ -267,7 +348,7 @@ sub _destroy {
     my ($self) = @_;
     return unless $self->{h} && $self->{pid} == $$;
     Kfk::FFI::kfk_client_destroy($self->{h});
-    $self->{queue}->forget($self->{event_tag});
+    $self->{queue}->forget($self->{event_tag}) if $self->{queue};
     $self->{h} = undef;
 }
 

@@ -117,7 +117,7 @@ sub DESTROY {
     my ($self) = @_;
     return unless $self->{h} && $self->{pid} == $$;
     Kfk::FFI::kfk_conn_destroy($self->{h});
-    $self->{queue}->forget($self->{event_tag});
+    $self->{queue}->forget($self->{event_tag}) if $self->{queue};
     $self->{h} = undef;
 }
 

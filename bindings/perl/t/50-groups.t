@@ -1,0 +1,83 @@
+use strict;
+use warnings;
+use Test::More;
+use EV;
+use EV::Kafka;
+use FindBin;
+use IO::Handle;
+require "$FindBin::Bin/lib.pl";
+
+my ($host, $port) = broker();
+my $conn = connected_conn();
+my $topic = create_topic($conn, 4);
+my $group = unique('perlgroup');
+
+my $producer = EV::Kafka->new(brokers => "$host:$port", acks => 1);
+wait_for(sub { my $d = shift; $producer->connect(sub { $d->() }) });
+wait_for(sub { $producer->produce_many([map { [$topic, "k$_", "v$_"] } 1 .. 200], shift) });
+
+# Three consumer processes of one group share the four partitions; every
+# message is seen at least once, and together they cover them all.
+my $script = <<'PERL';
+use strict; use warnings; use EV; use EV::Kafka;
+my ($broker, $topic, $group, $secs) = @ARGV;
+my %seen; my @assigned;
+my $kafka = EV::Kafka->new(brokers => $broker, on_error => sub { warn "kafka: @_\n" },
+    on_message => sub { my ($t, $p, $o) = @_; $seen{"$p/$o"} = 1 });
+$kafka->connect(sub {
+    $kafka->subscribe($topic, group_id => $group, auto_offset_reset => 'earliest', heartbeat_interval => 0.3,
+        session_timeout => 10000, on_assign => sub { @assigned = map { $_->{partition} } @{ $_[0] } });
+});
+my $t = EV::timer($secs, 0, sub { $kafka->commit(sub { $kafka->unsubscribe(sub { EV::break }) }) });
+EV::run;
+print join(',', sort keys %seen), "\n", join(',', sort @assigned), "\n";
+PERL
+my @kids;
+for my $i (1 .. 3) {
+    open(my $fh, '-|', $^X, (map { "-I$_" } @INC), '-e', $script, "$host:$port", $topic, $group, 8)
+        or die "cannot start a consumer: $!";
+    push @kids, $fh;
+}
+my (%all, @sizes);
+for my $fh (@kids) {
+    my $seen = <$fh> // '';
+    my $assigned = <$fh> // '';
+    chomp($seen, $assigned);
+    $all{$_} = 1 for grep { length } split /,/, $seen;
+    push @sizes, scalar grep { length } split /,/, $assigned;
+    close $fh;
+}
+is(scalar keys %all, 200, 'three processes together consumed every message');
+is(eval { my $s = 0; $s += $_ for @sizes; $s }, 4, 'the four partitions were divided among them') or diag "@sizes";
+
+# Offsets were committed: a new member starts after them.
+my @msgs;
+my $kafka = EV::Kafka->new(brokers => "$host:$port", on_message => sub { push @msgs, [@_] });
+my @assigned;
+wait_for(sub {
+    my $done = shift;
+    $kafka->connect(sub {
+        $kafka->subscribe($topic, group_id => $group, heartbeat_interval => 0.3,
+            on_assign => sub { @assigned = @{ $_[0] }; $done->() });
+    });
+});
+is(scalar @assigned, 4, 'the lone member owns every partition');
+ok((grep { $_->{offset} > 0 } @assigned), 'it starts from committed offsets');
+my $wait = EV::timer(1.5, 0, sub { EV::break });
+EV::run;
+is(scalar @msgs, 0, 'nothing committed is read again');
+
+# new messages arrive without poll calls, through the subscription
+$producer->produce($topic, 'late', 'message', { partition => 1 });
+for (1 .. 100) {
+    last if @msgs;
+    my $t = EV::timer(0.1, 0, sub { EV::break });
+    EV::run;
+}
+is($msgs[0][3], 'late', 'a new message reaches on_message');
+my ($cerr) = wait_for(sub { my $d = shift; $kafka->commit(sub { $d->(@_) }) });
+ok(!defined $cerr, 'commit reports no error');
+wait_for(sub { my $d = shift; $kafka->unsubscribe(sub { $d->(1) }) });
+pass('unsubscribe calls back');
+
+done_testing;
