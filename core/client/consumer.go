@@ -67,13 +67,27 @@ type consumer struct {
 	buffer      [][]Message // fetched, not yet handed out, in arrival order
 	bufferBytes int
 	inflight    map[int32]bool // fetch in flight per broker
-	waiters     []pollWaiter   // polls waiting for the next fetch
+	waiters     []*pollWaiter  // polls waiting for the next fetch
 	reset       string         // auto_offset_reset: earliest or latest
 }
 
 type pollWaiter struct {
 	deliver func([]Message)
 	done    func(int, error)
+}
+
+// expire completes w with no messages if it is still waiting.
+func (k *consumer) expire(w *pollWaiter) {
+	k.mu.Lock()
+	for i, x := range k.waiters {
+		if x == w {
+			k.waiters = append(k.waiters[:i], k.waiters[i+1:]...)
+			k.mu.Unlock()
+			w.done(0, nil)
+			return
+		}
+	}
+	k.mu.Unlock()
 }
 
 // maxBuffered bounds prefetched bytes.
@@ -173,15 +187,19 @@ func batchBytes(msgs []Message) int {
 func (c *Client) Poll(deliver func([]Message), done func(int, error)) {
 	k := c.consumer
 	k.mu.Lock()
-	if len(k.assigned) == 0 {
-		k.mu.Unlock()
-		done(0, nil)
-		return
-	}
 	batches := k.buffer
 	k.buffer, k.bufferBytes = nil, 0
 	if len(batches) == 0 {
-		k.waiters = append(k.waiters, pollWaiter{deliver, done})
+		w := &pollWaiter{deliver: deliver, done: done}
+		k.waiters = append(k.waiters, w)
+		// With nothing to fetch (yet: a group may be assigning), answer
+		// empty after the fetch wait instead of spinning the caller; and
+		// never leave a poll waiting on fetches that keep failing.
+		wait := max(c.cfg.FetchMaxWait, 10*time.Millisecond)
+		if len(k.assigned) > 0 {
+			wait = 2*c.cfg.FetchMaxWait + time.Second
+		}
+		time.AfterFunc(wait, func() { k.expire(w) })
 	}
 	k.mu.Unlock()
 	if len(batches) > 0 {

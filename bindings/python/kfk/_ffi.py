@@ -21,7 +21,8 @@ kfk_err_t = c_int32
 VAL_NULL, VAL_INT, VAL_STR, VAL_LIST, VAL_MAP, VAL_BOOL, VAL_BYTES = range(7)
 
 # kfk_event_type_t
-EVENT_NONE, EVENT_RESULT, EVENT_CONNECT, EVENT_ERROR, EVENT_DISCONNECT, EVENT_DELIVERY = range(6)
+(EVENT_NONE, EVENT_RESULT, EVENT_CONNECT, EVENT_ERROR, EVENT_DISCONNECT, EVENT_DELIVERY, EVENT_MESSAGE,
+ EVENT_ASSIGN, EVENT_REVOKE) = range(9)
 
 
 class Val(Structure):
@@ -214,6 +215,14 @@ _PROTOTYPES = {
     "kfk_flush": (kfk_err_t, [_H, c_int, _CB, c_void_p]),
     "kfk_client_close": (kfk_err_t, [_H, c_int, _CB, c_void_p]),
     "kfk_client_destroy": (kfk_err_t, [_H]),
+    "kfk_assign": (kfk_err_t, [_H, POINTER(TopicPartition), c_size_t]),
+    "kfk_seek": (kfk_err_t, [_H, c_char_p, c_int32, c_int64, _CB, c_void_p]),
+    "kfk_consume": (kfk_err_t, [_H, _CB, c_void_p]),
+    "kfk_offsets_for": (kfk_err_t, [_H, c_char_p, _CB, c_void_p]),
+    "kfk_lag": (kfk_err_t, [_H, _CB, c_void_p]),
+    "kfk_subscribe": (kfk_err_t, [_H, POINTER(c_char_p), c_size_t, POINTER(c_char_p), c_size_t, _CB, c_void_p]),
+    "kfk_commit": (kfk_err_t, [_H, _CB, c_void_p]),
+    "kfk_unsubscribe": (kfk_err_t, [_H, _CB, c_void_p]),
     "kfk_fetch_opts_init": (None, [POINTER(FetchOpts)]),
 }
 

@@ -17,7 +17,7 @@ import ctypes
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
 from . import _ffi
-from .conn import Bytes, Request, _b, _headers, _s, _str_array
+from .conn import Bytes, Request, _b, _headers, _s, _str_array, _tp_array
 from .errors import KafkaError, check
 from .queue import EventQueue
 
@@ -146,6 +146,80 @@ class Client:
                 self.queue.forget(tag)
             raise KafkaError(code, f"{accepted.value} of {len(records)} records were queued")
         return reqs
+
+    # -- consuming -------------------------------------------------------
+
+    def assign(self, partitions: Sequence[Mapping[str, Any]]) -> None:
+        """Consume these partitions: [{topic, partition, offset}], offset
+        -2 earliest, -1 latest, or an offset."""
+        arr, n = _tp_array([{**p, "offset": p.get("offset", -1)} for p in partitions])
+        check(self._lib.kfk_assign(self.handle, arr, n), "assign")
+
+    def seek(self, topic: str, partition: int, offset: int) -> None:
+        """Move a partition's position (-2 earliest, -1 latest) and wait."""
+        self._request(self._lib.kfk_seek, _s(topic, "topic"), int(partition), int(offset)).result()
+
+    def consume(self, timeout: float = 1.0) -> list:
+        """Fetched messages (a list of Message), waiting up to about the
+        broker's fetch wait when none are ready yet."""
+        messages: list = []
+        done = Request(self.queue, None)
+
+        def on_event(kind: int, result: Any, error: Optional[KafkaError]) -> None:
+            if kind == _ffi.EVENT_MESSAGE:
+                messages.append(result)
+            else:
+                self.queue.forget(tag)
+                done._complete(kind, result, error)
+
+        tag = self.queue.register(on_event, persistent=True)
+        code = self._lib.kfk_consume(self.handle, None, tag)
+        if code:
+            self.queue.forget(tag)
+            raise KafkaError(code)
+        done.result(max(timeout, 0) + 30)
+        return messages
+
+    def offsets_for(self, topic: str) -> dict:
+        """{partition: {"earliest": n, "latest": m}} for every partition."""
+        res = self._request(self._lib.kfk_offsets_for, _s(topic, "topic")).result()
+        return {int(p): v for p, v in res.items()}
+
+    def lag(self) -> dict:
+        """{"topic:partition": {"current", "latest", "lag"}} for the assignment."""
+        return self._request(self._lib.kfk_lag).result()
+
+    def subscribe(self, topics: Sequence[str], group_id: str, *,
+                  on_assign: Optional[Callable[[list], None]] = None,
+                  on_revoke: Optional[Callable[[list], None]] = None, **options: Any) -> None:
+        """Join group_id and consume what it assigns; options: session_timeout_ms,
+        rebalance_timeout_ms, heartbeat_interval_ms, auto_commit,
+        auto_commit_interval_ms, group_instance_id, assignor, auto_offset_reset."""
+        def on_event(kind: int, result: Any, error: Optional[KafkaError]) -> None:
+            if kind == _ffi.EVENT_ASSIGN and on_assign:
+                on_assign(result)
+            elif kind == _ffi.EVENT_REVOKE and on_revoke:
+                on_revoke(result)
+
+        if getattr(self, "_group_tag", None):
+            self.queue.forget(self._group_tag)
+        self._group_tag = self.queue.register(on_event, persistent=True)
+        kv = ["group_id", group_id]
+        for k, v in options.items():
+            kv += [k, str(int(v)) if isinstance(v, bool) else str(v)]
+        tarr, nt = _str_array(topics, "topic")
+        oarr, _ = _str_array(kv, "option")
+        code = self._lib.kfk_subscribe(self.handle, tarr, nt, oarr, len(kv) // 2, None, self._group_tag)
+        if code:
+            raise KafkaError(code, "subscribe: bad topics or options")
+
+    def commit(self) -> None:
+        """Commit the positions of the messages consumed so far."""
+        self._request(self._lib.kfk_commit).result()
+
+    def unsubscribe(self) -> None:
+        """Commit (with auto_commit) and leave the group."""
+        self._request(self._lib.kfk_unsubscribe).result()
 
     def flush(self, timeout: float = 30.0) -> None:
         """Send everything buffered and wait for every delivery report."""

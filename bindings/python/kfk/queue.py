@@ -105,7 +105,9 @@ class EventQueue:
             error = None
             if ev.err:
                 error = KafkaError(ev.err, ev.errstr.decode("utf-8", "replace") if ev.errstr else None)
-            if ev.msg:
+            if ev.msg and ev.type == _ffi.EVENT_MESSAGE:
+                result = _message(ctypes.cast(ev.msg, ctypes.POINTER(_ffi.Message)).contents)
+            elif ev.msg:
                 result = _delivery(ctypes.cast(ev.msg, ctypes.POINTER(_ffi.Message)).contents)
             else:
                 result = to_python(ev.result.contents) if ev.result else None
@@ -155,3 +157,30 @@ def _delivery(m: "_ffi.Message") -> dict:
     """A delivery report as a dict: topic, partition, offset, timestamp."""
     return {"topic": m.topic.decode() if m.topic else None, "partition": m.partition,
             "offset": m.offset, "timestamp": m.timestamp}
+
+
+class Message:
+    """A consumed message. key, value and header values are bytes (None for
+    Kafka's null); headers is a list of (str, bytes) pairs."""
+
+    __slots__ = ("topic", "partition", "offset", "timestamp", "key", "value", "headers")
+
+    def __init__(self, topic: str, partition: int, offset: int, timestamp: int, key: Optional[bytes],
+                 value: Optional[bytes], headers: list) -> None:
+        self.topic, self.partition, self.offset, self.timestamp = topic, partition, offset, timestamp
+        self.key, self.value, self.headers = key, value, headers
+
+    def __repr__(self) -> str:
+        return f"Message({self.topic!r}, {self.partition}, {self.offset}, key={self.key!r}, value={self.value!r})"
+
+
+def _bytes(p: Optional[bytes], n: int) -> Optional[bytes]:
+    return None if p is None else ctypes.string_at(p, n)
+
+
+def _message(m: "_ffi.Message") -> Message:
+    headers = [(ctypes.string_at(m.headers[i].key, m.headers[i].key_len).decode("utf-8", "replace"),
+                _bytes(m.headers[i].value, m.headers[i].value_len)) for i in range(m.header_count)]
+    key = ctypes.string_at(ctypes.cast(m.key, ctypes.c_void_p), m.key_len) if m.key is not None else None
+    value = ctypes.string_at(ctypes.cast(m.value, ctypes.c_void_p), m.value_len) if m.value is not None else None
+    return Message(m.topic.decode(), m.partition, m.offset, m.timestamp, key, value, headers)

@@ -89,3 +89,59 @@ def test_closed_client():
     with pytest.raises(kfk.KafkaError) as e:
         c.produce("t", b"v")
     assert e.value.name == "KFK_ERR_CLOSED"
+
+
+def test_assign_consume_seek_offsets_lag(client, topic):
+    client.produce_many([{"topic": topic, "partition": 0, "key": b"k%d" % i, "value": b"v%d" % i,
+                          "headers": {"n": b"%d" % i}} for i in range(50)])
+    client.flush()
+    client.assign([{"topic": topic, "partition": 0, "offset": 10}])
+    got = []
+    for _ in range(30):
+        got += client.consume()
+        if len(got) >= 40:
+            break
+    assert [m.offset for m in got] == list(range(10, 50))
+    assert got[0].key == b"k10" and got[0].value == b"v10" and got[0].headers == [("n", b"10")]
+    offsets = client.offsets_for(topic)
+    assert offsets[0] == {"earliest": 0, "latest": 50} and offsets[1]["latest"] == 0
+    assert client.lag()[f"{topic}:0"] == {"current": 50, "latest": 50, "lag": 0}
+    client.seek(topic, 0, -2)
+    again = []
+    for _ in range(30):
+        again += client.consume()
+        if len(again) >= 50:
+            break
+    assert again[0].offset == 0 and len(again) == 50
+
+
+def test_group_subscribe_commit(topic):
+    brokers = broker_env("KFK_TEST_BROKERS")
+    with kfk.Client(brokers=brokers) as producer:
+        producer.connect()
+        producer.produce_many([{"topic": topic, "value": b"%d" % i} for i in range(100)])
+        producer.flush()
+    group = unique("pygroup")
+    assigned = []
+    with kfk.Client(brokers=brokers) as c:
+        c.connect()
+        c.subscribe([topic], group, on_assign=assigned.append, auto_offset_reset="earliest",
+                    heartbeat_interval_ms=300, auto_commit=False)
+        seen = set()
+        for _ in range(100):
+            seen |= {(m.partition, m.offset) for m in c.consume()}
+            if len(seen) >= 100:
+                break
+        assert len(seen) == 100
+        assert assigned and len(assigned[0]) == 2
+        c.commit()
+        c.unsubscribe()
+    # a new member of the group starts after the committed offsets
+    with kfk.Client(brokers=brokers) as c:
+        c.connect()
+        c.subscribe([topic], group, heartbeat_interval_ms=300)
+        extra = []
+        for _ in range(5):
+            extra += c.consume(0.3)
+        assert extra == []
+        c.unsubscribe()
