@@ -82,3 +82,20 @@ func TestGarbageFails(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDecompress feeds arbitrary bytes to every codec's decoder: errors,
+// never panics, and never more output than the limit.
+func FuzzDecompress(f *testing.F) {
+	for _, c := range []Codec{Gzip, Snappy, LZ4, Zstd} {
+		enc, _ := Compress(nil, c, sample())
+		f.Add(byte(c), enc)
+	}
+	f.Add(byte(Snappy), snappy.Encode(nil, []byte("raw snappy block")))
+	f.Fuzz(func(t *testing.T, codec byte, data []byte) {
+		c := Codec(codec%4 + 1)
+		out, err := Decompress(nil, c, data, 1<<16)
+		if err == nil && len(out) > 1<<16 {
+			t.Fatalf("%v: %d bytes past the limit", c, len(out))
+		}
+	})
+}
