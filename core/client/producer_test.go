@@ -84,6 +84,20 @@ func createTopic(t *testing.T, a *conn.Conn, partitions int32) string {
 	if code := res.Path("topics", "0", "error_code").Int; code != 0 {
 		t.Fatalf("create topic: %d", code)
 	}
+	// Until every partition's leader serves requests, produces may fail
+	// with NOT_LEADER_OR_FOLLOWER and be retried, which (without
+	// idempotence, as with any Kafka client) may reorder records.
+	for p := int32(0); p < partitions; p++ {
+		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			r := call(t, func(cb connapi.Callback) {
+				connapi.Fetch(a, []connapi.TopicPartition{{Topic: name, Partition: p, LeaderEpoch: -1}},
+					connapi.FetchOptions{MaxBytes: 1024}, cb)
+			})
+			if r.Path("topics", "0", "partitions", "0", "error_code").Int == 0 || time.Now().After(deadline) {
+				break
+			}
+		}
+	}
 	return name
 }
 
