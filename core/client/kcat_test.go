@@ -114,3 +114,29 @@ func TestKcatReadsEveryCodec(t *testing.T) {
 		}
 	}
 }
+
+func TestConsumingWhatKcatWrites(t *testing.T) {
+	env := kafkatest.Brokers(t)
+	a := admin(t)
+	for _, codec := range []string{"none", "gzip", "snappy", "lz4", "zstd"} {
+		topic := createTopic(t, a, 1)
+		var lines []string
+		for i := 0; i < 30; i++ {
+			lines = append(lines, fmt.Sprintf("k%d:%s-%d", i, codec, i))
+		}
+		kcat(t, strings.Join(lines, "\n")+"\n", "-P", "-b", env.Brokers[0], "-t", topic, "-K:", "-p", "0",
+			"-z", codec, "-H", "origin=kcat", "-X", "linger.ms=50")
+		c := newClient(t)
+		c.Assign([]client.Assignment{{Topic: topic, Partition: 0, Offset: 0}})
+		got := pollUntil(t, c, 30)
+		if len(got) != 30 {
+			t.Fatalf("%s: consumed %d of kcat's 30 records", codec, len(got))
+		}
+		for i, m := range got {
+			if string(m.Key) != fmt.Sprintf("k%d", i) || string(m.Value) != fmt.Sprintf("%s-%d", codec, i) ||
+				len(m.Headers) != 1 || m.Headers[0].Key != "origin" || string(m.Headers[0].Value) != "kcat" {
+				t.Fatalf("%s: record %d = %+v", codec, i, m)
+			}
+		}
+	}
+}
