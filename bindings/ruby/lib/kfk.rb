@@ -41,6 +41,20 @@ module Kfk
     Kfk::FFI.kfk_err_name(code)
   end
 
+  # A consumed message, or (without key/value) a delivery report.
+  Message = Struct.new(:topic, :partition, :offset, :timestamp, :key, :value, :headers)
+
+  def self.message(m, with_payload)
+    bytes = ->(ptr, len) { ptr.null? ? nil : ptr.read_bytes(len) }
+    headers = Array.new(with_payload ? m[:header_count] : 0) do |i|
+      h = Kfk::FFI::Header.new(m[:headers] + i * Kfk::FFI::Header.size)
+      [h[:key].read_bytes(h[:key_len]).force_encoding(Encoding::UTF_8), bytes.call(h[:value], h[:value_len])]
+    end
+    Message.new(m[:topic].read_string.force_encoding(Encoding::UTF_8), m[:partition], m[:offset], m[:timestamp],
+                with_payload ? bytes.call(m[:key], m[:key_len]) : nil,
+                with_payload ? bytes.call(m[:value], m[:value_len]) : nil, headers)
+  end
+
   # A kfk_queue_t: completions of the objects attached to it.
   class Queue
     BATCH = 256
@@ -111,7 +125,11 @@ module Kfk
         entry = @handlers[ev[:opaque]] or next
         @handlers.delete(ev[:opaque]) unless entry[1]
         error = ev[:err].zero? ? nil : Error.new(ev[:err], ev[:errstr].null? ? nil : ev[:errstr].read_string)
-        result = ev[:result].null? ? nil : Kfk::FFI.tree(Kfk::FFI::Val.new(ev[:result]))
+        result = if !ev[:msg].null?
+                   Kfk.message(Kfk::FFI::Message.new(ev[:msg]), ev[:type] == Kfk::FFI::EVENT_MESSAGE)
+                 elsif !ev[:result].null?
+                   Kfk::FFI.tree(Kfk::FFI::Val.new(ev[:result]))
+                 end
         entry[0].call(ev[:type], result, error)
       end
       n
@@ -351,3 +369,4 @@ module Kfk
     end
   end
 end
+require_relative "kfk/client"

@@ -11,7 +11,8 @@ module Kfk
     extend ::FFI::Library
 
     VAL_NULL, VAL_INT, VAL_STR, VAL_LIST, VAL_MAP, VAL_BOOL, VAL_BYTES = (0..6).to_a
-    EVENT_RESULT, EVENT_CONNECT, EVENT_ERROR, EVENT_DISCONNECT, EVENT_DELIVERY = (1..5).to_a
+    EVENT_RESULT, EVENT_CONNECT, EVENT_ERROR, EVENT_DISCONNECT, EVENT_DELIVERY, EVENT_MESSAGE,
+      EVENT_ASSIGN, EVENT_REVOKE = (1..8).to_a
     ERR_FORKED = -103
 
     class Val < ::FFI::Struct
@@ -39,6 +40,12 @@ module Kfk
     class ProduceOpts < ::FFI::Struct
       layout :acks, :int32, :timeout_ms, :int32, :compression, :pointer, :producer_id, :int64,
              :producer_epoch, :int16, :reserved, :int16, :base_sequence, :int32, :transactional_id, :pointer
+    end
+
+    class Message < ::FFI::Struct
+      layout :topic, :pointer, :partition, :int32, :err, :int32, :offset, :int64, :timestamp, :int64,
+             :key, :pointer, :key_len, :size_t, :value, :pointer, :value_len, :size_t,
+             :headers, :pointer, :header_count, :size_t, :opaque, :uintptr_t
     end
 
     class FetchOpts < ::FFI::Struct
@@ -80,6 +87,21 @@ module Kfk
       kfk_conn_create_topics: [%i[pointer pointer size_t int pointer uintptr_t], :int32],
       kfk_conn_delete_topics: [%i[pointer pointer size_t int pointer uintptr_t], :int32],
       kfk_conn_init_producer_id: [%i[pointer string int pointer uintptr_t], :int32],
+      kfk_conf_new: [[:pointer], :int32],
+      kfk_conf_set: [%i[pointer string string pointer size_t], :int32],
+      kfk_conf_destroy: [[:pointer], :int32],
+      kfk_client_new: [%i[pointer pointer pointer pointer size_t], :int32],
+      kfk_client_set_event_handler: [%i[pointer pointer uintptr_t], :int32],
+      kfk_client_connect: [%i[pointer pointer uintptr_t], :int32],
+      kfk_produce: [%i[pointer pointer pointer], :int32],
+      kfk_flush: [%i[pointer int pointer uintptr_t], :int32],
+      kfk_client_close: [%i[pointer int pointer uintptr_t], :int32],
+      kfk_client_destroy: [[:pointer], :int32],
+      kfk_assign: [%i[pointer pointer size_t], :int32],
+      kfk_consume: [%i[pointer pointer uintptr_t], :int32],
+      kfk_subscribe: [%i[pointer pointer size_t pointer size_t pointer uintptr_t], :int32],
+      kfk_commit: [%i[pointer pointer uintptr_t], :int32],
+      kfk_unsubscribe: [%i[pointer pointer uintptr_t], :int32],
     }.freeze
 
     @loaded_pid = nil

@@ -1,0 +1,218 @@
+# frozen_string_literal: true
+
+module Kfk
+  # A cluster client: producer and consumer.
+  #
+  #   Kfk::Client.open(brokers: "127.0.0.1:9092", linger_ms: 5) do |kafka|
+  #     kafka.produce("topic", "value", key: "k").value   # => delivery report
+  #     kafka.assign([{ topic: "topic", partition: 0, offset: -2 }])
+  #     kafka.each_message { |m| puts m.value }
+  #   end
+  class Client
+    attr_reader :queue
+
+    def self.open(**options)
+      client = new(**options)
+      client.connect
+      return client unless block_given?
+
+      begin
+        yield client
+      ensure
+        client.close
+      end
+    end
+
+    # Options are kfk's names (brokers:, acks:, linger_ms:, compression:...)
+    # or librdkafka's as strings ("bootstrap.servers" => ...).
+    def initialize(options = {}, queue: nil, on_error: nil, **kwargs)
+      @queue = queue || Queue.new
+      @on_error = on_error
+      conf_out = ::FFI::MemoryPointer.new(:pointer)
+      Kfk.check(Kfk::FFI.kfk_conf_new(conf_out), "kfk_conf_new")
+      conf = conf_out.read_pointer
+      err = ::FFI::MemoryPointer.new(:char, 512)
+      begin
+        options.merge(kwargs).each do |key, value|
+          value = value ? 1 : 0 if [true, false].include?(value)
+          code = Kfk::FFI.kfk_conf_set(conf, key.to_s, value.to_s, err, 512)
+          raise Error.new(code, err.read_string) unless code.zero?
+        end
+        out = ::FFI::MemoryPointer.new(:pointer)
+        code = Kfk::FFI.kfk_client_new(@queue.handle, conf, out, err, 512)
+        raise Error.new(code, err.read_string) unless code.zero?
+        @handle = out.read_pointer
+      ensure
+        Kfk::FFI.kfk_conf_destroy(conf)
+      end
+      tag = @queue.register(persistent: true) { |type, _r, error| @on_error&.call(error) if type == Kfk::FFI::EVENT_ERROR }
+      Kfk::FFI.kfk_client_set_event_handler(@handle, nil, tag)
+    end
+
+    # Fetches cluster metadata (raises when no broker answers).
+    def connect
+      request { |tag| Kfk::FFI.kfk_client_connect(handle, nil, tag) }.value
+    end
+
+    # Queues a record; the Request's value is the delivery report
+    # (a Message with topic, partition, offset, timestamp). With a block,
+    # the block gets (report, error) when polled.
+    def produce(topic, value, key: nil, partition: -1, headers: nil, &block)
+      keep = []
+      msg = Kfk::FFI::Message.new
+      msg[:topic] = keep_str(keep, topic)
+      msg[:partition] = partition
+      msg[:timestamp] = -1
+      msg[:key], msg[:key_len] = buffer(keep, key)
+      msg[:value], msg[:value_len] = buffer(keep, value)
+      msg[:headers], msg[:header_count] = header_array(keep, headers)
+      req = Request.new(@queue, block)
+      tag = @queue.register { |_type, result, error| req.complete(result, error) }
+      msg[:opaque] = tag
+      code = Kfk::FFI.kfk_produce(handle, msg, nil)
+      unless code.zero?
+        @queue.forget(tag)
+        raise Error, code
+      end
+      req
+    end
+
+    def flush(timeout: 30)
+      request { |tag| Kfk::FFI.kfk_flush(handle, (timeout * 1000).to_i, nil, tag) }.value(timeout + 5)
+    end
+
+    # assign([{topic:, partition:, offset:}]) — offset -2 earliest, -1 latest.
+    def assign(partitions)
+      keep = []
+      arr = ::FFI::MemoryPointer.new(Kfk::FFI::TopicPartition, [partitions.size, 1].max)
+      partitions.each_with_index do |p, i|
+        tp = Kfk::FFI::TopicPartition.new(arr + i * Kfk::FFI::TopicPartition.size)
+        tp[:topic] = keep_str(keep, p.fetch(:topic))
+        tp[:partition] = p.fetch(:partition, 0)
+        tp[:leader_epoch] = -1
+        tp[:offset] = p.fetch(:offset, -1)
+      end
+      Kfk.check(Kfk::FFI.kfk_assign(handle, arr, partitions.size), "assign")
+    end
+
+    # The messages fetched so far (waiting up to about the fetch wait).
+    def consume
+      messages = []
+      req = Request.new(@queue, nil)
+      tag = nil
+      tag = @queue.register(persistent: true) do |type, result, error|
+        if type == Kfk::FFI::EVENT_MESSAGE
+          messages << result
+        else
+          @queue.forget(tag)
+          req.complete(result, error)
+        end
+      end
+      code = Kfk::FFI.kfk_consume(handle, nil, tag)
+      raise Error, code unless code.zero?
+
+      req.value
+      messages
+    end
+
+    # Yields messages as they arrive; an Enumerator without a block.
+    def each_message
+      return enum_for(:each_message) unless block_given?
+
+      loop { consume.each { |m| yield m } }
+    end
+
+    def subscribe(topics, group_id:, on_assign: nil, on_revoke: nil, **options)
+      @queue.forget(@group_tag) if @group_tag
+      @group_tag = @queue.register(persistent: true) do |type, parts, _error|
+        on_assign&.call(parts) if type == Kfk::FFI::EVENT_ASSIGN
+        on_revoke&.call(parts) if type == Kfk::FFI::EVENT_REVOKE
+      end
+      kv = ["group_id", group_id] + options.flat_map { |k, v| [k.to_s, [true, false].include?(v) ? (v ? "1" : "0") : v.to_s] }
+      tkeep, tarr = strings(topics)
+      okeep, oarr = strings(kv)
+      code = Kfk::FFI.kfk_subscribe(handle, tarr, topics.size, oarr, kv.size / 2, nil, @group_tag)
+      tkeep.clear
+      okeep.clear
+      raise Error.new(code, "subscribe: bad topics or options") unless code.zero?
+    end
+
+    def commit
+      request { |tag| Kfk::FFI.kfk_commit(handle, nil, tag) }.value
+    end
+
+    def unsubscribe
+      request { |tag| Kfk::FFI.kfk_unsubscribe(handle, nil, tag) }.value
+    end
+
+    def close(timeout: 30)
+      return unless @handle
+
+      unless Kfk::FFI.forked?
+        begin
+          request { |tag| Kfk::FFI.kfk_client_close(@handle, (timeout * 1000).to_i, nil, tag) }.value(timeout + 5)
+        ensure
+          Kfk::FFI.kfk_client_destroy(@handle)
+        end
+      end
+      @handle = nil
+    end
+
+    private
+
+    def handle
+      raise ForkedError.new(Kfk::FFI::ERR_FORKED, "this client belongs to the parent process") if Kfk::FFI.forked?
+      raise Error.new(-114, "the client is closed") unless @handle
+
+      @handle
+    end
+
+    def request
+      req = Request.new(@queue, nil)
+      tag = @queue.register { |_type, result, error| req.complete(result, error) }
+      code = yield tag
+      unless code.zero?
+        @queue.forget(tag)
+        raise Error, code
+      end
+      req
+    end
+
+    def keep_str(keep, str)
+      ptr = ::FFI::MemoryPointer.from_string(str.to_s)
+      keep << ptr
+      ptr
+    end
+
+    def buffer(keep, value)
+      return [nil, 0] if value.nil?
+
+      s = value.to_s.b
+      ptr = ::FFI::MemoryPointer.new(:char, [s.bytesize, 1].max)
+      ptr.put_bytes(0, s)
+      keep << ptr
+      [ptr, s.bytesize]
+    end
+
+    def header_array(keep, headers)
+      return [nil, 0] if headers.nil? || headers.empty?
+
+      arr = ::FFI::MemoryPointer.new(Kfk::FFI::Header, headers.size)
+      keep << arr
+      headers.each_with_index do |(k, v), i|
+        h = Kfk::FFI::Header.new(arr + i * Kfk::FFI::Header.size)
+        h[:key], h[:key_len] = buffer(keep, k.to_s)
+        h[:value], h[:value_len] = buffer(keep, v)
+      end
+      [arr, headers.size]
+    end
+
+    def strings(list)
+      keep = list.map { |s| ::FFI::MemoryPointer.from_string(s.to_s) }
+      arr = ::FFI::MemoryPointer.new(:pointer, [list.size, 1].max)
+      arr.write_array_of_pointer(keep)
+      keep << arr
+      [keep, arr]
+    end
+  end
+end
