@@ -287,46 +287,37 @@ func timeoutArg(ms C.int) (time.Duration, bool) {
 	return time.Duration(ms) * time.Millisecond, true
 }
 
-//export kfkgo_flush
-func kfkgo_flush(h C.uint64_t, timeoutMs C.int, cb, opaque C.uintptr_t) (rc C.kfk_err_t) {
-	defer recoverTo(&rc, C.KFK_ERR_INTERNAL)
-	co, rc := lookupClient(h)
-	if rc != C.KFK_OK {
-		return rc
-	}
-	timeout, ok := timeoutArg(timeoutMs)
-	if !ok {
-		return C.KFK_ERR_INVALID_ARG
-	}
-	done := co.resultCB(cb, opaque)
-	co.c.Flush(timeout, func(err error) {
-		if errors.Is(err, client.ErrFlushTimeout) {
-			err = errorf(C.KFK_ERR_TIMED_OUT, "%v", err)
+// timedCall runs a flush-like operation with its timeout and reports its
+// completion as a RESULT event, a flush timeout as KFK_ERR_TIMED_OUT.
+func timedCall(h C.uint64_t, timeoutMs C.int, cb, opaque C.uintptr_t, op func(co *clientObj, timeout time.Duration, done func(error))) C.kfk_err_t {
+	return clientCall(h, func(co *clientObj) C.kfk_err_t {
+		timeout, ok := timeoutArg(timeoutMs)
+		if !ok {
+			return C.KFK_ERR_INVALID_ARG
 		}
-		done(tree.Value{}, err)
+		result := co.resultCB(cb, opaque)
+		op(co, timeout, func(err error) {
+			if errors.Is(err, client.ErrFlushTimeout) {
+				err = errorf(C.KFK_ERR_TIMED_OUT, "%v", err)
+			}
+			result(tree.Value{}, err)
+		})
+		return C.KFK_OK
 	})
-	return C.KFK_OK
+}
+
+//export kfkgo_flush
+func kfkgo_flush(h C.uint64_t, timeoutMs C.int, cb, opaque C.uintptr_t) C.kfk_err_t {
+	return timedCall(h, timeoutMs, cb, opaque, func(co *clientObj, timeout time.Duration, done func(error)) {
+		co.c.Flush(timeout, done)
+	})
 }
 
 //export kfkgo_client_close
-func kfkgo_client_close(h C.uint64_t, timeoutMs C.int, cb, opaque C.uintptr_t) (rc C.kfk_err_t) {
-	defer recoverTo(&rc, C.KFK_ERR_INTERNAL)
-	co, rc := lookupClient(h)
-	if rc != C.KFK_OK {
-		return rc
-	}
-	timeout, ok := timeoutArg(timeoutMs)
-	if !ok {
-		return C.KFK_ERR_INVALID_ARG
-	}
-	done := co.resultCB(cb, opaque)
-	co.c.Close(timeout, func(err error) {
-		if errors.Is(err, client.ErrFlushTimeout) {
-			err = errorf(C.KFK_ERR_TIMED_OUT, "%v", err)
-		}
-		done(tree.Value{}, err)
+func kfkgo_client_close(h C.uint64_t, timeoutMs C.int, cb, opaque C.uintptr_t) C.kfk_err_t {
+	return timedCall(h, timeoutMs, cb, opaque, func(co *clientObj, timeout time.Duration, done func(error)) {
+		co.c.Close(timeout, done)
 	})
-	return C.KFK_OK
 }
 
 //export kfkgo_client_destroy

@@ -59,23 +59,7 @@ func newQueue() (*queue, error) {
 }
 
 // push adds ev; it never blocks beyond the queue's mutex.
-func (q *queue) push(ev event) {
-	q.mu.Lock()
-	if q.closed {
-		q.mu.Unlock()
-		return
-	}
-	q.pending = append(q.pending, ev)
-	if !q.signaled {
-		q.signaled = true
-		syscall.Write(q.wfd, []byte{1})
-	}
-	q.mu.Unlock()
-	select {
-	case q.notify <- struct{}{}:
-	default:
-	}
-}
+func (q *queue) push(ev event) { q.pushMany([]event{ev}) }
 
 // pushMany adds several events under one lock (a fetch response's messages).
 func (q *queue) pushMany(evs []event) {

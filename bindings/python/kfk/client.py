@@ -17,7 +17,7 @@ import ctypes
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
 from . import _ffi
-from .conn import Bytes, Request, _b, _headers, _s, _str_array, _tp_array
+from .conn import Bytes, Request, _b, _headers, _s, _str_array, _tp_array, send_request
 from .errors import KafkaError, check
 from .queue import EventQueue
 
@@ -67,13 +67,7 @@ class Client:
             self.on_error(error)
 
     def _request(self, fn: Callable[..., int], *args: Any, callback: Optional[Callable] = None) -> Request:
-        req = Request(self.queue, callback)
-        tag = self.queue.register(req._complete)
-        code = fn(self.handle, *args, None, tag)
-        if code:
-            self.queue.forget(tag)
-            raise KafkaError(code)
-        return req
+        return send_request(self.queue, fn, self.handle, *args, callback=callback)
 
     def connect(self, callback: Optional[Callable] = None) -> Any:
         """Fetch cluster metadata; returns it (or, with a callback, a Request)."""

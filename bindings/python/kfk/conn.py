@@ -72,6 +72,19 @@ def _headers(headers: Any) -> tuple[Any, int, list]:
     return arr, len(pairs), keep
 
 
+def send_request(queue: "EventQueue", fn: Callable[..., int], handle: int, *args: Any,
+                 callback: Optional[Callable] = None) -> "Request":
+    """Call fn(handle, *args, NULL callback, tag) and return the Request its
+    RESULT event completes; a refused call raises KafkaError."""
+    req = Request(queue, callback)
+    tag = queue.register(req._complete)
+    code = fn(handle, *args, None, tag)
+    if code:
+        queue.forget(tag)
+        raise KafkaError(code)
+    return req
+
+
 class Request:
     """A request in flight. ``result()`` waits for it by polling the queue."""
 
@@ -222,13 +235,7 @@ class Conn:
     # -- requests -----------------------------------------------------------
 
     def _request(self, fn: Callable[..., int], *args: Any, callback: Optional[Callback] = None) -> Request:
-        req = Request(self.queue, callback)
-        tag = self.queue.register(req._complete)
-        code = fn(self.handle, *args, None, tag)
-        if code:
-            self.queue.forget(tag)
-            raise KafkaError(code)
-        return req
+        return send_request(self.queue, fn, self.handle, *args, callback=callback)
 
     def metadata(self, topics: Optional[Sequence[str]] = None, callback: Optional[Callback] = None) -> Request:
         if topics is None:

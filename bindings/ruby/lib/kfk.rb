@@ -171,8 +171,53 @@ module Kfk
     end
   end
 
+  # Packing Ruby values into C buffers that live until the call returns
+  # (the library copies what it keeps).
+  module Buffers
+    private
+
+    def keep_ptr(keep, str)
+      ptr = ::FFI::MemoryPointer.from_string(str.to_s.b)
+      keep << ptr
+      ptr
+    end
+
+    def bytes(keep, value)
+      return [nil, 0] if value.nil?
+
+      s = value.to_s.b
+      ptr = ::FFI::MemoryPointer.new(:char, [s.bytesize, 1].max)
+      ptr.put_bytes(0, s)
+      keep << ptr
+      [ptr, s.bytesize]
+    end
+
+    def headers(keep, hdrs)
+      return [nil, 0] if hdrs.nil? || hdrs.empty?
+
+      arr = ::FFI::MemoryPointer.new(Kfk::FFI::Header, hdrs.size)
+      keep << arr
+      hdrs.each_with_index do |(k, v), i|
+        h = Kfk::FFI::Header.new(arr + i * Kfk::FFI::Header.size)
+        h[:key], h[:key_len] = bytes(keep, k.to_s)
+        h[:value], h[:value_len] = bytes(keep, v)
+      end
+      [arr, hdrs.size]
+    end
+
+    def string_array(strings)
+      keep = strings.map { |s| ::FFI::MemoryPointer.from_string(s.to_s) }
+      arr = ::FFI::MemoryPointer.new(:pointer, [strings.size, 1].max)
+      arr.write_array_of_pointer(keep)
+      keep << arr
+      [keep, arr]
+    end
+  end
+
   # One broker connection: the low-level Conn API.
   class Conn
+    include Buffers
+
     attr_reader :queue
 
     def initialize(queue = nil, client_id: nil)
@@ -331,42 +376,6 @@ module Kfk
       req
     end
 
-    def keep_ptr(keep, str)
-      ptr = ::FFI::MemoryPointer.from_string(str.b)
-      keep << ptr
-      ptr
-    end
-
-    def bytes(keep, value)
-      return [nil, 0] if value.nil?
-
-      s = value.to_s.b
-      ptr = ::FFI::MemoryPointer.new(:char, [s.bytesize, 1].max)
-      ptr.put_bytes(0, s)
-      keep << ptr
-      [ptr, s.bytesize]
-    end
-
-    def headers(keep, hdrs)
-      return [nil, 0] if hdrs.nil? || hdrs.empty?
-
-      arr = ::FFI::MemoryPointer.new(Kfk::FFI::Header, hdrs.size)
-      keep << arr
-      hdrs.each_with_index do |(k, v), i|
-        h = Kfk::FFI::Header.new(arr + i * Kfk::FFI::Header.size)
-        h[:key], h[:key_len] = bytes(keep, k.to_s)
-        h[:value], h[:value_len] = bytes(keep, v)
-      end
-      [arr, hdrs.size]
-    end
-
-    def string_array(strings)
-      keep = strings.map { |s| ::FFI::MemoryPointer.from_string(s.to_s) }
-      arr = ::FFI::MemoryPointer.new(:pointer, [strings.size, 1].max)
-      arr.write_array_of_pointer(keep)
-      keep << arr
-      [keep, arr]
-    end
   end
 end
 require_relative "kfk/client"

@@ -9,6 +9,7 @@ module Kfk
   #     kafka.each_message { |m| puts m.value }
   #   end
   class Client
+    include Buffers
     attr_reader :queue
 
     def self.open(**options)
@@ -60,12 +61,12 @@ module Kfk
     def produce(topic, value, key: nil, partition: -1, headers: nil, &block)
       keep = []
       msg = Kfk::FFI::Message.new
-      msg[:topic] = keep_str(keep, topic)
+      msg[:topic] = keep_ptr(keep, topic)
       msg[:partition] = partition
       msg[:timestamp] = -1
-      msg[:key], msg[:key_len] = buffer(keep, key)
-      msg[:value], msg[:value_len] = buffer(keep, value)
-      msg[:headers], msg[:header_count] = header_array(keep, headers)
+      msg[:key], msg[:key_len] = bytes(keep, key)
+      msg[:value], msg[:value_len] = bytes(keep, value)
+      msg[:headers], msg[:header_count] = headers(keep, headers)
       req = Request.new(@queue, block)
       tag = @queue.register { |_type, result, error| req.complete(result, error) }
       msg[:opaque] = tag
@@ -87,7 +88,7 @@ module Kfk
       arr = ::FFI::MemoryPointer.new(Kfk::FFI::TopicPartition, [partitions.size, 1].max)
       partitions.each_with_index do |p, i|
         tp = Kfk::FFI::TopicPartition.new(arr + i * Kfk::FFI::TopicPartition.size)
-        tp[:topic] = keep_str(keep, p.fetch(:topic))
+        tp[:topic] = keep_ptr(keep, p.fetch(:topic))
         tp[:partition] = p.fetch(:partition, 0)
         tp[:leader_epoch] = -1
         tp[:offset] = p.fetch(:offset, -1)
@@ -129,8 +130,8 @@ module Kfk
         on_revoke&.call(parts) if type == Kfk::FFI::EVENT_REVOKE
       end
       kv = ["group_id", group_id] + options.flat_map { |k, v| [k.to_s, [true, false].include?(v) ? (v ? "1" : "0") : v.to_s] }
-      tkeep, tarr = strings(topics)
-      okeep, oarr = strings(kv)
+      tkeep, tarr = string_array(topics)
+      okeep, oarr = string_array(kv)
       code = Kfk::FFI.kfk_subscribe(handle, tarr, topics.size, oarr, kv.size / 2, nil, @group_tag)
       tkeep.clear
       okeep.clear
@@ -178,41 +179,5 @@ module Kfk
       req
     end
 
-    def keep_str(keep, str)
-      ptr = ::FFI::MemoryPointer.from_string(str.to_s)
-      keep << ptr
-      ptr
-    end
-
-    def buffer(keep, value)
-      return [nil, 0] if value.nil?
-
-      s = value.to_s.b
-      ptr = ::FFI::MemoryPointer.new(:char, [s.bytesize, 1].max)
-      ptr.put_bytes(0, s)
-      keep << ptr
-      [ptr, s.bytesize]
-    end
-
-    def header_array(keep, headers)
-      return [nil, 0] if headers.nil? || headers.empty?
-
-      arr = ::FFI::MemoryPointer.new(Kfk::FFI::Header, headers.size)
-      keep << arr
-      headers.each_with_index do |(k, v), i|
-        h = Kfk::FFI::Header.new(arr + i * Kfk::FFI::Header.size)
-        h[:key], h[:key_len] = buffer(keep, k.to_s)
-        h[:value], h[:value_len] = buffer(keep, v)
-      end
-      [arr, headers.size]
-    end
-
-    def strings(list)
-      keep = list.map { |s| ::FFI::MemoryPointer.from_string(s.to_s) }
-      arr = ::FFI::MemoryPointer.new(:pointer, [list.size, 1].max)
-      arr.write_array_of_pointer(keep)
-      keep << arr
-      [keep, arr]
-    end
   end
 end
