@@ -106,4 +106,47 @@ def connect(host: str, port: int, timeout: float = 5.0, **kwargs: Any) -> _Conne
     return _Connector(host, port, timeout, kwargs)
 
 
-__all__ = ["AsyncConn", "connect", "Request"]
+__all__ = ["AsyncConn", "connect", "messages", "Request"]
+
+
+async def messages(client: Any) -> Any:
+    """Async iteration over a Client's consumed messages:
+
+        async for msg in kfk.aio.messages(client):
+            ...
+
+    The queue's descriptor is watched with add_reader; each round asks the
+    library for what it fetched (kfk_consume) without blocking the loop."""
+    from . import _ffi
+
+    loop = asyncio.get_running_loop()
+    queue = client.queue
+    loop.add_reader(queue.fileno(), lambda: queue.poll(0))
+    try:
+        while True:
+            batch: list = []
+            fut: asyncio.Future[Any] = loop.create_future()
+
+            def on_event(kind: int, result: Any, error: Optional[KafkaError], batch: list = batch,
+                         fut: "asyncio.Future[Any]" = fut) -> None:
+                if kind == _ffi.EVENT_MESSAGE:
+                    batch.append(result)
+                    return
+                queue.forget(tag)
+                if fut.done():
+                    return
+                if error is not None:
+                    fut.set_exception(error)
+                else:
+                    fut.set_result(None)
+
+            tag = queue.register(on_event, persistent=True)
+            code = client._lib.kfk_consume(client.handle, None, tag)
+            if code:
+                queue.forget(tag)
+                raise KafkaError(code)
+            await fut
+            for m in batch:
+                yield m
+    finally:
+        loop.remove_reader(queue.fileno())

@@ -1,5 +1,6 @@
 import asyncio
 
+import kfk
 import kfk.aio
 from conftest import broker_env, host_port, unique
 
@@ -36,3 +37,25 @@ def test_asyncio_produce_and_fetch_concurrently():
             assert ticks >= 1
 
     asyncio.run(main())
+
+
+def test_async_for_messages():
+    brokers = broker_env("KFK_TEST_BROKERS")
+    topic = unique("pyaiter")
+
+    async def main():
+        client = kfk.Client(brokers=brokers)
+        client.connect()
+        client.produce_many([{"topic": topic, "partition": 0, "value": b"m%d" % i} for i in range(30)])
+        client.flush()
+        client.assign([{"topic": topic, "partition": 0, "offset": -2}])
+        got = []
+        async for m in kfk.aio.messages(client):
+            got.append(m.value)
+            if len(got) == 30:
+                break
+        client.close()
+        return got
+
+    got = asyncio.run(main())
+    assert got == [b"m%d" % i for i in range(30)]
