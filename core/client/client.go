@@ -89,10 +89,6 @@ func New(cfg Config, h Handler) (*Client, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if cfg.TransactionalID != "" {
-		return nil, &ConfigError{Key: "transactional_id", Value: cfg.TransactionalID,
-			Reason: "transactions are not available in this version of kfk yet"}
-	}
 	tlsCfg, err := cfg.tlsConfig()
 	if err != nil {
 		return nil, &ConfigError{Key: "tls_ca_file", Value: cfg.TLSCAFile, Reason: err.Error()}

@@ -94,7 +94,7 @@ func TestKcatReadsEveryCodec(t *testing.T) {
 		var col collector
 		for i := 0; i < 20; i++ {
 			c.Produce(client.Record{Topic: topic, Partition: 0, Key: []byte(fmt.Sprintf("k%02d", i)),
-				Value: []byte(strings.Repeat(codec, 10) + fmt.Sprint(i)),
+				Value:   []byte(strings.Repeat(codec, 10) + fmt.Sprint(i)),
 				Headers: []wire.Header{{Key: "codec", Value: []byte(codec)}}}, col.fn())
 		}
 		for _, d := range col.wait(t) {

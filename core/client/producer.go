@@ -106,6 +106,7 @@ type producer struct {
 	roundRobin      map[string]int32
 	sticky          map[string]int32
 	pid             producerID
+	txn             txnState
 	closed          bool
 	lastWaitRefresh time.Time
 
@@ -165,6 +166,21 @@ func (p *producer) produce(r Record, done DeliveryFunc) error {
 	if p.closed {
 		p.mu.Unlock()
 		return ErrClosed
+	}
+	if p.cfg.TransactionalID != "" {
+		var err error
+		switch {
+		case p.txn.fatal != nil:
+			err = p.txn.fatal
+		case !p.txn.open:
+			err = ErrNoTransaction
+		case p.txn.ending:
+			err = fmt.Errorf("%w: the transaction is being committed or aborted", ErrTxnInProgress)
+		}
+		if err != nil {
+			p.mu.Unlock()
+			return err
+		}
 	}
 	if p.buffered >= p.cfg.MaxBufferedMsgs || p.bufBytes+int64(size) > p.cfg.MaxBufferedBytes {
 		p.mu.Unlock()
@@ -254,7 +270,9 @@ func (p *producer) placeLocked(pr *pendingRecord, n int) []report {
 	}
 	if b == nil {
 		b = &batch{ps: ps, created: time.Now(), deadline: pr.deadline, seq: -1}
-		b.builder.Reset(make([]byte, 0, min(p.cfg.BatchSize+wire.BatchHeaderSize, 1<<20)), wire.NoProducer)
+		opts := wire.NoProducer
+		opts.Transactional = p.cfg.TransactionalID != ""
+		b.builder.Reset(make([]byte, 0, min(p.cfg.BatchSize+wire.BatchHeaderSize, 1<<20)), opts)
 		ps.open = b
 	}
 	b.builder.Append(r.Timestamp, r.Key, r.Value, r.Headers)

@@ -75,6 +75,8 @@ func (p *producer) pass() time.Time {
 		next = minTime(next, now.Add(minRefreshInterval))
 	}
 	sending := p.pidReadyLocked()
+	transactional := p.cfg.TransactionalID != ""
+	var toAdd []tp
 	byBroker := map[int32]*outgoing{}
 	for _, parts := range p.partitions {
 		for _, ps := range parts {
@@ -90,7 +92,17 @@ func (p *producer) pass() time.Time {
 				}
 			}
 			failed = append(failed, p.expireReadyLocked(ps, now)...)
+			if transactional && p.txn.fatal != nil {
+				for _, b := range ps.ready {
+					failed = append(failed, p.finishBatchLocked(b, -1, p.txn.fatal)...)
+				}
+				ps.ready = nil
+			}
 			if len(ps.ready) == 0 || !sending {
+				continue
+			}
+			if transactional && !p.txn.partitions[tp{ps.topic, ps.partition}] {
+				toAdd = append(toAdd, tp{ps.topic, ps.partition}) // AddPartitionsToTxn first
 				continue
 			}
 			if now.Before(ps.backoff) {
@@ -139,6 +151,10 @@ func (p *producer) pass() time.Time {
 		return false
 	})
 	more := len(sends) > 0 // other batches may be ready behind these
+	if len(toAdd) > 0 && !p.txn.adding {
+		p.txn.adding = true
+		go p.addPartitions(toAdd)
+	}
 	p.mu.Unlock()
 
 	p.report(failed)
@@ -191,6 +207,9 @@ func (p *producer) prepareLocked(b *batch) error {
 func (p *producer) send(out *outgoing) {
 	req := kmsg.NewPtrProduceRequest()
 	req.Acks = p.cfg.Acks
+	if p.cfg.TransactionalID != "" {
+		req.TransactionID = &p.cfg.TransactionalID
+	}
 	req.TimeoutMillis = int32(p.cfg.RequestTimeout / time.Millisecond)
 	index := map[string]int{}
 	for _, b := range out.batches {
@@ -292,6 +311,14 @@ func (p *producer) settleLocked(b *batch, r partitionResult, now time.Time) (rep
 			}
 			return p.retryLocked(b, now, kerr.ForCode(r.code)), false
 		}
+	}
+	if p.cfg.TransactionalID != "" && fatalTxn(r.code) {
+		err := fmt.Errorf("transactional producer %q fenced by a newer instance with the same transactional_id: %w",
+			p.cfg.TransactionalID, kerr.ForCode(r.code))
+		if p.txn.fatal == nil {
+			p.txn.fatal = err
+		}
+		return p.finishBatchLocked(b, -1, err), false
 	}
 	ke := kerr.ForCode(r.code)
 	var err error = ke
@@ -424,6 +451,21 @@ func (p *producer) initProducerID() {
 	req := kmsg.NewPtrInitProducerIDRequest()
 	req.TransactionTimeoutMillis = int32(p.cfg.TransactionTimeout / time.Millisecond)
 	req.ProducerID, req.ProducerEpoch = cur.id, cur.epoch
+	if p.cfg.TransactionalID != "" {
+		// A transactional id belongs to its transaction coordinator.
+		req.TransactionalID = &p.cfg.TransactionalID
+		resp, err := p.c.txnCoordinatorDo(req)
+		if err == nil {
+			r := resp.(*kmsg.InitProducerIDResponse)
+			if r.ErrorCode == 0 {
+				p.pidAcquired(r.ProducerID, r.ProducerEpoch)
+				return
+			}
+			err = p.txnError(r.ErrorCode)
+		}
+		p.pidFailed(err)
+		return
+	}
 	_, cn := p.c.anyConn(nil)
 	if cn == nil {
 		p.pidFailed(ErrNoBroker)

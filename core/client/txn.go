@@ -1,0 +1,347 @@
+package client
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/kfk-dev/kfk/core/conn"
+	"github.com/kfk-dev/kfk/core/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// Transaction errors.
+var (
+	ErrNotTransactional = errors.New("the client has no transactional_id")
+	ErrNoTransaction    = errors.New("no transaction is open (call begin_transaction first)")
+	ErrTxnInProgress    = errors.New("a transaction is already open")
+)
+
+// txnState is the transactional producer's state (under producer.mu).
+type txnState struct {
+	open       bool
+	ending     bool
+	partitions map[tp]bool // registered with AddPartitionsToTxn
+	adding     bool        // an AddPartitionsToTxn is in flight
+	fatal      error       // fenced: nothing more can be done
+}
+
+// fatalTxn reports whether a code ends the producer for good: another
+// producer with the same transactional_id took over (KIP-98 fencing).
+func fatalTxn(code int16) bool {
+	return code == 90 || code == 47 // PRODUCER_FENCED, INVALID_PRODUCER_EPOCH
+}
+
+// BeginTransaction opens a transaction; records produced until commit or
+// abort belong to it.
+func (c *Client) BeginTransaction() error {
+	p := c.producer
+	if c.cfg.TransactionalID == "" {
+		return ErrNotTransactional
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch {
+	case p.txn.fatal != nil:
+		return p.txn.fatal
+	case p.txn.open || p.txn.ending:
+		return ErrTxnInProgress
+	}
+	p.txn.open = true
+	p.txn.partitions = map[tp]bool{}
+	return nil
+}
+
+// CommitTransaction flushes the transaction's records and commits it.
+func (c *Client) CommitTransaction(cb func(error)) { c.endTransaction(true, cb) }
+
+// AbortTransaction flushes and aborts: read_committed consumers never see
+// the transaction's records.
+func (c *Client) AbortTransaction(cb func(error)) { c.endTransaction(false, cb) }
+
+func (c *Client) endTransaction(commit bool, cb func(error)) {
+	p := c.producer
+	p.mu.Lock()
+	switch {
+	case c.cfg.TransactionalID == "":
+		p.mu.Unlock()
+		cb(ErrNotTransactional)
+		return
+	case p.txn.fatal != nil:
+		p.mu.Unlock()
+		cb(p.txn.fatal)
+		return
+	case !p.txn.open:
+		p.mu.Unlock()
+		cb(ErrNoTransaction)
+		return
+	}
+	p.txn.ending = true
+	p.mu.Unlock()
+	p.flush(c.cfg.TransactionTimeout, func(err error) {
+		go func() {
+			if err == nil {
+				err = c.endTxn(commit)
+			}
+			p.mu.Lock()
+			p.txn.ending = false
+			if err == nil {
+				p.txn.open = false
+				p.txn.partitions = nil
+			}
+			p.mu.Unlock()
+			cb(err)
+		}()
+	})
+}
+
+// endTxn sends EndTxn, retrying while the coordinator is busy.
+func (c *Client) endTxn(commit bool) error {
+	p := c.producer
+	for attempt := 0; ; attempt++ {
+		p.mu.Lock()
+		pid, fatal := p.pid, p.txn.fatal
+		p.mu.Unlock()
+		if fatal != nil {
+			return fatal
+		}
+		req := kmsg.NewPtrEndTxnRequest()
+		req.TransactionalID = c.cfg.TransactionalID
+		req.ProducerID, req.ProducerEpoch, req.Commit = pid.id, pid.epoch, commit
+		resp, err := c.txnCoordinatorDo(req)
+		if err == nil {
+			r := resp.(*kmsg.EndTxnResponse)
+			if r.ErrorCode == 0 {
+				if r.GetVersion() >= 5 && r.ProducerEpoch >= 0 {
+					p.pidAcquired(r.ProducerID, r.ProducerEpoch) // transactions v2 bump the epoch (KIP-890)
+				}
+				return nil
+			}
+			err = p.txnError(r.ErrorCode)
+		}
+		if !retriableTxn(err) || attempt > 100 {
+			return err
+		}
+		time.Sleep(c.cfg.RetryBackoff)
+	}
+}
+
+// retriableTxn reports whether a transaction call may be retried as is.
+func retriableTxn(err error) bool {
+	var ke *kerr.Error
+	if errors.As(err, &ke) {
+		return ke.Retriable // CONCURRENT_TRANSACTIONS, COORDINATOR_*, NOT_COORDINATOR
+	}
+	return errors.Is(err, conn.ErrDisconnected) || errors.Is(err, conn.ErrNotConnected) ||
+		errors.Is(err, conn.ErrTimeout) || errors.Is(err, ErrNoBroker)
+}
+
+// txnError turns a coordinator error code into an error, making fencing
+// fatal with a clear message.
+func (p *producer) txnError(code int16) error {
+	err := error(kerr.ForCode(code))
+	if fatalTxn(code) {
+		err = fmt.Errorf("transactional producer %q fenced by a newer instance with the same transactional_id: %w",
+			p.cfg.TransactionalID, err)
+		p.mu.Lock()
+		if p.txn.fatal == nil {
+			p.txn.fatal = err
+		}
+		p.mu.Unlock()
+	}
+	return err
+}
+
+// SendOffsetsToTransaction commits consumer offsets as part of the open
+// transaction (AddOffsetsToTxn, then TxnOffsetCommit to the group's
+// coordinator). nil offsets mean the positions consumed so far of the
+// client's own assignment; when the client is a member of groupID, its
+// generation and member id go along (KIP-447).
+func (c *Client) SendOffsetsToTransaction(groupID string, offsets []Assignment, cb func(error)) {
+	go func() { cb(c.sendOffsets(groupID, offsets)) }()
+}
+
+func (c *Client) sendOffsets(groupID string, offsets []Assignment) error {
+	p := c.producer
+	p.mu.Lock()
+	open, fatal, pid := p.txn.open, p.txn.fatal, p.pid
+	p.mu.Unlock()
+	switch {
+	case c.cfg.TransactionalID == "":
+		return ErrNotTransactional
+	case fatal != nil:
+		return fatal
+	case !open:
+		return ErrNoTransaction
+	}
+	generation, member := int32(-1), ""
+	c.mu.Lock()
+	g := c.group
+	c.mu.Unlock()
+	if g != nil && g.opts.GroupID == groupID {
+		g.mu.Lock()
+		generation, member = g.generation, g.memberID
+		if offsets == nil {
+			offsets = g.owned
+		}
+		g.mu.Unlock()
+	}
+	if offsets == nil {
+		k := c.consumer
+		k.mu.Lock()
+		for which := range k.assigned {
+			offsets = append(offsets, Assignment{Topic: which.topic, Partition: which.partition})
+		}
+		k.mu.Unlock()
+	}
+	positions := c.consumer.consumedPositions(offsets)
+	for _, a := range offsets {
+		if a.Offset >= 0 {
+			positions[tp{a.Topic, a.Partition}] = a.Offset
+		}
+	}
+	if len(positions) == 0 {
+		return nil
+	}
+	for attempt := 0; ; attempt++ {
+		req := kmsg.NewPtrAddOffsetsToTxnRequest()
+		req.TransactionalID, req.ProducerID, req.ProducerEpoch, req.Group = c.cfg.TransactionalID, pid.id, pid.epoch, groupID
+		resp, err := c.txnCoordinatorDo(req)
+		if err == nil {
+			if code := resp.(*kmsg.AddOffsetsToTxnResponse).ErrorCode; code != 0 {
+				err = p.txnError(code)
+			} else {
+				break
+			}
+		}
+		if !retriableTxn(err) || attempt > 100 {
+			return err
+		}
+		time.Sleep(c.cfg.RetryBackoff)
+	}
+	req := kmsg.NewPtrTxnOffsetCommitRequest()
+	req.TransactionalID, req.Group, req.ProducerID, req.ProducerEpoch = c.cfg.TransactionalID, groupID, pid.id, pid.epoch
+	req.Generation, req.MemberID = generation, member
+	byTopic := map[string][]kmsg.TxnOffsetCommitRequestTopicPartition{}
+	for which, off := range positions {
+		tpReq := kmsg.NewTxnOffsetCommitRequestTopicPartition()
+		tpReq.Partition, tpReq.Offset = which.partition, off
+		byTopic[which.topic] = append(byTopic[which.topic], tpReq)
+	}
+	for _, t := range sortedStrings(byTopic) {
+		rt := kmsg.NewTxnOffsetCommitRequestTopic()
+		rt.Topic, rt.Partitions = t, byTopic[t]
+		req.Topics = append(req.Topics, rt)
+	}
+	for attempt := 0; ; attempt++ {
+		resp, err := c.coordinatorDo(groupID, 0, req)
+		if err == nil {
+			for _, t := range resp.(*kmsg.TxnOffsetCommitResponse).Topics {
+				for _, part := range t.Partitions {
+					if part.ErrorCode != 0 && err == nil {
+						err = p.txnError(part.ErrorCode)
+					}
+				}
+			}
+			if err == nil {
+				return nil
+			}
+		}
+		if !retriableTxn(err) || attempt > 100 {
+			return err
+		}
+		time.Sleep(c.cfg.RetryBackoff)
+	}
+}
+
+// txnCoordinatorDo sends req to the transaction coordinator.
+func (c *Client) txnCoordinatorDo(req kmsg.Request) (kmsg.Response, error) {
+	return c.coordinatorDo(c.cfg.TransactionalID, 1, req)
+}
+
+// coordinatorDo finds the coordinator of key (0 group, 1 transaction) and
+// sends req to it, synchronously (callers run on their own goroutines).
+func (c *Client) coordinatorDo(key string, keyType int8, req kmsg.Request) (kmsg.Response, error) {
+	find := kmsg.NewPtrFindCoordinatorRequest()
+	find.CoordinatorKey, find.CoordinatorKeys, find.CoordinatorType = key, []string{key}, keyType
+	_, cn := c.anyConn(nil)
+	if cn == nil {
+		return nil, ErrNoBroker
+	}
+	resp, err := wait(cn, find)
+	if err != nil {
+		return nil, err
+	}
+	r := resp.(*kmsg.FindCoordinatorResponse)
+	code, node := r.ErrorCode, r.NodeID
+	if len(r.Coordinators) > 0 {
+		code, node = r.Coordinators[0].ErrorCode, r.Coordinators[0].NodeID
+	}
+	if code != 0 {
+		return nil, kerr.ForCode(code)
+	}
+	if !c.brokerKnown(node) {
+		done := make(chan struct{})
+		c.refreshMetadata(nil, func(*metadata, error) { close(done) })
+		<-done
+	}
+	c.mu.Lock()
+	b := c.brokers[node]
+	c.mu.Unlock()
+	if b == nil {
+		return nil, fmt.Errorf("coordinator %d: %w", node, ErrNoBroker)
+	}
+	return wait(c.connFor(b), req)
+}
+
+// addPartitions registers partitions with the open transaction, then lets
+// the sender send their batches.
+func (p *producer) addPartitions(parts []tp) {
+	c := p.c
+	var err error
+	for attempt := 0; ; attempt++ {
+		p.mu.Lock()
+		pid := p.pid
+		p.mu.Unlock()
+		req := kmsg.NewPtrAddPartitionsToTxnRequest()
+		req.TransactionalID, req.ProducerID, req.ProducerEpoch = c.cfg.TransactionalID, pid.id, pid.epoch
+		byTopic := map[string][]int32{}
+		for _, which := range parts {
+			byTopic[which.topic] = append(byTopic[which.topic], which.partition)
+		}
+		for _, t := range sortedStrings(byTopic) {
+			rt := kmsg.NewAddPartitionsToTxnRequestTopic()
+			rt.Topic, rt.Partitions = t, byTopic[t]
+			req.Topics = append(req.Topics, rt)
+		}
+		var resp kmsg.Response
+		resp, err = c.txnCoordinatorDo(req)
+		if err == nil {
+			for _, t := range resp.(*kmsg.AddPartitionsToTxnResponse).Topics {
+				for _, part := range t.Partitions {
+					if part.ErrorCode != 0 && err == nil {
+						err = p.txnError(part.ErrorCode)
+					}
+				}
+			}
+		}
+		if err == nil || !retriableTxn(err) || attempt > 100 {
+			break
+		}
+		time.Sleep(c.cfg.RetryBackoff)
+	}
+	p.mu.Lock()
+	p.txn.adding = false
+	if err == nil {
+		for _, which := range parts {
+			p.txn.partitions[which] = true
+		}
+	} else if p.txn.fatal == nil {
+		p.txn.fatal = fmt.Errorf("transaction: registering partitions failed: %w", err)
+	}
+	p.mu.Unlock()
+	if err != nil {
+		c.reportError(err)
+	}
+	p.signal()
+}

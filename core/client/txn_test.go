@@ -1,0 +1,146 @@
+package client_test
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kfk-dev/kfk/core/client"
+	"github.com/kfk-dev/kfk/core/connapi"
+	"github.com/kfk-dev/kfk/tests/kafkatest"
+)
+
+func end(t *testing.T, fn func(func(error))) error {
+	t.Helper()
+	ch := make(chan error, 1)
+	fn(func(err error) { ch <- err })
+	select {
+	case err := <-ch:
+		return err
+	case <-time.After(60 * time.Second):
+		t.Fatal("transaction call did not complete")
+		return nil
+	}
+}
+
+func readAll(t *testing.T, topic string, isolation string) []string {
+	t.Helper()
+	c := newClient(t, "isolation_level", isolation)
+	c.Assign([]client.Assignment{{Topic: topic, Partition: 0, Offset: client.OffsetEarliest}})
+	var out []string
+	for idle := 0; idle < 3; {
+		done := make(chan struct{})
+		n := 0
+		c.Poll(func(ms []client.Message) {
+			for _, m := range ms {
+				out = append(out, string(m.Value))
+			}
+			n += len(ms)
+		}, func(int, error) { close(done) })
+		<-done
+		if n == 0 {
+			idle++
+		}
+	}
+	return out
+}
+
+func TestTransactionsCommitAbortAndOffsets(t *testing.T) {
+	a := admin(t)
+	topic := createTopic(t, a, 1)
+	txnID := kafkatest.UniqueTopic(t, "txn")
+	p := newClient(t, "transactional_id", txnID)
+	if err := p.Produce(client.Record{Topic: topic, Partition: 0, Value: []byte("outside")}, nil); !errors.Is(err, client.ErrNoTransaction) {
+		t.Fatalf("produce outside a transaction: %v", err)
+	}
+	if err := p.BeginTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.BeginTransaction(); !errors.Is(err, client.ErrTxnInProgress) {
+		t.Fatalf("second begin: %v", err)
+	}
+	var col collector
+	for i := 0; i < 10; i++ {
+		p.Produce(client.Record{Topic: topic, Partition: 0, Value: []byte(fmt.Sprintf("c%d", i))}, col.fn())
+	}
+	if err := end(t, p.CommitTransaction); err != nil {
+		t.Fatalf("commit: %v", err)
+	}
+	if err := p.BeginTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 5; i++ {
+		p.Produce(client.Record{Topic: topic, Partition: 0, Value: []byte(fmt.Sprintf("a%d", i))}, col.fn())
+	}
+	if err := end(t, p.AbortTransaction); err != nil {
+		t.Fatalf("abort: %v", err)
+	}
+	for _, d := range col.wait(t) {
+		if d.Err != nil {
+			t.Fatalf("delivery in a transaction: %v", d.Err)
+		}
+	}
+	committed := readAll(t, topic, "read_committed")
+	if strings.Join(committed, ",") != "c0,c1,c2,c3,c4,c5,c6,c7,c8,c9" {
+		t.Fatalf("read_committed saw %v", committed)
+	}
+	if got := readAll(t, topic, "read_uncommitted"); len(got) != 15 {
+		t.Fatalf("read_uncommitted saw %d records: %v", len(got), got)
+	}
+
+	// Consumer offsets committed inside a transaction.
+	group := "txn-group-" + topic
+	if err := p.BeginTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	p.Produce(client.Record{Topic: topic, Partition: 0, Value: []byte("with-offsets")}, nil)
+	err := end(t, func(cb func(error)) {
+		p.SendOffsetsToTransaction(group, []client.Assignment{{Topic: topic, Partition: 0, Offset: 7}}, cb)
+	})
+	if err != nil {
+		t.Fatalf("send offsets: %v", err)
+	}
+	if err := end(t, p.CommitTransaction); err != nil {
+		t.Fatalf("commit with offsets: %v", err)
+	}
+	// The coordinator applies the offsets when it sees the commit marker.
+	var off int64
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline) && off != 7; time.Sleep(100 * time.Millisecond) {
+		of := call(t, func(cb connapi.Callback) { connapi.OffsetFetch(a, group, []string{topic}, cb) })
+		off = of.Path("topics", "0", "partitions", "0", "offset").Int
+	}
+	if off != 7 {
+		t.Fatalf("committed offset %d, want 7", off)
+	}
+}
+
+func TestSecondProducerFencesTheFirst(t *testing.T) {
+	a := admin(t)
+	topic := createTopic(t, a, 1)
+	txnID := kafkatest.UniqueTopic(t, "fence")
+	first := newClient(t, "transactional_id", txnID)
+	first.BeginTransaction()
+	first.Produce(client.Record{Topic: topic, Partition: 0, Value: []byte("1")}, nil)
+	if err := end(t, first.CommitTransaction); err != nil {
+		t.Fatal(err)
+	}
+	second := newClient(t, "transactional_id", txnID)
+	second.BeginTransaction()
+	second.Produce(client.Record{Topic: topic, Partition: 0, Value: []byte("2")}, nil)
+	if err := end(t, second.CommitTransaction); err != nil {
+		t.Fatal(err)
+	}
+	first.BeginTransaction()
+	errc := make(chan error, 1)
+	first.Produce(client.Record{Topic: topic, Partition: 0, Value: []byte("3")}, func(d client.Delivery) { errc <- d.Err })
+	commitErr := end(t, first.CommitTransaction)
+	deliveryErr := <-errc
+	if commitErr == nil || !strings.Contains(commitErr.Error()+" "+fmt.Sprint(deliveryErr), "fenced") {
+		t.Fatalf("the fenced producer was not told: commit %v, delivery %v", commitErr, deliveryErr)
+	}
+	if err := first.BeginTransaction(); err == nil || !strings.Contains(err.Error(), "fenced") {
+		t.Fatalf("a fenced producer began again: %v", err)
+	}
+}
