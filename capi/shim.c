@@ -516,3 +516,26 @@ kfk_err_t kfk_unsubscribe(kfk_client_t *c, kfk_cb cb, void *opaque) {
     GUARD(KFK_ERR_FORKED);
     return kfkgo_unsubscribe(H(c), U(cb), U(opaque));
 }
+
+kfk_err_t kfk_txn_begin(kfk_client_t *c) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_txn_begin(H(c));
+}
+
+kfk_err_t kfk_txn_send_offsets(kfk_client_t *c, const char *group_id,
+                               const kfk_topic_partition_t *tps, size_t n, kfk_cb cb,
+                               void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_txn_send_offsets(H(c), (char *)group_id, (kfk_topic_partition_t *)tps, n, U(cb),
+                                  U(opaque));
+}
+
+kfk_err_t kfk_txn_commit(kfk_client_t *c, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_txn_commit(H(c), U(cb), U(opaque));
+}
+
+kfk_err_t kfk_txn_abort(kfk_client_t *c, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_txn_abort(H(c), U(cb), U(opaque));
+}

@@ -531,6 +531,10 @@ KFK_API kfk_err_t kfk_conn_raw_request(kfk_conn_t *c, int16_t api_key, int16_t a
  *   batch_size (batch.size)       bytes                    16384
  *   compression (compression.type) none|gzip|snappy|lz4|zstd  none
  *   idempotent (enable.idempotence) 0/1                    0
+ *   transactional_id (transactional.id)  enables kfk_txn_*; implies idempotent
+ *   transaction_timeout_ms                                 60000
+ *   isolation_level               read_uncommitted|read_committed  read_uncommitted
+ *   auto_offset_reset             earliest|latest          latest
  *   partitioner                   murmur2 (null keys round-robin),
  *                                 murmur2_random, sticky, round_robin  murmur2
  *   delivery_timeout_ms (delivery.timeout.ms, message.timeout.ms)  120000
@@ -640,6 +644,24 @@ KFK_API kfk_err_t kfk_commit(kfk_client_t *c, kfk_cb cb, void *opaque);
 /** Commit (with auto_commit), leave the group and stop consuming its
  *  partitions. RESULT when done. */
 KFK_API kfk_err_t kfk_unsubscribe(kfk_client_t *c, kfk_cb cb, void *opaque);
+
+/* ---- transactions (needs the transactional_id option) ---- */
+
+/** Open a transaction; messages produced until commit or abort belong to
+ *  it. Immediate: KFK_ERR_STATE when one is open already or the client is
+ *  not transactional; a fenced producer gets PRODUCER_FENCED. */
+KFK_API kfk_err_t kfk_txn_begin(kfk_client_t *c);
+/** Commit consumer offsets inside the open transaction: tps[i].offset per
+ *  partition (n = 0: the positions consumed so far of the client's own
+ *  assignment). RESULT (result NULL) when done. */
+KFK_API kfk_err_t kfk_txn_send_offsets(kfk_client_t *c, const char *group_id,
+                                       const kfk_topic_partition_t *tps, size_t n,
+                                       kfk_cb cb, void *opaque);
+/** Flush, then commit the transaction. RESULT when done; a fenced
+ *  producer gets PRODUCER_FENCED (90) with a message saying so. */
+KFK_API kfk_err_t kfk_txn_commit(kfk_client_t *c, kfk_cb cb, void *opaque);
+/** Flush, then abort the transaction. RESULT when done. */
+KFK_API kfk_err_t kfk_txn_abort(kfk_client_t *c, kfk_cb cb, void *opaque);
 
 /** Free the handle (closing first, without waiting, if still open). */
 KFK_API kfk_err_t kfk_client_destroy(kfk_client_t *c);

@@ -54,6 +54,13 @@ static void test_bad_client_handles(void) {
         CHECK_EQ_INT(kfk_consume(c, NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_offsets_for(c, "t", NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_lag(c, NULL, NULL), KFK_ERR_INVALID_HANDLE);
+        CHECK_EQ_INT(kfk_subscribe(c, NULL, 0, NULL, 0, NULL, NULL), KFK_ERR_INVALID_HANDLE);
+        CHECK_EQ_INT(kfk_commit(c, NULL, NULL), KFK_ERR_INVALID_HANDLE);
+        CHECK_EQ_INT(kfk_unsubscribe(c, NULL, NULL), KFK_ERR_INVALID_HANDLE);
+        CHECK_EQ_INT(kfk_txn_begin(c), KFK_ERR_INVALID_HANDLE);
+        CHECK_EQ_INT(kfk_txn_send_offsets(c, "g", NULL, 0, NULL, NULL), KFK_ERR_INVALID_HANDLE);
+        CHECK_EQ_INT(kfk_txn_commit(c, NULL, NULL), KFK_ERR_INVALID_HANDLE);
+        CHECK_EQ_INT(kfk_txn_abort(c, NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_client_destroy(c), KFK_ERR_INVALID_HANDLE);
     }
 }
@@ -276,6 +283,12 @@ static void test_assign_consume_seek_lag(void) {
     CHECK_EQ_INT(kfk_assign(client, &bad, 1), KFK_ERR_INVALID_ARG);
     CHECK_EQ_INT(kfk_seek(client, NULL, 0, 0, NULL, NULL), KFK_ERR_INVALID_ARG);
     CHECK_EQ_INT(kfk_offsets_for(client, NULL, NULL, NULL), KFK_ERR_INVALID_ARG);
+    /* not a transactional client */
+    CHECK_EQ_INT(kfk_txn_begin(client), KFK_ERR_STATE);
+    const char *topics[] = {topic};
+    const char *bad_opts[] = {"no_such_option", "1"};
+    CHECK_EQ_INT(kfk_subscribe(client, topics, 1, bad_opts, 1, NULL, NULL), KFK_ERR_CONFIG);
+    CHECK_EQ_INT(kfk_subscribe(client, topics, 1, NULL, 0, NULL, NULL), KFK_ERR_CONFIG); /* no group_id */
     close_client();
 }
 

@@ -1,0 +1,71 @@
+package main
+
+/*
+#include "kfk.h"
+*/
+import "C"
+
+import (
+	"errors"
+	"unsafe"
+
+	"github.com/kfk-dev/kfk/core/client"
+	"github.com/kfk-dev/kfk/core/tree"
+)
+
+// txnErr gives the transaction state errors their code.
+func txnErr(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, client.ErrNotTransactional), errors.Is(err, client.ErrNoTransaction),
+		errors.Is(err, client.ErrTxnInProgress):
+		return errorf(C.KFK_ERR_STATE, "%v", err)
+	}
+	return err
+}
+
+//export kfkgo_txn_begin
+func kfkgo_txn_begin(h C.uint64_t) C.kfk_err_t {
+	return clientCall(h, func(co *clientObj) C.kfk_err_t {
+		return errCode(txnErr(co.c.BeginTransaction()))
+	})
+}
+
+//export kfkgo_txn_send_offsets
+func kfkgo_txn_send_offsets(h C.uint64_t, group *C.char, tps *C.kfk_topic_partition_t, n C.size_t, cb, opaque C.uintptr_t) C.kfk_err_t {
+	return clientCall(h, func(co *clientObj) C.kfk_err_t {
+		if group == nil || (n > 0 && tps == nil) {
+			return C.KFK_ERR_INVALID_ARG
+		}
+		var offsets []client.Assignment
+		for _, tp := range unsafe.Slice(tps, n) {
+			if tp.topic == nil || tp.partition < 0 || tp.offset < 0 {
+				return C.KFK_ERR_INVALID_ARG
+			}
+			offsets = append(offsets, client.Assignment{Topic: C.GoString(tp.topic), Partition: int32(tp.partition),
+				Offset: int64(tp.offset)})
+		}
+		done := co.resultCB(cb, opaque)
+		co.c.SendOffsetsToTransaction(C.GoString(group), offsets, func(err error) { done(tree.Value{}, txnErr(err)) })
+		return C.KFK_OK
+	})
+}
+
+func txnEnd(h C.uint64_t, cb, opaque C.uintptr_t, end func(c *client.Client, done func(error))) C.kfk_err_t {
+	return clientCall(h, func(co *clientObj) C.kfk_err_t {
+		done := co.resultCB(cb, opaque)
+		end(co.c, func(err error) { done(tree.Value{}, txnErr(err)) })
+		return C.KFK_OK
+	})
+}
+
+//export kfkgo_txn_commit
+func kfkgo_txn_commit(h C.uint64_t, cb, opaque C.uintptr_t) C.kfk_err_t {
+	return txnEnd(h, cb, opaque, (*client.Client).CommitTransaction)
+}
+
+//export kfkgo_txn_abort
+func kfkgo_txn_abort(h C.uint64_t, cb, opaque C.uintptr_t) C.kfk_err_t {
+	return txnEnd(h, cb, opaque, (*client.Client).AbortTransaction)
+}
