@@ -23,6 +23,7 @@ type txnState struct {
 	ending     bool
 	partitions map[tp]bool // registered with AddPartitionsToTxn
 	adding     bool        // an AddPartitionsToTxn is in flight
+	offsets    bool        // AddOffsetsToTxn done: the coordinator knows this transaction
 	fatal      error       // fenced: nothing more can be done
 }
 
@@ -80,7 +81,10 @@ func (c *Client) endTransaction(commit bool, cb func(error)) {
 	p.mu.Unlock()
 	p.flush(c.cfg.TransactionTimeout, func(err error) {
 		go func() {
-			if err == nil {
+			p.mu.Lock()
+			touched := len(p.txn.partitions) > 0 || p.txn.offsets
+			p.mu.Unlock()
+			if err == nil && touched { // an empty transaction has nothing to end
 				err = c.endTxn(commit)
 			}
 			p.mu.Lock()
@@ -88,6 +92,7 @@ func (c *Client) endTransaction(commit bool, cb func(error)) {
 			if err == nil {
 				p.txn.open = false
 				p.txn.partitions = nil
+				p.txn.offsets = false
 			}
 			p.mu.Unlock()
 			cb(err)
@@ -163,8 +168,12 @@ func (c *Client) SendOffsetsToTransaction(groupID string, offsets []Assignment, 
 
 func (c *Client) sendOffsets(groupID string, offsets []Assignment) error {
 	p := c.producer
+	pid, err := p.waitPID()
+	if err != nil {
+		return err
+	}
 	p.mu.Lock()
-	open, fatal, pid := p.txn.open, p.txn.fatal, p.pid
+	open, fatal := p.txn.open, p.txn.fatal
 	p.mu.Unlock()
 	switch {
 	case c.cfg.TransactionalID == "":
@@ -181,16 +190,14 @@ func (c *Client) sendOffsets(groupID string, offsets []Assignment) error {
 	if g != nil && g.opts.GroupID == groupID {
 		g.mu.Lock()
 		generation, member = g.generation, g.memberID
-		if offsets == nil {
-			offsets = g.owned
-		}
 		g.mu.Unlock()
 	}
 	if offsets == nil {
+		// The positions consumed so far: Offset -1 asks for them.
 		k := c.consumer
 		k.mu.Lock()
 		for which := range k.assigned {
-			offsets = append(offsets, Assignment{Topic: which.topic, Partition: which.partition})
+			offsets = append(offsets, Assignment{Topic: which.topic, Partition: which.partition, Offset: -1})
 		}
 		k.mu.Unlock()
 	}
@@ -211,6 +218,9 @@ func (c *Client) sendOffsets(groupID string, offsets []Assignment) error {
 			if code := resp.(*kmsg.AddOffsetsToTxnResponse).ErrorCode; code != 0 {
 				err = p.txnError(code)
 			} else {
+				p.mu.Lock()
+				p.txn.offsets = true
+				p.mu.Unlock()
 				break
 			}
 		}
@@ -251,6 +261,27 @@ func (c *Client) sendOffsets(groupID string, offsets []Assignment) error {
 			return err
 		}
 		time.Sleep(c.cfg.RetryBackoff)
+	}
+}
+
+// waitPID waits until the producer has its id (the sender requests it),
+// up to the transaction timeout.
+func (p *producer) waitPID() (producerID, error) {
+	deadline := time.Now().Add(p.cfg.TransactionTimeout)
+	for {
+		p.mu.Lock()
+		pid, fatal := p.pid, p.txn.fatal
+		p.mu.Unlock()
+		switch {
+		case fatal != nil:
+			return pid, fatal
+		case pid.ready():
+			return pid, nil
+		case time.Now().After(deadline):
+			return pid, fmt.Errorf("%w: no producer id from the transaction coordinator", ErrDeliveryTimeout)
+		}
+		p.signal()
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

@@ -86,6 +86,10 @@ my %SIGNATURES = (
     kfk_subscribe              => [['opaque', 'opaque', 'size_t', 'opaque', 'size_t', 'opaque', 'opaque'], 'sint32'],
     kfk_commit                 => [['opaque', 'opaque', 'opaque'], 'sint32'],
     kfk_unsubscribe            => [['opaque', 'opaque', 'opaque'], 'sint32'],
+    kfk_txn_begin              => [['opaque'], 'sint32'],
+    kfk_txn_send_offsets       => [['opaque', 'string', 'opaque', 'size_t', 'opaque', 'opaque'], 'sint32'],
+    kfk_txn_commit             => [['opaque', 'opaque', 'opaque'], 'sint32'],
+    kfk_txn_abort              => [['opaque', 'opaque', 'opaque'], 'sint32'],
 );
 
 my ($loaded_pid, $ffi);

@@ -325,6 +325,39 @@ sub unsubscribe {
     return;
 }
 
+# ---- transactions (transactional_id) ---------------------------------------
+
+sub begin_transaction {
+    my ($self) = @_;
+    my $rc = Kfk::FFI::kfk_txn_begin($self->_h);
+    Carp::croak("begin_transaction: " . Kfk::FFI::kfk_err_name($rc) . ": " . Kfk::FFI::kfk_err_string($rc)) if $rc;
+    return;
+}
+
+# Commits the consumed positions of this client's partitions to $group_id
+# inside the transaction; $cb->($result, $err).
+sub send_offsets_to_transaction {
+    my ($self, $group_id, $cb) = @_;
+    Kfk::FFI::kfk_txn_send_offsets($self->_h, $group_id, undef, 0, undef, $self->_request(sub {
+        my (undef, $err) = @_;
+        $cb->($err ? (undef, $err) : ({})) if $cb;
+    }));
+    return;
+}
+
+sub commit_transaction { $_[0]->_end_txn(\&Kfk::FFI::kfk_txn_commit, $_[1]) }
+sub abort_transaction  { $_[0]->_end_txn(\&Kfk::FFI::kfk_txn_abort,  $_[1]) }
+
+sub _end_txn {
+    my ($self, $fn, $cb) = @_;
+    $fn->($self->_h, undef, $self->_request(sub {
+        my (undef, $err) = @_;
+        $self->_error("transaction: $err") if $err && !$cb;
+        $cb->($err ? (undef, $err) : ({})) if $cb;
+    }));
+    return;
+}
+
 sub flush {
     my ($self, $cb) = @_;
     Kfk::FFI::kfk_flush($self->_h, 0, undef, $self->_request(sub { $cb->() if $cb }));

@@ -1,0 +1,66 @@
+use strict;
+use warnings;
+use Test::More;
+use EV;
+use EV::Kafka;
+use FindBin;
+require "$FindBin::Bin/lib.pl";
+
+my ($host, $port) = broker();
+my $conn = connected_conn();
+my ($in, $out) = (create_topic($conn, 1), create_topic($conn, 1));
+my $group = unique('eosgroup');
+
+my $seed = EV::Kafka->new(brokers => "$host:$port");
+wait_for(sub { my $d = shift; $seed->connect(sub { $d->() }) });
+wait_for(sub { $seed->produce_many([map { [$in, "k$_", "in$_"] } 1 .. 10], shift) });
+
+# The EOS cookbook: consume, process, produce, commit offsets and output
+# atomically.
+my @consumed;
+my $kafka;
+$kafka = EV::Kafka->new(
+    brokers          => "$host:$port",
+    transactional_id => unique('perl-eos'),
+    acks             => -1,
+    on_message       => sub {
+        my ($t, $p, $off, $key, $value) = @_;
+        push @consumed, $value;
+        $kafka->produce($out, $key, uc $value);
+    },
+);
+wait_for(sub { my $d = shift; $kafka->connect(sub { $d->() }) });
+$kafka->assign([{ topic => $in, partition => 0, offset => 0 }]);
+$kafka->begin_transaction;
+for (1 .. 30) {
+    last if @consumed >= 10;
+    wait_for(sub { my $d = shift; $kafka->poll(sub { $d->() }) });
+}
+is(scalar @consumed, 10, 'consumed the input');
+my ($r, $err) = wait_for(sub { my $d = shift; $kafka->send_offsets_to_transaction($group, $d) });
+ok(!$err, 'send_offsets_to_transaction') or diag $err;
+($r, $err) = wait_for(sub { my $d = shift; $kafka->commit_transaction($d) });
+ok(!$err, 'commit_transaction') or diag $err;
+
+# an aborted transaction is invisible to read_committed
+$kafka->begin_transaction;
+$kafka->produce($out, 'x', 'ABORTED');
+($r, $err) = wait_for(sub { my $d = shift; $kafka->abort_transaction($d) });
+ok(!$err, 'abort_transaction') or diag $err;
+eval { $kafka->produce($out, 'x', 'outside') };
+like($@, qr/transaction/, 'producing outside a transaction croaks');
+
+my @seen;
+my $reader = EV::Kafka->new(brokers => "$host:$port", on_message => sub { push @seen, $_[4] });
+wait_for(sub { my $d = shift; $reader->connect(sub { $d->() }) });
+$reader->assign([{ topic => $out, partition => 0, offset => 0 }]);
+for (1 .. 10) { wait_for(sub { my $d = shift; $reader->poll(sub { $d->() }) }) }
+my @committed = grep { $_ ne 'ABORTED' } @seen;
+is(scalar @committed, 10, 'the output holds every processed record');
+
+my ($of) = wait_for(sub { $conn->offset_fetch($group, [$in], shift) });
+is($of->{topics}[0]{partitions}[0]{offset}, 10, 'the input offsets were committed with the transaction');
+
+eval { EV::Kafka->new(brokers => "$host:$port")->begin_transaction };
+like($@, qr/KFK_ERR_STATE/, 'begin_transaction without transactional_id croaks');
+done_testing;
