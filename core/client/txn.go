@@ -83,6 +83,9 @@ func (c *Client) endTransaction(commit bool, cb func(error)) {
 		go func() {
 			p.mu.Lock()
 			touched := len(p.txn.partitions) > 0 || p.txn.offsets
+			if err == nil {
+				err = p.txn.fatal // fenced while flushing
+			}
 			p.mu.Unlock()
 			if err == nil && touched { // an empty transaction has nothing to end
 				err = c.endTxn(commit)
