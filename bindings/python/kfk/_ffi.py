@@ -223,6 +223,10 @@ _PROTOTYPES = {
     "kfk_subscribe": (kfk_err_t, [_H, POINTER(c_char_p), c_size_t, POINTER(c_char_p), c_size_t, _CB, c_void_p]),
     "kfk_commit": (kfk_err_t, [_H, _CB, c_void_p]),
     "kfk_unsubscribe": (kfk_err_t, [_H, _CB, c_void_p]),
+    "kfk_txn_begin": (kfk_err_t, [_H]),
+    "kfk_txn_send_offsets": (kfk_err_t, [_H, c_char_p, POINTER(TopicPartition), c_size_t, _CB, c_void_p]),
+    "kfk_txn_commit": (kfk_err_t, [_H, _CB, c_void_p]),
+    "kfk_txn_abort": (kfk_err_t, [_H, _CB, c_void_p]),
     "kfk_fetch_opts_init": (None, [POINTER(FetchOpts)]),
 }
 

@@ -215,6 +215,28 @@ class Client:
         """Commit (with auto_commit) and leave the group."""
         self._request(self._lib.kfk_unsubscribe).result()
 
+    # -- transactions (transactional_id) ------------------------------------
+
+    def begin_transaction(self) -> None:
+        """Open a transaction; records produced until commit/abort belong to it."""
+        check(self._lib.kfk_txn_begin(self.handle), "begin_transaction")
+
+    def send_offsets_to_transaction(self, group_id: str,
+                                    offsets: Optional[Sequence[Mapping[str, Any]]] = None) -> None:
+        """Commit consumer offsets inside the transaction: offsets is
+        [{topic, partition, offset}], or None for the positions consumed so
+        far of this client's partitions."""
+        arr, n = _tp_array(offsets or [])
+        self._request(self._lib.kfk_txn_send_offsets, _s(group_id, "group_id"), arr, n).result(120)
+
+    def commit_transaction(self) -> None:
+        """Flush, then commit the transaction."""
+        self._request(self._lib.kfk_txn_commit).result(120)
+
+    def abort_transaction(self) -> None:
+        """Flush, then abort: read_committed consumers never see its records."""
+        self._request(self._lib.kfk_txn_abort).result(120)
+
     def flush(self, timeout: float = 30.0) -> None:
         """Send everything buffered and wait for every delivery report."""
         self._request(self._lib.kfk_flush, int(timeout * 1000)).result(timeout + 5)

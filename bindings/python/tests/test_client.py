@@ -145,3 +145,41 @@ def test_group_subscribe_commit(topic):
             extra += c.consume(0.3)
         assert extra == []
         c.unsubscribe()
+
+
+def test_transactions(conn, topic):
+    brokers = broker_env("KFK_TEST_BROKERS")
+    group = unique("pytxngroup")
+    with kfk.Client(brokers=brokers, transactional_id=unique("pytxn")) as p:
+        p.connect()
+        with pytest.raises(kfk.KafkaError) as e:
+            p.produce(topic, b"outside")
+        p.begin_transaction()
+        with pytest.raises(kfk.KafkaError) as e:
+            p.begin_transaction()
+        assert e.value.name == "KFK_ERR_STATE"
+        for i in range(5):
+            p.produce(topic, b"c%d" % i, partition=0)
+        p.send_offsets_to_transaction(group, [{"topic": topic, "partition": 0, "offset": 3}])
+        p.commit_transaction()
+        p.begin_transaction()
+        p.produce(topic, b"aborted", partition=0)
+        p.abort_transaction()
+    with kfk.Client(brokers=brokers, isolation_level="read_committed") as c:
+        c.connect()
+        c.assign([{"topic": topic, "partition": 0, "offset": -2}])
+        got = []
+        for _ in range(5):
+            got += [m.value for m in c.consume()]
+        assert got == [b"c%d" % i for i in range(5)]
+    deadline = time.monotonic() + 15  # applied when the coordinator sees the commit marker
+    while True:
+        parts = conn.offset_fetch(group, [topic]).result()["topics"]
+        if parts and parts[0]["partitions"][0]["offset"] == 3 or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert parts[0]["partitions"][0]["offset"] == 3
+    with kfk.Client(brokers=brokers) as plain:
+        with pytest.raises(kfk.KafkaError) as e:
+            plain.begin_transaction()
+        assert e.value.name == "KFK_ERR_STATE"
