@@ -49,6 +49,26 @@ class ClientTest < Minitest::Test
     end
   end
 
+  def test_transactions
+    topic = "rbtxn-#{SecureRandom.hex(6)}"
+    Kfk::Client.open(brokers: @brokers, transactional_id: "rbtxn-#{SecureRandom.hex(4)}") do |p|
+      assert_raises(Kfk::Error) { p.produce(topic, "outside") }
+      p.begin_transaction
+      3.times { |i| p.produce(topic, "c#{i}", partition: 0) }
+      p.send_offsets_to_transaction("rbtxn-group-#{SecureRandom.hex(4)}", [{ topic: topic, partition: 0, offset: 1 }])
+      p.commit_transaction
+      p.begin_transaction
+      p.produce(topic, "aborted", partition: 0)
+      p.abort_transaction
+    end
+    Kfk::Client.open(brokers: @brokers, isolation_level: "read_committed") do |c|
+      c.assign([{ topic: topic, partition: 0, offset: -2 }])
+      got = []
+      5.times { got.concat(c.consume.map(&:value)) }
+      assert_equal %w[c0 c1 c2], got
+    end
+  end
+
   def test_bad_option_names_the_key
     err = assert_raises(Kfk::Error) { Kfk::Client.new(brokers: @brokers, acks: 9) }
     assert_equal "KFK_ERR_CONFIG", err.name

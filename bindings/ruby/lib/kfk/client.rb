@@ -146,6 +146,36 @@ module Kfk
       request { |tag| Kfk::FFI.kfk_unsubscribe(handle, nil, tag) }.value
     end
 
+    # Transactions (needs transactional_id:). Records produced between
+    # begin_transaction and commit/abort belong to the transaction.
+    def begin_transaction
+      Kfk.check(Kfk::FFI.kfk_txn_begin(handle), "begin_transaction")
+    end
+
+    # offsets: [{topic:, partition:, offset:}], or nil for the positions
+    # consumed so far of this client's partitions.
+    def send_offsets_to_transaction(group_id, offsets = nil)
+      keep = []
+      list = offsets || []
+      arr = ::FFI::MemoryPointer.new(Kfk::FFI::TopicPartition, [list.size, 1].max)
+      list.each_with_index do |o, i|
+        tp = Kfk::FFI::TopicPartition.new(arr + i * Kfk::FFI::TopicPartition.size)
+        tp[:topic] = keep_ptr(keep, o.fetch(:topic))
+        tp[:partition] = o.fetch(:partition)
+        tp[:leader_epoch] = -1
+        tp[:offset] = o.fetch(:offset)
+      end
+      request { |tag| Kfk::FFI.kfk_txn_send_offsets(handle, group_id, arr, list.size, nil, tag) }.value(120)
+    end
+
+    def commit_transaction
+      request { |tag| Kfk::FFI.kfk_txn_commit(handle, nil, tag) }.value(120)
+    end
+
+    def abort_transaction
+      request { |tag| Kfk::FFI.kfk_txn_abort(handle, nil, tag) }.value(120)
+    end
+
     def close(timeout: 30)
       return unless @handle
 

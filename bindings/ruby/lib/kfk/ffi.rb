@@ -102,6 +102,10 @@ module Kfk
       kfk_subscribe: [%i[pointer pointer size_t pointer size_t pointer uintptr_t], :int32],
       kfk_commit: [%i[pointer pointer uintptr_t], :int32],
       kfk_unsubscribe: [%i[pointer pointer uintptr_t], :int32],
+      kfk_txn_begin: [[:pointer], :int32],
+      kfk_txn_send_offsets: [%i[pointer string pointer size_t pointer uintptr_t], :int32],
+      kfk_txn_commit: [%i[pointer pointer uintptr_t], :int32],
+      kfk_txn_abort: [%i[pointer pointer uintptr_t], :int32],
     }.freeze
 
     @loaded_pid = nil
