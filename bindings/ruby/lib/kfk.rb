@@ -171,10 +171,24 @@ module Kfk
     end
   end
 
-  # Packing Ruby values into C buffers that live until the call returns
-  # (the library copies what it keeps).
-  module Buffers
+  # What Conn and Client share to call the library: requests completed by
+  # RESULT events, and Ruby values packed into C buffers that live until
+  # the call returns (the library copies what it keeps).
+  module CallHelpers
     private
+
+    # Sends one call (the block gets the tag to pass as its opaque) and
+    # returns the Request its RESULT event completes.
+    def request(callback = nil)
+      req = Request.new(@queue, callback)
+      tag = @queue.register { |_type, result, error| req.complete(result, error) }
+      code = yield tag
+      unless code.zero?
+        @queue.forget(tag)
+        raise Error, code
+      end
+      req
+    end
 
     def keep_ptr(keep, str)
       ptr = ::FFI::MemoryPointer.from_string(str.to_s.b)
@@ -216,7 +230,7 @@ module Kfk
 
   # One broker connection: the low-level Conn API.
   class Conn
-    include Buffers
+    include CallHelpers
 
     attr_reader :queue
 
@@ -363,17 +377,6 @@ module Kfk
       when Kfk::FFI::EVENT_DISCONNECT
         @on[:disconnect]&.call(error)
       end
-    end
-
-    def request(callback)
-      req = Request.new(@queue, callback)
-      tag = @queue.register { |_type, result, error| req.complete(result, error) }
-      code = yield tag
-      unless code.zero?
-        @queue.forget(tag)
-        raise Error, code
-      end
-      req
     end
 
   end

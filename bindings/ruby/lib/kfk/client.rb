@@ -9,7 +9,7 @@ module Kfk
   #     kafka.each_message { |m| puts m.value }
   #   end
   class Client
-    include Buffers
+    include CallHelpers
     attr_reader :queue
 
     def self.open(**options)
@@ -196,17 +196,6 @@ module Kfk
       raise Error.new(-114, "the client is closed") unless @handle
 
       @handle
-    end
-
-    def request
-      req = Request.new(@queue, nil)
-      tag = @queue.register { |_type, result, error| req.complete(result, error) }
-      code = yield tag
-      unless code.zero?
-        @queue.forget(tag)
-        raise Error, code
-      end
-      req
     end
 
   end
