@@ -29,8 +29,7 @@ type clientObj struct {
 	q    *queue
 	self handle
 
-	mu      sync.Mutex
-	handler [2]uintptr
+	handler eventHandler // client-level ERROR events
 }
 
 func lookupClient(h C.uint64_t) (*clientObj, C.kfk_err_t) {
@@ -114,10 +113,7 @@ func kfkgo_client_new(qh, confh C.uint64_t, out *C.uint64_t, errbuf *C.char, err
 	conf.mu.Unlock()
 	co := &clientObj{q: q}
 	c, err := client.New(cfg, client.Handler{OnError: func(err error) {
-		co.mu.Lock()
-		h := co.handler
-		co.mu.Unlock()
-		q.push(event{typ: C.KFK_EVENT_ERROR, err: err, source: co.self, cb: h[0], opaque: h[1]})
+		q.push(co.handler.event(event{typ: C.KFK_EVENT_ERROR, err: err, source: co.self}))
 	}})
 	if err != nil {
 		writeErr(errbuf, errlen, err.Error())
@@ -141,9 +137,7 @@ func kfkgo_client_set_event_handler(h C.uint64_t, cb, opaque C.uintptr_t) (rc C.
 	if rc != C.KFK_OK {
 		return rc
 	}
-	co.mu.Lock()
-	co.handler = [2]uintptr{uintptr(cb), uintptr(opaque)}
-	co.mu.Unlock()
+	co.handler.set(uintptr(cb), uintptr(opaque))
 	return C.KFK_OK
 }
 

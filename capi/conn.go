@@ -6,7 +6,6 @@ package main
 import "C"
 
 import (
-	"sync"
 	"time"
 	"unsafe"
 
@@ -21,8 +20,7 @@ type connObj struct {
 	q    *queue
 	self handle
 
-	mu      sync.Mutex
-	handler [2]uintptr // callback and opaque for connection-level events
+	handler eventHandler // connection-level events
 }
 
 func lookupConn(h C.uint64_t) (*connObj, C.kfk_err_t) {
@@ -35,10 +33,7 @@ func lookupConn(h C.uint64_t) (*connObj, C.kfk_err_t) {
 
 // notify queues a connection-level event for the current handler.
 func (co *connObj) notify(typ C.int32_t, err error) {
-	co.mu.Lock()
-	h := co.handler
-	co.mu.Unlock()
-	co.q.push(event{typ: typ, err: err, source: co.self, cb: h[0], opaque: h[1]})
+	co.q.push(co.handler.event(event{typ: typ, err: err, source: co.self}))
 }
 
 // resultCB returns a connapi callback that queues a RESULT event.
@@ -91,9 +86,7 @@ func kfkgo_conn_set_event_handler(h C.uint64_t, cb, opaque C.uintptr_t) (rc C.kf
 	if rc != C.KFK_OK {
 		return rc
 	}
-	co.mu.Lock()
-	co.handler = [2]uintptr{uintptr(cb), uintptr(opaque)}
-	co.mu.Unlock()
+	co.handler.set(uintptr(cb), uintptr(opaque))
 	return C.KFK_OK
 }
 

@@ -30,6 +30,27 @@ type event struct {
 	message   *client.Message  // MESSAGE events
 }
 
+// eventHandler is where an object's own events (connection notices,
+// client errors) go: a C callback and its opaque, set by the application.
+type eventHandler struct {
+	mu sync.Mutex
+	cb [2]uintptr
+}
+
+func (h *eventHandler) set(cb, opaque uintptr) {
+	h.mu.Lock()
+	h.cb = [2]uintptr{cb, opaque}
+	h.mu.Unlock()
+}
+
+// event returns ev addressed to the current handler.
+func (h *eventHandler) event(ev event) event {
+	h.mu.Lock()
+	ev.cb, ev.opaque = h.cb[0], h.cb[1]
+	h.mu.Unlock()
+	return ev
+}
+
 // queue is an event queue (kfk_queue_t). Library goroutines push; one
 // thread at a time polls. A pipe signals "not empty" to event loops: a byte
 // is written when the queue goes from empty to non-empty and drained when a

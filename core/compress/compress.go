@@ -62,35 +62,38 @@ func Compress(dst []byte, codec Codec, src []byte) ([]byte, error) {
 	case None:
 		return append(dst, src...), nil
 	case Gzip:
-		buf := bytes.NewBuffer(dst)
 		w := gzipWriters.Get().(*gzip.Writer)
 		defer gzipWriters.Put(w)
-		w.Reset(buf)
-		if _, err := w.Write(src); err != nil {
-			return dst, err
-		}
-		if err := w.Close(); err != nil {
-			return dst, err
-		}
-		return buf.Bytes(), nil
+		return compressStream(dst, w, src)
 	case Snappy:
 		return appendXerial(dst, src), nil
 	case LZ4:
-		buf := bytes.NewBuffer(dst)
 		w := lz4Writers.Get().(*lz4.Writer)
 		defer lz4Writers.Put(w)
-		w.Reset(buf)
-		if _, err := w.Write(src); err != nil {
-			return dst, err
-		}
-		if err := w.Close(); err != nil {
-			return dst, err
-		}
-		return buf.Bytes(), nil
+		return compressStream(dst, w, src)
 	case Zstd:
 		return zstdEncoder().EncodeAll(src, dst), nil
 	}
 	return dst, fmt.Errorf("unknown compression codec %d", codec)
+}
+
+// streamWriter is a reusable compressing writer (gzip's and lz4's).
+type streamWriter interface {
+	io.WriteCloser
+	Reset(io.Writer)
+}
+
+// compressStream appends src compressed through w to dst.
+func compressStream(dst []byte, w streamWriter, src []byte) ([]byte, error) {
+	buf := bytes.NewBuffer(dst)
+	w.Reset(buf)
+	if _, err := w.Write(src); err != nil {
+		return dst, err
+	}
+	if err := w.Close(); err != nil {
+		return dst, err
+	}
+	return buf.Bytes(), nil
 }
 
 // Decompress appends the decompression of src to dst, refusing output
