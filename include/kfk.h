@@ -546,6 +546,7 @@ KFK_API kfk_err_t kfk_conn_raw_request(kfk_conn_t *c, int16_t api_key, int16_t a
  *   request_timeout_ms                                     30000
  *   metadata_refresh              seconds, 0 = off         300
  *   fetch_max_wait_ms, fetch_max_bytes, fetch_min_bytes    500, 1048576, 1
+ *   fetch_partition_max_bytes (max.partition.fetch.bytes)  1048576
  *
  * Partitioning with custom logic: ask kfk_client_partition_count() and
  * pass an explicit partition to kfk_produce; the partitioner then runs on

@@ -46,6 +46,9 @@ type Config struct {
 	FetchMaxWait  time.Duration // default 500ms
 	FetchMaxBytes int32         // default 1 MiB
 	FetchMinBytes int32         // default 1
+	// FetchPartitionMaxBytes caps one partition's share of a fetch
+	// response, default 1 MiB.
+	FetchPartitionMaxBytes int32
 }
 
 // NewConfig returns the defaults.
@@ -57,7 +60,7 @@ func NewConfig() *Config {
 		MaxBufferedBytes: 1 << 30, MaxMessageBytes: 1000000, RequestTimeout: 30 * time.Second,
 		MetadataRefresh: 300 * time.Second, TransactionTimeout: 60 * time.Second,
 		FetchMaxWait: 500 * time.Millisecond, FetchMaxBytes: 1 << 20, FetchMinBytes: 1,
-		IsolationLevel: "read_uncommitted", AutoOffsetReset: "latest",
+		FetchPartitionMaxBytes: 1 << 20, IsolationLevel: "read_uncommitted", AutoOffsetReset: "latest",
 	}
 }
 
@@ -169,6 +172,8 @@ var options = map[string]option{
 	"fetch_max_wait_ms":      {"broker wait for fetch_min_bytes, in ms", durationSetter(func(c *Config) *time.Duration { return &c.FetchMaxWait }, time.Millisecond, 0)},
 	"fetch_max_bytes":        {"bytes per fetch response", int32Setter(func(c *Config) *int32 { return &c.FetchMaxBytes }, 1)},
 	"fetch_min_bytes":        {"bytes the broker waits for", int32Setter(func(c *Config) *int32 { return &c.FetchMinBytes }, 0)},
+	"fetch_partition_max_bytes": {"bytes per partition in a fetch response",
+		int32Setter(func(c *Config) *int32 { return &c.FetchPartitionMaxBytes }, 1)},
 	"isolation_level": {"read_uncommitted or read_committed", func(c *Config, v string) error {
 		if v != "read_uncommitted" && v != "read_committed" {
 			return errReason("must be read_uncommitted or read_committed")
@@ -204,6 +209,7 @@ var aliases = map[string]string{
 	"message.max.bytes": "message_max_bytes", "request.timeout.ms": "request_timeout_ms",
 	"transaction.timeout.ms": "transaction_timeout_ms", "fetch.wait.max.ms": "fetch_max_wait_ms",
 	"fetch.max.wait.ms": "fetch_max_wait_ms", "fetch.max.bytes": "fetch_max_bytes", "fetch.min.bytes": "fetch_min_bytes",
+	"max.partition.fetch.bytes": "fetch_partition_max_bytes", "fetch.message.max.bytes": "fetch_partition_max_bytes",
 	"isolation.level": "isolation_level", "auto.offset.reset": "auto_offset_reset",
 }
 

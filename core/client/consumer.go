@@ -67,8 +67,9 @@ type consumer struct {
 	buffer      [][]Message // fetched, not yet handed out, in arrival order
 	bufferBytes int
 	inflight    map[int32]bool // fetch in flight per broker
-	waiters     []*pollWaiter  // polls waiting for the next fetch
-	reset       string         // auto_offset_reset: earliest or latest
+	sessions    map[int32]*fetchSession
+	waiters     []*pollWaiter // polls waiting for the next fetch
+	reset       string        // auto_offset_reset: earliest or latest
 }
 
 type pollWaiter struct {
@@ -94,7 +95,8 @@ func (k *consumer) expire(w *pollWaiter) {
 const maxBuffered = 64 << 20
 
 func newConsumer(c *Client) *consumer {
-	return &consumer{c: c, assigned: map[tp]*position{}, inflight: map[int32]bool{}, reset: "latest"}
+	return &consumer{c: c, assigned: map[tp]*position{}, inflight: map[int32]bool{},
+		sessions: map[int32]*fetchSession{}, reset: "latest"}
 }
 
 // Assign replaces the set of partitions consumed, each from its offset.
@@ -327,15 +329,25 @@ func (k *consumer) resolve(which tp) {
 	})
 }
 
-// fetch sends one Fetch to leader for parts at offs.
+// fetch sends one Fetch to leader for parts at offs, within the fetch
+// session with that broker.
 func (k *consumer) fetch(leader int32, parts []tp, offs []int64, gens []int) {
 	k.c.mu.Lock()
 	b := k.c.brokers[leader]
 	k.c.mu.Unlock()
 	if b == nil {
-		k.fetchDone(leader, parts, nil)
+		k.fetchDone(leader, parts)
 		return
 	}
+	k.mu.Lock()
+	s := k.sessions[leader]
+	if s == nil {
+		s = &fetchSession{held: map[tp]int64{}}
+		k.sessions[leader] = s
+	}
+	plan := s.plan(parts, offs)
+	k.mu.Unlock()
+
 	cn := k.c.connFor(b)
 	req := kmsg.NewPtrFetchRequest()
 	req.ReplicaID = -1
@@ -343,8 +355,9 @@ func (k *consumer) fetch(leader int32, parts []tp, offs []int64, gens []int) {
 	req.MinBytes = k.c.cfg.FetchMinBytes
 	req.MaxBytes = k.c.cfg.FetchMaxBytes
 	req.IsolationLevel = k.c.cfg.isolation()
-	req.SessionEpoch = -1
-	for i, which := range parts {
+	s.fill(req, plan)
+	for _, i := range plan.send {
+		which := parts[i]
 		if len(req.Topics) == 0 || req.Topics[len(req.Topics)-1].Topic != which.topic {
 			t := kmsg.NewFetchRequestTopic()
 			t.Topic = which.topic
@@ -353,23 +366,41 @@ func (k *consumer) fetch(leader int32, parts []tp, offs []int64, gens []int) {
 		fp := kmsg.NewFetchRequestTopicPartition()
 		fp.Partition = which.partition
 		fp.FetchOffset = offs[i]
-		fp.PartitionMaxBytes = k.c.cfg.FetchMaxBytes
+		fp.PartitionMaxBytes = k.c.cfg.FetchPartitionMaxBytes
 		fp.LogStartOffset = -1
 		t := &req.Topics[len(req.Topics)-1]
 		t.Partitions = append(t.Partitions, fp)
 	}
 	cn.Do(req, func(resp kmsg.Response, err error) {
-		if err != nil {
-			k.fetchDone(leader, parts, nil)
+		var code int16
+		if err == nil {
+			code = resp.(*kmsg.FetchResponse).ErrorCode
+		}
+		if err != nil || code != 0 {
+			k.mu.Lock()
+			s.reset()
+			k.mu.Unlock()
+			k.fetchDone(leader, parts)
+			if code == errFetchSessionIDNotFound || code == errInvalidFetchSessionEpoch {
+				k.kick() // the broker lost our session: a full fetch starts another
+				return
+			}
+			if err == nil {
+				k.c.reportError(fmt.Errorf("fetch from broker %d: %w", leader, kerr.ForCode(code)))
+			}
 			k.c.refreshSoon()
 			time.AfterFunc(k.c.cfg.RetryBackoff, k.kick)
 			return
 		}
-		k.handleFetch(leader, parts, offs, gens, resp.(*kmsg.FetchResponse))
+		r := resp.(*kmsg.FetchResponse)
+		k.mu.Lock()
+		s.answered(plan, parts, offs, r.SessionID)
+		k.mu.Unlock()
+		k.handleFetch(leader, parts, offs, gens, r)
 	})
 }
 
-func (k *consumer) fetchDone(leader int32, parts []tp, _ []int64) {
+func (k *consumer) fetchDone(leader int32, parts []tp) {
 	k.mu.Lock()
 	delete(k.inflight, leader)
 	for _, which := range parts {

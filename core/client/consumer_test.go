@@ -24,6 +24,17 @@ func pollUntil(t *testing.T, c *client.Client, want int) []client.Message {
 	return got
 }
 
+// pollFor polls for d and returns whatever arrived.
+func pollFor(c *client.Client, d time.Duration) []client.Message {
+	var got []client.Message
+	for deadline := time.Now().Add(d); time.Now().Before(deadline); {
+		done := make(chan struct{})
+		c.Poll(func(ms []client.Message) { got = append(got, ms...) }, func(int, error) { close(done) })
+		<-done
+	}
+	return got
+}
+
 func TestAssignPollSeekOffsetsLag(t *testing.T) {
 	a := admin(t)
 	topic := createTopic(t, a, 3)
@@ -115,4 +126,86 @@ func TestReadCommittedSkipsAborted(t *testing.T) {
 	if got := pollUntil(t, c, 1); len(got) != 1 {
 		t.Fatalf("read_committed consumer got %d messages", len(got))
 	}
+}
+
+// TestFetchSessionFollowsSeeksAndAssignments consumes through an
+// incremental fetch session while positions jump, partitions leave, and the
+// session is lost, checking every message arrives once.
+func TestFetchSessionFollowsSeeksAndAssignments(t *testing.T) {
+	a := admin(t)
+	topic := createTopic(t, a, 4)
+	p := newClient(t, "linger_ms", "1")
+	produce := func(partition int32, n int) {
+		var col collector
+		for i := 0; i < n; i++ {
+			p.Produce(client.Record{Topic: topic, Partition: partition, Value: []byte(fmt.Sprint(i))}, col.fn())
+		}
+		col.wait(t)
+	}
+	for part := int32(0); part < 4; part++ {
+		produce(part, 50)
+	}
+	c := newClient(t, "fetch_max_wait_ms", "100")
+	var all []client.Assignment
+	for part := int32(0); part < 4; part++ {
+		all = append(all, client.Assignment{Topic: topic, Partition: part, Offset: 0})
+	}
+	c.Assign(all)
+	expect := func(what string, want map[int32][2]int64) {
+		t.Helper()
+		total := 0
+		for _, r := range want {
+			total += int(r[1] - r[0])
+		}
+		got := pollUntil(t, c, total)
+		got = append(got, pollFor(c, 300*time.Millisecond)...) // room for a duplicate to show
+		next := map[int32]int64{}
+		for part, r := range want {
+			next[part] = r[0]
+		}
+		for _, m := range got {
+			r, ok := want[m.Partition]
+			if !ok || m.Offset != next[m.Partition] || m.Offset >= r[1] {
+				t.Fatalf("%s: got %s[%d]@%d, expected offsets %v (next %v)", what, m.Topic, m.Partition, m.Offset, want, next)
+			}
+			next[m.Partition]++
+		}
+		if len(got) != total {
+			t.Fatalf("%s: %d messages, want %d", what, len(got), total)
+		}
+	}
+	expect("first read", map[int32][2]int64{0: {0, 50}, 1: {0, 50}, 2: {0, 50}, 3: {0, 50}})
+	sessions := c.FetchSessions()
+	if len(sessions) != 1 {
+		t.Fatalf("sessions %v, want one with the single broker", sessions)
+	}
+	for _, id := range sessions {
+		if id == 0 {
+			t.Fatal("the broker gave no fetch session")
+		}
+	}
+
+	produce(2, 10)
+	expect("one partition moves", map[int32][2]int64{2: {50, 60}})
+
+	seeked := make(chan error, 1)
+	c.Seek(topic, 1, 45, func(err error) { seeked <- err })
+	if err := <-seeked; err != nil {
+		t.Fatal(err)
+	}
+	expect("after seek", map[int32][2]int64{1: {45, 50}})
+
+	c.SkewFetchSessions()
+	produce(3, 5)
+	expect("after the session was lost", map[int32][2]int64{3: {50, 55}})
+	for broker, id := range c.FetchSessions() {
+		if id == 0 || id == sessions[broker] {
+			t.Fatalf("session with broker %d is %d after the old one (%d) was refused; want a new one", broker, id, sessions[broker])
+		}
+	}
+
+	c.Assign([]client.Assignment{{Topic: topic, Partition: 0, Offset: 50}})
+	produce(0, 3)
+	produce(3, 3) // no longer assigned: must not arrive
+	expect("after reassignment", map[int32][2]int64{0: {50, 53}})
 }
