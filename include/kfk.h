@@ -631,7 +631,9 @@ KFK_API kfk_err_t kfk_lag(kfk_client_t *c, kfk_cb cb, void *opaque);
  *    group_id (required), session_timeout_ms (30000),
  *    rebalance_timeout_ms (60000), heartbeat_interval_ms (3000),
  *    auto_commit 0/1 (1), auto_commit_interval_ms (5000),
- *    group_instance_id (KIP-345 static membership), assignor
+ *    group_instance_id (KIP-345 static membership: kfk_client_close does
+ *    not leave the group, so a restart with the same id within the session
+ *    timeout gets its partitions back without a rebalance), assignor
  *    (sticky|range|roundrobin; sticky), auto_offset_reset (earliest|latest;
  *    default the client's) for partitions without a committed offset.
  *  ASSIGN and REVOKE events go to cb with opaque (NULL: batch pull or the
@@ -642,8 +644,8 @@ KFK_API kfk_err_t kfk_subscribe(kfk_client_t *c, const char *const *topics, size
 /** Commit the positions of the messages consumed so far.
  *  RESULT (result NULL) when done. */
 KFK_API kfk_err_t kfk_commit(kfk_client_t *c, kfk_cb cb, void *opaque);
-/** Commit (with auto_commit), leave the group and stop consuming its
- *  partitions. RESULT when done. */
+/** Commit (with auto_commit), leave the group (static members too) and stop
+ *  consuming its partitions. RESULT when done. */
 KFK_API kfk_err_t kfk_unsubscribe(kfk_client_t *c, kfk_cb cb, void *opaque);
 
 /* ---- transactions (needs the transactional_id option) ---- */

@@ -262,7 +262,7 @@ func (c *Client) Close(timeout time.Duration, cb func(error)) {
 	c.mu.Unlock()
 	if g != nil {
 		left := make(chan struct{})
-		g.leave(func(error) { close(left) })
+		g.leave(false, func(error) { close(left) })
 		select {
 		case <-left:
 		case <-time.After(max(timeout, time.Second)):

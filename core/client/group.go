@@ -72,7 +72,7 @@ func (c *Client) Subscribe(opts GroupOptions) error {
 	c.mu.Unlock()
 	if old != nil {
 		done := make(chan struct{})
-		old.leave(func(error) { close(done) })
+		old.leave(true, func(error) { close(done) })
 		<-done
 	}
 	g := &group{c: c, opts: opts, coord: -1, stop: make(chan struct{}), stopped: make(chan struct{}),
@@ -113,7 +113,7 @@ func (c *Client) Unsubscribe(cb func(error)) {
 		cb(nil)
 		return
 	}
-	g.leave(cb)
+	g.leave(true, cb)
 }
 
 // GroupState reports the member id, generation and assignment.
@@ -297,7 +297,9 @@ func (g *group) joinAndSync() error {
 		g.memberID, g.generation = jr.MemberID, jr.Generation
 		g.mu.Unlock()
 		var plan []kmsg.SyncGroupRequestGroupAssignment
-		if jr.LeaderID == jr.MemberID {
+		// A static leader rejoining a stable group is told to skip the
+		// assignment (KIP-814): the one in force stays.
+		if jr.LeaderID == jr.MemberID && !jr.SkipAssignment {
 			if plan, err = g.assign(jr); err != nil {
 				return err
 			}
@@ -599,8 +601,11 @@ func (g *group) revoke(commitFirst bool) {
 	}
 }
 
-// leave stops the member: commit (auto), LeaveGroup, revoke.
-func (g *group) leave(cb func(error)) {
+// leave stops the member: commit (auto), LeaveGroup, revoke. A static
+// member (KIP-345) closing (forever false) does not leave: restarting with
+// the same instance id within the session timeout causes no rebalance. An
+// unsubscribe (forever true) leaves at once, static or not.
+func (g *group) leave(forever bool, cb func(error)) {
 	go func() {
 		close(g.stop)
 		<-g.stopped
@@ -611,9 +616,7 @@ func (g *group) leave(cb func(error)) {
 		g.mu.Lock()
 		member := g.memberID
 		g.mu.Unlock()
-		// A static member (KIP-345) does not leave: restarting with the
-		// same instance id within the session timeout causes no rebalance.
-		if member != "" && g.opts.InstanceID == "" {
+		if member != "" && (forever || g.opts.InstanceID == "") {
 			req := kmsg.NewPtrLeaveGroupRequest()
 			req.Group, req.MemberID = g.opts.GroupID, member
 			m := kmsg.NewLeaveGroupRequestMember()

@@ -21,10 +21,17 @@ type member struct {
 
 func startMember(t *testing.T, group, topic string, extra ...string) *member {
 	t.Helper()
+	return startMemberAs(t, "", group, topic, extra...)
+}
+
+// startMemberAs starts a static member (KIP-345) when instance is set.
+func startMemberAs(t *testing.T, instance, group, topic string, extra ...string) *member {
+	t.Helper()
 	m := &member{c: newClient(t, append([]string{"auto_offset_reset", "earliest"}, extra...)...),
 		seen: map[string]int{}, stop: make(chan struct{}), done: make(chan struct{})}
 	err := m.c.Subscribe(client.GroupOptions{GroupID: group, Topics: []string{topic}, AutoCommit: true,
-		HeartbeatInterval: 300 * time.Millisecond, SessionTimeout: 10 * time.Second, AutoCommitInterval: 200 * time.Millisecond})
+		HeartbeatInterval: 300 * time.Millisecond, SessionTimeout: 10 * time.Second, AutoCommitInterval: 200 * time.Millisecond,
+		InstanceID: instance})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,4 +215,51 @@ func parseInts(s string) []int32 {
 		}
 	}
 	return out
+}
+
+// TestStaticMemberRestartsWithoutRebalance closes and restarts each of two
+// static members in turn (one of them leads the group): each gets its
+// partitions back, and the group's generation never moves.
+func TestStaticMemberRestartsWithoutRebalance(t *testing.T) {
+	a := admin(t)
+	topic := createTopic(t, a, 4)
+	group := "static-" + topic
+	members := []*member{startMemberAs(t, "s0", group, topic), startMemberAs(t, "s1", group, topic)}
+	waitFor(t, "a 2/2 split", func() bool {
+		return len(assignedPartitions(members[0].c)) == 2 && len(assignedPartitions(members[1].c)) == 2
+	})
+	_, gen, _ := members[0].c.GroupState()
+	for i, instance := range []string{"s0", "s1"} {
+		other := members[1-i]
+		before := fmt.Sprint(assignedPartitions(members[i].c))
+		members[i].halt()
+		closed := make(chan error, 1)
+		members[i].c.Close(5*time.Second, func(err error) { closed <- err })
+		if err := <-closed; err != nil {
+			t.Fatal(err)
+		}
+		members[i] = startMemberAs(t, instance, group, topic)
+		waitFor(t, instance+" back with its partitions", func() bool {
+			return fmt.Sprint(assignedPartitions(members[i].c)) == before
+		})
+		time.Sleep(time.Second) // heartbeats would have seen a rebalance by now
+		_, otherGen, _ := other.c.GroupState()
+		_, newGen, _ := members[i].c.GroupState()
+		if otherGen != gen || newGen != gen {
+			t.Fatalf("restarting %s moved the generation from %d to %d/%d", instance, gen, otherGen, newGen)
+		}
+		if got := len(assignedPartitions(other.c)); got != 2 {
+			t.Fatalf("the other member holds %d partitions during the restart of %s", got, instance)
+		}
+	}
+	for _, m := range members {
+		m.halt()
+	}
+	// Unsubscribing leaves at once, static or not: the last one left takes all.
+	left := make(chan error, 1)
+	members[0].c.Unsubscribe(func(err error) { left <- err })
+	if err := <-left; err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the remaining static member owning all partitions", func() bool { return len(assignedPartitions(members[1].c)) == 4 })
 }
