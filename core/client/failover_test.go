@@ -123,3 +123,98 @@ func waitForLeader(t *testing.T, a *conn.Conn, topic string) int32 {
 	t.Fatal("partition has no leader")
 	return -1
 }
+
+// On the 3-node cluster, the leader of the partition being consumed is
+// killed mid-stream: the consumer follows the new leader and reads every
+// record once, in order, including ones written after the move.
+func TestConsumerFollowsLeaderMove(t *testing.T) {
+	if os.Getenv("KFK_TEST_SKIP_CLUSTER") == "1" {
+		t.Skip("KFK_TEST_SKIP_CLUSTER=1")
+	}
+	brokers := kafkatest.Cluster(t)
+	newClusterClient := func(kv ...string) *client.Client {
+		cfg := client.NewConfig()
+		cfg.Set("brokers", strings.Join(brokers, ","))
+		cfg.Set("metadata_refresh", "1")
+		for i := 0; i+1 < len(kv); i += 2 {
+			if err := cfg.Set(kv[i], kv[i+1]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c, err := client.New(*cfg, client.Handler{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		connected := make(chan error, 1)
+		c.Connect(func(_ tree.Value, err error) { connected <- err })
+		if err := <-connected; err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close(5*time.Second, nil) })
+		return c
+	}
+	a := dialAny(t, brokers)
+	topic := kafkatest.UniqueTopic(t, "consumer-failover")
+	res := call(t, func(cb connapi.Callback) {
+		connapi.CreateTopics(a, []connapi.NewTopic{{Name: topic, NumPartitions: 1, ReplicationFactor: 3,
+			Config: map[string]string{"min.insync.replicas": "2"}}}, 20000, cb)
+	})
+	if code := res.Path("topics", "0", "error_code").Int; code != 0 {
+		t.Fatalf("create topic: %d", code)
+	}
+	leader := waitForLeader(t, a, topic)
+
+	p := newClusterClient("idempotent", "1", "linger_ms", "2")
+	produce := func(from, to int) error {
+		var col collector
+		for i := from; i < to; i++ {
+			for p.Produce(client.Record{Topic: topic, Partition: 0, Value: []byte(fmt.Sprintf("%06d", i))}, col.fn()) != nil {
+				time.Sleep(time.Millisecond)
+			}
+		}
+		col.wg.Wait()
+		for _, d := range col.got {
+			if d.Err != nil {
+				return d.Err
+			}
+		}
+		return nil
+	}
+	const before, after = 6000, 2000
+	if err := produce(0, before); err != nil {
+		t.Fatal(err)
+	}
+
+	// Small fetches so the stream is still being read when the leader dies.
+	c := newClusterClient("fetch_max_bytes", "8192", "fetch_partition_max_bytes", "8192", "fetch_max_wait_ms", "100")
+	c.Assign([]client.Assignment{{Topic: topic, Partition: 0, Offset: client.OffsetEarliest}})
+	next := 0
+	check := func(ms []client.Message) {
+		for _, m := range ms {
+			if got := string(m.Value); got != fmt.Sprintf("%06d", next) || m.Offset != int64(next) {
+				t.Errorf("record %q at offset %d, want %06d", got, m.Offset, next)
+			}
+			next++
+		}
+	}
+	killed, produced := false, make(chan error, 1)
+	for deadline := time.Now().Add(90 * time.Second); next < before+after && time.Now().Before(deadline); {
+		done := make(chan struct{})
+		c.Poll(check, func(int, error) { close(done) })
+		<-done
+		if !killed && next >= before/3 {
+			kafkatest.NodeStop(t, int(leader), true)
+			killed = true
+			go func() { produced <- produce(before, before+after) }() // onto the new leader
+		}
+	}
+	kafkatest.NodeStart(t, int(leader))
+	if killed {
+		if err := <-produced; err != nil {
+			t.Fatalf("producing after the move: %v", err)
+		}
+	}
+	if !killed || next != before+after {
+		t.Fatalf("read %d records of %d (leader %d killed: %v)", next, before+after, leader, killed)
+	}
+}
