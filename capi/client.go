@@ -14,13 +14,14 @@ import (
 
 	"github.com/kfk-dev/kfk/core/client"
 	"github.com/kfk-dev/kfk/core/tree"
-	"github.com/kfk-dev/kfk/core/wire"
 )
 
 // confObj is a kfk_conf_t.
 type confObj struct {
-	mu  sync.Mutex
-	cfg *client.Config
+	mu                sync.Mutex
+	cfg               *client.Config
+	partitioner       C.kfk_partitioner_fn // kfk_conf_set_partitioner, or nil
+	partitionerOpaque unsafe.Pointer
 }
 
 // clientObj is a kfk_client_t: a core client bound to its queue.
@@ -29,7 +30,8 @@ type clientObj struct {
 	q    *queue
 	self handle
 
-	handler eventHandler // client-level ERROR events
+	handler     eventHandler  // client-level ERROR events
+	partitioner *cPartitioner // from kfk_conf_set_partitioner, or nil
 }
 
 func lookupClient(h C.uint64_t) (*clientObj, C.kfk_err_t) {
@@ -108,10 +110,14 @@ func kfkgo_client_new(qh, confh C.uint64_t, out *C.uint64_t, errbuf *C.char, err
 		return C.KFK_ERR_INVALID_ARG
 	}
 	conf := obj.(*confObj)
+	co := &clientObj{q: q}
 	conf.mu.Lock()
 	cfg := *conf.cfg
+	if conf.partitioner != nil {
+		co.partitioner = newCPartitioner(conf.partitioner, conf.partitionerOpaque)
+		cfg.PartitionFunc = co.partitioner.partition
+	}
 	conf.mu.Unlock()
-	co := &clientObj{q: q}
 	c, err := client.New(cfg, client.Handler{OnError: func(err error) {
 		q.push(co.handler.event(event{typ: C.KFK_EVENT_ERROR, err: err, source: co.self}))
 	}})
@@ -193,64 +199,54 @@ func (co *clientObj) delivery(cb, opaque uintptr) client.DeliveryFunc {
 	}
 }
 
-// goMessage converts one kfk_message_t to a record (copying its buffers).
+// goMessage views one kfk_message_t as a record for the length of the call
+// (Produce copies what it keeps).
 func goMessage(m *C.kfk_message_t) (client.Record, bool) {
-	if m.topic == nil || m.partition < -1 || (m.header_count > 0 && m.headers == nil) {
+	if m.topic == nil || m.partition < -1 {
 		return client.Record{}, false
 	}
-	r := client.Record{Topic: C.GoString(m.topic), Partition: int32(m.partition),
-		Key: goBytes(m.key, m.key_len), Value: goBytes(m.value, m.value_len), Timestamp: int64(m.timestamp)}
-	if m.header_count > 0 {
-		r.Headers = make([]wire.Header, m.header_count)
-		for i, h := range unsafe.Slice(m.headers, m.header_count) {
-			if h.key == nil && h.key_len > 0 {
-				return client.Record{}, false
-			}
-			r.Headers[i] = wire.Header{Key: string(goBytes(unsafe.Pointer(h.key), h.key_len)), Value: goBytes(h.value, h.value_len)}
-		}
-	}
-	return r, true
-}
-
-func (co *clientObj) produceOne(m *C.kfk_message_t, cb C.uintptr_t) C.kfk_err_t {
-	r, ok := goMessage(m)
+	hs, ok := goHeaders(m.headers, m.header_count)
 	if !ok {
-		return C.KFK_ERR_INVALID_ARG
+		return client.Record{}, false
 	}
-	if err := co.c.Produce(r, co.delivery(uintptr(cb), uintptr(m.opaque))); err != nil {
-		return produceErrCode(err)
-	}
-	return C.KFK_OK
+	return client.Record{Topic: C.GoString(m.topic), Partition: int32(m.partition), Headers: hs,
+		Key: cView(m.key, m.key_len), Value: cView(m.value, m.value_len), Timestamp: int64(m.timestamp)}, true
 }
 
+// produceErrCode is why Produce refused a message; what core does not name
+// is a bad argument.
 func produceErrCode(err error) C.kfk_err_t {
-	switch {
-	case errors.Is(err, client.ErrQueueFull):
-		return C.KFK_ERR_QUEUE_FULL
-	case errors.Is(err, client.ErrClosed):
-		return C.KFK_ERR_CLOSED
-	case errors.Is(err, client.ErrRecordTooLarge):
-		return 10 // MESSAGE_TOO_LARGE
+	if code := errCode(err); code != C.KFK_ERR_INTERNAL {
+		return code
 	}
 	return C.KFK_ERR_INVALID_ARG
 }
 
 //export kfkgo_produce
-func kfkgo_produce(h C.uint64_t, m *C.kfk_message_t, cb C.uintptr_t) (rc C.kfk_err_t) {
-	defer recoverTo(&rc, C.KFK_ERR_INTERNAL)
-	co, rc := lookupClient(h)
-	if rc != C.KFK_OK {
-		return rc
-	}
+func kfkgo_produce(h C.uint64_t, m *C.kfk_message_t, cb C.uintptr_t) C.kfk_err_t {
 	if m == nil {
 		return C.KFK_ERR_INVALID_ARG
 	}
-	return co.produceOne(m, cb)
+	return kfkgo_produce_batch(h, m, 1, cb, nil)
 }
 
 //export kfkgo_produce_batch
-func kfkgo_produce_batch(h C.uint64_t, msgs *C.kfk_message_t, n C.size_t, cb C.uintptr_t, accepted *C.size_t) (rc C.kfk_err_t) {
+func kfkgo_produce_batch(h C.uint64_t, msgs *C.kfk_message_t, n C.size_t, cb C.uintptr_t, accepted *C.size_t) C.kfk_err_t {
+	return produceEach(h, msgs, n, accepted, func(co *clientObj, _ int, m *C.kfk_message_t) client.DeliveryFunc {
+		return co.delivery(uintptr(cb), uintptr(m.opaque))
+	}, nil)
+}
+
+// produceEach queues n messages, each with the delivery function report
+// gives it, stopping at the first refused; *accepted gets how many were
+// queued. done (may be nil) runs after the last one was offered.
+func produceEach(h C.uint64_t, msgs *C.kfk_message_t, n C.size_t, accepted *C.size_t,
+	report func(co *clientObj, i int, m *C.kfk_message_t) client.DeliveryFunc, done func(co *clientObj, queued int)) (rc C.kfk_err_t) {
 	defer recoverTo(&rc, C.KFK_ERR_INTERNAL)
+	count := 0
+	if accepted != nil {
+		defer func() { *accepted = C.size_t(count) }()
+	}
 	co, rc := lookupClient(h)
 	if rc != C.KFK_OK {
 		return rc
@@ -258,20 +254,72 @@ func kfkgo_produce_batch(h C.uint64_t, msgs *C.kfk_message_t, n C.size_t, cb C.u
 	if msgs == nil && n > 0 {
 		return C.KFK_ERR_INVALID_ARG
 	}
-	done := C.size_t(0)
-	defer func() {
-		if accepted != nil {
-			*accepted = done
+	if done != nil {
+		defer func() { done(co, count) }()
+	}
+	for i, m := range unsafe.Slice(msgs, n) {
+		r, ok := goMessage(&m)
+		if !ok {
+			return C.KFK_ERR_INVALID_ARG
 		}
-	}()
-	ms := unsafe.Slice(msgs, n)
-	for i := range ms {
-		if rc := co.produceOne(&ms[i], cb); rc != C.KFK_OK {
-			return rc
+		if err := co.c.Produce(r, report(co, i, &m)); err != nil {
+			return produceErrCode(err)
 		}
-		done++
+		count++
 	}
 	return C.KFK_OK
+}
+
+//export kfkgo_produce_many
+func kfkgo_produce_many(h C.uint64_t, msgs *C.kfk_message_t, n C.size_t, cb, opaque C.uintptr_t, accepted *C.size_t) C.kfk_err_t {
+	all := &manyCompletion{left: 1} // 1 until every message was offered
+	return produceEach(h, msgs, n, accepted, func(co *clientObj, i int, _ *C.kfk_message_t) client.DeliveryFunc {
+		all.add()
+		return func(d client.Delivery) { all.delivered(co, cb, opaque, i, d.Err) }
+	}, func(co *clientObj, queued int) {
+		if queued > 0 || n == 0 {
+			all.delivered(co, cb, opaque, -1, nil)
+		}
+	})
+}
+
+// manyCompletion counts the delivery reports of one kfk_produce_many call.
+type manyCompletion struct {
+	mu       sync.Mutex
+	left     int
+	failed   []tree.Value
+	firstErr error
+}
+
+func (m *manyCompletion) add() {
+	m.mu.Lock()
+	m.left++
+	m.mu.Unlock()
+}
+
+// delivered records message i's outcome (i < 0: the call finished
+// queuing) and sends the RESULT after the last one.
+func (m *manyCompletion) delivered(co *clientObj, cb, opaque C.uintptr_t, i int, err error) {
+	m.mu.Lock()
+	if err != nil {
+		if m.firstErr == nil {
+			m.firstErr = err
+		}
+		m.failed = append(m.failed, tree.M("index", tree.I(int64(i)), "error_code", tree.I(int64(errCode(err))),
+			"error", tree.S(err.Error())))
+	}
+	m.left--
+	last := m.left == 0
+	m.mu.Unlock()
+	if !last {
+		return
+	}
+	var failed tree.Value
+	if len(m.failed) > 0 {
+		failed = tree.L(m.failed...)
+	}
+	co.q.push(event{typ: C.KFK_EVENT_RESULT, err: m.firstErr, source: co.self, cb: uintptr(cb),
+		opaque: uintptr(opaque), result: failed, hasResult: len(m.failed) > 0})
 }
 
 func timeoutArg(ms C.int) (time.Duration, bool) {
@@ -322,7 +370,11 @@ func kfkgo_client_destroy(h C.uint64_t) (rc C.kfk_err_t) {
 		return C.KFK_ERR_INVALID_HANDLE
 	}
 	co := obj.(*clientObj)
-	co.c.Close(-1, nil) // no flush: destroy does not wait
+	co.c.Close(-1, func(error) { // no flush: destroy does not wait
+		if co.partitioner != nil {
+			co.partitioner.release()
+		}
+	})
 	co.q.users.Add(-1)
 	return C.KFK_OK
 }

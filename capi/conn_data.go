@@ -13,43 +13,54 @@ import (
 	"github.com/kfk-dev/kfk/core/wire"
 )
 
-// goRecords copies n kfk_record_t into Go memory (the caller may free its
-// buffers as soon as the call returns).
+// goRecords views n kfk_record_t for the length of the call: connapi.Produce
+// encodes them into a batch before it returns, so the caller may free its
+// buffers as soon as the call does.
 func goRecords(p *C.kfk_record_t, n C.size_t) ([]connapi.Record, bool) {
 	if p == nil {
 		return nil, false
 	}
 	out := make([]connapi.Record, n)
 	for i, r := range unsafe.Slice(p, n) {
-		out[i] = connapi.Record{Key: goBytes(r.key, r.key_len), Value: goBytes(r.value, r.value_len),
-			Timestamp: int64(r.timestamp)}
+		hs, ok := goHeaders(r.headers, r.header_count)
+		if !ok {
+			return nil, false
+		}
+		out[i] = connapi.Record{Key: cView(r.key, r.key_len), Value: cView(r.value, r.value_len),
+			Timestamp: int64(r.timestamp), Headers: hs}
 		if r.timestamp < 0 {
 			out[i].Timestamp = time.Now().UnixMilli()
-		}
-		if r.header_count > 0 {
-			if r.headers == nil {
-				return nil, false
-			}
-			for _, h := range unsafe.Slice(r.headers, r.header_count) {
-				if h.key == nil && h.key_len > 0 {
-					return nil, false
-				}
-				out[i].Headers = append(out[i].Headers, wire.Header{
-					Key:   string(goBytes(unsafe.Pointer(h.key), h.key_len)),
-					Value: goBytes(h.value, h.value_len)})
-			}
 		}
 	}
 	return out, true
 }
 
-// goBytes copies a C buffer; NULL stays nil (Kafka's null), a non-NULL
-// pointer with length 0 becomes empty.
-func goBytes(p unsafe.Pointer, n C.size_t) []byte {
+// goHeaders views n kfk_header_t (keys are copied into strings).
+func goHeaders(p *C.kfk_header_t, n C.size_t) ([]wire.Header, bool) {
+	if n == 0 {
+		return nil, true
+	}
+	if p == nil {
+		return nil, false
+	}
+	out := make([]wire.Header, n)
+	for i, h := range unsafe.Slice(p, n) {
+		if h.key == nil && h.key_len > 0 {
+			return nil, false
+		}
+		out[i] = wire.Header{Key: string(cView(unsafe.Pointer(h.key), h.key_len)), Value: cView(h.value, h.value_len)}
+	}
+	return out, true
+}
+
+// cView is a C buffer as a slice, valid only while the C call that passed
+// it runs; NULL stays nil (Kafka's null), a non-NULL pointer with length 0
+// becomes empty.
+func cView(p unsafe.Pointer, n C.size_t) []byte {
 	if p == nil {
 		return nil
 	}
-	return C.GoBytes(p, C.int(n))
+	return unsafe.Slice((*byte)(p), n)
 }
 
 //export kfkgo_conn_produce_batch

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"unsafe"
 
+	"github.com/kfk-dev/kfk/core/client"
 	"github.com/kfk-dev/kfk/core/conn"
 	"github.com/kfk-dev/kfk/core/kerr"
 )
@@ -73,6 +74,18 @@ var sentinelCodes = []struct {
 	{conn.ErrSASL, C.KFK_ERR_SASL},
 	{conn.ErrProtocol, C.KFK_ERR_PROTOCOL},
 	{conn.ErrUnsupported, C.KFK_ERR_UNSUPPORTED},
+	{client.ErrQueueFull, C.KFK_ERR_QUEUE_FULL},
+	{client.ErrClosed, C.KFK_ERR_CLOSED},
+	{client.ErrNoBroker, C.KFK_ERR_NOT_CONNECTED},
+	{client.ErrDeliveryTimeout, C.KFK_ERR_TIMED_OUT},
+	{client.ErrFlushTimeout, C.KFK_ERR_TIMED_OUT},
+	{client.ErrRecordTooLarge, 10},  // MESSAGE_TOO_LARGE
+	{client.ErrInvalidTopic, 17},    // INVALID_TOPIC_EXCEPTION
+	{client.ErrInvalidPartition, 3}, // UNKNOWN_TOPIC_OR_PARTITION
+	{client.ErrNotTransactional, C.KFK_ERR_STATE},
+	{client.ErrNoTransaction, C.KFK_ERR_STATE},
+	{client.ErrTxnInProgress, C.KFK_ERR_STATE},
+	{client.ErrNotSubscribed, C.KFK_ERR_STATE},
 }
 
 // errCode is the kfk_err_t for err: a Kafka error keeps its code.

@@ -112,7 +112,7 @@ func kfkgo_subscribe(h C.uint64_t, topics **C.char, nTopics C.size_t, options **
 func kfkgo_commit(h C.uint64_t, cb, opaque C.uintptr_t) C.kfk_err_t {
 	return clientCall(h, func(co *clientObj) C.kfk_err_t {
 		done := co.resultCB(cb, opaque)
-		co.c.Commit(func(err error) { done(tree.Value{}, groupErr(err)) })
+		co.c.Commit(func(err error) { done(tree.Value{}, err) })
 		return C.KFK_OK
 	})
 }
@@ -121,15 +121,7 @@ func kfkgo_commit(h C.uint64_t, cb, opaque C.uintptr_t) C.kfk_err_t {
 func kfkgo_unsubscribe(h C.uint64_t, cb, opaque C.uintptr_t) C.kfk_err_t {
 	return clientCall(h, func(co *clientObj) C.kfk_err_t {
 		done := co.resultCB(cb, opaque)
-		co.c.Unsubscribe(func(err error) { done(tree.Value{}, groupErr(err)) })
+		co.c.Unsubscribe(func(err error) { done(tree.Value{}, err) })
 		return C.KFK_OK
 	})
-}
-
-// groupErr gives "not subscribed" its code.
-func groupErr(err error) error {
-	if err == client.ErrNotSubscribed {
-		return errorf(C.KFK_ERR_STATE, "%v", err)
-	}
-	return err
 }

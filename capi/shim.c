@@ -417,6 +417,11 @@ kfk_err_t kfk_conf_destroy(kfk_conf_t *conf) {
     return kfkgo_conf_destroy(H(conf));
 }
 
+kfk_err_t kfk_conf_set_partitioner(kfk_conf_t *conf, kfk_partitioner_fn fn, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_conf_set_partitioner(H(conf), fn, opaque);
+}
+
 kfk_err_t kfk_client_new(kfk_queue_t *q, const kfk_conf_t *conf, kfk_client_t **out, char *errbuf,
                          size_t errlen) {
     GUARD(KFK_ERR_FORKED);
@@ -458,6 +463,12 @@ kfk_err_t kfk_produce_batch(kfk_client_t *c, const kfk_message_t *msgs, size_t n
                             size_t *accepted) {
     GUARD(KFK_ERR_FORKED);
     return kfkgo_produce_batch(H(c), (kfk_message_t *)msgs, n, U(cb), accepted);
+}
+
+kfk_err_t kfk_produce_many(kfk_client_t *c, const kfk_message_t *msgs, size_t n, kfk_cb cb,
+                           void *opaque, size_t *accepted) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_produce_many(H(c), (kfk_message_t *)msgs, n, U(cb), U(opaque), accepted);
 }
 
 kfk_err_t kfk_flush(kfk_client_t *c, int timeout_ms, kfk_cb cb, void *opaque) {

@@ -6,29 +6,16 @@ package main
 import "C"
 
 import (
-	"errors"
 	"unsafe"
 
 	"github.com/kfk-dev/kfk/core/client"
 	"github.com/kfk-dev/kfk/core/tree"
 )
 
-// txnErr gives the transaction state errors their code.
-func txnErr(err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, client.ErrNotTransactional), errors.Is(err, client.ErrNoTransaction),
-		errors.Is(err, client.ErrTxnInProgress):
-		return errorf(C.KFK_ERR_STATE, "%v", err)
-	}
-	return err
-}
-
 //export kfkgo_txn_begin
 func kfkgo_txn_begin(h C.uint64_t) C.kfk_err_t {
 	return clientCall(h, func(co *clientObj) C.kfk_err_t {
-		return errCode(txnErr(co.c.BeginTransaction()))
+		return errCode(co.c.BeginTransaction())
 	})
 }
 
@@ -47,7 +34,7 @@ func kfkgo_txn_send_offsets(h C.uint64_t, group *C.char, tps *C.kfk_topic_partit
 				Offset: int64(tp.offset)})
 		}
 		done := co.resultCB(cb, opaque)
-		co.c.SendOffsetsToTransaction(C.GoString(group), offsets, func(err error) { done(tree.Value{}, txnErr(err)) })
+		co.c.SendOffsetsToTransaction(C.GoString(group), offsets, func(err error) { done(tree.Value{}, err) })
 		return C.KFK_OK
 	})
 }
@@ -55,7 +42,7 @@ func kfkgo_txn_send_offsets(h C.uint64_t, group *C.char, tps *C.kfk_topic_partit
 func txnEnd(h C.uint64_t, cb, opaque C.uintptr_t, end func(c *client.Client, done func(error))) C.kfk_err_t {
 	return clientCall(h, func(co *clientObj) C.kfk_err_t {
 		done := co.resultCB(cb, opaque)
-		end(co.c, func(err error) { done(tree.Value{}, txnErr(err)) })
+		end(co.c, func(err error) { done(tree.Value{}, err) })
 		return C.KFK_OK
 	})
 }

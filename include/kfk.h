@@ -548,9 +548,10 @@ KFK_API kfk_err_t kfk_conn_raw_request(kfk_conn_t *c, int16_t api_key, int16_t a
  *   fetch_max_wait_ms, fetch_max_bytes, fetch_min_bytes    500, 1048576, 1
  *   fetch_partition_max_bytes (max.partition.fetch.bytes)  1048576
  *
- * Partitioning with custom logic: ask kfk_client_partition_count() and
- * pass an explicit partition to kfk_produce; the partitioner then runs on
- * your thread, in your language.
+ * Partitioning with custom logic, two ways: set a C partition function
+ * with kfk_conf_set_partitioner(), or ask kfk_client_partition_count() and
+ * pass an explicit partition to kfk_produce (the partitioner then runs on
+ * your thread, in your language: what the bindings do).
  */
 
 KFK_API kfk_err_t kfk_conf_new(kfk_conf_t **out);
@@ -559,6 +560,19 @@ KFK_API kfk_err_t kfk_conf_new(kfk_conf_t **out);
 KFK_API kfk_err_t kfk_conf_set(kfk_conf_t *conf, const char *key, const char *value,
                                char *errbuf, size_t errlen);
 KFK_API kfk_err_t kfk_conf_destroy(kfk_conf_t *conf);
+
+/** A custom partitioner: the partition (0 .. partition_count-1) for a
+ *  message produced without an explicit one. key is NULL for a null key.
+ *  A result out of range fails that message (its DELIVERY event has err
+ *  UNKNOWN_TOPIC_OR_PARTITION). It runs inside kfk_produce on the calling
+ *  thread, or on a library thread for a message that waited for its
+ *  topic's metadata; calls never overlap. It must be quick and must not
+ *  call kfk functions. */
+typedef int32_t (*kfk_partitioner_fn)(const char *topic, const void *key, size_t key_len,
+                                      int32_t partition_count, void *opaque);
+/** Use fn (with opaque) instead of the partitioner option for clients made
+ *  from conf; fn NULL goes back to the option. */
+KFK_API kfk_err_t kfk_conf_set_partitioner(kfk_conf_t *conf, kfk_partitioner_fn fn, void *opaque);
 
 /* ------------------------------------------------------------------ */
 /* Client: the cluster (EV::Kafka::Client)                             */
@@ -591,6 +605,16 @@ KFK_API kfk_err_t kfk_produce(kfk_client_t *c, const kfk_message_t *msg, kfk_cb 
  *  is how many were queued before an error stopped the call. */
 KFK_API kfk_err_t kfk_produce_batch(kfk_client_t *c, const kfk_message_t *msgs, size_t n,
                                     kfk_cb cb, size_t *accepted);
+/** Queue n messages with one completion (EV::Kafka's produce_many): no
+ *  DELIVERY events, but one RESULT to cb with opaque once every accepted
+ *  message has its delivery report. Its err is 0 when all were delivered,
+ *  else the first failure's; its result is NULL when all were delivered,
+ *  else a list with a map {index, error_code, error} per failed message.
+ *  *accepted (may be NULL) is how many were queued: when the call fails
+ *  part way the RESULT still comes for those; when none were, it does not
+ *  come. n = 0 completes at once. */
+KFK_API kfk_err_t kfk_produce_many(kfk_client_t *c, const kfk_message_t *msgs, size_t n,
+                                   kfk_cb cb, void *opaque, size_t *accepted);
 /** Send everything buffered now; RESULT (result NULL) once every queued
  *  message has its delivery report, or err KFK_ERR_TIMED_OUT after
  *  timeout_ms (0 = no limit). */

@@ -28,6 +28,13 @@ type Config struct {
 	Idempotent      bool // exactly-once per partition (implied by TransactionalID)
 	TransactionalID string
 	Partitioner     string // murmur2 (default; null keys round-robin), murmur2_random, sticky, round_robin
+	// PartitionFunc, when set, replaces Partitioner for records without an
+	// explicit partition: it gets the topic, the key (nil = null) and the
+	// partition count and returns a partition in [0, partitions). It runs
+	// inside Produce under the producer's lock (or on a client goroutine
+	// for records that waited for metadata), so it must be quick and must
+	// not call the client. A result out of range fails the record.
+	PartitionFunc func(topic string, key []byte, partitions int32) int32
 	// DeliveryTimeout bounds how long a record may wait, through retries,
 	// for its acknowledgement; default 120s.
 	DeliveryTimeout    time.Duration

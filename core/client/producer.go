@@ -12,6 +12,9 @@ import (
 )
 
 // Record is one record to produce.
+// Produce keeps no reference to Key, Value or header values once it
+// returns: they are encoded straight into the open batch (or copied, for a
+// record that must wait for metadata), so callers may reuse their buffers.
 type Record struct {
 	Topic     string
 	Partition int32 // -1: chosen by the partitioner
@@ -201,6 +204,7 @@ func (p *producer) produce(r Record, done DeliveryFunc) error {
 		// records of a topic wait, later ones queue behind them, so that
 		// metadata arriving in between cannot reorder them.
 		first := len(p.waiting[r.Topic]) == 0
+		pr.rec = r.detached()
 		p.waiting[r.Topic] = append(p.waiting[r.Topic], pr)
 		p.mu.Unlock()
 		if first {
@@ -216,6 +220,32 @@ func (p *producer) produce(r Record, done DeliveryFunc) error {
 	}
 	p.signal()
 	return nil
+}
+
+// detached returns r with its byte slices copied into one buffer of its own.
+func (r Record) detached() Record {
+	n := len(r.Key) + len(r.Value)
+	for _, h := range r.Headers {
+		n += len(h.Value)
+	}
+	buf := make([]byte, 0, n)
+	take := func(b []byte) []byte {
+		if b == nil {
+			return nil
+		}
+		start := len(buf)
+		buf = append(buf, b...)
+		return buf[start:len(buf):len(buf)]
+	}
+	r.Key, r.Value = take(r.Key), take(r.Value)
+	if r.Headers != nil {
+		hs := make([]wire.Header, len(r.Headers))
+		for i, h := range r.Headers {
+			hs[i] = wire.Header{Key: h.Key, Value: take(h.Value)}
+		}
+		r.Headers = hs
+	}
+	return r
 }
 
 // placeWaiting partitions records that were waiting for metadata.
@@ -258,8 +288,9 @@ func (p *producer) placeLocked(pr *pendingRecord, n int) []report {
 	part := r.Partition
 	if part < 0 {
 		part = p.partitionLocked(r.Topic, r.Key, int32(n))
-	} else if int(part) >= n {
-		return p.failPendingLocked(pr, fmt.Errorf("%w: %s has %d partitions, not %d", ErrInvalidPartition, r.Topic, n, part+1))
+	}
+	if part < 0 || int(part) >= n {
+		return p.failPendingLocked(pr, fmt.Errorf("%w: %s has %d partitions, none numbered %d", ErrInvalidPartition, r.Topic, n, part))
 	}
 	ps := p.stateLocked(r.Topic, part, n)
 	b := ps.open
@@ -287,6 +318,8 @@ func (p *producer) placeLocked(pr *pendingRecord, n int) []report {
 // partitionLocked implements the partitioners.
 func (p *producer) partitionLocked(topic string, key []byte, n int32) int32 {
 	switch {
+	case p.cfg.PartitionFunc != nil:
+		return p.cfg.PartitionFunc(topic, key, n)
 	case p.cfg.Partitioner == "round_robin":
 		return p.nextRoundRobinLocked(topic, n)
 	case key != nil:

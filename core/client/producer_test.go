@@ -1,10 +1,12 @@
 package client_test
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -370,6 +372,81 @@ func TestConfig(t *testing.T) {
 		cfg.Set("acks", "1")
 		if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "acks") {
 			t.Fatalf("idempotent with acks=1: %v", err)
+		}
+	}
+}
+
+// TestCustomPartitionFuncAndBufferReuse routes records with a PartitionFunc
+// and reuses the caller's buffer right after every Produce, both for a topic
+// with metadata (encoded in place) and one without (held until metadata).
+func TestCustomPartitionFuncAndBufferReuse(t *testing.T) {
+	a := admin(t)
+	known := createTopic(t, a, 3)
+	unknown := kafkatest.UniqueTopic(t, "reuse") // auto-created on first use
+	env := kafkatest.Brokers(t)
+	cfg := client.NewConfig()
+	cfg.Set("brokers", strings.Join(env.Brokers, ","))
+	var calls atomic.Int32
+	cfg.PartitionFunc = func(topic string, key []byte, n int32) int32 {
+		calls.Add(1)
+		if string(key) == "bad" {
+			return n // out of range: the record fails
+		}
+		return int32(len(key)) % n
+	}
+	c, err := client.New(*cfg, client.Handler{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(5*time.Second, nil)
+	connected := make(chan error, 1)
+	c.Connect(func(tree.Value, error) { c.RefreshMetadata([]string{known}, func(_ tree.Value, err error) { connected <- err }) })
+	if err := <-connected; err != nil || c.PartitionCount(known) != 3 {
+		t.Fatalf("metadata for %s: %v", known, err)
+	}
+	var col collector
+	buf := make([]byte, 8)
+	const per = 30
+	for _, topic := range []string{known, unknown} {
+		for i := 0; i < per; i++ {
+			key := bytes.Repeat([]byte("k"), i%3)
+			copy(buf, fmt.Sprintf("v%07d", i))
+			if err := c.Produce(client.Record{Topic: topic, Partition: -1, Key: key, Value: buf,
+				Headers: []wire.Header{{Key: "h", Value: buf[:2]}}}, col.fn()); err != nil {
+				t.Fatal(err)
+			}
+			copy(buf, "XXXXXXXX") // the caller's buffer is its own again
+		}
+	}
+	bad := make(chan error, 1)
+	c.Produce(client.Record{Topic: known, Partition: -1, Key: []byte("bad"), Value: []byte("v")}, func(d client.Delivery) { bad <- d.Err })
+	if err := <-bad; !errors.Is(err, client.ErrInvalidPartition) {
+		t.Fatalf("partitioner returning an out-of-range partition: %v", err)
+	}
+	for _, d := range col.wait(t) {
+		if d.Err != nil {
+			t.Fatal(d.Err)
+		}
+	}
+	if got := calls.Load(); got != 2*per+1 {
+		t.Fatalf("partitioner called %d times, want %d", got, 2*per+1)
+	}
+	for _, topic := range []string{known, unknown} {
+		n := int32(c.PartitionCount(topic))
+		total := 0
+		for part := int32(0); part < n; part++ {
+			for _, r := range fetchAll(t, a, topic, part) {
+				var i int
+				fmt.Sscanf(string(r.Path("value").Bytes), "v%07d", &i)
+				if string(r.Path("value").Bytes) != fmt.Sprintf("v%07d", i) || int32(len(r.Path("key").Bytes))%n != part ||
+					string(r.Path("headers", "h").Bytes) != "v0" {
+					t.Fatalf("%s[%d]: record %v", topic, part, r)
+				}
+				total++
+			}
+		}
+		if total != per {
+			t.Fatalf("%s holds %d records in %d partitions, want %d", topic, total, n, per)
 		}
 	}
 }

@@ -15,6 +15,8 @@ static void test_config_errors(void) {
     CHECK_EQ_INT(kfk_conf_set(conf, "acks", "7", err, sizeof err), KFK_ERR_CONFIG);
     CHECK(strstr(err, "acks") != NULL);
     CHECK_EQ_INT(kfk_conf_set(conf, "no.such.key", "1", err, sizeof err), KFK_ERR_CONFIG);
+    CHECK_EQ_INT(kfk_conf_set_partitioner(NULL, NULL, NULL), KFK_ERR_INVALID_HANDLE);
+    CHECK_EQ_INT(kfk_conf_set_partitioner(conf, NULL, NULL), KFK_OK);
     CHECK(strstr(err, "no.such.key") != NULL);
     CHECK_EQ_INT(kfk_conf_set(conf, "compression", "brotli", NULL, 0), KFK_ERR_CONFIG);
     CHECK_EQ_INT(kfk_conf_set(conf, NULL, "x", err, sizeof err), KFK_ERR_INVALID_ARG);
@@ -47,6 +49,7 @@ static void test_bad_client_handles(void) {
         CHECK_EQ_INT(kfk_client_metadata(c, NULL, 0, NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_produce(c, &m, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_produce_batch(c, &m, 1, NULL, NULL), KFK_ERR_INVALID_HANDLE);
+        CHECK_EQ_INT(kfk_produce_many(c, &m, 1, NULL, NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_flush(c, 0, NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_client_close(c, 0, NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_assign(c, NULL, 0), KFK_ERR_INVALID_HANDLE);
@@ -94,6 +97,9 @@ static void on_delivery(const kfk_event_t *ev, void *opaque) {
     delivered++;
 }
 
+static kfk_partitioner_fn use_partitioner; /* set on the next client's conf */
+static int partitioner_tag;
+
 static void connect_client(const char *extra_key, const char *extra_value) {
     char host[256], addr[300], err[256];
     int port;
@@ -105,6 +111,8 @@ static void connect_client(const char *extra_key, const char *extra_value) {
     CHECK_EQ_INT(kfk_conf_set(conf, "linger_ms", "2", err, sizeof err), KFK_OK);
     if (extra_key)
         CHECK_EQ_INT(kfk_conf_set(conf, extra_key, extra_value, err, sizeof err), KFK_OK);
+    if (use_partitioner)
+        CHECK_EQ_INT(kfk_conf_set_partitioner(conf, use_partitioner, &partitioner_tag), KFK_OK);
     kfk_queue_new(&q);
     CHECK_EQ_INT(kfk_client_new(q, conf, &client, err, sizeof err), KFK_OK);
     kfk_conf_destroy(conf);
@@ -292,6 +300,137 @@ static void test_assign_consume_seek_lag(void) {
     close_client();
 }
 
+/* ---- custom C partitioner and produce_many ---- */
+
+static int partitioner_calls, partitioner_misuse;
+static char partitioned_topic[128];
+
+/* Partition = key length modulo the count; the key "bad" gets an
+ * out-of-range partition. */
+static int32_t by_key_length(const char *topic, const void *key, size_t key_len, int32_t n, void *opaque) {
+    partitioner_calls++;
+    if (opaque != &partitioner_tag || strcmp(topic, partitioned_topic) != 0 || n != 3 || (key == NULL) != (key_len == 0))
+        partitioner_misuse++;
+    if (key_len == 3 && memcmp(key, "bad", 3) == 0)
+        return n;
+    return (int32_t)(key_len % (size_t)n);
+}
+
+static long placed, misplaced;
+static void on_placed(const kfk_event_t *ev, void *opaque) {
+    (void)opaque;
+    CHECK_EQ_INT(ev->err, 0);
+    if (ev->msg->partition == (int32_t)(intptr_t)ev->msg->opaque)
+        placed++;
+    else
+        misplaced++;
+}
+
+static int many_done;
+static kfk_err_t many_err;
+static long long many_failed_index = -1, many_failed_code;
+static size_t many_failed_count;
+static int many_result_null;
+static void on_many(const kfk_event_t *ev, void *opaque) {
+    CHECK(opaque == (void *)0x4d41);
+    CHECK_EQ_INT(ev->type, KFK_EVENT_RESULT);
+    many_err = ev->err;
+    many_result_null = ev->result == NULL;
+    many_failed_count = ev->result ? ev->result->n : 0;
+    if (ev->result) {
+        many_failed_index = kt_int(ev->result, "0.index");
+        many_failed_code = kt_int(ev->result, "0.error_code");
+    }
+    many_done = 1;
+}
+
+static int topic_created;
+static void on_created(const kfk_event_t *ev, void *opaque) {
+    (void)opaque;
+    CHECK_EQ_INT(ev->err, 0);
+    CHECK_EQ_INT(kt_int(ev->result, "topics.0.error_code"), 0);
+    topic_created = 1;
+}
+
+static void test_partitioner_and_produce_many(void) {
+    kfk_queue_t *aq;
+    kfk_conn_t *admin;
+    if (!kt_connect(&aq, &admin))
+        return;
+    kt_unique(partitioned_topic, sizeof partitioned_topic, "cpart");
+    kfk_new_topic_t nt = {partitioned_topic, 3, 1, 0, NULL, 0};
+    CHECK_EQ_INT(kfk_conn_create_topics(admin, &nt, 1, 10000, on_created, NULL), KFK_OK);
+    CHECK(kt_wait(aq, &topic_created, 15000));
+    kfk_conn_destroy(admin);
+    kfk_queue_destroy(aq);
+
+    use_partitioner = by_key_length;
+    connect_client(NULL, NULL);
+    use_partitioner = NULL;
+    delivered = delivery_errors = 0;
+    partitioner_calls = partitioner_misuse = 0;
+    placed = misplaced = 0;
+    enum { N = 30 };
+    for (int i = 0; i < N; i++) {
+        int len = i % 3;
+        kfk_message_t m = {.topic = partitioned_topic, .partition = -1, .timestamp = -1,
+                           .key = len ? "kk" : NULL, .key_len = (size_t)len, .value = "v", .value_len = 1,
+                           .opaque = (void *)(intptr_t)len};
+        CHECK_EQ_INT(kfk_produce(client, &m, on_placed), KFK_OK);
+    }
+    closed = 0;
+    CHECK_EQ_INT(kfk_flush(client, 30000, on_closed, NULL), KFK_OK);
+    CHECK(kt_wait(q, &closed, 30000));
+    CHECK_EQ_INT(placed, N);
+    CHECK_EQ_INT(misplaced, 0);
+    CHECK_EQ_INT(partitioner_calls, N);
+    CHECK_EQ_INT(partitioner_misuse, 0);
+
+    /* produce_many: one RESULT, no DELIVERY events; message 4 fails. */
+    kfk_message_t many[8];
+    for (int i = 0; i < 8; i++)
+        many[i] = (kfk_message_t){.topic = partitioned_topic, .partition = -1, .timestamp = -1,
+                                  .key = i == 4 ? "bad" : "k", .key_len = i == 4 ? 3 : 1,
+                                  .value = "m", .value_len = 1};
+    size_t accepted = 0;
+    many_done = 0;
+    CHECK_EQ_INT(kfk_produce_many(client, many, 8, on_many, (void *)0x4d41, &accepted), KFK_OK);
+    CHECK_EQ_INT(accepted, 8);
+    CHECK(kt_wait(q, &many_done, 30000));
+    CHECK_EQ_INT(many_err, 3); /* UNKNOWN_TOPIC_OR_PARTITION */
+    CHECK_EQ_INT(many_failed_count, 1);
+    CHECK_EQ_INT(many_failed_index, 4);
+    CHECK_EQ_INT(many_failed_code, 3);
+    CHECK_EQ_INT(delivered + delivery_errors, 0);
+
+    many[4] = many[3];
+    many_done = 0;
+    CHECK_EQ_INT(kfk_produce_many(client, many, 8, on_many, (void *)0x4d41, NULL), KFK_OK);
+    CHECK(kt_wait(q, &many_done, 30000));
+    CHECK_EQ_INT(many_err, 0);
+    CHECK(many_result_null);
+
+    many_done = 0; /* nothing to send: completes at once */
+    CHECK_EQ_INT(kfk_produce_many(client, many, 0, on_many, (void *)0x4d41, &accepted), KFK_OK);
+    CHECK_EQ_INT(accepted, 0);
+    CHECK(kt_wait(q, &many_done, 5000));
+    CHECK_EQ_INT(many_err, 0);
+
+    /* a refused message stops the call; the accepted ones still complete */
+    many[2].topic = NULL;
+    many_done = 0;
+    CHECK_EQ_INT(kfk_produce_many(client, many, 8, on_many, (void *)0x4d41, &accepted), KFK_ERR_INVALID_ARG);
+    CHECK_EQ_INT(accepted, 2);
+    CHECK(kt_wait(q, &many_done, 30000));
+    CHECK_EQ_INT(many_err, 0);
+    many_done = 0; /* none accepted: no RESULT */
+    CHECK_EQ_INT(kfk_produce_many(client, many + 2, 1, on_many, (void *)0x4d41, &accepted), KFK_ERR_INVALID_ARG);
+    CHECK_EQ_INT(accepted, 0);
+    CHECK(!kt_wait(q, &many_done, 300));
+    CHECK_EQ_INT(kfk_produce_many(client, NULL, 1, on_many, NULL, NULL), KFK_ERR_INVALID_ARG);
+    close_client();
+}
+
 int main(void) {
     static const kt_test_t tests[] = {
         {"configuration errors name the key", test_config_errors, 0},
@@ -299,6 +438,7 @@ int main(void) {
         {"produce, produce_batch, delivery reports, flush, close", test_produce_and_flush, 1},
         {"queue full", test_queue_full, 1},
         {"assign, consume, lag, seek", test_assign_consume_seek_lag, 1},
+        {"custom C partitioner, produce_many", test_partitioner_and_produce_many, 1},
     };
     return kt_run(tests, sizeof tests / sizeof tests[0]);
 }
