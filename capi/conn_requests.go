@@ -146,27 +146,36 @@ func kfkgo_conn_offset_fetch(h C.uint64_t, group *C.char, topics **C.char, n C.s
 	})
 }
 
+// goNewTopics converts n kfk_new_topic_t.
+func goNewTopics(topics *C.kfk_new_topic_t, n C.size_t) ([]connapi.NewTopic, bool) {
+	if n > 0 && topics == nil {
+		return nil, false
+	}
+	specs := make([]connapi.NewTopic, 0, n)
+	for _, t := range unsafe.Slice(topics, n) {
+		if t.name == nil || (t.config_n > 0 && t.config == nil) {
+			return nil, false
+		}
+		kv, ok := goStrings(t.config, int(t.config_n)*2)
+		if !ok {
+			return nil, false
+		}
+		cfg := map[string]string{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			cfg[kv[i]] = kv[i+1]
+		}
+		specs = append(specs, connapi.NewTopic{Name: C.GoString(t.name), NumPartitions: int32(t.num_partitions),
+			ReplicationFactor: int16(t.replication_factor), Config: cfg})
+	}
+	return specs, true
+}
+
 //export kfkgo_conn_create_topics
 func kfkgo_conn_create_topics(h C.uint64_t, topics *C.kfk_new_topic_t, n C.size_t, timeoutMs C.int, cb, opaque C.uintptr_t) C.kfk_err_t {
 	return connRequest(h, cb, opaque, func(co *connObj, done connapi.Callback) C.kfk_err_t {
-		if (n > 0 && topics == nil) || timeoutMs < 0 {
+		specs, ok := goNewTopics(topics, n)
+		if !ok || timeoutMs < 0 {
 			return C.KFK_ERR_INVALID_ARG
-		}
-		var specs []connapi.NewTopic
-		for _, t := range unsafe.Slice(topics, n) {
-			if t.name == nil || (t.config_n > 0 && t.config == nil) {
-				return C.KFK_ERR_INVALID_ARG
-			}
-			kv, ok := goStrings(t.config, int(t.config_n)*2)
-			if !ok {
-				return C.KFK_ERR_INVALID_ARG
-			}
-			cfg := map[string]string{}
-			for i := 0; i+1 < len(kv); i += 2 {
-				cfg[kv[i]] = kv[i+1]
-			}
-			specs = append(specs, connapi.NewTopic{Name: C.GoString(t.name), NumPartitions: int32(t.num_partitions),
-				ReplicationFactor: int16(t.replication_factor), Config: cfg})
 		}
 		connapi.CreateTopics(co.c, specs, int32(timeoutMs), done)
 		return C.KFK_OK

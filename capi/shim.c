@@ -550,3 +550,62 @@ kfk_err_t kfk_txn_abort(kfk_client_t *c, kfk_cb cb, void *opaque) {
     GUARD(KFK_ERR_FORKED);
     return kfkgo_txn_abort(H(c), U(cb), U(opaque));
 }
+
+/* ---- admin ---- */
+
+kfk_err_t kfk_admin_create_topics(kfk_client_t *c, const kfk_new_topic_t *topics, size_t n, int timeout_ms,
+                                  kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_admin_create_topics(H(c), (kfk_new_topic_t *)topics, n, timeout_ms, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_admin_delete_topics(kfk_client_t *c, const char *const *names, size_t n, int timeout_ms,
+                                  kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_admin_delete_topics(H(c), (char **)names, n, timeout_ms, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_admin_describe_cluster(kfk_client_t *c, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_admin_describe_cluster(H(c), U(cb), U(opaque));
+}
+
+kfk_err_t kfk_admin_list_groups(kfk_client_t *c, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_admin_list_groups(H(c), U(cb), U(opaque));
+}
+
+kfk_err_t kfk_admin_describe_groups(kfk_client_t *c, const char *const *groups, size_t n, kfk_cb cb,
+                                    void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_admin_describe_groups(H(c), (char **)groups, n, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_admin_describe_topic_configs(kfk_client_t *c, const char *const *topics, size_t n, kfk_cb cb,
+                                           void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_admin_describe_topic_configs(H(c), (char **)topics, n, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_admin_alter_topic_configs(kfk_client_t *c, const char *topic, const char *const *kv,
+                                        size_t n_pairs, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_admin_alter_topic_configs(H(c), (char *)topic, (char **)kv, n_pairs, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_admin_create_partitions(kfk_client_t *c, const char *topic, int32_t total_partitions,
+                                      int timeout_ms, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_admin_create_partitions(H(c), (char *)topic, total_partitions, timeout_ms, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_admin_delete_records(kfk_client_t *c, const kfk_topic_partition_t *tps, size_t n,
+                                   int timeout_ms, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_admin_delete_records(H(c), (kfk_topic_partition_t *)tps, n, timeout_ms, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_admin_group_lag(kfk_client_t *c, const char *group_id, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_admin_group_lag(H(c), (char *)group_id, U(cb), U(opaque));
+}

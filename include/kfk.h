@@ -690,6 +690,55 @@ KFK_API kfk_err_t kfk_txn_commit(kfk_client_t *c, kfk_cb cb, void *opaque);
 /** Flush, then abort the transaction. RESULT when done. */
 KFK_API kfk_err_t kfk_txn_abort(kfk_client_t *c, kfk_cb cb, void *opaque);
 
+/* ---- admin ----
+ * Each call completes with one RESULT event to cb with opaque. Calls about
+ * several resources report a per-resource error_code in the result; calls
+ * about one resource (alter configs, create partitions) fail with the
+ * broker's error as the event's err. */
+
+/** CreateTopics through any broker. Result: {topics => [{name,
+ *  error_code, error_message}]} (36 = TOPIC_ALREADY_EXISTS). */
+KFK_API kfk_err_t kfk_admin_create_topics(kfk_client_t *c, const kfk_new_topic_t *topics, size_t n,
+                                          int timeout_ms, kfk_cb cb, void *opaque);
+/** DeleteTopics. Result: {topics => [{name, error_code, error_message}]}. */
+KFK_API kfk_err_t kfk_admin_delete_topics(kfk_client_t *c, const char *const *names, size_t n,
+                                          int timeout_ms, kfk_cb cb, void *opaque);
+/** Result: {cluster_id, controller_id, brokers => [{node_id, host, port, rack}]}. */
+KFK_API kfk_err_t kfk_admin_describe_cluster(kfk_client_t *c, kfk_cb cb, void *opaque);
+/** The groups of every broker. Result: {groups => [{group_id,
+ *  protocol_type, state, type}]} sorted by group_id; state is lower case
+ *  (stable, empty, preparingrebalance, ...). */
+KFK_API kfk_err_t kfk_admin_list_groups(kfk_client_t *c, kfk_cb cb, void *opaque);
+/** Result: {groups => [{group_id, error_code, state, protocol_type,
+ *  protocol, members => [{member_id, group_instance_id, client_id,
+ *  client_host, assignment => {topic => [partition, ...]}}]}]}. */
+KFK_API kfk_err_t kfk_admin_describe_groups(kfk_client_t *c, const char *const *groups, size_t n,
+                                            kfk_cb cb, void *opaque);
+/** Every config of each topic. Result: {topics => [{name, error_code,
+ *  error_message, configs => {key => {value, source, read_only,
+ *  sensitive}}}]}; value is null when sensitive; source is e.g.
+ *  "dynamic_topic_config" or "default_config". */
+KFK_API kfk_err_t kfk_admin_describe_topic_configs(kfk_client_t *c, const char *const *topics, size_t n,
+                                                   kfk_cb cb, void *opaque);
+/** Set some configs of topic, leaving the others: kv holds n_pairs
+ *  key, value pairs; a NULL value resets that key to its default.
+ *  RESULT (result NULL); err is the broker's refusal, if any. */
+KFK_API kfk_err_t kfk_admin_alter_topic_configs(kfk_client_t *c, const char *topic, const char *const *kv,
+                                                size_t n_pairs, kfk_cb cb, void *opaque);
+/** Grow topic to total_partitions. RESULT (result NULL); err 37
+ *  (INVALID_PARTITIONS) when that is not more than it has. */
+KFK_API kfk_err_t kfk_admin_create_partitions(kfk_client_t *c, const char *topic, int32_t total_partitions,
+                                              int timeout_ms, kfk_cb cb, void *opaque);
+/** Delete the records of each tps[i] before tps[i].offset
+ *  (KFK_OFFSET_LATEST: all so far), asking each partition's leader.
+ *  Result: {partitions => [{topic, partition, low_watermark, error_code}]}. */
+KFK_API kfk_err_t kfk_admin_delete_records(kfk_client_t *c, const kfk_topic_partition_t *tps, size_t n,
+                                           int timeout_ms, kfk_cb cb, void *opaque);
+/** A group's committed offsets against the latest ones. Result:
+ *  {"topic:partition" => {committed, latest, lag}} for every partition the
+ *  group committed. */
+KFK_API kfk_err_t kfk_admin_group_lag(kfk_client_t *c, const char *group_id, kfk_cb cb, void *opaque);
+
 /** Free the handle (closing first, without waiting, if still open). */
 KFK_API kfk_err_t kfk_client_destroy(kfk_client_t *c);
 

@@ -50,6 +50,9 @@ static void test_bad_client_handles(void) {
         CHECK_EQ_INT(kfk_produce(c, &m, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_produce_batch(c, &m, 1, NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_produce_many(c, &m, 1, NULL, NULL, NULL), KFK_ERR_INVALID_HANDLE);
+        CHECK_EQ_INT(kfk_admin_describe_cluster(c, NULL, NULL), KFK_ERR_INVALID_HANDLE);
+        CHECK_EQ_INT(kfk_admin_list_groups(c, NULL, NULL), KFK_ERR_INVALID_HANDLE);
+        CHECK_EQ_INT(kfk_admin_group_lag(c, "g", NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_flush(c, 0, NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_client_close(c, 0, NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_assign(c, NULL, 0), KFK_ERR_INVALID_HANDLE);
@@ -431,6 +434,120 @@ static void test_partitioner_and_produce_many(void) {
     close_client();
 }
 
+/* ---- admin ---- */
+
+typedef struct admin_result {
+    int done;
+    kfk_err_t err;
+    long long a, b, c;
+    const char *path_a, *path_b, *path_c; /* kt_int paths read into a, b, c */
+} admin_result_t;
+
+static void on_admin(const kfk_event_t *ev, void *opaque) {
+    admin_result_t *r = opaque;
+    CHECK_EQ_INT(ev->type, KFK_EVENT_RESULT);
+    r->err = ev->err;
+    if (ev->result) {
+        r->a = r->path_a ? kt_int(ev->result, r->path_a) : 0;
+        r->b = r->path_b ? kt_int(ev->result, r->path_b) : 0;
+        r->c = r->path_c ? kt_int(ev->result, r->path_c) : 0;
+    }
+    r->done = 1;
+}
+
+#define ADMIN(r, call) do { CHECK_EQ_INT(call, KFK_OK); CHECK(kt_wait(q, &(r).done, 30000)); } while (0)
+
+static int retention_ok;
+static void on_configs(const kfk_event_t *ev, void *opaque) {
+    admin_result_t *r = opaque;
+    r->err = ev->err;
+    /* "retention.ms" has a dot, so no kt_path for the last steps */
+    const kfk_val_t *configs = ev->result ? kt_path(ev->result, "topics.0.configs") : NULL;
+    const kfk_val_t *value = kfk_val_get(kfk_val_get(configs, "retention.ms"), "value");
+    retention_ok = value && value->s && strcmp(value->s, "86400000") == 0;
+    r->done = 1;
+}
+
+static void test_admin(void) {
+    char name[128];
+    kt_unique(name, sizeof name, "cadmin");
+    connect_client(NULL, NULL);
+
+    admin_result_t cluster = {.path_a = "brokers.0.port", .path_b = "controller_id"};
+    ADMIN(cluster, kfk_admin_describe_cluster(client, on_admin, &cluster));
+    CHECK_EQ_INT(cluster.err, 0);
+    CHECK(cluster.a > 0);
+
+    const char *cfg[] = {"retention.ms", "86400000"};
+    kfk_new_topic_t nt = {name, 1, 1, 0, cfg, 1};
+    for (int round = 0; round < 2; round++) {
+        admin_result_t created = {.path_a = "topics.0.error_code"};
+        ADMIN(created, kfk_admin_create_topics(client, &nt, 1, 10000, on_admin, &created));
+        CHECK_EQ_INT(created.err, 0);
+        CHECK_EQ_INT(created.a, round == 0 ? 0 : 36); /* then TOPIC_ALREADY_EXISTS */
+    }
+
+    const char *topics[] = {name};
+    admin_result_t configs = {0};
+    ADMIN(configs, kfk_admin_describe_topic_configs(client, topics, 1, on_configs, &configs));
+    CHECK(retention_ok);
+
+    const char *alter[] = {"retention.ms", NULL, "segment.bytes", "1048576"};
+    admin_result_t altered = {0};
+    ADMIN(altered, kfk_admin_alter_topic_configs(client, name, alter, 2, on_admin, &altered));
+    CHECK_EQ_INT(altered.err, 0);
+    admin_result_t bad_alter = {0};
+    ADMIN(bad_alter, kfk_admin_alter_topic_configs(client, "no-such-topic-kfk", alter + 2, 1, on_admin, &bad_alter));
+    CHECK_EQ_INT(bad_alter.err, 3);
+
+    admin_result_t grown = {0};
+    ADMIN(grown, kfk_admin_create_partitions(client, name, 2, 10000, on_admin, &grown));
+    CHECK_EQ_INT(grown.err, 0);
+    admin_result_t shrunk = {0};
+    ADMIN(shrunk, kfk_admin_create_partitions(client, name, 1, 10000, on_admin, &shrunk));
+    CHECK_EQ_INT(shrunk.err, 37);
+
+    for (int i = 0; i < 5; i++) {
+        kfk_message_t m = {.topic = name, .partition = 0, .timestamp = -1, .value = "v", .value_len = 1};
+        CHECK_EQ_INT(kfk_produce(client, &m, NULL), KFK_OK);
+    }
+    closed = 0;
+    CHECK_EQ_INT(kfk_flush(client, 30000, on_closed, NULL), KFK_OK);
+    CHECK(kt_wait(q, &closed, 30000));
+    kfk_topic_partition_t before = {name, 0, -1, 3, NULL};
+    admin_result_t deleted = {.path_a = "partitions.0.low_watermark", .path_b = "partitions.0.error_code"};
+    ADMIN(deleted, kfk_admin_delete_records(client, &before, 1, 10000, on_admin, &deleted));
+    CHECK_EQ_INT(deleted.err, 0);
+    CHECK_EQ_INT(deleted.a, 3);
+    CHECK_EQ_INT(deleted.b, 0);
+
+    admin_result_t groups = {0};
+    ADMIN(groups, kfk_admin_list_groups(client, on_admin, &groups));
+    CHECK_EQ_INT(groups.err, 0);
+    const char *gids[] = {"no-such-group-kfk"};
+    admin_result_t described = {0};
+    ADMIN(described, kfk_admin_describe_groups(client, gids, 1, on_admin, &described));
+    CHECK_EQ_INT(described.err, 0);
+    admin_result_t lag = {0};
+    ADMIN(lag, kfk_admin_group_lag(client, "no-such-group-kfk", on_admin, &lag));
+    CHECK_EQ_INT(lag.err, 0);
+
+    for (int round = 0; round < 2; round++) {
+        admin_result_t gone = {.path_a = "topics.0.error_code"};
+        ADMIN(gone, kfk_admin_delete_topics(client, topics, 1, 10000, on_admin, &gone));
+        CHECK_EQ_INT(gone.a, round == 0 ? 0 : 3);
+    }
+
+    /* bad arguments are refused before anything is sent */
+    CHECK_EQ_INT(kfk_admin_create_topics(client, NULL, 1, 1000, NULL, NULL), KFK_ERR_INVALID_ARG);
+    CHECK_EQ_INT(kfk_admin_delete_topics(client, topics, 0, 1000, NULL, NULL), KFK_ERR_INVALID_ARG);
+    CHECK_EQ_INT(kfk_admin_alter_topic_configs(client, NULL, alter, 1, NULL, NULL), KFK_ERR_INVALID_ARG);
+    CHECK_EQ_INT(kfk_admin_create_partitions(client, name, 0, 1000, NULL, NULL), KFK_ERR_INVALID_ARG);
+    CHECK_EQ_INT(kfk_admin_delete_records(client, &before, 1, -1, NULL, NULL), KFK_ERR_INVALID_ARG);
+    CHECK_EQ_INT(kfk_admin_group_lag(client, NULL, NULL, NULL), KFK_ERR_INVALID_ARG);
+    close_client();
+}
+
 int main(void) {
     static const kt_test_t tests[] = {
         {"configuration errors name the key", test_config_errors, 0},
@@ -439,6 +556,7 @@ int main(void) {
         {"queue full", test_queue_full, 1},
         {"assign, consume, lag, seek", test_assign_consume_seek_lag, 1},
         {"custom C partitioner, produce_many", test_partitioner_and_produce_many, 1},
+        {"admin calls and their errors", test_admin, 1},
     };
     return kt_run(tests, sizeof tests / sizeof tests[0]);
 }
