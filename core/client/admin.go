@@ -110,7 +110,7 @@ func (c *Client) brokerConns() map[int32]*conn.Conn {
 	c.mu.Unlock()
 	out := make(map[int32]*conn.Conn, len(all))
 	for i, b := range all {
-		out[ids[i]] = c.connFor(b)
+		out[ids[i]] = c.connFor(b, general)
 	}
 	return out
 }
@@ -364,7 +364,7 @@ func (c *Client) DeleteRecords(before []Assignment, timeoutMs int32, cb func(tre
 			if b == nil {
 				return tree.Value{}, fmt.Errorf("leader %d: %w", leader, ErrNoBroker)
 			}
-			resp, err := wait(c.connFor(b), req)
+			resp, err := wait(c.connFor(b, general), req)
 			if err != nil {
 				return tree.Value{}, err
 			}

@@ -70,13 +70,39 @@ func (c *Client) brokerKnown(node int32) bool {
 	return c.brokers[node] != nil
 }
 
-// broker is one cluster member and its (lazily opened) connection.
+// broker is one cluster member and its (lazily opened) connections.
 type broker struct {
 	id          int32 // -1 for a bootstrap address
 	host        string
 	port        int
-	conn        *conn.Conn
-	lastConnect time.Time
+	conns       [purposes]*conn.Conn
+	lastConnect [purposes]time.Time
+}
+
+// purpose picks one of a broker's connections. A broker answers the
+// requests of one connection in order, so a fetch long poll or a JoinGroup
+// (which waits for the whole rebalance) would hold up every request queued
+// behind it: produce, fetch and group traffic each get a connection of
+// their own, opened on first use.
+type purpose int
+
+const (
+	general purpose = iota // metadata, offsets, transactions, admin
+	producing
+	fetching
+	grouping // JoinGroup, SyncGroup, Heartbeat, commits: the group coordinator
+	purposes
+)
+
+// open returns b's connections that exist.
+func (b *broker) open() []*conn.Conn {
+	var out []*conn.Conn
+	for _, cn := range b.conns {
+		if cn != nil {
+			out = append(out, cn)
+		}
+	}
+	return out
 }
 
 // reconnectBackoff spaces connection attempts to a broker that is down;
@@ -185,25 +211,28 @@ func (c *Client) reportError(err error) {
 	}
 }
 
-// connFor returns a connection to broker b, (re)opening it when it is
+// connFor returns b's connection for purpose, (re)opening it when it is
 // down and the last attempt is older than reconnectBackoff.
-func (c *Client) connFor(b *broker) *conn.Conn {
+func (c *Client) connFor(b *broker, use purpose) *conn.Conn {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if b.conn == nil {
-		b.conn = conn.New(c.opts, conn.Handler{OnDisconnect: func(err error) {
+	cn := b.conns[use]
+	if cn == nil {
+		cn = conn.New(c.opts, conn.Handler{OnDisconnect: func(err error) {
 			c.reportError(fmt.Errorf("broker %s:%d: %w", b.host, b.port, err))
 			c.refreshSoon()
 		}})
+		b.conns[use] = cn
 	}
-	if b.conn.State() == conn.Disconnected && time.Since(b.lastConnect) >= reconnectBackoff && !c.closed {
-		b.lastConnect = time.Now()
-		b.conn.Connect(b.host, b.port, c.cfg.RequestTimeout)
+	if cn.State() == conn.Disconnected && time.Since(b.lastConnect[use]) >= reconnectBackoff && !c.closed {
+		b.lastConnect[use] = time.Now()
+		cn.Connect(b.host, b.port, c.cfg.RequestTimeout)
 	}
-	return b.conn
+	return cn
 }
 
-// leaderConn returns the connection to the leader of topic/partition.
+// leaderConn returns the producing connection to the leader of
+// topic/partition.
 func (c *Client) leaderConn(topic string, partition int32) (*conn.Conn, int32, bool) {
 	m := c.meta.Load()
 	if m == nil {
@@ -219,7 +248,7 @@ func (c *Client) leaderConn(topic string, partition int32) (*conn.Conn, int32, b
 	if b == nil {
 		return nil, -1, false
 	}
-	return c.connFor(b), leader, true
+	return c.connFor(b, producing), leader, true
 }
 
 // anyConn returns a connection for cluster-wide requests: a connected
@@ -239,8 +268,8 @@ func (c *Client) anyConn(skip map[*broker]bool) (*broker, *conn.Conn) {
 		if skip[b] {
 			continue
 		}
-		if b.conn != nil && b.conn.Connected() {
-			return b, b.conn
+		if cn := b.conns[general]; cn != nil && cn.Connected() {
+			return b, cn
 		}
 		if fallback == nil {
 			fallback = b
@@ -249,7 +278,7 @@ func (c *Client) anyConn(skip map[*broker]bool) (*broker, *conn.Conn) {
 	if fallback == nil {
 		return nil, nil
 	}
-	return fallback, c.connFor(fallback)
+	return fallback, c.connFor(fallback, general)
 }
 
 // Close flushes the producer (up to timeout; 0 = no limit; negative = do
@@ -284,14 +313,10 @@ func (c *Client) Close(timeout time.Duration, cb func(error)) {
 		c.closed = true
 		conns := []*conn.Conn{}
 		for _, b := range c.brokers {
-			if b.conn != nil {
-				conns = append(conns, b.conn)
-			}
+			conns = append(conns, b.open()...)
 		}
 		for _, b := range c.bootstrap {
-			if b.conn != nil {
-				conns = append(conns, b.conn)
-			}
+			conns = append(conns, b.open()...)
 		}
 		c.mu.Unlock()
 		close(c.refreshStop)

@@ -348,7 +348,7 @@ func (k *consumer) fetch(leader int32, parts []tp, offs []int64, gens []int) {
 	plan := s.plan(parts, offs)
 	k.mu.Unlock()
 
-	cn := k.c.connFor(b)
+	cn := k.c.connFor(b, fetching)
 	req := kmsg.NewPtrFetchRequest()
 	req.ReplicaID = -1
 	req.MaxWaitMillis = int32(k.c.cfg.FetchMaxWait / time.Millisecond)
@@ -620,7 +620,7 @@ func (c *Client) listOffsets(topic string, partitions []int32, timestamp int64, 
 			finish(ErrNoBroker)
 			continue
 		}
-		c.connFor(b).Do(req, func(resp kmsg.Response, err error) {
+		c.connFor(b, general).Do(req, func(resp kmsg.Response, err error) {
 			if err != nil {
 				finish(err)
 				return

@@ -149,7 +149,7 @@ func (g *group) do(req kmsg.Request) (kmsg.Response, error) {
 		g.forgetCoordinator()
 		return nil, fmt.Errorf("coordinator %d: %w", coord, ErrNoBroker)
 	}
-	return wait(g.c.connFor(b), req)
+	return wait(g.c.connFor(b, grouping), req)
 }
 
 // wait runs one request synchronously.

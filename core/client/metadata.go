@@ -165,25 +165,23 @@ func (c *Client) updateBrokers(resp *kmsg.MetadataResponse) {
 		if old != nil && old.host == rb.Host && old.port == int(rb.Port) {
 			continue
 		}
-		if old != nil && old.conn != nil {
-			stale = append(stale, old.conn)
+		if old != nil {
+			stale = append(stale, old.open()...)
 		}
 		c.brokers[rb.NodeID] = &broker{id: rb.NodeID, host: rb.Host, port: int(rb.Port)}
 	}
 	for id, b := range c.brokers {
 		if !seen[id] {
-			if b.conn != nil {
-				stale = append(stale, b.conn)
-			}
+			stale = append(stale, b.open()...)
 			delete(c.brokers, id)
 		}
 	}
 	// Bootstrap connections are no longer needed once brokers are known;
 	// one still carrying requests is left for Close.
 	for _, b := range c.bootstrap {
-		if b.conn != nil && b.conn.Pending() == 0 {
-			stale = append(stale, b.conn)
-			b.conn = nil
+		if cn := b.conns[general]; cn != nil && cn.Pending() == 0 {
+			stale = append(stale, cn)
+			b.conns[general] = nil
 		}
 	}
 	c.mu.Unlock()

@@ -325,7 +325,7 @@ func (c *Client) coordinatorDo(key string, keyType int8, req kmsg.Request) (kmsg
 	if b == nil {
 		return nil, fmt.Errorf("coordinator %d: %w", node, ErrNoBroker)
 	}
-	return wait(c.connFor(b), req)
+	return wait(c.connFor(b, general), req)
 }
 
 // addPartitions registers partitions with the open transaction, then lets
