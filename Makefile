@@ -11,7 +11,7 @@ BROKER    := tests/kafka/kafka
 WITH_BROKER := tests/with-broker
 
 .PHONY: help deps lib test test-go test-c test-python test-perl test-ruby vet \
-        broker broker-stop demo fuzz clean install
+        broker broker-stop demo fuzz clean install python-wheel
 
 help:
 	@echo "make deps         install toolchains, test dependencies and the Kafka jars"
@@ -21,6 +21,7 @@ help:
 	@echo "make broker       start a local single-node Kafka broker in the background"
 	@echo "make broker-stop  stop it"
 	@echo "make fuzz         run the decoder fuzzers for FUZZTIME each (default 10s)"
+	@echo "make python-wheel a Python wheel with libkfk.so inside, in build/dist"
 
 deps:
 	scripts/deps.sh
@@ -86,6 +87,18 @@ fuzz:
 			$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; done; done
 
 PREFIX ?= /usr/local
+# A Python wheel with libkfk.so inside: pip install build/dist/kfk-*.whl
+# needs no compiler and no KFK_LIBRARY. Tagged py3 for this platform (ctypes
+# works with any Python 3; the library is what is platform-specific).
+python-wheel: lib
+	rm -rf $(BUILD)/python $(BUILD)/dist/kfk-*.whl
+	cp -r bindings/python $(BUILD)/python
+	rm -rf $(BUILD)/python/tests $(BUILD)/python/build $(BUILD)/python/*.egg-info
+	cp $(LIB) $(BUILD)/python/kfk/libkfk.so
+	printf '[bdist_wheel]\npython_tag = py3\nplat_name = linux_%s\n' "$$(uname -m)" > $(BUILD)/python/setup.cfg
+	python3 -m pip wheel -q --no-deps -w $(BUILD)/dist $(BUILD)/python
+	@ls $(BUILD)/dist/kfk-*.whl
+
 install: lib
 	cmake -S . -B $(BUILD)/cmake-install -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
 	cmake --build $(BUILD)/cmake-install

@@ -17,7 +17,7 @@ import ctypes
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
 from . import _ffi
-from .conn import Bytes, Request, _b, _headers, _s, _str_array, _tp_array, send_request
+from .conn import Bytes, Request, _b, _headers, _new_topic_array, _s, _str_array, _tp_array, send_request
 from .errors import KafkaError, check
 from .queue import EventQueue
 
@@ -182,6 +182,74 @@ class Client:
     def lag(self) -> dict:
         """{"topic:partition": {"current", "latest", "lag"}} for the assignment."""
         return self._request(self._lib.kfk_lag).result()
+
+    # -- admin -----------------------------------------------------------
+    # Each returns its result, or with a callback a Request. Calls about
+    # several resources report an error_code per resource in the result;
+    # alter_topic_configs and create_partitions raise the broker's refusal.
+
+    def _admin(self, fn: Callable[..., int], *args: Any, callback: Optional[Callable] = None) -> Any:
+        req = self._request(fn, *args, callback=callback)
+        return req if callback else req.result()
+
+    def create_topics(self, topics: Sequence[Mapping[str, Any]], timeout_ms: int = 30000,
+                      callback: Optional[Callable] = None) -> Any:
+        """[{name, num_partitions, replication_factor, config: {k: v}}] ->
+        {"topics": [{name, error_code, error_message}]}."""
+        arr, n, _keep = _new_topic_array(topics)
+        return self._admin(self._lib.kfk_admin_create_topics, arr, n, int(timeout_ms), callback=callback)
+
+    def delete_topics(self, names: Sequence[str], timeout_ms: int = 30000, callback: Optional[Callable] = None) -> Any:
+        """{"topics": [{name, error_code, error_message}]}."""
+        arr, n = _str_array(names, "topic")
+        return self._admin(self._lib.kfk_admin_delete_topics, arr, n, int(timeout_ms), callback=callback)
+
+    def describe_cluster(self, callback: Optional[Callable] = None) -> Any:
+        """{cluster_id, controller_id, brokers: [{node_id, host, port, rack}]}."""
+        return self._admin(self._lib.kfk_admin_describe_cluster, callback=callback)
+
+    def list_groups(self, callback: Optional[Callable] = None) -> Any:
+        """{"groups": [{group_id, protocol_type, state, type}]}."""
+        return self._admin(self._lib.kfk_admin_list_groups, callback=callback)
+
+    def describe_groups(self, group_ids: Sequence[str], callback: Optional[Callable] = None) -> Any:
+        """{"groups": [{group_id, error_code, state, protocol_type, protocol,
+        members: [{member_id, group_instance_id, client_id, client_host,
+        assignment: {topic: [partitions]}}]}]}."""
+        arr, n = _str_array(group_ids, "group_id")
+        return self._admin(self._lib.kfk_admin_describe_groups, arr, n, callback=callback)
+
+    def describe_topic_configs(self, topics: Sequence[str], callback: Optional[Callable] = None) -> Any:
+        """{"topics": [{name, error_code, error_message, configs: {key:
+        {value, source, read_only, sensitive}}}]}."""
+        arr, n = _str_array(topics, "topic")
+        return self._admin(self._lib.kfk_admin_describe_topic_configs, arr, n, callback=callback)
+
+    def alter_topic_configs(self, topic: str, configs: Mapping[str, Optional[str]],
+                            callback: Optional[Callable] = None) -> Any:
+        """Set some configs of topic (a None value resets that key to its
+        default); the others stay."""
+        flat = [_s(None if x is None else str(x), "config") for kv in configs.items() for x in kv]
+        arr = (ctypes.c_char_p * max(len(flat), 1))(*flat)
+        return self._admin(self._lib.kfk_admin_alter_topic_configs, _s(topic, "topic"), arr, len(configs),
+                           callback=callback)
+
+    def create_partitions(self, topic: str, total: int, timeout_ms: int = 30000,
+                          callback: Optional[Callable] = None) -> Any:
+        """Grow topic to total partitions."""
+        return self._admin(self._lib.kfk_admin_create_partitions, _s(topic, "topic"), int(total), int(timeout_ms),
+                           callback=callback)
+
+    def delete_records(self, before: Sequence[Mapping[str, Any]], timeout_ms: int = 30000,
+                       callback: Optional[Callable] = None) -> Any:
+        """Delete records before [{topic, partition, offset}] (offset -1: all
+        so far) -> {"partitions": [{topic, partition, low_watermark, error_code}]}."""
+        arr, n = _tp_array(before)
+        return self._admin(self._lib.kfk_admin_delete_records, arr, n, int(timeout_ms), callback=callback)
+
+    def group_lag(self, group_id: str, callback: Optional[Callable] = None) -> Any:
+        """{"topic:partition": {committed, latest, lag}} for what group_id committed."""
+        return self._admin(self._lib.kfk_admin_group_lag, _s(group_id, "group_id"), callback=callback)
 
     def subscribe(self, topics: Sequence[str], group_id: str, *,
                   on_assign: Optional[Callable[[list], None]] = None,

@@ -58,6 +58,22 @@ def _tp_array(entries: Sequence[Mapping[str, Any]]) -> tuple[Any, int]:
     return arr, len(entries)
 
 
+def _new_topic_array(topics: Sequence[Mapping[str, Any]]) -> tuple[Any, int, list]:
+    """kfk_new_topic_t[] for [{name, num_partitions, replication_factor,
+    config}]; the list returned keeps the config arrays alive."""
+    arr = (_ffi.NewTopic * max(len(topics), 1))()
+    keep = []
+    for i, t in enumerate(topics):
+        config = t.get("config") or {}
+        kv = (ctypes.c_char_p * max(2 * len(config), 1))(*[_s(x, "config") for kv in config.items() for x in kv])
+        keep.append(kv)
+        arr[i].name = _s(t["name"], "name")
+        arr[i].num_partitions = int(t.get("num_partitions", -1))
+        arr[i].replication_factor = int(t.get("replication_factor", -1))
+        arr[i].config, arr[i].config_n = kv, len(config)
+    return arr, len(topics), keep
+
+
 def _headers(headers: Any) -> tuple[Any, int, list]:
     if not headers:
         return None, 0, []
@@ -342,17 +358,8 @@ class Conn:
 
     def create_topics(self, topics: Sequence[Mapping[str, Any]], timeout_ms: int = 30000,
                       callback: Optional[Callback] = None) -> Request:
-        arr = (_ffi.NewTopic * max(len(topics), 1))()
-        keep = []
-        for i, t in enumerate(topics):
-            config = t.get("config") or {}
-            kv = (ctypes.c_char_p * max(2 * len(config), 1))(*[_s(x, "config") for kv in config.items() for x in kv])
-            keep.append(kv)
-            arr[i].name = _s(t["name"], "name")
-            arr[i].num_partitions = int(t.get("num_partitions", -1))
-            arr[i].replication_factor = int(t.get("replication_factor", -1))
-            arr[i].config, arr[i].config_n = kv, len(config)
-        return self._request(self._lib.kfk_conn_create_topics, arr, len(topics), int(timeout_ms), callback=callback)
+        arr, n, _keep = _new_topic_array(topics)
+        return self._request(self._lib.kfk_conn_create_topics, arr, n, int(timeout_ms), callback=callback)
 
     def delete_topics(self, names: Sequence[str], timeout_ms: int = 30000,
                       callback: Optional[Callback] = None) -> Request:

@@ -183,3 +183,55 @@ def test_transactions(conn, topic):
         with pytest.raises(kfk.KafkaError) as e:
             plain.begin_transaction()
         assert e.value.name == "KFK_ERR_STATE"
+
+
+def test_admin(client):
+    name = unique("pyadmin")
+    cluster = client.describe_cluster()
+    assert cluster["brokers"] and cluster["cluster_id"]
+    created = client.create_topics([{"name": name, "num_partitions": 1, "replication_factor": 1,
+                                      "config": {"retention.ms": "7200000"}}], 10000)
+    assert created["topics"][0]["error_code"] == 0
+    again = client.create_topics([{"name": name, "num_partitions": 1}], 10000)
+    assert again["topics"][0]["error_code"] == 36  # TOPIC_ALREADY_EXISTS
+    configs = client.describe_topic_configs([name])["topics"][0]["configs"]
+    assert configs["retention.ms"]["value"] == "7200000"
+    assert configs["retention.ms"]["source"] == "dynamic_topic_config"
+
+    client.alter_topic_configs(name, {"retention.ms": None, "segment.bytes": "1048576"})
+    with pytest.raises(kfk.KafkaError) as unknown:
+        client.alter_topic_configs(unique("nope"), {"segment.bytes": "1048576"})
+    assert unknown.value.code == 3
+    client.create_partitions(name, 2)
+    with pytest.raises(kfk.KafkaError) as shrink:
+        client.create_partitions(name, 1)
+    assert shrink.value.code == 37  # INVALID_PARTITIONS
+
+    for i in range(6):
+        client.produce(name, b"%d" % i, partition=0)
+    client.flush()
+    deleted = client.delete_records([{"topic": name, "partition": 0, "offset": 4}])
+    assert deleted["partitions"][0]["low_watermark"] == 4
+    assert client.offsets_for(name)[0]["earliest"] == 4
+
+    group = unique("pyadmingroup")
+    with kfk.Client(brokers=broker_env("KFK_TEST_BROKERS")) as member:
+        member.connect()
+        member.subscribe([name], group, auto_offset_reset="earliest", heartbeat_interval_ms=300, auto_commit=False)
+        got = 0
+        for _ in range(50):
+            got += len(member.consume(0.3))
+            if got >= 2:
+                break
+        member.commit()
+        listed = {g["group_id"]: g for g in client.list_groups()["groups"]}
+        assert listed[group]["protocol_type"] == "consumer"
+        described = client.describe_groups([group])["groups"][0]
+        assert described["state"] == "stable" and len(described["members"]) == 1
+        assert sorted(described["members"][0]["assignment"][name]) == [0, 1]
+        lag = client.group_lag(group)
+        assert lag[f"{name}:0"] == {"committed": 6, "latest": 6, "lag": 0}
+        member.unsubscribe()
+
+    assert client.delete_topics([name])["topics"][0]["error_code"] == 0
+    assert client.delete_topics([name])["topics"][0]["error_code"] == 3
