@@ -1,5 +1,6 @@
 import os
 import signal
+import subprocess
 import sys
 import time
 
@@ -251,3 +252,26 @@ raise SystemExit(os.WEXITSTATUS(status))
 """
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60,
                    env={**os.environ, "PYTHONPATH": os.path.join(os.path.dirname(__file__), "..")})
+
+
+def test_blocking_poll_is_interruptible_by_ctrl_c():
+    # A child blocks in poll(None); SIGINT must raise KeyboardInterrupt there
+    # promptly (the wait is sliced so Python's signal handler runs).
+    code = ("import kfk, sys\n"
+            "q = kfk.EventQueue()\n"
+            "print('polling', flush=True)\n"
+            "try:\n"
+            "    q.poll(None)\n"
+            "except KeyboardInterrupt:\n"
+            "    print('interrupted', flush=True)\n"
+            "    sys.exit(0)\n"
+            "sys.exit(3)\n")
+    env = {**os.environ, "PYTHONPATH": os.path.join(os.path.dirname(__file__), "..")}
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env)
+    assert child.stdout.readline().strip() == "polling"
+    time.sleep(0.3)
+    started = time.monotonic()
+    child.send_signal(signal.SIGINT)
+    out, _ = child.communicate(timeout=10)
+    assert child.returncode == 0 and out.strip() == "interrupted"
+    assert time.monotonic() - started < 2
