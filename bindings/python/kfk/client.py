@@ -30,10 +30,15 @@ class Client:
     watch ``queue.fileno()`` in an event loop."""
 
     def __init__(self, config: Optional[Mapping[str, Any]] = None, *, queue: Optional[EventQueue] = None,
-                 on_error: Optional[Callable[[KafkaError], None]] = None, **options: Any) -> None:
+                 on_error: Optional[Callable[[KafkaError], None]] = None,
+                 partitioner: Optional[Callable[[str, Optional[bytes], int], int]] = None, **options: Any) -> None:
+        """partitioner(topic, key, partition_count) -> partition, when given,
+        chooses the partition of records produced without one; it runs in
+        the producing thread."""
         self.queue = queue or EventQueue()
         self._lib = _ffi.lib()
         self.on_error = on_error
+        self._partitioner = partitioner
         conf = ctypes.c_void_p()
         check(self._lib.kfk_conf_new(ctypes.byref(conf)), "kfk_conf_new")
         err = ctypes.create_string_buffer(512)
@@ -82,9 +87,22 @@ class Client:
         """Partitions of topic per the client's metadata, -1 when unknown."""
         return self._lib.kfk_client_partition_count(self.handle, _s(topic, "topic"))
 
+    def _partition_for(self, topic: str, key: Optional[bytes]) -> int:
+        """The custom partitioner's choice, fetching the topic's metadata
+        first when its partition count is not known yet."""
+        n = self.partition_count(topic)
+        if n < 0:
+            self.metadata([topic]).result()
+            n = self.partition_count(topic)
+        if n < 0:
+            raise KafkaError(3, f"no partition count for topic {topic!r}")
+        return int(self._partitioner(topic, key, n))
+
     def _message(self, topic: str, value: Bytes, key: Bytes, partition: int, headers: Any,
                  timestamp: Optional[int], tag: int, keep: list) -> "_ffi.Message":
         k, v = _b(key, "key"), _b(value, "value")
+        if partition == -1 and self._partitioner is not None:
+            partition = self._partition_for(topic, k)
         hdrs, nh, hkeep = _headers(headers)
         t = _s(topic, "topic")
         keep += [k, v, hdrs, hkeep, t]

@@ -235,3 +235,20 @@ def test_admin(client):
 
     assert client.delete_topics([name])["topics"][0]["error_code"] == 0
     assert client.delete_topics([name])["topics"][0]["error_code"] == 3
+
+
+def test_custom_partitioner(conn, topic):
+    calls = []
+
+    def by_length(topic_name, key, count):
+        calls.append((topic_name, key, count))
+        return len(key or b"") % count
+
+    with kfk.Client(brokers=broker_env("KFK_TEST_BROKERS"), partitioner=by_length) as c:
+        reports = [c.produce(topic, b"v", key=k) for k in (b"a", b"bb", None)]
+        c.produce_many([{"topic": topic, "value": b"w", "key": b"ccc"}])
+        c.flush()
+        assert [r.result()["partition"] for r in reports] == [1, 0, 0]
+        assert calls[0] == (topic, b"a", 2) and len(calls) == 4
+        assert c.produce(topic, b"explicit", key=b"a", partition=0).result()["partition"] == 0
+        assert len(calls) == 4  # an explicit partition skips the partitioner
