@@ -219,12 +219,46 @@ module Kfk
       [arr, hdrs.size]
     end
 
+    # A char*[] of strings; nil entries stay NULL.
     def string_array(strings)
-      keep = strings.map { |s| ::FFI::MemoryPointer.from_string(s.to_s) }
+      keep = strings.map { |s| s.nil? ? nil : ::FFI::MemoryPointer.from_string(s.to_s) }
       arr = ::FFI::MemoryPointer.new(:pointer, [strings.size, 1].max)
-      arr.write_array_of_pointer(keep)
+      arr.write_array_of_pointer(keep.map { |p| p || ::FFI::Pointer::NULL })
       keep << arr
       [keep, arr]
+    end
+
+    # A kfk_topic_partition_t[] of [{topic:, partition:, offset:, metadata:}].
+    def tp_array(keep, list)
+      arr = ::FFI::MemoryPointer.new(Kfk::FFI::TopicPartition, [list.size, 1].max)
+      keep << arr
+      list.each_with_index do |e, i|
+        tp = Kfk::FFI::TopicPartition.new(arr + i * Kfk::FFI::TopicPartition.size)
+        tp[:topic] = keep_ptr(keep, e.fetch(:topic))
+        tp[:partition] = e.fetch(:partition, 0)
+        tp[:leader_epoch] = e.fetch(:leader_epoch, -1)
+        tp[:offset] = e.fetch(:offset, -1)
+        tp[:metadata] = e[:metadata] ? keep_ptr(keep, e[:metadata]) : nil
+      end
+      arr
+    end
+
+    # A kfk_new_topic_t[] of [{name:, num_partitions:, replication_factor:, config: {}}].
+    def new_topic_array(keep, topics)
+      arr = ::FFI::MemoryPointer.new(Kfk::FFI::NewTopic, [topics.size, 1].max)
+      keep << arr
+      topics.each_with_index do |t, i|
+        nt = Kfk::FFI::NewTopic.new(arr + i * Kfk::FFI::NewTopic.size)
+        nt[:name] = keep_ptr(keep, t.fetch(:name))
+        nt[:num_partitions] = t.fetch(:num_partitions, -1)
+        nt[:replication_factor] = t.fetch(:replication_factor, -1)
+        config = (t[:config] || {}).flat_map { |k, v| [k.to_s, v.to_s] }
+        ckeep, carr = string_array(config)
+        keep.concat(ckeep)
+        nt[:config] = carr
+        nt[:config_n] = config.size / 2
+      end
+      arr
     end
   end
 
@@ -336,13 +370,7 @@ module Kfk
 
     def create_topics(topics, timeout_ms = 30_000, &callback)
       keep = []
-      arr = ::FFI::MemoryPointer.new(Kfk::FFI::NewTopic, topics.size)
-      topics.each_with_index do |t, i|
-        nt = Kfk::FFI::NewTopic.new(arr + i * Kfk::FFI::NewTopic.size)
-        nt[:name] = keep_ptr(keep, "#{t[:name]}\0")
-        nt[:num_partitions] = t.fetch(:num_partitions, -1)
-        nt[:replication_factor] = t.fetch(:replication_factor, -1)
-      end
+      arr = new_topic_array(keep, topics)
       request(callback) { |tag| Kfk::FFI.kfk_conn_create_topics(handle, arr, topics.size, timeout_ms, nil, tag) }
     end
 
@@ -354,6 +382,91 @@ module Kfk
 
     def init_producer_id(transactional_id = nil, txn_timeout_ms = 60_000, &callback)
       request(callback) { |tag| Kfk::FFI.kfk_conn_init_producer_id(handle, transactional_id, txn_timeout_ms, nil, tag) }
+    end
+
+    # Group calls (EV::Kafka::Conn's): results as documented in kfk.h.
+
+    def join_group(group_id, member_id, topics, session_timeout_ms: 30_000, rebalance_timeout_ms: 60_000,
+                   group_instance_id: nil, &callback)
+      keep, arr = string_array(topics)
+      request(callback) do |tag|
+        Kfk::FFI.kfk_conn_join_group(handle, group_id, member_id || "", arr, topics.size, session_timeout_ms,
+                                     rebalance_timeout_ms, group_instance_id, nil, tag)
+      end.tap { keep.clear }
+    end
+
+    # assignments: { member_id => [{topic:, partition:}] } (the leader's plan; {} for the others).
+    def sync_group(group_id, generation_id, member_id, assignments = {}, group_instance_id: nil, &callback)
+      keep = []
+      arr = ::FFI::MemoryPointer.new(Kfk::FFI::MemberAssignment, [assignments.size, 1].max)
+      assignments.each_with_index do |(member, parts), i|
+        ma = Kfk::FFI::MemberAssignment.new(arr + i * Kfk::FFI::MemberAssignment.size)
+        ma[:member_id] = keep_ptr(keep, member)
+        ma[:partitions] = tp_array(keep, parts)
+        ma[:n] = parts.size
+      end
+      request(callback) do |tag|
+        Kfk::FFI.kfk_conn_sync_group(handle, group_id, generation_id, member_id, arr, assignments.size,
+                                     group_instance_id, nil, tag)
+      end
+    end
+
+    def heartbeat(group_id, generation_id, member_id, group_instance_id: nil, &callback)
+      request(callback) do |tag|
+        Kfk::FFI.kfk_conn_heartbeat(handle, group_id, generation_id, member_id, group_instance_id, nil, tag)
+      end
+    end
+
+    def leave_group(group_id, member_id, group_instance_id: nil, &callback)
+      request(callback) { |tag| Kfk::FFI.kfk_conn_leave_group(handle, group_id, member_id, group_instance_id, nil, tag) }
+    end
+
+    # offsets: [{topic:, partition:, offset:, metadata:}]
+    def offset_commit(group_id, generation_id, member_id, offsets, &callback)
+      keep = []
+      arr = tp_array(keep, offsets)
+      request(callback) do |tag|
+        Kfk::FFI.kfk_conn_offset_commit(handle, group_id, generation_id, member_id, arr, offsets.size, nil, tag)
+      end
+    end
+
+    def offset_fetch(group_id, topics = [], &callback)
+      keep, arr = string_array(topics)
+      request(callback) { |tag| Kfk::FFI.kfk_conn_offset_fetch(handle, group_id, arr, topics.size, nil, tag) }
+        .tap { keep.clear }
+    end
+
+    # Transaction calls, as the transaction coordinator takes them.
+
+    def add_partitions_to_txn(transactional_id, producer_id, producer_epoch, partitions, &callback)
+      keep = []
+      arr = tp_array(keep, partitions)
+      request(callback) do |tag|
+        Kfk::FFI.kfk_conn_add_partitions_to_txn(handle, transactional_id, producer_id, producer_epoch, arr,
+                                                partitions.size, nil, tag)
+      end
+    end
+
+    def add_offsets_to_txn(transactional_id, producer_id, producer_epoch, group_id, &callback)
+      request(callback) do |tag|
+        Kfk::FFI.kfk_conn_add_offsets_to_txn(handle, transactional_id, producer_id, producer_epoch, group_id, nil, tag)
+      end
+    end
+
+    def end_txn(transactional_id, producer_id, producer_epoch, commit, &callback)
+      request(callback) do |tag|
+        Kfk::FFI.kfk_conn_end_txn(handle, transactional_id, producer_id, producer_epoch, commit ? 1 : 0, nil, tag)
+      end
+    end
+
+    def txn_offset_commit(transactional_id, group_id, producer_id, producer_epoch, offsets,
+                          generation_id: -1, member_id: nil, &callback)
+      keep = []
+      arr = tp_array(keep, offsets)
+      request(callback) do |tag|
+        Kfk::FFI.kfk_conn_txn_offset_commit(handle, transactional_id, group_id, producer_id, producer_epoch,
+                                            generation_id, member_id, arr, offsets.size, nil, tag)
+      end
     end
 
     private

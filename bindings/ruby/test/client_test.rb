@@ -69,6 +69,74 @@ class ClientTest < Minitest::Test
     end
   end
 
+  def test_produce_many_seek_offsets_lag_and_partitioner
+    topic = "rbmany-#{SecureRandom.hex(6)}"
+    calls = []
+    by_length = lambda do |t, key, n|
+      calls << [t, key, n]
+      (key || "").bytesize % n
+    end
+    Kfk::Client.open(brokers: @brokers, linger_ms: 2, partitioner: by_length) do |kafka|
+      kafka.create_topics([{ name: topic, num_partitions: 2, replication_factor: 1 }])
+      assert_nil kafka.produce_many(Array.new(10) { |i| { topic: topic, value: "m#{i}", key: "k" * (i % 2) } }).value
+      assert_equal 10, calls.size
+      assert_equal [topic, "k".b, 2], calls[1]
+      bad = kafka.produce_many([{ topic: topic, value: "x", partition: 0 }, { topic: topic, value: "y", partition: 9 }])
+      failures = bad.value
+      assert_equal 1, failures.size
+      assert_equal 1, failures.first["index"]
+      assert_equal 3, failures.first["error_code"]
+
+      offsets = kafka.offsets_for(topic)
+      assert_equal({ "earliest" => 0, "latest" => 6 }, offsets[0]) # 5 by the partitioner + "x"
+      assert_equal 5, offsets[1]["latest"]
+      kafka.assign([{ topic: topic, partition: 0, offset: -2 }])
+      kafka.seek(topic, 0, 4)
+      got = []
+      10.times { got.concat(kafka.consume); break if got.size >= 2 }
+      assert_equal [4, 5], got.map(&:offset)
+      assert_equal 0, kafka.lag["#{topic}:0"]["lag"]
+    end
+  end
+
+  def test_admin
+    topic = "rbadmin-#{SecureRandom.hex(6)}"
+    Kfk::Client.open(brokers: @brokers) do |admin|
+      refute_empty admin.describe_cluster["brokers"]
+      created = admin.create_topics([{ name: topic, num_partitions: 1, config: { "retention.ms" => "7200000" } }])
+      assert_equal 0, created["topics"][0]["error_code"]
+      assert_equal 36, admin.create_topics([{ name: topic }])["topics"][0]["error_code"]
+      configs = admin.describe_topic_configs([topic])["topics"][0]["configs"]
+      assert_equal "7200000", configs["retention.ms"]["value"]
+      admin.alter_topic_configs(topic, "retention.ms" => nil, "segment.bytes" => 1_048_576)
+      err = assert_raises(Kfk::Error) { admin.alter_topic_configs("rbnope-#{SecureRandom.hex(4)}", "segment.bytes" => 1_048_576) }
+      assert_equal 3, err.code
+      admin.create_partitions(topic, 2)
+      assert_equal 37, assert_raises(Kfk::Error) { admin.create_partitions(topic, 1) }.code
+      4.times { |i| admin.produce(topic, "r#{i}", partition: 0) }
+      admin.flush
+      deleted = admin.delete_records([{ topic: topic, partition: 0, offset: 3 }])
+      assert_equal 3, deleted["partitions"][0]["low_watermark"]
+
+      group = "rbadmin-group-#{SecureRandom.hex(4)}"
+      Kfk::Client.open(brokers: @brokers) do |member|
+        member.subscribe([topic], group_id: group, auto_offset_reset: "earliest", heartbeat_interval_ms: 300,
+                                  auto_commit: false)
+        got = []
+        30.times { got.concat(member.consume); break if got.size >= 1 }
+        member.commit
+        assert(admin.list_groups["groups"].any? { |g| g["group_id"] == group })
+        described = admin.describe_groups([group])["groups"][0]
+        assert_equal "stable", described["state"]
+        assert_equal [0, 1], described["members"][0]["assignment"][topic].sort
+        assert_equal({ "committed" => 4, "latest" => 4, "lag" => 0 }, admin.group_lag(group)["#{topic}:0"])
+        member.unsubscribe
+      end
+      assert_equal 0, admin.delete_topics([topic])["topics"][0]["error_code"]
+      assert_equal 3, admin.delete_topics([topic])["topics"][0]["error_code"]
+    end
+  end
+
   def test_bad_option_names_the_key
     err = assert_raises(Kfk::Error) { Kfk::Client.new(brokers: @brokers, acks: 9) }
     assert_equal "KFK_ERR_CONFIG", err.name

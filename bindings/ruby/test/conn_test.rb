@@ -52,6 +52,152 @@ class ConnTest < Minitest::Test
     assert_equal 0, @conn.delete_topics([topic]).value["topics"][0]["error_code"]
   end
 
+  def test_group_calls
+    topic = new_topic
+    group = "rbconn-group-#{SecureRandom.hex(4)}"
+    first = @conn.join_group(group, "", [topic], session_timeout_ms: 10_000).value
+    joined = first["error_code"] == 79 ? @conn.join_group(group, first["member_id"], [topic], session_timeout_ms: 10_000).value : first
+    assert_equal 0, joined["error_code"]
+    member, generation = joined["member_id"], joined["generation_id"]
+    assert_equal member, joined["leader"]
+    synced = @conn.sync_group(group, generation, member, { member => [{ topic: topic, partition: 0 }] }).value
+    assert_equal 0, synced["error_code"]
+    assert_equal [{ "topic" => topic, "partitions" => [0] }], synced["assignment"]
+    assert_equal 0, @conn.heartbeat(group, generation, member).value["error_code"]
+    committed = @conn.offset_commit(group, generation, member, [{ topic: topic, partition: 0, offset: 7, metadata: "m" }]).value
+    assert_equal 0, committed["topics"][0]["partitions"][0]["error_code"]
+    fetched = @conn.offset_fetch(group, [topic]).value["topics"][0]["partitions"][0]
+    assert_equal [7, "m"], [fetched["offset"], fetched["metadata"]]
+    assert_equal 0, @conn.leave_group(group, member).value["error_code"]
+  end
+
+  def test_transaction_calls
+    topic = new_topic
+    txn = "rbconn-txn-#{SecureRandom.hex(4)}"
+    group = "rbconn-txn-group-#{SecureRandom.hex(4)}"
+    pid = @conn.init_producer_id(txn, 30_000).value
+    assert_equal 0, pid["error_code"]
+    id, epoch = pid["producer_id"], pid["producer_epoch"]
+    added = @conn.add_partitions_to_txn(txn, id, epoch, [{ topic: topic, partition: 0 }]).value
+    assert_equal 0, added["topics"][0]["partitions"][0]["error_code"]
+    assert_equal 0, @conn.add_offsets_to_txn(txn, id, epoch, group).value["error_code"]
+    offsets = @conn.txn_offset_commit(txn, group, id, epoch, [{ topic: topic, partition: 0, offset: 5 }]).value
+    assert_equal 0, offsets["topics"][0]["partitions"][0]["error_code"]
+    assert_equal 0, @conn.end_txn(txn, id, epoch, true).value["error_code"]
+    committed = nil
+    50.times do # the commit markers land shortly after EndTxn
+      committed = @conn.offset_fetch(group, [topic]).value.dig("topics", 0, "partitions", 0, "offset")
+      break if committed == 5
+
+      sleep 0.1
+    end
+    assert_equal 5, committed
+  end
+
+  # The queue's wait is an IO wait, so under a Fiber scheduler a request
+  # yields to other fibers instead of blocking the thread.
+  def test_fiber_scheduler
+    topic = new_topic
+    host, port = ENV["KFK_TEST_BROKERS"].split(",").first.split(":")
+    results = []
+    ticks = 0
+    Thread.new do
+      Fiber.set_scheduler(TestScheduler.new)
+      Fiber.schedule do
+        conn = Kfk::Conn.new
+        conn.connect(host, port.to_i).value
+        3.times { |i| results << conn.produce(topic, 0, nil, "f#{i}", acks: -1).value }
+        results << conn.fetch(topic, 0, 0, max_wait_ms: 200).value
+        conn.close
+      end
+      Fiber.schedule { 20.times { ticks += 1; sleep 0.01 } }
+    end.join(30)
+    assert_equal 4, results.size
+    assert_equal %w[f0 f1 f2], results.last["topics"][0]["partitions"][0]["records"].map { |r| r["value"] }
+    assert_equal 20, ticks
+    assert_operator TestScheduler.io_waits, :>, 0, "requests should have waited through the scheduler"
+  end
+
+  # A minimal Fiber scheduler: fibers waiting on IO or sleeping are resumed
+  # from one IO.select loop when the thread finishes its block.
+  class TestScheduler
+    class << self
+      attr_accessor :io_waits
+    end
+    self.io_waits = 0
+
+    def initialize
+      @readable = {}
+      @writable = {}
+      @sleeping = {}
+      @ready = []
+      @blocked = 0
+    end
+
+    def fiber(&block)
+      f = Fiber.new(blocking: false, &block)
+      f.resume
+      f
+    end
+
+    def io_wait(io, events, timeout)
+      self.class.io_waits += 1
+      fiber = Fiber.current
+      @readable[io] = fiber if (events & IO::READABLE).nonzero?
+      @writable[io] = fiber if (events & IO::WRITABLE).nonzero?
+      @sleeping[fiber] = now + timeout if timeout
+      Fiber.yield
+      @sleeping.delete(fiber)
+      events
+    end
+
+    def kernel_sleep(duration = nil)
+      @sleeping[Fiber.current] = now + (duration || 0)
+      Fiber.yield
+      true
+    end
+
+    def block(_blocker, timeout = nil)
+      @blocked += 1
+      @sleeping[Fiber.current] = now + timeout if timeout
+      Fiber.yield
+    ensure
+      @blocked -= 1
+    end
+
+    def unblock(_blocker, fiber)
+      @ready << fiber
+    end
+
+    def io_select(*) = nil
+
+    def close
+      run
+    end
+
+    def run
+      until @readable.empty? && @writable.empty? && @sleeping.empty? && @ready.empty?
+        wait = @sleeping.values.min
+        timeout = wait ? [wait - now, 0].max : nil
+        readable, writable = IO.select(@readable.keys, @writable.keys, [], @ready.empty? ? timeout : 0)
+        resume = @ready.shift(@ready.size)
+        readable&.each { |io| resume << @readable.delete(io) }
+        writable&.each { |io| resume << @writable.delete(io) }
+        @sleeping.each { |f, at| resume << f if at <= now }
+        resume.uniq.each do |f|
+          @sleeping.delete(f)
+          @readable.delete_if { |_, v| v == f }
+          @writable.delete_if { |_, v| v == f }
+          f.resume if f.alive?
+        end
+      end
+    end
+
+    private
+
+    def now = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+  end
+
   # Events are drained by a Ruby thread waiting on the queue's IO while
   # another thread keeps running.
   def test_callbacks_drained_by_a_thread

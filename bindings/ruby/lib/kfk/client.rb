@@ -26,9 +26,12 @@ module Kfk
 
     # Options are kfk's names (brokers:, acks:, linger_ms:, compression:...)
     # or librdkafka's as strings ("bootstrap.servers" => ...).
-    def initialize(options = {}, queue: nil, on_error: nil, **kwargs)
+    # partitioner: ->(topic, key, partition_count) { partition } chooses
+    # partitions in Ruby for records produced without one.
+    def initialize(options = {}, queue: nil, on_error: nil, partitioner: nil, **kwargs)
       @queue = queue || Queue.new
       @on_error = on_error
+      @partitioner = partitioner
       conf_out = ::FFI::MemoryPointer.new(:pointer)
       Kfk.check(Kfk::FFI.kfk_conf_new(conf_out), "kfk_conf_new")
       conf = conf_out.read_pointer
@@ -61,12 +64,7 @@ module Kfk
     def produce(topic, value, key: nil, partition: -1, headers: nil, &block)
       keep = []
       msg = Kfk::FFI::Message.new
-      msg[:topic] = keep_ptr(keep, topic)
-      msg[:partition] = partition
-      msg[:timestamp] = -1
-      msg[:key], msg[:key_len] = bytes(keep, key)
-      msg[:value], msg[:value_len] = bytes(keep, value)
-      msg[:headers], msg[:header_count] = headers(keep, headers)
+      fill_message(msg, keep, topic: topic, value: value, key: key, partition: partition, headers: headers)
       req = Request.new(@queue, block)
       tag = @queue.register { |_type, result, error| req.complete(result, error) }
       msg[:opaque] = tag
@@ -78,6 +76,36 @@ module Kfk
       req
     end
 
+    # Queues many records ({topic:, value:, key:, partition:, headers:})
+    # with one completion: the Request's value is nil once all were
+    # delivered, else the failures [{"index", "error_code", "error"}].
+    def produce_many(records, &block)
+      keep = []
+      arr = ::FFI::MemoryPointer.new(Kfk::FFI::Message, [records.size, 1].max)
+      records.each_with_index do |r, i|
+        fill_message(Kfk::FFI::Message.new(arr + i * Kfk::FFI::Message.size), keep, **r)
+      end
+      req = Request.new(@queue, block && ->(failures, _error) { block.call(failures) })
+      tag = @queue.register { |_type, failures, _error| req.complete(failures, nil) }
+      accepted = ::FFI::MemoryPointer.new(:size_t)
+      code = Kfk::FFI.kfk_produce_many(handle, arr, records.size, nil, tag, accepted)
+      unless code.zero?
+        @queue.forget(tag) if accepted.read(:size_t).zero?
+        raise Error.new(code, "#{accepted.read(:size_t)} of #{records.size} records were queued")
+      end
+      req
+    end
+
+    def partition_count(topic)
+      Kfk::FFI.kfk_client_partition_count(handle, topic)
+    end
+
+    # Refreshes metadata (for topics too) and returns it.
+    def metadata(topics = [])
+      keep, arr = string_array(topics)
+      request { |tag| Kfk::FFI.kfk_client_metadata(handle, arr, topics.size, nil, tag) }.tap { keep.clear }.value
+    end
+
     def flush(timeout: 30)
       request { |tag| Kfk::FFI.kfk_flush(handle, (timeout * 1000).to_i, nil, tag) }.value(timeout + 5)
     end
@@ -85,15 +113,23 @@ module Kfk
     # assign([{topic:, partition:, offset:}]) — offset -2 earliest, -1 latest.
     def assign(partitions)
       keep = []
-      arr = ::FFI::MemoryPointer.new(Kfk::FFI::TopicPartition, [partitions.size, 1].max)
-      partitions.each_with_index do |p, i|
-        tp = Kfk::FFI::TopicPartition.new(arr + i * Kfk::FFI::TopicPartition.size)
-        tp[:topic] = keep_ptr(keep, p.fetch(:topic))
-        tp[:partition] = p.fetch(:partition, 0)
-        tp[:leader_epoch] = -1
-        tp[:offset] = p.fetch(:offset, -1)
-      end
+      arr = tp_array(keep, partitions)
       Kfk.check(Kfk::FFI.kfk_assign(handle, arr, partitions.size), "assign")
+    end
+
+    # Moves a partition's position (-2 earliest, -1 latest) and waits.
+    def seek(topic, partition, offset)
+      request { |tag| Kfk::FFI.kfk_seek(handle, topic, partition, offset, nil, tag) }.value
+    end
+
+    # { partition => { "earliest" =>, "latest" => } }
+    def offsets_for(topic)
+      request { |tag| Kfk::FFI.kfk_offsets_for(handle, topic, nil, tag) }.value.transform_keys(&:to_i)
+    end
+
+    # { "topic:partition" => { "current" =>, "latest" =>, "lag" => } } for the assignment.
+    def lag
+      request { |tag| Kfk::FFI.kfk_lag(handle, nil, tag) }.value
     end
 
     # The messages fetched so far (waiting up to about the fetch wait).
@@ -157,14 +193,7 @@ module Kfk
     def send_offsets_to_transaction(group_id, offsets = nil)
       keep = []
       list = offsets || []
-      arr = ::FFI::MemoryPointer.new(Kfk::FFI::TopicPartition, [list.size, 1].max)
-      list.each_with_index do |o, i|
-        tp = Kfk::FFI::TopicPartition.new(arr + i * Kfk::FFI::TopicPartition.size)
-        tp[:topic] = keep_ptr(keep, o.fetch(:topic))
-        tp[:partition] = o.fetch(:partition)
-        tp[:leader_epoch] = -1
-        tp[:offset] = o.fetch(:offset)
-      end
+      arr = tp_array(keep, list)
       request { |tag| Kfk::FFI.kfk_txn_send_offsets(handle, group_id, arr, list.size, nil, tag) }.value(120)
     end
 
@@ -174,6 +203,65 @@ module Kfk
 
     def abort_transaction
       request { |tag| Kfk::FFI.kfk_txn_abort(handle, nil, tag) }.value(120)
+    end
+
+    # Admin: each returns its result (with a block, a Request whose block
+    # gets (result, error)). Calls about several resources report an
+    # "error_code" per resource; alter_topic_configs and create_partitions
+    # raise the broker's refusal.
+
+    def create_topics(topics, timeout_ms: 30_000, &block)
+      keep = []
+      arr = new_topic_array(keep, topics)
+      admin(block) { |tag| Kfk::FFI.kfk_admin_create_topics(handle, arr, topics.size, timeout_ms, nil, tag) }
+    end
+
+    def delete_topics(names, timeout_ms: 30_000, &block)
+      keep, arr = string_array(names)
+      admin(block) { |tag| Kfk::FFI.kfk_admin_delete_topics(handle, arr, names.size, timeout_ms, nil, tag) }
+        .tap { keep.clear }
+    end
+
+    def describe_cluster(&block)
+      admin(block) { |tag| Kfk::FFI.kfk_admin_describe_cluster(handle, nil, tag) }
+    end
+
+    def list_groups(&block)
+      admin(block) { |tag| Kfk::FFI.kfk_admin_list_groups(handle, nil, tag) }
+    end
+
+    def describe_groups(group_ids, &block)
+      keep, arr = string_array(group_ids)
+      admin(block) { |tag| Kfk::FFI.kfk_admin_describe_groups(handle, arr, group_ids.size, nil, tag) }
+        .tap { keep.clear }
+    end
+
+    def describe_topic_configs(topics, &block)
+      keep, arr = string_array(topics)
+      admin(block) { |tag| Kfk::FFI.kfk_admin_describe_topic_configs(handle, arr, topics.size, nil, tag) }
+        .tap { keep.clear }
+    end
+
+    # configs: { "key" => "value" }; a nil value resets the key to its default.
+    def alter_topic_configs(topic, configs, &block)
+      keep, arr = string_array(configs.flat_map { |k, v| [k.to_s, v&.to_s] })
+      admin(block) { |tag| Kfk::FFI.kfk_admin_alter_topic_configs(handle, topic, arr, configs.size, nil, tag) }
+        .tap { keep.clear }
+    end
+
+    def create_partitions(topic, total, timeout_ms: 30_000, &block)
+      admin(block) { |tag| Kfk::FFI.kfk_admin_create_partitions(handle, topic, total, timeout_ms, nil, tag) }
+    end
+
+    # before: [{topic:, partition:, offset:}] (offset -1: everything so far)
+    def delete_records(before, timeout_ms: 30_000, &block)
+      keep = []
+      arr = tp_array(keep, before)
+      admin(block) { |tag| Kfk::FFI.kfk_admin_delete_records(handle, arr, before.size, timeout_ms, nil, tag) }
+    end
+
+    def group_lag(group_id, &block)
+      admin(block) { |tag| Kfk::FFI.kfk_admin_group_lag(handle, group_id, nil, tag) }
     end
 
     def close(timeout: 30)
@@ -190,6 +278,34 @@ module Kfk
     end
 
     private
+
+    def admin(block, &call)
+      req = request(block, &call)
+      block ? req : req.value(60)
+    end
+
+    # Fills a kfk_message_t, asking the custom partitioner when there is
+    # one and no partition was given.
+    def fill_message(msg, keep, topic:, value: nil, key: nil, partition: -1, headers: nil, timestamp: -1)
+      partition = partition_for(topic, key) if partition == -1 && @partitioner
+      msg[:topic] = keep_ptr(keep, topic)
+      msg[:partition] = partition
+      msg[:timestamp] = timestamp
+      msg[:key], msg[:key_len] = bytes(keep, key)
+      msg[:value], msg[:value_len] = bytes(keep, value)
+      msg[:headers], msg[:header_count] = headers(keep, headers)
+    end
+
+    def partition_for(topic, key)
+      n = partition_count(topic)
+      if n.negative?
+        metadata([topic])
+        n = partition_count(topic)
+      end
+      raise Error.new(3, "no partition count for topic #{topic}") if n.negative?
+
+      @partitioner.call(topic, key&.b, n)
+    end
 
     def handle
       raise ForkedError.new(Kfk::FFI::ERR_FORKED, "this client belongs to the parent process") if Kfk::FFI.forked?

@@ -52,6 +52,10 @@ module Kfk
       layout :max_bytes, :int32, :max_wait_ms, :int32, :min_bytes, :int32, :isolation_level, :int32
     end
 
+    class MemberAssignment < ::FFI::Struct
+      layout :member_id, :pointer, :partitions, :pointer, :n, :size_t
+    end
+
     class NewTopic < ::FFI::Struct
       layout :name, :pointer, :num_partitions, :int32, :replication_factor, :int16, :reserved, :int16,
              :config, :pointer, :config_n, :size_t
@@ -87,18 +91,45 @@ module Kfk
       kfk_conn_create_topics: [%i[pointer pointer size_t int pointer uintptr_t], :int32],
       kfk_conn_delete_topics: [%i[pointer pointer size_t int pointer uintptr_t], :int32],
       kfk_conn_init_producer_id: [%i[pointer string int pointer uintptr_t], :int32],
+      kfk_conn_join_group: [%i[pointer string string pointer size_t int int string pointer uintptr_t], :int32],
+      kfk_conn_sync_group: [%i[pointer string int32 string pointer size_t string pointer uintptr_t], :int32],
+      kfk_conn_heartbeat: [%i[pointer string int32 string string pointer uintptr_t], :int32],
+      kfk_conn_leave_group: [%i[pointer string string string pointer uintptr_t], :int32],
+      kfk_conn_offset_commit: [%i[pointer string int32 string pointer size_t pointer uintptr_t], :int32],
+      kfk_conn_offset_fetch: [%i[pointer string pointer size_t pointer uintptr_t], :int32],
+      kfk_conn_add_partitions_to_txn: [%i[pointer string int64 int16 pointer size_t pointer uintptr_t], :int32],
+      kfk_conn_add_offsets_to_txn: [%i[pointer string int64 int16 string pointer uintptr_t], :int32],
+      kfk_conn_end_txn: [%i[pointer string int64 int16 int pointer uintptr_t], :int32],
+      kfk_conn_txn_offset_commit: [%i[pointer string string int64 int16 int32 string pointer size_t pointer uintptr_t],
+                                   :int32],
       kfk_conf_new: [[:pointer], :int32],
       kfk_conf_set: [%i[pointer string string pointer size_t], :int32],
       kfk_conf_destroy: [[:pointer], :int32],
       kfk_client_new: [%i[pointer pointer pointer pointer size_t], :int32],
       kfk_client_set_event_handler: [%i[pointer pointer uintptr_t], :int32],
       kfk_client_connect: [%i[pointer pointer uintptr_t], :int32],
+      kfk_client_metadata: [%i[pointer pointer size_t pointer uintptr_t], :int32],
+      kfk_client_partition_count: [%i[pointer string], :int32],
       kfk_produce: [%i[pointer pointer pointer], :int32],
+      kfk_produce_many: [%i[pointer pointer size_t pointer uintptr_t pointer], :int32],
       kfk_flush: [%i[pointer int pointer uintptr_t], :int32],
       kfk_client_close: [%i[pointer int pointer uintptr_t], :int32],
       kfk_client_destroy: [[:pointer], :int32],
       kfk_assign: [%i[pointer pointer size_t], :int32],
       kfk_consume: [%i[pointer pointer uintptr_t], :int32],
+      kfk_seek: [%i[pointer string int32 int64 pointer uintptr_t], :int32],
+      kfk_offsets_for: [%i[pointer string pointer uintptr_t], :int32],
+      kfk_lag: [%i[pointer pointer uintptr_t], :int32],
+      kfk_admin_create_topics: [%i[pointer pointer size_t int pointer uintptr_t], :int32],
+      kfk_admin_delete_topics: [%i[pointer pointer size_t int pointer uintptr_t], :int32],
+      kfk_admin_describe_cluster: [%i[pointer pointer uintptr_t], :int32],
+      kfk_admin_list_groups: [%i[pointer pointer uintptr_t], :int32],
+      kfk_admin_describe_groups: [%i[pointer pointer size_t pointer uintptr_t], :int32],
+      kfk_admin_describe_topic_configs: [%i[pointer pointer size_t pointer uintptr_t], :int32],
+      kfk_admin_alter_topic_configs: [%i[pointer string pointer size_t pointer uintptr_t], :int32],
+      kfk_admin_create_partitions: [%i[pointer string int32 int pointer uintptr_t], :int32],
+      kfk_admin_delete_records: [%i[pointer pointer size_t int pointer uintptr_t], :int32],
+      kfk_admin_group_lag: [%i[pointer string pointer uintptr_t], :int32],
       kfk_subscribe: [%i[pointer pointer size_t pointer size_t pointer uintptr_t], :int32],
       kfk_commit: [%i[pointer pointer uintptr_t], :int32],
       kfk_unsubscribe: [%i[pointer pointer uintptr_t], :int32],
