@@ -116,13 +116,17 @@ sub load {
     for my $name (keys %SIGNATURES) {
         $ffi->attach($name => @{ $SIGNATURES{$name} });
     }
+    # libc's strlen, for cstring: a cast to 'string' costs ~50x more.
+    FFI::Platypus->new(api => 2, lib => [undef])->attach([strlen => '_strlen'] => ['opaque'] => 'size_t');
     $loaded_pid = $$;
 }
 
 # The NUL-terminated C string at address $p.
 sub cstring {
     my ($p) = @_;
-    return $p ? $ffi->cast('opaque', 'string', $p) : undef;
+    return undef unless $p;
+    my $n = _strlen($p);
+    return $n ? buffer_to_scalar($p, $n) : '';
 }
 
 sub loaded_here { defined $loaded_pid && $loaded_pid == $$ }
