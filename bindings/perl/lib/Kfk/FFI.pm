@@ -83,6 +83,16 @@ my %SIGNATURES = (
     kfk_consume                => [['opaque', 'opaque', 'opaque'], 'sint32'],
     kfk_offsets_for            => [['opaque', 'string', 'opaque', 'opaque'], 'sint32'],
     kfk_lag                    => [['opaque', 'opaque', 'opaque'], 'sint32'],
+    kfk_admin_create_topics    => [['opaque', 'opaque', 'size_t', 'int', 'opaque', 'opaque'], 'sint32'],
+    kfk_admin_delete_topics    => [['opaque', 'opaque', 'size_t', 'int', 'opaque', 'opaque'], 'sint32'],
+    kfk_admin_describe_cluster => [['opaque', 'opaque', 'opaque'], 'sint32'],
+    kfk_admin_list_groups      => [['opaque', 'opaque', 'opaque'], 'sint32'],
+    kfk_admin_describe_groups  => [['opaque', 'opaque', 'size_t', 'opaque', 'opaque'], 'sint32'],
+    kfk_admin_describe_topic_configs => [['opaque', 'opaque', 'size_t', 'opaque', 'opaque'], 'sint32'],
+    kfk_admin_alter_topic_configs    => [['opaque', 'string', 'opaque', 'size_t', 'opaque', 'opaque'], 'sint32'],
+    kfk_admin_create_partitions      => [['opaque', 'string', 'sint32', 'int', 'opaque', 'opaque'], 'sint32'],
+    kfk_admin_delete_records   => [['opaque', 'opaque', 'size_t', 'int', 'opaque', 'opaque'], 'sint32'],
+    kfk_admin_group_lag        => [['opaque', 'string', 'opaque', 'opaque'], 'sint32'],
     kfk_subscribe              => [['opaque', 'opaque', 'size_t', 'opaque', 'size_t', 'opaque', 'opaque'], 'sint32'],
     kfk_commit                 => [['opaque', 'opaque', 'opaque'], 'sint32'],
     kfk_unsubscribe            => [['opaque', 'opaque', 'opaque'], 'sint32'],
@@ -169,6 +179,18 @@ sub tp_array {
         pack('Q l l q Q', cstr($keep, $_->{topic}), $_->{partition} // 0,
             $_->{leader_epoch} // -1, $_->{offset} // 0, cstr($keep, $_->{metadata}))
     } @$tps;
+    return ptr($keep, length $buf ? $buf : "\0" x 32);
+}
+
+# kfk_new_topic_t array from [{name, num_partitions, replication_factor, config => {}}].
+sub new_topics {
+    my ($keep, $topics) = @_;
+    my $buf = join '', map {
+        my $cfg = $_->{config} || {};
+        my @kv = map { ($_, $cfg->{$_}) } sort keys %$cfg;
+        pack('Q l s s Q Q', cstr($keep, $_->{name}), $_->{num_partitions} // -1,
+            $_->{replication_factor} // -1, 0, @kv ? str_array($keep, \@kv) : 0, @kv / 2)
+    } @$topics;
     return ptr($keep, length $buf ? $buf : "\0" x 32);
 }
 

@@ -13,10 +13,13 @@ use EV::Kafka::Queue;
 
 our $VERSION = '0.1.0';
 
-# Options passed to libkfk as they are (kfk's option names are EV::Kafka's).
+# Options passed to libkfk as they are (kfk's option names are EV::Kafka's):
+# EV::Kafka's documented ones, then kfk's additions.
 my @PASSTHROUGH = qw(brokers client_id acks linger_ms batch_size compression idempotent
     transactional_id fetch_max_wait_ms fetch_max_bytes fetch_min_bytes metadata_refresh
-    delivery_timeout_ms retry_backoff_ms max_in_flight max_buffered_messages request_timeout_ms);
+    delivery_timeout_ms retry_backoff_ms max_in_flight max_buffered_messages request_timeout_ms
+    max_buffered_kbytes message_max_bytes transaction_timeout_ms isolation_level auto_offset_reset
+    fetch_partition_max_bytes);
 my %CALLBACKS = map { $_ => 1 } qw(on_error on_connect on_message partitioner);
 my %KNOWN = (map({ $_ => 1 } @PASSTHROUGH, keys %CALLBACKS), tls => 1, tls_ca_file => 1,
     tls_skip_verify => 1, sasl => 1, loop => 1);
@@ -223,6 +226,93 @@ sub lag {
         $cb->($res) if $cb;
     }));
     return;
+}
+
+# ---- admin (kfk's additions) ------------------------------------------------
+#
+# Each takes $cb->($result, $err). Calls about several resources report an
+# error_code per resource in $result; alter_topic_configs and
+# create_partitions pass the broker's refusal as $err.
+
+sub _admin {
+    my ($self, $what, $cb, $call) = @_;
+    my @keep;
+    my $rc = $call->(\@keep, $self->_request($cb));
+    Carp::croak("$what: " . Kfk::FFI::kfk_err_name($rc) . ": " . Kfk::FFI::kfk_err_string($rc)) if $rc;
+    return;
+}
+
+sub create_topics {
+    my ($self, $topics, $timeout_ms, $cb) = @_;
+    $self->_admin(create_topics => $cb, sub {
+        Kfk::FFI::kfk_admin_create_topics($self->_h, Kfk::FFI::new_topics($_[0], $topics), scalar @$topics,
+            $timeout_ms // 30000, undef, $_[1]);
+    });
+}
+
+sub delete_topics {
+    my ($self, $names, $timeout_ms, $cb) = @_;
+    $self->_admin(delete_topics => $cb, sub {
+        Kfk::FFI::kfk_admin_delete_topics($self->_h, Kfk::FFI::str_array($_[0], $names), scalar @$names,
+            $timeout_ms // 30000, undef, $_[1]);
+    });
+}
+
+sub describe_cluster {
+    my ($self, $cb) = @_;
+    $self->_admin(describe_cluster => $cb, sub { Kfk::FFI::kfk_admin_describe_cluster($self->_h, undef, $_[1]) });
+}
+
+sub list_groups {
+    my ($self, $cb) = @_;
+    $self->_admin(list_groups => $cb, sub { Kfk::FFI::kfk_admin_list_groups($self->_h, undef, $_[1]) });
+}
+
+sub describe_groups {
+    my ($self, $groups, $cb) = @_;
+    $self->_admin(describe_groups => $cb, sub {
+        Kfk::FFI::kfk_admin_describe_groups($self->_h, Kfk::FFI::str_array($_[0], $groups), scalar @$groups,
+            undef, $_[1]);
+    });
+}
+
+sub describe_topic_configs {
+    my ($self, $topics, $cb) = @_;
+    $self->_admin(describe_topic_configs => $cb, sub {
+        Kfk::FFI::kfk_admin_describe_topic_configs($self->_h, Kfk::FFI::str_array($_[0], $topics),
+            scalar @$topics, undef, $_[1]);
+    });
+}
+
+# alter_topic_configs($topic, {key => value, key => undef (back to default)}, $cb)
+sub alter_topic_configs {
+    my ($self, $topic, $configs, $cb) = @_;
+    my @kv = map { ($_, $configs->{$_}) } sort keys %$configs;
+    $self->_admin(alter_topic_configs => $cb, sub {
+        Kfk::FFI::kfk_admin_alter_topic_configs($self->_h, $topic, Kfk::FFI::str_array($_[0], \@kv),
+            scalar @kv / 2, undef, $_[1]);
+    });
+}
+
+sub create_partitions {
+    my ($self, $topic, $total, $timeout_ms, $cb) = @_;
+    $self->_admin(create_partitions => $cb, sub {
+        Kfk::FFI::kfk_admin_create_partitions($self->_h, $topic, $total, $timeout_ms // 30000, undef, $_[1]);
+    });
+}
+
+# delete_records([{topic, partition, offset}], $timeout_ms, $cb): records before offset.
+sub delete_records {
+    my ($self, $before, $timeout_ms, $cb) = @_;
+    $self->_admin(delete_records => $cb, sub {
+        Kfk::FFI::kfk_admin_delete_records($self->_h, Kfk::FFI::tp_array($_[0], $before), scalar @$before,
+            $timeout_ms // 30000, undef, $_[1]);
+    });
+}
+
+sub group_lag {
+    my ($self, $group_id, $cb) = @_;
+    $self->_admin(group_lag => $cb, sub { Kfk::FFI::kfk_admin_group_lag($self->_h, $group_id, undef, $_[1]) });
 }
 
 # poll([$cb]): every fetched message goes to on_message($topic, $partition,

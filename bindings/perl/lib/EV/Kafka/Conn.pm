@@ -298,15 +298,9 @@ sub offset_fetch {
 sub create_topics {
     my ($self, $topics, $timeout_ms, $cb) = @_;
     my @keep;
-    my $buf = join '', map {
-        my $cfg = $_->{config} || {};
-        my @kv = map { ($_, $cfg->{$_}) } sort keys %$cfg;
-        pack('Q l s s Q Q', Kfk::FFI::cstr(\@keep, $_->{name}), $_->{num_partitions} // -1,
-            $_->{replication_factor} // -1, 0, @kv ? Kfk::FFI::str_array(\@keep, \@kv) : 0, @kv / 2)
-    } @$topics;
+    my $arr = Kfk::FFI::new_topics(\@keep, $topics);
     $self->_request(create_topics => $cb, sub {
-        Kfk::FFI::kfk_conn_create_topics($_[0], Kfk::FFI::ptr(\@keep, $buf), scalar @$topics, $timeout_ms // 30000,
-            undef, $_[1]);
+        Kfk::FFI::kfk_conn_create_topics($_[0], $arr, scalar @$topics, $timeout_ms // 30000, undef, $_[1]);
     });
 }
 
