@@ -45,3 +45,111 @@ sub _error_name {
 }
 
 1;
+
+__END__
+
+=head1 NAME
+
+EV::Kafka - asynchronous Kafka client for EV, running on libkfk
+
+=head1 SYNOPSIS
+
+    use EV;
+    use EV::Kafka;
+
+    my $kafka = EV::Kafka->new(
+        brokers    => '127.0.0.1:9092',
+        acks       => -1,
+        on_error   => sub { warn "kafka: @_\n" },
+        on_message => sub { my ($topic, $partition, $offset, $key, $value, $headers) = @_; ... },
+    );
+    $kafka->connect(sub {
+        $kafka->produce('events', 'key', 'value', sub { my ($result, $err) = @_; ... });
+    });
+    EV::run;
+
+=head1 DESCRIPTION
+
+This distribution provides C<EV::Kafka>, C<EV::Kafka::Client> and
+C<EV::Kafka::Conn> with the API of the XS module of the same name: the same
+constructor options, methods, argument orders, callback arguments and result
+structures, so programs written for it run unchanged. The Kafka protocol is
+implemented by F<libkfk.so> (kfk's Go core with a C ABI), called through
+L<FFI::Platypus>.
+
+The library does its network I/O on its own threads and queues
+completions; one C<EV::io> watcher per loop drains them, so every callback
+runs on the Perl thread from the EV loop (and therefore also under
+L<AnyEvent> with the EV backend). The C<loop> option selects another
+C<EV::Loop>.
+
+F<libkfk.so> is found through C<KFK_LIBRARY>, the kfk repository's
+F<build/> folder, or the system library path, and opened when the first
+object is created, not at C<use> time: a pre-forking server may load the
+module and fork first. An object created before C<fork> croaks when used in
+the child.
+
+Keys, values and header values are byte strings; encode text yourself.
+
+=head1 WHAT KFK ADDS
+
+Removed limitations: flexible protocol versions are negotiated, host names
+are resolved without blocking the loop, delivery is retried with backoff up
+to C<delivery_timeout_ms> (idempotently, without reordering, when
+C<idempotent> is on), and reconnects happen on their own.
+
+Extra constructor options, passed to libkfk as they are:
+C<delivery_timeout_ms>, C<retry_backoff_ms>, C<max_in_flight>,
+C<max_buffered_messages>, C<max_buffered_kbytes>, C<message_max_bytes>,
+C<request_timeout_ms>, C<transaction_timeout_ms>, C<isolation_level>
+(C<read_uncommitted> or C<read_committed>), C<auto_offset_reset>
+(C<earliest> or C<latest>) and C<fetch_partition_max_bytes>.
+
+Admin calls on the client, each finishing with C<< $cb->($result, $err) >>:
+
+=over
+
+=item create_topics(\@topics, $timeout_ms, $cb), delete_topics(\@names, $timeout_ms, $cb)
+
+C<< {topics => [{name, error_code, error_message}]} >>; each topic is
+C<< {name, num_partitions, replication_factor, config => {...}} >>.
+
+=item describe_cluster($cb)
+
+C<< {cluster_id, controller_id, brokers => [{node_id, host, port, rack}]} >>.
+
+=item list_groups($cb), describe_groups(\@group_ids, $cb)
+
+C<< {groups => [{group_id, protocol_type, state, type}]} >>, and with
+C<describe_groups> each group's C<members> with their C<assignment>
+(C<< {topic => [partitions]} >>).
+
+=item describe_topic_configs(\@topics, $cb)
+
+C<< {topics => [{name, error_code, configs => {key => {value, source, read_only, sensitive}}}]} >>.
+
+=item alter_topic_configs($topic, \%configs, $cb)
+
+Sets the given keys; an C<undef> value resets a key to its default.
+
+=item create_partitions($topic, $total, $timeout_ms, $cb)
+
+=item delete_records([{topic, partition, offset}], $timeout_ms, $cb)
+
+Deletes the records before each offset:
+C<< {partitions => [{topic, partition, low_watermark, error_code}]} >>.
+
+=item group_lag($group_id, $cb)
+
+C<< {"topic:partition" => {committed, latest, lag}} >> for what the group
+committed.
+
+=back
+
+=head1 BENCHMARKS
+
+F<bench/benchmark.pl> and F<bench/latency.pl> reproduce the shape of the
+original module's benchmark section; C<BENCH_BROKER>, C<BENCH_MESSAGES>,
+C<BENCH_VALUE_SIZE> and C<BENCH_TOPIC> customize them.
+
+=cut
