@@ -113,16 +113,9 @@ func kfkgo_admin_create_partitions(h C.uint64_t, topic *C.char, total C.int32_t,
 //export kfkgo_admin_delete_records
 func kfkgo_admin_delete_records(h C.uint64_t, tps *C.kfk_topic_partition_t, n C.size_t, timeoutMs C.int, cb, opaque C.uintptr_t) C.kfk_err_t {
 	return clientCall(h, func(co *clientObj) C.kfk_err_t {
-		parts, ok := goTopicPartitions(tps, n)
+		before, ok := goAssignments(tps, n, client.OffsetLatest)
 		if !ok || n == 0 || timeoutMs < 0 {
 			return C.KFK_ERR_INVALID_ARG
-		}
-		before := make([]client.Assignment, len(parts))
-		for i, p := range parts {
-			if p.Offset < client.OffsetLatest {
-				return C.KFK_ERR_INVALID_ARG
-			}
-			before[i] = client.Assignment{Topic: p.Topic, Partition: p.Partition, Offset: p.Offset}
 		}
 		co.c.DeleteRecords(before, int32(timeoutMs), co.resultCB(cb, opaque))
 		return C.KFK_OK

@@ -62,10 +62,18 @@ func kfkgo_conf_new(out *C.uint64_t) (rc C.kfk_err_t) {
 	return C.KFK_OK
 }
 
+func lookupConf(h C.uint64_t) (*confObj, bool) {
+	obj, ok := handles.get(handle(h), kindConf)
+	if !ok {
+		return nil, false
+	}
+	return obj.(*confObj), true
+}
+
 //export kfkgo_conf_set
 func kfkgo_conf_set(h C.uint64_t, key, value *C.char, errbuf *C.char, errlen C.size_t) (rc C.kfk_err_t) {
 	defer recoverTo(&rc, C.KFK_ERR_INTERNAL)
-	obj, ok := handles.get(handle(h), kindConf)
+	co, ok := lookupConf(h)
 	if !ok {
 		writeErr(errbuf, errlen, "invalid configuration handle")
 		return C.KFK_ERR_INVALID_HANDLE
@@ -74,7 +82,6 @@ func kfkgo_conf_set(h C.uint64_t, key, value *C.char, errbuf *C.char, errlen C.s
 		writeErr(errbuf, errlen, "key and value must not be NULL")
 		return C.KFK_ERR_INVALID_ARG
 	}
-	co := obj.(*confObj)
 	co.mu.Lock()
 	defer co.mu.Unlock()
 	if err := co.cfg.Set(C.GoString(key), C.GoString(value)); err != nil {
@@ -101,7 +108,7 @@ func kfkgo_client_new(qh, confh C.uint64_t, out *C.uint64_t, errbuf *C.char, err
 		writeErr(errbuf, errlen, "invalid queue handle")
 		return rc
 	}
-	obj, ok := handles.get(handle(confh), kindConf)
+	conf, ok := lookupConf(confh)
 	if !ok {
 		writeErr(errbuf, errlen, "invalid configuration handle")
 		return C.KFK_ERR_INVALID_HANDLE
@@ -109,7 +116,6 @@ func kfkgo_client_new(qh, confh C.uint64_t, out *C.uint64_t, errbuf *C.char, err
 	if out == nil {
 		return C.KFK_ERR_INVALID_ARG
 	}
-	conf := obj.(*confObj)
 	co := &clientObj{q: q}
 	conf.mu.Lock()
 	cfg := *conf.cfg

@@ -22,19 +22,29 @@ func clientCall(h C.uint64_t, issue func(co *clientObj) C.kfk_err_t) (rc C.kfk_e
 	return issue(co)
 }
 
+// goAssignments converts n kfk_topic_partition_t to assignments whose
+// offsets are at least minOffset; n = 0 gives nil.
+func goAssignments(tps *C.kfk_topic_partition_t, n C.size_t, minOffset int64) ([]client.Assignment, bool) {
+	if n > 0 && tps == nil {
+		return nil, false
+	}
+	var out []client.Assignment
+	for _, tp := range unsafe.Slice(tps, n) {
+		if tp.topic == nil || tp.partition < 0 || int64(tp.offset) < minOffset {
+			return nil, false
+		}
+		out = append(out, client.Assignment{Topic: C.GoString(tp.topic), Partition: int32(tp.partition),
+			Offset: int64(tp.offset)})
+	}
+	return out, true
+}
+
 //export kfkgo_assign
 func kfkgo_assign(h C.uint64_t, tps *C.kfk_topic_partition_t, n C.size_t) C.kfk_err_t {
 	return clientCall(h, func(co *clientObj) C.kfk_err_t {
-		if n > 0 && tps == nil {
+		parts, ok := goAssignments(tps, n, client.OffsetEarliest)
+		if !ok {
 			return C.KFK_ERR_INVALID_ARG
-		}
-		parts := make([]client.Assignment, 0, n)
-		for _, tp := range unsafe.Slice(tps, n) {
-			if tp.topic == nil || tp.partition < 0 || int64(tp.offset) < client.OffsetEarliest {
-				return C.KFK_ERR_INVALID_ARG
-			}
-			parts = append(parts, client.Assignment{Topic: C.GoString(tp.topic), Partition: int32(tp.partition),
-				Offset: int64(tp.offset)})
 		}
 		co.c.Assign(parts)
 		return C.KFK_OK

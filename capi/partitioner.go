@@ -63,11 +63,10 @@ func (p *cPartitioner) release() {
 //export kfkgo_conf_set_partitioner
 func kfkgo_conf_set_partitioner(h C.uint64_t, fn C.kfk_partitioner_fn, opaque unsafe.Pointer) (rc C.kfk_err_t) {
 	defer recoverTo(&rc, C.KFK_ERR_INTERNAL)
-	obj, ok := handles.get(handle(h), kindConf)
+	co, ok := lookupConf(h)
 	if !ok {
 		return C.KFK_ERR_INVALID_HANDLE
 	}
-	co := obj.(*confObj)
 	co.mu.Lock()
 	defer co.mu.Unlock()
 	co.partitioner, co.partitionerOpaque = fn, opaque

@@ -6,7 +6,6 @@ package main
 import "C"
 
 import (
-	"unsafe"
 
 	"github.com/kfk-dev/kfk/core/client"
 	"github.com/kfk-dev/kfk/core/tree"
@@ -22,16 +21,9 @@ func kfkgo_txn_begin(h C.uint64_t) C.kfk_err_t {
 //export kfkgo_txn_send_offsets
 func kfkgo_txn_send_offsets(h C.uint64_t, group *C.char, tps *C.kfk_topic_partition_t, n C.size_t, cb, opaque C.uintptr_t) C.kfk_err_t {
 	return clientCall(h, func(co *clientObj) C.kfk_err_t {
-		if group == nil || (n > 0 && tps == nil) {
+		offsets, ok := goAssignments(tps, n, 0) // nil: the positions consumed so far
+		if group == nil || !ok {
 			return C.KFK_ERR_INVALID_ARG
-		}
-		var offsets []client.Assignment
-		for _, tp := range unsafe.Slice(tps, n) {
-			if tp.topic == nil || tp.partition < 0 || tp.offset < 0 {
-				return C.KFK_ERR_INVALID_ARG
-			}
-			offsets = append(offsets, client.Assignment{Topic: C.GoString(tp.topic), Partition: int32(tp.partition),
-				Offset: int64(tp.offset)})
 		}
 		done := co.resultCB(cb, opaque)
 		co.c.SendOffsetsToTransaction(C.GoString(group), offsets, func(err error) { done(tree.Value{}, err) })
