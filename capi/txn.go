@@ -6,7 +6,6 @@ package main
 import "C"
 
 import (
-
 	"github.com/kfk-dev/kfk/core/client"
 	"github.com/kfk-dev/kfk/core/tree"
 )

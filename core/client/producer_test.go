@@ -400,7 +400,9 @@ func TestCustomPartitionFuncAndBufferReuse(t *testing.T) {
 	}
 	defer c.Close(5*time.Second, nil)
 	connected := make(chan error, 1)
-	c.Connect(func(tree.Value, error) { c.RefreshMetadata([]string{known}, func(_ tree.Value, err error) { connected <- err }) })
+	c.Connect(func(tree.Value, error) {
+		c.RefreshMetadata([]string{known}, func(_ tree.Value, err error) { connected <- err })
+	})
 	if err := <-connected; err != nil || c.PartitionCount(known) != 3 {
 		t.Fatalf("metadata for %s: %v", known, err)
 	}
