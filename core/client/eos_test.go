@@ -124,16 +124,9 @@ func TestEOSProcessorProcess(t *testing.T) {
 	logf := func(format string, args ...any) {
 		fmt.Fprintf(os.Stderr, "processor %d +%.1fs: %s\n", os.Getpid(), time.Since(began).Seconds(), fmt.Sprintf(format, args...))
 	}
-	cfg := client.NewConfig()
-	cfg.Set("brokers", os.Getenv("KFK_TEST_BROKERS"))
-	cfg.Set("transactional_id", "eos-"+in)
-	cfg.Set("isolation_level", "read_committed")
-	cfg.Set("linger_ms", "5")
-	c, err := client.New(*cfg, client.Handler{OnError: func(err error) { logf("%v", err) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = c.Subscribe(client.GroupOptions{GroupID: group, Topics: []string{in}, InstanceID: "processor",
+	c := clientOf(t, strings.Split(os.Getenv("KFK_TEST_BROKERS"), ","), client.Handler{OnError: func(err error) { logf("%v", err) }},
+		"transactional_id", "eos-"+in, "isolation_level", "read_committed", "linger_ms", "5")
+	err := c.Subscribe(client.GroupOptions{GroupID: group, Topics: []string{in}, InstanceID: "processor",
 		AutoOffsetReset: "earliest", SessionTimeout: 10 * time.Second, HeartbeatInterval: 300 * time.Millisecond,
 		OnAssign: func(parts []client.Assignment) { logf("assigned %v", parts) },
 		OnRevoke: func(parts []client.Assignment) { logf("revoked %v", parts) }})

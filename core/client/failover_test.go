@@ -3,14 +3,12 @@ package client_test
 import (
 	"fmt"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/kfk-dev/kfk/core/client"
 	"github.com/kfk-dev/kfk/core/conn"
 	"github.com/kfk-dev/kfk/core/connapi"
-	"github.com/kfk-dev/kfk/core/tree"
 	"github.com/kfk-dev/kfk/tests/kafkatest"
 )
 
@@ -22,22 +20,8 @@ func TestLeaderKilledDuringIdempotentProduce(t *testing.T) {
 		t.Skip("KFK_TEST_SKIP_CLUSTER=1")
 	}
 	brokers := kafkatest.Cluster(t)
-	cfg := client.NewConfig()
-	cfg.Set("brokers", strings.Join(brokers, ","))
-	cfg.Set("idempotent", "1")
-	cfg.Set("linger_ms", "5")
-	cfg.Set("batch_size", "4096")
-	cfg.Set("metadata_refresh", "1")
-	c, err := client.New(*cfg, client.Handler{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	connected := make(chan error, 1)
-	c.Connect(func(_ tree.Value, err error) { connected <- err })
-	if err := <-connected; err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(10*time.Second, nil)
+	c := clientOf(t, brokers, client.Handler{}, "idempotent", "1", "linger_ms", "5", "batch_size", "4096",
+		"metadata_refresh", "1")
 
 	a := dialAny(t, brokers)
 	topic := kafkatest.UniqueTopic(t, "failover")
@@ -133,25 +117,7 @@ func TestConsumerFollowsLeaderMove(t *testing.T) {
 	}
 	brokers := kafkatest.Cluster(t)
 	newClusterClient := func(kv ...string) *client.Client {
-		cfg := client.NewConfig()
-		cfg.Set("brokers", strings.Join(brokers, ","))
-		cfg.Set("metadata_refresh", "1")
-		for i := 0; i+1 < len(kv); i += 2 {
-			if err := cfg.Set(kv[i], kv[i+1]); err != nil {
-				t.Fatal(err)
-			}
-		}
-		c, err := client.New(*cfg, client.Handler{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		connected := make(chan error, 1)
-		c.Connect(func(_ tree.Value, err error) { connected <- err })
-		if err := <-connected; err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { c.Close(5*time.Second, nil) })
-		return c
+		return clientOf(t, brokers, client.Handler{}, append([]string{"metadata_refresh", "1"}, kv...)...)
 	}
 	a := dialAny(t, brokers)
 	topic := kafkatest.UniqueTopic(t, "consumer-failover")

@@ -21,11 +21,18 @@ import (
 
 func TestMain(m *testing.M) { kafkatest.Main(m) }
 
+// newClient is a connected client of the test broker with options kv,
+// closed when the test ends.
 func newClient(t *testing.T, kv ...string) *client.Client {
 	t.Helper()
-	env := kafkatest.Brokers(t)
+	return clientOf(t, kafkatest.Brokers(t).Brokers, client.Handler{}, kv...)
+}
+
+// clientOf is newClient for other brokers and a handler of its own.
+func clientOf(t *testing.T, brokers []string, h client.Handler, kv ...string) *client.Client {
+	t.Helper()
 	cfg := client.NewConfig()
-	if err := cfg.Set("brokers", strings.Join(env.Brokers, ",")); err != nil {
+	if err := cfg.Set("brokers", strings.Join(brokers, ",")); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i+1 < len(kv); i += 2 {
@@ -33,7 +40,7 @@ func newClient(t *testing.T, kv ...string) *client.Client {
 			t.Fatal(err)
 		}
 	}
-	c, err := client.New(*cfg, client.Handler{})
+	c, err := client.New(*cfg, h)
 	if err != nil {
 		t.Fatal(err)
 	}
