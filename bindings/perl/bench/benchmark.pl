@@ -20,31 +20,11 @@ use EV;
 use EV::Kafka;
 use Kfk::FFI;
 use Time::HiRes qw(time);
+use FindBin;
+require "$FindBin::Bin/setup.pl";
 
-my ($host, $port) = split /:/, ($ENV{BENCH_BROKER} // '127.0.0.1:9092');
-my $count = $ENV{BENCH_MESSAGES}   // 20000;
-my $size  = $ENV{BENCH_VALUE_SIZE} // 100;
-my $topic = $ENV{BENCH_TOPIC}      // 'kfk-bench';
-
-my $conn = EV::Kafka::Conn::_new('EV::Kafka::Conn', undef);
-$conn->on_error(sub { die "kafka: @_\n" });
-$conn->on_connect(sub { EV::break });
-$conn->connect($host, $port, 5.0);
-EV::run;
-
-# The topic must exist with a leader before the clock starts.
-for (1 .. 100) {
-    my $ready;
-    $conn->metadata([$topic], sub {
-        my ($md) = @_;
-        my $t = $md->{topics}[0];
-        $ready = $t && !$t->{error_code} && @{ $t->{partitions} } && $t->{partitions}[0]{leader} >= 0;
-        EV::break;
-    });
-    EV::run;
-    last if $ready;
-    select undef, undef, undef, 0.1;
-}
+my ($host, $port, $count, $size, $topic) = bench_settings();
+my $conn = bench_conn($host, $port, $topic);
 
 sub report {
     my ($name, $n, $bytes, $secs, $extra) = @_;
