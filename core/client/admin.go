@@ -101,16 +101,14 @@ func (c *Client) DescribeCluster(cb func(tree.Value, error)) {
 // brokerConns returns a connection to every broker in the metadata.
 func (c *Client) brokerConns() map[int32]*conn.Conn {
 	c.mu.Lock()
-	all := make([]*broker, 0, len(c.brokers))
-	ids := make([]int32, 0, len(c.brokers))
+	known := make(map[int32]*broker, len(c.brokers))
 	for id, b := range c.brokers {
-		all = append(all, b)
-		ids = append(ids, id)
+		known[id] = b
 	}
 	c.mu.Unlock()
-	out := make(map[int32]*conn.Conn, len(all))
-	for i, b := range all {
-		out[ids[i]] = c.connFor(b, general)
+	out := make(map[int32]*conn.Conn, len(known))
+	for id, b := range known { // connFor takes c.mu itself
+		out[id] = c.connFor(b, general)
 	}
 	return out
 }

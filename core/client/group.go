@@ -367,9 +367,7 @@ func (g *group) assign(jr *kmsg.JoinGroupResponse) ([]kmsg.SyncGroupRequestGroup
 		}
 	}
 	names := sortedStrings(topics)
-	done := make(chan *metadata, 1)
-	g.c.refreshMetadata(names, func(m *metadata, _ error) { done <- m })
-	m := <-done
+	m, _ := g.c.metadataNow(names)
 	if m == nil {
 		m = g.c.meta.Load()
 	}

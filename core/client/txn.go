@@ -315,9 +315,7 @@ func (c *Client) coordinatorDo(key string, keyType int8, req kmsg.Request) (kmsg
 		return nil, kerr.ForCode(code)
 	}
 	if !c.brokerKnown(node) {
-		done := make(chan struct{})
-		c.refreshMetadata(nil, func(*metadata, error) { close(done) })
-		<-done
+		c.metadataNow(nil)
 	}
 	c.mu.Lock()
 	b := c.brokers[node]
