@@ -44,9 +44,13 @@ type group struct {
 	owned      []Assignment // current assignment
 	lastOwned  []Assignment // the previous generation's, for the sticky assignor
 	coord      int32        // coordinator node, -1 unknown
-	stop       chan struct{}
-	stopped    chan struct{}
-	rejoin     chan struct{}
+	// sizes are the partition counts this member's assignment was made
+	// from (only the leader keeps them): when the metadata shows a topic
+	// created or grown, the leader rejoins so the new partitions get owners.
+	sizes   map[string]int
+	stop    chan struct{}
+	stopped chan struct{}
+	rejoin  chan struct{}
 }
 
 // Subscribe joins the group and consumes what it assigns. A previous
@@ -75,8 +79,7 @@ func (c *Client) Subscribe(opts GroupOptions) error {
 		old.leave(true, func(error) { close(done) })
 		<-done
 	}
-	g := &group{c: c, opts: opts, coord: -1, stop: make(chan struct{}), stopped: make(chan struct{}),
-		rejoin: make(chan struct{}, 1)}
+	g := &group{c: c, opts: opts, coord: -1, stop: make(chan struct{}), stopped: make(chan struct{})}
 	c.mu.Lock()
 	c.group = g
 	c.mu.Unlock()
@@ -256,6 +259,10 @@ func (g *group) handleError(err error) {
 
 var errStopped = errors.New("stopped")
 
+// metadataWatchInterval is how often the leader compares the metadata with
+// what its assignment was made from (a look at memory, no request).
+const metadataWatchInterval = time.Second
+
 // joinAndSync runs one JoinGroup/SyncGroup round and adopts the assignment.
 func (g *group) joinAndSync() error {
 	g.revoke(true) // eager protocol: give everything up before joining
@@ -297,13 +304,21 @@ func (g *group) joinAndSync() error {
 		g.memberID, g.generation = jr.MemberID, jr.Generation
 		g.mu.Unlock()
 		var plan []kmsg.SyncGroupRequestGroupAssignment
-		// A static leader rejoining a stable group is told to skip the
-		// assignment (KIP-814): the one in force stays.
-		if jr.LeaderID == jr.MemberID && !jr.SkipAssignment {
-			if plan, err = g.assign(jr); err != nil {
+		var sizes map[string]int
+		switch {
+		case jr.LeaderID != jr.MemberID:
+		case jr.SkipAssignment:
+			// A static leader rejoining a stable group is told to skip the
+			// assignment (KIP-814): the one in force stays.
+			sizes = g.partitionCounts(g.opts.Topics)
+		default:
+			if plan, sizes, err = g.assign(jr); err != nil {
 				return err
 			}
 		}
+		g.mu.Lock()
+		g.sizes = sizes
+		g.mu.Unlock()
 		return g.sync(jr, plan)
 	}
 }
@@ -348,14 +363,15 @@ func sortedStrings[V any](m map[string]V) []string {
 	return out
 }
 
-// assign computes every member's partitions (this member leads).
-func (g *group) assign(jr *kmsg.JoinGroupResponse) ([]kmsg.SyncGroupRequestGroupAssignment, error) {
+// assign computes every member's partitions (this member leads), and
+// returns the partition counts it used.
+func (g *group) assign(jr *kmsg.JoinGroupResponse) ([]kmsg.SyncGroupRequestGroupAssignment, map[string]int, error) {
 	members := make([]memberSub, 0, len(jr.Members))
 	topics := map[string]bool{}
 	for _, m := range jr.Members {
 		var md kmsg.ConsumerMemberMetadata
 		if err := md.ReadFrom(m.ProtocolMetadata); err != nil {
-			return nil, fmt.Errorf("member %s sent unreadable metadata: %w", m.MemberID, err)
+			return nil, nil, fmt.Errorf("member %s sent unreadable metadata: %w", m.MemberID, err)
 		}
 		ms := memberSub{id: m.MemberID, topics: md.Topics, owned: map[string][]int32{}}
 		for _, op := range md.OwnedPartitions {
@@ -366,17 +382,7 @@ func (g *group) assign(jr *kmsg.JoinGroupResponse) ([]kmsg.SyncGroupRequestGroup
 			topics[t] = true
 		}
 	}
-	names := sortedStrings(topics)
-	m, _ := g.c.metadataNow(names)
-	if m == nil {
-		m = g.c.meta.Load()
-	}
-	counts := map[string]int{}
-	for _, t := range names {
-		if n, _, ok := m.topic(t); ok {
-			counts[t] = n
-		}
-	}
+	counts := g.partitionCounts(sortedStrings(topics))
 	plan := assignPartitions(jr.Protocol, members, counts)
 	var out []kmsg.SyncGroupRequestGroupAssignment
 	for _, ms := range members {
@@ -392,7 +398,48 @@ func (g *group) assign(jr *kmsg.JoinGroupResponse) ([]kmsg.SyncGroupRequestGroup
 		ga.MemberAssignment = ma.AppendTo(nil)
 		out = append(out, ga)
 	}
-	return out, nil
+	return out, counts, nil
+}
+
+// partitionCounts asks for fresh metadata and returns the partition count
+// of each topic (0 for one that does not exist yet).
+func (g *group) partitionCounts(topics []string) map[string]int {
+	m, _ := g.c.metadataNow(topics)
+	if m == nil {
+		m = g.c.meta.Load()
+	}
+	counts := make(map[string]int, len(topics))
+	for _, t := range topics {
+		n, _, _ := m.topic(t)
+		counts[t] = n
+	}
+	return counts
+}
+
+// metadataChanged reports whether a subscribed topic now has more
+// partitions than the assignment was made from. A topic still missing
+// (or still being created) has its metadata refreshed at the heartbeat
+// pace, so a consumer that subscribed first sees it appear.
+func (g *group) metadataChanged() bool {
+	g.mu.Lock()
+	sizes := g.sizes
+	g.mu.Unlock()
+	m := g.c.meta.Load()
+	if len(sizes) == 0 || m == nil {
+		return false
+	}
+	waiting := false
+	for t, n := range sizes {
+		now, _, _ := m.topic(t)
+		if now > n {
+			return true
+		}
+		waiting = waiting || now == 0
+	}
+	if waiting && time.Since(m.at) >= g.opts.HeartbeatInterval {
+		g.c.refreshMetadata(sortedStrings(sizes), nil)
+	}
+	return false
 }
 
 // sync sends SyncGroup and adopts this member's assignment.
@@ -502,6 +549,8 @@ func (g *group) committedOffsets(parts []Assignment) (map[tp]int64, error) {
 func (g *group) heartbeatUntilRebalance() error {
 	hb := time.NewTicker(g.opts.HeartbeatInterval)
 	defer hb.Stop()
+	watch := time.NewTicker(metadataWatchInterval)
+	defer watch.Stop()
 	var commit <-chan time.Time
 	if g.opts.AutoCommit {
 		t := time.NewTicker(g.opts.AutoCommitInterval)
@@ -512,8 +561,10 @@ func (g *group) heartbeatUntilRebalance() error {
 		select {
 		case <-g.stop:
 			return nil
-		case <-g.rejoin:
-			return kerr.ForCode(27)
+		case <-watch.C:
+			if g.metadataChanged() {
+				return kerr.ForCode(27)
+			}
 		case <-commit:
 			if err := g.commit(); err != nil {
 				g.c.reportError(fmt.Errorf("consumer group %s: auto-commit: %w", g.opts.GroupID, err))

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kfk-dev/kfk/core/client"
+	"github.com/kfk-dev/kfk/tests/kafkatest"
 )
 
 // member is one group consumer, polling in the background.
@@ -262,4 +263,33 @@ func TestStaticMemberRestartsWithoutRebalance(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "the remaining static member owning all partitions", func() bool { return len(assignedPartitions(members[1].c)) == 4 })
+}
+
+// A group subscribed before its topic exists gets the partitions once the
+// topic appears, and the new ones when it grows: the leader watches the
+// metadata its assignment was made from.
+func TestGroupFollowsTopicCreationAndGrowth(t *testing.T) {
+	topic := kafkatest.UniqueTopic(t, "late")
+	m := startMember(t, "g-"+topic, topic)
+	defer m.halt()
+	waitFor(t, "partition 0 of the topic created after the join", func() bool {
+		return fmt.Sprint(assignedPartitions(m.c)) == "[0]"
+	})
+	grown := make(chan error, 1)
+	m.c.CreatePartitions(topic, 3, 10000, func(err error) { grown <- err })
+	if err := <-grown; err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the two new partitions assigned", func() bool {
+		return fmt.Sprint(assignedPartitions(m.c)) == "[0 1 2]"
+	})
+	p := newClient(t)
+	var col collector
+	p.Produce(client.Record{Topic: topic, Partition: 2, Value: []byte("new")}, col.fn())
+	col.wait(t)
+	waitFor(t, "the record on a new partition consumed", func() bool {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		return m.seen["2/0"] == 1
+	})
 }

@@ -295,7 +295,28 @@ func (c *Client) txnCoordinatorDo(req kmsg.Request) (kmsg.Response, error) {
 
 // coordinatorDo finds the coordinator of key (0 group, 1 transaction) and
 // sends req to it, synchronously (callers run on their own goroutines).
+// While the coordinator is loading, moving or not yet created (a fresh
+// cluster creates its offsets and transaction logs on the first lookup),
+// it looks again with backoff, for up to the request timeout.
 func (c *Client) coordinatorDo(key string, keyType int8, req kmsg.Request) (kmsg.Response, error) {
+	deadline := time.Now().Add(c.cfg.RequestTimeout)
+	backoff := c.cfg.RetryBackoff
+	for {
+		resp, err := c.coordinatorDoOnce(key, keyType, req)
+		if err == nil {
+			if code := coordinatorErrorOf(resp); code != 0 {
+				err = kerr.ForCode(code)
+			}
+		}
+		if err == nil || !coordinatorRetriable(err) || time.Now().Add(backoff).After(deadline) {
+			return resp, err
+		}
+		time.Sleep(backoff)
+		backoff = min(backoff*2, time.Second)
+	}
+}
+
+func (c *Client) coordinatorDoOnce(key string, keyType int8, req kmsg.Request) (kmsg.Response, error) {
 	find := kmsg.NewPtrFindCoordinatorRequest()
 	find.CoordinatorKey, find.CoordinatorKeys, find.CoordinatorType = key, []string{key}, keyType
 	_, cn := c.anyConn(nil)
@@ -324,6 +345,41 @@ func (c *Client) coordinatorDo(key string, keyType int8, req kmsg.Request) (kmsg
 		return nil, fmt.Errorf("coordinator %d: %w", node, ErrNoBroker)
 	}
 	return wait(c.connFor(b, general), req)
+}
+
+// coordinatorErrorOf is the coordinator-level error code of a response sent
+// through coordinatorDo, when it says to look for the coordinator again.
+func coordinatorErrorOf(resp kmsg.Response) int16 {
+	var code int16
+	switch r := resp.(type) {
+	case *kmsg.OffsetFetchResponse:
+		code = r.ErrorCode
+	case *kmsg.DescribeGroupsResponse:
+		if len(r.Groups) > 0 {
+			code = r.Groups[0].ErrorCode
+		}
+	case *kmsg.InitProducerIDResponse:
+		code = r.ErrorCode
+	case *kmsg.EndTxnResponse:
+		code = r.ErrorCode
+	case *kmsg.AddOffsetsToTxnResponse:
+		code = r.ErrorCode
+	}
+	switch code {
+	case 14, 15, 16: // COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR
+		return code
+	}
+	return 0
+}
+
+// coordinatorRetriable reports whether looking for the coordinator again
+// may help: it was loading, missing or moved, or its connection failed.
+func coordinatorRetriable(err error) bool {
+	var ke *kerr.Error
+	if errors.As(err, &ke) {
+		return ke.Code == 14 || ke.Code == 15 || ke.Code == 16
+	}
+	return errors.Is(err, conn.ErrDisconnected) || errors.Is(err, conn.ErrNotConnected) || errors.Is(err, ErrNoBroker)
 }
 
 // addPartitions registers partitions with the open transaction, then lets

@@ -83,7 +83,7 @@ ok(!$e0 && !defined $r0, 'acks=0 completes with no result');
 my $group = unique('perlgroup');
 my ($co) = retry_codes(sub { $conn->find_coordinator($group, shift) }, 15);
 is($co->{error_code}, 0, 'find_coordinator');
-my ($j) = wait_for(sub { $conn->join_group($group, '', [$topic], shift, 10000, 10000) });
+my ($j) = retry_codes(sub { $conn->join_group($group, '', [$topic], shift, 10000, 10000) }, 14, 15, 16);
 if ($j->{error_code} == 79) {
     ($j) = wait_for(sub { $conn->join_group($group, $j->{member_id}, [$topic], shift, 10000, 10000) });
 }
@@ -106,9 +106,13 @@ is($of->{topics}[0]{partitions}[0]{offset}, 5, 'offset_fetch');
 my ($lg) = wait_for(sub { $conn->leave_group($group, $member, shift) });
 is($lg->{error_code}, 0, 'leave_group');
 
-# transactions
+# transactions: finding the coordinator first, as a client does, also
+# creates the transaction log on a fresh broker; until it is loaded the
+# broker answers COORDINATOR_LOAD_IN_PROGRESS, _NOT_AVAILABLE or NOT_COORDINATOR.
 my $txn = unique('perltxn');
-my ($ip) = retry_codes(sub { $conn->init_producer_id($txn, 60000, shift) }, 15, 51);
+my ($tc) = retry_codes(sub { $conn->find_coordinator($txn, shift, 1) }, 15);
+is($tc->{error_code}, 0, 'find_coordinator (transaction)');
+my ($ip) = retry_codes(sub { $conn->init_producer_id($txn, 60000, shift) }, 14, 15, 16, 51);
 is($ip->{error_code}, 0, 'init_producer_id');
 my ($pid, $epoch) = @{$ip}{qw(producer_id producer_epoch)};
 my ($ap) = wait_for(sub { $conn->add_partitions_to_txn($txn, $pid, $epoch, [{ topic => $topic, partitions => [0] }], shift) });
@@ -118,21 +122,21 @@ my ($tp) = wait_for(sub {
         { acks => -1, producer_id => $pid, producer_epoch => $epoch, base_sequence => 0, transactional_id => $txn }, shift);
 });
 is($tp->{topics}[0]{partitions}[0]{error_code}, 0, 'transactional produce');
-my ($et) = retry_codes(sub { $conn->end_txn($txn, $pid, $epoch, 1, shift) }, 51);
+my ($et) = retry_codes(sub { $conn->end_txn($txn, $pid, $epoch, 1, shift) }, 14, 15, 16, 51);
 is($et->{error_code}, 0, 'end_txn commit');
 $epoch = $et->{producer_epoch} if defined $et->{producer_epoch};
-my ($ao) = retry_codes(sub { $conn->add_offsets_to_txn($txn, $pid, $epoch, $group, shift) }, 51);
+my ($ao) = retry_codes(sub { $conn->add_offsets_to_txn($txn, $pid, $epoch, $group, shift) }, 14, 15, 16, 51);
 is($ao->{error_code}, 0, 'add_offsets_to_txn');
 my $toc;
 for (1 .. 100) {
     ($toc) = wait_for(sub {
         $conn->txn_offset_commit($txn, $group, $pid, $epoch, -1, undef, [{ topic => $topic, partition => 0, offset => 1 }], shift);
     });
-    last unless grep { $_ == $toc->{topics}[0]{partitions}[0]{error_code} } 15, 51;
+    last unless grep { $_ == $toc->{topics}[0]{partitions}[0]{error_code} } 14, 15, 16, 51;
     select undef, undef, undef, 0.1;
 }
 is($toc->{topics}[0]{partitions}[0]{error_code}, 0, 'txn_offset_commit');
-($et) = retry_codes(sub { $conn->end_txn($txn, $pid, $epoch, 0, shift) }, 51);
+($et) = retry_codes(sub { $conn->end_txn($txn, $pid, $epoch, 0, shift) }, 14, 15, 16, 51);
 is($et->{error_code}, 0, 'end_txn abort');
 
 # admin error codes

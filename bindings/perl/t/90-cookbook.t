@@ -1,9 +1,7 @@
 # Every COOKBOOK entry of EV::Kafka's documentation, run as its own script
 # with the entry's code as documented (the topic and group names too) inside
 # the scaffolding a program needs around it: a client, a loop, an end.
-# (The EOS entry is t/60-transactions.t. "Consume from latest offset only"
-# and "At-least-once processing" pass against a long-running broker but hung
-# on a fresh one in CI: open in issue #8 until fixed.)
+# (The EOS entry is t/60-transactions.t.)
 use strict;
 use warnings;
 use Test::More;
@@ -57,6 +55,27 @@ PERL
     is_deeply(JSON::PP->new->decode($rec->{value}), { action => 'click', page => '/home' }, 'the JSON value');
 };
 
+subtest 'Consume from latest offset only' => sub {
+    my $out = run_script(latest => <<'PERL');
+my $kafka = EV::Kafka->new(brokers => $ENV{BROKER}, on_error => sub { die "kafka: @_\n" },
+    on_message => sub { print "got $_[4]\n"; EV::break });
+my $producer = EV::Kafka->new(brokers => $ENV{BROKER}, on_error => sub { die "kafka: @_\n" });
+$producer->connect(sub { });
+my $ticker = EV::timer(0.5, 0.3, sub { $producer->produce('live-feed', undef, 'tick', sub { }) });
+$kafka->connect(sub {
+        $kafka->subscribe('live-feed',
+            group_id          => 'realtime',
+            auto_offset_reset => 'latest',
+            on_assign         => sub { print "ready\n" },
+        );
+});
+EV::run;
+$kafka->close(sub { EV::break });    # leave the group: the next run joins at once
+EV::run;
+PERL
+    like $out, qr/^ready\n(?:.*\n)*got tick$/m, 'on_assign ran, then a new record arrived';
+};
+
 subtest 'Graceful shutdown' => sub {
     my $out = run_script(shutdown => <<'PERL');
 my $kafka = EV::Kafka->new(brokers => $ENV{BROKER}, on_error => sub { die "kafka: @_\n" }, on_message => sub { });
@@ -76,6 +95,44 @@ EV::run;
 print "closed\n";
 PERL
     like $out, qr/^assigned\nclosed$/m, 'SIGINT committed, left the group and closed';
+};
+
+subtest 'At-least-once processing' => sub {
+    my $admin = EV::Kafka->new(brokers => "$host:$port");
+    wait_for(sub { my $d = shift; $admin->connect(sub { $d->() }) });
+    my $committed = sub {
+        my ($lag) = wait_for(sub { $admin->group_lag('workers', shift) });
+        return $lag->{'jobs:0'} ? $lag->{'jobs:0'}{committed} : 0;
+    };
+    my $before = $committed->();
+    # Jobs keep arriving (the group may be new and start at the latest offset).
+    my $out = run_script(at_least_once => <<'PERL');
+my $count = 0;
+sub process { }
+my $producer = EV::Kafka->new(brokers => $ENV{BROKER}, on_error => sub { die "kafka: @_\n" });
+$producer->connect(sub { });
+my $jobs = EV::timer(0.2, 0.1, sub { $producer->produce_many([map { ['jobs', undef, "job $_"] } 1 .. 20], sub { }) });
+my $kafka;
+$kafka = EV::Kafka->new(brokers => $ENV{BROKER}, on_error => sub { die "kafka: @_\n" },
+        # in on_message: process, then commit
+        on_message => sub {
+            process($_[4]);
+            $kafka->commit if ++$count % 100 == 0;
+            if ($count == 300) { $kafka->commit(sub { print "processed $count\n"; EV::break }) }
+        },
+);
+$kafka->connect(sub {
+        $kafka->subscribe('jobs',
+            group_id    => 'workers',
+            auto_commit => 0,
+        );
+});
+EV::run;
+$kafka->close(sub { EV::break });
+EV::run;
+PERL
+    like $out, qr/^processed 300$/m, '300 jobs were processed';
+    cmp_ok $committed->() - $before, '>=', 300, 'and their offsets committed';
 };
 
 subtest 'Batch produce' => sub {

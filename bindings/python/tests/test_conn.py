@@ -80,7 +80,9 @@ def test_group_calls(conn, topic):
     group = unique("pygroup")
     co = retry(lambda: conn.find_coordinator(group).result(), {15})
     assert co["error_code"] == 0 and co["port"] > 0
-    join = conn.join_group(group, "", [topic], session_timeout_ms=10000, rebalance_timeout_ms=10000).result()
+    # The coordinator may still be loading the offsets log it just created.
+    join = retry(lambda: conn.join_group(group, "", [topic], session_timeout_ms=10000,
+                                         rebalance_timeout_ms=10000).result(), {14, 15, 16})
     member = join["member_id"]
     if join["error_code"] == 79:  # MEMBER_ID_REQUIRED (KIP-394)
         join = conn.join_group(group, member, [topic], session_timeout_ms=10000,
@@ -102,7 +104,10 @@ def test_group_calls(conn, topic):
 
 def test_transactions(conn, topic):
     txn = unique("pytxn")
-    init = retry(lambda: conn.init_producer_id(txn, 60000).result(), {15, 51})
+    # Finding the transaction coordinator first (as a client does) also
+    # creates the transaction log on a fresh broker.
+    assert retry(lambda: conn.find_coordinator(txn, key_type=1).result(), {15})["error_code"] == 0
+    init = retry(lambda: conn.init_producer_id(txn, 60000).result(), {14, 15, 16, 51})
     assert init["error_code"] == 0
     pid, epoch = init["producer_id"], init["producer_epoch"]
     seq = 0
@@ -162,8 +167,8 @@ def test_bad_arguments(conn):
         conn.sasl("GSSAPI", "u", "p")
 
 
-def test_closed_and_disconnected(conn):
-    pending = conn.fetch("__consumer_offsets", 0, 0, max_wait_ms=5000, min_bytes=1 << 30)
+def test_closed_and_disconnected(conn, topic):
+    pending = conn.fetch(topic, 0, 0, max_wait_ms=5000, min_bytes=1 << 30)  # a long poll: the topic is empty
     time.sleep(0.2)
     conn.disconnect()
     with pytest.raises(kfk.KafkaError) as e:
