@@ -20,6 +20,7 @@ import (
 
 	"github.com/kfk-dev/kfk/core/conn"
 	"github.com/kfk-dev/kfk/core/connapi"
+	"github.com/kfk-dev/kfk/core/obs"
 	"github.com/kfk-dev/kfk/core/tree"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -36,6 +37,12 @@ type Handler struct {
 	// bootstrap broker failing, a broker connection dropping, a fatal
 	// producer state. The client keeps working where it can.
 	OnError func(error)
+	// OnLog receives log entries at Config.LogLevel or more severe, and
+	// the debug tracing of the contexts in Config.Debug.
+	OnLog func(obs.Entry)
+	// OnStats receives a statistics JSON document every
+	// Config.StatisticsInterval (docs/STATISTICS.md describes it).
+	OnStats func([]byte)
 }
 
 // Client is a connection to a Kafka cluster.
@@ -61,6 +68,10 @@ type Client struct {
 	producer *producer
 	consumer *consumer
 	group    *group // the subscription, nil without one
+
+	log     *obs.Logger // nil when nothing is logged
+	counts  counters
+	started time.Time
 }
 
 // brokerKnown reports whether metadata listed node.
@@ -77,6 +88,7 @@ type broker struct {
 	port        int
 	conns       [purposes]*conn.Conn
 	lastConnect [purposes]time.Time
+	meter       obs.Meter // shared by its connections
 }
 
 // purpose picks one of a broker's connections. A broker answers the
@@ -127,7 +139,10 @@ func New(cfg Config, h Handler) (*Client, error) {
 		opts: conn.Options{ClientID: cfg.ClientID, TLS: tlsCfg, SASL: cfg.SASL,
 			RequestTimeout: cfg.RequestTimeout},
 		refreshStop: make(chan struct{}),
+		log:         obs.NewLogger(cfg.LogLevel, cfg.Debug, h.OnLog),
+		started:     time.Now(),
 	}
+	c.opts.Log = c.log
 	for _, addr := range cfg.Brokers {
 		host, port, err := splitHostPort(addr)
 		if err != nil {
@@ -138,6 +153,7 @@ func New(cfg Config, h Handler) (*Client, error) {
 	c.producer = newProducer(c)
 	c.consumer = newConsumer(c)
 	c.consumer.reset = cfg.AutoOffsetReset
+	c.startStatistics()
 	return c, nil
 }
 
@@ -206,6 +222,8 @@ func (c *Client) Metadata() tree.Value {
 }
 
 func (c *Client) reportError(err error) {
+	c.counts.add(&c.counts.errors, err)
+	c.log.Errorf(0, "%v", err)
 	if c.handler.OnError != nil {
 		c.handler.OnError(err)
 	}
@@ -218,7 +236,9 @@ func (c *Client) connFor(b *broker, use purpose) *conn.Conn {
 	defer c.mu.Unlock()
 	cn := b.conns[use]
 	if cn == nil {
-		cn = conn.New(c.opts, conn.Handler{OnDisconnect: func(err error) {
+		opts := c.opts
+		opts.Meter = &b.meter
+		cn = conn.New(opts, conn.Handler{OnDisconnect: func(err error) {
 			c.reportError(fmt.Errorf("broker %s:%d: %w", b.host, b.port, err))
 			c.refreshSoon()
 		}})

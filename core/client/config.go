@@ -10,6 +10,7 @@ import (
 
 	"github.com/kfk-dev/kfk/core/compress"
 	"github.com/kfk-dev/kfk/core/conn"
+	"github.com/kfk-dev/kfk/core/obs"
 )
 
 // Config is a client's configuration. Build it with NewConfig and Set (or
@@ -56,6 +57,12 @@ type Config struct {
 	// FetchPartitionMaxBytes caps one partition's share of a fetch
 	// response, default 1 MiB.
 	FetchPartitionMaxBytes int32
+
+	LogLevel obs.Level   // log entries this severe or more go to Handler.OnLog; default warn
+	Debug    obs.Context // contexts whose debug tracing goes to Handler.OnLog
+	// StatisticsInterval, when set, makes the client hand a statistics
+	// JSON document to Handler.OnStats at that interval.
+	StatisticsInterval time.Duration
 }
 
 // NewConfig returns the defaults.
@@ -68,6 +75,7 @@ func NewConfig() *Config {
 		MetadataRefresh: 300 * time.Second, TransactionTimeout: 60 * time.Second,
 		FetchMaxWait: 500 * time.Millisecond, FetchMaxBytes: 1 << 20, FetchMinBytes: 1,
 		FetchPartitionMaxBytes: 1 << 20, IsolationLevel: "read_uncommitted", AutoOffsetReset: "latest",
+		LogLevel: obs.LevelWarn,
 	}
 }
 
@@ -188,6 +196,25 @@ var options = map[string]option{
 		c.IsolationLevel = v
 		return nil
 	}},
+	"log_level": {"off, error, warn, info or debug (or 0-7 as syslog)", func(c *Config, v string) error {
+		l, err := obs.ParseLevel(v)
+		if err != nil {
+			return errReason("must be off, error, warn, info or debug")
+		}
+		c.LogLevel = l
+		return nil
+	}},
+	"debug": {"debug contexts: broker, protocol, producer, consumer, group, txn, metadata or all, comma separated",
+		func(c *Config, v string) error {
+			ctx, err := obs.ParseContexts(v)
+			if err != nil {
+				return errReason(err.Error())
+			}
+			c.Debug = ctx
+			return nil
+		}},
+	"statistics_interval_ms": {"statistics event interval in ms, 0 = none",
+		durationSetter(func(c *Config) *time.Duration { return &c.StatisticsInterval }, time.Millisecond, 0)},
 	"auto_offset_reset": {"earliest or latest (smallest/largest accepted)", func(c *Config, v string) error {
 		switch v {
 		case "earliest", "smallest", "beginning":
@@ -218,6 +245,7 @@ var aliases = map[string]string{
 	"fetch.max.wait.ms": "fetch_max_wait_ms", "fetch.max.bytes": "fetch_max_bytes", "fetch.min.bytes": "fetch_min_bytes",
 	"max.partition.fetch.bytes": "fetch_partition_max_bytes", "fetch.message.max.bytes": "fetch_partition_max_bytes",
 	"isolation.level": "isolation_level", "auto.offset.reset": "auto_offset_reset",
+	"statistics.interval.ms": "statistics_interval_ms", "log.level": "log_level",
 }
 
 // special handles aliases whose values are translated.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kfk-dev/kfk/core/connapi"
 	"github.com/kfk-dev/kfk/core/kerr"
+	"github.com/kfk-dev/kfk/core/obs"
 	"github.com/kfk-dev/kfk/core/tree"
 	"github.com/kfk-dev/kfk/core/wire"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -225,6 +226,12 @@ func (k *consumer) markConsumed(batches [][]Message) {
 		if len(b) == 0 {
 			continue
 		}
+		payload := 0
+		for _, m := range b {
+			payload += len(m.Key) + len(m.Value)
+		}
+		k.c.counts.msgsConsumed.Add(int64(len(b)))
+		k.c.counts.bytesConsumed.Add(int64(payload))
 		last := b[len(b)-1]
 		if p := k.assigned[tp{last.Topic, last.Partition}]; p != nil && last.Offset+1 > p.consumed {
 			p.consumed = last.Offset + 1
@@ -314,6 +321,8 @@ func (k *consumer) resolve(which tp) {
 		if cur := k.assigned[which]; cur == p && p != nil {
 			p.resolving = false
 			if err == nil && p.offset == want {
+				k.c.log.Debugf(obs.Consumer, "%s[%d]: %s offset is %d", which.topic, which.partition,
+					offsetName(want), offs[which.partition])
 				p.offset = offs[which.partition]
 				if p.consumed < 0 {
 					p.consumed = p.offset
@@ -433,10 +442,14 @@ func (k *consumer) handleFetch(leader int32, parts []tp, offs []int64, gens []in
 			switch fp.ErrorCode {
 			case 0:
 			case 1: // OFFSET_OUT_OF_RANGE: start over per auto_offset_reset
+				k.c.log.Infof(obs.Consumer, "%s[%d]: offset %d is out of range; resetting to %s",
+					t.Topic, fp.Partition, offs[idx], k.reset)
 				resetParts = append(resetParts, which)
 				continue
 			default:
-				if kerr.ForCode(fp.ErrorCode).Retriable || staleMetadata(fp.ErrorCode) {
+				if ke := kerr.ForCode(fp.ErrorCode); ke.Retriable || staleMetadata(fp.ErrorCode) {
+					k.c.counts.add(&k.c.counts.retries, ke)
+					k.c.log.Debugf(obs.Consumer, "fetch %s[%d] from broker %d: %v; retrying", t.Topic, fp.Partition, leader, ke)
 					stale = true
 					continue
 				}
@@ -724,4 +737,16 @@ func (c *Client) Lag(cb func(tree.Value, error)) {
 			}
 		})
 	}
+}
+
+// offsetName reads an offset for a log line: "earliest", "latest" or the
+// number.
+func offsetName(off int64) string {
+	switch off {
+	case OffsetEarliest:
+		return "earliest"
+	case OffsetLatest:
+		return "latest"
+	}
+	return strconv.FormatInt(off, 10)
 }

@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/kfk-dev/kfk/core/kerr"
+	"github.com/kfk-dev/kfk/core/obs"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -47,10 +49,17 @@ type group struct {
 	// sizes are the partition counts this member's assignment was made
 	// from (only the leader keeps them): when the metadata shows a topic
 	// created or grown, the leader rejoins so the new partitions get owners.
-	sizes   map[string]int
+	sizes map[string]int
+	// For the statistics: where the membership stands, and the offsets
+	// committed (read at assignment, then at each successful commit).
+	state         string // joining, stable or left
+	leader        bool
+	rebalances    int64
+	lastRebalance time.Time
+	committed     map[tp]int64
+
 	stop    chan struct{}
 	stopped chan struct{}
-	rejoin  chan struct{}
 }
 
 // Subscribe joins the group and consumes what it assigns. A previous
@@ -79,7 +88,7 @@ func (c *Client) Subscribe(opts GroupOptions) error {
 		old.leave(true, func(error) { close(done) })
 		<-done
 	}
-	g := &group{c: c, opts: opts, coord: -1, stop: make(chan struct{}), stopped: make(chan struct{})}
+	g := &group{c: c, opts: opts, coord: -1, stop: make(chan struct{}), stopped: make(chan struct{}), state: "joining"}
 	c.mu.Lock()
 	c.group = g
 	c.mu.Unlock()
@@ -189,6 +198,7 @@ func (g *group) findCoordinator() error {
 	if code != 0 {
 		return kerr.ForCode(code)
 	}
+	g.c.log.Debugf(obs.Group, "group %s: coordinator is broker %d", g.opts.GroupID, node)
 	if m := g.c.meta.Load(); m == nil || g.c.brokerKnown(node) == false {
 		g.c.refreshMetadata(nil, nil)
 	}
@@ -235,6 +245,12 @@ func (g *group) run() {
 
 // handleError reacts to a group error before the next join.
 func (g *group) handleError(err error) {
+	g.mu.Lock()
+	g.state = "joining"
+	g.mu.Unlock()
+	if !errors.Is(err, errStopped) {
+		g.c.log.Debugf(obs.Group, "group %s: rejoining after: %v", g.opts.GroupID, err)
+	}
 	var ke *kerr.Error
 	if errors.As(err, &ke) {
 		switch ke.Code {
@@ -302,7 +318,10 @@ func (g *group) joinAndSync() error {
 		}
 		g.mu.Lock()
 		g.memberID, g.generation = jr.MemberID, jr.Generation
+		g.leader = jr.LeaderID == jr.MemberID
 		g.mu.Unlock()
+		g.c.log.Debugf(obs.Group, "group %s: joined generation %d as %s (leader %s, protocol %s, %d members)",
+			g.opts.GroupID, jr.Generation, jr.MemberID, jr.LeaderID, protocolName(jr.Protocol), len(jr.Members))
 		var plan []kmsg.SyncGroupRequestGroupAssignment
 		var sizes map[string]int
 		switch {
@@ -432,6 +451,8 @@ func (g *group) metadataChanged() bool {
 	for t, n := range sizes {
 		now, _, _ := m.topic(t)
 		if now > n {
+			g.c.log.Infof(obs.Group, "group %s: topic %s has %d partitions, the assignment was made for %d: rebalancing",
+				g.opts.GroupID, t, now, n)
 			return true
 		}
 		waiting = waiting || now == 0
@@ -498,12 +519,39 @@ func (g *group) adopt(parts []Assignment) error {
 	g.mu.Lock()
 	g.owned = parts
 	g.lastOwned = parts
+	g.state = "stable"
+	g.rebalances++
+	g.lastRebalance = time.Now()
+	g.committed = map[tp]int64{}
+	for which, off := range committed {
+		if off >= 0 {
+			g.committed[which] = off
+		}
+	}
+	generation := g.generation
 	g.mu.Unlock()
+	g.c.log.Infof(obs.Group, "group %s: generation %d assigned %s", g.opts.GroupID, generation, describeAssignment(parts))
 	g.c.Assign(parts)
 	if g.opts.OnAssign != nil {
 		g.opts.OnAssign(append([]Assignment(nil), parts...))
 	}
 	return nil
+}
+
+// describeAssignment lists partitions with their starting offsets for a log
+// line: "t[0]@5 t[1]@earliest", or "nothing".
+func describeAssignment(parts []Assignment) string {
+	if len(parts) == 0 {
+		return "nothing"
+	}
+	var b strings.Builder
+	for i, a := range parts {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "%s[%d]@%s", a.Topic, a.Partition, offsetName(a.Offset))
+	}
+	return b.String()
 }
 
 // committedOffsets fetches the group's committed offsets for parts.
@@ -624,6 +672,15 @@ func (g *group) commit() error {
 			}
 		}
 	}
+	g.mu.Lock()
+	if g.committed == nil {
+		g.committed = map[tp]int64{}
+	}
+	for which, off := range positions {
+		g.committed[which] = off
+	}
+	g.mu.Unlock()
+	g.c.log.Debugf(obs.Group, "group %s: committed %d offsets", g.opts.GroupID, len(positions))
 	return nil
 }
 
@@ -679,6 +736,17 @@ func (g *group) leave(forever bool, cb func(error)) {
 			}
 		}
 		g.revoke(false)
+		g.mu.Lock()
+		g.state = "left"
+		g.mu.Unlock()
+		g.c.log.Infof(obs.Group, "group %s: left", g.opts.GroupID)
 		cb(err)
 	}()
+}
+
+func protocolName(p *string) string {
+	if p == nil {
+		return "none"
+	}
+	return *p
 }

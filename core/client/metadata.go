@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kfk-dev/kfk/core/conn"
+	"github.com/kfk-dev/kfk/core/obs"
 	"github.com/kfk-dev/kfk/core/tree"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -148,9 +149,33 @@ func (c *Client) fetchMetadata(topics []string, all bool, tried map[*broker]bool
 		}
 		m := newMetadata(resp)
 		c.updateBrokers(resp)
+		if c.log.Enabled(obs.LevelDebug, obs.Metadata) {
+			c.logMetadataChange(b, c.meta.Load(), m, len(resp.Brokers))
+		}
 		c.meta.Store(m)
 		cb(m, nil)
 	})
+}
+
+// logMetadataChange traces a refresh and the leaders it moved.
+func (c *Client) logMetadataChange(from *broker, old, m *metadata, brokers int) {
+	c.log.Debugf(obs.Metadata, "metadata from %s:%d: %d brokers, %d topics", from.host, from.port, brokers, len(m.topics))
+	if old == nil {
+		return
+	}
+	for _, name := range sortedStrings(m.topics) {
+		before := old.topics[name]
+		if before == nil {
+			c.log.Debugf(obs.Metadata, "topic %s: %d partitions", name, len(m.topics[name].partitions))
+			continue
+		}
+		for i, p := range m.topics[name].partitions {
+			if i < len(before.partitions) && before.partitions[i].leader != p.leader {
+				c.log.Debugf(obs.Metadata, "%s[%d]: leader moved from broker %d to %d (epoch %d)",
+					name, i, before.partitions[i].leader, p.leader, p.epoch)
+			}
+		}
+	}
 }
 
 // updateBrokers adopts the broker list of a metadata response, closing

@@ -8,6 +8,7 @@ import (
 
 	"github.com/kfk-dev/kfk/core/kerr"
 	"github.com/kfk-dev/kfk/core/murmur2"
+	"github.com/kfk-dev/kfk/core/obs"
 	"github.com/kfk-dev/kfk/core/wire"
 )
 
@@ -66,6 +67,7 @@ type batch struct {
 	builder  wire.Builder
 	recs     []recordMeta
 	bytes    int // buffered bytes accounted to this batch
+	payload  int // its records' key and value bytes, for the statistics
 	created  time.Time
 	deadline time.Time
 
@@ -309,6 +311,7 @@ func (p *producer) placeLocked(pr *pendingRecord, n int) []report {
 	b.builder.Append(r.Timestamp, r.Key, r.Value, r.Headers)
 	b.recs = append(b.recs, recordMeta{done: pr.done, timestamp: r.Timestamp})
 	b.bytes += pr.size
+	b.payload += len(r.Key) + len(r.Value)
 	if b.builder.Size() >= p.cfg.BatchSize {
 		p.sealLocked(ps)
 	}
@@ -392,6 +395,7 @@ func (p *producer) report(rs []report) {
 func (p *producer) failPendingLocked(pr *pendingRecord, err error) []report {
 	p.buffered--
 	p.bufBytes -= int64(pr.size)
+	p.c.counts.msgsFailed.Add(1)
 	return []report{{pr.done, Delivery{Topic: pr.rec.Topic, Partition: pr.rec.Partition, Offset: -1,
 		Timestamp: pr.rec.Timestamp, Err: err}}}
 }
@@ -409,6 +413,13 @@ func (p *producer) finishBatchLocked(b *batch, baseOffset int64, err error) []re
 	}
 	p.buffered -= len(b.recs)
 	p.bufBytes -= int64(b.bytes)
+	if err == nil {
+		p.c.counts.msgsProduced.Add(int64(len(b.recs)))
+		p.c.counts.bytesProduced.Add(int64(b.payload))
+	} else {
+		p.c.counts.msgsFailed.Add(int64(len(b.recs)))
+		p.c.log.Debugf(obs.Producer, "%d records to %s[%d] failed: %v", len(b.recs), b.ps.topic, b.ps.partition, err)
+	}
 	return out
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/kfk-dev/kfk/core/conn"
 	"github.com/kfk-dev/kfk/core/kerr"
+	"github.com/kfk-dev/kfk/core/obs"
 	"github.com/kfk-dev/kfk/core/wire"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -354,6 +355,9 @@ func (p *producer) retryLocked(b *batch, now time.Time, cause error) []report {
 	}
 	b.attempts++
 	ps.failures++
+	p.c.counts.add(&p.c.counts.retries, cause)
+	p.c.log.Debugf(obs.Producer, "retrying %d records to %s[%d] (attempt %d) after: %v",
+		len(b.recs), ps.topic, ps.partition, b.attempts+1, cause)
 	ps.backoff = now.Add(min(p.cfg.RetryBackoff<<min(ps.failures-1, 10), time.Second))
 	at := 0
 	if b.seq >= 0 {
@@ -488,6 +492,13 @@ func (p *producer) initProducerID() {
 func (p *producer) pidAcquired(id int64, epoch int16) {
 	p.mu.Lock()
 	fresh := id != p.pid.id || epoch != p.pid.epoch
+	if fresh {
+		ctx := obs.Producer
+		if p.cfg.TransactionalID != "" {
+			ctx = obs.Txn
+		}
+		p.c.log.Debugf(ctx, "producer id %d, epoch %d (was %d, epoch %d)", id, epoch, p.pid.id, p.pid.epoch)
+	}
 	p.pid = producerID{id: id, epoch: epoch}
 	if fresh {
 		// Sequences restart with every epoch: renumber unacknowledged

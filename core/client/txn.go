@@ -7,6 +7,7 @@ import (
 
 	"github.com/kfk-dev/kfk/core/conn"
 	"github.com/kfk-dev/kfk/core/kerr"
+	"github.com/kfk-dev/kfk/core/obs"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -50,6 +51,7 @@ func (c *Client) BeginTransaction() error {
 	}
 	p.txn.open = true
 	p.txn.partitions = map[tp]bool{}
+	c.log.Debugf(obs.Txn, "transaction %s: begun", c.cfg.TransactionalID)
 	return nil
 }
 
@@ -89,6 +91,12 @@ func (c *Client) endTransaction(commit bool, cb func(error)) {
 			p.mu.Unlock()
 			if err == nil && touched { // an empty transaction has nothing to end
 				err = c.endTxn(commit)
+			}
+			verb := map[bool]string{true: "commit", false: "abort"}[commit]
+			if err != nil {
+				c.log.Debugf(obs.Txn, "transaction %s: %s failed: %v", c.cfg.TransactionalID, verb, err)
+			} else {
+				c.log.Debugf(obs.Txn, "transaction %s: %s done", c.cfg.TransactionalID, verb)
 			}
 			p.mu.Lock()
 			p.txn.ending = false
@@ -130,6 +138,8 @@ func (c *Client) endTxn(commit bool) error {
 		if !retriableTxn(err) || attempt > 100 {
 			return err
 		}
+		c.counts.add(&c.counts.retries, err)
+		c.log.Debugf(obs.Txn, "transaction %s: EndTxn retrying after: %v", c.cfg.TransactionalID, err)
 		time.Sleep(c.cfg.RetryBackoff)
 	}
 }

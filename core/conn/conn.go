@@ -18,6 +18,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/kfk-dev/kfk/core/obs"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -80,6 +81,10 @@ type Options struct {
 	// MaxVersions caps the version used per API key, below what both sides
 	// support (for compatibility tests). Keys absent are uncapped.
 	MaxVersions map[int16]int16
+	// Log receives the connection's log lines (broker and protocol
+	// contexts); Meter counts its traffic. Either may be nil.
+	Log   *obs.Logger
+	Meter *obs.Meter
 }
 
 // Conn is a connection to one broker. The zero value is not usable; use New.
@@ -286,6 +291,10 @@ func (c *Conn) dial(attempt uint64) {
 	c.mu.Unlock()
 
 	s.start()
+	if opts.Meter != nil {
+		opts.Meter.Connects.Add(1)
+	}
+	opts.Log.Debugf(obs.Broker, "connected to %s:%d (%s)", host, port, describeSecurity(opts))
 	for _, f := range refused {
 		f.call.fail(f.err)
 	}
@@ -303,11 +312,14 @@ func (c *Conn) attemptFailed(attempt uint64, err error) {
 	}
 	c.state.Store(int32(Disconnected))
 	h := c.handler
+	log, addr := c.opts.Log, net.JoinHostPort(c.host, strconv.Itoa(c.port))
 	var waiting []*call
 	if c.opts.AutoReconnect && c.wantConn && !c.closed {
+		log.Debugf(obs.Broker, "%s: %v; trying again in %v", addr, err, c.opts.ReconnectDelay)
 		c.scheduleRetryLocked()
 		waiting = c.expireWaitingLocked()
 	} else {
+		log.Debugf(obs.Broker, "%s: %v", addr, err)
 		waiting = c.waiting
 		c.waiting = nil
 	}
@@ -361,8 +373,15 @@ func (c *Conn) sessionDied(s *session, err error) {
 	c.sess = nil
 	c.state.Store(int32(Disconnected))
 	h := c.handler
+	if c.opts.Meter != nil {
+		c.opts.Meter.Disconnects.Add(1)
+	}
+	addr := net.JoinHostPort(c.host, strconv.Itoa(c.port))
 	if c.opts.AutoReconnect && c.wantConn && !c.closed {
+		c.opts.Log.Debugf(obs.Broker, "connection to %s lost: %v; reconnecting in %v", addr, err, c.opts.ReconnectDelay)
 		c.scheduleRetryLocked()
+	} else {
+		c.opts.Log.Debugf(obs.Broker, "connection to %s lost: %v", addr, err)
 	}
 	c.mu.Unlock()
 	if h.OnDisconnect != nil {
@@ -401,6 +420,19 @@ func (c *Conn) send(r *call) {
 		c.mu.Unlock()
 		r.fail(ErrNotConnected)
 	}
+}
+
+// describeSecurity names how a connection is secured, for log lines; the
+// SASL part shows the user, never the password.
+func describeSecurity(opts Options) string {
+	out := "plaintext"
+	if opts.TLS != nil {
+		out = "tls"
+	}
+	if opts.SASL != nil {
+		out += ", sasl " + opts.SASL.String()
+	}
+	return out
 }
 
 func failAll(calls []*call, err error) {

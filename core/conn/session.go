@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kfk-dev/kfk/core/obs"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -22,6 +23,7 @@ type call struct {
 
 	corr     int32
 	queuedAt time.Time // when it began waiting for a connection
+	sentAt   time.Time // when it was written, for its round trip
 	deadline time.Time
 	noReply  bool // acks=0 produce: the broker sends nothing back
 	once     sync.Once
@@ -39,6 +41,13 @@ func (r *call) key() int16 {
 	return r.req.Key()
 }
 
+func (r *call) version() int16 {
+	if r.raw != nil {
+		return r.raw.version
+	}
+	return r.req.GetVersion()
+}
+
 func (r *call) fail(err error) {
 	r.once.Do(func() {
 		if r.raw != nil {
@@ -52,8 +61,9 @@ func (r *call) fail(err error) {
 }
 
 // complete parses body (the response after its header) and runs the
-// callback; a request the broker does not answer completes with nil.
-func (r *call) complete(body []byte) {
+// callback; a request the broker does not answer completes with nil. The
+// throttle time a response carries goes to m (may be nil).
+func (r *call) complete(body []byte, m *obs.Meter) {
 	r.once.Do(func() {
 		if r.raw != nil {
 			if r.rawCB != nil {
@@ -75,6 +85,10 @@ func (r *call) complete(body []byte) {
 					kmsg.NameForKey(r.req.Key()), r.req.GetVersion(), err))
 			}
 			return
+		}
+		if t, ok := resp.(kmsg.ThrottleResponse); ok && m != nil {
+			ms, _ := t.Throttle()
+			m.ObserveThrottle(ms)
 		}
 		if r.cb != nil {
 			r.cb(resp, nil)
@@ -206,7 +220,9 @@ func (s *session) writeLoop() {
 		batch := s.queued
 		s.queued = nil
 		var noReply []*call
+		now := time.Now()
 		for _, r := range batch {
+			r.sentAt = now
 			r.corr = s.nextCorr
 			s.nextCorr++
 			if r.noReply {
@@ -222,17 +238,44 @@ func (s *session) writeLoop() {
 				s.writeFailed(err, noReply)
 				return
 			}
+			s.sent(r, len(buf))
 		}
 		if err := w.Flush(); err != nil {
 			s.writeFailed(err, noReply)
 			return
 		}
 		for _, r := range noReply {
-			r.complete(nil)
+			r.complete(nil, nil)
 		}
 		if cap(buf) > 1<<20 {
 			buf = nil // don't pin one huge request's buffer forever
 		}
+	}
+}
+
+// sent counts and traces one request written to the socket.
+func (s *session) sent(r *call, size int) {
+	if m := s.opts.Meter; m != nil {
+		m.Requests.Add(1)
+		m.BytesOut.Add(int64(size))
+	}
+	if s.opts.Log.Enabled(obs.LevelDebug, obs.Protocol) {
+		s.opts.Log.Debugf(obs.Protocol, "%s: sent %s v%d (correlation id %d, %d bytes)",
+			s.nc.RemoteAddr(), kmsg.NameForKey(r.key()), r.version(), r.corr, size)
+	}
+}
+
+// received counts and traces one response matched to its request.
+func (s *session) received(r *call, size int) {
+	rtt := time.Since(r.sentAt)
+	if m := s.opts.Meter; m != nil {
+		m.Responses.Add(1)
+		m.BytesIn.Add(int64(size))
+		m.ObserveRTT(rtt)
+	}
+	if s.opts.Log.Enabled(obs.LevelDebug, obs.Protocol) {
+		s.opts.Log.Debugf(obs.Protocol, "%s: received %s v%d response (correlation id %d, %d bytes, round trip %v)",
+			s.nc.RemoteAddr(), kmsg.NameForKey(r.key()), r.version(), r.corr, size, rtt.Round(time.Microsecond))
 	}
 }
 
@@ -291,6 +334,7 @@ func (s *session) readLoop() {
 		s.inflight = s.inflight[1:]
 		s.mu.Unlock()
 
+		s.received(r, len(body)+4)
 		rest := body[4:]
 		if s.responseHasTags(r) {
 			if rest, err = skipTags(rest); err != nil {
@@ -298,7 +342,7 @@ func (s *session) readLoop() {
 				return
 			}
 		}
-		r.complete(rest)
+		r.complete(rest, s.opts.Meter)
 	}
 }
 
