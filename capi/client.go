@@ -13,6 +13,7 @@ import (
 	"unsafe"
 
 	"github.com/kfk-dev/kfk/core/client"
+	"github.com/kfk-dev/kfk/core/obs"
 	"github.com/kfk-dev/kfk/core/tree"
 )
 
@@ -124,9 +125,19 @@ func kfkgo_client_new(qh, confh C.uint64_t, out *C.uint64_t, errbuf *C.char, err
 		cfg.PartitionFunc = co.partitioner.partition
 	}
 	conf.mu.Unlock()
-	c, err := client.New(cfg, client.Handler{OnError: func(err error) {
-		q.push(co.handler.event(event{typ: C.KFK_EVENT_ERROR, err: err, source: co.self}))
-	}})
+	c, err := client.New(cfg, client.Handler{
+		OnError: func(err error) {
+			q.push(co.handler.event(event{typ: C.KFK_EVENT_ERROR, err: err, source: co.self}))
+		},
+		OnLog: func(e obs.Entry) {
+			q.push(co.handler.event(event{typ: C.KFK_EVENT_LOG, source: co.self, hasResult: true,
+				result: tree.M("level", tree.I(int64(e.Level)), "level_name", tree.S(e.Level.String()),
+					"context", tree.S(e.Context.String()), "message", tree.S(e.Message), "ts_ms", tree.I(e.Time.UnixMilli()))}))
+		},
+		OnStats: func(doc []byte) {
+			q.push(co.handler.event(event{typ: C.KFK_EVENT_STATS, source: co.self, hasResult: true, result: tree.S(string(doc))}))
+		},
+	})
 	if err != nil {
 		writeErr(errbuf, errlen, err.Error())
 		var ce *client.ConfigError

@@ -216,8 +216,18 @@ typedef enum kfk_event_type {
     KFK_EVENT_DELIVERY   = 5, /* a produced message's report: msg, err */
     KFK_EVENT_MESSAGE    = 6, /* a consumed message: msg (key, value, headers) */
     KFK_EVENT_ASSIGN     = 7, /* group assignment: result [{topic, partition, offset}] */
-    KFK_EVENT_REVOKE     = 8  /* partitions taken away: result [{topic, partition, offset}] */
+    KFK_EVENT_REVOKE     = 8, /* partitions taken away: result [{topic, partition, offset}] */
+    KFK_EVENT_LOG        = 9, /* a client's log line: result {level (KFK_LOG_*), level_name,
+                                 context, message, ts_ms} (see log_level, debug) */
+    KFK_EVENT_STATS      = 10 /* a client's statistics: result is a STR holding a JSON
+                                 document (see statistics_interval_ms, docs/STATISTICS.md) */
 } kfk_event_type_t;
+
+/* Log levels of KFK_EVENT_LOG, syslog's numbers. */
+#define KFK_LOG_ERROR 3
+#define KFK_LOG_WARN  4
+#define KFK_LOG_INFO  6
+#define KFK_LOG_DEBUG 7
 
 /** One completion or notification. */
 typedef struct kfk_event {
@@ -547,6 +557,18 @@ KFK_API kfk_err_t kfk_conn_raw_request(kfk_conn_t *c, int16_t api_key, int16_t a
  *   metadata_refresh              seconds, 0 = off         300
  *   fetch_max_wait_ms, fetch_max_bytes, fetch_min_bytes    500, 1048576, 1
  *   fetch_partition_max_bytes (max.partition.fetch.bytes)  1048576
+ *   log_level (log.level)         off|error|warn|info|debug (or 0-7)  warn
+ *                                 LOG events at this level or more severe
+ *   debug                         comma list of broker, protocol, producer,
+ *                                 consumer, group, txn, metadata, all: LOG
+ *                                 events with level debug tracing those parts
+ *                                 (at most 500 lines/s per context)   none
+ *   statistics_interval_ms (statistics.interval.ms)  a STATS event this
+ *                                 often, 0 = none                    0
+ *
+ * Logs are never printed by the library: LOG events carry them to the
+ * application (the bindings route them to their language's logger).
+ * Passwords never appear in log lines, statistics or error messages.
  *
  * Partitioning with custom logic, two ways: set a C partition function
  * with kfk_conf_set_partitioner(), or ask kfk_client_partition_count() and
@@ -582,9 +604,9 @@ KFK_API kfk_err_t kfk_conf_set_partitioner(kfk_conf_t *conf, kfk_partitioner_fn 
  *  delivering its events to q. Validation errors name the key in errbuf. */
 KFK_API kfk_err_t kfk_client_new(kfk_queue_t *q, const kfk_conf_t *conf, kfk_client_t **out,
                                  char *errbuf, size_t errlen);
-/** Where client-level ERROR events go (every bootstrap broker failing, a
- *  broker connection lost). Without a handler they go to the queue's
- *  handler or kfk_poll_batch's array. */
+/** Where client-level events go: ERROR (every bootstrap broker failing, a
+ *  broker connection lost), LOG and STATS. Without a handler they go to the
+ *  queue's handler or kfk_poll_batch's array. */
 KFK_API kfk_err_t kfk_client_set_event_handler(kfk_client_t *c, kfk_cb cb, void *opaque);
 /** Fetch cluster metadata from the first bootstrap broker that answers.
  *  RESULT: the metadata tree (as kfk_conn_metadata). */
