@@ -9,11 +9,18 @@ Options are kfk's names (``brokers``, ``acks``, ``linger_ms``,
 ``compression``...; the librdkafka/Java spellings work too), given as
 keyword arguments or a dict (for dotted names). A bad option raises
 KafkaError naming it.
+
+Logs go to the ``logging`` logger ``kfk`` (or ``logger=``): the library's
+``log_level`` (default warn) and ``debug`` options choose what it sends.
+With ``statistics_interval_ms`` set, ``on_stats`` gets each statistics
+document as a dict (fields: docs/STATISTICS.md).
 """
 
 from __future__ import annotations
 
 import ctypes
+import json
+import logging
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
 from . import _ffi
@@ -23,6 +30,9 @@ from .queue import EventQueue
 
 DeliveryCallback = Callable[[Optional[dict], Optional[KafkaError]], None]
 
+# kfk's log levels (syslog numbers) as logging's.
+_LOG_LEVELS = {3: logging.ERROR, 4: logging.WARNING, 6: logging.INFO, 7: logging.DEBUG}
+
 
 class Client:
     """A cluster client. Delivery reports and results arrive through the
@@ -31,13 +41,17 @@ class Client:
 
     def __init__(self, config: Optional[Mapping[str, Any]] = None, *, queue: Optional[EventQueue] = None,
                  on_error: Optional[Callable[[KafkaError], None]] = None,
-                 partitioner: Optional[Callable[[str, Optional[bytes], int], int]] = None, **options: Any) -> None:
+                 partitioner: Optional[Callable[[str, Optional[bytes], int], int]] = None,
+                 logger: Optional[logging.Logger] = None, on_stats: Optional[Callable[[dict], None]] = None,
+                 **options: Any) -> None:
         """partitioner(topic, key, partition_count) -> partition, when given,
         chooses the partition of records produced without one; it runs in
         the producing thread."""
         self.queue = queue or EventQueue()
         self._lib = _ffi.lib()
         self.on_error = on_error
+        self.logger = logger or logging.getLogger("kfk")
+        self.on_stats = on_stats
         self._partitioner = partitioner
         conf = ctypes.c_void_p()
         check(self._lib.kfk_conf_new(ctypes.byref(conf)), "kfk_conf_new")
@@ -70,6 +84,13 @@ class Client:
     def _on_event(self, kind: int, result: Any, error: Optional[KafkaError]) -> None:
         if kind == _ffi.EVENT_ERROR and self.on_error and error is not None:
             self.on_error(error)
+        elif kind == _ffi.EVENT_LOG:
+            level = _LOG_LEVELS.get(result["level"], logging.INFO)
+            if self.logger.isEnabledFor(level):
+                self.logger.log(level, "%s: %s", result["context"], result["message"],
+                                extra={"kfk_context": result["context"]})
+        elif kind == _ffi.EVENT_STATS and self.on_stats:
+            self.on_stats(json.loads(result))
 
     def _request(self, fn: Callable[..., int], *args: Any, callback: Optional[Callable] = None) -> Request:
         return send_request(self.queue, fn, self.handle, *args, callback=callback)

@@ -1,5 +1,7 @@
 # frozen_string_literal: true
 
+require "json"
+require "logger"
 require_relative "kfk/ffi"
 
 # Kafka client over libkfk. Events are pulled from the library in batches

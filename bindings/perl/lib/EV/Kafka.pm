@@ -105,6 +105,16 @@ C<request_timeout_ms>, C<transaction_timeout_ms>, C<isolation_level>
 (C<read_uncommitted> or C<read_committed>), C<auto_offset_reset>
 (C<earliest> or C<latest>) and C<fetch_partition_max_bytes>.
 
+Logs and statistics (fields in libkfk's F<docs/STATISTICS.md>):
+C<< on_log => sub { my ($level, $context, $message) = @_ } >> receives
+log lines at C<log_level> (C<error>, C<warn> (default), C<info>, C<debug>)
+and the debug tracing of the C<debug> contexts (C<broker>, C<protocol>,
+C<producer>, C<consumer>, C<group>, C<txn>, C<metadata>, C<all>, comma
+separated). Without C<on_log> no lines are sent, unless C<log_level> or
+C<debug> is given: then they go to C<warn>. With C<statistics_interval_ms>
+set, C<< on_stats => sub { my ($stats) = @_ } >> receives a hash reference
+at that interval. Passwords never appear in either.
+
 Admin calls on the client, each finishing with C<< $cb->($result, $err) >>:
 
 =over

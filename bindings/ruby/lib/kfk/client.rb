@@ -28,16 +28,25 @@ module Kfk
     # or librdkafka's as strings ("bootstrap.servers" => ...).
     # partitioner: ->(topic, key, partition_count) { partition } chooses
     # partitions in Ruby for records produced without one.
-    def initialize(options = {}, queue: nil, on_error: nil, partitioner: nil, **kwargs)
+    # logger: a Logger for the library's log lines (log_level:, debug:
+    # choose them; without a logger none are sent unless one of those is
+    # given, then they go to a Logger on $stderr). on_stats: ->(hash) {}
+    # gets the statistics every statistics_interval_ms (docs/STATISTICS.md).
+    def initialize(options = {}, queue: nil, on_error: nil, partitioner: nil, logger: nil, on_stats: nil, **kwargs)
       @queue = queue || Queue.new
       @on_error = on_error
       @partitioner = partitioner
+      @on_stats = on_stats
+      options = options.merge(kwargs)
+      asked = options.keys.map(&:to_s).intersect?(%w[log_level log.level debug])
+      @logger = logger || (Logger.new($stderr, progname: "kfk") if asked)
+      options = { log_level: "off" }.merge(options) unless @logger
       conf_out = ::FFI::MemoryPointer.new(:pointer)
       Kfk.check(Kfk::FFI.kfk_conf_new(conf_out), "kfk_conf_new")
       conf = conf_out.read_pointer
       err = ::FFI::MemoryPointer.new(:char, 512)
       begin
-        options.merge(kwargs).each do |key, value|
+        options.each do |key, value|
           value = value ? 1 : 0 if [true, false].include?(value)
           code = Kfk::FFI.kfk_conf_set(conf, key.to_s, value.to_s, err, 512)
           raise Error.new(code, err.read_string) unless code.zero?
@@ -49,8 +58,28 @@ module Kfk
       ensure
         Kfk::FFI.kfk_conf_destroy(conf)
       end
-      tag = @queue.register(persistent: true) { |type, _r, error| @on_error&.call(error) if type == Kfk::FFI::EVENT_ERROR }
+      tag = @queue.register(persistent: true) { |type, result, error| client_event(type, result, error) }
       Kfk::FFI.kfk_client_set_event_handler(@handle, nil, tag)
+    end
+
+    LOG_SEVERITY = { 3 => Logger::ERROR, 4 => Logger::WARN, 6 => Logger::INFO, 7 => Logger::DEBUG }.freeze
+    private_constant :LOG_SEVERITY
+
+    # The client's own events: errors, log lines, statistics.
+    def client_event(type, result, error)
+      case type
+      when Kfk::FFI::EVENT_ERROR then @on_error&.call(error)
+      when Kfk::FFI::EVENT_LOG
+        @logger&.add(LOG_SEVERITY.fetch(result["level"], Logger::INFO), "#{result["context"]}: #{result["message"]}", "kfk")
+      when Kfk::FFI::EVENT_STATS then @on_stats&.call(JSON.parse(result))
+      end
+    end
+    private :client_event
+
+    # Dispatches the client's waiting events (delivery blocks, log lines,
+    # statistics), waiting up to timeout seconds for the first.
+    def poll(timeout = 0)
+      @queue.poll(timeout)
     end
 
     # Fetches cluster metadata (raises when no broker answers).

@@ -19,8 +19,8 @@ my @PASSTHROUGH = qw(brokers client_id acks linger_ms batch_size compression ide
     transactional_id fetch_max_wait_ms fetch_max_bytes fetch_min_bytes metadata_refresh
     delivery_timeout_ms retry_backoff_ms max_in_flight max_buffered_messages request_timeout_ms
     max_buffered_kbytes message_max_bytes transaction_timeout_ms isolation_level auto_offset_reset
-    fetch_partition_max_bytes);
-my %CALLBACKS = map { $_ => 1 } qw(on_error on_connect on_message partitioner);
+    fetch_partition_max_bytes log_level debug statistics_interval_ms);
+my %CALLBACKS = map { $_ => 1 } qw(on_error on_connect on_message partitioner on_log on_stats);
 my %KNOWN = (map({ $_ => 1 } @PASSTHROUGH, keys %CALLBACKS), tls => 1, tls_ca_file => 1,
     tls_skip_verify => 1, sasl => 1, loop => 1);
 
@@ -46,6 +46,9 @@ sub new {
     for my $k (@PASSTHROUGH) {
         $set->($k, $opt{$k}) if defined $opt{$k};
     }
+    # Log lines cross into Perl only when someone listens: on_log, or an
+    # explicit log_level/debug (then they go to warn).
+    $set->(log_level => 'off') unless $opt{on_log} || defined $opt{log_level} || defined $opt{debug};
     $set->(tls => $opt{tls} ? 1 : 0) if defined $opt{tls};
     $set->(tls_ca_file => $opt{tls_ca_file}) if defined $opt{tls_ca_file};
     $set->(tls_skip_verify => $opt{tls_skip_verify} ? 1 : 0) if defined $opt{tls_skip_verify};
@@ -66,8 +69,16 @@ sub new {
     my $weak = $self;
     Scalar::Util::weaken($weak);
     $self->{event_tag} = $queue->register(sub {
-        my ($type, undef, $errstr) = @_;
-        $weak->_error($errstr) if $weak && $type == Kfk::FFI::EVENT_ERROR;
+        my ($type, $result, $errstr) = @_;
+        return unless $weak;
+        if ($type == Kfk::FFI::EVENT_ERROR) {
+            $weak->_error($errstr);
+        } elsif ($type == Kfk::FFI::EVENT_LOG) {
+            $weak->_log($result);
+        } elsif ($type == Kfk::FFI::EVENT_STATS && $weak->{on_stats}) {
+            require JSON::PP;
+            $weak->{on_stats}->(JSON::PP::decode_json($result));
+        }
     }, 1);
     Kfk::FFI::kfk_client_set_event_handler($h, undef, $self->{event_tag});
     return $self;
@@ -87,6 +98,13 @@ sub _error {
     my ($self, $errstr) = @_;
     return $self->{on_error}->($errstr) if $self->{on_error};
     die "EV::Kafka: $errstr\n";
+}
+
+# A log line goes to on_log($level, $context, $message), or to warn.
+sub _log {
+    my ($self, $line) = @_;
+    return $self->{on_log}->(@{$line}{qw(level_name context message)}) if $self->{on_log};
+    warn "EV::Kafka $line->{level_name}: $line->{context}: $line->{message}\n";
 }
 
 sub _request {
