@@ -88,7 +88,11 @@ func (e *ConfigError) Error() string {
 	if e.Value == "" && e.Reason == "unknown configuration key" {
 		return fmt.Sprintf("%s: %s", e.Key, e.Reason)
 	}
-	return fmt.Sprintf("%s=%q: %s", e.Key, e.Value, e.Reason)
+	value := e.Value
+	if e.Key == "sasl_password" {
+		value = "(hidden)" // a secret never goes into an error message
+	}
+	return fmt.Sprintf("%s=%q: %s", e.Key, value, e.Reason)
 }
 
 // option is one configuration key: its setter parses the value.

@@ -285,6 +285,10 @@ func TestCredentialsNeverLogged(t *testing.T) {
 			}
 		}
 	}
+	ce := &client.ConfigError{Key: "sasl_password", Value: wrong, Reason: "refused"}
+	if strings.Contains(ce.Error(), wrong) {
+		t.Fatalf("a configuration error shows the password: %v", ce)
+	}
 	if !o.logged("sasl SCRAM-SHA-512 user=" + env.Scram512User) {
 		t.Errorf("the connect trace does not name the user:\n%s", strings.Join(o.lines(), "\n"))
 	}
