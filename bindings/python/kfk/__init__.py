@@ -6,11 +6,17 @@ import kfk and fork before creating any client.
 
 from __future__ import annotations
 
+import logging
+
 from . import _ffi
 from .client import Client
 from .conn import Conn, Request
 from .errors import ForkedError, KafkaError, error_name, error_string
 from .queue import EventQueue
+
+# A library leaves output to the application: without logging configured,
+# kfk's lines go nowhere (not to logging's last-resort stderr handler).
+logging.getLogger("kfk").addHandler(logging.NullHandler())
 
 __all__ = ["Client", "Conn", "EventQueue", "ForkedError", "KafkaError", "Request", "crc32c", "error_name",
            "error_string", "murmur2", "version"]
