@@ -1,0 +1,35 @@
+# The Perl examples (examples/perl) run against the broker and print what
+# they say they do, with the environment variables EV::Kafka documents.
+use strict;
+use warnings;
+use Test::More;
+use FindBin;
+require "$FindBin::Bin/lib.pl";
+
+my ($host, $port) = broker();
+my $dir   = "$FindBin::Bin/../../../examples/perl";
+my $inc   = join ' ', map { "-I$_" } @INC;
+my $topic = unique('perlexample');
+
+sub example {
+    my ($script, %env) = @_;
+    my $vars = join ' ', map { "$_=$env{$_}" } sort keys %env;
+    my $out = `$vars timeout 90 $^X $inc $dir/$script 2>&1`;
+    is($?, 0, "$script exits 0") or diag $out;
+    return $out;
+}
+
+my $out = example('producer.pl', KAFKA_BROKER => "$host:$port", KAFKA_TOPIC => $topic, KAFKA_COUNT => 500);
+like($out, qr/^sent 500 messages in /m, 'producer.pl fires and forgets');
+like($out, qr/^an acknowledged message is at \Q$topic\E\/0\@\d+$/m, 'then reports an acknowledged one');
+
+$out = example('consumer_group.pl', KAFKA_BROKER => "$host:$port", KAFKA_TOPIC => $topic,
+    KAFKA_GROUP_ID => "g-$topic", KAFKA_LIMIT => 7);
+like($out, qr/^assigned: \Q$topic\E:0$/m, 'consumer_group.pl is assigned the partition');
+is(scalar(() = $out =~ /^\Q$topic\E:0\@\d+ /mg), 7, 'prints KAFKA_LIMIT messages');
+like($out, qr/^read 7 messages as g-\Q$topic\E$/m, 'and leaves');
+
+$out = example('conn.pl', KAFKA_HOST => $host, KAFKA_PORT => $port, KAFKA_TOPIC => $topic);
+like($out, qr/^fetched offset (\d+): hello = from the low-level layer$/m, 'conn.pl produces and fetches back');
+
+done_testing;
