@@ -58,7 +58,7 @@ test-c: lib
 	cd $(BUILD)/cmake && ctest --output-on-failure
 
 test-python: lib
-	KFK_LIBRARY=$(CURDIR)/$(LIB) python3 -m pytest -q bindings/python/tests
+	KFK_LIBRARY=$(CURDIR)/$(LIB) python3 -m pytest -q --capture=sys bindings/python/tests
 
 test-perl: lib
 	KFK_LIBRARY=$(CURDIR)/$(LIB) prove -I bindings/perl/lib bindings/perl/t
