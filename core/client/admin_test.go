@@ -163,11 +163,11 @@ func TestAdminGroups(t *testing.T) {
 	if err := <-committed; err != nil {
 		t.Fatal(err)
 	}
+	m.halt() // stop consuming: the next 7 stay unread
 	for i := 0; i < 7; i++ {
 		p.Produce(client.Record{Topic: topic, Partition: 1, Value: []byte("late")}, col.fn())
 	}
 	col.wait(t)
-	m.halt() // stop consuming: the 7 stay unread
 
 	c := newClient(t)
 	list, err := adminCall(t, c.ListGroups)

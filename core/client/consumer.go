@@ -355,16 +355,16 @@ func (k *consumer) fetch(leader int32, parts []tp, offs []int64, gens []int) {
 		k.sessions[leader] = s
 	}
 	plan := s.plan(parts, offs)
+	req := kmsg.NewPtrFetchRequest()
+	s.fill(req, plan) // the session's id and epoch are read under the lock
 	k.mu.Unlock()
 
 	cn := k.c.connFor(b, fetching)
-	req := kmsg.NewPtrFetchRequest()
 	req.ReplicaID = -1
 	req.MaxWaitMillis = int32(k.c.cfg.FetchMaxWait / time.Millisecond)
 	req.MinBytes = k.c.cfg.FetchMinBytes
 	req.MaxBytes = k.c.cfg.FetchMaxBytes
 	req.IsolationLevel = k.c.cfg.isolation()
-	s.fill(req, plan)
 	for _, i := range plan.send {
 		which := parts[i]
 		if len(req.Topics) == 0 || req.Topics[len(req.Topics)-1].Topic != which.topic {

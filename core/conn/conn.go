@@ -202,7 +202,7 @@ func (c *Conn) Connect(host string, port int, timeout time.Duration) error {
 	attempt := c.startAttemptLocked()
 	c.mu.Unlock()
 	if old != nil {
-		old.kill(ErrDisconnected, false)
+		old.kill(ErrDisconnected)
 	}
 	go c.dial(attempt)
 	return nil
@@ -222,7 +222,7 @@ func (c *Conn) Disconnect() {
 	c.state.Store(int32(Disconnected))
 	c.mu.Unlock()
 	if s != nil {
-		s.kill(ErrDisconnected, false)
+		s.kill(ErrDisconnected)
 	}
 	failAll(waiting, ErrDisconnected)
 }
@@ -278,7 +278,7 @@ func (c *Conn) dial(attempt uint64) {
 	c.mu.Lock()
 	if c.attempt != attempt || c.closed {
 		c.mu.Unlock()
-		s.kill(ErrDisconnected, false)
+		s.kill(ErrDisconnected)
 		return
 	}
 	c.sess = s

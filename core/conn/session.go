@@ -382,20 +382,30 @@ func (s *session) watchdog() {
 	}
 }
 
-// fatal ends a session that failed on its own and tells the owner.
+// fatal ends a session that failed on its own. The owner learns first, so
+// that when the failed requests' callbacks run, the connection already
+// reads as down.
 func (s *session) fatal(err error) {
-	if s.kill(err, true) {
+	calls, first := s.end()
+	if first {
 		s.owner.sessionDied(s, err)
 	}
+	failAll(calls, err)
 }
 
-// kill closes the socket and fails every request; it reports whether this
-// call was the one that killed the session.
-func (s *session) kill(err error, byFault bool) bool {
+// kill ends the session (closed by its owner) and fails every request.
+func (s *session) kill(err error) {
+	calls, _ := s.end()
+	failAll(calls, err)
+}
+
+// end closes the socket; it returns the requests left unanswered and
+// whether this call was the one that ended the session.
+func (s *session) end() ([]*call, bool) {
 	s.mu.Lock()
 	if s.dead {
 		s.mu.Unlock()
-		return false
+		return nil, false
 	}
 	s.dead = true
 	calls := append(s.inflight, s.queued...)
@@ -403,8 +413,7 @@ func (s *session) kill(err error, byFault bool) bool {
 	s.mu.Unlock()
 	close(s.done)
 	s.nc.Close()
-	failAll(calls, err)
-	return true
+	return calls, true
 }
 
 // readFrame reads one size-prefixed frame, refusing sizes above max.
