@@ -1,0 +1,183 @@
+package client_test
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kfk-dev/kfk/core/client"
+	"github.com/kfk-dev/kfk/core/wire"
+	"github.com/kfk-dev/kfk/tests/kafkatest"
+)
+
+// The Java client is the other reference: its console tools (from the
+// broker's own jars) read what kfk writes, with every codec, keys, headers
+// and transactions, and kfk reads what they write.
+func javaTool(t *testing.T, stdin string, class string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, kafkatest.Script(), append([]string{"run-class", class}, args...)...)
+	cmd.Stdin = strings.NewReader(stdin)
+	out, err := cmd.Output()
+	if err != nil {
+		stderr := ""
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = string(ee.Stderr)
+		}
+		t.Fatalf("%s %v: %v\n%s\n%s", class, args, err, out, stderr)
+	}
+	return string(out)
+}
+
+const (
+	consoleConsumer = "org.apache.kafka.tools.consumer.ConsoleConsumer"
+	consoleProducer = "org.apache.kafka.tools.ConsoleProducer"
+)
+
+// consoleRead reads n records of topic from the beginning with the Java
+// console consumer, one "headers<TAB>key<TAB>value" line each.
+func consoleRead(t *testing.T, broker, topic string, n int, extra ...string) []string {
+	t.Helper()
+	args := append([]string{"--bootstrap-server", broker, "--topic", topic, "--from-beginning",
+		"--max-messages", fmt.Sprint(n), "--timeout-ms", "30000",
+		"--formatter-property", "print.key=true", "--formatter-property", "print.headers=true"}, extra...)
+	out := strings.TrimRight(javaTool(t, "", consoleConsumer, args...), "\n")
+	if out == "" {
+		return nil
+	}
+	lines := strings.Split(out, "\n")
+	sort.Strings(lines)
+	return lines
+}
+
+func TestJavaConsoleConsumerReadsEveryCodec(t *testing.T) {
+	env := kafkatest.Brokers(t)
+	topic := createTopic(t, admin(t), 1)
+	var want []string
+	for _, codec := range []string{"none", "gzip", "snappy", "lz4", "zstd"} {
+		c := newClient(t, "compression", codec, "linger_ms", "5")
+		var col collector
+		for i := 0; i < 4; i++ {
+			key, value := fmt.Sprintf("%s-key-%d", codec, i), fmt.Sprintf("%s-value-%d", codec, i)
+			c.Produce(client.Record{Topic: topic, Key: []byte(key), Value: []byte(value),
+				Headers: []wire.Header{{Key: "codec", Value: []byte(codec)}}}, col.fn())
+			want = append(want, fmt.Sprintf("codec:%s\t%s\t%s", codec, key, value))
+		}
+		for _, d := range col.wait(t) {
+			if d.Err != nil {
+				t.Fatalf("%s: %v", codec, d.Err)
+			}
+		}
+	}
+	sort.Strings(want)
+	if got := consoleRead(t, env.Brokers[0], topic, len(want)); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("the Java consumer read\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestKfkReadsTheJavaConsoleProducer(t *testing.T) {
+	env := kafkatest.Brokers(t)
+	topic := createTopic(t, admin(t), 1)
+	var lines []string
+	for i := 0; i < 20; i++ {
+		lines = append(lines, fmt.Sprintf("k%d:v%d", i, i))
+	}
+	javaTool(t, strings.Join(lines, "\n")+"\n", consoleProducer, "--bootstrap-server", env.Brokers[0], "--topic", topic,
+		"--compression-codec", "zstd", "--reader-property", "parse.key=true", "--reader-property", "key.separator=:")
+	c := newClient(t)
+	c.Assign([]client.Assignment{{Topic: topic, Partition: 0, Offset: client.OffsetEarliest}})
+	got := pollUntil(t, c, 20)
+	for i, m := range got {
+		if string(m.Key) != fmt.Sprintf("k%d", i) || string(m.Value) != fmt.Sprintf("v%d", i) || m.Offset != int64(i) {
+			t.Fatalf("record %d: %s=%s at %d", i, m.Key, m.Value, m.Offset)
+		}
+	}
+}
+
+// A Java read_committed consumer sees a kfk transaction's records only if
+// it committed.
+func TestJavaReadCommittedSeesOnlyCommittedTransactions(t *testing.T) {
+	env := kafkatest.Brokers(t)
+	topic := createTopic(t, admin(t), 1)
+	c := newClient(t, "transactional_id", "java-interop-"+topic)
+	for _, commit := range []bool{false, true} {
+		if err := c.BeginTransaction(); err != nil {
+			t.Fatal(err)
+		}
+		var col collector
+		for i := 0; i < 3; i++ {
+			c.Produce(client.Record{Topic: topic, Key: []byte("k"), Value: []byte(fmt.Sprintf("committed=%v %d", commit, i))}, col.fn())
+		}
+		end := c.AbortTransaction
+		if commit {
+			end = c.CommitTransaction
+		}
+		done := make(chan error, 1)
+		end(func(err error) { done <- err })
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		col.wait(t)
+	}
+	got := consoleRead(t, env.Brokers[0], topic, 3, "--command-property", "isolation.level=read_committed")
+	want := []string{"NO_HEADERS\tk\tcommitted=true 0", "NO_HEADERS\tk\tcommitted=true 1", "NO_HEADERS\tk\tcommitted=true 2"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("read_committed Java consumer read %q", got)
+	}
+}
+
+// A kfk member and a Java console consumer share one group (the classic
+// protocol; they agree on the range assignor): the partitions are split
+// between them and every record is read once.
+func TestMixedGroupWithTheJavaConsumer(t *testing.T) {
+	env := kafkatest.Brokers(t)
+	topic := createTopic(t, admin(t), 4)
+	group := "mixed-" + topic
+	m := startMember(t, group, topic, "client_id", "kfk-member")
+	defer m.halt()
+	waitFor(t, "the kfk member owning all four partitions", func() bool { return len(assignedPartitions(m.c)) == 4 })
+
+	javaRead := make(chan []string, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+		defer cancel()
+		out, _ := exec.CommandContext(ctx, kafkatest.Script(), "run-class", consoleConsumer, "--bootstrap-server",
+			env.Brokers[0], "--topic", topic, "--group", group, "--timeout-ms", "8000",
+			"--command-property", "auto.offset.reset=earliest", "--command-property", "client.id=java-member").Output()
+		javaRead <- strings.Fields(string(out))
+	}()
+	waitFor(t, "the Java consumer taking its share", func() bool { return len(assignedPartitions(m.c)) == 2 })
+	kept := assignedPartitions(m.c)
+	p := newClient(t)
+	var col collector
+	for i := 0; i < 40; i++ {
+		p.Produce(client.Record{Topic: topic, Partition: int32(i % 4), Value: []byte(fmt.Sprint(i))}, col.fn())
+	}
+	col.wait(t)
+	java := <-javaRead // it leaves after 8 s without records
+	waitFor(t, "the kfk member owning all four again", func() bool { return len(assignedPartitions(m.c)) == 4 })
+	waitFor(t, "every record read", func() bool { return m.count()+len(java) >= 40 })
+	time.Sleep(time.Second) // what the Java member committed is not read again
+	if m.count() != 20 {
+		t.Fatalf("the kfk member read %d records, want the 20 of its two partitions", m.count())
+	}
+
+	// The Java consumer read the other two partitions' records, kfk the rest.
+	if len(java) != 20 {
+		t.Fatalf("the Java member read %d records (%v), want the 20 of two partitions", len(java), java)
+	}
+	for _, v := range java {
+		var i int
+		fmt.Sscan(v, &i)
+		for _, mine := range kept {
+			if int32(i%4) == mine {
+				t.Fatalf("record %s of partition %d, kept by kfk, was read by Java too", v, mine)
+			}
+		}
+	}
+}
