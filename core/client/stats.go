@@ -208,8 +208,8 @@ func (c *Client) Statistics() []byte {
 		doc.Group = g.stats(parts)
 	}
 	out, err := json.Marshal(doc)
-	if err != nil { // only plain values above: cannot happen
-		panic(fmt.Sprintf("statistics: %v", err))
+	if err != nil { // plain values only: not expected, but never fatal
+		out, _ = json.Marshal(map[string]string{"error": "statistics: " + err.Error()})
 	}
 	return out
 }
