@@ -54,17 +54,17 @@ func newMetadata(resp *kmsg.MetadataResponse) *metadata {
 		if t.Topic == nil {
 			continue
 		}
-		tm := &topicMeta{err: t.ErrorCode}
-		n := 0
-		for _, p := range t.Partitions {
-			n = max(n, int(p.Partition)+1)
-		}
-		tm.partitions = make([]partitionMeta, n)
+		// A topic's partitions are numbered 0..n-1 and all listed; a number
+		// outside that range (only a broken or hostile broker sends one) is
+		// ignored rather than trusted to size a table.
+		tm := &topicMeta{err: t.ErrorCode, partitions: make([]partitionMeta, len(t.Partitions))}
 		for i := range tm.partitions {
 			tm.partitions[i].leader = -1
 		}
 		for _, p := range t.Partitions {
-			tm.partitions[p.Partition] = partitionMeta{leader: p.Leader, epoch: p.LeaderEpoch, err: p.ErrorCode}
+			if p.Partition >= 0 && int(p.Partition) < len(tm.partitions) {
+				tm.partitions[p.Partition] = partitionMeta{leader: p.Leader, epoch: p.LeaderEpoch, err: p.ErrorCode}
+			}
 		}
 		m.topics[*t.Topic] = tm
 	}
