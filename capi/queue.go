@@ -58,6 +58,7 @@ func (h *eventHandler) event(ev event) event {
 type queue struct {
 	mu       sync.Mutex
 	pending  []event
+	spare    []event // the array of the last events served, for pending to reuse
 	signaled bool
 	closed   bool
 	handler  [2]uintptr // callback and opaque for events without a callback
@@ -148,22 +149,33 @@ func (q *queue) wait(timeoutMs int) bool {
 
 // take removes up to max events (0 = all) and clears the descriptor's
 // signal when the queue is left empty.
+// Taking everything hands over the pending array itself and lets pushes
+// continue in the spare one, so a steady stream of events reuses two
+// arrays instead of growing a new one after every poll.
 func (q *queue) take(max int) []event {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	n := len(q.pending)
-	if max > 0 && max < n {
-		n = max
-	}
-	evs := make([]event, n)
-	copy(evs, q.pending)
-	clear(q.pending[:n])
-	q.pending = q.pending[n:]
-	if len(q.pending) == 0 {
-		q.pending = nil
+	if max <= 0 || max >= len(q.pending) {
+		evs := q.pending
+		q.pending, q.spare = q.spare, nil
 		q.drainSignal()
+		return evs
 	}
+	evs := make([]event, max)
+	copy(evs, q.pending)
+	clear(q.pending[:max])
+	q.pending = q.pending[max:]
 	return evs
+}
+
+// recycle keeps evs, once served, as the next spare array.
+func (q *queue) recycle(evs []event) {
+	clear(evs) // drop the references to results and messages
+	q.mu.Lock()
+	if q.spare == nil && cap(evs) > 0 {
+		q.spare = evs[:0]
+	}
+	q.mu.Unlock()
 }
 
 func (q *queue) drainSignal() {
@@ -210,10 +222,12 @@ func (q *queue) serve(timeoutMs, max int, out []C.kfk_event_t) int {
 			q.invoke(handler[0], ev, handler[1])
 		}
 	}
+	served := len(evs)
+	q.recycle(evs)
 	if out != nil {
 		return written
 	}
-	return len(evs)
+	return served
 }
 
 // invoke copies ev into the arena and runs cb on this thread.
@@ -281,7 +295,7 @@ func (q *queue) message(msg *client.Message, opaque uintptr) *C.kfk_message_t {
 func (q *queue) close() {
 	q.mu.Lock()
 	q.closed = true
-	q.pending = nil
+	q.pending, q.spare = nil, nil
 	q.mu.Unlock()
 	q.wake()
 	q.pollMu.Lock()
