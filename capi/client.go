@@ -212,7 +212,7 @@ func kfkgo_client_partition_count(h C.uint64_t, topic *C.char) (n C.int32_t) {
 func (co *clientObj) delivery(cb, opaque uintptr) client.DeliveryFunc {
 	return func(d client.Delivery) {
 		co.q.push(event{typ: C.KFK_EVENT_DELIVERY, err: d.Err, source: co.self, cb: cb, opaque: opaque,
-			delivery: &d})
+			delivery: d})
 	}
 }
 

@@ -26,8 +26,8 @@ type event struct {
 	opaque    uintptr // the caller's opaque, passed back untouched
 	result    tree.Value
 	hasResult bool
-	delivery  *client.Delivery // DELIVERY events
-	message   *client.Message  // MESSAGE events
+	delivery  client.Delivery // DELIVERY events (by value: no allocation per message)
+	message   *client.Message // MESSAGE events
 }
 
 // eventHandler is where an object's own events (connection notices,
@@ -255,7 +255,8 @@ func (q *queue) fill(out *C.kfk_event_t, ev *event, opaque uintptr) {
 	if ev.hasResult {
 		out.result = q.arena.val(ev.result)
 	}
-	if d := ev.delivery; d != nil {
+	if ev.typ == C.KFK_EVENT_DELIVERY {
+		d := &ev.delivery
 		m := (*C.kfk_message_t)(q.arena.alloc(C.sizeof_kfk_message_t))
 		m.topic = q.arena.str(d.Topic)
 		m.partition = C.int32_t(d.Partition)
