@@ -294,6 +294,7 @@ func (s *session) readLoop() {
 		rest := body[4:]
 		if s.responseHasTags(r) {
 			if rest, err = skipTags(rest); err != nil {
+				r.fail(err) // already out of inflight: kill would not reach it
 				s.fatal(err)
 				return
 			}
