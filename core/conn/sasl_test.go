@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kfk-dev/kfk/core/conn"
+	"github.com/kfk-dev/kfk/tests/kafkatest"
 	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/xdg-go/scram"
 )
@@ -190,6 +191,8 @@ func TestSCRAMAgainstAFakeServer(t *testing.T) {
 		t.Fatalf("forged server signature: %v", err)
 	}
 	noSecret(t, err, pass)
+	kafkatest.Report(t, "security", "SCRAM-SHA-256 against a fake server: right password accepted, wrong password and forged server signature refused, no password in errors",
+		map[string]int64{"handshakes": 3})
 }
 
 // A hostile server cannot make the client burn CPU with a huge iteration
@@ -221,6 +224,8 @@ func TestSCRAMHostileServerIsBounded(t *testing.T) {
 	if err, _ := dialSASL(t, huge.port(), user, pass); !errors.Is(err, conn.ErrProtocol) && !errors.Is(err, conn.ErrSASL) {
 		t.Fatalf("2 MiB server message: %v", err)
 	}
+	kafkatest.Report(t, "security", "hostile SCRAM server: huge, overflowing, zero, negative and junk iteration counts refused at once (limit 65536); a 2 MiB reply refused",
+		map[string]int64{"hostile replies": 7})
 }
 
 // Printing SASL settings, with any verb, never shows the password.
