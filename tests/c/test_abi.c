@@ -286,6 +286,22 @@ static kfk_client_t *offline_client(kfk_queue_t *q) {
     return c;
 }
 
+/* Records a figure for docs/RELIABILITY.md when KFK_REPORT_DIR is set
+ * (make reliability-report); called only once the checks passed. */
+static void report_figure(const char *file, const char *test, const char *what, const char *key, int count) {
+    const char *dir = getenv("KFK_REPORT_DIR");
+    char path[1024];
+    if (!dir || kt_failed_checks)
+        return;
+    snprintf(path, sizeof path, "%s/%s.json", dir, file);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return;
+    fprintf(f, "{\"area\": \"caller input (C ABI)\", \"test\": \"%s\", \"what\": \"%s\", \"figures\": {\"%s\": %d}}\n",
+            test, what, key, count);
+    fclose(f);
+}
+
 static int huge_checks;
 #define CHECK_HUGE(call) do { CHECK_EQ_INT(call, KFK_ERR_INVALID_ARG); huge_checks++; } while (0)
 
@@ -352,6 +368,9 @@ static void test_huge_sizes(void) {
         CHECK_HUGE(kfk_admin_delete_records(cl, &tp, n, 1000, NULL, NULL));
     }
     printf("# %d huge or negative sizes refused\n", huge_checks);
+    report_figure("c-abi-sizes", "test_abi: huge and negative sizes",
+                  "(size_t)-1 and 2^40 as every count and length of every entry point that takes one: KFK_ERR_INVALID_ARG, nothing read or allocated",
+                  "calls with bad sizes", huge_checks);
     kfk_client_destroy(cl);
     kfk_conn_destroy(c);
     kfk_queue_destroy(q);
@@ -371,6 +390,9 @@ static void test_invalid_topic_names(void) {
         kfk_message_t m = {.topic = bad[i], .partition = -1, .timestamp = -1};
         CHECK_EQ_INT(kfk_produce(cl, &m, NULL), 17);
     }
+    report_figure("c-abi-topics", "test_abi: invalid topic names",
+                  "empty, ., .., slash, space, tab, non-ASCII and 299-character topic names refused at the call",
+                  "names refused", (int)(sizeof bad / sizeof bad[0]));
     kfk_client_destroy(cl);
     kfk_queue_destroy(q);
 }
@@ -425,6 +447,9 @@ static void test_closed_client(void) {
         kfk_poll(q, 100, 0);
     CHECK_EQ_INT(closed_calls_done, want);
     CHECK_EQ_INT(closed_calls_failed, needs_broker);
+    report_figure("c-abi-closed", "test_abi: calls on a closed client",
+                  "every call on a closed client refused or completed through its callback; none hangs",
+                  "calls", issued + 1);
     CHECK_EQ_INT(kfk_client_partition_count(cl, "t"), -1);
     CHECK_EQ_INT(kfk_client_destroy(cl), KFK_OK);
     CHECK_EQ_INT(kfk_produce(cl, &m, NULL), KFK_ERR_INVALID_HANDLE);
