@@ -9,6 +9,7 @@ GOFILES   := $(shell find core capi -name '*.go' -not -name '*_test.go') go.mod 
 CSOURCES  := $(wildcard capi/*.c capi/*.h) include/kfk.h
 BROKER    := tests/kafka/kafka
 WITH_BROKER := tests/with-broker
+REPORT_DIR  := $(CURDIR)/$(BUILD)/reliability
 
 .PHONY: help deps lib test test-go test-c test-python test-perl test-ruby vet \
         broker broker-stop demo fuzz soak valgrind reliability-report clean install python-wheel
@@ -104,7 +105,9 @@ fuzz:
 # that rebalances, for SOAK_DURATION, with RSS, goroutines and fds sampled.
 SOAK_DURATION ?= 10m
 soak:
-	$(WITH_BROKER) env KFK_SOAK_DURATION=$(SOAK_DURATION) $(GO) test -count=1 -v -timeout 0 -run '^TestSoak$$' ./tests/soak
+	@mkdir -p $(REPORT_DIR)
+	$(WITH_BROKER) env KFK_SOAK_DURATION=$(SOAK_DURATION) KFK_REPORT_DIR=$(REPORT_DIR) \
+		$(GO) test -count=1 -v -timeout 0 -run '^TestSoak$$' ./tests/soak
 
 # The producer and consumer examples under valgrind's memcheck: leaks whose
 # stack passes through libkfk are errors. The Go runtime's own threads and
@@ -115,10 +118,11 @@ valgrind: lib
 	$(WITH_BROKER) scripts/valgrind-examples $(BUILD)/cmake-valgrind
 
 # Runs the fault, security and bad-input tests with KFK_REPORT_DIR set, a
-# fuzz round, and writes docs/RELIABILITY.md from what they recorded.
-REPORT_DIR := $(CURDIR)/$(BUILD)/reliability
+# fuzz round, and writes docs/RELIABILITY.md from what they recorded (and
+# from the last make soak, whose figures stay in the same folder). A test
+# writes its figures only when it passes, and a failure stops the target.
 reliability-report: lib
-	rm -rf $(REPORT_DIR) && mkdir -p $(REPORT_DIR)
+	mkdir -p $(REPORT_DIR)
 	$(WITH_BROKER) env KFK_REPORT_DIR=$(REPORT_DIR) $(GO) test -count=1 -timeout 60m \
 		./tests/faultproxy ./core/conn ./core/connapi
 	cmake -S . -B $(BUILD)/cmake -DCMAKE_BUILD_TYPE=Debug -DKFK_SANITIZE=ON >/dev/null
