@@ -184,13 +184,36 @@ func TestClientRecoversFromDamagedResponses(t *testing.T) {
 	p.SetRule(nil)
 	damaged := p.Stats().RuleFired
 
-	var after deliveries
+	// Recovery: the mark is delivered (a record sent into the last moments
+	// of damage may spend its own delivery timeout, so three tries), and a
+	// consumer seeking to it reads it. Where the consumer stood is not
+	// checked: a damaged offset or watermark that still decodes (offsets
+	// are outside the batch CRC) may legitimately have moved it.
 	mark := []byte("after-the-damage")
-	if err := c.Produce(client.Record{Topic: topic, Partition: 0, Value: mark}, after.fn()); err != nil {
-		t.Fatal(err)
+	markOffset := int64(-1)
+	for try := 0; try < 3 && markOffset < 0; try++ {
+		got := make(chan client.Delivery, 1)
+		if err := c.Produce(client.Record{Topic: topic, Partition: 0, Value: mark}, func(d client.Delivery) { got <- d }); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case d := <-got:
+			if d.Err == nil {
+				markOffset = d.Offset
+			} else {
+				t.Logf("try %d after the damage: %v", try+1, d.Err)
+			}
+		case <-time.After(time.Minute):
+			t.Fatal("no delivery report for the record after the damage")
+		}
 	}
-	if failed := after.wait(t, time.Minute); len(failed) > 0 {
-		t.Fatalf("producing after the damage stopped: %v", failed[0])
+	if markOffset < 0 {
+		t.Fatal("the producer does not recover once responses are whole")
+	}
+	sought := make(chan error, 1)
+	c.Seek(topic, 0, markOffset, func(err error) { sought <- err })
+	if err := <-sought; err != nil {
+		t.Fatal(err)
 	}
 	found := false
 	for deadline := time.Now().Add(time.Minute); !found && time.Now().Before(deadline); {
@@ -203,7 +226,7 @@ func TestClientRecoversFromDamagedResponses(t *testing.T) {
 		<-done
 	}
 	if !found {
-		t.Fatal("the consumer does not reach the record written after the damage stopped")
+		t.Fatal("the consumer does not read the record written after the damage stopped")
 	}
 	if damaged < 20 {
 		t.Fatalf("only %d responses damaged", damaged)
