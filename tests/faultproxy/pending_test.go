@@ -1,6 +1,7 @@
 package faultproxy_test
 
 import (
+	"errors"
 	"net"
 	"strconv"
 	"testing"
@@ -171,4 +172,45 @@ func TestProducerAndConsumerCallbacksCompleteWhileStalled(t *testing.T) {
 	p.Stall(false)
 	kafkatest.Report(t, "fault proxy", "producer, poll and close on a stalled broker: every callback completes (with an error)",
 		map[string]int64{"records failed by timeout": n, "records pending at close": 100})
+}
+
+// Responses held back by less than the request timeout arrive late but
+// whole; held back by more, the request fails with a timeout and the
+// connection comes back once the delay is gone.
+func TestDelayedResponses(t *testing.T) {
+	env := kafkatest.Brokers(t)
+	p := startProxy(t, env.Brokers)
+	c := connVia(t, p, conn.Options{AutoReconnect: true, ReconnectDelay: 20 * time.Millisecond, RequestTimeout: 800 * time.Millisecond})
+	metadata := func() error {
+		done := make(chan error, 1)
+		connapi.Metadata(c, nil, true, func(_ tree.Value, err error) { done <- err })
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(30 * time.Second):
+			t.Fatal("a delayed request never completed")
+			return nil
+		}
+	}
+	p.SetDelay(200 * time.Millisecond)
+	start := time.Now()
+	if err := metadata(); err != nil || time.Since(start) < 200*time.Millisecond {
+		t.Fatalf("a response delayed within the timeout: %v after %v", err, time.Since(start))
+	}
+	p.SetDelay(3 * time.Second)
+	if err := metadata(); !errors.Is(err, conn.ErrTimeout) {
+		t.Fatalf("a response delayed past the timeout: %v", err)
+	}
+	p.SetDelay(0)
+	var err error
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if err = metadata(); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatalf("no recovery once the delay is gone: %v", err)
+	}
+	kafkatest.Report(t, "fault proxy", "responses delayed within the request timeout arrive; delayed past it, the request times out and the connection recovers",
+		map[string]int64{"delayed responses": p.Stats().Delayed})
 }
