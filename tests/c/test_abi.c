@@ -449,7 +449,7 @@ static void test_closed_client(void) {
     CHECK_EQ_INT(closed_calls_failed, needs_broker);
     report_figure("c-abi-closed", "test_abi: calls on a closed client",
                   "every call on a closed client refused or completed through its callback; none hangs",
-                  "calls", issued + 1);
+                  "calls on a closed client", issued + 1);
     CHECK_EQ_INT(kfk_client_partition_count(cl, "t"), -1);
     CHECK_EQ_INT(kfk_client_destroy(cl), KFK_OK);
     CHECK_EQ_INT(kfk_produce(cl, &m, NULL), KFK_ERR_INVALID_HANDLE);
