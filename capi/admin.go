@@ -29,7 +29,7 @@ func kfkgo_admin_create_topics(h C.uint64_t, topics *C.kfk_new_topic_t, n C.size
 //export kfkgo_admin_delete_topics
 func kfkgo_admin_delete_topics(h C.uint64_t, names **C.char, n C.size_t, timeoutMs C.int, cb, opaque C.uintptr_t) C.kfk_err_t {
 	return clientCall(h, func(co *clientObj) C.kfk_err_t {
-		list, ok := goStrings(names, int(n))
+		list, ok := goStrings(names, n)
 		if !ok || n == 0 || timeoutMs < 0 {
 			return C.KFK_ERR_INVALID_ARG
 		}
@@ -57,7 +57,7 @@ func kfkgo_admin_list_groups(h C.uint64_t, cb, opaque C.uintptr_t) C.kfk_err_t {
 //export kfkgo_admin_describe_groups
 func kfkgo_admin_describe_groups(h C.uint64_t, groups **C.char, n C.size_t, cb, opaque C.uintptr_t) C.kfk_err_t {
 	return clientCall(h, func(co *clientObj) C.kfk_err_t {
-		ids, ok := goStrings(groups, int(n))
+		ids, ok := goStrings(groups, n)
 		if !ok || n == 0 {
 			return C.KFK_ERR_INVALID_ARG
 		}
@@ -69,7 +69,7 @@ func kfkgo_admin_describe_groups(h C.uint64_t, groups **C.char, n C.size_t, cb, 
 //export kfkgo_admin_describe_topic_configs
 func kfkgo_admin_describe_topic_configs(h C.uint64_t, topics **C.char, n C.size_t, cb, opaque C.uintptr_t) C.kfk_err_t {
 	return clientCall(h, func(co *clientObj) C.kfk_err_t {
-		names, ok := goStrings(topics, int(n))
+		names, ok := goStrings(topics, n)
 		if !ok || n == 0 {
 			return C.KFK_ERR_INVALID_ARG
 		}
@@ -81,7 +81,7 @@ func kfkgo_admin_describe_topic_configs(h C.uint64_t, topics **C.char, n C.size_
 //export kfkgo_admin_alter_topic_configs
 func kfkgo_admin_alter_topic_configs(h C.uint64_t, topic *C.char, kv **C.char, nPairs C.size_t, cb, opaque C.uintptr_t) C.kfk_err_t {
 	return clientCall(h, func(co *clientObj) C.kfk_err_t {
-		if topic == nil || nPairs == 0 || kv == nil {
+		if topic == nil || nPairs == 0 || kv == nil || nPairs > maxCount/2 {
 			return C.KFK_ERR_INVALID_ARG
 		}
 		set := map[string]*string{}

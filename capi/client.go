@@ -48,8 +48,8 @@ func writeErr(buf *C.char, n C.size_t, msg string) {
 	if buf == nil || n == 0 {
 		return
 	}
-	dst := unsafe.Slice((*byte)(unsafe.Pointer(buf)), n)
-	m := copy(dst[:n-1], msg)
+	dst := unsafe.Slice((*byte)(unsafe.Pointer(buf)), min(n, C.size_t(len(msg))+1))
+	m := copy(dst[:len(dst)-1], msg)
 	dst[m] = 0
 }
 
@@ -190,7 +190,7 @@ func kfkgo_client_metadata(h C.uint64_t, topics **C.char, n C.size_t, cb, opaque
 	if rc != C.KFK_OK {
 		return rc
 	}
-	names, ok := goStrings(topics, int(n))
+	names, ok := goStrings(topics, n)
 	if !ok {
 		return C.KFK_ERR_INVALID_ARG
 	}
@@ -223,11 +223,13 @@ func goMessage(m *C.kfk_message_t) (client.Record, bool) {
 		return client.Record{}, false
 	}
 	hs, ok := goHeaders(m.headers, m.header_count)
-	if !ok {
+	key, keyOK := cView(m.key, m.key_len)
+	value, valueOK := cView(m.value, m.value_len)
+	if !ok || !keyOK || !valueOK {
 		return client.Record{}, false
 	}
 	return client.Record{Topic: C.GoString(m.topic), Partition: int32(m.partition), Headers: hs,
-		Key: cView(m.key, m.key_len), Value: cView(m.value, m.value_len), Timestamp: int64(m.timestamp)}, true
+		Key: key, Value: value, Timestamp: int64(m.timestamp)}, true
 }
 
 // produceErrCode is why Produce refused a message; what core does not name
@@ -268,7 +270,7 @@ func produceEach(h C.uint64_t, msgs *C.kfk_message_t, n C.size_t, accepted *C.si
 	if rc != C.KFK_OK {
 		return rc
 	}
-	if msgs == nil && n > 0 {
+	if (msgs == nil && n > 0) || n > maxCount {
 		return C.KFK_ERR_INVALID_ARG
 	}
 	if done != nil {

@@ -231,6 +231,9 @@ func kfkgo_conn_api_versions(h C.uint64_t, out *C.int16_t, n C.size_t) (rc C.int
 	if vers == nil {
 		return C.KFK_ERR_NOT_CONNECTED
 	}
+	if n > maxCount {
+		return C.KFK_ERR_INVALID_ARG
+	}
 	if out != nil {
 		dst := unsafe.Slice(out, n)
 		for i := range dst {
@@ -259,11 +262,11 @@ func goStringPtr(s *C.char) *string {
 }
 
 // goStrings copies n C strings; it fails on a NULL entry.
-func goStrings(p **C.char, n int) ([]string, bool) {
+func goStrings(p **C.char, n C.size_t) ([]string, bool) {
 	if n == 0 {
 		return []string{}, true
 	}
-	if p == nil || n < 0 {
+	if p == nil || n > maxCount {
 		return nil, false
 	}
 	out := make([]string, n)
@@ -276,12 +279,20 @@ func goStrings(p **C.char, n int) ([]string, bool) {
 	return out, true
 }
 
+// goStringPairs copies n key/value pairs of C strings (2n entries).
+func goStringPairs(p **C.char, n C.size_t) ([]string, bool) {
+	if n > maxCount/2 {
+		return nil, false
+	}
+	return goStrings(p, 2*n)
+}
+
 // goTopicPartitions copies n kfk_topic_partition_t; topics must be set.
 func goTopicPartitions(p *C.kfk_topic_partition_t, n C.size_t) ([]connapi.TopicPartition, bool) {
 	if n == 0 {
 		return nil, true
 	}
-	if p == nil {
+	if p == nil || n > maxCount {
 		return nil, false
 	}
 	out := make([]connapi.TopicPartition, n)

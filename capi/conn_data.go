@@ -17,17 +17,18 @@ import (
 // encodes them into a batch before it returns, so the caller may free its
 // buffers as soon as the call does.
 func goRecords(p *C.kfk_record_t, n C.size_t) ([]connapi.Record, bool) {
-	if p == nil {
+	if p == nil || n > maxCount {
 		return nil, false
 	}
 	out := make([]connapi.Record, n)
 	for i, r := range unsafe.Slice(p, n) {
 		hs, ok := goHeaders(r.headers, r.header_count)
-		if !ok {
+		key, keyOK := cView(r.key, r.key_len)
+		value, valueOK := cView(r.value, r.value_len)
+		if !ok || !keyOK || !valueOK {
 			return nil, false
 		}
-		out[i] = connapi.Record{Key: cView(r.key, r.key_len), Value: cView(r.value, r.value_len),
-			Timestamp: int64(r.timestamp), Headers: hs}
+		out[i] = connapi.Record{Key: key, Value: value, Timestamp: int64(r.timestamp), Headers: hs}
 		if r.timestamp < 0 {
 			out[i].Timestamp = time.Now().UnixMilli()
 		}
@@ -40,27 +41,32 @@ func goHeaders(p *C.kfk_header_t, n C.size_t) ([]wire.Header, bool) {
 	if n == 0 {
 		return nil, true
 	}
-	if p == nil {
+	if p == nil || n > maxCount {
 		return nil, false
 	}
 	out := make([]wire.Header, n)
 	for i, h := range unsafe.Slice(p, n) {
-		if h.key == nil && h.key_len > 0 {
+		key, keyOK := cView(unsafe.Pointer(h.key), h.key_len)
+		value, valueOK := cView(h.value, h.value_len)
+		if (h.key == nil && h.key_len > 0) || !keyOK || !valueOK {
 			return nil, false
 		}
-		out[i] = wire.Header{Key: string(cView(unsafe.Pointer(h.key), h.key_len)), Value: cView(h.value, h.value_len)}
+		out[i] = wire.Header{Key: string(key), Value: value}
 	}
 	return out, true
 }
 
 // cView is a C buffer as a slice, valid only while the C call that passed
 // it runs; NULL stays nil (Kafka's null), a non-NULL pointer with length 0
-// becomes empty.
-func cView(p unsafe.Pointer, n C.size_t) []byte {
+// becomes empty. A length above maxBytes is refused.
+func cView(p unsafe.Pointer, n C.size_t) ([]byte, bool) {
 	if p == nil {
-		return nil
+		return nil, true
 	}
-	return unsafe.Slice((*byte)(p), n)
+	if n > maxBytes {
+		return nil, false
+	}
+	return unsafe.Slice((*byte)(p), n), true
 }
 
 //export kfkgo_conn_produce_batch

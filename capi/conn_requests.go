@@ -29,7 +29,7 @@ func kfkgo_conn_metadata(h C.uint64_t, topics **C.char, n C.int, cb, opaque C.ui
 			connapi.Metadata(co.c, nil, true, done)
 			return C.KFK_OK
 		}
-		names, ok := goStrings(topics, int(n))
+		names, ok := goStrings(topics, C.size_t(n))
 		if !ok {
 			return C.KFK_ERR_INVALID_ARG
 		}
@@ -65,7 +65,7 @@ func kfkgo_conn_find_coordinator(h C.uint64_t, key *C.char, keyType C.int, cb, o
 func kfkgo_conn_join_group(h C.uint64_t, group, member *C.char, topics **C.char, nTopics C.size_t,
 	sessionMs, rebalanceMs C.int, instance *C.char, cb, opaque C.uintptr_t) C.kfk_err_t {
 	return connRequest(h, cb, opaque, func(co *connObj, done connapi.Callback) C.kfk_err_t {
-		names, ok := goStrings(topics, int(nTopics))
+		names, ok := goStrings(topics, nTopics)
 		if !ok || group == nil || sessionMs < 0 || rebalanceMs < 0 {
 			return C.KFK_ERR_INVALID_ARG
 		}
@@ -79,7 +79,7 @@ func kfkgo_conn_join_group(h C.uint64_t, group, member *C.char, topics **C.char,
 func kfkgo_conn_sync_group(h C.uint64_t, group *C.char, generation C.int32_t, member *C.char,
 	assignments *C.kfk_member_assignment_t, n C.size_t, instance *C.char, cb, opaque C.uintptr_t) C.kfk_err_t {
 	return connRequest(h, cb, opaque, func(co *connObj, done connapi.Callback) C.kfk_err_t {
-		if group == nil || member == nil || (n > 0 && assignments == nil) {
+		if group == nil || member == nil || (n > 0 && assignments == nil) || n > maxCount {
 			return C.KFK_ERR_INVALID_ARG
 		}
 		var plan []connapi.MemberAssignment
@@ -137,7 +137,7 @@ func kfkgo_conn_offset_commit(h C.uint64_t, group *C.char, generation C.int32_t,
 //export kfkgo_conn_offset_fetch
 func kfkgo_conn_offset_fetch(h C.uint64_t, group *C.char, topics **C.char, n C.size_t, cb, opaque C.uintptr_t) C.kfk_err_t {
 	return connRequest(h, cb, opaque, func(co *connObj, done connapi.Callback) C.kfk_err_t {
-		names, ok := goStrings(topics, int(n))
+		names, ok := goStrings(topics, n)
 		if !ok || group == nil {
 			return C.KFK_ERR_INVALID_ARG
 		}
@@ -148,7 +148,7 @@ func kfkgo_conn_offset_fetch(h C.uint64_t, group *C.char, topics **C.char, n C.s
 
 // goNewTopics converts n kfk_new_topic_t.
 func goNewTopics(topics *C.kfk_new_topic_t, n C.size_t) ([]connapi.NewTopic, bool) {
-	if n > 0 && topics == nil {
+	if (n > 0 && topics == nil) || n > maxCount {
 		return nil, false
 	}
 	specs := make([]connapi.NewTopic, 0, n)
@@ -156,7 +156,7 @@ func goNewTopics(topics *C.kfk_new_topic_t, n C.size_t) ([]connapi.NewTopic, boo
 		if t.name == nil || (t.config_n > 0 && t.config == nil) {
 			return nil, false
 		}
-		kv, ok := goStrings(t.config, int(t.config_n)*2)
+		kv, ok := goStringPairs(t.config, t.config_n)
 		if !ok {
 			return nil, false
 		}
@@ -185,7 +185,7 @@ func kfkgo_conn_create_topics(h C.uint64_t, topics *C.kfk_new_topic_t, n C.size_
 //export kfkgo_conn_delete_topics
 func kfkgo_conn_delete_topics(h C.uint64_t, names **C.char, n C.size_t, timeoutMs C.int, cb, opaque C.uintptr_t) C.kfk_err_t {
 	return connRequest(h, cb, opaque, func(co *connObj, done connapi.Callback) C.kfk_err_t {
-		list, ok := goStrings(names, int(n))
+		list, ok := goStrings(names, n)
 		if !ok || timeoutMs < 0 {
 			return C.KFK_ERR_INVALID_ARG
 		}
@@ -260,7 +260,7 @@ func kfkgo_conn_txn_offset_commit(h C.uint64_t, txnID, group *C.char, pid C.int6
 //export kfkgo_conn_raw_request
 func kfkgo_conn_raw_request(h C.uint64_t, key, version C.int16_t, body unsafe.Pointer, n C.size_t, cb, opaque C.uintptr_t) C.kfk_err_t {
 	return connRequest(h, cb, opaque, func(co *connObj, done connapi.Callback) C.kfk_err_t {
-		if key < 0 || version < 0 || (n > 0 && body == nil) {
+		if key < 0 || version < 0 || (n > 0 && body == nil) || n > maxBytes {
 			return C.KFK_ERR_INVALID_ARG
 		}
 		connapi.Raw(co.c, int16(key), int16(version), C.GoBytes(body, C.int(n)), done)

@@ -25,7 +25,7 @@ func clientCall(h C.uint64_t, issue func(co *clientObj) C.kfk_err_t) (rc C.kfk_e
 // goAssignments converts n kfk_topic_partition_t to assignments whose
 // offsets are at least minOffset; n = 0 gives nil.
 func goAssignments(tps *C.kfk_topic_partition_t, n C.size_t, minOffset int64) ([]client.Assignment, bool) {
-	if n > 0 && tps == nil {
+	if (n > 0 && tps == nil) || n > maxCount {
 		return nil, false
 	}
 	var out []client.Assignment

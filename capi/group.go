@@ -81,11 +81,11 @@ func assignmentTree(parts []client.Assignment) tree.Value {
 //export kfkgo_subscribe
 func kfkgo_subscribe(h C.uint64_t, topics **C.char, nTopics C.size_t, options **C.char, nOptions C.size_t, cb, opaque C.uintptr_t) C.kfk_err_t {
 	return clientCall(h, func(co *clientObj) C.kfk_err_t {
-		names, ok := goStrings(topics, int(nTopics))
+		names, ok := goStrings(topics, nTopics)
 		if !ok || nTopics == 0 {
 			return C.KFK_ERR_INVALID_ARG
 		}
-		kv, ok := goStrings(options, int(nOptions)*2)
+		kv, ok := goStringPairs(options, nOptions)
 		if !ok {
 			return C.KFK_ERR_INVALID_ARG
 		}

@@ -684,6 +684,24 @@ func (g *group) commit() error {
 	return nil
 }
 
+// commitRetrying commits, looking for the coordinator again while it is
+// loading, moving or unreachable, for up to limit: the positions of a
+// revoke's last commit are lost if it fails, and re-read by whoever gets
+// the partitions next.
+func (g *group) commitRetrying(limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	backoff := g.c.cfg.RetryBackoff
+	for {
+		err := g.commit()
+		if err == nil || !coordinatorRetriable(err) || time.Now().Add(backoff).After(deadline) {
+			return err
+		}
+		g.forgetCoordinator()
+		time.Sleep(backoff)
+		backoff = min(backoff*2, time.Second)
+	}
+}
+
 // revoke gives up the assignment (committing first when asked and
 // auto-commit is on) and reports it.
 func (g *group) revoke(commitFirst bool) {
@@ -694,7 +712,7 @@ func (g *group) revoke(commitFirst bool) {
 		return
 	}
 	if commitFirst && g.opts.AutoCommit {
-		if err := g.commit(); err != nil {
+		if err := g.commitRetrying(g.c.cfg.RequestTimeout); err != nil {
 			g.c.reportError(fmt.Errorf("consumer group %s: commit on revoke: %w", g.opts.GroupID, err))
 		}
 	}

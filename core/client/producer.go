@@ -153,8 +153,23 @@ func (c *Client) Produce(r Record, done DeliveryFunc) error {
 	return c.producer.produce(r, done)
 }
 
+// validTopic applies Kafka's rule for topic names (1 to 249 of
+// [a-zA-Z0-9._-], not "." or ".."), so a name the broker would refuse is
+// refused at once rather than sent and retried until the delivery timeout.
+func validTopic(name string) bool {
+	if name == "" || len(name) > 249 || name == "." || name == ".." {
+		return false
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
 func (p *producer) produce(r Record, done DeliveryFunc) error {
-	if r.Topic == "" || len(r.Topic) > 249 {
+	if !validTopic(r.Topic) {
 		return fmt.Errorf("%w: %q", ErrInvalidTopic, r.Topic)
 	}
 	now := time.Now() // read once: the clock is a large share of produce's cost

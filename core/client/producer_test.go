@@ -312,8 +312,21 @@ func TestQueueFullAndTooLarge(t *testing.T) {
 func TestDeliveryTimeoutForUnknownTopic(t *testing.T) {
 	c := newClient(t, "delivery_timeout_ms", "1500")
 	errc := make(chan error, 1)
-	// A topic name Kafka refuses to auto-create: never gets metadata.
-	c.Produce(client.Record{Topic: "bad name!", Partition: -1, Value: []byte("v")}, func(d client.Delivery) { errc <- d.Err })
+	// A legal name Kafka refuses to auto-create, because it collides with
+	// an existing topic once '.' and '_' are treated alike: it never gets
+	// metadata. (Illegal names are refused by Produce itself.)
+	dotted := createTopic(t, admin(t), 1) + ".x"
+	res := call(t, func(cb connapi.Callback) {
+		connapi.CreateTopics(admin(t), []connapi.NewTopic{{Name: dotted, NumPartitions: 1, ReplicationFactor: 1}}, 10000, cb)
+	})
+	if code := res.Path("topics", "0", "error_code").Int; code != 0 {
+		t.Fatalf("create topic: %d", code)
+	}
+	colliding := strings.ReplaceAll(dotted, ".", "_")
+	if err := c.Produce(client.Record{Topic: "bad name!", Value: []byte("v")}, nil); !errors.Is(err, client.ErrInvalidTopic) {
+		t.Fatalf("an illegal topic name: %v", err)
+	}
+	c.Produce(client.Record{Topic: colliding, Partition: -1, Value: []byte("v")}, func(d client.Delivery) { errc <- d.Err })
 	select {
 	case err := <-errc:
 		if err == nil {

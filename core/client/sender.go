@@ -344,8 +344,12 @@ func (p *producer) earlierUnackedLocked(b *batch) bool {
 }
 
 // retryLocked puts b back in its partition's queue, in sequence order, with
-// a growing backoff; past its deadline the records fail with cause.
+// a growing backoff; past its deadline, or once the client is closed, the
+// records fail.
 func (p *producer) retryLocked(b *batch, now time.Time, cause error) []report {
+	if p.closed { // no sender pass will ever run again: report it now
+		return p.finishBatchLocked(b, -1, fmt.Errorf("%w: last error: %v", ErrClosed, cause))
+	}
 	ps := b.ps
 	if !now.Before(b.deadline) {
 		if b.seq >= 0 {

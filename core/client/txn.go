@@ -151,7 +151,8 @@ func retriableTxn(err error) bool {
 		return ke.Retriable // CONCURRENT_TRANSACTIONS, COORDINATOR_*, NOT_COORDINATOR
 	}
 	return errors.Is(err, conn.ErrDisconnected) || errors.Is(err, conn.ErrNotConnected) ||
-		errors.Is(err, conn.ErrTimeout) || errors.Is(err, ErrNoBroker)
+		errors.Is(err, conn.ErrTimeout) || errors.Is(err, ErrNoBroker) ||
+		errors.Is(err, conn.ErrConnect) || errors.Is(err, conn.ErrClosedByPeer) // the coordinator's node died
 }
 
 // txnError turns a coordinator error code into an error, making fencing
@@ -389,7 +390,8 @@ func coordinatorRetriable(err error) bool {
 	if errors.As(err, &ke) {
 		return ke.Code == 14 || ke.Code == 15 || ke.Code == 16
 	}
-	return errors.Is(err, conn.ErrDisconnected) || errors.Is(err, conn.ErrNotConnected) || errors.Is(err, ErrNoBroker)
+	return errors.Is(err, conn.ErrDisconnected) || errors.Is(err, conn.ErrNotConnected) || errors.Is(err, ErrNoBroker) ||
+		errors.Is(err, conn.ErrConnect) || errors.Is(err, conn.ErrClosedByPeer) // its node died: another takes over
 }
 
 // addPartitions registers partitions with the open transaction, then lets

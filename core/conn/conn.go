@@ -60,6 +60,9 @@ type SASL struct {
 // String never shows the password, so a SASL value can be logged.
 func (s SASL) String() string { return s.Mechanism + " user=" + s.Username }
 
+// GoString hides the password from %#v too.
+func (s SASL) GoString() string { return "conn.SASL{" + s.String() + "}" }
+
 // Handler receives connection-level events. Any field may be nil. They run
 // on the connection's goroutines.
 type Handler struct {

@@ -338,6 +338,7 @@ func (s *session) readLoop() {
 		rest := body[4:]
 		if s.responseHasTags(r) {
 			if rest, err = skipTags(rest); err != nil {
+				r.fail(err) // already out of inflight: kill would not reach it
 				s.fatal(err)
 				return
 			}
@@ -416,6 +417,10 @@ func (s *session) end() ([]*call, bool) {
 	return calls, true
 }
 
+// frameStep is how much of a frame readFrame allocates before any of it
+// has arrived.
+const frameStep = 1 << 20
+
 // readFrame reads one size-prefixed frame, refusing sizes above max.
 func readFrame(rd io.Reader, max int32) ([]byte, error) {
 	var hdr [4]byte
@@ -426,12 +431,23 @@ func readFrame(rd io.Reader, max int32) ([]byte, error) {
 	if n < 0 || n > max {
 		return nil, fmt.Errorf("%w: frame of %d bytes (limit %d)", ErrProtocol, n, max)
 	}
-	body := make([]byte, n)
-	if _, err := io.ReadFull(rd, body); err != nil {
-		if errors.Is(err, io.EOF) {
-			err = io.ErrUnexpectedEOF
+	// Memory follows the bytes that arrive, not the length promised (a
+	// broker announcing 200 MiB and sending 10 bytes costs frameStep), and
+	// doubles as they do, so a large honest frame is copied at most once
+	// more in total.
+	body := make([]byte, 0, min(int(n), frameStep))
+	for len(body) < int(n) {
+		if len(body) == cap(body) {
+			body = append(make([]byte, 0, min(int(n), 2*cap(body))), body...)
 		}
-		return nil, err
+		got, err := io.ReadFull(rd, body[len(body):cap(body)])
+		body = body[:len(body)+got]
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
 	}
 	return body, nil
 }

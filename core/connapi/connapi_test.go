@@ -521,4 +521,49 @@ func TestTLS(t *testing.T) {
 	if _, err := dial(t, env.TLSBrokers, conn.Options{TLS: &tls.Config{InsecureSkipVerify: true}}); err != nil {
 		t.Fatalf("skip-verify: %v", err)
 	}
+	kafkatest.Report(t, "security", "TLS verification on by default: an unknown CA and a wrong host name are refused by the broker's listener",
+		map[string]int64{"refusals checked": 2})
+}
+
+// SASL over TLS against the real broker: SCRAM and PLAIN authenticate over
+// a verified TLS connection; a wrong password or an unknown CA is refused.
+func TestSASLOverTLS(t *testing.T) {
+	env := kafkatest.Brokers(t)
+	if len(env.SASLTLSBrokers) == 0 {
+		t.Skip("KFK_TEST_SASL_TLS_BROKERS not set")
+	}
+	pem, err := os.ReadFile(env.TLSCA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	refused := 0
+	for _, m := range []conn.SASL{
+		{Mechanism: "PLAIN", Username: env.PlainUser, Password: env.PlainPass},
+		{Mechanism: "SCRAM-SHA-256", Username: env.Scram256User, Password: env.Scram256Pass},
+		{Mechanism: "SCRAM-SHA-512", Username: env.Scram512User, Password: env.Scram512Pass},
+	} {
+		c, err := dial(t, env.SASLTLSBrokers, conn.Options{TLS: &tls.Config{RootCAs: pool}, SASL: &m})
+		if err != nil {
+			t.Fatalf("%s over TLS: %v", m.Mechanism, err)
+		}
+		if md := mustCall(t, func(cb connapi.Callback) { connapi.Metadata(c, nil, true, cb) }); len(md.Path("brokers").Items) == 0 {
+			t.Fatalf("%s over TLS: no brokers", m.Mechanism)
+		}
+		bad := m
+		bad.Password = "wrong-" + m.Password
+		_, err = dial(t, env.SASLTLSBrokers, conn.Options{TLS: &tls.Config{RootCAs: pool}, SASL: &bad})
+		if !errors.Is(err, conn.ErrSASL) || containsSecret(err.Error(), bad.Password) {
+			t.Fatalf("%s over TLS with a wrong password: %v", m.Mechanism, err)
+		}
+		// Without the test CA the TLS handshake fails before any credential is sent.
+		_, err = dial(t, env.SASLTLSBrokers, conn.Options{TLS: &tls.Config{}, SASL: &m})
+		if !errors.Is(err, conn.ErrTLS) {
+			t.Fatalf("%s over TLS with an unknown CA: %v", m.Mechanism, err)
+		}
+		refused += 2
+	}
+	kafkatest.Report(t, "security", "PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 over TLS against the broker; wrong password and unknown CA refused, no password in errors",
+		map[string]int64{"mechanisms": 3, "refusals checked": int64(refused)})
 }

@@ -268,16 +268,251 @@ static void test_wake(void) {
     kfk_queue_destroy(q);
 }
 
+/* Sizes that cannot be real: (size_t)-1 (a negative int passed as size_t)
+ * and 2^40, each with a valid pointer to one element, on every entry point
+ * that takes a count or a length. The library must refuse them
+ * (KFK_ERR_INVALID_ARG) before reading past the element or allocating. */
+#define HUGE_COUNT 2
+static const size_t huge_sizes[HUGE_COUNT] = {(size_t)-1, (size_t)1 << 40};
+
+static kfk_client_t *offline_client(kfk_queue_t *q) {
+    kfk_conf_t *conf;
+    kfk_client_t *c = NULL;
+    char err[128];
+    CHECK_EQ_INT(kfk_conf_new(&conf), KFK_OK);
+    CHECK_EQ_INT(kfk_conf_set(conf, "bootstrap.servers", "127.0.0.1:1", err, sizeof err), KFK_OK);
+    CHECK_EQ_INT(kfk_client_new(q, conf, &c, err, sizeof err), KFK_OK);
+    kfk_conf_destroy(conf);
+    return c;
+}
+
+/* Records a figure for docs/RELIABILITY.md when KFK_REPORT_DIR is set
+ * (make reliability-report); called only once the checks passed. */
+static void report_figure(const char *file, const char *test, const char *what, const char *key, int count) {
+    const char *dir = getenv("KFK_REPORT_DIR");
+    char path[1024];
+    if (!dir || kt_failed_checks)
+        return;
+    snprintf(path, sizeof path, "%s/%s.json", dir, file);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return;
+    fprintf(f, "{\"area\": \"caller input (C ABI)\", \"test\": \"%s\", \"what\": \"%s\", \"figures\": {\"%s\": %d}}\n",
+            test, what, key, count);
+    fclose(f);
+}
+
+static int huge_checks;
+#define CHECK_HUGE(call) do { CHECK_EQ_INT(call, KFK_ERR_INVALID_ARG); huge_checks++; } while (0)
+
+static void test_huge_sizes(void) {
+    kfk_queue_t *q;
+    kfk_conn_t *c;
+    CHECK_EQ_INT(kfk_queue_new(&q), KFK_OK);
+    CHECK_EQ_INT(kfk_conn_new(q, &c), KFK_OK);
+    kfk_client_t *cl = offline_client(q);
+    kfk_topic_partition_t tp = {"t", 0, 0, -1, NULL};
+    const char *names[] = {"t"};
+    const char *kv[] = {"retention.ms", "1000"};
+    kfk_new_topic_t nt = {"t", 1, 1, 0, NULL, 0};
+    kfk_header_t hdr = {"h", 1, "v", 1};
+    kfk_produce_opts_t po;
+    kfk_produce_opts_init(&po);
+    char byte = 'x';
+    for (int i = 0; i < HUGE_COUNT; i++) {
+        size_t n = huge_sizes[i];
+        kfk_record_t rec = {"k", 1, "v", 1, NULL, 0, -1};
+        /* the low-level connection */
+        CHECK_HUGE(kfk_conn_produce_batch(c, "t", 0, &rec, n, &po, NULL, NULL));
+        rec.key_len = n;
+        CHECK_HUGE(kfk_conn_produce_batch(c, "t", 0, &rec, 1, &po, NULL, NULL));
+        rec.key_len = 1, rec.value_len = n;
+        CHECK_HUGE(kfk_conn_produce_batch(c, "t", 0, &rec, 1, &po, NULL, NULL));
+        rec.value_len = 1, rec.headers = &hdr, rec.header_count = n;
+        CHECK_HUGE(kfk_conn_produce_batch(c, "t", 0, &rec, 1, &po, NULL, NULL));
+        CHECK_HUGE(kfk_conn_fetch(c, &tp, n, NULL, NULL, NULL));
+        CHECK_HUGE(kfk_conn_join_group(c, "g", "", names, n, 1000, 1000, NULL, NULL, NULL));
+        kfk_member_assignment_t ma = {"m", &tp, 1};
+        CHECK_HUGE(kfk_conn_sync_group(c, "g", 1, "m", &ma, n, NULL, NULL, NULL));
+        ma.n = n;
+        CHECK_HUGE(kfk_conn_sync_group(c, "g", 1, "m", &ma, 1, NULL, NULL, NULL));
+        CHECK_HUGE(kfk_conn_offset_commit(c, "g", -1, "", &tp, n, NULL, NULL));
+        CHECK_HUGE(kfk_conn_offset_fetch(c, "g", names, n, NULL, NULL));
+        CHECK_HUGE(kfk_conn_create_topics(c, &nt, n, 1000, NULL, NULL));
+        kfk_new_topic_t with_config = {"t", 1, 1, 0, kv, n};
+        CHECK_HUGE(kfk_conn_create_topics(c, &with_config, 1, 1000, NULL, NULL));
+        CHECK_HUGE(kfk_conn_delete_topics(c, names, n, 1000, NULL, NULL));
+        CHECK_HUGE(kfk_conn_add_partitions_to_txn(c, "x", 1, 0, &tp, n, NULL, NULL));
+        CHECK_HUGE(kfk_conn_txn_offset_commit(c, "x", "g", 1, 0, -1, NULL, &tp, n, NULL, NULL));
+        CHECK_HUGE(kfk_conn_raw_request(c, 3, 0, &byte, n, NULL, NULL));
+        /* the cluster client */
+        kfk_message_t m = {.topic = "t", .partition = -1, .timestamp = -1, .key = "k", .key_len = n};
+        CHECK_HUGE(kfk_produce(cl, &m, NULL));
+        m.key_len = 1, m.value = "v", m.value_len = n;
+        CHECK_HUGE(kfk_produce(cl, &m, NULL));
+        m.value_len = 1, m.headers = &hdr, m.header_count = n;
+        CHECK_HUGE(kfk_produce(cl, &m, NULL));
+        m.header_count = 0;
+        CHECK_HUGE(kfk_produce_batch(cl, &m, n, NULL, NULL));
+        CHECK_HUGE(kfk_produce_many(cl, &m, n, NULL, NULL, NULL));
+        CHECK_HUGE(kfk_client_metadata(cl, names, n, NULL, NULL));
+        CHECK_HUGE(kfk_assign(cl, &tp, n));
+        CHECK_HUGE(kfk_subscribe(cl, names, n, kv, 0, NULL, NULL));
+        CHECK_HUGE(kfk_subscribe(cl, names, 1, kv, n, NULL, NULL));
+        CHECK_HUGE(kfk_txn_send_offsets(cl, "g", &tp, n, NULL, NULL));
+        CHECK_HUGE(kfk_admin_create_topics(cl, &nt, n, 1000, NULL, NULL));
+        CHECK_HUGE(kfk_admin_delete_topics(cl, names, n, 1000, NULL, NULL));
+        CHECK_HUGE(kfk_admin_describe_groups(cl, names, n, NULL, NULL));
+        CHECK_HUGE(kfk_admin_describe_topic_configs(cl, names, n, NULL, NULL));
+        CHECK_HUGE(kfk_admin_alter_topic_configs(cl, "t", kv, n, NULL, NULL));
+        CHECK_HUGE(kfk_admin_delete_records(cl, &tp, n, 1000, NULL, NULL));
+    }
+    printf("# %d huge or negative sizes refused\n", huge_checks);
+    report_figure("c-abi-sizes", "test_abi: huge and negative sizes",
+                  "(size_t)-1 and 2^40 as every count and length of every entry point that takes one: KFK_ERR_INVALID_ARG, nothing read or allocated",
+                  "calls with bad sizes", huge_checks);
+    kfk_client_destroy(cl);
+    kfk_conn_destroy(c);
+    kfk_queue_destroy(q);
+}
+
+/* Topic names Kafka refuses are refused at the call (17,
+ * INVALID_TOPIC_EXCEPTION), never sent. */
+static void test_invalid_topic_names(void) {
+    kfk_queue_t *q;
+    CHECK_EQ_INT(kfk_queue_new(&q), KFK_OK);
+    kfk_client_t *cl = offline_client(q);
+    char long_name[300];
+    memset(long_name, 'a', sizeof long_name - 1);
+    long_name[sizeof long_name - 1] = 0;
+    const char *bad[] = {"", ".", "..", "a/b", "with space", "tab\there", "caf\xc3\xa9", long_name};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        kfk_message_t m = {.topic = bad[i], .partition = -1, .timestamp = -1};
+        CHECK_EQ_INT(kfk_produce(cl, &m, NULL), 17);
+    }
+    report_figure("c-abi-topics", "test_abi: invalid topic names",
+                  "empty, ., .., slash, space, tab, non-ASCII and 299-character topic names refused at the call",
+                  "names refused", (int)(sizeof bad / sizeof bad[0]));
+    kfk_client_destroy(cl);
+    kfk_queue_destroy(q);
+}
+
+/* A closed client: produce is refused with KFK_ERR_CLOSED; every other
+ * call is either refused at once or completes through its callback, none
+ * of them hangs, and the ones that need a broker fail. A destroyed client
+ * is an invalid handle. */
+static int offline_closed, closed_calls_done, closed_calls_failed;
+static void on_offline_closed(const kfk_event_t *ev, void *opaque) {
+    (void)ev, (void)opaque;
+    offline_closed = 1;
+}
+static void on_closed_call(const kfk_event_t *ev, void *needs_broker) {
+    if (ev->type != KFK_EVENT_RESULT)
+        return;
+    closed_calls_done++;
+    if (needs_broker)
+        closed_calls_failed += ev->err != 0;
+}
+
+static void test_closed_client(void) {
+    kfk_queue_t *q;
+    CHECK_EQ_INT(kfk_queue_new(&q), KFK_OK);
+    kfk_client_t *cl = offline_client(q);
+    CHECK_EQ_INT(kfk_client_close(cl, 0, on_offline_closed, NULL), KFK_OK);
+    CHECK(kt_wait(q, &offline_closed, 10000));
+    kfk_message_t m = {.topic = "t", .partition = -1, .timestamp = -1};
+    kfk_topic_partition_t tp = {"t", 0, 0, -1, NULL};
+    const char *names[] = {"t"};
+    const char *group[] = {"group_id", "g"};
+    void *broker = (void *)1;
+    CHECK_EQ_INT(kfk_produce(cl, &m, NULL), KFK_ERR_CLOSED);
+    int issued = 0, needs_broker = 0;
+#define CLOSED_CALL(call, nb) do { kfk_err_t rc = (call); \
+        CHECK(rc == KFK_OK || rc == KFK_ERR_CLOSED || rc == KFK_ERR_STATE); \
+        if (rc == KFK_OK) { issued++; needs_broker += (nb) != NULL; } } while (0)
+    CLOSED_CALL(kfk_client_connect(cl, on_closed_call, broker), broker);
+    CLOSED_CALL(kfk_client_metadata(cl, names, 1, on_closed_call, broker), broker);
+    CLOSED_CALL(kfk_admin_list_groups(cl, on_closed_call, broker), broker);
+    CLOSED_CALL(kfk_offsets_for(cl, "t", on_closed_call, broker), broker);
+    CLOSED_CALL(kfk_flush(cl, 100, on_closed_call, NULL), NULL);
+    CLOSED_CALL(kfk_assign(cl, &tp, 1), NULL);
+    CLOSED_CALL(kfk_consume(cl, on_closed_call, NULL), NULL);
+    CLOSED_CALL(kfk_subscribe(cl, names, 1, group, 1, NULL, NULL), NULL);
+    CLOSED_CALL(kfk_txn_begin(cl), NULL);
+    CLOSED_CALL(kfk_client_close(cl, 0, on_closed_call, NULL), NULL);
+#undef CLOSED_CALL
+    /* assign and subscribe answer at once; every callback must come */
+    int want = issued - 2;
+    for (int i = 0; i < 200 && closed_calls_done < want; i++)
+        kfk_poll(q, 100, 0);
+    CHECK_EQ_INT(closed_calls_done, want);
+    CHECK_EQ_INT(closed_calls_failed, needs_broker);
+    report_figure("c-abi-closed", "test_abi: calls on a closed client",
+                  "every call on a closed client refused or completed through its callback; none hangs",
+                  "calls on a closed client", issued + 1);
+    CHECK_EQ_INT(kfk_client_partition_count(cl, "t"), -1);
+    CHECK_EQ_INT(kfk_client_destroy(cl), KFK_OK);
+    CHECK_EQ_INT(kfk_produce(cl, &m, NULL), KFK_ERR_INVALID_HANDLE);
+    CHECK_EQ_INT(kfk_client_destroy(cl), KFK_ERR_INVALID_HANDLE);
+    while (kfk_poll(q, 0, 0) > 0) {}
+    CHECK_EQ_INT(kfk_queue_destroy(q), KFK_OK);
+}
+
+/* Every handle kind passed where another kind is expected. */
+static void test_wrong_handle_kinds(void) {
+    kfk_queue_t *q;
+    kfk_conn_t *c;
+    kfk_conf_t *conf;
+    CHECK_EQ_INT(kfk_queue_new(&q), KFK_OK);
+    CHECK_EQ_INT(kfk_conn_new(q, &c), KFK_OK);
+    CHECK_EQ_INT(kfk_conf_new(&conf), KFK_OK);
+    kfk_client_t *cl = offline_client(q);
+    kfk_message_t m = {.topic = "t", .partition = -1, .timestamp = -1};
+    char err[64];
+    kfk_client_t *out = (kfk_client_t *)0x1;
+    void *not_client[] = {q, c, conf};
+    for (size_t i = 0; i < 3; i++) {
+        CHECK_EQ_INT(kfk_produce((kfk_client_t *)not_client[i], &m, NULL), KFK_ERR_INVALID_HANDLE);
+        CHECK_EQ_INT(kfk_client_destroy((kfk_client_t *)not_client[i]), KFK_ERR_INVALID_HANDLE);
+    }
+    void *not_conf[] = {q, c, cl};
+    for (size_t i = 0; i < 3; i++) {
+        CHECK_EQ_INT(kfk_conf_set((kfk_conf_t *)not_conf[i], "acks", "1", err, sizeof err), KFK_ERR_INVALID_HANDLE);
+        CHECK_EQ_INT(kfk_client_new(q, (kfk_conf_t *)not_conf[i], &out, err, sizeof err), KFK_ERR_INVALID_HANDLE);
+        CHECK(out == NULL);
+        out = (kfk_client_t *)0x1;
+    }
+    CHECK_EQ_INT(kfk_client_new((kfk_queue_t *)cl, conf, &out, err, sizeof err), KFK_ERR_INVALID_HANDLE);
+    CHECK_EQ_INT(kfk_poll((kfk_queue_t *)cl, 0, 0), KFK_ERR_INVALID_HANDLE);
+    CHECK_EQ_INT(kfk_poll((kfk_queue_t *)conf, 0, 0), KFK_ERR_INVALID_HANDLE);
+    CHECK_EQ_INT(kfk_conn_state((kfk_conn_t *)cl), KFK_ERR_INVALID_HANDLE);
+    CHECK_EQ_INT(kfk_conn_state((kfk_conn_t *)conf), KFK_ERR_INVALID_HANDLE);
+    /* a conf handle stays valid until destroyed, and only then */
+    CHECK_EQ_INT(kfk_conf_destroy(conf), KFK_OK);
+    CHECK_EQ_INT(kfk_conf_destroy(conf), KFK_ERR_INVALID_HANDLE);
+    kfk_client_destroy(cl);
+    kfk_conn_destroy(c);
+    kfk_queue_destroy(q);
+}
+
 /* After fork(), the child gets KFK_ERR_FORKED from every entry point and
  * never enters the Go runtime (which would hang). */
 static void test_fork(void) {
     kfk_queue_t *q;
     CHECK_EQ_INT(kfk_queue_new(&q), KFK_OK);
+    kfk_client_t *parent_client = offline_client(q);
     pid_t pid = fork();
     if (pid == 0) {
         kfk_queue_t *q2 = NULL;
         kfk_conn_t *c2 = NULL;
+        kfk_conf_t *conf2 = NULL;
+        kfk_message_t m = {.topic = "t", .partition = -1, .timestamp = -1};
         int ok = kfk_queue_new(&q2) == KFK_ERR_FORKED && q2 == NULL &&
+                 kfk_conf_new(&conf2) == KFK_ERR_FORKED && conf2 == NULL &&
+                 kfk_produce(parent_client, &m, NULL) == KFK_ERR_FORKED &&
+                 kfk_flush(parent_client, 0, NULL, NULL) == KFK_ERR_FORKED &&
+                 kfk_client_partition_count(parent_client, "t") == -1 &&
+                 kfk_client_destroy(parent_client) == KFK_ERR_FORKED &&
                  kfk_poll(q, 0, 0) == KFK_ERR_FORKED &&
                  kfk_conn_new(q, &c2) == KFK_ERR_FORKED &&
                  kfk_queue_fd(q) == -1 &&
@@ -289,6 +524,7 @@ static void test_fork(void) {
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     /* the parent is unaffected */
     CHECK_EQ_INT(kfk_poll(q, 0, 0), 0);
+    CHECK_EQ_INT(kfk_client_destroy(parent_client), KFK_OK);
     kfk_queue_destroy(q);
 }
 
@@ -303,6 +539,10 @@ int main(void) {
         {"batch pull", test_poll_batch, 0},
         {"refused connect and re-entrant poll", test_connect_refused_and_reentrancy, 0},
         {"wake", test_wake, 0},
+        {"huge and negative sizes", test_huge_sizes, 0},
+        {"invalid topic names", test_invalid_topic_names, 0},
+        {"calls on a closed client", test_closed_client, 0},
+        {"every handle kind where another is expected", test_wrong_handle_kinds, 0},
         {"fork", test_fork, 0},
     };
     return kt_run(tests, sizeof tests / sizeof tests[0]);

@@ -1,0 +1,44 @@
+# Wrong types, impossible values and closed objects: every call works or
+# dies with a Perl error; none crashes the interpreter. No broker needed.
+use strict;
+use warnings;
+use Test::More;
+use EV;
+use EV::Kafka;
+
+my $offline = '127.0.0.1:1';
+my @wrong = (undef, 3, 2.5, 'text', [1], { a => 1 }, sub { 1 }, -1, '9' x 30);
+
+# dies_cleanly(sub {...}): true when the call died (a Perl error), false
+# when it returned; a crash would end the test run.
+sub dies_cleanly { my ($code) = @_; local $SIG{__WARN__} = sub { }; return eval { $code->(); 1 } ? 0 : 1 }
+
+my $kafka = EV::Kafka->new(brokers => $offline, on_error => sub { });
+my $tried = 0;
+for my $bad (@wrong) {
+    dies_cleanly(sub { $kafka->produce($bad, 'k', 'v') });
+    dies_cleanly(sub { $kafka->produce('t', $bad, 'v') });
+    dies_cleanly(sub { $kafka->produce('t', 'k', $bad) });
+    dies_cleanly(sub { $kafka->produce('t', 'k', 'v', { partition => $bad }) });
+    dies_cleanly(sub { $kafka->produce('t', 'k', 'v', { headers => $bad }) });
+    dies_cleanly(sub { $kafka->produce_many($bad) });
+    dies_cleanly(sub { $kafka->assign($bad) });
+    dies_cleanly(sub { $kafka->assign([{ topic => $bad, partition => 0 }]) });
+    $tried += 8;
+}
+is($tried, 8 * @wrong, 'every wrong-typed call returned or died cleanly');
+for my $topic ('', '.', '..', 'a/b', 'x' x 300) {
+    ok(dies_cleanly(sub { $kafka->produce($topic, 'k', 'v', { partition => 0 }) }), "topic name '" . substr($topic, 0, 10) . "' refused");
+}
+ok(dies_cleanly(sub { $kafka->produce('t', 'k', 'v', { partition => -9 }) }), 'partition -9 refused');
+
+my $closed = EV::Kafka->new(brokers => $offline, on_error => sub { });
+my $done;
+$closed->close(sub { $done = 1; EV::break });
+my $t = EV::timer(10, 0, sub { EV::break });
+EV::run until $done;
+ok($done, 'close completes with the broker unreachable');
+ok(dies_cleanly(sub { $closed->produce('t', 'k', 'v', { partition => 0 }) }), 'a closed client refuses produce');
+ok(!dies_cleanly(sub { $closed->close }), 'closing twice is harmless');
+
+done_testing;

@@ -1,0 +1,198 @@
+package faultproxy_test
+
+import (
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kfk-dev/kfk/core/client"
+	"github.com/kfk-dev/kfk/core/conn"
+	"github.com/kfk-dev/kfk/core/connapi"
+	"github.com/kfk-dev/kfk/core/tree"
+	"github.com/kfk-dev/kfk/tests/faultproxy"
+	"github.com/kfk-dev/kfk/tests/kafkatest"
+)
+
+func TestMain(m *testing.M) { kafkatest.Main(m) }
+
+// startProxy puts a proxy in front of brokers for the test's lifetime.
+func startProxy(t *testing.T, brokers []string) *faultproxy.Proxy {
+	t.Helper()
+	p, err := faultproxy.New(brokers...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	return p
+}
+
+// newClient is a connected cluster client of brokers with options kv,
+// closed when the test ends.
+func newClient(t *testing.T, brokers []string, kv ...string) *client.Client {
+	t.Helper()
+	cfg := client.NewConfig()
+	if err := cfg.Set("brokers", strings.Join(brokers, ",")); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if err := cfg.Set(kv[i], kv[i+1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := client.New(*cfg, client.Handler{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	c.Connect(func(_ tree.Value, err error) { done <- err })
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		closed := make(chan struct{})
+		c.Close(10*time.Second, func(error) { close(closed) })
+		select {
+		case <-closed:
+		case <-time.After(60 * time.Second):
+			t.Error("client close did not complete")
+		}
+	})
+	return c
+}
+
+// direct is a raw connection to the broker itself, past the proxy, for
+// creating topics and reading back what was stored.
+func direct(t *testing.T, brokers []string) *conn.Conn {
+	t.Helper()
+	host, port := kafkatest.HostPort(t, brokers)
+	ready := make(chan error, 1)
+	c := conn.New(conn.Options{}, conn.Handler{OnConnect: func() { ready <- nil }, OnError: func(err error) { ready <- err }})
+	c.Connect(host, port, 10*time.Second)
+	if err := <-ready; err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+func call(t *testing.T, issue func(connapi.Callback)) tree.Value {
+	t.Helper()
+	ch := make(chan tree.Value, 1)
+	issue(func(v tree.Value, err error) {
+		if err != nil {
+			t.Error(err)
+		}
+		ch <- v
+	})
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(60 * time.Second):
+		t.Fatal("request did not complete")
+		return tree.Value{}
+	}
+}
+
+// createTopic makes a topic and waits until every partition serves fetches.
+func createTopic(t *testing.T, a *conn.Conn, partitions int32) string {
+	t.Helper()
+	name := kafkatest.UniqueTopic(t, "fault")
+	res := call(t, func(cb connapi.Callback) {
+		connapi.CreateTopics(a, []connapi.NewTopic{{Name: name, NumPartitions: partitions, ReplicationFactor: 1}}, 10000, cb)
+	})
+	if code := res.Path("topics", "0", "error_code").Int; code != 0 {
+		t.Fatalf("create topic: %d", code)
+	}
+	for p := int32(0); p < partitions; p++ {
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			r := call(t, func(cb connapi.Callback) {
+				connapi.Fetch(a, []connapi.TopicPartition{{Topic: name, Partition: p, LeaderEpoch: -1}},
+					connapi.FetchOptions{MaxBytes: 1024}, cb)
+			})
+			if r.Path("topics", "0", "partitions", "0", "error_code").Int == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("partition %d of %s never served", p, name)
+			}
+		}
+	}
+	return name
+}
+
+// storedValues reads back every record value of a partition.
+func storedValues(t *testing.T, a *conn.Conn, topic string, partition int32) []string {
+	t.Helper()
+	var out []string
+	for offset := int64(0); ; {
+		res := call(t, func(cb connapi.Callback) {
+			connapi.Fetch(a, []connapi.TopicPartition{{Topic: topic, Partition: partition, Offset: offset, LeaderEpoch: -1}},
+				connapi.FetchOptions{MaxBytes: 4 << 20}, cb)
+		})
+		recs := res.Path("topics", "0", "partitions", "0", "records").Items
+		if len(recs) == 0 {
+			return out
+		}
+		for _, r := range recs {
+			out = append(out, string(r.Path("value").Bytes))
+		}
+		offset = recs[len(recs)-1].Path("offset").Int + 1
+	}
+}
+
+// deliveries collects delivery reports.
+type deliveries struct {
+	mu     sync.Mutex
+	failed []error
+	wg     sync.WaitGroup
+}
+
+func (d *deliveries) fn() client.DeliveryFunc {
+	d.wg.Add(1)
+	return func(r client.Delivery) {
+		if r.Err != nil {
+			d.mu.Lock()
+			d.failed = append(d.failed, r.Err)
+			d.mu.Unlock()
+		}
+		d.wg.Done()
+	}
+}
+
+// wait returns the failures once every report arrived, failing the test
+// if some never do.
+func (d *deliveries) wait(t *testing.T, limit time.Duration) []error {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { d.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(limit):
+		t.Fatalf("delivery reports still missing after %v (hung callbacks)", limit)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.failed
+}
+
+// cutter cuts the proxy's connections every interval until stopped and
+// reports how many cuts it made.
+func cutter(p *faultproxy.Proxy, every time.Duration) (stop func() int) {
+	quit, done := make(chan struct{}), make(chan int)
+	go func() {
+		cuts := 0
+		for {
+			select {
+			case <-quit:
+				done <- cuts
+				return
+			case <-time.After(every):
+				if p.Cut() > 0 {
+					cuts++
+				}
+			}
+		}
+	}()
+	return func() int { close(quit); return <-done }
+}
