@@ -11,7 +11,7 @@ BROKER    := tests/kafka/kafka
 WITH_BROKER := tests/with-broker
 
 .PHONY: help deps lib test test-go test-c test-python test-perl test-ruby vet \
-        broker broker-stop demo fuzz clean install python-wheel
+        broker broker-stop demo fuzz clean install python-wheel bench bench-quick test-bench
 
 help:
 	@echo "make deps         install toolchains, test dependencies and the Kafka jars"
@@ -22,6 +22,8 @@ help:
 	@echo "make broker-stop  stop it"
 	@echo "make fuzz         run the decoder fuzzers for FUZZTIME each (default 10s)"
 	@echo "make python-wheel a Python wheel with libkfk.so inside, in build/dist"
+	@echo "make bench        every client side by side (about 15 min); results in bench/results/full"
+	@echo "make bench-quick  the short version (under 2 min); results in bench/results/quick"
 
 deps:
 	scripts/deps.sh
@@ -47,7 +49,7 @@ vet: $(LIB)
 
 # Every suite shares one broker started here, unless KFK_TEST_BROKERS names one.
 test: lib vet
-	$(WITH_BROKER) $(MAKE) --no-print-directory test-go test-c test-python test-perl test-ruby
+	$(WITH_BROKER) $(MAKE) --no-print-directory test-go test-c test-python test-perl test-ruby test-bench
 
 test-go:
 	$(GO) test -count=1 ./...
@@ -65,6 +67,18 @@ test-perl: lib
 
 test-ruby: lib
 	KFK_LIBRARY=$(CURDIR)/$(LIB) ruby -Ibindings/ruby/lib -e 'Dir["bindings/ruby/test/*_test.rb"].each { |f| require File.expand_path(f) }'
+
+# A run of every benchmark program with tiny counts, so they cannot rot.
+test-bench: lib
+	GO=$(GO) python3 -m pytest -q bench/test_smoke.py
+
+# The benchmarks (bench/README.md); each starts a broker unless
+# KFK_TEST_BROKERS names one. Not part of `make test`.
+bench: lib
+	GO=$(GO) python3 bench/run.py --profile full
+
+bench-quick: lib
+	GO=$(GO) python3 bench/run.py --profile quick
 
 # The demo: starts a local broker unless KFK_TEST_BROKERS names one,
 # produces 100,000 messages through the C ABI and reads them back.

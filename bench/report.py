@@ -44,11 +44,11 @@ def versions(broker_env):
     return {
         "kfk": open(os.path.join(clients.ROOT, "include", "kfk.h")).read().split('KFK_VERSION_STR "')[1].split('"')[0],
         "librdkafka": command_output(["pkg-config", "--modversion", "rdkafka"]),
-        "confluent-kafka": python_version_of("__import__('confluent_kafka').version()[0] + ' (bundled librdkafka ' + "
+        "confluent-kafka": python_version_of("__import__('confluent_kafka').version() + ' (bundled librdkafka ' + "
                                              "__import__('confluent_kafka').libversion()[0] + ')'"),
         "kafka-python": python_version_of("__import__('kafka').__version__"),
         "franz-go": franz.group(1) if franz else "?",
-        "kafka_broker": broker_env.get("KFK_TEST_KAFKA_VERSION", "?"),
+        "kafka_broker": broker_env.get("KFK_TEST_KAFKA_VERSION", "unknown (KFK_TEST_BROKERS given)"),
         "java": java_version(),
         "go": command_output([os.environ.get("GO") or "go", "version"]),
         "python": platform.python_version(),
