@@ -52,7 +52,8 @@ class JavaPerf(Client):
                     "--command-property", f"bootstrap.servers={brokers}", f"acks={acks}", "linger.ms=5",
                     "batch.size=1000000", f"compression.type={compression}"]
         return [KAFKA, "run-class", "org.apache.kafka.tools.ConsumerPerformance", "--bootstrap-server", brokers,
-                "--topic", topic, "--num-records", str(count), "--group", f"java-bench-{topic}"]
+                "--topic", topic, "--num-records", str(count), "--group", f"java-bench-{topic}",
+                "--timeout", "60000"]  # a fresh broker creates __consumer_offsets first
 
     def parse(self, mode, out):
         if mode == "produce":

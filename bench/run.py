@@ -142,6 +142,19 @@ def throughput_row(kind, client, size, acks, compression, count, results):
             "rss_peak_kb": median_of(results, "rss_peak_kb")}
 
 
+def warm_up(profile, cs, brokers, topics, log):
+    """Untimed produce and consume through the C programs, so the broker's
+    JIT and page cache are warm before the first measured row."""
+    names = topics.create("warm-up", 1)
+    count = profile["max_count"]
+    for c in cs:
+        if c.language == "c":
+            run_program(c, "produce", brokers, names[0], count, 100, "1", "none")
+            run_program(c, "consume", brokers, names[0], count, 100, "1", "none")
+    topics.delete(names)
+    log("broker warmed up")
+
+
 def run_produce(profile, runs, cs, brokers, topics, log):
     rows = []
     for size in profile["sizes"]:
@@ -290,6 +303,7 @@ def main():
         log(f"broker {broker.brokers}")
         results["machine"] = report.machine()
         topics = Topics(broker.brokers)
+        warm_up(profile, cs, broker.brokers, topics, log)
         results["throughput"] = run_produce(profile, runs, cs, broker.brokers, topics, log)
         results["throughput"] += run_consume(profile, runs, cs, broker.brokers, topics, log)
         results["latency"] = run_latency(profile, runs, cs, broker.brokers, topics, log)
