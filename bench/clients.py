@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass, field
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -52,7 +53,8 @@ class JavaPerf(Client):
                     "--command-property", f"bootstrap.servers={brokers}", f"acks={acks}", "linger.ms=5",
                     "batch.size=1000000", f"compression.type={compression}"]
         return [KAFKA, "run-class", "org.apache.kafka.tools.ConsumerPerformance", "--bootstrap-server", brokers,
-                "--topic", topic, "--num-records", str(count), "--group", f"java-bench-{topic}",
+                "--topic", topic, "--num-records", str(count),
+                "--group", f"java-bench-{time.time_ns()}",  # a new group: no committed offsets from an earlier run
                 "--timeout", "60000"]  # a fresh broker creates __consumer_offsets first
 
     def parse(self, mode, out):
