@@ -21,7 +21,7 @@ class Client:
     language: str        # c, go, java, python, ruby
     argv: list           # program and fixed leading arguments
     modes: tuple = ("produce", "consume", "latency")
-    scripting: bool = False  # slower per message: runs get fewer messages
+    scripting: bool = False  # slower per message: runs get a tenth of the messages
     env: dict = field(default_factory=dict)
 
     def command(self, mode, brokers, topic, count, size, acks, compression):

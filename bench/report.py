@@ -50,7 +50,7 @@ def versions(broker_env):
         "franz-go": franz.group(1) if franz else "?",
         "kafka_broker": broker_env.get("KFK_TEST_KAFKA_VERSION", "unknown (KFK_TEST_BROKERS given)"),
         "java": java_version(),
-        "go": command_output([os.environ.get("GO") or "go", "version"]),
+        "go": command_output([os.environ.get("GO") or "go", "version"]).removeprefix("go version "),
         "python": platform.python_version(),
         "perl": command_output(["perl", "-e", "print $^V"]),
         "ruby": command_output(["ruby", "-e", "print RUBY_VERSION"]),

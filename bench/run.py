@@ -25,12 +25,12 @@ PERL_DIR = os.path.join(clients.ROOT, "bindings", "perl")
 
 # Per profile: which rows run and how much work each does. A run's message
 # count is budget_bytes / size, clamped to [min_count, max_count]; the
-# scripting clients (Python, Ruby) get a quarter of that.
+# scripting clients (Python, Ruby) get a tenth of that.
 PROFILES = {
     "smoke": dict(runs=1, sizes=[100], scripting_sizes=[100], variants=[("1", "none")], consume_sizes=[100],
                   budget_bytes=0, min_count=300, max_count=300, latency_count=20, perl_messages=30, load_runs=1),
     "quick": dict(runs=3, sizes=[100, 1000], scripting_sizes=[100], variants=[("1", "none")], consume_sizes=[100],
-                  budget_bytes=10_000_000, min_count=2_000, max_count=100_000, latency_count=300,
+                  budget_bytes=30_000_000, min_count=5_000, max_count=300_000, latency_count=500,
                   perl_messages=1_000, load_runs=3),
     "full": dict(runs=3, sizes=[10, 100, 1000, 10000], scripting_sizes=[10, 100, 1000, 10000],
                  variants=[("1", "none"), ("0", "none"), ("-1", "none"), ("1", "lz4"), ("1", "zstd")],
@@ -42,7 +42,7 @@ PROFILES = {
 def message_count(profile, size, scripting):
     p = profile
     n = min(p["max_count"], max(p["min_count"], p["budget_bytes"] // max(size, 1)))
-    return max(n // 4, p["min_count"] // 4 or 1) if scripting and p["budget_bytes"] else n
+    return max(n // 10, p["min_count"] // 10) if scripting and p["budget_bytes"] else n
 
 
 class Broker:
