@@ -30,7 +30,7 @@ PROFILES = {
     "smoke": dict(runs=1, sizes=[100], scripting_sizes=[100], variants=[("1", "none")], consume_sizes=[100],
                   budget_bytes=0, min_count=300, max_count=300, latency_count=20, perl_messages=30, load_runs=1),
     "quick": dict(runs=3, sizes=[100, 1000], scripting_sizes=[100], variants=[("1", "none")], consume_sizes=[100],
-                  budget_bytes=30_000_000, min_count=5_000, max_count=300_000, latency_count=500,
+                  budget_bytes=20_000_000, min_count=5_000, max_count=200_000, latency_count=400,
                   perl_messages=1_000, load_runs=3),
     "full": dict(runs=3, sizes=[10, 100, 1000, 10000], scripting_sizes=[10, 100, 1000, 10000],
                  variants=[("1", "none"), ("0", "none"), ("-1", "none"), ("1", "lz4"), ("1", "zstd")],
