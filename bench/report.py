@@ -83,10 +83,12 @@ def summary(results):
              "| --- | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |"]
     for r in results["throughput"]:
         rss = "" if r["rss_peak_kb"] is None else f"{r['rss_idle_kb'] / 1024:.0f} / {r['rss_peak_kb'] / 1024:.0f}"
-        lines.append(f"| {r['kind']} | {r['size']} | {r['acks']} | {r['compression']} | {r['client']} | "
+        client = r["client"] + (f" ({r['lost']} lost)" if r.get("lost") else "")
+        lines.append(f"| {r['kind']} | {r['size']} | {r['acks']} | {r['compression']} | {client} | "
                      f"{r['msgs_per_s']:,.0f} | {r['mb_per_s']:.1f} | ±{r['spread_pct']:.0f}% | "
                      f"{fmt(r['vs_librdkafka'], '.2f')} | {rss} |")
-    lines += ["", "Spread is (max - min) / median of the runs' msgs/s.", "",
+    lines += ["", "Spread is (max - min) / median of the runs' msgs/s. \"lost\": messages a client did not "
+              "deliver or read in its runs (its rate counts only those it did).", "",
               "## Produce round-trip latency (100 B, acks=1, linger 0, one in flight), µs", "",
               "| client | min | p50 | p90 | p99 | max | p50 spread |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in results["latency"]:
@@ -114,7 +116,7 @@ def write(results, out):
     with open(os.path.join(out, "results.json"), "w") as f:
         json.dump(results, f, indent=1)
     keys = ["kind", "size", "acks", "compression", "client", "language", "count", "runs", "msgs_per_s", "mb_per_s",
-            "spread_pct", "vs_librdkafka", "rss_idle_kb", "rss_peak_kb"]
+            "spread_pct", "vs_librdkafka", "lost", "rss_idle_kb", "rss_peak_kb"]
     with open(os.path.join(out, "throughput.csv"), "w", newline="") as f:
         w = csv.DictWriter(f, keys, extrasaction="ignore")
         w.writeheader()

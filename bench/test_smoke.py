@@ -22,7 +22,7 @@ def test_every_bench_program_reports_its_messages(tmp_path):
     assert produced == expected and consumed == expected
     for r in results["throughput"]:
         assert r["msgs_per_s"] > 0 and r["mb_per_s"] > 0, r
-        assert r["runs"] == 1 and r["count"] == 300, r
+        assert r["runs"] == 1 and r["count"] == 300 and r["lost"] == 0, r
     assert {r["client"] for r in results["latency"]} == expected - {"java"}
     for r in results["latency"]:
         assert 0 < r["min_us"] <= r["p50_us"] <= r["p99_us"] <= r["max_us"], r
