@@ -106,6 +106,10 @@ def summary(results):
         lat = p["latency_us"]
         lines.append(f"\nRound-trip latency: p50 {lat.get('median', 0):.0f} µs (seed 39), "
                      f"p90 {lat.get('p90', 0):.0f} µs (seed 59), p99 {lat.get('p99', 0):.0f} µs (seed 122).")
+    if results.get("failures"):
+        lines += ["", "## Failed runs (left out of the tables above)", ""]
+        lines += [f"- {f['client']} {f['mode']}: exit status {f['rc']}, output in `{os.path.basename(f['log'])}`"
+                  for f in results["failures"]]
     lines.append(f"\nTotal time {results['seconds']:.0f} s.")
     return "\n".join(lines) + "\n"
 
@@ -116,14 +120,14 @@ def write(results, out):
     with open(os.path.join(out, "results.json"), "w") as f:
         json.dump(results, f, indent=1)
     keys = ["kind", "size", "acks", "compression", "client", "language", "count", "runs", "msgs_per_s", "mb_per_s",
-            "spread_pct", "vs_librdkafka", "lost", "rss_idle_kb", "rss_peak_kb"]
+            "spread_pct", "vs_librdkafka", "lost", "failed_runs", "rss_idle_kb", "rss_peak_kb"]
     with open(os.path.join(out, "throughput.csv"), "w", newline="") as f:
         w = csv.DictWriter(f, keys, extrasaction="ignore")
         w.writeheader()
         w.writerows(results["throughput"])
     with open(os.path.join(out, "latency.csv"), "w", newline="") as f:
-        w = csv.DictWriter(f, ["client", "language", "size", "count", "runs", "min_us", "p50_us", "p90_us", "p99_us",
-                               "max_us", "p50_spread_pct"])
+        w = csv.DictWriter(f, ["client", "language", "size", "count", "runs", "failed_runs", "min_us", "p50_us",
+                               "p90_us", "p99_us", "max_us", "p50_spread_pct"])
         w.writeheader()
         w.writerows(results["latency"])
     with open(os.path.join(out, "summary.md"), "w") as f:

@@ -10,6 +10,7 @@ JIT, 1 GiB heap) and stopped at the end. See bench/README.md.
 """
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -106,23 +107,6 @@ class Topics:
         self.client.delete_topics(names)
 
 
-def run_program(client, mode, brokers, topic, count, size, acks, compression):
-    cmd = client.command(mode, brokers, topic, count, size, acks, compression)
-    proc = subprocess.run(cmd, env={**os.environ, **client.env}, capture_output=True, text=True, timeout=300)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{client.name} {mode} failed ({proc.returncode}): {proc.stderr[-2000:]}")
-    result = client.parse(mode, proc.stdout)
-    # A run that lost messages (e.g. Java's producer expiring records on an
-    # overloaded machine) is kept, rated on what it delivered, and counted
-    # in the row's "lost" column, rather than ending the whole benchmark.
-    result["lost"] = max(0, count - result["msgs"]) if mode != "latency" else 0
-    if result["lost"]:
-        last = (proc.stderr.strip().splitlines() or proc.stdout.strip().splitlines() or [""])[-1]
-        print(f"  {client.name} {mode}: {result['msgs']:.0f} of {count} messages: {last[:300]}", flush=True)
-    result.setdefault("bytes", result["msgs"] * size)
-    return result
-
-
 def rotated(items, r):
     """items starting at the r-th: each run alternates who goes first."""
     r %= len(items)
@@ -134,29 +118,16 @@ def median_of(results, key):
     return statistics.median(values) if values else None
 
 
-def throughput_row(kind, client, size, acks, compression, count, results):
+def throughput_row(kind, client, size, acks, compression, count, results, runs):
     rates = [r["msgs"] / r["seconds"] for r in results]
     mbs = [r["bytes"] / r["seconds"] / 1e6 for r in results]
     med = statistics.median(rates)
     return {"kind": kind, "size": size, "acks": acks, "compression": compression, "client": client.name,
-            "language": client.language, "count": count, "runs": len(rates), "msgs_per_s": med,
-            "mb_per_s": statistics.median(mbs), "spread_pct": (max(rates) - min(rates)) / med * 100,
-            "rates": rates, "lost": sum(r["lost"] for r in results),
-            "rss_idle_kb": median_of(results, "rss_idle_kb"),
+            "language": client.language, "count": count, "runs": len(rates), "failed_runs": runs - len(rates),
+            "msgs_per_s": med, "mb_per_s": statistics.median(mbs),
+            "spread_pct": (max(rates) - min(rates)) / med * 100, "rates": rates,
+            "lost": sum(r["lost"] for r in results), "rss_idle_kb": median_of(results, "rss_idle_kb"),
             "rss_peak_kb": median_of(results, "rss_peak_kb")}
-
-
-def warm_up(profile, cs, brokers, topics, log):
-    """Untimed produce and consume through the C programs, so the broker's
-    JIT and page cache are warm before the first measured row."""
-    names = topics.create("warm-up", 1)
-    count = profile["max_count"]
-    for c in cs:
-        if c.language == "c":
-            run_program(c, "produce", brokers, names[0], count, 100, "1", "none")
-            run_program(c, "consume", brokers, names[0], count, 100, "1", "none")
-    topics.delete(names)
-    log("broker warmed up")
 
 
 def runs_produce_row(profile, client, size, variant):
@@ -167,72 +138,126 @@ def runs_produce_row(profile, client, size, variant):
     return not client.scripting or (size in profile["scripting_sizes"] and variant == profile["variants"][0])
 
 
-def run_produce(profile, runs, cs, brokers, topics, log):
-    rows = []
-    for size in profile["sizes"]:
-        for acks, compression in profile["variants"]:
-            row_clients = [c for c in cs if runs_produce_row(profile, c, size, (acks, compression))]
-            names = topics.create(f"produce-{size}", len(row_clients) * runs)
-            fresh = list(names)  # every run writes to a topic of its own
-            results = {c.name: [] for c in row_clients}
-            for r in range(runs):
-                for c in rotated(row_clients, r):
-                    count = message_count(profile, size, c.scripting)
-                    topic = fresh.pop()
-                    results[c.name].append(run_program(c, "produce", brokers, topic, count, size, acks,
-                                                       compression))
-            for c in row_clients:
-                row = throughput_row("produce", c, size, acks, compression,
-                                     message_count(profile, size, c.scripting), results[c.name])
-                rows.append(row)
-                log(f"produce {size:>5} B acks={acks:>2} {compression:<4} {c.name:<17} "
-                    f"{row['msgs_per_s']:>10.0f} msg/s  ±{row['spread_pct']:.0f}%")
-            topics.delete(names)
-    return rows
+class Bench:
+    """The measured rows, against one broker. A run that fails is left out
+    of its row (its output is kept under failures/ in the results
+    directory and listed in self.failures); the benchmark goes on."""
 
+    def __init__(self, profile, runs, cs, brokers, topics, out, log):
+        self.profile, self.runs, self.clients = profile, runs, cs
+        self.brokers, self.topics, self.out, self.log = brokers, topics, out, log
+        self.failures = []
 
-def run_consume(profile, runs, cs, brokers, topics, log):
-    rows = []
-    fill_client = next(c for c in clients.all_clients() if c.name == "librdkafka-c")
-    for size in profile["consume_sizes"]:
-        row_clients = [c for c in cs if "consume" in c.modes]
-        total = message_count(profile, size, False)
-        [topic] = topics.create(f"consume-{size}", 1)
-        run_program(fill_client, "produce", brokers, topic, total, size, "1", "none")
-        results = {c.name: [] for c in row_clients}
-        for r in range(runs):
-            for c in rotated(row_clients, r):
-                count = message_count(profile, size, c.scripting)
-                results[c.name].append(run_program(c, "consume", brokers, topic, count, size, "1", "none"))
+    def run(self, client, mode, topic, count, size, acks="1", compression="none"):
+        """One run's parsed report, or None when the program failed."""
+        cmd = client.command(mode, self.brokers, topic, count, size, acks, compression)
+        proc = subprocess.run(cmd, env={**os.environ, **client.env}, capture_output=True, text=True, timeout=300)
+        if proc.returncode != 0:
+            path = os.path.join(self.out, "failures", f"{client.name}-{mode}-{topic}.log")
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w") as f:
+                f.write(f"$ {' '.join(cmd)}\nexit status {proc.returncode}\n--- stdout\n{proc.stdout}\n"
+                        f"--- stderr\n{proc.stderr}")
+            self.failures.append({"client": client.name, "mode": mode, "rc": proc.returncode, "log": path})
+            self.log(f"{client.name} {mode} FAILED (exit status {proc.returncode}), output in {path}")
+            return None
+        result = client.parse(mode, proc.stdout)
+        # A run that lost messages (e.g. Java's producer expiring records on
+        # an overloaded machine) is rated on what it delivered, and counted
+        # in the row's "lost" column.
+        result["lost"] = max(0, count - result["msgs"]) if mode != "latency" else 0
+        if result["lost"]:
+            last = (proc.stderr.strip().splitlines() or proc.stdout.strip().splitlines() or [""])[-1]
+            self.log(f"{client.name} {mode}: {result['msgs']:.0f} of {count} messages: {last[:300]}")
+        result.setdefault("bytes", result["msgs"] * size)
+        return result
+
+    def count(self, size, client):
+        return message_count(self.profile, size, client.scripting)
+
+    def warm_up(self):
+        """Untimed produce and consume through the C programs, so the
+        broker's JIT and page cache are warm before the first row."""
+        [topic] = self.topics.create("warm-up", 1)
+        count = self.profile["max_count"]
+        for c in self.clients:
+            if c.language == "c":
+                self.run(c, "produce", topic, count, 100)
+                self.run(c, "consume", topic, count, 100)
+        self.topics.delete([topic])
+        self.log("broker warmed up")
+
+    def rows_of(self, kind, row_clients, size, acks, compression, results):
+        rows = []
         for c in row_clients:
-            row = throughput_row("consume", c, size, "", "none", message_count(profile, size, c.scripting),
-                                 results[c.name])
+            done = [r for r in results[c.name] if r is not None]
+            if not done:
+                self.log(f"{kind} {size:>5} B {c.name:<17} every run failed")
+                continue
+            row = throughput_row(kind, c, size, acks, compression, self.count(size, c), done, self.runs)
             rows.append(row)
-            log(f"consume {size:>5} B {c.name:<17} {row['msgs_per_s']:>10.0f} msg/s  ±{row['spread_pct']:.0f}%")
-        topics.delete([topic])
-    return rows
+            self.log(f"{kind:<7} {size:>5} B acks={acks:>2} {compression:<4} {c.name:<17} "
+                     f"{row['msgs_per_s']:>10.0f} msg/s  ±{row['spread_pct']:.0f}%")
+        return rows
 
+    def produce(self):
+        rows = []
+        for size in self.profile["sizes"]:
+            for acks, compression in self.profile["variants"]:
+                row_clients = [c for c in self.clients
+                               if runs_produce_row(self.profile, c, size, (acks, compression))]
+                names = self.topics.create(f"produce-{size}", len(row_clients) * self.runs)
+                fresh = list(names)  # every run writes to a topic of its own
+                results = {c.name: [] for c in row_clients}
+                for r in range(self.runs):
+                    for c in rotated(row_clients, r):
+                        results[c.name].append(self.run(c, "produce", fresh.pop(), self.count(size, c), size,
+                                                        acks, compression))
+                rows += self.rows_of("produce", row_clients, size, acks, compression, results)
+                self.topics.delete(names)
+        return rows
 
-def run_latency(profile, runs, cs, brokers, topics, log, size=100):
-    rows = []
-    row_clients = [c for c in cs if "latency" in c.modes]
-    names = topics.create("latency", len(row_clients))
-    topic_of = dict(zip((c.name for c in row_clients), names))
-    results = {c.name: [] for c in row_clients}
-    count = profile["latency_count"]
-    for r in range(runs):
-        for c in rotated(row_clients, r):
-            results[c.name].append(run_program(c, "latency", brokers, topic_of[c.name], count, size, "1", "none"))
-    for c in row_clients:
-        row = {"client": c.name, "language": c.language, "size": size, "count": count, "runs": runs}
-        for key in ("min_us", "p50_us", "p90_us", "p99_us", "max_us"):
-            row[key] = statistics.median(r[key] for r in results[c.name])
-        p50s = [r["p50_us"] for r in results[c.name]]
-        row["p50_spread_pct"] = (max(p50s) - min(p50s)) / row["p50_us"] * 100
-        rows.append(row)
-        log(f"latency {c.name:<17} p50 {row['p50_us']:>7.0f} us  p99 {row['p99_us']:>7.0f} us")
-    topics.delete(names)
-    return rows
+    def consume(self):
+        rows = []
+        fill = next(c for c in clients.all_clients() if c.name == "librdkafka-c")
+        for size in self.profile["consume_sizes"]:
+            row_clients = [c for c in self.clients if "consume" in c.modes]
+            [topic] = self.topics.create(f"consume-{size}", 1)
+            if self.run(fill, "produce", topic, message_count(self.profile, size, False), size) is None:
+                raise RuntimeError(f"could not fill {topic}; see {self.failures[-1]['log']}")
+            results = {c.name: [] for c in row_clients}
+            for r in range(self.runs):
+                for c in rotated(row_clients, r):
+                    results[c.name].append(self.run(c, "consume", topic, self.count(size, c), size))
+            rows += self.rows_of("consume", row_clients, size, "", "none", results)
+            self.topics.delete([topic])
+        return rows
+
+    def latency(self, size=100):
+        rows = []
+        row_clients = [c for c in self.clients if "latency" in c.modes]
+        names = self.topics.create("latency", len(row_clients))
+        topic_of = dict(zip((c.name for c in row_clients), names))
+        results = {c.name: [] for c in row_clients}
+        count = self.profile["latency_count"]
+        for r in range(self.runs):
+            for c in rotated(row_clients, r):
+                results[c.name].append(self.run(c, "latency", topic_of[c.name], count, size))
+        for c in row_clients:
+            done = [r for r in results[c.name] if r is not None]
+            if not done:
+                self.log(f"latency {c.name:<17} every run failed")
+                continue
+            row = {"client": c.name, "language": c.language, "size": size, "count": count, "runs": len(done),
+                   "failed_runs": self.runs - len(done)}
+            for key in ("min_us", "p50_us", "p90_us", "p99_us", "max_us"):
+                row[key] = statistics.median(r[key] for r in done)
+            p50s = [r["p50_us"] for r in done]
+            row["p50_spread_pct"] = (max(p50s) - min(p50s)) / row["p50_us"] * 100
+            rows.append(row)
+            self.log(f"latency {c.name:<17} p50 {row['p50_us']:>7.0f} us  p99 {row['p99_us']:>7.0f} us")
+        self.topics.delete(names)
+        return rows
 
 
 def run_load_time(profile, log):
@@ -312,15 +337,17 @@ def main():
         log(f"broker {broker.brokers}")
         results["machine"] = report.machine()
         topics = Topics(broker.brokers)
-        warm_up(profile, cs, broker.brokers, topics, log)
-        results["throughput"] = run_produce(profile, runs, cs, broker.brokers, topics, log)
-        results["throughput"] += run_consume(profile, runs, cs, broker.brokers, topics, log)
-        results["latency"] = run_latency(profile, runs, cs, broker.brokers, topics, log)
+        shutil.rmtree(os.path.join(out, "failures"), ignore_errors=True)  # an earlier run's
+        bench = Bench(profile, runs, cs, broker.brokers, topics, out, log)
+        bench.warm_up()
+        results["throughput"] = bench.produce() + bench.consume()
+        results["latency"] = bench.latency()
         results["load_time"] = run_load_time(profile, log)
         if only is None or "perl" in only:
             results["perl"] = run_perl(profile, runs, broker.brokers, topics, log)
         results["versions"] = report.versions(broker.env)
         results["machine"]["loadavg_end"] = os.getloadavg()
+        results["failures"] = bench.failures
         topics.client.close()
     results["seconds"] = time.time() - started
     report.write(results, out)

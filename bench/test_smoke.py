@@ -14,6 +14,7 @@ def test_every_bench_program_reports_its_messages(tmp_path):
     subprocess.run([sys.executable, os.path.join(HERE, "run.py"), "--profile", "smoke", "--out", str(tmp_path)],
                    check=True, timeout=120)
     results = json.load(open(tmp_path / "results.json"))
+    assert results["failures"] == []
 
     produced = {r["client"] for r in results["throughput"] if r["kind"] == "produce"}
     consumed = {r["client"] for r in results["throughput"] if r["kind"] == "consume"}
