@@ -59,10 +59,11 @@ class JavaPerf(Client):
 
     def parse(self, mode, out):
         if mode == "produce":
-            m = re.search(r"^(\d+) records sent, ([\d.]+) records/sec", out, re.M)
-            if not m:
+            # Progress lines every 5 s have the same shape; the summary is last.
+            found = re.findall(r"^(\d+) records sent, ([\d.]+) records/sec", out, re.M)
+            if not found:
                 raise ValueError(f"no ProducerPerformance summary in: {out[-500:]!r}")
-            n, rate = int(m.group(1)), float(m.group(2))
+            n, rate = int(found[-1][0]), float(found[-1][1])
             return {"msgs": n, "seconds": n / rate}
         lines = [ln for ln in out.splitlines() if ln.count(",") >= 9 and not ln.startswith("start.time")]
         if not lines:

@@ -162,9 +162,8 @@ class Bench:
             self.log(f"{client.name} {mode} FAILED (exit status {proc.returncode}), output in {path}")
             return None
         result = client.parse(mode, proc.stdout)
-        # A run that lost messages (e.g. Java's producer expiring records on
-        # an overloaded machine) is rated on what it delivered, and counted
-        # in the row's "lost" column.
+        # A run that lost messages is rated on what it delivered, and
+        # counted in the row's "lost" column.
         result["lost"] = max(0, count - result["msgs"]) if mode != "latency" else 0
         if result["lost"]:
             last = (proc.stderr.strip().splitlines() or proc.stdout.strip().splitlines() or [""])[-1]
