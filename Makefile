@@ -22,7 +22,7 @@ help:
 	@echo "make broker-stop  stop it"
 	@echo "make fuzz         run the decoder fuzzers for FUZZTIME each (default 10s)"
 	@echo "make python-wheel a Python wheel with libkfk.so inside, in build/dist"
-	@echo "make bench        every client side by side (about 15 min); results in bench/results/full"
+	@echo "make bench        every client side by side (under 15 min); results in bench/results/full"
 	@echo "make bench-quick  the short version (under 2 min); results in bench/results/quick"
 
 deps:
