@@ -65,12 +65,12 @@ class Broker:
         return self
 
     def __exit__(self, *exc):
-        # The clean shutdown takes seconds and nothing waits for it; the
-        # watcher started with --owner-pid stops the broker too, should
-        # this stop not get to it.
+        # The clean shutdown takes seconds and nothing waits for it (then
+        # the state dir and its logs go); the watcher started with
+        # --owner-pid stops the broker too, should this stop not get to it.
         if self.dir:
-            subprocess.Popen([clients.KAFKA, "stop", "--dir", self.dir], stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL, start_new_session=True)
+            subprocess.Popen(["sh", "-c", '"$0" stop --dir "$1"; rm -rf "$1"', clients.KAFKA, self.dir],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
     @property
     def brokers(self):
