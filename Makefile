@@ -12,7 +12,8 @@ WITH_BROKER := tests/with-broker
 REPORT_DIR  := $(CURDIR)/$(BUILD)/reliability
 
 .PHONY: help deps lib test test-go test-c test-python test-perl test-ruby vet \
-        broker broker-stop demo fuzz soak valgrind reliability-report clean install python-wheel
+        broker broker-stop demo fuzz soak valgrind reliability-report clean install python-wheel \
+        bench bench-quick test-bench
 
 help:
 	@echo "make deps         install toolchains, test dependencies and the Kafka jars"
@@ -26,6 +27,8 @@ help:
 	@echo "make valgrind     run a C example under valgrind against a local broker"
 	@echo "make reliability-report  run the fault, security and bad-input tests and write docs/RELIABILITY.md"
 	@echo "make python-wheel a Python wheel with libkfk.so inside, in build/dist"
+	@echo "make bench        every client side by side (under 15 min); results in bench/results/full"
+	@echo "make bench-quick  the short version (under 2 min); results in bench/results/quick"
 
 deps:
 	scripts/deps.sh
@@ -52,7 +55,7 @@ vet: $(LIB)
 # Every suite shares one broker started here, unless KFK_TEST_BROKERS names one.
 # The decoder fuzzers then run for a short, fixed budget.
 test: lib vet
-	$(WITH_BROKER) $(MAKE) --no-print-directory test-go test-c test-python test-perl test-ruby
+	$(WITH_BROKER) $(MAKE) --no-print-directory test-go test-c test-python test-perl test-ruby test-bench
 	$(MAKE) --no-print-directory fuzz FUZZTIME=$(TEST_FUZZTIME)
 
 test-go:
@@ -71,6 +74,18 @@ test-perl: lib
 
 test-ruby: lib
 	KFK_LIBRARY=$(CURDIR)/$(LIB) ruby -Ibindings/ruby/lib -e 'Dir["bindings/ruby/test/*_test.rb"].each { |f| require File.expand_path(f) }'
+
+# A run of every benchmark program with tiny counts, so they cannot rot.
+test-bench: lib
+	GO=$(GO) python3 -m pytest -q bench/test_smoke.py
+
+# The benchmarks (bench/README.md); each starts a broker unless
+# KFK_TEST_BROKERS names one. Not part of `make test`.
+bench: lib
+	GO=$(GO) python3 bench/run.py --profile full
+
+bench-quick: lib
+	GO=$(GO) python3 bench/run.py --profile quick
 
 # The demo: starts a local broker unless KFK_TEST_BROKERS names one,
 # produces 100,000 messages through the C ABI and reads them back.

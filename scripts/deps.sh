@@ -91,6 +91,7 @@ if ! command -v go >/dev/null 2>&1; then
   exit 1
 fi
 go mod download
+(cd bench/go && go mod download)   # franz-go, for the benchmark
 
 # ---- Kafka -------------------------------------------------------------------------
 if [ "${KFK_SKIP_KAFKA:-0}" != 1 ]; then

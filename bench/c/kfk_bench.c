@@ -1,0 +1,141 @@
+/* kfk through its C ABI, for the side-by-side benchmark (bench/run.py).
+ *
+ *   kfk_bench produce|consume|latency brokers topic count size acks compression
+ *
+ * produce: COUNT values of SIZE bytes (null keys), timed from the first
+ *          kfk_produce to the last delivery report.
+ * consume: COUNT messages from partition 0 of a pre-filled topic, from the
+ *          earliest offset, timed from kfk_assign to the last message.
+ * latency: COUNT produce round-trips, linger 0, one message in flight.
+ * rdkafka_bench.c does the same work with librdkafka. */
+#include <kfk.h>
+
+#include "bench_util.h"
+
+static kfk_queue_t *q;
+static kfk_client_t *client;
+static long done_count, failed, consumed, consumed_bytes;
+static int connected, consume_done;
+
+static void on_connect(const kfk_event_t *ev, void *opaque) {
+    (void)opaque;
+    connected = ev->err ? -1 : 1;
+}
+
+static void on_delivery(const kfk_event_t *ev, void *opaque) {
+    (void)opaque;
+    if (ev->err)
+        failed++;
+    done_count++;
+}
+
+static void on_consumed(const kfk_event_t *ev, void *opaque) {
+    (void)opaque;
+    if (ev->type == KFK_EVENT_MESSAGE) {
+        consumed++;
+        consumed_bytes += ev->msg->value_len;
+    } else {
+        consume_done = 1;
+    }
+}
+
+static int open_client(const char *brokers, const char *acks, const char *linger, const char *compression) {
+    char err[512];
+    kfk_conf_t *conf;
+    kfk_conf_new(&conf);
+    const char *kv[][2] = {{"brokers", brokers}, {"acks", acks}, {"linger_ms", linger},
+                           {"compression", compression}, {"batch_size", "1000000"},
+                           {"auto_offset_reset", "earliest"}};
+    for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++)
+        if (kfk_conf_set(conf, kv[i][0], kv[i][1], err, sizeof err)) {
+            fprintf(stderr, "%s\n", err);
+            return -1;
+        }
+    kfk_queue_new(&q);
+    if (kfk_client_new(q, conf, &client, err, sizeof err)) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
+    kfk_conf_destroy(conf);
+    kfk_client_connect(client, on_connect, NULL);
+    while (!connected)
+        kfk_poll(q, 50, 0);
+    return connected < 0 ? -1 : 0;
+}
+
+static void produce(const char *topic, long count, const char *payload, long size, long idle_kb) {
+    kfk_message_t m = {.topic = topic, .partition = 0, .timestamp = -1, .value = payload, .value_len = size};
+    double start = bench_now();
+    for (long i = 0; i < count; i++) {
+        while (kfk_produce(client, &m, on_delivery) == KFK_ERR_QUEUE_FULL)
+            kfk_poll(q, 10, 0);
+        if ((i & 1023) == 0)
+            kfk_poll(q, 0, 0);
+    }
+    while (done_count < count)
+        kfk_poll(q, 50, 0);
+    double secs = bench_now() - start;
+    printf("msgs=%ld bytes=%ld seconds=%.6f failed=%ld rss_idle_kb=%ld rss_peak_kb=%ld\n", done_count - failed,
+           (done_count - failed) * size, secs, failed, idle_kb, bench_status_kb("VmHWM"));
+}
+
+static void consume(const char *topic, long count, long idle_kb) {
+    kfk_topic_partition_t tp = {.topic = topic, .partition = 0, .leader_epoch = -1, .offset = KFK_OFFSET_EARLIEST};
+    double start = bench_now();
+    kfk_assign(client, &tp, 1);
+    while (consumed < count) {
+        consume_done = 0;
+        kfk_consume(client, on_consumed, NULL);
+        while (!consume_done)
+            kfk_poll(q, 100, 0);
+    }
+    double secs = bench_now() - start;
+    printf("msgs=%ld bytes=%ld seconds=%.6f failed=0 rss_idle_kb=%ld rss_peak_kb=%ld\n", consumed, consumed_bytes,
+           secs, idle_kb, bench_status_kb("VmHWM"));
+}
+
+static void latency(const char *topic, long count, const char *payload, long size) {
+    kfk_message_t m = {.topic = topic, .partition = 0, .timestamp = -1, .value = payload, .value_len = size};
+    double *us = malloc(count * sizeof *us);
+    for (long i = -1; i < count; i++) { /* i = -1: an untimed warm-up */
+        long before = done_count;
+        double t0 = bench_now();
+        kfk_produce(client, &m, on_delivery);
+        while (done_count == before)
+            kfk_poll(q, 100, 0);
+        if (i >= 0)
+            us[i] = (bench_now() - t0) * 1e6;
+    }
+    bench_print_latency(us, count);
+    free(us);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 8) {
+        fprintf(stderr, BENCH_USAGE, argv[0]);
+        return 2;
+    }
+    const char *mode = argv[1], *topic = argv[3];
+    long count = atol(argv[4]), size = atol(argv[5]);
+    int is_latency = strcmp(mode, "latency") == 0;
+    if (open_client(argv[2], is_latency ? "1" : argv[6], is_latency ? "0" : "5", argv[7]))
+        return 1;
+    long idle_kb = bench_status_kb("VmRSS");
+    char *payload = malloc(size ? size : 1);
+    memset(payload, 'x', size);
+    if (strcmp(mode, "produce") == 0)
+        produce(topic, count, payload, size, idle_kb);
+    else if (strcmp(mode, "consume") == 0)
+        consume(topic, count, idle_kb);
+    else if (is_latency)
+        latency(topic, count, payload, size);
+    else {
+        fprintf(stderr, BENCH_USAGE, argv[0]);
+        return 2;
+    }
+    kfk_client_destroy(client);
+    kfk_poll(q, 0, 0);
+    kfk_queue_destroy(q);
+    free(payload);
+    return failed ? 1 : 0;
+}

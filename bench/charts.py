@@ -1,0 +1,58 @@
+"""The PNG charts of a benchmark run (needs matplotlib): produce throughput
+by value size per client, consume throughput, and round-trip latency
+percentiles."""
+import os
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def draw(results, out):
+    produce = [r for r in results["throughput"]
+               if r["kind"] == "produce" and r["acks"] == "1" and r["compression"] == "none"]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5))
+    for client in dict.fromkeys(r["client"] for r in produce):
+        rows = sorted((r for r in produce if r["client"] == client), key=lambda r: r["size"])
+        sizes = [r["size"] for r in rows]
+        left.plot(sizes, [r["msgs_per_s"] for r in rows], marker="o", label=client)
+        right.plot(sizes, [r["mb_per_s"] for r in rows], marker="o", label=client)
+    for ax, unit in ((left, "messages/s"), (right, "MB/s")):
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("value size (bytes)")
+        ax.set_ylabel(unit)
+        ax.grid(True, which="both", alpha=0.3)
+    left.legend(fontsize=8)
+    fig.suptitle(f"Produce throughput, acks=1, no compression (median of {results['runs']} runs)")
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "produce_throughput.png"), dpi=100)
+    plt.close(fig)
+
+    consume = [r for r in results["throughput"] if r["kind"] == "consume"]
+    if consume:
+        fig, ax = plt.subplots(figsize=(10, 4.5))
+        labels = [f"{r['client']}\n{r['size']} B" for r in consume]
+        ax.bar(range(len(consume)), [r["msgs_per_s"] for r in consume])
+        ax.set_xticks(range(len(consume)), labels, fontsize=7, rotation=45, ha="right")
+        ax.set_ylabel("messages/s")
+        ax.set_title("Consume throughput from a pre-filled topic")
+        fig.tight_layout()
+        fig.savefig(os.path.join(out, "consume_throughput.png"), dpi=100)
+        plt.close(fig)
+
+    latency = results["latency"]
+    fig, ax = plt.subplots(figsize=(10, 4.5))
+    width = 0.2
+    for i, key in enumerate(("min_us", "p50_us", "p90_us", "p99_us")):
+        ax.bar([x + i * width for x in range(len(latency))], [r[key] for r in latency], width,
+               label=key.replace("_us", ""))
+    ax.set_xticks([x + 1.5 * width for x in range(len(latency))], [r["client"] for r in latency], fontsize=8)
+    ax.set_yscale("log")
+    ax.set_ylabel("µs")
+    ax.set_title("Produce round-trip latency (100 B, acks=1, linger 0, one in flight)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "latency.png"), dpi=100)
+    plt.close(fig)

@@ -1,0 +1,108 @@
+"""The clients of the benchmark: how each program is built, started and
+read. Every program does one mode (produce, consume, latency) per process
+and reports key=value pairs; the Java perf tools print their own lines,
+which are converted to the same keys here."""
+import os
+import re
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass, field
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.path.join(ROOT, "build", "bench")
+LIB = os.path.join(ROOT, "build", "libkfk.so")
+KAFKA = os.path.join(ROOT, "tests", "kafka", "kafka")
+
+
+@dataclass
+class Client:
+    name: str            # row label, e.g. "kfk-c"
+    language: str        # c, go, java, python, ruby
+    argv: list           # program and fixed leading arguments
+    modes: tuple = ("produce", "consume", "latency")
+    scripting: bool = False  # slower per message: runs get a tenth of the messages
+    env: dict = field(default_factory=dict)
+
+    def command(self, mode, brokers, topic, count, size, acks, compression):
+        return self.argv + [mode, brokers, topic, str(count), str(size), str(acks), compression]
+
+    def parse(self, mode, out):
+        return parse_pairs(out)
+
+
+def parse_pairs(out):
+    """The last line with key=value pairs, as a dict of numbers."""
+    for line in reversed(out.strip().splitlines()):
+        pairs = dict(kv.split("=", 1) for kv in line.split() if "=" in kv)
+        if "msgs" in pairs:
+            return {k: float(v) for k, v in pairs.items()}
+    raise ValueError(f"no report line in: {out[-500:]!r}")
+
+
+class JavaPerf(Client):
+    """Kafka's own ProducerPerformance and ConsumerPerformance, run through
+    tests/kafka/kafka run-class. Rates are the tools' own (JVM start-up is
+    not timed); the consumer's is fetch.nMsg.sec, which leaves out the group
+    rebalance that ConsumerPerformance's subscribe needs."""
+
+    def command(self, mode, brokers, topic, count, size, acks, compression):
+        if mode == "produce":
+            return [KAFKA, "run-class", "org.apache.kafka.tools.ProducerPerformance", "--topic", topic,
+                    "--num-records", str(count), "--record-size", str(size), "--throughput", "-1",
+                    "--command-property", f"bootstrap.servers={brokers}", f"acks={acks}", "linger.ms=5",
+                    "batch.size=1000000", f"compression.type={compression}"]
+        return [KAFKA, "run-class", "org.apache.kafka.tools.ConsumerPerformance", "--bootstrap-server", brokers,
+                "--topic", topic, "--num-records", str(count),
+                "--group", f"java-bench-{time.time_ns()}",  # a new group: no committed offsets from an earlier run
+                "--timeout", "60000"]  # a fresh broker creates __consumer_offsets first
+
+    def parse(self, mode, out):
+        if mode == "produce":
+            # Progress lines every 5 s have the same shape; the summary is last.
+            found = re.findall(r"^(\d+) records sent, ([\d.]+) records/sec", out, re.M)
+            if not found:
+                raise ValueError(f"no ProducerPerformance summary in: {out[-500:]!r}")
+            n, rate = int(found[-1][0]), float(found[-1][1])
+            return {"msgs": n, "seconds": n / rate}
+        lines = [ln for ln in out.splitlines() if ln.count(",") >= 9 and not ln.startswith("start.time")]
+        if not lines:
+            raise ValueError(f"no ConsumerPerformance line in: {out[-500:]!r}")
+        cols = [c.strip() for c in lines[-1].split(",")]
+        mb, n, fetch_ms = float(cols[2]), float(cols[4]), float(cols[7])
+        return {"msgs": n, "bytes": mb * 1024 * 1024, "seconds": fetch_ms / 1e3}
+
+
+def all_clients():
+    pylib = {"KFK_LIBRARY": LIB, "PYTHONPATH": os.path.join(ROOT, "bindings", "python")}
+    py = [os.environ.get("PYTHON", "python3"), os.path.join(ROOT, "bench", "py_bench.py")]
+    return [
+        Client("kfk-c", "c", [os.path.join(BUILD, "kfk_bench")]),
+        Client("librdkafka-c", "c", [os.path.join(BUILD, "rdkafka_bench")]),
+        Client("franz-go", "go", [os.path.join(BUILD, "franzbench")]),
+        JavaPerf("java", "java", [], modes=("produce", "consume")),
+        Client("kfk-python", "python", py + ["kfk"], scripting=True, env=pylib),
+        Client("confluent-python", "python", py + ["confluent"], scripting=True),
+        Client("kafka-python", "python", py + ["kafka-python"], scripting=True),
+        Client("kfk-ruby", "ruby", ["ruby", "-I" + os.path.join(ROOT, "bindings", "ruby", "lib"),
+                                    os.path.join(ROOT, "bench", "ruby_bench.rb")],
+               scripting=True, env={"KFK_LIBRARY": LIB}),
+    ]
+
+
+def build():
+    """libkfk.so, the C programs and the franz-go program, into build/bench."""
+    os.makedirs(BUILD, exist_ok=True)
+    subprocess.run(["make", "-s", "-C", ROOT, "lib"], check=True)
+    cflags = ["cc", "-O2", "-Wall", "-Wextra", "-std=c11", "-D_GNU_SOURCE"]
+    c = os.path.join(ROOT, "bench", "c")
+    subprocess.run(cflags + ["-I" + os.path.join(ROOT, "include"), "-o", os.path.join(BUILD, "kfk_bench"),
+                             os.path.join(c, "kfk_bench.c"), "-L" + os.path.dirname(LIB), "-lkfk",
+                             "-Wl,-rpath," + os.path.dirname(LIB)], check=True)
+    subprocess.run(cflags + ["-o", os.path.join(BUILD, "rdkafka_bench"), os.path.join(c, "rdkafka_bench.c"),
+                             "-lrdkafka"], check=True)
+    subprocess.run(cflags + ["-o", os.path.join(BUILD, "load_time"), os.path.join(c, "load_time.c"), "-ldl"],
+                   check=True)
+    go = os.environ.get("GO") or shutil.which("go") or "/usr/local/go/bin/go"
+    subprocess.run([go, "build", "-o", os.path.join(BUILD, "franzbench"), "."],
+                   cwd=os.path.join(ROOT, "bench", "go"), check=True)

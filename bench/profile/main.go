@@ -1,0 +1,157 @@
+// Command profile drives kfk's Go core (core/client) directly with the
+// workload of bench/c/kfk_bench.c, under the CPU profiler, so the Go side
+// of kfk can be profiled without a hook in the library. Comparing its
+// rate with kfk_bench's separates the core's cost from the C ABI's.
+//
+//	go run ./bench/profile -brokers 127.0.0.1:9092 -mode produce -count 500000 -size 100 -cpuprofile cpu.out
+//	go tool pprof -top -nodecount 40 cpu.out
+//
+// It prints kfk_bench's report line.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"runtime/pprof"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kfk-dev/kfk/core/client"
+	"github.com/kfk-dev/kfk/core/tree"
+)
+
+func main() {
+	brokers := flag.String("brokers", "127.0.0.1:9092", "bootstrap brokers")
+	topic := flag.String("topic", "kfk-profile", "topic (partition 0 is used)")
+	mode := flag.String("mode", "produce", "produce, consume or latency")
+	count := flag.Int("count", 200000, "messages (round-trips for latency)")
+	size := flag.Int("size", 100, "value size in bytes")
+	acks := flag.String("acks", "1", "acks for produce")
+	compression := flag.String("compression", "none", "compression for produce")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the timed part here")
+	flag.Parse()
+
+	cfg := client.NewConfig()
+	linger := "5"
+	if *mode == "latency" {
+		linger, *acks = "0", "1"
+	}
+	for k, v := range map[string]string{"brokers": *brokers, "acks": *acks, "linger_ms": linger,
+		"compression": *compression, "batch_size": "1000000", "auto_offset_reset": "earliest"} {
+		if err := cfg.Set(k, v); err != nil {
+			fail(err)
+		}
+	}
+	c, err := client.New(*cfg, client.Handler{OnError: func(err error) { fmt.Fprintln(os.Stderr, "client:", err) }})
+	if err != nil {
+		fail(err)
+	}
+	connected := make(chan error, 1)
+	c.Connect(func(_ tree.Value, err error) { connected <- err })
+	if err := <-connected; err != nil {
+		fail(err)
+	}
+	// Metadata for the topic first, so the timed part never waits for it.
+	refreshed := make(chan error, 1)
+	c.RefreshMetadata([]string{*topic}, func(_ tree.Value, err error) { refreshed <- err })
+	if err := <-refreshed; err != nil {
+		fail(err)
+	}
+	value := []byte(strings.Repeat("x", *size))
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fail(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fail(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	switch *mode {
+	case "produce":
+		produce(c, *topic, *count, value)
+	case "consume":
+		consume(c, *topic, *count)
+	case "latency":
+		latency(c, *topic, *count, value)
+	default:
+		fail(fmt.Errorf("unknown mode %q", *mode))
+	}
+}
+
+func produce(c *client.Client, topic string, count int, value []byte) {
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	wg.Add(count)
+	done := func(d client.Delivery) {
+		if d.Err != nil {
+			failed.Add(1)
+		}
+		wg.Done()
+	}
+	start := time.Now()
+	for i := 0; i < count; {
+		err := c.Produce(client.Record{Topic: topic, Partition: 0, Value: value}, done)
+		if err == nil {
+			i++
+			continue
+		}
+		time.Sleep(time.Millisecond) // queue full: let deliveries drain
+	}
+	wg.Wait()
+	secs := time.Since(start).Seconds()
+	ok := count - int(failed.Load())
+	fmt.Printf("msgs=%d bytes=%d seconds=%.6f failed=%d\n", ok, ok*len(value), secs, failed.Load())
+}
+
+func consume(c *client.Client, topic string, count int) {
+	start := time.Now()
+	c.Assign([]client.Assignment{{Topic: topic, Partition: 0, Offset: client.OffsetEarliest}})
+	got, bytes := 0, 0
+	for got < count {
+		polled := make(chan error, 1)
+		c.Poll(func(msgs []client.Message) {
+			for _, m := range msgs {
+				got++
+				bytes += len(m.Value)
+			}
+		}, func(_ int, err error) { polled <- err })
+		if err := <-polled; err != nil {
+			fail(err)
+		}
+	}
+	secs := time.Since(start).Seconds()
+	fmt.Printf("msgs=%d bytes=%d seconds=%.6f failed=0\n", got, bytes, secs)
+}
+
+func latency(c *client.Client, topic string, count int, value []byte) {
+	us := make([]float64, 0, count)
+	delivered := make(chan error, 1)
+	done := func(d client.Delivery) { delivered <- d.Err }
+	for i := -1; i < count; i++ { // i = -1: an untimed warm-up
+		t0 := time.Now()
+		if err := c.Produce(client.Record{Topic: topic, Partition: 0, Value: value}, done); err != nil {
+			fail(err)
+		}
+		if err := <-delivered; err != nil {
+			fail(err)
+		}
+		if i >= 0 {
+			us = append(us, float64(time.Since(t0).Nanoseconds())/1e3)
+		}
+	}
+	sort.Float64s(us)
+	at := func(q float64) float64 { return us[int(q*float64(len(us)-1)+0.5)] }
+	fmt.Printf("msgs=%d min_us=%.1f p50_us=%.1f p90_us=%.1f p99_us=%.1f max_us=%.1f\n",
+		len(us), us[0], at(0.5), at(0.9), at(0.99), us[len(us)-1])
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, err)
+	os.Exit(1)
+}

@@ -1,0 +1,198 @@
+#!/usr/bin/env python3
+"""The Python side of the benchmark: kfk's binding, confluent-kafka and
+kafka-python doing kfk_bench.c's work, one client and mode per process.
+
+    py_bench.py kfk|confluent|kafka-python produce|consume|latency brokers topic count size acks compression
+
+Prints kfk_bench's report line. Settings match it: linger 5 ms (0 and one
+request in flight for latency), batches up to 1 MB, partition 0, the
+consumer reads from the earliest offset without a group commit.
+"""
+import os
+import sys
+import time
+
+
+def status_kb(field):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return -1
+
+
+class Kfk:
+    def __init__(self, brokers, mode, acks, compression):
+        import kfk
+        linger = 0 if mode == "latency" else 5
+        self.client = kfk.Client(brokers=brokers, acks=1 if mode == "latency" else acks, linger_ms=linger,
+                                 compression=compression, batch_size=1000000, max_in_flight=5)
+        self.client.connect()
+
+    def produce(self, topic, value, count, on_done):
+        produce = self.client.produce
+        for i in range(count):
+            produce(topic, value, partition=0, callback=on_done)
+            if i & 1023 == 0:
+                self.client.poll(0)
+
+    def wait(self, pending):
+        while pending():
+            self.client.poll(0.05)
+
+    def round_trip(self, topic, value):
+        self.client.produce(topic, value, partition=0).result()
+
+    def consume(self, topic, count):
+        self.client.assign([{"topic": topic, "partition": 0, "offset": -2}])
+        got = nbytes = 0
+        while got < count:
+            for m in self.client.consume():
+                got += 1
+                nbytes += len(m.value)
+        return got, nbytes
+
+
+class Confluent:
+    def __init__(self, brokers, mode, acks, compression):
+        import confluent_kafka
+        self.ck = confluent_kafka
+        common = {"bootstrap.servers": brokers, "socket.nagle.disable": True}
+        if mode == "consume":
+            self.consumer = confluent_kafka.Consumer({**common, "group.id": "py-bench", "enable.auto.commit": False})
+            return
+        latency = mode == "latency"
+        self.producer = confluent_kafka.Producer({
+            **common, "acks": 1 if latency else int(acks), "linger.ms": 0 if latency else 5,
+            "compression.type": compression, "batch.size": 1000000, "queue.buffering.max.messages": 1000000,
+            "max.in.flight": 1 if latency else 5})
+        self.producer.list_topics(timeout=10)
+
+    def produce(self, topic, value, count, on_done):
+        produce, poll = self.producer.produce, self.producer.poll
+        for i in range(count):
+            while True:
+                try:
+                    produce(topic, value, partition=0, on_delivery=lambda err, msg: on_done(None, err))
+                    break
+                except BufferError:
+                    poll(0.01)
+            if i & 1023 == 0:
+                poll(0)
+
+    def wait(self, pending):
+        while pending():
+            self.producer.poll(0.05)
+
+    def round_trip(self, topic, value):
+        done = []
+        self.producer.produce(topic, value, partition=0, on_delivery=lambda err, msg: done.append(err))
+        while not done:
+            self.producer.poll(1)
+        if done[0] is not None:
+            raise RuntimeError(done[0])
+
+    def consume(self, topic, count):
+        self.consumer.assign([self.ck.TopicPartition(topic, 0, self.ck.OFFSET_BEGINNING)])
+        got = nbytes = 0
+        while got < count:
+            for m in self.consumer.consume(num_messages=10000, timeout=0.1):
+                if m.error() is None:
+                    got += 1
+                    nbytes += len(m.value())
+        return got, nbytes
+
+
+class KafkaPython:
+    def __init__(self, brokers, mode, acks, compression):
+        import kafka
+        self.kafka = kafka
+        if mode == "consume":
+            self.consumer = kafka.KafkaConsumer(bootstrap_servers=brokers, enable_auto_commit=False)
+            return
+        latency = mode == "latency"
+        acks = 1 if latency else ("all" if acks == "-1" else int(acks))
+        self.producer = kafka.KafkaProducer(
+            bootstrap_servers=brokers, acks=acks, linger_ms=0 if latency else 5, batch_size=1000000,
+            compression_type=None if compression == "none" else compression,
+            max_in_flight_requests_per_connection=1 if latency else 5)
+
+    def produce(self, topic, value, count, on_done):
+        send = self.producer.send
+        ok, failed = (lambda _meta: on_done(None, None)), (lambda exc: on_done(None, exc))
+        for _ in range(count):
+            send(topic, value, partition=0).add_callback(ok).add_errback(failed)
+
+    def wait(self, pending):
+        self.producer.flush()
+        while pending():
+            time.sleep(0.01)
+
+    def round_trip(self, topic, value):
+        self.producer.send(topic, value, partition=0).get(timeout=30)
+
+    def consume(self, topic, count):
+        tp = self.kafka.TopicPartition(topic, 0)
+        self.consumer.assign([tp])
+        self.consumer.seek_to_beginning(tp)
+        got = nbytes = 0
+        while got < count:
+            for records in self.consumer.poll(timeout_ms=100, max_records=10000).values():
+                got += len(records)
+                nbytes += sum(len(r.value) for r in records)
+        return got, nbytes
+
+
+CLIENTS = {"kfk": Kfk, "confluent": Confluent, "kafka-python": KafkaPython}
+
+
+def main():
+    if len(sys.argv) < 9 or sys.argv[1] not in CLIENTS:
+        sys.exit(__doc__)
+    name, mode, brokers, topic, count, size, acks, compression = sys.argv[1:9]
+    count, size = int(count), int(size)
+    client = CLIENTS[name](brokers, mode, acks, compression)
+    idle_kb = status_kb("VmRSS")
+    value = b"x" * size
+    if mode == "produce":
+        done, failed = [0], [0]
+
+        def on_done(_report, err):
+            done[0] += 1
+            if err is not None:
+                failed[0] += 1
+
+        start = time.monotonic()
+        client.produce(topic, value, count, on_done)
+        client.wait(lambda: done[0] < count)
+        secs = time.monotonic() - start
+        ok = count - failed[0]
+        print(f"msgs={ok} bytes={ok * size} seconds={secs:.6f} failed={failed[0]} "
+              f"rss_idle_kb={idle_kb} rss_peak_kb={status_kb('VmHWM')}")
+        sys.exit(1 if failed[0] else 0)
+    elif mode == "consume":
+        start = time.monotonic()
+        got, nbytes = client.consume(topic, count)
+        secs = time.monotonic() - start
+        print(f"msgs={got} bytes={nbytes} seconds={secs:.6f} failed=0 "
+              f"rss_idle_kb={idle_kb} rss_peak_kb={status_kb('VmHWM')}")
+    elif mode == "latency":
+        client.round_trip(topic, value)  # untimed warm-up
+        us = []
+        for _ in range(count):
+            t0 = time.perf_counter()
+            client.round_trip(topic, value)
+            us.append((time.perf_counter() - t0) * 1e6)
+        us.sort()
+        at = lambda q: us[int(q * (len(us) - 1) + 0.5)]  # noqa: E731
+        print(f"msgs={len(us)} min_us={us[0]:.1f} p50_us={at(0.5):.1f} p90_us={at(0.9):.1f} "
+              f"p99_us={at(0.99):.1f} max_us={us[-1]:.1f}")
+    else:
+        sys.exit(__doc__)
+    # Skip interpreter teardown: some clients block in their finalizers.
+    sys.stdout.flush()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+"""What a benchmark run leaves in its results directory: results.json
+(everything), throughput.csv, latency.csv, summary.md (the tables, with
+ratios to librdkafka) and, when matplotlib is installed, the charts."""
+import csv
+import json
+import os
+import platform
+import re
+import subprocess
+
+import clients
+
+BASELINE = "librdkafka-c"
+
+
+def command_output(cmd, env=None):
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=env)
+        return (proc.stdout + proc.stderr).strip()
+    except (OSError, subprocess.SubprocessError) as exc:
+        return f"unavailable: {exc}"
+
+
+def machine():
+    cpu = next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo") if ln.startswith("model name")), "?")
+    mem = next((ln.split()[1] for ln in open("/proc/meminfo") if ln.startswith("MemTotal")), "0")
+    return {"host": platform.node(), "kernel": platform.release(), "cpu": cpu, "cores": os.cpu_count(),
+            "mem_gib": round(int(mem) / 2**20, 1), "os": command_output(["sh", "-c", ". /etc/os-release; echo $PRETTY_NAME"]),
+            "loadavg_start": os.getloadavg()}
+
+
+def python_version_of(module_expr):
+    return command_output(["python3", "-c", f"import sys; sys.stdout.write(str({module_expr}))"])
+
+
+def java_version():
+    java = command_output([clients.KAFKA, "java"]).splitlines()[-1]
+    return command_output([java, "-version"]).splitlines()[0]
+
+
+def versions(broker_env):
+    go_mod = open(os.path.join(clients.ROOT, "bench", "go", "go.mod")).read()
+    franz = re.search(r"github.com/twmb/franz-go v(\S+)", go_mod)
+    return {
+        "kfk": open(os.path.join(clients.ROOT, "include", "kfk.h")).read().split('KFK_VERSION_STR "')[1].split('"')[0],
+        "librdkafka": command_output(["pkg-config", "--modversion", "rdkafka"]),
+        "confluent-kafka": python_version_of("__import__('confluent_kafka').version() + ' (bundled librdkafka ' + "
+                                             "__import__('confluent_kafka').libversion()[0] + ')'"),
+        "kafka-python": python_version_of("__import__('kafka').__version__"),
+        "franz-go": franz.group(1) if franz else "?",
+        "kafka_broker": broker_env.get("KFK_TEST_KAFKA_VERSION", "unknown (KFK_TEST_BROKERS given)"),
+        "java": java_version(),
+        "go": command_output([os.environ.get("GO") or "go", "version"]).removeprefix("go version "),
+        "python": platform.python_version(),
+        "perl": command_output(["perl", "-e", "print $^V"]),
+        "ruby": command_output(["ruby", "-e", "print RUBY_VERSION"]),
+    }
+
+
+def with_ratios(rows):
+    """Adds vs_librdkafka: the row's msgs/s over librdkafka's in the same
+    workload (same kind, size, acks, compression)."""
+    base = {(r["kind"], r["size"], r["acks"], r["compression"]): r["msgs_per_s"]
+            for r in rows if r["client"] == BASELINE}
+    for r in rows:
+        b = base.get((r["kind"], r["size"], r["acks"], r["compression"]))
+        r["vs_librdkafka"] = r["msgs_per_s"] / b if b else None
+    return rows
+
+
+def fmt(v, spec):
+    return "" if v is None else format(v, spec)
+
+
+def summary(results):
+    m, v = results["machine"], results.get("versions", {})
+    lines = [f"# Benchmark results ({results['profile']} profile, median of {results['runs']} runs)", "",
+             f"Machine: {m['cpu']}, {m['cores']} cores, {m['mem_gib']} GiB, {m['os']}, kernel {m['kernel']}; "
+             f"load average {m['loadavg_start'][0]:.2f} at the start, {m.get('loadavg_end', [0])[0]:.2f} at the end.",
+             "Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()) + ".", "",
+             "## Throughput", "",
+             "| workload | size | acks | compression | client | msgs/s | MB/s | spread | vs librdkafka | RSS idle/peak MiB |",
+             "| --- | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+    for r in results["throughput"]:
+        rss = "" if r["rss_peak_kb"] is None else f"{r['rss_idle_kb'] / 1024:.0f} / {r['rss_peak_kb'] / 1024:.0f}"
+        client = r["client"] + (f" ({r['lost']} lost)" if r.get("lost") else "")
+        lines.append(f"| {r['kind']} | {r['size']} | {r['acks']} | {r['compression']} | {client} | "
+                     f"{r['msgs_per_s']:,.0f} | {r['mb_per_s']:.1f} | ±{r['spread_pct']:.0f}% | "
+                     f"{fmt(r['vs_librdkafka'], '.2f')} | {rss} |")
+    lines += ["", "Spread is (max - min) / median of the runs' msgs/s. \"lost\": messages a client did not "
+              "deliver or read in its runs (its rate counts only those it did).", "",
+              "## Produce round-trip latency (100 B, acks=1, linger 0, one in flight), µs", "",
+              "| client | min | p50 | p90 | p99 | max | p50 spread |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in results["latency"]:
+        lines.append(f"| {r['client']} | {r['min_us']:.0f} | {r['p50_us']:.0f} | {r['p90_us']:.0f} | "
+                     f"{r['p99_us']:.0f} | {r['max_us']:.0f} | ±{r['p50_spread_pct']:.0f}% |")
+    lines += ["", "## Library load time (dlopen + first call, fresh process)", "", "| library | ms |", "| --- | ---: |"]
+    lines += [f"| {r['library']} | {r['load_ms']:.2f} |" for r in results["load_time"]]
+    if "perl" in results:
+        p = results["perl"]
+        lines += ["", f"## Perl: the EV::Kafka drop-in ({p['messages']} messages, 100 B) vs EV::Kafka's published figures",
+                  "", "| line | msgs/s | EV::Kafka (seed) | ratio |", "| --- | ---: | ---: | ---: |"]
+        for r in p["rows"]:
+            lines.append(f"| {r['line']} | {r['msgs_per_s']:,.0f} | {fmt(r['seed_msgs_per_s'], ',')} | "
+                         f"{fmt(r['vs_seed'], '.2f')} |")
+        lat = p["latency_us"]
+        lines.append(f"\nRound-trip latency: p50 {lat.get('median', 0):.0f} µs (seed 39), "
+                     f"p90 {lat.get('p90', 0):.0f} µs (seed 59), p99 {lat.get('p99', 0):.0f} µs (seed 122).")
+    if results.get("failures"):
+        lines += ["", "## Failed runs (left out of the tables above)", ""]
+        lines += [f"- {f['client']} {f['mode']}: exit status {f['rc']}, output in `{os.path.basename(f['log'])}`"
+                  for f in results["failures"]]
+    lines.append(f"\nTotal time {results['seconds']:.0f} s.")
+    return "\n".join(lines) + "\n"
+
+
+def write(results, out):
+    os.makedirs(out, exist_ok=True)
+    with_ratios(results["throughput"])
+    with open(os.path.join(out, "results.json"), "w") as f:
+        json.dump(results, f, indent=1)
+    keys = ["kind", "size", "acks", "compression", "client", "language", "count", "runs", "msgs_per_s", "mb_per_s",
+            "spread_pct", "vs_librdkafka", "lost", "failed_runs", "rss_idle_kb", "rss_peak_kb"]
+    with open(os.path.join(out, "throughput.csv"), "w", newline="") as f:
+        w = csv.DictWriter(f, keys, extrasaction="ignore")
+        w.writeheader()
+        w.writerows(results["throughput"])
+    with open(os.path.join(out, "latency.csv"), "w", newline="") as f:
+        w = csv.DictWriter(f, ["client", "language", "size", "count", "runs", "failed_runs", "min_us", "p50_us",
+                               "p90_us", "p99_us", "max_us", "p50_spread_pct"])
+        w.writeheader()
+        w.writerows(results["latency"])
+    with open(os.path.join(out, "summary.md"), "w") as f:
+        f.write(summary(results))
+    try:
+        import charts
+    except ImportError as exc:
+        print(f"charts skipped: {exc} (install python3-matplotlib)")
+        return
+    charts.draw(results, out)

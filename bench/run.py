@@ -1,0 +1,361 @@
+#!/usr/bin/env python3
+"""The benchmark: every client (bench/clients.py) does the same work against
+one local broker, in alternating order, RUNS times per row; the medians,
+their spread and each row's ratio to librdkafka go to bench/results/.
+
+    bench/run.py [--profile smoke|quick|full] [--runs N] [--out DIR] [--only NAME,...]
+
+A broker comes from KFK_TEST_BROKERS, or one is started for the run (full
+JIT, 1 GiB heap) and stopped at the end. See bench/README.md.
+"""
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import clients
+import report
+
+PERL_DIR = os.path.join(clients.ROOT, "bindings", "perl")
+
+# Per profile: which rows run and how much work each does. A run's message
+# count is budget_bytes / size, clamped to [min_count, max_count]; the
+# scripting clients (Python, Ruby) get a tenth of that.
+PROFILES = {
+    "smoke": dict(runs=1, sizes=[100], scripting_sizes=[100], variants=[("1", "none")], consume_sizes=[100],
+                  budget_bytes=0, min_count=300, max_count=300, latency_count=20, perl_messages=30, load_runs=1),
+    "quick": dict(runs=3, sizes=[100, 1000], scripting_sizes=[100], variants=[("1", "none")], consume_sizes=[100],
+                  budget_bytes=15_000_000, min_count=5_000, max_count=150_000, latency_count=300,
+                  perl_messages=500, load_runs=3),
+    "full": dict(runs=3, sizes=[10, 100, 1000, 10000], scripting_sizes=[10, 100, 1000, 10000],
+                 variants=[("1", "none"), ("0", "none"), ("-1", "none"), ("1", "lz4"), ("1", "zstd")],
+                 consume_sizes=[100, 1000], budget_bytes=40_000_000, min_count=4_000, max_count=300_000,
+                 latency_count=2_000, perl_messages=10_000, load_runs=5),
+}
+
+
+def message_count(profile, size, scripting):
+    p = profile
+    n = min(p["max_count"], max(p["min_count"], p["budget_bytes"] // max(size, 1)))
+    return max(n // 10, p["min_count"] // 10) if scripting and p["budget_bytes"] else n
+
+
+class Broker:
+    """The broker under test: KFK_TEST_BROKERS, or one started here."""
+
+    def __init__(self):
+        self.dir = None
+        self.env = {}
+
+    def __enter__(self):
+        if os.environ.get("KFK_TEST_BROKERS"):
+            self.env = {k: v for k, v in os.environ.items() if k.startswith("KFK_TEST_")}
+            return self
+        self.dir = tempfile.mkdtemp(prefix="kfk-bench-broker-")
+        env = dict(os.environ)
+        env.setdefault("KFK_BROKER_JVM_OPTS", "-XX:TieredStopAtLevel=4")
+        env.setdefault("KFK_BROKER_HEAP", "1g")
+        out = subprocess.run([clients.KAFKA, "start", "--dir", self.dir, "--owner-pid", str(os.getpid())],
+                             env=env, check=True, capture_output=True, text=True).stdout
+        self.env = dict(ln.split("=", 1) for ln in out.splitlines() if "=" in ln)
+        return self
+
+    def __exit__(self, *exc):
+        # The clean shutdown takes seconds and nothing waits for it (then
+        # the state dir and its logs go); the watcher started with
+        # --owner-pid stops the broker too, should this stop not get to it.
+        if self.dir:
+            subprocess.Popen(["sh", "-c", '"$0" stop --dir "$1"; rm -rf "$1"', clients.KAFKA, self.dir],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+    @property
+    def brokers(self):
+        return self.env["KFK_TEST_BROKERS"]
+
+
+class Topics:
+    """Creates and deletes the benchmark's topics (one partition each)
+    through kfk's Python binding."""
+
+    def __init__(self, brokers):
+        os.environ.setdefault("KFK_LIBRARY", clients.LIB)
+        sys.path.insert(0, os.path.join(clients.ROOT, "bindings", "python"))
+        import kfk
+        self.client = kfk.Client(brokers=brokers)
+        self.client.connect()
+        self.serial = 0
+
+    def create(self, prefix, n):
+        self.serial += 1
+        names = [f"{prefix}-{self.serial}-{i}-{int(time.time())}" for i in range(n)]
+        res = self.client.create_topics([{"name": t, "num_partitions": 1, "replication_factor": 1} for t in names])
+        bad = [t for t in res["topics"] if t["error_code"]]
+        if bad:
+            raise RuntimeError(f"create_topics: {bad}")
+        for t in names:  # wait for leaders, so no client times its metadata wait
+            while not self.has_leader(t):
+                time.sleep(0.05)
+        return names
+
+    def has_leader(self, topic):
+        try:
+            return self.client.offsets_for(topic).get(0) is not None
+        except Exception:  # noqa: BLE001 - not created yet on the broker
+            return False
+
+    def delete(self, names):
+        self.client.delete_topics(names)
+
+
+def rotated(items, r):
+    """items starting at the r-th: each run alternates who goes first."""
+    r %= len(items)
+    return items[r:] + items[:r]
+
+
+def median_of(results, key):
+    values = [r[key] for r in results if r.get(key, -1) >= 0]
+    return statistics.median(values) if values else None
+
+
+def throughput_row(kind, client, size, acks, compression, count, results, runs):
+    rates = [r["msgs"] / r["seconds"] for r in results]
+    mbs = [r["bytes"] / r["seconds"] / 1e6 for r in results]
+    med = statistics.median(rates)
+    return {"kind": kind, "size": size, "acks": acks, "compression": compression, "client": client.name,
+            "language": client.language, "count": count, "runs": len(rates), "failed_runs": runs - len(rates),
+            "msgs_per_s": med, "mb_per_s": statistics.median(mbs),
+            "spread_pct": (max(rates) - min(rates)) / med * 100, "rates": rates,
+            "lost": sum(r["lost"] for r in results), "rss_idle_kb": median_of(results, "rss_idle_kb"),
+            "rss_peak_kb": median_of(results, "rss_peak_kb")}
+
+
+def runs_produce_row(profile, client, size, variant):
+    """The scripting clients run only the first variant (acks=1, no
+    compression), at their own sizes: the rest would measure the broker."""
+    if "produce" not in client.modes:
+        return False
+    return not client.scripting or (size in profile["scripting_sizes"] and variant == profile["variants"][0])
+
+
+class Bench:
+    """The measured rows, against one broker. A run that fails is left out
+    of its row (its output is kept under failures/ in the results
+    directory and listed in self.failures); the benchmark goes on."""
+
+    def __init__(self, profile, runs, cs, brokers, topics, out, log):
+        self.profile, self.runs, self.clients = profile, runs, cs
+        self.brokers, self.topics, self.out, self.log = brokers, topics, out, log
+        self.failures = []
+
+    def run(self, client, mode, topic, count, size, acks="1", compression="none"):
+        """One run's parsed report, or None when the program failed."""
+        cmd = client.command(mode, self.brokers, topic, count, size, acks, compression)
+        proc = subprocess.run(cmd, env={**os.environ, **client.env}, capture_output=True, text=True, timeout=300)
+        if proc.returncode != 0:
+            path = os.path.join(self.out, "failures", f"{client.name}-{mode}-{topic}.log")
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w") as f:
+                f.write(f"$ {' '.join(cmd)}\nexit status {proc.returncode}\n--- stdout\n{proc.stdout}\n"
+                        f"--- stderr\n{proc.stderr}")
+            self.failures.append({"client": client.name, "mode": mode, "rc": proc.returncode, "log": path})
+            self.log(f"{client.name} {mode} FAILED (exit status {proc.returncode}), output in {path}")
+            return None
+        result = client.parse(mode, proc.stdout)
+        # A run that lost messages is rated on what it delivered, and
+        # counted in the row's "lost" column.
+        result["lost"] = max(0, count - result["msgs"]) if mode != "latency" else 0
+        if result["lost"]:
+            last = (proc.stderr.strip().splitlines() or proc.stdout.strip().splitlines() or [""])[-1]
+            self.log(f"{client.name} {mode}: {result['msgs']:.0f} of {count} messages: {last[:300]}")
+        result.setdefault("bytes", result["msgs"] * size)
+        return result
+
+    def count(self, size, client):
+        return message_count(self.profile, size, client.scripting)
+
+    def warm_up(self):
+        """Untimed produce and consume through the C programs, so the
+        broker's JIT and page cache are warm before the first row."""
+        [topic] = self.topics.create("warm-up", 1)
+        count = self.profile["max_count"]
+        for c in self.clients:
+            if c.language == "c":
+                self.run(c, "produce", topic, count, 100)
+                self.run(c, "consume", topic, count, 100)
+        self.topics.delete([topic])
+        self.log("broker warmed up")
+
+    def rows_of(self, kind, row_clients, size, acks, compression, results):
+        rows = []
+        for c in row_clients:
+            done = [r for r in results[c.name] if r is not None]
+            if not done:
+                self.log(f"{kind} {size:>5} B {c.name:<17} every run failed")
+                continue
+            row = throughput_row(kind, c, size, acks, compression, self.count(size, c), done, self.runs)
+            rows.append(row)
+            self.log(f"{kind:<7} {size:>5} B acks={acks:>2} {compression:<4} {c.name:<17} "
+                     f"{row['msgs_per_s']:>10.0f} msg/s  ±{row['spread_pct']:.0f}%")
+        return rows
+
+    def produce(self):
+        rows = []
+        for size in self.profile["sizes"]:
+            for acks, compression in self.profile["variants"]:
+                row_clients = [c for c in self.clients
+                               if runs_produce_row(self.profile, c, size, (acks, compression))]
+                names = self.topics.create(f"produce-{size}", len(row_clients) * self.runs)
+                fresh = list(names)  # every run writes to a topic of its own
+                results = {c.name: [] for c in row_clients}
+                for r in range(self.runs):
+                    for c in rotated(row_clients, r):
+                        results[c.name].append(self.run(c, "produce", fresh.pop(), self.count(size, c), size,
+                                                        acks, compression))
+                rows += self.rows_of("produce", row_clients, size, acks, compression, results)
+                self.topics.delete(names)
+        return rows
+
+    def consume(self):
+        rows = []
+        fill = next(c for c in clients.all_clients() if c.name == "librdkafka-c")
+        for size in self.profile["consume_sizes"]:
+            row_clients = [c for c in self.clients if "consume" in c.modes]
+            [topic] = self.topics.create(f"consume-{size}", 1)
+            if self.run(fill, "produce", topic, message_count(self.profile, size, False), size) is None:
+                raise RuntimeError(f"could not fill {topic}; see {self.failures[-1]['log']}")
+            results = {c.name: [] for c in row_clients}
+            for r in range(self.runs):
+                for c in rotated(row_clients, r):
+                    results[c.name].append(self.run(c, "consume", topic, self.count(size, c), size))
+            rows += self.rows_of("consume", row_clients, size, "", "none", results)
+            self.topics.delete([topic])
+        return rows
+
+    def latency(self, size=100):
+        rows = []
+        row_clients = [c for c in self.clients if "latency" in c.modes]
+        names = self.topics.create("latency", len(row_clients))
+        topic_of = dict(zip((c.name for c in row_clients), names))
+        results = {c.name: [] for c in row_clients}
+        count = self.profile["latency_count"]
+        for r in range(self.runs):
+            for c in rotated(row_clients, r):
+                results[c.name].append(self.run(c, "latency", topic_of[c.name], count, size))
+        for c in row_clients:
+            done = [r for r in results[c.name] if r is not None]
+            if not done:
+                self.log(f"latency {c.name:<17} every run failed")
+                continue
+            row = {"client": c.name, "language": c.language, "size": size, "count": count, "runs": len(done),
+                   "failed_runs": self.runs - len(done)}
+            for key in ("min_us", "p50_us", "p90_us", "p99_us", "max_us"):
+                row[key] = statistics.median(r[key] for r in done)
+            p50s = [r["p50_us"] for r in done]
+            row["p50_spread_pct"] = (max(p50s) - min(p50s)) / row["p50_us"] * 100
+            rows.append(row)
+            self.log(f"latency {c.name:<17} p50 {row['p50_us']:>7.0f} us  p99 {row['p99_us']:>7.0f} us")
+        self.topics.delete(names)
+        return rows
+
+
+def run_load_time(profile, log):
+    libs = {"kfk": (clients.LIB, "kfk_version_str"), "librdkafka": ("librdkafka.so.1", "rd_kafka_version_str")}
+    times = {name: [] for name in libs}
+    for r in range(profile["load_runs"]):
+        for name in rotated(list(libs), r):
+            out = subprocess.run([os.path.join(clients.BUILD, "load_time"), *libs[name]], check=True,
+                                 capture_output=True, text=True).stdout
+            times[name].append(float(out.split("=")[1]))
+    rows = [{"library": name, "load_ms": statistics.median(t), "runs": t} for name, t in times.items()]
+    for row in rows:
+        log(f"load    {row['library']:<17} {row['load_ms']:.2f} ms")
+    return rows
+
+
+# EV::Kafka's published figures (its BENCHMARKS section: Redpanda,
+# 100-byte values, 20K messages); the Perl drop-in's target is twice these.
+PERL_SEED = {"Pipeline produce (acks=1)": 100_000, "Fire-and-forget (acks=0)": 120_000,
+             "Sequential round-trip": 24_000, "Metadata request": 21_000, "10 bytes": 105_000,
+             "100 bytes": 100_000, "1000 bytes": 70_000, "10000 bytes": 20_000}
+PERL_SEED_LATENCY_US = {"median": 39, "p90": 59, "p95": 75, "p99": 122}
+
+
+def perl_script(script, env):
+    return subprocess.run(["perl", "-I" + os.path.join(PERL_DIR, "lib"), os.path.join(PERL_DIR, "bench", script)],
+                          env=env, check=True, capture_output=True, text=True, timeout=600).stdout
+
+
+def run_perl(profile, runs, brokers, topics, log):
+    """bindings/perl/bench/benchmark.pl and latency.pl, as shipped."""
+    [topic] = topics.create("perl", 1)
+    env = {**os.environ, "KFK_LIBRARY": clients.LIB, "BENCH_BROKER": brokers, "BENCH_TOPIC": topic,
+           "BENCH_MESSAGES": str(profile["perl_messages"]), "BENCH_VALUE_SIZE": "100"}
+    rates, latency = {}, {}
+    for _ in range(runs):
+        for line in perl_script("benchmark.pl", env).splitlines():
+            name, sep, _ = line.strip().partition(" msg/sec")
+            if sep:
+                label, _, rate = name.rpartition(" ")
+                rates.setdefault(label.strip(), []).append(float(rate))
+        # "min: 201 us  avg: 436 us  median: 337 us  p90: ..."
+        last = perl_script("latency.pl", env).strip().splitlines()[-1]
+        for pair in last.split("  "):
+            key, _, value = pair.partition(": ")
+            latency.setdefault(key.strip(), []).append(float(value.split()[0]))
+    rows = [{"line": label, "msgs_per_s": statistics.median(v), "runs": v, "seed_msgs_per_s": PERL_SEED.get(label),
+             "vs_seed": statistics.median(v) / PERL_SEED[label] if label in PERL_SEED else None}
+            for label, v in rates.items()]
+    lat = {k: statistics.median(v) for k, v in latency.items()}
+    for row in rows:
+        log(f"perl    {row['line']:<28} {row['msgs_per_s']:>10.0f} msg/s")
+    log(f"perl    latency p50 {lat.get('median', 0):.0f} us  p99 {lat.get('p99', 0):.0f} us")
+    topics.delete([topic])
+    return {"rows": rows, "latency_us": lat, "seed_latency_us": PERL_SEED_LATENCY_US,
+            "messages": profile["perl_messages"]}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--profile", choices=PROFILES, default="quick")
+    ap.add_argument("--runs", type=int, help="runs per row (default: the profile's)")
+    ap.add_argument("--out", help="results directory (default bench/results/PROFILE)")
+    ap.add_argument("--only", help="comma-separated client names (default: all); 'perl' for the Perl scripts")
+    args = ap.parse_args()
+    profile = PROFILES[args.profile]
+    runs = args.runs or profile["runs"]
+    out = args.out or os.path.join(clients.ROOT, "bench", "results", args.profile)
+    only = set(args.only.split(",")) if args.only else None
+    cs = [c for c in clients.all_clients() if only is None or c.name in only]
+    started = time.time()
+    log = lambda msg: print(f"[{time.time() - started:6.1f}s] {msg}", flush=True)  # noqa: E731
+    clients.build()
+    log("built")
+    results = {"profile": args.profile, "runs": runs, "settings": profile}
+    with Broker() as broker:
+        log(f"broker {broker.brokers}")
+        results["machine"] = report.machine()
+        topics = Topics(broker.brokers)
+        shutil.rmtree(os.path.join(out, "failures"), ignore_errors=True)  # an earlier run's
+        bench = Bench(profile, runs, cs, broker.brokers, topics, out, log)
+        bench.warm_up()
+        results["throughput"] = bench.produce() + bench.consume()
+        results["latency"] = bench.latency()
+        results["load_time"] = run_load_time(profile, log)
+        if only is None or "perl" in only:
+            results["perl"] = run_perl(profile, runs, broker.brokers, topics, log)
+        results["versions"] = report.versions(broker.env)
+        results["machine"]["loadavg_end"] = os.getloadavg()
+        results["failures"] = bench.failures
+        topics.client.close()
+    results["seconds"] = time.time() - started
+    report.write(results, out)
+    log(f"results in {os.path.relpath(out)}")
+
+
+if __name__ == "__main__":
+    main()

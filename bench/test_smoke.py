@@ -1,0 +1,35 @@
+"""Smoke test of the benchmark (part of `make test`): every program runs
+with tiny counts through bench/run.py's smoke profile, against the broker
+of KFK_TEST_BROKERS or one the harness starts, and must report every
+message and a positive rate."""
+import json
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def test_every_bench_program_reports_its_messages(tmp_path):
+    subprocess.run([sys.executable, os.path.join(HERE, "run.py"), "--profile", "smoke", "--out", str(tmp_path)],
+                   check=True, timeout=120)
+    results = json.load(open(tmp_path / "results.json"))
+    assert results["failures"] == []
+
+    produced = {r["client"] for r in results["throughput"] if r["kind"] == "produce"}
+    consumed = {r["client"] for r in results["throughput"] if r["kind"] == "consume"}
+    expected = {"kfk-c", "librdkafka-c", "franz-go", "java", "kfk-python", "confluent-python", "kafka-python",
+                "kfk-ruby"}
+    assert produced == expected and consumed == expected
+    for r in results["throughput"]:
+        assert r["msgs_per_s"] > 0 and r["mb_per_s"] > 0, r
+        assert r["runs"] == 1 and r["count"] == 300 and r["lost"] == 0, r
+    assert {r["client"] for r in results["latency"]} == expected - {"java"}
+    for r in results["latency"]:
+        assert 0 < r["min_us"] <= r["p50_us"] <= r["p99_us"] <= r["max_us"], r
+    assert all(r["load_ms"] > 0 for r in results["load_time"])
+    perl = {r["line"]: r["msgs_per_s"] for r in results["perl"]["rows"]}
+    assert {"Pipeline produce (acks=1)", "Client produce (acks=1)", "100 bytes"} <= set(perl)
+    assert all(rate > 0 for rate in perl.values())
+    # one produce, one consume and one latency row
+    assert (tmp_path / "summary.md").read_text().count("| kfk-c |") == 3
