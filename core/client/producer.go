@@ -114,6 +114,7 @@ type producer struct {
 	txn             txnState
 	closed          bool
 	lastWaitRefresh time.Time
+	spareBuffers    [][]byte // see batchBufferLocked
 
 	wake chan struct{}
 	stop chan struct{}
@@ -209,7 +210,9 @@ func (p *producer) produce(r Record, done DeliveryFunc) error {
 	}
 	p.buffered++
 	p.bufBytes += int64(size)
-	pr := &pendingRecord{rec: r, done: done, deadline: now.Add(p.cfg.DeliveryTimeout), size: size}
+	// On the stack unless it has to wait for metadata: one allocation less
+	// per record.
+	pr := pendingRecord{rec: r, done: done, deadline: now.Add(p.cfg.DeliveryTimeout), size: size}
 	m := p.c.meta.Load()
 	var n int
 	var code int16
@@ -222,15 +225,16 @@ func (p *producer) produce(r Record, done DeliveryFunc) error {
 		// records of a topic wait, later ones queue behind them, so that
 		// metadata arriving in between cannot reorder them.
 		first := len(p.waiting[r.Topic]) == 0
-		pr.rec = r.detached()
-		p.waiting[r.Topic] = append(p.waiting[r.Topic], pr)
+		waiting := pr
+		waiting.rec = r.detached()
+		p.waiting[r.Topic] = append(p.waiting[r.Topic], &waiting)
 		p.mu.Unlock()
 		if first {
 			p.c.refreshMetadata([]string{r.Topic}, func(*metadata, error) { p.placeWaiting() })
 		}
 		return nil
 	}
-	failed := p.placeLocked(pr, n)
+	failed := p.placeLocked(&pr, n)
 	p.mu.Unlock()
 	if failed != nil {
 		p.report(failed)
@@ -239,6 +243,25 @@ func (p *producer) produce(r Record, done DeliveryFunc) error {
 	p.signal()
 	return nil
 }
+
+// batchBufferLocked returns a buffer for a new batch: one of a delivered
+// batch, or a new one that starts small and grows as records come (a large
+// batch_size must not cost a large allocation, and its page faults, for
+// every batch that ends up holding a few records).
+func (p *producer) batchBufferLocked() []byte {
+	if n := len(p.spareBuffers); n > 0 {
+		buf := p.spareBuffers[n-1]
+		p.spareBuffers = p.spareBuffers[:n-1]
+		return buf
+	}
+	return make([]byte, 0, min(p.cfg.BatchSize, initialBatchBytes)+wire.BatchHeaderSize)
+}
+
+const (
+	initialBatchBytes = 16 << 10 // a new batch's buffer before it grows
+	spareBuffers      = 8        // delivered batches' buffers kept for reuse
+	maxSpareBuffer    = 1 << 20  // larger ones go to the garbage collector
+)
 
 // detached returns r with its byte slices copied into one buffer of its own.
 func (r Record) detached() Record {
@@ -321,7 +344,7 @@ func (p *producer) placeLocked(pr *pendingRecord, n int) []report {
 		b = &batch{ps: ps, created: time.Now(), deadline: pr.deadline, seq: -1}
 		opts := wire.NoProducer
 		opts.Transactional = p.cfg.TransactionalID != ""
-		b.builder.Reset(make([]byte, 0, min(p.cfg.BatchSize+wire.BatchHeaderSize, 1<<20)), opts)
+		b.builder.Reset(p.batchBufferLocked(), opts)
 		ps.open = b
 	}
 	b.builder.Append(r.Timestamp, r.Key, r.Value, r.Headers)
@@ -432,6 +455,12 @@ func (p *producer) finishBatchLocked(b *batch, baseOffset int64, err error) []re
 	if err == nil {
 		p.c.counts.msgsProduced.Add(int64(len(b.recs)))
 		p.c.counts.bytesProduced.Add(int64(b.payload))
+		// The broker answered (or, with acks=0, the request was written):
+		// nothing reads the batch's bytes any more.
+		if b.raw != nil && cap(b.raw) <= maxSpareBuffer && len(p.spareBuffers) < spareBuffers {
+			p.spareBuffers = append(p.spareBuffers, b.raw[:0])
+			b.raw = nil
+		}
 	} else {
 		p.c.counts.msgsFailed.Add(int64(len(b.recs)))
 		p.c.log.Debugf(obs.Producer, "%d records to %s[%d] failed: %v", len(b.recs), b.ps.topic, b.ps.partition, err)
