@@ -9,6 +9,7 @@ import "C"
 import (
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -33,6 +34,20 @@ type clientObj struct {
 
 	handler     eventHandler  // client-level ERROR events
 	partitioner *cPartitioner // from kfk_conf_set_partitioner, or nil
+	lastTopic   atomic.Pointer[string]
+}
+
+// topic is m's topic as a Go string. Producers mostly repeat one topic, so
+// the last one is kept and reused when the bytes match: no allocation and
+// copy per message.
+func (co *clientObj) topic(p *C.char) string {
+	b := unsafe.Slice((*byte)(unsafe.Pointer(p)), C.strlen(p))
+	if last := co.lastTopic.Load(); last != nil && *last == string(b) {
+		return *last
+	}
+	t := string(b)
+	co.lastTopic.Store(&t)
+	return t
 }
 
 func lookupClient(h C.uint64_t) (*clientObj, C.kfk_err_t) {
@@ -218,7 +233,7 @@ func (co *clientObj) delivery(cb, opaque uintptr) client.DeliveryFunc {
 
 // goMessage views one kfk_message_t as a record for the length of the call
 // (Produce copies what it keeps).
-func goMessage(m *C.kfk_message_t) (client.Record, bool) {
+func (co *clientObj) goMessage(m *C.kfk_message_t) (client.Record, bool) {
 	if m.topic == nil || m.partition < -1 {
 		return client.Record{}, false
 	}
@@ -228,7 +243,7 @@ func goMessage(m *C.kfk_message_t) (client.Record, bool) {
 	if !ok || !keyOK || !valueOK {
 		return client.Record{}, false
 	}
-	return client.Record{Topic: C.GoString(m.topic), Partition: int32(m.partition), Headers: hs,
+	return client.Record{Topic: co.topic(m.topic), Partition: int32(m.partition), Headers: hs,
 		Key: key, Value: value, Timestamp: int64(m.timestamp)}, true
 }
 
@@ -277,7 +292,7 @@ func produceEach(h C.uint64_t, msgs *C.kfk_message_t, n C.size_t, accepted *C.si
 		defer func() { done(co, count) }()
 	}
 	for i, m := range unsafe.Slice(msgs, n) {
-		r, ok := goMessage(&m)
+		r, ok := co.goMessage(&m)
 		if !ok {
 			return C.KFK_ERR_INVALID_ARG
 		}

@@ -260,7 +260,7 @@ func (p *producer) batchBufferLocked() []byte {
 const (
 	initialBatchBytes = 16 << 10 // a new batch's buffer before it grows
 	spareBuffers      = 8        // delivered batches' buffers kept for reuse
-	maxSpareBuffer    = 1 << 20  // larger ones go to the garbage collector
+	maxSpareBuffer    = 1 << 20  // or twice batch_size: larger ones go to the garbage collector
 )
 
 // detached returns r with its byte slices copied into one buffer of its own.
@@ -457,7 +457,7 @@ func (p *producer) finishBatchLocked(b *batch, baseOffset int64, err error) []re
 		p.c.counts.bytesProduced.Add(int64(b.payload))
 		// The broker answered (or, with acks=0, the request was written):
 		// nothing reads the batch's bytes any more.
-		if b.raw != nil && cap(b.raw) <= maxSpareBuffer && len(p.spareBuffers) < spareBuffers {
+		if b.raw != nil && cap(b.raw) <= max(2*p.cfg.BatchSize, maxSpareBuffer) && len(p.spareBuffers) < spareBuffers {
 			p.spareBuffers = append(p.spareBuffers, b.raw[:0])
 			b.raw = nil
 		}
