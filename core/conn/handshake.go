@@ -184,10 +184,34 @@ func (h *handshaker) apiVersions() error {
 		if resp.ErrorCode != 0 {
 			return fmt.Errorf("%w: ApiVersions error code %d", ErrProtocol, resp.ErrorCode)
 		}
+		if err := checkAPIKeys(resp.ApiKeys); err != nil {
+			return err
+		}
 		for _, k := range resp.ApiKeys {
 			h.s.versions.set(k.ApiKey, k.MinVersion, k.MaxVersion)
 		}
 		return nil
 	}
 	return fmt.Errorf("%w: ApiVersions negotiation did not settle", ErrProtocol)
+}
+
+// checkAPIKeys refuses an ApiVersions answer no broker gives: one without
+// Metadata or ApiVersions, or with an empty range. Such an answer is
+// damaged, and adopting it would leave a "ready" connection on which every
+// request fails as unsupported; refusing it fails this attempt, and the
+// next one (with auto-reconnect) asks again.
+func checkAPIKeys(keys []kmsg.ApiVersionsResponseApiKey) error {
+	seen := map[int16]bool{}
+	for _, k := range keys {
+		if k.MinVersion < 0 || k.MaxVersion < k.MinVersion {
+			return fmt.Errorf("%w: ApiVersions lists key %d with versions %d..%d", ErrProtocol, k.ApiKey, k.MinVersion, k.MaxVersion)
+		}
+		seen[k.ApiKey] = true
+	}
+	for _, key := range []int16{3, apiVersionsKey} { // Metadata, ApiVersions
+		if !seen[key] {
+			return fmt.Errorf("%w: ApiVersions does not list %s", ErrProtocol, kmsg.NameForKey(key))
+		}
+	}
+	return nil
 }
