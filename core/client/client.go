@@ -63,7 +63,7 @@ type Client struct {
 	allTopicsOnce    bool // the next refresh asks for every topic
 	refreshScheduled bool
 	wantTopics       map[string]bool // topics whose metadata the client needs
-	refreshStop      chan struct{}
+	closing          chan struct{}   // closed by Close: ends the periodic work (see every)
 
 	producer *producer
 	consumer *consumer
@@ -138,9 +138,9 @@ func New(cfg Config, h Handler) (*Client, error) {
 		wantTopics: map[string]bool{},
 		opts: conn.Options{ClientID: cfg.ClientID, TLS: tlsCfg, SASL: cfg.SASL,
 			RequestTimeout: cfg.RequestTimeout},
-		refreshStop: make(chan struct{}),
-		log:         obs.NewLogger(cfg.LogLevel, cfg.Debug, h.OnLog),
-		started:     time.Now(),
+		closing: make(chan struct{}),
+		log:     obs.NewLogger(cfg.LogLevel, cfg.Debug, h.OnLog),
+		started: time.Now(),
 	}
 	c.opts.Log = c.log
 	for _, addr := range cfg.Brokers {
@@ -339,7 +339,7 @@ func (c *Client) Close(timeout time.Duration, cb func(error)) {
 			conns = append(conns, b.open()...)
 		}
 		c.mu.Unlock()
-		close(c.refreshStop)
+		close(c.closing)
 		c.producer.close()
 		for _, cn := range conns {
 			cn.Close()

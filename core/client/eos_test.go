@@ -124,7 +124,7 @@ func TestEOSProcessorProcess(t *testing.T) {
 	logf := func(format string, args ...any) {
 		fmt.Fprintf(os.Stderr, "processor %d +%.1fs: %s\n", os.Getpid(), time.Since(began).Seconds(), fmt.Sprintf(format, args...))
 	}
-	c := clientOf(t, strings.Split(os.Getenv("KFK_TEST_BROKERS"), ","), client.Handler{OnError: func(err error) { logf("%v", err) }},
+	c := kafkatest.Client(t, strings.Split(os.Getenv("KFK_TEST_BROKERS"), ","), client.Handler{OnError: func(err error) { logf("%v", err) }},
 		"transactional_id", "eos-"+in, "isolation_level", "read_committed", "linger_ms", "5")
 	err := c.Subscribe(client.GroupOptions{GroupID: group, Topics: []string{in}, InstanceID: "processor",
 		AutoOffsetReset: "earliest", SessionTimeout: 10 * time.Second, HeartbeatInterval: 300 * time.Millisecond,

@@ -20,7 +20,7 @@ func TestLeaderKilledDuringIdempotentProduce(t *testing.T) {
 		t.Skip("KFK_TEST_SKIP_CLUSTER=1")
 	}
 	brokers := kafkatest.Cluster(t)
-	c := clientOf(t, brokers, client.Handler{}, "idempotent", "1", "linger_ms", "5", "batch_size", "4096",
+	c := kafkatest.Client(t, brokers, client.Handler{}, "idempotent", "1", "linger_ms", "5", "batch_size", "4096",
 		"metadata_refresh", "1")
 
 	a := dialAny(t, brokers)
@@ -117,7 +117,7 @@ func TestConsumerFollowsLeaderMove(t *testing.T) {
 	}
 	brokers := kafkatest.Cluster(t)
 	newClusterClient := func(kv ...string) *client.Client {
-		return clientOf(t, brokers, client.Handler{}, append([]string{"metadata_refresh", "1"}, kv...)...)
+		return kafkatest.Client(t, brokers, client.Handler{}, append([]string{"metadata_refresh", "1"}, kv...)...)
 	}
 	a := dialAny(t, brokers)
 	topic := kafkatest.UniqueTopic(t, "consumer-failover")

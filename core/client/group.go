@@ -179,24 +179,9 @@ func wait(cn interface {
 }
 
 func (g *group) findCoordinator() error {
-	req := kmsg.NewPtrFindCoordinatorRequest()
-	req.CoordinatorKey = g.opts.GroupID
-	req.CoordinatorKeys = []string{g.opts.GroupID}
-	_, cn := g.c.anyConn(nil)
-	if cn == nil {
-		return ErrNoBroker
-	}
-	resp, err := wait(cn, req)
+	node, err := g.c.findCoordinator(g.opts.GroupID, 0)
 	if err != nil {
 		return err
-	}
-	r := resp.(*kmsg.FindCoordinatorResponse)
-	code, node := r.ErrorCode, r.NodeID
-	if len(r.Coordinators) > 0 {
-		code, node = r.Coordinators[0].ErrorCode, r.Coordinators[0].NodeID
-	}
-	if code != 0 {
-		return kerr.ForCode(code)
 	}
 	g.c.log.Debugf(obs.Group, "group %s: coordinator is broker %d", g.opts.GroupID, node)
 	if m := g.c.meta.Load(); m == nil || g.c.brokerKnown(node) == false {

@@ -227,15 +227,21 @@ func (c *Client) startRefreshLoop() {
 		return
 	}
 	c.mu.Unlock()
+	c.every(c.cfg.MetadataRefresh, func() { c.refreshMetadata(nil, nil) })
+}
+
+// every runs fn on its own goroutine at each interval until the client
+// closes.
+func (c *Client) every(interval time.Duration, fn func()) {
 	go func() {
-		t := time.NewTicker(c.cfg.MetadataRefresh)
+		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {
 			select {
-			case <-c.refreshStop:
+			case <-c.closing:
 				return
 			case <-t.C:
-				c.refreshMetadata(nil, nil)
+				fn()
 			}
 		}
 	}()

@@ -93,7 +93,7 @@ func num(doc any, keys ...string) int64 {
 func TestStatisticsMatchWhatHappened(t *testing.T) {
 	topic := createTopic(t, admin(t), 2)
 	var o observer
-	c := clientOf(t, kafkatest.Brokers(t).Brokers, o.handler(), "statistics_interval_ms", "100", "linger_ms", "1",
+	c := kafkatest.Client(t, kafkatest.Brokers(t).Brokers, o.handler(), "statistics_interval_ms", "100", "linger_ms", "1",
 		"auto_offset_reset", "earliest", "client_id", "stats-test")
 	const n = 100
 	var col collector
@@ -182,7 +182,7 @@ func TestDebugTracesRetriesAndRebalances(t *testing.T) {
 	a := admin(t)
 	topic := createTopic(t, a, 1)
 	var o observer
-	c := clientOf(t, kafkatest.Brokers(t).Brokers, o.handler(), "debug", "producer,group", "log_level", "info",
+	c := kafkatest.Client(t, kafkatest.Brokers(t).Brokers, o.handler(), "debug", "producer,group", "log_level", "info",
 		"linger_ms", "0", "retry_backoff_ms", "50", "statistics_interval_ms", "100")
 	var col collector
 	c.Produce(client.Record{Topic: topic, Partition: 0, Value: []byte("before")}, col.fn())
@@ -236,7 +236,7 @@ func TestCredentialsNeverLogged(t *testing.T) {
 		t.Skip("the broker has no SASL listener")
 	}
 	var o observer
-	c := clientOf(t, env.SASLBrokers, o.handler(), "debug", "all", "statistics_interval_ms", "50",
+	c := kafkatest.Client(t, env.SASLBrokers, o.handler(), "debug", "all", "statistics_interval_ms", "50",
 		"security.protocol", "SASL_PLAINTEXT", "sasl_mechanism", "SCRAM-SHA-512",
 		"sasl_username", env.Scram512User, "sasl_password", env.Scram512Pass)
 	topic := createTopic(t, admin(t), 1)

@@ -25,51 +25,13 @@ func TestMain(m *testing.M) { kafkatest.Main(m) }
 // closed when the test ends.
 func newClient(t *testing.T, kv ...string) *client.Client {
 	t.Helper()
-	return clientOf(t, kafkatest.Brokers(t).Brokers, client.Handler{}, kv...)
-}
-
-// clientOf is newClient for other brokers and a handler of its own.
-func clientOf(t *testing.T, brokers []string, h client.Handler, kv ...string) *client.Client {
-	t.Helper()
-	cfg := client.NewConfig()
-	if err := cfg.Set("brokers", strings.Join(brokers, ",")); err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i+1 < len(kv); i += 2 {
-		if err := cfg.Set(kv[i], kv[i+1]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	c, err := client.New(*cfg, h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	c.Connect(func(_ tree.Value, err error) { done <- err })
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		closed := make(chan struct{})
-		c.Close(10*time.Second, func(error) { close(closed) })
-		<-closed
-	})
-	return c
+	return kafkatest.Client(t, kafkatest.Brokers(t).Brokers, client.Handler{}, kv...)
 }
 
 // admin is a raw connection for creating and reading back topics.
 func admin(t *testing.T) *conn.Conn {
 	t.Helper()
-	env := kafkatest.Brokers(t)
-	host, port := kafkatest.HostPort(t, env.Brokers)
-	ready := make(chan error, 1)
-	c := conn.New(conn.Options{}, conn.Handler{OnConnect: func() { ready <- nil }, OnError: func(err error) { ready <- err }})
-	c.Connect(host, port, 10*time.Second)
-	if err := <-ready; err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	return c
+	return kafkatest.Dial(t, kafkatest.Brokers(t).Brokers, conn.Options{})
 }
 
 func call(t *testing.T, issue func(connapi.Callback)) tree.Value {

@@ -78,18 +78,7 @@ func (c *Client) startStatistics() {
 	if c.cfg.StatisticsInterval <= 0 || c.handler.OnStats == nil {
 		return
 	}
-	go func() {
-		t := time.NewTicker(c.cfg.StatisticsInterval)
-		defer t.Stop()
-		for {
-			select {
-			case <-c.refreshStop:
-				return
-			case <-t.C:
-				c.handler.OnStats(c.Statistics())
-			}
-		}
-	}()
+	c.every(c.cfg.StatisticsInterval, func() { c.handler.OnStats(c.Statistics()) })
 }
 
 // The statistics document; docs/STATISTICS.md describes every field.

@@ -328,23 +328,9 @@ func (c *Client) coordinatorDo(key string, keyType int8, req kmsg.Request) (kmsg
 }
 
 func (c *Client) coordinatorDoOnce(key string, keyType int8, req kmsg.Request) (kmsg.Response, error) {
-	find := kmsg.NewPtrFindCoordinatorRequest()
-	find.CoordinatorKey, find.CoordinatorKeys, find.CoordinatorType = key, []string{key}, keyType
-	_, cn := c.anyConn(nil)
-	if cn == nil {
-		return nil, ErrNoBroker
-	}
-	resp, err := wait(cn, find)
+	node, err := c.findCoordinator(key, keyType)
 	if err != nil {
 		return nil, err
-	}
-	r := resp.(*kmsg.FindCoordinatorResponse)
-	code, node := r.ErrorCode, r.NodeID
-	if len(r.Coordinators) > 0 {
-		code, node = r.Coordinators[0].ErrorCode, r.Coordinators[0].NodeID
-	}
-	if code != 0 {
-		return nil, kerr.ForCode(code)
 	}
 	if !c.brokerKnown(node) {
 		c.metadataNow(nil)
@@ -356,6 +342,30 @@ func (c *Client) coordinatorDoOnce(key string, keyType int8, req kmsg.Request) (
 		return nil, fmt.Errorf("coordinator %d: %w", node, ErrNoBroker)
 	}
 	return wait(c.connFor(b, general), req)
+}
+
+// findCoordinator asks any broker which node coordinates key (0 group,
+// 1 transaction); synchronous.
+func (c *Client) findCoordinator(key string, keyType int8) (int32, error) {
+	find := kmsg.NewPtrFindCoordinatorRequest()
+	find.CoordinatorKey, find.CoordinatorKeys, find.CoordinatorType = key, []string{key}, keyType
+	_, cn := c.anyConn(nil)
+	if cn == nil {
+		return -1, ErrNoBroker
+	}
+	resp, err := wait(cn, find)
+	if err != nil {
+		return -1, err
+	}
+	r := resp.(*kmsg.FindCoordinatorResponse)
+	code, node := r.ErrorCode, r.NodeID
+	if len(r.Coordinators) > 0 {
+		code, node = r.Coordinators[0].ErrorCode, r.Coordinators[0].NodeID
+	}
+	if code != 0 {
+		return -1, kerr.ForCode(code)
+	}
+	return node, nil
 }
 
 // coordinatorErrorOf is the coordinator-level error code of a response sent

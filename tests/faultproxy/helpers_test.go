@@ -1,7 +1,6 @@
 package faultproxy_test
 
 import (
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -31,49 +30,14 @@ func startProxy(t *testing.T, brokers []string) *faultproxy.Proxy {
 // closed when the test ends.
 func newClient(t *testing.T, brokers []string, kv ...string) *client.Client {
 	t.Helper()
-	cfg := client.NewConfig()
-	if err := cfg.Set("brokers", strings.Join(brokers, ",")); err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i+1 < len(kv); i += 2 {
-		if err := cfg.Set(kv[i], kv[i+1]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	c, err := client.New(*cfg, client.Handler{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	c.Connect(func(_ tree.Value, err error) { done <- err })
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		closed := make(chan struct{})
-		c.Close(10*time.Second, func(error) { close(closed) })
-		select {
-		case <-closed:
-		case <-time.After(60 * time.Second):
-			t.Error("client close did not complete")
-		}
-	})
-	return c
+	return kafkatest.Client(t, brokers, client.Handler{}, kv...)
 }
 
 // direct is a raw connection to the broker itself, past the proxy, for
 // creating topics and reading back what was stored.
 func direct(t *testing.T, brokers []string) *conn.Conn {
 	t.Helper()
-	host, port := kafkatest.HostPort(t, brokers)
-	ready := make(chan error, 1)
-	c := conn.New(conn.Options{}, conn.Handler{OnConnect: func() { ready <- nil }, OnError: func(err error) { ready <- err }})
-	c.Connect(host, port, 10*time.Second)
-	if err := <-ready; err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	return c
+	return kafkatest.Dial(t, brokers, conn.Options{})
 }
 
 func call(t *testing.T, issue func(connapi.Callback)) tree.Value {

@@ -46,35 +46,6 @@ func measure(t *testing.T) sample {
 	return sample{rssKB: rss, goroutines: int64(runtime.NumGoroutine()), fds: int64(len(fds))}
 }
 
-func newClient(t *testing.T, brokers []string, kv ...string) *client.Client {
-	t.Helper()
-	cfg := client.NewConfig()
-	if err := cfg.Set("brokers", strings.Join(brokers, ",")); err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i+1 < len(kv); i += 2 {
-		if err := cfg.Set(kv[i], kv[i+1]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	c, err := client.New(*cfg, client.Handler{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	c.Connect(func(_ tree.Value, err error) { done <- err })
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-func closeClient(c *client.Client) {
-	closed := make(chan struct{})
-	c.Close(10*time.Second, func(error) { close(closed) })
-	<-closed
-}
-
 // For KFK_SOAK_DURATION (make soak: 10 minutes), an idempotent producer
 // writes about 2,000 records a second while three group members consume
 // them and one member leaves and rejoins every 20 s (a rebalance each
@@ -109,7 +80,7 @@ func TestSoak(t *testing.T) {
 	var produced, failed, consumed, rebalances atomic.Int64
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	p := newClient(t, brokers, "idempotent", "1", "linger_ms", "5")
+	p := kafkatest.OpenClient(t, brokers, client.Handler{}, "idempotent", "1", "linger_ms", "5")
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -143,7 +114,7 @@ func TestSoak(t *testing.T) {
 	}
 	members := make([]*client.Client, 3)
 	for i := range members {
-		members[i] = newClient(t, brokers, "fetch_max_wait_ms", "100")
+		members[i] = kafkatest.OpenClient(t, brokers, client.Handler{}, "fetch_max_wait_ms", "100")
 		subscribe(members[i])
 		wg.Add(1)
 		go func(c *client.Client) {
@@ -187,9 +158,9 @@ func TestSoak(t *testing.T) {
 	churnTick.Stop()
 	close(stop)
 	wg.Wait()
-	closeClient(p)
+	kafkatest.CloseClient(t, p)
 	for _, m := range members {
-		closeClient(m)
+		kafkatest.CloseClient(t, m)
 	}
 
 	if len(samples) < 5 {
