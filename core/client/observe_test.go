@@ -193,6 +193,15 @@ func TestDebugTracesRetriesAndRebalances(t *testing.T) {
 	if code := res.Path("topics", "0", "error_code").Int; code != 0 {
 		t.Fatalf("delete topic: %d", code)
 	}
+	// The broker drops the partition shortly after the controller agreed:
+	// wait until it refuses fetches, so the next produce is refused too.
+	waitFor(t, "the broker to drop the deleted partition", func() bool {
+		r := call(t, func(cb connapi.Callback) {
+			connapi.Fetch(a, []connapi.TopicPartition{{Topic: topic, Partition: 0, LeaderEpoch: -1}},
+				connapi.FetchOptions{MaxBytes: 1024}, cb)
+		})
+		return r.Path("topics", "0", "partitions", "0", "error_code").Int != 0
+	})
 	// The client still believes in the topic: the broker refuses the
 	// produce, the client retries and its metadata refresh re-creates the
 	// topic (auto-creation is on).
