@@ -110,7 +110,7 @@ func (p *producer) pass() time.Time {
 				next = minTime(next, ps.backoff)
 				continue
 			}
-			if ps.inflight >= p.partitionInFlightLimit() {
+			if ps.inflight >= p.partitionInFlightLimit() || (p.cfg.Idempotent && !ps.seqKnown && ps.inflight > 0) {
 				continue
 			}
 			cn, leader, ok := p.c.leaderConn(ps.topic, ps.partition)
@@ -298,9 +298,11 @@ func (p *producer) settleLocked(b *batch, r partitionResult, now time.Time) (rep
 	switch r.code {
 	case 0:
 		b.ps.failures = 0
+		b.ps.seqKnown = true
 		return p.finishBatchLocked(b, r.base, nil), false
 	case 46: // DUPLICATE_SEQUENCE_NUMBER: already written by an earlier attempt
 		b.ps.failures = 0
+		b.ps.seqKnown = true
 		return p.finishBatchLocked(b, -1, nil), false
 	case 45, 59: // OUT_OF_ORDER_SEQUENCE_NUMBER, UNKNOWN_PRODUCER_ID
 		if p.cfg.Idempotent {
@@ -513,6 +515,7 @@ func (p *producer) pidAcquired(id int64, epoch int16) {
 					continue
 				}
 				ps.nextSeq = 0
+				ps.seqKnown = false
 				for _, b := range ps.ready {
 					if b.seq >= 0 {
 						b.seq = ps.nextSeq

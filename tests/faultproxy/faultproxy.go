@@ -1,7 +1,7 @@
 // Package faultproxy is a Kafka-aware TCP proxy for tests: it sits between
 // a client and real brokers and, on command, cuts connections, stalls
-// them, delays responses or hands a response to a Rule that may truncate,
-// corrupt or resize it.
+// them, delays responses, hands a response to a Rule that may truncate,
+// corrupt or resize it, or a request to a RequestRule that may damage it.
 //
 // It reads whole frames in both directions, remembers which request each
 // correlation ID belongs to, and rewrites the broker addresses in
@@ -42,13 +42,19 @@ type Response struct {
 // changed it (a change counts as an injected fault).
 type Rule func(r *Response) bool
 
+// RequestRule sees every request frame (API key, version, correlation ID,
+// header, body; no length prefix) before it is forwarded and may change it
+// in place, e.g. damage one record batch so that the broker refuses just
+// that partition. It reports whether it changed the frame.
+type RequestRule func(key, version int16, frame []byte) bool
+
 // Stats counts what the proxy did.
 type Stats struct {
 	Accepted  int64 // client connections accepted
 	Cuts      int64 // connections closed by Cut
 	Stalls    int64 // Stall(true) calls
 	Delayed   int64 // responses held back by SetDelay
-	RuleFired int64 // responses a Rule changed
+	RuleFired int64 // responses a Rule and requests a RequestRule changed
 	Rewritten int64 // responses whose broker addresses were rewritten
 	Responses int64 // responses forwarded
 }
@@ -62,6 +68,7 @@ type Proxy struct {
 	stalled   bool
 	delay     time.Duration
 	rule      Rule
+	reqRule   RequestRule
 	closed    bool
 	wg        sync.WaitGroup
 
@@ -128,6 +135,13 @@ func (p *Proxy) SetDelay(d time.Duration) {
 func (p *Proxy) SetRule(r Rule) {
 	p.mu.Lock()
 	p.rule = r
+	p.mu.Unlock()
+}
+
+// SetRequestRule installs r (nil removes it).
+func (p *Proxy) SetRequestRule(r RequestRule) {
+	p.mu.Lock()
+	p.reqRule = r
 	p.mu.Unlock()
 }
 
@@ -263,6 +277,12 @@ func (l *link) requests() {
 		l.mu.Lock()
 		l.keys[corr] = [2]int16{key, version}
 		l.mu.Unlock()
+		l.p.mu.Lock()
+		rule := l.p.reqRule
+		l.p.mu.Unlock()
+		if rule != nil && rule(key, version, frame) {
+			l.p.fired.Add(1)
+		}
 		if !l.p.waitWhileStalled(l) || writeFrame(l.broker, int32(len(frame)), frame) != nil {
 			return
 		}

@@ -1,9 +1,11 @@
 package faultproxy_test
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -76,4 +78,56 @@ func TestIdempotentProducerThroughConnectionCuts(t *testing.T) {
 	kafkatest.Report(t, "fault proxy",
 		"idempotent acks=all producer through repeated connection cuts: 0 lost, 0 duplicated, order kept per partition",
 		map[string]int64{"messages checked": int64(n), "connection cuts": int64(cuts), "connections": st.Accepted})
+}
+
+// The broker refuses the first batch of a new idempotent producer (its CRC
+// is damaged on the way, CORRUPT_MESSAGE, a retriable error) while later
+// batches are ready behind it. A broker that holds no state for a producer
+// accepts any first sequence number, so had a later batch been in flight it
+// would have been written first. The records must be stored in the order
+// produced.
+func TestIdempotentFirstBatchRefusedKeepsOrder(t *testing.T) {
+	env := kafkatest.Brokers(t)
+	topic := createTopic(t, direct(t, env.Brokers), 1)
+	p := startProxy(t, env.Brokers)
+	var damaged atomic.Bool
+	first := []byte("v000000")
+	p.SetRequestRule(func(key, _ int16, frame []byte) bool {
+		const produce = 0
+		if key != produce || damaged.Load() {
+			return false
+		}
+		at := bytes.Index(frame, first)
+		if at < 0 {
+			return false
+		}
+		frame[at] = 'X' // the batch's CRC no longer matches
+		damaged.Store(true)
+		return true
+	})
+	c := newClient(t, p.Addrs(), "idempotent", "1", "acks", "-1", "linger_ms", "5", "batch_size", "4096",
+		"max_in_flight", "5", "compression", "none", "retry_backoff_ms", "20")
+
+	const n = 3000
+	var d deliveries
+	for i := 0; i < n; i++ {
+		if err := c.Produce(client.Record{Topic: topic, Partition: 0, Value: []byte(fmt.Sprintf("v%06d", i))}, d.fn()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if failed := d.wait(t, time.Minute); len(failed) > 0 {
+		t.Fatalf("%d of %d records failed; first: %v", len(failed), n, failed[0])
+	}
+	if !damaged.Load() {
+		t.Fatal("the first batch was never damaged: the test proved nothing")
+	}
+	got := storedValues(t, direct(t, env.Brokers), topic, 0)
+	if len(got) != n {
+		t.Fatalf("the partition stores %d records, want %d", len(got), n)
+	}
+	for i, v := range got {
+		if want := fmt.Sprintf("v%06d", i); v != want {
+			t.Fatalf("offset %d holds %s, want %s: a later batch overtook the refused first one", i, v, want)
+		}
+	}
 }
