@@ -19,6 +19,11 @@ import (
 type arena struct {
 	chunks []arenaChunk
 	cur    int // index of the chunk being filled
+
+	// The topic name copied last, reused while the same Go string comes
+	// again: every delivery report of a batch names the same topic.
+	lastName  string
+	lastNameC *C.char
 }
 
 type arenaChunk struct {
@@ -27,7 +32,10 @@ type arenaChunk struct {
 	used uintptr
 }
 
-const arenaChunkSize = 64 << 10
+const (
+	arenaChunkSize = 64 << 10
+	arenaKeep      = 4 << 20
+)
 
 // alloc returns n zeroed bytes aligned to 8.
 func (a *arena) alloc(n uintptr) unsafe.Pointer {
@@ -53,10 +61,12 @@ func (a *arena) alloc(n uintptr) unsafe.Pointer {
 	return base
 }
 
-// reset makes all memory reusable. Chunks beyond the first few are freed so
-// one burst of large events does not keep its memory forever.
+// reset makes all memory reusable. Up to arenaKeep bytes of chunks stay
+// allocated: a steady stream of polls then fills the same pages (freeing
+// and mallocing them again cost a page fault per 4 KiB), while one burst of
+// large events does not keep its memory forever.
 func (a *arena) reset() {
-	const keep = 4
+	const keep = arenaKeep / arenaChunkSize
 	for i := range a.chunks {
 		if i >= keep || a.chunks[i].size > arenaChunkSize {
 			C.free(a.chunks[i].base)
@@ -73,6 +83,7 @@ func (a *arena) reset() {
 	}
 	a.chunks = kept
 	a.cur = 0
+	a.lastName, a.lastNameC = "", nil
 }
 
 // free releases all chunks.
@@ -81,6 +92,7 @@ func (a *arena) free() {
 		C.free(c.base)
 	}
 	a.chunks, a.cur = nil, 0
+	a.lastName, a.lastNameC = "", nil
 }
 
 // bytes copies b into the arena with a NUL after it (convenient for C
@@ -99,6 +111,15 @@ func (a *arena) str(s string) *C.char {
 	p := a.alloc(uintptr(len(s)) + 1)
 	copy(unsafe.Slice((*byte)(p), len(s)), s)
 	return (*C.char)(p)
+}
+
+// name is str for topic names: the same Go string is copied once per poll.
+func (a *arena) name(s string) *C.char {
+	if a.lastNameC != nil && len(s) == len(a.lastName) && unsafe.StringData(s) == unsafe.StringData(a.lastName) {
+		return a.lastNameC
+	}
+	a.lastName, a.lastNameC = s, a.str(s)
+	return a.lastNameC
 }
 
 // val copies a result tree into the arena as kfk_val_t nodes.

@@ -41,7 +41,7 @@ type clientObj struct {
 // the last one is kept and reused when the bytes match: no allocation and
 // copy per message.
 func (co *clientObj) topic(p *C.char) string {
-	b := unsafe.Slice((*byte)(unsafe.Pointer(p)), C.strlen(p))
+	b := unsafe.Slice((*byte)(unsafe.Pointer(p)), cStrlen(p))
 	if last := co.lastTopic.Load(); last != nil && *last == string(b) {
 		return *last
 	}
@@ -145,13 +145,15 @@ func kfkgo_client_new(qh, confh C.uint64_t, out *C.uint64_t, errbuf *C.char, err
 			q.push(co.handler.event(event{typ: C.KFK_EVENT_ERROR, err: err, source: co.self}))
 		},
 		OnLog: func(e obs.Entry) {
-			q.push(co.handler.event(event{typ: C.KFK_EVENT_LOG, source: co.self, hasResult: true,
-				result: tree.M("level", tree.I(int64(e.Level)), "level_name", tree.S(e.Level.String()),
-					"context", tree.S(e.Context.String()), "message", tree.S(e.Message), "ts_ms", tree.I(e.Time.UnixMilli()))}))
+			entry := tree.M("level", tree.I(int64(e.Level)), "level_name", tree.S(e.Level.String()),
+				"context", tree.S(e.Context.String()), "message", tree.S(e.Message), "ts_ms", tree.I(e.Time.UnixMilli()))
+			q.push(co.handler.event(event{typ: C.KFK_EVENT_LOG, source: co.self, result: &entry}))
 		},
 		OnStats: func(doc []byte) {
-			q.push(co.handler.event(event{typ: C.KFK_EVENT_STATS, source: co.self, hasResult: true, result: tree.S(string(doc))}))
+			text := tree.S(string(doc))
+			q.push(co.handler.event(event{typ: C.KFK_EVENT_STATS, source: co.self, result: &text}))
 		},
+		OnDeliveries: co.deliveries,
 	})
 	if err != nil {
 		writeErr(errbuf, errlen, err.Error())
@@ -183,7 +185,7 @@ func kfkgo_client_set_event_handler(h C.uint64_t, cb, opaque C.uintptr_t) (rc C.
 func (co *clientObj) resultCB(cb, opaque C.uintptr_t) func(tree.Value, error) {
 	return func(v tree.Value, err error) {
 		co.q.push(event{typ: C.KFK_EVENT_RESULT, err: err, source: co.self, cb: uintptr(cb),
-			opaque: uintptr(opaque), result: v, hasResult: err == nil && v.Kind != tree.Null})
+			opaque: uintptr(opaque), result: resultOf(v, err)})
 	}
 }
 
@@ -223,12 +225,18 @@ func kfkgo_client_partition_count(h C.uint64_t, topic *C.char) (n C.int32_t) {
 	return C.int32_t(co.c.PartitionCount(C.GoString(topic)))
 }
 
-// delivery queues a DELIVERY event for one message.
-func (co *clientObj) delivery(cb, opaque uintptr) client.DeliveryFunc {
-	return func(d client.Delivery) {
-		co.q.push(event{typ: C.KFK_EVENT_DELIVERY, err: d.Err, source: co.self, cb: cb, opaque: opaque,
-			delivery: d})
-	}
+// deliveries queues the DELIVERY events of messages produced with
+// kfk_produce and kfk_produce_batch: their records carry the C callback
+// and the message's opaque as their Tag, and one produce response's
+// reports arrive together, queued under one lock.
+func (co *clientObj) deliveries(ds []client.Delivery) {
+	co.q.pushN(len(ds), func(evs []event) {
+		for i := range ds {
+			d := &ds[i]
+			evs[i] = event{typ: C.KFK_EVENT_DELIVERY, err: d.Err, source: co.self, cb: d.Tag[0], opaque: d.Tag[1],
+				delivery: d}
+		}
+	})
 }
 
 // goMessage views one kfk_message_t as a record for the length of the call
@@ -266,16 +274,17 @@ func kfkgo_produce(h C.uint64_t, m *C.kfk_message_t, cb C.uintptr_t) C.kfk_err_t
 
 //export kfkgo_produce_batch
 func kfkgo_produce_batch(h C.uint64_t, msgs *C.kfk_message_t, n C.size_t, cb C.uintptr_t, accepted *C.size_t) C.kfk_err_t {
-	return produceEach(h, msgs, n, accepted, func(co *clientObj, _ int, m *C.kfk_message_t) client.DeliveryFunc {
-		return co.delivery(uintptr(cb), uintptr(m.opaque))
+	return produceEach(h, msgs, n, accepted, func(co *clientObj, _ int, m *C.kfk_message_t) (client.DeliveryFunc, client.Tag) {
+		return nil, client.Tag{uintptr(cb), uintptr(m.opaque)} // reported through co.deliveries
 	}, nil)
 }
 
-// produceEach queues n messages, each with the delivery function report
-// gives it, stopping at the first refused; *accepted gets how many were
-// queued. done (may be nil) runs after the last one was offered.
+// produceEach queues n messages, stopping at the first refused; route
+// says where each one's delivery report goes (a function, or the record's
+// Tag). *accepted gets how many were queued. done (may be nil) runs after
+// the last one was offered.
 func produceEach(h C.uint64_t, msgs *C.kfk_message_t, n C.size_t, accepted *C.size_t,
-	report func(co *clientObj, i int, m *C.kfk_message_t) client.DeliveryFunc, done func(co *clientObj, queued int)) (rc C.kfk_err_t) {
+	route func(co *clientObj, i int, m *C.kfk_message_t) (client.DeliveryFunc, client.Tag), done func(co *clientObj, queued int)) (rc C.kfk_err_t) {
 	defer recoverTo(&rc, C.KFK_ERR_INTERNAL)
 	count := 0
 	if accepted != nil {
@@ -291,12 +300,16 @@ func produceEach(h C.uint64_t, msgs *C.kfk_message_t, n C.size_t, accepted *C.si
 	if done != nil {
 		defer func() { done(co, count) }()
 	}
-	for i, m := range unsafe.Slice(msgs, n) {
-		r, ok := co.goMessage(&m)
+	ms := unsafe.Slice(msgs, n)
+	for i := range ms {
+		m := &ms[i]
+		r, ok := co.goMessage(m)
 		if !ok {
 			return C.KFK_ERR_INVALID_ARG
 		}
-		if err := co.c.Produce(r, report(co, i, &m)); err != nil {
+		done, tag := route(co, i, m)
+		r.Tag = tag
+		if err := co.c.Produce(r, done); err != nil {
 			return produceErrCode(err)
 		}
 		count++
@@ -307,9 +320,9 @@ func produceEach(h C.uint64_t, msgs *C.kfk_message_t, n C.size_t, accepted *C.si
 //export kfkgo_produce_many
 func kfkgo_produce_many(h C.uint64_t, msgs *C.kfk_message_t, n C.size_t, cb, opaque C.uintptr_t, accepted *C.size_t) C.kfk_err_t {
 	all := &manyCompletion{left: 1} // 1 until every message was offered
-	return produceEach(h, msgs, n, accepted, func(co *clientObj, i int, _ *C.kfk_message_t) client.DeliveryFunc {
+	return produceEach(h, msgs, n, accepted, func(co *clientObj, i int, _ *C.kfk_message_t) (client.DeliveryFunc, client.Tag) {
 		all.add()
-		return func(d client.Delivery) { all.delivered(co, cb, opaque, i, d.Err) }
+		return func(d client.Delivery) { all.delivered(co, cb, opaque, i, d.Err) }, client.Tag{}
 	}, func(co *clientObj, queued int) {
 		if queued > 0 || n == 0 {
 			all.delivered(co, cb, opaque, -1, nil)
@@ -348,12 +361,13 @@ func (m *manyCompletion) delivered(co *clientObj, cb, opaque C.uintptr_t, i int,
 	if !last {
 		return
 	}
-	var failed tree.Value
+	var failed *tree.Value
 	if len(m.failed) > 0 {
-		failed = tree.L(m.failed...)
+		list := tree.L(m.failed...)
+		failed = &list
 	}
 	co.q.push(event{typ: C.KFK_EVENT_RESULT, err: m.firstErr, source: co.self, cb: uintptr(cb),
-		opaque: uintptr(opaque), result: failed, hasResult: len(m.failed) > 0})
+		opaque: uintptr(opaque), result: failed})
 }
 
 func timeoutArg(ms C.int) (time.Duration, bool) {

@@ -40,7 +40,7 @@ func (co *connObj) notify(typ C.int32_t, err error) {
 func (co *connObj) resultCB(cb, opaque C.uintptr_t) connapi.Callback {
 	return func(v tree.Value, err error) {
 		co.q.push(event{typ: C.KFK_EVENT_RESULT, err: err, source: co.self,
-			cb: uintptr(cb), opaque: uintptr(opaque), result: v, hasResult: err == nil && v.Kind != tree.Null})
+			cb: uintptr(cb), opaque: uintptr(opaque), result: resultOf(v, err)})
 	}
 }
 

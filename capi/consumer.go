@@ -67,12 +67,12 @@ func kfkgo_seek(h C.uint64_t, topic *C.char, partition C.int32_t, offset C.int64
 func kfkgo_consume(h C.uint64_t, cb, opaque C.uintptr_t) C.kfk_err_t {
 	return clientCall(h, func(co *clientObj) C.kfk_err_t {
 		co.c.Poll(func(msgs []client.Message) {
-			evs := make([]event, len(msgs))
-			for i := range msgs {
-				evs[i] = event{typ: C.KFK_EVENT_MESSAGE, source: co.self, cb: uintptr(cb), opaque: uintptr(opaque),
-					message: &msgs[i]}
-			}
-			co.q.pushMany(evs)
+			co.q.pushN(len(msgs), func(evs []event) {
+				for i := range msgs {
+					evs[i] = event{typ: C.KFK_EVENT_MESSAGE, source: co.self, cb: uintptr(cb), opaque: uintptr(opaque),
+						message: &msgs[i]}
+				}
+			})
 		}, func(n int, err error) {
 			co.resultCB(cb, opaque)(tree.M("count", tree.I(n)), err)
 		})

@@ -96,8 +96,8 @@ func kfkgo_subscribe(h C.uint64_t, topics **C.char, nTopics C.size_t, options **
 		o.Topics = names
 		push := func(typ C.int32_t) func([]client.Assignment) {
 			return func(parts []client.Assignment) {
-				co.q.push(event{typ: typ, source: co.self, cb: uintptr(cb), opaque: uintptr(opaque),
-					result: assignmentTree(parts), hasResult: true})
+				assigned := assignmentTree(parts)
+				co.q.push(event{typ: typ, source: co.self, cb: uintptr(cb), opaque: uintptr(opaque), result: &assigned})
 			}
 		}
 		o.OnAssign, o.OnRevoke = push(C.KFK_EVENT_ASSIGN), push(C.KFK_EVENT_REVOKE)

@@ -6,6 +6,7 @@ package main
 import "C"
 
 import (
+	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -18,16 +19,25 @@ import (
 
 // event is a completion or notification waiting in a queue, still in Go
 // form; it is copied into C memory only when a poll delivers it.
+// It is kept small: a burst of events is copied into the queue as values.
 type event struct {
-	typ       C.int32_t
-	err       error
-	source    handle
-	cb        uintptr // C callback, 0 if none
-	opaque    uintptr // the caller's opaque, passed back untouched
-	result    tree.Value
-	hasResult bool
-	delivery  client.Delivery // DELIVERY events (by value: no allocation per message)
-	message   *client.Message // MESSAGE events
+	typ      C.int32_t
+	source   handle
+	cb       uintptr // C callback, 0 if none
+	opaque   uintptr // the caller's opaque, passed back untouched
+	err      error
+	result   *tree.Value      // nil: none
+	delivery *client.Delivery // DELIVERY events: in the slice of reports the client handed over
+	message  *client.Message  // MESSAGE events: in the fetch's slice
+}
+
+// resultOf is the result of a completion: none when it failed or has no
+// value.
+func resultOf(v tree.Value, err error) *tree.Value {
+	if err != nil || v.Kind == tree.Null {
+		return nil
+	}
+	return &v
 }
 
 // eventHandler is where an object's own events (connection notices,
@@ -81,11 +91,12 @@ func newQueue() (*queue, error) {
 }
 
 // push adds ev; it never blocks beyond the queue's mutex.
-func (q *queue) push(ev event) { q.pushMany([]event{ev}) }
+func (q *queue) push(ev event) { q.pushN(1, func(dst []event) { dst[0] = ev }) }
 
-// pushMany adds several events under one lock (a fetch response's messages).
-func (q *queue) pushMany(evs []event) {
-	if len(evs) == 0 {
+// pushN adds n events that fill writes in place, under one lock: no
+// staging copy for a large burst. fill must not touch the queue.
+func (q *queue) pushN(n int, fill func([]event)) {
+	if n == 0 {
 		return
 	}
 	q.mu.Lock()
@@ -93,7 +104,9 @@ func (q *queue) pushMany(evs []event) {
 		q.mu.Unlock()
 		return
 	}
-	q.pending = append(q.pending, evs...)
+	at := len(q.pending)
+	q.pending = slices.Grow(q.pending, n)[:at+n]
+	fill(q.pending[at:])
 	if !q.signaled {
 		q.signaled = true
 		syscall.Write(q.wfd, []byte{1})
@@ -210,17 +223,24 @@ func (q *queue) serve(timeoutMs, max int, out []C.kfk_event_t) int {
 	q.mu.Unlock()
 	written := 0
 	evs := q.take(max)
+	calls := q.callsFor(evs, out != nil, handler[0] != 0)
+	queued := 0
 	for i := range evs {
 		ev := &evs[i]
 		switch {
 		case ev.cb != 0:
-			q.invoke(ev.cb, ev, ev.opaque)
+			q.call(&calls[queued], ev.cb, ev, ev.opaque)
+			queued++
 		case out != nil:
 			q.fill(&out[written], ev, ev.opaque)
 			written++
 		case handler[0] != 0:
-			q.invoke(handler[0], ev, handler[1])
+			q.call(&calls[queued], handler[0], ev, handler[1])
+			queued++
 		}
+	}
+	if queued > 0 {
+		C.kfk__invoke_many(&calls[0], C.size_t(queued))
 	}
 	served := len(evs)
 	q.recycle(evs)
@@ -230,11 +250,30 @@ func (q *queue) serve(timeoutMs, max int, out []C.kfk_event_t) int {
 	return served
 }
 
-// invoke copies ev into the arena and runs cb on this thread.
-func (q *queue) invoke(cb uintptr, ev *event, opaque uintptr) {
+// callsFor allocates room for the callbacks evs will run: all of them,
+// unless some go to a kfk_poll_batch array or nowhere.
+func (q *queue) callsFor(evs []event, batch, handler bool) []C.kfk__call_t {
+	n := len(evs)
+	if batch || !handler {
+		n = 0
+		for i := range evs {
+			if evs[i].cb != 0 {
+				n++
+			}
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	return unsafe.Slice((*C.kfk__call_t)(q.arena.alloc(uintptr(n)*C.sizeof_kfk__call_t)), n)
+}
+
+// call copies ev into the arena as the event of callback cb. The callbacks
+// run afterwards, in order, from one call into C.
+func (q *queue) call(c *C.kfk__call_t, cb uintptr, ev *event, opaque uintptr) {
 	cev := (*C.kfk_event_t)(q.arena.alloc(C.sizeof_kfk_event_t))
 	q.fill(cev, ev, opaque)
-	C.kfk__invoke(C.uintptr_t(cb), cev)
+	c.cb, c.ev = C.uintptr_t(cb), cev
 }
 
 // fill writes ev as a kfk_event_t, its strings and result in the arena.
@@ -252,13 +291,12 @@ func (q *queue) fill(out *C.kfk_event_t, ev *event, opaque uintptr) {
 	// follows); they are stored through the fields' addresses.
 	*(*uintptr)(unsafe.Pointer(&out.opaque)) = opaque
 	*(*uint64)(unsafe.Pointer(&out.source)) = uint64(ev.source)
-	if ev.hasResult {
-		out.result = q.arena.val(ev.result)
+	if ev.result != nil {
+		out.result = q.arena.val(*ev.result)
 	}
-	if ev.typ == C.KFK_EVENT_DELIVERY {
-		d := &ev.delivery
+	if d := ev.delivery; d != nil {
 		m := (*C.kfk_message_t)(q.arena.alloc(C.sizeof_kfk_message_t))
-		m.topic = q.arena.str(d.Topic)
+		m.topic = q.arena.name(d.Topic)
 		m.partition = C.int32_t(d.Partition)
 		m.err = out.err
 		m.offset = C.int64_t(d.Offset)
@@ -274,7 +312,7 @@ func (q *queue) fill(out *C.kfk_event_t, ev *event, opaque uintptr) {
 // message copies a consumed message into the arena.
 func (q *queue) message(msg *client.Message, opaque uintptr) *C.kfk_message_t {
 	m := (*C.kfk_message_t)(q.arena.alloc(C.sizeof_kfk_message_t))
-	m.topic = q.arena.str(msg.Topic)
+	m.topic = q.arena.name(msg.Topic)
 	m.partition = C.int32_t(msg.Partition)
 	m.offset = C.int64_t(msg.Offset)
 	m.timestamp = C.int64_t(msg.Timestamp)

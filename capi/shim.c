@@ -22,9 +22,10 @@ __attribute__((constructor)) static void kfk__register_atfork(void) {
     pthread_atfork(NULL, NULL, kfk__mark_child);
 }
 
-void kfk__invoke(uintptr_t cb, const kfk_event_t *ev) {
+void kfk__invoke_many(const kfk__call_t *calls, size_t n) {
     kfk__in_callback++;
-    ((kfk_cb)cb)(ev, ev->opaque);
+    for (size_t i = 0; i < n; i++)
+        ((kfk_cb)calls[i].cb)(calls[i].ev, calls[i].ev->opaque);
     kfk__in_callback--;
 }
 

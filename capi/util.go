@@ -40,3 +40,13 @@ func kfkgo_crc32c(data unsafe.Pointer, n C.size_t) (sum C.uint32_t) {
 	}
 	return C.uint32_t(crc32.Checksum(unsafe.Slice((*byte)(data), n), castagnoli))
 }
+
+// cStrlen is strlen without a call into C, which costs more than the scan
+// for the short strings (topic names) it is used on per message.
+func cStrlen(p *C.char) int {
+	n := 0
+	for *(*byte)(unsafe.Add(unsafe.Pointer(p), n)) != 0 {
+		n++
+	}
+	return n
+}

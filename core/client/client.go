@@ -43,6 +43,10 @@ type Handler struct {
 	// OnStats receives a statistics JSON document every
 	// Config.StatisticsInterval (docs/STATISTICS.md describes it).
 	OnStats func([]byte)
+	// OnDeliveries receives the reports of records produced without a
+	// DeliveryFunc, those of one produce response (or one failure) in a
+	// single call; the slice is the callee's to keep.
+	OnDeliveries func([]Delivery)
 }
 
 // Client is a connection to a Kafka cluster.

@@ -3,6 +3,7 @@ package client
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -23,7 +24,13 @@ type Record struct {
 	Value     []byte
 	Headers   []wire.Header
 	Timestamp int64 // ms since the epoch; 0 = now
+	// Tag comes back unchanged in the record's Delivery: a caller that
+	// routes reports itself (Handler.OnDeliveries) says where with it.
+	Tag Tag
 }
+
+// Tag is a record's caller-defined routing data, opaque to the client.
+type Tag [2]uintptr
 
 // Delivery is the outcome of one produced record.
 type Delivery struct {
@@ -32,9 +39,13 @@ type Delivery struct {
 	Offset    int64 // -1 when unknown (acks=0, or an error)
 	Timestamp int64
 	Err       error
+	Tag       Tag // the record's
+
+	done DeliveryFunc // where it goes; nil: Handler.OnDeliveries
 }
 
 // DeliveryFunc receives a record's delivery report, on a client goroutine.
+// A record produced without one is reported to Handler.OnDeliveries.
 type DeliveryFunc func(Delivery)
 
 // Errors Produce returns at once, or a delivery reports.
@@ -58,6 +69,7 @@ type pendingRecord struct {
 type recordMeta struct {
 	done      DeliveryFunc
 	timestamp int64
+	tag       Tag
 }
 
 // batch is one record batch for one partition, from the first append to
@@ -120,7 +132,8 @@ type producer struct {
 	txn             txnState
 	closed          bool
 	lastWaitRefresh time.Time
-	spareBuffers    [][]byte // see batchBufferLocked
+	spareBuffers    [][]byte       // see batchBufferLocked
+	spareMetas      [][]recordMeta // see recordMetasLocked
 
 	wake chan struct{}
 	stop chan struct{}
@@ -240,13 +253,15 @@ func (p *producer) produce(r Record, done DeliveryFunc) error {
 		}
 		return nil
 	}
-	failed := p.placeLocked(&pr, n)
+	failed, news := p.placeLocked(&pr, n)
 	p.mu.Unlock()
 	if failed != nil {
 		p.report(failed)
 		return nil
 	}
-	p.signal()
+	if news {
+		p.signal()
+	}
 	return nil
 }
 
@@ -263,7 +278,19 @@ func (p *producer) batchBufferLocked() []byte {
 	return make([]byte, 0, min(p.cfg.BatchSize, initialBatchBytes)+wire.BatchHeaderSize)
 }
 
+// recordMetasLocked returns the per-record slice for a new batch: one of a
+// delivered batch, already grown, when there is one.
+func (p *producer) recordMetasLocked() []recordMeta {
+	if n := len(p.spareMetas); n > 0 {
+		recs := p.spareMetas[n-1]
+		p.spareMetas = p.spareMetas[:n-1]
+		return recs
+	}
+	return nil
+}
+
 const (
+	maxSpareMetas     = 1 << 16  // records per kept slice, at most
 	initialBatchBytes = 16 << 10 // a new batch's buffer before it grows
 	spareBuffers      = 8        // delivered batches' buffers kept for reuse
 	maxSpareBuffer    = 1 << 20  // or twice batch_size: larger ones go to the garbage collector
@@ -298,7 +325,7 @@ func (r Record) detached() Record {
 // placeWaiting partitions records that were waiting for metadata.
 func (p *producer) placeWaiting() {
 	m := p.c.meta.Load()
-	var failed []report
+	var failed []Delivery
 	p.mu.Lock()
 	for topic, recs := range p.waiting {
 		n, code, known := 0, int16(0), false
@@ -307,7 +334,7 @@ func (p *producer) placeWaiting() {
 		}
 		if known && n > 0 {
 			for _, pr := range recs {
-				if f := p.placeLocked(pr, n); f != nil {
+				if f, _ := p.placeLocked(pr, n); f != nil {
 					failed = append(failed, f...)
 				}
 			}
@@ -329,15 +356,19 @@ func (p *producer) placeWaiting() {
 }
 
 // placeLocked chooses r's partition among n and appends it to that
-// partition's open batch. It returns reports for a record it had to fail.
-func (p *producer) placeLocked(pr *pendingRecord, n int) []report {
+// partition's open batch. It returns reports for a record it had to fail,
+// and whether the sender has news: a batch it has not seen (whose linger
+// it must time) or one sealed. A record joining a known open batch is not
+// news, and not waking the sender for it saves a goroutine switch per
+// record.
+func (p *producer) placeLocked(pr *pendingRecord, n int) (failed []Delivery, news bool) {
 	r := &pr.rec
 	part := r.Partition
 	if part < 0 {
 		part = p.partitionLocked(r.Topic, r.Key, int32(n))
 	}
 	if part < 0 || int(part) >= n {
-		return p.failPendingLocked(pr, fmt.Errorf("%w: %s has %d partitions, none numbered %d", ErrInvalidPartition, r.Topic, n, part))
+		return p.failPendingLocked(pr, fmt.Errorf("%w: %s has %d partitions, none numbered %d", ErrInvalidPartition, r.Topic, n, part)), false
 	}
 	ps := p.stateLocked(r.Topic, part, n)
 	b := ps.open
@@ -347,20 +378,22 @@ func (p *producer) placeLocked(pr *pendingRecord, n int) []report {
 		b = nil
 	}
 	if b == nil {
-		b = &batch{ps: ps, created: time.Now(), deadline: pr.deadline, seq: -1}
+		b = &batch{ps: ps, created: time.Now(), deadline: pr.deadline, seq: -1, recs: p.recordMetasLocked()}
 		opts := wire.NoProducer
 		opts.Transactional = p.cfg.TransactionalID != ""
 		b.builder.Reset(p.batchBufferLocked(), opts)
 		ps.open = b
+		news = true
 	}
 	b.builder.Append(r.Timestamp, r.Key, r.Value, r.Headers)
-	b.recs = append(b.recs, recordMeta{done: pr.done, timestamp: r.Timestamp})
+	b.recs = append(b.recs, recordMeta{done: pr.done, timestamp: r.Timestamp, tag: r.Tag})
 	b.bytes += pr.size
 	b.payload += len(r.Key) + len(r.Value)
 	if b.builder.Size() >= p.cfg.BatchSize {
 		p.sealLocked(ps)
+		news = true
 	}
-	return nil
+	return nil, news
 }
 
 // partitionLocked implements the partitioners.
@@ -420,46 +453,59 @@ func (p *producer) sealLocked(ps *partitionState) {
 	}
 }
 
-// report is a delivery report waiting to run outside the lock.
-type report struct {
-	done DeliveryFunc
-	d    Delivery
-}
-
-func (p *producer) report(rs []report) {
-	for _, r := range rs {
-		if r.done != nil {
-			r.done(r.d)
+// report hands out delivery reports (collected under the lock, delivered
+// outside it): each to its function, those without one to
+// Handler.OnDeliveries, all in one call. rs is not used afterwards.
+func (p *producer) report(rs []Delivery) {
+	if len(rs) == 0 {
+		return
+	}
+	routed := 0
+	for i := range rs {
+		if rs[i].done != nil {
+			rs[i].done(rs[i])
+		} else {
+			routed++
 		}
 	}
-	if len(rs) > 0 {
-		p.checkFlushed()
+	if sink := p.c.handler.OnDeliveries; sink != nil && routed > 0 {
+		if routed < len(rs) {
+			rs = slices.DeleteFunc(rs, func(d Delivery) bool { return d.done != nil })
+		}
+		sink(rs)
 	}
+	p.checkFlushed()
 }
 
-func (p *producer) failPendingLocked(pr *pendingRecord, err error) []report {
+func (p *producer) failPendingLocked(pr *pendingRecord, err error) []Delivery {
 	p.buffered--
 	p.bufBytes -= int64(pr.size)
 	p.c.counts.msgsFailed.Add(1)
-	return []report{{pr.done, Delivery{Topic: pr.rec.Topic, Partition: pr.rec.Partition, Offset: -1,
-		Timestamp: pr.rec.Timestamp, Err: err}}}
+	return []Delivery{{Topic: pr.rec.Topic, Partition: pr.rec.Partition, Offset: -1,
+		Timestamp: pr.rec.Timestamp, Err: err, Tag: pr.rec.Tag, done: pr.done}}
 }
 
 // finishBatchLocked releases b's records with their outcome.
-func (p *producer) finishBatchLocked(b *batch, baseOffset int64, err error) []report {
-	out := make([]report, 0, len(b.recs))
+func (p *producer) finishBatchLocked(b *batch, baseOffset int64, err error) []Delivery {
+	out := make([]Delivery, 0, len(b.recs))
 	for i, r := range b.recs {
 		off := int64(-1)
 		if err == nil && baseOffset >= 0 {
 			off = baseOffset + int64(i)
 		}
-		out = append(out, report{r.done, Delivery{Topic: b.ps.topic, Partition: b.ps.partition, Offset: off,
-			Timestamp: r.timestamp, Err: err}})
+		out = append(out, Delivery{Topic: b.ps.topic, Partition: b.ps.partition, Offset: off,
+			Timestamp: r.timestamp, Err: err, Tag: r.tag, done: r.done})
 	}
-	p.buffered -= len(b.recs)
+	n := len(b.recs)
+	p.buffered -= n
 	p.bufBytes -= int64(b.bytes)
+	if cap(b.recs) <= maxSpareMetas && len(p.spareMetas) < spareBuffers {
+		clear(b.recs) // drop the delivery functions
+		p.spareMetas = append(p.spareMetas, b.recs[:0])
+	}
+	b.recs = nil
 	if err == nil {
-		p.c.counts.msgsProduced.Add(int64(len(b.recs)))
+		p.c.counts.msgsProduced.Add(int64(n))
 		p.c.counts.bytesProduced.Add(int64(b.payload))
 		// The broker answered (or, with acks=0, the request was written):
 		// nothing reads the batch's bytes any more.
@@ -468,8 +514,8 @@ func (p *producer) finishBatchLocked(b *batch, baseOffset int64, err error) []re
 			b.raw = nil
 		}
 	} else {
-		p.c.counts.msgsFailed.Add(int64(len(b.recs)))
-		p.c.log.Debugf(obs.Producer, "%d records to %s[%d] failed: %v", len(b.recs), b.ps.topic, b.ps.partition, err)
+		p.c.counts.msgsFailed.Add(int64(n))
+		p.c.log.Debugf(obs.Producer, "%d records to %s[%d] failed: %v", n, b.ps.topic, b.ps.partition, err)
 	}
 	return out
 }
@@ -537,7 +583,7 @@ func (p *producer) close() {
 		return
 	}
 	p.closed = true
-	var failed []report
+	var failed []Delivery
 	for topic, recs := range p.waiting {
 		for _, pr := range recs {
 			failed = append(failed, p.failPendingLocked(pr, ErrClosed)...)

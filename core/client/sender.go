@@ -62,7 +62,7 @@ type outgoing struct {
 func (p *producer) pass() time.Time {
 	now := time.Now()
 	next := now.Add(time.Second)
-	var failed []report
+	var failed []Delivery
 	var sends []*outgoing
 
 	p.mu.Lock()
@@ -256,7 +256,7 @@ func (p *producer) handleResponse(out *outgoing, resp *kmsg.ProduceResponse, err
 		}
 	}
 	now := time.Now()
-	var reports []report
+	var reports []Delivery
 	stale := false
 	p.mu.Lock()
 	p.inflightBy[out.broker]--
@@ -271,7 +271,11 @@ func (p *producer) handleResponse(out *outgoing, resp *kmsg.ProduceResponse, err
 		default:
 			r := results[b]
 			rs, refresh := p.settleLocked(b, r, now)
-			reports = append(reports, rs...)
+			if reports == nil {
+				reports = rs // the usual single batch: no copy
+			} else {
+				reports = append(reports, rs...)
+			}
 			stale = stale || refresh
 		}
 	}
@@ -291,7 +295,7 @@ type partitionResult struct {
 }
 
 // settleLocked applies one partition's result to its batch.
-func (p *producer) settleLocked(b *batch, r partitionResult, now time.Time) (reports []report, refresh bool) {
+func (p *producer) settleLocked(b *batch, r partitionResult, now time.Time) (reports []Delivery, refresh bool) {
 	if r.missing {
 		return p.retryLocked(b, now, fmt.Errorf("%w: partition missing from the produce response", conn.ErrProtocol)), false
 	}
@@ -348,7 +352,7 @@ func (p *producer) earlierUnackedLocked(b *batch) bool {
 // retryLocked puts b back in its partition's queue, in sequence order, with
 // a growing backoff; past its deadline, or once the client is closed, the
 // records fail.
-func (p *producer) retryLocked(b *batch, now time.Time, cause error) []report {
+func (p *producer) retryLocked(b *batch, now time.Time, cause error) []Delivery {
 	if p.closed { // no sender pass will ever run again: report it now
 		return p.finishBatchLocked(b, -1, fmt.Errorf("%w: last error: %v", ErrClosed, cause))
 	}
@@ -376,8 +380,8 @@ func (p *producer) retryLocked(b *batch, now time.Time, cause error) []report {
 }
 
 // expireReadyLocked fails queued (not in flight) batches past their deadline.
-func (p *producer) expireReadyLocked(ps *partitionState, now time.Time) []report {
-	var out []report
+func (p *producer) expireReadyLocked(ps *partitionState, now time.Time) []Delivery {
+	var out []Delivery
 	for len(ps.ready) > 0 && !now.Before(ps.ready[0].deadline) {
 		b := ps.ready[0]
 		ps.ready = ps.ready[1:]
@@ -390,8 +394,8 @@ func (p *producer) expireReadyLocked(ps *partitionState, now time.Time) []report
 }
 
 // expireWaitingLocked fails records that never got metadata in time.
-func (p *producer) expireWaitingLocked(now time.Time) []report {
-	var out []report
+func (p *producer) expireWaitingLocked(now time.Time) []Delivery {
+	var out []Delivery
 	for topic, recs := range p.waiting {
 		kept := recs[:0]
 		for _, pr := range recs {
