@@ -102,15 +102,15 @@ type partitionState struct {
 	// leader change, new sends wait until the old leader has answered, or
 	// a later batch could be written before an earlier one is retried.
 	inflightTo int32
-	nextSeq    int32     // next base sequence (idempotent)
+	nextSeq    int32 // next base sequence (idempotent)
 	// seqKnown: the broker has acknowledged a batch of this partition since
 	// its sequences last started at 0. Until then only one batch may be in
 	// flight: a broker with no state for the producer accepts any first
 	// sequence, so a later batch could be written ahead of a first one that
 	// failed (KIP-360).
 	seqKnown bool
-	backoff    time.Time // no sends before this (after an error)
-	failures   int       // consecutive retriable failures, for the backoff
+	backoff  time.Time // no sends before this (after an error)
+	failures int       // consecutive retriable failures, for the backoff
 }
 
 // producer batches records per partition and sends them to leaders.
