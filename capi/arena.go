@@ -7,6 +7,8 @@ package main
 import "C"
 
 import (
+	"slices"
+	"time"
 	"unsafe"
 
 	"github.com/kfk-dev/kfk/core/tree"
@@ -19,6 +21,10 @@ import (
 type arena struct {
 	chunks []arenaChunk
 	cur    int // index of the chunk being filled
+
+	// The most chunks a poll filled lately, and when (see reset).
+	peak   int
+	peakAt time.Time
 
 	// The topic name copied last, reused while the same Go string comes
 	// again: every delivery report of a batch names the same topic.
@@ -34,12 +40,24 @@ type arenaChunk struct {
 
 const (
 	arenaChunkSize = 64 << 10
-	arenaKeep      = 4 << 20
+	arenaHold      = 5 * time.Second // how long reset keeps a burst's chunks
 )
 
 // alloc returns n zeroed bytes aligned to 8.
 func (a *arena) alloc(n uintptr) unsafe.Pointer {
 	n = (n + 7) &^ 7
+	if n > arenaChunkSize {
+		// A block of its own, freed by the next reset; filling goes on
+		// in the current chunk (moving past the free chunks after it would
+		// leave them unused and grow the arena on every poll).
+		base := C.malloc(C.size_t(n))
+		if base == nil {
+			panic("kfk: out of memory")
+		}
+		a.chunks = append(a.chunks, arenaChunk{base: base, size: n, used: n})
+		clear(unsafe.Slice((*byte)(base), n))
+		return base
+	}
 	for a.cur < len(a.chunks) {
 		c := &a.chunks[a.cur]
 		if c.size-c.used >= n {
@@ -50,38 +68,41 @@ func (a *arena) alloc(n uintptr) unsafe.Pointer {
 		}
 		a.cur++
 	}
-	size := max(uintptr(arenaChunkSize), n)
-	base := C.malloc(C.size_t(size))
+	base := C.malloc(arenaChunkSize)
 	if base == nil {
 		panic("kfk: out of memory")
 	}
-	a.chunks = append(a.chunks, arenaChunk{base: base, size: size, used: n})
+	a.chunks = append(a.chunks, arenaChunk{base: base, size: arenaChunkSize, used: n})
 	a.cur = len(a.chunks) - 1
 	clear(unsafe.Slice((*byte)(base), n))
 	return base
 }
 
-// reset makes all memory reusable. Up to arenaKeep bytes of chunks stay
-// allocated: a steady stream of polls then fills the same pages (freeing
-// and mallocing them again cost a page fault per 4 KiB), while one burst of
-// large events does not keep its memory forever.
+// reset makes all memory reusable. It keeps as many chunks as the busiest
+// poll of the last arenaHold filled: a stream of polls refills the same
+// pages (freeing and mallocing them again costs a page fault per 4 KiB),
+// while the memory of a one-off burst goes back once bursts stop.
 func (a *arena) reset() {
-	const keep = arenaKeep / arenaChunkSize
+	filled := 0 // chunks of the standard size that the poll used
+	for _, c := range a.chunks {
+		if c.size == arenaChunkSize && c.used > 0 {
+			filled++
+		}
+	}
+	if now := time.Now(); filled >= a.peak || now.Sub(a.peakAt) > arenaHold {
+		a.peak, a.peakAt = filled, now
+	}
+	kept := 0
 	for i := range a.chunks {
-		if i >= keep || a.chunks[i].size > arenaChunkSize {
+		if kept >= a.peak || a.chunks[i].size > arenaChunkSize {
 			C.free(a.chunks[i].base)
 			a.chunks[i].base = nil
 		} else {
 			a.chunks[i].used = 0
+			kept++
 		}
 	}
-	kept := a.chunks[:0]
-	for _, c := range a.chunks {
-		if c.base != nil {
-			kept = append(kept, c)
-		}
-	}
-	a.chunks = kept
+	a.chunks = slices.DeleteFunc(a.chunks, func(c arenaChunk) bool { return c.base == nil })
 	a.cur = 0
 	a.lastName, a.lastNameC = "", nil
 }

@@ -78,8 +78,9 @@ type queue struct {
 	woken    atomic.Bool   // kfk_wake was called
 	users    atomic.Int32  // connections and clients attached
 
-	pollMu sync.Mutex // one poll at a time; guards arena
+	pollMu sync.Mutex // one poll at a time; guards arena and calls
 	arena  arena
+	calls  []C.kfk__call_t // the callbacks a poll runs (no Go pointers: C may read it)
 }
 
 func newQueue() (*queue, error) {
@@ -250,8 +251,9 @@ func (q *queue) serve(timeoutMs, max int, out []C.kfk_event_t) int {
 	return served
 }
 
-// callsFor allocates room for the callbacks evs will run: all of them,
-// unless some go to a kfk_poll_batch array or nowhere.
+// callsFor makes room for the callbacks evs will run: all of them, unless
+// some go to a kfk_poll_batch array or nowhere. The array is reused from
+// poll to poll.
 func (q *queue) callsFor(evs []event, batch, handler bool) []C.kfk__call_t {
 	n := len(evs)
 	if batch || !handler {
@@ -262,10 +264,11 @@ func (q *queue) callsFor(evs []event, batch, handler bool) []C.kfk__call_t {
 			}
 		}
 	}
-	if n == 0 {
-		return nil
+	// (An array for more than 64k callbacks is not kept past a smaller poll.)
+	if cap(q.calls) < n || (cap(q.calls) > 1<<16 && cap(q.calls) > 4*n) {
+		q.calls = make([]C.kfk__call_t, n)
 	}
-	return unsafe.Slice((*C.kfk__call_t)(q.arena.alloc(uintptr(n)*C.sizeof_kfk__call_t)), n)
+	return q.calls[:n]
 }
 
 // call copies ev into the arena as the event of callback cb. The callbacks

@@ -57,6 +57,10 @@ type Config struct {
 	// FetchPartitionMaxBytes caps one partition's share of a fetch
 	// response, default 1 MiB.
 	FetchPartitionMaxBytes int32
+	// PrefetchBytes bounds the fetched messages waiting for Poll, default
+	// 8 MiB: enough to keep fetches flowing, small enough that one Poll's
+	// burst (and the memory a binding copies it into) stays modest.
+	PrefetchBytes int
 
 	LogLevel obs.Level   // log entries this severe or more go to Handler.OnLog; default warn
 	Debug    obs.Context // contexts whose debug tracing goes to Handler.OnLog
@@ -74,7 +78,7 @@ func NewConfig() *Config {
 		MaxBufferedBytes: 1 << 30, MaxMessageBytes: 1000000, RequestTimeout: 30 * time.Second,
 		MetadataRefresh: 300 * time.Second, TransactionTimeout: 60 * time.Second,
 		FetchMaxWait: 500 * time.Millisecond, FetchMaxBytes: 1 << 20, FetchMinBytes: 1,
-		FetchPartitionMaxBytes: 1 << 20, IsolationLevel: "read_uncommitted", AutoOffsetReset: "latest",
+		FetchPartitionMaxBytes: 1 << 20, PrefetchBytes: 8 << 20, IsolationLevel: "read_uncommitted", AutoOffsetReset: "latest",
 		LogLevel: obs.LevelWarn,
 	}
 }
@@ -193,6 +197,8 @@ var options = map[string]option{
 	"fetch_min_bytes":        {"bytes the broker waits for", int32Setter(func(c *Config) *int32 { return &c.FetchMinBytes }, 0)},
 	"fetch_partition_max_bytes": {"bytes per partition in a fetch response",
 		int32Setter(func(c *Config) *int32 { return &c.FetchPartitionMaxBytes }, 1)},
+	"prefetch_bytes": {"fetched bytes buffered ahead of the application",
+		intSetter(func(c *Config) *int { return &c.PrefetchBytes }, 1, 1<<30)},
 	"isolation_level": {"read_uncommitted or read_committed", func(c *Config, v string) error {
 		if v != "read_uncommitted" && v != "read_committed" {
 			return errReason("must be read_uncommitted or read_committed")

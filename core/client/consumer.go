@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kfk-dev/kfk/core/compress"
 	"github.com/kfk-dev/kfk/core/connapi"
 	"github.com/kfk-dev/kfk/core/kerr"
 	"github.com/kfk-dev/kfk/core/obs"
@@ -58,7 +59,7 @@ type position struct {
 
 // consumer fetches assigned partitions from their leaders. A fetch to each
 // leader is kept in flight while the application works through what the
-// previous one returned, bounded by maxBuffered; Poll hands buffered
+// previous one returned, bounded by Config.PrefetchBytes; Poll hands buffered
 // messages over.
 type consumer struct {
 	c *Client
@@ -91,9 +92,6 @@ func (k *consumer) expire(w *pollWaiter) {
 	}
 	k.mu.Unlock()
 }
-
-// maxBuffered bounds prefetched bytes.
-const maxBuffered = 64 << 20
 
 func newConsumer(c *Client) *consumer {
 	return &consumer{c: c, assigned: map[tp]*position{}, inflight: map[int32]bool{},
@@ -268,7 +266,7 @@ func (k *consumer) kick() {
 		case p.offset < 0:
 			p.resolving = true
 			resolve = append(resolve, which)
-		case k.bufferBytes < maxBuffered && m != nil:
+		case k.bufferBytes < k.c.cfg.PrefetchBytes && m != nil:
 			if leader, ok := m.leader(which.topic, which.partition); ok && !k.inflight[leader] {
 				byLeader[leader] = append(byLeader[leader], which)
 			}
@@ -524,9 +522,11 @@ func decodePartition(topic string, fp *kmsg.FetchResponseTopicPartition, from in
 	var it wire.RecordIter
 	var rec wire.Record
 	var msgs []Message
-	// Key, value and header bytes of every message, copied once into
-	// one buffer sized for the (uncompressed) response.
-	data := make([]byte, 0, len(fp.RecordBatches))
+	// Uncompressed records are referenced where they are, in the response
+	// (a buffer of its own). Decompressed ones live in the reader's scratch
+	// buffer until the next batch: their key, value and header bytes are
+	// copied into one buffer sized for the response.
+	var data []byte
 	next := from
 	for {
 		ok, err := r.Next(&b)
@@ -543,25 +543,53 @@ func decodePartition(topic string, fp *kmsg.FetchResponseTopicPartition, from in
 		if b.IsTransactional() && aborted.Skips(&b) {
 			continue
 		}
+		if msgs == nil {
+			msgs = make([]Message, 0, expectedMessages(&b, len(fp.RecordBatches), r.Remaining()))
+		}
+		copied := b.Magic < 2 || b.Codec() != compress.None
+		if copied && data == nil {
+			data = make([]byte, 0, len(fp.RecordBatches))
+		}
+		ref := func(v []byte) []byte {
+			if !copied {
+				return v
+			}
+			var c []byte
+			c, data = appendRef(data, v)
+			return c
+		}
 		for b.Records(&it); it.Next(&rec); {
 			if rec.Offset < from {
 				continue
 			}
-			m := Message{Topic: topic, Partition: fp.Partition, Offset: rec.Offset, Timestamp: rec.Timestamp}
-			m.Key, data = appendRef(data, rec.Key)
-			m.Value, data = appendRef(data, rec.Value)
-			rec.Headers(func(k, v []byte) bool {
-				var hv []byte
-				hv, data = appendRef(data, v)
-				m.Headers = append(m.Headers, wire.Header{Key: string(k), Value: hv})
-				return true
-			})
+			m := Message{Topic: topic, Partition: fp.Partition, Offset: rec.Offset, Timestamp: rec.Timestamp,
+				Key: ref(rec.Key), Value: ref(rec.Value)}
+			if rec.NumHeaders > 0 {
+				m.Headers = make([]wire.Header, 0, min(rec.NumHeaders, 64)) // (a count that lies only grows by appending)
+				rec.Headers(func(k, v []byte) bool {
+					m.Headers = append(m.Headers, wire.Header{Key: string(k), Value: ref(v)})
+					return true
+				})
+			}
 			msgs = append(msgs, m)
 		}
 		if err := it.Err(); err != nil {
 			return msgs, next, err
 		}
 	}
+}
+
+// expectedMessages sizes the message slice of a partition's fetch from its
+// first batch: that batch's record count, scaled to the whole response.
+// The count was checked against the batch's size; the scaled part is
+// capped by the smallest possible record (7 bytes) so a lie costs little.
+func expectedMessages(first *wire.Batch, total, remaining int) int {
+	read := total - remaining
+	n := int(first.NumRecords)
+	if read <= 0 || n <= 0 {
+		return 16
+	}
+	return n + min(n*remaining/read, remaining/7)
 }
 
 // appendRef copies b to the end of data and returns the copy; nil stays

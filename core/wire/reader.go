@@ -209,6 +209,9 @@ type Reader struct {
 // Reset points the reader at new data, keeping its buffers.
 func (r *Reader) Reset(data []byte) { r.data = data }
 
+// Remaining is how many bytes of the data are still to be read.
+func (r *Reader) Remaining() int { return len(r.data) }
+
 // Next decodes the next batch into b. It returns false at the end of the
 // data (including a truncated final batch) and an error for corrupt data.
 // b's records stay valid until the next call.
