@@ -1,6 +1,7 @@
 package main
 
 /*
+#include <stdlib.h>
 #include "shim.h"
 */
 import "C"
@@ -80,7 +81,7 @@ type queue struct {
 
 	pollMu sync.Mutex // one poll at a time; guards arena and calls
 	arena  arena
-	calls  []C.kfk__call_t // the callbacks a poll runs (no Go pointers: C may read it)
+	calls  []C.kfk__call_t // the callbacks a poll runs, in malloc'd memory (see callsFor)
 }
 
 func newQueue() (*queue, error) {
@@ -253,7 +254,8 @@ func (q *queue) serve(timeoutMs, max int, out []C.kfk_event_t) int {
 
 // callsFor makes room for the callbacks evs will run: all of them, unless
 // some go to a kfk_poll_batch array or nowhere. The array is reused from
-// poll to poll.
+// poll to poll; it is C memory because cgo checks every element of a Go
+// array passed to C, which cost more than running the callbacks.
 func (q *queue) callsFor(evs []event, batch, handler bool) []C.kfk__call_t {
 	n := len(evs)
 	if batch || !handler {
@@ -266,9 +268,22 @@ func (q *queue) callsFor(evs []event, batch, handler bool) []C.kfk__call_t {
 	}
 	// (An array for more than 64k callbacks is not kept past a smaller poll.)
 	if cap(q.calls) < n || (cap(q.calls) > 1<<16 && cap(q.calls) > 4*n) {
-		q.calls = make([]C.kfk__call_t, n)
+		q.freeCalls()
+		size := max(n, 256)
+		p := C.malloc(C.size_t(size) * C.sizeof_kfk__call_t)
+		if p == nil {
+			panic("kfk: out of memory")
+		}
+		q.calls = unsafe.Slice((*C.kfk__call_t)(p), size)
 	}
 	return q.calls[:n]
+}
+
+func (q *queue) freeCalls() {
+	if q.calls != nil {
+		C.free(unsafe.Pointer(&q.calls[0]))
+		q.calls = nil
+	}
 }
 
 // call copies ev into the arena as the event of callback cb. The callbacks
@@ -342,6 +357,7 @@ func (q *queue) close() {
 	q.wake()
 	q.pollMu.Lock()
 	q.arena.free()
+	q.freeCalls()
 	syscall.Close(q.rfd)
 	syscall.Close(q.wfd)
 	q.pollMu.Unlock()

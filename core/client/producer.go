@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kfk-dev/kfk/core/kerr"
@@ -59,10 +60,10 @@ var (
 
 // pendingRecord is a record waiting for metadata to be partitioned.
 type pendingRecord struct {
-	rec      Record
-	done     DeliveryFunc
-	deadline time.Time
-	size     int
+	rec    Record
+	done   DeliveryFunc
+	queued time.Time // its delivery timeout counts from here
+	size   int
 }
 
 // recordMeta is what a batch keeps per record for its delivery report.
@@ -134,9 +135,11 @@ type producer struct {
 	lastWaitRefresh time.Time
 	spareBuffers    [][]byte       // see batchBufferLocked
 	spareMetas      [][]recordMeta // see recordMetasLocked
+	hot             hotTopic
 
-	wake chan struct{}
-	stop chan struct{}
+	clock producerClock
+	wake  chan struct{}
+	stop  chan struct{}
 }
 
 type flushWaiter struct {
@@ -188,11 +191,48 @@ func validTopic(name string) bool {
 	return true
 }
 
-func (p *producer) produce(r Record, done DeliveryFunc) error {
-	if !validTopic(r.Topic) {
-		return fmt.Errorf("%w: %q", ErrInvalidTopic, r.Topic)
+// hotTopic remembers what produce looked up for the last topic it saw:
+// producers mostly repeat one topic, and the name check and map lookups it
+// saves are a noticeable share of a record's cost.
+type hotTopic struct {
+	name  string
+	meta  *metadata // the metadata n, code and known came from
+	n     int
+	code  int16
+	known bool
+	parts []*partitionState // p.partitions[name], for stateLocked
+}
+
+// producerClock gives produce its timestamps and deadlines from a single
+// monotonic clock reading (time.Now makes two). Wall time is derived from
+// a base that the sender renews every second, so that it follows clock
+// adjustments.
+type producerClock struct {
+	base atomic.Pointer[time.Time]
+}
+
+func (c *producerClock) now() time.Time {
+	b := c.base.Load()
+	if b == nil {
+		return c.renew()
 	}
-	now := time.Now() // read once: the clock is a large share of produce's cost
+	return b.Add(time.Since(*b))
+}
+
+func (c *producerClock) renew() time.Time {
+	now := time.Now()
+	c.base.Store(&now)
+	return now
+}
+
+func (c *producerClock) renewEvery(d time.Duration) {
+	if b := c.base.Load(); b == nil || time.Since(*b) >= d {
+		c.renew()
+	}
+}
+
+func (p *producer) produce(r Record, done DeliveryFunc) error {
+	now := p.clock.now()
 	if r.Timestamp <= 0 {
 		r.Timestamp = now.UnixMilli()
 	}
@@ -204,6 +244,13 @@ func (p *producer) produce(r Record, done DeliveryFunc) error {
 		return fmt.Errorf("%w: %d bytes", ErrRecordTooLarge, size)
 	}
 	p.mu.Lock()
+	if r.Topic != p.hot.name || p.hot.name == "" {
+		if !validTopic(r.Topic) {
+			p.mu.Unlock()
+			return fmt.Errorf("%w: %q", ErrInvalidTopic, r.Topic)
+		}
+		p.hot = hotTopic{name: r.Topic}
+	}
 	if p.closed {
 		p.mu.Unlock()
 		return ErrClosed
@@ -231,15 +278,16 @@ func (p *producer) produce(r Record, done DeliveryFunc) error {
 	p.bufBytes += int64(size)
 	// On the stack unless it has to wait for metadata: one allocation less
 	// per record.
-	pr := pendingRecord{rec: r, done: done, deadline: now.Add(p.cfg.DeliveryTimeout), size: size}
+	pr := pendingRecord{rec: r, done: done, queued: now, size: size}
 	m := p.c.meta.Load()
-	var n int
-	var code int16
-	known := false
-	if m != nil {
-		n, code, known = m.topic(r.Topic)
+	if m != p.hot.meta {
+		p.hot.meta, p.hot.n, p.hot.code, p.hot.known = m, 0, 0, false
+		if m != nil {
+			p.hot.n, p.hot.code, p.hot.known = m.topic(r.Topic)
+		}
 	}
-	if !known || (code != 0 && n == 0) || len(p.waiting[r.Topic]) > 0 {
+	n, code, known := p.hot.n, p.hot.code, p.hot.known
+	if !known || (code != 0 && n == 0) || (len(p.waiting) > 0 && len(p.waiting[r.Topic]) > 0) {
 		// Partitioning needs the partition count: wait for metadata. Once
 		// records of a topic wait, later ones queue behind them, so that
 		// metadata arriving in between cannot reorder them.
@@ -378,7 +426,8 @@ func (p *producer) placeLocked(pr *pendingRecord, n int) (failed []Delivery, new
 		b = nil
 	}
 	if b == nil {
-		b = &batch{ps: ps, created: time.Now(), deadline: pr.deadline, seq: -1, recs: p.recordMetasLocked()}
+		b = &batch{ps: ps, created: pr.queued, deadline: pr.queued.Add(p.cfg.DeliveryTimeout), seq: -1,
+			recs: p.recordMetasLocked()}
 		opts := wire.NoProducer
 		opts.Transactional = p.cfg.TransactionalID != ""
 		b.builder.Reset(p.batchBufferLocked(), opts)
@@ -425,12 +474,20 @@ func (p *producer) nextRoundRobinLocked(topic string, n int32) int32 {
 }
 
 func (p *producer) stateLocked(topic string, part int32, n int) *partitionState {
-	parts := p.partitions[topic]
+	var parts []*partitionState
+	if topic == p.hot.name && p.hot.parts != nil {
+		parts = p.hot.parts
+	} else {
+		parts = p.partitions[topic]
+	}
 	if len(parts) < n {
 		grown := make([]*partitionState, n)
 		copy(grown, parts)
 		parts = grown
 		p.partitions[topic] = parts
+	}
+	if topic == p.hot.name {
+		p.hot.parts = parts
 	}
 	if parts[part] == nil {
 		parts[part] = &partitionState{topic: topic, partition: part}

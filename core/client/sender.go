@@ -61,6 +61,7 @@ type outgoing struct {
 // pass does one round of sender work and returns when it is next needed.
 func (p *producer) pass() time.Time {
 	now := time.Now()
+	p.clock.renewEvery(time.Second)
 	next := now.Add(time.Second)
 	var failed []Delivery
 	var sends []*outgoing
@@ -399,7 +400,7 @@ func (p *producer) expireWaitingLocked(now time.Time) []Delivery {
 	for topic, recs := range p.waiting {
 		kept := recs[:0]
 		for _, pr := range recs {
-			if now.Before(pr.deadline) {
+			if now.Sub(pr.queued) < p.cfg.DeliveryTimeout {
 				kept = append(kept, pr)
 				continue
 			}
