@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/kfk-dev/kfk/core/conn"
 	"github.com/kfk-dev/kfk/core/connapi"
@@ -312,11 +313,33 @@ func (c *Client) CreatePartitions(topic string, count int32, timeoutMs int32, cb
 				}
 			}
 			if err == nil {
-				c.refreshSoon() // producers and consumers see the new partitions
+				c.awaitPartitions(topic, count, 10*time.Second)
 			}
 			done(tree.Value{}, err)
 		})
 	})
+}
+
+// awaitPartitions refreshes the metadata until topic shows count
+// partitions or wait passes, so producers and consumers (a group leader
+// watching its assignment) see the new partitions. The controller has
+// accepted them when CreatePartitions answers; the broker that answers
+// Metadata may learn of them a moment later, so one refresh is not enough.
+func (c *Client) awaitPartitions(topic string, count int32, wait time.Duration) {
+	deadline := time.Now().Add(wait)
+	var check func(*metadata, error)
+	check = func(m *metadata, err error) {
+		if m != nil {
+			if n, _, _ := m.topic(topic); n >= int(count) {
+				return
+			}
+		}
+		if c.isClosed() || time.Now().After(deadline) {
+			return
+		}
+		time.AfterFunc(200*time.Millisecond, func() { c.refreshMetadata([]string{topic}, check) })
+	}
+	c.refreshMetadata([]string{topic}, check)
 }
 
 // DeleteRecords deletes the records of each partition before its offset
