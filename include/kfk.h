@@ -28,6 +28,9 @@
  *   entry point returns KFK_ERR_FORKED (or NULL/-1 where it returns no
  *   kfk_err_t) without touching the parent's state. Load and use the
  *   library after forking.
+ * - The library's own memory is managed by the Go runtime inside it, with
+ *   a collector target of GOGC=200; a GOGC (or GOMEMLIMIT) in the
+ *   environment when the library loads overrides it.
  * - Signals: the library installs no signal handlers. A host that installs
  *   its own must use SA_ONSTACK (the Go runtime requires it).
  */
