@@ -261,8 +261,11 @@ raise SystemExit(os.WEXITSTATUS(status))
 
 def test_blocking_poll_is_interruptible_by_ctrl_c():
     # A child blocks in poll(None); SIGINT must raise KeyboardInterrupt there
-    # promptly (the wait is sliced so Python's signal handler runs).
-    code = ("import kfk, sys\n"
+    # promptly (the wait is sliced so Python's signal handler runs). The
+    # child sets Python's handler itself: started from a background job of a
+    # non-interactive shell, it would inherit SIGINT ignored and never see it.
+    code = ("import kfk, signal, sys\n"
+            "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
             "q = kfk.EventQueue()\n"
             "print('polling', flush=True)\n"
             "try:\n"
