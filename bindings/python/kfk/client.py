@@ -21,6 +21,7 @@ from __future__ import annotations
 import ctypes
 import json
 import logging
+import threading
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
 from . import _ffi
@@ -53,6 +54,7 @@ class Client:
         self.logger = logger or logging.getLogger("kfk")
         self.on_stats = on_stats
         self._partitioner = partitioner
+        self._scratch = threading.local()
         conf = ctypes.c_void_p()
         check(self._lib.kfk_conf_new(ctypes.byref(conf)), "kfk_conf_new")
         err = ctypes.create_string_buffer(512)
@@ -134,11 +136,25 @@ class Client:
                 timestamp: Optional[int] = None, callback: Optional[DeliveryCallback] = None) -> Request:
         """Queue one record. The Request's result is the delivery report
         {topic, partition, offset, timestamp}; KafkaError if it failed."""
+        handle = self.handle
+        k, v = _b(key, "key"), _b(value, "value")
+        if partition == -1 and self._partitioner is not None:
+            partition = self._partition_for(topic, k)
+        hdrs, nh, hkeep = _headers(headers)
+        # One kfk_message_t per thread, refilled: the library copies it
+        # during the call, and filling fields costs half of building one.
+        msg = getattr(self._scratch, "msg", None)
+        if msg is None:
+            msg = self._scratch.msg = _ffi.Message(offset=-1)
+        msg.topic = _s(topic, "topic")
+        msg.partition = int(partition)
+        msg.timestamp = -1 if timestamp is None else int(timestamp)
+        msg.key, msg.key_len = k, len(k) if k is not None else 0
+        msg.value, msg.value_len = v, len(v) if v is not None else 0
+        msg.headers, msg.header_count = hdrs, nh
         req = Request(self.queue, callback)
-        tag = self.queue.register(req._complete)
-        keep: list = []
-        msg = self._message(topic, value, key, partition, headers, timestamp, tag, keep)
-        code = self._lib.kfk_produce(self.handle, ctypes.byref(msg), None)
+        msg.opaque = tag = self.queue.register(req._complete)
+        code = self._lib.kfk_produce(handle, ctypes.byref(msg), None)
         if code:
             self.queue.forget(tag)
             raise KafkaError(code)

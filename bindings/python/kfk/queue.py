@@ -37,7 +37,8 @@ class EventQueue:
             raise KafkaError(code, "kfk_queue_new")
         self._handle: Optional[int] = handle.value
         self._events = (_ffi.Event * _BATCH)()
-        self._handlers: dict[int, Handler] = {}
+        self._handlers: dict[int, Handler] = {}  # persistent tags
+        self._once: dict[int, Handler] = {}  # tags released by their first event
         self._tags = itertools.count(1)
         self._lock = threading.Lock()
         self._pid = _ffi.current_pid()
@@ -59,12 +60,13 @@ class EventQueue:
         A non-persistent tag is released after its first event."""
         with self._lock:
             tag = next(self._tags)
-            self._handlers[tag] = handler if persistent else _Once(self, tag, handler)
+            (self._handlers if persistent else self._once)[tag] = handler
         return tag
 
     def forget(self, tag: int) -> None:
         with self._lock:
             self._handlers.pop(tag, None)
+            self._once.pop(tag, None)
 
     def fileno(self) -> int:
         """A descriptor that is readable while events are waiting."""
@@ -96,19 +98,20 @@ class EventQueue:
 
     def _dispatch(self, n: int) -> int:
         failure: Optional[BaseException] = None
+        once, handlers, events = self._once, self._handlers, self._events
         for i in range(n):
-            ev = self._events[i]
+            ev = events[i]
             tag = ev.opaque or 0
-            handler = self._handlers.get(tag)
+            handler = once.pop(tag, None) or handlers.get(tag)  # dict.pop is atomic: no lock needed
             if handler is None:
                 continue
             error = None
             if ev.err:
                 error = KafkaError(ev.err, ev.errstr.decode("utf-8", "replace") if ev.errstr else None)
             if ev.msg and ev.type == _ffi.EVENT_MESSAGE:
-                result = _message(ctypes.cast(ev.msg, ctypes.POINTER(_ffi.Message)).contents)
+                result = _message(_ffi.Message.from_address(ev.msg))
             elif ev.msg:
-                result = _delivery(ctypes.cast(ev.msg, ctypes.POINTER(_ffi.Message)).contents)
+                result = _delivery(_ffi.Message.from_address(ev.msg))
             else:
                 result = to_python(ev.result.contents) if ev.result else None
             try:
@@ -138,19 +141,6 @@ class EventQueue:
                 self.close()
         except Exception:
             pass
-
-
-class _Once:
-    """A handler that releases its tag when it has run."""
-
-    __slots__ = ("queue", "tag", "handler")
-
-    def __init__(self, queue: EventQueue, tag: int, handler: Handler) -> None:
-        self.queue, self.tag, self.handler = queue, tag, handler
-
-    def __call__(self, kind: int, result: object, error: Optional[KafkaError]) -> None:
-        self.queue.forget(self.tag)
-        self.handler(kind, result, error)
 
 
 def _delivery(m: "_ffi.Message") -> dict:

@@ -36,6 +36,33 @@ def test_produce_many_and_flush(client, conn, topic):
     assert [r["value"] for r in records[:3]] == [b"m0", b"m1", b"m2"]
 
 
+def test_produce_from_several_threads(client, topic):
+    # Each thread fills its own kfk_message_t: records keep their own key,
+    # value and headers, and each thread's order, when threads interleave.
+    import threading
+
+    def produce(n):
+        for i in range(2000):
+            client.produce(topic, b"%d-%d" % (n, i), key=b"k%d" % n, partition=0, headers={"h": b"%d" % n})
+
+    threads = [threading.Thread(target=produce, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    client.flush()
+    client.assign([{"topic": topic, "partition": 0, "offset": -2}])
+    seen: dict = {}
+    deadline = time.monotonic() + 30
+    while sum(map(len, seen.values())) < 8000 and time.monotonic() < deadline:
+        for m in client.consume():
+            n, i = m.value.split(b"-")
+            assert m.key == b"k" + n and m.headers == [("h", n)]
+            seen.setdefault(n, []).append(int(i))
+    assert sorted(seen) == [b"0", b"1", b"2", b"3"]
+    assert all(v == list(range(2000)) for v in seen.values())
+
+
 def test_callbacks_and_partition_count(client, topic):
     seen = []
     for i in range(10):
