@@ -109,10 +109,7 @@ sub _log {
 
 sub _request {
     my ($self, $cb) = @_;
-    return $self->{queue}->register(sub {
-        my (undef, $result, $errstr) = @_;
-        $cb->($errstr ? (undef, $errstr) : ($result)) if $cb;
-    });
+    return $self->{queue}->register_request($cb);
 }
 
 sub connect {
@@ -152,22 +149,24 @@ sub produce {
             return $self->_after_metadata($topic, sub { $self->produce($topic, $key, $value, $opts, $cb // ()) });
         }
     }
-    my $tag = $self->{queue}->register(sub {
-        my (undef, $m, $errstr, $err) = @_;
-        return unless $cb;
-        my $result = { topics => [{ topic => $m->{topic}, partitions => [{ partition => $m->{partition},
-            error_code => $err > 0 ? $err : 0, base_offset => $m->{offset} }] }] };
-        $cb->($result, $errstr);
-    });
+    my $tag = $cb ? $self->{queue}->register(\&_delivered, 0, $cb) : 0;    # no callback: no report
     my @keep;
     my $msg = Kfk::FFI::message(\@keep, { topic => $topic, partition => $partition, key => $key, value => $value,
         headers => $opts->{headers}, timestamp => $opts->{timestamp}, opaque => $tag });
     my $rc = Kfk::FFI::kfk_produce($self->_h, Kfk::FFI::ptr(\@keep, $msg), undef);
     if ($rc) {
-        $self->{queue}->forget($tag);
+        $self->{queue}->forget($tag) if $tag;
         Carp::croak("produce: " . Kfk::FFI::kfk_err_name($rc) . ": " . Kfk::FFI::kfk_err_string($rc));
     }
     return;
+}
+
+# A delivery report, as the produce callback's ($result, $error).
+sub _delivered {
+    my (undef, $m, $errstr, $err, $cb) = @_;
+    my $result = { topics => [{ topic => $m->{topic}, partitions => [{ partition => $m->{partition},
+        error_code => $err > 0 ? $err : 0, base_offset => $m->{offset} }] }] };
+    $cb->($result, $errstr);
 }
 
 # Runs $then once metadata for $topic has been fetched.
@@ -192,14 +191,15 @@ sub produce_many {
     my @errors;
     my $left = @$messages;
     return $cb && $cb->(undef) unless $left;
+    my $each = sub {    # one closure for the whole call (see EV::Kafka::Queue::register)
+        my (undef, $err) = @_;
+        push @errors, $err if $err;
+        $cb->(@errors ? \@errors : undef) if --$left == 0 && $cb;
+    };
     for my $m (@$messages) {
         my ($topic, $key, $value, $opts) = ref $m eq 'ARRAY' ? @$m : @{$m}{qw(topic key value)};
         $opts = { headers => $m->{headers}, partition => $m->{partition} } if ref $m eq 'HASH';
-        $self->produce($topic, $key, $value, $opts // {}, sub {
-            my (undef, $err) = @_;
-            push @errors, $err if $err;
-            $cb->(@errors ? \@errors : undef) if --$left == 0 && $cb;
-        });
+        $self->produce($topic, $key, $value, $opts // {}, $each);
     }
     return;
 }

@@ -128,10 +128,7 @@ sub DESTROY {
 sub _request {
     my ($self, $what, $cb, $send) = @_;
     my $h = $self->_h;
-    my $tag = $self->{queue}->register(sub {
-        my (undef, $result, $errstr) = @_;
-        $cb->($errstr ? (undef, $errstr) : ($result)) if $cb;
-    });
+    my $tag = $self->{queue}->register_request($cb);
     my $rc = $send->($h, $tag);
     if ($rc) {
         $self->{queue}->forget($tag);

@@ -47,12 +47,28 @@ sub _new {
 sub handle { $_[0]{handle} }
 
 # Registers a handler for one event (or all events of a tag when
-# $persistent) and returns the tag to pass as the call's opaque.
+# $persistent) and returns the tag to pass as the call's opaque. The
+# handler gets ($type, $result, $errstr, $err, $data). Passing per-call
+# state as $data to a named handler, rather than a new closure per call,
+# matters on hot paths: Perl frees each anonymous sub by searching its
+# package's list of back-references, which grows with every closure alive.
 sub register {
-    my ($self, $handler, $persistent) = @_;
+    my ($self, $handler, $persistent, $data) = @_;
     my $tag = $self->{next_tag}++;
-    $self->{handlers}{$tag} = [$handler, $persistent];
+    $self->{handlers}{$tag} = [$handler, $persistent, $data];
     return $tag;
+}
+
+# Registers a one-shot request whose callback gets ($result) on success
+# and (undef, $error_string) on failure.
+sub register_request {
+    my ($self, $cb) = @_;
+    return $self->register(\&_request_done, 0, $cb);
+}
+
+sub _request_done {
+    my (undef, $result, $errstr, undef, $cb) = @_;
+    $cb->($errstr ? (undef, $errstr) : ($result)) if $cb;
 }
 
 sub forget { delete $_[0]{handlers}{ $_[1] } }
@@ -76,7 +92,7 @@ sub drain {
             my $errstr = $err ? Kfk::FFI::cstring($errstr_p) : undef;
             my $result = $result_p ? Kfk::FFI::val_at($result_p)
                        : $msg_p    ? Kfk::FFI::message_at($msg_p) : undef;
-            $entry->[0]->($type, $result, $errstr, $err);
+            $entry->[0]->($type, $result, $errstr, $err, $entry->[2]);
         }
         last if $n < Kfk::FFI::BATCH;
         $timeout_ms = 0;
