@@ -86,9 +86,11 @@ module Kfk
       @handle
     end
 
-    def register(persistent: false, &block)
+    # Reserves a tag whose events go to the block, or to handler (an
+    # object answering call(type, result, error), such as a Request).
+    def register(handler = nil, persistent: false, &block)
       @next_tag += 1
-      @handlers[@next_tag] = [block, persistent]
+      @handlers[@next_tag] = [handler || block, persistent]
       @next_tag
     end
 
@@ -159,6 +161,11 @@ module Kfk
       @callback&.call(result, error)
     end
 
+    # As a queue handler: the event completes the request.
+    def call(_type, result, error)
+      complete(result, error)
+    end
+
     def value(timeout = 30)
       deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + timeout
       until @done
@@ -183,7 +190,7 @@ module Kfk
     # returns the Request its RESULT event completes.
     def request(callback = nil)
       req = Request.new(@queue, callback)
-      tag = @queue.register { |_type, result, error| req.complete(result, error) }
+      tag = @queue.register(req)
       code = yield tag
       unless code.zero?
         @queue.forget(tag)

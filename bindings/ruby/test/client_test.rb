@@ -27,6 +27,36 @@ class ClientTest < Minitest::Test
     end
   end
 
+  # Each thread (fiber) fills its own message buffers: records keep their
+  # own key, value and headers, and each thread's order, when threads
+  # interleave; keys and values of different sizes share one buffer.
+  def test_produce_from_several_threads
+    topic = "rbthreads-#{SecureRandom.hex(6)}"
+    Kfk::Client.open(brokers: @brokers, linger_ms: 2) do |kafka|
+      threads = Array.new(4) do |n|
+        Thread.new do
+          1000.times { |i| kafka.produce(topic, "#{n}-#{i}#{"x" * (i % 50)}", key: "k#{n}" * (1 + i % 3), partition: 0, headers: { "h" => n.to_s }) }
+        end
+      end
+      threads.each(&:join)
+      kafka.flush
+      kafka.assign([{ topic: topic, partition: 0, offset: -2 }])
+      seen = Hash.new { |h, k| h[k] = [] }
+      count = 0
+      kafka.each_message.each do |m|
+        n, rest = m.value.split("-", 2)
+        i = rest.to_i
+        assert_equal "#{n}-#{i}#{"x" * (i % 50)}", m.value
+        assert_equal "k#{n}" * (1 + i % 3), m.key
+        assert_equal [["h", n.b]], m.headers
+        seen[n] << i
+        break if (count += 1) >= 4000
+      end
+      assert_equal %w[0 1 2 3], seen.keys.sort
+      seen.each_value { |is| assert_equal (0...1000).to_a, is }
+    end
+  end
+
   def test_group_subscribe
     topic = "rbgroup-#{SecureRandom.hex(6)}"
     Kfk::Client.open(brokers: @brokers) do |p|

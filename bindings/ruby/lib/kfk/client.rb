@@ -91,18 +91,58 @@ module Kfk
     # (a Message with topic, partition, offset, timestamp). With a block,
     # the block gets (report, error) when polled.
     def produce(topic, value, key: nil, partition: -1, headers: nil, &block)
+      h = handle
+      partition = partition_for(topic, key) if partition == -1 && @partitioner
+      scratch = (Thread.current[:kfk_produce_scratch] ||= ProduceScratch.new)
+      msg = scratch.fill(topic, key, value, partition)
       keep = []
-      msg = Kfk::FFI::Message.new
-      fill_message(msg, keep, topic: topic, value: value, key: key, partition: partition, headers: headers)
+      msg[:headers], msg[:header_count] = headers(keep, headers)
       req = Request.new(@queue, block)
-      tag = @queue.register { |_type, result, error| req.complete(result, error) }
-      msg[:opaque] = tag
-      code = Kfk::FFI.kfk_produce(handle, msg, nil)
+      msg[:opaque] = tag = @queue.register(req)
+      code = Kfk::FFI.kfk_produce(h, msg, nil)
       unless code.zero?
         @queue.forget(tag)
         raise Error, code
       end
       req
+    end
+
+    # The C memory one fiber's produce calls reuse (Thread.current is
+    # fiber-local): the library copies a message during the call, so its
+    # kfk_message_t, key and value bytes need not outlive it. Topic names
+    # are kept as C strings, since a producer repeats a few.
+    class ProduceScratch
+      def initialize
+        @msg = Kfk::FFI::Message.new
+        @msg[:offset] = -1
+        @msg[:timestamp] = -1
+        @data = ::FFI::MemoryPointer.new(:char, 4096)
+        @topics = {}
+      end
+
+      def fill(topic, key, value, partition)
+        @msg[:topic] = topic_ptr(topic)
+        @msg[:partition] = partition
+        k = key&.to_s&.b
+        v = value&.to_s&.b
+        size = (k ? k.bytesize : 0) + (v ? v.bytesize : 0)
+        @data = ::FFI::MemoryPointer.new(:char, size * 2) if size > @data.size
+        @msg[:key], @msg[:key_len] = k ? [@data, k.bytesize] : [nil, 0]
+        @data.put_bytes(0, k) if k
+        at = k ? k.bytesize : 0
+        @msg[:value], @msg[:value_len] = v ? [@data + at, v.bytesize] : [nil, 0]
+        @data.put_bytes(at, v) if v
+        @msg
+      end
+
+      private
+
+      def topic_ptr(topic)
+        @topics[topic] || begin
+          @topics.clear if @topics.size >= 64
+          @topics[topic.dup.freeze] = ::FFI::MemoryPointer.from_string(topic.to_s.b)
+        end
+      end
     end
 
     # Queues many records ({topic:, value:, key:, partition:, headers:})
