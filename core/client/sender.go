@@ -534,8 +534,19 @@ func (p *producer) pidAcquired(id int64, epoch int16) {
 	p.signal()
 }
 
+// pidFailed retries InitProducerId after the backoff. A broker error that
+// is retriable (the coordinator loading or moving, a transaction of the
+// previous epoch still ending) is the normal course of a new cluster or a
+// restart, so it is logged and counted, not reported to OnError, where an
+// application may treat any report as fatal (EV::Kafka's default dies).
 func (p *producer) pidFailed(err error) {
-	p.c.reportError(fmt.Errorf("idempotent producer: InitProducerId failed, retrying: %w", err))
+	var ke *kerr.Error
+	if errors.As(err, &ke) && ke.Retriable {
+		p.c.counts.add(&p.c.counts.retries, ke)
+		p.c.log.Warnf(obs.Producer, "idempotent producer: InitProducerId: %v; retrying", err)
+	} else {
+		p.c.reportError(fmt.Errorf("idempotent producer: InitProducerId failed, retrying: %w", err))
+	}
 	time.AfterFunc(p.cfg.RetryBackoff, func() {
 		p.mu.Lock()
 		p.pid.requesting = false
