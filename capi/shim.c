@@ -7,6 +7,7 @@
  * header and the Go exports in agreement: a mismatch does not compile.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
 
 #include "kfk.h"
@@ -18,7 +19,32 @@ static __thread int kfk__in_callback;
 
 static void kfk__mark_child(void) { kfk__forked = 1; }
 
-__attribute__((constructor)) static void kfk__register_atfork(void) {
+/*
+ * Signals meant for the host are kept off the library's threads. A host
+ * handler installed after the library loaded (Perl's %SIG, EV::signal,
+ * Ruby's trap) lacks SA_ONSTACK, and running it on a Go thread's small
+ * stack can corrupt memory. The Go runtime gives every thread it creates
+ * the signal mask of its first thread, which inherits the mask of the
+ * thread that loads the library. So the loading thread blocks the host's
+ * signals just before the runtime starts (a prioritised constructor runs
+ * before the runtime's, which sits in the plain .init_array) and gets its
+ * own mask back just after (plain constructors run in link order, the Go
+ * runtime's first). Signals the runtime needs stay open: the synchronous
+ * ones, SIGPIPE, and SIGURG for preemption.
+ */
+static sigset_t kfk__loader_mask;
+
+__attribute__((constructor(101))) static void kfk__block_host_signals(void) {
+    sigset_t host;
+    sigfillset(&host);
+    int keep[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS, SIGABRT, SIGPIPE, SIGURG};
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
+        sigdelset(&host, keep[i]);
+    pthread_sigmask(SIG_BLOCK, &host, &kfk__loader_mask);
+}
+
+__attribute__((constructor)) static void kfk__after_runtime_start(void) {
+    pthread_sigmask(SIG_SETMASK, &kfk__loader_mask, NULL);
     pthread_atfork(NULL, NULL, kfk__mark_child);
 }
 

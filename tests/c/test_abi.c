@@ -1,11 +1,14 @@
 /* The C ABI contract without a broker: versions, error names, utilities,
  * handle validation on every entry point, the event queue and its fd,
- * re-entrancy, and fork(). */
+ * re-entrancy, fork(), and signals kept off the library's threads. */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
 #include <unistd.h>
@@ -528,6 +531,73 @@ static void test_fork(void) {
     kfk_queue_destroy(q);
 }
 
+/* A process-directed signal never runs a host handler on one of the
+ * library's threads, where a handler installed without SA_ONSTACK (as
+ * Perl's %SIG and Ruby's trap install them) would run on a small goroutine
+ * stack. The main thread blocks SIGUSR1, so the kernel must choose another
+ * thread that does not: a host thread waiting in pause() is the only one. */
+static volatile pid_t usr1_tids[512];
+static volatile int usr1_count;
+static volatile int usr1_stop;
+
+static void on_usr1(int sig) {
+    (void)sig;
+    int n = usr1_count;
+    if (n < 512)
+        usr1_tids[n] = (pid_t)syscall(SYS_gettid);
+    usr1_count = n + 1;
+}
+
+static void *usr1_waiter(void *tid) {
+    *(pid_t *)tid = (pid_t)syscall(SYS_gettid);
+    sigset_t usr1;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    pthread_sigmask(SIG_UNBLOCK, &usr1, NULL);
+    while (!usr1_stop)
+        pause();
+    return NULL;
+}
+
+static void test_signals_reach_host_threads(void) {
+    kfk_queue_t *q;
+    CHECK_EQ_INT(kfk_queue_new(&q), KFK_OK); /* the library's threads are running */
+    /* The thread that loaded the library has its own mask back. */
+    sigset_t now;
+    CHECK(pthread_sigmask(SIG_BLOCK, NULL, &now) == 0);
+    CHECK(!sigismember(&now, SIGINT) && !sigismember(&now, SIGTERM) && !sigismember(&now, SIGUSR1));
+    sigset_t usr1, old;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    CHECK(pthread_sigmask(SIG_BLOCK, &usr1, &old) == 0);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr1; /* no SA_ONSTACK, deliberately */
+    CHECK(sigaction(SIGUSR1, &sa, NULL) == 0);
+    pid_t waiter_tid = 0;
+    pthread_t waiter;
+    CHECK(pthread_create(&waiter, NULL, usr1_waiter, &waiter_tid) == 0);
+    while (waiter_tid == 0)
+        usleep(1000);
+    usleep(20000);
+    for (int i = 0; i < 200; i++) {
+        kill(getpid(), SIGUSR1);
+        usleep(500);
+    }
+    usleep(50000);
+    int got = usr1_count;
+    CHECK(got >= 20); /* standard signals coalesce; most arrive */
+    int elsewhere = 0;
+    for (int i = 0; i < got && i < 512; i++)
+        elsewhere += usr1_tids[i] != waiter_tid;
+    CHECK_EQ_INT(elsewhere, 0);
+    usr1_stop = 1;
+    pthread_kill(waiter, SIGUSR1);
+    CHECK(pthread_join(waiter, NULL) == 0);
+    CHECK(pthread_sigmask(SIG_SETMASK, &old, NULL) == 0);
+    kfk_queue_destroy(q);
+}
+
 int main(void) {
     static const kt_test_t tests[] = {
         {"version", test_version, 0},
@@ -544,6 +614,7 @@ int main(void) {
         {"calls on a closed client", test_closed_client, 0},
         {"every handle kind where another is expected", test_wrong_handle_kinds, 0},
         {"fork", test_fork, 0},
+        {"host signals stay off the library's threads", test_signals_reach_host_threads, 0},
     };
     return kt_run(tests, sizeof tests / sizeof tests[0]);
 }
