@@ -121,37 +121,34 @@ class Client:
             raise KafkaError(3, f"no partition count for topic {topic!r}")
         return int(self._partitioner(topic, key, n))
 
-    def _message(self, topic: str, value: Bytes, key: Bytes, partition: int, headers: Any,
-                 timestamp: Optional[int], tag: int, keep: list) -> "_ffi.Message":
+    def _fill(self, msg: "_ffi.Message", topic: str, value: Bytes, key: Bytes, partition: int, headers: Any,
+              timestamp: Optional[int]) -> Any:
+        """Fills msg's fields in place (filling costs half of building a
+        new struct); returns the header buffers msg points to, which the
+        caller keeps alive until the library has copied them."""
         k, v = _b(key, "key"), _b(value, "value")
         if partition == -1 and self._partitioner is not None:
             partition = self._partition_for(topic, k)
         hdrs, nh, hkeep = _headers(headers)
-        t = _s(topic, "topic")
-        keep += [k, v, hdrs, hkeep, t]
-        return _ffi.Message(t, int(partition), 0, -1, -1 if timestamp is None else int(timestamp),
-                            k, len(k or b""), v, len(v or b""), hdrs, nh, tag)
-
-    def produce(self, topic: str, value: Bytes, key: Bytes = None, *, partition: int = -1, headers: Any = None,
-                timestamp: Optional[int] = None, callback: Optional[DeliveryCallback] = None) -> Request:
-        """Queue one record. The Request's result is the delivery report
-        {topic, partition, offset, timestamp}; KafkaError if it failed."""
-        handle = self.handle
-        k, v = _b(key, "key"), _b(value, "value")
-        if partition == -1 and self._partitioner is not None:
-            partition = self._partition_for(topic, k)
-        hdrs, nh, hkeep = _headers(headers)
-        # One kfk_message_t per thread, refilled: the library copies it
-        # during the call, and filling fields costs half of building one.
-        msg = getattr(self._scratch, "msg", None)
-        if msg is None:
-            msg = self._scratch.msg = _ffi.Message(offset=-1)
         msg.topic = _s(topic, "topic")
         msg.partition = int(partition)
         msg.timestamp = -1 if timestamp is None else int(timestamp)
         msg.key, msg.key_len = k, len(k) if k is not None else 0
         msg.value, msg.value_len = v, len(v) if v is not None else 0
         msg.headers, msg.header_count = hdrs, nh
+        return hkeep
+
+    def produce(self, topic: str, value: Bytes, key: Bytes = None, *, partition: int = -1, headers: Any = None,
+                timestamp: Optional[int] = None, callback: Optional[DeliveryCallback] = None) -> Request:
+        """Queue one record. The Request's result is the delivery report
+        {topic, partition, offset, timestamp}; KafkaError if it failed."""
+        handle = self.handle
+        # One kfk_message_t per thread, refilled: the library copies it
+        # during the call.
+        msg = getattr(self._scratch, "msg", None)
+        if msg is None:
+            msg = self._scratch.msg = _ffi.Message(offset=-1)
+        headers_alive = self._fill(msg, topic, value, key, partition, headers, timestamp)  # until the call returns
         req = Request(self.queue, callback)
         msg.opaque = tag = self.queue.register(req._complete)
         code = self._lib.kfk_produce(handle, ctypes.byref(msg), None)
@@ -180,14 +177,12 @@ class Client:
                     callback(errors or None)
             return done
 
-        keep: list = []
         arr = (_ffi.Message * max(len(records), 1))()
-        tags = []
-        for i, (r, req) in enumerate(zip(records, reqs)):
-            tag = self.queue.register(each(req))
-            tags.append(tag)
-            arr[i] = self._message(r["topic"], r.get("value"), r.get("key"), r.get("partition", -1),
-                                   r.get("headers"), r.get("timestamp"), tag, keep)
+        keep = [self._fill(arr[i], r["topic"], r.get("value"), r.get("key"), r.get("partition", -1),
+                           r.get("headers"), r.get("timestamp")) for i, r in enumerate(records)]
+        tags = [self.queue.register(each(req)) for req in reqs]
+        for i, tag in enumerate(tags):
+            arr[i].opaque = tag
         accepted = ctypes.c_size_t()
         code = self._lib.kfk_produce_batch(self.handle, arr, len(records), None, ctypes.byref(accepted))
         if code:
