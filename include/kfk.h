@@ -35,10 +35,10 @@
  *   synchronous signals (SIGSEGV, SIGBUS, SIGFPE...), SIGPIPE and SIGURG,
  *   passing on to the host's earlier handlers what is not its own. The
  *   library's threads block every other signal, so signals sent to the
- *   process are handled on the host's threads. A host handler can still interrupt a host thread while it is
- *   inside a kfk_* call, on the Go runtime's stack: install handlers with
- *   SA_ONSTACK (the Go runtime adds it to those present when the library
- *   loads).
+ *   process are handled on the host's threads. A host handler can still
+ *   interrupt a host thread while it is inside a kfk_* call, on the Go
+ *   runtime's stack: install handlers with SA_ONSTACK (the Go runtime adds
+ *   it to those present when the library loads).
  */
 #ifndef KFK_H
 #define KFK_H
