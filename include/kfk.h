@@ -61,8 +61,8 @@ extern "C" {
 /* ------------------------------------------------------------------ */
 
 /** Version of this header as 0xMMmmpp (major, minor, patch). */
-#define KFK_VERSION 0x000100
-#define KFK_VERSION_STR "0.1.0"
+#define KFK_VERSION 0x000200
+#define KFK_VERSION_STR "0.2.0"
 
 /** Version of the loaded library, same encoding as KFK_VERSION. A program
  *  can compare it with KFK_VERSION to detect a header/library mismatch:
@@ -200,7 +200,9 @@ typedef struct kfk_client_s kfk_client_t;
 /** A message: what kfk_produce takes, and what delivery reports (and, for
  *  consumers, received messages) carry. Inputs: topic, partition (-1 = the
  *  partitioner chooses), key, value, headers, timestamp (-1 = now), opaque.
- *  Outputs: partition, offset (-1 when unknown), timestamp, err. */
+ *  Outputs: partition, offset (-1 when unknown), timestamp and
+ *  timestamp_type, err. A timestamp given to produce that is negative means
+ *  "now"; 0 and above are stored as they are. */
 typedef struct kfk_message {
     const char *topic;
     int32_t partition;
@@ -214,7 +216,16 @@ typedef struct kfk_message {
     const kfk_header_t *headers;
     size_t header_count;
     void *opaque;               /* the caller's per-message tag */
+    int32_t timestamp_type;     /* outputs: KFK_TIMESTAMP_* (what timestamp is) */
+    int32_t reserved;
 } kfk_message_t;
+
+/* What kfk_message_t.timestamp is: the producer's create time, or the time
+ * the broker appended the record (a topic with
+ * message.timestamp.type=LogAppendTime). */
+#define KFK_TIMESTAMP_NOT_AVAILABLE   0
+#define KFK_TIMESTAMP_CREATE_TIME     1
+#define KFK_TIMESTAMP_LOG_APPEND_TIME 2
 
 typedef enum kfk_event_type {
     KFK_EVENT_NONE       = 0,

@@ -11,7 +11,7 @@ use Carp ();
 use FFI::Platypus 2.00;
 use FFI::Platypus::Buffer qw(scalar_to_buffer buffer_to_scalar);
 
-our $VERSION = '0.1.0';
+our $VERSION = '0.2.0';
 
 # kfk_val_type_t and kfk_event_type_t
 use constant {

@@ -11,7 +11,7 @@ use FFI::Platypus::Buffer qw(scalar_to_buffer);
 use Kfk::FFI;
 use EV::Kafka::Queue;
 
-our $VERSION = '0.1.0';
+our $VERSION = '0.2.0';
 
 # Options passed to libkfk as they are (kfk's option names are EV::Kafka's):
 # EV::Kafka's documented ones, then kfk's additions.
