@@ -215,6 +215,26 @@ func kfkgo_client_metadata(h C.uint64_t, topics **C.char, n C.size_t, cb, opaque
 	return C.KFK_OK
 }
 
+//export kfkgo_client_producer_id
+func kfkgo_client_producer_id(h C.uint64_t, id *C.int64_t, epoch *C.int16_t) (rc C.kfk_err_t) {
+	defer recoverTo(&rc, C.KFK_ERR_INTERNAL)
+	co, rc := lookupClient(h)
+	if rc != C.KFK_OK {
+		return rc
+	}
+	pid, pepoch, ok := co.c.ProducerID()
+	if !ok {
+		return C.KFK_ERR_STATE
+	}
+	if id != nil {
+		*id = C.int64_t(pid)
+	}
+	if epoch != nil {
+		*epoch = C.int16_t(pepoch)
+	}
+	return C.KFK_OK
+}
+
 //export kfkgo_client_partition_count
 func kfkgo_client_partition_count(h C.uint64_t, topic *C.char) (n C.int32_t) {
 	defer recoverTo(&n, -1)

@@ -481,6 +481,11 @@ int32_t kfk_client_partition_count(kfk_client_t *c, const char *topic) {
     return kfkgo_client_partition_count(H(c), (char *)topic);
 }
 
+kfk_err_t kfk_client_producer_id(kfk_client_t *c, int64_t *producer_id, int16_t *producer_epoch) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_client_producer_id(H(c), producer_id, producer_epoch);
+}
+
 kfk_err_t kfk_produce(kfk_client_t *c, const kfk_message_t *msg, kfk_cb cb) {
     GUARD(KFK_ERR_FORKED);
     return kfkgo_produce(H(c), (kfk_message_t *)msg, U(cb));

@@ -639,6 +639,11 @@ KFK_API kfk_err_t kfk_client_metadata(kfk_client_t *c, const char *const *topics
                                       kfk_cb cb, void *opaque);
 /** Partitions of topic per the client's metadata, or -1 when unknown. */
 KFK_API int32_t kfk_client_partition_count(kfk_client_t *c, const char *topic);
+/** The idempotent or transactional producer's id and epoch (either out
+ *  pointer may be NULL). KFK_ERR_STATE while the client has none: it is
+ *  neither idempotent nor transactional, or InitProducerId has not
+ *  completed yet (it runs with the first produce or transaction). */
+KFK_API kfk_err_t kfk_client_producer_id(kfk_client_t *c, int64_t *producer_id, int16_t *producer_epoch);
 
 /** Queue a message for delivery (key, value and headers are copied). The
  *  DELIVERY event carries msg->opaque and goes to cb (NULL: the batch pull

@@ -163,6 +163,15 @@ func newProducer(c *Client) *producer {
 	return p
 }
 
+// ProducerID is the idempotent or transactional producer's id and epoch;
+// ok is false until InitProducerId has given one.
+func (c *Client) ProducerID() (id int64, epoch int16, ok bool) {
+	p := c.producer
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.pid.id, p.pid.epoch, p.pid.id >= 0
+}
+
 func (p *producer) signal() {
 	select {
 	case p.wake <- struct{}{}:
