@@ -296,15 +296,17 @@ func kfkgo_produce(h C.uint64_t, m *C.kfk_message_t, cb C.uintptr_t) C.kfk_err_t
 func kfkgo_produce_batch(h C.uint64_t, msgs *C.kfk_message_t, n C.size_t, cb C.uintptr_t, accepted *C.size_t) C.kfk_err_t {
 	return produceEach(h, msgs, n, accepted, func(co *clientObj, _ int, m *C.kfk_message_t) (client.DeliveryFunc, client.Tag) {
 		return nil, client.Tag{uintptr(cb), uintptr(m.opaque)} // reported through co.deliveries
-	}, nil)
+	}, nil, nil)
 }
 
-// produceEach queues n messages, stopping at the first refused; route
-// says where each one's delivery report goes (a function, or the record's
-// Tag). *accepted gets how many were queued. done (may be nil) runs after
-// the last one was offered.
+// produceEach queues n messages; route says where each one's delivery
+// report goes (a function, or the record's Tag). A message the library
+// refuses stops the call with its code, unless refused (may be nil) is
+// given: then it is told and the call goes on. *accepted gets how many
+// were queued. done (may be nil) runs after the last one was offered.
 func produceEach(h C.uint64_t, msgs *C.kfk_message_t, n C.size_t, accepted *C.size_t,
-	route func(co *clientObj, i int, m *C.kfk_message_t) (client.DeliveryFunc, client.Tag), done func(co *clientObj, queued int)) (rc C.kfk_err_t) {
+	route func(co *clientObj, i int, m *C.kfk_message_t) (client.DeliveryFunc, client.Tag),
+	refused func(co *clientObj, i int, err error), done func(co *clientObj, queued int)) (rc C.kfk_err_t) {
 	defer recoverTo(&rc, C.KFK_ERR_INTERNAL)
 	count := 0
 	if accepted != nil {
@@ -323,30 +325,46 @@ func produceEach(h C.uint64_t, msgs *C.kfk_message_t, n C.size_t, accepted *C.si
 	ms := unsafe.Slice(msgs, n)
 	for i := range ms {
 		m := &ms[i]
-		r, ok := co.goMessage(m)
-		if !ok {
-			return C.KFK_ERR_INVALID_ARG
+		err := co.produceOne(m, func() (client.DeliveryFunc, client.Tag) { return route(co, i, m) })
+		if err == nil {
+			count++
+			continue
 		}
-		done, tag := route(co, i, m)
-		r.Tag = tag
-		if err := co.c.Produce(r, done); err != nil {
+		if refused == nil {
 			return produceErrCode(err)
 		}
-		count++
+		refused(co, i, err)
 	}
 	return C.KFK_OK
 }
 
+// produceOne offers one message to the producer, with the delivery route
+// route gives (asked once for every message, refused or not).
+func (co *clientObj) produceOne(m *C.kfk_message_t, route func() (client.DeliveryFunc, client.Tag)) error {
+	done, tag := route()
+	r, ok := co.goMessage(m)
+	if !ok {
+		return errorf(C.KFK_ERR_INVALID_ARG, "bad message: a NULL topic, a partition below -1, "+
+			"or a NULL buffer with a non-zero length")
+	}
+	r.Tag = tag
+	return co.c.Produce(r, done)
+}
+
+// kfk_produce_many: a message the library refuses (too large, a bad topic
+// name, a full buffer) is listed in the one RESULT as failed; it does not
+// stop the others, so none is lost silently.
+//
 //export kfkgo_produce_many
 func kfkgo_produce_many(h C.uint64_t, msgs *C.kfk_message_t, n C.size_t, cb, opaque C.uintptr_t, accepted *C.size_t) C.kfk_err_t {
 	all := &manyCompletion{left: 1} // 1 until every message was offered
 	return produceEach(h, msgs, n, accepted, func(co *clientObj, i int, _ *C.kfk_message_t) (client.DeliveryFunc, client.Tag) {
 		all.add()
 		return func(d client.Delivery) { all.delivered(co, cb, opaque, i, d.Err) }, client.Tag{}
-	}, func(co *clientObj, queued int) {
-		if queued > 0 || n == 0 {
-			all.delivered(co, cb, opaque, -1, nil)
-		}
+	}, func(co *clientObj, i int, err error) {
+		all.delivered(co, cb, opaque, i, errorf(produceErrCode(err), "%v", err))
+	}, func(co *clientObj, _ int) {
+		all.delivered(co, cb, opaque, -1, nil)
 	})
 }
 

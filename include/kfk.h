@@ -655,13 +655,15 @@ KFK_API kfk_err_t kfk_produce(kfk_client_t *c, const kfk_message_t *msg, kfk_cb 
 KFK_API kfk_err_t kfk_produce_batch(kfk_client_t *c, const kfk_message_t *msgs, size_t n,
                                     kfk_cb cb, size_t *accepted);
 /** Queue n messages with one completion (EV::Kafka's produce_many): no
- *  DELIVERY events, but one RESULT to cb with opaque once every accepted
- *  message has its delivery report. Its err is 0 when all were delivered,
- *  else the first failure's; its result is NULL when all were delivered,
- *  else a list with a map {index, error_code, error} per failed message.
- *  *accepted (may be NULL) is how many were queued: when the call fails
- *  part way the RESULT still comes for those; when none were, it does not
- *  come. n = 0 completes at once. */
+ *  DELIVERY events, but one RESULT to cb with opaque once every message
+ *  has its outcome. Its err is 0 when all were delivered, else the first
+ *  failure's; its result is NULL when all were delivered, else a list with
+ *  a map {index, error_code, error} per failed message. A message the
+ *  library refuses at once (too large, a bad topic name, the buffer full,
+ *  a NULL topic) is listed there too and does not stop the others.
+ *  *accepted (may be NULL) is how many were queued. The call itself fails
+ *  only for a bad handle or a NULL msgs with n > 0; then no RESULT comes.
+ *  n = 0 completes at once. */
 KFK_API kfk_err_t kfk_produce_many(kfk_client_t *c, const kfk_message_t *msgs, size_t n,
                                    kfk_cb cb, void *opaque, size_t *accepted);
 /** Send everything buffered now; RESULT (result NULL) once every queued
