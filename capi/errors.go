@@ -9,6 +9,7 @@ import "C"
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"runtime/debug"
 	"sync"
@@ -144,48 +145,50 @@ func staticCString(s string) *C.char {
 // localCodeLimit is where local codes start; Kafka's own codes are above.
 const localCodeLimit = -100
 
-func errName(code C.kfk_err_t) string {
-	if code <= localCodeLimit {
-		for _, l := range localErrors {
-			if l.code == code {
-				return l.name
-			}
-		}
-		return fmt.Sprintf("KFK_ERR_UNKNOWN_%d", -code)
-	}
-	return kerr.Name(int16(code))
-}
+// unknownName and unknownText describe every code neither kfk.h nor
+// Kafka's table lists (EV::Kafka's _error_name says UNKNOWN too).
+const (
+	unknownName = "UNKNOWN"
+	unknownText = "an error code libkfk does not know"
+)
 
-func errString(code C.kfk_err_t) string {
-	if code <= localCodeLimit {
+// describe is the name, description and retriability of code. Codes are
+// 32 bits wide: one outside Kafka's 16-bit range is unknown, never the
+// Kafka code its low bits happen to spell.
+func describe(code C.kfk_err_t) (name, text string, retriable bool) {
+	switch {
+	case code == C.KFK_OK:
+		return "NONE", "success", false
+	case code <= localCodeLimit:
 		for _, l := range localErrors {
 			if l.code == code {
-				return l.text
+				return l.name, l.text, false
 			}
 		}
-		return "unknown local error"
+	case code >= math.MinInt16 && code <= math.MaxInt16:
+		if e, ok := kerr.Known(int16(code)); ok {
+			return e.Name, e.Description, e.Retriable
+		}
 	}
-	if code == 0 {
-		return "success"
-	}
-	if e := kerr.ForCode(int16(code)); e != nil {
-		return e.Description
-	}
-	return "unknown error"
+	return unknownName, unknownText, false
 }
 
 //export kfkgo_err_name
-func kfkgo_err_name(code C.kfk_err_t) *C.char { return staticCString(errName(code)) }
+func kfkgo_err_name(code C.kfk_err_t) *C.char {
+	name, _, _ := describe(code)
+	return staticCString(name)
+}
 
 //export kfkgo_err_string
-func kfkgo_err_string(code C.kfk_err_t) *C.char { return staticCString(errString(code)) }
+func kfkgo_err_string(code C.kfk_err_t) *C.char {
+	_, text, _ := describe(code)
+	return staticCString(text)
+}
 
 //export kfkgo_err_retriable
 func kfkgo_err_retriable(code C.kfk_err_t) C.int {
-	if code > localCodeLimit && code != 0 {
-		if e := kerr.ForCode(int16(code)); e != nil && e.Retriable {
-			return 1
-		}
+	if _, _, retriable := describe(code); retriable {
+		return 1
 	}
 	return 0
 }
@@ -193,6 +196,7 @@ func kfkgo_err_retriable(code C.kfk_err_t) C.int {
 //export kfkgo_err_codes
 func kfkgo_err_codes(codes *C.kfk_err_t, n C.size_t) C.size_t {
 	all := make([]C.kfk_err_t, 0, len(localErrors)+160)
+	all = append(all, C.KFK_OK)
 	for _, l := range localErrors {
 		all = append(all, l.code)
 	}

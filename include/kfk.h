@@ -100,14 +100,19 @@ typedef int32_t kfk_err_t;
 #define KFK_ERR_NO_BUFFER_SPACE -118  /* a caller-supplied buffer is too small */
 
 /** Symbolic name of an error code, e.g. "UNKNOWN_TOPIC_OR_PARTITION" or
- *  "KFK_ERR_TIMED_OUT"; "NONE" for 0. Never NULL; static storage. */
+ *  "KFK_ERR_TIMED_OUT"; "NONE" for 0; "UNKNOWN" for every code this
+ *  library does not know (all 32 bits count: 65539 is not 3). Never NULL;
+ *  static storage. */
 KFK_API const char *kfk_err_name(kfk_err_t err);
-/** One-line human description of an error code. Never NULL; static. */
+/** One-line human description of an error code; one fixed text for every
+ *  unknown code. Never NULL; static. */
 KFK_API const char *kfk_err_string(kfk_err_t err);
-/** 1 if a broker error code is retriable per Kafka, else 0. */
+/** 1 if a broker error code is retriable per Kafka, else 0 (0 for local
+ *  and unknown codes). */
 KFK_API int kfk_err_retriable(kfk_err_t err);
-/** Table of every known code, for bindings: fills codes[0..n-1] (when codes
- *  is non-NULL) and returns how many codes exist. */
+/** Table of every known code (KFK_OK, the local codes and Kafka's), for
+ *  bindings: fills codes[0..n-1] (when codes is non-NULL) and returns how
+ *  many codes exist. */
 KFK_API size_t kfk_err_codes(kfk_err_t *codes, size_t n);
 
 /* ------------------------------------------------------------------ */

@@ -26,6 +26,13 @@ var byCode = func() map[int16]*Error {
 	return m
 }()
 
+// Known returns the table's entry for code, and false for 0 and for codes
+// the table does not list.
+func Known(code int16) (*Error, bool) {
+	e, ok := byCode[code]
+	return e, ok
+}
+
 // ForCode returns the error for code: nil for 0, and for a code this table
 // does not know, an Error named UNKNOWN_ERROR_CODE_<n> (never nil), so a
 // newer broker's code is still reported.
