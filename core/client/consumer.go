@@ -428,6 +428,15 @@ func (k *consumer) handleFetch(leader int32, parts []tp, offs []int64, gens []in
 	var batches [][]Message
 	stale, resetParts := false, []tp{}
 	k.mu.Lock()
+	// moved: a partition of this fetch was sought elsewhere meanwhile (an
+	// incremental fetch session may not even answer for it), so a fetch
+	// from the new position follows.
+	moved := false
+	for i, which := range parts {
+		if p := k.assigned[which]; p != nil && p.gen != gens[i] {
+			moved = true
+		}
+	}
 	for _, t := range resp.Topics {
 		for i := range t.Partitions {
 			fp := &t.Partitions[i]
@@ -483,8 +492,15 @@ func (k *consumer) handleFetch(leader int32, parts []tp, offs []int64, gens []in
 			}
 		}
 	}
-	waiters := k.waiters
-	k.waiters = nil
+	// Polls wait on for the fetch that follows when this one brought
+	// nothing only because positions changed under it (a seek, an offset
+	// reset, a leader to look up again): the first poll after a seek reads
+	// from the new position.
+	var waiters []*pollWaiter
+	if len(batches) > 0 || !(moved || stale || len(resetParts) > 0) {
+		waiters = k.waiters
+		k.waiters = nil
+	}
 	if len(waiters) == 0 {
 		for _, b := range batches {
 			k.buffer = append(k.buffer, b)

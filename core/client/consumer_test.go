@@ -209,3 +209,52 @@ func TestFetchSessionFollowsSeeksAndAssignments(t *testing.T) {
 	produce(3, 3) // no longer assigned: must not arrive
 	expect("after reassignment", map[int32][2]int64{0: {50, 53}})
 }
+
+// A poll right after a seek reads from the new position, even while a
+// fetch from the old one is still waiting at the broker.
+func TestPollAfterSeekReadsNewPosition(t *testing.T) {
+	a := admin(t)
+	topic := createTopic(t, a, 1)
+	p := newClient(t)
+	var col collector
+	const n = 10
+	for i := 0; i < n; i++ {
+		p.Produce(client.Record{Topic: topic, Partition: 0, Value: []byte(fmt.Sprint(i))}, col.fn())
+	}
+	col.wait(t)
+
+	c := newClient(t, "fetch_max_wait_ms", "2000")
+	c.Assign([]client.Assignment{{Topic: topic, Partition: 0, Offset: n}})
+	pollOnce := func() []client.Message {
+		var got []client.Message
+		done := make(chan struct{})
+		c.Poll(func(ms []client.Message) { got = append(got, ms...) }, func(int, error) { close(done) })
+		<-done
+		return got
+	}
+	seek := func(offset int64) {
+		done := make(chan error, 1)
+		c.Seek(topic, 0, offset, func(err error) { done <- err })
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Nothing at the end: this poll ends with a fetch, and the next fetch
+	// (a 2 s long poll at offset n) is sent as it returns.
+	if got := pollOnce(); len(got) != 0 {
+		t.Fatalf("polled %d messages at the end of the partition", len(got))
+	}
+	for _, to := range []struct{ offset, first int64 }{{client.OffsetEarliest, 0}, {3, 3}, {n, -1}, {7, 7}} {
+		seek(to.offset)
+		got := pollOnce()
+		if to.first < 0 {
+			if len(got) != 0 {
+				t.Fatalf("seek to the end: polled %d messages", len(got))
+			}
+			continue
+		}
+		if len(got) != int(n-to.first) || got[0].Offset != to.first {
+			t.Fatalf("seek to %d: the first poll got %d messages (want %d from offset %d)", to.offset, len(got), n-to.first, to.first)
+		}
+	}
+}
