@@ -319,6 +319,7 @@ func (q *queue) fill(out *C.kfk_event_t, ev *event, opaque uintptr) {
 		m.err = out.err
 		m.offset = C.int64_t(d.Offset)
 		m.timestamp = C.int64_t(d.Timestamp)
+		m.timestamp_type = C.int32_t(d.TimestampType)
 		*(*uintptr)(unsafe.Pointer(&m.opaque)) = ev.opaque
 		out.msg = m
 	}
@@ -334,6 +335,7 @@ func (q *queue) message(msg *client.Message, opaque uintptr) *C.kfk_message_t {
 	m.partition = C.int32_t(msg.Partition)
 	m.offset = C.int64_t(msg.Offset)
 	m.timestamp = C.int64_t(msg.Timestamp)
+	m.timestamp_type = C.int32_t(msg.TimestampType)
 	m.key, m.key_len = unsafe.Pointer(q.arena.bytes(msg.Key)), C.size_t(len(msg.Key))
 	m.value, m.value_len = unsafe.Pointer(q.arena.bytes(msg.Value)), C.size_t(len(msg.Value))
 	if n := len(msg.Headers); n > 0 {

@@ -12,6 +12,7 @@
 
 #include "kfk.h"
 #include "shim.h"
+#include "abi_layout.h" /* the structs' layouts, pinned */
 #include "_cgo_export.h"
 
 static volatile int kfk__forked;

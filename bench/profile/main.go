@@ -96,7 +96,7 @@ func produce(c *client.Client, topic string, count int, value []byte) {
 	}
 	start := time.Now()
 	for i := 0; i < count; {
-		err := c.Produce(client.Record{Topic: topic, Partition: 0, Value: value}, done)
+		err := c.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: 0, Value: value}, done)
 		if err == nil {
 			i++
 			continue
@@ -135,7 +135,7 @@ func latency(c *client.Client, topic string, count int, value []byte) {
 	done := func(d client.Delivery) { delivered <- d.Err }
 	for i := -1; i < count; i++ { // i = -1: an untimed warm-up
 		t0 := time.Now()
-		if err := c.Produce(client.Record{Topic: topic, Partition: 0, Value: value}, done); err != nil {
+		if err := c.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: 0, Value: value}, done); err != nil {
 			fail(err)
 		}
 		if err := <-delivered; err != nil {

@@ -118,7 +118,7 @@ func TestAdminTopicsConfigsPartitionsRecords(t *testing.T) {
 
 	var col collector
 	for i := 0; i < 10; i++ {
-		c.Produce(client.Record{Topic: topic, Partition: 0, Value: []byte(fmt.Sprint(i))}, col.fn())
+		c.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: 0, Value: []byte(fmt.Sprint(i))}, col.fn())
 	}
 	col.wait(t)
 	deleted, err := adminCall(t, func(cb func(tree.Value, error)) {
@@ -153,7 +153,7 @@ func TestAdminGroups(t *testing.T) {
 	p := newClient(t, "linger_ms", "1")
 	var col collector
 	for i := 0; i < 30; i++ {
-		p.Produce(client.Record{Topic: topic, Partition: int32(i % 3), Value: []byte("v")}, col.fn())
+		p.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: int32(i % 3), Value: []byte("v")}, col.fn())
 	}
 	col.wait(t)
 	m := startMember(t, group, topic)
@@ -165,7 +165,7 @@ func TestAdminGroups(t *testing.T) {
 	}
 	m.halt() // stop consuming: the next 7 stay unread
 	for i := 0; i < 7; i++ {
-		p.Produce(client.Record{Topic: topic, Partition: 1, Value: []byte("late")}, col.fn())
+		p.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: 1, Value: []byte("late")}, col.fn())
 	}
 	col.wait(t)
 

@@ -25,13 +25,14 @@ const (
 // Message is one consumed record. Key, Value and header values share one
 // buffer per fetch response (no allocation per record).
 type Message struct {
-	Topic     string
-	Partition int32
-	Offset    int64
-	Timestamp int64
-	Key       []byte // nil = null
-	Value     []byte // nil = null
-	Headers   []wire.Header
+	Topic         string
+	Partition     int32
+	Offset        int64
+	Timestamp     int64
+	TimestampType TimestampType
+	Key           []byte // nil = null
+	Value         []byte // nil = null
+	Headers       []wire.Header
 }
 
 // Assignment is a partition to consume and where to start.
@@ -574,12 +575,13 @@ func decodePartition(topic string, fp *kmsg.FetchResponseTopicPartition, from in
 			c, data = appendRef(data, v)
 			return c
 		}
+		kind := batchTimestampType(&b)
 		for b.Records(&it); it.Next(&rec); {
 			if rec.Offset < from {
 				continue
 			}
 			m := Message{Topic: topic, Partition: fp.Partition, Offset: rec.Offset, Timestamp: rec.Timestamp,
-				Key: ref(rec.Key), Value: ref(rec.Value)}
+				TimestampType: kind, Key: ref(rec.Key), Value: ref(rec.Value)}
 			if rec.NumHeaders > 0 {
 				m.Headers = make([]wire.Header, 0, min(rec.NumHeaders, 64)) // (a count that lies only grows by appending)
 				rec.Headers(func(k, v []byte) bool {
@@ -592,6 +594,19 @@ func decodePartition(topic string, fp *kmsg.FetchResponseTopicPartition, from in
 		if err := it.Err(); err != nil {
 			return msgs, next, err
 		}
+	}
+}
+
+// batchTimestampType is what the timestamps of b's records are: message
+// format v0 has none.
+func batchTimestampType(b *wire.Batch) TimestampType {
+	switch {
+	case b.Magic == 0:
+		return TimestampNotAvailable
+	case b.LogAppendTime():
+		return TimestampLogAppendTime
+	default:
+		return TimestampCreateTime
 	}
 }
 

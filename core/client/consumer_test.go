@@ -42,7 +42,7 @@ func TestAssignPollSeekOffsetsLag(t *testing.T) {
 	var col collector
 	const n = 3000
 	for i := 0; i < n; i++ {
-		p.Produce(client.Record{Topic: topic, Partition: int32(i % 3), Key: []byte(fmt.Sprint(i)),
+		p.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: int32(i % 3), Key: []byte(fmt.Sprint(i)),
 			Value: []byte(fmt.Sprintf("v%d", i)), Headers: []wire.Header{{Key: "n", Value: []byte(fmt.Sprint(i))}}}, col.fn())
 	}
 	col.wait(t)
@@ -103,7 +103,7 @@ func TestAssignPollSeekOffsetsLag(t *testing.T) {
 	if err := <-seeked; err != nil {
 		t.Fatal(err)
 	}
-	p.Produce(client.Record{Topic: topic, Partition: 1, Value: []byte("new")}, nil)
+	p.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: 1, Value: []byte("new")}, nil)
 	latest := pollUntil(t, c, 1)
 	if len(latest) != 1 || string(latest[0].Value) != "new" {
 		t.Fatalf("after seek to latest: %+v", latest)
@@ -120,7 +120,7 @@ func TestReadCommittedSkipsAborted(t *testing.T) {
 	topic := kafkatest.UniqueTopic(t, "rc")
 	p := newClient(t)
 	var col collector
-	p.Produce(client.Record{Topic: topic, Partition: -1, Value: []byte("x")}, col.fn())
+	p.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: -1, Value: []byte("x")}, col.fn())
 	col.wait(t)
 	c.Assign([]client.Assignment{{Topic: topic, Partition: 0, Offset: 0}})
 	if got := pollUntil(t, c, 1); len(got) != 1 {
@@ -138,7 +138,7 @@ func TestFetchSessionFollowsSeeksAndAssignments(t *testing.T) {
 	produce := func(partition int32, n int) {
 		var col collector
 		for i := 0; i < n; i++ {
-			p.Produce(client.Record{Topic: topic, Partition: partition, Value: []byte(fmt.Sprint(i))}, col.fn())
+			p.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: partition, Value: []byte(fmt.Sprint(i))}, col.fn())
 		}
 		col.wait(t)
 	}
@@ -219,7 +219,7 @@ func TestPollAfterSeekReadsNewPosition(t *testing.T) {
 	var col collector
 	const n = 10
 	for i := 0; i < n; i++ {
-		p.Produce(client.Record{Topic: topic, Partition: 0, Value: []byte(fmt.Sprint(i))}, col.fn())
+		p.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: 0, Value: []byte(fmt.Sprint(i))}, col.fn())
 	}
 	col.wait(t)
 

@@ -28,7 +28,7 @@ func TestExactlyOnceAcrossCrashes(t *testing.T) {
 	const n = 3000
 	var col collector
 	for i := 0; i < n; i++ {
-		p.Produce(client.Record{Topic: in, Partition: -1, Key: []byte(fmt.Sprint(i)), Value: []byte(fmt.Sprint(i))}, col.fn())
+		p.Produce(client.Record{Timestamp: client.TimestampNow, Topic: in, Partition: -1, Key: []byte(fmt.Sprint(i)), Value: []byte(fmt.Sprint(i))}, col.fn())
 	}
 	col.wait(t)
 
@@ -151,7 +151,7 @@ func TestEOSProcessorProcess(t *testing.T) {
 		}
 		next := map[int32]int64{}
 		for _, m := range batch {
-			rec := client.Record{Topic: out, Partition: m.Partition, Key: m.Key, Value: append([]byte("out-"), m.Value...)}
+			rec := client.Record{Timestamp: client.TimestampNow, Topic: out, Partition: m.Partition, Key: m.Key, Value: append([]byte("out-"), m.Value...)}
 			if err := c.Produce(rec, nil); err != nil {
 				t.Fatal(err)
 			}

@@ -39,7 +39,7 @@ func TestLeaderKilledDuringIdempotentProduce(t *testing.T) {
 	killAt, restartAt := n/4, n/2
 	for i := 0; i < n; i++ {
 		for {
-			err := c.Produce(client.Record{Topic: topic, Partition: 0, Value: []byte(fmt.Sprintf("%06d", i))}, col.fn())
+			err := c.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: 0, Value: []byte(fmt.Sprintf("%06d", i))}, col.fn())
 			if err == nil {
 				break
 			}
@@ -134,7 +134,7 @@ func TestConsumerFollowsLeaderMove(t *testing.T) {
 	produce := func(from, to int) error {
 		var col collector
 		for i := from; i < to; i++ {
-			for p.Produce(client.Record{Topic: topic, Partition: 0, Value: []byte(fmt.Sprintf("%06d", i))}, col.fn()) != nil {
+			for p.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: 0, Value: []byte(fmt.Sprintf("%06d", i))}, col.fn()) != nil {
 				time.Sleep(time.Millisecond)
 			}
 		}

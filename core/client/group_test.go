@@ -101,7 +101,7 @@ func TestGroupSharesPartitionsAndTakesOver(t *testing.T) {
 	var col collector
 	const n = 600
 	for i := 0; i < n; i++ {
-		p.Produce(client.Record{Topic: topic, Partition: int32(i % 6), Value: []byte(fmt.Sprint(i))}, col.fn())
+		p.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: int32(i % 6), Value: []byte(fmt.Sprint(i))}, col.fn())
 	}
 	col.wait(t)
 
@@ -124,7 +124,7 @@ func TestGroupSharesPartitionsAndTakesOver(t *testing.T) {
 	// New records after the takeover reach m1; nothing committed is re-read
 	// beyond at-least-once.
 	for i := n; i < n+60; i++ {
-		p.Produce(client.Record{Topic: topic, Partition: int32(i % 6), Value: []byte(fmt.Sprint(i))}, col.fn())
+		p.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: int32(i % 6), Value: []byte(fmt.Sprint(i))}, col.fn())
 	}
 	col.wait(t)
 	waitFor(t, "the new messages", func() bool {
@@ -285,7 +285,7 @@ func TestGroupFollowsTopicCreationAndGrowth(t *testing.T) {
 	})
 	p := newClient(t)
 	var col collector
-	p.Produce(client.Record{Topic: topic, Partition: 2, Value: []byte("new")}, col.fn())
+	p.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: 2, Value: []byte("new")}, col.fn())
 	col.wait(t)
 	waitFor(t, "the record on a new partition consumed", func() bool {
 		m.mu.Lock()

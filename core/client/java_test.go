@@ -64,7 +64,7 @@ func TestJavaConsoleConsumerReadsEveryCodec(t *testing.T) {
 		var col collector
 		for i := 0; i < 4; i++ {
 			key, value := fmt.Sprintf("%s-key-%d", codec, i), fmt.Sprintf("%s-value-%d", codec, i)
-			c.Produce(client.Record{Topic: topic, Key: []byte(key), Value: []byte(value),
+			c.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Key: []byte(key), Value: []byte(value),
 				Headers: []wire.Header{{Key: "codec", Value: []byte(codec)}}}, col.fn())
 			want = append(want, fmt.Sprintf("codec:%s\t%s\t%s", codec, key, value))
 		}
@@ -111,7 +111,7 @@ func TestJavaReadCommittedSeesOnlyCommittedTransactions(t *testing.T) {
 		}
 		var col collector
 		for i := 0; i < 3; i++ {
-			c.Produce(client.Record{Topic: topic, Key: []byte("k"), Value: []byte(fmt.Sprintf("committed=%v %d", commit, i))}, col.fn())
+			c.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Key: []byte("k"), Value: []byte(fmt.Sprintf("committed=%v %d", commit, i))}, col.fn())
 		}
 		end := c.AbortTransaction
 		if commit {
@@ -156,7 +156,7 @@ func TestMixedGroupWithTheJavaConsumer(t *testing.T) {
 	p := newClient(t)
 	var col collector
 	for i := 0; i < 40; i++ {
-		p.Produce(client.Record{Topic: topic, Partition: int32(i % 4), Value: []byte(fmt.Sprint(i))}, col.fn())
+		p.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: int32(i % 4), Value: []byte(fmt.Sprint(i))}, col.fn())
 	}
 	col.wait(t)
 	java := <-javaRead // it leaves after 8 s without records

@@ -59,7 +59,7 @@ func TestKeysLandWhereLibrdkafkaPutsThem(t *testing.T) {
 	// And kfk's producer chooses the same partitions.
 	var col collector
 	for i := 0; i < 100; i++ {
-		c.Produce(client.Record{Topic: topic, Partition: -1, Key: []byte(fmt.Sprintf("key-%d", i)), Value: []byte("again")}, col.fn())
+		c.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: -1, Key: []byte(fmt.Sprintf("key-%d", i)), Value: []byte("again")}, col.fn())
 	}
 	for _, d := range col.wait(t) {
 		if d.Err != nil {
@@ -93,7 +93,7 @@ func TestKcatReadsEveryCodec(t *testing.T) {
 		c := newClient(t, "compression", codec, "linger_ms", "5")
 		var col collector
 		for i := 0; i < 20; i++ {
-			c.Produce(client.Record{Topic: topic, Partition: 0, Key: []byte(fmt.Sprintf("k%02d", i)),
+			c.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: 0, Key: []byte(fmt.Sprintf("k%02d", i)),
 				Value:   []byte(strings.Repeat(codec, 10) + fmt.Sprint(i)),
 				Headers: []wire.Header{{Key: "codec", Value: []byte(codec)}}}, col.fn())
 		}

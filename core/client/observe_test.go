@@ -98,7 +98,7 @@ func TestStatisticsMatchWhatHappened(t *testing.T) {
 	const n = 100
 	var col collector
 	for i := 0; i < n; i++ {
-		c.Produce(client.Record{Topic: topic, Partition: int32(i % 2), Value: []byte("0123456789")}, col.fn())
+		c.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: int32(i % 2), Value: []byte("0123456789")}, col.fn())
 	}
 	col.wait(t)
 	group := "stats-" + topic
@@ -185,7 +185,7 @@ func TestDebugTracesRetriesAndRebalances(t *testing.T) {
 	c := kafkatest.Client(t, kafkatest.Brokers(t).Brokers, o.handler(), "debug", "producer,group", "log_level", "info",
 		"linger_ms", "0", "retry_backoff_ms", "50", "statistics_interval_ms", "100")
 	var col collector
-	c.Produce(client.Record{Topic: topic, Partition: 0, Value: []byte("before")}, col.fn())
+	c.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: 0, Value: []byte("before")}, col.fn())
 	if d := col.wait(t); d[0].Err != nil {
 		t.Fatal(d[0].Err)
 	}
@@ -205,7 +205,7 @@ func TestDebugTracesRetriesAndRebalances(t *testing.T) {
 	// The client still believes in the topic: the broker refuses the
 	// produce, the client retries and its metadata refresh re-creates the
 	// topic (auto-creation is on).
-	c.Produce(client.Record{Topic: topic, Partition: 0, Value: []byte("after")}, col.fn())
+	c.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: 0, Value: []byte("after")}, col.fn())
 	col.wait(t)
 	retried := regexp.MustCompile(`debug producer: retrying 1 records to ` + regexp.QuoteMeta(topic) +
 		`\[0\] \(attempt 2\) after: (UNKNOWN_TOPIC_OR_PARTITION|NOT_LEADER_OR_FOLLOWER)`)
@@ -250,7 +250,7 @@ func TestCredentialsNeverLogged(t *testing.T) {
 		"sasl_username", env.Scram512User, "sasl_password", env.Scram512Pass)
 	topic := createTopic(t, admin(t), 1)
 	var col collector
-	c.Produce(client.Record{Topic: topic, Value: []byte("secret-free")}, col.fn())
+	c.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Value: []byte("secret-free")}, col.fn())
 	if d := col.wait(t); d[0].Err != nil {
 		t.Fatal(d[0].Err)
 	}

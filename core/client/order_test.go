@@ -39,7 +39,7 @@ func TestOrderKeptWhileLeaderConnectionOpens(t *testing.T) {
 		leader := waitForLeader(t, a, topic)
 		var col collector
 		for i := 0; i < 3000; i++ {
-			c.Produce(client.Record{Topic: topic, Partition: 0, Value: []byte(fmt.Sprintf("%06d", i))}, col.fn())
+			c.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: 0, Value: []byte(fmt.Sprintf("%06d", i))}, col.fn())
 		}
 		col.wait(t)
 		reader := dialAny(t, []string{brokers[leader-1]})

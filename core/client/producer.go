@@ -24,23 +24,37 @@ type Record struct {
 	Key       []byte
 	Value     []byte
 	Headers   []wire.Header
-	Timestamp int64 // ms since the epoch; 0 = now
+	Timestamp int64 // ms since the epoch, stored as given (0 too); TimestampNow or any negative = now
 	// Tag comes back unchanged in the record's Delivery: a caller that
 	// routes reports itself (Handler.OnDeliveries) says where with it.
 	Tag Tag
 }
+
+// TimestampType says what a record's timestamp is.
+type TimestampType int8
+
+const (
+	TimestampNotAvailable  TimestampType = iota
+	TimestampCreateTime                  // set by the producer
+	TimestampLogAppendTime               // set by the broker (message.timestamp.type=LogAppendTime)
+)
+
+// TimestampNow as a Record's Timestamp stamps it with the time it is
+// produced. (0 is a valid time, as in the C ABI.)
+const TimestampNow int64 = -1
 
 // Tag is a record's caller-defined routing data, opaque to the client.
 type Tag [2]uintptr
 
 // Delivery is the outcome of one produced record.
 type Delivery struct {
-	Topic     string
-	Partition int32
-	Offset    int64 // -1 when unknown (acks=0, or an error)
-	Timestamp int64
-	Err       error
-	Tag       Tag // the record's
+	Topic         string
+	Partition     int32
+	Offset        int64 // -1 when unknown (acks=0, or an error)
+	Timestamp     int64
+	TimestampType TimestampType
+	Err           error
+	Tag           Tag // the record's
 
 	done DeliveryFunc // where it goes; nil: Handler.OnDeliveries
 }
@@ -242,7 +256,7 @@ func (c *producerClock) renewEvery(d time.Duration) {
 
 func (p *producer) produce(r Record, done DeliveryFunc) error {
 	now := p.clock.now()
-	if r.Timestamp <= 0 {
+	if r.Timestamp < 0 {
 		r.Timestamp = now.UnixMilli()
 	}
 	size := len(r.Key) + len(r.Value) + 64
@@ -548,19 +562,30 @@ func (p *producer) failPendingLocked(pr *pendingRecord, err error) []Delivery {
 	p.bufBytes -= int64(pr.size)
 	p.c.counts.msgsFailed.Add(1)
 	return []Delivery{{Topic: pr.rec.Topic, Partition: pr.rec.Partition, Offset: -1,
-		Timestamp: pr.rec.Timestamp, Err: err, Tag: pr.rec.Tag, done: pr.done}}
+		Timestamp: pr.rec.Timestamp, TimestampType: TimestampCreateTime, Err: err, Tag: pr.rec.Tag, done: pr.done}}
 }
 
 // finishBatchLocked releases b's records with their outcome.
 func (p *producer) finishBatchLocked(b *batch, baseOffset int64, err error) []Delivery {
+	return p.finishBatchAtLocked(b, baseOffset, -1, err)
+}
+
+// finishBatchAtLocked is finishBatchLocked for a batch the broker stamped
+// with its LogAppendTime (appendTime >= 0): every record reports that time,
+// as Java and librdkafka do.
+func (p *producer) finishBatchAtLocked(b *batch, baseOffset, appendTime int64, err error) []Delivery {
 	out := make([]Delivery, 0, len(b.recs))
 	for i, r := range b.recs {
 		off := int64(-1)
 		if err == nil && baseOffset >= 0 {
 			off = baseOffset + int64(i)
 		}
+		ts, kind := r.timestamp, TimestampCreateTime
+		if appendTime >= 0 {
+			ts, kind = appendTime, TimestampLogAppendTime
+		}
 		out = append(out, Delivery{Topic: b.ps.topic, Partition: b.ps.partition, Offset: off,
-			Timestamp: r.timestamp, Err: err, Tag: r.tag, done: r.done})
+			Timestamp: ts, TimestampType: kind, Err: err, Tag: r.tag, done: r.done})
 	}
 	n := len(b.recs)
 	p.buffered -= n

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -126,7 +127,7 @@ func TestProduceKeyedRecordsLandOnMurmur2Partitions(t *testing.T) {
 	const n = 2000
 	for i := 0; i < n; i++ {
 		key := []byte(fmt.Sprintf("key-%d", i%50))
-		err := c.Produce(client.Record{Topic: topic, Partition: -1, Key: key, Value: []byte(fmt.Sprint(i)),
+		err := c.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: -1, Key: key, Value: []byte(fmt.Sprint(i)),
 			Headers: []wire.Header{{Key: "i", Value: []byte(fmt.Sprint(i))}}}, col.fn())
 		if err != nil {
 			t.Fatal(err)
@@ -177,7 +178,7 @@ func TestIdempotentProducerAndEveryCodec(t *testing.T) {
 		c := newClient(t, "idempotent", "1", "compression", codec, "linger_ms", "1", "batch_size", "2000")
 		var col collector
 		for i := 0; i < 500; i++ {
-			if err := c.Produce(client.Record{Topic: topic, Partition: 0, Value: []byte(fmt.Sprintf("%04d", i))}, col.fn()); err != nil {
+			if err := c.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: 0, Value: []byte(fmt.Sprintf("%04d", i))}, col.fn()); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -204,9 +205,9 @@ func TestNullKeysRoundRobinAndExplicitPartition(t *testing.T) {
 	c := newClient(t, "linger_ms", "0")
 	var col collector
 	for i := 0; i < 30; i++ {
-		c.Produce(client.Record{Topic: topic, Partition: -1, Value: []byte("x")}, col.fn())
+		c.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: -1, Value: []byte("x")}, col.fn())
 	}
-	c.Produce(client.Record{Topic: topic, Partition: 2, Key: []byte("pinned"), Value: []byte("y")}, col.fn())
+	c.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: 2, Key: []byte("pinned"), Value: []byte("y")}, col.fn())
 	counts := map[int32]int{}
 	for _, d := range col.wait(t) {
 		if d.Err != nil {
@@ -218,7 +219,7 @@ func TestNullKeysRoundRobinAndExplicitPartition(t *testing.T) {
 		t.Fatalf("distribution %v", counts)
 	}
 	err := make(chan error, 1)
-	c.Produce(client.Record{Topic: topic, Partition: 7, Value: []byte("z")}, func(d client.Delivery) { err <- d.Err })
+	c.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: 7, Value: []byte("z")}, func(d client.Delivery) { err <- d.Err })
 	if e := <-err; !errors.Is(e, client.ErrInvalidPartition) {
 		t.Fatalf("partition 7 of 3: %v", e)
 	}
@@ -229,7 +230,7 @@ func TestAutoCreatedTopicAcksZeroAndFlush(t *testing.T) {
 	topic := kafkatest.UniqueTopic(t, "auto")
 	var col collector
 	for i := 0; i < 100; i++ {
-		c.Produce(client.Record{Topic: topic, Partition: -1, Key: []byte{byte(i)}, Value: []byte("v")}, col.fn())
+		c.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: -1, Key: []byte{byte(i)}, Value: []byte("v")}, col.fn())
 	}
 	flushed := make(chan error, 1)
 	c.Flush(30*time.Second, func(err error) { flushed <- err })
@@ -256,17 +257,17 @@ func TestQueueFullAndTooLarge(t *testing.T) {
 	topic := kafkatest.UniqueTopic(t, "full")
 	var full error
 	for i := 0; i < 11; i++ {
-		if err := c.Produce(client.Record{Topic: topic, Partition: -1, Value: []byte("v")}, nil); err != nil {
+		if err := c.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: -1, Value: []byte("v")}, nil); err != nil {
 			full = err
 		}
 	}
 	if !errors.Is(full, client.ErrQueueFull) {
 		t.Fatalf("11th record: %v", full)
 	}
-	if err := c.Produce(client.Record{Topic: topic, Partition: -1, Value: make([]byte, 2000)}, nil); !errors.Is(err, client.ErrRecordTooLarge) {
+	if err := c.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: -1, Value: make([]byte, 2000)}, nil); !errors.Is(err, client.ErrRecordTooLarge) {
 		t.Fatalf("large record: %v", err)
 	}
-	if err := c.Produce(client.Record{Topic: "", Partition: -1}, nil); !errors.Is(err, client.ErrInvalidTopic) {
+	if err := c.Produce(client.Record{Timestamp: client.TimestampNow, Topic: "", Partition: -1}, nil); !errors.Is(err, client.ErrInvalidTopic) {
 		t.Fatalf("empty topic: %v", err)
 	}
 }
@@ -285,10 +286,10 @@ func TestDeliveryTimeoutForUnknownTopic(t *testing.T) {
 		t.Fatalf("create topic: %d", code)
 	}
 	colliding := strings.ReplaceAll(dotted, ".", "_")
-	if err := c.Produce(client.Record{Topic: "bad name!", Value: []byte("v")}, nil); !errors.Is(err, client.ErrInvalidTopic) {
+	if err := c.Produce(client.Record{Timestamp: client.TimestampNow, Topic: "bad name!", Value: []byte("v")}, nil); !errors.Is(err, client.ErrInvalidTopic) {
 		t.Fatalf("an illegal topic name: %v", err)
 	}
-	c.Produce(client.Record{Topic: colliding, Partition: -1, Value: []byte("v")}, func(d client.Delivery) { errc <- d.Err })
+	c.Produce(client.Record{Timestamp: client.TimestampNow, Topic: colliding, Partition: -1, Value: []byte("v")}, func(d client.Delivery) { errc <- d.Err })
 	select {
 	case err := <-errc:
 		if err == nil {
@@ -395,7 +396,7 @@ func TestCustomPartitionFuncAndBufferReuse(t *testing.T) {
 		for i := 0; i < per; i++ {
 			key := bytes.Repeat([]byte("k"), i%3)
 			copy(buf, fmt.Sprintf("v%07d", i))
-			if err := c.Produce(client.Record{Topic: topic, Partition: -1, Key: key, Value: buf,
+			if err := c.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: -1, Key: key, Value: buf,
 				Headers: []wire.Header{{Key: "h", Value: buf[:2]}}}, col.fn()); err != nil {
 				t.Fatal(err)
 			}
@@ -403,7 +404,7 @@ func TestCustomPartitionFuncAndBufferReuse(t *testing.T) {
 		}
 	}
 	bad := make(chan error, 1)
-	c.Produce(client.Record{Topic: known, Partition: -1, Key: []byte("bad"), Value: []byte("v")}, func(d client.Delivery) { bad <- d.Err })
+	c.Produce(client.Record{Timestamp: client.TimestampNow, Topic: known, Partition: -1, Key: []byte("bad"), Value: []byte("v")}, func(d client.Delivery) { bad <- d.Err })
 	if err := <-bad; !errors.Is(err, client.ErrInvalidPartition) {
 		t.Fatalf("partitioner returning an out-of-range partition: %v", err)
 	}
@@ -431,6 +432,71 @@ func TestCustomPartitionFuncAndBufferReuse(t *testing.T) {
 		}
 		if total != per {
 			t.Fatalf("%s holds %d records in %d partitions, want %d", topic, total, n, per)
+		}
+	}
+}
+
+// Timestamps are stored as given (0 included; negative means now), and a
+// LogAppendTime topic's delivery reports and messages carry the broker's
+// time, saying so, as Java and librdkafka do.
+func TestTimestampsAsGivenAndLogAppendTime(t *testing.T) {
+	a := admin(t)
+	createTime := createTopic(t, a, 1)
+	appendTime := kafkatest.UniqueTopic(t, "append-time")
+	res := call(t, func(cb connapi.Callback) {
+		connapi.CreateTopics(a, []connapi.NewTopic{{Name: appendTime, NumPartitions: 1, ReplicationFactor: 1,
+			Config: map[string]string{"message.timestamp.type": "LogAppendTime"}}}, 10000, cb)
+	})
+	if code := res.Path("topics", "0", "error_code").Int; code != 0 {
+		t.Fatalf("create topic: %d", code)
+	}
+	p := newClient(t)
+	var col collector
+	given := []int64{0, 1000, client.TimestampNow}
+	for _, topic := range []string{createTime, appendTime} {
+		for _, ts := range given {
+			p.Produce(client.Record{Topic: topic, Partition: 0, Value: []byte("v"), Timestamp: ts}, col.fn())
+		}
+	}
+	before := time.Now().UnixMilli()
+	ds := col.wait(t)
+	after := time.Now().UnixMilli()
+	sort.Slice(ds, func(i, j int) bool {
+		if ds[i].Topic != ds[j].Topic {
+			return ds[i].Topic == createTime
+		}
+		return ds[i].Offset < ds[j].Offset
+	})
+	recent := func(ts int64) bool { return ts >= before-60000 && ts <= after }
+	for i, d := range ds {
+		if d.Err != nil {
+			t.Fatal(d.Err)
+		}
+		if d.Topic == createTime {
+			want := given[i]
+			if d.TimestampType != client.TimestampCreateTime || (want >= 0 && d.Timestamp != want) || (want < 0 && !recent(d.Timestamp)) {
+				t.Fatalf("CreateTime topic, record %d given %d: delivery timestamp %d (type %d)", i, want, d.Timestamp, d.TimestampType)
+			}
+		} else if d.TimestampType != client.TimestampLogAppendTime || !recent(d.Timestamp) {
+			t.Fatalf("LogAppendTime topic, offset %d: delivery timestamp %d (type %d)", d.Offset, d.Timestamp, d.TimestampType)
+		}
+	}
+	for _, topic := range []string{createTime, appendTime} {
+		c := newClient(t)
+		c.Assign([]client.Assignment{{Topic: topic, Partition: 0, Offset: 0}})
+		got := pollUntil(t, c, len(given))
+		if len(got) != len(given) {
+			t.Fatalf("%s: consumed %d records", topic, len(got))
+		}
+		for i, m := range got {
+			d := ds[i]
+			if topic == appendTime {
+				d = ds[len(given)+i]
+			}
+			if m.Timestamp != d.Timestamp || m.TimestampType != d.TimestampType {
+				t.Fatalf("%s offset %d: consumed timestamp %d (type %d), delivery said %d (type %d)",
+					topic, m.Offset, m.Timestamp, m.TimestampType, d.Timestamp, d.TimestampType)
+			}
 		}
 	}
 }

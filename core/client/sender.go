@@ -245,7 +245,8 @@ func (p *producer) handleResponse(out *outgoing, resp *kmsg.ProduceResponse, err
 		for _, t := range resp.Topics {
 			byTP[t.Topic] = map[int32]partitionResult{}
 			for _, pt := range t.Partitions {
-				byTP[t.Topic][pt.Partition] = partitionResult{code: pt.ErrorCode, base: pt.BaseOffset, msg: pt.ErrorMessage}
+				byTP[t.Topic][pt.Partition] = partitionResult{code: pt.ErrorCode, base: pt.BaseOffset,
+					appendTime: pt.LogAppendTime, msg: pt.ErrorMessage}
 			}
 		}
 		for _, b := range out.batches {
@@ -289,10 +290,11 @@ func (p *producer) handleResponse(out *outgoing, resp *kmsg.ProduceResponse, err
 }
 
 type partitionResult struct {
-	code    int16
-	base    int64
-	msg     *string
-	missing bool
+	code       int16
+	base       int64
+	appendTime int64 // the broker's LogAppendTime for the batch, -1 with CreateTime
+	msg        *string
+	missing    bool
 }
 
 // settleLocked applies one partition's result to its batch.
@@ -304,7 +306,7 @@ func (p *producer) settleLocked(b *batch, r partitionResult, now time.Time) (rep
 	case 0:
 		b.ps.failures = 0
 		b.ps.seqKnown = true
-		return p.finishBatchLocked(b, r.base, nil), false
+		return p.finishBatchAtLocked(b, r.base, r.appendTime, nil), false
 	case 46: // DUPLICATE_SEQUENCE_NUMBER: already written by an earlier attempt
 		b.ps.failures = 0
 		b.ps.seqKnown = true

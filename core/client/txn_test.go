@@ -52,7 +52,7 @@ func TestTransactionsCommitAbortAndOffsets(t *testing.T) {
 	topic := createTopic(t, a, 1)
 	txnID := kafkatest.UniqueTopic(t, "txn")
 	p := newClient(t, "transactional_id", txnID)
-	if err := p.Produce(client.Record{Topic: topic, Partition: 0, Value: []byte("outside")}, nil); !errors.Is(err, client.ErrNoTransaction) {
+	if err := p.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: 0, Value: []byte("outside")}, nil); !errors.Is(err, client.ErrNoTransaction) {
 		t.Fatalf("produce outside a transaction: %v", err)
 	}
 	if err := p.BeginTransaction(); err != nil {
@@ -63,7 +63,7 @@ func TestTransactionsCommitAbortAndOffsets(t *testing.T) {
 	}
 	var col collector
 	for i := 0; i < 10; i++ {
-		p.Produce(client.Record{Topic: topic, Partition: 0, Value: []byte(fmt.Sprintf("c%d", i))}, col.fn())
+		p.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: 0, Value: []byte(fmt.Sprintf("c%d", i))}, col.fn())
 	}
 	if err := end(t, p.CommitTransaction); err != nil {
 		t.Fatalf("commit: %v", err)
@@ -72,7 +72,7 @@ func TestTransactionsCommitAbortAndOffsets(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 0; i < 5; i++ {
-		p.Produce(client.Record{Topic: topic, Partition: 0, Value: []byte(fmt.Sprintf("a%d", i))}, col.fn())
+		p.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: 0, Value: []byte(fmt.Sprintf("a%d", i))}, col.fn())
 	}
 	if err := end(t, p.AbortTransaction); err != nil {
 		t.Fatalf("abort: %v", err)
@@ -95,7 +95,7 @@ func TestTransactionsCommitAbortAndOffsets(t *testing.T) {
 	if err := p.BeginTransaction(); err != nil {
 		t.Fatal(err)
 	}
-	p.Produce(client.Record{Topic: topic, Partition: 0, Value: []byte("with-offsets")}, nil)
+	p.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: 0, Value: []byte("with-offsets")}, nil)
 	err := end(t, func(cb func(error)) {
 		p.SendOffsetsToTransaction(group, []client.Assignment{{Topic: topic, Partition: 0, Offset: 7}}, cb)
 	})
@@ -122,19 +122,19 @@ func TestSecondProducerFencesTheFirst(t *testing.T) {
 	txnID := kafkatest.UniqueTopic(t, "fence")
 	first := newClient(t, "transactional_id", txnID)
 	first.BeginTransaction()
-	first.Produce(client.Record{Topic: topic, Partition: 0, Value: []byte("1")}, nil)
+	first.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: 0, Value: []byte("1")}, nil)
 	if err := end(t, first.CommitTransaction); err != nil {
 		t.Fatal(err)
 	}
 	second := newClient(t, "transactional_id", txnID)
 	second.BeginTransaction()
-	second.Produce(client.Record{Topic: topic, Partition: 0, Value: []byte("2")}, nil)
+	second.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: 0, Value: []byte("2")}, nil)
 	if err := end(t, second.CommitTransaction); err != nil {
 		t.Fatal(err)
 	}
 	first.BeginTransaction()
 	errc := make(chan error, 1)
-	first.Produce(client.Record{Topic: topic, Partition: 0, Value: []byte("3")}, func(d client.Delivery) { errc <- d.Err })
+	first.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: 0, Value: []byte("3")}, func(d client.Delivery) { errc <- d.Err })
 	commitErr := end(t, first.CommitTransaction)
 	deliveryErr := <-errc
 	if commitErr == nil || !strings.Contains(commitErr.Error()+" "+fmt.Sprint(deliveryErr), "fenced") {

@@ -100,7 +100,7 @@ func TestDamagedResponsesGiveErrorsNotPanics(t *testing.T) {
 		c := newClient(t, env.Brokers, "compression", codec, "linger_ms", "20")
 		var d deliveries
 		for j := 0; j < 200; j++ {
-			c.Produce(client.Record{Topic: topic, Partition: int32(i % 2), Key: []byte("k"), Value: []byte("some value to compress, some value to compress")}, d.fn())
+			c.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: int32(i % 2), Key: []byte("k"), Value: []byte("some value to compress, some value to compress")}, d.fn())
 		}
 		if failed := d.wait(t, time.Minute); len(failed) > 0 {
 			t.Fatal(failed[0])
@@ -171,7 +171,7 @@ func TestClientRecoversFromDamagedResponses(t *testing.T) {
 	var d deliveries
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
 		for i := 0; i < 50; i++ {
-			if c.Produce(client.Record{Topic: topic, Partition: 0, Value: []byte("x")}, d.fn()) != nil {
+			if c.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: 0, Value: []byte("x")}, d.fn()) != nil {
 				d.wg.Done()
 			}
 		}
@@ -196,7 +196,7 @@ func TestClientRecoversFromDamagedResponses(t *testing.T) {
 	markOffset := int64(-1)
 	for try := 0; try < 3 && markOffset < 0; try++ {
 		got := make(chan client.Delivery, 1)
-		if err := c.Produce(client.Record{Topic: topic, Partition: 0, Value: mark}, func(d client.Delivery) { got <- d }); err != nil {
+		if err := c.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: 0, Value: mark}, func(d client.Delivery) { got <- d }); err != nil {
 			t.Fatal(err)
 		}
 		select {

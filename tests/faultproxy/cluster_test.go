@@ -164,7 +164,7 @@ func TestRollingRestartAndLeaderKillsUnderLoad(t *testing.T) {
 				}
 			}
 			part := i % partitions
-			rec := client.Record{Topic: topic, Partition: int32(part), Value: []byte(fmt.Sprintf("%d-%07d", part, seq[part]))}
+			rec := client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: int32(part), Value: []byte(fmt.Sprintf("%d-%07d", part, seq[part]))}
 			for p.Produce(rec, d.fn()) != nil {
 				d.wg.Done()
 				time.Sleep(time.Millisecond)
@@ -357,7 +357,7 @@ func TestTransactionCoordinatorKilled(t *testing.T) {
 		commit := i%4 != 3
 		for j := 0; j < per; j++ {
 			v := fmt.Sprintf("%03d-%04d", i, j)
-			p.Produce(client.Record{Topic: topic, Partition: 0, Value: []byte(v)}, nil)
+			p.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: 0, Value: []byte(v)}, nil)
 			if commit {
 				want = append(want, v)
 			}

@@ -19,7 +19,7 @@ func fill(t *testing.T, brokers []string, topic string, partitions, n int) []int
 	per := make([]int, partitions)
 	for i := 0; i < n; i++ {
 		part := i % partitions
-		rec := client.Record{Topic: topic, Partition: int32(part), Value: []byte(fmt.Sprintf("%d-%07d", part, per[part]))}
+		rec := client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: int32(part), Value: []byte(fmt.Sprintf("%d-%07d", part, per[part]))}
 		for c.Produce(rec, d.fn()) != nil {
 			d.wg.Done()
 			time.Sleep(time.Millisecond)

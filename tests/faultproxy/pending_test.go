@@ -129,7 +129,7 @@ func TestProducerAndConsumerCallbacksCompleteWhileStalled(t *testing.T) {
 	var d deliveries
 	const n = 2000
 	for i := 0; i < n; i++ {
-		if err := c.Produce(client.Record{Topic: topic, Partition: 0, Value: []byte("stalled")}, d.fn()); err != nil {
+		if err := c.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: 0, Value: []byte("stalled")}, d.fn()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -147,7 +147,7 @@ func TestProducerAndConsumerCallbacksCompleteWhileStalled(t *testing.T) {
 	p.Stall(false)
 
 	var after deliveries
-	if err := c.Produce(client.Record{Topic: topic, Partition: 0, Value: []byte("after")}, after.fn()); err != nil {
+	if err := c.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: 0, Value: []byte("after")}, after.fn()); err != nil {
 		t.Fatal(err)
 	}
 	if failed := after.wait(t, 60*time.Second); len(failed) > 0 {
@@ -159,7 +159,7 @@ func TestProducerAndConsumerCallbacksCompleteWhileStalled(t *testing.T) {
 	p.Stall(true)
 	var pending deliveries
 	for i := 0; i < 100; i++ {
-		c.Produce(client.Record{Topic: topic, Partition: 0, Value: []byte("closing")}, pending.fn())
+		c.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: 0, Value: []byte("closing")}, pending.fn())
 	}
 	closed := make(chan struct{})
 	c.Close(2*time.Second, func(error) { close(closed) })

@@ -43,7 +43,7 @@ func TestIdempotentProducerThroughConnectionCuts(t *testing.T) {
 	var d deliveries
 	for i := 0; i < n; i++ {
 		part := int32(i % partitions)
-		rec := client.Record{Topic: topic, Partition: part, Value: []byte(fmt.Sprintf("%d-%07d", part, i/partitions))}
+		rec := client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: part, Value: []byte(fmt.Sprintf("%d-%07d", part, i/partitions))}
 		for c.Produce(rec, d.fn()) != nil {
 			d.wg.Done() // the refused record's report will never come
 			time.Sleep(time.Millisecond)
@@ -111,7 +111,7 @@ func TestIdempotentFirstBatchRefusedKeepsOrder(t *testing.T) {
 	const n = 3000
 	var d deliveries
 	for i := 0; i < n; i++ {
-		if err := c.Produce(client.Record{Topic: topic, Partition: 0, Value: []byte(fmt.Sprintf("v%06d", i))}, d.fn()); err != nil {
+		if err := c.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: 0, Value: []byte(fmt.Sprintf("v%06d", i))}, d.fn()); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -92,7 +92,7 @@ func TestSoak(t *testing.T) {
 			case <-tick.C:
 			}
 			for i := 0; i < 20; i++ {
-				err := p.Produce(client.Record{Topic: topic, Partition: -1, Value: []byte("soak record with some bytes in it")},
+				err := p.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: -1, Value: []byte("soak record with some bytes in it")},
 					func(d client.Delivery) {
 						if d.Err != nil {
 							failed.Add(1)
