@@ -566,7 +566,9 @@ KFK_API kfk_err_t kfk_conn_raw_request(kfk_conn_t *c, int16_t api_key, int16_t a
  *   batch_size (batch.size)       bytes                    16384
  *   compression (compression.type) none|gzip|snappy|lz4|zstd  none
  *   idempotent (enable.idempotence) 0/1                    0
- *   transactional_id (transactional.id)  enables kfk_txn_*; implies idempotent
+ *   transactional_id (transactional.id)  enables kfk_txn_*; implies idempotent;
+ *                                 messages produced outside a transaction
+ *                                 go as plain idempotent batches
  *   transaction_timeout_ms                                 60000
  *   isolation_level               read_uncommitted|read_committed  read_uncommitted
  *   auto_offset_reset             earliest|latest          latest

@@ -78,6 +78,7 @@ type pendingRecord struct {
 	done   DeliveryFunc
 	queued time.Time // its delivery timeout counts from here
 	size   int
+	inTxn  bool // produced inside a transaction (else a plain batch, even for a transactional producer)
 }
 
 // recordMeta is what a batch keeps per record for its delivery report.
@@ -99,6 +100,7 @@ type batch struct {
 	deadline time.Time
 
 	raw        []byte // the finished batch, once sealed
+	inTxn      bool   // part of the open transaction
 	seq        int32  // base sequence (idempotent), -1 otherwise
 	epoch      int16
 	producerID int64
@@ -278,13 +280,14 @@ func (p *producer) produce(r Record, done DeliveryFunc) error {
 		p.mu.Unlock()
 		return ErrClosed
 	}
+	// A transactional producer outside a transaction sends plain
+	// idempotent batches, as EV::Kafka does.
+	inTxn := p.txn.open
 	if p.cfg.TransactionalID != "" {
 		var err error
 		switch {
 		case p.txn.fatal != nil:
 			err = p.txn.fatal
-		case !p.txn.open:
-			err = ErrNoTransaction
 		case p.txn.ending:
 			err = fmt.Errorf("%w: the transaction is being committed or aborted", ErrTxnInProgress)
 		}
@@ -301,7 +304,7 @@ func (p *producer) produce(r Record, done DeliveryFunc) error {
 	p.bufBytes += int64(size)
 	// On the stack unless it has to wait for metadata: one allocation less
 	// per record.
-	pr := pendingRecord{rec: r, done: done, queued: now, size: size}
+	pr := pendingRecord{rec: r, done: done, queued: now, size: size, inTxn: inTxn}
 	m := p.c.meta.Load()
 	if m != p.hot.meta {
 		p.hot.meta, p.hot.n, p.hot.code, p.hot.known = m, 0, 0, false
@@ -443,16 +446,16 @@ func (p *producer) placeLocked(pr *pendingRecord, n int) (failed []Delivery, new
 	}
 	ps := p.stateLocked(r.Topic, part, n)
 	b := ps.open
-	if b != nil && b.builder.Count() > 0 &&
-		b.builder.Size()+b.builder.RecordSize(r.Timestamp, r.Key, r.Value, r.Headers) > p.cfg.BatchSize {
+	if b != nil && (b.inTxn != pr.inTxn || b.builder.Count() > 0 &&
+		b.builder.Size()+b.builder.RecordSize(r.Timestamp, r.Key, r.Value, r.Headers) > p.cfg.BatchSize) {
 		p.sealLocked(ps)
 		b = nil
 	}
 	if b == nil {
 		b = &batch{ps: ps, created: pr.queued, deadline: pr.queued.Add(p.cfg.DeliveryTimeout), seq: -1,
-			recs: p.recordMetasLocked()}
+			recs: p.recordMetasLocked(), inTxn: pr.inTxn}
 		opts := wire.NoProducer
-		opts.Transactional = p.cfg.TransactionalID != ""
+		opts.Transactional = pr.inTxn
 		b.builder.Reset(p.batchBufferLocked(), opts)
 		ps.open = b
 		news = true

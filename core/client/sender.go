@@ -103,7 +103,7 @@ func (p *producer) pass() time.Time {
 			if len(ps.ready) == 0 || !sending {
 				continue
 			}
-			if transactional && !p.txn.partitions[tp{ps.topic, ps.partition}] {
+			if ps.ready[0].inTxn && !p.txn.partitions[tp{ps.topic, ps.partition}] {
 				toAdd = append(toAdd, tp{ps.topic, ps.partition}) // AddPartitionsToTxn first
 				continue
 			}

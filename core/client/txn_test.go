@@ -52,7 +52,10 @@ func TestTransactionsCommitAbortAndOffsets(t *testing.T) {
 	topic := createTopic(t, a, 1)
 	txnID := kafkatest.UniqueTopic(t, "txn")
 	p := newClient(t, "transactional_id", txnID)
-	if err := p.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: 0, Value: []byte("outside")}, nil); !errors.Is(err, client.ErrNoTransaction) {
+	// Outside a transaction a transactional producer sends plain
+	// idempotent batches (as EV::Kafka does), before and after transactions.
+	var col collector
+	if err := p.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: 0, Value: []byte("before")}, col.fn()); err != nil {
 		t.Fatalf("produce outside a transaction: %v", err)
 	}
 	if err := p.BeginTransaction(); err != nil {
@@ -61,7 +64,6 @@ func TestTransactionsCommitAbortAndOffsets(t *testing.T) {
 	if err := p.BeginTransaction(); !errors.Is(err, client.ErrTxnInProgress) {
 		t.Fatalf("second begin: %v", err)
 	}
-	var col collector
 	for i := 0; i < 10; i++ {
 		p.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: 0, Value: []byte(fmt.Sprintf("c%d", i))}, col.fn())
 	}
@@ -77,16 +79,19 @@ func TestTransactionsCommitAbortAndOffsets(t *testing.T) {
 	if err := end(t, p.AbortTransaction); err != nil {
 		t.Fatalf("abort: %v", err)
 	}
+	if err := p.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: 0, Value: []byte("after")}, col.fn()); err != nil {
+		t.Fatalf("produce after a transaction: %v", err)
+	}
 	for _, d := range col.wait(t) {
 		if d.Err != nil {
-			t.Fatalf("delivery in a transaction: %v", d.Err)
+			t.Fatalf("delivery of %s[%d]: %v", d.Topic, d.Partition, d.Err)
 		}
 	}
 	committed := readAll(t, topic, "read_committed")
-	if strings.Join(committed, ",") != "c0,c1,c2,c3,c4,c5,c6,c7,c8,c9" {
+	if strings.Join(committed, ",") != "before,c0,c1,c2,c3,c4,c5,c6,c7,c8,c9,after" {
 		t.Fatalf("read_committed saw %v", committed)
 	}
-	if got := readAll(t, topic, "read_uncommitted"); len(got) != 15 {
+	if got := readAll(t, topic, "read_uncommitted"); len(got) != 17 {
 		t.Fatalf("read_uncommitted saw %d records: %v", len(got), got)
 	}
 
