@@ -501,6 +501,7 @@ func (g *group) adopt(parts []Assignment) error {
 			parts[i].Offset = reset
 		}
 	}
+	g.resolveStarts(parts, reset)
 	g.mu.Lock()
 	g.owned = parts
 	g.lastOwned = parts
@@ -521,6 +522,43 @@ func (g *group) adopt(parts []Assignment) error {
 		g.opts.OnAssign(append([]Assignment(nil), parts...))
 	}
 	return nil
+}
+
+// resolveStarts replaces the reset policy's placeholder (reset) in parts
+// with each partition's real offset, so on_assign tells where consumption
+// starts. A leader that cannot answer yet is asked again for a while;
+// after that the placeholder stays and the consumer resolves it itself.
+func (g *group) resolveStarts(parts []Assignment, reset int64) {
+	byTopic := map[string][]int32{}
+	for _, a := range parts {
+		if a.Offset == reset {
+			byTopic[a.Topic] = append(byTopic[a.Topic], a.Partition)
+		}
+	}
+	deadline := time.Now().Add(g.c.cfg.RequestTimeout)
+	for _, topic := range sortedStrings(byTopic) {
+		for backoff := g.c.cfg.RetryBackoff; ; backoff = min(backoff*2, time.Second) {
+			offs, err := g.c.listOffsetsNow(topic, byTopic[topic], reset)
+			if err == nil {
+				for i := range parts {
+					if off, ok := offs[parts[i].Partition]; ok && parts[i].Topic == topic && parts[i].Offset == reset {
+						parts[i].Offset = off
+					}
+				}
+				break
+			}
+			if time.Now().Add(backoff).After(deadline) {
+				g.c.log.Warnf(obs.Group, "group %s: the %s offsets of %s are unknown (%v); the consumer resolves them",
+					g.opts.GroupID, offsetName(reset), topic, err)
+				break
+			}
+			select {
+			case <-g.stop:
+				return
+			case <-time.After(backoff):
+			}
+		}
+	}
 }
 
 // describeAssignment lists partitions with their starting offsets for a log
@@ -701,12 +739,21 @@ func (g *group) revoke(commitFirst bool) {
 			g.c.reportError(fmt.Errorf("consumer group %s: commit on revoke: %w", g.opts.GroupID, err))
 		}
 	}
+	// on_revoke reports the positions reached: the next offset of each
+	// partition after what was handed to the application.
+	reached := g.c.consumer.consumedPositions(owned)
+	revoked := append([]Assignment(nil), owned...)
+	for i := range revoked {
+		if off, ok := reached[tp{revoked[i].Topic, revoked[i].Partition}]; ok {
+			revoked[i].Offset = off
+		}
+	}
 	g.mu.Lock()
 	g.owned = nil
 	g.mu.Unlock()
 	g.c.Assign(nil)
 	if g.opts.OnRevoke != nil {
-		g.opts.OnRevoke(owned)
+		g.opts.OnRevoke(revoked)
 	}
 }
 

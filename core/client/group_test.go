@@ -293,3 +293,73 @@ func TestGroupFollowsTopicCreationAndGrowth(t *testing.T) {
 		return m.seen["2/0"] == 1
 	})
 }
+
+// on_assign gets each partition's real starting offset (committed, or
+// where auto_offset_reset puts it), and on_revoke the positions reached.
+func TestAssignAndRevokeReportRealOffsets(t *testing.T) {
+	a := admin(t)
+	topic := createTopic(t, a, 2)
+	p := newClient(t)
+	var col collector
+	for i := 0; i < 5; i++ {
+		p.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: 0, Value: []byte("v")}, col.fn())
+	}
+	col.wait(t)
+	type event struct {
+		assign bool
+		parts  map[int32]int64
+	}
+	subscribe := func(c *client.Client, group, reset string) chan event {
+		events := make(chan event, 4)
+		report := func(assign bool) func([]client.Assignment) {
+			return func(parts []client.Assignment) {
+				e := event{assign, map[int32]int64{}}
+				for _, x := range parts {
+					e.parts[x.Partition] = x.Offset
+				}
+				events <- e
+			}
+		}
+		err := c.Subscribe(client.GroupOptions{GroupID: group, Topics: []string{topic}, AutoOffsetReset: reset,
+			HeartbeatInterval: 300 * time.Millisecond, OnAssign: report(true), OnRevoke: report(false)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return events
+	}
+	next := func(events chan event) event {
+		select {
+		case e := <-events:
+			return e
+		case <-time.After(60 * time.Second):
+			t.Fatal("no assignment")
+			return event{}
+		}
+	}
+	for _, tc := range []struct {
+		reset string
+		want  map[int32]int64
+	}{{"latest", map[int32]int64{0: 5, 1: 0}}, {"earliest", map[int32]int64{0: 0, 1: 0}}} {
+		c := newClient(t)
+		events := subscribe(c, kafkatest.UniqueTopic(t, "group-"+tc.reset), tc.reset)
+		e := next(events)
+		if !e.assign || fmt.Sprint(e.parts) != fmt.Sprint(tc.want) {
+			t.Fatalf("auto_offset_reset %s: on_assign got %v, want %v", tc.reset, e.parts, tc.want)
+		}
+		if tc.reset != "earliest" {
+			continue
+		}
+		// Consume everything, then leave: on_revoke says where it got to.
+		if got := pollUntil(t, c, 5); len(got) != 5 {
+			t.Fatalf("consumed %d records", len(got))
+		}
+		done := make(chan error, 1)
+		c.Unsubscribe(func(err error) { done <- err })
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if e := next(events); e.assign || e.parts[0] != 5 {
+			t.Fatalf("on_revoke got %v (assign %v), want partition 0 at 5", e.parts, e.assign)
+		}
+	}
+}
