@@ -237,10 +237,13 @@ func kfkgo_client_producer_id(h C.uint64_t, id *C.int64_t, epoch *C.int16_t) (rc
 
 //export kfkgo_client_partition_count
 func kfkgo_client_partition_count(h C.uint64_t, topic *C.char) (n C.int32_t) {
-	defer recoverTo(&n, -1)
+	defer recoverTo(&n, C.KFK_ERR_INTERNAL)
 	co, rc := lookupClient(h)
-	if rc != C.KFK_OK || topic == nil {
-		return -1
+	if rc != C.KFK_OK {
+		return rc
+	}
+	if topic == nil {
+		return C.KFK_ERR_INVALID_ARG
 	}
 	return C.int32_t(co.c.PartitionCount(C.GoString(topic)))
 }

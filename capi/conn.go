@@ -180,7 +180,7 @@ func kfkgo_conn_connect(h C.uint64_t, host *C.char, port, timeoutMs C.int) (rc C
 	if rc != C.KFK_OK {
 		return rc
 	}
-	if host == nil || port <= 0 || port > 65535 || timeoutMs < 0 {
+	if host == nil || *host == 0 || port <= 0 || port > 65535 || timeoutMs < 0 {
 		return C.KFK_ERR_INVALID_ARG
 	}
 	if err := co.c.Connect(C.GoString(host), int(port), time.Duration(timeoutMs)*time.Millisecond); err != nil {

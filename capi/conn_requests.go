@@ -22,12 +22,18 @@ func connRequest(h C.uint64_t, cb, opaque C.uintptr_t, issue func(co *connObj, d
 	return issue(co, co.resultCB(cb, opaque))
 }
 
+// metadataAllTopics as kfk_conn_metadata's count asks for every topic.
+const metadataAllTopics = -1
+
 //export kfkgo_conn_metadata
 func kfkgo_conn_metadata(h C.uint64_t, topics **C.char, n C.int, cb, opaque C.uintptr_t) C.kfk_err_t {
 	return connRequest(h, cb, opaque, func(co *connObj, done connapi.Callback) C.kfk_err_t {
-		if n < 0 {
+		switch {
+		case n == metadataAllTopics:
 			connapi.Metadata(co.c, nil, true, done)
 			return C.KFK_OK
+		case n < 0:
+			return C.KFK_ERR_INVALID_ARG
 		}
 		names, ok := goStrings(topics, C.size_t(n))
 		if !ok {

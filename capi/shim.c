@@ -17,6 +17,9 @@
 
 static volatile int kfk__forked;
 static __thread int kfk__in_callback;
+/* The queue this thread is serving in kfk_poll*: its callbacks may not
+ * destroy it (the poll holds it), but may destroy any other queue. */
+static __thread kfk_queue_t *kfk__serving;
 
 static void kfk__mark_child(void) { kfk__forked = 1; }
 
@@ -148,7 +151,7 @@ kfk_err_t kfk_queue_new(kfk_queue_t **out) {
 
 kfk_err_t kfk_queue_destroy(kfk_queue_t *q) {
     GUARD(KFK_ERR_FORKED);
-    if (kfk__in_callback)
+    if (kfk__in_callback && q == kfk__serving)
         return KFK_ERR_REENTRANT;
     return kfkgo_queue_destroy(H(q));
 }
@@ -162,14 +165,20 @@ int kfk_poll(kfk_queue_t *q, int timeout_ms, int max_events) {
     GUARD(KFK_ERR_FORKED);
     if (kfk__in_callback)
         return KFK_ERR_REENTRANT;
-    return kfkgo_poll(H(q), timeout_ms, max_events);
+    kfk__serving = q;
+    int n = kfkgo_poll(H(q), timeout_ms, max_events);
+    kfk__serving = NULL;
+    return n;
 }
 
 int kfk_poll_batch(kfk_queue_t *q, kfk_event_t *out, int max, int timeout_ms) {
     GUARD(KFK_ERR_FORKED);
     if (kfk__in_callback)
         return KFK_ERR_REENTRANT;
-    return kfkgo_poll_batch(H(q), out, max, timeout_ms);
+    kfk__serving = q;
+    int n = kfkgo_poll_batch(H(q), out, max, timeout_ms);
+    kfk__serving = NULL;
+    return n;
 }
 
 kfk_err_t kfk_wake(kfk_queue_t *q) {
@@ -478,7 +487,7 @@ kfk_err_t kfk_client_metadata(kfk_client_t *c, const char *const *topics, size_t
 }
 
 int32_t kfk_client_partition_count(kfk_client_t *c, const char *topic) {
-    GUARD(-1);
+    GUARD(KFK_ERR_FORKED);
     return kfkgo_client_partition_count(H(c), (char *)topic);
 }
 

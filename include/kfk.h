@@ -271,14 +271,17 @@ typedef struct kfk_event {
 
 /** A completion callback. Runs inside kfk_poll/kfk_poll_batch on the
  *  polling thread. ev and everything it points to is valid until the
- *  callback returns. It may call any kfk function except kfk_poll*. */
+ *  callback returns. It may call any kfk function except kfk_poll* and
+ *  kfk_queue_destroy of the queue being served. */
 typedef void (*kfk_cb)(const kfk_event_t *ev, void *opaque);
 
 /** Create an event queue. Completions of every connection and client
  *  attached to it are delivered through it. */
 KFK_API kfk_err_t kfk_queue_new(kfk_queue_t **out);
 /** Destroy a queue. Objects attached to it must be destroyed first
- *  (KFK_ERR_STATE otherwise). Undelivered events are dropped. */
+ *  (KFK_ERR_STATE otherwise). Undelivered events are dropped. A callback
+ *  may destroy any queue but the one it is being served from
+ *  (KFK_ERR_REENTRANT). */
 KFK_API kfk_err_t kfk_queue_destroy(kfk_queue_t *q);
 
 /** A non-blocking file descriptor that is readable whenever the queue holds
@@ -353,7 +356,8 @@ KFK_API kfk_err_t kfk_conn_set_auto_reconnect(kfk_conn_t *c, int enable, int del
  *  wait for fetch). A request that times out closes the connection. */
 KFK_API kfk_err_t kfk_conn_set_request_timeout(kfk_conn_t *c, int timeout_ms);
 
-/** Start connecting to host:port (DNS is resolved off the caller's thread).
+/** Start connecting to host:port (DNS is resolved off the caller's thread;
+ *  an empty host is KFK_ERR_INVALID_ARG).
  *  timeout_ms bounds resolve+dial+TLS+handshake (0 = no limit). Completion is
  *  a CONNECT or an ERROR event. Requests made before the connection is
  *  ready wait for it. */
@@ -381,7 +385,8 @@ KFK_API int kfk_conn_api_versions(kfk_conn_t *c, int16_t *max_versions, size_t n
  * event's err. Result trees are documented per call.
  */
 
-/** Metadata for topics (n = -1: all topics).
+/** Metadata for topics (n = -1: all topics; any other negative n is
+ *  KFK_ERR_INVALID_ARG).
  *  Result: {controller_id, cluster_id, brokers => [{node_id, host, port, rack}],
  *           topics => [{name, error_code, is_internal, partitions =>
  *             [{partition, leader, leader_epoch, replicas => [..], isr => [..], error_code}]}]} */
@@ -477,7 +482,9 @@ KFK_API kfk_err_t kfk_conn_heartbeat(kfk_conn_t *c, const char *group_id, int32_
 KFK_API kfk_err_t kfk_conn_leave_group(kfk_conn_t *c, const char *group_id, const char *member_id,
                                        const char *group_instance_id, kfk_cb cb, void *opaque);
 
-/** OffsetCommit of tps[i].offset (with metadata).
+/** OffsetCommit of tps[i].offset (with metadata). Outside a group (a
+ *  consumer assigning partitions itself, a tool) pass generation_id -1
+ *  and member_id NULL or "".
  *  Result: {topics => [{topic, partitions => [{partition, error_code}]}]} */
 KFK_API kfk_err_t kfk_conn_offset_commit(kfk_conn_t *c, const char *group_id, int32_t generation_id,
                                          const char *member_id,
@@ -644,7 +651,9 @@ KFK_API kfk_err_t kfk_client_connect(kfk_client_t *c, kfk_cb cb, void *opaque);
  *  auto-creates topics creates them). RESULT: the metadata tree. */
 KFK_API kfk_err_t kfk_client_metadata(kfk_client_t *c, const char *const *topics, size_t n,
                                       kfk_cb cb, void *opaque);
-/** Partitions of topic per the client's metadata, or -1 when unknown. */
+/** Partitions of topic per the client's metadata; -1 when the topic is
+ *  unknown; a negative kfk_err_t (below -100) for a bad handle or a NULL
+ *  topic. */
 KFK_API int32_t kfk_client_partition_count(kfk_client_t *c, const char *topic);
 /** The idempotent or transactional producer's id and epoch (either out
  *  pointer may be NULL). KFK_ERR_STATE while the client has none: it is

@@ -152,6 +152,7 @@ static void test_bad_arguments(void) {
     CHECK_EQ_INT(kfk_conn_new(q, NULL), KFK_ERR_INVALID_ARG);
     CHECK_EQ_INT(kfk_conn_new(q, &c), KFK_OK);
     CHECK_EQ_INT(kfk_conn_connect(c, NULL, 9092, 0), KFK_ERR_INVALID_ARG);
+    CHECK_EQ_INT(kfk_conn_connect(c, "", 9092, 0), KFK_ERR_INVALID_ARG);
     CHECK_EQ_INT(kfk_conn_connect(c, "localhost", 0, 0), KFK_ERR_INVALID_ARG);
     CHECK_EQ_INT(kfk_conn_connect(c, "localhost", 70000, 0), KFK_ERR_INVALID_ARG);
     CHECK_EQ_INT(kfk_conn_connect(c, "localhost", 9092, -5), KFK_ERR_INVALID_ARG);
@@ -160,6 +161,7 @@ static void test_bad_arguments(void) {
     CHECK_EQ_INT(kfk_conn_set_request_timeout(c, 0), KFK_ERR_INVALID_ARG);
     CHECK_EQ_INT(kfk_conn_set_client_id(c, NULL), KFK_ERR_INVALID_ARG);
     CHECK_EQ_INT(kfk_conn_metadata(c, NULL, 2, NULL, NULL), KFK_ERR_INVALID_ARG);
+    CHECK_EQ_INT(kfk_conn_metadata(c, NULL, -2, NULL, NULL), KFK_ERR_INVALID_ARG); /* only -1 is "all" */
     const char *with_null[] = {"a", NULL};
     CHECK_EQ_INT(kfk_conn_metadata(c, with_null, 2, NULL, NULL), KFK_ERR_INVALID_ARG);
     CHECK_EQ_INT(kfk_conn_produce_batch(c, NULL, 0, NULL, 0, NULL, NULL, NULL), KFK_ERR_INVALID_ARG);
@@ -238,12 +240,17 @@ static void test_poll_batch(void) {
  * callback is refused with KFK_ERR_REENTRANT. */
 static int reentrant_rc, error_seen;
 static kfk_queue_t *reentrant_q;
+static int destroy_served_rc, destroy_other_rc;
+static kfk_queue_t *other_q;
 static void on_error_event(const kfk_event_t *ev, void *opaque) {
     (void)opaque;
     if (ev->type == KFK_EVENT_ERROR) {
         CHECK(ev->err == KFK_ERR_CONNECT);
         CHECK(ev->errstr && strstr(ev->errstr, "127.0.0.1"));
         reentrant_rc = kfk_poll(reentrant_q, 0, 0);
+        /* A callback may destroy any queue but the one it is served from. */
+        destroy_served_rc = kfk_queue_destroy(reentrant_q);
+        destroy_other_rc = kfk_queue_destroy(other_q);
         error_seen = 1;
     }
 }
@@ -261,11 +268,15 @@ static int closed_port(void) {
 static void test_connect_refused_and_reentrancy(void) {
     kfk_conn_t *c;
     CHECK_EQ_INT(kfk_queue_new(&reentrant_q), KFK_OK);
+    CHECK_EQ_INT(kfk_queue_new(&other_q), KFK_OK);
     CHECK_EQ_INT(kfk_conn_new(reentrant_q, &c), KFK_OK);
     CHECK_EQ_INT(kfk_conn_set_event_handler(c, on_error_event, NULL), KFK_OK);
     CHECK_EQ_INT(kfk_conn_connect(c, "127.0.0.1", closed_port(), 2000), KFK_OK);
     CHECK(kt_wait(reentrant_q, &error_seen, 5000));
     CHECK_EQ_INT(reentrant_rc, KFK_ERR_REENTRANT);
+    CHECK_EQ_INT(destroy_served_rc, KFK_ERR_REENTRANT);
+    CHECK_EQ_INT(destroy_other_rc, KFK_OK);
+    CHECK_EQ_INT(kfk_queue_destroy(other_q), KFK_ERR_INVALID_HANDLE); /* it is gone */
     CHECK_EQ_INT(kfk_conn_state(c), KFK_CONN_DISCONNECTED);
     kfk_conn_destroy(c);
     kfk_queue_destroy(reentrant_q);
@@ -463,7 +474,9 @@ static void test_closed_client(void) {
                   "every call on a closed client refused or completed through its callback; none hangs",
                   "calls on a closed client", issued + 1);
     CHECK_EQ_INT(kfk_client_partition_count(cl, "t"), -1);
+    CHECK_EQ_INT(kfk_client_partition_count(cl, NULL), KFK_ERR_INVALID_ARG);
     CHECK_EQ_INT(kfk_client_destroy(cl), KFK_OK);
+    CHECK_EQ_INT(kfk_client_partition_count(cl, "t"), KFK_ERR_INVALID_HANDLE);
     CHECK_EQ_INT(kfk_produce(cl, &m, NULL), KFK_ERR_INVALID_HANDLE);
     CHECK_EQ_INT(kfk_client_destroy(cl), KFK_ERR_INVALID_HANDLE);
     while (kfk_poll(q, 0, 0) > 0) {}
@@ -523,7 +536,7 @@ static void test_fork(void) {
                  kfk_conf_new(&conf2) == KFK_ERR_FORKED && conf2 == NULL &&
                  kfk_produce(parent_client, &m, NULL) == KFK_ERR_FORKED &&
                  kfk_flush(parent_client, 0, NULL, NULL) == KFK_ERR_FORKED &&
-                 kfk_client_partition_count(parent_client, "t") == -1 &&
+                 kfk_client_partition_count(parent_client, "t") == KFK_ERR_FORKED &&
                  kfk_client_destroy(parent_client) == KFK_ERR_FORKED &&
                  kfk_poll(q, 0, 0) == KFK_ERR_FORKED &&
                  kfk_conn_new(q, &c2) == KFK_ERR_FORKED &&
