@@ -81,7 +81,7 @@ module Kfk
 
     def handle
       raise ForkedError.new(Kfk::FFI::ERR_FORKED, "this object belongs to the parent process") if @pid != Process.pid
-      raise Error.new(-114, "the queue is closed") unless @handle
+      raise Error.new(Kfk::FFI::ERR_CLOSED, "the queue is closed") unless @handle
 
       @handle
     end
@@ -170,7 +170,7 @@ module Kfk
       deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + timeout
       until @done
         left = deadline - Process.clock_gettime(Process::CLOCK_MONOTONIC)
-        raise Error.new(-105, "the request did not complete in time") if left <= 0
+        raise Error.new(Kfk::FFI::ERR_TIMED_OUT, "the request did not complete in time") if left <= 0
 
         @queue.poll([left, 0.1].min)
       end
@@ -246,7 +246,7 @@ module Kfk
         tp[:topic] = keep_ptr(keep, e.fetch(:topic))
         tp[:partition] = e.fetch(:partition, 0)
         tp[:leader_epoch] = e.fetch(:leader_epoch, -1)
-        tp[:offset] = e.fetch(:offset, -1)
+        tp[:offset] = e.fetch(:offset, Kfk::FFI::OFFSET_LATEST)
         tp[:metadata] = e[:metadata] ? keep_ptr(keep, e[:metadata]) : nil
       end
       arr
@@ -482,7 +482,7 @@ module Kfk
 
     def handle
       raise ForkedError.new(Kfk::FFI::ERR_FORKED, "this connection belongs to the parent process") if Kfk::FFI.forked?
-      raise Error.new(-114, "the connection is closed") unless @handle
+      raise Error.new(Kfk::FFI::ERR_CLOSED, "the connection is closed") unless @handle
 
       @handle
     end

@@ -76,6 +76,16 @@ class AbiTest < Minitest::Test
     assert_empty missing, "kfk.h codes the binding does not declare"
   end
 
+  # Codes are raised by name, so the ABI check above covers them.
+  def test_lib_raises_no_literal_error_code
+    lib = File.expand_path("../lib", __dir__)
+    literal = /Error(\.new\(|,)\s*-?\d/
+    hits = Dir["#{lib}/**/*.rb"].flat_map do |file|
+      File.readlines(file).each_with_index.filter_map { |line, i| "#{file}:#{i + 1}" if line.match?(literal) }
+    end
+    assert_empty hits
+  end
+
   def test_version_matches_the_header
     v = abi["constants"].fetch("KFK_VERSION")
     assert_equal [v >> 16, (v >> 8) & 0xff, v & 0xff].join("."), Kfk::VERSION

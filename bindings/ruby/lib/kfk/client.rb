@@ -5,7 +5,7 @@ module Kfk
   #
   #   Kfk::Client.open(brokers: "127.0.0.1:9092", linger_ms: 5) do |kafka|
   #     kafka.produce("topic", "value", key: "k").value   # => delivery report
-  #     kafka.assign([{ topic: "topic", partition: 0, offset: -2 }])
+  #     kafka.assign([{ topic: "topic", partition: 0, offset: Kfk::FFI::OFFSET_EARLIEST }])
   #     kafka.each_message { |m| puts m.value }
   #   end
   class Client
@@ -62,7 +62,8 @@ module Kfk
       Kfk::FFI.kfk_client_set_event_handler(@handle, nil, tag)
     end
 
-    LOG_SEVERITY = { 3 => Logger::ERROR, 4 => Logger::WARN, 6 => Logger::INFO, 7 => Logger::DEBUG }.freeze
+    LOG_SEVERITY = { Kfk::FFI::LOG_ERROR => Logger::ERROR, Kfk::FFI::LOG_WARN => Logger::WARN,
+                     Kfk::FFI::LOG_INFO => Logger::INFO, Kfk::FFI::LOG_DEBUG => Logger::DEBUG }.freeze
     private_constant :LOG_SEVERITY
 
     # The client's own events: errors, log lines, statistics.
@@ -179,14 +180,16 @@ module Kfk
       request { |tag| Kfk::FFI.kfk_flush(handle, (timeout * 1000).to_i, nil, tag) }.value(timeout + 5)
     end
 
-    # assign([{topic:, partition:, offset:}]) — offset -2 earliest, -1 latest.
+    # assign([{topic:, partition:, offset:}]) — offset Kfk::FFI::OFFSET_EARLIEST
+    # (-2), OFFSET_LATEST (-1) or an offset.
     def assign(partitions)
       keep = []
       arr = tp_array(keep, partitions)
       Kfk.check(Kfk::FFI.kfk_assign(handle, arr, partitions.size), "assign")
     end
 
-    # Moves a partition's position (-2 earliest, -1 latest) and waits.
+    # Moves a partition's position (an offset, OFFSET_EARLIEST or
+    # OFFSET_LATEST) and waits.
     def seek(topic, partition, offset)
       request { |tag| Kfk::FFI.kfk_seek(handle, topic, partition, offset, nil, tag) }.value
     end
@@ -322,7 +325,7 @@ module Kfk
       admin(block) { |tag| Kfk::FFI.kfk_admin_create_partitions(handle, topic, total, timeout_ms, nil, tag) }
     end
 
-    # before: [{topic:, partition:, offset:}] (offset -1: everything so far)
+    # before: [{topic:, partition:, offset:}] (OFFSET_LATEST: everything so far)
     def delete_records(before, timeout_ms: 30_000, &block)
       keep = []
       arr = tp_array(keep, before)
@@ -371,14 +374,14 @@ module Kfk
         metadata([topic])
         n = partition_count(topic)
       end
-      raise Error.new(3, "no partition count for topic #{topic}") if n.negative?
+      raise Error.new(Kfk::FFI::UNKNOWN_TOPIC_OR_PARTITION, "no partition count for topic #{topic}") if n.negative?
 
       @partitioner.call(topic, key&.b, n)
     end
 
     def handle
       raise ForkedError.new(Kfk::FFI::ERR_FORKED, "this client belongs to the parent process") if Kfk::FFI.forked?
-      raise Error.new(-114, "the client is closed") unless @handle
+      raise Error.new(Kfk::FFI::ERR_CLOSED, "the client is closed") unless @handle
 
       @handle
     end
