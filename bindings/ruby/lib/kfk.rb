@@ -16,8 +16,8 @@ module Kfk
 
     def initialize(code, message = nil)
       @code = code
-      @name = Kfk::FFI.kfk_err_name(code)
-      super("#{@name}: #{message || Kfk::FFI.kfk_err_string(code)}")
+      @name = Kfk.error_name(code)
+      super("#{@name}: #{message || Kfk.error_string(code)}")
     end
   end
 
@@ -25,7 +25,7 @@ module Kfk
   class ForkedError < Error; end
 
   def self.check(code, what)
-    raise Error.new(code, "#{what}: #{Kfk::FFI.kfk_err_string(code)}") unless code.zero?
+    raise Error.new(code, "#{what}: #{Kfk.error_string(code)}") unless code.zero?
   end
 
   def self.murmur2(key)
@@ -38,23 +38,31 @@ module Kfk
     Kfk::FFI.kfk_crc32c(::FFI::MemoryPointer.from_string(data), data.bytesize)
   end
 
+  # The library's name for any code (an Error may be made before anything
+  # else loaded the library).
   def self.error_name(code)
     Kfk::FFI.load!
-    Kfk::FFI.kfk_err_name(code)
+    Kfk::FFI.kfk_err_name(code).force_encoding(Encoding::UTF_8)
+  end
+
+  # The library's one-line description of any code.
+  def self.error_string(code)
+    Kfk::FFI.load!
+    Kfk::FFI.kfk_err_string(code).force_encoding(Encoding::UTF_8)
   end
 
   # A consumed message, or (without key/value) a delivery report.
   Message = Struct.new(:topic, :partition, :offset, :timestamp, :key, :value, :headers)
 
   def self.message(m, with_payload)
-    bytes = ->(ptr, len) { ptr.null? ? nil : ptr.read_bytes(len) }
     headers = Array.new(with_payload ? m[:header_count] : 0) do |i|
       h = Kfk::FFI::Header.new(m[:headers] + i * Kfk::FFI::Header.size)
-      [h[:key].read_bytes(h[:key_len]).force_encoding(Encoding::UTF_8), bytes.call(h[:value], h[:value_len])]
+      key = Kfk::FFI.bytes_at(h[:key], h[:key_len])&.force_encoding(Encoding::UTF_8) # header keys are text
+      [key, Kfk::FFI.bytes_at(h[:value], h[:value_len])]
     end
-    Message.new(m[:topic].read_string.force_encoding(Encoding::UTF_8), m[:partition], m[:offset], m[:timestamp],
-                with_payload ? bytes.call(m[:key], m[:key_len]) : nil,
-                with_payload ? bytes.call(m[:value], m[:value_len]) : nil, headers)
+    Message.new(Kfk::FFI.text_at(m[:topic]), m[:partition], m[:offset], m[:timestamp],
+                with_payload ? Kfk::FFI.bytes_at(m[:key], m[:key_len]) : nil,
+                with_payload ? Kfk::FFI.bytes_at(m[:value], m[:value_len]) : nil, headers)
   end
 
   # A kfk_queue_t: completions of the objects attached to it.
@@ -128,7 +136,7 @@ module Kfk
         ev = Kfk::FFI::Event.new(@events + i * Kfk::FFI::Event.size)
         entry = @handlers[ev[:opaque]] or next
         @handlers.delete(ev[:opaque]) unless entry[1]
-        error = ev[:err].zero? ? nil : Error.new(ev[:err], ev[:errstr].null? ? nil : ev[:errstr].read_string)
+        error = ev[:err].zero? ? nil : Error.new(ev[:err], Kfk::FFI.text_at(ev[:errstr]))
         result = if !ev[:msg].null?
                    Kfk.message(Kfk::FFI::Message.new(ev[:msg]), ev[:type] == Kfk::FFI::EVENT_MESSAGE)
                  elsif !ev[:result].null?

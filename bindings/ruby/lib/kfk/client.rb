@@ -49,11 +49,11 @@ module Kfk
         options.each do |key, value|
           value = value ? 1 : 0 if [true, false].include?(value)
           code = Kfk::FFI.kfk_conf_set(conf, key.to_s, value.to_s, err, 512)
-          raise Error.new(code, err.read_string) unless code.zero?
+          raise Error.new(code, Kfk::FFI.text_at(err)) unless code.zero?
         end
         out = ::FFI::MemoryPointer.new(:pointer)
         code = Kfk::FFI.kfk_client_new(@queue.handle, conf, out, err, 512)
-        raise Error.new(code, err.read_string) unless code.zero?
+        raise Error.new(code, Kfk::FFI.text_at(err)) unless code.zero?
         @handle = out.read_pointer
       ensure
         Kfk::FFI.kfk_conf_destroy(conf)

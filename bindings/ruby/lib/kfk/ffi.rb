@@ -228,14 +228,26 @@ module Kfk
         @loaded_pid && @loaded_pid != Process.pid
       end
 
+      # Bytes the library hands out, read by pointer and length, never up
+      # to a NUL (keys and values may hold NULs); NULL is Kafka's null.
+      def bytes_at(ptr, len)
+        ptr.null? ? nil : ptr.read_bytes(len)
+      end
+
+      # A NUL-terminated string the library hands out (a name, a message):
+      # UTF-8 text, as kfk.h says.
+      def text_at(ptr)
+        ptr.null? ? nil : ptr.read_string.force_encoding(Encoding::UTF_8)
+      end
+
       # Converts a kfk_val_t tree to Ruby values (String text is UTF-8,
       # binary data ASCII-8BIT, nil for null).
       def tree(val)
         case val[:type]
         when VAL_INT then val[:i]
         when VAL_BOOL then val[:i] != 0
-        when VAL_STR then val[:s].read_bytes(val[:n]).force_encoding(Encoding::UTF_8)
-        when VAL_BYTES then val[:s].read_bytes(val[:n])
+        when VAL_STR then bytes_at(val[:s], val[:n])&.force_encoding(Encoding::UTF_8)
+        when VAL_BYTES then bytes_at(val[:s], val[:n])
         when VAL_LIST
           Array.new(val[:n]) { |i| tree(Val.new(val[:items] + i * Val.size)) }
         when VAL_MAP
