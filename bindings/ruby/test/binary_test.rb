@@ -3,6 +3,7 @@
 require "minitest/autorun"
 require "securerandom"
 require_relative "../lib/kfk"
+require_relative "support"
 
 # Keys, values and headers are bytes: every path that sends or hands them
 # back keeps them exactly — every byte value, NULs anywhere, 100 KB, empty
@@ -10,6 +11,8 @@ require_relative "../lib/kfk"
 # length). Values come back BINARY; header keys are text (UTF-8) holding
 # the bytes sent, as in Conn#fetch's result.
 class BinaryTest < Minitest::Test
+  include BrokerHelpers
+
   ALL_BYTES = (0..255).to_a.pack("C*")
   UTF8 = "clé ✓ 日本語 🎉"
 
@@ -33,14 +36,6 @@ class BinaryTest < Minitest::Test
     created = client.create_topics([{ name: topic, num_partitions: 1, replication_factor: 1 }])
     assert_equal 0, created["topics"][0]["error_code"]
     topic
-  end
-
-  # Calls client.consume until n messages came (30 s at most).
-  def consume(client, n)
-    got = []
-    deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + 30
-    got.concat(client.consume) while got.size < n && Process.clock_gettime(Process::CLOCK_MONOTONIC) < deadline
-    got
   end
 
   # nil stays nil; anything else comes back as its bytes, BINARY.
@@ -107,7 +102,7 @@ class BinaryTest < Minitest::Test
     conn = Kfk::Conn.new
     conn.connect(host, port.to_i).value
     topic = Kfk::Client.open(brokers: @brokers) { |admin| new_topic(admin) }
-    assert_equal 0, retry_until_leader { conn.produce_batch(topic, 0, RECORDS, acks: -1).value }
+    assert_equal 0, conn_produce_when_led(conn, topic, RECORDS)
     records = conn.fetch(topic, 0, 0).value.dig("topics", 0, "partitions", 0, "records")
     assert_equal RECORDS.size, records.size
     RECORDS.zip(records).each_with_index do |(record, r), i|
@@ -115,17 +110,5 @@ class BinaryTest < Minitest::Test
     end
   ensure
     conn&.close
-  end
-
-  # A new topic's leader may not be known to the broker for a moment:
-  # produce until the partition's error code is not NOT_LEADER (6) or
-  # UNKNOWN_TOPIC_OR_PARTITION (3), at most 30 s; returns the last code.
-  def retry_until_leader
-    code = nil
-    deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + 30
-    loop do
-      code = yield.dig("topics", 0, "partitions", 0, "error_code")
-      return code unless [3, 6].include?(code) && Process.clock_gettime(Process::CLOCK_MONOTONIC) < deadline
-    end
   end
 end
