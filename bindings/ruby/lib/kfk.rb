@@ -52,7 +52,9 @@ module Kfk
   end
 
   # A consumed message, or (without key/value) a delivery report.
-  Message = Struct.new(:topic, :partition, :offset, :timestamp, :key, :value, :headers)
+  # timestamp_type says what timestamp is: Kfk::FFI::TIMESTAMP_CREATE_TIME,
+  # TIMESTAMP_LOG_APPEND_TIME or TIMESTAMP_NOT_AVAILABLE.
+  Message = Struct.new(:topic, :partition, :offset, :timestamp, :key, :value, :headers, :timestamp_type)
 
   def self.message(m, with_payload)
     headers = Array.new(with_payload ? m[:header_count] : 0) do |i|
@@ -62,7 +64,7 @@ module Kfk
     end
     Message.new(Kfk::FFI.text_at(m[:topic]), m[:partition], m[:offset], m[:timestamp],
                 with_payload ? Kfk::FFI.bytes_at(m[:key], m[:key_len]) : nil,
-                with_payload ? Kfk::FFI.bytes_at(m[:value], m[:value_len]) : nil, headers)
+                with_payload ? Kfk::FFI.bytes_at(m[:value], m[:value_len]) : nil, headers, m[:timestamp_type])
   end
 
   # A kfk_queue_t: completions of the objects attached to it.
@@ -223,6 +225,12 @@ module Kfk
       [ptr, s.bytesize]
     end
 
+    # A record's timestamp for the library: milliseconds since the epoch
+    # as given (0 is a valid time); nil or negative means "now" (-1).
+    def timestamp_ms(timestamp)
+      timestamp.nil? || timestamp.negative? ? -1 : timestamp
+    end
+
     def headers(keep, hdrs)
       return [nil, 0] if hdrs.nil? || hdrs.empty?
 
@@ -336,8 +344,8 @@ module Kfk
       request(callback) { |tag| Kfk::FFI.kfk_conn_metadata(handle, arr, topics.size, nil, tag) }.tap { keep.clear }
     end
 
-    def produce(topic, partition, key, value, headers: nil, acks: 1, compression: nil, &callback)
-      produce_batch(topic, partition, [{ key: key, value: value, headers: headers }],
+    def produce(topic, partition, key, value, headers: nil, timestamp: nil, acks: 1, compression: nil, &callback)
+      produce_batch(topic, partition, [{ key: key, value: value, headers: headers, timestamp: timestamp }],
                     acks: acks, compression: compression, &callback)
     end
 
@@ -351,7 +359,7 @@ module Kfk
         rec[:key], rec[:key_len] = bytes(keep, r[:key])
         rec[:value], rec[:value_len] = bytes(keep, r[:value])
         rec[:headers], rec[:header_count] = headers(keep, r[:headers])
-        rec[:timestamp] = r[:timestamp] || -1
+        rec[:timestamp] = timestamp_ms(r[:timestamp])
       end
       opts = Kfk::FFI::ProduceOpts.new
       opts[:acks] = acks

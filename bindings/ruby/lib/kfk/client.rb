@@ -89,13 +89,14 @@ module Kfk
     end
 
     # Queues a record; the Request's value is the delivery report
-    # (a Message with topic, partition, offset, timestamp). With a block,
-    # the block gets (report, error) when polled.
-    def produce(topic, value, key: nil, partition: -1, headers: nil, &block)
+    # (a Message with topic, partition, offset, timestamp, timestamp_type).
+    # With a block, the block gets (report, error) when polled. timestamp
+    # is in milliseconds since the epoch; nil or negative means now.
+    def produce(topic, value, key: nil, partition: -1, headers: nil, timestamp: nil, &block)
       h = handle
       partition = partition_for(topic, key) if partition == -1 && @partitioner
       scratch = (Thread.current[:kfk_produce_scratch] ||= ProduceScratch.new)
-      msg = scratch.fill(topic, key, value, partition)
+      msg = scratch.fill(topic, key, value, partition, timestamp_ms(timestamp))
       keep = []
       msg[:headers], msg[:header_count] = headers(keep, headers)
       req = Request.new(@queue, block)
@@ -116,14 +117,14 @@ module Kfk
       def initialize
         @msg = Kfk::FFI::Message.new
         @msg[:offset] = -1
-        @msg[:timestamp] = -1
         @data = ::FFI::MemoryPointer.new(:char, 4096)
         @topics = {}
       end
 
-      def fill(topic, key, value, partition)
+      def fill(topic, key, value, partition, timestamp)
         @msg[:topic] = topic_ptr(topic)
         @msg[:partition] = partition
+        @msg[:timestamp] = timestamp
         k = key&.to_s&.b
         v = value&.to_s&.b
         size = (k ? k.bytesize : 0) + (v ? v.bytesize : 0)
@@ -146,7 +147,7 @@ module Kfk
       end
     end
 
-    # Queues many records ({topic:, value:, key:, partition:, headers:})
+    # Queues many records ({topic:, value:, key:, partition:, headers:, timestamp:})
     # with one completion: the Request's value is nil once all were
     # delivered, else the failures [{"index", "error_code", "error"}].
     def produce_many(records, &block)
@@ -358,11 +359,11 @@ module Kfk
 
     # Fills a kfk_message_t, asking the custom partitioner when there is
     # one and no partition was given.
-    def fill_message(msg, keep, topic:, value: nil, key: nil, partition: -1, headers: nil, timestamp: -1)
+    def fill_message(msg, keep, topic:, value: nil, key: nil, partition: -1, headers: nil, timestamp: nil)
       partition = partition_for(topic, key) if partition == -1 && @partitioner
       msg[:topic] = keep_ptr(keep, topic)
       msg[:partition] = partition
-      msg[:timestamp] = timestamp
+      msg[:timestamp] = timestamp_ms(timestamp)
       msg[:key], msg[:key_len] = bytes(keep, key)
       msg[:value], msg[:value_len] = bytes(keep, value)
       msg[:headers], msg[:header_count] = headers(keep, headers)
