@@ -112,3 +112,14 @@ class BinaryTest < Minitest::Test
     conn&.close
   end
 end
+
+# The hash functions take a String's bytes too. No broker is needed.
+class BinaryUtilitiesTest < Minitest::Test
+  def test_hashes_take_every_byte
+    assert_equal 0x8A9136AA, Kfk.crc32c("\0" * 32) # RFC 3720's vector: NULs count
+    refute_equal Kfk.crc32c("a"), Kfk.crc32c("a\0")
+    refute_equal Kfk.murmur2("a"), Kfk.murmur2("a\0b")
+    assert_equal Kfk.murmur2(BinaryTest::UTF8.b), Kfk.murmur2(BinaryTest::UTF8)
+    assert_equal Kfk.crc32c(BinaryTest::UTF8.b), Kfk.crc32c(BinaryTest::UTF8)
+  end
+end
