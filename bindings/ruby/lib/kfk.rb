@@ -16,8 +16,8 @@ module Kfk
 
     def initialize(code, message = nil)
       @code = code
-      @name = Kfk::FFI.kfk_err_name(code)
-      super("#{@name}: #{message || Kfk::FFI.kfk_err_string(code)}")
+      @name = Kfk.error_name(code)
+      super("#{@name}: #{message || Kfk.error_string(code)}")
     end
   end
 
@@ -25,7 +25,7 @@ module Kfk
   class ForkedError < Error; end
 
   def self.check(code, what)
-    raise Error.new(code, "#{what}: #{Kfk::FFI.kfk_err_string(code)}") unless code.zero?
+    raise Error.new(code, "#{what}: #{Kfk.error_string(code)}") unless code.zero?
   end
 
   def self.murmur2(key)
@@ -38,23 +38,33 @@ module Kfk
     Kfk::FFI.kfk_crc32c(::FFI::MemoryPointer.from_string(data), data.bytesize)
   end
 
+  # The library's name for any code (an Error may be made before anything
+  # else loaded the library).
   def self.error_name(code)
     Kfk::FFI.load!
-    Kfk::FFI.kfk_err_name(code)
+    Kfk::FFI.kfk_err_name(code).force_encoding(Encoding::UTF_8)
+  end
+
+  # The library's one-line description of any code.
+  def self.error_string(code)
+    Kfk::FFI.load!
+    Kfk::FFI.kfk_err_string(code).force_encoding(Encoding::UTF_8)
   end
 
   # A consumed message, or (without key/value) a delivery report.
-  Message = Struct.new(:topic, :partition, :offset, :timestamp, :key, :value, :headers)
+  # timestamp_type says what timestamp is: Kfk::FFI::TIMESTAMP_CREATE_TIME,
+  # TIMESTAMP_LOG_APPEND_TIME or TIMESTAMP_NOT_AVAILABLE.
+  Message = Struct.new(:topic, :partition, :offset, :timestamp, :key, :value, :headers, :timestamp_type)
 
   def self.message(m, with_payload)
-    bytes = ->(ptr, len) { ptr.null? ? nil : ptr.read_bytes(len) }
     headers = Array.new(with_payload ? m[:header_count] : 0) do |i|
       h = Kfk::FFI::Header.new(m[:headers] + i * Kfk::FFI::Header.size)
-      [h[:key].read_bytes(h[:key_len]).force_encoding(Encoding::UTF_8), bytes.call(h[:value], h[:value_len])]
+      key = Kfk::FFI.bytes_at(h[:key], h[:key_len])&.force_encoding(Encoding::UTF_8) # header keys are text
+      [key, Kfk::FFI.bytes_at(h[:value], h[:value_len])]
     end
-    Message.new(m[:topic].read_string.force_encoding(Encoding::UTF_8), m[:partition], m[:offset], m[:timestamp],
-                with_payload ? bytes.call(m[:key], m[:key_len]) : nil,
-                with_payload ? bytes.call(m[:value], m[:value_len]) : nil, headers)
+    Message.new(Kfk::FFI.text_at(m[:topic]), m[:partition], m[:offset], m[:timestamp],
+                with_payload ? Kfk::FFI.bytes_at(m[:key], m[:key_len]) : nil,
+                with_payload ? Kfk::FFI.bytes_at(m[:value], m[:value_len]) : nil, headers, m[:timestamp_type])
   end
 
   # A kfk_queue_t: completions of the objects attached to it.
@@ -81,7 +91,7 @@ module Kfk
 
     def handle
       raise ForkedError.new(Kfk::FFI::ERR_FORKED, "this object belongs to the parent process") if @pid != Process.pid
-      raise Error.new(-114, "the queue is closed") unless @handle
+      raise Error.new(Kfk::FFI::ERR_CLOSED, "the queue is closed") unless @handle
 
       @handle
     end
@@ -128,7 +138,7 @@ module Kfk
         ev = Kfk::FFI::Event.new(@events + i * Kfk::FFI::Event.size)
         entry = @handlers[ev[:opaque]] or next
         @handlers.delete(ev[:opaque]) unless entry[1]
-        error = ev[:err].zero? ? nil : Error.new(ev[:err], ev[:errstr].null? ? nil : ev[:errstr].read_string)
+        error = ev[:err].zero? ? nil : Error.new(ev[:err], Kfk::FFI.text_at(ev[:errstr]))
         result = if !ev[:msg].null?
                    Kfk.message(Kfk::FFI::Message.new(ev[:msg]), ev[:type] == Kfk::FFI::EVENT_MESSAGE)
                  elsif !ev[:result].null?
@@ -170,7 +180,7 @@ module Kfk
       deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + timeout
       until @done
         left = deadline - Process.clock_gettime(Process::CLOCK_MONOTONIC)
-        raise Error.new(-105, "the request did not complete in time") if left <= 0
+        raise Error.new(Kfk::FFI::ERR_TIMED_OUT, "the request did not complete in time") if left <= 0
 
         @queue.poll([left, 0.1].min)
       end
@@ -215,6 +225,12 @@ module Kfk
       [ptr, s.bytesize]
     end
 
+    # A record's timestamp for the library: milliseconds since the epoch
+    # as given (0 is a valid time); nil or negative means "now" (-1).
+    def timestamp_ms(timestamp)
+      timestamp.nil? || timestamp.negative? ? -1 : timestamp
+    end
+
     def headers(keep, hdrs)
       return [nil, 0] if hdrs.nil? || hdrs.empty?
 
@@ -246,7 +262,7 @@ module Kfk
         tp[:topic] = keep_ptr(keep, e.fetch(:topic))
         tp[:partition] = e.fetch(:partition, 0)
         tp[:leader_epoch] = e.fetch(:leader_epoch, -1)
-        tp[:offset] = e.fetch(:offset, -1)
+        tp[:offset] = e.fetch(:offset, Kfk::FFI::OFFSET_LATEST)
         tp[:metadata] = e[:metadata] ? keep_ptr(keep, e[:metadata]) : nil
       end
       arr
@@ -328,8 +344,8 @@ module Kfk
       request(callback) { |tag| Kfk::FFI.kfk_conn_metadata(handle, arr, topics.size, nil, tag) }.tap { keep.clear }
     end
 
-    def produce(topic, partition, key, value, headers: nil, acks: 1, compression: nil, &callback)
-      produce_batch(topic, partition, [{ key: key, value: value, headers: headers }],
+    def produce(topic, partition, key, value, headers: nil, timestamp: nil, acks: 1, compression: nil, &callback)
+      produce_batch(topic, partition, [{ key: key, value: value, headers: headers, timestamp: timestamp }],
                     acks: acks, compression: compression, &callback)
     end
 
@@ -343,7 +359,7 @@ module Kfk
         rec[:key], rec[:key_len] = bytes(keep, r[:key])
         rec[:value], rec[:value_len] = bytes(keep, r[:value])
         rec[:headers], rec[:header_count] = headers(keep, r[:headers])
-        rec[:timestamp] = r[:timestamp] || -1
+        rec[:timestamp] = timestamp_ms(r[:timestamp])
       end
       opts = Kfk::FFI::ProduceOpts.new
       opts[:acks] = acks
@@ -482,7 +498,7 @@ module Kfk
 
     def handle
       raise ForkedError.new(Kfk::FFI::ERR_FORKED, "this connection belongs to the parent process") if Kfk::FFI.forked?
-      raise Error.new(-114, "the connection is closed") unless @handle
+      raise Error.new(Kfk::FFI::ERR_CLOSED, "the connection is closed") unless @handle
 
       @handle
     end

@@ -50,7 +50,7 @@ class ConnTest < Minitest::Test
 
   def test_metadata_produce_fetch
     assert @conn.connected?
-    assert_equal 6, @conn.state
+    assert_equal Kfk::FFI::CONN_READY, @conn.state
     topic = new_topic
     md = @conn.metadata([topic]).value
     assert_equal topic, md["topics"][0]["name"]

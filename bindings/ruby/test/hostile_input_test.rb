@@ -29,6 +29,8 @@ class HostileInputTest < Minitest::Test
       raises_cleanly { client.produce("t", "v", key: bad) }
       refused += 1 if raises_cleanly { client.produce("t", "v", partition: bad) }
       raises_cleanly { client.produce("t", "v", headers: bad) }
+      raises_cleanly { client.produce("t", "v", timestamp: bad) }
+      raises_cleanly { client.produce_many([{ topic: "t", value: "v", timestamp: bad }]) }
       raises_cleanly { client.produce_many([bad]) }
       raises_cleanly { client.assign(bad) }
       raises_cleanly { client.assign([{ topic: bad, partition: 0 }]) }

@@ -5,7 +5,7 @@ module Kfk
   #
   #   Kfk::Client.open(brokers: "127.0.0.1:9092", linger_ms: 5) do |kafka|
   #     kafka.produce("topic", "value", key: "k").value   # => delivery report
-  #     kafka.assign([{ topic: "topic", partition: 0, offset: -2 }])
+  #     kafka.assign([{ topic: "topic", partition: 0, offset: Kfk::FFI::OFFSET_EARLIEST }])
   #     kafka.each_message { |m| puts m.value }
   #   end
   class Client
@@ -49,11 +49,11 @@ module Kfk
         options.each do |key, value|
           value = value ? 1 : 0 if [true, false].include?(value)
           code = Kfk::FFI.kfk_conf_set(conf, key.to_s, value.to_s, err, 512)
-          raise Error.new(code, err.read_string) unless code.zero?
+          raise Error.new(code, Kfk::FFI.text_at(err)) unless code.zero?
         end
         out = ::FFI::MemoryPointer.new(:pointer)
         code = Kfk::FFI.kfk_client_new(@queue.handle, conf, out, err, 512)
-        raise Error.new(code, err.read_string) unless code.zero?
+        raise Error.new(code, Kfk::FFI.text_at(err)) unless code.zero?
         @handle = out.read_pointer
       ensure
         Kfk::FFI.kfk_conf_destroy(conf)
@@ -62,7 +62,8 @@ module Kfk
       Kfk::FFI.kfk_client_set_event_handler(@handle, nil, tag)
     end
 
-    LOG_SEVERITY = { 3 => Logger::ERROR, 4 => Logger::WARN, 6 => Logger::INFO, 7 => Logger::DEBUG }.freeze
+    LOG_SEVERITY = { Kfk::FFI::LOG_ERROR => Logger::ERROR, Kfk::FFI::LOG_WARN => Logger::WARN,
+                     Kfk::FFI::LOG_INFO => Logger::INFO, Kfk::FFI::LOG_DEBUG => Logger::DEBUG }.freeze
     private_constant :LOG_SEVERITY
 
     # The client's own events: errors, log lines, statistics.
@@ -88,13 +89,14 @@ module Kfk
     end
 
     # Queues a record; the Request's value is the delivery report
-    # (a Message with topic, partition, offset, timestamp). With a block,
-    # the block gets (report, error) when polled.
-    def produce(topic, value, key: nil, partition: -1, headers: nil, &block)
+    # (a Message with topic, partition, offset, timestamp, timestamp_type).
+    # With a block, the block gets (report, error) when polled. timestamp
+    # is in milliseconds since the epoch; nil or negative means now.
+    def produce(topic, value, key: nil, partition: -1, headers: nil, timestamp: nil, &block)
       h = handle
       partition = partition_for(topic, key) if partition == -1 && @partitioner
       scratch = (Thread.current[:kfk_produce_scratch] ||= ProduceScratch.new)
-      msg = scratch.fill(topic, key, value, partition)
+      msg = scratch.fill(topic, key, value, partition, timestamp_ms(timestamp))
       keep = []
       msg[:headers], msg[:header_count] = headers(keep, headers)
       req = Request.new(@queue, block)
@@ -115,14 +117,14 @@ module Kfk
       def initialize
         @msg = Kfk::FFI::Message.new
         @msg[:offset] = -1
-        @msg[:timestamp] = -1
         @data = ::FFI::MemoryPointer.new(:char, 4096)
         @topics = {}
       end
 
-      def fill(topic, key, value, partition)
+      def fill(topic, key, value, partition, timestamp)
         @msg[:topic] = topic_ptr(topic)
         @msg[:partition] = partition
+        @msg[:timestamp] = timestamp
         k = key&.to_s&.b
         v = value&.to_s&.b
         size = (k ? k.bytesize : 0) + (v ? v.bytesize : 0)
@@ -145,7 +147,7 @@ module Kfk
       end
     end
 
-    # Queues many records ({topic:, value:, key:, partition:, headers:})
+    # Queues many records ({topic:, value:, key:, partition:, headers:, timestamp:})
     # with one completion: the Request's value is nil once all were
     # delivered, else the failures [{"index", "error_code", "error"}].
     def produce_many(records, &block)
@@ -179,14 +181,16 @@ module Kfk
       request { |tag| Kfk::FFI.kfk_flush(handle, (timeout * 1000).to_i, nil, tag) }.value(timeout + 5)
     end
 
-    # assign([{topic:, partition:, offset:}]) — offset -2 earliest, -1 latest.
+    # assign([{topic:, partition:, offset:}]) — offset Kfk::FFI::OFFSET_EARLIEST
+    # (-2), OFFSET_LATEST (-1) or an offset.
     def assign(partitions)
       keep = []
       arr = tp_array(keep, partitions)
       Kfk.check(Kfk::FFI.kfk_assign(handle, arr, partitions.size), "assign")
     end
 
-    # Moves a partition's position (-2 earliest, -1 latest) and waits.
+    # Moves a partition's position (an offset, OFFSET_EARLIEST or
+    # OFFSET_LATEST) and waits.
     def seek(topic, partition, offset)
       request { |tag| Kfk::FFI.kfk_seek(handle, topic, partition, offset, nil, tag) }.value
     end
@@ -322,7 +326,7 @@ module Kfk
       admin(block) { |tag| Kfk::FFI.kfk_admin_create_partitions(handle, topic, total, timeout_ms, nil, tag) }
     end
 
-    # before: [{topic:, partition:, offset:}] (offset -1: everything so far)
+    # before: [{topic:, partition:, offset:}] (OFFSET_LATEST: everything so far)
     def delete_records(before, timeout_ms: 30_000, &block)
       keep = []
       arr = tp_array(keep, before)
@@ -355,11 +359,11 @@ module Kfk
 
     # Fills a kfk_message_t, asking the custom partitioner when there is
     # one and no partition was given.
-    def fill_message(msg, keep, topic:, value: nil, key: nil, partition: -1, headers: nil, timestamp: -1)
+    def fill_message(msg, keep, topic:, value: nil, key: nil, partition: -1, headers: nil, timestamp: nil)
       partition = partition_for(topic, key) if partition == -1 && @partitioner
       msg[:topic] = keep_ptr(keep, topic)
       msg[:partition] = partition
-      msg[:timestamp] = timestamp
+      msg[:timestamp] = timestamp_ms(timestamp)
       msg[:key], msg[:key_len] = bytes(keep, key)
       msg[:value], msg[:value_len] = bytes(keep, value)
       msg[:headers], msg[:header_count] = headers(keep, headers)
@@ -371,14 +375,14 @@ module Kfk
         metadata([topic])
         n = partition_count(topic)
       end
-      raise Error.new(3, "no partition count for topic #{topic}") if n.negative?
+      raise Error.new(Kfk::FFI::UNKNOWN_TOPIC_OR_PARTITION, "no partition count for topic #{topic}") if n.negative?
 
       @partitioner.call(topic, key&.b, n)
     end
 
     def handle
       raise ForkedError.new(Kfk::FFI::ERR_FORKED, "this client belongs to the parent process") if Kfk::FFI.forked?
-      raise Error.new(-114, "the client is closed") unless @handle
+      raise Error.new(Kfk::FFI::ERR_CLOSED, "the client is closed") unless @handle
 
       @handle
     end

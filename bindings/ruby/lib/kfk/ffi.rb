@@ -10,10 +10,71 @@ module Kfk
   module FFI
     extend ::FFI::Library
 
-    VAL_NULL, VAL_INT, VAL_STR, VAL_LIST, VAL_MAP, VAL_BOOL, VAL_BYTES = (0..6).to_a
-    EVENT_RESULT, EVENT_CONNECT, EVENT_ERROR, EVENT_DISCONNECT, EVENT_DELIVERY, EVENT_MESSAGE,
-      EVENT_ASSIGN, EVENT_REVOKE, EVENT_LOG, EVENT_STATS = (1..10).to_a
+    # The header's KFK_* constants without the prefix; test/abi_test.rb
+    # checks every one against what the C compiler sees.
+    VAL_NULL = 0
+    VAL_INT = 1
+    VAL_STR = 2
+    VAL_LIST = 3
+    VAL_MAP = 4
+    VAL_BOOL = 5
+    VAL_BYTES = 6
+
+    EVENT_NONE = 0
+    EVENT_RESULT = 1
+    EVENT_CONNECT = 2
+    EVENT_ERROR = 3
+    EVENT_DISCONNECT = 4
+    EVENT_DELIVERY = 5
+    EVENT_MESSAGE = 6
+    EVENT_ASSIGN = 7
+    EVENT_REVOKE = 8
+    EVENT_LOG = 9
+    EVENT_STATS = 10
+
+    OK = 0
+    ERR_INVALID_ARG = -101
+    ERR_INVALID_HANDLE = -102
     ERR_FORKED = -103
+    ERR_REENTRANT = -104
+    ERR_TIMED_OUT = -105
+    ERR_DISCONNECTED = -106
+    ERR_NOT_CONNECTED = -107
+    ERR_CONNECT = -108
+    ERR_TLS = -109
+    ERR_SASL = -110
+    ERR_PROTOCOL = -111
+    ERR_UNSUPPORTED = -112
+    ERR_CONFIG = -113
+    ERR_CLOSED = -114
+    ERR_INTERNAL = -115
+    ERR_QUEUE_FULL = -116
+    ERR_STATE = -117
+    ERR_NO_BUFFER_SPACE = -118
+
+    OFFSET_LATEST = -1
+    OFFSET_EARLIEST = -2
+
+    TIMESTAMP_NOT_AVAILABLE = 0
+    TIMESTAMP_CREATE_TIME = 1
+    TIMESTAMP_LOG_APPEND_TIME = 2
+
+    LOG_ERROR = 3
+    LOG_WARN = 4
+    LOG_INFO = 6
+    LOG_DEBUG = 7
+
+    CONN_DISCONNECTED = 0
+    CONN_RESOLVING = 1
+    CONN_CONNECTING = 2
+    CONN_TLS = 3
+    CONN_HANDSHAKE = 4
+    CONN_AUTH = 5
+    CONN_READY = 6
+
+    # Kafka's own error codes the binding raises itself, named as
+    # kfk_err_name names them (the ABI test checks that too).
+    UNKNOWN_TOPIC_OR_PARTITION = 3
 
     class Val < ::FFI::Struct
       layout :type, :int32, :reserved, :int32, :i, :int64, :s, :pointer, :n, :size_t, :items, :pointer
@@ -45,7 +106,8 @@ module Kfk
     class Message < ::FFI::Struct
       layout :topic, :pointer, :partition, :int32, :err, :int32, :offset, :int64, :timestamp, :int64,
              :key, :pointer, :key_len, :size_t, :value, :pointer, :value_len, :size_t,
-             :headers, :pointer, :header_count, :size_t, :opaque, :uintptr_t
+             :headers, :pointer, :header_count, :size_t, :opaque, :uintptr_t,
+             :timestamp_type, :int32, :reserved, :int32
     end
 
     class FetchOpts < ::FFI::Struct
@@ -166,14 +228,26 @@ module Kfk
         @loaded_pid && @loaded_pid != Process.pid
       end
 
+      # Bytes the library hands out, read by pointer and length, never up
+      # to a NUL (keys and values may hold NULs); NULL is Kafka's null.
+      def bytes_at(ptr, len)
+        ptr.null? ? nil : ptr.read_bytes(len)
+      end
+
+      # A NUL-terminated string the library hands out (a name, a message):
+      # UTF-8 text, as kfk.h says.
+      def text_at(ptr)
+        ptr.null? ? nil : ptr.read_string.force_encoding(Encoding::UTF_8)
+      end
+
       # Converts a kfk_val_t tree to Ruby values (String text is UTF-8,
       # binary data ASCII-8BIT, nil for null).
       def tree(val)
         case val[:type]
         when VAL_INT then val[:i]
         when VAL_BOOL then val[:i] != 0
-        when VAL_STR then val[:s].read_bytes(val[:n]).force_encoding(Encoding::UTF_8)
-        when VAL_BYTES then val[:s].read_bytes(val[:n])
+        when VAL_STR then bytes_at(val[:s], val[:n])&.force_encoding(Encoding::UTF_8)
+        when VAL_BYTES then bytes_at(val[:s], val[:n])
         when VAL_LIST
           Array.new(val[:n]) { |i| tree(Val.new(val[:items] + i * Val.size)) }
         when VAL_MAP
