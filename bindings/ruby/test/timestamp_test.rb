@@ -93,10 +93,10 @@ class TimestampTest < Minitest::Test
         else # nil or negative: now
           assert_recent before, m.timestamp
         end
-        assert_timestamp_type Kfk::FFI::TIMESTAMP_CREATE_TIME, m.timestamp_type
+        assert_equal Kfk::FFI::TIMESTAMP_CREATE_TIME, m.timestamp_type
       end
       assert_equal got.first(3).map(&:timestamp), reports.map { |r| r.value.timestamp }
-      reports.each { |r| assert_timestamp_type Kfk::FFI::TIMESTAMP_CREATE_TIME, r.value.timestamp_type }
+      reports.each { |r| assert_equal Kfk::FFI::TIMESTAMP_CREATE_TIME, r.value.timestamp_type }
     end
   end
 
@@ -111,7 +111,7 @@ class TimestampTest < Minitest::Test
       kafka.assign([{ topic: topic, partition: 0, offset: Kfk::FFI::OFFSET_EARLIEST }])
       m = consume(kafka, 1).first
       assert_recent before, m.timestamp
-      assert_timestamp_type Kfk::FFI::TIMESTAMP_LOG_APPEND_TIME, m.timestamp_type
+      assert_equal Kfk::FFI::TIMESTAMP_LOG_APPEND_TIME, m.timestamp_type
     end
   end
 
@@ -133,11 +133,8 @@ class TimestampTest < Minitest::Test
   end
 
   # kfk.h: a produced timestamp of 0 "and above are stored as they are".
-  # The binding hands 0 over (test_produce_hands_the_timestamp_over), but
-  # libkfk's cluster producer still stamps 0 with the current time
-  # (core/client/producer.go, produce: r.Timestamp <= 0).
+  # 0 is a valid time (1970-01-01), kept all the way to the consumer.
   def test_zero_timestamp_through_the_client
-    skip "libkfk's cluster producer replaces timestamp 0 with now (reported; remove this line once fixed)"
     Kfk::Client.open(brokers: ENV.fetch("KFK_TEST_BROKERS"), linger_ms: 2) do |kafka|
       topic = "rbts-zero-#{SecureRandom.hex(6)}"
       kafka.create_topics([{ name: topic, num_partitions: 1 }])
@@ -153,11 +150,5 @@ class TimestampTest < Minitest::Test
   # side: the producer derives wall time from a base it renews each second.
   def assert_recent(before, ts)
     assert_includes (before - 1000)..(now_ms + 1000), ts
-  end
-
-  # The library does not fill timestamp_type yet (it reads
-  # TIMESTAMP_NOT_AVAILABLE); once it does, this is assert_equal.
-  def assert_timestamp_type(expected, got)
-    assert_includes [expected, Kfk::FFI::TIMESTAMP_NOT_AVAILABLE], got
   end
 end
