@@ -1,5 +1,8 @@
 # kfk — build, test and run. `make help` lists the targets.
 
+# The Go toolchain lives in /usr/local/go on the machines kfk is built on.
+export PATH := /usr/local/go/bin:$(PATH)
+
 GO        ?= go
 CC        ?= cc
 BUILD     := build
@@ -30,8 +33,11 @@ help:
 	@echo "make bench        every client side by side (under 15 min); results in bench/results/full"
 	@echo "make bench-quick  the short version (under 2 min); results in bench/results/quick"
 
+# make demo and make test run this first: it installs only what is missing
+# (about a second when everything is there), so on a fresh machine those
+# two commands are the whole set-up.
 deps:
-	scripts/deps.sh
+	@scripts/deps.sh
 
 lib: $(LIB)
 
@@ -54,7 +60,7 @@ vet: $(LIB)
 
 # Every suite shares one broker started here, unless KFK_TEST_BROKERS names one.
 # The decoder fuzzers then run for a short, fixed budget.
-test: lib vet
+test: deps lib vet
 	$(WITH_BROKER) $(MAKE) --no-print-directory test-go test-c test-python test-perl test-ruby test-bench
 	$(MAKE) --no-print-directory fuzz FUZZTIME=$(TEST_FUZZTIME)
 
@@ -92,7 +98,7 @@ bench-quick: lib
 
 # The demo: starts a local broker unless KFK_TEST_BROKERS names one,
 # produces 100,000 messages through the C ABI and reads them back.
-demo: $(BUILD)/demo
+demo: deps $(BUILD)/demo
 	$(WITH_BROKER) $(BUILD)/demo
 
 $(BUILD)/demo: examples/c/demo.c include/kfk.h $(LIB)
