@@ -591,8 +591,11 @@ KFK_API kfk_err_t kfk_conn_raw_request(kfk_conn_t *c, int16_t api_key, int16_t a
  *   metadata_refresh              seconds, 0 = off         300
  *   fetch_max_wait_ms, fetch_max_bytes, fetch_min_bytes    500, 1048576, 1
  *   fetch_partition_max_bytes (max.partition.fetch.bytes)  1048576
- *   prefetch_bytes                fetched bytes buffered ahead of
- *                                 kfk_consume (bounds one call's burst)  8388608
+ *   prefetch_bytes                no new fetch while this much is
+ *                                 buffered ahead of kfk_consume        8388608
+ *   max_poll_records (max.poll.records)  records one kfk_consume hands
+ *                                 over at most (the rest stay buffered),
+ *                                 0 = no bound                       0
  *   log_level (log.level)         off|error|warn|info|debug (or 0-7)  warn
  *                                 LOG events at this level or more severe
  *   debug                         comma list of broker, protocol, producer,

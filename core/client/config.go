@@ -61,6 +61,10 @@ type Config struct {
 	// 8 MiB: enough to keep fetches flowing, small enough that one Poll's
 	// burst (and the memory a binding copies it into) stays modest.
 	PrefetchBytes int
+	// MaxPollRecords bounds the records one Poll hands over (0, the
+	// default: everything fetched), so an application that commits every
+	// N records can.
+	MaxPollRecords int
 
 	LogLevel obs.Level   // log entries this severe or more go to Handler.OnLog; default warn
 	Debug    obs.Context // contexts whose debug tracing goes to Handler.OnLog
@@ -199,6 +203,8 @@ var options = map[string]option{
 		int32Setter(func(c *Config) *int32 { return &c.FetchPartitionMaxBytes }, 1)},
 	"prefetch_bytes": {"fetched bytes buffered ahead of the application",
 		intSetter(func(c *Config) *int { return &c.PrefetchBytes }, 1, 1<<30)},
+	"max_poll_records": {"records one consume call hands over at most, 0 = no bound",
+		intSetter(func(c *Config) *int { return &c.MaxPollRecords }, 0, 1<<30)},
 	"isolation_level": {"read_uncommitted or read_committed", func(c *Config, v string) error {
 		if v != "read_uncommitted" && v != "read_committed" {
 			return errReason("must be read_uncommitted or read_committed")
@@ -256,6 +262,7 @@ var aliases = map[string]string{
 	"max.partition.fetch.bytes": "fetch_partition_max_bytes", "fetch.message.max.bytes": "fetch_partition_max_bytes",
 	"isolation.level": "isolation_level", "auto.offset.reset": "auto_offset_reset",
 	"statistics.interval.ms": "statistics_interval_ms", "log.level": "log_level",
+	"max.poll.records": "max_poll_records",
 }
 
 // special handles aliases whose values are translated.

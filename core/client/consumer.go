@@ -189,8 +189,7 @@ func batchBytes(msgs []Message) int {
 func (c *Client) Poll(deliver func([]Message), done func(int, error)) {
 	k := c.consumer
 	k.mu.Lock()
-	batches := k.buffer
-	k.buffer, k.bufferBytes = nil, 0
+	batches := k.takeLocked(c.cfg.MaxPollRecords)
 	if len(batches) == 0 {
 		w := &pollWaiter{deliver: deliver, done: done}
 		k.waiters = append(k.waiters, w)
@@ -214,6 +213,34 @@ func (c *Client) Poll(deliver func([]Message), done func(int, error)) {
 		done(n, nil)
 	}
 	k.kick()
+}
+
+// takeLocked removes up to max buffered messages (0: all) from the front of
+// the buffer, in order; the rest of a batch that does not fit stays first.
+func (k *consumer) takeLocked(max int) [][]Message {
+	if max <= 0 {
+		batches := k.buffer
+		k.buffer, k.bufferBytes = nil, 0
+		return batches
+	}
+	var out [][]Message
+	for len(k.buffer) > 0 && max > 0 {
+		b := k.buffer[0]
+		if len(b) > max {
+			out = append(out, b[:max:max])
+			k.buffer[0] = b[max:]
+			k.bufferBytes -= batchBytes(b[:max])
+			break
+		}
+		out = append(out, b)
+		k.buffer = k.buffer[1:]
+		k.bufferBytes -= batchBytes(b)
+		max -= len(b)
+	}
+	if len(k.buffer) == 0 {
+		k.buffer, k.bufferBytes = nil, 0 // drop the emptied array
+	}
+	return out
 }
 
 // markConsumed records what is being handed to the application: commits
@@ -502,11 +529,15 @@ func (k *consumer) handleFetch(leader int32, parts []tp, offs []int64, gens []in
 		waiters = k.waiters
 		k.waiters = nil
 	}
-	if len(waiters) == 0 {
-		for _, b := range batches {
-			k.buffer = append(k.buffer, b)
-			k.bufferBytes += batchBytes(b)
-		}
+	for _, b := range batches {
+		k.buffer = append(k.buffer, b)
+		k.bufferBytes += batchBytes(b)
+	}
+	// The first waiting poll takes what it may (max_poll_records); the rest
+	// stays buffered for the next.
+	batches = nil
+	if len(waiters) > 0 {
+		batches = k.takeLocked(k.c.cfg.MaxPollRecords)
 	}
 	k.mu.Unlock()
 	if stale {

@@ -258,3 +258,37 @@ func TestPollAfterSeekReadsNewPosition(t *testing.T) {
 		}
 	}
 }
+
+// max_poll_records bounds each poll; the rest stays buffered, in order.
+func TestMaxPollRecordsBoundsEachPoll(t *testing.T) {
+	a := admin(t)
+	topic := createTopic(t, a, 1)
+	p := newClient(t)
+	var col collector
+	const n = 1000
+	for i := 0; i < n; i++ {
+		p.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: 0, Value: []byte(fmt.Sprint(i))}, col.fn())
+	}
+	col.wait(t)
+	c := newClient(t, "max.poll.records", "70")
+	c.Assign([]client.Assignment{{Topic: topic, Partition: 0, Offset: 0}})
+	var got []client.Message
+	for deadline := time.Now().Add(30 * time.Second); len(got) < n && time.Now().Before(deadline); {
+		var batch []client.Message
+		done := make(chan struct{})
+		c.Poll(func(ms []client.Message) { batch = append(batch, ms...) }, func(int, error) { close(done) })
+		<-done
+		if len(batch) > 70 {
+			t.Fatalf("one poll handed over %d records, max_poll_records is 70", len(batch))
+		}
+		got = append(got, batch...)
+	}
+	if len(got) != n {
+		t.Fatalf("polled %d records, want %d", len(got), n)
+	}
+	for i, m := range got {
+		if m.Offset != int64(i) || string(m.Value) != fmt.Sprint(i) {
+			t.Fatalf("record %d: offset %d value %q", i, m.Offset, m.Value)
+		}
+	}
+}

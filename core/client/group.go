@@ -57,6 +57,13 @@ type group struct {
 	rebalances    int64
 	lastRebalance time.Time
 	committed     map[tp]int64
+	// reached is where the application got to in each partition when the
+	// last assignment was given up: a partition this member keeps through
+	// a rebalance goes on from there, not from an older committed offset.
+	reached map[tp]int64
+	// stable is closed while the member has an assignment (state stable);
+	// a commit made while it rejoins waits for it.
+	stable chan struct{}
 
 	stop    chan struct{}
 	stopped chan struct{}
@@ -88,7 +95,8 @@ func (c *Client) Subscribe(opts GroupOptions) error {
 		old.leave(true, func(error) { close(done) })
 		<-done
 	}
-	g := &group{c: c, opts: opts, coord: -1, stop: make(chan struct{}), stopped: make(chan struct{}), state: "joining"}
+	g := &group{c: c, opts: opts, coord: -1, stop: make(chan struct{}), stopped: make(chan struct{}), state: "joining",
+		stable: make(chan struct{})}
 	c.mu.Lock()
 	c.group = g
 	c.mu.Unlock()
@@ -102,7 +110,11 @@ func setDefault(d *time.Duration, v time.Duration) {
 	}
 }
 
-// Commit commits the consumed positions of the assigned partitions.
+// Commit commits the positions of the records handed to the application
+// in the assigned partitions. While the member rejoins it waits for the new
+// assignment, and while the coordinator moves it finds it again, both for
+// up to request_timeout_ms; then it fails: cb never hears of success for a
+// commit that was not made.
 func (c *Client) Commit(cb func(error)) {
 	c.mu.Lock()
 	g := c.group
@@ -111,7 +123,7 @@ func (c *Client) Commit(cb func(error)) {
 		cb(ErrNotSubscribed)
 		return
 	}
-	go func() { cb(g.commit()) }()
+	go func() { cb(g.commitWhenStable(c.cfg.RequestTimeout)) }()
 }
 
 // Unsubscribe commits (with auto-commit), leaves the group and stops
@@ -232,6 +244,11 @@ func (g *group) run() {
 func (g *group) handleError(err error) {
 	g.mu.Lock()
 	g.state = "joining"
+	select {
+	case <-g.stable:
+		g.stable = make(chan struct{})
+	default:
+	}
 	g.mu.Unlock()
 	if !errors.Is(err, errStopped) {
 		g.c.log.Debugf(obs.Group, "group %s: rejoining after: %v", g.opts.GroupID, err)
@@ -239,13 +256,13 @@ func (g *group) handleError(err error) {
 	var ke *kerr.Error
 	if errors.As(err, &ke) {
 		switch ke.Code {
-		case 25: // UNKNOWN_MEMBER_ID: the session expired; join as new
+		case kerr.UnknownMemberID: // the session expired; join as new
 			g.mu.Lock()
 			g.memberID, g.generation = "", -1
 			g.mu.Unlock()
 			g.revoke(false)
-		case 22, 27: // ILLEGAL_GENERATION, REBALANCE_IN_PROGRESS: rejoin
-		case 14, 15, 16: // coordinator loading, not available, moved
+		case kerr.IllegalGeneration, kerr.RebalanceInProgress: // rejoin
+		case kerr.CoordinatorLoadInProgress, kerr.CoordinatorNotAvailable, kerr.NotCoordinator:
 			g.forgetCoordinator()
 		default:
 			g.c.reportError(fmt.Errorf("consumer group %s: %w", g.opts.GroupID, err))
@@ -292,7 +309,7 @@ func (g *group) joinAndSync() error {
 			return err
 		}
 		jr := resp.(*kmsg.JoinGroupResponse)
-		if jr.ErrorCode == 79 && attempt == 0 { // MEMBER_ID_REQUIRED (KIP-394): rejoin with the id given
+		if jr.ErrorCode == kerr.MemberIDRequired && attempt == 0 { // KIP-394: rejoin with the id given
 			g.mu.Lock()
 			g.memberID = jr.MemberID
 			g.mu.Unlock()
@@ -494,12 +511,21 @@ func (g *group) adopt(parts []Assignment) error {
 	if policy := g.opts.AutoOffsetReset; policy == "earliest" || (policy == "" && g.c.cfg.AutoOffsetReset == "earliest") {
 		reset = OffsetEarliest
 	}
+	g.mu.Lock()
+	reached := g.reached
+	g.mu.Unlock()
 	for i := range parts {
-		if off, ok := committed[tp{parts[i].Topic, parts[i].Partition}]; ok && off >= 0 {
-			parts[i].Offset = off
-		} else {
-			parts[i].Offset = reset
+		which := tp{parts[i].Topic, parts[i].Partition}
+		off, ok := committed[which]
+		if !ok || off < 0 {
+			off = reset
 		}
+		// Kept through the rebalance: go on from what the application got,
+		// unless someone committed further meanwhile.
+		if own, kept := reached[which]; kept && own > off {
+			off = own
+		}
+		parts[i].Offset = off
 	}
 	g.resolveStarts(parts, reset)
 	g.mu.Lock()
@@ -518,6 +544,9 @@ func (g *group) adopt(parts []Assignment) error {
 	g.mu.Unlock()
 	g.c.log.Infof(obs.Group, "group %s: generation %d assigned %s", g.opts.GroupID, generation, describeAssignment(parts))
 	g.c.Assign(parts)
+	g.mu.Lock()
+	close(g.stable)
+	g.mu.Unlock()
 	if g.opts.OnAssign != nil {
 		g.opts.OnAssign(append([]Assignment(nil), parts...))
 	}
@@ -616,10 +645,15 @@ func (g *group) committedOffsets(parts []Assignment) (map[tp]int64, error) {
 }
 
 // heartbeatUntilRebalance heartbeats (and auto-commits) until the group
-// rebalances (an error to rejoin on) or the member stops (nil).
+// rebalances (an error to rejoin on) or the member stops (nil). A
+// coordinator that moves or whose node fails is looked for again, with
+// backoff: that alone is no rebalance, and the member keeps its partitions
+// and positions (if the session expires meanwhile, the coordinator says so
+// with UNKNOWN_MEMBER_ID once it answers again).
 func (g *group) heartbeatUntilRebalance() error {
-	hb := time.NewTicker(g.opts.HeartbeatInterval)
+	hb := time.NewTimer(g.opts.HeartbeatInterval)
 	defer hb.Stop()
+	backoff := g.c.cfg.RetryBackoff
 	watch := time.NewTicker(metadataWatchInterval)
 	defer watch.Stop()
 	var commit <-chan time.Time
@@ -634,37 +668,87 @@ func (g *group) heartbeatUntilRebalance() error {
 			return nil
 		case <-watch.C:
 			if g.metadataChanged() {
-				return kerr.ForCode(27)
+				return kerr.ForCode(kerr.RebalanceInProgress)
 			}
 		case <-commit:
-			if err := g.commit(); err != nil {
+			// A coordinator on the move is found again by the heartbeats;
+			// the positions are committed at the next tick.
+			if err := g.commit(); err != nil && !coordinatorRetriable(err) {
 				g.c.reportError(fmt.Errorf("consumer group %s: auto-commit: %w", g.opts.GroupID, err))
 			}
 		case <-hb.C:
-			g.mu.Lock()
-			req := kmsg.NewPtrHeartbeatRequest()
-			req.Group, req.Generation, req.MemberID = g.opts.GroupID, g.generation, g.memberID
-			g.mu.Unlock()
-			if g.opts.InstanceID != "" {
-				req.InstanceID = kmsg.StringPtr(g.opts.InstanceID)
-			}
-			resp, err := g.do(req)
-			if err != nil {
+			err := g.heartbeat()
+			switch {
+			case err == nil:
+				backoff = g.c.cfg.RetryBackoff
+				hb.Reset(g.opts.HeartbeatInterval)
+			case coordinatorRetriable(err):
+				g.c.log.Debugf(obs.Group, "group %s: heartbeat: %v; looking for the coordinator again in %v",
+					g.opts.GroupID, err, backoff)
+				g.forgetCoordinator()
+				hb.Reset(min(backoff, g.opts.HeartbeatInterval))
+				backoff = min(backoff*2, time.Second)
+			default:
 				return err
-			}
-			if code := resp.(*kmsg.HeartbeatResponse).ErrorCode; code != 0 {
-				return kerr.ForCode(code)
 			}
 		}
 	}
 }
 
-// commit commits the consumed positions of the current assignment.
+// heartbeat sends one Heartbeat for the current generation.
+func (g *group) heartbeat() error {
+	g.mu.Lock()
+	req := kmsg.NewPtrHeartbeatRequest()
+	req.Group, req.Generation, req.MemberID = g.opts.GroupID, g.generation, g.memberID
+	g.mu.Unlock()
+	if g.opts.InstanceID != "" {
+		req.InstanceID = kmsg.StringPtr(g.opts.InstanceID)
+	}
+	resp, err := g.do(req)
+	if err != nil {
+		return err
+	}
+	if code := resp.(*kmsg.HeartbeatResponse).ErrorCode; code != 0 {
+		return kerr.ForCode(code)
+	}
+	return nil
+}
+
+// commitWhenStable is the application's commit: it waits (up to limit)
+// for an assignment if the member is rejoining, and for the coordinator if
+// it is moving.
+func (g *group) commitWhenStable(limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	g.mu.Lock()
+	stable := g.stable
+	g.mu.Unlock()
+	wait := time.NewTimer(limit)
+	defer wait.Stop()
+	select {
+	case <-stable:
+	case <-g.stop:
+		return fmt.Errorf("%w: the member is leaving the group", ErrNotSubscribed)
+	case <-wait.C:
+		return fmt.Errorf("cannot commit: no assignment after %v: %w", limit, kerr.ForCode(kerr.RebalanceInProgress))
+	}
+	return g.commitRetrying(time.Until(deadline))
+}
+
+// commit commits the consumed positions of the current assignment. A
+// position below what this member committed in this generation is left
+// out: a commit never moves a partition back within a generation.
 func (g *group) commit() error {
 	g.mu.Lock()
 	owned, gen, member := g.owned, g.generation, g.memberID
 	g.mu.Unlock()
 	positions := g.c.consumer.consumedPositions(owned)
+	g.mu.Lock()
+	for which, off := range positions {
+		if done, ok := g.committed[which]; ok && off <= done {
+			delete(positions, which)
+		}
+	}
+	g.mu.Unlock()
 	if len(positions) == 0 {
 		return nil
 	}
@@ -730,6 +814,9 @@ func (g *group) commitRetrying(limit time.Duration) error {
 func (g *group) revoke(commitFirst bool) {
 	g.mu.Lock()
 	owned := g.owned
+	if len(owned) == 0 {
+		g.reached = nil
+	}
 	g.mu.Unlock()
 	if len(owned) == 0 {
 		return
@@ -742,6 +829,9 @@ func (g *group) revoke(commitFirst bool) {
 	// on_revoke reports the positions reached: the next offset of each
 	// partition after what was handed to the application.
 	reached := g.c.consumer.consumedPositions(owned)
+	g.mu.Lock()
+	g.reached = reached
+	g.mu.Unlock()
 	revoked := append([]Assignment(nil), owned...)
 	for i := range revoked {
 		if off, ok := reached[tp{revoked[i].Topic, revoked[i].Partition}]; ok {

@@ -398,10 +398,11 @@ func coordinatorErrorOf(resp kmsg.Response) int16 {
 func coordinatorRetriable(err error) bool {
 	var ke *kerr.Error
 	if errors.As(err, &ke) {
-		return ke.Code == 14 || ke.Code == 15 || ke.Code == 16
+		return ke.Code == kerr.CoordinatorLoadInProgress || ke.Code == kerr.CoordinatorNotAvailable || ke.Code == kerr.NotCoordinator
 	}
+	// Its node died or cannot be reached: another takes over.
 	return errors.Is(err, conn.ErrDisconnected) || errors.Is(err, conn.ErrNotConnected) || errors.Is(err, ErrNoBroker) ||
-		errors.Is(err, conn.ErrConnect) || errors.Is(err, conn.ErrClosedByPeer) // its node died: another takes over
+		errors.Is(err, conn.ErrConnect) || errors.Is(err, conn.ErrClosedByPeer) || errors.Is(err, conn.ErrTimeout)
 }
 
 // addPartitions registers partitions with the open transaction, then lets
