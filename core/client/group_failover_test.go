@@ -15,13 +15,22 @@ import (
 	"github.com/kfk-dev/kfk/tests/kafkatest"
 )
 
-// On the 3-node cluster a group member with auto_commit off works through
-// a topic of 6 partitions, committing after every commitEvery records,
-// while the group coordinator's node is killed (SIGKILL) and restarted
-// 5 s later, twice. A coordinator move is no rebalance: the member keeps
-// its generation and partitions, every commit() succeeds, the committed
-// offsets end at each partition's end, and no partition gives back more
-// than one commit interval of records.
+// The scenario of TestGroupCommitsThroughCoordinatorKills: a topic of
+// killPartitions partitions holding killRecords records, committed every
+// killCommitEvery.
+const (
+	killPartitions  = 6
+	killRecords     = 24000
+	killCommitEvery = 1000
+)
+
+// On the 3-node cluster a group (one member, then two) with auto_commit
+// off works through a topic of 6 partitions, committing after every 1,000
+// records, while the group coordinator's node is killed (SIGKILL) and
+// restarted 5 s later, twice. A coordinator move is no rebalance: the
+// members keep their generations and partitions, every commit() succeeds,
+// the committed offsets end at each partition's end, and no partition
+// gives back more than one commit interval of records.
 func TestGroupCommitsThroughCoordinatorKills(t *testing.T) {
 	if os.Getenv("KFK_TEST_SKIP_CLUSTER") == "1" {
 		t.Skip("KFK_TEST_SKIP_CLUSTER=1")
@@ -29,9 +38,8 @@ func TestGroupCommitsThroughCoordinatorKills(t *testing.T) {
 	brokers := kafkatest.Cluster(t)
 	a := dialAny(t, brokers)
 	topic := kafkatest.UniqueTopic(t, "coordinator-kill")
-	const partitions, n, commitEvery = 6, 24000, 1000
 	res := call(t, func(cb connapi.Callback) {
-		connapi.CreateTopics(a, []connapi.NewTopic{{Name: topic, NumPartitions: partitions, ReplicationFactor: 3,
+		connapi.CreateTopics(a, []connapi.NewTopic{{Name: topic, NumPartitions: killPartitions, ReplicationFactor: 3,
 			Config: map[string]string{"min.insync.replicas": "2"}}}, 20000, cb)
 	})
 	if code := res.Path("topics", "0", "error_code").Int; code != 0 {
@@ -40,8 +48,8 @@ func TestGroupCommitsThroughCoordinatorKills(t *testing.T) {
 	waitForLeader(t, a, topic)
 	p := kafkatest.Client(t, brokers, client.Handler{}, "idempotent", "1", "linger_ms", "5")
 	var col collector
-	for i := 0; i < n; i++ {
-		for p.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: int32(i % partitions),
+	for i := 0; i < killRecords; i++ {
+		for p.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: int32(i % killPartitions),
 			Value: []byte(fmt.Sprint(i))}, col.fn()) != nil {
 			time.Sleep(time.Millisecond) // the buffer is full: let it drain
 		}
@@ -52,6 +60,19 @@ func TestGroupCommitsThroughCoordinatorKills(t *testing.T) {
 		}
 	}
 
+	for _, members := range []int{1, 2} {
+		t.Run(fmt.Sprintf("members=%d", members), func(t *testing.T) {
+			group := kafkatest.UniqueTopic(t, "coordinator-kill-group")
+			commitThroughKills(t, brokers, topic, group, members)
+			checkCommittedEnds(t, brokers, topic, group, killRecords/killPartitions, killPartitions)
+		})
+	}
+}
+
+// commitThroughKills runs the scenario of TestGroupCommitsThroughCoordinatorKills
+// with members members of group polled in turn, until every record of
+// topic was processed and committed.
+func commitThroughKills(t *testing.T, brokers []string, topic, group string, members int) {
 	var logMu sync.Mutex
 	var rejoins []string // group log lines of rejoins and assignments
 	onLog := func(e obs.Entry) {
@@ -61,14 +82,21 @@ func TestGroupCommitsThroughCoordinatorKills(t *testing.T) {
 			logMu.Unlock()
 		}
 	}
-	group := kafkatest.UniqueTopic(t, "coordinator-kill-group")
-	c := kafkatest.Client(t, brokers, client.Handler{OnLog: onLog}, "metadata_refresh", "1", "max_poll_records", "200",
-		"debug", "group", "log_level", "info")
-	if err := c.Subscribe(client.GroupOptions{GroupID: group, Topics: []string{topic}, AutoOffsetReset: "earliest",
-		HeartbeatInterval: 500 * time.Millisecond, SessionTimeout: 30 * time.Second}); err != nil {
-		t.Fatal(err)
+	type member struct {
+		c           *client.Client
+		sinceCommit int
 	}
-	commit := func() error {
+	ms := make([]*member, members)
+	for i := range ms {
+		c := kafkatest.Client(t, brokers, client.Handler{OnLog: onLog}, "metadata_refresh", "1", "max_poll_records", "200",
+			"debug", "group", "log_level", "info")
+		if err := c.Subscribe(client.GroupOptions{GroupID: group, Topics: []string{topic}, AutoOffsetReset: "earliest",
+			HeartbeatInterval: 500 * time.Millisecond, SessionTimeout: 30 * time.Second}); err != nil {
+			t.Fatal(err)
+		}
+		ms[i] = &member{c: c}
+	}
+	commit := func(c *client.Client) error {
 		done := make(chan error, 1)
 		c.Commit(func(err error) { done <- err })
 		return <-done
@@ -98,84 +126,105 @@ func TestGroupCommitsThroughCoordinatorKills(t *testing.T) {
 		}()
 		return restarted
 	}
+	// settled: every partition has its owner; the generations from then
+	// on may not move.
+	settled := func() []int32 {
+		owned, gens := 0, make([]int32, len(ms))
+		for i, m := range ms {
+			_, gen, parts := m.c.GroupState()
+			owned += len(parts)
+			gens[i] = gen
+			if len(parts) == 0 {
+				return nil
+			}
+		}
+		if owned != killPartitions {
+			return nil
+		}
+		return gens
+	}
 
-	seen := make([]map[int64]int, partitions)
+	seen := make([]map[int64]int, killPartitions)
 	for i := range seen {
 		seen[i] = map[int64]int{}
 	}
-	unique, sinceCommit, commits, failedCommits := 0, 0, 0, 0
-	generation := int32(-1)
+	unique, commits, failedCommits := 0, 0, 0
+	var generations []int32
 	var restarted []chan struct{}
-	for deadline := time.Now().Add(4 * time.Minute); unique < n && time.Now().Before(deadline); {
-		done := make(chan struct{})
-		c.Poll(func(ms []client.Message) {
-			for _, m := range ms {
-				// Record i went to partition i%6 at offset i/6: every byte
-				// handed over is checked, rebalances and failovers or not.
-				if want := fmt.Sprint(m.Offset*partitions + int64(m.Partition)); string(m.Value) != want {
-					t.Errorf("partition %d offset %d: value %q, produced %q", m.Partition, m.Offset, m.Value, want)
+	for deadline := time.Now().Add(4 * time.Minute); unique < killRecords && time.Now().Before(deadline); {
+		for _, m := range ms {
+			done := make(chan struct{})
+			m.c.Poll(func(msgs []client.Message) {
+				for _, x := range msgs {
+					// Record i went to partition i%6 at offset i/6: every
+					// byte handed over is checked.
+					if want := fmt.Sprint(x.Offset*killPartitions + int64(x.Partition)); string(x.Value) != want {
+						t.Errorf("partition %d offset %d: value %q, produced %q", x.Partition, x.Offset, x.Value, want)
+					}
+					if seen[x.Partition][x.Offset]++; seen[x.Partition][x.Offset] == 1 {
+						unique++
+					}
 				}
-				if seen[m.Partition][m.Offset]++; seen[m.Partition][m.Offset] == 1 {
-					unique++
+				m.sinceCommit += len(msgs)
+			}, func(int, error) { close(done) })
+			<-done
+			if m.sinceCommit >= killCommitEvery {
+				commits++
+				if err := commit(m.c); err != nil {
+					failedCommits++
+					t.Errorf("commit %d: %v", commits, err)
 				}
+				m.sinceCommit = 0
 			}
-			sinceCommit += len(ms)
-		}, func(int, error) { close(done) })
-		<-done
-		if generation < 0 {
-			if _, gen, owned := c.GroupState(); len(owned) == partitions {
-				generation = gen // assigned: from here on, nothing may move it
+		}
+		if generations == nil {
+			if generations = settled(); generations != nil {
 				logMu.Lock()
 				rejoins = nil
 				logMu.Unlock()
 			}
 		}
-		if sinceCommit >= commitEvery {
-			commits++
-			if err := commit(); err != nil {
-				failedCommits++
-				t.Errorf("commit %d: %v", commits, err)
-			}
-			sinceCommit = 0
-		}
 		// The first kill at a quarter; the second at half, once the first
 		// node is back; the end only after the second is back too.
 		switch {
-		case len(restarted) == 0 && unique >= n/4:
+		case len(restarted) == 0 && unique >= killRecords/4:
 			restarted = append(restarted, kill())
-		case len(restarted) == 1 && unique >= n/2:
+		case len(restarted) == 1 && unique >= killRecords/2:
 			<-restarted[0]
 			restarted = append(restarted, kill())
 		}
-		if unique >= n && len(restarted) == 2 {
+		if unique >= killRecords && len(restarted) == 2 {
 			<-restarted[1]
 		}
 	}
-	if unique != n {
-		t.Fatalf("processed %d of %d records", unique, n)
+	if unique != killRecords {
+		t.Fatalf("processed %d of %d records", unique, killRecords)
 	}
-	if err := commit(); err != nil {
-		t.Fatalf("final commit: %v", err)
+	for _, m := range ms {
+		if err := commit(m.c); err != nil {
+			t.Fatalf("final commit: %v", err)
+		}
 	}
-	_, lastGeneration, owned := c.GroupState()
 	logMu.Lock()
 	defer logMu.Unlock()
-	t.Logf("%d commits (%d failed); rejoins and assignments after the first: %q", commits, failedCommits, rejoins)
-	if lastGeneration != generation || len(owned) != partitions || len(rejoins) > 0 {
-		t.Errorf("the member went from generation %d to %d (owning %d partitions): a coordinator move made it rejoin",
-			generation, lastGeneration, len(owned))
+	t.Logf("%d commits (%d failed); rejoins and assignments once settled: %q", commits, failedCommits, rejoins)
+	if now := settled(); fmt.Sprint(now) != fmt.Sprint(generations) || len(rejoins) > 0 {
+		t.Errorf("generations went from %v to %v: a coordinator move made a member rejoin", generations, now)
 	}
 	for part, offs := range seen {
 		again := 0
 		for _, times := range offs {
 			again += times - 1
 		}
-		if again > commitEvery {
-			t.Errorf("partition %d: %d records delivered again, more than one commit interval (%d)", part, again, commitEvery)
+		if again > killCommitEvery {
+			t.Errorf("partition %d: %d records delivered again, more than one commit interval (%d)", part, again, killCommitEvery)
 		}
 	}
+}
 
-	// What the group committed, as a new member (or another client) reads it.
+// checkCommittedEnds: group's committed offset of each partition of topic
+// is its end, as another client reads it.
+func checkCommittedEnds(t *testing.T, brokers []string, topic, group string, end int64, partitions int) {
 	lag := make(chan tree.Value, 1)
 	kafkatest.Client(t, brokers, client.Handler{}).GroupLag(group, func(v tree.Value, err error) {
 		if err != nil {
@@ -185,9 +234,8 @@ func TestGroupCommitsThroughCoordinatorKills(t *testing.T) {
 	})
 	v := <-lag
 	for part := 0; part < partitions; part++ {
-		got := v.Path(fmt.Sprintf("%s:%d", topic, part), "committed").Int
-		if want := int64(n / partitions); got != want {
-			t.Errorf("partition %d: committed offset %d, want its end %d", part, got, want)
+		if got := v.Path(fmt.Sprintf("%s:%d", topic, part), "committed").Int; got != end {
+			t.Errorf("partition %d: committed offset %d, want its end %d", part, got, end)
 		}
 	}
 }
