@@ -239,3 +239,171 @@ func checkCommittedEnds(t *testing.T, brokers []string, topic, group string, end
 		}
 	}
 }
+
+// A transactional consume-transform-produce loop (read_committed input, a
+// group, offsets committed in each transaction) on the 3-node cluster,
+// while the group coordinator's node and then the transaction
+// coordinator's node are killed and restarted 5 s later. A processor that
+// gets an error it cannot ride out starts over as a restarted process
+// would (same transactional id and static member). The output read with
+// read_committed holds every input record exactly once.
+func TestExactlyOnceThroughCoordinatorKills(t *testing.T) {
+	if os.Getenv("KFK_TEST_SKIP_CLUSTER") == "1" {
+		t.Skip("KFK_TEST_SKIP_CLUSTER=1")
+	}
+	brokers := kafkatest.Cluster(t)
+	a := dialAny(t, brokers)
+	topics := []string{kafkatest.UniqueTopic(t, "eos-kill-in"), kafkatest.UniqueTopic(t, "eos-kill-out")}
+	for _, topic := range topics {
+		res := call(t, func(cb connapi.Callback) {
+			connapi.CreateTopics(a, []connapi.NewTopic{{Name: topic, NumPartitions: 3, ReplicationFactor: 3,
+				Config: map[string]string{"min.insync.replicas": "2"}}}, 20000, cb)
+		})
+		if code := res.Path("topics", "0", "error_code").Int; code != 0 {
+			t.Fatalf("create topic: %d", code)
+		}
+		waitForLeader(t, a, topic)
+	}
+	in, out := topics[0], topics[1]
+	const records, perTxn = 3000, 50
+	p := kafkatest.Client(t, brokers, client.Handler{}, "idempotent", "1", "linger_ms", "5")
+	var col collector
+	for i := 0; i < records; i++ {
+		p.Produce(client.Record{Timestamp: client.TimestampNow, Topic: in, Partition: -1, Key: []byte(fmt.Sprint(i)),
+			Value: []byte(fmt.Sprint(i))}, col.fn())
+	}
+	for _, d := range col.wait(t) {
+		if d.Err != nil {
+			t.Fatal(d.Err)
+		}
+	}
+	txnID, group := kafkatest.UniqueTopic(t, "eos-kill-txn"), kafkatest.UniqueTopic(t, "eos-kill-group")
+	// progress is how many input records the group has committed.
+	progress := func() int64 {
+		lag, err := adminCall(t, func(cb func(tree.Value, error)) { p.GroupLag(group, cb) })
+		if err != nil {
+			return -1 // the coordinator is moving: ask again later
+		}
+		var sum int64
+		for i := 1; i < len(lag.Items); i += 2 { // a map's items: key, value, ...
+			sum += lag.Items[i].Path("committed").Int
+		}
+		return sum
+	}
+	// kill stops the node coordinating key (keyType 0 group, 1 transaction)
+	// and restarts it 5 s later; the channel closes once it serves again.
+	kill := func(key string, keyType int8) chan struct{} {
+		var node int64
+		for deadline := time.Now().Add(60 * time.Second); node <= 0 && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+			r := call(t, func(cb connapi.Callback) { connapi.FindCoordinator(dialAny(t, brokers), key, keyType, cb) })
+			if r.Path("error_code").Int == 0 {
+				node = r.Path("node_id").Int
+			}
+		}
+		kafkatest.NodeStop(t, int(node), true)
+		t.Logf("killed node %d, the %s coordinator", node, map[int8]string{0: "group", 1: "transaction"}[keyType])
+		restarted := make(chan struct{})
+		go func() {
+			defer close(restarted)
+			time.Sleep(5 * time.Second) // the outage, part of the scenario
+			kafkatest.NodeStart(t, int(node))
+		}()
+		return restarted
+	}
+
+	var restarted []chan struct{}
+	done := int64(0) // input records committed, as this test last counted them
+	// run is one processor's life: it returns when every input record is
+	// committed, or with the first error it cannot ride out.
+	run := func() error {
+		c := kafkatest.OpenClient(t, brokers, client.Handler{}, "transactional_id", txnID, "isolation_level", "read_committed",
+			"linger_ms", "5", "max_poll_records", fmt.Sprint(perTxn), "metadata_refresh", "1")
+		defer kafkatest.CloseClient(t, c)
+		if err := c.Subscribe(client.GroupOptions{GroupID: group, Topics: []string{in}, InstanceID: "processor",
+			AutoOffsetReset: "earliest", SessionTimeout: 30 * time.Second, HeartbeatInterval: 300 * time.Millisecond}); err != nil {
+			return err
+		}
+		for done < records {
+			var batch []client.Message
+			polled := make(chan struct{})
+			c.Poll(func(ms []client.Message) { batch = append(batch, ms...) }, func(int, error) { close(polled) })
+			<-polled
+			if len(batch) == 0 {
+				if n := progress(); n >= 0 {
+					done = n
+				}
+				continue
+			}
+			if err := c.BeginTransaction(); err != nil {
+				return err
+			}
+			next := map[int32]int64{}
+			for _, m := range batch {
+				rec := client.Record{Timestamp: client.TimestampNow, Topic: out, Partition: m.Partition, Key: m.Key,
+					Value: append([]byte("out-"), m.Value...)}
+				if err := c.Produce(rec, nil); err != nil {
+					return err
+				}
+				next[m.Partition] = m.Offset + 1
+			}
+			var offsets []client.Assignment
+			for part, off := range next {
+				offsets = append(offsets, client.Assignment{Topic: in, Partition: part, Offset: off})
+			}
+			if err := end(t, func(cb func(error)) { c.SendOffsetsToTransaction(group, offsets, cb) }); err != nil {
+				return err
+			}
+			if err := end(t, c.CommitTransaction); err != nil {
+				return err
+			}
+			done += int64(len(batch))
+			switch {
+			case len(restarted) == 0 && done >= records/3:
+				restarted = append(restarted, kill(group, 0))
+			case len(restarted) == 1 && done >= 2*records/3:
+				<-restarted[0]
+				restarted = append(restarted, kill(txnID, 1))
+			}
+		}
+		return nil
+	}
+	starts := 0
+	for deadline := time.Now().Add(4 * time.Minute); done < records && time.Now().Before(deadline); {
+		starts++
+		if err := run(); err != nil {
+			t.Logf("processor %d stopped: %v; starting another", starts, err)
+		}
+	}
+	for _, r := range restarted {
+		<-r
+	}
+	if done < records {
+		t.Fatalf("%d of %d input records committed", done, records)
+	}
+
+	reader := kafkatest.Client(t, brokers, client.Handler{}, "isolation_level", "read_committed")
+	reader.Assign([]client.Assignment{{Topic: out, Partition: 0, Offset: client.OffsetEarliest},
+		{Topic: out, Partition: 1, Offset: client.OffsetEarliest}, {Topic: out, Partition: 2, Offset: client.OffsetEarliest}})
+	seen := map[string]int{}
+	total := 0
+	for deadline := time.Now().Add(60 * time.Second); total < records && time.Now().Before(deadline); {
+		for _, m := range pollFor(reader, 500*time.Millisecond) {
+			seen[string(m.Value)]++
+			total++
+		}
+	}
+	for _, m := range pollFor(reader, 2*time.Second) { // anything more would be a duplicate
+		seen[string(m.Value)]++
+		total++
+	}
+	var wrong []string
+	for i := 0; i < records; i++ {
+		if k := seen[fmt.Sprintf("out-%d", i)]; k != 1 {
+			wrong = append(wrong, fmt.Sprintf("%d×%d", i, k))
+		}
+	}
+	if len(wrong) > 0 || total != records {
+		t.Fatalf("%d records read committed for %d inputs; not exactly once: %.30v", total, records, wrong)
+	}
+	t.Logf("%d records exactly once through %d coordinator kills, with %d processor starts", records, len(restarted), starts)
+}
