@@ -85,11 +85,21 @@ func (p *producer) pass() time.Time {
 			if ps == nil {
 				continue
 			}
-			if ps.open != nil {
-				due := ps.open.created.Add(p.cfg.Linger)
-				if p.flushing > 0 || !now.Before(due) {
-					p.sealLocked(ps)
-				} else {
+			// A batch whose linger is over is sealed only once it can go
+			// out: while its partition waits (in-flight limits, backoff, a
+			// leader to find) it keeps growing up to batch_size, so a
+			// backlog becomes a few full batches instead of many small ones
+			// each holding a buffer of its own.
+			lingered := false
+			if b := ps.open; b != nil {
+				due := b.created.Add(p.cfg.Linger)
+				switch {
+				case !now.Before(b.deadline) || (transactional && p.txn.fatal != nil):
+					p.sealLocked(ps) // its records fail just below
+				case p.flushing > 0 || !now.Before(due):
+					lingered = true
+					next = minTime(next, b.deadline)
+				default:
 					next = minTime(next, due)
 				}
 			}
@@ -100,10 +110,14 @@ func (p *producer) pass() time.Time {
 				}
 				ps.ready = nil
 			}
-			if len(ps.ready) == 0 || !sending {
+			if (len(ps.ready) == 0 && !lingered) || !sending {
 				continue
 			}
-			if ps.ready[0].inTxn && !p.txn.partitions[tp{ps.topic, ps.partition}] {
+			first := ps.open // the batch that goes next
+			if len(ps.ready) > 0 {
+				first = ps.ready[0]
+			}
+			if first.inTxn && !p.txn.partitions[tp{ps.topic, ps.partition}] {
 				toAdd = append(toAdd, tp{ps.topic, ps.partition}) // AddPartitionsToTxn first
 				continue
 			}
@@ -132,6 +146,9 @@ func (p *producer) pass() time.Time {
 				byBroker[leader] = out
 				sends = append(sends, out)
 				p.inflightBy[leader]++
+			}
+			if len(ps.ready) == 0 {
+				p.sealLocked(ps)
 			}
 			b := ps.ready[0]
 			ps.ready = ps.ready[1:]
