@@ -211,7 +211,7 @@ sub assign {
     my ($self, $parts) = @_;
     Carp::croak("assign: expected an array reference of {topic, partition, offset}") unless ref $parts eq 'ARRAY';
     my @keep;
-    my @tps = map { { topic => $_->{topic}, partition => $_->{partition} // 0, offset => $_->{offset} // -1 } } @$parts;
+    my @tps = map { { topic => $_->{topic}, partition => $_->{partition} // 0, offset => $_->{offset} // Kfk::FFI::OFFSET_LATEST } } @$parts;
     my $rc = Kfk::FFI::kfk_assign($self->_h, Kfk::FFI::tp_array(\@keep, \@tps), scalar @tps);
     Carp::croak("assign: " . Kfk::FFI::kfk_err_string($rc)) if $rc;
     $self->{assignment} = \@tps;

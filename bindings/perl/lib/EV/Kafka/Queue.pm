@@ -86,7 +86,7 @@ sub drain {
         my $all = buffer_to_scalar($buf, $n * Kfk::FFI::EVENT_SIZE);
         for my $i (0 .. $n - 1) {
             my ($type, $err, $errstr_p, $tag, undef, $result_p, $msg_p) =
-                unpack('l l Q Q Q Q Q', substr($all, $i * Kfk::FFI::EVENT_SIZE, Kfk::FFI::EVENT_SIZE));
+                unpack(Kfk::FFI::EVENT_PACK, substr($all, $i * Kfk::FFI::EVENT_SIZE, Kfk::FFI::EVENT_SIZE));
             my $entry = $self->{handlers}{$tag} or next;
             delete $self->{handlers}{$tag} unless $entry->[1];
             my $errstr = $err ? Kfk::FFI::cstring($errstr_p) : undef;
