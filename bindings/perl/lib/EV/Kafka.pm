@@ -26,7 +26,7 @@ sub _murmur2 {
     my ($key) = @_;
     _lib();
     my @keep;
-    return Kfk::FFI::kfk_murmur2(Kfk::FFI::ptr(\@keep, $key // ''), length($key // ''));
+    return Kfk::FFI::kfk_murmur2(Kfk::FFI::buf(\@keep, $key // ''));
 }
 
 # CRC32C (Castagnoli) of $data.
@@ -34,7 +34,7 @@ sub _crc32c {
     my ($data) = @_;
     _lib();
     my @keep;
-    return Kfk::FFI::kfk_crc32c(Kfk::FFI::ptr(\@keep, $data // ''), length($data // ''));
+    return Kfk::FFI::kfk_crc32c(Kfk::FFI::buf(\@keep, $data // ''));
 }
 
 # The name of a Kafka error code, e.g. 3 => "UNKNOWN_TOPIC_OR_PARTITION".

@@ -13,6 +13,9 @@ use FFI::Platypus::Buffer qw(scalar_to_buffer buffer_to_scalar);
 
 our $VERSION = '0.2.0';
 
+# Croaks here name the line of the program that called EV::Kafka.
+our @CARP_NOT = qw(EV::Kafka EV::Kafka::Client EV::Kafka::Conn EV::Kafka::Queue);
+
 # The KFK_* constants of kfk.h that the binding uses, named here once:
 # each is a constant of this package without its KFK_ prefix
 # (Kfk::FFI::ERR_CLOSED). t/05-abi.t checks every value against the header
@@ -192,11 +195,38 @@ sub load {
     }
     $ffi = FFI::Platypus->new(api => 2, lib => [library_path()]);
     for my $name (keys %SIGNATURES) {
-        $ffi->attach($name => @{ $SIGNATURES{$name} });
+        my ($args, $ret) = @{ $SIGNATURES{$name} };
+        my @strings = grep { $args->[$_] eq 'string' } 0 .. $#$args;
+        $ffi->attach($name => $args => $ret, @strings ? (_bytes_args(@strings)) : ());
     }
     # libc's strlen, for cstring: a cast to 'string' costs ~50x more.
     FFI::Platypus->new(api => 2, lib => [undef])->attach([strlen => '_strlen'] => ['opaque'] => 'size_t');
     $loaded_pid = $$;
+}
+
+# A wrapper for a function with 'string' arguments at @positions:
+# FFI::Platypus passes a string's internal buffer, which holds UTF-8 when
+# the string's UTF-8 flag is on, so such arguments go as bytes() copies.
+sub _bytes_args {
+    my @positions = @_;
+    return sub {
+        my $xsub = shift;
+        return $xsub->(@_) unless grep { utf8::is_utf8($_[$_]) } @positions;
+        my @args = @_;
+        $args[$_] = bytes($args[$_]) for grep { defined $args[$_] } @positions;
+        return $xsub->(@args);
+    };
+}
+
+# $s as the library must get it: one byte per character. A string with the
+# UTF-8 flag on holds its characters as UTF-8 internally; this is a
+# downgraded copy (the caller's string is left alone). A character above
+# 255 has no byte and croaks, as Perl's own I/O does.
+sub bytes {
+    my ($s) = @_;
+    utf8::downgrade($s, 1)
+        or Carp::croak("Wide character in a byte string for EV::Kafka (encode text to bytes first)");
+    return $s;
 }
 
 # The NUL-terminated C string at address $p.
@@ -220,13 +250,16 @@ sub check_pid {
 # scalar_to_buffer on strings that the caller keeps alive in @$keep until
 # the call returns (libkfk copies everything during the call).
 
-sub ptr {
+# A byte buffer for the library: (pointer, length) of bytes($bytes), kept
+# in @$keep; (0, 0) for undef, Kafka's null.
+sub buf {
     my ($keep, $bytes) = @_;
-    return 0 unless defined $bytes;
-    push @$keep, \$bytes;
-    my ($p) = scalar_to_buffer(${ $keep->[-1] });
-    return $p;
+    return (0, 0) unless defined $bytes;
+    push @$keep, \bytes($bytes);
+    return scalar_to_buffer(${ $keep->[-1] });
 }
+
+sub ptr { return (buf(@_))[0] }
 
 sub cstr {
     my ($keep, $s) = @_;
@@ -284,7 +317,7 @@ sub headers {
     return (0, 0) unless @pairs;
     my $buf = join '', map {
         my ($k, $v) = @$_;
-        pack(HEADER_PACK, ptr($keep, $k), length $k, ptr($keep, $v), defined $v ? length $v : 0)
+        pack(HEADER_PACK, buf($keep, $k), buf($keep, $v))
     } @pairs;
     return (ptr($keep, $buf), scalar @pairs);
 }
@@ -294,8 +327,7 @@ sub records {
     my ($keep, $records) = @_;
     my $buf = join '', map {
         my ($hp, $hn) = headers($keep, $_->{headers});
-        pack(RECORD_PACK, ptr($keep, $_->{key}), length($_->{key} // ''),
-            ptr($keep, $_->{value}), length($_->{value} // ''), $hp, $hn, $_->{timestamp} // -1)
+        pack(RECORD_PACK, buf($keep, $_->{key}), buf($keep, $_->{value}), $hp, $hn, $_->{timestamp} // -1)
     } @$records;
     return ptr($keep, $buf);
 }
@@ -305,8 +337,7 @@ sub message {
     my ($keep, $m) = @_;
     my ($hp, $hn) = headers($keep, $m->{headers});
     return pack(MESSAGE_PACK, cstr($keep, $m->{topic}), $m->{partition} // -1, 0, -1,
-        $m->{timestamp} // -1, ptr($keep, $m->{key}), length($m->{key} // ''), ptr($keep, $m->{value}),
-        length($m->{value} // ''), $hp, $hn, $m->{opaque} // 0, 0, 0);
+        $m->{timestamp} // -1, buf($keep, $m->{key}), buf($keep, $m->{value}), $hp, $hn, $m->{opaque} // 0, 0, 0);
 }
 
 # A kfk_produce_opts_t from Conn produce's options.
