@@ -103,7 +103,9 @@ C<delivery_timeout_ms>, C<retry_backoff_ms>, C<max_in_flight>,
 C<max_buffered_messages>, C<max_buffered_kbytes>, C<message_max_bytes>,
 C<request_timeout_ms>, C<transaction_timeout_ms>, C<isolation_level>
 (C<read_uncommitted> or C<read_committed>), C<auto_offset_reset>
-(C<earliest> or C<latest>) and C<fetch_partition_max_bytes>.
+(C<earliest> or C<latest>; C<subscribe> starts a new group at the earliest
+offset, as EV::Kafka does, unless this or its own option says C<latest>)
+and C<fetch_partition_max_bytes>.
 
 Logs and statistics (fields in libkfk's F<docs/STATISTICS.md>):
 C<< on_log => sub { my ($level, $context, $message) = @_ } >> receives

@@ -64,7 +64,7 @@ sub new {
     my $rc = Kfk::FFI::kfk_client_new($queue->handle, $conf, \$h, $ep, 512);
     Kfk::FFI::kfk_conf_destroy($conf);
     Carp::croak("EV::Kafka: " . Kfk::FFI::cstring($ep)) if $rc;
-    my $self = bless { h => $h, queue => $queue, pid => $$, cfg => {},
+    my $self = bless { h => $h, queue => $queue, pid => $$, cfg => {}, auto_offset_reset => $opt{auto_offset_reset},
         map { $_ => $opt{$_} } grep { $CALLBACKS{$_} } keys %opt }, $class;
     my $weak = $self;
     Scalar::Util::weaken($weak);
@@ -369,6 +369,9 @@ sub subscribe {
     my %opt = @args;
     Carp::croak("subscribe: at least one topic is required") unless @topics;
     Carp::croak("subscribe: group_id is required") unless defined $opt{group_id};
+    # EV::Kafka starts a new group at the earliest offset (programs ask for
+    # latest); libkfk's default is latest.
+    $opt{auto_offset_reset} //= $self->{auto_offset_reset} // 'earliest';
     my @kv;
     for my $k (sort keys %opt) {
         next if $k eq 'on_assign' || $k eq 'on_revoke' || !defined $opt{$k};
