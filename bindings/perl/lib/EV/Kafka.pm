@@ -89,7 +89,17 @@ object is created, not at C<use> time: a pre-forking server may load the
 module and fork first. An object created before C<fork> croaks when used in
 the child.
 
-Keys, values and header values are byte strings; encode text yourself.
+Keys, values, header names and values are byte strings; encode text
+yourself. A string with Perl's UTF-8 flag on is sent as the bytes of its
+characters (it is not changed), and one with a character above 255 croaks
+"Wide character ...".
+
+A message the library refuses at once (larger than C<message_max_bytes>,
+an invalid topic name, the buffer full) is reported as request errors
+are: C<produce> calls its callback from the loop with C<(undef, $error)>,
+C<produce_many> lists it in C<$errors> and sends the other messages.
+Arguments wrong for the API (no topic, a message that is not an array or
+hash reference) croak.
 
 =head1 WHAT KFK ADDS
 

@@ -146,6 +146,7 @@ my %SIGNATURES = (
     kfk_client_partition_count => [['opaque', 'string'], 'sint32'],
     kfk_produce                => [['opaque', 'opaque', 'opaque'], 'sint32'],
     kfk_produce_batch          => [['opaque', 'opaque', 'size_t', 'opaque', 'opaque'], 'sint32'],
+    kfk_produce_many           => [['opaque', 'opaque', 'size_t', 'opaque', 'opaque', 'opaque'], 'sint32'],
     kfk_flush                  => [['opaque', 'int', 'opaque', 'opaque'], 'sint32'],
     kfk_client_close           => [['opaque', 'int', 'opaque', 'opaque'], 'sint32'],
     kfk_client_destroy         => [['opaque'], 'sint32'],
