@@ -135,11 +135,30 @@ like($@, qr/unknown option 'bogus'/, 'unknown options are refused');
     wait_for(sub { $small->close(shift) });
 }
 
-# every bootstrap broker down: on_error fires
-my $dead = EV::Kafka->new(brokers => '127.0.0.1:1', on_error => sub { push @errors, "@_" });
-@errors = ();
-wait_for(sub { my $d = shift; $dead->{on_error} = sub { push @errors, "@_"; $d->() }; $dead->connect(sub { $d->() }) });
-like($errors[0] // '', qr/no broker reachable/, 'on_error reports unreachable brokers');
+# A failed connect (every bootstrap broker refusing, a TLS or SASL
+# failure) fires on_error once and never connect's callback. Closing the
+# client afterwards completes after every event of the connect.
+sub failed_connect {
+    my (%opt) = @_;
+    my (@errs, $connected, $first);
+    my $kafka = EV::Kafka->new(%opt, on_error => sub { push @errs, "@_"; $first->() if $first && @errs == 1 });
+    wait_for(sub { $first = shift; $kafka->connect(sub { $connected = 1; $first->() }) });
+    wait_for(sub { $kafka->close(shift) });
+    return ($connected, @errs);
+}
+my @cases = (['every bootstrap broker down', qr/no broker reachable/, brokers => '127.0.0.1:1']);
+push @cases, ['a TLS failure', qr/tls|certificate|x509/i, brokers => $ENV{KFK_TEST_TLS_BROKERS}, tls => 1]
+    if $ENV{KFK_TEST_TLS_BROKERS};
+push @cases, ['a SASL failure', qr/sasl|auth/i, brokers => $ENV{KFK_TEST_SASL_BROKERS},
+    sasl => { mechanism => 'PLAIN', username => $ENV{KFK_TEST_PLAIN_USER} // 'user', password => 'wrong-secret' }]
+    if $ENV{KFK_TEST_SASL_BROKERS};
+for my $case (@cases) {
+    my ($what, $why, %opt) = @$case;
+    my ($connected, @errs) = failed_connect(%opt);
+    ok(!$connected, "$what: connect's callback does not run");
+    is(scalar @errs, 1, "$what: on_error fires once") or diag explain \@errs;
+    like($errs[0] // '', $why, "$what: and says why");
+}
 
 is(EV::Kafka::Client::error_name(3), 'UNKNOWN_TOPIC_OR_PARTITION', 'error_name');
 done_testing;

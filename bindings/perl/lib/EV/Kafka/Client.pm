@@ -118,10 +118,7 @@ sub connect {
     my ($self, $cb) = @_;
     my $tag = $self->{queue}->register(sub {
         my (undef, $meta, $errstr) = @_;
-        if ($errstr) {
-            $self->_error($errstr);
-            return;
-        }
+        return if $errstr;    # the client's ERROR event brought it to on_error
         $self->{on_connect}->() if $self->{on_connect};
         $cb->($meta) if $cb;
     });
