@@ -37,9 +37,12 @@ sub _crc32c {
     return Kfk::FFI::kfk_crc32c(Kfk::FFI::buf(\@keep, $data // ''));
 }
 
-# The name of a Kafka error code, e.g. 3 => "UNKNOWN_TOPIC_OR_PARTITION".
+# The name of a Kafka error code, e.g. 3 => "UNKNOWN_TOPIC_OR_PARTITION";
+# "UNKNOWN" for a code libkfk does not know, also one that does not fit
+# its 32 bits (which the call would cut to a known one).
 sub _error_name {
     my ($code) = @_;
+    return 'UNKNOWN' if abs($code // 0) >= 2**31;
     _lib();
     return Kfk::FFI::kfk_err_name($code);
 }
