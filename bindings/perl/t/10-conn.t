@@ -155,9 +155,48 @@ ok(!defined $dr, 'no result after disconnect');
 is($derr, 'disconnected', 'pending request error is "disconnected"');
 ok(!$conn->connected, 'not connected');
 
-# a request while not connected
-my ($nr, $nerr) = wait_for(sub { $conn->metadata(undef, shift) });
-like($nerr, qr/not connected/, 'request when disconnected');
+# Every request on a connection that is not ready croaks "not connected"
+# at once, as EV::Kafka's do, and its callback never runs: after
+# disconnect, and on a connection never connected.
+my $called = 0;
+my $cb = sub { $called++ };
+my %requests = (
+    metadata              => [undef, $cb],
+    produce               => [$topic, 0, 'k', 'v', $cb],
+    produce_batch         => [$topic, 0, [{ value => 'v' }], $cb],
+    fetch                 => [$topic, 0, 0, $cb],
+    fetch_multi           => [{ $topic => [{ partition => 0, offset => 0 }] }, $cb],
+    list_offsets          => [$topic, 0, -1, $cb],
+    find_coordinator      => [$group, $cb],
+    join_group            => [$group, '', [$topic], $cb],
+    sync_group            => [$group, 1, 'member', [], $cb],
+    heartbeat             => [$group, 1, 'member', $cb],
+    leave_group           => [$group, 'member', $cb],
+    offset_commit         => [$group, 1, 'member', [{ topic => $topic, partition => 0, offset => 1 }], $cb],
+    offset_fetch          => [$group, [$topic], $cb],
+    create_topics         => [[{ name => $topic }], 1000, $cb],
+    delete_topics         => [[$topic], 1000, $cb],
+    init_producer_id      => [undef, 1000, $cb],
+    add_partitions_to_txn => [$txn, 1, 0, [{ topic => $topic, partitions => [0] }], $cb],
+    add_offsets_to_txn    => [$txn, 1, 0, $group, $cb],
+    end_txn               => [$txn, 1, 0, 1, $cb],
+    txn_offset_commit     => [$txn, $group, 1, 0, -1, undef, [{ topic => $topic, partition => 0, offset => 1 }], $cb],
+);
+my $never = EV::Kafka::Conn::_new('EV::Kafka::Conn', undef);
+for my $c (['after disconnect', $conn], ['never connected', $never]) {
+    my ($state, $c) = @$c;
+    for my $method (sort keys %requests) {
+        eval { $c->$method(@{ $requests{$method} }) };
+        like($@, qr/^not connected at \Q$0\E line/, "$method $state croaks not connected");
+    }
+}
+is($conn->pending + $never->pending, 0, 'nothing was queued');
+my ($host, $port) = broker();
+ok(wait_for(sub { my $done = shift; $conn->on_connect(sub { $done->(1) }); $conn->connect($host, $port, 5.0) }),
+    'connected again');
+my ($again_md) = wait_for(sub { $conn->metadata(undef, shift) });
+ok(scalar @{ $again_md->{brokers} }, 'and requests work again');
+is($called, 0, 'no callback of a refused request ran meanwhile');
 
 # bad arguments croak
 eval { $conn->produce_batch($topic, 0, [], sub {}) };

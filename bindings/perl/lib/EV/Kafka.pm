@@ -104,6 +104,10 @@ C<produce_many> lists it in C<$errors> and sends the other messages.
 Arguments wrong for the API (no topic, a message that is not an array or
 hash reference) croak.
 
+Every request of C<EV::Kafka::Conn> croaks C<not connected> at once unless
+the connection is ready (C<connected>); a request that fails later
+reaches its callback as C<(undef, $error)>.
+
 =head1 WHAT KFK ADDS
 
 Removed limitations: flexible protocol versions are negotiated, host names

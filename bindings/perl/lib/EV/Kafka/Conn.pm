@@ -123,11 +123,14 @@ sub DESTROY {
 
 # ---- requests --------------------------------------------------------------
 
-# Sends one request: $send->($tag) calls the C function with the tag as its
-# opaque; the callback gets ($result, $error_string).
+# Sends one request: $send->($h, $tag) calls the C function with the tag as
+# its opaque; the callback gets ($result, $error_string). As EV::Kafka's
+# requests do, it croaks "not connected" at once unless the connection is
+# ready (the library would queue the request until it is).
 sub _request {
     my ($self, $what, $cb, $send) = @_;
     my $h = $self->_h;
+    Carp::croak("not connected") unless Kfk::FFI::kfk_conn_connected($h) == 1;
     my $tag = $self->{queue}->register_request($cb);
     my $rc = $send->($h, $tag);
     if ($rc) {
