@@ -104,6 +104,12 @@ C<produce_many> lists it in C<$errors> and sends the other messages.
 Arguments wrong for the API (no topic, a message that is not an array or
 hash reference) croak.
 
+C<< $client->{cfg} >> holds the constructor's options (with EV::Kafka's
+defaults) and, once an idempotent or transactional producer has them,
+C<producer_id> and C<producer_epoch> (kept current by connect, delivery
+reports, C<produce_many> and transaction completions); programs may store
+their own values there (the QUICK START keeps its timer in it).
+
 Every request of C<EV::Kafka::Conn> croaks C<not connected> at once unless
 the connection is ready (C<connected>); a request that fails later
 reaches its callback as C<(undef, $error)>.

@@ -144,6 +144,7 @@ my %SIGNATURES = (
     kfk_client_connect         => [['opaque', 'opaque', 'opaque'], 'sint32'],
     kfk_client_metadata        => [['opaque', 'opaque', 'size_t', 'opaque', 'opaque'], 'sint32'],
     kfk_client_partition_count => [['opaque', 'string'], 'sint32'],
+    kfk_client_producer_id     => [['opaque', 'sint64*', 'sint16*'], 'sint32'],
     kfk_produce                => [['opaque', 'opaque', 'opaque'], 'sint32'],
     kfk_produce_batch          => [['opaque', 'opaque', 'size_t', 'opaque', 'opaque'], 'sint32'],
     kfk_produce_many           => [['opaque', 'opaque', 'size_t', 'opaque', 'opaque', 'opaque'], 'sint32'],

@@ -25,6 +25,10 @@ my @PASSTHROUGH = qw(brokers client_id acks linger_ms batch_size compression ide
 my %CALLBACKS = map { $_ => 1 } qw(on_error on_connect on_message partitioner on_log on_stats);
 my %KNOWN = (map({ $_ => 1 } @PASSTHROUGH, keys %CALLBACKS), tls => 1, tls_ca_file => 1,
     tls_skip_verify => 1, sasl => 1, loop => 1);
+# EV::Kafka's documented defaults, where $client->{cfg} starts.
+my %DEFAULTS = (brokers => '127.0.0.1:9092', client_id => 'ev-kafka', acks => -1, linger_ms => 5,
+    batch_size => 16384, idempotent => 0, fetch_max_wait_ms => 500, fetch_max_bytes => 1048576,
+    fetch_min_bytes => 1, metadata_refresh => 300);
 
 sub new {
     my ($class, %opt) = @_;
@@ -66,10 +70,17 @@ sub new {
     my $rc = Kfk::FFI::kfk_client_new($queue->handle, $conf, \$h, $ep, 512);
     Kfk::FFI::kfk_conf_destroy($conf);
     Carp::croak("EV::Kafka: " . Kfk::FFI::cstring($ep)) if $rc;
-    my $self = bless { h => $h, queue => $queue, pid => $$, cfg => {}, auto_offset_reset => $opt{auto_offset_reset},
+    # cfg: what EV::Kafka programs read (options, producer_id and
+    # producer_epoch once known) and may store things in.
+    my $self = bless { h => $h, queue => $queue, pid => $$, auto_offset_reset => $opt{auto_offset_reset},
+        cfg => { %DEFAULTS, map { $_ => $opt{$_} } grep { !$CALLBACKS{$_} } keys %opt },
         map { $_ => $opt{$_} } grep { $CALLBACKS{$_} } keys %opt }, $class;
     my $weak = $self;
     Scalar::Util::weaken($weak);
+    # An idempotent producer's id and epoch can change with any delivery
+    # (an epoch bump after a sequence error): its reports refresh them.
+    $self->{delivered} = $opt{idempotent} || defined $opt{transactional_id}
+        ? sub { $weak->_note_producer_id if $weak; &_delivered } : \&_delivered;
     $self->{event_tag} = $queue->register(sub {
         my ($type, $result, $errstr) = @_;
         return unless $weak;
@@ -119,6 +130,7 @@ sub connect {
     my $tag = $self->{queue}->register(sub {
         my (undef, $meta, $errstr) = @_;
         return if $errstr;    # the client's ERROR event brought it to on_error
+        $self->_note_producer_id;
         $self->{on_connect}->() if $self->{on_connect};
         $cb->($meta) if $cb;
     });
@@ -155,6 +167,14 @@ sub produce {
     return;
 }
 
+# Copies the producer's id and epoch into cfg once the library has them.
+sub _note_producer_id {
+    my ($self) = @_;
+    my ($id, $epoch);
+    return if Kfk::FFI::kfk_client_producer_id($self->{h}, \$id, \$epoch) != Kfk::FFI::OK;
+    @{ $self->{cfg} }{qw(producer_id producer_epoch)} = ($id, $epoch);
+}
+
 # Queues one message (a hash for Kfk::FFI::message). What the library
 # refuses at once (too large, a bad topic name, a full buffer) goes to $cb
 # from the loop, as EV::Kafka reports request errors: produce never croaks
@@ -169,7 +189,7 @@ sub _produce {
     if ($rc) {
         $queue->later($cb, undef, _err_text($rc));
     } else {
-        $queue->register_tag($m->{opaque}, \&_delivered, 0, $cb);
+        $queue->register_tag($m->{opaque}, $self->{delivered}, 0, $cb);
     }
     return;
 }
@@ -242,13 +262,14 @@ sub _produce_many {
     my $rc = Kfk::FFI::kfk_produce_many($self->_h, @send ? Kfk::FFI::ptr(\@keep, $array) : undef, scalar @send,
         undef, $tag, undef);
     Carp::croak("produce_many: " . _err_text($rc)) if $rc;    # a bad handle: no RESULT comes
-    $queue->register_tag($tag, \&_many_done, 0, [$cb, \@errors]);
+    $queue->register_tag($tag, \&_many_done, 0, [$self, $cb, \@errors]);
     return;
 }
 
 sub _many_done {
     my (undef, $failed, undef, undef, $call) = @_;
-    my ($cb, $errors) = @$call;
+    my ($self, $cb, $errors) = @$call;
+    $self->_note_producer_id;
     push @$errors, map { $_->{error} } @{ $failed // [] };
     $cb->(@$errors ? $errors : undef) if $cb;
 }
@@ -491,6 +512,7 @@ sub begin_transaction {
     my ($self) = @_;
     my $rc = Kfk::FFI::kfk_txn_begin($self->_h);
     Carp::croak("begin_transaction: " . Kfk::FFI::kfk_err_name($rc) . ": " . Kfk::FFI::kfk_err_string($rc)) if $rc;
+    $self->_note_producer_id;
     return;
 }
 
@@ -500,6 +522,7 @@ sub send_offsets_to_transaction {
     my ($self, $group_id, $cb) = @_;
     Kfk::FFI::kfk_txn_send_offsets($self->_h, $group_id, undef, 0, undef, $self->_request(sub {
         my (undef, $err) = @_;
+        $self->_note_producer_id;
         $cb->($err ? (undef, $err) : ({})) if $cb;
     }));
     return;
@@ -512,6 +535,7 @@ sub _end_txn {
     my ($self, $fn, $cb) = @_;
     $fn->($self->_h, undef, $self->_request(sub {
         my (undef, $err) = @_;
+        $self->_note_producer_id;    # ending a transaction can bump the epoch
         $self->_error("transaction: $err") if $err && !$cb;
         $cb->($err ? (undef, $err) : ({})) if $cb;
     }));
