@@ -3,6 +3,7 @@ use warnings;
 use Test::More;
 use EV;
 use EV::Kafka;
+use Time::HiRes ();
 use FindBin;
 require "$FindBin::Bin/lib.pl";
 
@@ -49,6 +50,41 @@ is_deeply($recs[0]{headers}, { h1 => 'v1' }, 'headers');
 ok(!defined $recs[2]{key}, 'null key is undef');
 is($recs[2]{value}, "\0binary\xff", 'binary value round-trips');
 ok($recs[0]{timestamp} > 1_600_000_000_000, 'timestamp in ms');
+
+# Conn produce's timestamp option: 0 is a time like any other; absent or
+# negative means now. (Records this old roll the broker's log segment, and
+# a fetch stops at a segment's end: fetch until every record is there. The
+# topic keeps them forever, so retention cannot take them meanwhile.)
+{
+    my $ts_topic = unique('perltest-ts');
+    my ($cr) = wait_for(sub { $conn->create_topics([{ name => $ts_topic, num_partitions => 1, replication_factor => 1,
+        config => { 'retention.ms' => '-1' } }], 10000, shift) });
+    is($cr->{topics}[0]{error_code}, 0, 'a topic that keeps old records');
+    my @cases = (['0', { timestamp => 0 }], ['1234', { timestamp => 1234 }], ['absent', {}],
+                 ['-1', { timestamp => -1 }], ['-5', { timestamp => -5 }]);
+    my $before = int(Time::HiRes::time() * 1000) - 1000;
+    for my $case (@cases) {
+        my ($name, $opts) = @$case;
+        my $err;
+        for (1 .. 100) {    # until the new topic has a leader
+            (undef, $err) = wait_for(sub { $conn->produce($ts_topic, 0, $name, 'v', $opts, shift) });
+            last unless $err && $err =~ /NOT_LEADER|UNKNOWN_TOPIC|LEADER_NOT_AVAILABLE/;
+            my $t = EV::timer(0.1, 0, sub { EV::break });
+            EV::run;
+        }
+        ok(!$err, "produce with timestamp $name") or diag $err;
+    }
+    my %ts;
+    for (1 .. 20) {
+        my $next = keys %ts;
+        my ($tf) = wait_for(sub { $conn->fetch($ts_topic, 0, $next, shift) });
+        $ts{ $_->{key} } = $_->{timestamp} for @{ $tf->{topics}[0]{partitions}[0]{records} };
+        last if keys %ts >= @cases;
+    }
+    is($ts{0}, 0, 'timestamp 0 is stored as 0');
+    is($ts{1234}, 1234, 'timestamp 1234 as 1234');
+    cmp_ok($ts{$_} // 0, '>=', $before, "timestamp $_ means now") for 'absent', '-1', '-5';
+}
 
 # fetch_multi
 my ($fm) = wait_for(sub {
