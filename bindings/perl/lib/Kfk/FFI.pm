@@ -226,10 +226,11 @@ sub _bytes_args {
 # 255 has no byte and croaks, as Perl's own I/O does.
 sub bytes {
     my ($s) = @_;
-    utf8::downgrade($s, 1)
-        or Carp::croak("Wide character in a byte string for EV::Kafka (encode text to bytes first)");
+    utf8::downgrade($s, 1) or _wide();
     return $s;
 }
+
+sub _wide { Carp::croak("Wide character in a byte string for EV::Kafka (encode text to bytes first)") }
 
 # The NUL-terminated C string at address $p.
 sub cstring {
@@ -252,13 +253,14 @@ sub check_pid {
 # scalar_to_buffer on strings that the caller keeps alive in @$keep until
 # the call returns (libkfk copies everything during the call).
 
-# A byte buffer for the library: (pointer, length) of bytes($bytes), kept
-# in @$keep; (0, 0) for undef, Kafka's null.
+# A byte buffer for the library: (pointer, length) of $bytes as bytes()
+# makes it, kept in @$keep; (0, 0) for undef, Kafka's null.
 sub buf {
-    my ($keep, $bytes) = @_;
+    my ($keep, $bytes) = @_;    # a copy: downgrading it leaves the caller's string alone
     return (0, 0) unless defined $bytes;
-    push @$keep, \bytes($bytes);
-    return scalar_to_buffer(${ $keep->[-1] });
+    utf8::downgrade($bytes, 1) or _wide();
+    push @$keep, \$bytes;
+    return scalar_to_buffer($bytes);
 }
 
 sub ptr { return (buf(@_))[0] }
