@@ -45,4 +45,12 @@ for my $case ([key => ['t', $wide, 'v']], [value => ['t', 'k', $wide]],
 }
 like(do { eval { $kafka->produce('t', $wide, 'v') }; $@ }, qr/at \Q$0\E line/, 'the croak names the caller\'s line');
 
+# Names passed as C strings follow the same rule.
+eval { $kafka->seek("t$wide", 0, 0) };
+like($@, qr/^Wide character/, 'seek croaks on a wide character in the topic');
+eval { $kafka->offsets_for("t$wide", sub { }) };
+like($@, qr/^Wide character/, 'offsets_for too');
+eval { EV::Kafka->new(brokers => '127.0.0.1:1', client_id => "id$wide") };
+like($@, qr/^Wide character/, 'and an option value');
+
 done_testing;

@@ -180,6 +180,25 @@ subtest 'an upgraded key is partitioned by its bytes' => sub {
     }
 };
 
+subtest 'names go as bytes too' => sub {
+    # A group id with a byte above 127: committed under its bytes, fetched
+    # back with the same string upgraded.
+    my $topic = create_topic($conn, 1);
+    my $group = unique("caf\xe9");
+    my ($co) = retry_codes(sub { $conn->find_coordinator($group, shift) }, 14, 15);
+    is($co->{error_code}, 0, 'the group has a coordinator');
+    my ($oc) = retry_codes(sub {
+        my $done = shift;
+        $conn->offset_commit($group, -1, '', [{ topic => $topic, partition => 0, offset => 7 }],
+            sub { $done->({ error_code => $_[0]{topics}[0]{partitions}[0]{error_code} }) });
+    }, 14, 15, 16);
+    is($oc->{error_code}, 0, 'offsets committed for the group');
+    my $up_group = upgraded($group);
+    my ($of) = wait_for(sub { $conn->offset_fetch($up_group, [$topic], shift) });
+    is($of->{topics}[0]{partitions}[0]{offset}, 7, 'the same group read with its name upgraded');
+    ok(utf8::is_utf8($up_group), 'and the caller\'s name keeps its flag');
+};
+
 subtest 'a wide character croaks before anything is sent' => sub {
     my $topic = create_topic($conn, 1);
     eval { $conn->produce($topic, 0, "\x{263a}", 'v', sub { fail('sent') }) };
