@@ -15,4 +15,12 @@ is(EV::Kafka::_error_name(3), 'UNKNOWN_TOPIC_OR_PARTITION', '_error_name');
 is(EV::Kafka::Client::error_name(79), 'MEMBER_ID_REQUIRED', 'Client::error_name as a function');
 is(EV::Kafka::Client->error_name(36), 'TOPIC_ALREADY_EXISTS', 'Client->error_name as a method');
 
+# An unknown code is named UNKNOWN, also past 32 bits (not cut to one
+# that exists).
+for my $code (65539, 12345, -999, 2**32 + 3, 2**40, -2**40) {
+    is(EV::Kafka::_error_name($code), 'UNKNOWN', "_error_name($code) is UNKNOWN");
+    is(EV::Kafka::Client::error_name($code), 'UNKNOWN', "Client::error_name($code) is UNKNOWN");
+}
+is(EV::Kafka::_error_name(0), 'NONE', '_error_name(0) is NONE');
+
 done_testing;

@@ -3,6 +3,7 @@ use warnings;
 use Test::More;
 use EV;
 use EV::Kafka;
+use Time::HiRes ();
 use FindBin;
 require "$FindBin::Bin/lib.pl";
 
@@ -49,6 +50,41 @@ is_deeply($recs[0]{headers}, { h1 => 'v1' }, 'headers');
 ok(!defined $recs[2]{key}, 'null key is undef');
 is($recs[2]{value}, "\0binary\xff", 'binary value round-trips');
 ok($recs[0]{timestamp} > 1_600_000_000_000, 'timestamp in ms');
+
+# Conn produce's timestamp option: 0 is a time like any other; absent or
+# negative means now. (Records this old roll the broker's log segment, and
+# a fetch stops at a segment's end: fetch until every record is there. The
+# topic keeps them forever, so retention cannot take them meanwhile.)
+{
+    my $ts_topic = unique('perltest-ts');
+    my ($cr) = wait_for(sub { $conn->create_topics([{ name => $ts_topic, num_partitions => 1, replication_factor => 1,
+        config => { 'retention.ms' => '-1' } }], 10000, shift) });
+    is($cr->{topics}[0]{error_code}, 0, 'a topic that keeps old records');
+    my @cases = (['0', { timestamp => 0 }], ['1234', { timestamp => 1234 }], ['absent', {}],
+                 ['-1', { timestamp => -1 }], ['-5', { timestamp => -5 }]);
+    my $before = int(Time::HiRes::time() * 1000) - 1000;
+    for my $case (@cases) {
+        my ($name, $opts) = @$case;
+        my $err;
+        for (1 .. 100) {    # until the new topic has a leader
+            (undef, $err) = wait_for(sub { $conn->produce($ts_topic, 0, $name, 'v', $opts, shift) });
+            last unless $err && $err =~ /NOT_LEADER|UNKNOWN_TOPIC|LEADER_NOT_AVAILABLE/;
+            my $t = EV::timer(0.1, 0, sub { EV::break });
+            EV::run;
+        }
+        ok(!$err, "produce with timestamp $name") or diag $err;
+    }
+    my %ts;
+    for (1 .. 20) {
+        my $next = keys %ts;
+        my ($tf) = wait_for(sub { $conn->fetch($ts_topic, 0, $next, shift) });
+        $ts{ $_->{key} } = $_->{timestamp} for @{ $tf->{topics}[0]{partitions}[0]{records} };
+        last if keys %ts >= @cases;
+    }
+    is($ts{0}, 0, 'timestamp 0 is stored as 0');
+    is($ts{1234}, 1234, 'timestamp 1234 as 1234');
+    cmp_ok($ts{$_} // 0, '>=', $before, "timestamp $_ means now") for 'absent', '-1', '-5';
+}
 
 # fetch_multi
 my ($fm) = wait_for(sub {
@@ -155,9 +191,48 @@ ok(!defined $dr, 'no result after disconnect');
 is($derr, 'disconnected', 'pending request error is "disconnected"');
 ok(!$conn->connected, 'not connected');
 
-# a request while not connected
-my ($nr, $nerr) = wait_for(sub { $conn->metadata(undef, shift) });
-like($nerr, qr/not connected/, 'request when disconnected');
+# Every request on a connection that is not ready croaks "not connected"
+# at once, as EV::Kafka's do, and its callback never runs: after
+# disconnect, and on a connection never connected.
+my $called = 0;
+my $cb = sub { $called++ };
+my %requests = (
+    metadata              => [undef, $cb],
+    produce               => [$topic, 0, 'k', 'v', $cb],
+    produce_batch         => [$topic, 0, [{ value => 'v' }], $cb],
+    fetch                 => [$topic, 0, 0, $cb],
+    fetch_multi           => [{ $topic => [{ partition => 0, offset => 0 }] }, $cb],
+    list_offsets          => [$topic, 0, -1, $cb],
+    find_coordinator      => [$group, $cb],
+    join_group            => [$group, '', [$topic], $cb],
+    sync_group            => [$group, 1, 'member', [], $cb],
+    heartbeat             => [$group, 1, 'member', $cb],
+    leave_group           => [$group, 'member', $cb],
+    offset_commit         => [$group, 1, 'member', [{ topic => $topic, partition => 0, offset => 1 }], $cb],
+    offset_fetch          => [$group, [$topic], $cb],
+    create_topics         => [[{ name => $topic }], 1000, $cb],
+    delete_topics         => [[$topic], 1000, $cb],
+    init_producer_id      => [undef, 1000, $cb],
+    add_partitions_to_txn => [$txn, 1, 0, [{ topic => $topic, partitions => [0] }], $cb],
+    add_offsets_to_txn    => [$txn, 1, 0, $group, $cb],
+    end_txn               => [$txn, 1, 0, 1, $cb],
+    txn_offset_commit     => [$txn, $group, 1, 0, -1, undef, [{ topic => $topic, partition => 0, offset => 1 }], $cb],
+);
+my $never = EV::Kafka::Conn::_new('EV::Kafka::Conn', undef);
+for my $c (['after disconnect', $conn], ['never connected', $never]) {
+    my ($state, $c) = @$c;
+    for my $method (sort keys %requests) {
+        eval { $c->$method(@{ $requests{$method} }) };
+        like($@, qr/^not connected at \Q$0\E line/, "$method $state croaks not connected");
+    }
+}
+is($conn->pending + $never->pending, 0, 'nothing was queued');
+my ($host, $port) = broker();
+ok(wait_for(sub { my $done = shift; $conn->on_connect(sub { $done->(1) }); $conn->connect($host, $port, 5.0) }),
+    'connected again');
+my ($again_md) = wait_for(sub { $conn->metadata(undef, shift) });
+ok(scalar @{ $again_md->{brokers} }, 'and requests work again');
+is($called, 0, 'no callback of a refused request ran meanwhile');
 
 # bad arguments croak
 eval { $conn->produce_batch($topic, 0, [], sub {}) };

@@ -5,6 +5,8 @@ use warnings;
 use Test::More;
 use EV;
 use EV::Kafka;
+use FindBin;
+require "$FindBin::Bin/lib.pl";
 
 my $offline = '127.0.0.1:1';
 my @wrong = (undef, 3, 2.5, 'text', [1], { a => 1 }, sub { 1 }, -1, '9' x 30);
@@ -27,10 +29,20 @@ for my $bad (@wrong) {
     $tried += 8;
 }
 is($tried, 8 * @wrong, 'every wrong-typed call returned or died cleanly');
-for my $topic ('', '.', '..', 'a/b', 'x' x 300) {
-    ok(dies_cleanly(sub { $kafka->produce($topic, 'k', 'v', { partition => 0 }) }), "topic name '" . substr($topic, 0, 10) . "' refused");
+ok(dies_cleanly(sub { $kafka->produce('', 'k', 'v', { partition => 0 }) }), 'a missing topic croaks');
+# What the library refuses goes to the callback, as EV::Kafka's request
+# errors do.
+for my $case ((map { [$_, { partition => 0 }, qr/^INVALID_TOPIC_EXCEPTION: /] } '.', '..', 'a/b', 'x' x 300),
+              ['t', { partition => -9 }, qr/^KFK_ERR_INVALID_ARG: /]) {
+    my ($topic, $opts, $want) = @$case;
+    my $what = "topic '" . substr($topic, 0, 10) . "', partition $opts->{partition}";
+    my ($res, $err) = wait_for(sub {
+        my $done = shift;
+        $done->('croaked', $@) if dies_cleanly(sub { $kafka->produce($topic, 'k', 'v', $opts, $done) });
+    }, 10);
+    ok(!defined $res, "$what: no result");
+    like($err, $want, "$what: refused through the callback");
 }
-ok(dies_cleanly(sub { $kafka->produce('t', 'k', 'v', { partition => -9 }) }), 'partition -9 refused');
 
 my $closed = EV::Kafka->new(brokers => $offline, on_error => sub { });
 my $done;

@@ -89,11 +89,76 @@ like($@, qr/acks/, 'a bad acks value names the option');
 eval { EV::Kafka->new(bogus => 1) };
 like($@, qr/unknown option 'bogus'/, 'unknown options are refused');
 
-# every bootstrap broker down: on_error fires
-my $dead = EV::Kafka->new(brokers => '127.0.0.1:1', on_error => sub { push @errors, "@_" });
-@errors = ();
-wait_for(sub { my $d = shift; $dead->{on_error} = sub { push @errors, "@_"; $d->() }; $dead->connect(sub { $d->() }) });
-like($errors[0] // '', qr/no broker reachable/, 'on_error reports unreachable brokers');
+# A produce the library refuses at once (too large, an invalid topic name)
+# reaches the callback from the loop as (undef, $error): produce does not
+# croak, and produce_many sends the other messages and lists the failures.
+{
+    my $small = EV::Kafka->new(brokers => "$host:$port", acks => 1, message_max_bytes => 1000,
+        on_error => sub { push @errors, "@_" });
+    wait_for(sub { my $d = shift; $small->connect(sub { $d->() }) });
+    for my $case (['too large', [$topic, 'k', 'x' x 2000], qr/^MESSAGE_TOO_LARGE: /],
+                  ['an invalid topic name', ['no/such topic', 'k', 'v'], qr/^INVALID_TOPIC_EXCEPTION: /],
+                  ['an invalid topic name, explicit partition', ['a/b', 'k', 'v', { partition => 0 }],
+                   qr/^INVALID_TOPIC_EXCEPTION: /]) {
+        my ($what, $args, $want) = @$case;
+        my ($returned, $inside, $croaked);
+        my ($res, $err) = wait_for(sub {
+            my $done = shift;
+            $croaked = !eval { $small->produce(@$args, sub { $inside = !$returned; $done->(@_) }); 1 };
+            $returned = 1;
+            $done->('croaked', $@) if $croaked;
+        }, 10);
+        ok(!$croaked, "$what: produce does not croak") or diag $err;
+        ok(!$inside, "$what: the callback runs from the loop, not inside produce");
+        ok(!defined $res, "$what: no result");
+        like($err, $want, "$what: the error names the cause");
+    }
+    ok(eval { $small->produce($topic, 'k', 'x' x 2000); 1 }, 'a refused produce without a callback does not croak either')
+        or diag $@;
+
+    my ($before) = wait_for(sub { $conn->list_offsets($topic, 0, -1, shift) });
+    my $start = $before->{topics}[0]{partitions}[0]{offset};
+    my ($errs) = wait_for(sub {
+        my $done = shift;
+        $small->produce_many([
+            [$topic, 'm1', 'first', { partition => 0 }],
+            [$topic, 'm2', 'x' x 2000, { partition => 0 }],
+            ['bad/topic', 'm3', 'v'],
+            { topic => $topic, key => 'm4', value => 'last', partition => 0 },
+        ], sub { $done->(@_) });
+    });
+    is(scalar @{ $errs // [] }, 2, 'produce_many lists the two refused messages') or diag explain $errs;
+    like(join("\n", @{ $errs // [] }), qr/message_max_bytes.*\n.*invalid topic/s, 'each with its reason');
+    my ($f) = wait_for(sub { $conn->fetch($topic, 0, $start, shift) });
+    is_deeply([map { [$_->{key}, $_->{value}] } @{ $f->{topics}[0]{partitions}[0]{records} }],
+        [['m1', 'first'], ['m4', 'last']], 'and the other messages were stored');
+    wait_for(sub { $small->close(shift) });
+}
+
+# A failed connect (every bootstrap broker refusing, a TLS or SASL
+# failure) fires on_error once and never connect's callback. Closing the
+# client afterwards completes after every event of the connect.
+sub failed_connect {
+    my (%opt) = @_;
+    my (@errs, $connected, $first);
+    my $kafka = EV::Kafka->new(%opt, on_error => sub { push @errs, "@_"; $first->() if $first && @errs == 1 });
+    wait_for(sub { $first = shift; $kafka->connect(sub { $connected = 1; $first->() }) });
+    wait_for(sub { $kafka->close(shift) });
+    return ($connected, @errs);
+}
+my @cases = (['every bootstrap broker down', qr/no broker reachable/, brokers => '127.0.0.1:1']);
+push @cases, ['a TLS failure', qr/tls|certificate|x509/i, brokers => $ENV{KFK_TEST_TLS_BROKERS}, tls => 1]
+    if $ENV{KFK_TEST_TLS_BROKERS};
+push @cases, ['a SASL failure', qr/sasl|auth/i, brokers => $ENV{KFK_TEST_SASL_BROKERS},
+    sasl => { mechanism => 'PLAIN', username => $ENV{KFK_TEST_PLAIN_USER} // 'user', password => 'wrong-secret' }]
+    if $ENV{KFK_TEST_SASL_BROKERS};
+for my $case (@cases) {
+    my ($what, $why, %opt) = @$case;
+    my ($connected, @errs) = failed_connect(%opt);
+    ok(!$connected, "$what: connect's callback does not run");
+    is(scalar @errs, 1, "$what: on_error fires once") or diag explain \@errs;
+    like($errs[0] // '', $why, "$what: and says why");
+}
 
 is(EV::Kafka::Client::error_name(3), 'UNKNOWN_TOPIC_OR_PARTITION', 'error_name');
 done_testing;

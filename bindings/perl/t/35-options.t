@@ -74,20 +74,34 @@ subtest 'tls, tls_ca_file, tls_skip_verify' => sub {
 subtest 'linger_ms, batch_size and idempotent' => sub {
     my $topic = create_topic($setup, 1);
     my $kafka = client(linger_ms => 20, batch_size => 65536, idempotent => 1);
-    my @offsets;
+    my (@offsets, $seen_id);
     wait_for(sub {
         my $done = shift;
         my $left = 300;
         for my $i (0 .. 299) {
             $kafka->produce($topic, undef, "r$i", { partition => 0 }, sub {
                 my ($res, $err) = @_;
+                $seen_id //= $kafka->{cfg}{producer_id};
                 $offsets[$i] = $err ? "error: $err" : $res->{topics}[0]{partitions}[0]{base_offset};
                 $done->() if --$left == 0;
             });
         }
     });
     is_deeply \@offsets, [0 .. 299], 'every record stored once, in the order produced';
-    close_client($kafka);
+    # EV::Kafka programs read the idempotent producer's id from {cfg}.
+    cmp_ok $seen_id // -1, '>=', 0, '$kafka->{cfg}{producer_id} is set by the first delivery callback';
+    my ($id, $epoch) = @{ $kafka->{cfg} }{qw(producer_id producer_epoch)};
+    ok defined $epoch && $epoch >= 0, 'and producer_epoch ' . ($epoch // 'undef');
+    my $again = client(idempotent => 1);
+    wait_for(sub { $again->produce_many([[$topic, undef, 'other', { partition => 0 }]], shift) });
+    cmp_ok $again->{cfg}{producer_id} // -1, '>=', 0, 'produce_many\'s completion sets it too';
+    isnt $again->{cfg}{producer_id}, $id, 'each producer has its own id';
+    is $kafka->{cfg}{acks}, -1, '{cfg} holds the options, with EV::Kafka\'s defaults';
+    is $kafka->{cfg}{linger_ms}, 20, 'and those given';
+    my $plain = client();
+    wait_for(sub { $plain->produce($topic, undef, 'plain', { partition => 0 }, shift) });
+    ok !exists $plain->{cfg}{producer_id}, 'a plain producer has no producer_id';
+    close_client($_) for $kafka, $again, $plain;
 };
 
 subtest 'fetch_min_bytes, fetch_max_wait_ms, fetch_max_bytes' => sub {

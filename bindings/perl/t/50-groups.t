@@ -80,4 +80,40 @@ ok(!defined $cerr, 'commit reports no error');
 wait_for(sub { my $d = shift; $kafka->unsubscribe(sub { $d->(1) }) });
 pass('unsubscribe calls back');
 
+# EV::Kafka starts a new group at the earliest offset unless the program
+# asks for latest: what was produced before the group joined is read.
+{
+    my $early = create_topic($conn, 2);
+    wait_for(sub { $producer->produce_many([map { [$early, "k$_", "before-$_"] } 1 .. 6], shift) });
+    my @got;
+    my $consumer = EV::Kafka->new(brokers => "$host:$port", on_message => sub { push @got, $_[4] });
+    wait_for(sub { my $d = shift; $consumer->connect(sub { $d->() }) });
+    $consumer->subscribe($early, group_id => unique('perl-earliest'), heartbeat_interval => 0.3);
+    for (1 .. 300) {
+        last if @got >= 6;
+        my $t = EV::timer(0.1, 0, sub { EV::break });
+        EV::run;
+    }
+    is_deeply([sort @got], [map { "before-$_" } 1 .. 6], 'subscribe without auto_offset_reset reads from the earliest offset');
+    wait_for(sub { $consumer->close(shift) });
+
+    # The client's own auto_offset_reset (a kfk option) still rules: with
+    # latest, the first record read is one produced after joining.
+    my @latest;
+    my $live = EV::Kafka->new(brokers => "$host:$port", auto_offset_reset => 'latest',
+        on_message => sub { push @latest, $_[4] });
+    wait_for(sub { my $d = shift; $live->connect(sub { $d->() }) });
+    $live->subscribe($early, group_id => unique('perl-latest'), heartbeat_interval => 0.3);
+    my $n = 0;
+    my $ticker = EV::timer(0.2, 0.2, sub { $producer->produce($early, undef, 'after-' . $n++, { partition => 0 }) });
+    for (1 .. 300) {
+        last if @latest;
+        my $t = EV::timer(0.1, 0, sub { EV::break });
+        EV::run;
+    }
+    undef $ticker;
+    like($latest[0] // '', qr/^after-/, 'a client made with auto_offset_reset => latest skips older records');
+    wait_for(sub { $live->close(shift) });
+}
+
 done_testing;

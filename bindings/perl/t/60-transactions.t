@@ -41,14 +41,19 @@ my ($r, $err) = wait_for(sub { my $d = shift; $kafka->send_offsets_to_transactio
 ok(!$err, 'send_offsets_to_transaction') or diag $err;
 ($r, $err) = wait_for(sub { my $d = shift; $kafka->commit_transaction($d) });
 ok(!$err, 'commit_transaction') or diag $err;
+# {cfg} follows the producer's id and epoch (ending a transaction may bump it).
+my ($pid, $epoch);
+is(Kfk::FFI::kfk_client_producer_id($kafka->{h}, \$pid, \$epoch), 0, 'the transactional producer has an id');
+is_deeply([@{ $kafka->{cfg} }{qw(producer_id producer_epoch)}], [$pid, $epoch],
+    '$kafka->{cfg}{producer_id} and {producer_epoch} are the current ones after commit_transaction');
 
 # an aborted transaction is invisible to read_committed
 $kafka->begin_transaction;
 $kafka->produce($out, 'x', 'ABORTED');
 ($r, $err) = wait_for(sub { my $d = shift; $kafka->abort_transaction($d) });
 ok(!$err, 'abort_transaction') or diag $err;
-eval { $kafka->produce($out, 'x', 'outside') };
-like($@, qr/transaction/, 'producing outside a transaction croaks');
+Kfk::FFI::kfk_client_producer_id($kafka->{h}, \$pid, \$epoch);
+is_deeply([@{ $kafka->{cfg} }{qw(producer_id producer_epoch)}], [$pid, $epoch], 'and after abort_transaction');
 
 # isolation_level (a kfk option beyond EV::Kafka's) picks what readers see.
 my %seen;

@@ -26,7 +26,7 @@ sub _murmur2 {
     my ($key) = @_;
     _lib();
     my @keep;
-    return Kfk::FFI::kfk_murmur2(Kfk::FFI::ptr(\@keep, $key // ''), length($key // ''));
+    return Kfk::FFI::kfk_murmur2(Kfk::FFI::buf(\@keep, $key // ''));
 }
 
 # CRC32C (Castagnoli) of $data.
@@ -34,12 +34,15 @@ sub _crc32c {
     my ($data) = @_;
     _lib();
     my @keep;
-    return Kfk::FFI::kfk_crc32c(Kfk::FFI::ptr(\@keep, $data // ''), length($data // ''));
+    return Kfk::FFI::kfk_crc32c(Kfk::FFI::buf(\@keep, $data // ''));
 }
 
-# The name of a Kafka error code, e.g. 3 => "UNKNOWN_TOPIC_OR_PARTITION".
+# The name of a Kafka error code, e.g. 3 => "UNKNOWN_TOPIC_OR_PARTITION";
+# "UNKNOWN" for a code libkfk does not know, also one that does not fit
+# its 32 bits (which the call would cut to a known one).
 sub _error_name {
     my ($code) = @_;
+    return 'UNKNOWN' if abs($code // 0) >= 2**31;
     _lib();
     return Kfk::FFI::kfk_err_name($code);
 }
@@ -89,7 +92,27 @@ object is created, not at C<use> time: a pre-forking server may load the
 module and fork first. An object created before C<fork> croaks when used in
 the child.
 
-Keys, values and header values are byte strings; encode text yourself.
+Keys, values, header names and values are byte strings; encode text
+yourself. A string with Perl's UTF-8 flag on is sent as the bytes of its
+characters (it is not changed), and one with a character above 255 croaks
+"Wide character ...".
+
+A message the library refuses at once (larger than C<message_max_bytes>,
+an invalid topic name, the buffer full) is reported as request errors
+are: C<produce> calls its callback from the loop with C<(undef, $error)>,
+C<produce_many> lists it in C<$errors> and sends the other messages.
+Arguments wrong for the API (no topic, a message that is not an array or
+hash reference) croak.
+
+C<< $client->{cfg} >> holds the constructor's options (with EV::Kafka's
+defaults) and, once an idempotent or transactional producer has them,
+C<producer_id> and C<producer_epoch> (kept current by connect, delivery
+reports, C<produce_many> and transaction completions); programs may store
+their own values there (the QUICK START keeps its timer in it).
+
+Every request of C<EV::Kafka::Conn> croaks C<not connected> at once unless
+the connection is ready (C<connected>); a request that fails later
+reaches its callback as C<(undef, $error)>.
 
 =head1 WHAT KFK ADDS
 
@@ -103,7 +126,9 @@ C<delivery_timeout_ms>, C<retry_backoff_ms>, C<max_in_flight>,
 C<max_buffered_messages>, C<max_buffered_kbytes>, C<message_max_bytes>,
 C<request_timeout_ms>, C<transaction_timeout_ms>, C<isolation_level>
 (C<read_uncommitted> or C<read_committed>), C<auto_offset_reset>
-(C<earliest> or C<latest>) and C<fetch_partition_max_bytes>.
+(C<earliest> or C<latest>; C<subscribe> starts a new group at the earliest
+offset, as EV::Kafka does, unless this or its own option says C<latest>)
+and C<fetch_partition_max_bytes>.
 
 Logs and statistics (fields in libkfk's F<docs/STATISTICS.md>):
 C<< on_log => sub { my ($level, $context, $message) = @_ } >> receives

@@ -13,16 +13,87 @@ use FFI::Platypus::Buffer qw(scalar_to_buffer buffer_to_scalar);
 
 our $VERSION = '0.2.0';
 
-# kfk_val_type_t and kfk_event_type_t
-use constant {
-    VAL_NULL => 0, VAL_INT => 1, VAL_STR => 2, VAL_LIST => 3, VAL_MAP => 4, VAL_BOOL => 5, VAL_BYTES => 6,
-    EVENT_RESULT => 1, EVENT_CONNECT => 2, EVENT_ERROR => 3, EVENT_DISCONNECT => 4, EVENT_DELIVERY => 5, EVENT_MESSAGE => 6, EVENT_ASSIGN => 7, EVENT_REVOKE => 8, EVENT_LOG => 9, EVENT_STATS => 10,
-    ERR_FORKED => -103,
-};
+# Croaks here name the line of the program that called EV::Kafka.
+our @CARP_NOT = qw(EV::Kafka EV::Kafka::Client EV::Kafka::Conn EV::Kafka::Queue);
 
-use constant VAL_SIZE   => 40;    # sizeof(kfk_val_t)
-use constant EVENT_SIZE => 48;    # sizeof(kfk_event_t)
-use constant BATCH      => 256;   # events pulled per call
+# The KFK_* constants of kfk.h that the binding uses, named here once:
+# each is a constant of this package without its KFK_ prefix
+# (Kfk::FFI::ERR_CLOSED). t/05-abi.t checks every value against the header
+# and that every KFK_ERR_* of the header is here.
+my %CONSTANTS;
+BEGIN {
+    %CONSTANTS = (
+        KFK_OK => 0,
+        KFK_ERR_INVALID_ARG => -101, KFK_ERR_INVALID_HANDLE => -102, KFK_ERR_FORKED => -103,
+        KFK_ERR_REENTRANT => -104, KFK_ERR_TIMED_OUT => -105, KFK_ERR_DISCONNECTED => -106,
+        KFK_ERR_NOT_CONNECTED => -107, KFK_ERR_CONNECT => -108, KFK_ERR_TLS => -109, KFK_ERR_SASL => -110,
+        KFK_ERR_PROTOCOL => -111, KFK_ERR_UNSUPPORTED => -112, KFK_ERR_CONFIG => -113, KFK_ERR_CLOSED => -114,
+        KFK_ERR_INTERNAL => -115, KFK_ERR_QUEUE_FULL => -116, KFK_ERR_STATE => -117,
+        KFK_ERR_NO_BUFFER_SPACE => -118,
+        KFK_VAL_NULL => 0, KFK_VAL_INT => 1, KFK_VAL_STR => 2, KFK_VAL_LIST => 3, KFK_VAL_MAP => 4,
+        KFK_VAL_BOOL => 5, KFK_VAL_BYTES => 6,
+        KFK_EVENT_RESULT => 1, KFK_EVENT_CONNECT => 2, KFK_EVENT_ERROR => 3, KFK_EVENT_DISCONNECT => 4,
+        KFK_EVENT_DELIVERY => 5, KFK_EVENT_MESSAGE => 6, KFK_EVENT_ASSIGN => 7, KFK_EVENT_REVOKE => 8,
+        KFK_EVENT_LOG => 9, KFK_EVENT_STATS => 10,
+        KFK_OFFSET_LATEST => -1, KFK_OFFSET_EARLIEST => -2,
+    );
+}
+use constant { map { substr($_, 4) => $CONSTANTS{$_} } keys %CONSTANTS };
+
+sub constants { return {%CONSTANTS} }
+
+# The public structs of kfk.h, every field in order with its pack letter.
+# The header pads explicitly (reserved fields) and every field is
+# naturally aligned, so a field's offset is the sum of the sizes before it.
+# For each struct kfk_NAME_t this package has the constants NAME_PACK (the
+# pack template) and NAME_SIZE, e.g. MESSAGE_PACK and MESSAGE_SIZE;
+# t/05-abi.t checks sizes and offsets against the compiler's.
+my %STRUCTS;
+BEGIN {
+    %STRUCTS = (
+        kfk_val_t => [type => 'l', reserved => 'l', i => 'q', s => 'Q', n => 'Q', items => 'Q'],
+        kfk_header_t => [key => 'Q', key_len => 'Q', value => 'Q', value_len => 'Q'],
+        kfk_record_t => [key => 'Q', key_len => 'Q', value => 'Q', value_len => 'Q', headers => 'Q',
+            header_count => 'Q', timestamp => 'q'],
+        kfk_topic_partition_t => [topic => 'Q', partition => 'l', leader_epoch => 'l', offset => 'q',
+            metadata => 'Q'],
+        kfk_message_t => [topic => 'Q', partition => 'l', err => 'l', offset => 'q', timestamp => 'q',
+            key => 'Q', key_len => 'Q', value => 'Q', value_len => 'Q', headers => 'Q', header_count => 'Q',
+            opaque => 'Q', timestamp_type => 'l', reserved => 'l'],
+        kfk_event_t => [type => 'l', err => 'l', errstr => 'Q', opaque => 'Q', source => 'Q', result => 'Q',
+            msg => 'Q'],
+        kfk_produce_opts_t => [acks => 'l', timeout_ms => 'l', compression => 'Q', producer_id => 'q',
+            producer_epoch => 's', reserved => 's', base_sequence => 'l', transactional_id => 'Q'],
+        kfk_fetch_opts_t => [max_bytes => 'l', max_wait_ms => 'l', min_bytes => 'l', isolation_level => 'l'],
+        kfk_member_assignment_t => [member_id => 'Q', partitions => 'Q', n => 'Q'],
+        kfk_new_topic_t => [name => 'Q', num_partitions => 'l', replication_factor => 's', reserved => 's',
+            config => 'Q', config_n => 'Q'],
+    );
+}
+use constant { map {
+    my @spec = @{ $STRUCTS{$_} };
+    my $letters = join '', map { $spec[2 * $_ + 1] } 0 .. $#spec / 2;
+    (my $short = uc $_) =~ s/^KFK_(.*)_T$/$1/;
+    ("${short}_PACK" => $letters, "${short}_SIZE" => length pack($letters))
+} keys %STRUCTS };
+
+# {struct => {size, fields => {field => offset}}}, as tests/abi/kfk_abi.py
+# prints it.
+sub struct_layouts {
+    my %layouts;
+    for my $name (keys %STRUCTS) {
+        my @spec = @{ $STRUCTS{$name} };
+        my ($offset, %fields) = (0);
+        while (my ($field, $letter) = splice @spec, 0, 2) {
+            $fields{$field} = $offset;
+            $offset += length pack($letter, 0);
+        }
+        $layouts{$name} = { size => $offset, fields => \%fields };
+    }
+    return \%layouts;
+}
+
+use constant BATCH => 256;    # events pulled per call
 
 my %SIGNATURES = (
     kfk_version_str            => [[], 'string'],
@@ -73,8 +144,10 @@ my %SIGNATURES = (
     kfk_client_connect         => [['opaque', 'opaque', 'opaque'], 'sint32'],
     kfk_client_metadata        => [['opaque', 'opaque', 'size_t', 'opaque', 'opaque'], 'sint32'],
     kfk_client_partition_count => [['opaque', 'string'], 'sint32'],
+    kfk_client_producer_id     => [['opaque', 'sint64*', 'sint16*'], 'sint32'],
     kfk_produce                => [['opaque', 'opaque', 'opaque'], 'sint32'],
     kfk_produce_batch          => [['opaque', 'opaque', 'size_t', 'opaque', 'opaque'], 'sint32'],
+    kfk_produce_many           => [['opaque', 'opaque', 'size_t', 'opaque', 'opaque', 'opaque'], 'sint32'],
     kfk_flush                  => [['opaque', 'int', 'opaque', 'opaque'], 'sint32'],
     kfk_client_close           => [['opaque', 'int', 'opaque', 'opaque'], 'sint32'],
     kfk_client_destroy         => [['opaque'], 'sint32'],
@@ -124,12 +197,40 @@ sub load {
     }
     $ffi = FFI::Platypus->new(api => 2, lib => [library_path()]);
     for my $name (keys %SIGNATURES) {
-        $ffi->attach($name => @{ $SIGNATURES{$name} });
+        my ($args, $ret) = @{ $SIGNATURES{$name} };
+        my @strings = grep { $args->[$_] eq 'string' } 0 .. $#$args;
+        $ffi->attach($name => $args => $ret, @strings ? (_bytes_args(@strings)) : ());
     }
     # libc's strlen, for cstring: a cast to 'string' costs ~50x more.
     FFI::Platypus->new(api => 2, lib => [undef])->attach([strlen => '_strlen'] => ['opaque'] => 'size_t');
     $loaded_pid = $$;
 }
+
+# A wrapper for a function with 'string' arguments at @positions:
+# FFI::Platypus passes a string's internal buffer, which holds UTF-8 when
+# the string's UTF-8 flag is on, so such arguments go as bytes() copies.
+sub _bytes_args {
+    my @positions = @_;
+    return sub {
+        my $xsub = shift;
+        return $xsub->(@_) unless grep { utf8::is_utf8($_[$_]) } @positions;
+        my @args = @_;
+        $args[$_] = bytes($args[$_]) for grep { defined $args[$_] } @positions;
+        return $xsub->(@args);
+    };
+}
+
+# $s as the library must get it: one byte per character. A string with the
+# UTF-8 flag on holds its characters as UTF-8 internally; this is a
+# downgraded copy (the caller's string is left alone). A character above
+# 255 has no byte and croaks, as Perl's own I/O does.
+sub bytes {
+    my ($s) = @_;
+    utf8::downgrade($s, 1) or _wide();
+    return $s;
+}
+
+sub _wide { Carp::croak("Wide character in a byte string for EV::Kafka (encode text to bytes first)") }
 
 # The NUL-terminated C string at address $p.
 sub cstring {
@@ -152,13 +253,17 @@ sub check_pid {
 # scalar_to_buffer on strings that the caller keeps alive in @$keep until
 # the call returns (libkfk copies everything during the call).
 
-sub ptr {
-    my ($keep, $bytes) = @_;
-    return 0 unless defined $bytes;
+# A byte buffer for the library: (pointer, length) of $bytes as bytes()
+# makes it, kept in @$keep; (0, 0) for undef, Kafka's null.
+sub buf {
+    my ($keep, $bytes) = @_;    # a copy: downgrading it leaves the caller's string alone
+    return (0, 0) unless defined $bytes;
+    utf8::downgrade($bytes, 1) or _wide();
     push @$keep, \$bytes;
-    my ($p) = scalar_to_buffer(${ $keep->[-1] });
-    return $p;
+    return scalar_to_buffer($bytes);
 }
+
+sub ptr { return (buf(@_))[0] }
 
 sub cstr {
     my ($keep, $s) = @_;
@@ -172,29 +277,42 @@ sub str_array {
     return ptr($keep, pack('Q*', map { cstr($keep, $_) } @$list) || "\0" x 8);
 }
 
-# kfk_topic_partition_t: topic*, partition i32, leader_epoch i32, offset i64, metadata*
+# A kfk_topic_partition_t array from [{topic, partition, leader_epoch, offset, metadata}].
 sub tp_array {
     my ($keep, $tps) = @_;
     my $buf = join '', map {
-        pack('Q l l q Q', cstr($keep, $_->{topic}), $_->{partition} // 0,
-            $_->{leader_epoch} // -1, $_->{offset} // 0, cstr($keep, $_->{metadata}))
+        pack(TOPIC_PARTITION_PACK, cstr($keep, $_->{topic}), $_->{partition} // 0, $_->{leader_epoch} // -1,
+            $_->{offset} // 0, cstr($keep, $_->{metadata}))
     } @$tps;
-    return ptr($keep, length $buf ? $buf : "\0" x 32);
+    return ptr($keep, length $buf ? $buf : "\0" x TOPIC_PARTITION_SIZE);
 }
 
-# kfk_new_topic_t array from [{name, num_partitions, replication_factor, config => {}}].
+# A kfk_new_topic_t array from [{name, num_partitions, replication_factor, config => {}}].
 sub new_topics {
     my ($keep, $topics) = @_;
     my $buf = join '', map {
         my $cfg = $_->{config} || {};
         my @kv = map { ($_, $cfg->{$_}) } sort keys %$cfg;
-        pack('Q l s s Q Q', cstr($keep, $_->{name}), $_->{num_partitions} // -1,
+        pack(NEW_TOPIC_PACK, cstr($keep, $_->{name}), $_->{num_partitions} // -1,
             $_->{replication_factor} // -1, 0, @kv ? str_array($keep, \@kv) : 0, @kv / 2)
     } @$topics;
-    return ptr($keep, length $buf ? $buf : "\0" x 32);
+    return ptr($keep, length $buf ? $buf : "\0" x NEW_TOPIC_SIZE);
 }
 
-# kfk_header_t array from a hashref or an arrayref of pairs.
+# A kfk_member_assignment_t array from [{member_id, topics => [{topic, partitions => [...]}]}]
+# ("assignment" is accepted for "topics").
+sub member_assignments {
+    my ($keep, $assignments) = @_;
+    my $buf = join '', map {
+        my $a = $_;
+        my @tps = map { my $t = $_; map { { topic => $t->{topic}, partition => $_ } } @{ $t->{partitions} } }
+            @{ $a->{topics} // $a->{assignment} // [] };
+        pack(MEMBER_ASSIGNMENT_PACK, cstr($keep, $a->{member_id}), tp_array($keep, \@tps), scalar @tps)
+    } @$assignments;
+    return length $buf ? ptr($keep, $buf) : 0;
+}
+
+# A kfk_header_t array from a hashref or an arrayref of pairs: (pointer, count).
 sub headers {
     my ($keep, $h) = @_;
     return (0, 0) unless $h;
@@ -203,49 +321,59 @@ sub headers {
     return (0, 0) unless @pairs;
     my $buf = join '', map {
         my ($k, $v) = @$_;
-        pack('Q Q Q Q', ptr($keep, $k), length $k, ptr($keep, $v), defined $v ? length $v : 0)
+        pack(HEADER_PACK, buf($keep, $k), buf($keep, $v))
     } @pairs;
     return (ptr($keep, $buf), scalar @pairs);
 }
 
-# kfk_record_t array: key*, key_len, value*, value_len, headers*, count, timestamp
+# A kfk_record_t array from [{key, value, headers, timestamp}].
 sub records {
     my ($keep, $records) = @_;
     my $buf = join '', map {
         my ($hp, $hn) = headers($keep, $_->{headers});
-        pack('Q Q Q Q Q Q q', ptr($keep, $_->{key}), length($_->{key} // ''),
-            ptr($keep, $_->{value}), length($_->{value} // ''), $hp, $hn, $_->{timestamp} // -1)
+        pack(RECORD_PACK, buf($keep, $_->{key}), buf($keep, $_->{value}), $hp, $hn, $_->{timestamp} // -1)
     } @$records;
     return ptr($keep, $buf);
 }
 
-# kfk_message_t for produce: topic*, partition, err, offset, timestamp,
-# key*, key_len, value*, value_len, headers*, header_count, opaque
+# A kfk_message_t for produce from {topic, partition, key, value, headers, timestamp, opaque}.
 sub message {
     my ($keep, $m) = @_;
     my ($hp, $hn) = headers($keep, $m->{headers});
-    return pack('Q l l q q Q Q Q Q Q Q Q', cstr($keep, $m->{topic}), $m->{partition} // -1, 0, -1,
-        $m->{timestamp} // -1, ptr($keep, $m->{key}), length($m->{key} // ''), ptr($keep, $m->{value}),
-        length($m->{value} // ''), $hp, $hn, $m->{opaque} // 0);
+    return pack(MESSAGE_PACK, cstr($keep, $m->{topic}), $m->{partition} // -1, 0, -1,
+        $m->{timestamp} // -1, buf($keep, $m->{key}), buf($keep, $m->{value}), $hp, $hn, $m->{opaque} // 0, 0, 0);
+}
+
+# A kfk_produce_opts_t from Conn produce's options.
+sub produce_opts {
+    my ($keep, $o) = @_;
+    return ptr($keep, pack(PRODUCE_OPTS_PACK, $o->{acks} // 1, $o->{timeout_ms} // 30000,
+        cstr($keep, $o->{compression}), $o->{producer_id} // -1, $o->{producer_epoch} // -1, 0,
+        $o->{base_sequence} // -1, cstr($keep, $o->{transactional_id})));
+}
+
+# A kfk_fetch_opts_t from Conn fetch's options.
+sub fetch_opts {
+    my ($keep, $o) = @_;
+    return ptr($keep, pack(FETCH_OPTS_PACK, $o->{max_bytes} // 1048576, $o->{max_wait_ms} // 500,
+        $o->{min_bytes} // 1, $o->{isolation_level} // 0));
 }
 
 # ---- result trees and messages ----------------------------------------------
-
-use constant MESSAGE_SIZE => 88;    # sizeof(kfk_message_t)
 
 # A kfk_message_t as a hashref (topic, partition, err, offset, timestamp,
 # key, value; headers as a hashref when present).
 sub message_at {
     my ($p) = @_;
     my ($topic, $partition, $err, $offset, $ts, $k, $klen, $v, $vlen, $h, $hn) =
-        unpack('Q l l q q Q Q Q Q Q Q', buffer_to_scalar($p, MESSAGE_SIZE));
+        unpack(MESSAGE_PACK, buffer_to_scalar($p, MESSAGE_SIZE));
     my %m = (topic => cstring($topic), partition => $partition, err => $err, offset => $offset,
         timestamp => $ts, key => ($k ? buffer_to_scalar($k, $klen) : undef),
         value => ($v ? buffer_to_scalar($v, $vlen) : undef));
     if ($hn) {
-        my $all = buffer_to_scalar($h, 32 * $hn);
+        my $all = buffer_to_scalar($h, HEADER_SIZE * $hn);
         for my $i (0 .. $hn - 1) {
-            my ($hk, $hkl, $hv, $hvl) = unpack('Q Q Q Q', substr($all, 32 * $i, 32));
+            my ($hk, $hkl, $hv, $hvl) = unpack(HEADER_PACK, substr($all, HEADER_SIZE * $i, HEADER_SIZE));
             $m{headers}{ $hkl ? buffer_to_scalar($hk, $hkl) : '' } = $hv ? buffer_to_scalar($hv, $hvl) : undef;
         }
     }
@@ -261,7 +389,7 @@ sub val_at {
 # Converts one packed kfk_val_t (and everything below it) to Perl data.
 sub tree {
     my ($node) = @_;
-    my ($type, undef, $i, $s, $n, $items) = unpack('l l q Q Q Q', $node);
+    my ($type, undef, $i, $s, $n, $items) = unpack(VAL_PACK, $node);
     return $i if $type == VAL_INT;
     return $i ? 1 : 0 if $type == VAL_BOOL;
     return ($n ? buffer_to_scalar($s, $n) : '') if $type == VAL_STR || $type == VAL_BYTES;

@@ -13,6 +13,8 @@ use EV::Kafka::Queue;
 
 our $VERSION = '0.2.0';
 
+use constant UNKNOWN_TOPIC_OR_PARTITION => 3;    # Kafka's error code
+
 # Options passed to libkfk as they are (kfk's option names are EV::Kafka's):
 # EV::Kafka's documented ones, then kfk's additions.
 my @PASSTHROUGH = qw(brokers client_id acks linger_ms batch_size compression idempotent
@@ -23,6 +25,10 @@ my @PASSTHROUGH = qw(brokers client_id acks linger_ms batch_size compression ide
 my %CALLBACKS = map { $_ => 1 } qw(on_error on_connect on_message partitioner on_log on_stats);
 my %KNOWN = (map({ $_ => 1 } @PASSTHROUGH, keys %CALLBACKS), tls => 1, tls_ca_file => 1,
     tls_skip_verify => 1, sasl => 1, loop => 1);
+# EV::Kafka's documented defaults, where $client->{cfg} starts.
+my %DEFAULTS = (brokers => '127.0.0.1:9092', client_id => 'ev-kafka', acks => -1, linger_ms => 5,
+    batch_size => 16384, idempotent => 0, fetch_max_wait_ms => 500, fetch_max_bytes => 1048576,
+    fetch_min_bytes => 1, metadata_refresh => 300);
 
 sub new {
     my ($class, %opt) = @_;
@@ -64,10 +70,17 @@ sub new {
     my $rc = Kfk::FFI::kfk_client_new($queue->handle, $conf, \$h, $ep, 512);
     Kfk::FFI::kfk_conf_destroy($conf);
     Carp::croak("EV::Kafka: " . Kfk::FFI::cstring($ep)) if $rc;
-    my $self = bless { h => $h, queue => $queue, pid => $$, cfg => {},
+    # cfg: what EV::Kafka programs read (options, producer_id and
+    # producer_epoch once known) and may store things in.
+    my $self = bless { h => $h, queue => $queue, pid => $$, auto_offset_reset => $opt{auto_offset_reset},
+        cfg => { %DEFAULTS, map { $_ => $opt{$_} } grep { !$CALLBACKS{$_} } keys %opt },
         map { $_ => $opt{$_} } grep { $CALLBACKS{$_} } keys %opt }, $class;
     my $weak = $self;
     Scalar::Util::weaken($weak);
+    # An idempotent producer's id and epoch can change with any delivery
+    # (an epoch bump after a sequence error): its reports refresh them.
+    $self->{delivered} = $opt{idempotent} || defined $opt{transactional_id}
+        ? sub { $weak->_note_producer_id if $weak; &_delivered } : \&_delivered;
     $self->{event_tag} = $queue->register(sub {
         my ($type, $result, $errstr) = @_;
         return unless $weak;
@@ -116,10 +129,8 @@ sub connect {
     my ($self, $cb) = @_;
     my $tag = $self->{queue}->register(sub {
         my (undef, $meta, $errstr) = @_;
-        if ($errstr) {
-            $self->_error($errstr);
-            return;
-        }
+        return if $errstr;    # the client's ERROR event brought it to on_error
+        $self->_note_producer_id;
         $self->{on_connect}->() if $self->{on_connect};
         $cb->($meta) if $cb;
     });
@@ -142,23 +153,51 @@ sub produce {
     my $cb = ref $rest[-1] eq 'CODE' ? pop @rest : undef;
     my $opts = ref $rest[0] eq 'HASH' ? $rest[0] : {};
     Carp::croak("produce: topic is required") unless defined $topic && length $topic;
-    my $partition = $opts->{partition};
-    if (!defined $partition) {
-        $partition = $self->_partition($topic, $key);
-        if (!defined $partition) {    # custom partitioner, topic not known yet
-            return $self->_after_metadata($topic, sub { $self->produce($topic, $key, $value, $opts, $cb // ()) });
-        }
-    }
-    my $tag = $cb ? $self->{queue}->register(\&_delivered, 0, $cb) : 0;    # no callback: no report
+    my %m = (topic => $topic, key => $key, value => $value, headers => $opts->{headers},
+        timestamp => $opts->{timestamp}, partition => $opts->{partition} // $self->_partition($topic, $key));
+    return $self->_produce(\%m, $cb) if defined $m{partition};
+    # The custom partitioner needs the topic's partition count: ask the
+    # cluster first, but croak on a bad argument now rather than from the loop.
+    Kfk::FFI::message([], \%m);
+    $self->_after_metadata([$topic], sub {
+        $m{partition} = $self->_partition($topic, $key);
+        return $self->_produce(\%m, $cb) if defined $m{partition};
+        $cb->(undef, _err_text(UNKNOWN_TOPIC_OR_PARTITION)) if $cb;
+    });
+    return;
+}
+
+# Copies the producer's id and epoch into cfg once the library has them.
+sub _note_producer_id {
+    my ($self) = @_;
+    my ($id, $epoch);
+    return if Kfk::FFI::kfk_client_producer_id($self->{h}, \$id, \$epoch) != Kfk::FFI::OK;
+    @{ $self->{cfg} }{qw(producer_id producer_epoch)} = ($id, $epoch);
+}
+
+# Queues one message (a hash for Kfk::FFI::message). What the library
+# refuses at once (too large, a bad topic name, a full buffer) goes to $cb
+# from the loop, as EV::Kafka reports request errors: produce never croaks
+# for it.
+sub _produce {
+    my ($self, $m, $cb) = @_;
+    my $queue = $self->{queue};
+    $m->{opaque} = $cb ? $queue->new_tag : 0;    # no callback: no report
     my @keep;
-    my $msg = Kfk::FFI::message(\@keep, { topic => $topic, partition => $partition, key => $key, value => $value,
-        headers => $opts->{headers}, timestamp => $opts->{timestamp}, opaque => $tag });
-    my $rc = Kfk::FFI::kfk_produce($self->_h, Kfk::FFI::ptr(\@keep, $msg), undef);
+    my $rc = Kfk::FFI::kfk_produce($self->_h, Kfk::FFI::ptr(\@keep, Kfk::FFI::message(\@keep, $m)), undef);
+    return unless $cb;
     if ($rc) {
-        $self->{queue}->forget($tag) if $tag;
-        Carp::croak("produce: " . Kfk::FFI::kfk_err_name($rc) . ": " . Kfk::FFI::kfk_err_string($rc));
+        $queue->later($cb, undef, _err_text($rc));
+    } else {
+        $queue->register_tag($m->{opaque}, $self->{delivered}, 0, $cb);
     }
     return;
+}
+
+# "NAME: description" of an error code, as libkfk words broker errors.
+sub _err_text {
+    my ($code) = @_;
+    return Kfk::FFI::kfk_err_name($code) . ': ' . Kfk::FFI::kfk_err_string($code);
 }
 
 # A delivery report, as the produce callback's ($result, $error).
@@ -169,39 +208,70 @@ sub _delivered {
     $cb->($result, $errstr);
 }
 
-# Runs $then once metadata for $topic has been fetched.
+# Runs $then once metadata for @$topics has been asked for (whether or not
+# the cluster knows them).
 sub _after_metadata {
-    my ($self, $topic, $then) = @_;
-    my $tag = $self->_request(sub {
-        my (undef, $err) = @_;
-        return $self->_error("metadata for $topic: $err") if $err;
-        if (Kfk::FFI::kfk_client_partition_count($self->{h}, $topic) < 0) {
-            return $self->_error("topic $topic has no partitions");
-        }
-        $then->();
-    });
+    my ($self, $topics, $then) = @_;
     my @keep;
-    Kfk::FFI::kfk_client_metadata($self->_h, Kfk::FFI::str_array(\@keep, [$topic]), 1, undef, $tag);
+    Kfk::FFI::kfk_client_metadata($self->_h, Kfk::FFI::str_array(\@keep, $topics), scalar @$topics, undef,
+        $self->_request($then));
     return;
 }
 
+# produce_many(\@messages, $cb): one kfk_produce_many call; $cb gets undef
+# when every message was delivered, else a list of the failures' error
+# strings. A message the library refuses is listed there without
+# stopping the others.
 sub produce_many {
     my ($self, $messages, $cb) = @_;
     Carp::croak("produce_many: messages must be an array reference") unless ref $messages eq 'ARRAY';
-    my @errors;
-    my $left = @$messages;
-    return $cb && $cb->(undef) unless $left;
-    my $each = sub {    # one closure for the whole call (see EV::Kafka::Queue::register)
-        my (undef, $err) = @_;
-        push @errors, $err if $err;
-        $cb->(@errors ? \@errors : undef) if --$left == 0 && $cb;
-    };
-    for my $m (@$messages) {
-        my ($topic, $key, $value, $opts) = ref $m eq 'ARRAY' ? @$m : @{$m}{qw(topic key value)};
-        $opts = { headers => $m->{headers}, partition => $m->{partition} } if ref $m eq 'HASH';
-        $self->produce($topic, $key, $value, $opts // {}, $each);
-    }
+    my @msgs = map { $self->_many_message($_) } @$messages;
+    my %unknown = map { $_->{topic} => 1 } grep { !defined $_->{partition} } @msgs;
+    return $self->_produce_many(\@msgs, $cb) unless %unknown;
+    Kfk::FFI::message([], $_) for @msgs;    # as produce: croak on a bad argument now
+    $self->_after_metadata([sort keys %unknown], sub {
+        $_->{partition} //= $self->_partition($_->{topic}, $_->{key}) for @msgs;
+        $self->_produce_many(\@msgs, $cb);
+    });
     return;
+}
+
+# One message of produce_many, [$topic, $key, $value, \%opts] or {topic,
+# key, value, headers, partition, timestamp}, as a hash for Kfk::FFI::message.
+sub _many_message {
+    my ($self, $m) = @_;
+    my ($topic, $key, $value, $opts) = ref $m eq 'ARRAY' ? @$m
+        : ref $m eq 'HASH' ? (@{$m}{qw(topic key value)}, $m)
+        : Carp::croak("produce_many: each message must be an array or hash reference");
+    Carp::croak("produce_many: every message needs a topic") unless defined $topic && length $topic;
+    $opts = {} unless ref $opts eq 'HASH';
+    return { topic => $topic, key => $key, value => $value, headers => $opts->{headers},
+        timestamp => $opts->{timestamp}, partition => $opts->{partition} // $self->_partition($topic, $key) };
+}
+
+# Sends the messages that have a partition; those whose topic the custom
+# partitioner could not be given count as failed.
+sub _produce_many {
+    my ($self, $msgs, $cb) = @_;
+    my @send = grep { defined $_->{partition} } @$msgs;
+    my @errors = (_err_text(UNKNOWN_TOPIC_OR_PARTITION)) x (@$msgs - @send);
+    my @keep;
+    my $array = join '', map { Kfk::FFI::message(\@keep, $_) } @send;
+    my $queue = $self->{queue};
+    my $tag = $queue->new_tag;
+    my $rc = Kfk::FFI::kfk_produce_many($self->_h, @send ? Kfk::FFI::ptr(\@keep, $array) : undef, scalar @send,
+        undef, $tag, undef);
+    Carp::croak("produce_many: " . _err_text($rc)) if $rc;    # a bad handle: no RESULT comes
+    $queue->register_tag($tag, \&_many_done, 0, [$self, $cb, \@errors]);
+    return;
+}
+
+sub _many_done {
+    my (undef, $failed, undef, undef, $call) = @_;
+    my ($self, $cb, $errors) = @$call;
+    $self->_note_producer_id;
+    push @$errors, map { $_->{error} } @{ $failed // [] };
+    $cb->(@$errors ? $errors : undef) if $cb;
 }
 
 # ---- consumer -------------------------------------------------------------
@@ -211,7 +281,7 @@ sub assign {
     my ($self, $parts) = @_;
     Carp::croak("assign: expected an array reference of {topic, partition, offset}") unless ref $parts eq 'ARRAY';
     my @keep;
-    my @tps = map { { topic => $_->{topic}, partition => $_->{partition} // 0, offset => $_->{offset} // -1 } } @$parts;
+    my @tps = map { { topic => $_->{topic}, partition => $_->{partition} // 0, offset => $_->{offset} // Kfk::FFI::OFFSET_LATEST } } @$parts;
     my $rc = Kfk::FFI::kfk_assign($self->_h, Kfk::FFI::tp_array(\@keep, \@tps), scalar @tps);
     Carp::croak("assign: " . Kfk::FFI::kfk_err_string($rc)) if $rc;
     $self->{assignment} = \@tps;
@@ -369,6 +439,9 @@ sub subscribe {
     my %opt = @args;
     Carp::croak("subscribe: at least one topic is required") unless @topics;
     Carp::croak("subscribe: group_id is required") unless defined $opt{group_id};
+    # EV::Kafka starts a new group at the earliest offset (programs ask for
+    # latest); libkfk's default is latest.
+    $opt{auto_offset_reset} //= $self->{auto_offset_reset} // 'earliest';
     my @kv;
     for my $k (sort keys %opt) {
         next if $k eq 'on_assign' || $k eq 'on_revoke' || !defined $opt{$k};
@@ -439,6 +512,7 @@ sub begin_transaction {
     my ($self) = @_;
     my $rc = Kfk::FFI::kfk_txn_begin($self->_h);
     Carp::croak("begin_transaction: " . Kfk::FFI::kfk_err_name($rc) . ": " . Kfk::FFI::kfk_err_string($rc)) if $rc;
+    $self->_note_producer_id;
     return;
 }
 
@@ -448,6 +522,7 @@ sub send_offsets_to_transaction {
     my ($self, $group_id, $cb) = @_;
     Kfk::FFI::kfk_txn_send_offsets($self->_h, $group_id, undef, 0, undef, $self->_request(sub {
         my (undef, $err) = @_;
+        $self->_note_producer_id;
         $cb->($err ? (undef, $err) : ({})) if $cb;
     }));
     return;
@@ -460,6 +535,7 @@ sub _end_txn {
     my ($self, $fn, $cb) = @_;
     $fn->($self->_h, undef, $self->_request(sub {
         my (undef, $err) = @_;
+        $self->_note_producer_id;    # ending a transaction can bump the epoch
         $self->_error("transaction: $err") if $err && !$cb;
         $cb->($err ? (undef, $err) : ({})) if $cb;
     }));

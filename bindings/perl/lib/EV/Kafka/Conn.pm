@@ -123,11 +123,14 @@ sub DESTROY {
 
 # ---- requests --------------------------------------------------------------
 
-# Sends one request: $send->($tag) calls the C function with the tag as its
-# opaque; the callback gets ($result, $error_string).
+# Sends one request: $send->($h, $tag) calls the C function with the tag as
+# its opaque; the callback gets ($result, $error_string). As EV::Kafka's
+# requests do, it croaks "not connected" at once unless the connection is
+# ready (the library would queue the request until it is).
 sub _request {
     my ($self, $what, $cb, $send) = @_;
     my $h = $self->_h;
+    Carp::croak("not connected") unless Kfk::FFI::kfk_conn_connected($h) == 1;
     my $tag = $self->{queue}->register_request($cb);
     my $rc = $send->($h, $tag);
     if ($rc) {
@@ -174,14 +177,10 @@ sub produce_batch {
     Carp::croak("unknown compression '$compression' (none, gzip, snappy, lz4, zstd)")
         if defined $compression && !$COMPRESSION{$compression};
     my @keep;
-    # kfk_produce_opts_t: acks, timeout_ms, compression*, producer_id, epoch, reserved, base_sequence, txn_id*
-    my $popts = pack('l l Q q s s l Q', $opts->{acks} // 1, $opts->{timeout_ms} // 30000,
-        Kfk::FFI::cstr(\@keep, $compression), $opts->{producer_id} // -1, $opts->{producer_epoch} // -1, 0,
-        $opts->{base_sequence} // -1, Kfk::FFI::cstr(\@keep, $opts->{transactional_id}));
     $self->_request(produce => $cb, sub {
         my ($h, $tag) = @_;
         Kfk::FFI::kfk_conn_produce_batch($h, $topic, $partition, Kfk::FFI::records(\@keep, $records),
-            scalar @$records, Kfk::FFI::ptr(\@keep, $popts), undef, $tag);
+            scalar @$records, Kfk::FFI::produce_opts(\@keep, $opts), undef, $tag);
     });
 }
 
@@ -197,12 +196,10 @@ sub fetch_multi {
     my @tps = map { my $t = $_; map { { %$_, topic => $t } } @{ $topics->{$t} } } sort keys %$topics;
     Carp::croak("fetch_multi: no partitions given") unless @tps;
     my @keep;
-    my $fopts = pack('l l l l', $opts->{max_bytes} // 1048576, $opts->{max_wait_ms} // 500,
-        $opts->{min_bytes} // 1, $opts->{isolation_level} // 0);
     $self->_request(fetch => $cb, sub {
         my ($h, $tag) = @_;
         Kfk::FFI::kfk_conn_fetch($h, Kfk::FFI::tp_array(\@keep, \@tps), scalar @tps,
-            Kfk::FFI::ptr(\@keep, $fopts), undef, $tag);
+            Kfk::FFI::fetch_opts(\@keep, $opts), undef, $tag);
     });
 }
 
@@ -234,15 +231,10 @@ sub join_group {
 sub sync_group {
     my ($self, $group, $generation, $member, $assignments, $cb, $instance) = @_;
     my @keep;
-    my $buf = join '', map {
-        my $a = $_;
-        my @tps = map { my $t = $_; map { { topic => $t->{topic}, partition => $_ } } @{ $t->{partitions} } }
-            @{ $a->{topics} // $a->{assignment} // [] };
-        pack('Q Q Q', Kfk::FFI::cstr(\@keep, $a->{member_id}), Kfk::FFI::tp_array(\@keep, \@tps), scalar @tps)
-    } @{ $assignments // [] };
+    $assignments //= [];
     $self->_request(sync_group => $cb, sub {
         Kfk::FFI::kfk_conn_sync_group($_[0], $group, $generation, $member,
-            length $buf ? Kfk::FFI::ptr(\@keep, $buf) : undef, scalar @{ $assignments // [] }, $instance, undef, $_[1]);
+            Kfk::FFI::member_assignments(\@keep, $assignments), scalar @$assignments, $instance, undef, $_[1]);
     });
 }
 

@@ -33,6 +33,7 @@ sub _new {
     Carp::croak("kfk_queue_new: " . Kfk::FFI::kfk_err_string($rc)) if $rc;
     my $self = bless {
         handle   => $q,
+        loop     => $loop,
         pid      => $$,
         handlers => {},
         next_tag => 1,
@@ -54,9 +55,27 @@ sub handle { $_[0]{handle} }
 # package's list of back-references, which grows with every closure alive.
 sub register {
     my ($self, $handler, $persistent, $data) = @_;
-    my $tag = $self->{next_tag}++;
+    return $self->register_tag($self->new_tag, $handler, $persistent, $data);
+}
+
+# A tag for a call whose handler is registered (register_tag) only once
+# the call was accepted: events are dispatched from the loop, never during
+# a call, so none can come before.
+sub new_tag { return $_[0]{next_tag}++ }
+
+sub register_tag {
+    my ($self, $tag, $handler, $persistent, $data) = @_;
     $self->{handlers}{$tag} = [$handler, $persistent, $data];
     return $tag;
+}
+
+# Runs $cb->(@args) soon from the loop: for an outcome known at once that
+# must not reach a callback inside the call that caused it.
+sub later {
+    my ($self, $cb, @args) = @_;
+    my $w;
+    $w = $self->{loop}->timer(0, 0, sub { undef $w; $cb->(@args) });
+    return;
 }
 
 # Registers a one-shot request whose callback gets ($result) on success
@@ -86,7 +105,7 @@ sub drain {
         my $all = buffer_to_scalar($buf, $n * Kfk::FFI::EVENT_SIZE);
         for my $i (0 .. $n - 1) {
             my ($type, $err, $errstr_p, $tag, undef, $result_p, $msg_p) =
-                unpack('l l Q Q Q Q Q', substr($all, $i * Kfk::FFI::EVENT_SIZE, Kfk::FFI::EVENT_SIZE));
+                unpack(Kfk::FFI::EVENT_PACK, substr($all, $i * Kfk::FFI::EVENT_SIZE, Kfk::FFI::EVENT_SIZE));
             my $entry = $self->{handlers}{$tag} or next;
             delete $self->{handlers}{$tag} unless $entry->[1];
             my $errstr = $err ? Kfk::FFI::cstring($errstr_p) : undef;
