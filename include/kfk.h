@@ -648,7 +648,10 @@ KFK_API kfk_err_t kfk_client_new(kfk_queue_t *q, const kfk_conf_t *conf, kfk_cli
  *  queue's handler or kfk_poll_batch's array. */
 KFK_API kfk_err_t kfk_client_set_event_handler(kfk_client_t *c, kfk_cb cb, void *opaque);
 /** Fetch cluster metadata from the first bootstrap broker that answers.
- *  RESULT: the metadata tree (as kfk_conn_metadata). */
+ *  RESULT: the metadata tree (as kfk_conn_metadata). An idempotent or
+ *  transactional client also gets its producer id first (InitProducerId,
+ *  as EV::Kafka does on connect; at most request_timeout_ms, after which
+ *  it is asked for again before the first send). */
 KFK_API kfk_err_t kfk_client_connect(kfk_client_t *c, kfk_cb cb, void *opaque);
 /** Refresh metadata now, including topics (n may be 0; a broker that
  *  auto-creates topics creates them). RESULT: the metadata tree. */

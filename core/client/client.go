@@ -178,7 +178,8 @@ func (c *Client) Config() Config { return c.cfg }
 
 // Connect fetches cluster metadata from the first bootstrap broker that
 // answers (trying each in turn) and calls cb with the metadata result tree
-// (the shape of connapi.Metadata). It also starts the periodic refresh.
+// (the shape of connapi.Metadata). It also starts the periodic refresh and,
+// for an idempotent or transactional client, gets the producer id first.
 func (c *Client) Connect(cb func(tree.Value, error)) {
 	c.metaMu.Lock()
 	c.allTopicsOnce = true // the first metadata lists every topic, as connect documents
@@ -190,7 +191,18 @@ func (c *Client) Connect(cb func(tree.Value, error)) {
 			return
 		}
 		c.startRefreshLoop()
-		cb(m.tree, nil)
+		if !c.cfg.Idempotent {
+			cb(m.tree, nil)
+			return
+		}
+		// An idempotent or transactional client gets its producer id on
+		// connect, as EV::Kafka does: programs read it once connected.
+		go func() {
+			if _, err := c.producer.waitPIDUntil(time.Now().Add(c.cfg.RequestTimeout)); err != nil {
+				c.log.Warnf(obs.Producer, "connect: %v; it is asked for again before the first send", err)
+			}
+			cb(m.tree, nil)
+		}()
 	})
 }
 

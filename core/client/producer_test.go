@@ -500,3 +500,17 @@ func TestTimestampsAsGivenAndLogAppendTime(t *testing.T) {
 		}
 	}
 }
+
+// An idempotent or transactional client has its producer id once
+// connected, as EV::Kafka's connect promises.
+func TestConnectGetsTheProducerID(t *testing.T) {
+	for _, kv := range [][]string{{"idempotent", "1"}, {"transactional_id", kafkatest.UniqueTopic(t, "connect-pid")}} {
+		c := newClient(t, kv...)
+		if id, epoch, ok := c.ProducerID(); !ok || id < 0 || epoch < 0 {
+			t.Fatalf("%s: after connect the producer id is %d, epoch %d (known: %v)", kv[0], id, epoch, ok)
+		}
+	}
+	if _, _, ok := newClient(t).ProducerID(); ok {
+		t.Fatal("a plain client has a producer id")
+	}
+}

@@ -281,7 +281,12 @@ func (c *Client) sendOffsets(groupID string, offsets []Assignment) error {
 // waitPID waits until the producer has its id (the sender requests it),
 // up to the transaction timeout.
 func (p *producer) waitPID() (producerID, error) {
-	deadline := time.Now().Add(p.cfg.TransactionTimeout)
+	return p.waitPIDUntil(time.Now().Add(p.cfg.TransactionTimeout))
+}
+
+// waitPIDUntil waits for the producer id (asking for it if nobody has yet)
+// until deadline; a fenced transactional producer fails at once.
+func (p *producer) waitPIDUntil(deadline time.Time) (producerID, error) {
 	for {
 		p.mu.Lock()
 		pid, fatal := p.pid, p.txn.fatal
@@ -292,7 +297,7 @@ func (p *producer) waitPID() (producerID, error) {
 		case pid.ready():
 			return pid, nil
 		case time.Now().After(deadline):
-			return pid, fmt.Errorf("%w: no producer id from the transaction coordinator", ErrDeliveryTimeout)
+			return pid, fmt.Errorf("%w: no producer id from the cluster yet", ErrDeliveryTimeout)
 		}
 		p.signal()
 		time.Sleep(10 * time.Millisecond)
