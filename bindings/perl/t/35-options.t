@@ -93,9 +93,13 @@ subtest 'linger_ms, batch_size and idempotent' => sub {
     my ($id, $epoch) = @{ $kafka->{cfg} }{qw(producer_id producer_epoch)};
     ok defined $epoch && $epoch >= 0, 'and producer_epoch ' . ($epoch // 'undef');
     my $again = client(idempotent => 1);
+    # EV::Kafka calls InitProducerId on connect: the id is there once connected.
+    cmp_ok $again->{cfg}{producer_id} // -1, '>=', 0, 'connect sets {cfg}{producer_id}';
+    my $connected_id = $again->{cfg}{producer_id};
     wait_for(sub { $again->produce_many([[$topic, undef, 'other', { partition => 0 }]], shift) });
     cmp_ok $again->{cfg}{producer_id} // -1, '>=', 0, 'produce_many\'s completion sets it too';
     isnt $again->{cfg}{producer_id}, $id, 'each producer has its own id';
+    is $again->{cfg}{producer_id}, $connected_id, 'the one it got on connect';
     is $kafka->{cfg}{acks}, -1, '{cfg} holds the options, with EV::Kafka\'s defaults';
     is $kafka->{cfg}{linger_ms}, 20, 'and those given';
     my $plain = client();
@@ -129,6 +133,23 @@ subtest 'fetch_min_bytes, fetch_max_wait_ms, fetch_max_bytes' => sub {
     }
     is_deeply \@got, [map { sprintf '%02d', $_ } 0 .. 19], 'every record read, in order, 2 KB at a time';
     close_client($small);
+};
+
+subtest 'max_poll_records' => sub {
+    my $topic = create_topic($setup, 1);
+    wait_for(sub { $setup->produce_batch($topic, 0, [map { { value => "r$_" } } 0 .. 49], shift) });
+    my (@got, @per_poll);
+    my $kafka = client(max_poll_records => 7, on_message => sub { push @got, $_[4] });
+    $kafka->assign([{ topic => $topic, partition => 0, offset => 0 }]);
+    for (1 .. 100) {
+        last if @got >= 50;
+        my $before = @got;
+        wait_for(sub { $kafka->poll(shift) });
+        push @per_poll, @got - $before;
+    }
+    is_deeply \@got, [map { "r$_" } 0 .. 49], 'every record, in order';
+    ok !(grep { $_ > 7 } @per_poll), 'no poll hands over more than max_poll_records' or diag "@per_poll";
+    close_client($kafka);
 };
 
 subtest 'metadata_refresh' => sub {

@@ -53,6 +53,11 @@ is($lag->{"$topic:0"}{latest}, $offs->{0}{latest}, 'latest matches offsets_for')
 # seek to the earliest offset: partition 0 again
 @messages = ();
 wait_for(sub { my $d = shift; $kafka->seek($topic, 0, -2, sub { $d->() }) });
+# The first poll after a completed seek reads from the new position (a fetch
+# from the old one may still be waiting at the broker).
+wait_for(sub { my $d = shift; $kafka->poll(sub { $d->() }) });
+my ($first) = grep { $_->[1] == 0 } @messages;
+is($first && $first->[2], 0, 'the first poll after seek -2 delivers partition 0 from offset 0');
 for (1 .. 50) {
     last if @messages >= $offs->{0}{latest};
     wait_for(sub { my $d = shift; $kafka->poll(sub { $d->() }) });

@@ -88,13 +88,17 @@ pass('unsubscribe calls back');
     my @got;
     my $consumer = EV::Kafka->new(brokers => "$host:$port", on_message => sub { push @got, $_[4] });
     wait_for(sub { my $d = shift; $consumer->connect(sub { $d->() }) });
-    $consumer->subscribe($early, group_id => unique('perl-earliest'), heartbeat_interval => 0.3);
+    my @starts;
+    $consumer->subscribe($early, group_id => unique('perl-earliest'), heartbeat_interval => 0.3,
+        on_assign => sub { @starts = @{ $_[0] } });
     for (1 .. 300) {
         last if @got >= 6;
         my $t = EV::timer(0.1, 0, sub { EV::break });
         EV::run;
     }
     is_deeply([sort @got], [map { "before-$_" } 1 .. 6], 'subscribe without auto_offset_reset reads from the earliest offset');
+    is_deeply([map { $_->{offset} } sort { $a->{partition} <=> $b->{partition} } @starts], [0, 0],
+        'on_assign gets the real starting offsets, not -1/-2 placeholders');
     wait_for(sub { $consumer->close(shift) });
 
     # The client's own auto_offset_reset (a kfk option) still rules: with

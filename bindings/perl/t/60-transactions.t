@@ -55,6 +55,16 @@ ok(!$err, 'abort_transaction') or diag $err;
 Kfk::FFI::kfk_client_producer_id($kafka->{h}, \$pid, \$epoch);
 is_deeply([@{ $kafka->{cfg} }{qw(producer_id producer_epoch)}], [$pid, $epoch], 'and after abort_transaction');
 
+# Outside a transaction a transactional client sends plain idempotent
+# records, as EV::Kafka does (here from inside an EV callback, where a
+# croak would be swallowed and the program would hang).
+($r, $err) = wait_for(sub {
+    my $d = shift;
+    my $t = EV::timer(0, 0, sub { $kafka->produce($out, 'o', 'OUTSIDE', $d) });
+    $kafka->{cfg}{_t} = $t;
+});
+ok(!$err, 'produce outside a transaction is delivered') or diag $err;
+
 # isolation_level (a kfk option beyond EV::Kafka's) picks what readers see.
 my %seen;
 for my $isolation (qw(read_committed read_uncommitted)) {
@@ -64,7 +74,8 @@ for my $isolation (qw(read_committed read_uncommitted)) {
     $reader->assign([{ topic => $out, partition => 0, offset => 0 }]);
     for (1 .. 10) { wait_for(sub { my $d = shift; $reader->poll(sub { $d->() }) }) }
 }
-is(scalar @{ $seen{read_committed} }, 10, 'read_committed: every processed record, nothing aborted');
+is(scalar @{ $seen{read_committed} }, 11, 'read_committed: every processed record and the plain one, nothing aborted');
+is($seen{read_committed}[-1], 'OUTSIDE', 'read_committed: the record produced outside a transaction');
 ok(!grep({ $_ eq 'ABORTED' } @{ $seen{read_committed} }), 'read_committed: the aborted record is invisible');
 ok(scalar(grep { $_ eq 'ABORTED' } @{ $seen{read_uncommitted} }), 'read_uncommitted: the aborted record is visible');
 

@@ -127,8 +127,10 @@ C<max_buffered_messages>, C<max_buffered_kbytes>, C<message_max_bytes>,
 C<request_timeout_ms>, C<transaction_timeout_ms>, C<isolation_level>
 (C<read_uncommitted> or C<read_committed>), C<auto_offset_reset>
 (C<earliest> or C<latest>; C<subscribe> starts a new group at the earliest
-offset, as EV::Kafka does, unless this or its own option says C<latest>)
-and C<fetch_partition_max_bytes>.
+offset, as EV::Kafka does, unless this or its own option says C<latest>),
+C<fetch_partition_max_bytes> and C<max_poll_records> (the most records one
+C<poll> hands to C<on_message>; the rest wait for the next; 0, the default,
+is no bound).
 
 Logs and statistics (fields in libkfk's F<docs/STATISTICS.md>):
 C<< on_log => sub { my ($level, $context, $message) = @_ } >> receives
