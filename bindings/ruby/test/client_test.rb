@@ -27,6 +27,27 @@ class ClientTest < Minitest::Test
     end
   end
 
+  # max_poll_records bounds each consume; the rest waits, in order. The
+  # first consume after a seek reads from the new position.
+  def test_max_poll_records_and_seek
+    topic = "rbmaxpoll-#{SecureRandom.hex(6)}"
+    Kfk::Client.open(brokers: @brokers, linger_ms: 2, max_poll_records: 7) do |kafka|
+      50.times { |i| kafka.produce(topic, "r#{i}", partition: 0) }
+      kafka.flush
+      kafka.assign([{ topic: topic, partition: 0, offset: Kfk::FFI::OFFSET_EARLIEST }])
+      got = []
+      100.times do
+        batch = kafka.consume
+        assert_operator batch.size, :<=, 7
+        got.concat(batch)
+        break if got.size >= 50
+      end
+      assert_equal (0...50).map { |i| "r#{i}" }, got.map(&:value)
+      kafka.seek(topic, 0, 3)
+      assert_equal %w[r3 r4 r5 r6 r7 r8 r9], kafka.consume.map(&:value)
+    end
+  end
+
   # Each thread (fiber) fills its own message buffers: records keep their
   # own key, value and headers, and each thread's order, when threads
   # interleave; keys and values of different sizes share one buffer.
