@@ -51,7 +51,26 @@ class Event(Structure):
     ]
 
 
+# kfk_header_t and kfk_message_t are declared twice, once per direction.
+# What the library hands out is read through c_void_p fields: keys, values
+# and header keys are pointer + length, may hold NULs and need not end in
+# one, and a c_char_p field would stop at the first NUL. What the binding
+# passes in goes through c_char_p fields, which take a bytes object in
+# place (no copy) and keep it alive with the struct.
+
+
 class Header(Structure):
+    """A kfk_header_t read from an event."""
+    _fields_ = [
+        ("key", c_void_p),
+        ("key_len", c_size_t),
+        ("value", c_void_p),
+        ("value_len", c_size_t),
+    ]
+
+
+class HeaderIn(Structure):
+    """A kfk_header_t the binding fills to produce."""
     _fields_ = [
         ("key", c_char_p),
         ("key_len", c_size_t),
@@ -66,7 +85,7 @@ class Record(Structure):
         ("key_len", c_size_t),
         ("value", c_char_p),
         ("value_len", c_size_t),
-        ("headers", POINTER(Header)),
+        ("headers", POINTER(HeaderIn)),
         ("header_count", c_size_t),
         ("timestamp", c_int64),
     ]
@@ -83,6 +102,25 @@ class TopicPartition(Structure):
 
 
 class Message(Structure):
+    """A kfk_message_t read from an event (DELIVERY, MESSAGE)."""
+    _fields_ = [
+        ("topic", c_char_p),  # NUL-terminated
+        ("partition", c_int32),
+        ("err", kfk_err_t),
+        ("offset", c_int64),
+        ("timestamp", c_int64),
+        ("key", c_void_p),
+        ("key_len", c_size_t),
+        ("value", c_void_p),
+        ("value_len", c_size_t),
+        ("headers", POINTER(Header)),
+        ("header_count", c_size_t),
+        ("opaque", c_void_p),
+    ]
+
+
+class MessageIn(Structure):
+    """A kfk_message_t the binding fills to produce."""
     _fields_ = [
         ("topic", c_char_p),
         ("partition", c_int32),
@@ -93,7 +131,7 @@ class Message(Structure):
         ("key_len", c_size_t),
         ("value", c_char_p),
         ("value_len", c_size_t),
-        ("headers", POINTER(Header)),
+        ("headers", POINTER(HeaderIn)),
         ("header_count", c_size_t),
         ("opaque", c_void_p),
     ]
@@ -210,8 +248,8 @@ _PROTOTYPES = {
     "kfk_client_connect": (kfk_err_t, [_H, _CB, c_void_p]),
     "kfk_client_metadata": (kfk_err_t, [_H, POINTER(c_char_p), c_size_t, _CB, c_void_p]),
     "kfk_client_partition_count": (c_int32, [_H, c_char_p]),
-    "kfk_produce": (kfk_err_t, [_H, POINTER(Message), _CB]),
-    "kfk_produce_batch": (kfk_err_t, [_H, POINTER(Message), c_size_t, _CB, POINTER(c_size_t)]),
+    "kfk_produce": (kfk_err_t, [_H, POINTER(MessageIn), _CB]),
+    "kfk_produce_batch": (kfk_err_t, [_H, POINTER(MessageIn), c_size_t, _CB, POINTER(c_size_t)]),
     "kfk_flush": (kfk_err_t, [_H, c_int, _CB, c_void_p]),
     "kfk_client_close": (kfk_err_t, [_H, c_int, _CB, c_void_p]),
     "kfk_client_destroy": (kfk_err_t, [_H]),

@@ -121,7 +121,7 @@ class Client:
             raise KafkaError(3, f"no partition count for topic {topic!r}")
         return int(self._partitioner(topic, key, n))
 
-    def _fill(self, msg: "_ffi.Message", topic: str, value: Bytes, key: Bytes, partition: int, headers: Any,
+    def _fill(self, msg: "_ffi.MessageIn", topic: str, value: Bytes, key: Bytes, partition: int, headers: Any,
               timestamp: Optional[int]) -> Any:
         """Fills msg's fields in place (filling costs half of building a
         new struct); returns the header buffers msg points to, which the
@@ -147,7 +147,7 @@ class Client:
         # during the call.
         msg = getattr(self._scratch, "msg", None)
         if msg is None:
-            msg = self._scratch.msg = _ffi.Message(offset=-1)
+            msg = self._scratch.msg = _ffi.MessageIn(offset=-1)
         headers_alive = self._fill(msg, topic, value, key, partition, headers, timestamp)  # until the call returns
         req = Request(self.queue, callback)
         msg.opaque = tag = self.queue.register(req._complete)
@@ -177,7 +177,7 @@ class Client:
                     callback(errors or None)
             return done
 
-        arr = (_ffi.Message * max(len(records), 1))()
+        arr = (_ffi.MessageIn * max(len(records), 1))()
         keep = [self._fill(arr[i], r["topic"], r.get("value"), r.get("key"), r.get("partition", -1),
                            r.get("headers"), r.get("timestamp")) for i, r in enumerate(records)]
         tags = [self.queue.register(each(req)) for req in reqs]

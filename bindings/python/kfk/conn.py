@@ -78,7 +78,7 @@ def _headers(headers: Any) -> tuple[Any, int, list]:
     if not headers:
         return None, 0, []
     pairs = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
-    arr = (_ffi.Header * len(pairs))()
+    arr = (_ffi.HeaderIn * len(pairs))()
     keep = []
     for i, (k, v) in enumerate(pairs):
         kb, vb = _b(k, "header key") or b"", _b(v, "header value")

@@ -164,13 +164,14 @@ class Message:
         return f"Message({self.topic!r}, {self.partition}, {self.offset}, key={self.key!r}, value={self.value!r})"
 
 
-def _bytes(p: Optional[bytes], n: int) -> Optional[bytes]:
+def _bytes(p: Optional[int], n: int) -> Optional[bytes]:
+    """The n bytes at address p; None for NULL (Kafka's null)."""
     return None if p is None else ctypes.string_at(p, n)
 
 
 def _message(m: "_ffi.Message") -> Message:
-    headers = [(ctypes.string_at(m.headers[i].key, m.headers[i].key_len).decode("utf-8", "replace"),
-                _bytes(m.headers[i].value, m.headers[i].value_len)) for i in range(m.header_count)]
-    key = ctypes.string_at(ctypes.cast(m.key, ctypes.c_void_p), m.key_len) if m.key is not None else None
-    value = ctypes.string_at(ctypes.cast(m.value, ctypes.c_void_p), m.value_len) if m.value is not None else None
-    return Message(m.topic.decode(), m.partition, m.offset, m.timestamp, key, value, headers)
+    hs = m.headers
+    headers = [(ctypes.string_at(hs[i].key, hs[i].key_len).decode("utf-8", "replace"),
+                _bytes(hs[i].value, hs[i].value_len)) for i in range(m.header_count)]
+    return Message(m.topic.decode(), m.partition, m.offset, m.timestamp, _bytes(m.key, m.key_len),
+                   _bytes(m.value, m.value_len), headers)
