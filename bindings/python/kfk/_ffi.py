@@ -1,4 +1,5 @@
-"""Raw ctypes declarations mirroring include/kfk.h.
+"""Raw ctypes declarations mirroring include/kfk.h (tests/test_abi.py
+compares them with what the C compiler sees).
 
 Nothing here is loaded at import time: a Go runtime does not survive fork(),
 so libkfk is opened on first use (``lib()``), letting pre-forking servers
@@ -17,16 +18,77 @@ from ctypes import (POINTER, Structure, c_char_p, c_int, c_int16, c_int32,
 
 kfk_err_t = c_int32
 
+# The header's constants, named without KFK_. tests/test_abi.py checks
+# every value here, and that each family used here is complete.
+OK = 0
+ERR_INVALID_ARG = -101
+ERR_INVALID_HANDLE = -102
+ERR_FORKED = -103
+ERR_REENTRANT = -104
+ERR_TIMED_OUT = -105
+ERR_DISCONNECTED = -106
+ERR_NOT_CONNECTED = -107
+ERR_CONNECT = -108
+ERR_TLS = -109
+ERR_SASL = -110
+ERR_PROTOCOL = -111
+ERR_UNSUPPORTED = -112
+ERR_CONFIG = -113
+ERR_CLOSED = -114
+ERR_INTERNAL = -115
+ERR_QUEUE_FULL = -116
+ERR_STATE = -117
+ERR_NO_BUFFER_SPACE = -118
+
 # kfk_val_type_t
-VAL_NULL, VAL_INT, VAL_STR, VAL_LIST, VAL_MAP, VAL_BOOL, VAL_BYTES = range(7)
+VAL_NULL = 0
+VAL_INT = 1
+VAL_STR = 2
+VAL_LIST = 3
+VAL_MAP = 4
+VAL_BOOL = 5
+VAL_BYTES = 6
 
 # kfk_event_type_t
-(EVENT_NONE, EVENT_RESULT, EVENT_CONNECT, EVENT_ERROR, EVENT_DISCONNECT, EVENT_DELIVERY, EVENT_MESSAGE,
- EVENT_ASSIGN, EVENT_REVOKE, EVENT_LOG, EVENT_STATS) = range(11)
+EVENT_NONE = 0
+EVENT_RESULT = 1
+EVENT_CONNECT = 2
+EVENT_ERROR = 3
+EVENT_DISCONNECT = 4
+EVENT_DELIVERY = 5
+EVENT_MESSAGE = 6
+EVENT_ASSIGN = 7
+EVENT_REVOKE = 8
+EVENT_LOG = 9
+EVENT_STATS = 10
+
+# kfk_message_t.timestamp_type
+TIMESTAMP_NOT_AVAILABLE = 0
+TIMESTAMP_CREATE_TIME = 1
+TIMESTAMP_LOG_APPEND_TIME = 2
+
+# Log levels of LOG events (syslog's numbers)
+LOG_ERROR = 3
+LOG_WARN = 4
+LOG_INFO = 6
+LOG_DEBUG = 7
+
+# Special offsets for assign and seek
+OFFSET_LATEST = -1
+OFFSET_EARLIEST = -2
+
+# Connection states (kfk_conn_state)
+CONN_DISCONNECTED = 0
+CONN_RESOLVING = 1
+CONN_CONNECTING = 2
+CONN_TLS = 3
+CONN_HANDSHAKE = 4
+CONN_AUTH = 5
+CONN_READY = 6
 
 
 class Val(Structure):
-    pass
+    c_name = "kfk_val_t"
 
 
 Val._fields_ = [
@@ -40,6 +102,7 @@ Val._fields_ = [
 
 
 class Event(Structure):
+    c_name = "kfk_event_t"
     _fields_ = [
         ("type", c_int32),
         ("err", kfk_err_t),
@@ -61,6 +124,7 @@ class Event(Structure):
 
 class Header(Structure):
     """A kfk_header_t read from an event."""
+    c_name = "kfk_header_t"
     _fields_ = [
         ("key", c_void_p),
         ("key_len", c_size_t),
@@ -71,6 +135,7 @@ class Header(Structure):
 
 class HeaderIn(Structure):
     """A kfk_header_t the binding fills to produce."""
+    c_name = "kfk_header_t"
     _fields_ = [
         ("key", c_char_p),
         ("key_len", c_size_t),
@@ -80,6 +145,7 @@ class HeaderIn(Structure):
 
 
 class Record(Structure):
+    c_name = "kfk_record_t"
     _fields_ = [
         ("key", c_char_p),
         ("key_len", c_size_t),
@@ -92,6 +158,7 @@ class Record(Structure):
 
 
 class TopicPartition(Structure):
+    c_name = "kfk_topic_partition_t"
     _fields_ = [
         ("topic", c_char_p),
         ("partition", c_int32),
@@ -103,6 +170,7 @@ class TopicPartition(Structure):
 
 class Message(Structure):
     """A kfk_message_t read from an event (DELIVERY, MESSAGE)."""
+    c_name = "kfk_message_t"
     _fields_ = [
         ("topic", c_char_p),  # NUL-terminated
         ("partition", c_int32),
@@ -116,11 +184,14 @@ class Message(Structure):
         ("headers", POINTER(Header)),
         ("header_count", c_size_t),
         ("opaque", c_void_p),
+        ("timestamp_type", c_int32),
+        ("reserved", c_int32),
     ]
 
 
 class MessageIn(Structure):
     """A kfk_message_t the binding fills to produce."""
+    c_name = "kfk_message_t"
     _fields_ = [
         ("topic", c_char_p),
         ("partition", c_int32),
@@ -134,10 +205,13 @@ class MessageIn(Structure):
         ("headers", POINTER(HeaderIn)),
         ("header_count", c_size_t),
         ("opaque", c_void_p),
+        ("timestamp_type", c_int32),
+        ("reserved", c_int32),
     ]
 
 
 class ProduceOpts(Structure):
+    c_name = "kfk_produce_opts_t"
     _fields_ = [
         ("acks", c_int32),
         ("timeout_ms", c_int32),
@@ -151,6 +225,7 @@ class ProduceOpts(Structure):
 
 
 class FetchOpts(Structure):
+    c_name = "kfk_fetch_opts_t"
     _fields_ = [
         ("max_bytes", c_int32),
         ("max_wait_ms", c_int32),
@@ -160,6 +235,7 @@ class FetchOpts(Structure):
 
 
 class NewTopic(Structure):
+    c_name = "kfk_new_topic_t"
     _fields_ = [
         ("name", c_char_p),
         ("num_partitions", c_int32),
@@ -171,6 +247,7 @@ class NewTopic(Structure):
 
 
 class MemberAssignment(Structure):
+    c_name = "kfk_member_assignment_t"
     _fields_ = [
         ("member_id", c_char_p),
         ("partitions", POINTER(TopicPartition)),
