@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from . import _ffi
+from ._ffi import OFFSET_EARLIEST, OFFSET_LATEST
 from .client import Client
 from .conn import Conn, Request
 from .errors import ForkedError, KafkaError, error_name, error_string
@@ -18,8 +19,8 @@ from .queue import EventQueue
 # kfk's lines go nowhere (not to logging's last-resort stderr handler).
 logging.getLogger("kfk").addHandler(logging.NullHandler())
 
-__all__ = ["Client", "Conn", "EventQueue", "ForkedError", "KafkaError", "Request", "crc32c", "error_name",
-           "error_string", "murmur2", "version"]
+__all__ = ["Client", "Conn", "EventQueue", "ForkedError", "KafkaError", "OFFSET_EARLIEST", "OFFSET_LATEST", "Request",
+           "crc32c", "error_name", "error_string", "murmur2", "version"]
 
 
 def version() -> str:

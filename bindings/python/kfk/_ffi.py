@@ -86,6 +86,10 @@ CONN_HANDSHAKE = 4
 CONN_AUTH = 5
 CONN_READY = 6
 
+# Kafka's own error codes that the binding raises itself (not in kfk.h;
+# tests/test_abi.py checks them against the library's names)
+UNKNOWN_TOPIC_OR_PARTITION = 3
+
 
 class Val(Structure):
     c_name = "kfk_val_t"

@@ -32,7 +32,8 @@ from .queue import EventQueue
 DeliveryCallback = Callable[[Optional[dict], Optional[KafkaError]], None]
 
 # kfk's log levels (syslog numbers) as logging's.
-_LOG_LEVELS = {3: logging.ERROR, 4: logging.WARNING, 6: logging.INFO, 7: logging.DEBUG}
+_LOG_LEVELS = {_ffi.LOG_ERROR: logging.ERROR, _ffi.LOG_WARN: logging.WARNING, _ffi.LOG_INFO: logging.INFO,
+               _ffi.LOG_DEBUG: logging.DEBUG}
 
 
 class Client:
@@ -80,7 +81,7 @@ class Client:
     def handle(self) -> int:
         self.queue._check()
         if self._handle is None:
-            raise KafkaError(-114, "the client is closed")
+            raise KafkaError(_ffi.ERR_CLOSED, "the client is closed")
         return self._handle
 
     def _on_event(self, kind: int, result: Any, error: Optional[KafkaError]) -> None:
@@ -118,7 +119,7 @@ class Client:
             self.metadata([topic]).result()
             n = self.partition_count(topic)
         if n < 0:
-            raise KafkaError(3, f"no partition count for topic {topic!r}")
+            raise KafkaError(_ffi.UNKNOWN_TOPIC_OR_PARTITION, f"no partition count for topic {topic!r}")
         return int(self._partitioner(topic, key, n))
 
     def _fill(self, msg: "_ffi.MessageIn", topic: str, value: Bytes, key: Bytes, partition: int, headers: Any,
@@ -147,7 +148,7 @@ class Client:
         # during the call.
         msg = getattr(self._scratch, "msg", None)
         if msg is None:
-            msg = self._scratch.msg = _ffi.MessageIn(offset=-1)
+            msg = self._scratch.msg = _ffi.MessageIn()
         headers_alive = self._fill(msg, topic, value, key, partition, headers, timestamp)  # until the call returns
         req = Request(self.queue, callback)
         msg.opaque = tag = self.queue.register(req._complete)
@@ -195,12 +196,12 @@ class Client:
 
     def assign(self, partitions: Sequence[Mapping[str, Any]]) -> None:
         """Consume these partitions: [{topic, partition, offset}], offset
-        -2 earliest, -1 latest, or an offset."""
-        arr, n = _tp_array([{**p, "offset": p.get("offset", -1)} for p in partitions])
+        OFFSET_EARLIEST (-2), OFFSET_LATEST (-1, the default) or an offset."""
+        arr, n = _tp_array([{**p, "offset": p.get("offset", _ffi.OFFSET_LATEST)} for p in partitions])
         check(self._lib.kfk_assign(self.handle, arr, n), "assign")
 
     def seek(self, topic: str, partition: int, offset: int) -> None:
-        """Move a partition's position (-2 earliest, -1 latest) and wait."""
+        """Move a partition's position (OFFSET_EARLIEST, OFFSET_LATEST or an offset) and wait."""
         self._request(self._lib.kfk_seek, _s(topic, "topic"), int(partition), int(offset)).result()
 
     def consume(self, timeout: float = 1.0) -> list:
@@ -292,7 +293,7 @@ class Client:
 
     def delete_records(self, before: Sequence[Mapping[str, Any]], timeout_ms: int = 30000,
                        callback: Optional[Callable] = None) -> Any:
-        """Delete records before [{topic, partition, offset}] (offset -1: all
+        """Delete records before [{topic, partition, offset}] (OFFSET_LATEST: all
         so far) -> {"partitions": [{topic, partition, low_watermark, error_code}]}."""
         arr, n = _tp_array(before)
         return self._admin(self._lib.kfk_admin_delete_records, arr, n, int(timeout_ms), callback=callback)

@@ -19,8 +19,10 @@ from .queue import EventQueue
 Bytes = Union[bytes, bytearray, memoryview, str, None]
 Callback = Callable[[Any, Optional[KafkaError]], None]
 
-# Connection states (kfk_conn_state).
-DISCONNECTED, RESOLVING, CONNECTING, TLS, HANDSHAKE, AUTH, READY = range(7)
+# Connection states (Conn.state).
+DISCONNECTED, RESOLVING, CONNECTING, TLS, HANDSHAKE, AUTH, READY = (
+    _ffi.CONN_DISCONNECTED, _ffi.CONN_RESOLVING, _ffi.CONN_CONNECTING, _ffi.CONN_TLS, _ffi.CONN_HANDSHAKE,
+    _ffi.CONN_AUTH, _ffi.CONN_READY)
 
 
 def _b(value: Bytes, what: str = "value") -> Optional[bytes]:
@@ -124,7 +126,7 @@ class Request:
         while not self.done:
             left = None if deadline is None else deadline - time.monotonic()
             if left is not None and left <= 0:
-                raise KafkaError(-105, "the request did not complete in time")
+                raise KafkaError(_ffi.ERR_TIMED_OUT, "the request did not complete in time")
             self._queue.poll(left if left is None or left < 0.1 else 0.1)
         if self.error is not None:
             raise self.error
@@ -158,7 +160,7 @@ class Conn:
     def handle(self) -> int:
         self.queue._check()
         if self._handle is None:
-            raise KafkaError(-114, "the connection is closed")
+            raise KafkaError(_ffi.ERR_CLOSED, "the connection is closed")
         return self._handle
 
     def _on_event(self, kind: int, result: Any, error: Optional[KafkaError]) -> None:

@@ -29,7 +29,7 @@ class EventQueue:
 
     def __init__(self) -> None:
         if _ffi.loaded_in_parent():
-            raise ForkedError(-103, "libkfk was loaded before fork(); create objects in the child only")
+            raise ForkedError(_ffi.ERR_FORKED, "libkfk was loaded before fork(); create objects in the child only")
         self._lib = _ffi.lib()
         handle = ctypes.c_void_p()
         code = self._lib.kfk_queue_new(ctypes.byref(handle))
@@ -51,9 +51,10 @@ class EventQueue:
 
     def _check(self) -> None:
         if self._pid != _ffi.current_pid():
-            raise ForkedError(-103, "this queue belongs to the parent process; create a new one after fork()")
+            raise ForkedError(_ffi.ERR_FORKED,
+                              "this queue belongs to the parent process; create a new one after fork()")
         if self._handle is None:
-            raise KafkaError(-114, "the queue is closed")
+            raise KafkaError(_ffi.ERR_CLOSED, "the queue is closed")
 
     def register(self, handler: Handler, persistent: bool = False) -> int:
         """Reserve a tag whose events go to handler(event_type, result, error).
