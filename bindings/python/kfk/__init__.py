@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 
 from . import _ffi
-from ._ffi import OFFSET_EARLIEST, OFFSET_LATEST
+from ._ffi import (OFFSET_EARLIEST, OFFSET_LATEST, TIMESTAMP_CREATE_TIME, TIMESTAMP_LOG_APPEND_TIME,
+                   TIMESTAMP_NOT_AVAILABLE)
 from .client import Client
 from .conn import Conn, Request
 from .errors import ForkedError, KafkaError, error_name, error_string
@@ -20,7 +21,8 @@ from .queue import EventQueue
 logging.getLogger("kfk").addHandler(logging.NullHandler())
 
 __all__ = ["Client", "Conn", "EventQueue", "ForkedError", "KafkaError", "OFFSET_EARLIEST", "OFFSET_LATEST", "Request",
-           "crc32c", "error_name", "error_string", "murmur2", "version"]
+           "TIMESTAMP_CREATE_TIME", "TIMESTAMP_LOG_APPEND_TIME", "TIMESTAMP_NOT_AVAILABLE", "crc32c", "error_name",
+           "error_string", "murmur2", "version"]
 
 
 def version() -> str:

@@ -25,7 +25,8 @@ import threading
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
 from . import _ffi
-from .conn import Bytes, Request, _b, _headers, _new_topic_array, _s, _str_array, _tp_array, send_request
+from .conn import (Bytes, Request, _b, _headers, _new_topic_array, _s, _str_array, _timestamp, _tp_array,
+                   send_request)
 from .errors import KafkaError, check
 from .queue import EventQueue
 
@@ -133,7 +134,7 @@ class Client:
         hdrs, nh, hkeep = _headers(headers)
         msg.topic = _s(topic, "topic")
         msg.partition = int(partition)
-        msg.timestamp = -1 if timestamp is None else int(timestamp)
+        msg.timestamp = _timestamp(timestamp)
         msg.key, msg.key_len = k, len(k) if k is not None else 0
         msg.value, msg.value_len = v, len(v) if v is not None else 0
         msg.headers, msg.header_count = hdrs, nh
@@ -141,8 +142,10 @@ class Client:
 
     def produce(self, topic: str, value: Bytes, key: Bytes = None, *, partition: int = -1, headers: Any = None,
                 timestamp: Optional[int] = None, callback: Optional[DeliveryCallback] = None) -> Request:
-        """Queue one record. The Request's result is the delivery report
-        {topic, partition, offset, timestamp}; KafkaError if it failed."""
+        """Queue one record. timestamp is in ms since the epoch (0 is a
+        time); None or negative means now. The Request's result is the
+        delivery report {topic, partition, offset, timestamp,
+        timestamp_type}; KafkaError if it failed."""
         handle = self.handle
         # One kfk_message_t per thread, refilled: the library copies it
         # during the call.

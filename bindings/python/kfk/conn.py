@@ -44,6 +44,15 @@ def _s(value: Optional[str], what: str) -> Optional[bytes]:
     return value.encode()
 
 
+def _timestamp(ts: Optional[int]) -> int:
+    """A record's timestamp for the C side: milliseconds since the epoch,
+    0 included; None or a negative value means now (-1)."""
+    if ts is None:
+        return -1
+    ts = int(ts)
+    return ts if ts >= 0 else -1
+
+
 def _str_array(items: Iterable[str], what: str) -> tuple[Any, int]:
     encoded = [_s(x, what) for x in items]
     return (ctypes.c_char_p * max(len(encoded), 1))(*encoded), len(encoded)
@@ -264,6 +273,8 @@ class Conn:
     def produce(self, topic: str, partition: int, key: Bytes, value: Bytes, *,
                 headers: Any = None, timestamp: Optional[int] = None, acks: int = 1,
                 compression: Optional[str] = None, callback: Optional[Callback] = None) -> Request:
+        """Produce one record; timestamp in ms since the epoch (0 is a
+        time), None or negative for now."""
         record = {"key": key, "value": value, "headers": headers, "timestamp": timestamp}
         return self.produce_batch(topic, partition, [record], acks=acks, compression=compression,
                                   callback=callback)
@@ -284,8 +295,7 @@ class Conn:
             arr[i].key, arr[i].key_len = key, len(key or b"")
             arr[i].value, arr[i].value_len = value, len(value or b"")
             arr[i].headers, arr[i].header_count = hdrs, nh
-            ts = r.get("timestamp")
-            arr[i].timestamp = -1 if ts is None else int(ts)
+            arr[i].timestamp = _timestamp(r.get("timestamp"))
         opts = _ffi.ProduceOpts()
         self._lib.kfk_produce_opts_init(ctypes.byref(opts))
         opts.acks, opts.timeout_ms = int(acks), int(timeout_ms)

@@ -145,21 +145,26 @@ class EventQueue:
 
 
 def _delivery(m: "_ffi.Message") -> dict:
-    """A delivery report as a dict: topic, partition, offset, timestamp."""
+    """A delivery report as a dict: topic, partition, offset, timestamp,
+    timestamp_type."""
     return {"topic": m.topic.decode() if m.topic else None, "partition": m.partition,
-            "offset": m.offset, "timestamp": m.timestamp}
+            "offset": m.offset, "timestamp": m.timestamp, "timestamp_type": m.timestamp_type}
 
 
 class Message:
     """A consumed message. key, value and header values are bytes (None for
-    Kafka's null); headers is a list of (str, bytes) pairs."""
+    Kafka's null); headers is a list of (str, bytes or None) pairs.
+    timestamp is in ms since the epoch; timestamp_type says what it is:
+    kfk.TIMESTAMP_CREATE_TIME (the producer's), kfk.TIMESTAMP_LOG_APPEND_TIME
+    (the broker's, on a topic with message.timestamp.type=LogAppendTime) or
+    kfk.TIMESTAMP_NOT_AVAILABLE."""
 
-    __slots__ = ("topic", "partition", "offset", "timestamp", "key", "value", "headers")
+    __slots__ = ("topic", "partition", "offset", "timestamp", "key", "value", "headers", "timestamp_type")
 
     def __init__(self, topic: str, partition: int, offset: int, timestamp: int, key: Optional[bytes],
-                 value: Optional[bytes], headers: list) -> None:
+                 value: Optional[bytes], headers: list, timestamp_type: int) -> None:
         self.topic, self.partition, self.offset, self.timestamp = topic, partition, offset, timestamp
-        self.key, self.value, self.headers = key, value, headers
+        self.key, self.value, self.headers, self.timestamp_type = key, value, headers, timestamp_type
 
     def __repr__(self) -> str:
         return f"Message({self.topic!r}, {self.partition}, {self.offset}, key={self.key!r}, value={self.value!r})"
@@ -175,4 +180,4 @@ def _message(m: "_ffi.Message") -> Message:
     headers = [(ctypes.string_at(hs[i].key, hs[i].key_len).decode("utf-8", "replace"),
                 _bytes(hs[i].value, hs[i].value_len)) for i in range(m.header_count)]
     return Message(m.topic.decode(), m.partition, m.offset, m.timestamp, _bytes(m.key, m.key_len),
-                   _bytes(m.value, m.value_len), headers)
+                   _bytes(m.value, m.value_len), headers, m.timestamp_type)

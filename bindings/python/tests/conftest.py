@@ -44,10 +44,11 @@ def retry(fn, codes, timeout=30.0):
         time.sleep(0.1)
 
 
-@pytest.fixture
-def topic(conn):
+def create_topic(conn, partitions=2, config=None):
+    """A new topic whose leader serves fetches."""
     name = unique("pytest")
-    res = conn.create_topics([{"name": name, "num_partitions": 2, "replication_factor": 1}], 10000).result()
+    res = conn.create_topics([{"name": name, "num_partitions": partitions, "replication_factor": 1,
+                               "config": config or {}}], 10000).result()
     assert res["topics"][0]["error_code"] == 0, res
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:  # until the new leader serves fetches
@@ -56,3 +57,8 @@ def topic(conn):
             break
         time.sleep(0.1)
     return name
+
+
+@pytest.fixture
+def topic(conn):
+    return create_topic(conn)
