@@ -20,6 +20,7 @@ kfk_err_t = c_int32
 
 # The header's constants, named without KFK_. tests/test_abi.py checks
 # every value here, and that each family used here is complete.
+VERSION = 0x000200  # the kfk.h these declarations follow (0xMMmmpp)
 OK = 0
 ERR_INVALID_ARG = -101
 ERR_INVALID_HANDLE = -102
@@ -379,14 +380,29 @@ def _find_library() -> str:
     raise OSError("libkfk.so not found: build it with `make lib` or set KFK_LIBRARY")
 
 
+def check_version(found: int, path: str) -> None:
+    """Refuse a library these declarations do not fit, by kfk.h's rule:
+    the same major version, and a minor one not older (structs grow)."""
+    def major_minor(v: int) -> tuple[int, int]:
+        return v >> 16, (v >> 8) & 0xFF
+
+    (major, minor), (want_major, want_minor) = major_minor(found), major_minor(VERSION)
+    if major != want_major or minor < want_minor:
+        raise OSError(f"{path} is libkfk {major}.{minor}; this binding needs {want_major}.{want_minor} "
+                      f"or a later {want_major}.x")
+
+
 def lib() -> ctypes.CDLL:
-    """Open libkfk on first use and declare every prototype."""
+    """Open libkfk on first use, check its version and declare every
+    prototype."""
     global _lib, _lib_pid
     if _lib is not None:
         return _lib
     with _lock:
         if _lib is None:
-            handle = ctypes.CDLL(_find_library())
+            path = _find_library()
+            handle = ctypes.CDLL(path)
+            check_version(handle.kfk_version(), path)
             for name, (restype, argtypes) in _PROTOTYPES.items():
                 fn = getattr(handle, name)
                 fn.restype = restype

@@ -68,3 +68,13 @@ def test_families_in_use_are_complete(abi):
     used = {family(name) for name in ours}
     assert {"OK", "ERR", "EVENT", "VAL", "LOG", "CONN", "OFFSET", "TIMESTAMP"} <= used
     assert sorted(name for name in abi["constants"] if family(name) in used and name not in ours) == []
+
+
+def test_library_version_is_checked_on_load():
+    v = _ffi.VERSION
+    _ffi.check_version(_ffi.lib().kfk_version(), "the loaded library")
+    for fits in (v, v + 1, v + 0x100):  # the same, a patch and a minor release later
+        _ffi.check_version(fits, "libkfk.so")
+    for refused in (v + 0x10000, v - 0x100):  # the next major, an older minor
+        with pytest.raises(OSError, match="libkfk.so is libkfk"):
+            _ffi.check_version(refused, "libkfk.so")
