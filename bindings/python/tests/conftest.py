@@ -23,6 +23,23 @@ def host_port(addrs):
 
 
 @pytest.fixture
+def client():
+    c = kfk.Client(brokers=broker_env("KFK_TEST_BROKERS"), linger_ms=2, acks=-1)
+    c.connect()
+    yield c
+    c.close()
+
+
+def consume_n(client, n, timeout=30.0):
+    """Consume until n messages arrived (or the time is up)."""
+    got = []
+    deadline = time.monotonic() + timeout
+    while len(got) < n and time.monotonic() < deadline:
+        got += client.consume(0.5)
+    return got
+
+
+@pytest.fixture
 def conn():
     c = kfk.Conn(client_id="kfk-pytest")
     c.connect(*host_port(broker_env("KFK_TEST_BROKERS"))).result()

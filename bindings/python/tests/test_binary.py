@@ -3,13 +3,10 @@ embedded NULs, large values, and empty (b"") kept apart from null (None),
 in keys, values and headers, on every path that reads them."""
 import asyncio
 import random
-import time
-
-import pytest
 
 import kfk
 import kfk.aio
-from conftest import broker_env, host_port, unique
+from conftest import broker_env, consume_n, host_port, unique
 
 ALL_BYTES = bytes(range(256))
 BIG = random.Random(20261202).randbytes(100 * 1024)
@@ -27,14 +24,6 @@ RECORDS = [
 ]
 
 
-@pytest.fixture
-def client():
-    c = kfk.Client(brokers=broker_env("KFK_TEST_BROKERS"), linger_ms=2, acks=-1)
-    c.connect()
-    yield c
-    c.close()
-
-
 def as_dicts(records):
     return [{"key": k, "value": v, "headers": h} for k, v, h in records]
 
@@ -44,15 +33,6 @@ def fetched(fetch_result):
     part = fetch_result["topics"][0]["partitions"][0]
     assert part["error_code"] == 0
     return [(r["key"], r["value"], list(r.get("headers", {}).items())) for r in part["records"]]
-
-
-def consume_n(client, n, timeout=30.0):
-    """Consume until n messages arrived (or the time is up)."""
-    got = []
-    deadline = time.monotonic() + timeout
-    while len(got) < n and time.monotonic() < deadline:
-        got += client.consume(0.5)
-    return got
 
 
 def test_consume_assigned_returns_exact_bytes(client, topic):

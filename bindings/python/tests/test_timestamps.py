@@ -6,7 +6,7 @@ import time
 import pytest
 
 import kfk
-from conftest import broker_env, create_topic
+from conftest import consume_n, create_topic
 from kfk import _ffi, queue
 
 GIVEN = [0, 1, 1700000000000, None, -1, -5]
@@ -23,14 +23,6 @@ def stored_as_given(got, given):
     if given is None or given < 0:
         return abs(got - time.time() * 1000) < 60_000
     return got == given
-
-
-@pytest.fixture
-def client():
-    c = kfk.Client(brokers=broker_env("KFK_TEST_BROKERS"), linger_ms=2, acks=-1)
-    c.connect()
-    yield c
-    c.close()
 
 
 class RecordingLib:
@@ -50,14 +42,6 @@ class RecordingLib:
     def kfk_produce_batch(self, handle, msgs, n, cb, accepted):
         self.timestamps += [msgs[i].timestamp for i in range(n)]
         return self._lib.kfk_produce_batch(handle, msgs, n, cb, accepted)
-
-
-def consume_n(client, n, timeout=30.0):
-    got = []
-    deadline = time.monotonic() + timeout
-    while len(got) < n and time.monotonic() < deadline:
-        got += client.consume(0.5)
-    return got
 
 
 def test_client_hands_timestamps_to_the_library_as_documented(client, topic):
