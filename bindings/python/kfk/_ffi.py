@@ -1,4 +1,5 @@
-"""Raw ctypes declarations mirroring include/kfk.h.
+"""Raw ctypes declarations mirroring include/kfk.h (tests/test_abi.py
+compares them with what the C compiler sees).
 
 Nothing here is loaded at import time: a Go runtime does not survive fork(),
 so libkfk is opened on first use (``lib()``), letting pre-forking servers
@@ -17,16 +18,82 @@ from ctypes import (POINTER, Structure, c_char_p, c_int, c_int16, c_int32,
 
 kfk_err_t = c_int32
 
+# The header's constants, named without KFK_. tests/test_abi.py checks
+# every value here, and that each family used here is complete.
+VERSION = 0x000200  # the kfk.h these declarations follow (0xMMmmpp)
+OK = 0
+ERR_INVALID_ARG = -101
+ERR_INVALID_HANDLE = -102
+ERR_FORKED = -103
+ERR_REENTRANT = -104
+ERR_TIMED_OUT = -105
+ERR_DISCONNECTED = -106
+ERR_NOT_CONNECTED = -107
+ERR_CONNECT = -108
+ERR_TLS = -109
+ERR_SASL = -110
+ERR_PROTOCOL = -111
+ERR_UNSUPPORTED = -112
+ERR_CONFIG = -113
+ERR_CLOSED = -114
+ERR_INTERNAL = -115
+ERR_QUEUE_FULL = -116
+ERR_STATE = -117
+ERR_NO_BUFFER_SPACE = -118
+
 # kfk_val_type_t
-VAL_NULL, VAL_INT, VAL_STR, VAL_LIST, VAL_MAP, VAL_BOOL, VAL_BYTES = range(7)
+VAL_NULL = 0
+VAL_INT = 1
+VAL_STR = 2
+VAL_LIST = 3
+VAL_MAP = 4
+VAL_BOOL = 5
+VAL_BYTES = 6
 
 # kfk_event_type_t
-(EVENT_NONE, EVENT_RESULT, EVENT_CONNECT, EVENT_ERROR, EVENT_DISCONNECT, EVENT_DELIVERY, EVENT_MESSAGE,
- EVENT_ASSIGN, EVENT_REVOKE, EVENT_LOG, EVENT_STATS) = range(11)
+EVENT_NONE = 0
+EVENT_RESULT = 1
+EVENT_CONNECT = 2
+EVENT_ERROR = 3
+EVENT_DISCONNECT = 4
+EVENT_DELIVERY = 5
+EVENT_MESSAGE = 6
+EVENT_ASSIGN = 7
+EVENT_REVOKE = 8
+EVENT_LOG = 9
+EVENT_STATS = 10
+
+# kfk_message_t.timestamp_type
+TIMESTAMP_NOT_AVAILABLE = 0
+TIMESTAMP_CREATE_TIME = 1
+TIMESTAMP_LOG_APPEND_TIME = 2
+
+# Log levels of LOG events (syslog's numbers)
+LOG_ERROR = 3
+LOG_WARN = 4
+LOG_INFO = 6
+LOG_DEBUG = 7
+
+# Special offsets for assign and seek
+OFFSET_LATEST = -1
+OFFSET_EARLIEST = -2
+
+# Connection states (kfk_conn_state)
+CONN_DISCONNECTED = 0
+CONN_RESOLVING = 1
+CONN_CONNECTING = 2
+CONN_TLS = 3
+CONN_HANDSHAKE = 4
+CONN_AUTH = 5
+CONN_READY = 6
+
+# Kafka's own error codes that the binding raises itself (not in kfk.h;
+# tests/test_abi.py checks them against the library's names)
+UNKNOWN_TOPIC_OR_PARTITION = 3
 
 
 class Val(Structure):
-    pass
+    c_name = "kfk_val_t"
 
 
 Val._fields_ = [
@@ -40,6 +107,7 @@ Val._fields_ = [
 
 
 class Event(Structure):
+    c_name = "kfk_event_t"
     _fields_ = [
         ("type", c_int32),
         ("err", kfk_err_t),
@@ -51,7 +119,28 @@ class Event(Structure):
     ]
 
 
+# kfk_header_t and kfk_message_t are declared twice, once per direction.
+# What the library hands out is read through c_void_p fields: keys, values
+# and header keys are pointer + length, may hold NULs and need not end in
+# one, and a c_char_p field would stop at the first NUL. What the binding
+# passes in goes through c_char_p fields, which take a bytes object in
+# place (no copy) and keep it alive with the struct.
+
+
 class Header(Structure):
+    """A kfk_header_t read from an event."""
+    c_name = "kfk_header_t"
+    _fields_ = [
+        ("key", c_void_p),
+        ("key_len", c_size_t),
+        ("value", c_void_p),
+        ("value_len", c_size_t),
+    ]
+
+
+class HeaderIn(Structure):
+    """A kfk_header_t the binding fills to produce."""
+    c_name = "kfk_header_t"
     _fields_ = [
         ("key", c_char_p),
         ("key_len", c_size_t),
@@ -61,18 +150,20 @@ class Header(Structure):
 
 
 class Record(Structure):
+    c_name = "kfk_record_t"
     _fields_ = [
         ("key", c_char_p),
         ("key_len", c_size_t),
         ("value", c_char_p),
         ("value_len", c_size_t),
-        ("headers", POINTER(Header)),
+        ("headers", POINTER(HeaderIn)),
         ("header_count", c_size_t),
         ("timestamp", c_int64),
     ]
 
 
 class TopicPartition(Structure):
+    c_name = "kfk_topic_partition_t"
     _fields_ = [
         ("topic", c_char_p),
         ("partition", c_int32),
@@ -83,6 +174,29 @@ class TopicPartition(Structure):
 
 
 class Message(Structure):
+    """A kfk_message_t read from an event (DELIVERY, MESSAGE)."""
+    c_name = "kfk_message_t"
+    _fields_ = [
+        ("topic", c_char_p),  # NUL-terminated
+        ("partition", c_int32),
+        ("err", kfk_err_t),
+        ("offset", c_int64),
+        ("timestamp", c_int64),
+        ("key", c_void_p),
+        ("key_len", c_size_t),
+        ("value", c_void_p),
+        ("value_len", c_size_t),
+        ("headers", POINTER(Header)),
+        ("header_count", c_size_t),
+        ("opaque", c_void_p),
+        ("timestamp_type", c_int32),
+        ("reserved", c_int32),
+    ]
+
+
+class MessageIn(Structure):
+    """A kfk_message_t the binding fills to produce."""
+    c_name = "kfk_message_t"
     _fields_ = [
         ("topic", c_char_p),
         ("partition", c_int32),
@@ -93,13 +207,16 @@ class Message(Structure):
         ("key_len", c_size_t),
         ("value", c_char_p),
         ("value_len", c_size_t),
-        ("headers", POINTER(Header)),
+        ("headers", POINTER(HeaderIn)),
         ("header_count", c_size_t),
         ("opaque", c_void_p),
+        ("timestamp_type", c_int32),
+        ("reserved", c_int32),
     ]
 
 
 class ProduceOpts(Structure):
+    c_name = "kfk_produce_opts_t"
     _fields_ = [
         ("acks", c_int32),
         ("timeout_ms", c_int32),
@@ -113,6 +230,7 @@ class ProduceOpts(Structure):
 
 
 class FetchOpts(Structure):
+    c_name = "kfk_fetch_opts_t"
     _fields_ = [
         ("max_bytes", c_int32),
         ("max_wait_ms", c_int32),
@@ -122,6 +240,7 @@ class FetchOpts(Structure):
 
 
 class NewTopic(Structure):
+    c_name = "kfk_new_topic_t"
     _fields_ = [
         ("name", c_char_p),
         ("num_partitions", c_int32),
@@ -133,6 +252,7 @@ class NewTopic(Structure):
 
 
 class MemberAssignment(Structure):
+    c_name = "kfk_member_assignment_t"
     _fields_ = [
         ("member_id", c_char_p),
         ("partitions", POINTER(TopicPartition)),
@@ -210,8 +330,8 @@ _PROTOTYPES = {
     "kfk_client_connect": (kfk_err_t, [_H, _CB, c_void_p]),
     "kfk_client_metadata": (kfk_err_t, [_H, POINTER(c_char_p), c_size_t, _CB, c_void_p]),
     "kfk_client_partition_count": (c_int32, [_H, c_char_p]),
-    "kfk_produce": (kfk_err_t, [_H, POINTER(Message), _CB]),
-    "kfk_produce_batch": (kfk_err_t, [_H, POINTER(Message), c_size_t, _CB, POINTER(c_size_t)]),
+    "kfk_produce": (kfk_err_t, [_H, POINTER(MessageIn), _CB]),
+    "kfk_produce_batch": (kfk_err_t, [_H, POINTER(MessageIn), c_size_t, _CB, POINTER(c_size_t)]),
     "kfk_flush": (kfk_err_t, [_H, c_int, _CB, c_void_p]),
     "kfk_client_close": (kfk_err_t, [_H, c_int, _CB, c_void_p]),
     "kfk_client_destroy": (kfk_err_t, [_H]),
@@ -260,14 +380,29 @@ def _find_library() -> str:
     raise OSError("libkfk.so not found: build it with `make lib` or set KFK_LIBRARY")
 
 
+def check_version(found: int, path: str) -> None:
+    """Refuse a library these declarations do not fit, by kfk.h's rule:
+    the same major version, and a minor one not older (structs grow)."""
+    def major_minor(v: int) -> tuple[int, int]:
+        return v >> 16, (v >> 8) & 0xFF
+
+    (major, minor), (want_major, want_minor) = major_minor(found), major_minor(VERSION)
+    if major != want_major or minor < want_minor:
+        raise OSError(f"{path} is libkfk {major}.{minor}; this binding needs {want_major}.{want_minor} "
+                      f"or a later {want_major}.x")
+
+
 def lib() -> ctypes.CDLL:
-    """Open libkfk on first use and declare every prototype."""
+    """Open libkfk on first use, check its version and declare every
+    prototype."""
     global _lib, _lib_pid
     if _lib is not None:
         return _lib
     with _lock:
         if _lib is None:
-            handle = ctypes.CDLL(_find_library())
+            path = _find_library()
+            handle = ctypes.CDLL(path)
+            check_version(handle.kfk_version(), path)
             for name, (restype, argtypes) in _PROTOTYPES.items():
                 fn = getattr(handle, name)
                 fn.restype = restype

@@ -25,14 +25,16 @@ import threading
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
 from . import _ffi
-from .conn import Bytes, Request, _b, _headers, _new_topic_array, _s, _str_array, _tp_array, send_request
+from .conn import (Bytes, Request, _b, _headers, _new_topic_array, _s, _str_array, _timestamp, _tp_array,
+                   send_request)
 from .errors import KafkaError, check
 from .queue import EventQueue
 
 DeliveryCallback = Callable[[Optional[dict], Optional[KafkaError]], None]
 
 # kfk's log levels (syslog numbers) as logging's.
-_LOG_LEVELS = {3: logging.ERROR, 4: logging.WARNING, 6: logging.INFO, 7: logging.DEBUG}
+_LOG_LEVELS = {_ffi.LOG_ERROR: logging.ERROR, _ffi.LOG_WARN: logging.WARNING, _ffi.LOG_INFO: logging.INFO,
+               _ffi.LOG_DEBUG: logging.DEBUG}
 
 
 class Client:
@@ -80,7 +82,7 @@ class Client:
     def handle(self) -> int:
         self.queue._check()
         if self._handle is None:
-            raise KafkaError(-114, "the client is closed")
+            raise KafkaError(_ffi.ERR_CLOSED, "the client is closed")
         return self._handle
 
     def _on_event(self, kind: int, result: Any, error: Optional[KafkaError]) -> None:
@@ -118,10 +120,10 @@ class Client:
             self.metadata([topic]).result()
             n = self.partition_count(topic)
         if n < 0:
-            raise KafkaError(3, f"no partition count for topic {topic!r}")
+            raise KafkaError(_ffi.UNKNOWN_TOPIC_OR_PARTITION, f"no partition count for topic {topic!r}")
         return int(self._partitioner(topic, key, n))
 
-    def _fill(self, msg: "_ffi.Message", topic: str, value: Bytes, key: Bytes, partition: int, headers: Any,
+    def _fill(self, msg: "_ffi.MessageIn", topic: str, value: Bytes, key: Bytes, partition: int, headers: Any,
               timestamp: Optional[int]) -> Any:
         """Fills msg's fields in place (filling costs half of building a
         new struct); returns the header buffers msg points to, which the
@@ -132,7 +134,7 @@ class Client:
         hdrs, nh, hkeep = _headers(headers)
         msg.topic = _s(topic, "topic")
         msg.partition = int(partition)
-        msg.timestamp = -1 if timestamp is None else int(timestamp)
+        msg.timestamp = _timestamp(timestamp)
         msg.key, msg.key_len = k, len(k) if k is not None else 0
         msg.value, msg.value_len = v, len(v) if v is not None else 0
         msg.headers, msg.header_count = hdrs, nh
@@ -140,14 +142,16 @@ class Client:
 
     def produce(self, topic: str, value: Bytes, key: Bytes = None, *, partition: int = -1, headers: Any = None,
                 timestamp: Optional[int] = None, callback: Optional[DeliveryCallback] = None) -> Request:
-        """Queue one record. The Request's result is the delivery report
-        {topic, partition, offset, timestamp}; KafkaError if it failed."""
+        """Queue one record. timestamp is in ms since the epoch (0 is a
+        time); None or negative means now. The Request's result is the
+        delivery report {topic, partition, offset, timestamp,
+        timestamp_type}; KafkaError if it failed."""
         handle = self.handle
         # One kfk_message_t per thread, refilled: the library copies it
         # during the call.
         msg = getattr(self._scratch, "msg", None)
         if msg is None:
-            msg = self._scratch.msg = _ffi.Message(offset=-1)
+            msg = self._scratch.msg = _ffi.MessageIn()
         headers_alive = self._fill(msg, topic, value, key, partition, headers, timestamp)  # until the call returns
         req = Request(self.queue, callback)
         msg.opaque = tag = self.queue.register(req._complete)
@@ -177,7 +181,7 @@ class Client:
                     callback(errors or None)
             return done
 
-        arr = (_ffi.Message * max(len(records), 1))()
+        arr = (_ffi.MessageIn * max(len(records), 1))()
         keep = [self._fill(arr[i], r["topic"], r.get("value"), r.get("key"), r.get("partition", -1),
                            r.get("headers"), r.get("timestamp")) for i, r in enumerate(records)]
         tags = [self.queue.register(each(req)) for req in reqs]
@@ -195,12 +199,12 @@ class Client:
 
     def assign(self, partitions: Sequence[Mapping[str, Any]]) -> None:
         """Consume these partitions: [{topic, partition, offset}], offset
-        -2 earliest, -1 latest, or an offset."""
-        arr, n = _tp_array([{**p, "offset": p.get("offset", -1)} for p in partitions])
+        OFFSET_EARLIEST (-2), OFFSET_LATEST (-1, the default) or an offset."""
+        arr, n = _tp_array([{**p, "offset": p.get("offset", _ffi.OFFSET_LATEST)} for p in partitions])
         check(self._lib.kfk_assign(self.handle, arr, n), "assign")
 
     def seek(self, topic: str, partition: int, offset: int) -> None:
-        """Move a partition's position (-2 earliest, -1 latest) and wait."""
+        """Move a partition's position (OFFSET_EARLIEST, OFFSET_LATEST or an offset) and wait."""
         self._request(self._lib.kfk_seek, _s(topic, "topic"), int(partition), int(offset)).result()
 
     def consume(self, timeout: float = 1.0) -> list:
@@ -292,7 +296,7 @@ class Client:
 
     def delete_records(self, before: Sequence[Mapping[str, Any]], timeout_ms: int = 30000,
                        callback: Optional[Callable] = None) -> Any:
-        """Delete records before [{topic, partition, offset}] (offset -1: all
+        """Delete records before [{topic, partition, offset}] (OFFSET_LATEST: all
         so far) -> {"partitions": [{topic, partition, low_watermark, error_code}]}."""
         arr, n = _tp_array(before)
         return self._admin(self._lib.kfk_admin_delete_records, arr, n, int(timeout_ms), callback=callback)

@@ -19,8 +19,10 @@ from .queue import EventQueue
 Bytes = Union[bytes, bytearray, memoryview, str, None]
 Callback = Callable[[Any, Optional[KafkaError]], None]
 
-# Connection states (kfk_conn_state).
-DISCONNECTED, RESOLVING, CONNECTING, TLS, HANDSHAKE, AUTH, READY = range(7)
+# Connection states (Conn.state).
+DISCONNECTED, RESOLVING, CONNECTING, TLS, HANDSHAKE, AUTH, READY = (
+    _ffi.CONN_DISCONNECTED, _ffi.CONN_RESOLVING, _ffi.CONN_CONNECTING, _ffi.CONN_TLS, _ffi.CONN_HANDSHAKE,
+    _ffi.CONN_AUTH, _ffi.CONN_READY)
 
 
 def _b(value: Bytes, what: str = "value") -> Optional[bytes]:
@@ -40,6 +42,15 @@ def _s(value: Optional[str], what: str) -> Optional[bytes]:
     if not isinstance(value, str):
         raise TypeError(f"{what} must be a str, not {type(value).__name__}")
     return value.encode()
+
+
+def _timestamp(ts: Optional[int]) -> int:
+    """A record's timestamp for the C side: milliseconds since the epoch,
+    0 included; None or a negative value means now (-1)."""
+    if ts is None:
+        return -1
+    ts = int(ts)
+    return ts if ts >= 0 else -1
 
 
 def _str_array(items: Iterable[str], what: str) -> tuple[Any, int]:
@@ -78,7 +89,7 @@ def _headers(headers: Any) -> tuple[Any, int, list]:
     if not headers:
         return None, 0, []
     pairs = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
-    arr = (_ffi.Header * len(pairs))()
+    arr = (_ffi.HeaderIn * len(pairs))()
     keep = []
     for i, (k, v) in enumerate(pairs):
         kb, vb = _b(k, "header key") or b"", _b(v, "header value")
@@ -124,7 +135,7 @@ class Request:
         while not self.done:
             left = None if deadline is None else deadline - time.monotonic()
             if left is not None and left <= 0:
-                raise KafkaError(-105, "the request did not complete in time")
+                raise KafkaError(_ffi.ERR_TIMED_OUT, "the request did not complete in time")
             self._queue.poll(left if left is None or left < 0.1 else 0.1)
         if self.error is not None:
             raise self.error
@@ -158,7 +169,7 @@ class Conn:
     def handle(self) -> int:
         self.queue._check()
         if self._handle is None:
-            raise KafkaError(-114, "the connection is closed")
+            raise KafkaError(_ffi.ERR_CLOSED, "the connection is closed")
         return self._handle
 
     def _on_event(self, kind: int, result: Any, error: Optional[KafkaError]) -> None:
@@ -262,6 +273,8 @@ class Conn:
     def produce(self, topic: str, partition: int, key: Bytes, value: Bytes, *,
                 headers: Any = None, timestamp: Optional[int] = None, acks: int = 1,
                 compression: Optional[str] = None, callback: Optional[Callback] = None) -> Request:
+        """Produce one record; timestamp in ms since the epoch (0 is a
+        time), None or negative for now."""
         record = {"key": key, "value": value, "headers": headers, "timestamp": timestamp}
         return self.produce_batch(topic, partition, [record], acks=acks, compression=compression,
                                   callback=callback)
@@ -282,8 +295,7 @@ class Conn:
             arr[i].key, arr[i].key_len = key, len(key or b"")
             arr[i].value, arr[i].value_len = value, len(value or b"")
             arr[i].headers, arr[i].header_count = hdrs, nh
-            ts = r.get("timestamp")
-            arr[i].timestamp = -1 if ts is None else int(ts)
+            arr[i].timestamp = _timestamp(r.get("timestamp"))
         opts = _ffi.ProduceOpts()
         self._lib.kfk_produce_opts_init(ctypes.byref(opts))
         opts.acks, opts.timeout_ms = int(acks), int(timeout_ms)

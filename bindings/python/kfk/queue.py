@@ -29,7 +29,7 @@ class EventQueue:
 
     def __init__(self) -> None:
         if _ffi.loaded_in_parent():
-            raise ForkedError(-103, "libkfk was loaded before fork(); create objects in the child only")
+            raise ForkedError(_ffi.ERR_FORKED, "libkfk was loaded before fork(); create objects in the child only")
         self._lib = _ffi.lib()
         handle = ctypes.c_void_p()
         code = self._lib.kfk_queue_new(ctypes.byref(handle))
@@ -51,9 +51,10 @@ class EventQueue:
 
     def _check(self) -> None:
         if self._pid != _ffi.current_pid():
-            raise ForkedError(-103, "this queue belongs to the parent process; create a new one after fork()")
+            raise ForkedError(_ffi.ERR_FORKED,
+                              "this queue belongs to the parent process; create a new one after fork()")
         if self._handle is None:
-            raise KafkaError(-114, "the queue is closed")
+            raise KafkaError(_ffi.ERR_CLOSED, "the queue is closed")
 
     def register(self, handler: Handler, persistent: bool = False) -> int:
         """Reserve a tag whose events go to handler(event_type, result, error).
@@ -144,33 +145,39 @@ class EventQueue:
 
 
 def _delivery(m: "_ffi.Message") -> dict:
-    """A delivery report as a dict: topic, partition, offset, timestamp."""
+    """A delivery report as a dict: topic, partition, offset, timestamp,
+    timestamp_type."""
     return {"topic": m.topic.decode() if m.topic else None, "partition": m.partition,
-            "offset": m.offset, "timestamp": m.timestamp}
+            "offset": m.offset, "timestamp": m.timestamp, "timestamp_type": m.timestamp_type}
 
 
 class Message:
     """A consumed message. key, value and header values are bytes (None for
-    Kafka's null); headers is a list of (str, bytes) pairs."""
+    Kafka's null); headers is a list of (str, bytes or None) pairs.
+    timestamp is in ms since the epoch; timestamp_type says what it is:
+    kfk.TIMESTAMP_CREATE_TIME (the producer's), kfk.TIMESTAMP_LOG_APPEND_TIME
+    (the broker's, on a topic with message.timestamp.type=LogAppendTime) or
+    kfk.TIMESTAMP_NOT_AVAILABLE."""
 
-    __slots__ = ("topic", "partition", "offset", "timestamp", "key", "value", "headers")
+    __slots__ = ("topic", "partition", "offset", "timestamp", "key", "value", "headers", "timestamp_type")
 
     def __init__(self, topic: str, partition: int, offset: int, timestamp: int, key: Optional[bytes],
-                 value: Optional[bytes], headers: list) -> None:
+                 value: Optional[bytes], headers: list, timestamp_type: int) -> None:
         self.topic, self.partition, self.offset, self.timestamp = topic, partition, offset, timestamp
-        self.key, self.value, self.headers = key, value, headers
+        self.key, self.value, self.headers, self.timestamp_type = key, value, headers, timestamp_type
 
     def __repr__(self) -> str:
         return f"Message({self.topic!r}, {self.partition}, {self.offset}, key={self.key!r}, value={self.value!r})"
 
 
-def _bytes(p: Optional[bytes], n: int) -> Optional[bytes]:
+def _bytes(p: Optional[int], n: int) -> Optional[bytes]:
+    """The n bytes at address p; None for NULL (Kafka's null)."""
     return None if p is None else ctypes.string_at(p, n)
 
 
 def _message(m: "_ffi.Message") -> Message:
-    headers = [(ctypes.string_at(m.headers[i].key, m.headers[i].key_len).decode("utf-8", "replace"),
-                _bytes(m.headers[i].value, m.headers[i].value_len)) for i in range(m.header_count)]
-    key = ctypes.string_at(ctypes.cast(m.key, ctypes.c_void_p), m.key_len) if m.key is not None else None
-    value = ctypes.string_at(ctypes.cast(m.value, ctypes.c_void_p), m.value_len) if m.value is not None else None
-    return Message(m.topic.decode(), m.partition, m.offset, m.timestamp, key, value, headers)
+    hs = m.headers
+    headers = [(ctypes.string_at(hs[i].key, hs[i].key_len).decode("utf-8", "replace"),
+                _bytes(hs[i].value, hs[i].value_len)) for i in range(m.header_count)]
+    return Message(m.topic.decode(), m.partition, m.offset, m.timestamp, _bytes(m.key, m.key_len),
+                   _bytes(m.value, m.value_len), headers, m.timestamp_type)

@@ -23,6 +23,23 @@ def host_port(addrs):
 
 
 @pytest.fixture
+def client():
+    c = kfk.Client(brokers=broker_env("KFK_TEST_BROKERS"), linger_ms=2, acks=-1)
+    c.connect()
+    yield c
+    c.close()
+
+
+def consume_n(client, n, timeout=30.0):
+    """Consume until n messages arrived (or the time is up)."""
+    got = []
+    deadline = time.monotonic() + timeout
+    while len(got) < n and time.monotonic() < deadline:
+        got += client.consume(0.5)
+    return got
+
+
+@pytest.fixture
 def conn():
     c = kfk.Conn(client_id="kfk-pytest")
     c.connect(*host_port(broker_env("KFK_TEST_BROKERS"))).result()
@@ -44,10 +61,11 @@ def retry(fn, codes, timeout=30.0):
         time.sleep(0.1)
 
 
-@pytest.fixture
-def topic(conn):
+def create_topic(conn, partitions=2, config=None):
+    """A new topic whose leader serves fetches."""
     name = unique("pytest")
-    res = conn.create_topics([{"name": name, "num_partitions": 2, "replication_factor": 1}], 10000).result()
+    res = conn.create_topics([{"name": name, "num_partitions": partitions, "replication_factor": 1,
+                               "config": config or {}}], 10000).result()
     assert res["topics"][0]["error_code"] == 0, res
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:  # until the new leader serves fetches
@@ -56,3 +74,8 @@ def topic(conn):
             break
         time.sleep(0.1)
     return name
+
+
+@pytest.fixture
+def topic(conn):
+    return create_topic(conn)

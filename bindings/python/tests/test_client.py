@@ -6,14 +6,6 @@ import kfk
 from conftest import broker_env, unique
 
 
-@pytest.fixture
-def client():
-    c = kfk.Client(brokers=broker_env("KFK_TEST_BROKERS"), linger_ms=2, acks=-1)
-    c.connect()
-    yield c
-    c.close()
-
-
 def test_produce_and_delivery_report(client, conn, topic):
     report = client.produce(topic, b"value", key=b"key", headers={"h": b"v"}).result()
     assert report["topic"] == topic and report["offset"] >= 0 and report["partition"] in (0, 1)

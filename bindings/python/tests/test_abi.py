@@ -1,0 +1,80 @@
+"""The binding's declarations against include/kfk.h as the C compiler sees
+it (tests/abi/kfk_abi.py): each ctypes Structure's size and field offsets,
+and each constant's value. A mismatch would corrupt memory silently."""
+import ctypes
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+import kfk
+from kfk import _ffi
+
+ROOT = os.path.join(os.path.dirname(__file__), "..", "..", "..")
+
+
+@pytest.fixture(scope="module")
+def abi():
+    probe = os.path.join(ROOT, "tests", "abi", "kfk_abi.py")
+    out = subprocess.run([sys.executable, probe], check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+def declared_structs():
+    return [v for v in vars(_ffi).values()
+            if isinstance(v, type) and issubclass(v, ctypes.Structure) and v is not ctypes.Structure]
+
+
+def declared_constants():
+    """The binding's constants: _ffi's public upper-case integers."""
+    return {k: v for k, v in vars(_ffi).items() if k.isupper() and not k.startswith("_") and type(v) is int}
+
+
+def family(c_name):
+    """KFK_ERR_CLOSED -> ERR, KFK_OK -> OK."""
+    return c_name[len("KFK_"):].split("_")[0]
+
+
+@pytest.mark.parametrize("cls", declared_structs(), ids=lambda cls: cls.__name__)
+def test_struct_layout_matches_header(abi, cls):
+    c = abi["structs"].get(cls.c_name)
+    assert c is not None, f"{cls.__name__} declares {cls.c_name}, which kfk.h lacks"
+    offsets = {name: getattr(cls, name).offset for name, *_ in cls._fields_}
+    assert (ctypes.sizeof(cls), offsets) == (c["size"], c["fields"])
+
+
+def test_every_header_struct_is_declared(abi):
+    assert sorted(set(abi["structs"]) - {cls.c_name for cls in declared_structs()}) == []
+
+
+def test_constants_match_header(abi):
+    header = abi["constants"]
+    wrong = {}
+    for name, value in declared_constants().items():
+        if "KFK_" + name in header:
+            if value != header["KFK_" + name]:
+                wrong[name] = (value, header["KFK_" + name])
+        elif kfk.error_name(value) != name:  # Kafka's own codes are not in kfk.h: the library names them
+            wrong[name] = (value, kfk.error_name(value))
+    assert wrong == {}
+
+
+def test_families_in_use_are_complete(abi):
+    # A family the binding uses (ERR_, EVENT_...) must have all its members:
+    # a new error code or event type in kfk.h fails here until declared.
+    ours = {"KFK_" + name for name in declared_constants()}
+    used = {family(name) for name in ours}
+    assert {"OK", "ERR", "EVENT", "VAL", "LOG", "CONN", "OFFSET", "TIMESTAMP"} <= used
+    assert sorted(name for name in abi["constants"] if family(name) in used and name not in ours) == []
+
+
+def test_library_version_is_checked_on_load():
+    v = _ffi.VERSION
+    _ffi.check_version(_ffi.lib().kfk_version(), "the loaded library")
+    for fits in (v, v + 1, v + 0x100):  # the same, a patch and a minor release later
+        _ffi.check_version(fits, "libkfk.so")
+    for refused in (v + 0x10000, v - 0x100):  # the next major, an older minor
+        with pytest.raises(OSError, match="libkfk.so is libkfk"):
+            _ffi.check_version(refused, "libkfk.so")
