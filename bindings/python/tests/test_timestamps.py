@@ -13,9 +13,6 @@ GIVEN = [0, 1, 1700000000000, None, -1, -5]
 PASSED = [0, 1, 1700000000000, -1, -1, -1]  # what the library must be handed
 
 # Library changes these tests wait for; remove each mark once it is in.
-ZERO_IS_NOW = pytest.mark.xfail(reason="libkfk's cluster producer stamps timestamp 0 with the current time, "
-                                "against kfk.h (core/client/producer.go: r.Timestamp <= 0)")
-TYPE_NOT_FILLED = pytest.mark.xfail(reason="libkfk does not fill kfk_message_t.timestamp_type yet")
 
 
 def stored_as_given(got, given):
@@ -66,7 +63,6 @@ def test_client_timestamps_round_trip(client, topic):
         assert len(got) == 2 * len(given) and all(map(stored_as_given, got, given + given)), got
 
 
-@ZERO_IS_NOW
 def test_client_keeps_timestamp_zero(client, topic):
     report = client.produce(topic, b"v", partition=0, timestamp=0).result()
     client.assign([{"topic": topic, "partition": 0, "offset": kfk.OFFSET_EARLIEST}])
@@ -92,7 +88,6 @@ def test_timestamp_type_is_read_from_messages_and_reports():
                                       "timestamp_type": kind}
 
 
-@TYPE_NOT_FILLED
 @pytest.mark.parametrize("topic_type,kind", [("CreateTime", kfk.TIMESTAMP_CREATE_TIME),
                                              ("LogAppendTime", kfk.TIMESTAMP_LOG_APPEND_TIME)])
 def test_timestamp_type_reported(client, conn, topic_type, kind):
