@@ -80,9 +80,9 @@ var sentinelCodes = []struct {
 	{client.ErrNoBroker, C.KFK_ERR_NOT_CONNECTED},
 	{client.ErrDeliveryTimeout, C.KFK_ERR_TIMED_OUT},
 	{client.ErrFlushTimeout, C.KFK_ERR_TIMED_OUT},
-	{client.ErrRecordTooLarge, 10},  // MESSAGE_TOO_LARGE
-	{client.ErrInvalidTopic, 17},    // INVALID_TOPIC_EXCEPTION
-	{client.ErrInvalidPartition, 3}, // UNKNOWN_TOPIC_OR_PARTITION
+	{client.ErrRecordTooLarge, C.kfk_err_t(kerr.MessageTooLarge)},
+	{client.ErrInvalidTopic, C.kfk_err_t(kerr.InvalidTopicException)},
+	{client.ErrInvalidPartition, C.kfk_err_t(kerr.UnknownTopicOrPartition)},
 	{client.ErrNotTransactional, C.KFK_ERR_STATE},
 	{client.ErrNoTransaction, C.KFK_ERR_STATE},
 	{client.ErrTxnInProgress, C.KFK_ERR_STATE},

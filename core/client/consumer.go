@@ -476,7 +476,7 @@ func (k *consumer) handleFetch(leader int32, parts []tp, offs []int64, gens []in
 			}
 			switch fp.ErrorCode {
 			case 0:
-			case 1: // OFFSET_OUT_OF_RANGE: start over per auto_offset_reset
+			case kerr.OffsetOutOfRange: // start over per auto_offset_reset
 				k.c.log.Infof(obs.Consumer, "%s[%d]: offset %d is out of range; resetting to %s",
 					t.Topic, fp.Partition, offs[idx], k.reset)
 				resetParts = append(resetParts, which)
@@ -678,7 +678,7 @@ func (c *Client) listOffsets(topic string, partitions []int32, timestamp int64, 
 		leader, ok := m.leader(topic, p)
 		if !ok {
 			c.refreshSoon()
-			cb(nil, fmt.Errorf("%s[%d]: %w", topic, p, kerr.ForCode(5)))
+			cb(nil, fmt.Errorf("%s[%d]: %w", topic, p, kerr.ForCode(kerr.LeaderNotAvailable)))
 			return
 		}
 		byLeader[leader] = append(byLeader[leader], p)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kfk-dev/kfk/core/conn"
+	"github.com/kfk-dev/kfk/core/kerr"
 	"github.com/kfk-dev/kfk/core/obs"
 	"github.com/kfk-dev/kfk/core/tree"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -275,7 +276,8 @@ const minRefreshInterval = 100 * time.Millisecond
 // of leadership is out of date.
 func staleMetadata(code int16) bool {
 	switch code {
-	case 3, 5, 6, 9, 74, 75: // UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE, NOT_LEADER_OR_FOLLOWER, REPLICA_NOT_AVAILABLE, FENCED/UNKNOWN_LEADER_EPOCH
+	case kerr.UnknownTopicOrPartition, kerr.LeaderNotAvailable, kerr.NotLeaderOrFollower, kerr.ReplicaNotAvailable,
+		kerr.FencedLeaderEpoch, kerr.UnknownLeaderEpoch:
 		return true
 	}
 	return false

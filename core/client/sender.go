@@ -324,16 +324,16 @@ func (p *producer) settleLocked(b *batch, r partitionResult, now time.Time) (rep
 		b.ps.failures = 0
 		b.ps.seqKnown = true
 		return p.finishBatchAtLocked(b, r.base, r.appendTime, nil), false
-	case 46: // DUPLICATE_SEQUENCE_NUMBER: already written by an earlier attempt
+	case kerr.DuplicateSequenceNumber: // already written by an earlier attempt
 		b.ps.failures = 0
 		b.ps.seqKnown = true
 		return p.finishBatchLocked(b, -1, nil), false
-	case 45, 59: // OUT_OF_ORDER_SEQUENCE_NUMBER, UNKNOWN_PRODUCER_ID
+	case kerr.OutOfOrderSequenceNumber, kerr.UnknownProducerID:
 		if p.cfg.Idempotent {
 			// An earlier batch of the partition failed (its retry comes
 			// first, by sequence), or the broker lost our state: in the
 			// latter case only a new epoch restarts the sequences.
-			if r.code == 59 || !p.earlierUnackedLocked(b) {
+			if r.code == kerr.UnknownProducerID || !p.earlierUnackedLocked(b) {
 				p.pid.needBump = true
 			}
 			return p.retryLocked(b, now, kerr.ForCode(r.code)), false
@@ -423,7 +423,7 @@ func (p *producer) expireWaitingLocked(now time.Time) []Delivery {
 				kept = append(kept, pr)
 				continue
 			}
-			code := int16(3) // UNKNOWN_TOPIC_OR_PARTITION unless metadata says otherwise
+			code := kerr.UnknownTopicOrPartition // unless metadata says otherwise
 			if m := p.c.meta.Load(); m != nil {
 				if _, c, known := m.topic(topic); known && c != 0 {
 					code = c

@@ -31,7 +31,7 @@ type txnState struct {
 // fatalTxn reports whether a code ends the producer for good: another
 // producer with the same transactional_id took over (KIP-98 fencing).
 func fatalTxn(code int16) bool {
-	return code == 90 || code == 47 // PRODUCER_FENCED, INVALID_PRODUCER_EPOCH
+	return code == kerr.ProducerFenced || code == kerr.InvalidProducerEpoch
 }
 
 // BeginTransaction opens a transaction; records produced until commit or
@@ -392,7 +392,7 @@ func coordinatorErrorOf(resp kmsg.Response) int16 {
 		code = r.ErrorCode
 	}
 	switch code {
-	case 14, 15, 16: // COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR
+	case kerr.CoordinatorLoadInProgress, kerr.CoordinatorNotAvailable, kerr.NotCoordinator:
 		return code
 	}
 	return 0

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/kfk-dev/kfk/core/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -164,7 +165,7 @@ func (h *handshaker) apiVersions() error {
 		resp := req.ResponseKind().(*kmsg.ApiVersionsResponse)
 		resp.SetVersion(version)
 		parseErr := resp.ReadFrom(body)
-		if parseErr != nil || resp.ErrorCode == 35 { // UNSUPPORTED_VERSION
+		if parseErr != nil || resp.ErrorCode == kerr.UnsupportedVersion {
 			v0 := kmsg.NewPtrApiVersionsResponse()
 			if err := v0.ReadFrom(body); err != nil {
 				return fmt.Errorf("%w: ApiVersions response: %v", ErrProtocol, err)
