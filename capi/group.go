@@ -6,64 +6,16 @@ package main
 import "C"
 
 import (
-	"strconv"
-	"time"
-
 	"github.com/kfk-dev/kfk/core/client"
 	"github.com/kfk-dev/kfk/core/tree"
 )
 
-// groupOptions parses kfk_subscribe's key/value options.
+// groupOptions parses kfk_subscribe's key/value options (core owns the
+// names and rules).
 func groupOptions(kv []string) (client.GroupOptions, error) {
-	o := client.GroupOptions{AutoCommit: true}
-	ms := func(key, v string, d *time.Duration) error {
-		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 {
-			return &client.ConfigError{Key: key, Value: v, Reason: "must be a positive number of ms"}
-		}
-		*d = time.Duration(n) * time.Millisecond
-		return nil
-	}
+	o := client.NewGroupOptions()
 	for i := 0; i+1 < len(kv); i += 2 {
-		k, v := kv[i], kv[i+1]
-		var err error
-		switch k {
-		case "group_id", "group.id":
-			o.GroupID = v
-		case "session_timeout_ms", "session.timeout.ms":
-			err = ms(k, v, &o.SessionTimeout)
-		case "rebalance_timeout_ms", "max.poll.interval.ms":
-			err = ms(k, v, &o.RebalanceTimeout)
-		case "heartbeat_interval_ms", "heartbeat.interval.ms":
-			err = ms(k, v, &o.HeartbeatInterval)
-		case "auto_commit_interval_ms", "auto.commit.interval.ms":
-			err = ms(k, v, &o.AutoCommitInterval)
-		case "auto_commit", "enable.auto.commit":
-			switch v {
-			case "1", "true":
-				o.AutoCommit = true
-			case "0", "false":
-				o.AutoCommit = false
-			default:
-				err = &client.ConfigError{Key: k, Value: v, Reason: "must be 0 or 1"}
-			}
-		case "group_instance_id", "group.instance.id":
-			o.InstanceID = v
-		case "assignor", "partition.assignment.strategy":
-			o.Assignor = v
-		case "auto_offset_reset", "auto.offset.reset":
-			switch v {
-			case "earliest", "smallest":
-				o.AutoOffsetReset = "earliest"
-			case "latest", "largest":
-				o.AutoOffsetReset = "latest"
-			default:
-				err = &client.ConfigError{Key: k, Value: v, Reason: "must be earliest or latest"}
-			}
-		default:
-			err = &client.ConfigError{Key: k, Reason: "unknown subscribe option"}
-		}
-		if err != nil {
+		if err := o.Set(kv[i], kv[i+1]); err != nil {
 			return o, err
 		}
 	}

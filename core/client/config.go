@@ -231,17 +231,22 @@ var options = map[string]option{
 		}},
 	"statistics_interval_ms": {"statistics event interval in ms, 0 = none",
 		durationSetter(func(c *Config) *time.Duration { return &c.StatisticsInterval }, time.Millisecond, 0)},
-	"auto_offset_reset": {"earliest or latest (smallest/largest accepted)", func(c *Config, v string) error {
-		switch v {
-		case "earliest", "smallest", "beginning":
-			c.AutoOffsetReset = "earliest"
-		case "latest", "largest", "end":
-			c.AutoOffsetReset = "latest"
-		default:
-			return errReason("must be earliest or latest")
-		}
-		return nil
+	"auto_offset_reset": {"earliest or latest (smallest/largest accepted)", func(c *Config, v string) (err error) {
+		c.AutoOffsetReset, err = parseOffsetReset(v)
+		return err
 	}},
+}
+
+// parseOffsetReset reads an auto_offset_reset policy, librdkafka's
+// spellings included: "earliest" or "latest".
+func parseOffsetReset(v string) (string, error) {
+	switch v {
+	case "earliest", "smallest", "beginning":
+		return "earliest", nil
+	case "latest", "largest", "end":
+		return "latest", nil
+	}
+	return "", errReason("must be earliest or latest")
 }
 
 // aliases maps librdkafka / Java spellings to kfk's keys. Values that need

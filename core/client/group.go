@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -30,6 +31,72 @@ type GroupOptions struct {
 	// given (with their starting offsets) and taken away.
 	OnAssign func([]Assignment)
 	OnRevoke func([]Assignment)
+}
+
+// NewGroupOptions returns the options of a subscription before any is
+// set: auto-commit on, every other field at its default.
+func NewGroupOptions() GroupOptions { return GroupOptions{AutoCommit: true} }
+
+// groupOption sets one subscribe option from its text.
+type groupOption func(o *GroupOptions, v string) error
+
+func millis(field func(*GroupOptions) *time.Duration) groupOption {
+	return func(o *GroupOptions, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return errReason("must be a positive number of ms")
+		}
+		*field(o) = time.Duration(n) * time.Millisecond
+		return nil
+	}
+}
+
+func text(field func(*GroupOptions) *string) groupOption {
+	return func(o *GroupOptions, v string) error { *field(o) = v; return nil }
+}
+
+// groupOptions are the subscribe options by kfk's names; groupAliases
+// gives the Java/librdkafka spellings.
+var groupOptions = map[string]groupOption{
+	"group_id":                text(func(o *GroupOptions) *string { return &o.GroupID }),
+	"group_instance_id":       text(func(o *GroupOptions) *string { return &o.InstanceID }),
+	"assignor":                text(func(o *GroupOptions) *string { return &o.Assignor }),
+	"session_timeout_ms":      millis(func(o *GroupOptions) *time.Duration { return &o.SessionTimeout }),
+	"rebalance_timeout_ms":    millis(func(o *GroupOptions) *time.Duration { return &o.RebalanceTimeout }),
+	"heartbeat_interval_ms":   millis(func(o *GroupOptions) *time.Duration { return &o.HeartbeatInterval }),
+	"auto_commit_interval_ms": millis(func(o *GroupOptions) *time.Duration { return &o.AutoCommitInterval }),
+	"auto_commit": func(o *GroupOptions, v string) (err error) {
+		o.AutoCommit, err = parseBool(v)
+		return err
+	},
+	"auto_offset_reset": func(o *GroupOptions, v string) (err error) {
+		o.AutoOffsetReset, err = parseOffsetReset(v)
+		return err
+	},
+}
+
+var groupAliases = map[string]string{
+	"group.id": "group_id", "group.instance.id": "group_instance_id",
+	"partition.assignment.strategy": "assignor", "session.timeout.ms": "session_timeout_ms",
+	"max.poll.interval.ms": "rebalance_timeout_ms", "heartbeat.interval.ms": "heartbeat_interval_ms",
+	"auto.commit.interval.ms": "auto_commit_interval_ms", "enable.auto.commit": "auto_commit",
+	"auto.offset.reset": "auto_offset_reset",
+}
+
+// Set sets one subscribe option by kfk's name or the Java/librdkafka one;
+// a *ConfigError names the key when it is unknown or the value bad.
+func (o *GroupOptions) Set(key, value string) error {
+	if alias, ok := groupAliases[key]; ok {
+		key = alias
+	}
+	set, ok := groupOptions[key]
+	if !ok {
+		return &ConfigError{Key: key, Reason: "unknown subscribe option"}
+	}
+	if err := set(o, value); err != nil {
+		return withKey(err, key, value)
+	}
+	return nil
 }
 
 // ErrNotSubscribed is returned by group calls without a subscription.
