@@ -3,6 +3,8 @@ package client
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -272,7 +274,7 @@ func (c *Client) AlterTopicConfigs(topic string, set map[string]*string, cb func
 	r := kmsg.NewIncrementalAlterConfigsRequestResource()
 	r.ResourceType = kmsg.ConfigResourceTypeTopic
 	r.ResourceName = topic
-	for _, name := range sortedStrings(set) {
+	for _, name := range slices.Sorted(maps.Keys(set)) {
 		cfg := kmsg.NewIncrementalAlterConfigsRequestResourceConfig()
 		cfg.Name, cfg.Value = name, set[name]
 		cfg.Op = kmsg.IncrementalAlterConfigOpSet
@@ -351,7 +353,7 @@ func (c *Client) DeleteRecords(before []Assignment, timeoutMs int32, cb func(tre
 		for _, a := range before {
 			topics[a.Topic] = true
 		}
-		m, err := c.metadataNow(sortedStrings(topics))
+		m, err := c.metadataNow(slices.Sorted(maps.Keys(topics)))
 		if err != nil {
 			return tree.Value{}, err
 		}
@@ -438,11 +440,11 @@ func (c *Client) GroupLag(groupID string, cb func(tree.Value, error)) {
 				}
 			}
 		}
-		if _, err := c.metadataNow(sortedStrings(committed)); err != nil {
+		if _, err := c.metadataNow(slices.Sorted(maps.Keys(committed))); err != nil {
 			return tree.Value{}, err
 		}
 		var kv []any
-		for _, topic := range sortedStrings(committed) {
+		for _, topic := range slices.Sorted(maps.Keys(committed)) {
 			parts := make([]int32, 0, len(committed[topic]))
 			for p := range committed[topic] {
 				parts = append(parts, p)

@@ -1,6 +1,10 @@
 package client
 
-import "sort"
+import (
+	"maps"
+	"slices"
+	"sort"
+)
 
 // memberSub is one member's subscription as the group leader sees it.
 type memberSub struct {
@@ -32,7 +36,7 @@ func assignPartitions(protocol *string, members []memberSub, counts map[string]i
 		}
 		return false
 	}
-	topics := sortedStrings(counts)
+	topics := slices.Sorted(maps.Keys(counts))
 	if name == "range" {
 		for _, t := range topics {
 			var subs []memberSub
@@ -78,7 +82,7 @@ func assignPartitions(protocol *string, members []memberSub, counts map[string]i
 		// members, plus one for the first total % members that can).
 		floor, extra := len(all)/max(len(members), 1), len(all)%max(len(members), 1)
 		keep := func(m memberSub, limit int) {
-			for _, t := range sortedStrings(m.owned) {
+			for _, t := range slices.Sorted(maps.Keys(m.owned)) {
 				for _, p := range m.owned[t] {
 					k := part{t, p}
 					if load[m.id] >= limit || taken[k] || int(p) >= counts[t] || !subscribed(m, t) {

@@ -97,8 +97,8 @@ func (e *ConfigError) Error() string {
 		return fmt.Sprintf("%s: %s", e.Key, e.Reason)
 	}
 	value := e.Value
-	if e.Key == "sasl_password" {
-		value = "(hidden)" // a secret never goes into an error message
+	if secretKeys[e.Key] {
+		value = "(hidden)"
 	}
 	return fmt.Sprintf("%s=%q: %s", e.Key, value, e.Reason)
 }
@@ -389,10 +389,10 @@ func (e reasonError) Error() string { return string(e) }
 
 func errReason(s string) error { return reasonError(s) }
 
+// secretKeys are the options whose values an error message never shows.
+var secretKeys = map[string]bool{"sasl_password": true, "sasl.password": true}
+
 func withKey(err error, key, value string) error {
-	if key == "sasl_password" || key == "sasl.password" {
-		value = "***" // a refused password is never echoed
-	}
 	return &ConfigError{Key: key, Value: value, Reason: err.Error()}
 }
 

@@ -3,7 +3,8 @@ package client
 import (
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -433,22 +434,13 @@ func (g *group) subscription() []byte {
 		byTopic[a.Topic] = append(byTopic[a.Topic], a.Partition)
 	}
 	g.mu.Unlock()
-	for _, t := range sortedStrings(byTopic) {
+	for _, t := range slices.Sorted(maps.Keys(byTopic)) {
 		op := kmsg.NewConsumerMemberMetadataOwnedPartition()
 		op.Topic = t
 		op.Partitions = byTopic[t]
 		md.OwnedPartitions = append(md.OwnedPartitions, op)
 	}
 	return md.AppendTo(nil)
-}
-
-func sortedStrings[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // assign computes every member's partitions (this member leads), and
@@ -470,12 +462,12 @@ func (g *group) assign(jr *kmsg.JoinGroupResponse) ([]kmsg.SyncGroupRequestGroup
 			topics[t] = true
 		}
 	}
-	counts := g.partitionCounts(sortedStrings(topics))
+	counts := g.partitionCounts(slices.Sorted(maps.Keys(topics)))
 	plan := assignPartitions(jr.Protocol, members, counts)
 	var out []kmsg.SyncGroupRequestGroupAssignment
 	for _, ms := range members {
 		ma := kmsg.NewConsumerMemberAssignment()
-		for _, t := range sortedStrings(plan[ms.id]) {
+		for _, t := range slices.Sorted(maps.Keys(plan[ms.id])) {
 			at := kmsg.NewConsumerMemberAssignmentTopic()
 			at.Topic = t
 			at.Partitions = plan[ms.id][t]
@@ -527,7 +519,7 @@ func (g *group) metadataChanged() bool {
 		waiting = waiting || now == 0
 	}
 	if waiting && time.Since(m.at) >= g.opts.HeartbeatInterval {
-		g.c.refreshMetadata(sortedStrings(sizes), nil)
+		g.c.refreshMetadata(slices.Sorted(maps.Keys(sizes)), nil)
 	}
 	return false
 }
@@ -632,7 +624,7 @@ func (g *group) resolveStarts(parts []Assignment, reset int64) {
 		}
 	}
 	deadline := time.Now().Add(g.c.cfg.RequestTimeout)
-	for _, topic := range sortedStrings(byTopic) {
+	for _, topic := range slices.Sorted(maps.Keys(byTopic)) {
 		for backoff := g.c.cfg.RetryBackoff; ; backoff = min(backoff*2, time.Second) {
 			offs, err := g.c.listOffsetsNow(topic, byTopic[topic], reset)
 			if err == nil {
@@ -685,7 +677,7 @@ func (g *group) committedOffsets(parts []Assignment) (map[tp]int64, error) {
 	for _, a := range parts {
 		byTopic[a.Topic] = append(byTopic[a.Topic], a.Partition)
 	}
-	for _, t := range sortedStrings(byTopic) {
+	for _, t := range slices.Sorted(maps.Keys(byTopic)) {
 		rt := kmsg.NewOffsetFetchRequestTopic()
 		rt.Topic = t
 		rt.Partitions = byTopic[t]
@@ -830,7 +822,7 @@ func (g *group) commit() error {
 		p.Partition, p.Offset = which.partition, off
 		byTopic[which.topic] = append(byTopic[which.topic], p)
 	}
-	for _, t := range sortedStrings(byTopic) {
+	for _, t := range slices.Sorted(maps.Keys(byTopic)) {
 		rt := kmsg.NewOffsetCommitRequestTopic()
 		rt.Topic, rt.Partitions = t, byTopic[t]
 		req.Topics = append(req.Topics, rt)

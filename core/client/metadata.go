@@ -2,6 +2,8 @@ package client
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"time"
 
@@ -164,7 +166,7 @@ func (c *Client) logMetadataChange(from *broker, old, m *metadata, brokers int) 
 	if old == nil {
 		return
 	}
-	for _, name := range sortedStrings(m.topics) {
+	for _, name := range slices.Sorted(maps.Keys(m.topics)) {
 		before := old.topics[name]
 		if before == nil {
 			c.log.Debugf(obs.Metadata, "topic %s: %d partitions", name, len(m.topics[name].partitions))

@@ -3,6 +3,8 @@ package client
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/kfk-dev/kfk/core/conn"
@@ -252,7 +254,7 @@ func (c *Client) sendOffsets(groupID string, offsets []Assignment) error {
 		tpReq.Partition, tpReq.Offset = which.partition, off
 		byTopic[which.topic] = append(byTopic[which.topic], tpReq)
 	}
-	for _, t := range sortedStrings(byTopic) {
+	for _, t := range slices.Sorted(maps.Keys(byTopic)) {
 		rt := kmsg.NewTxnOffsetCommitRequestTopic()
 		rt.Topic, rt.Partitions = t, byTopic[t]
 		req.Topics = append(req.Topics, rt)
@@ -425,7 +427,7 @@ func (p *producer) addPartitions(parts []tp) {
 		for _, which := range parts {
 			byTopic[which.topic] = append(byTopic[which.topic], which.partition)
 		}
-		for _, t := range sortedStrings(byTopic) {
+		for _, t := range slices.Sorted(maps.Keys(byTopic)) {
 			rt := kmsg.NewAddPartitionsToTxnRequestTopic()
 			rt.Topic, rt.Partitions = t, byTopic[t]
 			req.Topics = append(req.Topics, rt)

@@ -4,6 +4,8 @@ import (
 	"github.com/kfk-dev/kfk/core/conn"
 	"github.com/kfk-dev/kfk/core/tree"
 	"github.com/twmb/franz-go/pkg/kmsg"
+	"maps"
+	"slices"
 )
 
 // NewTopic describes a topic to create. -1 leaves a count to the broker.
@@ -24,7 +26,7 @@ func CreateTopics(c *conn.Conn, topics []NewTopic, timeoutMs int32, cb Callback)
 		t.Topic = nt.Name
 		t.NumPartitions = nt.NumPartitions
 		t.ReplicationFactor = nt.ReplicationFactor
-		for _, k := range sortedKeys(nt.Config) {
+		for _, k := range slices.Sorted(maps.Keys(nt.Config)) {
 			cfg := kmsg.NewCreateTopicsRequestTopicConfig()
 			cfg.Name = k
 			cfg.Value = kmsg.StringPtr(nt.Config[k])

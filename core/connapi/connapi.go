@@ -8,7 +8,6 @@ package connapi
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/kfk-dev/kfk/core/conn"
 	"github.com/kfk-dev/kfk/core/tree"
@@ -65,15 +64,6 @@ func groupByTopic(tps []TopicPartition) []topicGroup {
 		groups[i].parts = append(groups[i].parts, tp)
 	}
 	return groups
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // partitionErrors shapes the common {topics => [{topic, partitions =>

@@ -4,6 +4,8 @@ import (
 	"github.com/kfk-dev/kfk/core/conn"
 	"github.com/kfk-dev/kfk/core/tree"
 	"github.com/twmb/franz-go/pkg/kmsg"
+	"maps"
+	"slices"
 )
 
 // Assignors offered when joining with the consumer protocol. The group's
@@ -97,7 +99,7 @@ func SyncGroup(c *conn.Conn, groupID string, generation int32, memberID string, 
 	req.Protocol, req.ProtocolType = &proto, &ptype
 	for _, a := range assignments {
 		ma := kmsg.NewConsumerMemberAssignment()
-		for _, topic := range sortedKeys(a.Partitions) {
+		for _, topic := range slices.Sorted(maps.Keys(a.Partitions)) {
 			t := kmsg.NewConsumerMemberAssignmentTopic()
 			t.Topic = topic
 			t.Partitions = a.Partitions[topic]
