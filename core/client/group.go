@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kfk-dev/kfk/core/connapi"
 	"github.com/kfk-dev/kfk/core/kerr"
 	"github.com/kfk-dev/kfk/core/obs"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -811,21 +812,9 @@ func (g *group) commit() error {
 	if len(positions) == 0 {
 		return nil
 	}
-	req := kmsg.NewPtrOffsetCommitRequest()
-	req.Group, req.Generation, req.MemberID = g.opts.GroupID, gen, member
+	req := connapi.OffsetCommitRequest(g.opts.GroupID, gen, member, commitOffsets(positions))
 	if g.opts.InstanceID != "" {
 		req.InstanceID = kmsg.StringPtr(g.opts.InstanceID)
-	}
-	byTopic := map[string][]kmsg.OffsetCommitRequestTopicPartition{}
-	for which, off := range positions {
-		p := kmsg.NewOffsetCommitRequestTopicPartition()
-		p.Partition, p.Offset = which.partition, off
-		byTopic[which.topic] = append(byTopic[which.topic], p)
-	}
-	for _, t := range slices.Sorted(maps.Keys(byTopic)) {
-		rt := kmsg.NewOffsetCommitRequestTopic()
-		rt.Topic, rt.Partitions = t, byTopic[t]
-		req.Topics = append(req.Topics, rt)
 	}
 	resp, err := g.do(req)
 	if err != nil {

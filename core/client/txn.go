@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/kfk-dev/kfk/core/conn"
+	"github.com/kfk-dev/kfk/core/connapi"
 	"github.com/kfk-dev/kfk/core/kerr"
 	"github.com/kfk-dev/kfk/core/obs"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -116,7 +118,7 @@ func (c *Client) endTransaction(commit bool, cb func(error)) {
 // endTxn sends EndTxn, retrying while the coordinator is busy.
 func (c *Client) endTxn(commit bool) error {
 	p := c.producer
-	for attempt := 0; ; attempt++ {
+	return c.retryTxn("EndTxn", func() error {
 		p.mu.Lock()
 		pid, fatal := p.pid, p.txn.fatal
 		p.mu.Unlock()
@@ -127,21 +129,34 @@ func (c *Client) endTxn(commit bool) error {
 		req.TransactionalID = c.cfg.TransactionalID
 		req.ProducerID, req.ProducerEpoch, req.Commit = pid.id, pid.epoch, commit
 		resp, err := c.txnCoordinatorDo(req)
-		if err == nil {
-			r := resp.(*kmsg.EndTxnResponse)
-			if r.ErrorCode == 0 {
-				if r.GetVersion() >= 5 && r.ProducerEpoch >= 0 {
-					p.pidAcquired(r.ProducerID, r.ProducerEpoch) // transactions v2 bump the epoch (KIP-890)
-				}
-				return nil
-			}
-			err = p.txnError(r.ErrorCode)
+		if err != nil {
+			return err
 		}
-		if !retriableTxn(err) || attempt > 100 {
+		r := resp.(*kmsg.EndTxnResponse)
+		if r.ErrorCode != 0 {
+			return p.txnError(r.ErrorCode)
+		}
+		if r.GetVersion() >= 5 && r.ProducerEpoch >= 0 {
+			p.pidAcquired(r.ProducerID, r.ProducerEpoch) // transactions v2 bump the epoch (KIP-890)
+		}
+		return nil
+	})
+}
+
+// txnRetries bounds the attempts of one transaction call (with
+// retry_backoff_ms between them) while its errors are retriable.
+const txnRetries = 100
+
+// retryTxn runs call until it succeeds, fails for good, or has been tried
+// txnRetries times; what names the call in the debug log.
+func (c *Client) retryTxn(what string, call func() error) error {
+	for attempt := 0; ; attempt++ {
+		err := call()
+		if err == nil || !retriableTxn(err) || attempt >= txnRetries {
 			return err
 		}
 		c.counts.add(&c.counts.retries, err)
-		c.log.Debugf(obs.Txn, "transaction %s: EndTxn retrying after: %v", c.cfg.TransactionalID, err)
+		c.log.Debugf(obs.Txn, "transaction %s: %s retrying after: %v", c.cfg.TransactionalID, what, err)
 		time.Sleep(c.cfg.RetryBackoff)
 	}
 }
@@ -226,58 +241,56 @@ func (c *Client) sendOffsets(groupID string, offsets []Assignment) error {
 	if len(positions) == 0 {
 		return nil
 	}
-	for attempt := 0; ; attempt++ {
+	err = c.retryTxn("AddOffsetsToTxn", func() error {
 		req := kmsg.NewPtrAddOffsetsToTxnRequest()
 		req.TransactionalID, req.ProducerID, req.ProducerEpoch, req.Group = c.cfg.TransactionalID, pid.id, pid.epoch, groupID
 		resp, err := c.txnCoordinatorDo(req)
-		if err == nil {
-			if code := resp.(*kmsg.AddOffsetsToTxnResponse).ErrorCode; code != 0 {
-				err = p.txnError(code)
-			} else {
-				p.mu.Lock()
-				p.txn.offsets = true
-				p.mu.Unlock()
-				break
-			}
-		}
-		if !retriableTxn(err) || attempt > 100 {
+		if err != nil {
 			return err
 		}
-		time.Sleep(c.cfg.RetryBackoff)
+		if code := resp.(*kmsg.AddOffsetsToTxnResponse).ErrorCode; code != 0 {
+			return p.txnError(code)
+		}
+		p.mu.Lock()
+		p.txn.offsets = true
+		p.mu.Unlock()
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	req := kmsg.NewPtrTxnOffsetCommitRequest()
-	req.TransactionalID, req.Group, req.ProducerID, req.ProducerEpoch = c.cfg.TransactionalID, groupID, pid.id, pid.epoch
-	req.Generation, req.MemberID = generation, member
-	byTopic := map[string][]kmsg.TxnOffsetCommitRequestTopicPartition{}
-	for which, off := range positions {
-		tpReq := kmsg.NewTxnOffsetCommitRequestTopicPartition()
-		tpReq.Partition, tpReq.Offset = which.partition, off
-		byTopic[which.topic] = append(byTopic[which.topic], tpReq)
-	}
-	for _, t := range slices.Sorted(maps.Keys(byTopic)) {
-		rt := kmsg.NewTxnOffsetCommitRequestTopic()
-		rt.Topic, rt.Partitions = t, byTopic[t]
-		req.Topics = append(req.Topics, rt)
-	}
-	for attempt := 0; ; attempt++ {
+	req := connapi.TxnOffsetCommitRequest(c.cfg.TransactionalID, groupID, pid.id, pid.epoch, generation, member,
+		commitOffsets(positions))
+	return c.retryTxn("TxnOffsetCommit", func() error {
 		resp, err := c.coordinatorDo(groupID, 0, req)
-		if err == nil {
-			for _, t := range resp.(*kmsg.TxnOffsetCommitResponse).Topics {
-				for _, part := range t.Partitions {
-					if part.ErrorCode != 0 && err == nil {
-						err = p.txnError(part.ErrorCode)
-					}
+		if err != nil {
+			return err
+		}
+		for _, t := range resp.(*kmsg.TxnOffsetCommitResponse).Topics {
+			for _, part := range t.Partitions {
+				if part.ErrorCode != 0 {
+					return p.txnError(part.ErrorCode)
 				}
 			}
-			if err == nil {
-				return nil
-			}
 		}
-		if !retriableTxn(err) || attempt > 100 {
-			return err
-		}
-		time.Sleep(c.cfg.RetryBackoff)
+		return nil
+	})
+}
+
+// commitOffsets lists positions for a commit request, in topic and
+// partition order.
+func commitOffsets(positions map[tp]int64) []connapi.TopicPartition {
+	out := make([]connapi.TopicPartition, 0, len(positions))
+	for which, off := range positions {
+		out = append(out, connapi.TopicPartition{Topic: which.topic, Partition: which.partition, Offset: off, LeaderEpoch: -1})
 	}
+	slices.SortFunc(out, func(a, b connapi.TopicPartition) int {
+		if c := strings.Compare(a.Topic, b.Topic); c != 0 {
+			return c
+		}
+		return int(a.Partition - b.Partition)
+	})
+	return out
 }
 
 // waitPID waits until the producer has its id (the sender requests it),
@@ -416,8 +429,7 @@ func coordinatorRetriable(err error) bool {
 // the sender send their batches.
 func (p *producer) addPartitions(parts []tp) {
 	c := p.c
-	var err error
-	for attempt := 0; ; attempt++ {
+	err := c.retryTxn("AddPartitionsToTxn", func() error {
 		p.mu.Lock()
 		pid := p.pid
 		p.mu.Unlock()
@@ -432,22 +444,19 @@ func (p *producer) addPartitions(parts []tp) {
 			rt.Topic, rt.Partitions = t, byTopic[t]
 			req.Topics = append(req.Topics, rt)
 		}
-		var resp kmsg.Response
-		resp, err = c.txnCoordinatorDo(req)
-		if err == nil {
-			for _, t := range resp.(*kmsg.AddPartitionsToTxnResponse).Topics {
-				for _, part := range t.Partitions {
-					if part.ErrorCode != 0 && err == nil {
-						err = p.txnError(part.ErrorCode)
-					}
+		resp, err := c.txnCoordinatorDo(req)
+		if err != nil {
+			return err
+		}
+		for _, t := range resp.(*kmsg.AddPartitionsToTxnResponse).Topics {
+			for _, part := range t.Partitions {
+				if part.ErrorCode != 0 {
+					return p.txnError(part.ErrorCode)
 				}
 			}
 		}
-		if err == nil || !retriableTxn(err) || attempt > 100 {
-			break
-		}
-		time.Sleep(c.cfg.RetryBackoff)
-	}
+		return nil
+	})
 	p.mu.Lock()
 	p.txn.adding = false
 	if err == nil {

@@ -159,6 +159,20 @@ func LeaveGroup(c *conn.Conn, groupID, memberID string, instanceID *string, cb C
 // commit outside group membership.
 // Result: {topics => [{topic, partitions => [{partition, error_code}]}]}.
 func OffsetCommit(c *conn.Conn, groupID string, generation int32, memberID string, offsets []TopicPartition, cb Callback) {
+	req := OffsetCommitRequest(groupID, generation, memberID, offsets)
+	do(c, req, cb, func(resp *kmsg.OffsetCommitResponse) tree.Value {
+		return partitionErrors(len(resp.Topics),
+			func(i int) (string, int) { return resp.Topics[i].Topic, len(resp.Topics[i].Partitions) },
+			func(i, j int) (int32, int16) {
+				p := resp.Topics[i].Partitions[j]
+				return p.Partition, p.ErrorCode
+			})
+	})
+}
+
+// OffsetCommitRequest is the OffsetCommit request committing offsets for
+// a member (generation -1 and no member id outside a group).
+func OffsetCommitRequest(groupID string, generation int32, memberID string, offsets []TopicPartition) *kmsg.OffsetCommitRequest {
 	req := kmsg.NewPtrOffsetCommitRequest()
 	req.Group = groupID
 	req.Generation = generation
@@ -176,14 +190,7 @@ func OffsetCommit(c *conn.Conn, groupID string, generation int32, memberID strin
 		}
 		req.Topics = append(req.Topics, t)
 	}
-	do(c, req, cb, func(resp *kmsg.OffsetCommitResponse) tree.Value {
-		return partitionErrors(len(resp.Topics),
-			func(i int) (string, int) { return resp.Topics[i].Topic, len(resp.Topics[i].Partitions) },
-			func(i, j int) (int32, int16) {
-				p := resp.Topics[i].Partitions[j]
-				return p.Partition, p.ErrorCode
-			})
-	})
+	return req
 }
 
 // OffsetFetch returns the group's committed offsets for topics (nil: all).

@@ -79,6 +79,21 @@ func EndTxn(c *conn.Conn, txnID string, producerID int64, epoch int16, commit bo
 // generation -1 and memberID "" when not in a group.
 // Result: {topics => [{topic, partitions => [{partition, error_code}]}]}.
 func TxnOffsetCommit(c *conn.Conn, txnID, groupID string, producerID int64, epoch int16, generation int32, memberID string, offsets []TopicPartition, cb Callback) {
+	req := TxnOffsetCommitRequest(txnID, groupID, producerID, epoch, generation, memberID, offsets)
+	do(c, req, cb, func(resp *kmsg.TxnOffsetCommitResponse) tree.Value {
+		return partitionErrors(len(resp.Topics),
+			func(i int) (string, int) { return resp.Topics[i].Topic, len(resp.Topics[i].Partitions) },
+			func(i, j int) (int32, int16) {
+				p := resp.Topics[i].Partitions[j]
+				return p.Partition, p.ErrorCode
+			})
+	})
+}
+
+// TxnOffsetCommitRequest is the TxnOffsetCommit request committing offsets
+// within a transaction (generation -1 and no member id outside a group).
+func TxnOffsetCommitRequest(txnID, groupID string, producerID int64, epoch int16, generation int32, memberID string,
+	offsets []TopicPartition) *kmsg.TxnOffsetCommitRequest {
 	req := kmsg.NewPtrTxnOffsetCommitRequest()
 	req.TransactionalID = txnID
 	req.Group = groupID
@@ -99,12 +114,5 @@ func TxnOffsetCommit(c *conn.Conn, txnID, groupID string, producerID int64, epoc
 		}
 		req.Topics = append(req.Topics, t)
 	}
-	do(c, req, cb, func(resp *kmsg.TxnOffsetCommitResponse) tree.Value {
-		return partitionErrors(len(resp.Topics),
-			func(i int) (string, int) { return resp.Topics[i].Topic, len(resp.Topics[i].Partitions) },
-			func(i, j int) (int32, int16) {
-				p := resp.Topics[i].Partitions[j]
-				return p.Partition, p.ErrorCode
-			})
-	})
+	return req
 }
