@@ -3,7 +3,6 @@ package client
 import (
 	"maps"
 	"slices"
-	"sort"
 )
 
 // memberSub is one member's subscription as the group leader sees it.
@@ -13,121 +12,192 @@ type memberSub struct {
 	owned  map[string][]int32 // partitions it owned last generation (sticky)
 }
 
-// assignPartitions divides the partitions of the subscribed topics among
-// members with the protocol the coordinator chose: range (per topic,
-// contiguous ranges), roundrobin (all partitions dealt in turn), or sticky
-// (balanced like roundrobin, but partitions stay with their previous owner
-// while that owner is under its fair share).
-func assignPartitions(protocol *string, members []memberSub, counts map[string]int) map[string]map[string][]int32 {
+func (m memberSub) subscribes(topic string) bool { return slices.Contains(m.topics, topic) }
+
+// assignmentPlan is member id -> topic -> partitions, each list sorted.
+type assignmentPlan map[string]map[string][]int32
+
+// assignor divides the partitions of the subscribed topics (counts: topic
+// -> partitions) among members, sorted by id. The group leader runs the
+// one the coordinator chose among those every member offered.
+type assignor interface {
+	assign(members []memberSub, counts map[string]int) assignmentPlan
+}
+
+// assignors by protocol name, in the order a member offers them after its
+// preferred one.
+var (
+	assignors     = map[string]assignor{"sticky": stickyAssignor{}, "range": rangeAssignor{}, "roundrobin": roundRobinAssignor{}}
+	assignorOrder = []string{"sticky", "range", "roundrobin"}
+)
+
+// assignPartitions runs the assignor named protocol (sticky when the
+// coordinator named none).
+func assignPartitions(protocol *string, members []memberSub, counts map[string]int) assignmentPlan {
 	name := "sticky"
 	if protocol != nil {
 		name = *protocol
 	}
-	sort.Slice(members, func(i, j int) bool { return members[i].id < members[j].id })
-	plan := map[string]map[string][]int32{}
+	a, ok := assignors[name]
+	if !ok {
+		a = assignors["sticky"]
+	}
+	members = slices.Clone(members)
+	slices.SortFunc(members, func(x, y memberSub) int {
+		switch {
+		case x.id < y.id:
+			return -1
+		case x.id > y.id:
+			return 1
+		}
+		return 0
+	})
+	plan := a.assign(members, counts)
+	for _, byTopic := range plan {
+		for _, parts := range byTopic {
+			slices.Sort(parts)
+		}
+	}
+	return plan
+}
+
+func newPlan(members []memberSub) assignmentPlan {
+	plan := assignmentPlan{}
 	for _, m := range members {
 		plan[m.id] = map[string][]int32{}
 	}
-	subscribed := func(m memberSub, topic string) bool {
-		for _, t := range m.topics {
-			if t == topic {
-				return true
-			}
-		}
-		return false
-	}
-	topics := slices.Sorted(maps.Keys(counts))
-	if name == "range" {
-		for _, t := range topics {
-			var subs []memberSub
-			for _, m := range members {
-				if subscribed(m, t) {
-					subs = append(subs, m)
-				}
-			}
-			if len(subs) == 0 {
-				continue
-			}
-			n := counts[t]
-			per, extra := n/len(subs), n%len(subs)
-			next := 0
-			for i, m := range subs {
-				take := per
-				if i < extra {
-					take++
-				}
-				for p := next; p < next+take; p++ {
-					plan[m.id][t] = append(plan[m.id][t], int32(p))
-				}
-				next += take
-			}
-		}
-		return plan
-	}
+	return plan
+}
 
-	type part struct {
-		topic string
-		p     int32
-	}
-	var all []part
-	for _, t := range topics {
-		for p := 0; p < counts[t]; p++ {
-			all = append(all, part{t, int32(p)})
-		}
-	}
-	load := map[string]int{}
-	taken := map[part]bool{}
-	if name == "sticky" {
-		// Each member keeps what it owned up to its fair share (total /
-		// members, plus one for the first total % members that can).
-		floor, extra := len(all)/max(len(members), 1), len(all)%max(len(members), 1)
-		keep := func(m memberSub, limit int) {
-			for _, t := range slices.Sorted(maps.Keys(m.owned)) {
-				for _, p := range m.owned[t] {
-					k := part{t, p}
-					if load[m.id] >= limit || taken[k] || int(p) >= counts[t] || !subscribed(m, t) {
-						continue
-					}
-					taken[k] = true
-					plan[m.id][t] = append(plan[m.id][t], p)
-					load[m.id]++
-				}
+// rangeAssignor gives each member a contiguous range of every topic it
+// subscribes to, the first members one more when a topic does not divide.
+type rangeAssignor struct{}
+
+func (rangeAssignor) assign(members []memberSub, counts map[string]int) assignmentPlan {
+	plan := newPlan(members)
+	for _, t := range slices.Sorted(maps.Keys(counts)) {
+		var subs []memberSub
+		for _, m := range members {
+			if m.subscribes(t) {
+				subs = append(subs, m)
 			}
 		}
-		for _, m := range members {
-			keep(m, floor)
+		if len(subs) == 0 {
+			continue
 		}
-		for _, m := range members {
-			if extra > 0 && load[m.id] == floor {
-				before := load[m.id]
-				keep(m, floor+1)
-				if load[m.id] > before {
-					extra--
-				}
+		n := counts[t]
+		per, extra := n/len(subs), n%len(subs)
+		next := 0
+		for i, m := range subs {
+			take := per
+			if i < extra {
+				take++
 			}
+			for p := next; p < next+take; p++ {
+				plan[m.id][t] = append(plan[m.id][t], int32(p))
+			}
+			next += take
 		}
 	}
-	// Deal the rest: each partition to the least-loaded subscribed member.
+	return plan
+}
+
+// topicPartition is one partition of a topic, for the dealing assignors.
+type topicPartition struct {
+	topic string
+	p     int32
+}
+
+// dealer hands out partitions, each to the least-loaded member that
+// subscribes to its topic.
+type dealer struct {
+	plan  assignmentPlan
+	load  map[string]int
+	taken map[topicPartition]bool
+}
+
+func newDealer(members []memberSub) *dealer {
+	return &dealer{plan: newPlan(members), load: map[string]int{}, taken: map[topicPartition]bool{}}
+}
+
+func (d *dealer) give(member string, k topicPartition) {
+	d.taken[k] = true
+	d.plan[member][k.topic] = append(d.plan[member][k.topic], k.p)
+	d.load[member]++
+}
+
+// dealRest gives every partition not taken yet to the least-loaded
+// subscribed member (the first such by id on a tie).
+func (d *dealer) dealRest(members []memberSub, all []topicPartition) {
 	for _, k := range all {
-		if taken[k] {
+		if d.taken[k] {
 			continue
 		}
 		best := ""
 		for _, m := range members {
-			if subscribed(m, k.topic) && (best == "" || load[m.id] < load[best]) {
+			if m.subscribes(k.topic) && (best == "" || d.load[m.id] < d.load[best]) {
 				best = m.id
 			}
 		}
-		if best == "" {
-			continue
-		}
-		plan[best][k.topic] = append(plan[best][k.topic], k.p)
-		load[best]++
-	}
-	for _, byTopic := range plan {
-		for t := range byTopic {
-			sort.Slice(byTopic[t], func(i, j int) bool { return byTopic[t][i] < byTopic[t][j] })
+		if best != "" {
+			d.give(best, k)
 		}
 	}
-	return plan
+}
+
+// allPartitions lists every partition of counts' topics in topic order.
+func allPartitions(counts map[string]int) []topicPartition {
+	var all []topicPartition
+	for _, t := range slices.Sorted(maps.Keys(counts)) {
+		for p := 0; p < counts[t]; p++ {
+			all = append(all, topicPartition{t, int32(p)})
+		}
+	}
+	return all
+}
+
+// roundRobinAssignor deals all partitions in turn, balancing the count
+// each member gets.
+type roundRobinAssignor struct{}
+
+func (roundRobinAssignor) assign(members []memberSub, counts map[string]int) assignmentPlan {
+	d := newDealer(members)
+	d.dealRest(members, allPartitions(counts))
+	return d.plan
+}
+
+// stickyAssignor balances like roundrobin, but a partition stays with its
+// previous owner while that owner is under its fair share (the total over
+// the members, plus one for the first total % members that can).
+type stickyAssignor struct{}
+
+func (stickyAssignor) assign(members []memberSub, counts map[string]int) assignmentPlan {
+	d := newDealer(members)
+	all := allPartitions(counts)
+	floor, extra := len(all)/max(len(members), 1), len(all)%max(len(members), 1)
+	keep := func(m memberSub, limit int) {
+		for _, t := range slices.Sorted(maps.Keys(m.owned)) {
+			for _, p := range m.owned[t] {
+				k := topicPartition{t, p}
+				if d.load[m.id] >= limit || d.taken[k] || int(p) >= counts[t] || !m.subscribes(t) {
+					continue
+				}
+				d.give(m.id, k)
+			}
+		}
+	}
+	for _, m := range members {
+		keep(m, floor)
+	}
+	for _, m := range members {
+		if extra > 0 && d.load[m.id] == floor {
+			before := d.load[m.id]
+			keep(m, floor+1)
+			if d.load[m.id] > before {
+				extra--
+			}
+		}
+	}
+	d.dealRest(members, all)
+	return d.plan
 }

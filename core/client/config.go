@@ -48,8 +48,8 @@ type Config struct {
 	MetadataRefresh    time.Duration // periodic metadata refresh, default 300s; 0 disables
 	TransactionTimeout time.Duration // default 60s
 
-	IsolationLevel  string // read_uncommitted (default) or read_committed
-	AutoOffsetReset string // where to start without a valid offset: latest (default) or earliest
+	IsolationLevel  IsolationLevel // ReadUncommitted (default) or ReadCommitted
+	AutoOffsetReset OffsetReset    // where to start without a valid offset: ResetLatest (default) or ResetEarliest
 
 	FetchMaxWait  time.Duration // default 500ms
 	FetchMaxBytes int32         // default 1 MiB
@@ -82,7 +82,7 @@ func NewConfig() *Config {
 		MaxBufferedBytes: 1 << 30, MaxMessageBytes: 1000000, RequestTimeout: 30 * time.Second,
 		MetadataRefresh: 300 * time.Second, TransactionTimeout: 60 * time.Second,
 		FetchMaxWait: 500 * time.Millisecond, FetchMaxBytes: 1 << 20, FetchMinBytes: 1,
-		FetchPartitionMaxBytes: 1 << 20, PrefetchBytes: 8 << 20, IsolationLevel: "read_uncommitted", AutoOffsetReset: "latest",
+		FetchPartitionMaxBytes: 1 << 20, PrefetchBytes: 8 << 20, IsolationLevel: ReadUncommitted, AutoOffsetReset: ResetLatest,
 		LogLevel: obs.LevelWarn,
 	}
 }
@@ -206,11 +206,11 @@ var options = map[string]option{
 	"max_poll_records": {"records one consume call hands over at most, 0 = no bound",
 		intSetter(func(c *Config) *int { return &c.MaxPollRecords }, 0, 1<<30)},
 	"isolation_level": {"read_uncommitted or read_committed", func(c *Config, v string) error {
-		if v != "read_uncommitted" && v != "read_committed" {
-			return errReason("must be read_uncommitted or read_committed")
+		if level := IsolationLevel(v); level == ReadUncommitted || level == ReadCommitted {
+			c.IsolationLevel = level
+			return nil
 		}
-		c.IsolationLevel = v
-		return nil
+		return errReason("must be read_uncommitted or read_committed")
 	}},
 	"log_level": {"off, error, warn, info or debug (or 0-7 as syslog)", func(c *Config, v string) error {
 		l, err := obs.ParseLevel(v)
@@ -237,17 +237,42 @@ var options = map[string]option{
 	}},
 }
 
+// OffsetReset is where consumption of a partition starts when it has no
+// valid offset (auto_offset_reset).
+type OffsetReset string
+
+const (
+	ResetEarliest OffsetReset = "earliest"
+	ResetLatest   OffsetReset = "latest"
+)
+
+// offset is the special offset the policy resolves.
+func (r OffsetReset) offset() int64 {
+	if r == ResetEarliest {
+		return OffsetEarliest
+	}
+	return OffsetLatest
+}
+
 // parseOffsetReset reads an auto_offset_reset policy, librdkafka's
-// spellings included: "earliest" or "latest".
-func parseOffsetReset(v string) (string, error) {
+// spellings included.
+func parseOffsetReset(v string) (OffsetReset, error) {
 	switch v {
 	case "earliest", "smallest", "beginning":
-		return "earliest", nil
+		return ResetEarliest, nil
 	case "latest", "largest", "end":
-		return "latest", nil
+		return ResetLatest, nil
 	}
 	return "", errReason("must be earliest or latest")
 }
+
+// IsolationLevel is which records a consumer sees (isolation_level).
+type IsolationLevel string
+
+const (
+	ReadUncommitted IsolationLevel = "read_uncommitted" // every record, aborted transactions included
+	ReadCommitted   IsolationLevel = "read_committed"   // committed transactions' records only
+)
 
 // aliases maps librdkafka / Java spellings to kfk's keys. Values that need
 // translation (security.protocol, metadata.max.age.ms...) are in special.
@@ -362,7 +387,7 @@ func (c *Config) Validate() error {
 
 // isolation is the Fetch/ListOffsets isolation level number.
 func (c *Config) isolation() int8 {
-	if c.IsolationLevel == "read_committed" {
+	if c.IsolationLevel == ReadCommitted {
 		return 1
 	}
 	return 0

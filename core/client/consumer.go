@@ -72,7 +72,7 @@ type consumer struct {
 	inflight    map[int32]bool // fetch in flight per broker
 	sessions    map[int32]*fetchSession
 	waiters     []*pollWaiter // polls waiting for the next fetch
-	reset       string        // auto_offset_reset: earliest or latest
+	reset       OffsetReset   // auto_offset_reset
 }
 
 type pollWaiter struct {
@@ -96,7 +96,7 @@ func (k *consumer) expire(w *pollWaiter) {
 
 func newConsumer(c *Client) *consumer {
 	return &consumer{c: c, assigned: map[tp]*position{}, inflight: map[int32]bool{},
-		sessions: map[int32]*fetchSession{}, reset: "latest"}
+		sessions: map[int32]*fetchSession{}, reset: ResetLatest}
 }
 
 // Assign replaces the set of partitions consumed, each from its offset.
@@ -513,11 +513,7 @@ func (k *consumer) handleFetch(leader int32, parts []tp, offs []int64, gens []in
 	for _, which := range resetParts {
 		if p := k.assigned[which]; p != nil {
 			p.gen++
-			if k.reset == "earliest" {
-				p.offset = OffsetEarliest
-			} else {
-				p.offset = OffsetLatest
-			}
+			p.offset = k.reset.offset()
 		}
 	}
 	// Polls wait on for the fetch that follows when this one brought

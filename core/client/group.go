@@ -28,7 +28,7 @@ type GroupOptions struct {
 	AutoCommitInterval time.Duration // default 5s
 	InstanceID         string        // KIP-345 static membership when set
 	Assignor           string        // sticky (default), range or roundrobin
-	AutoOffsetReset    string        // earliest or latest; default the client's auto_offset_reset
+	AutoOffsetReset    OffsetReset   // "" = the client's auto_offset_reset
 	// OnAssign and OnRevoke run on a client goroutine: the partitions
 	// given (with their starting offsets) and taken away.
 	OnAssign func([]Assignment)
@@ -101,6 +101,15 @@ func (o *GroupOptions) Set(key, value string) error {
 	return nil
 }
 
+// memberState is where a group member stands (the statistics report it).
+type memberState string
+
+const (
+	memberJoining memberState = "joining" // looking for the coordinator, joining or syncing
+	memberStable  memberState = "stable"  // it has its assignment
+	memberLeft    memberState = "left"    // unsubscribed or closed
+)
+
 // ErrNotSubscribed is returned by group calls without a subscription.
 var ErrNotSubscribed = errors.New("not subscribed to a consumer group")
 
@@ -121,7 +130,7 @@ type group struct {
 	sizes map[string]int
 	// For the statistics: where the membership stands, and the offsets
 	// committed (read at assignment, then at each successful commit).
-	state         string // joining, stable or left
+	state         memberState
 	leader        bool
 	rebalances    int64
 	lastRebalance time.Time
@@ -151,10 +160,8 @@ func (c *Client) Subscribe(opts GroupOptions) error {
 	if opts.Assignor == "" {
 		opts.Assignor = "sticky"
 	}
-	switch opts.Assignor {
-	case "sticky", "range", "roundrobin":
-	default:
-		return &ConfigError{Key: "assignor", Value: opts.Assignor, Reason: "must be sticky, range or roundrobin"}
+	if _, ok := assignors[opts.Assignor]; !ok {
+		return &ConfigError{Key: "assignor", Value: opts.Assignor, Reason: "must be one of " + strings.Join(assignorOrder, ", ")}
 	}
 	c.mu.Lock()
 	old := c.group
@@ -164,7 +171,7 @@ func (c *Client) Subscribe(opts GroupOptions) error {
 		old.leave(true, func(error) { close(done) })
 		<-done
 	}
-	g := &group{c: c, opts: opts, coord: -1, stop: make(chan struct{}), stopped: make(chan struct{}), state: "joining",
+	g := &group{c: c, opts: opts, coord: -1, stop: make(chan struct{}), stopped: make(chan struct{}), state: memberJoining,
 		stable: make(chan struct{})}
 	c.mu.Lock()
 	c.group = g
@@ -312,7 +319,7 @@ func (g *group) run() {
 // handleError reacts to a group error before the next join.
 func (g *group) handleError(err error) {
 	g.mu.Lock()
-	g.state = "joining"
+	g.state = memberJoining
 	select {
 	case <-g.stable:
 		g.stable = make(chan struct{})
@@ -415,7 +422,7 @@ func (g *group) joinAndSync() error {
 
 func (g *group) protocols() []string {
 	out := []string{g.opts.Assignor}
-	for _, a := range []string{"sticky", "range", "roundrobin"} {
+	for _, a := range assignorOrder {
 		if a != g.opts.Assignor {
 			out = append(out, a)
 		}
@@ -567,10 +574,11 @@ func (g *group) adopt(parts []Assignment) error {
 	if err != nil {
 		return err
 	}
-	reset := OffsetLatest
-	if policy := g.opts.AutoOffsetReset; policy == "earliest" || (policy == "" && g.c.cfg.AutoOffsetReset == "earliest") {
-		reset = OffsetEarliest
+	policy := g.opts.AutoOffsetReset
+	if policy == "" {
+		policy = g.c.cfg.AutoOffsetReset
 	}
+	reset := policy.offset()
 	g.mu.Lock()
 	reached := g.reached
 	g.mu.Unlock()
@@ -591,7 +599,7 @@ func (g *group) adopt(parts []Assignment) error {
 	g.mu.Lock()
 	g.owned = parts
 	g.lastOwned = parts
-	g.state = "stable"
+	g.state = memberStable
 	g.rebalances++
 	g.lastRebalance = time.Now()
 	g.committed = map[tp]int64{}
@@ -925,7 +933,7 @@ func (g *group) leave(forever bool, cb func(error)) {
 		}
 		g.revoke(false)
 		g.mu.Lock()
-		g.state = "left"
+		g.state = memberLeft
 		g.mu.Unlock()
 		g.c.log.Infof(obs.Group, "group %s: left", g.opts.GroupID)
 		cb(err)

@@ -309,7 +309,7 @@ func TestAssignAndRevokeReportRealOffsets(t *testing.T) {
 		assign bool
 		parts  map[int32]int64
 	}
-	subscribe := func(c *client.Client, group, reset string) chan event {
+	subscribe := func(c *client.Client, group string, reset client.OffsetReset) chan event {
 		events := make(chan event, 4)
 		report := func(assign bool) func([]client.Assignment) {
 			return func(parts []client.Assignment) {
@@ -337,11 +337,11 @@ func TestAssignAndRevokeReportRealOffsets(t *testing.T) {
 		}
 	}
 	for _, tc := range []struct {
-		reset string
+		reset client.OffsetReset
 		want  map[int32]int64
 	}{{"latest", map[int32]int64{0: 5, 1: 0}}, {"earliest", map[int32]int64{0: 0, 1: 0}}} {
 		c := newClient(t)
-		events := subscribe(c, kafkatest.UniqueTopic(t, "group-"+tc.reset), tc.reset)
+		events := subscribe(c, kafkatest.UniqueTopic(t, "group-"+string(tc.reset)), tc.reset)
 		e := next(events)
 		if !e.assign || fmt.Sprint(e.parts) != fmt.Sprint(tc.want) {
 			t.Fatalf("auto_offset_reset %s: on_assign got %v, want %v", tc.reset, e.parts, tc.want)

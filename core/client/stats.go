@@ -294,7 +294,7 @@ func (c *Client) currentGroup() *group {
 func (g *group) stats(parts func(string, int32) *partitionStats) *groupStats {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	gs := &groupStats{GroupID: g.opts.GroupID, State: g.state, MemberID: g.memberID, Generation: g.generation,
+	gs := &groupStats{GroupID: g.opts.GroupID, State: string(g.state), MemberID: g.memberID, Generation: g.generation,
 		Leader: g.leader, Assignment: []string{}, Rebalances: g.rebalances}
 	if !g.lastRebalance.IsZero() {
 		gs.LastRebalanceMs = g.lastRebalance.UnixMilli()
