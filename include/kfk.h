@@ -6,8 +6,8 @@
  * - Every public name starts with kfk_ / KFK_. Only these symbols are ABI.
  * - Functions return kfk_err_t: 0 (KFK_OK) on success; Kafka's broker error
  *   codes keep their own numbers (1.., and -1 UNKNOWN_SERVER_ERROR); errors
- *   raised by the library itself are -100 and below (KFK_ERR_*). kfk_err_name() and kfk_err_string()
- *   describe any code.
+ *   raised by the library itself are -100 and below (KFK_ERR_*).
+ *   kfk_err_name() and kfk_err_string() describe any code.
  * - Handles (kfk_queue_t *, kfk_conn_t *, ...) are opaque. They are never
  *   dereferenced: a destroyed, stale or forged handle makes a call return
  *   KFK_ERR_INVALID_HANDLE instead of crashing.
@@ -89,15 +89,15 @@ typedef int32_t kfk_err_t;
 #define KFK_ERR_NOT_CONNECTED   -107   /* a request on a connection that is not ready */
 #define KFK_ERR_CONNECT         -108   /* dial/resolve failed */
 #define KFK_ERR_TLS             -109   /* TLS handshake or certificate failure */
-#define KFK_ERR_SASL            -110  /* SASL authentication failed */
-#define KFK_ERR_PROTOCOL        -111  /* malformed or unexpected bytes from the broker */
-#define KFK_ERR_UNSUPPORTED     -112  /* the broker does not support a needed API version */
-#define KFK_ERR_CONFIG          -113  /* unknown configuration key or bad value */
-#define KFK_ERR_CLOSED          -114  /* the object was closed */
-#define KFK_ERR_INTERNAL        -115  /* a bug in kfk (a recovered panic); please report */
-#define KFK_ERR_QUEUE_FULL      -116  /* a buffer limit was reached */
-#define KFK_ERR_STATE           -117  /* the call is not valid in the object's current state */
-#define KFK_ERR_NO_BUFFER_SPACE -118  /* a caller-supplied buffer is too small */
+#define KFK_ERR_SASL            -110   /* SASL authentication failed */
+#define KFK_ERR_PROTOCOL        -111   /* malformed or unexpected bytes from the broker */
+#define KFK_ERR_UNSUPPORTED     -112   /* the broker does not support a needed API version */
+#define KFK_ERR_CONFIG          -113   /* unknown configuration key or bad value */
+#define KFK_ERR_CLOSED          -114   /* the object was closed */
+#define KFK_ERR_INTERNAL        -115   /* a bug in kfk (a recovered panic); please report */
+#define KFK_ERR_QUEUE_FULL      -116   /* a buffer limit was reached */
+#define KFK_ERR_STATE           -117   /* the call is not valid in the object's current state */
+#define KFK_ERR_NO_BUFFER_SPACE -118   /* a caller-supplied buffer is too small */
 
 /** Symbolic name of an error code, e.g. "UNKNOWN_TOPIC_OR_PARTITION" or
  *  "KFK_ERR_TIMED_OUT"; "NONE" for 0; "UNKNOWN" for every code this
@@ -616,11 +616,11 @@ KFK_API kfk_err_t kfk_conn_raw_request(kfk_conn_t *c, int16_t api_key, int16_t a
  */
 
 KFK_API kfk_err_t kfk_conf_new(kfk_conf_t **out);
+KFK_API kfk_err_t kfk_conf_destroy(kfk_conf_t *conf);
 /** Set one option. On error (KFK_ERR_CONFIG), errbuf (may be NULL) gets a
  *  NUL-terminated message naming the key. */
 KFK_API kfk_err_t kfk_conf_set(kfk_conf_t *conf, const char *key, const char *value,
                                char *errbuf, size_t errlen);
-KFK_API kfk_err_t kfk_conf_destroy(kfk_conf_t *conf);
 
 /** A custom partitioner: the partition (0 .. partition_count-1) for a
  *  message produced without an explicit one. key is NULL for a null key.
@@ -643,6 +643,8 @@ KFK_API kfk_err_t kfk_conf_set_partitioner(kfk_conf_t *conf, kfk_partitioner_fn 
  *  delivering its events to q. Validation errors name the key in errbuf. */
 KFK_API kfk_err_t kfk_client_new(kfk_queue_t *q, const kfk_conf_t *conf, kfk_client_t **out,
                                  char *errbuf, size_t errlen);
+/** Free the handle (closing first, without waiting, if still open). */
+KFK_API kfk_err_t kfk_client_destroy(kfk_client_t *c);
 /** Where client-level events go: ERROR (every bootstrap broker failing, a
  *  broker connection lost), LOG and STATS. Without a handler they go to the
  *  queue's handler or kfk_poll_batch's array. */
@@ -665,7 +667,8 @@ KFK_API int32_t kfk_client_partition_count(kfk_client_t *c, const char *topic);
  *  pointer may be NULL). KFK_ERR_STATE while the client has none: it is
  *  neither idempotent nor transactional, or InitProducerId has not
  *  completed yet (it runs with the first produce or transaction). */
-KFK_API kfk_err_t kfk_client_producer_id(kfk_client_t *c, int64_t *producer_id, int16_t *producer_epoch);
+KFK_API kfk_err_t kfk_client_producer_id(kfk_client_t *c, int64_t *producer_id,
+                                         int16_t *producer_epoch);
 
 /** Queue a message for delivery (key, value and headers are copied). The
  *  DELIVERY event carries msg->opaque and goes to cb (NULL: the batch pull
@@ -695,6 +698,7 @@ KFK_API kfk_err_t kfk_flush(kfk_client_t *c, int timeout_ms, kfk_cb cb, void *op
 /** Flush (up to timeout_ms), then close every connection; RESULT when done.
  *  Messages still buffered fail with KFK_ERR_CLOSED. */
 KFK_API kfk_err_t kfk_client_close(kfk_client_t *c, int timeout_ms, kfk_cb cb, void *opaque);
+
 /* ---- consuming with manual assignment ---- */
 
 /* Special offsets for kfk_assign and kfk_seek. */
@@ -771,11 +775,11 @@ KFK_API kfk_err_t kfk_txn_abort(kfk_client_t *c, kfk_cb cb, void *opaque);
 
 /** CreateTopics through any broker. Result: {topics => [{name,
  *  error_code, error_message}]} (36 = TOPIC_ALREADY_EXISTS). */
-KFK_API kfk_err_t kfk_admin_create_topics(kfk_client_t *c, const kfk_new_topic_t *topics, size_t n,
-                                          int timeout_ms, kfk_cb cb, void *opaque);
+KFK_API kfk_err_t kfk_admin_create_topics(kfk_client_t *c, const kfk_new_topic_t *topics,
+                                          size_t n, int timeout_ms, kfk_cb cb, void *opaque);
 /** DeleteTopics. Result: {topics => [{name, error_code, error_message}]}. */
-KFK_API kfk_err_t kfk_admin_delete_topics(kfk_client_t *c, const char *const *names, size_t n,
-                                          int timeout_ms, kfk_cb cb, void *opaque);
+KFK_API kfk_err_t kfk_admin_delete_topics(kfk_client_t *c, const char *const *names,
+                                          size_t n, int timeout_ms, kfk_cb cb, void *opaque);
 /** Result: {cluster_id, controller_id, brokers => [{node_id, host, port, rack}]}. */
 KFK_API kfk_err_t kfk_admin_describe_cluster(kfk_client_t *c, kfk_cb cb, void *opaque);
 /** The groups of every broker. Result: {groups => [{group_id,
@@ -791,29 +795,30 @@ KFK_API kfk_err_t kfk_admin_describe_groups(kfk_client_t *c, const char *const *
  *  error_message, configs => {key => {value, source, read_only,
  *  sensitive}}}]}; value is null when sensitive; source is e.g.
  *  "dynamic_topic_config" or "default_config". */
-KFK_API kfk_err_t kfk_admin_describe_topic_configs(kfk_client_t *c, const char *const *topics, size_t n,
+KFK_API kfk_err_t kfk_admin_describe_topic_configs(kfk_client_t *c,
+                                                   const char *const *topics, size_t n,
                                                    kfk_cb cb, void *opaque);
 /** Set some configs of topic, leaving the others: kv holds n_pairs
  *  key, value pairs; a NULL value resets that key to its default.
  *  RESULT (result NULL); err is the broker's refusal, if any. */
-KFK_API kfk_err_t kfk_admin_alter_topic_configs(kfk_client_t *c, const char *topic, const char *const *kv,
-                                                size_t n_pairs, kfk_cb cb, void *opaque);
+KFK_API kfk_err_t kfk_admin_alter_topic_configs(kfk_client_t *c, const char *topic,
+                                                const char *const *kv, size_t n_pairs,
+                                                kfk_cb cb, void *opaque);
 /** Grow topic to total_partitions. RESULT (result NULL); err 37
  *  (INVALID_PARTITIONS) when that is not more than it has. */
-KFK_API kfk_err_t kfk_admin_create_partitions(kfk_client_t *c, const char *topic, int32_t total_partitions,
-                                              int timeout_ms, kfk_cb cb, void *opaque);
+KFK_API kfk_err_t kfk_admin_create_partitions(kfk_client_t *c, const char *topic,
+                                              int32_t total_partitions, int timeout_ms,
+                                              kfk_cb cb, void *opaque);
 /** Delete the records of each tps[i] before tps[i].offset
  *  (KFK_OFFSET_LATEST: all so far), asking each partition's leader.
  *  Result: {partitions => [{topic, partition, low_watermark, error_code}]}. */
-KFK_API kfk_err_t kfk_admin_delete_records(kfk_client_t *c, const kfk_topic_partition_t *tps, size_t n,
-                                           int timeout_ms, kfk_cb cb, void *opaque);
+KFK_API kfk_err_t kfk_admin_delete_records(kfk_client_t *c, const kfk_topic_partition_t *tps,
+                                           size_t n, int timeout_ms, kfk_cb cb, void *opaque);
 /** A group's committed offsets against the latest ones. Result:
  *  {"topic:partition" => {committed, latest, lag}} for every partition the
  *  group committed. */
-KFK_API kfk_err_t kfk_admin_group_lag(kfk_client_t *c, const char *group_id, kfk_cb cb, void *opaque);
-
-/** Free the handle (closing first, without waiting, if still open). */
-KFK_API kfk_err_t kfk_client_destroy(kfk_client_t *c);
+KFK_API kfk_err_t kfk_admin_group_lag(kfk_client_t *c, const char *group_id, kfk_cb cb,
+                                      void *opaque);
 
 #ifdef __cplusplus
 }
