@@ -6,16 +6,20 @@
  * - Every public name starts with kfk_ / KFK_. Only these symbols are ABI.
  * - Functions return kfk_err_t: 0 (KFK_OK) on success; Kafka's broker error
  *   codes keep their own numbers (1.., and -1 UNKNOWN_SERVER_ERROR); errors
- *   raised by the library itself are -100 and below (KFK_ERR_*). kfk_err_name() and kfk_err_string()
- *   describe any code.
+ *   raised by the library itself are -100 and below (KFK_ERR_*).
+ *   kfk_err_name() and kfk_err_string() describe any code.
  * - Handles (kfk_queue_t *, kfk_conn_t *, ...) are opaque. They are never
  *   dereferenced: a destroyed, stale or forged handle makes a call return
  *   KFK_ERR_INVALID_HANDLE instead of crashing.
- * - Nothing blocks unless its documentation says "blocks"; those calls take a
- *   timeout.
- * - All network I/O happens on the library's own threads. No callback is
- *   ever run on them: callbacks run only inside kfk_poll()/kfk_poll_batch(),
- *   on the thread that called it.
+ * - Nothing blocks unless its documentation says "blocks", and for how
+ *   long.
+ * - All network I/O happens on the library's own threads. No event callback
+ *   is ever run on them: callbacks run only inside kfk_poll()/
+ *   kfk_poll_batch(), on the thread that called it. (The one exception is
+ *   a C partition function, see kfk_partitioner_fn.)
+ * - Threads: any function may be called from any thread. Where calls on
+ *   one handle must not overlap, or where their order matters, the
+ *   function's "Threads:" note says so.
  * - Strings passed in are NUL-terminated UTF-8 unless a length is given.
  *   Byte buffers (keys, values) are pointer + length; a NULL pointer means
  *   Kafka's null, a non-NULL pointer with length 0 means empty.
@@ -70,6 +74,8 @@ extern "C" {
 KFK_API int kfk_version(void);
 /** The loaded library's version as a string, e.g. "0.1.0". Static. */
 KFK_API const char *kfk_version_str(void);
+/* Threads: kfk_version*, kfk_err_*, kfk_murmur2 and kfk_crc32c keep no
+ * state: any thread, any time, also inside callbacks. */
 
 /* ------------------------------------------------------------------ */
 /* Errors                                                              */
@@ -89,20 +95,20 @@ typedef int32_t kfk_err_t;
 #define KFK_ERR_NOT_CONNECTED   -107   /* a request on a connection that is not ready */
 #define KFK_ERR_CONNECT         -108   /* dial/resolve failed */
 #define KFK_ERR_TLS             -109   /* TLS handshake or certificate failure */
-#define KFK_ERR_SASL            -110  /* SASL authentication failed */
-#define KFK_ERR_PROTOCOL        -111  /* malformed or unexpected bytes from the broker */
-#define KFK_ERR_UNSUPPORTED     -112  /* the broker does not support a needed API version */
-#define KFK_ERR_CONFIG          -113  /* unknown configuration key or bad value */
-#define KFK_ERR_CLOSED          -114  /* the object was closed */
-#define KFK_ERR_INTERNAL        -115  /* a bug in kfk (a recovered panic); please report */
-#define KFK_ERR_QUEUE_FULL      -116  /* a buffer limit was reached */
-#define KFK_ERR_STATE           -117  /* the call is not valid in the object's current state */
-#define KFK_ERR_NO_BUFFER_SPACE -118  /* a caller-supplied buffer is too small */
+#define KFK_ERR_SASL            -110   /* SASL authentication failed */
+#define KFK_ERR_PROTOCOL        -111   /* malformed or unexpected bytes from the broker */
+#define KFK_ERR_UNSUPPORTED     -112   /* the broker does not support a needed API version */
+#define KFK_ERR_CONFIG          -113   /* unknown configuration key or bad value */
+#define KFK_ERR_CLOSED          -114   /* the object was closed */
+#define KFK_ERR_INTERNAL        -115   /* a bug in kfk (a recovered panic); please report */
+#define KFK_ERR_QUEUE_FULL      -116   /* a buffer limit was reached */
+#define KFK_ERR_STATE           -117   /* the call is not valid in the object's current state */
+#define KFK_ERR_NO_BUFFER_SPACE -118   /* a caller-supplied buffer is too small */
 
 /** Symbolic name of an error code, e.g. "UNKNOWN_TOPIC_OR_PARTITION" or
  *  "KFK_ERR_TIMED_OUT"; "NONE" for 0; "UNKNOWN" for every code this
- *  library does not know (all 32 bits count: 65539 is not 3). Never NULL;
- *  static storage. */
+ *  library does not know (all 32 bits count: 65539 is not
+ *  UNKNOWN_TOPIC_OR_PARTITION (3)). Never NULL; static storage. */
 KFK_API const char *kfk_err_name(kfk_err_t err);
 /** One-line human description of an error code; one fixed text for every
  *  unknown code. Never NULL; static. */
@@ -161,6 +167,8 @@ typedef struct kfk_val {
 KFK_API const kfk_val_t *kfk_val_get(const kfk_val_t *map, const char *key);
 /** Item idx of a LIST value, or NULL when out of range or not a list. */
 KFK_API const kfk_val_t *kfk_val_at(const kfk_val_t *list, size_t idx);
+/* Threads: kfk_val_get and kfk_val_at only read the tree: any thread, as
+ * long as the tree is still valid (see kfk_poll and kfk_poll_batch). */
 
 /* ------------------------------------------------------------------ */
 /* Records and headers (inputs and outputs)                            */
@@ -271,8 +279,10 @@ typedef struct kfk_event {
 
 /** A completion callback. Runs inside kfk_poll/kfk_poll_batch on the
  *  polling thread. ev and everything it points to is valid until the
- *  callback returns. It may call any kfk function except kfk_poll* and
- *  kfk_queue_destroy of the queue being served. */
+ *  callback returns. It may call any kfk function except kfk_poll and
+ *  kfk_poll_batch (of any queue: KFK_ERR_REENTRANT) and kfk_queue_destroy
+ *  of the queue being served; events its calls cause come with a later
+ *  poll. */
 typedef void (*kfk_cb)(const kfk_event_t *ev, void *opaque);
 
 /** Create an event queue. Completions of every connection and client
@@ -281,7 +291,9 @@ KFK_API kfk_err_t kfk_queue_new(kfk_queue_t **out);
 /** Destroy a queue. Objects attached to it must be destroyed first
  *  (KFK_ERR_STATE otherwise). Undelivered events are dropped. A callback
  *  may destroy any queue but the one it is being served from
- *  (KFK_ERR_REENTRANT). */
+ *  (KFK_ERR_REENTRANT).
+ *  Threads: a poll of q running on another thread returns first (destroy
+ *  waits for it); the events it returned are invalid afterwards. */
 KFK_API kfk_err_t kfk_queue_destroy(kfk_queue_t *q);
 
 /** A non-blocking file descriptor that is readable whenever the queue holds
@@ -294,27 +306,39 @@ KFK_API int kfk_queue_fd(kfk_queue_t *q);
 /** Serve events: waits up to timeout_ms (0 = don't wait, -1 = forever) for
  *  the first event, then runs the callback of each event that is ready
  *  (the one given with the call; otherwise the queue's handler, see
- *  kfk_queue_set_handler; otherwise the event is dropped), at most max_events
- *  (0 = no limit). Blocks. Returns the number of events served, or a negative
- *  kfk_err_t (KFK_ERR_REENTRANT inside a callback). */
+ *  kfk_queue_set_handler; otherwise the event is dropped), at most
+ *  max_events (0 = no limit). Blocks (up to timeout_ms, plus the time the
+ *  callbacks take). Returns the number of events served, or a negative
+ *  kfk_err_t (KFK_ERR_REENTRANT inside a callback).
+ *  Threads: poll a queue from one thread at a time (kfk_poll and
+ *  kfk_poll_batch alike). Polls of one queue from two threads are
+ *  serialized, the second waiting for the first, and each poll releases
+ *  the memory of the one before it. Different queues may be polled in
+ *  parallel; the other kfk_queue_* calls and kfk_wake may run meanwhile. */
 KFK_API int kfk_poll(kfk_queue_t *q, int timeout_ms, int max_events);
 
-/** Batch form: waits like kfk_poll, runs the callbacks of events that came
- *  with one, and copies up to max events without a callback into out.
- *  Blocks. Returns how many were written to out, or a negative kfk_err_t.
- *  What they point to stays valid until the next kfk_poll/kfk_poll_batch on
- *  this queue or kfk_queue_destroy. */
+/** Batch form: waits like kfk_poll, then takes up to max events: those
+ *  that came with a callback have it run, the others are copied into out
+ *  (the queue's handler is not used). Blocks like kfk_poll. Returns how
+ *  many were written to out, or a negative kfk_err_t. What they point to
+ *  stays valid until the next kfk_poll/kfk_poll_batch on this queue,
+ *  whichever thread makes it, or kfk_queue_destroy.
+ *  Threads: as kfk_poll. */
 KFK_API int kfk_poll_batch(kfk_queue_t *q, kfk_event_t *out, int max, int timeout_ms);
 
 /** Make a blocked kfk_poll/kfk_poll_batch on q return (with 0) soon.
- *  Safe from any thread and from signal handlers' threads. */
+ *  Threads: any thread, e.g. one that waits for signals with sigwait().
+ *  It is not async-signal-safe: do not call it inside a signal handler. */
 KFK_API kfk_err_t kfk_wake(kfk_queue_t *q);
 
 /** Handler for events that came without a callback (e.g. connection
- *  notifications), used by kfk_poll. NULL clears it. */
+ *  notifications), used by kfk_poll. NULL clears it.
+ *  Threads: any thread; a poll uses the handler set when it takes its
+ *  events. */
 KFK_API kfk_err_t kfk_queue_set_handler(kfk_queue_t *q, kfk_cb cb, void *opaque);
 
-/** Number of events waiting in the queue, or a negative kfk_err_t. */
+/** Number of events waiting in the queue, or a negative kfk_err_t.
+ *  Threads: any thread (so is kfk_queue_fd). */
 KFK_API int64_t kfk_queue_length(kfk_queue_t *q);
 
 /* ------------------------------------------------------------------ */
@@ -333,12 +357,21 @@ KFK_API int64_t kfk_queue_length(kfk_queue_t *q);
 /** Create a connection whose events go to queue q. It is not connected. */
 KFK_API kfk_err_t kfk_conn_new(kfk_queue_t *q, kfk_conn_t **out);
 /** Close (pending requests complete with KFK_ERR_DISCONNECTED, delivered
- *  by later polls) and free the handle. */
+ *  by later polls) and free the handle.
+ *  Threads: any thread; a request racing with it on c is refused
+ *  (KFK_ERR_INVALID_HANDLE) or completes with KFK_ERR_DISCONNECTED. */
 KFK_API kfk_err_t kfk_conn_destroy(kfk_conn_t *c);
 
 /** Where connection-level events (CONNECT, ERROR, DISCONNECT) go. Without a
- *  handler they go to the queue's handler or kfk_poll_batch's array. */
+ *  handler they go to the queue's handler or kfk_poll_batch's array.
+ *  Threads: any thread; it applies to events queued after it returns. */
 KFK_API kfk_err_t kfk_conn_set_event_handler(kfk_conn_t *c, kfk_cb cb, void *opaque);
+
+/* Settings. Threads: configure a connection from one thread at a time:
+ * each kfk_conn_set_* call replaces the connection's options as a whole,
+ * so two running at once on c can lose one change. Client id, TLS, SASL
+ * and the request timeout apply from the next kfk_conn_connect. */
+
 /** Client id sent in every request header (default "kfk"). */
 KFK_API kfk_err_t kfk_conn_set_client_id(kfk_conn_t *c, const char *client_id);
 /** TLS: enable, optional CA file (PEM; NULL = system roots), skip_verify
@@ -355,6 +388,10 @@ KFK_API kfk_err_t kfk_conn_set_auto_reconnect(kfk_conn_t *c, int enable, int del
 /** Per-request timeout (default 30000 ms, plus the request's own broker-side
  *  wait for fetch). A request that times out closes the connection. */
 KFK_API kfk_err_t kfk_conn_set_request_timeout(kfk_conn_t *c, int timeout_ms);
+
+/* Connecting. Threads: kfk_conn_connect and kfk_conn_disconnect may be
+ * called from any thread; the last call wins. The state queries below
+ * may run at any time. */
 
 /** Start connecting to host:port (DNS is resolved off the caller's thread;
  *  an empty host is KFK_ERR_INVALID_ARG).
@@ -383,6 +420,11 @@ KFK_API int kfk_conn_api_versions(kfk_conn_t *c, int16_t *max_versions, size_t n
  * handler). The return value reports only an immediate refusal (bad handle
  * or argument); everything else, including "not connected", arrives as the
  * event's err. Result trees are documented per call.
+ *
+ * Threads: requests may be made on one connection from many threads at
+ * once. The broker gets them, and answers them, in the order the library
+ * accepted them: a thread's own requests keep their order; between
+ * threads, whichever call came first goes first.
  */
 
 /** Metadata for topics (n = -1: all topics; any other negative n is
@@ -405,6 +447,11 @@ typedef struct kfk_produce_opts {
     const char *transactional_id; /* NULL unless transactional */
 } kfk_produce_opts_t;
 
+/** Fill *opts with the defaults: acks 1, timeout_ms 30000, compression
+ *  NULL (none), producer_id -1, producer_epoch -1, base_sequence -1,
+ *  transactional_id NULL. A NULL opts is ignored. kfk_conn_produce_batch
+ *  uses these when given NULL options. Threads: any thread (it writes
+ *  only *opts). */
 KFK_API void kfk_produce_opts_init(kfk_produce_opts_t *opts);
 
 /** Produce records as one RecordBatch to topic/partition. opts may be NULL.
@@ -425,6 +472,10 @@ typedef struct kfk_fetch_opts {
     int32_t isolation_level;    /* 0 read_uncommitted (default), 1 read_committed */
 } kfk_fetch_opts_t;
 
+/** Fill *opts with the defaults: max_bytes 1048576, max_wait_ms 500,
+ *  min_bytes 1, isolation_level 0 (read_uncommitted). A NULL opts is
+ *  ignored. kfk_conn_fetch uses these when given NULL options. Threads: any
+ *  thread (it writes only *opts). */
 KFK_API void kfk_fetch_opts_init(kfk_fetch_opts_t *opts);
 
 /** Fetch from the partitions in tps (each with its start offset).
@@ -615,20 +666,29 @@ KFK_API kfk_err_t kfk_conn_raw_request(kfk_conn_t *c, int16_t api_key, int16_t a
  * your thread, in your language: what the bindings do).
  */
 
+/** Create a configuration with every option at its default (above).
+ *  kfk_client_new copies it, so one conf can make several clients and may
+ *  be destroyed as soon as they are made.
+ *  Threads: a conf is meant to be filled by one thread. The library
+ *  serializes the calls on one conf (kfk_conf_set,
+ *  kfk_conf_set_partitioner, kfk_client_new reading it), so concurrent
+ *  calls do not corrupt it, but which of two concurrent settings of one
+ *  key wins is unspecified. */
 KFK_API kfk_err_t kfk_conf_new(kfk_conf_t **out);
+/** Free conf. Clients made from it are not affected. */
+KFK_API kfk_err_t kfk_conf_destroy(kfk_conf_t *conf);
 /** Set one option. On error (KFK_ERR_CONFIG), errbuf (may be NULL) gets a
  *  NUL-terminated message naming the key. */
 KFK_API kfk_err_t kfk_conf_set(kfk_conf_t *conf, const char *key, const char *value,
                                char *errbuf, size_t errlen);
-KFK_API kfk_err_t kfk_conf_destroy(kfk_conf_t *conf);
 
 /** A custom partitioner: the partition (0 .. partition_count-1) for a
  *  message produced without an explicit one. key is NULL for a null key.
  *  A result out of range fails that message (its DELIVERY event has err
  *  UNKNOWN_TOPIC_OR_PARTITION). It runs inside kfk_produce on the calling
  *  thread, or on a library thread for a message that waited for its
- *  topic's metadata; calls never overlap. It must be quick and must not
- *  call kfk functions. */
+ *  topic's metadata; calls never overlap, even when several threads
+ *  produce. It must be quick and must not call kfk functions. */
 typedef int32_t (*kfk_partitioner_fn)(const char *topic, const void *key, size_t key_len,
                                       int32_t partition_count, void *opaque);
 /** Use fn (with opaque) instead of the partitioner option for clients made
@@ -643,9 +703,26 @@ KFK_API kfk_err_t kfk_conf_set_partitioner(kfk_conf_t *conf, kfk_partitioner_fn 
  *  delivering its events to q. Validation errors name the key in errbuf. */
 KFK_API kfk_err_t kfk_client_new(kfk_queue_t *q, const kfk_conf_t *conf, kfk_client_t **out,
                                  char *errbuf, size_t errlen);
+/** Free the handle, closing the client first if it is still open, without
+ *  a flush: buffered messages fail with KFK_ERR_CLOSED (their DELIVERY
+ *  events are queued before it returns). With a subscription it blocks
+ *  for up to 1000 ms while the member leaves the group.
+ *  Threads: any thread, but not while kfk_subscribe or kfk_unsubscribe
+ *  runs on c (see kfk_subscribe); other calls racing with it on c fail
+ *  with KFK_ERR_INVALID_HANDLE or KFK_ERR_CLOSED. */
+KFK_API kfk_err_t kfk_client_destroy(kfk_client_t *c);
+
+/*
+ * Threads, for every kfk_client_* call, produce, flush and the consumer
+ * and admin calls: any thread, concurrently on one client, unless the
+ * call's own note restricts it (kfk_produce*, kfk_assign, kfk_consume,
+ * subscriptions, transactions, close).
+ */
+
 /** Where client-level events go: ERROR (every bootstrap broker failing, a
  *  broker connection lost), LOG and STATS. Without a handler they go to the
- *  queue's handler or kfk_poll_batch's array. */
+ *  queue's handler or kfk_poll_batch's array. It applies to events queued
+ *  after it returns. */
 KFK_API kfk_err_t kfk_client_set_event_handler(kfk_client_t *c, kfk_cb cb, void *opaque);
 /** Fetch cluster metadata from the first bootstrap broker that answers.
  *  RESULT: the metadata tree (as kfk_conn_metadata). An idempotent or
@@ -665,15 +742,29 @@ KFK_API int32_t kfk_client_partition_count(kfk_client_t *c, const char *topic);
  *  pointer may be NULL). KFK_ERR_STATE while the client has none: it is
  *  neither idempotent nor transactional, or InitProducerId has not
  *  completed yet (it runs with the first produce or transaction). */
-KFK_API kfk_err_t kfk_client_producer_id(kfk_client_t *c, int64_t *producer_id, int16_t *producer_epoch);
+KFK_API kfk_err_t kfk_client_producer_id(kfk_client_t *c, int64_t *producer_id,
+                                         int16_t *producer_epoch);
 
 /** Queue a message for delivery (key, value and headers are copied). The
  *  DELIVERY event carries msg->opaque and goes to cb (NULL: the batch pull
  *  or the queue's handler). Returns at once: KFK_ERR_QUEUE_FULL when the
- *  buffer limits are reached, KFK_ERR_INVALID_ARG for a bad message. */
+ *  buffer limits are reached, KFK_ERR_INVALID_ARG for a bad message (NULL
+ *  topic, partition below -1, NULL buffer with a length),
+ *  MESSAGE_TOO_LARGE (10) above message_max_bytes, INVALID_TOPIC_EXCEPTION
+ *  (17) for a topic name Kafka refuses, KFK_ERR_STATE while a transaction
+ *  commits or aborts, KFK_ERR_CLOSED once the client is closed, and a
+ *  fenced transactional producer's error. A refused message gets no
+ *  DELIVERY event.
+ *  Threads: kfk_produce, kfk_produce_batch and kfk_produce_many may run on
+ *  many threads at once on one client. One thread's messages to one
+ *  partition are sent in the order of its calls (a retry can reorder them
+ *  unless the client is idempotent or max_in_flight is 1); between threads
+ *  the order is the order the calls took the producer's lock. */
 KFK_API kfk_err_t kfk_produce(kfk_client_t *c, const kfk_message_t *msg, kfk_cb cb);
 /** Queue n messages in one call (for bindings). *accepted (may be NULL)
- *  is how many were queued before an error stopped the call. */
+ *  is how many were queued before an error stopped the call.
+ *  Threads: as kfk_produce; the n messages are queued one by one, so
+ *  another thread's messages may come in between. */
 KFK_API kfk_err_t kfk_produce_batch(kfk_client_t *c, const kfk_message_t *msgs, size_t n,
                                     kfk_cb cb, size_t *accepted);
 /** Queue n messages with one completion (EV::Kafka's produce_many): no
@@ -685,16 +776,22 @@ KFK_API kfk_err_t kfk_produce_batch(kfk_client_t *c, const kfk_message_t *msgs, 
  *  a NULL topic) is listed there too and does not stop the others.
  *  *accepted (may be NULL) is how many were queued. The call itself fails
  *  only for a bad handle or a NULL msgs with n > 0; then no RESULT comes.
- *  n = 0 completes at once. */
+ *  n = 0 completes at once. Threads: as kfk_produce_batch. */
 KFK_API kfk_err_t kfk_produce_many(kfk_client_t *c, const kfk_message_t *msgs, size_t n,
                                    kfk_cb cb, void *opaque, size_t *accepted);
 /** Send everything buffered now; RESULT (result NULL) once every queued
  *  message has its delivery report, or err KFK_ERR_TIMED_OUT after
- *  timeout_ms (0 = no limit). */
+ *  timeout_ms (0 = no limit). Threads: any thread; concurrent flushes each
+ *  get their RESULT, and messages produced meanwhile are waited for too. */
 KFK_API kfk_err_t kfk_flush(kfk_client_t *c, int timeout_ms, kfk_cb cb, void *opaque);
-/** Flush (up to timeout_ms), then close every connection; RESULT when done.
- *  Messages still buffered fail with KFK_ERR_CLOSED. */
+/** Flush (up to timeout_ms; 0 = no limit), then close every connection;
+ *  RESULT when done. Messages still buffered fail with KFK_ERR_CLOSED.
+ *  With a subscription it first blocks while the member leaves the group,
+ *  for up to timeout_ms or 1000 ms, whichever is longer.
+ *  Threads: any thread, but not while kfk_subscribe or kfk_unsubscribe
+ *  runs on c (see kfk_subscribe). */
 KFK_API kfk_err_t kfk_client_close(kfk_client_t *c, int timeout_ms, kfk_cb cb, void *opaque);
+
 /* ---- consuming with manual assignment ---- */
 
 /* Special offsets for kfk_assign and kfk_seek. */
@@ -703,7 +800,11 @@ KFK_API kfk_err_t kfk_client_close(kfk_client_t *c, int timeout_ms, kfk_cb cb, v
 
 /** Replace the partitions consumed: each tps[i] from tps[i].offset
  *  (>= 0, KFK_OFFSET_EARLIEST or KFK_OFFSET_LATEST). Fetching starts at
- *  once and is kept one response ahead of kfk_consume (bounded). */
+ *  once and is kept one response ahead of kfk_consume (bounded). Messages
+ *  fetched but not yet handed over are dropped.
+ *  Threads: any thread; of two concurrent calls the later one wins. A
+ *  subscription assigns partitions itself (at every rebalance): do not
+ *  mix kfk_assign with kfk_subscribe on one client. */
 KFK_API kfk_err_t kfk_assign(kfk_client_t *c, const kfk_topic_partition_t *tps, size_t n);
 /** Move a partition's position; RESULT (result NULL) once it is set. */
 KFK_API kfk_err_t kfk_seek(kfk_client_t *c, const char *topic, int32_t partition, int64_t offset,
@@ -712,7 +813,11 @@ KFK_API kfk_err_t kfk_seek(kfk_client_t *c, const char *topic, int32_t partition
  *  topic, partition, offset, timestamp, key, value, headers), then a
  *  RESULT event {count}; all with opaque, to cb (NULL: batch pull / queue
  *  handler). With nothing fetched yet it waits for the next fetch
- *  responses (at most about fetch_max_wait_ms on idle partitions). */
+ *  responses (at most about fetch_max_wait_ms on idle partitions).
+ *  Threads: any thread, but meant for one consumer at a time: calls that
+ *  overlap (one made before the previous one's RESULT) split the messages
+ *  between them, and a partition's messages keep their order on the
+ *  queue only across calls that do not overlap. */
 KFK_API kfk_err_t kfk_consume(kfk_client_t *c, kfk_cb cb, void *opaque);
 /** Earliest and latest offsets of each partition of topic.
  *  RESULT: {"0" => {earliest, latest}, "1" => ...}. */
@@ -734,31 +839,54 @@ KFK_API kfk_err_t kfk_lag(kfk_client_t *c, kfk_cb cb, void *opaque);
  *    (sticky|range|roundrobin; sticky), auto_offset_reset (earliest|latest;
  *    default the client's) for partitions without a committed offset.
  *  ASSIGN and REVOKE events go to cb with opaque (NULL: batch pull or the
- *  queue's handler); messages arrive through kfk_consume. */
+ *  queue's handler); messages arrive through kfk_consume. The member runs
+ *  on a library thread and does not wait for these events to be polled.
+ *  A subscription already in force is left first, and that blocks: until
+ *  the old member has committed (with auto_commit) and sent LeaveGroup,
+ *  normally a few round trips, longer (up to about rebalance_timeout_ms
+ *  plus request_timeout_ms) if it was joining the group.
+ *  Threads: kfk_subscribe, kfk_unsubscribe, kfk_client_close and
+ *  kfk_client_destroy change the subscription: never run two of them at
+ *  the same time on one client (one thread, or a lock of yours). */
 KFK_API kfk_err_t kfk_subscribe(kfk_client_t *c, const char *const *topics, size_t n_topics,
                                 const char *const *options, size_t n_options,
                                 kfk_cb cb, void *opaque);
 /** Commit the positions of the messages consumed so far.
- *  RESULT (result NULL) when done. */
+ *  RESULT (result NULL) when done. While the group rebalances or its
+ *  coordinator moves it waits, up to request_timeout_ms, then fails
+ *  rather than report a commit it could not make.
+ *  Threads: any thread, concurrently with consuming. */
 KFK_API kfk_err_t kfk_commit(kfk_client_t *c, kfk_cb cb, void *opaque);
 /** Commit (with auto_commit), leave the group (static members too) and stop
- *  consuming its partitions. RESULT when done. */
+ *  consuming its partitions. RESULT when done.
+ *  Threads: see kfk_subscribe. */
 KFK_API kfk_err_t kfk_unsubscribe(kfk_client_t *c, kfk_cb cb, void *opaque);
 
-/* ---- transactions (needs the transactional_id option) ---- */
+/* ---- transactions (needs the transactional_id option) ----
+ * Threads: kfk_txn_begin, then kfk_txn_commit or kfk_txn_abort, are one
+ * sequence per client: make them from one thread (or in order under a lock
+ * of yours), and start the next only after the previous RESULT.
+ * kfk_produce may run on other threads meanwhile: a message belongs to the
+ * transaction when it is accepted after kfk_txn_begin returned and before
+ * kfk_txn_commit/kfk_txn_abort is called; while those run, kfk_produce
+ * returns KFK_ERR_STATE. */
 
 /** Open a transaction; messages produced until commit or abort belong to
  *  it. Immediate: KFK_ERR_STATE when one is open already or the client is
- *  not transactional; a fenced producer gets PRODUCER_FENCED. */
+ *  not transactional; a fenced producer gets PRODUCER_FENCED (90) or
+ *  INVALID_PRODUCER_EPOCH (47), and a producer that failed to register a
+ *  partition with the transaction gets that failure's error. */
 KFK_API kfk_err_t kfk_txn_begin(kfk_client_t *c);
 /** Commit consumer offsets inside the open transaction: tps[i].offset per
  *  partition (n = 0: the positions consumed so far of the client's own
- *  assignment). RESULT (result NULL) when done. */
+ *  assignment). RESULT (result NULL) when done. Call it before
+ *  kfk_txn_commit and wait for its RESULT. */
 KFK_API kfk_err_t kfk_txn_send_offsets(kfk_client_t *c, const char *group_id,
                                        const kfk_topic_partition_t *tps, size_t n,
                                        kfk_cb cb, void *opaque);
 /** Flush, then commit the transaction. RESULT when done; a fenced
- *  producer gets PRODUCER_FENCED (90) with a message saying so. */
+ *  producer gets PRODUCER_FENCED (90) or INVALID_PRODUCER_EPOCH (47), with
+ *  a message saying so. */
 KFK_API kfk_err_t kfk_txn_commit(kfk_client_t *c, kfk_cb cb, void *opaque);
 /** Flush, then abort the transaction. RESULT when done. */
 KFK_API kfk_err_t kfk_txn_abort(kfk_client_t *c, kfk_cb cb, void *opaque);
@@ -767,15 +895,17 @@ KFK_API kfk_err_t kfk_txn_abort(kfk_client_t *c, kfk_cb cb, void *opaque);
  * Each call completes with one RESULT event to cb with opaque. Calls about
  * several resources report a per-resource error_code in the result; calls
  * about one resource (alter configs, create partitions) fail with the
- * broker's error as the event's err. */
+ * broker's error as the event's err.
+ * Threads: any thread; calls are independent of each other. */
 
 /** CreateTopics through any broker. Result: {topics => [{name,
- *  error_code, error_message}]} (36 = TOPIC_ALREADY_EXISTS). */
-KFK_API kfk_err_t kfk_admin_create_topics(kfk_client_t *c, const kfk_new_topic_t *topics, size_t n,
-                                          int timeout_ms, kfk_cb cb, void *opaque);
+ *  error_code, error_message}]} (error_code TOPIC_ALREADY_EXISTS (36) for
+ *  a topic that exists). */
+KFK_API kfk_err_t kfk_admin_create_topics(kfk_client_t *c, const kfk_new_topic_t *topics,
+                                          size_t n, int timeout_ms, kfk_cb cb, void *opaque);
 /** DeleteTopics. Result: {topics => [{name, error_code, error_message}]}. */
-KFK_API kfk_err_t kfk_admin_delete_topics(kfk_client_t *c, const char *const *names, size_t n,
-                                          int timeout_ms, kfk_cb cb, void *opaque);
+KFK_API kfk_err_t kfk_admin_delete_topics(kfk_client_t *c, const char *const *names,
+                                          size_t n, int timeout_ms, kfk_cb cb, void *opaque);
 /** Result: {cluster_id, controller_id, brokers => [{node_id, host, port, rack}]}. */
 KFK_API kfk_err_t kfk_admin_describe_cluster(kfk_client_t *c, kfk_cb cb, void *opaque);
 /** The groups of every broker. Result: {groups => [{group_id,
@@ -791,29 +921,30 @@ KFK_API kfk_err_t kfk_admin_describe_groups(kfk_client_t *c, const char *const *
  *  error_message, configs => {key => {value, source, read_only,
  *  sensitive}}}]}; value is null when sensitive; source is e.g.
  *  "dynamic_topic_config" or "default_config". */
-KFK_API kfk_err_t kfk_admin_describe_topic_configs(kfk_client_t *c, const char *const *topics, size_t n,
+KFK_API kfk_err_t kfk_admin_describe_topic_configs(kfk_client_t *c,
+                                                   const char *const *topics, size_t n,
                                                    kfk_cb cb, void *opaque);
 /** Set some configs of topic, leaving the others: kv holds n_pairs
  *  key, value pairs; a NULL value resets that key to its default.
  *  RESULT (result NULL); err is the broker's refusal, if any. */
-KFK_API kfk_err_t kfk_admin_alter_topic_configs(kfk_client_t *c, const char *topic, const char *const *kv,
-                                                size_t n_pairs, kfk_cb cb, void *opaque);
-/** Grow topic to total_partitions. RESULT (result NULL); err 37
- *  (INVALID_PARTITIONS) when that is not more than it has. */
-KFK_API kfk_err_t kfk_admin_create_partitions(kfk_client_t *c, const char *topic, int32_t total_partitions,
-                                              int timeout_ms, kfk_cb cb, void *opaque);
+KFK_API kfk_err_t kfk_admin_alter_topic_configs(kfk_client_t *c, const char *topic,
+                                                const char *const *kv, size_t n_pairs,
+                                                kfk_cb cb, void *opaque);
+/** Grow topic to total_partitions. RESULT (result NULL); err
+ *  INVALID_PARTITIONS (37) when that is not more than it has. */
+KFK_API kfk_err_t kfk_admin_create_partitions(kfk_client_t *c, const char *topic,
+                                              int32_t total_partitions, int timeout_ms,
+                                              kfk_cb cb, void *opaque);
 /** Delete the records of each tps[i] before tps[i].offset
  *  (KFK_OFFSET_LATEST: all so far), asking each partition's leader.
  *  Result: {partitions => [{topic, partition, low_watermark, error_code}]}. */
-KFK_API kfk_err_t kfk_admin_delete_records(kfk_client_t *c, const kfk_topic_partition_t *tps, size_t n,
-                                           int timeout_ms, kfk_cb cb, void *opaque);
+KFK_API kfk_err_t kfk_admin_delete_records(kfk_client_t *c, const kfk_topic_partition_t *tps,
+                                           size_t n, int timeout_ms, kfk_cb cb, void *opaque);
 /** A group's committed offsets against the latest ones. Result:
  *  {"topic:partition" => {committed, latest, lag}} for every partition the
  *  group committed. */
-KFK_API kfk_err_t kfk_admin_group_lag(kfk_client_t *c, const char *group_id, kfk_cb cb, void *opaque);
-
-/** Free the handle (closing first, without waiting, if still open). */
-KFK_API kfk_err_t kfk_client_destroy(kfk_client_t *c);
+KFK_API kfk_err_t kfk_admin_group_lag(kfk_client_t *c, const char *group_id, kfk_cb cb,
+                                      void *opaque);
 
 #ifdef __cplusplus
 }
