@@ -145,6 +145,11 @@ type group struct {
 
 	stop    chan struct{}
 	stopped chan struct{}
+	// leaving makes the first leave do the work; later ones wait for left
+	// and get its error (an unsubscribe racing a close, say).
+	leaving  sync.Once
+	left     chan struct{}
+	leaveErr error
 }
 
 // Subscribe joins the group and consumes what it assigns. A previous
@@ -163,19 +168,20 @@ func (c *Client) Subscribe(opts GroupOptions) error {
 	if _, ok := assignors[opts.Assignor]; !ok {
 		return &ConfigError{Key: "assignor", Value: opts.Assignor, Reason: "must be one of " + strings.Join(assignorOrder, ", ")}
 	}
+	g := &group{c: c, opts: opts, coord: -1, stop: make(chan struct{}), stopped: make(chan struct{}), state: memberJoining,
+		stable: make(chan struct{}), left: make(chan struct{})}
+	// The new member takes the old one's place at once, so that a
+	// concurrent Unsubscribe or Close finds one or the other, never both;
+	// it starts once the old one has left.
 	c.mu.Lock()
 	old := c.group
+	c.group = g
 	c.mu.Unlock()
 	if old != nil {
 		done := make(chan struct{})
 		old.leave(true, func(error) { close(done) })
 		<-done
 	}
-	g := &group{c: c, opts: opts, coord: -1, stop: make(chan struct{}), stopped: make(chan struct{}), state: memberJoining,
-		stable: make(chan struct{})}
-	c.mu.Lock()
-	c.group = g
-	c.mu.Unlock()
 	go g.run()
 	return nil
 }
@@ -909,35 +915,45 @@ func (g *group) revoke(commitFirst bool) {
 // unsubscribe (forever true) leaves at once, static or not.
 func (g *group) leave(forever bool, cb func(error)) {
 	go func() {
-		close(g.stop)
-		<-g.stopped
-		var err error
-		if g.opts.AutoCommit {
-			err = g.commit()
-		}
-		g.mu.Lock()
-		member := g.memberID
-		g.mu.Unlock()
-		if member != "" && (forever || g.opts.InstanceID == "") {
-			req := kmsg.NewPtrLeaveGroupRequest()
-			req.Group, req.MemberID = g.opts.GroupID, member
-			m := kmsg.NewLeaveGroupRequestMember()
-			m.MemberID = member
-			if g.opts.InstanceID != "" {
-				m.InstanceID = kmsg.StringPtr(g.opts.InstanceID)
-			}
-			req.Members = []kmsg.LeaveGroupRequestMember{m}
-			if _, lerr := g.do(req); lerr != nil && err == nil {
-				err = lerr
-			}
-		}
-		g.revoke(false)
-		g.mu.Lock()
-		g.state = memberLeft
-		g.mu.Unlock()
-		g.c.log.Infof(obs.Group, "group %s: left", g.opts.GroupID)
-		cb(err)
+		g.leaving.Do(func() {
+			defer close(g.left)
+			g.leaveErr = g.leaveNow(forever)
+		})
+		<-g.left
+		cb(g.leaveErr)
 	}()
+}
+
+// leaveNow is leave's work, done once.
+func (g *group) leaveNow(forever bool) error {
+	close(g.stop)
+	<-g.stopped
+	var err error
+	if g.opts.AutoCommit {
+		err = g.commit()
+	}
+	g.mu.Lock()
+	member := g.memberID
+	g.mu.Unlock()
+	if member != "" && (forever || g.opts.InstanceID == "") {
+		req := kmsg.NewPtrLeaveGroupRequest()
+		req.Group, req.MemberID = g.opts.GroupID, member
+		m := kmsg.NewLeaveGroupRequestMember()
+		m.MemberID = member
+		if g.opts.InstanceID != "" {
+			m.InstanceID = kmsg.StringPtr(g.opts.InstanceID)
+		}
+		req.Members = []kmsg.LeaveGroupRequestMember{m}
+		if _, lerr := g.do(req); lerr != nil && err == nil {
+			err = lerr
+		}
+	}
+	g.revoke(false)
+	g.mu.Lock()
+	g.state = memberLeft
+	g.mu.Unlock()
+	g.c.log.Infof(obs.Group, "group %s: left", g.opts.GroupID)
+	return err
 }
 
 func protocolName(p *string) string {

@@ -363,3 +363,31 @@ func TestAssignAndRevokeReportRealOffsets(t *testing.T) {
 		}
 	}
 }
+
+// Subscribing, unsubscribing and closing at the same time from several
+// goroutines leaves each membership once; none of it may crash the host
+// (a second leave of one member used to close a closed channel).
+func TestConcurrentSubscribeUnsubscribeClose(t *testing.T) {
+	a := admin(t)
+	topic := createTopic(t, a, 2)
+	c := kafkatest.OpenClient(t, kafkatest.Brokers(t).Brokers, client.Handler{})
+	var wg sync.WaitGroup
+	for i := 0; i < 4; i++ {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			if err := c.Subscribe(client.GroupOptions{GroupID: kafkatest.UniqueTopic(t, "racing"), Topics: []string{topic},
+				HeartbeatInterval: 300 * time.Millisecond}); err != nil {
+				t.Error(err)
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			done := make(chan error, 1)
+			c.Unsubscribe(func(err error) { done <- err })
+			<-done
+		}()
+	}
+	wg.Wait()
+	kafkatest.CloseClient(t, c)
+}
