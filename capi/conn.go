@@ -6,6 +6,7 @@ package main
 import "C"
 
 import (
+	"crypto/tls"
 	"time"
 	"unsafe"
 
@@ -97,12 +98,11 @@ func updateOptions(h C.uint64_t, change func(*conn.Options) C.kfk_err_t) (rc C.k
 	if rc != C.KFK_OK {
 		return rc
 	}
-	opts := co.c.Options()
-	if rc := change(&opts); rc != C.KFK_OK {
-		return rc
-	}
-	co.c.SetOptions(opts)
-	return C.KFK_OK
+	co.c.UpdateOptions(func(o *conn.Options) bool {
+		rc = change(o)
+		return rc == C.KFK_OK
+	})
+	return rc
 }
 
 //export kfkgo_conn_set_client_id
@@ -118,15 +118,14 @@ func kfkgo_conn_set_client_id(h C.uint64_t, id *C.char) C.kfk_err_t {
 
 //export kfkgo_conn_set_tls
 func kfkgo_conn_set_tls(h C.uint64_t, enable C.int, caFile *C.char, skipVerify C.int, serverName *C.char) C.kfk_err_t {
-	return updateOptions(h, func(o *conn.Options) C.kfk_err_t {
-		if enable == 0 {
-			o.TLS = nil
-			return C.KFK_OK
-		}
-		cfg, err := conn.TLSConfig(goStringOrEmpty(caFile), skipVerify != 0, goStringOrEmpty(serverName))
-		if err != nil {
+	var cfg *tls.Config // read before the options are locked: it may load a CA file
+	if enable != 0 {
+		var err error
+		if cfg, err = conn.TLSConfig(goStringOrEmpty(caFile), skipVerify != 0, goStringOrEmpty(serverName)); err != nil {
 			return C.KFK_ERR_TLS
 		}
+	}
+	return updateOptions(h, func(o *conn.Options) C.kfk_err_t {
 		o.TLS = cfg
 		return C.KFK_OK
 	})

@@ -288,6 +288,8 @@ func (p *producer) produce(r Record, done DeliveryFunc) error {
 		switch {
 		case p.txn.fatal != nil:
 			err = p.txn.fatal
+		case inTxn && p.txn.abortable != nil:
+			err = p.txn.abortable
 		case p.txn.ending:
 			err = fmt.Errorf("%w: the transaction is being committed or aborted", ErrTxnInProgress)
 		}

@@ -94,7 +94,7 @@ func (p *producer) pass() time.Time {
 			if b := ps.open; b != nil {
 				due := b.created.Add(p.cfg.Linger)
 				switch {
-				case !now.Before(b.deadline) || (transactional && p.txn.fatal != nil):
+				case !now.Before(b.deadline) || (transactional && p.txnFailsLocked(b) != nil):
 					p.sealLocked(ps) // its records fail just below
 				case p.flushing > 0 || !now.Before(due):
 					lingered = true
@@ -104,11 +104,14 @@ func (p *producer) pass() time.Time {
 				}
 			}
 			failed = append(failed, p.expireReadyLocked(ps, now)...)
-			if transactional && p.txn.fatal != nil {
-				for _, b := range ps.ready {
-					failed = append(failed, p.finishBatchLocked(b, -1, p.txn.fatal)...)
-				}
-				ps.ready = nil
+			if transactional {
+				ps.ready = slices.DeleteFunc(ps.ready, func(b *batch) bool {
+					if err := p.txnFailsLocked(b); err != nil {
+						failed = append(failed, p.finishBatchLocked(b, -1, err)...)
+						return true
+					}
+					return false
+				})
 			}
 			if (len(ps.ready) == 0 && !lingered) || !sending {
 				continue

@@ -20,6 +20,7 @@ var (
 	ErrNotTransactional = errors.New("the client has no transactional_id")
 	ErrNoTransaction    = errors.New("no transaction is open (call begin_transaction first)")
 	ErrTxnInProgress    = errors.New("a transaction is already open")
+	ErrTxnFailed        = errors.New("the transaction failed")
 )
 
 // txnState is the transactional producer's state (under producer.mu).
@@ -30,6 +31,10 @@ type txnState struct {
 	adding     bool        // an AddPartitionsToTxn is in flight
 	offsets    bool        // AddOffsetsToTxn done: the coordinator knows this transaction
 	fatal      error       // fenced: nothing more can be done
+	// abortable: the open transaction failed (its partitions could not be
+	// registered): its records fail, and only an abort ends it; the
+	// producer goes on with the next transaction.
+	abortable error
 }
 
 // fatalTxn reports whether a code ends the producer for good: another
@@ -82,6 +87,15 @@ func (c *Client) endTransaction(commit bool, cb func(error)) {
 		p.mu.Unlock()
 		cb(ErrNoTransaction)
 		return
+	case p.txn.ending:
+		p.mu.Unlock()
+		cb(fmt.Errorf("%w: it is being committed or aborted already", ErrTxnInProgress))
+		return
+	case commit && p.txn.abortable != nil:
+		err := p.txn.abortable
+		p.mu.Unlock()
+		cb(err)
+		return
 	}
 	p.txn.ending = true
 	p.mu.Unlock()
@@ -108,6 +122,7 @@ func (c *Client) endTransaction(commit bool, cb func(error)) {
 				p.txn.open = false
 				p.txn.partitions = nil
 				p.txn.offsets = false
+				p.txn.abortable = nil
 			}
 			p.mu.Unlock()
 			cb(err)
@@ -161,6 +176,18 @@ func (c *Client) retryTxn(what string, call func() error) error {
 	}
 }
 
+// txnFailsLocked is why b must fail without being sent: the producer was
+// fenced, or b belongs to a transaction that failed; nil otherwise.
+func (p *producer) txnFailsLocked(b *batch) error {
+	if p.txn.fatal != nil {
+		return p.txn.fatal
+	}
+	if b.inTxn {
+		return p.txn.abortable
+	}
+	return nil
+}
+
 // retriableTxn reports whether a transaction call may be retried as is.
 func retriableTxn(err error) bool {
 	var ke *kerr.Error
@@ -204,7 +231,7 @@ func (c *Client) sendOffsets(groupID string, offsets []Assignment) error {
 		return err
 	}
 	p.mu.Lock()
-	open, fatal := p.txn.open, p.txn.fatal
+	open, fatal, abortable := p.txn.open, p.txn.fatal, p.txn.abortable
 	p.mu.Unlock()
 	switch {
 	case c.cfg.TransactionalID == "":
@@ -213,6 +240,8 @@ func (c *Client) sendOffsets(groupID string, offsets []Assignment) error {
 		return fatal
 	case !open:
 		return ErrNoTransaction
+	case abortable != nil:
+		return abortable
 	}
 	generation, member := int32(-1), ""
 	c.mu.Lock()
@@ -463,8 +492,10 @@ func (p *producer) addPartitions(parts []tp) {
 		for _, which := range parts {
 			p.txn.partitions[which] = true
 		}
-	} else if p.txn.fatal == nil {
-		p.txn.fatal = fmt.Errorf("transaction: registering partitions failed: %w", err)
+	} else if p.txn.fatal == nil && p.txn.abortable == nil {
+		// Fencing made it fatal already (txnError); anything else fails
+		// only this transaction.
+		p.txn.abortable = fmt.Errorf("%w: registering its partitions failed, abort it: %w", ErrTxnFailed, err)
 	}
 	p.mu.Unlock()
 	if err != nil {

@@ -117,6 +117,19 @@ func New(opts Options, h Handler) *Conn {
 
 // SetOptions replaces the options; they apply from the next connect.
 func (c *Conn) SetOptions(opts Options) {
+	c.UpdateOptions(func(o *Options) bool { *o = opts; return true })
+}
+
+// UpdateOptions changes the options in place: change gets the current
+// ones and reports whether to keep what it did. Concurrent updates of
+// different fields do not undo each other. change must not call into c.
+func (c *Conn) UpdateOptions(change func(*Options) bool) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	opts := c.opts
+	if !change(&opts) {
+		return false
+	}
 	if opts.ClientID == "" {
 		opts.ClientID = "kfk"
 	}
@@ -129,9 +142,8 @@ func (c *Conn) SetOptions(opts Options) {
 	if opts.MaxResponse <= 0 {
 		opts.MaxResponse = 256 << 20
 	}
-	c.mu.Lock()
 	c.opts = opts
-	c.mu.Unlock()
+	return true
 }
 
 // Options returns a copy of the current options.
