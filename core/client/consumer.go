@@ -453,16 +453,14 @@ func (k *consumer) handleFetch(leader int32, parts []tp, offs []int64, gens []in
 	for i, which := range parts {
 		sent[which] = i
 	}
-	var batches [][]Message
-	stale, resetParts := false, []tp{}
+	var out fetchOutcome
 	k.mu.Lock()
-	// moved: a partition of this fetch was sought elsewhere meanwhile (an
-	// incremental fetch session may not even answer for it), so a fetch
-	// from the new position follows.
-	moved := false
+	// A partition of this fetch sought elsewhere meanwhile (an incremental
+	// fetch session may not even answer for it): a fetch from the new
+	// position follows.
 	for i, which := range parts {
 		if p := k.assigned[which]; p != nil && p.gen != gens[i] {
-			moved = true
+			out.moved = true
 		}
 	}
 	for _, t := range resp.Topics {
@@ -470,37 +468,8 @@ func (k *consumer) handleFetch(leader int32, parts []tp, offs []int64, gens []in
 			fp := &t.Partitions[i]
 			which := tp{t.Topic, fp.Partition}
 			idx, ok := sent[which]
-			p := k.assigned[which]
-			if !ok || p == nil || p.gen != gens[idx] {
-				continue // unassigned or moved by a seek meanwhile
-			}
-			switch fp.ErrorCode {
-			case 0:
-			case kerr.OffsetOutOfRange: // start over per auto_offset_reset
-				k.c.log.Infof(obs.Consumer, "%s[%d]: offset %d is out of range; resetting to %s",
-					t.Topic, fp.Partition, offs[idx], k.reset)
-				resetParts = append(resetParts, which)
-				continue
-			default:
-				if ke := kerr.ForCode(fp.ErrorCode); ke.Retriable || staleMetadata(fp.ErrorCode) {
-					k.c.counts.add(&k.c.counts.retries, ke)
-					k.c.log.Debugf(obs.Consumer, "fetch %s[%d] from broker %d: %v; retrying", t.Topic, fp.Partition, leader, ke)
-					stale = true
-					continue
-				}
-				k.c.reportError(fmt.Errorf("fetch %s[%d]: %w", t.Topic, fp.Partition, kerr.ForCode(fp.ErrorCode)))
-				continue
-			}
-			p.hwm = fp.HighWatermark
-			msgs, next, err := decodePartition(t.Topic, fp, offs[idx])
-			if err != nil {
-				k.c.reportError(fmt.Errorf("fetch %s[%d]: %w", t.Topic, fp.Partition, err))
-			}
-			if next > p.offset {
-				p.offset = next
-			}
-			if len(msgs) > 0 {
-				batches = append(batches, msgs)
+			if p := k.assigned[which]; ok && p != nil && p.gen == gens[idx] { // still assigned, not moved
+				k.takePartitionLocked(leader, which, p, fp, offs[idx], &out)
 			}
 		}
 	}
@@ -510,33 +479,15 @@ func (k *consumer) handleFetch(leader int32, parts []tp, offs []int64, gens []in
 			p.fetching = false
 		}
 	}
-	for _, which := range resetParts {
+	for _, which := range out.reset {
 		if p := k.assigned[which]; p != nil {
 			p.gen++
 			p.offset = k.reset.offset()
 		}
 	}
-	// Polls wait on for the fetch that follows when this one brought
-	// nothing only because positions changed under it (a seek, an offset
-	// reset, a leader to look up again): the first poll after a seek reads
-	// from the new position.
-	var waiters []*pollWaiter
-	if len(batches) > 0 || !(moved || stale || len(resetParts) > 0) {
-		waiters = k.waiters
-		k.waiters = nil
-	}
-	for _, b := range batches {
-		k.buffer = append(k.buffer, b)
-		k.bufferBytes += batchBytes(b)
-	}
-	// The first waiting poll takes what it may (max_poll_records); the rest
-	// stays buffered for the next.
-	batches = nil
-	if len(waiters) > 0 {
-		batches = k.takeLocked(k.c.cfg.MaxPollRecords)
-	}
+	waiters, batches := k.handOverLocked(&out)
 	k.mu.Unlock()
-	if stale {
+	if out.stale {
 		k.c.refreshSoon()
 	}
 	if len(waiters) > 0 {
@@ -553,6 +504,70 @@ func (k *consumer) handleFetch(leader int32, parts []tp, offs []int64, gens []in
 		w.done(n, nil)
 	}
 	k.kick()
+}
+
+// fetchOutcome is what one fetch response brought.
+type fetchOutcome struct {
+	batches [][]Message // one per partition with records
+	reset   []tp        // out of range: start over per auto_offset_reset
+	stale   bool        // a partition's leader must be looked up again
+	moved   bool        // a partition was sought elsewhere meanwhile
+}
+
+// takePartitionLocked applies one partition's answer (fetched from from):
+// its records, its high watermark and new position, or its error.
+func (k *consumer) takePartitionLocked(leader int32, which tp, p *position, fp *kmsg.FetchResponseTopicPartition,
+	from int64, out *fetchOutcome) {
+	switch fp.ErrorCode {
+	case 0:
+	case kerr.OffsetOutOfRange:
+		k.c.log.Infof(obs.Consumer, "%s[%d]: offset %d is out of range; resetting to %s",
+			which.topic, which.partition, from, k.reset)
+		out.reset = append(out.reset, which)
+		return
+	default:
+		if ke := kerr.ForCode(fp.ErrorCode); ke.Retriable || staleMetadata(fp.ErrorCode) {
+			k.c.counts.add(&k.c.counts.retries, ke)
+			k.c.log.Debugf(obs.Consumer, "fetch %s[%d] from broker %d: %v; retrying", which.topic, which.partition, leader, ke)
+			out.stale = true
+			return
+		}
+		k.c.reportError(fmt.Errorf("fetch %s[%d]: %w", which.topic, which.partition, kerr.ForCode(fp.ErrorCode)))
+		return
+	}
+	p.hwm = fp.HighWatermark
+	msgs, next, err := decodePartition(which.topic, fp, from)
+	if err != nil {
+		k.c.reportError(fmt.Errorf("fetch %s[%d]: %w", which.topic, which.partition, err))
+	}
+	if next > p.offset {
+		p.offset = next
+	}
+	if len(msgs) > 0 {
+		out.batches = append(out.batches, msgs)
+	}
+}
+
+// handOverLocked buffers a response's batches and returns the polls to
+// complete with what the first of them may take (max_poll_records; the
+// rest stays buffered). Polls wait on when the response brought nothing
+// only because positions changed under it (a seek, an offset reset, a
+// leader to look up again): the first poll after a seek reads from the
+// new position.
+func (k *consumer) handOverLocked(out *fetchOutcome) ([]*pollWaiter, [][]Message) {
+	for _, b := range out.batches {
+		k.buffer = append(k.buffer, b)
+		k.bufferBytes += batchBytes(b)
+	}
+	if len(out.batches) == 0 && (out.moved || out.stale || len(out.reset) > 0) {
+		return nil, nil
+	}
+	waiters := k.waiters
+	k.waiters = nil
+	if len(waiters) == 0 {
+		return nil, nil
+	}
+	return waiters, k.takeLocked(k.c.cfg.MaxPollRecords)
 }
 
 // decodePartition turns one partition's fetched batches into messages,

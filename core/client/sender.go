@@ -58,135 +58,160 @@ type outgoing struct {
 	batches []*batch
 }
 
+// sendRound is what one pass of the sender gathers under the lock and
+// acts on after it.
+type sendRound struct {
+	now      time.Time
+	next     time.Time // when the sender is next needed
+	sending  bool      // the producer id allows sending (or none is needed)
+	failed   []Delivery
+	sends    []*outgoing
+	byBroker map[int32]*outgoing
+	toAdd    []tp // partitions to register with the transaction first
+}
+
 // pass does one round of sender work and returns when it is next needed.
 func (p *producer) pass() time.Time {
 	now := time.Now()
 	p.clock.renewEvery(time.Second)
-	next := now.Add(time.Second)
-	var failed []Delivery
-	var sends []*outgoing
+	r := &sendRound{now: now, next: now.Add(time.Second), byBroker: map[int32]*outgoing{}}
 
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
-		return next
+		return r.next
 	}
-	failed = append(failed, p.expireWaitingLocked(now)...)
+	r.failed = append(r.failed, p.expireWaitingLocked(now)...)
 	if len(p.waiting) > 0 {
 		p.refreshForWaitingLocked()
-		next = minTime(next, now.Add(minRefreshInterval))
+		r.next = minTime(r.next, now.Add(minRefreshInterval))
 	}
-	sending := p.pidReadyLocked()
-	transactional := p.cfg.TransactionalID != ""
-	var toAdd []tp
-	byBroker := map[int32]*outgoing{}
+	r.sending = p.pidReadyLocked()
 	for _, parts := range p.partitions {
 		for _, ps := range parts {
-			if ps == nil {
-				continue
+			if ps != nil {
+				p.planPartitionLocked(ps, r)
 			}
-			// A batch whose linger is over is sealed only once it can go
-			// out: while its partition waits (in-flight limits, backoff, a
-			// leader to find) it keeps growing up to batch_size, so a
-			// backlog becomes a few full batches instead of many small ones
-			// each holding a buffer of its own.
-			lingered := false
-			if b := ps.open; b != nil {
-				due := b.created.Add(p.cfg.Linger)
-				switch {
-				case !now.Before(b.deadline) || (transactional && p.txnFailsLocked(b) != nil):
-					p.sealLocked(ps) // its records fail just below
-				case p.flushing > 0 || !now.Before(due):
-					lingered = true
-					next = minTime(next, b.deadline)
-				default:
-					next = minTime(next, due)
-				}
-			}
-			failed = append(failed, p.expireReadyLocked(ps, now)...)
-			if transactional {
-				ps.ready = slices.DeleteFunc(ps.ready, func(b *batch) bool {
-					if err := p.txnFailsLocked(b); err != nil {
-						failed = append(failed, p.finishBatchLocked(b, -1, err)...)
-						return true
-					}
-					return false
-				})
-			}
-			if (len(ps.ready) == 0 && !lingered) || !sending {
-				continue
-			}
-			first := ps.open // the batch that goes next
-			if len(ps.ready) > 0 {
-				first = ps.ready[0]
-			}
-			if first.inTxn && !p.txn.partitions[tp{ps.topic, ps.partition}] {
-				toAdd = append(toAdd, tp{ps.topic, ps.partition}) // AddPartitionsToTxn first
-				continue
-			}
-			if now.Before(ps.backoff) {
-				next = minTime(next, ps.backoff)
-				continue
-			}
-			if ps.inflight >= p.partitionInFlightLimit() || (p.cfg.Idempotent && !ps.seqKnown && ps.inflight > 0) {
-				continue
-			}
-			cn, leader, ok := p.c.leaderConn(ps.topic, ps.partition)
-			if !ok {
-				p.c.refreshSoon()
-				next = minTime(next, now.Add(minRefreshInterval))
-				continue
-			}
-			if ps.inflight > 0 && ps.inflightTo != leader {
-				continue // the old leader answers first; see inflightTo
-			}
-			out := byBroker[leader]
-			if out == nil {
-				if p.inflightBy[leader] >= p.cfg.MaxInFlight {
-					continue
-				}
-				out = &outgoing{broker: leader, conn: cn}
-				byBroker[leader] = out
-				sends = append(sends, out)
-				p.inflightBy[leader]++
-			}
-			if len(ps.ready) == 0 {
-				p.sealLocked(ps)
-			}
-			b := ps.ready[0]
-			ps.ready = ps.ready[1:]
-			if err := p.prepareLocked(b); err != nil {
-				failed = append(failed, p.finishBatchLocked(b, -1, err)...)
-				continue
-			}
-			ps.inflight++
-			ps.inflightTo = leader
-			out.batches = append(out.batches, b)
 		}
 	}
 	// A broker whose candidate batches all failed to prepare sends nothing.
-	sends = slices.DeleteFunc(sends, func(o *outgoing) bool {
+	r.sends = slices.DeleteFunc(r.sends, func(o *outgoing) bool {
 		if len(o.batches) == 0 {
 			p.inflightBy[o.broker]--
 			return true
 		}
 		return false
 	})
-	more := len(sends) > 0 // other batches may be ready behind these
-	if len(toAdd) > 0 && !p.txn.adding {
+	more := len(r.sends) > 0 // other batches may be ready behind these
+	if len(r.toAdd) > 0 && !p.txn.adding {
 		p.txn.adding = true
-		go p.addPartitions(toAdd)
+		go p.addPartitions(r.toAdd)
 	}
 	p.mu.Unlock()
 
-	p.report(failed)
-	for _, out := range sends {
+	p.report(r.failed)
+	for _, out := range r.sends {
 		p.send(out)
 	}
 	if more {
 		return now
 	}
-	return next
+	return r.next
+}
+
+// planPartitionLocked does one partition's share of a round: seal, expire
+// or fail what must be, and put its next batch in its leader's request
+// when it may go now.
+func (p *producer) planPartitionLocked(ps *partitionState, r *sendRound) {
+	transactional := p.cfg.TransactionalID != ""
+	// A batch whose linger is over is sealed only once it can go out: while
+	// its partition waits (in-flight limits, backoff, a leader to find) it
+	// keeps growing up to batch_size, so a backlog becomes a few full
+	// batches instead of many small ones each holding a buffer of its own.
+	lingered := false
+	if b := ps.open; b != nil {
+		due := b.created.Add(p.cfg.Linger)
+		switch {
+		case !r.now.Before(b.deadline) || (transactional && p.txnFailsLocked(b) != nil):
+			p.sealLocked(ps) // its records fail just below
+		case p.flushing > 0 || !r.now.Before(due):
+			lingered = true
+			r.next = minTime(r.next, b.deadline)
+		default:
+			r.next = minTime(r.next, due)
+		}
+	}
+	r.failed = append(r.failed, p.expireReadyLocked(ps, r.now)...)
+	if transactional {
+		ps.ready = slices.DeleteFunc(ps.ready, func(b *batch) bool {
+			if err := p.txnFailsLocked(b); err != nil {
+				r.failed = append(r.failed, p.finishBatchLocked(b, -1, err)...)
+				return true
+			}
+			return false
+		})
+	}
+	if (len(ps.ready) == 0 && !lingered) || !r.sending {
+		return
+	}
+	first := ps.open // the batch that goes next
+	if len(ps.ready) > 0 {
+		first = ps.ready[0]
+	}
+	if first.inTxn && !p.txn.partitions[tp{ps.topic, ps.partition}] {
+		r.toAdd = append(r.toAdd, tp{ps.topic, ps.partition}) // AddPartitionsToTxn first
+		return
+	}
+	out := p.requestForLocked(ps, r)
+	if out == nil {
+		return
+	}
+	if len(ps.ready) == 0 {
+		p.sealLocked(ps)
+	}
+	b := ps.ready[0]
+	ps.ready = ps.ready[1:]
+	if err := p.prepareLocked(b); err != nil {
+		r.failed = append(r.failed, p.finishBatchLocked(b, -1, err)...)
+		return
+	}
+	ps.inflight++
+	ps.inflightTo = out.broker
+	out.batches = append(out.batches, b)
+}
+
+// requestForLocked is the request of this round that ps's next batch may
+// join, starting one to its leader if there is room; nil when the batch
+// must wait (backoff, in-flight limits, an unknown leader, an old leader
+// still to answer).
+func (p *producer) requestForLocked(ps *partitionState, r *sendRound) *outgoing {
+	if r.now.Before(ps.backoff) {
+		r.next = minTime(r.next, ps.backoff)
+		return nil
+	}
+	if ps.inflight >= p.partitionInFlightLimit() || (p.cfg.Idempotent && !ps.seqKnown && ps.inflight > 0) {
+		return nil
+	}
+	cn, leader, ok := p.c.leaderConn(ps.topic, ps.partition)
+	if !ok {
+		p.c.refreshSoon()
+		r.next = minTime(r.next, r.now.Add(minRefreshInterval))
+		return nil
+	}
+	if ps.inflight > 0 && ps.inflightTo != leader {
+		return nil // the old leader answers first; see inflightTo
+	}
+	out := r.byBroker[leader]
+	if out == nil {
+		if p.inflightBy[leader] >= p.cfg.MaxInFlight {
+			return nil
+		}
+		out = &outgoing{broker: leader, conn: cn}
+		r.byBroker[leader] = out
+		r.sends = append(r.sends, out)
+		p.inflightBy[leader]++
+	}
+	return out
 }
 
 func minTime(a, b time.Time) time.Time {
