@@ -707,9 +707,8 @@ KFK_API kfk_err_t kfk_client_new(kfk_queue_t *q, const kfk_conf_t *conf, kfk_cli
  *  a flush: buffered messages fail with KFK_ERR_CLOSED (their DELIVERY
  *  events are queued before it returns). With a subscription it blocks
  *  for up to 1000 ms while the member leaves the group.
- *  Threads: any thread, but not while kfk_subscribe or kfk_unsubscribe
- *  runs on c (see kfk_subscribe); other calls racing with it on c fail
- *  with KFK_ERR_INVALID_HANDLE or KFK_ERR_CLOSED. */
+ *  Threads: any thread; other calls racing with it on c fail with
+ *  KFK_ERR_INVALID_HANDLE or KFK_ERR_CLOSED. */
 KFK_API kfk_err_t kfk_client_destroy(kfk_client_t *c);
 
 /*
@@ -788,8 +787,7 @@ KFK_API kfk_err_t kfk_flush(kfk_client_t *c, int timeout_ms, kfk_cb cb, void *op
  *  RESULT when done. Messages still buffered fail with KFK_ERR_CLOSED.
  *  With a subscription it first blocks while the member leaves the group,
  *  for up to timeout_ms or 1000 ms, whichever is longer.
- *  Threads: any thread, but not while kfk_subscribe or kfk_unsubscribe
- *  runs on c (see kfk_subscribe). */
+ *  Threads: any thread. */
 KFK_API kfk_err_t kfk_client_close(kfk_client_t *c, int timeout_ms, kfk_cb cb, void *opaque);
 
 /* ---- consuming with manual assignment ---- */
@@ -845,9 +843,9 @@ KFK_API kfk_err_t kfk_lag(kfk_client_t *c, kfk_cb cb, void *opaque);
  *  the old member has committed (with auto_commit) and sent LeaveGroup,
  *  normally a few round trips, longer (up to about rebalance_timeout_ms
  *  plus request_timeout_ms) if it was joining the group.
- *  Threads: kfk_subscribe, kfk_unsubscribe, kfk_client_close and
- *  kfk_client_destroy change the subscription: never run two of them at
- *  the same time on one client (one thread, or a lock of yours). */
+ *  Threads: any thread; kfk_subscribe, kfk_unsubscribe, kfk_client_close
+ *  and kfk_client_destroy racing on one client leave each membership
+ *  once, and the last subscription to take its place wins. */
 KFK_API kfk_err_t kfk_subscribe(kfk_client_t *c, const char *const *topics, size_t n_topics,
                                 const char *const *options, size_t n_options,
                                 kfk_cb cb, void *opaque);
