@@ -29,6 +29,23 @@ my $off = $result->{topics}[0]{partitions}[0]{base_offset};
 ok(defined $off && $off >= 0, "produced at offset $off");
 is($result->{topics}[0]{topic}, $topic, 'result names the topic');
 is($result->{topics}[0]{partitions}[0]{error_code}, 0, 'error_code 0');
+cmp_ok(abs($result->{topics}[0]{partitions}[0]{timestamp} - time * 1000), '<', 60_000, 'the record\'s timestamp');
+is($result->{topics}[0]{partitions}[0]{log_append_time}, -1, 'log_append_time -1 on a CreateTime topic');
+
+# On a LogAppendTime topic the result carries the broker's time, as
+# Kafka's produce response does; a timestamp of 0 is kept on Conn produce.
+{
+    my $appended = unique('appendtime');
+    my ($res, $cerr) = wait_for(sub {
+        $conn->create_topics([{ name => $appended, num_partitions => 1, replication_factor => 1,
+            config => { 'message.timestamp.type' => 'LogAppendTime' } }], 10000, shift);
+    });
+    ok(!$cerr && !$res->{topics}[0]{error_code}, 'a LogAppendTime topic') or diag explain $res;
+    my ($r) = wait_for(sub { $kafka->produce($appended, 'k', 'v', shift) });
+    my $p = $r->{topics}[0]{partitions}[0];
+    cmp_ok(abs($p->{log_append_time} - time * 1000), '<', 60_000, 'log_append_time is the broker\'s time');
+    is($p->{timestamp}, $p->{log_append_time}, 'and the record\'s timestamp is that time');
+}
 
 # headers and an explicit partition
 ($result) = wait_for(sub {

@@ -132,6 +132,14 @@ C<fetch_partition_max_bytes> and C<max_poll_records> (the most records one
 C<poll> hands to C<on_message>; the rest wait for the next; 0, the default,
 is no bound).
 
+Each partition of a client C<produce> result also carries C<timestamp>
+(the record's) and C<log_append_time> (the broker's time on a topic with
+C<message.timestamp.type=LogAppendTime>, then also the timestamp; -1
+otherwise), as Kafka's produce response does. A C<commit> made while the
+group rebalances or its coordinator moves waits for it, then reports an
+error rather than a commit it did not make; a coordinator move alone
+never takes partitions away.
+
 Logs and statistics (fields in libkfk's F<docs/STATISTICS.md>):
 C<< on_log => sub { my ($level, $context, $message) = @_ } >> receives
 log lines at C<log_level> (C<error>, C<warn> (default), C<info>, C<debug>)

@@ -36,6 +36,7 @@ BEGIN {
         KFK_EVENT_DELIVERY => 5, KFK_EVENT_MESSAGE => 6, KFK_EVENT_ASSIGN => 7, KFK_EVENT_REVOKE => 8,
         KFK_EVENT_LOG => 9, KFK_EVENT_STATS => 10,
         KFK_OFFSET_LATEST => -1, KFK_OFFSET_EARLIEST => -2,
+        KFK_TIMESTAMP_NOT_AVAILABLE => 0, KFK_TIMESTAMP_CREATE_TIME => 1, KFK_TIMESTAMP_LOG_APPEND_TIME => 2,
     );
 }
 use constant { map { substr($_, 4) => $CONSTANTS{$_} } keys %CONSTANTS };
@@ -362,13 +363,14 @@ sub fetch_opts {
 # ---- result trees and messages ----------------------------------------------
 
 # A kfk_message_t as a hashref (topic, partition, err, offset, timestamp,
-# key, value; headers as a hashref when present).
+# timestamp_type (TIMESTAMP_*), key, value; headers as a hashref when
+# present).
 sub message_at {
     my ($p) = @_;
-    my ($topic, $partition, $err, $offset, $ts, $k, $klen, $v, $vlen, $h, $hn) =
+    my ($topic, $partition, $err, $offset, $ts, $k, $klen, $v, $vlen, $h, $hn, undef, $ts_type) =
         unpack(MESSAGE_PACK, buffer_to_scalar($p, MESSAGE_SIZE));
     my %m = (topic => cstring($topic), partition => $partition, err => $err, offset => $offset,
-        timestamp => $ts, key => ($k ? buffer_to_scalar($k, $klen) : undef),
+        timestamp => $ts, timestamp_type => $ts_type, key => ($k ? buffer_to_scalar($k, $klen) : undef),
         value => ($v ? buffer_to_scalar($v, $vlen) : undef));
     if ($hn) {
         my $all = buffer_to_scalar($h, HEADER_SIZE * $hn);

@@ -203,8 +203,12 @@ sub _err_text {
 # A delivery report, as the produce callback's ($result, $error).
 sub _delivered {
     my (undef, $m, $errstr, $err, $cb) = @_;
+    # As Kafka's produce response: log_append_time is the broker's time for
+    # a LogAppendTime topic, -1 otherwise; timestamp is the record's.
+    my $appended = $m->{timestamp_type} == Kfk::FFI::TIMESTAMP_LOG_APPEND_TIME;
     my $result = { topics => [{ topic => $m->{topic}, partitions => [{ partition => $m->{partition},
-        error_code => $err > 0 ? $err : 0, base_offset => $m->{offset} }] }] };
+        error_code => $err > 0 ? $err : 0, base_offset => $m->{offset}, timestamp => $m->{timestamp},
+        log_append_time => $appended ? $m->{timestamp} : -1 }] }] };
     $cb->($result, $errstr);
 }
 
