@@ -52,7 +52,7 @@ func kfkgo_subscribe(h C.uint64_t, topics **C.char, nTopics C.size_t, options **
 				co.q.push(event{typ: typ, source: co.self, cb: uintptr(cb), opaque: uintptr(opaque), result: &assigned})
 			}
 		}
-		o.OnAssign, o.OnRevoke = push(C.KFK_EVENT_ASSIGN), push(C.KFK_EVENT_REVOKE)
+		o.OnAssign, o.OnRevoke, o.OnLost = push(C.KFK_EVENT_ASSIGN), push(C.KFK_EVENT_REVOKE), push(C.KFK_EVENT_LOST)
 		if err := co.c.Subscribe(o); err != nil {
 			return C.KFK_ERR_CONFIG
 		}

@@ -252,8 +252,11 @@ typedef enum kfk_event_type {
     KFK_EVENT_REVOKE     = 8, /* partitions taken away: result [{topic, partition, offset}] */
     KFK_EVENT_LOG        = 9, /* a client's log line: result {level (KFK_LOG_*), level_name,
                                  context, message, ts_ms} (see log_level, debug) */
-    KFK_EVENT_STATS      = 10 /* a client's statistics: result is a STR holding a JSON
+    KFK_EVENT_STATS      = 10, /* a client's statistics: result is a STR holding a JSON
                                  document (see statistics_interval_ms, docs/STATISTICS.md) */
+    KFK_EVENT_LOST       = 11 /* partitions lost without being given up (the member's
+                                 session or generation is gone; nothing was committed):
+                                 result [{topic, partition, offset}] */
 } kfk_event_type_t;
 
 /* Log levels of KFK_EVENT_LOG, syslog's numbers. */
@@ -834,10 +837,18 @@ KFK_API kfk_err_t kfk_lag(kfk_client_t *c, kfk_cb cb, void *opaque);
  *    group_instance_id (KIP-345 static membership: kfk_client_close does
  *    not leave the group, so a restart with the same id within the session
  *    timeout gets its partitions back without a rebalance), assignor
- *    (sticky|range|roundrobin; sticky), auto_offset_reset (earliest|latest;
- *    default the client's) for partitions without a committed offset.
- *  ASSIGN and REVOKE events go to cb with opaque (NULL: batch pull or the
- *  queue's handler); messages arrive through kfk_consume. The member runs
+ *    (partition_assignment_strategy, partition.assignment.strategy: a
+ *    comma list in preference order of sticky, range, roundrobin,
+ *    cooperative-sticky; sticky), auto_offset_reset (earliest|latest;
+ *    default the client's) for partitions without a committed offset,
+ *    group_protocol (group.protocol: classic, the only one so far).
+ *  With cooperative-sticky alone the member rebalances incrementally
+ *  (KIP-429, with Java and librdkafka members alike): it keeps consuming
+ *  what it keeps, REVOKE lists only partitions taken away and ASSIGN only
+ *  new ones. A list with an eager assignor rebalances eagerly, as Java
+ *  does: REVOKE everything, then ASSIGN everything.
+ *  ASSIGN, REVOKE and LOST events go to cb with opaque (NULL: batch pull
+ *  or the queue's handler); messages arrive through kfk_consume. The member runs
  *  on a library thread and does not wait for these events to be polled.
  *  A subscription already in force is left first, and that blocks: until
  *  the old member has committed (with auto_commit) and sent LeaveGroup,

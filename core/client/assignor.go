@@ -24,12 +24,21 @@ type assignor interface {
 	assign(members []memberSub, counts map[string]int) assignmentPlan
 }
 
-// assignors by protocol name, in the order a member offers them after its
-// preferred one.
+// assignors by protocol name, in the order they are listed; an eager
+// member offers the eager ones after those it was given, so it finds
+// common ground with Java and librdkafka members (whose default list is
+// range, cooperative-sticky).
 var (
-	assignors     = map[string]assignor{"sticky": stickyAssignor{}, "range": rangeAssignor{}, "roundrobin": roundRobinAssignor{}}
-	assignorOrder = []string{"sticky", "range", "roundrobin"}
+	assignors = map[string]assignor{"sticky": stickyAssignor{}, "range": rangeAssignor{}, "roundrobin": roundRobinAssignor{},
+		cooperativeSticky: cooperativeStickyAssignor{}}
+	assignorOrder  = []string{"sticky", "range", "roundrobin", cooperativeSticky}
+	eagerAssignors = []string{"sticky", "range", "roundrobin"}
 )
+
+// cooperativeSticky is the KIP-429 assignor: a member whose assignors are
+// all cooperative gives up only the partitions that move, and keeps
+// consuming the others through a rebalance.
+const cooperativeSticky = "cooperative-sticky"
 
 // assignPartitions runs the assignor named protocol (sticky when the
 // coordinator named none).
@@ -200,4 +209,32 @@ func (stickyAssignor) assign(members []memberSub, counts map[string]int) assignm
 	}
 	d.dealRest(members, all)
 	return d.plan
+}
+
+// cooperativeStickyAssignor is sticky, except that a partition moving from
+// one member to another is given to nobody in this generation: its owner
+// first gives it up (and commits), then rejoins, and the next assignment
+// hands it to its new member (KIP-429). No partition is ever consumed by
+// two members at once.
+type cooperativeStickyAssignor struct{}
+
+func (cooperativeStickyAssignor) assign(members []memberSub, counts map[string]int) assignmentPlan {
+	plan := stickyAssignor{}.assign(members, counts)
+	owner := map[topicPartition]string{}
+	for _, m := range members {
+		for t, parts := range m.owned {
+			for _, p := range parts {
+				owner[topicPartition{t, p}] = m.id
+			}
+		}
+	}
+	for id, byTopic := range plan {
+		for t, parts := range byTopic {
+			byTopic[t] = slices.DeleteFunc(parts, func(p int32) bool {
+				prev, owned := owner[topicPartition{t, p}]
+				return owned && prev != id
+			})
+		}
+	}
+	return plan
 }

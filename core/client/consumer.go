@@ -2,6 +2,8 @@ package client
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -124,6 +126,43 @@ func (c *Client) Assign(parts []Assignment) {
 		names = append(names, t)
 	}
 	c.refreshMetadata(names, func(*metadata, error) { k.kick() })
+}
+
+// assignMore adds parts (each from its offset) to the partitions consumed,
+// leaving the others, their positions and what was fetched for them as
+// they are: a cooperative rebalance's new partitions.
+func (c *Client) assignMore(parts []Assignment) {
+	k := c.consumer
+	k.mu.Lock()
+	topics := map[string]bool{}
+	for _, a := range parts {
+		which := tp{a.Topic, a.Partition}
+		p := &position{offset: a.Offset, hwm: -1, epoch: -1, consumed: -1}
+		if a.Offset >= 0 {
+			p.consumed = a.Offset
+		}
+		if o := k.assigned[which]; o != nil {
+			p.gen = o.gen + 1
+		}
+		k.assigned[which] = p
+		topics[a.Topic] = true
+	}
+	k.mu.Unlock()
+	c.refreshMetadata(slices.Sorted(maps.Keys(topics)), func(*metadata, error) { k.kick() })
+}
+
+// unassign stops consuming parts and drops what was fetched for them;
+// the other partitions go on undisturbed: a cooperative rebalance's
+// revoked partitions.
+func (c *Client) unassign(parts []Assignment) {
+	k := c.consumer
+	k.mu.Lock()
+	for _, a := range parts {
+		which := tp{a.Topic, a.Partition}
+		delete(k.assigned, which)
+		k.dropBufferedLocked(which)
+	}
+	k.mu.Unlock()
 }
 
 // Seek moves a partition's position (OffsetLatest and OffsetEarliest are

@@ -27,12 +27,20 @@ type GroupOptions struct {
 	AutoCommit         bool          // commit on an interval, on revoke and on unsubscribe
 	AutoCommitInterval time.Duration // default 5s
 	InstanceID         string        // KIP-345 static membership when set
-	Assignor           string        // sticky (default), range or roundrobin
-	AutoOffsetReset    OffsetReset   // "" = the client's auto_offset_reset
+	// Assignor names the assignors in preference order, comma separated:
+	// sticky (default), range, roundrobin, cooperative-sticky. With
+	// cooperative-sticky alone the member rebalances incrementally
+	// (KIP-429): it gives up only what moves, keeping the rest.
+	Assignor        string
+	AutoOffsetReset OffsetReset // "" = the client's auto_offset_reset
 	// OnAssign and OnRevoke run on a client goroutine: the partitions
-	// given (with their starting offsets) and taken away.
+	// given (with their starting offsets) and taken away (with the
+	// positions reached). OnLost gets partitions the member lost without
+	// giving them up (its session expired, its generation is gone), whose
+	// positions cannot be committed; without it, OnRevoke gets them.
 	OnAssign func([]Assignment)
 	OnRevoke func([]Assignment)
+	OnLost   func([]Assignment)
 }
 
 // NewGroupOptions returns the options of a subscription before any is
@@ -60,9 +68,15 @@ func text(field func(*GroupOptions) *string) groupOption {
 // groupOptions are the subscribe options by kfk's names; groupAliases
 // gives the Java/librdkafka spellings.
 var groupOptions = map[string]groupOption{
-	"group_id":                text(func(o *GroupOptions) *string { return &o.GroupID }),
-	"group_instance_id":       text(func(o *GroupOptions) *string { return &o.InstanceID }),
-	"assignor":                text(func(o *GroupOptions) *string { return &o.Assignor }),
+	"group_id":          text(func(o *GroupOptions) *string { return &o.GroupID }),
+	"group_instance_id": text(func(o *GroupOptions) *string { return &o.InstanceID }),
+	"assignor":          text(func(o *GroupOptions) *string { return &o.Assignor }),
+	"group_protocol": func(o *GroupOptions, v string) error {
+		if v != "classic" {
+			return errReason("only the classic group protocol is supported so far (not KIP-848's consumer protocol)")
+		}
+		return nil
+	},
 	"session_timeout_ms":      millis(func(o *GroupOptions) *time.Duration { return &o.SessionTimeout }),
 	"rebalance_timeout_ms":    millis(func(o *GroupOptions) *time.Duration { return &o.RebalanceTimeout }),
 	"heartbeat_interval_ms":   millis(func(o *GroupOptions) *time.Duration { return &o.HeartbeatInterval }),
@@ -79,7 +93,8 @@ var groupOptions = map[string]groupOption{
 
 var groupAliases = map[string]string{
 	"group.id": "group_id", "group.instance.id": "group_instance_id",
-	"partition.assignment.strategy": "assignor", "session.timeout.ms": "session_timeout_ms",
+	"partition.assignment.strategy": "assignor", "partition_assignment_strategy": "assignor",
+	"group.protocol": "group_protocol", "session.timeout.ms": "session_timeout_ms",
 	"max.poll.interval.ms": "rebalance_timeout_ms", "heartbeat.interval.ms": "heartbeat_interval_ms",
 	"auto.commit.interval.ms": "auto_commit_interval_ms", "enable.auto.commit": "auto_commit",
 	"auto.offset.reset": "auto_offset_reset",
@@ -117,6 +132,11 @@ var ErrNotSubscribed = errors.New("not subscribed to a consumer group")
 type group struct {
 	c    *Client
 	opts GroupOptions
+	// assignors are the protocols this member offers, in order;
+	// cooperative: they are all cooperative, so it rebalances
+	// incrementally (as Java decides: one eager assignor makes it eager).
+	assignors   []string
+	cooperative bool
 
 	mu         sync.Mutex
 	memberID   string
@@ -162,14 +182,13 @@ func (c *Client) Subscribe(opts GroupOptions) error {
 	setDefault(&opts.RebalanceTimeout, 60*time.Second)
 	setDefault(&opts.HeartbeatInterval, 3*time.Second)
 	setDefault(&opts.AutoCommitInterval, 5*time.Second)
-	if opts.Assignor == "" {
-		opts.Assignor = "sticky"
-	}
-	if _, ok := assignors[opts.Assignor]; !ok {
-		return &ConfigError{Key: "assignor", Value: opts.Assignor, Reason: "must be one of " + strings.Join(assignorOrder, ", ")}
+	names, err := assignorList(opts.Assignor)
+	if err != nil {
+		return err
 	}
 	g := &group{c: c, opts: opts, coord: -1, stop: make(chan struct{}), stopped: make(chan struct{}), state: memberJoining,
-		stable: make(chan struct{}), left: make(chan struct{})}
+		stable: make(chan struct{}), left: make(chan struct{}), assignors: names,
+		cooperative: !slices.ContainsFunc(names, func(n string) bool { return n != cooperativeSticky })}
 	// The new member takes the old one's place at once, so that a
 	// concurrent Unsubscribe or Close finds one or the other, never both;
 	// it starts once the old one has left.
@@ -184,6 +203,27 @@ func (c *Client) Subscribe(opts GroupOptions) error {
 	}
 	go g.run()
 	return nil
+}
+
+// assignorList reads the assignor option: names in preference order,
+// comma separated (sticky when empty).
+func assignorList(v string) ([]string, error) {
+	var names []string
+	for _, n := range strings.Split(v, ",") {
+		if n = strings.TrimSpace(n); n == "" {
+			continue
+		}
+		if _, ok := assignors[n]; !ok {
+			return nil, &ConfigError{Key: "assignor", Value: v, Reason: "each must be one of " + strings.Join(assignorOrder, ", ")}
+		}
+		if !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		names = []string{"sticky"}
+	}
+	return names, nil
 }
 
 func setDefault(d *time.Duration, v time.Duration) {
@@ -342,8 +382,10 @@ func (g *group) handleError(err error) {
 			g.mu.Lock()
 			g.memberID, g.generation = "", -1
 			g.mu.Unlock()
-			g.revoke(false)
-		case kerr.IllegalGeneration, kerr.RebalanceInProgress: // rejoin
+			g.lose()
+		case kerr.IllegalGeneration: // the group moved on without this member
+			g.lose()
+		case kerr.RebalanceInProgress: // rejoin
 		case kerr.CoordinatorLoadInProgress, kerr.CoordinatorNotAvailable, kerr.NotCoordinator:
 			g.forgetCoordinator()
 		default:
@@ -365,7 +407,9 @@ const metadataWatchInterval = time.Second
 
 // joinAndSync runs one JoinGroup/SyncGroup round and adopts the assignment.
 func (g *group) joinAndSync() error {
-	g.revoke(true) // eager protocol: give everything up before joining
+	if !g.cooperative {
+		g.revoke(true) // eager protocol: give everything up before joining
+	}
 	g.c.refreshMetadata(g.opts.Topics, nil)
 	for attempt := 0; ; attempt++ {
 		g.mu.Lock()
@@ -426,25 +470,40 @@ func (g *group) joinAndSync() error {
 	}
 }
 
+// protocols are the assignors offered: the member's own; an eager member
+// adds the others, so it finds common ground with any group (it gives up
+// everything on a rebalance whichever one the group picks).
 func (g *group) protocols() []string {
-	out := []string{g.opts.Assignor}
-	for _, a := range assignorOrder {
-		if a != g.opts.Assignor {
-			out = append(out, a)
+	out := slices.Clone(g.assignors)
+	if !g.cooperative {
+		for _, a := range eagerAssignors {
+			if !slices.Contains(out, a) {
+				out = append(out, a)
+			}
 		}
 	}
 	return out
 }
 
 // subscription is this member's ConsumerMemberMetadata: its topics and,
-// for the sticky assignor, what it owned last generation.
+// for the sticky assignors, what it owns (cooperative: still consuming) or
+// owned last generation (eager: given up before joining).
 func (g *group) subscription() []byte {
 	md := kmsg.NewConsumerMemberMetadata()
 	md.Version = 1
 	md.Topics = g.opts.Topics
 	g.mu.Lock()
+	owned := g.lastOwned
+	switch {
+	case g.cooperative:
+		owned = g.owned
+	case slices.Contains(g.assignors, cooperativeSticky):
+		// An eager member has given everything up: to a cooperative
+		// assignor the group may pick, it owns nothing (as Java says).
+		owned = nil
+	}
 	byTopic := map[string][]int32{}
-	for _, a := range g.lastOwned {
+	for _, a := range owned {
 		byTopic[a.Topic] = append(byTopic[a.Topic], a.Partition)
 	}
 	g.mu.Unlock()
@@ -576,6 +635,16 @@ func (g *group) sync(jr *kmsg.JoinGroupResponse, plan []kmsg.SyncGroupRequestGro
 // adopt starts consuming the assignment from the committed offsets (or
 // auto_offset_reset) and reports it.
 func (g *group) adopt(parts []Assignment) error {
+	if g.cooperative {
+		return g.adoptIncrementally(parts)
+	}
+	return g.start(parts, false)
+}
+
+// start begins consuming parts from the committed offsets (or
+// auto_offset_reset) and reports them: the whole assignment (more false),
+// or the partitions a cooperative rebalance adds to those kept.
+func (g *group) start(parts []Assignment, more bool) error {
 	committed, err := g.committedOffsets(parts)
 	if err != nil {
 		return err
@@ -603,12 +672,19 @@ func (g *group) adopt(parts []Assignment) error {
 	}
 	g.resolveStarts(parts, reset)
 	g.mu.Lock()
-	g.owned = parts
-	g.lastOwned = parts
+	if more {
+		g.owned = append(slices.Clone(g.owned), parts...)
+	} else {
+		g.owned = parts
+		g.committed = map[tp]int64{}
+	}
+	g.lastOwned = g.owned
 	g.state = memberStable
 	g.rebalances++
 	g.lastRebalance = time.Now()
-	g.committed = map[tp]int64{}
+	if g.committed == nil {
+		g.committed = map[tp]int64{}
+	}
 	for which, off := range committed {
 		if off >= 0 {
 			g.committed[which] = off
@@ -616,15 +692,122 @@ func (g *group) adopt(parts []Assignment) error {
 	}
 	generation := g.generation
 	g.mu.Unlock()
-	g.c.log.Infof(obs.Group, "group %s: generation %d assigned %s", g.opts.GroupID, generation, describeAssignment(parts))
-	g.c.Assign(parts)
+	verb := "assigned"
+	if more {
+		verb = "added"
+	}
+	g.c.log.Infof(obs.Group, "group %s: generation %d %s %s", g.opts.GroupID, generation, verb, describeAssignment(parts))
+	if more {
+		g.c.assignMore(parts)
+	} else {
+		g.c.Assign(parts)
+	}
 	g.mu.Lock()
-	close(g.stable)
+	select {
+	case <-g.stable:
+	default:
+		close(g.stable)
+	}
 	g.mu.Unlock()
-	if g.opts.OnAssign != nil {
-		g.opts.OnAssign(append([]Assignment(nil), parts...))
+	if g.opts.OnAssign != nil && (!more || len(parts) > 0) {
+		g.opts.OnAssign(slices.Clone(parts))
 	}
 	return nil
+}
+
+// adoptIncrementally applies a cooperative assignment: partitions no
+// longer assigned are given up (committed first with auto-commit, then
+// on_revoke for them alone), new ones start, and the rest go on as they
+// were. Having given some up, the member rejoins at once so the group can
+// hand them to their new members (KIP-429).
+func (g *group) adoptIncrementally(parts []Assignment) error {
+	g.mu.Lock()
+	owned := g.owned
+	g.mu.Unlock()
+	assigned := map[tp]bool{}
+	for _, a := range parts {
+		assigned[tp{a.Topic, a.Partition}] = true
+	}
+	held := map[tp]bool{}
+	var revoked, added []Assignment
+	for _, a := range owned {
+		held[tp{a.Topic, a.Partition}] = true
+		if !assigned[tp{a.Topic, a.Partition}] {
+			revoked = append(revoked, a)
+		}
+	}
+	for _, a := range parts {
+		if !held[tp{a.Topic, a.Partition}] {
+			added = append(added, a)
+		}
+	}
+	if len(revoked) > 0 {
+		g.giveUp(revoked)
+	}
+	if err := g.start(added, true); err != nil {
+		return err
+	}
+	if len(revoked) > 0 {
+		return kerr.ForCode(kerr.RebalanceInProgress) // rejoin: the revoked partitions go to their new members
+	}
+	return nil
+}
+
+// giveUp stops consuming part of the assignment in a cooperative
+// rebalance: its positions are committed (auto-commit), on_revoke gets
+// them, and the other partitions go on.
+func (g *group) giveUp(revoked []Assignment) {
+	if g.opts.AutoCommit {
+		if err := g.commitRetrying(g.c.cfg.RequestTimeout); err != nil {
+			g.c.reportError(fmt.Errorf("consumer group %s: commit on revoke: %w", g.opts.GroupID, err))
+		}
+	}
+	reached := g.c.consumer.consumedPositions(revoked)
+	out := slices.Clone(revoked)
+	gone := map[tp]bool{}
+	for i := range out {
+		which := tp{out[i].Topic, out[i].Partition}
+		gone[which] = true
+		if off, ok := reached[which]; ok {
+			out[i].Offset = off
+		}
+	}
+	g.mu.Lock()
+	g.owned = slices.DeleteFunc(slices.Clone(g.owned), func(a Assignment) bool { return gone[tp{a.Topic, a.Partition}] })
+	g.mu.Unlock()
+	g.c.log.Infof(obs.Group, "group %s: gave up %s", g.opts.GroupID, describeAssignment(out))
+	g.c.unassign(revoked)
+	if g.opts.OnRevoke != nil {
+		g.opts.OnRevoke(out)
+	}
+}
+
+// lose drops the whole assignment without committing: the member's
+// generation is gone, so its commits would be refused and the partitions
+// may already be someone else's. OnLost gets them (OnRevoke without it).
+func (g *group) lose() {
+	g.mu.Lock()
+	owned := g.owned
+	g.owned, g.reached = nil, nil
+	g.mu.Unlock()
+	if len(owned) == 0 {
+		return
+	}
+	reached := g.c.consumer.consumedPositions(owned)
+	lost := slices.Clone(owned)
+	for i := range lost {
+		if off, ok := reached[tp{lost[i].Topic, lost[i].Partition}]; ok {
+			lost[i].Offset = off
+		}
+	}
+	g.c.log.Infof(obs.Group, "group %s: lost %s", g.opts.GroupID, describeAssignment(lost))
+	g.c.Assign(nil)
+	switch {
+	case g.opts.OnLost != nil:
+		g.opts.OnLost(lost)
+	case g.opts.OnRevoke != nil:
+		g.opts.OnRevoke(lost)
+	}
 }
 
 // resolveStarts replaces the reset policy's placeholder (reset) in parts

@@ -307,15 +307,22 @@ class Client:
 
     def subscribe(self, topics: Sequence[str], group_id: str, *,
                   on_assign: Optional[Callable[[list], None]] = None,
-                  on_revoke: Optional[Callable[[list], None]] = None, **options: Any) -> None:
+                  on_revoke: Optional[Callable[[list], None]] = None,
+                  on_lost: Optional[Callable[[list], None]] = None, **options: Any) -> None:
         """Join group_id and consume what it assigns; options: session_timeout_ms,
         rebalance_timeout_ms, heartbeat_interval_ms, auto_commit,
-        auto_commit_interval_ms, group_instance_id, assignor, auto_offset_reset."""
+        auto_commit_interval_ms, group_instance_id, auto_offset_reset,
+        assignor (or partition_assignment_strategy: "cooperative-sticky" for
+        incremental rebalancing, or a comma list). on_lost gets partitions
+        lost without being given up (nothing committed); without it,
+        on_revoke does."""
         def on_event(kind: int, result: Any, error: Optional[KafkaError]) -> None:
             if kind == _ffi.EVENT_ASSIGN and on_assign:
                 on_assign(result)
             elif kind == _ffi.EVENT_REVOKE and on_revoke:
                 on_revoke(result)
+            elif kind == _ffi.EVENT_LOST and (on_lost or on_revoke):
+                (on_lost or on_revoke)(result)
 
         if getattr(self, "_group_tag", None):
             self.queue.forget(self._group_tag)

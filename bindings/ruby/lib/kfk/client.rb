@@ -232,11 +232,16 @@ module Kfk
       loop { consume.each { |m| yield m } }
     end
 
-    def subscribe(topics, group_id:, on_assign: nil, on_revoke: nil, **options)
+    # on_lost gets partitions lost without being given up (nothing was
+    # committed); without it, on_revoke does. assignor: (or
+    # partition_assignment_strategy:) "cooperative-sticky" rebalances
+    # incrementally.
+    def subscribe(topics, group_id:, on_assign: nil, on_revoke: nil, on_lost: nil, **options)
       @queue.forget(@group_tag) if @group_tag
       @group_tag = @queue.register(persistent: true) do |type, parts, _error|
         on_assign&.call(parts) if type == Kfk::FFI::EVENT_ASSIGN
         on_revoke&.call(parts) if type == Kfk::FFI::EVENT_REVOKE
+        (on_lost || on_revoke)&.call(parts) if type == Kfk::FFI::EVENT_LOST
       end
       kv = ["group_id", group_id] + options.flat_map { |k, v| [k.to_s, [true, false].include?(v) ? (v ? "1" : "0") : v.to_s] }
       tkeep, tarr = string_array(topics)

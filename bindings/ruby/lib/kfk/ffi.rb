@@ -31,6 +31,7 @@ module Kfk
     EVENT_REVOKE = 8
     EVENT_LOG = 9
     EVENT_STATS = 10
+    EVENT_LOST = 11
 
     OK = 0
     ERR_INVALID_ARG = -101

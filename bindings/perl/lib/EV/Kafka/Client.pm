@@ -460,7 +460,8 @@ sub subscribe {
         if ($type == Kfk::FFI::EVENT_ASSIGN) {
             $self->{assignment} = $parts;
             $opt{on_assign}->($parts) if $opt{on_assign};
-        } elsif ($type == Kfk::FFI::EVENT_REVOKE) {
+        } elsif ($type == Kfk::FFI::EVENT_REVOKE || $type == Kfk::FFI::EVENT_LOST) {
+            # EV::Kafka has on_revoke alone: lost partitions go there too
             $opt{on_revoke}->($parts) if $opt{on_revoke};
         }
     }, 1);

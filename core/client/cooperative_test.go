@@ -1,0 +1,106 @@
+package client_test
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kfk-dev/kfk/core/client"
+	"github.com/kfk-dev/kfk/tests/kafkatest"
+)
+
+// rebalanceLog records a member's on_assign, on_revoke and on_lost.
+type rebalanceLog struct {
+	mu     sync.Mutex
+	events []string // "assign 0,1,2", "revoke 3", ...
+}
+
+func (l *rebalanceLog) note(kind string) func([]client.Assignment) {
+	return func(parts []client.Assignment) {
+		ps := make([]int, len(parts))
+		for i, p := range parts {
+			ps[i] = int(p.Partition)
+		}
+		sort.Ints(ps)
+		l.mu.Lock()
+		l.events = append(l.events, fmt.Sprintf("%s %v", kind, ps))
+		l.mu.Unlock()
+	}
+}
+
+func (l *rebalanceLog) list() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.events...)
+}
+
+// With cooperative-sticky (KIP-429) a member joining takes partitions
+// from the other without stopping it: the first member gives up only the
+// partitions that move (on_revoke lists just those), keeps consuming the
+// rest, and is never handed its kept partitions again.
+func TestCooperativeRebalanceMovesOnlyWhatMoves(t *testing.T) {
+	a := admin(t)
+	topic := createTopic(t, a, 6)
+	group := kafkatest.UniqueTopic(t, "cooperative")
+	subscribe := func(log *rebalanceLog) *client.Client {
+		c := newClient(t)
+		err := c.Subscribe(client.GroupOptions{GroupID: group, Topics: []string{topic}, Assignor: "cooperative-sticky",
+			HeartbeatInterval: 200 * time.Millisecond, OnAssign: log.note("assign"), OnRevoke: log.note("revoke"),
+			OnLost: log.note("lost")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	owned := func(c *client.Client) map[int32]bool {
+		_, _, parts := c.GroupState()
+		out := map[int32]bool{}
+		for _, p := range parts {
+			out[p.Partition] = true
+		}
+		return out
+	}
+	var first, second rebalanceLog
+	c1 := subscribe(&first)
+	waitFor(t, "the first member to own every partition", func() bool { return len(owned(c1)) == 6 })
+	c2 := subscribe(&second)
+	waitFor(t, "the partitions to be shared 3 and 3", func() bool {
+		o1, o2 := owned(c1), owned(c2)
+		for p := range o1 {
+			if o2[p] {
+				return false
+			}
+		}
+		return len(o1) == 3 && len(o2) == 3
+	})
+	kept := owned(c1)
+	ev := first.list()
+	if len(ev) != 2 || ev[0] != "assign [0 1 2 3 4 5]" {
+		t.Fatalf("the first member's events: %q, want the whole assignment, then one revoke of what moved", ev)
+	}
+	moved := 0
+	for p := int32(0); p < 6; p++ {
+		if !kept[p] {
+			moved++
+		}
+	}
+	if want := fmt.Sprintf("revoke %v", missing(kept)); ev[1] != want || moved != 3 {
+		t.Fatalf("the first member's revoke: %q, want %q (only what moved)", ev[1], want)
+	}
+	if ev := second.list(); len(ev) != 1 || ev[0] != fmt.Sprintf("assign %v", missing(kept)) {
+		t.Fatalf("the second member's events: %q, want one assign of the moved partitions", ev)
+	}
+}
+
+// missing lists the partitions of 0..5 not in kept.
+func missing(kept map[int32]bool) []int {
+	var out []int
+	for p := 0; p < 6; p++ {
+		if !kept[int32(p)] {
+			out = append(out, p)
+		}
+	}
+	return out
+}
