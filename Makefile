@@ -52,7 +52,9 @@ $(LIB): $(GOFILES) $(CSOURCES)
 	ln -sf libkfk.so $(BUILD)/$(SONAME)
 
 # core/ is pure Go; the library links nothing but libc (and the loader).
+# go.mod and go.sum must be what go mod tidy makes of them.
 vet: $(LIB)
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
 	CGO_ENABLED=0 $(GO) build ./core/...
 	$(GO) vet ./...
 	@if ldd $(LIB) | grep -v -E 'linux-vdso|libc\.so|libpthread|ld-linux|libdl|librt|libm\.so'; then \
