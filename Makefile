@@ -14,7 +14,7 @@ BROKER    := tests/kafka/kafka
 WITH_BROKER := tests/with-broker
 REPORT_DIR  := $(CURDIR)/$(BUILD)/reliability
 
-.PHONY: help deps lib test test-go test-c test-python test-perl test-ruby vet \
+.PHONY: help deps lib test test-fast test-go test-c test-python test-perl test-ruby vet \
         broker broker-stop demo fuzz soak valgrind reliability-report clean install python-wheel \
         bench bench-quick test-bench
 
@@ -23,6 +23,7 @@ help:
 	@echo "make demo         produce 100,000 messages to a local broker and read them back"
 	@echo "make lib          build $(LIB)"
 	@echo "make test         run every test suite against a real broker (starts one unless KFK_TEST_BROKERS is set)"
+	@echo "make test-fast    the Go tests that need no broker, fake cluster (kfake) included: no Java, under a minute"
 	@echo "make broker       start a local single-node Kafka broker in the background"
 	@echo "make broker-stop  stop it"
 	@echo "make fuzz         run the decoder fuzzers for FUZZTIME each (default 10s; make test runs them for 5s)"
@@ -52,7 +53,9 @@ $(LIB): $(GOFILES) $(CSOURCES)
 	ln -sf libkfk.so $(BUILD)/$(SONAME)
 
 # core/ is pure Go; the library links nothing but libc (and the loader).
+# go.mod and go.sum must be what go mod tidy makes of them.
 vet: $(LIB)
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
 	CGO_ENABLED=0 $(GO) build ./core/...
 	$(GO) vet ./...
 	@if ldd $(LIB) | grep -v -E 'linux-vdso|libc\.so|libpthread|ld-linux|libdl|librt|libm\.so'; then \
@@ -63,6 +66,13 @@ vet: $(LIB)
 test: deps lib vet
 	$(WITH_BROKER) $(MAKE) --no-print-directory test-go test-c test-python test-perl test-ruby test-bench
 	$(MAKE) --no-print-directory fuzz FUZZTIME=$(TEST_FUZZTIME)
+
+# The edit-test loop without Java or Kafka jars: every Go test that needs
+# no broker (those that do skip under KFK_TEST_NO_BROKER=1), among them
+# the *_fake_test.go tests of the client against kfake, an in-process fake
+# cluster. make test runs them too, next to the real broker.
+test-fast:
+	KFK_TEST_NO_BROKER=1 $(GO) test -count=1 ./core/... ./tests/...
 
 # One package at a time: core/client and tests/faultproxy each start a
 # 3-node cluster, and two of them (plus the shared broker) on 2 cores made

@@ -7,6 +7,10 @@
 // TestMain so that what was started is stopped; should the test binary die
 // first, the script stops it anyway (it watches the binary's pid).
 // KFK_TEST_NO_BROKER=1 skips every test that asks for a broker.
+//
+// Fake starts an in-process fake cluster (franz-go's kfake) instead: the
+// broker-free tier of tests (make test-fast) uses it, and it runs under
+// KFK_TEST_NO_BROKER=1 too.
 package kafkatest
 
 import (

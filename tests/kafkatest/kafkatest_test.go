@@ -203,3 +203,31 @@ func TestParseEnvAndUniqueTopic(t *testing.T) {
 		}
 	})
 }
+
+// Fake starts the brokers asked for, each answering ApiVersions, with no
+// JVM (it runs under KFK_TEST_NO_BROKER=1 too), and stops them when the
+// test that started them ends.
+func TestFakeStartsAndStops(t *testing.T) {
+	var addrs []string
+	t.Run("cluster", func(t *testing.T) {
+		f := Fake(t, 3)
+		if len(f.Brokers) != 3 {
+			t.Fatalf("brokers %v, want 3", f.Brokers)
+		}
+		for _, addr := range f.Brokers {
+			nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkApiVersions(t, nc)
+			nc.Close()
+		}
+		addrs = f.Brokers
+	})
+	for _, addr := range addrs {
+		if nc, err := net.DialTimeout("tcp", addr, 5*time.Second); err == nil {
+			nc.Close()
+			t.Errorf("%s still accepts connections after its test ended", addr)
+		}
+	}
+}

@@ -1,0 +1,162 @@
+package client_test
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/kfk-dev/kfk/core/client"
+	"github.com/kfk-dev/kfk/core/tree"
+	"github.com/kfk-dev/kfk/tests/kafkatest"
+	"github.com/twmb/franz-go/pkg/kfake"
+)
+
+// fillPartitions writes n records to each of partitions partitions of
+// topic, "p<partition>-<offset>", and returns a producing client.
+func fillPartitions(t *testing.T, f *kafkatest.FakeCluster, topic string, partitions, n int) *client.Client {
+	t.Helper()
+	p := fakeClient(t, f)
+	var recs []client.Record
+	for part := 0; part < partitions; part++ {
+		for i := 0; i < n; i++ {
+			recs = append(recs, rec(topic, int32(part), "", fmt.Sprintf("p%d-%d", part, i)))
+		}
+	}
+	delivered(t, p, recs...)
+	return p
+}
+
+// checkRun checks that ms are partition's records from offset first on,
+// in order, as fillPartitions wrote them.
+func checkRun(t *testing.T, what string, ms []client.Message, partition int32, first int64, n int) {
+	t.Helper()
+	if len(ms) != n {
+		t.Fatalf("%s: %d records of partition %d, want %d from offset %d", what, len(ms), partition, n, first)
+	}
+	for i, m := range ms {
+		off := first + int64(i)
+		if m.Partition != partition || m.Offset != off || string(m.Value) != fmt.Sprintf("p%d-%d", partition, off) {
+			t.Fatalf("%s: record %d is %s[%d]@%d %q, want partition %d offset %d", what, i, m.Topic, m.Partition, m.Offset, m.Value, partition, off)
+		}
+	}
+}
+
+// sawFetch waits until a fetch of partition at offset, after the first
+// since fetches, reaches the cluster: the consumer's position is there.
+func sawFetch(t *testing.T, fetches func() [][2]int64, since int, partition int32, offset int64) {
+	t.Helper()
+	eventually(t, fmt.Sprintf("a fetch of partition %d at offset %d", partition, offset), func() bool {
+		return slices.Contains(fetches()[since:], [2]int64{int64(partition), offset})
+	})
+}
+
+// Assign starts each partition where asked: the earliest offset, a given
+// offset, or the latest (only records written after the position was
+// resolved arrive), each partition's records in order, from three leaders.
+func TestFakeConsumerStartsAtEarliestOffsetOrLatest(t *testing.T) {
+	const topic = "starts"
+	f := kafkatest.Fake(t, 3, kfake.SeedTopics(3, topic))
+	fetches := watchFetch(f, topic)
+	p := fillPartitions(t, f, topic, 3, 10)
+	c := fakeClient(t, f)
+	c.Assign([]client.Assignment{{Topic: topic, Partition: 0, Offset: client.OffsetEarliest},
+		{Topic: topic, Partition: 1, Offset: 4}, {Topic: topic, Partition: 2, Offset: client.OffsetLatest}})
+	sawFetch(t, fetches, 0, 2, 10) // latest resolved to the end
+	delivered(t, p, rec(topic, 2, "", "p2-10"))
+	got := byPartition(pollN(t, c, 10+6+1))
+	checkRun(t, "from earliest", got[0], 0, 0, 10)
+	checkRun(t, "from offset 4", got[1], 1, 4, 6)
+	checkRun(t, "from latest", got[2], 2, 10, 1)
+}
+
+// Seek moves a partition, to an offset, the earliest or the latest, and
+// the very next poll reads from there, even though a fetch from the old
+// position is waiting at the broker meanwhile.
+func TestFakeConsumerFirstPollAfterSeekReadsTheNewPosition(t *testing.T) {
+	const topic = "seek"
+	f := kafkatest.Fake(t, 1, kfake.SeedTopics(1, topic))
+	fetches := watchFetch(f, topic)
+	p := fillPartitions(t, f, topic, 1, 10)
+	// The fetch at the end waits 300 ms at the broker, longer than a seek
+	// and a poll take.
+	c := fakeClient(t, f, "fetch_max_wait_ms", "300")
+	c.Assign([]client.Assignment{{Topic: topic, Partition: 0, Offset: 10}})
+	end := int64(10)
+	since := 0
+	for _, to := range []struct{ offset, first int64 }{{client.OffsetEarliest, 0}, {3, 3}, {7, 7}, {client.OffsetLatest, -1}} {
+		sawFetch(t, fetches, since, 0, end) // the consumer waits at the end
+		since = len(fetches())
+		if err := errorAfter(t, func(cb func(error)) { c.Seek(topic, 0, to.offset, cb) }); err != nil {
+			t.Fatalf("seek to %d: %v", to.offset, err)
+		}
+		if to.first < 0 { // at the end again: the next record is the first to come
+			delivered(t, p, rec(topic, 0, "", fmt.Sprintf("p0-%d", end)))
+			to.first, end = end, end+1
+		}
+		checkRun(t, fmt.Sprintf("the first poll after a seek to %d", to.offset), pollOnce(t, c), 0, to.first, int(end-to.first))
+	}
+}
+
+// max_poll_records bounds every poll; the rest stays buffered, in order.
+func TestFakeConsumerMaxPollRecordsBoundsEachPoll(t *testing.T) {
+	const topic, n, limit = "bounded", 250, 40
+	f := kafkatest.Fake(t, 1, kfake.SeedTopics(1, topic))
+	fillPartitions(t, f, topic, 1, n)
+	c := fakeClient(t, f, "max_poll_records", fmt.Sprint(limit))
+	c.Assign([]client.Assignment{{Topic: topic, Partition: 0, Offset: 0}})
+	var got []client.Message
+	full := 0
+	for deadline := time.Now().Add(fakeWait); len(got) < n; {
+		if time.Now().After(deadline) {
+			t.Fatalf("polled %d records, want %d", len(got), n)
+		}
+		batch := pollOnce(t, c)
+		if len(batch) > limit {
+			t.Fatalf("one poll handed over %d records, max_poll_records is %d", len(batch), limit)
+		}
+		if len(batch) == limit {
+			full++
+		}
+		got = append(got, batch...)
+	}
+	checkRun(t, "bounded polls", got, 0, 0, n)
+	if full < n/limit-1 {
+		t.Fatalf("only %d polls were full: the bound was hardly reached", full)
+	}
+}
+
+// A position outside the log (below its start after records were deleted,
+// or past its end) is answered OFFSET_OUT_OF_RANGE, and the consumer
+// starts over where auto_offset_reset says.
+func TestFakeConsumerOffsetOutOfRangeResets(t *testing.T) {
+	const topic = "reset"
+	for _, reset := range []string{"earliest", "latest"} {
+		t.Run(reset, func(t *testing.T) {
+			f := kafkatest.Fake(t, 1, kfake.SeedTopics(1, topic))
+			fetches := watchFetch(f, topic)
+			p := fillPartitions(t, f, topic, 1, 10)
+			deleted, err := adminCall(t, func(cb func(tree.Value, error)) {
+				p.DeleteRecords([]client.Assignment{{Topic: topic, Partition: 0, Offset: 4}}, 5000, cb)
+			})
+			if err != nil || deleted.Path("partitions", "0", "low_watermark").Int != 4 {
+				t.Fatalf("deleting the first 4 records: %v %v", deleted, err)
+			}
+			c := fakeClient(t, f, "auto_offset_reset", reset)
+			end := int64(10)
+			for _, from := range []int64{2, 50} {
+				since := len(fetches())
+				c.Assign([]client.Assignment{{Topic: topic, Partition: 0, Offset: from}})
+				sawFetch(t, fetches, since, 0, from)
+				if reset == "earliest" {
+					checkRun(t, fmt.Sprintf("reset from %d", from), pollN(t, c, 6), 0, 4, 6)
+					continue
+				}
+				sawFetch(t, fetches, since, 0, end) // reset to the end
+				delivered(t, p, rec(topic, 0, "", fmt.Sprintf("p0-%d", end)))
+				checkRun(t, fmt.Sprintf("reset from %d", from), pollN(t, c, 1), 0, end, 1)
+				end++
+			}
+		})
+	}
+}

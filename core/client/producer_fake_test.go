@@ -1,0 +1,239 @@
+package client_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"testing"
+
+	"github.com/kfk-dev/kfk/core/client"
+	"github.com/kfk-dev/kfk/core/conn"
+	"github.com/kfk-dev/kfk/core/kerr"
+	"github.com/kfk-dev/kfk/core/murmur2"
+	"github.com/kfk-dev/kfk/tests/kafkatest"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// checkStored reads topic back from the start and checks that partition p
+// holds exactly values[p], in order, and ends there (no duplicates).
+func checkStored(t *testing.T, f *kafkatest.FakeCluster, topic string, values [][]string) {
+	t.Helper()
+	c := fakeClient(t, f)
+	var assign []client.Assignment
+	total := 0
+	for p := range values {
+		assign = append(assign, client.Assignment{Topic: topic, Partition: int32(p), Offset: client.OffsetEarliest})
+		total += len(values[p])
+	}
+	c.Assign(assign)
+	got := byPartition(pollN(t, c, total))
+	ends := latestOffsets(t, c, topic, len(values))
+	for p, want := range values {
+		if ends[p] != int64(len(want)) {
+			t.Errorf("partition %d ends at offset %d, want %d records", p, ends[p], len(want))
+		}
+		ms := got[int32(p)]
+		if len(ms) != len(want) {
+			t.Errorf("partition %d: read %d records, want %d", p, len(ms), len(want))
+			continue
+		}
+		for i, m := range ms {
+			if m.Offset != int64(i) || string(m.Value) != want[i] {
+				t.Errorf("partition %d, record %d: offset %d value %q, want offset %d value %q", p, i, m.Offset, m.Value, i, want[i])
+				break
+			}
+		}
+	}
+}
+
+// Keyed records land on murmur2's partition; each partition's delivery
+// reports count its offsets up from 0 in produce order; the log holds
+// exactly what was produced; and the idempotent producer numbers each
+// partition's batches from sequence 0 without gaps, under one producer id.
+func TestFakeProducerOrderOffsetsKeysAndSequences(t *testing.T) {
+	const topic, partitions = "orders", 6
+	f := kafkatest.Fake(t, 3, kfake.SeedTopics(partitions, topic))
+	sent := watchProduce(f, topic, nil)
+	c := fakeClient(t, f, "idempotent", "1")
+
+	values := make([][]string, partitions)
+	next := make([]int64, partitions)
+	// Three rounds, each waited for: every partition gets several batches.
+	for round := 0; round < 3; round++ {
+		var recs []client.Record
+		for i := 0; i < 200; i++ {
+			n := round*200 + i
+			recs = append(recs, rec(topic, -1, fmt.Sprintf("key-%d", n%40), fmt.Sprintf("value-%d", n)))
+		}
+		for i, d := range delivered(t, c, recs...) {
+			p := murmur2.Partition(recs[i].Key, partitions)
+			if d.Partition != p {
+				t.Fatalf("key %s went to partition %d, murmur2 says %d", recs[i].Key, d.Partition, p)
+			}
+			if d.Offset != next[p] {
+				t.Fatalf("%s on partition %d: offset %d, want %d (produce order)", recs[i].Value, p, d.Offset, next[p])
+			}
+			next[p]++
+			values[p] = append(values[p], string(recs[i].Value))
+		}
+	}
+	checkStored(t, f, topic, values)
+
+	batches := sent()
+	pid := batches[0].producerID
+	seq := make([]int32, partitions)
+	count := make([]int, partitions)
+	for _, b := range batches {
+		if b.producerID != pid || b.producerID < 0 || b.epoch < 0 {
+			t.Fatalf("batch of partition %d from producer %d epoch %d; the first came from %d", b.partition, b.producerID, b.epoch, pid)
+		}
+		if b.seq != seq[b.partition] {
+			t.Fatalf("partition %d: a batch with sequence %d, want %d", b.partition, b.seq, seq[b.partition])
+		}
+		seq[b.partition] += b.records
+		count[b.partition]++
+	}
+	for p := range seq {
+		if int64(seq[p]) != next[p] || count[p] < 3 {
+			t.Errorf("partition %d: %d batches numbered up to sequence %d for %d records", p, count[p], seq[p], next[p])
+		}
+	}
+}
+
+// A retriable failure of one produce request, among several in flight to
+// three brokers, is retried: nothing is lost, nothing is stored twice,
+// and each partition keeps the order records were produced in. Both ways
+// a request fails are tried: an error code in the response, and a
+// connection lost after the broker appended the batch (the retry is then
+// a duplicate, which the idempotent producer's sequence lets the broker
+// drop).
+func TestFakeProducerRetriesWithoutLossOrDuplicates(t *testing.T) {
+	const topic, partitions, perPartition, failing = "retry", 3, 150, 3
+	for _, tc := range []struct {
+		name string
+		// fault answers the failing produce request.
+		fault func(t *testing.T, f *kafkatest.FakeCluster, fwd []*conn.Conn, req kmsg.Request) (kmsg.Response, error, bool)
+	}{
+		{"NOT_LEADER_OR_FOLLOWER", func(_ *testing.T, _ *kafkatest.FakeCluster, _ []*conn.Conn, req kmsg.Request) (kmsg.Response, error, bool) {
+			return produceErrors(req, 6), nil, true
+		}},
+		{"NOT_ENOUGH_REPLICAS", func(_ *testing.T, _ *kafkatest.FakeCluster, _ []*conn.Conn, req kmsg.Request) (kmsg.Response, error, bool) {
+			return produceErrors(req, 19), nil, true
+		}},
+		{"connection lost after the append", func(t *testing.T, f *kafkatest.FakeCluster, fwd []*conn.Conn, req kmsg.Request) (kmsg.Response, error, bool) {
+			// The same request goes to the same broker on another
+			// connection, which appends it; this one then closes
+			// without an answer.
+			appended := make(chan struct{})
+			fwd[f.CurrentNode()].Do(req, func(resp kmsg.Response, err error) {
+				if err != nil {
+					t.Errorf("forwarding the produce request: %v", err)
+				}
+				close(appended)
+			})
+			f.SleepControl(func() { <-appended })
+			return nil, errors.New("response lost"), true
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := kafkatest.Fake(t, 3, kfake.SeedTopics(partitions, topic))
+			var fwd []*conn.Conn
+			for _, addr := range f.Brokers {
+				fwd = append(fwd, kafkatest.Dial(t, []string{addr}, conn.Options{}))
+			}
+			var requests, faults atomic.Int32
+			var forwarding atomic.Bool
+			sent := watchProduce(f, topic, forwarding.Load) // not the forwarded copy
+			f.ControlKey(int16(kmsg.Produce), func(req kmsg.Request) (kmsg.Response, error, bool) {
+				if forwarding.Load() {
+					return nil, nil, false // the forwarded copy: the cluster appends it
+				}
+				if requests.Add(1) != failing {
+					return nil, nil, false
+				}
+				faults.Add(1)
+				forwarding.Store(true)
+				defer forwarding.Store(false)
+				return tc.fault(t, f, fwd, req)
+			})
+			c := fakeClient(t, f, "idempotent", "1", "batch_size", "512", "linger_ms", "0")
+			var recs []client.Record
+			values := make([][]string, partitions)
+			for i := 0; i < partitions*perPartition; i++ {
+				p := int32(i % partitions)
+				recs = append(recs, rec(topic, p, "", fmt.Sprintf("record-%d", i)))
+				values[p] = append(values[p], string(recs[i].Value))
+			}
+			next := make([]int64, partitions)
+			for i, d := range delivered(t, c, recs...) {
+				if d.Offset != next[d.Partition] {
+					t.Fatalf("record %d on partition %d: offset %d, want %d", i, d.Partition, d.Offset, next[d.Partition])
+				}
+				next[d.Partition]++
+			}
+			if faults.Load() != 1 {
+				t.Fatalf("the fault hit %d produce requests (of %d), want 1", faults.Load(), requests.Load())
+			}
+			checkStored(t, f, topic, values)
+			// Some batch was sent again with the sequence it had.
+			type key struct{ partition, seq int32 }
+			times := map[key]int{}
+			again := 0
+			for _, b := range sent() {
+				if times[key{b.partition, b.seq}]++; times[key{b.partition, b.seq}] == 2 {
+					again++
+				}
+			}
+			if again == 0 {
+				t.Fatal("no batch was sent twice: the fault caused no retry")
+			}
+		})
+	}
+}
+
+// A non-retriable error fails the records of that request with the
+// broker's error, once (no retry), and the producer goes on: the next
+// record is stored right after the earlier one, with and without
+// idempotence (where the failed batch leaves a sequence gap the producer
+// must close).
+func TestFakeProducerNonRetriableErrorFailsTheRecord(t *testing.T) {
+	for _, idempotent := range []string{"0", "1"} {
+		t.Run("idempotent="+idempotent, func(t *testing.T) {
+			const topic = "refused"
+			f := kafkatest.Fake(t, 1, kfake.SeedTopics(1, topic))
+			sent := watchProduce(f, topic, nil)
+			c := fakeClient(t, f, "idempotent", idempotent)
+			if d := delivered(t, c, rec(topic, 0, "", "first")); d[0].Offset != 0 {
+				t.Fatalf("first record at offset %d", d[0].Offset)
+			}
+			var faults atomic.Int32
+			f.ControlKey(int16(kmsg.Produce), func(req kmsg.Request) (kmsg.Response, error, bool) {
+				faults.Add(1)
+				return produceErrors(req, 87), nil, true // INVALID_RECORD, once
+			})
+			d := produceAll(t, c, rec(topic, 0, "", "refused"))[0]
+			var ke *kerr.Error
+			if !errors.As(d.Err, &ke) || ke.Code != 87 || d.Offset != -1 {
+				t.Fatalf("the refused record was reported with offset %d, error %v; want INVALID_RECORD", d.Offset, d.Err)
+			}
+			if d := delivered(t, c, rec(topic, 0, "", "third")); d[0].Offset != 1 {
+				t.Fatalf("the record after the refused one at offset %d, want 1", d[0].Offset)
+			}
+			if faults.Load() != 1 {
+				t.Fatalf("the fault answered %d requests", faults.Load())
+			}
+			checkStored(t, f, topic, [][]string{{"first", "third"}})
+			refusedSent := 0
+			for _, b := range sent() {
+				if bytes.Contains(b.body, []byte("refused")) {
+					refusedSent++
+				}
+			}
+			if refusedSent != 1 {
+				t.Fatalf("the refused record was sent %d times, want once (no retry)", refusedSent)
+			}
+		})
+	}
+}

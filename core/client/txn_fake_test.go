@@ -1,0 +1,126 @@
+package client_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/kfk-dev/kfk/core/client"
+	"github.com/kfk-dev/kfk/core/tree"
+	"github.com/kfk-dev/kfk/tests/kafkatest"
+	"github.com/twmb/franz-go/pkg/kfake"
+)
+
+// readValues reads partition 0 of topic from the start with isolation
+// until its last stable offset, and returns the values.
+func readValues(t *testing.T, f *kafkatest.FakeCluster, topic, isolation string, want int) []string {
+	t.Helper()
+	c := fakeClient(t, f, "isolation_level", isolation)
+	c.Assign([]client.Assignment{{Topic: topic, Partition: 0, Offset: client.OffsetEarliest}})
+	var out []string
+	for _, m := range pollN(t, c, want) {
+		out = append(out, string(m.Value))
+	}
+	return out
+}
+
+// Transactions: records of a committed transaction are read by a
+// read_committed consumer, those of an aborted one are not (though they
+// are in the log, as read_uncommitted shows); the markers are never
+// handed over; and offsets sent in a transaction become the group's
+// committed offsets with the commit. A reader's last record is one written
+// after the transactions, so reading up to it shows all a reader gets.
+func TestFakeTransactionsCommitAbortAndOffsets(t *testing.T) {
+	const topic, group = "txn", "txn-group"
+	f := kafkatest.Fake(t, 3, kfake.SeedTopics(1, topic))
+	p := fakeClient(t, f, "transactional_id", "txn-fake")
+	if err := p.BeginTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.BeginTransaction(); !errors.Is(err, client.ErrTxnInProgress) {
+		t.Fatalf("a second begin: %v", err)
+	}
+	if err := errorAfter(t, p.AbortTransaction); err != nil {
+		t.Fatalf("aborting an empty transaction: %v", err)
+	}
+	txn := func(commit bool, values ...string) {
+		t.Helper()
+		if err := p.BeginTransaction(); err != nil {
+			t.Fatal(err)
+		}
+		var recs []client.Record
+		for _, v := range values {
+			recs = append(recs, rec(topic, 0, "", v))
+		}
+		delivered(t, p, recs...)
+		end := p.AbortTransaction
+		if commit {
+			end = p.CommitTransaction
+		}
+		if err := errorAfter(t, end); err != nil {
+			t.Fatalf("ending the transaction of %v (commit %v): %v", values, commit, err)
+		}
+	}
+	txn(true, "c0", "c1", "c2")
+	txn(false, "a0", "a1")
+	txn(true, "c3")
+	txn(false, "a2")
+
+	// The last transaction commits offsets for a group.
+	if err := p.BeginTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	delivered(t, p, rec(topic, 0, "", "c4"))
+	if err := errorAfter(t, func(cb func(error)) {
+		p.SendOffsetsToTransaction(group, []client.Assignment{{Topic: topic, Partition: 0, Offset: 3}}, cb)
+	}); err != nil {
+		t.Fatalf("send offsets: %v", err)
+	}
+	// Before the commit the group has no offset (or, to the fake, no
+	// existence: GROUP_ID_NOT_FOUND).
+	lag, err := adminCall(t, func(cb func(tree.Value, error)) { fakeClient(t, f).GroupLag(group, cb) })
+	if v := lag.Path(topic+":0", "committed"); v.Kind != tree.Null || (err != nil && !isCode(err, 69)) {
+		t.Fatalf("the group's offset before the transaction commits: %v %v", lag, err)
+	}
+	if err := errorAfter(t, p.CommitTransaction); err != nil {
+		t.Fatalf("commit with offsets: %v", err)
+	}
+	eventually(t, "the offsets committed with the transaction", func() bool {
+		return committed(t, f, group, topic, 1)[0] == 3
+	})
+	if err := errorAfter(t, p.CommitTransaction); !errors.Is(err, client.ErrNoTransaction) {
+		t.Fatalf("commit with no transaction open: %v", err)
+	}
+
+	// The end mark, in a transaction of its own.
+	txn(true, "end")
+	if got := strings.Join(readValues(t, f, topic, "read_committed", 6), ","); got != "c0,c1,c2,c3,c4,end" {
+		t.Fatalf("read_committed read %s", got)
+	}
+	if got := strings.Join(readValues(t, f, topic, "read_uncommitted", 9), ","); got != "c0,c1,c2,a0,a1,c3,a2,c4,end" {
+		t.Fatalf("read_uncommitted read %s", got)
+	}
+
+	// An open transaction holds read_committed readers back at its first
+	// record, which is their "latest" until the commit.
+	if err := p.BeginTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	open := delivered(t, p, rec(topic, 0, "", "open"))[0].Offset
+	rc, ru := fakeClient(t, f, "isolation_level", "read_committed"), fakeClient(t, f)
+	if got := latestOffsets(t, rc, topic, 1)[0]; got != open {
+		t.Fatalf("read_committed: latest offset %d with a transaction open at %d", got, open)
+	}
+	if got := latestOffsets(t, ru, topic, 1)[0]; got != open+1 {
+		t.Fatalf("read_uncommitted: latest offset %d with a record at %d", got, open)
+	}
+	fetches := watchFetch(f, topic)
+	rc.Assign([]client.Assignment{{Topic: topic, Partition: 0, Offset: client.OffsetLatest}})
+	sawFetch(t, fetches, 0, 0, open)
+	if err := errorAfter(t, p.CommitTransaction); err != nil {
+		t.Fatal(err)
+	}
+	if got := pollN(t, rc, 1); got[0].Offset != open || string(got[0].Value) != "open" {
+		t.Fatalf("after the commit the read_committed reader got %q at %d first, want %q at %d", got[0].Value, got[0].Offset, "open", open)
+	}
+}
