@@ -57,7 +57,7 @@ type position struct {
 	fetching  bool  // in a fetch request now
 	hwm       int64 // high watermark from the last fetch, -1 unknown
 	consumed  int64 // offset after the last message handed to the application, -1 none
-	gen       int   // bumped by seek/assign so stale fetch results are dropped
+	gen       int   // consumer.nextGenLocked's, new at each assign, seek and reset
 }
 
 // consumer fetches assigned partitions from their leaders. A fetch to each
@@ -74,12 +74,24 @@ type consumer struct {
 	inflight    map[int32]bool // fetch in flight per broker
 	sessions    map[int32]*fetchSession
 	waiters     []*pollWaiter // polls waiting for the next fetch
-	reset       OffsetReset   // auto_offset_reset
+	// lastGen numbers positions: a fetch answers for the positions it was
+	// sent for, and its answer is dropped for a partition whose position
+	// has a newer number since (assigned again, sought, reset). It only
+	// grows: a partition unassigned and assigned again must not take the
+	// number of a fetch still waiting at the broker.
+	lastGen int
+	reset   OffsetReset // auto_offset_reset
 }
 
 type pollWaiter struct {
 	deliver func([]Message)
 	done    func(int, error)
+}
+
+// nextGenLocked is a position number never used before.
+func (k *consumer) nextGenLocked() int {
+	k.lastGen++
+	return k.lastGen
 }
 
 // expire completes w with no messages if it is still waiting.
@@ -105,7 +117,6 @@ func newConsumer(c *Client) *consumer {
 func (c *Client) Assign(parts []Assignment) {
 	k := c.consumer
 	k.mu.Lock()
-	old := k.assigned
 	k.assigned = map[tp]*position{}
 	k.buffer, k.bufferBytes = nil, 0
 	topics := map[string]bool{}
@@ -114,9 +125,7 @@ func (c *Client) Assign(parts []Assignment) {
 		if a.Offset >= 0 {
 			p.consumed = a.Offset
 		}
-		if o := old[tp{a.Topic, a.Partition}]; o != nil {
-			p.gen = o.gen + 1
-		}
+		p.gen = k.nextGenLocked()
 		k.assigned[tp{a.Topic, a.Partition}] = p
 		topics[a.Topic] = true
 	}
@@ -141,9 +150,7 @@ func (c *Client) assignMore(parts []Assignment) {
 		if a.Offset >= 0 {
 			p.consumed = a.Offset
 		}
-		if o := k.assigned[which]; o != nil {
-			p.gen = o.gen + 1
-		}
+		p.gen = k.nextGenLocked()
 		k.assigned[which] = p
 		topics[a.Topic] = true
 	}
@@ -175,7 +182,7 @@ func (c *Client) Seek(topic string, partition int32, offset int64, cb func(error
 		p = &position{hwm: -1, epoch: -1, consumed: -1}
 		k.assigned[tp{topic, partition}] = p
 	}
-	p.gen++
+	p.gen = k.nextGenLocked()
 	p.offset = offset
 	p.consumed = max(offset, -1)
 	p.resolving = false
@@ -520,7 +527,7 @@ func (k *consumer) handleFetch(leader int32, parts []tp, offs []int64, gens []in
 	}
 	for _, which := range out.reset {
 		if p := k.assigned[which]; p != nil {
-			p.gen++
+			p.gen = k.nextGenLocked()
 			p.offset = k.reset.offset()
 		}
 	}

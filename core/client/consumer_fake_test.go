@@ -160,3 +160,24 @@ func TestFakeConsumerOffsetOutOfRangeResets(t *testing.T) {
 		})
 	}
 }
+
+// A fetch still waiting at the broker from before a reassignment (a
+// group's revoke and assign) must not move the new position: the records
+// from the new start arrive, none skipped.
+func TestFakeConsumerStaleFetchAfterReassign(t *testing.T) {
+	const topic = "stale"
+	f := kafkatest.Fake(t, 1, kfake.SeedTopics(1, topic))
+	fetches := watchFetch(f, topic)
+	p := fillPartitions(t, f, topic, 1, 10)
+	c := fakeClient(t, f, "fetch_max_wait_ms", "3000")
+	c.Assign([]client.Assignment{{Topic: topic, Partition: 0, Offset: 10}})
+	sawFetch(t, fetches, 0, 0, 10) // a long poll at the end waits at the broker
+	c.Assign(nil)                  // as a group's revoke does
+	c.Assign([]client.Assignment{{Topic: topic, Partition: 0, Offset: 5}})
+	var recs []client.Record
+	for i := 10; i < 15; i++ {
+		recs = append(recs, rec(topic, 0, "", fmt.Sprintf("p0-%d", i)))
+	}
+	delivered(t, p, recs...) // the waiting fetch answers with 10..14
+	checkRun(t, "after the reassignment", pollN(t, c, 10), 0, 5, 10)
+}
