@@ -51,11 +51,21 @@ func async(cb func(tree.Value, error), call func() (tree.Value, error)) {
 	go func() { cb(call()) }()
 }
 
-// adminConn is a connection for a cluster-wide request. In KRaft any
-// broker forwards controller requests (KIP-590).
+// adminConn is a connection for a cluster-wide request: to the
+// controller the metadata names (ZooKeeper-mode brokers answer
+// NOT_CONTROLLER otherwise), or any broker (in KRaft every broker forwards
+// controller requests, KIP-590, and names one of them as controller).
 func (c *Client) adminConn() (*conn.Conn, error) {
 	if c.isClosed() {
 		return nil, ErrClosed
+	}
+	if m := c.meta.Load(); m != nil {
+		c.mu.Lock()
+		b := c.brokers[int32(m.tree.Path("controller_id").Int)]
+		c.mu.Unlock()
+		if b != nil {
+			return c.connFor(b, general), nil
+		}
 	}
 	if _, cn := c.anyConn(nil); cn != nil {
 		return cn, nil

@@ -44,12 +44,10 @@ func TestFakeAdminDescribeCluster(t *testing.T) {
 // Topics are created (with their partitions and configs; a second create
 // fails with TOPIC_ALREADY_EXISTS), grown, used, and deleted (a second
 // delete fails with UNKNOWN_TOPIC_OR_PARTITION); each result names its
-// topic. One node: kfk sends these requests to any broker, relying on
-// KRaft brokers forwarding them to the controller (KIP-590), and the fake
-// does not forward (it answers NOT_CONTROLLER, as a ZooKeeper-mode broker
-// would).
+// topic. Three nodes: the fake answers NOT_CONTROLLER from the others, as
+// a ZooKeeper-mode broker does, so the client must find the controller.
 func TestFakeAdminCreateGrowAndDeleteTopics(t *testing.T) {
-	f := kafkatest.Fake(t, 1)
+	f := kafkatest.Fake(t, 3)
 	c := fakeClient(t, f)
 	topics := []connapi.NewTopic{{Name: "made-a", NumPartitions: 3, ReplicationFactor: 1},
 		{Name: "made-b", NumPartitions: 1, ReplicationFactor: 1, Config: map[string]string{"retention.ms": "123456789"}}}
