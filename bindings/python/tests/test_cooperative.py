@@ -1,0 +1,61 @@
+"""Cooperative rebalancing (KIP-429) in one group with confluent-kafka:
+a kfk member and a librdkafka member, both cooperative-sticky, share the
+partitions and read every record once between them."""
+import time
+
+import pytest
+
+import kfk
+from conftest import broker_env, create_topic, unique
+
+confluent_kafka = pytest.importorskip("confluent_kafka")
+
+PARTITIONS, RECORDS = 4, 400
+
+
+def test_cooperative_group_with_confluent_kafka(conn):
+    brokers = broker_env("KFK_TEST_BROKERS")
+    topic = create_topic(conn, PARTITIONS)
+    with kfk.Client(brokers=brokers) as p:
+        p.produce_many([{"topic": topic, "partition": i % PARTITIONS, "value": b"%d" % i} for i in range(RECORDS)])
+        p.flush()
+    group = unique("pycoop")
+    seen = {}
+    other = confluent_kafka.Consumer({"bootstrap.servers": brokers, "group.id": group,
+                                      "partition.assignment.strategy": "cooperative-sticky",
+                                      "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    other_assigned = set()
+
+    def other_assign(consumer, parts):
+        other_assigned.update(tp.partition for tp in parts)
+
+    def other_revoke(consumer, parts):
+        other_assigned.difference_update(tp.partition for tp in parts)
+
+    other.subscribe([topic], on_assign=other_assign, on_revoke=other_revoke)
+    with kfk.Client(brokers=brokers) as mine:
+        mine.subscribe([topic], group, partition_assignment_strategy="cooperative-sticky", auto_offset_reset="earliest",
+                       heartbeat_interval_ms=300)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            m = other.poll(0.1)
+            if m is not None:
+                assert m.error() is None, m.error()
+                seen[(m.partition(), m.offset())] = m.value()
+            for m in mine.consume(0.1):
+                seen[(m.partition, m.offset)] = m.value
+            mine_now = _owned(mine)
+            if len(seen) == RECORDS and mine_now and other_assigned:
+                break
+        mine_now = _owned(mine)
+        others_now = set(other_assigned)  # before close revokes them
+        other.close()
+    assert len(seen) == RECORDS
+    assert sorted(int(v) for v in seen.values()) == list(range(RECORDS))
+    assert mine_now and others_now and not (mine_now & others_now), (mine_now, others_now)
+    assert mine_now | others_now == set(range(PARTITIONS))
+
+
+def _owned(client):
+    """The partitions the kfk member consumes, from its lag report."""
+    return {int(key.rsplit(":", 1)[1]) for key in client.lag()}
