@@ -137,6 +137,7 @@ type group struct {
 	// incrementally (as Java decides: one eager assignor makes it eager).
 	assignors   []string
 	cooperative bool
+	assignor    string // the one the group chose at the last join
 
 	mu         sync.Mutex
 	memberID   string
@@ -447,6 +448,7 @@ func (g *group) joinAndSync() error {
 		g.mu.Lock()
 		g.memberID, g.generation = jr.MemberID, jr.Generation
 		g.leader = jr.LeaderID == jr.MemberID
+		g.assignor = protocolName(jr.Protocol)
 		g.mu.Unlock()
 		g.c.log.Debugf(obs.Group, "group %s: joined generation %d as %s (leader %s, protocol %s, %d members)",
 			g.opts.GroupID, jr.Generation, jr.MemberID, jr.LeaderID, protocolName(jr.Protocol), len(jr.Members))

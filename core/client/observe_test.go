@@ -145,6 +145,7 @@ func TestStatisticsMatchWhatHappened(t *testing.T) {
 	}
 	if path(doc, "group", "state") != "stable" || path(doc, "group", "group_id") != group ||
 		num(doc, "group", "generation") < 1 || num(doc, "group", "rebalances") < 1 ||
+		path(doc, "group", "assignor") != "sticky" || path(doc, "group", "rebalance_protocol") != "eager" ||
 		fmt.Sprint(path(doc, "group", "assignment")) != fmt.Sprintf("[%s:0 %s:1]", topic, topic) {
 		t.Errorf("group: %v", path(doc, "group"))
 	}

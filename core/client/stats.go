@@ -155,6 +155,8 @@ type groupStats struct {
 	MemberID        string   `json:"member_id"`
 	Generation      int32    `json:"generation"`
 	Leader          bool     `json:"leader"`
+	Assignor        string   `json:"assignor"`           // the one the group chose
+	Rebalancing     string   `json:"rebalance_protocol"` // eager or cooperative
 	Assignment      []string `json:"assignment"`
 	Rebalances      int64    `json:"rebalances"`
 	LastRebalanceMs int64    `json:"last_rebalance_ms"`
@@ -295,7 +297,10 @@ func (g *group) stats(parts func(string, int32) *partitionStats) *groupStats {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	gs := &groupStats{GroupID: g.opts.GroupID, State: string(g.state), MemberID: g.memberID, Generation: g.generation,
-		Leader: g.leader, Assignment: []string{}, Rebalances: g.rebalances}
+		Leader: g.leader, Assignor: g.assignor, Rebalancing: "eager", Assignment: []string{}, Rebalances: g.rebalances}
+	if g.cooperative {
+		gs.Rebalancing = "cooperative"
+	}
 	if !g.lastRebalance.IsZero() {
 		gs.LastRebalanceMs = g.lastRebalance.UnixMilli()
 	}
