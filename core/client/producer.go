@@ -179,6 +179,29 @@ func newProducer(c *Client) *producer {
 	return p
 }
 
+// refuseLocked is why a record of size bytes cannot be queued now (the
+// producer closed, its transaction failing or ending, its buffer full),
+// or nil.
+func (p *producer) refuseLocked(size int) error {
+	if p.closed {
+		return ErrClosed
+	}
+	if p.cfg.TransactionalID != "" {
+		switch {
+		case p.txn.fatal != nil:
+			return p.txn.fatal
+		case p.txn.open && p.txn.abortable != nil:
+			return p.txn.abortable
+		case p.txn.ending:
+			return fmt.Errorf("%w: the transaction is being committed or aborted", ErrTxnInProgress)
+		}
+	}
+	if p.buffered >= p.cfg.MaxBufferedMsgs || p.bufBytes+int64(size) > p.cfg.MaxBufferedBytes {
+		return fmt.Errorf("%w: %d records, %d bytes buffered", ErrQueueFull, p.buffered, p.bufBytes)
+	}
+	return nil
+}
+
 // ProducerID is the idempotent or transactional producer's id and epoch;
 // ok is false until InitProducerId has given one.
 func (c *Client) ProducerID() (id int64, epoch int16, ok bool) {
@@ -276,32 +299,13 @@ func (p *producer) produce(r Record, done DeliveryFunc) error {
 		}
 		p.hot = hotTopic{name: r.Topic}
 	}
-	if p.closed {
+	if err := p.refuseLocked(size); err != nil {
 		p.mu.Unlock()
-		return ErrClosed
+		return err
 	}
 	// A transactional producer outside a transaction sends plain
 	// idempotent batches, as EV::Kafka does.
 	inTxn := p.txn.open
-	if p.cfg.TransactionalID != "" {
-		var err error
-		switch {
-		case p.txn.fatal != nil:
-			err = p.txn.fatal
-		case inTxn && p.txn.abortable != nil:
-			err = p.txn.abortable
-		case p.txn.ending:
-			err = fmt.Errorf("%w: the transaction is being committed or aborted", ErrTxnInProgress)
-		}
-		if err != nil {
-			p.mu.Unlock()
-			return err
-		}
-	}
-	if p.buffered >= p.cfg.MaxBufferedMsgs || p.bufBytes+int64(size) > p.cfg.MaxBufferedBytes {
-		p.mu.Unlock()
-		return fmt.Errorf("%w: %d records, %d bytes buffered", ErrQueueFull, p.buffered, p.bufBytes)
-	}
 	p.buffered++
 	p.bufBytes += int64(size)
 	// On the stack unless it has to wait for metadata: one allocation less

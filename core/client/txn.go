@@ -230,64 +230,17 @@ func (c *Client) sendOffsets(groupID string, offsets []Assignment) error {
 	if err != nil {
 		return err
 	}
-	p.mu.Lock()
-	open, fatal, abortable := p.txn.open, p.txn.fatal, p.txn.abortable
-	p.mu.Unlock()
-	switch {
-	case c.cfg.TransactionalID == "":
-		return ErrNotTransactional
-	case fatal != nil:
-		return fatal
-	case !open:
-		return ErrNoTransaction
-	case abortable != nil:
-		return abortable
+	if err := c.txnOpenForOffsets(); err != nil {
+		return err
 	}
-	generation, member := int32(-1), ""
-	c.mu.Lock()
-	g := c.group
-	c.mu.Unlock()
-	if g != nil && g.opts.GroupID == groupID {
-		g.mu.Lock()
-		generation, member = g.generation, g.memberID
-		g.mu.Unlock()
-	}
-	if offsets == nil {
-		// The positions consumed so far: Offset -1 asks for them.
-		k := c.consumer
-		k.mu.Lock()
-		for which := range k.assigned {
-			offsets = append(offsets, Assignment{Topic: which.topic, Partition: which.partition, Offset: -1})
-		}
-		k.mu.Unlock()
-	}
-	positions := c.consumer.consumedPositions(offsets)
-	for _, a := range offsets {
-		if a.Offset >= 0 {
-			positions[tp{a.Topic, a.Partition}] = a.Offset
-		}
-	}
+	positions := c.offsetsToSend(offsets)
 	if len(positions) == 0 {
 		return nil
 	}
-	err = c.retryTxn("AddOffsetsToTxn", func() error {
-		req := kmsg.NewPtrAddOffsetsToTxnRequest()
-		req.TransactionalID, req.ProducerID, req.ProducerEpoch, req.Group = c.cfg.TransactionalID, pid.id, pid.epoch, groupID
-		resp, err := c.txnCoordinatorDo(req)
-		if err != nil {
-			return err
-		}
-		if code := resp.(*kmsg.AddOffsetsToTxnResponse).ErrorCode; code != 0 {
-			return p.txnError(code)
-		}
-		p.mu.Lock()
-		p.txn.offsets = true
-		p.mu.Unlock()
-		return nil
-	})
-	if err != nil {
+	if err := c.addOffsetsToTxn(pid, groupID); err != nil {
 		return err
 	}
+	generation, member := c.membership(groupID)
 	req := connapi.TxnOffsetCommitRequest(c.cfg.TransactionalID, groupID, pid.id, pid.epoch, generation, member,
 		commitOffsets(positions))
 	return c.retryTxn("TxnOffsetCommit", func() error {
@@ -302,6 +255,81 @@ func (c *Client) sendOffsets(groupID string, offsets []Assignment) error {
 				}
 			}
 		}
+		return nil
+	})
+}
+
+// txnOpenForOffsets is why offsets cannot be sent now, or nil.
+func (c *Client) txnOpenForOffsets() error {
+	p := c.producer
+	p.mu.Lock()
+	open, fatal, abortable := p.txn.open, p.txn.fatal, p.txn.abortable
+	p.mu.Unlock()
+	switch {
+	case c.cfg.TransactionalID == "":
+		return ErrNotTransactional
+	case fatal != nil:
+		return fatal
+	case !open:
+		return ErrNoTransaction
+	case abortable != nil:
+		return abortable
+	}
+	return nil
+}
+
+// offsetsToSend is what SendOffsetsToTransaction commits: each offset
+// given, or for one given as -1 (and for every assigned partition when
+// offsets is nil) the position consumed so far.
+func (c *Client) offsetsToSend(offsets []Assignment) map[tp]int64 {
+	if offsets == nil {
+		k := c.consumer
+		k.mu.Lock()
+		for which := range k.assigned {
+			offsets = append(offsets, Assignment{Topic: which.topic, Partition: which.partition, Offset: -1})
+		}
+		k.mu.Unlock()
+	}
+	positions := c.consumer.consumedPositions(offsets)
+	for _, a := range offsets {
+		if a.Offset >= 0 {
+			positions[tp{a.Topic, a.Partition}] = a.Offset
+		}
+	}
+	return positions
+}
+
+// membership is this client's generation and member id in groupID (-1
+// and "" when it is not a member: offsets committed outside the group).
+func (c *Client) membership(groupID string) (int32, string) {
+	c.mu.Lock()
+	g := c.group
+	c.mu.Unlock()
+	if g == nil || g.opts.GroupID != groupID {
+		return -1, ""
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.generation, g.memberID
+}
+
+// addOffsetsToTxn tells the transaction coordinator that the transaction
+// commits offsets of groupID.
+func (c *Client) addOffsetsToTxn(pid producerID, groupID string) error {
+	p := c.producer
+	return c.retryTxn("AddOffsetsToTxn", func() error {
+		req := kmsg.NewPtrAddOffsetsToTxnRequest()
+		req.TransactionalID, req.ProducerID, req.ProducerEpoch, req.Group = c.cfg.TransactionalID, pid.id, pid.epoch, groupID
+		resp, err := c.txnCoordinatorDo(req)
+		if err != nil {
+			return err
+		}
+		if code := resp.(*kmsg.AddOffsetsToTxnResponse).ErrorCode; code != 0 {
+			return p.txnError(code)
+		}
+		p.mu.Lock()
+		p.txn.offsets = true
+		p.mu.Unlock()
 		return nil
 	})
 }

@@ -35,36 +35,13 @@ func handshake(c *Conn, attempt uint64, opts Options, host string, port int, tim
 		defer cancel()
 	}
 	addr := net.JoinHostPort(host, strconv.Itoa(port))
-
-	c.setState(attempt, Resolving)
-	ips, err := net.DefaultResolver.LookupIPAddr(ctx, host)
+	nc, err := dial(ctx, c, attempt, host, port)
 	if err != nil {
-		return nil, fmt.Errorf("%w: resolve %s: %v", ErrConnect, host, err)
-	}
-	c.setState(attempt, Connecting)
-	var nc net.Conn
-	var dialErr error
-	d := net.Dialer{KeepAlive: 30 * time.Second}
-	for _, ip := range ips {
-		nc, dialErr = d.DialContext(ctx, "tcp", net.JoinHostPort(ip.IP.String(), strconv.Itoa(port)))
-		if dialErr == nil {
-			break
-		}
-	}
-	if nc == nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrConnect, addr, dialErr)
-	}
-	if tc, ok := nc.(*net.TCPConn); ok {
-		tc.SetNoDelay(true)
-	}
-	if !c.current(attempt) {
-		nc.Close()
-		return nil, ErrDisconnected
+		return nil, err
 	}
 	if dl, ok := ctx.Deadline(); ok {
 		nc.SetDeadline(dl)
 	}
-
 	if opts.TLS != nil {
 		c.setState(attempt, TLSHandshake)
 		cfg := opts.TLS.Clone()
@@ -78,7 +55,6 @@ func handshake(c *Conn, attempt uint64, opts Options, host string, port int, tim
 		}
 		nc = tc
 	}
-
 	s := newSession(c, nc, opts)
 	hs := &handshaker{s: s}
 	c.setState(attempt, Handshake)
@@ -96,6 +72,37 @@ func handshake(c *Conn, attempt uint64, opts Options, host string, port int, tim
 	nc.SetDeadline(time.Time{})
 	s.nextCorr = hs.corr
 	return s, nil
+}
+
+// dial resolves host (in Go, off the caller's thread) and connects to the
+// first of its addresses that answers, for connect attempt attempt.
+func dial(ctx context.Context, c *Conn, attempt uint64, host string, port int) (net.Conn, error) {
+	c.setState(attempt, Resolving)
+	ips, err := net.DefaultResolver.LookupIPAddr(ctx, host)
+	if err != nil {
+		return nil, fmt.Errorf("%w: resolve %s: %v", ErrConnect, host, err)
+	}
+	c.setState(attempt, Connecting)
+	var nc net.Conn
+	var dialErr error
+	d := net.Dialer{KeepAlive: 30 * time.Second}
+	for _, ip := range ips {
+		nc, dialErr = d.DialContext(ctx, "tcp", net.JoinHostPort(ip.IP.String(), strconv.Itoa(port)))
+		if dialErr == nil {
+			break
+		}
+	}
+	if nc == nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrConnect, net.JoinHostPort(host, strconv.Itoa(port)), dialErr)
+	}
+	if tc, ok := nc.(*net.TCPConn); ok {
+		tc.SetNoDelay(true)
+	}
+	if !c.current(attempt) {
+		nc.Close()
+		return nil, ErrDisconnected
+	}
+	return nc, nil
 }
 
 // handshaker runs requests one at a time on a fresh session before its

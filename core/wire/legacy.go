@@ -67,6 +67,27 @@ func (r *Reader) legacyMessages(raw []byte, depth int) ([]Record, error) {
 	if codec == compress.None {
 		return []Record{{Offset: offset, Timestamp: ts, Key: key, Value: value}}, nil
 	}
+	out, err := r.legacyWrapped(value, codec, offset, depth)
+	if err != nil {
+		return nil, err
+	}
+	// Magic 1 wrappers carry the last inner offset; inner offsets are
+	// relative to the first (KIP-31). Magic 0 inner offsets are absolute.
+	if magic == 1 && len(out) > 0 {
+		base := offset - out[len(out)-1].Offset
+		for i := range out {
+			out[i].Offset += base
+			if attrs&attrLogAppendTime != 0 {
+				out[i].Timestamp = ts
+			}
+		}
+	}
+	return out, nil
+}
+
+// legacyWrapped decompresses the value of a compressed legacy message (a
+// wrapper at offset) and reads the messages inside it.
+func (r *Reader) legacyWrapped(value []byte, codec compress.Codec, offset int64, depth int) ([]Record, error) {
 	if depth >= legacyMaxDepth-1 {
 		return nil, corrupt("legacy message at offset %d: nested compression", offset)
 	}
@@ -78,6 +99,7 @@ func (r *Reader) legacyMessages(raw []byte, depth int) ([]Record, error) {
 	if err != nil {
 		return nil, corrupt("legacy message at offset %d: %s: %v", offset, codec, err)
 	}
+	be := binary.BigEndian
 	var out []Record
 	for len(inner) >= 12 {
 		size := int32(be.Uint32(inner[8:]))
@@ -90,17 +112,6 @@ func (r *Reader) legacyMessages(raw []byte, depth int) ([]Record, error) {
 		}
 		out = append(out, msgs...)
 		inner = inner[12+size:]
-	}
-	// Magic 1 wrappers carry the last inner offset; inner offsets are
-	// relative to the first (KIP-31). Magic 0 inner offsets are absolute.
-	if magic == 1 && len(out) > 0 {
-		base := offset - out[len(out)-1].Offset
-		for i := range out {
-			out[i].Offset += base
-			if attrs&attrLogAppendTime != 0 {
-				out[i].Timestamp = ts
-			}
-		}
 	}
 	return out, nil
 }
