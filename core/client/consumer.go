@@ -432,26 +432,7 @@ func (k *consumer) fetch(leader int32, parts []tp, offs []int64, gens []int) {
 	k.mu.Unlock()
 
 	cn := k.c.connFor(b, fetching)
-	req.ReplicaID = -1
-	req.MaxWaitMillis = int32(k.c.cfg.FetchMaxWait / time.Millisecond)
-	req.MinBytes = k.c.cfg.FetchMinBytes
-	req.MaxBytes = k.c.cfg.FetchMaxBytes
-	req.IsolationLevel = k.c.cfg.isolation()
-	for _, i := range plan.send {
-		which := parts[i]
-		if len(req.Topics) == 0 || req.Topics[len(req.Topics)-1].Topic != which.topic {
-			t := kmsg.NewFetchRequestTopic()
-			t.Topic = which.topic
-			req.Topics = append(req.Topics, t)
-		}
-		fp := kmsg.NewFetchRequestTopicPartition()
-		fp.Partition = which.partition
-		fp.FetchOffset = offs[i]
-		fp.PartitionMaxBytes = k.c.cfg.FetchPartitionMaxBytes
-		fp.LogStartOffset = -1
-		t := &req.Topics[len(req.Topics)-1]
-		t.Partitions = append(t.Partitions, fp)
-	}
+	k.fillFetch(req, plan, parts, offs)
 	cn.Do(req, func(resp kmsg.Response, err error) {
 		var code int16
 		if err == nil {
@@ -479,6 +460,31 @@ func (k *consumer) fetch(leader int32, parts []tp, offs []int64, gens []int) {
 		k.mu.Unlock()
 		k.handleFetch(leader, parts, offs, gens, r)
 	})
+}
+
+// fillFetch completes a Fetch request with the client's limits and the
+// partitions plan names (parts at offs, sorted by topic).
+func (k *consumer) fillFetch(req *kmsg.FetchRequest, plan sessionFetch, parts []tp, offs []int64) {
+	req.ReplicaID = -1
+	req.MaxWaitMillis = int32(k.c.cfg.FetchMaxWait / time.Millisecond)
+	req.MinBytes = k.c.cfg.FetchMinBytes
+	req.MaxBytes = k.c.cfg.FetchMaxBytes
+	req.IsolationLevel = k.c.cfg.isolation()
+	for _, i := range plan.send {
+		which := parts[i]
+		if len(req.Topics) == 0 || req.Topics[len(req.Topics)-1].Topic != which.topic {
+			t := kmsg.NewFetchRequestTopic()
+			t.Topic = which.topic
+			req.Topics = append(req.Topics, t)
+		}
+		fp := kmsg.NewFetchRequestTopicPartition()
+		fp.Partition = which.partition
+		fp.FetchOffset = offs[i]
+		fp.PartitionMaxBytes = k.c.cfg.FetchPartitionMaxBytes
+		fp.LogStartOffset = -1
+		t := &req.Topics[len(req.Topics)-1]
+		t.Partitions = append(t.Partitions, fp)
+	}
 }
 
 func (k *consumer) fetchDone(leader int32, parts []tp) {
@@ -722,6 +728,23 @@ func appendRef(data, b []byte) ([]byte, []byte) {
 	return data[start:len(data):len(data)], data
 }
 
+// listOffsetsRequest asks for the offsets at timestamp of parts of topic.
+func (c *Client) listOffsetsRequest(topic string, parts []int32, timestamp int64) *kmsg.ListOffsetsRequest {
+	req := kmsg.NewPtrListOffsetsRequest()
+	req.ReplicaID = -1
+	req.IsolationLevel = c.cfg.isolation()
+	t := kmsg.NewListOffsetsRequestTopic()
+	t.Topic = topic
+	for _, p := range parts {
+		lp := kmsg.NewListOffsetsRequestTopicPartition()
+		lp.Partition = p
+		lp.Timestamp = timestamp
+		t.Partitions = append(t.Partitions, lp)
+	}
+	req.Topics = []kmsg.ListOffsetsRequestTopic{t}
+	return req
+}
+
 // listOffsets asks the leaders of topic's partitions for the offset at
 // timestamp (OffsetLatest, OffsetEarliest, or ms).
 func (c *Client) listOffsets(topic string, partitions []int32, timestamp int64, cb func(map[int32]int64, error)) {
@@ -752,18 +775,7 @@ func (c *Client) listOffsets(topic string, partitions []int32, timestamp int64, 
 		c.mu.Lock()
 		b := c.brokers[leader]
 		c.mu.Unlock()
-		req := kmsg.NewPtrListOffsetsRequest()
-		req.ReplicaID = -1
-		req.IsolationLevel = c.cfg.isolation()
-		t := kmsg.NewListOffsetsRequestTopic()
-		t.Topic = topic
-		for _, p := range parts {
-			lp := kmsg.NewListOffsetsRequestTopicPartition()
-			lp.Partition = p
-			lp.Timestamp = timestamp
-			t.Partitions = append(t.Partitions, lp)
-		}
-		req.Topics = []kmsg.ListOffsetsRequestTopic{t}
+		req := c.listOffsetsRequest(topic, parts, timestamp)
 		finish := func(err error) {
 			mu.Lock()
 			if err != nil && firstErr == nil {
