@@ -841,7 +841,11 @@ KFK_API kfk_err_t kfk_lag(kfk_client_t *c, kfk_cb cb, void *opaque);
  *    comma list in preference order of sticky, range, roundrobin,
  *    cooperative-sticky; sticky), auto_offset_reset (earliest|latest;
  *    default the client's) for partitions without a committed offset,
- *    group_protocol (group.protocol: classic, the only one so far).
+ *    group_protocol (group.protocol: classic, or consumer for KIP-848's
+ *    protocol, where the coordinator assigns and members move partitions
+ *    one by one; Kafka 4.0+), group_remote_assignor
+ *    (group.remote.assignor: uniform or range, for consumer; the broker's
+ *    default).
  *  With cooperative-sticky alone the member rebalances incrementally
  *  (KIP-429, with Java and librdkafka members alike): it keeps consuming
  *  what it keeps, REVOKE lists only partitions taken away and ASSIGN only

@@ -3,11 +3,13 @@ package client_test
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/kfk-dev/kfk/core/client"
+	"github.com/kfk-dev/kfk/core/tree"
 	"github.com/kfk-dev/kfk/tests/kafkatest"
 )
 
@@ -103,4 +105,100 @@ func missing(kept map[int32]bool) []int {
 		}
 	}
 	return out
+}
+
+// With group_protocol=consumer (KIP-848) the coordinator assigns: two
+// members share the partitions without either stopping, every record is
+// read, commits land, and a member leaving hands its partitions over.
+func TestConsumerProtocolGroup(t *testing.T) {
+	a := admin(t)
+	topic := createTopic(t, a, 4)
+	p := newClient(t)
+	var col collector
+	for i := 0; i < 400; i++ {
+		p.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: int32(i % 4), Value: []byte(fmt.Sprint(i))}, col.fn())
+	}
+	col.wait(t)
+	group := kafkatest.UniqueTopic(t, "kip848")
+	subscribe := func(log *rebalanceLog) *client.Client {
+		c := newClient(t)
+		err := c.Subscribe(client.GroupOptions{GroupID: group, Topics: []string{topic}, Protocol: client.ConsumerProtocol,
+			AutoOffsetReset: client.ResetEarliest, OnAssign: log.note("assign"), OnRevoke: log.note("revoke"), OnLost: log.note("lost")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	owned := func(c *client.Client) map[int32]bool {
+		_, _, parts := c.GroupState()
+		out := map[int32]bool{}
+		for _, p := range parts {
+			out[p.Partition] = true
+		}
+		return out
+	}
+	var first, second rebalanceLog
+	c1 := subscribe(&first)
+	waitFor(t, "the first member to own every partition", func() bool { return len(owned(c1)) == 4 })
+	c2 := subscribe(&second)
+	waitFor(t, "the partitions to be shared", func() bool {
+		o1, o2 := owned(c1), owned(c2)
+		for p := range o1 {
+			if o2[p] {
+				return false
+			}
+		}
+		return len(o1) > 0 && len(o2) > 0 && len(o1)+len(o2) == 4
+	})
+	groups, err := adminCall(t, p.ListGroups)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kind := ""
+	for _, g := range groups.Path("groups").Items {
+		if string(g.Path("group_id").Bytes) == group {
+			kind = string(g.Path("type").Bytes)
+		}
+	}
+	if kind != "consumer" {
+		t.Fatalf("the broker lists the group as type %q, want consumer (KIP-848)", kind)
+	}
+	for _, ev := range first.list() {
+		if strings.HasPrefix(ev, "lost") {
+			t.Fatalf("the first member lost partitions: %q", first.list())
+		}
+	}
+	seen := map[string]int{}
+	for deadline := time.Now().Add(30 * time.Second); len(seen) < 400 && time.Now().Before(deadline); {
+		for _, c := range []*client.Client{c1, c2} {
+			done := make(chan struct{})
+			c.Poll(func(ms []client.Message) {
+				for _, m := range ms {
+					seen[string(m.Value)]++
+				}
+			}, func(int, error) { close(done) })
+			<-done
+		}
+	}
+	if len(seen) != 400 {
+		t.Fatalf("the group read %d of 400 records", len(seen))
+	}
+	for _, c := range []*client.Client{c1, c2} {
+		if err := end(t, c.Commit); err != nil {
+			t.Fatalf("commit: %v", err)
+		}
+	}
+	if err := end(t, c2.Unsubscribe); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the remaining member to own every partition", func() bool { return len(owned(c1)) == 4 })
+	lag, err := adminCall(t, func(cb func(tree.Value, error)) { p.GroupLag(group, cb) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for part := 0; part < 4; part++ {
+		if got := lag.Path(fmt.Sprintf("%s:%d", topic, part), "committed").Int; got != 100 {
+			t.Errorf("partition %d: committed %d, want 100", part, got)
+		}
+	}
 }

@@ -33,6 +33,12 @@ type GroupOptions struct {
 	// (KIP-429): it gives up only what moves, keeping the rest.
 	Assignor        string
 	AutoOffsetReset OffsetReset // "" = the client's auto_offset_reset
+	// Protocol is ClassicProtocol (JoinGroup and SyncGroup, the default)
+	// or ConsumerProtocol (KIP-848: the coordinator assigns, Kafka 4.0+);
+	// RemoteAssignor names the coordinator's assignor for the latter
+	// (uniform or range; "" = the broker's default).
+	Protocol       string
+	RemoteAssignor string
 	// OnAssign and OnRevoke run on a client goroutine: the partitions
 	// given (with their starting offsets) and taken away (with the
 	// positions reached). OnLost gets partitions the member lost without
@@ -42,6 +48,12 @@ type GroupOptions struct {
 	OnRevoke func([]Assignment)
 	OnLost   func([]Assignment)
 }
+
+// The group protocols (group_protocol).
+const (
+	ClassicProtocol  = "classic"
+	ConsumerProtocol = "consumer"
+)
 
 // NewGroupOptions returns the options of a subscription before any is
 // set: auto-commit on, every other field at its default.
@@ -72,11 +84,13 @@ var groupOptions = map[string]groupOption{
 	"group_instance_id": text(func(o *GroupOptions) *string { return &o.InstanceID }),
 	"assignor":          text(func(o *GroupOptions) *string { return &o.Assignor }),
 	"group_protocol": func(o *GroupOptions, v string) error {
-		if v != "classic" {
-			return errReason("only the classic group protocol is supported so far (not KIP-848's consumer protocol)")
+		if v != ClassicProtocol && v != ConsumerProtocol {
+			return errReason("must be classic or consumer")
 		}
+		o.Protocol = v
 		return nil
 	},
+	"group_remote_assignor":   text(func(o *GroupOptions) *string { return &o.RemoteAssignor }),
 	"session_timeout_ms":      millis(func(o *GroupOptions) *time.Duration { return &o.SessionTimeout }),
 	"rebalance_timeout_ms":    millis(func(o *GroupOptions) *time.Duration { return &o.RebalanceTimeout }),
 	"heartbeat_interval_ms":   millis(func(o *GroupOptions) *time.Duration { return &o.HeartbeatInterval }),
@@ -94,7 +108,7 @@ var groupOptions = map[string]groupOption{
 var groupAliases = map[string]string{
 	"group.id": "group_id", "group.instance.id": "group_instance_id",
 	"partition.assignment.strategy": "assignor", "partition_assignment_strategy": "assignor",
-	"group.protocol": "group_protocol", "session.timeout.ms": "session_timeout_ms",
+	"group.protocol": "group_protocol", "group.remote.assignor": "group_remote_assignor", "session.timeout.ms": "session_timeout_ms",
 	"max.poll.interval.ms": "rebalance_timeout_ms", "heartbeat.interval.ms": "heartbeat_interval_ms",
 	"auto.commit.interval.ms": "auto_commit_interval_ms", "enable.auto.commit": "auto_commit",
 	"auto.offset.reset": "auto_offset_reset",
@@ -138,6 +152,9 @@ type group struct {
 	assignors   []string
 	cooperative bool
 	assignor    string // the one the group chose at the last join
+	// pendingIDs: topics of the KIP-848 target assignment the metadata
+	// does not name yet.
+	pendingIDs []kmsg.ConsumerGroupHeartbeatResponseAssignmentTopic
 
 	mu         sync.Mutex
 	memberID   string
@@ -202,7 +219,11 @@ func (c *Client) Subscribe(opts GroupOptions) error {
 		old.leave(true, func(error) { close(done) })
 		<-done
 	}
-	go g.run()
+	if opts.Protocol == ConsumerProtocol {
+		go g.runConsumerProtocol()
+	} else {
+		go g.run()
+	}
 	return nil
 }
 
@@ -1120,7 +1141,12 @@ func (g *group) leaveNow(forever bool) error {
 	g.mu.Lock()
 	member := g.memberID
 	g.mu.Unlock()
-	if member != "" && (forever || g.opts.InstanceID == "") {
+	switch {
+	case g.opts.Protocol == ConsumerProtocol:
+		if lerr := g.leaveConsumerGroup(forever); lerr != nil && err == nil {
+			err = lerr
+		}
+	case member != "" && (forever || g.opts.InstanceID == ""):
 		req := kmsg.NewPtrLeaveGroupRequest()
 		req.Group, req.MemberID = g.opts.GroupID, member
 		m := kmsg.NewLeaveGroupRequestMember()

@@ -18,11 +18,13 @@ import (
 type metadata struct {
 	tree   tree.Value // as handed to connect callbacks
 	topics map[string]*topicMeta
+	byID   map[[16]byte]string // topic names by topic id (Metadata v10+)
 	at     time.Time
 }
 
 type topicMeta struct {
 	err        int16
+	id         [16]byte        // zero when the broker gave none
 	partitions []partitionMeta // indexed by partition number
 }
 
@@ -52,7 +54,7 @@ func (m *metadata) topic(name string) (n int, code int16, known bool) {
 }
 
 func newMetadata(resp *kmsg.MetadataResponse) *metadata {
-	m := &metadata{tree: metadataTree(resp), topics: map[string]*topicMeta{}, at: time.Now()}
+	m := &metadata{tree: metadataTree(resp), topics: map[string]*topicMeta{}, byID: map[[16]byte]string{}, at: time.Now()}
 	for _, t := range resp.Topics {
 		if t.Topic == nil {
 			continue
@@ -60,7 +62,10 @@ func newMetadata(resp *kmsg.MetadataResponse) *metadata {
 		// A topic's partitions are numbered 0..n-1 and all listed; a number
 		// outside that range (only a broken or hostile broker sends one) is
 		// ignored rather than trusted to size a table.
-		tm := &topicMeta{err: t.ErrorCode, partitions: make([]partitionMeta, len(t.Partitions))}
+		tm := &topicMeta{err: t.ErrorCode, id: t.TopicID, partitions: make([]partitionMeta, len(t.Partitions))}
+		if t.TopicID != ([16]byte{}) {
+			m.byID[t.TopicID] = *t.Topic
+		}
 		for i := range tm.partitions {
 			tm.partitions[i].leader = -1
 		}

@@ -298,7 +298,10 @@ func (g *group) stats(parts func(string, int32) *partitionStats) *groupStats {
 	defer g.mu.Unlock()
 	gs := &groupStats{GroupID: g.opts.GroupID, State: string(g.state), MemberID: g.memberID, Generation: g.generation,
 		Leader: g.leader, Assignor: g.assignor, Rebalancing: "eager", Assignment: []string{}, Rebalances: g.rebalances}
-	if g.cooperative {
+	switch {
+	case g.opts.Protocol == ConsumerProtocol:
+		gs.Rebalancing = ConsumerProtocol // KIP-848: the coordinator assigns, incrementally
+	case g.cooperative:
 		gs.Rebalancing = "cooperative"
 	}
 	if !g.lastRebalance.IsZero() {
