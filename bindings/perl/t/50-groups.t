@@ -120,4 +120,24 @@ pass('unsubscribe calls back');
     wait_for(sub { $live->close(shift) });
 }
 
+# kfk's additions: cooperative-sticky and KIP-848's consumer protocol, each
+# reading a topic through a group.
+for my $kind ([partition_assignment_strategy => 'cooperative-sticky'], [group_protocol => 'consumer']) {
+    my $t = create_topic($conn, 2);
+    wait_for(sub { $producer->produce_many([map { [$t, "k$_", "v$_"] } 1 .. 10], shift) });
+    my (@got, @assigned);
+    my $member = EV::Kafka->new(brokers => "$host:$port", on_message => sub { push @got, $_[4] });
+    wait_for(sub { my $d = shift; $member->connect(sub { $d->() }) });
+    $member->subscribe($t, group_id => unique('perl-kinds'), @$kind, heartbeat_interval => 0.3,
+        on_assign => sub { push @assigned, @{ $_[0] } });
+    for (1 .. 300) {
+        last if @got >= 10;
+        my $tick = EV::timer(0.1, 0, sub { EV::break });
+        EV::run;
+    }
+    is_deeply([sort @got], [sort map { "v$_" } 1 .. 10], "$kind->[0] => $kind->[1]: every record read");
+    is(scalar @assigned, 2, "$kind->[0] => $kind->[1]: on_assign got both partitions");
+    wait_for(sub { $member->close(shift) });
+}
+
 done_testing;

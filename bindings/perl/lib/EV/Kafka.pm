@@ -132,6 +132,13 @@ C<fetch_partition_max_bytes> and C<max_poll_records> (the most records one
 C<poll> hands to C<on_message>; the rest wait for the next; 0, the default,
 is no bound).
 
+C<subscribe> also takes C<partition_assignment_strategy> (or C<assignor>):
+C<cooperative-sticky> rebalances incrementally (KIP-429), C<on_revoke>
+then listing only the partitions taken away; and C<group_protocol> =>
+C<consumer> for KIP-848's protocol (Kafka 4.0+), with
+C<group_remote_assignor> (C<uniform> or C<range>). Partitions lost without
+being given up (an expired session) also go to C<on_revoke>.
+
 Each partition of a client C<produce> result also carries C<timestamp>
 (the record's) and C<log_append_time> (the broker's time on a topic with
 C<message.timestamp.type=LogAppendTime>, then also the timestamp; -1

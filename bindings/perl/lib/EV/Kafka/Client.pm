@@ -433,7 +433,10 @@ sub poll {
 my %GROUP_OPTION = (group_id => 'group_id', session_timeout => 'session_timeout_ms',
     rebalance_timeout => 'rebalance_timeout_ms', heartbeat_interval => 'heartbeat_interval_ms',
     auto_commit => 'auto_commit', auto_offset_reset => 'auto_offset_reset',
-    group_instance_id => 'group_instance_id', assignor => 'assignor', on_assign => 1, on_revoke => 1);
+    group_instance_id => 'group_instance_id', assignor => 'assignor', on_assign => 1, on_revoke => 1,
+    # kfk's additions: cooperative-sticky or a list, and KIP-848's protocol
+    partition_assignment_strategy => 'assignor', group_protocol => 'group_protocol',
+    group_remote_assignor => 'group_remote_assignor');
 
 # subscribe(@topics, %opts): the topics come first, then option pairs.
 sub subscribe {
