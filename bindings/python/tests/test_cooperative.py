@@ -59,3 +59,28 @@ def test_cooperative_group_with_confluent_kafka(conn):
 def _owned(client):
     """The partitions the kfk member consumes, from its lag report."""
     return {int(key.rsplit(":", 1)[1]) for key in client.lag()}
+
+
+def test_consumer_protocol_group(conn):
+    """group_protocol="consumer" (KIP-848): the coordinator assigns; two kfk
+    members share the partitions and read every record once between them."""
+    brokers = broker_env("KFK_TEST_BROKERS")
+    topic = create_topic(conn, PARTITIONS)
+    with kfk.Client(brokers=brokers) as p:
+        p.produce_many([{"topic": topic, "partition": i % PARTITIONS, "value": b"%d" % i} for i in range(RECORDS)])
+        p.flush()
+    group = unique("py848")
+    seen = {}
+    with kfk.Client(brokers=brokers) as one, kfk.Client(brokers=brokers) as two:
+        for member in (one, two):
+            member.subscribe([topic], group, group_protocol="consumer", auto_offset_reset="earliest")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            for member in (one, two):
+                for m in member.consume(0.1):
+                    seen[(m.partition, m.offset)] = m.value
+            owned = [_owned(one), _owned(two)]
+            if len(seen) == RECORDS and all(owned) and sum(len(o) for o in owned) == PARTITIONS:
+                break
+    assert sorted(int(v) for v in seen.values()) == list(range(RECORDS))
+    assert all(owned) and not (owned[0] & owned[1]) and owned[0] | owned[1] == set(range(PARTITIONS)), owned
