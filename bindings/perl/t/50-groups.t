@@ -17,24 +17,29 @@ wait_for(sub { my $d = shift; $producer->connect(sub { $d->() }) });
 wait_for(sub { $producer->produce_many([map { [$topic, "k$_", "v$_"] } 1 .. 200], shift) });
 
 # Three consumer processes of one group share the four partitions; every
-# message is seen at least once, and together they cover them all.
+# message is seen at least once, and together they cover them all. Each
+# notes its assignment at one moment common to all (the group is stable by
+# then), and only later commits and leaves: a member's commit waits out the
+# rebalance that another's leaving starts.
 my $script = <<'PERL';
-use strict; use warnings; use EV; use EV::Kafka;
-my ($broker, $topic, $group, $secs) = @ARGV;
-my %seen; my @assigned;
+use strict; use warnings; use EV; use EV::Kafka; use Time::HiRes ();
+my ($broker, $topic, $group, $at) = @ARGV;
+my %seen; my @assigned; my $noted = '';
 my $kafka = EV::Kafka->new(brokers => $broker, on_error => sub { warn "kafka: @_\n" },
     on_message => sub { my ($t, $p, $o) = @_; $seen{"$p/$o"} = 1 });
 $kafka->connect(sub {
     $kafka->subscribe($topic, group_id => $group, auto_offset_reset => 'earliest', heartbeat_interval => 0.3,
         session_timeout => 10000, on_assign => sub { @assigned = map { $_->{partition} } @{ $_[0] } });
 });
-my $t = EV::timer($secs, 0, sub { $kafka->commit(sub { $kafka->unsubscribe(sub { EV::break }) }) });
+my $note = EV::timer($at - Time::HiRes::time(), 0, sub { $noted = join(',', sort @assigned) });
+my $t = EV::timer($at + 2 - Time::HiRes::time(), 0, sub { $kafka->commit(sub { $kafka->unsubscribe(sub { EV::break }) }) });
 EV::run;
-print join(',', sort keys %seen), "\n", join(',', sort @assigned), "\n";
+print join(',', sort keys %seen), "\n", $noted, "\n";
 PERL
 my @kids;
+my $at = time + 8;
 for my $i (1 .. 3) {
-    open(my $fh, '-|', $^X, (map { "-I$_" } @INC), '-e', $script, "$host:$port", $topic, $group, 8)
+    open(my $fh, '-|', $^X, (map { "-I$_" } @INC), '-e', $script, "$host:$port", $topic, $group, $at)
         or die "cannot start a consumer: $!";
     push @kids, $fh;
 }

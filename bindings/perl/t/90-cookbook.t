@@ -105,7 +105,7 @@ subtest 'At-least-once processing' => sub {
         return $lag->{'jobs:0'} ? $lag->{'jobs:0'}{committed} : 0;
     };
     my $before = $committed->();
-    # Jobs keep arriving (the group may be new and start at the latest offset).
+    # Jobs keep arriving.
     my $out = run_script(at_least_once => <<'PERL');
 my $count = 0;
 sub process { }
@@ -131,7 +131,11 @@ EV::run;
 $kafka->close(sub { EV::break });
 EV::run;
 PERL
-    like $out, qr/^processed 300$/m, '300 jobs were processed';
+    # A new group starts at the earliest offset (EV::Kafka's default): the
+    # backlog arrives in one burst, so the commit's callback, which runs
+    # after the messages handed over before it, may count more than 300.
+    my ($processed) = $out =~ /^processed (\d+)$/m;
+    cmp_ok $processed // 0, '>=', 300, '300 jobs were processed' or diag $out;
     cmp_ok $committed->() - $before, '>=', 300, 'and their offsets committed';
 };
 
