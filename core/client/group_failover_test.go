@@ -24,7 +24,8 @@ const (
 	killCommitEvery = 1000
 )
 
-// On the 3-node cluster a group (one member, then two) with auto_commit
+// On the 3-node cluster a group (one member, then two, then two
+// cooperative ones) with auto_commit
 // off works through a topic of 6 partitions, committing after every 1,000
 // records, while the group coordinator's node is killed (SIGKILL) and
 // restarted 5 s later, twice. A coordinator move is no rebalance: the
@@ -60,19 +61,22 @@ func TestGroupCommitsThroughCoordinatorKills(t *testing.T) {
 		}
 	}
 
-	for _, members := range []int{1, 2} {
-		t.Run(fmt.Sprintf("members=%d", members), func(t *testing.T) {
+	for _, run := range []struct {
+		members  int
+		assignor string
+	}{{1, "sticky"}, {2, "sticky"}, {2, "cooperative-sticky"}} {
+		t.Run(fmt.Sprintf("members=%d,%s", run.members, run.assignor), func(t *testing.T) {
 			group := kafkatest.UniqueTopic(t, "coordinator-kill-group")
-			commitThroughKills(t, brokers, topic, group, members)
+			commitThroughKills(t, brokers, topic, group, run.members, run.assignor)
 			checkCommittedEnds(t, brokers, topic, group, killRecords/killPartitions, killPartitions)
 		})
 	}
 }
 
 // commitThroughKills runs the scenario of TestGroupCommitsThroughCoordinatorKills
-// with members members of group polled in turn, until every record of
-// topic was processed and committed.
-func commitThroughKills(t *testing.T, brokers []string, topic, group string, members int) {
+// with members members of group (with assignor) polled in turn, until
+// every record of topic was processed and committed.
+func commitThroughKills(t *testing.T, brokers []string, topic, group string, members int, assignor string) {
 	var logMu sync.Mutex
 	var rejoins []string // group log lines of rejoins and assignments
 	onLog := func(e obs.Entry) {
@@ -91,7 +95,7 @@ func commitThroughKills(t *testing.T, brokers []string, topic, group string, mem
 		c := kafkatest.Client(t, brokers, client.Handler{OnLog: onLog}, "metadata_refresh", "1", "max_poll_records", "200",
 			"debug", "group", "log_level", "info")
 		if err := c.Subscribe(client.GroupOptions{GroupID: group, Topics: []string{topic}, AutoOffsetReset: "earliest",
-			HeartbeatInterval: 500 * time.Millisecond, SessionTimeout: 30 * time.Second}); err != nil {
+			HeartbeatInterval: 500 * time.Millisecond, SessionTimeout: 30 * time.Second, Assignor: assignor}); err != nil {
 			t.Fatal(err)
 		}
 		ms[i] = &member{c: c}
