@@ -29,6 +29,11 @@ like($out, qr/^assigned: \Q$topic\E:0$/m, 'consumer_group.pl is assigned the par
 is(scalar(() = $out =~ /^\Q$topic\E:0\@\d+ /mg), 7, 'prints KAFKA_LIMIT messages');
 like($out, qr/^read 7 messages as g-\Q$topic\E$/m, 'and leaves');
 
+$out = example('cooperative_group.pl', KAFKA_BROKER => "$host:$port", KAFKA_TOPIC => unique('perlcoop'));
+like($out, qr/^first assigned 0,1,2,3,4,5$/m, 'cooperative_group.pl: the first member owns all six');
+like($out, qr/^first revoked (\d,\d,\d)\nsecond assigned \1$/m, 'the second joining moves only three, no more');
+like($out, qr/^first keeps \d,\d,\d - second has \d,\d,\d$/m, 'the first keeps the rest');
+
 $out = example('conn.pl', KAFKA_HOST => $host, KAFKA_PORT => $port, KAFKA_TOPIC => $topic);
 like($out, qr/^fetched offset (\d+): hello = from the low-level layer$/m, 'conn.pl produces and fetches back');
 
