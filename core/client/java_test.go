@@ -181,3 +181,62 @@ func TestMixedGroupWithTheJavaConsumer(t *testing.T) {
 		}
 	}
 }
+
+// A KIP-848 group (group_protocol=consumer) of a kfk member and the Java
+// console consumer (group.protocol=consumer): the coordinator moves half
+// the partitions from kfk to Java, which reads exactly those, and gives
+// them back when Java leaves.
+func TestJavaConsumerProtocolGroupWithKfk(t *testing.T) {
+	env := kafkatest.Brokers(t)
+	topic := createTopic(t, admin(t), 4)
+	p := newClient(t, "linger_ms", "5")
+	var col collector
+	for i := 0; i < 40; i++ {
+		p.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: int32(i % 4),
+			Value: []byte(fmt.Sprint(i))}, col.fn())
+	}
+	col.wait(t)
+	group := kafkatest.UniqueTopic(t, "java-kip848")
+	c := newClient(t)
+	if err := c.Subscribe(client.GroupOptions{GroupID: group, Topics: []string{topic}, Protocol: client.ConsumerProtocol}); err != nil {
+		t.Fatal(err)
+	}
+	owned := func() int {
+		_, _, parts := c.GroupState()
+		return len(parts)
+	}
+	waitFor(t, "the kfk member to own every partition", func() bool { return owned() == 4 })
+	javaDone := make(chan string, 1)
+	go func() {
+		javaDone <- javaTool(t, "", consoleConsumer, "--bootstrap-server", env.Brokers[0], "--topic", topic,
+			"--group", group, "--consumer-property", "group.protocol=consumer", "--from-beginning",
+			"--max-messages", "20", "--timeout-ms", "60000", "--formatter-property", "print.partition=true")
+	}()
+	var out string
+	sawHalf := false
+	for deadline := time.Now().Add(90 * time.Second); out == "" && time.Now().Before(deadline); {
+		sawHalf = sawHalf || owned() == 2
+		select {
+		case out = <-javaDone:
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	if !sawHalf {
+		t.Errorf("the kfk member never gave half its partitions to the Java member")
+	}
+	parts := map[string]int{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if f := strings.Fields(line); len(f) == 2 {
+			parts[f[0]]++
+		}
+	}
+	if len(parts) != 2 {
+		t.Fatalf("the Java member read %v (partition: records), want 2 partitions of 10", parts)
+	}
+	for part, n := range parts {
+		if n != 10 {
+			t.Fatalf("the Java member read %d records of %s, want 10", n, part)
+		}
+	}
+	waitFor(t, "the kfk member to own every partition again", func() bool { return owned() == 4 })
+}
