@@ -16,7 +16,7 @@ REPORT_DIR  := $(CURDIR)/$(BUILD)/reliability
 
 .PHONY: help deps lib test test-fast test-go test-c test-python test-perl test-ruby vet \
         broker broker-stop demo fuzz soak valgrind reliability-report clean install python-wheel \
-        bench bench-quick test-bench
+        bench bench-quick bench-partitions test-bench
 
 help:
 	@echo "make deps         install toolchains, test dependencies and the Kafka jars"
@@ -33,6 +33,7 @@ help:
 	@echo "make python-wheel a Python wheel with libkfk.so inside, in build/dist"
 	@echo "make bench        every client side by side (under 15 min); results in bench/results/full"
 	@echo "make bench-quick  the short version (under 2 min); results in bench/results/quick"
+	@echo "make bench-partitions  kfk C and librdkafka producing to 1..1024 partitions; results in bench/results/partitions"
 
 # make demo and make test run this first: it installs only what is missing
 # (about a second when everything is there), so on a fresh machine those
@@ -105,6 +106,9 @@ bench: lib
 
 bench-quick: lib
 	GO=$(GO) python3 bench/run.py --profile quick
+
+bench-partitions: lib
+	GO=$(GO) python3 bench/run.py --profile partitions
 
 # The demo: starts a local broker unless KFK_TEST_BROKERS names one,
 # produces 100,000 messages through the C ABI and reads them back.

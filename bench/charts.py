@@ -1,6 +1,7 @@
 """The PNG charts of a benchmark run (needs matplotlib): produce throughput
-by value size per client, consume throughput, and round-trip latency
-percentiles."""
+by value size per client, consume throughput, round-trip latency
+percentiles, and throughput and peak RSS by partition count (for the
+sections the profile ran)."""
 import os
 
 import matplotlib
@@ -10,6 +11,15 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 
 def draw(results, out):
+    if "throughput" in results:
+        draw_throughput(results, out)
+    if "latency" in results:
+        draw_latency(results, out)
+    if "partitions" in results:
+        draw_partitions(results, out)
+
+
+def draw_throughput(results, out):
     produce = [r for r in results["throughput"]
                if r["kind"] == "produce" and r["acks"] == "1" and r["compression"] == "none"]
     fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5))
@@ -42,6 +52,8 @@ def draw(results, out):
         fig.savefig(os.path.join(out, "consume_throughput.png"), dpi=100)
         plt.close(fig)
 
+
+def draw_latency(results, out):
     latency = results["latency"]
     fig, ax = plt.subplots(figsize=(10, 4.5))
     width = 0.2
@@ -55,4 +67,26 @@ def draw(results, out):
     ax.legend()
     fig.tight_layout()
     fig.savefig(os.path.join(out, "latency.png"), dpi=100)
+    plt.close(fig)
+
+
+def draw_partitions(results, out):
+    rows = results["partitions"]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5))
+    for client in dict.fromkeys(r["client"] for r in rows):
+        mine = sorted((r for r in rows if r["client"] == client), key=lambda r: r["partitions"])
+        parts = [r["partitions"] for r in mine]
+        left.plot(parts, [r["msgs_per_s"] for r in mine], marker="o", label=client)
+        right.plot(parts, [r["rss_peak_kb"] / 1024 for r in mine], marker="o", label=client)
+    for ax, unit in ((left, "messages/s"), (right, "peak RSS (MiB)")):
+        ax.set_xscale("log")
+        ax.set_xlabel("partitions")
+        ax.set_ylabel(unit)
+        ax.set_ylim(bottom=0)
+        ax.grid(True, which="both", alpha=0.3)
+    left.legend(fontsize=8)
+    fig.suptitle(f"Producing to many partitions, {results['settings']['partition_size']} B, acks=1 "
+                 f"(median of {results['runs']} runs)")
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "partitions.png"), dpi=100)
     plt.close(fig)

@@ -24,8 +24,11 @@ class Client:
     scripting: bool = False  # slower per message: runs get a tenth of the messages
     env: dict = field(default_factory=dict)
 
-    def command(self, mode, brokers, topic, count, size, acks, compression):
-        return self.argv + [mode, brokers, topic, str(count), str(size), str(acks), compression]
+    def command(self, mode, brokers, topic, count, size, acks, compression, partitions=None):
+        """partitions (the C programs' optional 8th argument): produce
+        spreads record i over partition i % partitions."""
+        args = [mode, brokers, topic, str(count), str(size), str(acks), compression]
+        return self.argv + args + ([str(partitions)] if partitions else [])
 
     def parse(self, mode, out):
         return parse_pairs(out)
@@ -46,7 +49,7 @@ class JavaPerf(Client):
     not timed); the consumer's is fetch.nMsg.sec, which leaves out the group
     rebalance that ConsumerPerformance's subscribe needs."""
 
-    def command(self, mode, brokers, topic, count, size, acks, compression):
+    def command(self, mode, brokers, topic, count, size, acks, compression, partitions=None):
         if mode == "produce":
             return [KAFKA, "run-class", "org.apache.kafka.tools.ProducerPerformance", "--topic", topic,
                     "--num-records", str(count), "--record-size", str(size), "--throughput", "-1",

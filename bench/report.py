@@ -1,6 +1,7 @@
 """What a benchmark run leaves in its results directory: results.json
-(everything), throughput.csv, latency.csv, summary.md (the tables, with
-ratios to librdkafka) and, when matplotlib is installed, the charts."""
+(everything), throughput.csv, latency.csv, partitions.csv (for the sections
+the profile ran), summary.md (the tables, with ratios to librdkafka) and,
+when matplotlib is installed, the charts."""
 import csv
 import json
 import os
@@ -68,8 +69,71 @@ def with_ratios(rows):
     return rows
 
 
+def partition_ratios(rows):
+    """Adds vs_librdkafka to the many-partition rows: msgs/s over
+    librdkafka's at the same partition count."""
+    base = {r["partitions"]: r["msgs_per_s"] for r in rows if r["client"] == BASELINE}
+    for r in rows:
+        b = base.get(r["partitions"])
+        r["vs_librdkafka"] = r["msgs_per_s"] / b if b else None
+    return rows
+
+
 def fmt(v, spec):
     return "" if v is None else format(v, spec)
+
+
+def mib(kb):
+    return None if kb is None else kb / 1024
+
+
+def partitions_section(results):
+    """The many-partition table: kfk-c against librdkafka-c per P, then
+    the figures the issue's targets are stated in."""
+    rows = results["partitions"]
+    s = results["settings"]
+    by = {(r["partitions"], r["client"]): r for r in rows}
+    kfk, rd = "kfk-c", BASELINE
+    lines = [f"## Producing to many partitions ({s['partition_count']:,} x {s['partition_size']} B, acks=1, "
+             "linger 5 ms, record i to partition i % P)", "",
+             "| P | kfk msgs/s | librdkafka | ratio | kfk CPU/rec | librdkafka | kfk peak RSS | librdkafka "
+             "| spread kfk / librdkafka |",
+             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for n in s["partitions"]:
+        k, r = by.get((n, kfk), {}), by.get((n, rd), {})
+
+        def rate(x):
+            return fmt(x.get("msgs_per_s") and x["msgs_per_s"] / 1e3, ",.0f") + ("k" if x else "") + (
+                f" ({x['lost']} lost)" if x.get("lost") else "")
+
+        def cpu(x):
+            return fmt(x.get("cpu_us_per_msg"), ".2f") + (" µs" if x.get("cpu_us_per_msg") is not None else "")
+
+        def rss(x):
+            return fmt(mib(x.get("rss_peak_kb")), ".0f") + (" MiB" if x.get("rss_peak_kb") is not None else "")
+
+        spread = " / ".join(f"±{x['spread_pct']:.0f}%" if x else "" for x in (k, r))
+        lines.append(f"| {n:,} | {rate(k)} | {rate(r)} | {fmt(k.get('vs_librdkafka'), '.2f')} | {cpu(k)} | {cpu(r)} "
+                     f"| {rss(k)} | {rss(r)} | {spread} |")
+    lines += ["", "Ratio: kfk's msgs/s over librdkafka's. CPU/rec: user + system CPU of the whole process "
+              "(getrusage) over the timed part, per record. Peak RSS: VmHWM at the end. Each a median of "
+              f"{results['runs']} runs.", ""]
+    ks = {n: by[(n, kfk)] for n in s["partitions"] if (n, kfk) in by}
+    if ks:
+        top = max(ks)
+        k, r = ks[top], by.get((top, rd))
+        if r:
+            lines.append(f"- At {top:,} partitions kfk makes {k['vs_librdkafka']:.2f}x librdkafka's msgs/s; its peak "
+                         f"RSS is {mib(k['rss_peak_kb']) - mib(r['rss_peak_kb']):+.0f} MiB against librdkafka's.")
+        flat = [n for n in ks if n <= 256]
+        if len(flat) > 1:
+            first = ks[min(flat)]
+            rel = ", ".join(f"{ks[n]['msgs_per_s'] / first['msgs_per_s']:.2f} at {n:,}" for n in sorted(flat)[1:])
+            cpu_rel = ", ".join(f"{ks[n]['cpu_us_per_msg'] / first['cpu_us_per_msg']:.2f} at {n:,}"
+                                for n in sorted(flat)[1:])
+            lines.append(f"- kfk's msgs/s relative to {min(flat):,} partition(s): {rel}; its CPU per record: "
+                         f"{cpu_rel}.")
+    return lines
 
 
 def summary(results):
@@ -77,8 +141,30 @@ def summary(results):
     lines = [f"# Benchmark results ({results['profile']} profile, median of {results['runs']} runs)", "",
              f"Machine: {m['cpu']}, {m['cores']} cores, {m['mem_gib']} GiB, {m['os']}, kernel {m['kernel']}; "
              f"load average {m['loadavg_start'][0]:.2f} at the start, {m.get('loadavg_end', [0])[0]:.2f} at the end.",
-             "Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()) + ".", "",
-             "## Throughput", "",
+             "Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()) + "."]
+    if "throughput" in results:
+        lines += throughput_section(results)
+    if "latency" in results:
+        lines += latency_section(results)
+    if "load_time" in results:
+        lines += ["", "## Library load time (dlopen + first call, fresh process)", "", "| library | ms |",
+                  "| --- | ---: |"]
+        lines += [f"| {r['library']} | {r['load_ms']:.2f} |" for r in results["load_time"]]
+    if "perl" in results:
+        lines += perl_section(results)
+    if "partitions" in results:
+        lines += [""] + partitions_section(results)
+    if results.get("failures"):
+        lines += ["", "## Failed runs (left out of the tables above)", ""]
+        lines += [f"- {f['client']} {f['mode']}: " + (f.get("why") or f"exit status {f['rc']}, output in "
+                                                     f"`{os.path.basename(f['log'])}`")
+                  for f in results["failures"]]
+    lines.append(f"\nTotal time {results['seconds']:.0f} s.")
+    return "\n".join(lines) + "\n"
+
+
+def throughput_section(results):
+    lines = ["", "## Throughput", "",
              "| workload | size | acks | compression | client | msgs/s | MB/s | spread | vs librdkafka | RSS idle/peak MiB |",
              "| --- | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |"]
     for r in results["throughput"]:
@@ -88,48 +174,58 @@ def summary(results):
                      f"{r['msgs_per_s']:,.0f} | {r['mb_per_s']:.1f} | ±{r['spread_pct']:.0f}% | "
                      f"{fmt(r['vs_librdkafka'], '.2f')} | {rss} |")
     lines += ["", "Spread is (max - min) / median of the runs' msgs/s. \"lost\": messages a client did not "
-              "deliver or read in its runs (its rate counts only those it did).", "",
-              "## Produce round-trip latency (100 B, acks=1, linger 0, one in flight), µs", "",
+              "deliver or read in its runs (its rate counts only those it did)."]
+    return lines
+
+
+def latency_section(results):
+    lines = ["", "## Produce round-trip latency (100 B, acks=1, linger 0, one in flight), µs", "",
               "| client | min | p50 | p90 | p99 | max | p50 spread |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in results["latency"]:
         lines.append(f"| {r['client']} | {r['min_us']:.0f} | {r['p50_us']:.0f} | {r['p90_us']:.0f} | "
                      f"{r['p99_us']:.0f} | {r['max_us']:.0f} | ±{r['p50_spread_pct']:.0f}% |")
-    lines += ["", "## Library load time (dlopen + first call, fresh process)", "", "| library | ms |", "| --- | ---: |"]
-    lines += [f"| {r['library']} | {r['load_ms']:.2f} |" for r in results["load_time"]]
-    if "perl" in results:
-        p = results["perl"]
-        lines += ["", f"## Perl: the EV::Kafka drop-in ({p['messages']} messages, 100 B) vs EV::Kafka's published figures",
-                  "", "| line | msgs/s | EV::Kafka (seed) | ratio |", "| --- | ---: | ---: | ---: |"]
-        for r in p["rows"]:
-            lines.append(f"| {r['line']} | {r['msgs_per_s']:,.0f} | {fmt(r['seed_msgs_per_s'], ',')} | "
-                         f"{fmt(r['vs_seed'], '.2f')} |")
-        lat = p["latency_us"]
-        lines.append(f"\nRound-trip latency: p50 {lat.get('median', 0):.0f} µs (seed 39), "
-                     f"p90 {lat.get('p90', 0):.0f} µs (seed 59), p99 {lat.get('p99', 0):.0f} µs (seed 122).")
-    if results.get("failures"):
-        lines += ["", "## Failed runs (left out of the tables above)", ""]
-        lines += [f"- {f['client']} {f['mode']}: exit status {f['rc']}, output in `{os.path.basename(f['log'])}`"
-                  for f in results["failures"]]
-    lines.append(f"\nTotal time {results['seconds']:.0f} s.")
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def perl_section(results):
+    p = results["perl"]
+    lines = ["", f"## Perl: the EV::Kafka drop-in ({p['messages']} messages, 100 B) vs EV::Kafka's published figures",
+             "", "| line | msgs/s | EV::Kafka (seed) | ratio |", "| --- | ---: | ---: | ---: |"]
+    for r in p["rows"]:
+        lines.append(f"| {r['line']} | {r['msgs_per_s']:,.0f} | {fmt(r['seed_msgs_per_s'], ',')} | "
+                     f"{fmt(r['vs_seed'], '.2f')} |")
+    lat = p["latency_us"]
+    lines.append(f"\nRound-trip latency: p50 {lat.get('median', 0):.0f} µs (seed 39), "
+                 f"p90 {lat.get('p90', 0):.0f} µs (seed 59), p99 {lat.get('p99', 0):.0f} µs (seed 122).")
+    return lines
 
 
 def write(results, out):
     os.makedirs(out, exist_ok=True)
-    with_ratios(results["throughput"])
+    if "throughput" in results:
+        with_ratios(results["throughput"])
+    if "partitions" in results:
+        partition_ratios(results["partitions"])
     with open(os.path.join(out, "results.json"), "w") as f:
         json.dump(results, f, indent=1)
     keys = ["kind", "size", "acks", "compression", "client", "language", "count", "runs", "msgs_per_s", "mb_per_s",
             "spread_pct", "vs_librdkafka", "lost", "failed_runs", "rss_idle_kb", "rss_peak_kb"]
-    with open(os.path.join(out, "throughput.csv"), "w", newline="") as f:
-        w = csv.DictWriter(f, keys, extrasaction="ignore")
-        w.writeheader()
-        w.writerows(results["throughput"])
-    with open(os.path.join(out, "latency.csv"), "w", newline="") as f:
-        w = csv.DictWriter(f, ["client", "language", "size", "count", "runs", "failed_runs", "min_us", "p50_us",
-                               "p90_us", "p99_us", "max_us", "p50_spread_pct"])
-        w.writeheader()
-        w.writerows(results["latency"])
+    if "throughput" in results:
+        with open(os.path.join(out, "throughput.csv"), "w", newline="") as f:
+            w = csv.DictWriter(f, keys, extrasaction="ignore")
+            w.writeheader()
+            w.writerows(results["throughput"])
+    if "latency" in results:
+        with open(os.path.join(out, "latency.csv"), "w", newline="") as f:
+            w = csv.DictWriter(f, ["client", "language", "size", "count", "runs", "failed_runs", "min_us", "p50_us",
+                                   "p90_us", "p99_us", "max_us", "p50_spread_pct"])
+            w.writeheader()
+            w.writerows(results["latency"])
+    if "partitions" in results:
+        with open(os.path.join(out, "partitions.csv"), "w", newline="") as f:
+            w = csv.DictWriter(f, ["partitions"] + keys + ["cpu_us_per_msg"], extrasaction="ignore")
+            w.writeheader()
+            w.writerows(results["partitions"])
     with open(os.path.join(out, "summary.md"), "w") as f:
         f.write(summary(results))
     try:

@@ -3,7 +3,10 @@
 one local broker, in alternating order, RUNS times per row; the medians,
 their spread and each row's ratio to librdkafka go to bench/results/.
 
-    bench/run.py [--profile smoke|quick|full] [--runs N] [--out DIR] [--only NAME,...]
+    bench/run.py [--profile smoke|quick|full|partitions] [--runs N] [--out DIR] [--only NAME,...]
+
+The partitions profile runs only the many-partition produce rows (kfk-c
+and librdkafka-c, record i to partition i % P of a P-partition topic).
 
 A broker comes from KFK_TEST_BROKERS, or one is started for the run (full
 JIT, 1 GiB heap) and stopped at the end. See bench/README.md.
@@ -24,10 +27,16 @@ PERL_DIR = os.path.join(clients.ROOT, "bindings", "perl")
 
 # Per profile: which rows run and how much work each does. A run's message
 # count is budget_bytes / size, clamped to [min_count, max_count]; the
-# scripting clients (Python, Ruby) get a tenth of that.
+# scripting clients (Python, Ruby) get a tenth of that. "partitions" lists
+# the partition counts of the many-partition produce rows (C clients only,
+# partition_count messages of partition_size bytes, acks=1); "sections"
+# what else the profile runs.
+ALL_SECTIONS = ("produce", "consume", "latency", "load_time", "perl")
+PARTITION_CLIENTS = ("kfk-c", "librdkafka-c")
 PROFILES = {
     "smoke": dict(runs=1, sizes=[100], scripting_sizes=[100], variants=[("1", "none")], consume_sizes=[100],
-                  budget_bytes=0, min_count=300, max_count=300, latency_count=20, perl_messages=30, load_runs=1),
+                  budget_bytes=0, min_count=300, max_count=300, latency_count=20, perl_messages=30, load_runs=1,
+                  partitions=[4], partition_count=300, partition_size=100),
     "quick": dict(runs=3, sizes=[100, 1000], scripting_sizes=[100], variants=[("1", "none")], consume_sizes=[100],
                   budget_bytes=15_000_000, min_count=5_000, max_count=150_000, latency_count=300,
                   perl_messages=500, load_runs=3),
@@ -35,6 +44,8 @@ PROFILES = {
                  variants=[("1", "none"), ("0", "none"), ("-1", "none"), ("1", "lz4"), ("1", "zstd")],
                  consume_sizes=[100, 1000], budget_bytes=40_000_000, min_count=4_000, max_count=300_000,
                  latency_count=2_000, perl_messages=10_000, load_runs=5),
+    "partitions": dict(runs=3, sections=(), partitions=[1, 16, 256, 1024], partition_count=300_000,
+                       partition_size=100, budget_bytes=0, min_count=300_000, max_count=300_000),
 }
 
 
@@ -78,8 +89,8 @@ class Broker:
 
 
 class Topics:
-    """Creates and deletes the benchmark's topics (one partition each)
-    through kfk's Python binding."""
+    """Creates and deletes the benchmark's topics (one partition each
+    unless asked for more) through kfk's Python binding."""
 
     def __init__(self, brokers):
         os.environ.setdefault("KFK_LIBRARY", clients.LIB)
@@ -89,23 +100,29 @@ class Topics:
         self.client.connect()
         self.serial = 0
 
-    def create(self, prefix, n):
+    def create(self, prefix, n, partitions=1):
         self.serial += 1
         names = [f"{prefix}-{self.serial}-{i}-{int(time.time())}" for i in range(n)]
-        res = self.client.create_topics([{"name": t, "num_partitions": 1, "replication_factor": 1} for t in names])
+        res = self.client.create_topics([{"name": t, "num_partitions": partitions, "replication_factor": 1}
+                                         for t in names])
         bad = [t for t in res["topics"] if t["error_code"]]
         if bad:
             raise RuntimeError(f"create_topics: {bad}")
         for t in names:  # wait for leaders, so no client times its metadata wait
-            while not self.has_leader(t):
+            while not self.has_leaders(t, partitions):
                 time.sleep(0.05)
         return names
 
-    def has_leader(self, topic):
+    def has_leaders(self, topic, partitions):
         try:
-            return self.client.offsets_for(topic).get(0) is not None
+            offsets = self.client.offsets_for(topic)
         except Exception:  # noqa: BLE001 - not created yet on the broker
             return False
+        return all(offsets.get(p) is not None for p in range(partitions))
+
+    def records_per_partition(self, topic):
+        """{partition: records written}, from the end offsets."""
+        return {p: o["latest"] - o["earliest"] for p, o in self.client.offsets_for(topic).items()}
 
     def delete(self, names):
         self.client.delete_topics(names)
@@ -152,9 +169,9 @@ class Bench:
         self.brokers, self.topics, self.out, self.log = brokers, topics, out, log
         self.failures = []
 
-    def run(self, client, mode, topic, count, size, acks="1", compression="none"):
+    def run(self, client, mode, topic, count, size, acks="1", compression="none", partitions=None):
         """One run's parsed report, or None when the program failed."""
-        cmd = client.command(mode, self.brokers, topic, count, size, acks, compression)
+        cmd = client.command(mode, self.brokers, topic, count, size, acks, compression, partitions)
         proc = subprocess.run(cmd, env={**os.environ, **client.env}, capture_output=True, text=True, timeout=300)
         if proc.returncode != 0:
             path = os.path.join(self.out, "failures", f"{client.name}-{mode}-{topic}.log")
@@ -234,6 +251,51 @@ class Bench:
                     results[c.name].append(self.run(c, "consume", topic, self.count(size, c), size))
             rows += self.rows_of("consume", row_clients, size, "", "none", results)
             self.topics.delete([topic])
+        return rows
+
+    def partitions(self):
+        """Produce rows for each partition count P: the C clients spread
+        record i over partition i % P of a new P-partition topic, one topic
+        per run. After each run the topic's end offsets must show every
+        record and an even spread, or the run counts as failed."""
+        p = self.profile
+        size, count = p["partition_size"], p["partition_count"]
+        row_clients = [c for c in self.clients if c.name in PARTITION_CLIENTS]
+        rows = []
+        for n in p["partitions"]:
+            names = self.topics.create(f"partitions-{n}", len(row_clients) * self.runs, partitions=n)
+            fresh = list(names)
+            results = {c.name: [] for c in row_clients}
+            for r in range(self.runs):
+                for c in rotated(row_clients, r):
+                    topic = fresh.pop()
+                    result = self.run(c, "produce", topic, count, size, "1", "none", partitions=n)
+                    if result is not None:
+                        written = self.topics.records_per_partition(topic)
+                        if (sum(written.values()) != result["msgs"] or len(written) != n
+                                or max(written.values()) - min(written.values()) > 1):
+                            self.log(f"{c.name} P={n}: records per partition uneven or missing: "
+                                     f"{sum(written.values())} in {len(written)} partitions, "
+                                     f"{min(written.values())}..{max(written.values())} each")
+                            self.failures.append({"client": c.name, "mode": f"produce P={n}", "rc": 0, "log": None,
+                                                  "why": "records missing or unevenly spread over partitions"})
+                            result = None
+                    results[c.name].append(result)
+            for c in row_clients:
+                done = [r for r in results[c.name] if r is not None]
+                if not done:
+                    self.log(f"partitions {n:>5} {c.name:<13} every run failed")
+                    continue
+                row = throughput_row("produce", c, size, "1", "none", count, done, self.runs)
+                row["partitions"] = n
+                row["cpu_us_per_msg"] = median_of(done, "cpu_us_per_msg")
+                row["cpu_us_runs"] = [r.get("cpu_us_per_msg") for r in done]
+                row["rss_peak_runs_kb"] = [r.get("rss_peak_kb") for r in done]
+                rows.append(row)
+                self.log(f"partitions {n:>5} {c.name:<13} {row['msgs_per_s']:>10.0f} msg/s  "
+                         f"±{row['spread_pct']:.0f}%  {row['cpu_us_per_msg']:.2f} µs CPU/msg  "
+                         f"peak {row['rss_peak_kb'] / 1024:.0f} MiB")
+            self.topics.delete(names)
         return rows
 
     def latency(self, size=100):
@@ -343,11 +405,18 @@ def main():
         shutil.rmtree(os.path.join(out, "failures"), ignore_errors=True)  # an earlier run's
         bench = Bench(profile, runs, cs, broker.brokers, topics, out, log)
         bench.warm_up()
-        results["throughput"] = bench.produce() + bench.consume()
-        results["latency"] = bench.latency()
-        results["load_time"] = run_load_time(profile, log)
-        if only is None or "perl" in only:
+        sections = profile.get("sections", ALL_SECTIONS)
+        if "produce" in sections or "consume" in sections:
+            results["throughput"] = ((bench.produce() if "produce" in sections else [])
+                                     + (bench.consume() if "consume" in sections else []))
+        if "latency" in sections:
+            results["latency"] = bench.latency()
+        if "load_time" in sections:
+            results["load_time"] = run_load_time(profile, log)
+        if "perl" in sections and (only is None or "perl" in only):
             results["perl"] = run_perl(profile, runs, broker.brokers, topics, log)
+        if profile.get("partitions"):
+            results["partitions"] = bench.partitions()
         results["versions"] = report.versions(broker.env)
         results["machine"]["loadavg_end"] = os.getloadavg()
         results["failures"] = bench.failures

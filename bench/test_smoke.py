@@ -1,7 +1,8 @@
 """Smoke test of the benchmark (part of `make test`): every program runs
 with tiny counts through bench/run.py's smoke profile, against the broker
 of KFK_TEST_BROKERS or one the harness starts, and must report every
-message and a positive rate."""
+message and a positive rate; the C programs also produce over 4
+partitions, as the partitions profile does."""
 import json
 import os
 import subprocess
@@ -32,4 +33,15 @@ def test_every_bench_program_reports_its_messages(tmp_path):
     assert {"Pipeline produce (acks=1)", "Client produce (acks=1)", "100 bytes"} <= set(perl)
     assert all(rate > 0 for rate in perl.values())
     # one produce, one consume and one latency row
-    assert (tmp_path / "summary.md").read_text().count("| kfk-c |") == 3
+    summary = (tmp_path / "summary.md").read_text()
+    assert summary.count("| kfk-c |") == 3
+
+    # The C programs' partitions argument: 300 records over 4 partitions,
+    # every record delivered (run.py checks the topic's end offsets for an
+    # even spread) and the CPU per record reported.
+    parts = results["partitions"]
+    assert {(r["client"], r["partitions"]) for r in parts} == {("kfk-c", 4), ("librdkafka-c", 4)}
+    for r in parts:
+        assert r["runs"] == 1 and r["count"] == 300 and r["lost"] == 0 and r["msgs_per_s"] > 0, r
+        assert r["cpu_us_per_msg"] > 0 and r["rss_peak_kb"] > 0, r
+    assert "## Producing to many partitions" in summary and "\n| 4 | " in summary

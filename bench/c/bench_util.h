@@ -1,5 +1,6 @@
-/* What every C benchmark program shares: the clock, the process's memory
- * (from /proc/self/status) and the report line the driver parses.
+/* What every C benchmark program shares: the clock, the process's CPU time
+ * and memory (from /proc/self/status) and the report lines the driver
+ * parses.
  *
  * Every program prints exactly one line of key=value pairs on stdout. */
 #ifndef BENCH_UTIL_H
@@ -8,12 +9,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 static inline double bench_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* User + system CPU seconds of the whole process so far (every thread:
+ * the library's own threads and goroutines included). */
+static inline double bench_cpu(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
 /* A /proc/self/status field in kB ("VmRSS", "VmHWM"), or -1. */
@@ -37,6 +47,26 @@ static int bench_cmp_double(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
+/* The produce and consume report line. records is how many the run
+ * handled (delivered, failed or read); cpu_s is bench_cpu() over the timed
+ * part, so cpu_us_per_msg is the process's CPU per record. */
+static inline void bench_print_throughput(long msgs, long bytes, double secs, long failed, long records,
+                                          double cpu_s, long idle_kb) {
+    printf("msgs=%ld bytes=%ld seconds=%.6f failed=%ld rss_idle_kb=%ld rss_peak_kb=%ld cpu_us_per_msg=%.3f\n",
+           msgs, bytes, secs, failed, idle_kb, bench_status_kb("VmHWM"), records ? cpu_s / records * 1e6 : 0.0);
+}
+
+/* The optional 8th argument: how many partitions produce spreads its
+ * records over (record i goes to partition i % P); 1 when absent. */
+static inline int bench_partitions(int argc, char **argv) {
+    int p = argc > 8 ? atoi(argv[8]) : 1;
+    if (p < 1) {
+        fprintf(stderr, "partitions must be at least 1: %s\n", argv[8]);
+        exit(2);
+    }
+    return p;
+}
+
 /* Sorts us[0..n-1] and prints the latency report line. */
 static inline void bench_print_latency(double *us, long n) {
     qsort(us, n, sizeof *us, bench_cmp_double);
@@ -46,6 +76,6 @@ static inline void bench_print_latency(double *us, long n) {
 #undef AT
 }
 
-#define BENCH_USAGE "usage: %s produce|consume|latency brokers topic count size acks compression\n"
+#define BENCH_USAGE "usage: %s produce|consume|latency brokers topic count size acks compression [partitions]\n"
 
 #endif

@@ -1,9 +1,10 @@
 /* kfk through its C ABI, for the side-by-side benchmark (bench/run.py).
  *
- *   kfk_bench produce|consume|latency brokers topic count size acks compression
+ *   kfk_bench produce|consume|latency brokers topic count size acks compression [partitions]
  *
- * produce: COUNT values of SIZE bytes (null keys), timed from the first
- *          kfk_produce to the last delivery report.
+ * produce: COUNT values of SIZE bytes (null keys), record i to partition
+ *          i % PARTITIONS (default 1), timed from the first kfk_produce to
+ *          the last delivery report.
  * consume: COUNT messages from partition 0 of a pre-filled topic, from the
  *          earliest offset, timed from kfk_assign to the last message.
  * latency: COUNT produce round-trips, linger 0, one message in flight.
@@ -63,25 +64,33 @@ static int open_client(const char *brokers, const char *acks, const char *linger
     return connected < 0 ? -1 : 0;
 }
 
-static void produce(const char *topic, long count, const char *payload, long size, long idle_kb) {
+static void produce(const char *topic, long count, const char *payload, long size, int partitions, long idle_kb) {
     kfk_message_t m = {.topic = topic, .partition = 0, .timestamp = -1, .value = payload, .value_len = size};
-    double start = bench_now();
+    double start = bench_now(), cpu = bench_cpu();
     for (long i = 0; i < count; i++) {
-        while (kfk_produce(client, &m, on_delivery) == KFK_ERR_QUEUE_FULL)
+        kfk_err_t err;
+        m.partition = (int32_t)(i % partitions);
+        while ((err = kfk_produce(client, &m, on_delivery)) == KFK_ERR_QUEUE_FULL)
             kfk_poll(q, 10, 0);
+        if (err) { /* refused at once: no delivery report will come */
+            if (!failed)
+                fprintf(stderr, "kfk_produce: %s\n", kfk_err_string(err));
+            failed++;
+            done_count++;
+        }
         if ((i & 1023) == 0)
             kfk_poll(q, 0, 0);
     }
     while (done_count < count)
         kfk_poll(q, 50, 0);
     double secs = bench_now() - start;
-    printf("msgs=%ld bytes=%ld seconds=%.6f failed=%ld rss_idle_kb=%ld rss_peak_kb=%ld\n", done_count - failed,
-           (done_count - failed) * size, secs, failed, idle_kb, bench_status_kb("VmHWM"));
+    bench_print_throughput(done_count - failed, (done_count - failed) * size, secs, failed, count, bench_cpu() - cpu,
+                           idle_kb);
 }
 
 static void consume(const char *topic, long count, long idle_kb) {
     kfk_topic_partition_t tp = {.topic = topic, .partition = 0, .leader_epoch = -1, .offset = KFK_OFFSET_EARLIEST};
-    double start = bench_now();
+    double start = bench_now(), cpu = bench_cpu();
     kfk_assign(client, &tp, 1);
     while (consumed < count) {
         consume_done = 0;
@@ -90,8 +99,7 @@ static void consume(const char *topic, long count, long idle_kb) {
             kfk_poll(q, 100, 0);
     }
     double secs = bench_now() - start;
-    printf("msgs=%ld bytes=%ld seconds=%.6f failed=0 rss_idle_kb=%ld rss_peak_kb=%ld\n", consumed, consumed_bytes,
-           secs, idle_kb, bench_status_kb("VmHWM"));
+    bench_print_throughput(consumed, consumed_bytes, secs, 0, consumed, bench_cpu() - cpu, idle_kb);
 }
 
 static void latency(const char *topic, long count, const char *payload, long size) {
@@ -117,6 +125,7 @@ int main(int argc, char **argv) {
     }
     const char *mode = argv[1], *topic = argv[3];
     long count = atol(argv[4]), size = atol(argv[5]);
+    int partitions = bench_partitions(argc, argv);
     int is_latency = strcmp(mode, "latency") == 0;
     if (open_client(argv[2], is_latency ? "1" : argv[6], is_latency ? "0" : "5", argv[7]))
         return 1;
@@ -124,7 +133,7 @@ int main(int argc, char **argv) {
     char *payload = malloc(size ? size : 1);
     memset(payload, 'x', size);
     if (strcmp(mode, "produce") == 0)
-        produce(topic, count, payload, size, idle_kb);
+        produce(topic, count, payload, size, partitions, idle_kb);
     else if (strcmp(mode, "consume") == 0)
         consume(topic, count, idle_kb);
     else if (is_latency)

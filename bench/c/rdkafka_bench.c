@@ -1,11 +1,13 @@
 /* librdkafka doing kfk_bench.c's work (same modes, arguments and report
  * line), for the side-by-side benchmark (bench/run.py).
  *
- *   rdkafka_bench produce|consume|latency brokers topic count size acks compression
+ *   rdkafka_bench produce|consume|latency brokers topic count size acks compression [partitions]
  *
  * Settings match kfk_bench: linger 5 ms (0 for latency), batches up to
  * 1 MB, Nagle off (kfk's sockets are TCP_NODELAY), one in flight for
- * latency. The consumer uses assign() at the earliest offset, no group. */
+ * latency. produce gives every record its partition (i % PARTITIONS), as
+ * kfk_bench does. The consumer uses assign() at the earliest offset, no
+ * group. */
 #include <librdkafka/rdkafka.h>
 
 #include "bench_util.h"
@@ -61,19 +63,30 @@ static void connect_to(rd_kafka_t *rk, rd_kafka_topic_t *t) {
     rd_kafka_metadata_destroy(md);
 }
 
-static void produce(rd_kafka_t *rk, rd_kafka_topic_t *t, long count, char *payload, long size, long idle_kb) {
-    double start = bench_now();
+static void produce(rd_kafka_t *rk, rd_kafka_topic_t *t, long count, char *payload, long size, int partitions,
+                    long idle_kb) {
+    double start = bench_now(), cpu = bench_cpu();
     for (long i = 0; i < count; i++) {
-        while (rd_kafka_produce(t, 0, RD_KAFKA_MSG_F_COPY, payload, size, NULL, 0, NULL) == -1)
+        int32_t part = (int32_t)(i % partitions);
+        while (rd_kafka_produce(t, part, RD_KAFKA_MSG_F_COPY, payload, size, NULL, 0, NULL) == -1) {
+            rd_kafka_resp_err_t err = rd_kafka_last_error();
+            if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) { /* refused at once: no delivery report will come */
+                if (!failed)
+                    fprintf(stderr, "rd_kafka_produce: %s\n", rd_kafka_err2str(err));
+                failed++;
+                done_count++;
+                break;
+            }
             rd_kafka_poll(rk, 10);
+        }
         if ((i & 1023) == 0)
             rd_kafka_poll(rk, 0);
     }
     while (done_count < count)
         rd_kafka_poll(rk, 50);
     double secs = bench_now() - start;
-    printf("msgs=%ld bytes=%ld seconds=%.6f failed=%ld rss_idle_kb=%ld rss_peak_kb=%ld\n", done_count - failed,
-           (done_count - failed) * size, secs, failed, idle_kb, bench_status_kb("VmHWM"));
+    bench_print_throughput(done_count - failed, (done_count - failed) * size, secs, failed, count, bench_cpu() - cpu,
+                           idle_kb);
 }
 
 static void consume(rd_kafka_t *rk, const char *topic, long count, long idle_kb) {
@@ -81,7 +94,7 @@ static void consume(rd_kafka_t *rk, const char *topic, long count, long idle_kb)
     rd_kafka_poll_set_consumer(rk);
     rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(1);
     rd_kafka_topic_partition_list_add(parts, topic, 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
-    double start = bench_now();
+    double start = bench_now(), cpu = bench_cpu();
     rd_kafka_assign(rk, parts);
     while (consumed < count) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
@@ -96,8 +109,7 @@ static void consume(rd_kafka_t *rk, const char *topic, long count, long idle_kb)
         rd_kafka_message_destroy(m);
     }
     double secs = bench_now() - start;
-    printf("msgs=%ld bytes=%ld seconds=%.6f failed=0 rss_idle_kb=%ld rss_peak_kb=%ld\n", consumed, bytes, secs,
-           idle_kb, bench_status_kb("VmHWM"));
+    bench_print_throughput(consumed, bytes, secs, 0, consumed, bench_cpu() - cpu, idle_kb);
     rd_kafka_topic_partition_list_destroy(parts);
     rd_kafka_consumer_close(rk);
 }
@@ -124,6 +136,7 @@ int main(int argc, char **argv) {
     }
     const char *mode = argv[1], *topic = argv[3];
     long count = atol(argv[4]), size = atol(argv[5]);
+    int partitions = bench_partitions(argc, argv);
     int is_latency = strcmp(mode, "latency") == 0, is_consume = strcmp(mode, "consume") == 0;
     if (!is_latency && !is_consume && strcmp(mode, "produce") != 0) {
         fprintf(stderr, BENCH_USAGE, argv[0]);
@@ -141,7 +154,7 @@ int main(int argc, char **argv) {
     else if (is_latency)
         latency(rk, t, count, payload, size);
     else
-        produce(rk, t, count, payload, size, idle_kb);
+        produce(rk, t, count, payload, size, partitions, idle_kb);
     rd_kafka_topic_destroy(t);
     rd_kafka_destroy(rk);
     free(payload);

@@ -6,6 +6,11 @@
 //	go run ./bench/profile -brokers 127.0.0.1:9092 -mode produce -count 500000 -size 100 -cpuprofile cpu.out
 //	go tool pprof -top -nodecount 40 cpu.out
 //
+// -partitions P spreads produced records over partitions 0..P-1 (record i
+// to i % P), as kfk_bench's 8th argument does; -memprofile writes the
+// heap live once every record has been produced (after a collection),
+// when the most is buffered.
+//
 // It prints kfk_bench's report line.
 package main
 
@@ -13,6 +18,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"sort"
 	"strings"
@@ -26,13 +32,16 @@ import (
 
 func main() {
 	brokers := flag.String("brokers", "127.0.0.1:9092", "bootstrap brokers")
-	topic := flag.String("topic", "kfk-profile", "topic (partition 0 is used)")
+	topic := flag.String("topic", "kfk-profile", "topic (partition 0, or 0..partitions-1)")
 	mode := flag.String("mode", "produce", "produce, consume or latency")
 	count := flag.Int("count", 200000, "messages (round-trips for latency)")
 	size := flag.Int("size", 100, "value size in bytes")
 	acks := flag.String("acks", "1", "acks for produce")
 	compression := flag.String("compression", "none", "compression for produce")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the timed part here")
+	memprofile := flag.String("memprofile", "", "produce: write a heap profile here once every record is produced")
+	partitions := flag.Int("partitions", 1, "produce: record i goes to partition i % partitions")
+	stats := flag.Bool("stats", false, "print the client's statistics document (docs/STATISTICS.md) to stderr at the end")
 	flag.Parse()
 
 	cfg := client.NewConfig()
@@ -74,7 +83,7 @@ func main() {
 	}
 	switch *mode {
 	case "produce":
-		produce(c, *topic, *count, value)
+		produce(c, *topic, *count, value, int32(max(*partitions, 1)), *memprofile)
 	case "consume":
 		consume(c, *topic, *count)
 	case "latency":
@@ -82,9 +91,12 @@ func main() {
 	default:
 		fail(fmt.Errorf("unknown mode %q", *mode))
 	}
+	if *stats {
+		fmt.Fprintf(os.Stderr, "%s\n", c.Statistics())
+	}
 }
 
-func produce(c *client.Client, topic string, count int, value []byte) {
+func produce(c *client.Client, topic string, count int, value []byte, partitions int32, memprofile string) {
 	var wg sync.WaitGroup
 	var failed atomic.Int64
 	wg.Add(count)
@@ -96,12 +108,16 @@ func produce(c *client.Client, topic string, count int, value []byte) {
 	}
 	start := time.Now()
 	for i := 0; i < count; {
-		err := c.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: 0, Value: value}, done)
+		err := c.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: int32(i) % partitions,
+			Value: value}, done)
 		if err == nil {
 			i++
 			continue
 		}
 		time.Sleep(time.Millisecond) // queue full: let deliveries drain
+	}
+	if memprofile != "" {
+		writeHeapProfile(memprofile)
 	}
 	wg.Wait()
 	secs := time.Since(start).Seconds()
@@ -149,6 +165,18 @@ func latency(c *client.Client, topic string, count int, value []byte) {
 	at := func(q float64) float64 { return us[int(q*float64(len(us)-1)+0.5)] }
 	fmt.Printf("msgs=%d min_us=%.1f p50_us=%.1f p90_us=%.1f p99_us=%.1f max_us=%.1f\n",
 		len(us), us[0], at(0.5), at(0.9), at(0.99), us[len(us)-1])
+}
+
+func writeHeapProfile(path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		fail(err)
+	}
+	runtime.GC() // the profile shows the heap as of the last collection
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		fail(err)
+	}
+	f.Close()
 }
 
 func fail(err error) {
