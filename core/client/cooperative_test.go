@@ -47,29 +47,15 @@ func TestCooperativeRebalanceMovesOnlyWhatMoves(t *testing.T) {
 	topic := createTopic(t, a, 6)
 	group := kafkatest.UniqueTopic(t, "cooperative")
 	subscribe := func(log *rebalanceLog) *client.Client {
-		c := newClient(t)
-		err := c.Subscribe(client.GroupOptions{GroupID: group, Topics: []string{topic}, Assignor: "cooperative-sticky",
-			HeartbeatInterval: 200 * time.Millisecond, OnAssign: log.note("assign"), OnRevoke: log.note("revoke"),
-			OnLost: log.note("lost")})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
-	owned := func(c *client.Client) map[int32]bool {
-		_, _, parts := c.GroupState()
-		out := map[int32]bool{}
-		for _, p := range parts {
-			out[p.Partition] = true
-		}
-		return out
+		return subscribeLogged(t, log, client.GroupOptions{GroupID: group, Topics: []string{topic},
+			Assignor: "cooperative-sticky", HeartbeatInterval: 200 * time.Millisecond})
 	}
 	var first, second rebalanceLog
 	c1 := subscribe(&first)
-	waitFor(t, "the first member to own every partition", func() bool { return len(owned(c1)) == 6 })
+	waitFor(t, "the first member to own every partition", func() bool { return len(ownedSet(c1)) == 6 })
 	c2 := subscribe(&second)
 	waitFor(t, "the partitions to be shared 3 and 3", func() bool {
-		o1, o2 := owned(c1), owned(c2)
+		o1, o2 := ownedSet(c1), ownedSet(c2)
 		for p := range o1 {
 			if o2[p] {
 				return false
@@ -77,7 +63,7 @@ func TestCooperativeRebalanceMovesOnlyWhatMoves(t *testing.T) {
 		}
 		return len(o1) == 3 && len(o2) == 3
 	})
-	kept := owned(c1)
+	kept := ownedSet(c1)
 	ev := first.list()
 	if len(ev) != 2 || ev[0] != "assign [0 1 2 3 4 5]" {
 		t.Fatalf("the first member's events: %q, want the whole assignment, then one revoke of what moved", ev)
@@ -94,6 +80,27 @@ func TestCooperativeRebalanceMovesOnlyWhatMoves(t *testing.T) {
 	if ev := second.list(); len(ev) != 1 || ev[0] != fmt.Sprintf("assign %v", missing(kept)) {
 		t.Fatalf("the second member's events: %q, want one assign of the moved partitions", ev)
 	}
+}
+
+// subscribeLogged subscribes a new client with opts, its rebalance
+// callbacks noted in log.
+func subscribeLogged(t *testing.T, log *rebalanceLog, opts client.GroupOptions) *client.Client {
+	t.Helper()
+	c := newClient(t)
+	opts.OnAssign, opts.OnRevoke, opts.OnLost = log.note("assign"), log.note("revoke"), log.note("lost")
+	if err := c.Subscribe(opts); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// ownedSet is owned as a set.
+func ownedSet(c *client.Client) map[int32]bool {
+	out := map[int32]bool{}
+	for _, p := range owned(c) {
+		out[p] = true
+	}
+	return out
 }
 
 // missing lists the partitions of 0..5 not in kept.
@@ -121,28 +128,15 @@ func TestConsumerProtocolGroup(t *testing.T) {
 	col.wait(t)
 	group := kafkatest.UniqueTopic(t, "kip848")
 	subscribe := func(log *rebalanceLog) *client.Client {
-		c := newClient(t)
-		err := c.Subscribe(client.GroupOptions{GroupID: group, Topics: []string{topic}, Protocol: client.ConsumerProtocol,
-			AutoOffsetReset: client.ResetEarliest, OnAssign: log.note("assign"), OnRevoke: log.note("revoke"), OnLost: log.note("lost")})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
-	owned := func(c *client.Client) map[int32]bool {
-		_, _, parts := c.GroupState()
-		out := map[int32]bool{}
-		for _, p := range parts {
-			out[p.Partition] = true
-		}
-		return out
+		return subscribeLogged(t, log, client.GroupOptions{GroupID: group, Topics: []string{topic},
+			Protocol: client.ConsumerProtocol, AutoOffsetReset: client.ResetEarliest})
 	}
 	var first, second rebalanceLog
 	c1 := subscribe(&first)
-	waitFor(t, "the first member to own every partition", func() bool { return len(owned(c1)) == 4 })
+	waitFor(t, "the first member to own every partition", func() bool { return len(ownedSet(c1)) == 4 })
 	c2 := subscribe(&second)
 	waitFor(t, "the partitions to be shared", func() bool {
-		o1, o2 := owned(c1), owned(c2)
+		o1, o2 := ownedSet(c1), ownedSet(c2)
 		for p := range o1 {
 			if o2[p] {
 				return false
@@ -191,7 +185,7 @@ func TestConsumerProtocolGroup(t *testing.T) {
 	if err := end(t, c2.Unsubscribe); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the remaining member to own every partition", func() bool { return len(owned(c1)) == 4 })
+	waitFor(t, "the remaining member to own every partition", func() bool { return len(ownedSet(c1)) == 4 })
 	lag, err := adminCall(t, func(cb func(tree.Value, error)) { p.GroupLag(group, cb) })
 	if err != nil {
 		t.Fatal(err)

@@ -744,26 +744,11 @@ func (g *group) start(parts []Assignment, more bool) error {
 // were. Having given some up, the member rejoins at once so the group can
 // hand them to their new members (KIP-429).
 func (g *group) adoptIncrementally(parts []Assignment) error {
-	g.mu.Lock()
-	owned := g.owned
-	g.mu.Unlock()
 	assigned := map[tp]bool{}
 	for _, a := range parts {
 		assigned[tp{a.Topic, a.Partition}] = true
 	}
-	held := map[tp]bool{}
-	var revoked, added []Assignment
-	for _, a := range owned {
-		held[tp{a.Topic, a.Partition}] = true
-		if !assigned[tp{a.Topic, a.Partition}] {
-			revoked = append(revoked, a)
-		}
-	}
-	for _, a := range parts {
-		if !held[tp{a.Topic, a.Partition}] {
-			added = append(added, a)
-		}
-	}
+	revoked, added := g.towards(assigned)
 	if len(revoked) > 0 {
 		g.giveUp(revoked)
 	}
@@ -774,6 +759,28 @@ func (g *group) adoptIncrementally(parts []Assignment) error {
 		return kerr.ForCode(kerr.RebalanceInProgress) // rejoin: the revoked partitions go to their new members
 	}
 	return nil
+}
+
+// towards compares what the member owns with target: the partitions to
+// give up (with their positions' entries as owned) and those to start, in
+// topic and partition order.
+func (g *group) towards(target map[tp]bool) (revoked, added []Assignment) {
+	g.mu.Lock()
+	owned := g.owned
+	g.mu.Unlock()
+	held := map[tp]bool{}
+	for _, a := range owned {
+		held[tp{a.Topic, a.Partition}] = true
+		if !target[tp{a.Topic, a.Partition}] {
+			revoked = append(revoked, a)
+		}
+	}
+	for _, which := range slices.SortedFunc(maps.Keys(target), compareTP) {
+		if !held[which] {
+			added = append(added, Assignment{Topic: which.topic, Partition: which.partition})
+		}
+	}
+	return revoked, added
 }
 
 // giveUp stops consuming part of the assignment in a cooperative

@@ -213,22 +213,7 @@ func (g *group) reconcile(target map[tp]bool) (changed, reached bool) {
 			g.pendingIDs = kept
 		}
 	}
-	g.mu.Lock()
-	owned := g.owned
-	g.mu.Unlock()
-	held := map[tp]bool{}
-	var revoked, added []Assignment
-	for _, a := range owned {
-		held[tp{a.Topic, a.Partition}] = true
-		if !target[tp{a.Topic, a.Partition}] {
-			revoked = append(revoked, a)
-		}
-	}
-	for _, which := range slices.SortedFunc(maps.Keys(target), compareTP) {
-		if !held[which] {
-			added = append(added, Assignment{Topic: which.topic, Partition: which.partition})
-		}
-	}
+	revoked, added := g.towards(target)
 	if len(revoked) > 0 {
 		g.giveUp(revoked)
 	}
