@@ -1,6 +1,7 @@
 """confluent-kafka's API over kfk: change the import, keep the program.
 
     from kfk.confluent import Producer, Consumer, KafkaError, KafkaException, TopicPartition
+    from kfk.confluent.admin import AdminClient, NewTopic
 
 The configuration is librdkafka's (``bootstrap.servers``, ``group.id``,
 ``enable.auto.commit``...). What is supported, what is not, and where
@@ -9,13 +10,16 @@ behaviour differs is in CONFLUENT.md next to the binding's README.
 
 from __future__ import annotations
 
+from ._admin_model import (ConsumerGroupState, ConsumerGroupTopicPartitions, ConsumerGroupType, IsolationLevel,
+                           Node)
 from ._consumer import Consumer
 from ._errors import KafkaError, KafkaException
 from ._model import (OFFSET_BEGINNING, OFFSET_END, OFFSET_INVALID, OFFSET_STORED, TIMESTAMP_CREATE_TIME,
                      TIMESTAMP_LOG_APPEND_TIME, TIMESTAMP_NOT_AVAILABLE, Message, TopicPartition)
 from ._producer import Producer
 
-__all__ = ["Consumer", "KafkaError", "KafkaException", "Message", "OFFSET_BEGINNING", "OFFSET_END",
+__all__ = ["Consumer", "ConsumerGroupState", "ConsumerGroupTopicPartitions", "ConsumerGroupType", "IsolationLevel",
+           "Node", "KafkaError", "KafkaException", "Message", "OFFSET_BEGINNING", "OFFSET_END",
            "OFFSET_INVALID", "OFFSET_STORED", "Producer", "TIMESTAMP_CREATE_TIME", "TIMESTAMP_LOG_APPEND_TIME",
            "TIMESTAMP_NOT_AVAILABLE", "TopicPartition", "consistent", "fnv1a", "libversion", "murmur2", "version"]
 
