@@ -37,18 +37,6 @@ _SETTLE_S = 15.0
 _COORDINATOR_MOVED = (14, 15, 16)  # COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR
 
 
-class _Consume:
-    """One kfk_consume in flight: its message (at most one) goes to the
-    consumer's ready queue, its RESULT marks it done."""
-
-    __slots__ = ("done", "error", "tag")
-
-    def __init__(self) -> None:
-        self.done = False
-        self.error: Optional[_KfkError] = None
-        self.tag = 0
-
-
 class Consumer(Base):
     """A group consumer (subscribe) or one that assigns partitions itself
     (assign); poll() returns one Message or None, consume() a list."""
@@ -77,36 +65,31 @@ class Consumer(Base):
         # What kfk delivered, in its order: messages it handed over (not
         # returned yet) and rebalances ((kind, partitions) tuples).
         self._stream: collections.deque = collections.deque()
-        self._consume: Optional[_Consume] = None
+        self._consuming = False  # a kfk_consume is in flight (at most one is)
         self._revoked: dict[_TP, int] = {}  # positions of the partitions on_revoke is told of
         self._later: list = []  # on_commit calls to serve at the next poll
         self._in_on_assign = False
         self._in_on_revoke = False
         self._last_auto_commit = time.monotonic()
         self._coordinator: Optional[Conn] = None
+        self._consume_tag = self._queue.register(self._consumed, persistent=True)
         self._client.connect(callback=lambda result, err: None)  # failures go to error_cb
 
     # -- consuming -----------------------------------------------------------
 
     def _issue(self) -> None:
-        """Ask kfk for the next message."""
-        c = _Consume()
-
-        def on_event(kind: int, result: Any, err: Optional[_KfkError]) -> None:
-            if kind == _ffi.EVENT_MESSAGE:
-                self._stream.append(result)
-                return
-            self._queue.forget(c.tag)
-            c.done, c.error = True, err
-            if self._consume is c:
-                self._consume = None
-
-        c.tag = self._queue.register(on_event, persistent=True)
-        code = self._client._lib.kfk_consume(self._client.handle, None, c.tag)
+        """Ask kfk for the next message (it hands over one at most)."""
+        code = self._client._lib.kfk_consume(self._client.handle, None, self._consume_tag)
         if code:
-            self._queue.forget(c.tag)
             raise KafkaException(from_kfk(_KfkError(code), "consume"))
-        self._consume = c
+        self._consuming = True
+
+    def _consumed(self, kind: int, result: Any, err: Optional[_KfkError]) -> None:
+        """A consume request's events: its message, then its RESULT."""
+        if kind == _ffi.EVENT_MESSAGE:
+            self._stream.append(result)
+        else:
+            self._consuming = False
 
     def _take(self) -> Optional[Message]:
         """The next message kfk delivered, as returned to the application
@@ -138,7 +121,7 @@ class Consumer(Base):
         self._serve_later()
         if self._stream:
             return True
-        if self._consume is None:
+        if not self._consuming:
             self._issue()
         wait = left(deadline)
         self._queue.poll(0.1 if wait is None else min(wait, 0.1))
@@ -191,7 +174,7 @@ class Consumer(Base):
         has already committed or dropped their partitions' positions, and
         they are returned in order."""
         deadline = time.monotonic() + _SETTLE_S
-        while self._consume is not None and time.monotonic() < deadline:
+        while self._consuming and time.monotonic() < deadline:
             self._queue.poll(0.1)
         last = max((i for i, x in enumerate(self._stream) if isinstance(x, tuple)), default=-1)
         firsts: dict[_TP, int] = {}

@@ -203,13 +203,11 @@ class Producer(Base):
         before = self._served
         self._serve_synthetic()
         deadline = deadline_of(timeout)
-        while self._served == before:
+        while True:
             wait = left(deadline)
             self._queue.poll(0.1 if wait is None else min(wait, 0.1))
-            if deadline is not None and time.monotonic() >= deadline:
-                self._queue.poll(0)
-                break
-        return self._served - before
+            if self._served != before or (deadline is not None and time.monotonic() >= deadline):
+                return self._served - before
 
     def flush(self, timeout: Optional[float] = -1) -> int:
         """Send everything now and serve delivery callbacks until none is
