@@ -455,3 +455,48 @@ def test_async_commit_calls_on_commit(brokers, conn):
     err, parts = results[0]
     assert err is None and [(tp.partition, tp.offset) for tp in parts] == [(0, 1)]
     c.close()
+
+
+def test_group_rebalance_loses_nothing(lib, brokers, conn):
+    """Two members of one group, the second joining half-way: every message
+    is returned, the callbacks describe the assignments, and the group's
+    commits end at the end of every partition."""
+    topic = create_topic(conn, partitions=4)
+    count = 200
+    with kfk.Client(brokers=brokers, linger_ms=2) as k:
+        for r in [k.produce(topic, f"v{i}", key=f"k{i}", partition=i % 4) for i in range(count)]:
+            r.result()
+    group = unique("rebalance")
+    conf = {"bootstrap.servers": brokers, "group.id": group, "auto.offset.reset": "earliest",
+            "enable.auto.commit": False}
+    seen, owned = [], {"a": set(), "b": set()}
+
+    def member(name):
+        c = lib.Consumer(conf)
+
+        def assign(consumer, parts):
+            owned[name] |= {p.partition for p in parts}
+
+        def revoke(consumer, parts):
+            owned[name] -= {p.partition for p in parts}
+
+        c.subscribe([topic], on_assign=assign, on_revoke=revoke)
+        return c
+
+    def step(c):
+        m = c.poll(0.2)
+        if m is not None and not m.error():
+            seen.append((m.partition(), m.offset()))
+            c.commit(message=m, asynchronous=False)
+
+    a = member("a")
+    wait_for(lambda: len(seen) >= count // 4, lambda: step(a), timeout=60)
+    b = member("b")
+    wait_for(lambda: owned["b"] and owned["a"] and len(set(seen)) == count,
+             lambda: (step(a), step(b)), timeout=90)
+    assert owned["a"] | owned["b"] == {0, 1, 2, 3} and not owned["a"] & owned["b"]
+    assert set(seen) == {(p, o) for p in range(4) for o in range(count // 4)}
+    committed = a.committed([lib.TopicPartition(topic, p) for p in range(4)], timeout=10)
+    assert [tp.offset for tp in committed] == [count // 4] * 4
+    a.close()
+    b.close()
