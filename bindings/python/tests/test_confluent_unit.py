@@ -500,3 +500,22 @@ def test_group_rebalance_loses_nothing(lib, brokers, conn):
     assert [tp.offset for tp in committed] == [count // 4] * 4
     a.close()
     b.close()
+
+
+def test_commit_reports_partitions_revoked_meanwhile(brokers, conn):
+    """A commit made while a revocation waits in the consumer (kfk has
+    given those partitions up) cannot cover them: without
+    enable.auto.commit they come back with an error, not as committed."""
+    topic = create_topic(conn, partitions=2)
+    with kfk.Client(brokers=brokers) as k:
+        for p in (0, 1):
+            k.produce(topic, f"m{p}", partition=p).result()
+    c, _ = group_consumer(brokers, topic)
+    got = set()
+    wait_for(lambda: len(got) == 2, lambda: got.update(m.partition() for m in [c.poll(0.5)] if m is not None))
+    # As the group member would queue it: partition 0 revoked, not yet served.
+    c._stream.append((kfk._ffi.EVENT_REVOKE, [{"topic": topic, "partition": 0, "offset": 1}]))
+    done = {tp.partition: tp for tp in c.commit(asynchronous=False)}
+    assert done[1].error is None and done[1].offset == 1
+    assert done[0].error is not None and done[0].error.code() == kc.KafkaError.REBALANCE_IN_PROGRESS
+    c.close()

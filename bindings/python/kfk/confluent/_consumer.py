@@ -437,6 +437,11 @@ class Consumer(Base):
             return None if asynchronous else [_tp(t, p, o) for (t, p), o in sorted(self._revoked.items())]
         self._settle()
         dirty = {w: o for w, o in self._positions.items() if w in self._assignment and self._committed.get(w) != o}
+        # Partitions of a revocation not served yet: kfk no longer owns them.
+        gone = {(p["topic"], p["partition"]) for x in self._stream if isinstance(x, tuple)
+                and x[0] == _ffi.EVENT_REVOKE for p in x[1]}
+        lost = {w: o for w, o in dirty.items() if w in gone}
+        dirty = {w: o for w, o in dirty.items() if w not in gone}
         if wanted is not None:
             for (topic, partition), offset in wanted.items():
                 if self._positions.get((topic, partition)) != offset:
@@ -450,9 +455,16 @@ class Consumer(Base):
                     raise NotImplementedError(
                         f"Consumer.commit of some partitions only: kfk would also commit {others}; "
                         "call commit() with no arguments")
-        if not dirty:
+        if not dirty and not lost:
             raise error(KafkaError._NO_OFFSET, "Commit failed: Local: No offset stored")  # type: ignore
-        committed = [_tp(t, p, o) for (t, p), o in sorted(dirty.items())]
+        # kfk committed a revoked partition's position as it gave it up
+        # (with enable.auto.commit); otherwise it can no longer commit it.
+        failed = None if self._auto_commit else KafkaError(
+            KafkaError.REBALANCE_IN_PROGRESS, "the partition was revoked before the commit")  # type: ignore
+        committed = sorted([_tp(t, p, o) for (t, p), o in dirty.items()] +
+                           [_tp(t, p, o, failed) for (t, p), o in lost.items()])
+        if not dirty:
+            return None if asynchronous else committed
         if asynchronous:
             def done(result: Any, err: Optional[_KfkError]) -> None:
                 if err is None:
