@@ -3,7 +3,7 @@ return futures keyed by topic or resource. Prints the outcomes as JSON.
 
     python admin.py BROKERS TOPIC GROUP
 
-GROUP has a member consuming TOPIC-b while this runs (the test starts it).
+GROUP has one member, started by the test, consuming another topic while this runs.
 """
 import json
 import sys
