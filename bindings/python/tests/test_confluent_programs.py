@@ -120,7 +120,7 @@ def test_producer_program(brokers, conn, tmp_path):
             assert placed.setdefault(x["key"], x["partition"]) == x["partition"]
         assert x["timestamp_type"] == 1 and x["latency_known"]
     assert [x["partition"] for x in ok if x["value"] == "explicit"] == [2]
-    assert r["waiting_before_flush"] > 0 and r["left_after_flush"] == 0
+    assert r["waiting_before_flush"] is True and r["left_after_flush"] == 0
     assert r["mistakes"] == {"no_such_partition": "_UNKNOWN_PARTITION", "too_large": "MSG_SIZE_TOO_LARGE", "int_value": "TypeError",
                              "txn_without_id": "_NOT_CONFIGURED", "unknown_property": True,
                              "buffer_full_after": 5, "produce_after_close": "RuntimeError"}
