@@ -183,7 +183,7 @@ def test_construction_errors(lib):
 
 def test_properties_kfk_cannot_honour_are_refused():
     base = {"bootstrap.servers": UNREACHABLE}
-    for kind, prop, value in [("c", "enable.auto.offset.store", False), ("c", "enable.partition.eof", True),
+    for kind, prop, value in [("c", "enable.auto.offset.store", False),
                               ("c", "partition.assignment.strategy", "cooperative-sticky"),
                               ("c", "group.protocol", "consumer"), ("c", "auto.offset.reset", "error"),
                               ("p", "retries", 3), ("p", "enable.gapless.guarantee", True),
@@ -518,3 +518,56 @@ def test_commit_reports_partitions_revoked_meanwhile(brokers, conn):
     assert done[1].error is None and done[1].offset == 1
     assert done[0].error is not None and done[0].error.code() == kc.KafkaError.REBALANCE_IN_PROGRESS
     c.close()
+
+
+def test_partition_eof(lib, brokers, conn):
+    """enable.partition.eof: an event per partition once everything in it
+    has been returned (an empty partition included), again after more."""
+    topic = create_topic(conn, partitions=3)
+    with kfk.Client(brokers=brokers) as k:
+        for p, n in ((0, 5), (1, 3)):
+            for i in range(n):
+                k.produce(topic, f"p{p}-{i}", partition=p).result()
+    events = []
+
+    def step(c):
+        m = c.poll(0.2)
+        if m is None:
+            return
+        if m.error():
+            assert m.error().code() == lib.KafkaError._PARTITION_EOF
+            events.append(("eof", m.partition(), m.offset()))
+        else:
+            events.append(("msg", m.partition(), m.offset()))
+
+    def ends():
+        return {p: o for kind, p, o in events if kind == "eof"}
+
+    def check(expected_ends):
+        assert ends() == expected_ends
+        for p, end in expected_ends.items():
+            mine = [o for kind, q, o in events if q == p and kind == "msg"]
+            last_eof = max(i for i, e in enumerate(events) if e == ("eof", p, end))
+            assert all(i < last_eof for i, e in enumerate(events) if e[0] == "msg" and e[1] == p)
+            assert mine == sorted(mine)
+
+    conf = {"bootstrap.servers": brokers, "group.id": unique("eof"), "enable.partition.eof": True,
+            "auto.offset.reset": "earliest"}
+    c = lib.Consumer(conf)
+    c.assign([lib.TopicPartition(topic, p, lib.OFFSET_BEGINNING) for p in range(3)])
+    wait_for(lambda: len(ends()) == 3, lambda: step(c))
+    check({0: 5, 1: 3, 2: 0})
+    assert sorted((p, o) for kind, p, o in events if kind == "msg") == [(0, i) for i in range(5)] + [
+        (1, i) for i in range(3)]
+    with kfk.Client(brokers=brokers) as k:
+        k.produce(topic, "more", partition=2).result()
+    wait_for(lambda: ends().get(2) == 1, lambda: step(c))
+    assert ("msg", 2, 0) in events
+    c.close()
+
+    events.clear()
+    g = lib.Consumer(conf)
+    g.subscribe([topic])
+    wait_for(lambda: len(ends()) == 3, lambda: step(g))
+    check({0: 5, 1: 3, 2: 1})
+    g.close()

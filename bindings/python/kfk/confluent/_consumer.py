@@ -37,6 +37,15 @@ _SETTLE_S = 15.0
 _COORDINATOR_MOVED = (14, 15, 16)  # COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR
 
 
+class _Eof:
+    """enable.partition.eof: the application has everything up to offset."""
+
+    __slots__ = ("topic", "partition", "offset")
+
+    def __init__(self, topic: str, partition: int, offset: int) -> None:
+        self.topic, self.partition, self.offset = topic, partition, offset
+
+
 class Consumer(Base):
     """A group consumer (subscribe) or one that assigns partitions itself
     (assign); poll() returns one Message or None, consume() a list."""
@@ -72,6 +81,14 @@ class Consumer(Base):
         self._in_on_revoke = False
         self._last_auto_commit = time.monotonic()
         self._coordinator: Optional[Conn] = None
+        # enable.partition.eof: kfk reports no end of partition, so when a
+        # consume request comes back empty this layer asks for the ends of
+        # the assigned partitions and compares them with the positions.
+        self._eof = bool(settings.py.get("partition_eof", False))
+        self._starts: dict[_TP, int] = {}  # where consumption of a partition started
+        self._eof_at: dict[_TP, int] = {}  # the last end reported per partition
+        self._idle = False  # a consume request came back empty
+        self._asking_ends = False
         self._consume_tag = self._queue.register(self._consumed, persistent=True)
         self._client.connect(callback=lambda result, err: None)  # failures go to error_cb
 
@@ -90,6 +107,36 @@ class Consumer(Base):
             self._stream.append(result)
         else:
             self._consuming = False
+            if self._eof and err is None and isinstance(result, dict) and result.get("count") == 0:
+                self._idle = True
+
+    def _position(self, which: _TP) -> Optional[int]:
+        """Where the application stands in a partition, if known."""
+        return self._positions.get(which, self._starts.get(which))
+
+    def _ask_ends(self) -> None:
+        """enable.partition.eof: queue an end-of-partition event for each
+        assigned partition kfk has fetched to its end (after a consume
+        request came back empty, nothing fetched waits to be returned)."""
+        self._idle, self._asking_ends = False, True
+
+        def done(result: Any, err: Optional[_KfkError]) -> None:
+            self._asking_ends = False
+            if err is not None or not isinstance(result, dict):
+                return
+            waiting = {(x.topic, x.partition) for x in self._stream if isinstance(x, _KfkMessage)}
+            for key, v in result.items():
+                topic, _, part = key.rpartition(":")
+                which, end = (topic, int(part)), v["latest"]
+                if (which in self._assignment and which not in waiting and v["current"] == end
+                        and self._position(which) is not None and self._eof_at.get(which) != end):
+                    self._eof_at[which] = end
+                    self._stream.append(_Eof(topic, int(part), end))
+
+        try:
+            self._client._request(self._client._lib.kfk_lag, callback=done)
+        except _KfkError:
+            self._asking_ends = False
 
     def _take(self) -> Optional[Message]:
         """The next message kfk delivered, as returned to the application
@@ -101,6 +148,14 @@ class Consumer(Base):
             if isinstance(item, tuple):
                 self._serve_rebalance(*item)
                 continue
+            if isinstance(item, _Eof):
+                which = (item.topic, item.partition)
+                if which in self._assignment and self._eof_at.get(which) == item.offset:
+                    return Message(item.topic, item.partition, item.offset,
+                                   error=KafkaError(KafkaError._PARTITION_EOF,  # type: ignore[attr-defined]
+                                                    f"Fetch from {item.topic} [{item.partition}] reached end of "
+                                                    f"partition at offset {item.offset}"))
+                continue
             m: _KfkMessage = item
             which = (m.topic, m.partition)
             if which not in self._assignment:
@@ -111,6 +166,7 @@ class Consumer(Base):
                 self._stream.remove(ahead)
                 self._serve_rebalance(*ahead)
             self._positions[which] = m.offset + 1
+            self._eof_at.pop(which, None)  # the end is further on
             return Message(m.topic, m.partition, m.offset, m.key, m.value, m.headers or None, None,
                            (m.timestamp_type, m.timestamp))
         return None
@@ -121,6 +177,8 @@ class Consumer(Base):
         self._serve_later()
         if self._stream:
             return True
+        if self._idle and not self._asking_ends:
+            self._ask_ends()
         if not self._consuming:
             self._issue()
         wait = left(deadline)
@@ -180,7 +238,7 @@ class Consumer(Base):
         firsts: dict[_TP, int] = {}
         kept = collections.deque()
         for i, x in enumerate(self._stream):
-            if i <= last:
+            if i <= last or isinstance(x, _Eof):
                 kept.append(x)
             else:
                 firsts.setdefault((x.topic, x.partition), x.offset)
@@ -210,6 +268,8 @@ class Consumer(Base):
         if kind == _ffi.EVENT_ASSIGN:
             for p in parts:
                 self._assignment[(p["topic"], p["partition"])] = OFFSET_STORED
+                if p.get("offset", -1) >= 0:
+                    self._starts[(p["topic"], p["partition"])] = p["offset"]
             if self._on_assign is not None:
                 self._in_on_assign = True
                 try:
@@ -221,6 +281,7 @@ class Consumer(Base):
         for p in parts:
             which = (p["topic"], p["partition"])
             self._assignment.pop(which, None)
+            self._starts.pop(which, None)
             position = self._positions.pop(which, None)
             if position is not None and self._committed.pop(which, None) != position:
                 self._revoked[which] = position
@@ -231,11 +292,6 @@ class Consumer(Base):
             finally:
                 self._in_on_revoke = False
         self._revoked = {}
-
-    def _serve_stream_markers(self) -> None:
-        """Serve the rebalances waiting at the head of the stream."""
-        while self._stream and isinstance(self._stream[0], tuple):
-            self._serve_rebalance(*self._stream.popleft())
 
     def subscribe(self, topics: Sequence[str], on_assign: Optional[Callable] = None,
                   on_revoke: Optional[Callable] = None, on_lost: Optional[Callable] = None) -> None:
@@ -293,15 +349,15 @@ class Consumer(Base):
                                           "assigns the partitions")
             for tp in tps:
                 if tp.offset not in (OFFSET_STORED, OFFSET_INVALID):
-                    self._settle()
-                    self._seek(tp.topic, tp.partition, self._resolve(tp.topic, tp.partition, tp.offset))
+                    self.seek(tp)
             return
         self._settle()
         self._commit_manual_auto()
         entries = []
         for tp in tps:
             entries.append({"topic": tp.topic, "partition": tp.partition,
-                            "offset": self._resolve(tp.topic, tp.partition, tp.offset)})
+                            "offset": self._absolute(tp.topic, tp.partition,
+                                                     self._resolve(tp.topic, tp.partition, tp.offset))})
         try:
             self._client.assign(entries)
         except _KfkError as exc:
@@ -309,6 +365,8 @@ class Consumer(Base):
         self._manual = bool(tps)
         self._assignment = {(tp.topic, tp.partition): tp.offset for tp in tps}
         self._positions = {w: o for w, o in self._positions.items() if w in self._assignment}
+        self._starts = {(e["topic"], e["partition"]): e["offset"] for e in entries if e["offset"] >= 0}
+        self._eof_at.clear()
         self._stream.clear()
 
     def unassign(self) -> None:
@@ -326,6 +384,7 @@ class Consumer(Base):
         self._manual = False
         self._assignment.clear()
         self._positions.clear()
+        self._starts.clear()
         self._stream.clear()
 
     def incremental_assign(self, partitions: Sequence[TopicPartition]) -> None:
@@ -349,6 +408,19 @@ class Consumer(Base):
             return committed
         return OFFSET_BEGINNING if self._reset == "earliest" else OFFSET_END
 
+    def _absolute(self, topic: str, partition: int, offset: int) -> int:
+        """With enable.partition.eof, where a logical start offset is now
+        (the end events compare positions with ends)."""
+        if offset >= 0 or not self._eof:
+            return offset
+        try:
+            ends = self._client.offsets_for(topic).get(partition)
+        except _KfkError as exc:
+            raise KafkaException(from_kfk(exc, "Failed to get watermark offsets")) from None
+        if ends is None:
+            return offset
+        return ends["earliest"] if offset == OFFSET_BEGINNING else ends["latest"]
+
     def seek(self, partition: TopicPartition) -> None:
         """Move an assigned partition's position; the next poll() reads
         from there."""
@@ -359,13 +431,16 @@ class Consumer(Base):
         if which not in self._assignment:
             raise KafkaException(KafkaError(KafkaError._UNKNOWN_PARTITION,  # type: ignore[attr-defined]
                                             f"Failed to seek to offset {partition.offset}: Local: Unknown partition"))
-        offset = self._resolve(partition.topic, partition.partition, partition.offset)
+        offset = self._absolute(partition.topic, partition.partition,
+                                self._resolve(partition.topic, partition.partition, partition.offset))
         self._settle()
         self._seek(partition.topic, partition.partition, offset)
+        self._eof_at.pop(which, None)
         if offset >= 0:
             self._positions[which] = offset
         else:
             self._positions.pop(which, None)
+            self._starts.pop(which, None)
 
     def position(self, partitions: Sequence[TopicPartition]) -> list:
         """The offset after the last message returned per partition
