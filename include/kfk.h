@@ -634,7 +634,14 @@ KFK_API kfk_err_t kfk_conn_raw_request(kfk_conn_t *c, int16_t api_key, int16_t a
  *   isolation_level               read_uncommitted|read_committed  read_uncommitted
  *   auto_offset_reset             earliest|latest          latest
  *   partitioner                   murmur2 (null keys round-robin),
- *                                 murmur2_random, sticky, round_robin  murmur2
+ *                                 murmur2_random, sticky, round_robin, and
+ *                                 librdkafka's, placing keys as it does:
+ *                                 consistent (CRC32; null and empty keys
+ *                                 to one partition), consistent_random
+ *                                 (CRC32; null and empty keys at random),
+ *                                 random, fnv1a (FNV-1a; null keys to one
+ *                                 partition), fnv1a_random (null keys at
+ *                                 random)                            murmur2
  *   delivery_timeout_ms (delivery.timeout.ms, message.timeout.ms)  120000
  *   retry_backoff_ms              first retry delay        100
  *   max_in_flight                 requests per broker      5

@@ -3,6 +3,7 @@ package client
 import (
 	"crypto/tls"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -28,7 +29,10 @@ type Config struct {
 	Compression     compress.Codec
 	Idempotent      bool // exactly-once per partition (implied by TransactionalID)
 	TransactionalID string
-	Partitioner     string // murmur2 (default; null keys round-robin), murmur2_random, sticky, round_robin
+	// Partitioner names how records without a partition are placed:
+	// murmur2 (default; null keys round-robin), murmur2_random, sticky,
+	// round_robin, or one of librdkafka's (partitioner.go).
+	Partitioner string
 	// PartitionFunc, when set, replaces Partitioner for records without an
 	// explicit partition: it gets the topic, the key (nil = null) and the
 	// partition count and returns a partition in [0, partitions). It runs
@@ -168,18 +172,14 @@ var options = map[string]option{
 	}},
 	"idempotent":       {"0/1: idempotent producer", boolSetter(func(c *Config) *bool { return &c.Idempotent })},
 	"transactional_id": {"transactional producer id (implies idempotent)", func(c *Config, v string) error { c.TransactionalID = v; return nil }},
-	"partitioner": {"murmur2, murmur2_random, sticky or round_robin", func(c *Config, v string) error {
-		switch v {
-		case "murmur2", "murmur2_random", "sticky", "round_robin", "consistent_random":
-		default:
-			return errReason("must be murmur2, murmur2_random, sticky or round_robin")
-		}
-		if v == "consistent_random" {
-			v = "murmur2_random"
-		}
-		c.Partitioner = v
-		return nil
-	}},
+	"partitioner": {"murmur2, murmur2_random, sticky, round_robin, or librdkafka's consistent, consistent_random, random, fnv1a, fnv1a_random",
+		func(c *Config, v string) error {
+			if !slices.Contains(partitioners, v) {
+				return errReason("must be one of " + strings.Join(partitioners, ", "))
+			}
+			c.Partitioner = v
+			return nil
+		}},
 	"delivery_timeout_ms":   {"how long a record may take to be acknowledged, retries included", durationSetter(func(c *Config) *time.Duration { return &c.DeliveryTimeout }, time.Millisecond, 1)},
 	"retry_backoff_ms":      {"first retry delay in ms", durationSetter(func(c *Config) *time.Duration { return &c.RetryBackoff }, time.Millisecond, 1)},
 	"max_in_flight":         {"produce requests in flight per broker", intSetter(func(c *Config) *int { return &c.MaxInFlight }, 1, 1000)},

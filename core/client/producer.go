@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/kfk-dev/kfk/core/kerr"
-	"github.com/kfk-dev/kfk/core/murmur2"
 	"github.com/kfk-dev/kfk/core/obs"
 	"github.com/kfk-dev/kfk/core/wire"
 )
@@ -475,28 +474,6 @@ func (p *producer) placeLocked(pr *pendingRecord, n int) (failed []Delivery, new
 		news = true
 	}
 	return nil, news
-}
-
-// partitionLocked implements the partitioners.
-func (p *producer) partitionLocked(topic string, key []byte, n int32) int32 {
-	switch {
-	case p.cfg.PartitionFunc != nil:
-		return p.cfg.PartitionFunc(topic, key, n)
-	case p.cfg.Partitioner == "round_robin":
-		return p.nextRoundRobinLocked(topic, n)
-	case key != nil:
-		return murmur2.Partition(key, n)
-	case p.cfg.Partitioner == "sticky":
-		part, ok := p.sticky[topic]
-		if !ok || part >= n {
-			part = p.nextRoundRobinLocked(topic, n)
-			p.sticky[topic] = part
-		}
-		return part
-	case p.cfg.Partitioner == "murmur2_random":
-		return int32(time.Now().UnixNano()%int64(n)+int64(n)) % n
-	}
-	return p.nextRoundRobinLocked(topic, n)
 }
 
 func (p *producer) nextRoundRobinLocked(topic string, n int32) int32 {

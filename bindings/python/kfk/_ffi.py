@@ -331,6 +331,7 @@ _PROTOTYPES = {
     "kfk_client_connect": (kfk_err_t, [_H, _CB, c_void_p]),
     "kfk_client_metadata": (kfk_err_t, [_H, POINTER(c_char_p), c_size_t, _CB, c_void_p]),
     "kfk_client_partition_count": (c_int32, [_H, c_char_p]),
+    "kfk_client_producer_id": (kfk_err_t, [_H, POINTER(c_int64), POINTER(c_int16)]),
     "kfk_produce": (kfk_err_t, [_H, POINTER(MessageIn), _CB]),
     "kfk_produce_batch": (kfk_err_t, [_H, POINTER(MessageIn), c_size_t, _CB, POINTER(c_size_t)]),
     "kfk_flush": (kfk_err_t, [_H, c_int, _CB, c_void_p]),

@@ -50,7 +50,7 @@ class Client:
         """partitioner(topic, key, partition_count) -> partition, when given,
         chooses the partition of records produced without one; it runs in
         the producing thread."""
-        self.queue = queue or EventQueue()
+        self.queue = queue if queue is not None else EventQueue()
         self._lib = _ffi.lib()
         self.on_error = on_error
         self.logger = logger or logging.getLogger("kfk")

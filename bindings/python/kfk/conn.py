@@ -150,7 +150,7 @@ class Conn:
                  on_connect: Optional[Callable[[], None]] = None,
                  on_error: Optional[Callable[[KafkaError], None]] = None,
                  on_disconnect: Optional[Callable[[Optional[KafkaError]], None]] = None) -> None:
-        self.queue = queue or EventQueue()
+        self.queue = queue if queue is not None else EventQueue()
         self._lib = _ffi.lib()
         self.on_connect, self.on_error, self.on_disconnect = on_connect, on_error, on_disconnect
         self._connect_result: Optional[Request] = None

@@ -1,0 +1,763 @@
+"""confluent-kafka's Consumer over kfk.Client.
+
+Commits. kfk commits the positions of the messages it handed to the
+application, so this layer makes "handed to the application" mean
+"returned by poll() or consume()": the client hands over one message per
+request (max_poll_records=1), and a message kfk handed over that this layer
+has not returned yet (one that arrived after poll() gave up waiting) is
+given back with a seek before anything is committed or sought. A group
+member's commit can therefore commit exactly what librdkafka would commit
+with its default enable.auto.offset.store=true; committing other offsets
+needs a core call kfk does not have yet, and raises NotImplementedError.
+A consumer that assigns partitions itself commits through a connection of
+its own to the group coordinator, any offsets it likes.
+"""
+
+from __future__ import annotations
+
+import collections
+import time
+from typing import Any, Callable, Optional, Sequence
+
+from .. import _ffi
+from ..conn import Conn, _s
+from ..errors import KafkaError as _KfkError
+from ..queue import Message as _KfkMessage
+from ._base import Base, deadline_of, left
+from ._config import CONSUMER, Settings
+from ._errors import KafkaError, KafkaException, error, from_kfk
+from ._model import (OFFSET_BEGINNING, OFFSET_END, OFFSET_INVALID, OFFSET_STORED,
+                     GroupMetadataHandle, Message, TopicPartition, _tp)
+
+_TP = tuple  # (topic, partition)
+# How long a consume request already sent can take to answer: the broker's
+# fetch wait twice over and a second (core's own bound), plus slack.
+_SETTLE_S = 15.0
+# Retriable answers of a group coordinator.
+_COORDINATOR_MOVED = (14, 15, 16)  # COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR
+
+
+class _Eof:
+    """enable.partition.eof: the application has everything up to offset."""
+
+    __slots__ = ("topic", "partition", "offset")
+
+    def __init__(self, topic: str, partition: int, offset: int) -> None:
+        self.topic, self.partition, self.offset = topic, partition, offset
+
+
+class Consumer(Base):
+    """A group consumer (subscribe) or one that assigns partitions itself
+    (assign); poll() returns one Message or None, consume() a list."""
+
+    _kind = "consumer"
+
+    def __init__(self, conf: Optional[dict] = None, **kwargs: Any) -> None:
+        settings = Settings(conf, CONSUMER, **kwargs)
+        if not settings.group.get("group_id"):
+            raise ValueError("Failed to create consumer: group.id must be set")
+        settings.kfk["max_poll_records"] = "1"
+        super().__init__(settings)
+        self._group_id = settings.group["group_id"]
+        self._group_options = {k: v for k, v in settings.group.items() if k != "group_id"}
+        self._auto_commit = settings.group.get("auto_commit") == "1"
+        self._auto_commit_s = int(settings.group.get("auto_commit_interval_ms", "5000")) / 1000.0
+        self._reset = settings.group.get("auto_offset_reset", "latest")
+        self._on_commit: Optional[Callable] = settings.py.get("on_commit")
+        self._subscription: Optional[list] = None
+        self._on_assign: Optional[Callable] = None
+        self._on_revoke: Optional[Callable] = None
+        self._manual = False  # partitions assigned with assign()
+        self._assignment: dict[_TP, int] = {}  # partition -> offset it was assigned at
+        self._positions: dict[_TP, int] = {}  # after the last message returned (or a seek)
+        self._committed: dict[_TP, int] = {}  # what this consumer's commits committed
+        # What kfk delivered, in its order: messages it handed over (not
+        # returned yet) and rebalances ((kind, partitions) tuples).
+        self._stream: collections.deque = collections.deque()
+        self._consuming = False  # a kfk_consume is in flight (at most one is)
+        self._revoked: dict[_TP, int] = {}  # positions of the partitions on_revoke is told of
+        self._later: list = []  # on_commit calls to serve at the next poll
+        self._in_on_assign = False
+        self._in_on_revoke = False
+        self._last_auto_commit = time.monotonic()
+        self._coordinator: Optional[Conn] = None
+        # enable.partition.eof: kfk reports no end of partition, so when a
+        # consume request comes back empty this layer asks for the ends of
+        # the assigned partitions and compares them with the positions.
+        self._eof = bool(settings.py.get("partition_eof", False))
+        self._starts: dict[_TP, int] = {}  # where consumption of a partition started
+        self._eof_at: dict[_TP, int] = {}  # the last end reported per partition
+        self._idle = False  # a consume request came back empty
+        self._asking_ends = False
+        self._consume_tag = self._queue.register(self._consumed, persistent=True)
+        self._client.connect(callback=lambda result, err: None)  # failures go to error_cb
+
+    # -- consuming -----------------------------------------------------------
+
+    def _issue(self) -> None:
+        """Ask kfk for the next message (it hands over one at most)."""
+        code = self._client._lib.kfk_consume(self._client.handle, None, self._consume_tag)
+        if code:
+            raise KafkaException(from_kfk(_KfkError(code), "consume"))
+        self._consuming = True
+
+    def _consumed(self, kind: int, result: Any, err: Optional[_KfkError]) -> None:
+        """A consume request's events: its message, then its RESULT."""
+        if kind == _ffi.EVENT_MESSAGE:
+            self._stream.append(result)
+        else:
+            self._consuming = False
+            if self._eof and err is None and isinstance(result, dict) and result.get("count") == 0:
+                self._idle = True
+
+    def _position(self, which: _TP) -> Optional[int]:
+        """Where the application stands in a partition, if known."""
+        return self._positions.get(which, self._starts.get(which))
+
+    def _ask_ends(self) -> None:
+        """enable.partition.eof: queue an end-of-partition event for each
+        assigned partition kfk has fetched to its end (after a consume
+        request came back empty, nothing fetched waits to be returned)."""
+        self._idle, self._asking_ends = False, True
+
+        def done(result: Any, err: Optional[_KfkError]) -> None:
+            self._asking_ends = False
+            if err is not None or not isinstance(result, dict):
+                return
+            waiting = {(x.topic, x.partition) for x in self._stream if isinstance(x, _KfkMessage)}
+            for key, v in result.items():
+                topic, _, part = key.rpartition(":")
+                which, end = (topic, int(part)), v["latest"]
+                if (which in self._assignment and which not in waiting and v["current"] == end
+                        and self._position(which) is not None and self._eof_at.get(which) != end):
+                    self._eof_at[which] = end
+                    self._stream.append(_Eof(topic, int(part), end))
+
+        try:
+            self._client._request(self._client._lib.kfk_lag, callback=done)
+        except _KfkError:
+            self._asking_ends = False
+
+    def _take(self) -> Optional[Message]:
+        """The next message kfk delivered, as returned to the application
+        (its position moves past it), serving the rebalances delivered
+        before it. A message of a partition whose assignment is still
+        ahead in the stream has that assignment served first."""
+        while self._stream:
+            item = self._stream.popleft()
+            if isinstance(item, tuple):
+                self._serve_rebalance(*item)
+                continue
+            if isinstance(item, _Eof):
+                which = (item.topic, item.partition)
+                if which in self._assignment and self._eof_at.get(which) == item.offset:
+                    return Message(item.topic, item.partition, item.offset,
+                                   error=KafkaError(KafkaError._PARTITION_EOF,  # type: ignore[attr-defined]
+                                                    f"Fetch from {item.topic} [{item.partition}] reached end of "
+                                                    f"partition at offset {item.offset}"))
+                continue
+            m: _KfkMessage = item
+            which = (m.topic, m.partition)
+            if which not in self._assignment:
+                ahead = next((x for x in self._stream if isinstance(x, tuple) and x[0] == _ffi.EVENT_ASSIGN
+                              and any((p["topic"], p["partition"]) == which for p in x[1])), None)
+                if ahead is None:
+                    continue  # unassigned meanwhile: kfk dropped its position too
+                self._stream.remove(ahead)
+                self._serve_rebalance(*ahead)
+            self._positions[which] = m.offset + 1
+            self._eof_at.pop(which, None)  # the end is further on
+            return Message(m.topic, m.partition, m.offset, m.key, m.value, m.headers or None, None,
+                           (m.timestamp_type, m.timestamp))
+        return None
+
+    def _step(self, deadline: Optional[float]) -> bool:
+        """Serve callbacks and events for a while; False once the deadline
+        passed."""
+        self._serve_later()
+        if self._stream:
+            return True
+        if self._idle and not self._asking_ends:
+            self._ask_ends()
+        if not self._consuming:
+            self._issue()
+        wait = left(deadline)
+        self._queue.poll(0.1 if wait is None else min(wait, 0.1))
+        return not (deadline is not None and time.monotonic() >= deadline)
+
+    def poll(self, timeout: Optional[float] = None) -> Optional[Message]:
+        """The next message, or None once timeout seconds passed (None or
+        negative: no limit). Rebalance callbacks run from here."""
+        self._check_open()
+        deadline = deadline_of(timeout)
+        while True:
+            msg = self._take()
+            if msg is not None:
+                self._auto_commit_manual()
+                return msg
+            if not self._step(deadline):
+                return self._take()
+
+    def consume(self, num_messages: int = 1, timeout: Optional[float] = -1) -> list:
+        """Up to num_messages messages, waiting up to timeout seconds for
+        them (None or negative: until there are num_messages)."""
+        self._check_open()
+        if isinstance(num_messages, bool) or not isinstance(num_messages, int):
+            raise TypeError("num_messages must be an int")
+        if num_messages < 0 or num_messages > 1000000:
+            raise ValueError("num_messages must be between 0 and 1000000 (1M)")
+        deadline = deadline_of(timeout)
+        out: list = []
+        while len(out) < num_messages:
+            msg = self._take()
+            if msg is not None:
+                out.append(msg)
+                continue
+            if not self._step(deadline):
+                while len(out) < num_messages:
+                    msg = self._take()
+                    if msg is None:
+                        break
+                    out.append(msg)
+                break
+        if out:
+            self._auto_commit_manual()
+        return out
+
+    def _settle(self) -> None:
+        """Make kfk's handed-over positions equal to what this consumer
+        returned: wait for the consume request in flight, then give back
+        with a seek what kfk handed over and this layer has not returned.
+        Messages delivered before a rebalance still to be served stay: kfk
+        has already committed or dropped their partitions' positions, and
+        they are returned in order."""
+        deadline = time.monotonic() + _SETTLE_S
+        while self._consuming and time.monotonic() < deadline:
+            self._queue.poll(0.1)
+        last = max((i for i, x in enumerate(self._stream) if isinstance(x, tuple)), default=-1)
+        firsts: dict[_TP, int] = {}
+        kept = collections.deque()
+        for i, x in enumerate(self._stream):
+            if i <= last or isinstance(x, _Eof):
+                kept.append(x)
+            else:
+                firsts.setdefault((x.topic, x.partition), x.offset)
+        self._stream = kept
+        for (topic, partition), offset in firsts.items():
+            self._seek(topic, partition, offset)
+
+    def _seek(self, topic: str, partition: int, offset: int) -> None:
+        try:
+            self._client.seek(topic, partition, offset)
+        except _KfkError as exc:
+            raise KafkaException(from_kfk(exc, f"Failed to seek to offset {offset}")) from None
+
+    # -- rebalances ----------------------------------------------------------
+
+    def _on_group_event(self, kind: int, partitions: list) -> None:
+        self._stream.append((kind, partitions))
+
+    def _serve_later(self) -> None:
+        later, self._later = self._later, []
+        for fn in later:
+            fn()
+
+    def _serve_rebalance(self, kind: int, parts: list) -> None:
+        # librdkafka tells on_assign and on_revoke no offsets.
+        tps = [TopicPartition(p["topic"], p["partition"]) for p in parts]
+        if kind == _ffi.EVENT_ASSIGN:
+            for p in parts:
+                self._assignment[(p["topic"], p["partition"])] = OFFSET_STORED
+                if p.get("offset", -1) >= 0:
+                    self._starts[(p["topic"], p["partition"])] = p["offset"]
+            if self._on_assign is not None:
+                self._in_on_assign = True
+                try:
+                    self._on_assign(self, tps)
+                finally:
+                    self._in_on_assign = False
+            return
+        self._revoked = {}
+        for p in parts:
+            which = (p["topic"], p["partition"])
+            self._assignment.pop(which, None)
+            self._starts.pop(which, None)
+            position = self._positions.pop(which, None)
+            if position is not None and self._committed.pop(which, None) != position:
+                self._revoked[which] = position
+        if self._on_revoke is not None:
+            self._in_on_revoke = True
+            try:
+                self._on_revoke(self, tps)
+            finally:
+                self._in_on_revoke = False
+        self._revoked = {}
+
+    def subscribe(self, topics: Sequence[str], on_assign: Optional[Callable] = None,
+                  on_revoke: Optional[Callable] = None, on_lost: Optional[Callable] = None) -> None:
+        """Join the group (group.id) for these topics. on_assign and
+        on_revoke get (consumer, [TopicPartition]); kfk reports no lost
+        assignments apart from revocations, so on_lost is never called."""
+        self._check_open()
+        if not isinstance(topics, (list, tuple)) or not all(isinstance(t, str) for t in topics):
+            raise TypeError("expected list of topic unicode strings")
+        for name, fn in (("on_assign", on_assign), ("on_revoke", on_revoke), ("on_lost", on_lost)):
+            if fn is not None and not callable(fn):
+                raise TypeError(f"expected {name} callable")
+        if any(t.startswith("^") for t in topics):
+            raise NotImplementedError("Consumer.subscribe: regular-expression topics ('^...') are not supported")
+        if self._manual:
+            self._client._lib.kfk_assign(self._client.handle, None, 0)
+            self._manual = False
+            self._assignment.clear()
+        self._on_assign, self._on_revoke = on_assign, on_revoke
+        try:
+            self._client.subscribe(list(topics), self._group_id,
+                                   on_assign=lambda parts: self._on_group_event(_ffi.EVENT_ASSIGN, parts),
+                                   on_revoke=lambda parts: self._on_group_event(_ffi.EVENT_REVOKE, parts),
+                                   **self._group_options)
+        except _KfkError as exc:
+            raise KafkaException(from_kfk(exc, "subscribe")) from None
+        self._subscription = list(topics)
+
+    def unsubscribe(self) -> None:
+        """Leave the group (committing first with enable.auto.commit)."""
+        self._check_open()
+        if self._subscription is None:
+            return
+        self._settle()
+        try:
+            self._client.unsubscribe()
+        except _KfkError as exc:
+            raise KafkaException(from_kfk(exc, "unsubscribe")) from None
+        self._subscription = None
+
+    def assignment(self) -> list:
+        """The partitions assigned now."""
+        self._check_open()
+        return [TopicPartition(t, p, off) for (t, p), off in self._assignment.items()]
+
+    def assign(self, partitions: Sequence[TopicPartition]) -> None:
+        """Consume these partitions, each from its offset (OFFSET_STORED or
+        OFFSET_INVALID: the committed offset, else auto.offset.reset).
+        While subscribed, only from on_assign: its offsets become seeks."""
+        self._check_open()
+        tps = _tp_list(partitions)
+        if self._subscription is not None:
+            if not self._in_on_assign:
+                raise NotImplementedError("Consumer.assign while subscribed, outside on_assign: kfk's group "
+                                          "assigns the partitions")
+            for tp in tps:
+                if tp.offset not in (OFFSET_STORED, OFFSET_INVALID):
+                    self.seek(tp)
+            return
+        self._settle()
+        self._commit_manual_auto()
+        entries = []
+        for tp in tps:
+            entries.append({"topic": tp.topic, "partition": tp.partition,
+                            "offset": self._absolute(tp.topic, tp.partition,
+                                                     self._resolve(tp.topic, tp.partition, tp.offset))})
+        try:
+            self._client.assign(entries)
+        except _KfkError as exc:
+            raise KafkaException(from_kfk(exc, "assign")) from None
+        self._manual = bool(tps)
+        self._assignment = {(tp.topic, tp.partition): tp.offset for tp in tps}
+        self._positions = {w: o for w, o in self._positions.items() if w in self._assignment}
+        self._starts = {(e["topic"], e["partition"]): e["offset"] for e in entries if e["offset"] >= 0}
+        self._eof_at.clear()
+        self._stream.clear()
+
+    def unassign(self) -> None:
+        """Stop consuming the assigned partitions (in on_revoke: kfk has
+        already given them up)."""
+        self._check_open()
+        if self._subscription is not None:
+            if self._in_on_revoke or not self._assignment:
+                return
+            raise NotImplementedError("Consumer.unassign while subscribed, outside on_revoke: kfk's group "
+                                      "assigns the partitions")
+        self._settle()
+        self._commit_manual_auto()
+        self._client.assign([])
+        self._manual = False
+        self._assignment.clear()
+        self._positions.clear()
+        self._starts.clear()
+        self._stream.clear()
+
+    def incremental_assign(self, partitions: Sequence[TopicPartition]) -> None:
+        raise NotImplementedError("Consumer.incremental_assign: kfk's groups rebalance eagerly "
+                                  "(no cooperative-sticky)")
+
+    def incremental_unassign(self, partitions: Sequence[TopicPartition]) -> None:
+        raise NotImplementedError("Consumer.incremental_unassign: kfk's groups rebalance eagerly "
+                                  "(no cooperative-sticky)")
+
+    def _resolve(self, topic: str, partition: int, offset: int) -> int:
+        """An offset kfk can start from: OFFSET_STORED and OFFSET_INVALID
+        become the committed offset, else auto.offset.reset's."""
+        if offset >= 0 or offset in (OFFSET_BEGINNING, OFFSET_END):
+            return offset
+        if offset not in (OFFSET_STORED, OFFSET_INVALID):
+            raise KafkaException(KafkaError(KafkaError._INVALID_ARG,  # type: ignore[attr-defined]
+                                            f"invalid offset {offset} for {topic} [{partition}]"))
+        committed = self._committed_offsets(None).get((topic, partition))
+        if committed is not None and committed >= 0:
+            return committed
+        return OFFSET_BEGINNING if self._reset == "earliest" else OFFSET_END
+
+    def _absolute(self, topic: str, partition: int, offset: int) -> int:
+        """With enable.partition.eof, where a logical start offset is now
+        (the end events compare positions with ends)."""
+        if offset >= 0 or not self._eof:
+            return offset
+        try:
+            ends = self._client.offsets_for(topic).get(partition)
+        except _KfkError as exc:
+            raise KafkaException(from_kfk(exc, "Failed to get watermark offsets")) from None
+        if ends is None:
+            return offset
+        return ends["earliest"] if offset == OFFSET_BEGINNING else ends["latest"]
+
+    def seek(self, partition: TopicPartition) -> None:
+        """Move an assigned partition's position; the next poll() reads
+        from there."""
+        self._check_open()
+        if not isinstance(partition, TopicPartition):
+            raise TypeError("expected a TopicPartition")
+        which = (partition.topic, partition.partition)
+        if which not in self._assignment:
+            raise KafkaException(KafkaError(KafkaError._UNKNOWN_PARTITION,  # type: ignore[attr-defined]
+                                            f"Failed to seek to offset {partition.offset}: Local: Unknown partition"))
+        offset = self._absolute(partition.topic, partition.partition,
+                                self._resolve(partition.topic, partition.partition, partition.offset))
+        self._settle()
+        self._seek(partition.topic, partition.partition, offset)
+        self._eof_at.pop(which, None)
+        if offset >= 0:
+            self._positions[which] = offset
+        else:
+            self._positions.pop(which, None)
+            self._starts.pop(which, None)
+
+    def position(self, partitions: Sequence[TopicPartition]) -> list:
+        """The offset after the last message returned per partition
+        (OFFSET_INVALID before any)."""
+        self._check_open()
+        return [_tp(tp.topic, tp.partition, self._positions.get((tp.topic, tp.partition), OFFSET_INVALID))
+                for tp in _tp_list(partitions)]
+
+    def pause(self, partitions: Sequence[TopicPartition]) -> None:
+        raise NotImplementedError("Consumer.pause: kfk cannot pause a partition")
+
+    def resume(self, partitions: Sequence[TopicPartition]) -> None:
+        raise NotImplementedError("Consumer.resume: kfk cannot pause a partition")
+
+    def store_offsets(self, message: Optional[Message] = None, offsets: Optional[list] = None) -> None:
+        raise NotImplementedError("Consumer.store_offsets: kfk commits the positions of returned messages "
+                                  "(enable.auto.offset.store=false is not supported)")
+
+    def memberid(self) -> Optional[str]:
+        raise NotImplementedError("Consumer.memberid: kfk does not report its member id")
+
+    def set_sasl_credentials(self, username: str, password: str) -> None:
+        raise NotImplementedError("Consumer.set_sasl_credentials: kfk's credentials are fixed at creation")
+
+    def consumer_group_metadata(self) -> GroupMetadataHandle:
+        """For Producer.send_offsets_to_transaction()."""
+        self._check_open()
+        return GroupMetadataHandle(self._group_id)
+
+    # -- commits ---------------------------------------------------------------
+
+    def commit(self, message: Optional[Message] = None, offsets: Optional[Sequence[TopicPartition]] = None,
+               asynchronous: bool = True) -> Optional[list]:
+        """Commit the positions of the messages returned (no arguments),
+        message's offset + 1, or offsets. Synchronous commits return the
+        offsets committed."""
+        self._check_open()
+        if message is not None and offsets is not None:
+            raise ValueError("message and offsets are mutually exclusive")
+        wanted: Optional[dict[_TP, int]] = None
+        if message is not None:
+            if not isinstance(message, Message):
+                raise TypeError("expected message to be a Message")
+            if message.error() is not None:
+                raise error(KafkaError._INVALID_ARG, "Cannot commit offsets for a message with an error")  # type: ignore
+            wanted = {(message.topic(), message.partition()): message.offset() + 1}
+        elif offsets is not None:
+            wanted = {(tp.topic, tp.partition): tp.offset for tp in _tp_list(offsets)}
+        if self._subscription is not None:
+            return self._commit_member(wanted, asynchronous)
+        result = self._commit_direct(wanted)
+        if not asynchronous:
+            return result
+        if self._on_commit is not None:
+            on_commit = self._on_commit
+            self._later.append(lambda: on_commit(None, result))
+        return None
+
+    def _commit_member(self, wanted: Optional[dict], asynchronous: bool) -> Optional[list]:
+        """A group member's commit: kfk commits every handed-over position,
+        which this layer keeps equal to the positions returned."""
+        if self._in_on_revoke and self._revoked:
+            if not self._auto_commit:
+                raise NotImplementedError(
+                    f"Consumer.commit in on_revoke: kfk gives partitions up before on_revoke runs, so the "
+                    f"positions {sorted(self._revoked.items())} can no longer be committed; commit before the "
+                    "rebalance, or use enable.auto.commit (kfk then commits them as it gives them up)")
+            # kfk committed them as it gave them up (a failure went to error_cb).
+            return None if asynchronous else [_tp(t, p, o) for (t, p), o in sorted(self._revoked.items())]
+        self._settle()
+        dirty = {w: o for w, o in self._positions.items() if w in self._assignment and self._committed.get(w) != o}
+        # Partitions of a revocation not served yet: kfk no longer owns them.
+        gone = {(p["topic"], p["partition"]) for x in self._stream if isinstance(x, tuple)
+                and x[0] == _ffi.EVENT_REVOKE for p in x[1]}
+        lost = {w: o for w, o in dirty.items() if w in gone}
+        dirty = {w: o for w, o in dirty.items() if w not in gone}
+        if wanted is not None:
+            for (topic, partition), offset in wanted.items():
+                if self._positions.get((topic, partition)) != offset:
+                    raise NotImplementedError(
+                        f"Consumer.commit of offset {offset} for {topic} [{partition}]: kfk commits the position "
+                        f"after the last message returned ({self._positions.get((topic, partition))}); "
+                        "call commit() with no arguments")
+            if not self._auto_commit:
+                others = sorted(w for w in dirty if w not in wanted)
+                if others:
+                    raise NotImplementedError(
+                        f"Consumer.commit of some partitions only: kfk would also commit {others}; "
+                        "call commit() with no arguments")
+        if not dirty and not lost:
+            raise error(KafkaError._NO_OFFSET, "Commit failed: Local: No offset stored")  # type: ignore
+        # kfk committed a revoked partition's position as it gave it up
+        # (with enable.auto.commit); otherwise it can no longer commit it.
+        failed = None if self._auto_commit else KafkaError(
+            KafkaError.REBALANCE_IN_PROGRESS, "the partition was revoked before the commit")  # type: ignore
+        committed = sorted([_tp(t, p, o) for (t, p), o in dirty.items()] +
+                           [_tp(t, p, o, failed) for (t, p), o in lost.items()])
+        if not dirty:
+            return None if asynchronous else committed
+        if asynchronous:
+            def done(result: Any, err: Optional[_KfkError]) -> None:
+                if err is None:
+                    self._committed.update(dirty)
+                if self._on_commit is not None:
+                    self._on_commit(None if err is None else from_kfk(err, "Commit failed"), committed)
+            try:
+                self._client._request(self._client._lib.kfk_commit, callback=done)
+            except _KfkError as exc:
+                raise KafkaException(from_kfk(exc, "Commit failed")) from None
+            return None
+        try:
+            self._client.commit()
+        except _KfkError as exc:
+            raise KafkaException(from_kfk(exc, "Commit failed")) from None
+        self._committed.update(dirty)
+        return committed
+
+    def _commit_direct(self, wanted: Optional[dict]) -> list:
+        """A consumer outside a group commits through the coordinator with
+        no generation (as Kafka allows for an empty group)."""
+        if wanted is None:
+            wanted = {w: o for w, o in self._positions.items()
+                      if w in self._assignment and self._committed.get(w) != o}
+        wanted = {w: o for w, o in wanted.items() if o >= 0}
+        if not wanted:
+            raise error(KafkaError._NO_OFFSET, "Commit failed: Local: No offset stored")  # type: ignore
+        entries = [{"topic": t, "partition": p, "offset": o} for (t, p), o in sorted(wanted.items())]
+        res = self._coordinator_call(lambda c: c.offset_commit(self._group_id, -1, "", entries), "Commit failed")
+        out, failed = [], None
+        for t in res.get("topics") or []:
+            for p in t.get("partitions") or []:
+                code = p.get("error_code", 0)
+                err = KafkaError(code) if code else None
+                which = (t["topic"], p["partition"])
+                out.append(_tp(t["topic"], p["partition"], wanted.get(which, OFFSET_INVALID), err))
+                if code:
+                    failed = failed or err
+                else:
+                    self._committed[which] = wanted[which]
+        if failed is not None and len(out) == 1:
+            raise KafkaException(failed)
+        return sorted(out)
+
+    def _commit_manual_auto(self) -> None:
+        """enable.auto.commit for partitions assigned with assign()."""
+        if not (self._manual and self._auto_commit):
+            return
+        if any(self._committed.get(w) != o for w, o in self._positions.items() if w in self._assignment):
+            try:
+                self._commit_direct(None)
+            except KafkaException as exc:
+                if self._error_cb is not None:
+                    self._error_cb(exc.args[0])
+        self._last_auto_commit = time.monotonic()
+
+    def _auto_commit_manual(self) -> None:
+        if self._manual and self._auto_commit and time.monotonic() - self._last_auto_commit >= self._auto_commit_s:
+            self._commit_manual_auto()
+
+    def _coordinator_call(self, call: Callable[[Conn], Any], what: str, timeout: float = 30.0) -> Any:
+        """call(conn) on the group coordinator's connection, finding it (again)
+        while it moves."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if self._coordinator is None:
+                    self._coordinator = self._find_coordinator(deadline)
+                res = call(self._coordinator).result(max(0.1, deadline - time.monotonic()))
+            except _KfkError as exc:
+                self._drop_coordinator()
+                if time.monotonic() >= deadline or exc.code not in (_ffi.ERR_DISCONNECTED, _ffi.ERR_NOT_CONNECTED,
+                                                                     _ffi.ERR_CONNECT, *_COORDINATOR_MOVED):
+                    raise KafkaException(from_kfk(exc, what)) from None
+                time.sleep(0.1)
+                continue
+            codes = {p.get("error_code", 0) for t in (res.get("topics") or []) for p in (t.get("partitions") or [])}
+            codes.add(res.get("error_code", 0))
+            if codes & set(_COORDINATOR_MOVED) and time.monotonic() < deadline:
+                self._drop_coordinator()
+                time.sleep(0.1)
+                continue
+            return res
+
+    def _find_coordinator(self, deadline: float) -> Conn:
+        while True:
+            boot = self._bootstrap_conn(max(0.1, deadline - time.monotonic()))
+            try:
+                res = boot.find_coordinator(self._group_id).result(max(0.1, deadline - time.monotonic()))
+            finally:
+                boot.close()
+            if res.get("error_code", 0) == 0:
+                return self._conn_to(res["host"], res["port"], max(0.1, deadline - time.monotonic()))
+            if res["error_code"] not in _COORDINATOR_MOVED or time.monotonic() >= deadline:
+                raise _KfkError(res["error_code"], res.get("error_message") or "FindCoordinator")
+            time.sleep(0.1)
+
+    def _drop_coordinator(self) -> None:
+        if self._coordinator is not None:
+            self._coordinator.close()
+            self._coordinator = None
+
+    def _committed_offsets(self, timeout: Optional[float]) -> dict:
+        """{(topic, partition): offset} of what the group committed."""
+        try:
+            res = self._client._request(self._client._lib.kfk_admin_group_lag,
+                                        _s(self._group_id, "group.id")).result(timeout if timeout is not None else 30)
+        except _KfkError as exc:
+            raise KafkaException(from_kfk(exc, "Failed to get committed offsets")) from None
+        out = {}
+        for key, v in (res or {}).items():
+            topic, _, part = key.rpartition(":")
+            out[(topic, int(part))] = v["committed"]
+        return out
+
+    def committed(self, partitions: Sequence[TopicPartition], timeout: Optional[float] = None) -> list:
+        """The group's committed offset per partition (OFFSET_INVALID when
+        none)."""
+        self._check_open()
+        tps = _tp_list(partitions)
+        got = self._committed_offsets(timeout)
+        return [_tp(tp.topic, tp.partition, got.get((tp.topic, tp.partition), OFFSET_INVALID)) for tp in tps]
+
+    def get_watermark_offsets(self, partition: TopicPartition, timeout: Optional[float] = None,
+                              cached: bool = False) -> Optional[tuple]:
+        """(low, high) of a partition, asked of the broker (cached=True asks
+        too: kfk keeps no watermarks for the application)."""
+        self._check_open()
+        if not isinstance(partition, TopicPartition):
+            raise TypeError("expected a TopicPartition")
+        try:
+            res = self._client._request(self._client._lib.kfk_offsets_for, _s(partition.topic, "topic")).result(
+                30 if timeout is None or timeout < 0 else timeout)
+        except _KfkError as exc:
+            if exc.code == _ffi.ERR_TIMED_OUT:
+                return None
+            raise KafkaException(from_kfk(exc, "Failed to get watermark offsets")) from None
+        part = (res or {}).get(str(partition.partition))
+        if part is None:
+            raise KafkaException(KafkaError(KafkaError._UNKNOWN_PARTITION))  # type: ignore[attr-defined]
+        return part["earliest"], part["latest"]
+
+    def offsets_for_times(self, partitions: Sequence[TopicPartition], timeout: Optional[float] = None) -> list:
+        """Per partition, the first offset whose timestamp is at least the
+        one given in offset (-1 past the last message)."""
+        self._check_open()
+        tps = _tp_list(partitions)
+        wait = 30.0 if timeout is None or timeout < 0 else timeout
+        deadline = time.monotonic() + wait
+        try:
+            tree = self._client.metadata(sorted({tp.topic for tp in tps})).result(wait)
+        except _KfkError as exc:
+            raise KafkaException(from_kfk(exc, "offsets_for_times")) from None
+        brokers = {b["node_id"]: (b["host"], b["port"]) for b in tree.get("brokers") or []}
+        leaders = {(t["name"], p["partition"]): p.get("leader", -1)
+                   for t in tree.get("topics") or [] for p in t.get("partitions") or []}
+        conns: dict[int, Conn] = {}
+        out = []
+        try:
+            for tp in tps:
+                leader = leaders.get((tp.topic, tp.partition), -1)
+                if leader not in brokers:
+                    out.append(_tp(tp.topic, tp.partition, OFFSET_INVALID,
+                                   KafkaError(KafkaError._UNKNOWN_PARTITION)))  # type: ignore[attr-defined]
+                    continue
+                try:
+                    if leader not in conns:
+                        conns[leader] = self._conn_to(*brokers[leader], max(0.1, deadline - time.monotonic()))
+                    res = conns[leader].list_offsets(tp.topic, tp.partition, tp.offset).result(
+                        max(0.1, deadline - time.monotonic()))
+                except _KfkError as exc:
+                    raise KafkaException(from_kfk(exc, "offsets_for_times")) from None
+                p = res["topics"][0]["partitions"][0]
+                code = p.get("error_code", 0)
+                out.append(_tp(tp.topic, tp.partition, p.get("offset", -1) if not code else OFFSET_INVALID,
+                               KafkaError(code) if code else None))
+        finally:
+            for c in conns.values():
+                c.close()
+        return out
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError("Consumer closed")
+
+    def close(self) -> None:
+        """Commit (enable.auto.commit), leave the group and close."""
+        if self._closed:
+            return
+        try:
+            self._settle()
+            self._commit_manual_auto()
+            if self._subscription is not None:
+                try:
+                    self._client.unsubscribe()
+                except _KfkError:
+                    pass
+                self._subscription = None
+            while self._stream:  # the rebalance callbacks of leaving
+                self._take()
+            self._serve_later()
+        finally:
+            self._drop_coordinator()
+            self._close_client(30.0)
+
+    def __enter__(self) -> "Consumer":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _tp_list(partitions: Any) -> list:
+    if not isinstance(partitions, (list, tuple)) or not all(isinstance(p, TopicPartition) for p in partitions):
+        raise TypeError("expected list of TopicPartition")
+    return list(partitions)
+
+
+__all__ = ["Consumer"]

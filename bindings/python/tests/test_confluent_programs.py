@@ -1,0 +1,202 @@
+"""Programs written for confluent-kafka, run twice against the broker:
+as written, and with only the import changed to kfk.confluent. Each run
+gets topics and groups of its own, filled the same way, and the JSON the
+programs print must be the same (it leaves out what depends on timing).
+
+The programs are in confluent_programs/; without confluent-kafka
+installed only the kfk.confluent run is made, and its absolute checks.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import broker_env, create_topic, unique
+
+import kfk
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROGRAMS = os.path.join(HERE, "confluent_programs")
+BINDING = os.path.dirname(HERE)
+
+try:
+    import confluent_kafka  # noqa: F401
+    LIBS = ["confluent_kafka", "kfk.confluent"]
+except ImportError:
+    LIBS = ["kfk.confluent"]
+
+
+def source(program, lib):
+    """The program's text for lib: for kfk.confluent, its import lines
+    rewritten and nothing else."""
+    with open(os.path.join(PROGRAMS, program)) as f:
+        text = f.read()
+    if lib == "kfk.confluent":
+        changed = re.sub(r"^from confluent_kafka(\.admin)? import", r"from kfk.confluent\1 import", text,
+                         flags=re.M)
+        assert "confluent_kafka" not in changed.replace("from kfk.confluent", ""), "an import left unchanged"
+        assert sum(a != b for a, b in zip(text.splitlines(), changed.splitlines())) <= 2
+        text = changed
+    return text
+
+
+def start(program, lib, *args, tmp_path):
+    path = tmp_path / f"{lib}-{program}"
+    path.write_text(source(program, lib))
+    env = dict(os.environ, PYTHONPATH=BINDING + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    return subprocess.Popen([sys.executable, str(path), *map(str, args)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def finish(proc, timeout=240):
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+        pytest.fail(f"the program did not finish in {timeout}s\n{err[-3000:]}")
+    assert proc.returncode == 0, err[-3000:]
+    return json.loads(out.strip().splitlines()[-1])
+
+
+@pytest.fixture
+def brokers():
+    return broker_env("KFK_TEST_BROKERS")
+
+
+def fill(brokers, topic, count, partitions=3):
+    """count messages, spread over the partitions in turn, the same way for
+    every run: key k<i>, value v<i>, a header."""
+    with kfk.Client(brokers=brokers, linger_ms=2) as c:
+        reqs = [c.produce(topic, f"v{i}", key=f"k{i}", partition=i % partitions, headers=[("n", str(i))])
+                for i in range(count)]
+        c.flush()
+        for r in reqs:
+            r.result()
+
+
+def by_lib(results, same=lambda r: r):
+    """The results of the runs, checked to be the same (as far as same(r)
+    goes: it leaves out what depends on timing); kfk.confluent's."""
+    first = same(results[LIBS[0]])
+    for lib in LIBS[1:]:
+        assert same(results[lib]) == first, f"{LIBS[0]} and {lib} differ:\n{first}\n{same(results[lib])}"
+    return results["kfk.confluent"]
+
+
+def placements(r):
+    """What a producer run must share with the other: where each keyed
+    message went (null keys go to a random partition), the errors, the
+    counts."""
+    keyed = sorted((x["value"], x["key"], x["partition"]) for x in r["reports"] if x.get("key") is not None)
+    return {"keyed": keyed, "values": sorted(x["value"] for x in r["reports"]),
+            **{k: v for k, v in r.items() if k != "reports"}}
+
+
+def test_producer_program(brokers, conn, tmp_path):
+    results = {}
+    for lib in LIBS:
+        topic = create_topic(conn, partitions=3)
+        results[lib] = finish(start("producer.py", lib, brokers, topic, tmp_path=tmp_path))
+    r = by_lib(results, placements)
+    ok = [x for x in r["reports"] if "error" not in x]
+    failed = [x for x in r["reports"] if "error" in x]
+    assert len(ok) == 61 and failed == []
+    # Each partition's offsets run from 0 without a gap, in produce order;
+    # a key stays on one partition.
+    for part in range(3):
+        here = sorted((x["offset"], x["value"]) for x in ok if x["partition"] == part)
+        assert [o for o, _ in here] == list(range(len(here)))
+        events = [int(v.split("-")[1]) for _, v in here if v.startswith("event-")]
+        assert events == sorted(events)
+    placed = {}
+    for x in ok:
+        if x["key"] is not None:
+            assert placed.setdefault(x["key"], x["partition"]) == x["partition"]
+        assert x["timestamp_type"] == 1 and x["latency_known"]
+    assert [x["partition"] for x in ok if x["value"] == "explicit"] == [2]
+    assert r["waiting_before_flush"] is True and r["left_after_flush"] == 0
+    assert r["mistakes"] == {"no_such_partition": "_UNKNOWN_PARTITION", "too_large": "MSG_SIZE_TOO_LARGE", "int_value": "TypeError",
+                             "txn_without_id": "_NOT_CONFIGURED", "unknown_property": True,
+                             "buffer_full_after": 5, "produce_after_close": "RuntimeError"}
+
+
+def test_group_consumer_program(brokers, conn, tmp_path):
+    count = 30
+    results = {}
+    for lib in LIBS:
+        topic = create_topic(conn, partitions=3)
+        fill(brokers, topic, count)
+        proc = start("consumer.py", lib, brokers, topic, unique("group"), count, tmp_path=tmp_path)
+        line = proc.stdout.readline()
+        assert line.strip() == "READY", proc.stderr.read()[-3000:]
+        with kfk.Client(brokers=brokers) as c:
+            c.produce(topic, "after-close", key="late", partition=0).result()
+        proc.stdin.write("\n")
+        proc.stdin.flush()
+        results[lib] = finish(proc)
+    r = by_lib(results)
+    assert [(m["key"], m["value"]) for m in r["messages"]] == sorted(
+        [(f"k{i}", f"v{i}") for i in range(count)], key=lambda kv: (int(kv[0][1:]) % 3, int(kv[0][1:])))
+    assert all(m["headers"] == [["n", m["key"][1:]]] and m["timestamp"] == [1, True] for m in r["messages"])
+    assert r["committed"] == r["positions"] == [[0, 10], [1, 10], [2, 10]]
+    assert r["events"] == [["assign", [0, 1, 2]], ["revoke", [0, 1, 2]]]
+    assert r["commits"] == count // 7 and r["final_commit_made"]
+    assert r["watermarks_p0"] == [0, 10]
+    assert r["mistakes"] == {"commit_before_consuming": "_NO_OFFSET", "position_before": True,
+                             "seek_unassigned": "_UNKNOWN_PARTITION", "commit_message_and_offsets": "ValueError",
+                             "poll_after_close": "RuntimeError"}
+    assert r["second"] == {"partition": 0, "offset": 10, "value": "after-close"}
+
+
+def test_admin_program(brokers, conn, tmp_path):
+    results = {}
+    for lib in LIBS:
+        topic, group = unique("admin"), unique("admin-group")
+        # A member of group, for list_consumer_groups and describe_consumer_groups.
+        watched = create_topic(conn, partitions=2)
+        member = kfk.Client(brokers=brokers)
+        assigned = []
+        member.subscribe([watched], group, on_assign=assigned.append)
+        deadline = time.monotonic() + 60
+        while not assigned and time.monotonic() < deadline:
+            member.consume(0.2)
+        assert assigned, "the group member got no assignment"
+        try:
+            results[lib] = finish(start("admin.py", lib, brokers, topic, group, tmp_path=tmp_path))
+        finally:
+            member.close()
+        results[lib]["group"]["assigned"] = [[t.replace(watched, "W"), p]
+                                             for t, p in results[lib]["group"]["assigned"]]
+    r = by_lib(results)
+    assert r["create"] == {"T": "ok"} and r["create_again"] == {"T": "TOPIC_ALREADY_EXISTS"}
+    assert r["create_bad"] == {"T-bad": "INVALID_PARTITIONS"}
+    assert r["grow"] == {"T": "ok"} and r["shrink"] == {"T": "INVALID_PARTITIONS"}
+    assert r["partitions"] == [0, 1, 2, 3, 4] and r["leaders_known"]
+    assert r["retention"] == ["3600000", True] and r["cleanup_default"] is True
+    assert r["after_alter"] == ["200000", True]
+    assert r["group_listed"] == [1, True, False]
+    assert r["group"] == {"state": "STABLE", "assignor": "sticky", "members": 1, "assigned": [["W", 0], ["W", 1]]}
+    assert r["delete"] == {"T": "ok", "T-missing": "UNKNOWN_TOPIC_OR_PART"}
+
+
+def test_transactional_program(brokers, conn, tmp_path):
+    count = 23
+    results = {}
+    for lib in LIBS:
+        source_topic, sink = create_topic(conn, partitions=3), create_topic(conn, partitions=3)
+        fill(brokers, source_topic, count)
+        results[lib] = finish(start("eos.py", lib, brokers, source_topic, sink, unique("eos"), unique("txn"), count,
+                                    tmp_path=tmp_path))
+    r = by_lib(results)
+    assert r["processed"] == count and r["transactions"]
+    assert r["committed_offsets"] == [[0, 8], [1, 8], [2, 7]]
+    expected = sorted([[i % 3, f"k{i}", f"V{i}"] for i in range(count)] + [[0, None, "SENTINEL"]], key=str)
+    assert r["output"] == expected
+    assert r["mistakes"] == {"begin_before_init": "_STATE", "produce_outside_transaction": "_STATE",
+                             "commit_without_begin": "_STATE", "begin_twice": "_STATE"}

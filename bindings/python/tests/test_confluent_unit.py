@@ -1,0 +1,573 @@
+"""kfk.confluent's error paths and value types, most of them checked
+against confluent-kafka itself (the `lib` fixture runs a test with each);
+then what only kfk.confluent does: the properties and calls it refuses,
+and its commit bookkeeping, against the broker."""
+
+import importlib
+import random
+import time
+
+import pytest
+
+from conftest import broker_env, create_topic, unique
+
+import kfk
+import kfk.confluent as kc
+from kfk.confluent import admin as kadmin
+
+try:
+    import confluent_kafka
+    HAVE_CONFLUENT = True
+except ImportError:
+    HAVE_CONFLUENT = False
+
+LIBS = ["kfk.confluent"] + (["confluent_kafka"] if HAVE_CONFLUENT else [])
+needs_confluent = pytest.mark.skipif(not HAVE_CONFLUENT, reason="confluent-kafka is not installed")
+UNREACHABLE = "127.0.0.1:1"
+
+
+@pytest.fixture(params=LIBS)
+def lib(request):
+    return importlib.import_module(request.param)
+
+
+@pytest.fixture
+def brokers():
+    return broker_env("KFK_TEST_BROKERS")
+
+
+def wait_for(condition, serve, timeout=30.0):
+    """Call serve() until condition() holds (at most timeout seconds)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the condition did not hold in time"
+        serve()
+
+
+# -- errors ----------------------------------------------------------------------
+
+@needs_confluent
+def test_error_codes_are_confluents():
+    theirs = {n: v for n, v in vars(confluent_kafka.KafkaError).items() if isinstance(v, int) and n.isupper()
+              or n.startswith("_") and not n.startswith("__") and isinstance(v, int)}
+    assert len(theirs) > 150
+    for name, value in theirs.items():
+        assert getattr(kc.KafkaError, name, None) == value, name
+        assert kc.KafkaError(value).name() == confluent_kafka.KafkaError(value).name()
+
+
+def test_kafka_error(lib):
+    e = lib.KafkaError(lib.KafkaError._PARTITION_EOF)
+    assert e.code() == -191 and e.name() == "_PARTITION_EOF" and e.str()
+    assert e == lib.KafkaError._PARTITION_EOF and e == lib.KafkaError(-191) and hash(e) == hash(-191)
+    assert not (e.fatal() or e.retriable() or e.txn_requires_abort())
+    assert not isinstance(e, Exception)
+    f = lib.KafkaError(3, "custom reason", fatal=True, retriable=True, txn_requires_abort=True)
+    assert (f.name(), f.str(), f.fatal(), f.retriable(), f.txn_requires_abort()) == (
+        "UNKNOWN_TOPIC_OR_PART", "custom reason", True, True, True)
+    assert "FATAL" in repr(f) and "UNKNOWN_TOPIC_OR_PART" in str(f)
+    assert lib.KafkaError(12345).name() == "ERR_12345?"
+    x = lib.KafkaException(f)
+    assert x.args[0] is f and isinstance(x, Exception)
+    assert lib.KafkaException(3, "hi").args == (3, "hi")
+    assert lib.KafkaError(7) != lib.KafkaError(6)
+
+
+def test_kfk_codes_become_librdkafkas():
+    from kfk.confluent._errors import from_kfk
+    assert from_kfk(kfk.KafkaError(kfk._ffi.ERR_TIMED_OUT)).code() == kc.KafkaError._TIMED_OUT
+    assert from_kfk(kfk.KafkaError(kfk._ffi.ERR_TIMED_OUT), delivery=True).code() == kc.KafkaError._MSG_TIMED_OUT
+    assert from_kfk(kfk.KafkaError(kfk._ffi.ERR_QUEUE_FULL)).code() == kc.KafkaError._QUEUE_FULL
+    err = from_kfk(kfk.KafkaError(7, "slow"), "produce")
+    assert err.code() == 7 and err.str() == "produce: slow" and err.retriable()
+    assert from_kfk(kfk.KafkaError(kfk._ffi.ERR_CLOSED)).name() == "_DESTROY"
+
+
+# -- value types -------------------------------------------------------------------
+
+def test_topic_partition(lib):
+    tp = lib.TopicPartition("t", 1, 5)
+    assert (tp.topic, tp.partition, tp.offset, tp.metadata, tp.leader_epoch, tp.error) == ("t", 1, 5, None, None, None)
+    d = lib.TopicPartition("t")
+    assert (d.partition, d.offset) == (-1, lib.OFFSET_INVALID)
+    assert tp == lib.TopicPartition("t", 1, 9) and hash(tp) == hash(lib.TopicPartition("t", 1, 9))
+    assert tp != lib.TopicPartition("t", 2, 5)
+    assert [(x.topic, x.partition) for x in sorted([lib.TopicPartition("b", 0), lib.TopicPartition("a", 3),
+                                                    lib.TopicPartition("a", 1)])] == [("a", 1), ("a", 3), ("b", 0)]
+    tp.offset, tp.partition = 7, 2
+    assert (tp.offset, tp.partition) == (7, 2)
+    for attr in ("topic", "metadata", "leader_epoch", "error"):
+        with pytest.raises(AttributeError):
+            setattr(tp, attr, None)
+    with pytest.raises(TypeError):
+        lib.TopicPartition(None)
+    with pytest.raises(TypeError):
+        lib.TopicPartition("t", "x")
+    assert lib.TopicPartition("t", 1, 2, "meta", 4).leader_epoch == 4
+    assert "topic=t" in repr(tp) and "partition=2" in repr(tp)
+
+
+def test_message(lib):
+    m = lib.Message(topic="t", partition=0, offset=3, key=b"k", value=b"vv", headers=[("a", b"b")],
+                    timestamp=(lib.TIMESTAMP_CREATE_TIME, 123))
+    assert (m.topic(), m.partition(), m.offset(), m.key(), m.value(), m.headers(), m.timestamp(), len(m),
+            m.error(), m.latency(), m.leader_epoch()) == ("t", 0, 3, b"k", b"vv", [("a", b"b")], (1, 123), 2,
+                                                          None, None, None)
+    empty = lib.Message()
+    assert (empty.topic(), empty.offset(), empty.timestamp(), empty.value(), len(empty)) == (None, None, (0, 0),
+                                                                                              None, 0)
+    m.set_value(b"zz")
+    m.set_key(b"q")
+    m.set_headers(None)
+    m.set_topic("x")
+    assert (m.value(), m.key(), m.headers(), m.topic()) == (b"zz", b"q", None, "x")
+    assert (lib.TIMESTAMP_NOT_AVAILABLE, lib.TIMESTAMP_CREATE_TIME, lib.TIMESTAMP_LOG_APPEND_TIME) == (0, 1, 2)
+    assert (lib.OFFSET_BEGINNING, lib.OFFSET_END, lib.OFFSET_STORED, lib.OFFSET_INVALID) == (-2, -1, -1000, -1001)
+
+
+def test_versions(lib):
+    assert isinstance(lib.version(), str)
+    text, number = lib.libversion()
+    assert isinstance(text, str) and isinstance(number, int) and number > 0
+
+
+@needs_confluent
+def test_partition_helpers_are_confluents():
+    rnd = random.Random(7)
+    for _ in range(3000):
+        key = bytes(rnd.randrange(256) for _ in range(rnd.randrange(0, 24)))
+        n = rnd.randrange(1, 500)
+        for name in ("murmur2", "consistent", "fnv1a"):
+            assert getattr(kc, name)(key, n) == getattr(confluent_kafka, name)(key, n), (name, key, n)
+    with pytest.raises(ValueError):
+        kc.fnv1a(b"x", 0)
+    with pytest.raises(TypeError):
+        kc.murmur2("x", 3)
+
+
+# -- configuration -------------------------------------------------------------------
+
+def test_unknown_and_bad_properties(lib):
+    for conf in ({"no.such.property": 1}, {"bootstrap.servers": UNREACHABLE, "linger.ms": "abc"},
+                 {"compression.type": "brotli"}, {"partitioner": "nope"}, {"acks": "banana"}):
+        with pytest.raises(lib.KafkaException) as e:
+            lib.Producer(conf)
+        assert e.value.args[0].code() == lib.KafkaError._INVALID_ARG
+        name = next(iter(conf)) if "no.such" in next(iter(conf)) else None
+        if name:
+            assert name in e.value.args[0].str()
+    with pytest.raises(lib.KafkaException) as e:
+        lib.Consumer({"group.id": "g", "enable.auto.commit": "maybe"})
+    assert e.value.args[0].code() == lib.KafkaError._INVALID_ARG
+    with pytest.raises(lib.KafkaException):
+        lib.Consumer({"group.id": "g", "auto.offset.reset": "sideways"})
+    admin = importlib.import_module(lib.__name__ + ".admin")
+    with pytest.raises(lib.KafkaException) as e:
+        admin.AdminClient({"foo": 1})
+    assert '"foo"' in e.value.args[0].str()
+
+
+def test_construction_errors(lib):
+    with pytest.raises(ValueError, match="group.id"):
+        lib.Consumer({"bootstrap.servers": UNREACHABLE})
+    with pytest.raises(TypeError):
+        lib.Producer({"bootstrap.servers": UNREACHABLE, "error_cb": 5})
+    with pytest.raises(TypeError):
+        lib.Producer("bootstrap.servers=x")
+    with pytest.raises(TypeError):
+        lib.Producer()
+    # Keyword arguments work too. (len() is not checked: librdkafka counts its
+    # own requests in it.)
+    assert isinstance(lib.Producer(**{"bootstrap.servers": UNREACHABLE}), lib.Producer)
+
+
+def test_properties_kfk_cannot_honour_are_refused():
+    base = {"bootstrap.servers": UNREACHABLE}
+    for kind, prop, value in [("c", "enable.auto.offset.store", False),
+                              ("c", "partition.assignment.strategy", "cooperative-sticky"),
+                              ("c", "group.protocol", "consumer"), ("c", "auto.offset.reset", "error"),
+                              ("p", "retries", 3), ("p", "enable.gapless.guarantee", True),
+                              ("p", "ssl.endpoint.identification.algorithm", "none"),
+                              ("p", "throttle_cb", print), ("p", "oauth_cb", print), ("p", "client.rack", "r1"),
+                              ("p", "ssl.certificate.location", "/x")]:
+        with pytest.raises(kc.KafkaException) as e:
+            if kind == "c":
+                kc.Consumer({**base, "group.id": "g", prop: value})
+            else:
+                kc.Producer({**base, prop: value})
+        assert e.value.args[0].code() == kc.KafkaError._INVALID_ARG and prop in e.value.args[0].str()
+    # What kfk does anyway is accepted.
+    kc.Consumer({**base, "group.id": "g", "enable.auto.offset.store": True, "enable.partition.eof": False,
+                 "partition.assignment.strategy": "roundrobin,range", "api.version.request": True}).close()
+    kc.Producer({**base, "retries": 2147483647, "socket.keepalive.enable": True,
+                 "ssl.endpoint.identification.algorithm": "https"}).close()
+
+
+def test_translated_configuration():
+    from kfk.confluent._config import Settings
+    s = Settings({"bootstrap.servers": "b:1", "group.id": "g", "session.timeout.ms": 10000,
+                  "enable.auto.commit": "false", "auto.offset.reset": "smallest", "isolation.level": "read_uncommitted",
+                  "fetch.wait.max.ms": 100, "linger.ms": 5, "debug": "cgrp,fetch,security"}, "consumer")
+    assert s.group == {"group_id": "g", "session_timeout_ms": "10000", "auto_commit": "0",
+                       "auto_offset_reset": "earliest", "rebalance_timeout_ms": "300000", "assignor": "range",
+                       "auto_commit_interval_ms": "5000", "heartbeat_interval_ms": "3000"}
+    assert s.kfk["brokers"] == "b:1" and s.kfk["isolation_level"] == "read_uncommitted"
+    assert s.kfk["fetch_max_wait_ms"] == "100" and s.kfk["debug"] == "consumer,group"
+    assert s.ignored == ["linger.ms"]  # a producer property, as librdkafka: accepted, no effect
+    p = Settings({"bootstrap.servers": "b:1", "default.topic.config": {"message.timeout.ms": 1000}}, "producer")
+    assert p.kfk["delivery_timeout_ms"] == "1000" and p.kfk["partitioner"] == "consistent_random"
+    assert Settings({"bootstrap.servers": "b:1"}, "consumer").kfk["isolation_level"] == "read_committed"
+    assert Settings({"bootstrap.servers": "b:1"}, "producer").kfk["delivery_timeout_ms"] == "300000"
+
+
+# -- calls kfk cannot make, and wrong calls ------------------------------------------------------
+
+def test_calls_kfk_cannot_make_raise_not_implemented():
+    c = kc.Consumer({"bootstrap.servers": UNREACHABLE, "group.id": "g"})
+    tps = [kc.TopicPartition("t", 0, 1)]
+    for call in (lambda: c.pause(tps), lambda: c.resume(tps), lambda: c.store_offsets(offsets=tps),
+                 lambda: c.incremental_assign(tps), lambda: c.incremental_unassign(tps), lambda: c.memberid(),
+                 lambda: c.subscribe(["^regex.*"]), lambda: c.set_sasl_credentials("u", "p")):
+        with pytest.raises(NotImplementedError):
+            call()
+    c.close()
+    p = kc.Producer({"bootstrap.servers": UNREACHABLE})
+    with pytest.raises(NotImplementedError):
+        p.purge()
+    a = kadmin.AdminClient({"bootstrap.servers": UNREACHABLE})
+    for name in ("create_acls", "delete_consumer_groups", "alter_consumer_group_offsets", "list_offsets"):
+        with pytest.raises(NotImplementedError, match=name):
+            getattr(a, name)([])
+    with pytest.raises(NotImplementedError):
+        a.describe_configs([kadmin.ConfigResource("broker", "1")])
+    with pytest.raises(NotImplementedError):
+        a.create_topics([kadmin.NewTopic("t", 1, 1)], validate_only=True)
+    a.close()
+
+
+def test_wrong_arguments(lib):
+    c = lib.Consumer({"bootstrap.servers": UNREACHABLE, "group.id": "g"})
+    for call, exc in [(lambda: c.consume(-1, 0.1), ValueError), (lambda: c.consume(2000000, 0.1), ValueError),
+                      (lambda: c.consume("a", 0.1), TypeError), (lambda: c.subscribe("topic"), TypeError),
+                      (lambda: c.subscribe(["t"], on_assign=5), TypeError),
+                      (lambda: c.assign([("t", 0)]), TypeError), (lambda: c.commit(message="x"), TypeError),
+                      (lambda: c.commit(offsets=["x"]), TypeError), (lambda: c.position("x"), TypeError),
+                      (lambda: c.seek("x"), TypeError), (lambda: c.committed("x"), TypeError)]:
+        with pytest.raises(exc):
+            call()
+    assert c.consume(0, 0.1) == [] and c.assignment() == []
+    c.close()
+    c.close()  # twice is fine
+    for call in (lambda: c.poll(0), lambda: c.consume(1, 0), lambda: c.assignment(), lambda: c.commit(),
+                 lambda: c.subscribe(["t"]), lambda: c.position([])):
+        with pytest.raises(RuntimeError):
+            call()
+    p = lib.Producer({"bootstrap.servers": UNREACHABLE})
+    for call in (lambda: p.produce(None, b"x"), lambda: p.produce("t", 12), lambda: p.produce("t", b"x", partition="a"),
+                 lambda: p.produce("t", b"x", headers=5), lambda: p.produce("t", b"x", timestamp="a"),
+                 lambda: p.send_offsets_to_transaction([], None), lambda: p.poll("x")):
+        with pytest.raises(TypeError):
+            call()
+    with pytest.raises(lib.KafkaException) as e:
+        p.init_transactions(1)
+    assert e.value.args[0].code() == lib.KafkaError._NOT_CONFIGURED
+
+
+def test_client_and_conn_use_the_queue_given():
+    q = kfk.EventQueue()
+    assert len(q) == 0  # an empty queue is falsy: it must still be the one used
+    c = kfk.Client(brokers=UNREACHABLE, queue=q)
+    conn = kfk.Conn(q)
+    assert c.queue is q and conn.queue is q
+    conn.close()
+    c.close(0.1)
+
+
+# -- with a broker: what the library reports ------------------------------------------------------
+
+def test_unreachable_broker_errors(lib):
+    errors = []
+    p = lib.Producer({"bootstrap.servers": UNREACHABLE, "message.timeout.ms": 1000,
+                      "error_cb": errors.append})
+    reports = []
+    p.produce("t", b"x", on_delivery=lambda err, msg: reports.append(err))
+    wait_for(lambda: reports and any(e.code() == lib.KafkaError._ALL_BROKERS_DOWN for e in errors),
+             lambda: p.poll(0.2))
+    assert reports[0].code() == lib.KafkaError._MSG_TIMED_OUT and len(p) == 0
+
+
+def test_stats_cb_gets_json(lib, brokers):
+    import json
+    got = []
+    p = lib.Producer({"bootstrap.servers": brokers, "statistics.interval.ms": 100, "stats_cb": got.append})
+    wait_for(lambda: got, lambda: p.poll(0.2))
+    assert isinstance(got[0], str) and isinstance(json.loads(got[0]), dict)
+    p.flush(10)
+
+
+def test_murmur2_partitioner_places_null_keys_as_librdkafka(lib, brokers, conn):
+    topic = create_topic(conn, partitions=5)
+    p = lib.Producer({"bootstrap.servers": brokers, "partitioner": "murmur2"})
+    parts = []
+    for key in (None, None, b"k1", b"k2"):
+        p.produce(topic, b"v", key, on_delivery=lambda err, msg: parts.append(msg.partition()))
+    assert p.flush(30) == 0
+    assert sorted(parts) == sorted([kc.murmur2(b"", 5)] * 2 + [kc.murmur2(b"k1", 5), kc.murmur2(b"k2", 5)])
+
+
+def test_fenced_transactional_producer(lib, brokers, conn):
+    topic = create_topic(conn, partitions=1)
+    txn = unique("fence")
+    first = lib.Producer({"bootstrap.servers": brokers, "transactional.id": txn})
+    first.init_transactions(30)
+    first.begin_transaction()
+    first.produce(topic, b"from the first")
+    second = lib.Producer({"bootstrap.servers": brokers, "transactional.id": txn})
+    second.init_transactions(30)
+    with pytest.raises(lib.KafkaException) as e:
+        first.commit_transaction(30)
+    assert e.value.args[0].fatal() and e.value.args[0].code() == lib.KafkaError._FENCED
+    second.begin_transaction()
+    second.produce(topic, b"from the second")
+    second.commit_transaction(30)
+
+
+def test_offsets_for_times(lib, brokers, conn):
+    topic = create_topic(conn, partitions=1)
+    p = lib.Producer({"bootstrap.servers": brokers})
+    for i, ts in enumerate((1000, 2000, 3000)):
+        p.produce(topic, b"v%d" % i, partition=0, timestamp=1700000000000 + ts)
+    assert p.flush(30) == 0
+    c = lib.Consumer({"bootstrap.servers": brokers, "group.id": unique("times")})
+    got = [c.offsets_for_times([lib.TopicPartition(topic, 0, 1700000000000 + t)], timeout=10)[0]
+           for t in (500, 2000, 2500, 9000)]
+    assert [(tp.partition, tp.offset, tp.error) for tp in got] == [(0, 0, None), (0, 1, None), (0, 2, None),
+                                                                   (0, -1, None)]
+    assert c.get_watermark_offsets(lib.TopicPartition(topic, 0), timeout=10) == (0, 3)
+    c.close()
+
+
+def test_manual_assignment_commits_any_offset(lib, brokers, conn):
+    """A consumer that assigns partitions itself commits what it likes."""
+    topic = create_topic(conn, partitions=2)
+    with kfk.Client(brokers=brokers) as k:
+        for i in range(6):
+            k.produce(topic, f"m{i}", partition=i % 2).result()
+    group = unique("manual")
+    c = lib.Consumer({"bootstrap.servers": brokers, "group.id": group, "enable.auto.commit": False})
+    c.assign([lib.TopicPartition(topic, 0, lib.OFFSET_BEGINNING), lib.TopicPartition(topic, 1, 1)])
+    got = []
+    wait_for(lambda: len(got) == 5, lambda: got.extend(m for m in [c.poll(0.5)] if m is not None))
+    assert sorted((m.partition(), m.offset()) for m in got) == [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2)]
+    done = c.commit(offsets=[lib.TopicPartition(topic, 0, 1)], asynchronous=False)
+    assert [(tp.partition, tp.offset, tp.error) for tp in done] == [(0, 1, None)]
+    assert [tp.offset for tp in c.committed([lib.TopicPartition(topic, p) for p in (0, 1)], timeout=10)] == [
+        1, lib.OFFSET_INVALID]
+    p1_last = max((m for m in got if m.partition() == 1), key=lambda m: m.offset())
+    c.commit(message=p1_last, asynchronous=False)
+    c.seek(lib.TopicPartition(topic, 0, 1))
+    m = c.poll(10)
+    assert (m.partition(), m.offset()) == (0, 1)
+    assert c.position([lib.TopicPartition(topic, 0)])[0].offset == 2
+    c.close()
+    with kfk.Client(brokers=brokers) as k:
+        k.produce(topic, "m6", partition=1).result()
+    # A new consumer assigned at the stored offsets starts from the commits.
+    d = lib.Consumer({"bootstrap.servers": brokers, "group.id": group, "auto.offset.reset": "earliest"})
+    d.assign([lib.TopicPartition(topic, 0), lib.TopicPartition(topic, 1, lib.OFFSET_STORED)])
+    firsts = {}
+    wait_for(lambda: len(firsts) == 2, lambda: [firsts.setdefault(m.partition(), m.offset())
+                                                for m in [d.poll(0.5)] if m is not None])
+    assert firsts == {0: 1, 1: 3}
+    d.close()
+
+
+# -- kfk.confluent's commit bookkeeping ---------------------------------------------------------
+
+def group_consumer(brokers, topic, **conf):
+    c = kc.Consumer({"bootstrap.servers": brokers, "group.id": unique("commit"), "auto.offset.reset": "earliest",
+                     "enable.auto.commit": False, **conf})
+    assigned = []
+    c.subscribe([topic], on_assign=lambda cons, parts: assigned.extend(parts))
+    return c, assigned
+
+
+def test_a_message_handed_over_late_is_not_committed(brokers, conn):
+    """poll() gives up while kfk still waits for a fetch; the message that
+    fetch brings has been handed over by kfk but never returned, so a commit
+    must not cover it, and the next poll() returns it."""
+    topic = create_topic(conn, partitions=1)
+    with kfk.Client(brokers=brokers) as k:
+        k.produce(topic, "first", partition=0).result()
+        c, assigned = group_consumer(brokers, topic, **{"fetch.wait.max.ms": 5000})
+        got = []
+        wait_for(lambda: got, lambda: got.extend(m for m in [c.poll(1.0)] if m is not None))
+        assert got[0].value() == b"first"
+        assert c.poll(0) is None  # leaves a consume request waiting on a 5 s fetch
+        k.produce(topic, "late", partition=0).result()
+        # Until kfk has handed the late message over (its event is queued).
+        wait_for(lambda: len(c._queue) > 0, lambda: time.sleep(0.01))
+    done = c.commit(asynchronous=False)
+    assert [(tp.partition, tp.offset) for tp in done] == [(0, 1)]
+    assert c.committed([kc.TopicPartition(topic, 0)], timeout=10)[0].offset == 1
+    late = c.poll(10)
+    assert late is not None and late.value() == b"late" and late.offset() == 1
+    assert c.commit(asynchronous=False)[0].offset == 2
+    c.close()
+
+
+def test_member_commits_that_kfk_cannot_make(brokers, conn):
+    topic = create_topic(conn, partitions=2)
+    with kfk.Client(brokers=brokers) as k:
+        for i in range(4):
+            k.produce(topic, f"m{i}", partition=i % 2).result()
+    c, assigned = group_consumer(brokers, topic)
+    got = []
+    wait_for(lambda: len(got) == 4, lambda: got.extend(m for m in [c.poll(0.5)] if m is not None))
+    last = {}
+    for m in got:
+        last[m.partition()] = m
+    older = next(m for m in got if m.offset() == 0)
+    with pytest.raises(NotImplementedError, match="position after the last message"):
+        c.commit(message=older)
+    with pytest.raises(NotImplementedError, match="would also commit"):
+        c.commit(message=last[0])  # partition 1 is uncommitted too
+    done = c.commit(offsets=[kc.TopicPartition(topic, p, last[p].offset() + 1) for p in (0, 1)],
+                    asynchronous=False)
+    assert [(tp.partition, tp.offset) for tp in done] == [(0, 2), (1, 2)]
+    with pytest.raises(kc.KafkaException) as e:
+        c.commit(asynchronous=False)
+    assert e.value.args[0].code() == kc.KafkaError._NO_OFFSET
+    c.close()
+
+
+def test_async_commit_calls_on_commit(brokers, conn):
+    topic = create_topic(conn, partitions=1)
+    with kfk.Client(brokers=brokers) as k:
+        k.produce(topic, "one", partition=0).result()
+    results = []
+    c, _ = group_consumer(brokers, topic, on_commit=lambda err, parts: results.append((err, parts)))
+    got = []
+    wait_for(lambda: got, lambda: got.extend(m for m in [c.poll(1.0)] if m is not None))
+    assert c.commit() is None
+    wait_for(lambda: results, lambda: c.poll(0.1))
+    err, parts = results[0]
+    assert err is None and [(tp.partition, tp.offset) for tp in parts] == [(0, 1)]
+    c.close()
+
+
+def test_group_rebalance_loses_nothing(lib, brokers, conn):
+    """Two members of one group, the second joining half-way: every message
+    is returned, the callbacks describe the assignments, and the group's
+    commits end at the end of every partition."""
+    topic = create_topic(conn, partitions=4)
+    count = 200
+    with kfk.Client(brokers=brokers, linger_ms=2) as k:
+        for r in [k.produce(topic, f"v{i}", key=f"k{i}", partition=i % 4) for i in range(count)]:
+            r.result()
+    group = unique("rebalance")
+    conf = {"bootstrap.servers": brokers, "group.id": group, "auto.offset.reset": "earliest",
+            "enable.auto.commit": False}
+    seen, owned = [], {"a": set(), "b": set()}
+
+    def member(name):
+        c = lib.Consumer(conf)
+
+        def assign(consumer, parts):
+            owned[name] |= {p.partition for p in parts}
+
+        def revoke(consumer, parts):
+            owned[name] -= {p.partition for p in parts}
+
+        c.subscribe([topic], on_assign=assign, on_revoke=revoke)
+        return c
+
+    def step(c):
+        m = c.poll(0.2)
+        if m is not None and not m.error():
+            seen.append((m.partition(), m.offset()))
+            c.commit(message=m, asynchronous=False)
+
+    a = member("a")
+    wait_for(lambda: len(seen) >= count // 4, lambda: step(a), timeout=60)
+    b = member("b")
+    wait_for(lambda: owned["b"] and owned["a"] and len(set(seen)) == count,
+             lambda: (step(a), step(b)), timeout=90)
+    assert owned["a"] | owned["b"] == {0, 1, 2, 3} and not owned["a"] & owned["b"]
+    assert set(seen) == {(p, o) for p in range(4) for o in range(count // 4)}
+    committed = a.committed([lib.TopicPartition(topic, p) for p in range(4)], timeout=10)
+    assert [tp.offset for tp in committed] == [count // 4] * 4
+    a.close()
+    b.close()
+
+
+def test_commit_reports_partitions_revoked_meanwhile(brokers, conn):
+    """A commit made while a revocation waits in the consumer (kfk has
+    given those partitions up) cannot cover them: without
+    enable.auto.commit they come back with an error, not as committed."""
+    topic = create_topic(conn, partitions=2)
+    with kfk.Client(brokers=brokers) as k:
+        for p in (0, 1):
+            k.produce(topic, f"m{p}", partition=p).result()
+    c, _ = group_consumer(brokers, topic)
+    got = set()
+    wait_for(lambda: len(got) == 2, lambda: got.update(m.partition() for m in [c.poll(0.5)] if m is not None))
+    # As the group member would queue it: partition 0 revoked, not yet served.
+    c._stream.append((kfk._ffi.EVENT_REVOKE, [{"topic": topic, "partition": 0, "offset": 1}]))
+    done = {tp.partition: tp for tp in c.commit(asynchronous=False)}
+    assert done[1].error is None and done[1].offset == 1
+    assert done[0].error is not None and done[0].error.code() == kc.KafkaError.REBALANCE_IN_PROGRESS
+    c.close()
+
+
+def test_partition_eof(lib, brokers, conn):
+    """enable.partition.eof: an event per partition once everything in it
+    has been returned (an empty partition included), again after more."""
+    topic = create_topic(conn, partitions=3)
+    with kfk.Client(brokers=brokers) as k:
+        for p, n in ((0, 5), (1, 3)):
+            for i in range(n):
+                k.produce(topic, f"p{p}-{i}", partition=p).result()
+    events = []
+
+    def step(c):
+        m = c.poll(0.2)
+        if m is None:
+            return
+        if m.error():
+            assert m.error().code() == lib.KafkaError._PARTITION_EOF
+            events.append(("eof", m.partition(), m.offset()))
+        else:
+            events.append(("msg", m.partition(), m.offset()))
+
+    def ends():
+        return {p: o for kind, p, o in events if kind == "eof"}
+
+    def check(expected_ends):
+        assert ends() == expected_ends
+        for p, end in expected_ends.items():
+            mine = [o for kind, q, o in events if q == p and kind == "msg"]
+            last_eof = max(i for i, e in enumerate(events) if e == ("eof", p, end))
+            assert all(i < last_eof for i, e in enumerate(events) if e[0] == "msg" and e[1] == p)
+            assert mine == sorted(mine)
+
+    conf = {"bootstrap.servers": brokers, "group.id": unique("eof"), "enable.partition.eof": True,
+            "auto.offset.reset": "earliest"}
+    c = lib.Consumer(conf)
+    c.assign([lib.TopicPartition(topic, p, lib.OFFSET_BEGINNING) for p in range(3)])
+    wait_for(lambda: len(ends()) == 3, lambda: step(c))
+    check({0: 5, 1: 3, 2: 0})
+    assert sorted((p, o) for kind, p, o in events if kind == "msg") == [(0, i) for i in range(5)] + [
+        (1, i) for i in range(3)]
+    with kfk.Client(brokers=brokers) as k:
+        k.produce(topic, "more", partition=2).result()
+    wait_for(lambda: ends().get(2) == 1, lambda: step(c))
+    assert ("msg", 2, 0) in events
+    c.close()
+
+    events.clear()
+    g = lib.Consumer(conf)
+    g.subscribe([topic])
+    wait_for(lambda: len(ends()) == 3, lambda: step(g))
+    check({0: 5, 1: 3, 2: 1})
+    g.close()
