@@ -76,24 +76,7 @@ func TestExactlyOnceAcrossCrashes(t *testing.T) {
 		last.Wait()
 	}()
 
-	reader := newClient(t, "isolation_level", "read_committed")
-	var assign []client.Assignment
-	for part := int32(0); part < 3; part++ {
-		assign = append(assign, client.Assignment{Topic: out, Partition: part, Offset: client.OffsetEarliest})
-	}
-	reader.Assign(assign)
-	seen := map[string]int{}
-	total := 0
-	for deadline := time.Now().Add(120 * time.Second); total < n && time.Now().Before(deadline); {
-		for _, m := range pollFor(reader, 500*time.Millisecond) {
-			seen[string(m.Value)]++
-			total++
-		}
-	}
-	for _, m := range pollFor(reader, 2*time.Second) { // anything more would be a duplicate
-		seen[string(m.Value)]++
-		total++
-	}
+	seen, total := readCommittedOutput(newClient(t, "isolation_level", "read_committed"), out, 3, n, 120*time.Second)
 	var dups, missing []string
 	for i := 0; i < n; i++ {
 		switch seen[fmt.Sprintf("out-%d", i)] {
@@ -110,6 +93,30 @@ func TestExactlyOnceAcrossCrashes(t *testing.T) {
 			crashes, total, len(dups), dups, len(missing), missing)
 	}
 	t.Logf("%d records processed exactly once across %d SIGKILLs (committed after each: %v)", n, crashes, committed)
+}
+
+// readCommittedOutput reads out's partitions from the earliest offset with
+// reader (read_committed) until n records came or wait passed, and two
+// seconds more (anything further would be a duplicate); it counts each
+// value and the records read.
+func readCommittedOutput(reader *client.Client, out string, partitions, n int, wait time.Duration) (map[string]int, int) {
+	var assign []client.Assignment
+	for part := int32(0); part < int32(partitions); part++ {
+		assign = append(assign, client.Assignment{Topic: out, Partition: part, Offset: client.OffsetEarliest})
+	}
+	reader.Assign(assign)
+	seen, total := map[string]int{}, 0
+	count := func(ms []client.Message) {
+		for _, m := range ms {
+			seen[string(m.Value)]++
+			total++
+		}
+	}
+	for deadline := time.Now().Add(wait); total < n && time.Now().Before(deadline); {
+		count(pollFor(reader, 500*time.Millisecond))
+	}
+	count(pollFor(reader, 2*time.Second))
+	return seen, total
 }
 
 // TestEOSProcessorProcess is the processor of TestExactlyOnceAcrossCrashes;

@@ -386,20 +386,7 @@ func TestExactlyOnceThroughCoordinatorKills(t *testing.T) {
 	}
 
 	reader := kafkatest.Client(t, brokers, client.Handler{}, "isolation_level", "read_committed")
-	reader.Assign([]client.Assignment{{Topic: out, Partition: 0, Offset: client.OffsetEarliest},
-		{Topic: out, Partition: 1, Offset: client.OffsetEarliest}, {Topic: out, Partition: 2, Offset: client.OffsetEarliest}})
-	seen := map[string]int{}
-	total := 0
-	for deadline := time.Now().Add(60 * time.Second); total < records && time.Now().Before(deadline); {
-		for _, m := range pollFor(reader, 500*time.Millisecond) {
-			seen[string(m.Value)]++
-			total++
-		}
-	}
-	for _, m := range pollFor(reader, 2*time.Second) { // anything more would be a duplicate
-		seen[string(m.Value)]++
-		total++
-	}
+	seen, total := readCommittedOutput(reader, out, 3, records, 60*time.Second)
 	var wrong []string
 	for i := 0; i < records; i++ {
 		if k := seen[fmt.Sprintf("out-%d", i)]; k != 1 {
