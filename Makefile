@@ -131,12 +131,19 @@ FUZZ_PACKAGES := ./core/wire ./core/compress ./core/connapi
 # of inputs tried becomes a figure of docs/RELIABILITY.md. Minimizing a
 # new large input may otherwise take the whole budget (FuzzDecompress ran
 # 29 inputs in 10 s, all the rest spent minimizing).
+# Go's fuzz coordinator (up to Go 1.26) can end a run at its -fuzztime
+# deadline with "context deadline exceeded" and no failing input
+# (golang/go#75804, a race in its shutdown): that is not a finding. A real
+# one writes its input to testdata/fuzz and says so, and fails the target.
 fuzz:
 	@mkdir -p $(BUILD)/fuzz
 	@for pkg in $(FUZZ_PACKAGES); do \
 		for t in $$($(GO) test -list '^Fuzz' $$pkg | grep ^Fuzz); do \
 			log=$(BUILD)/fuzz/$$t.log; \
-			KFK_TEST_NO_BROKER=1 $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 1s $$pkg > $$log 2>&1 || { cat $$log; exit 1; }; \
+			KFK_TEST_NO_BROKER=1 $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 1s $$pkg > $$log 2>&1 || \
+				if grep -q 'context deadline exceeded' $$log && ! grep -q 'Failing input written' $$log; then \
+					echo "$$t: stopped by Go's fuzztime deadline race (golang/go#75804), no failing input"; \
+				else cat $$log; exit 1; fi; \
 			echo "$$t: $$(grep -o 'execs: [0-9]*' $$log | tail -n 1) in $(FUZZTIME)"; \
 			if [ -n "$$KFK_REPORT_DIR" ]; then scripts/reliability-report fuzz-figure "$$KFK_REPORT_DIR" $$t $$log || exit 1; fi; \
 		done; done
