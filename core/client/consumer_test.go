@@ -210,28 +210,27 @@ func TestFetchSessionFollowsSeeksAndAssignments(t *testing.T) {
 	expect("after reassignment", map[int32][2]int64{0: {50, 53}})
 }
 
-// A poll right after a seek reads from the new position, even while a
-// fetch from the old one is still waiting at the broker.
-func TestPollAfterSeekReadsNewPosition(t *testing.T) {
-	a := admin(t)
-	topic := createTopic(t, a, 1)
+// numberedTopic is a new one-partition topic holding values 0..n-1.
+func numberedTopic(t *testing.T, n int) string {
+	t.Helper()
+	topic := createTopic(t, admin(t), 1)
 	p := newClient(t)
 	var col collector
-	const n = 10
 	for i := 0; i < n; i++ {
 		p.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: 0, Value: []byte(fmt.Sprint(i))}, col.fn())
 	}
 	col.wait(t)
+	return topic
+}
+
+// A poll right after a seek reads from the new position, even while a
+// fetch from the old one is still waiting at the broker.
+func TestPollAfterSeekReadsNewPosition(t *testing.T) {
+	const n = 10
+	topic := numberedTopic(t, n)
 
 	c := newClient(t, "fetch_max_wait_ms", "2000")
 	c.Assign([]client.Assignment{{Topic: topic, Partition: 0, Offset: n}})
-	pollOnce := func() []client.Message {
-		var got []client.Message
-		done := make(chan struct{})
-		c.Poll(func(ms []client.Message) { got = append(got, ms...) }, func(int, error) { close(done) })
-		<-done
-		return got
-	}
 	seek := func(offset int64) {
 		done := make(chan error, 1)
 		c.Seek(topic, 0, offset, func(err error) { done <- err })
@@ -241,12 +240,12 @@ func TestPollAfterSeekReadsNewPosition(t *testing.T) {
 	}
 	// Nothing at the end: this poll ends with a fetch, and the next fetch
 	// (a 2 s long poll at offset n) is sent as it returns.
-	if got := pollOnce(); len(got) != 0 {
+	if got := pollOnce(t, c); len(got) != 0 {
 		t.Fatalf("polled %d messages at the end of the partition", len(got))
 	}
 	for _, to := range []struct{ offset, first int64 }{{client.OffsetEarliest, 0}, {3, 3}, {n, -1}, {7, 7}} {
 		seek(to.offset)
-		got := pollOnce()
+		got := pollOnce(t, c)
 		if to.first < 0 {
 			if len(got) != 0 {
 				t.Fatalf("seek to the end: polled %d messages", len(got))
@@ -261,23 +260,13 @@ func TestPollAfterSeekReadsNewPosition(t *testing.T) {
 
 // max_poll_records bounds each poll; the rest stays buffered, in order.
 func TestMaxPollRecordsBoundsEachPoll(t *testing.T) {
-	a := admin(t)
-	topic := createTopic(t, a, 1)
-	p := newClient(t)
-	var col collector
 	const n = 1000
-	for i := 0; i < n; i++ {
-		p.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: 0, Value: []byte(fmt.Sprint(i))}, col.fn())
-	}
-	col.wait(t)
+	topic := numberedTopic(t, n)
 	c := newClient(t, "max.poll.records", "70")
 	c.Assign([]client.Assignment{{Topic: topic, Partition: 0, Offset: 0}})
 	var got []client.Message
 	for deadline := time.Now().Add(30 * time.Second); len(got) < n && time.Now().Before(deadline); {
-		var batch []client.Message
-		done := make(chan struct{})
-		c.Poll(func(ms []client.Message) { batch = append(batch, ms...) }, func(int, error) { close(done) })
-		<-done
+		batch := pollOnce(t, c)
 		if len(batch) > 70 {
 			t.Fatalf("one poll handed over %d records, max_poll_records is 70", len(batch))
 		}

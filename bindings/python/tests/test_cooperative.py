@@ -15,10 +15,7 @@ PARTITIONS, RECORDS = 4, 400
 
 def test_cooperative_group_with_confluent_kafka(conn):
     brokers = broker_env("KFK_TEST_BROKERS")
-    topic = create_topic(conn, PARTITIONS)
-    with kfk.Client(brokers=brokers) as p:
-        p.produce_many([{"topic": topic, "partition": i % PARTITIONS, "value": b"%d" % i} for i in range(RECORDS)])
-        p.flush()
+    topic = _filled_topic(conn, brokers)
     group = unique("pycoop")
     seen = {}
     other = confluent_kafka.Consumer({"bootstrap.servers": brokers, "group.id": group,
@@ -56,6 +53,15 @@ def test_cooperative_group_with_confluent_kafka(conn):
     assert mine_now | others_now == set(range(PARTITIONS))
 
 
+def _filled_topic(conn, brokers):
+    """A new topic of PARTITIONS partitions holding the values 0..RECORDS-1."""
+    topic = create_topic(conn, PARTITIONS)
+    with kfk.Client(brokers=brokers) as p:
+        p.produce_many([{"topic": topic, "partition": i % PARTITIONS, "value": b"%d" % i} for i in range(RECORDS)])
+        p.flush()
+    return topic
+
+
 def _owned(client):
     """The partitions the kfk member consumes, from its lag report."""
     return {int(key.rsplit(":", 1)[1]) for key in client.lag()}
@@ -65,10 +71,7 @@ def test_consumer_protocol_group(conn):
     """group_protocol="consumer" (KIP-848): the coordinator assigns; two kfk
     members share the partitions and read every record once between them."""
     brokers = broker_env("KFK_TEST_BROKERS")
-    topic = create_topic(conn, PARTITIONS)
-    with kfk.Client(brokers=brokers) as p:
-        p.produce_many([{"topic": topic, "partition": i % PARTITIONS, "value": b"%d" % i} for i in range(RECORDS)])
-        p.flush()
+    topic = _filled_topic(conn, brokers)
     group = unique("py848")
     seen = {}
     with kfk.Client(brokers=brokers) as one, kfk.Client(brokers=brokers) as two:
