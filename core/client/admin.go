@@ -431,11 +431,12 @@ func (c *Client) GroupLag(groupID string, cb func(tree.Value, error)) {
 		req := kmsg.NewPtrOffsetFetchRequest()
 		req.Group = groupID
 		req.Topics = nil // every topic the group committed
-		resp, err := c.coordinatorDo(groupID, 0, req)
+		r, err := c.fetchStableOffsets(req, func(req kmsg.Request) (kmsg.Response, error) {
+			return c.coordinatorDo(groupID, 0, req)
+		})
 		if err != nil {
 			return tree.Value{}, err
 		}
-		r := resp.(*kmsg.OffsetFetchResponse)
 		if err := refused("offsets of group "+groupID, r.ErrorCode, nil); err != nil {
 			return tree.Value{}, err
 		}

@@ -911,12 +911,10 @@ func (g *group) committedOffsets(parts []Assignment) (map[tp]int64, error) {
 		rt.Partitions = byTopic[t]
 		req.Topics = append(req.Topics, rt)
 	}
-	req.RequireStable = true
-	resp, err := g.do(req)
+	r, err := g.c.fetchStableOffsets(req, g.do)
 	if err != nil {
 		return nil, err
 	}
-	r := resp.(*kmsg.OffsetFetchResponse)
 	if r.ErrorCode != 0 {
 		return nil, kerr.ForCode(r.ErrorCode)
 	}

@@ -3,12 +3,15 @@ package client_test
 import (
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/kfk-dev/kfk/core/client"
+	"github.com/kfk-dev/kfk/core/kerr"
 	"github.com/kfk-dev/kfk/core/tree"
 	"github.com/kfk-dev/kfk/tests/kafkatest"
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // readValues reads partition 0 of topic from the start with isolation
@@ -85,9 +88,9 @@ func TestFakeTransactionsCommitAbortAndOffsets(t *testing.T) {
 	if err := errorAfter(t, p.CommitTransaction); err != nil {
 		t.Fatalf("commit with offsets: %v", err)
 	}
-	eventually(t, "the offsets committed with the transaction", func() bool {
-		return committed(t, f, group, topic, 1)[0] == 3
-	})
+	if got := committed(t, f, group, topic, 1)[0]; got != 3 {
+		t.Fatalf("the group's offset after the commit: %d, want 3", got)
+	}
 	if err := errorAfter(t, p.CommitTransaction); !errors.Is(err, client.ErrNoTransaction) {
 		t.Fatalf("commit with no transaction open: %v", err)
 	}
@@ -122,5 +125,78 @@ func TestFakeTransactionsCommitAbortAndOffsets(t *testing.T) {
 	}
 	if got := pollN(t, rc, 1); got[0].Offset != open || string(got[0].Value) != "open" {
 		t.Fatalf("after the commit the read_committed reader got %q at %d first, want %q at %d", got[0].Value, got[0].Offset, "open", open)
+	}
+}
+
+// unstableOffsets answers the first n OffsetFetch requests that ask for
+// stable offsets as a broker does while a transaction that committed
+// offsets is still writing its markers: UNSTABLE_OFFSET_COMMIT for every
+// partition. One that does not ask for stable offsets is refused too (a
+// real broker would answer the offsets before the transaction, a stale
+// answer no test can tell from a right one). It returns how many were
+// answered so.
+func unstableOffsets(f *kafkatest.FakeCluster, topic string, n int) func() int {
+	var mu sync.Mutex
+	answered := 0
+	f.ControlKey(int16(kmsg.OffsetFetch), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		r := req.(*kmsg.OffsetFetchRequest)
+		mu.Lock()
+		defer mu.Unlock()
+		f.KeepControl()
+		if !r.RequireStable {
+			return nil, errors.New("OffsetFetch without require_stable"), true
+		}
+		if answered == n {
+			return nil, nil, false
+		}
+		answered++
+		resp := r.ResponseKind().(*kmsg.OffsetFetchResponse)
+		rt := kmsg.NewOffsetFetchResponseTopic()
+		rt.Topic = topic
+		rp := kmsg.NewOffsetFetchResponseTopicPartition()
+		rp.Partition, rp.Offset, rp.ErrorCode = 0, -1, kerr.UnstableOffsetCommit
+		rt.Partitions = append(rt.Partitions, rp)
+		resp.Topics = append(resp.Topics, rt)
+		return resp, nil, true
+	})
+	return func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return answered
+	}
+}
+
+// Offsets a transaction committed are final only once its markers are
+// written, a moment after the commit returns; until then the broker
+// answers UNSTABLE_OFFSET_COMMIT to whoever asks for stable offsets. The
+// group's lag and a member that joins both ask for stable offsets and
+// wait: each reads the offset the transaction committed, not the one
+// before it (which restarted a member at partitions it had processed).
+func TestFakeOffsetsOfAFinishingTransactionAreWaitedFor(t *testing.T) {
+	const topic, group = "stable", "stable-group"
+	f := kafkatest.Fake(t, 1, kfake.SeedTopics(1, topic))
+	fillPartitions(t, f, topic, 1, 5)
+	p := fakeClient(t, f, "transactional_id", "stable-txn")
+	if err := p.BeginTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	if err := errorAfter(t, func(cb func(error)) {
+		p.SendOffsetsToTransaction(group, []client.Assignment{{Topic: topic, Partition: 0, Offset: 3}}, cb)
+	}); err != nil {
+		t.Fatalf("send offsets: %v", err)
+	}
+	if err := errorAfter(t, p.CommitTransaction); err != nil {
+		t.Fatalf("commit: %v", err)
+	}
+
+	answered := unstableOffsets(f, topic, 2)
+	if got := committed(t, f, group, topic, 1)[0]; got != 3 || answered() != 2 {
+		t.Fatalf("the group's committed offset %d after %d unstable answers, want 3 after 2", got, answered())
+	}
+
+	answered = unstableOffsets(f, topic, 2)
+	m := fakeMember(t, f, group, topic)
+	if first := pollN(t, m, 1)[0]; first.Offset != 3 || answered() != 2 {
+		t.Fatalf("a joining member began at offset %d after %d unstable answers, want 3 after 2", first.Offset, answered())
 	}
 }
