@@ -75,7 +75,22 @@ type Config struct {
 	// StatisticsInterval, when set, makes the client hand a statistics
 	// JSON document to Handler.OnStats at that interval.
 	StatisticsInterval time.Duration
+
+	// DeliveryReports says which reports of records produced with neither
+	// a DeliveryFunc nor a Tag reach Handler.OnDeliveries: every one
+	// (ReportAll, the default) or the failed ones (ReportFailed), for a
+	// caller that has nothing to do with a success nobody asked about.
+	DeliveryReports DeliveryReports
 }
+
+// DeliveryReports is which anonymous delivery reports are handed out
+// (delivery_reports).
+type DeliveryReports string
+
+const (
+	ReportAll    DeliveryReports = "all"
+	ReportFailed DeliveryReports = "failed"
+)
 
 // NewConfig returns the defaults.
 func NewConfig() *Config {
@@ -87,7 +102,7 @@ func NewConfig() *Config {
 		MetadataRefresh: 300 * time.Second, TransactionTimeout: 60 * time.Second,
 		FetchMaxWait: 500 * time.Millisecond, FetchMaxBytes: 1 << 20, FetchMinBytes: 1,
 		FetchPartitionMaxBytes: 1 << 20, PrefetchBytes: 8 << 20, IsolationLevel: ReadUncommitted, AutoOffsetReset: ResetLatest,
-		LogLevel: obs.LevelWarn,
+		LogLevel: obs.LevelWarn, DeliveryReports: ReportAll,
 	}
 }
 
@@ -231,6 +246,14 @@ var options = map[string]option{
 		}},
 	"statistics_interval_ms": {"statistics event interval in ms, 0 = none",
 		durationSetter(func(c *Config) *time.Duration { return &c.StatisticsInterval }, time.Millisecond, 0)},
+	"delivery_reports": {"all, or failed: only failures are reported for records produced with no callback and no opaque",
+		func(c *Config, v string) error {
+			if r := DeliveryReports(v); r == ReportAll || r == ReportFailed {
+				c.DeliveryReports = r
+				return nil
+			}
+			return errReason("must be all or failed")
+		}},
 	"auto_offset_reset": {"earliest or latest (smallest/largest accepted)", func(c *Config, v string) (err error) {
 		c.AutoOffsetReset, err = parseOffsetReset(v)
 		return err

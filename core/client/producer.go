@@ -527,16 +527,19 @@ func (p *producer) report(rs []Delivery) {
 		return
 	}
 	routed := 0
+	failedOnly := p.cfg.DeliveryReports == ReportFailed
 	for i := range rs {
 		if rs[i].done != nil {
 			rs[i].done(rs[i])
-		} else {
+		} else if !failedOnly || rs[i].Err != nil || rs[i].Tag != (Tag{}) {
 			routed++
 		}
 	}
 	if sink := p.c.handler.OnDeliveries; sink != nil && routed > 0 {
 		if routed < len(rs) {
-			rs = slices.DeleteFunc(rs, func(d Delivery) bool { return d.done != nil })
+			rs = slices.DeleteFunc(rs, func(d Delivery) bool {
+				return d.done != nil || (failedOnly && d.Err == nil && d.Tag == Tag{})
+			})
 		}
 		sink(rs)
 	}
