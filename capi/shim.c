@@ -513,6 +513,16 @@ kfk_err_t kfk_produce_many(kfk_client_t *c, const kfk_message_t *msgs, size_t n,
     return kfkgo_produce_many(H(c), (kfk_message_t *)msgs, n, U(cb), U(opaque), accepted);
 }
 
+kfk_err_t kfk_produce_values(kfk_client_t *c, const char *topic, int32_t partition, const void *values,
+                             const int32_t *value_lens, const void *keys, const int32_t *key_lens, size_t n,
+                             const kfk_header_t *headers, size_t header_count, kfk_cb cb, void *opaque,
+                             size_t *accepted) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_produce_values(H(c), (char *)topic, partition, (void *)values, (int32_t *)value_lens,
+                                (void *)keys, (int32_t *)key_lens, n, (kfk_header_t *)headers, header_count,
+                                U(cb), U(opaque), accepted);
+}
+
 kfk_err_t kfk_flush(kfk_client_t *c, int timeout_ms, kfk_cb cb, void *opaque) {
     GUARD(KFK_ERR_FORKED);
     return kfkgo_flush(H(c), timeout_ms, U(cb), U(opaque));

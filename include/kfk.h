@@ -665,6 +665,10 @@ KFK_API kfk_err_t kfk_conn_raw_request(kfk_conn_t *c, int16_t api_key, int16_t a
  *                                 (at most 500 lines/s per context)   none
  *   statistics_interval_ms (statistics.interval.ms)  a STATS event this
  *                                 often, 0 = none                    0
+ *   delivery_reports              all|failed: with failed, a message
+ *                                 produced with a NULL callback and a NULL
+ *                                 opaque gets a DELIVERY event only when it
+ *                                 fails (kfk_flush still waits for it) all
  *
  * Logs are never printed by the library: LOG events carry them to the
  * application (the bindings route them to their language's logger).
@@ -788,6 +792,26 @@ KFK_API kfk_err_t kfk_produce_batch(kfk_client_t *c, const kfk_message_t *msgs, 
  *  n = 0 completes at once. Threads: as kfk_produce_batch. */
 KFK_API kfk_err_t kfk_produce_many(kfk_client_t *c, const kfk_message_t *msgs, size_t n,
                                    kfk_cb cb, void *opaque, size_t *accepted);
+/** Queue n records for one topic with one completion, given as columns
+ *  so that a binding crosses into the library once for all of them:
+ *  record i's value is the next value_lens[i] bytes of values (the values
+ *  back to back, in order), or null when value_lens[i] is
+ *  KFK_NULL_LENGTH (-1; a null takes no bytes; 0 is an empty value). Keys
+ *  likewise in keys/key_lens; keys and key_lens both NULL make every key
+ *  null. Every record gets partition (-1: the partitioner), the time of
+ *  the call as its timestamp, and the same header_count headers (NULL
+ *  with 0: none). Completion and *accepted as kfk_produce_many, with
+ *  index i naming record i. The call itself fails with
+ *  KFK_ERR_INVALID_ARG (and no RESULT) for a NULL topic, a partition below
+ *  -1, a NULL value_lens with n > 0, a length below -1, bytes with a NULL
+ *  buffer, or bad headers. Threads: as kfk_produce_batch. */
+KFK_API kfk_err_t kfk_produce_values(kfk_client_t *c, const char *topic, int32_t partition,
+                                     const void *values, const int32_t *value_lens,
+                                     const void *keys, const int32_t *key_lens, size_t n,
+                                     const kfk_header_t *headers, size_t header_count,
+                                     kfk_cb cb, void *opaque, size_t *accepted);
+/* The length that marks a null key or value in kfk_produce_values. */
+#define KFK_NULL_LENGTH (-1)
 /** Send everything buffered now; RESULT (result NULL) once every queued
  *  message has its delivery report, or err KFK_ERR_TIMED_OUT after
  *  timeout_ms (0 = no limit). Threads: any thread; concurrent flushes each

@@ -50,6 +50,8 @@ static void test_bad_client_handles(void) {
         CHECK_EQ_INT(kfk_produce(c, &m, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_produce_batch(c, &m, 1, NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_produce_many(c, &m, 1, NULL, NULL, NULL), KFK_ERR_INVALID_HANDLE);
+        CHECK_EQ_INT(kfk_produce_values(c, "t", -1, NULL, NULL, NULL, NULL, 0, NULL, 0, NULL, NULL, NULL),
+                     KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_admin_describe_cluster(c, NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_admin_list_groups(c, NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_admin_group_lag(c, "g", NULL, NULL), KFK_ERR_INVALID_HANDLE);
@@ -452,6 +454,120 @@ static void test_partitioner_and_produce_many(void) {
     close_client();
 }
 
+/* ---- produce_values: records as columns ---- */
+
+static long anonymous_reports;
+static void count_anonymous(const kfk_event_t *ev, void *opaque) {
+    (void)opaque;
+    if (ev->type == KFK_EVENT_DELIVERY && ev->msg->opaque == NULL)
+        anonymous_reports++;
+}
+
+static int values_seen;
+static int values_match[5];
+static const char *const want_values[5] = {"a", "", NULL, "\0x\0", "\xff\x00\x80"};
+static const size_t want_value_lens[5] = {1, 0, 0, 3, 3};
+static const char *const want_keys[5] = {NULL, "k1", "", NULL, "k\0"};
+static const size_t want_key_lens[5] = {0, 2, 0, 0, 2};
+
+static int same_bytes(const void *got, size_t got_len, const char *want, size_t want_len) {
+    if (want == NULL)
+        return got == NULL;
+    return got != NULL && got_len == want_len && memcmp(got, want, want_len) == 0;
+}
+
+static void on_value_consumed(const kfk_event_t *ev, void *opaque) {
+    (void)opaque;
+    if (ev->type != KFK_EVENT_MESSAGE) {
+        consume_done = 1;
+        return;
+    }
+    const kfk_message_t *m = ev->msg;
+    int i = (int)m->offset;
+    if (i < 0 || i >= 5)
+        return;
+    values_seen++;
+    values_match[i] = same_bytes(m->value, m->value_len, want_values[i], want_value_lens[i]) &&
+                      same_bytes(m->key, m->key_len, want_keys[i], want_key_lens[i]) && m->header_count == 1 &&
+                      m->headers[0].value_len == 2 && memcmp(m->headers[0].value, "hv", 2) == 0;
+}
+
+/* Five records in one call: values and keys back to back with their
+ * lengths, KFK_NULL_LENGTH for a null, 0 for an empty one; each read back
+ * byte for byte with the shared header. One RESULT completes the call;
+ * with delivery_reports=failed, successful anonymous reports are not
+ * queued. */
+static void test_produce_values(void) {
+    char topic[128];
+    kt_unique(topic, sizeof topic, "cvalues");
+    connect_client("delivery_reports", "failed");
+    CHECK_EQ_INT(kfk_queue_set_handler(q, count_anonymous, NULL), KFK_OK);
+    const char values[] = "a" "\0x\0" "\xff\x00\x80";
+    const int32_t value_lens[5] = {1, 0, KFK_NULL_LENGTH, 3, 3};
+    const char keys[] = "k1" "k\0";
+    const int32_t key_lens[5] = {KFK_NULL_LENGTH, 2, 0, KFK_NULL_LENGTH, 2};
+    kfk_header_t h = {"hk", 2, "hv", 2};
+    size_t accepted = 0;
+    many_done = 0;
+    CHECK_EQ_INT(kfk_produce_values(client, topic, 0, values, value_lens, keys, key_lens, 5, &h, 1, on_many,
+                                    (void *)0x4d41, &accepted),
+                 KFK_OK);
+    CHECK_EQ_INT(accepted, 5);
+    CHECK(kt_wait(q, &many_done, 30000));
+    CHECK_EQ_INT(many_err, 0);
+    CHECK(many_result_null);
+
+    /* Anonymous records: no report for a success. */
+    anonymous_reports = 0;
+    kfk_message_t m = {.topic = topic, .partition = 0, .timestamp = -1, .value = "z", .value_len = 1};
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ_INT(kfk_produce(client, &m, NULL), KFK_OK);
+    closed = 0;
+    CHECK_EQ_INT(kfk_flush(client, 30000, on_closed, NULL), KFK_OK);
+    CHECK(kt_wait(q, &closed, 30000));
+    CHECK_EQ_INT(kfk_poll(q, 0, 0) >= 0, 1);
+    CHECK_EQ_INT(anonymous_reports, 0);
+
+    kfk_topic_partition_t tp = {topic, 0, KFK_OFFSET_EARLIEST, 0, NULL};
+    CHECK_EQ_INT(kfk_assign(client, &tp, 1), KFK_OK);
+    values_seen = 0;
+    for (int round = 0; round < 50 && values_seen < 5; round++) {
+        consume_done = 0;
+        CHECK_EQ_INT(kfk_consume(client, on_value_consumed, NULL), KFK_OK);
+        CHECK(kt_wait(q, &consume_done, 10000));
+    }
+    CHECK_EQ_INT(values_seen, 5);
+    for (int i = 0; i < 5; i++)
+        CHECK_EQ_INT(values_match[i], 1);
+
+    /* Keys and lengths both NULL: null keys. Bad columns are refused
+     * with no RESULT. */
+    many_done = 0;
+    CHECK_EQ_INT(kfk_produce_values(client, topic, -1, "xy", (const int32_t[]){1, 1}, NULL, NULL, 2, NULL, 0,
+                                    on_many, (void *)0x4d41, &accepted),
+                 KFK_OK);
+    CHECK(kt_wait(q, &many_done, 30000));
+    CHECK_EQ_INT(many_err, 0);
+    CHECK_EQ_INT(kfk_produce_values(client, NULL, 0, "x", (const int32_t[]){1}, NULL, NULL, 1, NULL, 0, NULL,
+                                    NULL, NULL),
+                 KFK_ERR_INVALID_ARG);
+    CHECK_EQ_INT(kfk_produce_values(client, topic, -2, "x", (const int32_t[]){1}, NULL, NULL, 1, NULL, 0, NULL,
+                                    NULL, NULL),
+                 KFK_ERR_INVALID_ARG);
+    CHECK_EQ_INT(kfk_produce_values(client, topic, 0, "x", NULL, NULL, NULL, 1, NULL, 0, NULL, NULL, NULL),
+                 KFK_ERR_INVALID_ARG);
+    CHECK_EQ_INT(kfk_produce_values(client, topic, 0, "x", (const int32_t[]){-2}, NULL, NULL, 1, NULL, 0, NULL,
+                                    NULL, NULL),
+                 KFK_ERR_INVALID_ARG);
+    CHECK_EQ_INT(kfk_produce_values(client, topic, 0, NULL, (const int32_t[]){4}, NULL, NULL, 1, NULL, 0, NULL,
+                                    NULL, NULL),
+                 KFK_ERR_INVALID_ARG);
+    CHECK_EQ_INT(kfk_produce_values(client, topic, 0, "x", (const int32_t[]){1}, "k", NULL, 1, NULL, 0, NULL,
+                                    NULL, NULL),
+                 KFK_ERR_INVALID_ARG);
+    close_client();
+}
+
 /* ---- admin ---- */
 
 typedef struct admin_result {
@@ -580,6 +696,7 @@ int main(void) {
         {"queue full", test_queue_full, 1},
         {"assign, consume, lag, seek", test_assign_consume_seek_lag, 1},
         {"custom C partitioner, produce_many", test_partitioner_and_produce_many, 1},
+        {"produce_values, delivery_reports=failed", test_produce_values, 1},
         {"admin calls and their errors", test_admin, 1},
     };
     return kt_run(tests, sizeof tests / sizeof tests[0]);

@@ -1,0 +1,101 @@
+package main
+
+/*
+#include "shim.h"
+*/
+import "C"
+
+import (
+	"unsafe"
+
+	"github.com/kfk-dev/kfk/core/client"
+)
+
+// column is one of kfk_produce_values' byte columns: n strings back to
+// back in data, lens[i] the length of string i or KFK_NULL_LENGTH (a null).
+type column struct {
+	data []byte
+	lens []C.int32_t
+}
+
+// newColumn views a C column for the length of the call; a NULL lens with
+// a NULL data is a column of nulls. It is refused (false) for a negative
+// length other than KFK_NULL_LENGTH, or bytes with no buffer.
+func newColumn(data unsafe.Pointer, lens *C.int32_t, n int) (column, bool) {
+	if lens == nil {
+		return column{}, data == nil
+	}
+	ls := unsafe.Slice(lens, n)
+	total := 0
+	for _, l := range ls {
+		if l < C.KFK_NULL_LENGTH {
+			return column{}, false
+		}
+		total += max(int(l), 0)
+		if total > maxBytes {
+			return column{}, false
+		}
+	}
+	if data == nil {
+		return column{lens: ls}, total == 0
+	}
+	return column{data: unsafe.Slice((*byte)(data), total), lens: ls}, true
+}
+
+// next cuts the next string off the column: nil for a null one (and for
+// every string of a column of nulls), a view of its bytes otherwise.
+func (c *column) next(i int) []byte {
+	if c.lens == nil || c.lens[i] == C.KFK_NULL_LENGTH {
+		return nil
+	}
+	l := int(c.lens[i])
+	s := c.data[:l:l]
+	c.data = c.data[l:]
+	if s == nil {
+		s = []byte{} // empty, not null
+	}
+	return s
+}
+
+// kfk_produce_values: n records to one topic, their keys and values as
+// columns, completed like kfk_produce_many (one RESULT; a record the
+// library refuses is listed there and does not stop the others).
+//
+//export kfkgo_produce_values
+func kfkgo_produce_values(h C.uint64_t, topic *C.char, partition C.int32_t,
+	values unsafe.Pointer, valueLens *C.int32_t, keys unsafe.Pointer, keyLens *C.int32_t, n C.size_t,
+	headers *C.kfk_header_t, headerCount C.size_t, cb, opaque C.uintptr_t, accepted *C.size_t) (rc C.kfk_err_t) {
+	defer recoverTo(&rc, C.KFK_ERR_INTERNAL)
+	count := 0
+	if accepted != nil {
+		defer func() { *accepted = C.size_t(count) }()
+	}
+	co, rc := lookupClient(h)
+	if rc != C.KFK_OK {
+		return rc
+	}
+	if topic == nil || partition < -1 || n > maxCount || (valueLens == nil && n > 0) {
+		return C.KFK_ERR_INVALID_ARG
+	}
+	vals, valsOK := newColumn(values, valueLens, int(n))
+	ks, keysOK := newColumn(keys, keyLens, int(n))
+	hs, headersOK := goHeaders(headers, headerCount)
+	if !valsOK || !keysOK || !headersOK {
+		return C.KFK_ERR_INVALID_ARG
+	}
+	name := co.topic(topic)
+	all := &manyCompletion{left: 1} // 1 until every record was offered
+	defer func() { all.delivered(co, cb, opaque, -1, nil) }()
+	for i := 0; i < int(n); i++ {
+		r := client.Record{Topic: name, Partition: int32(partition), Key: ks.next(i), Value: vals.next(i),
+			Headers: hs, Timestamp: client.TimestampNow}
+		all.add()
+		err := co.c.Produce(r, func(d client.Delivery) { all.delivered(co, cb, opaque, i, d.Err) })
+		if err != nil {
+			all.delivered(co, cb, opaque, i, errorf(produceErrCode(err), "%v", err))
+			continue
+		}
+		count++
+	}
+	return C.KFK_OK
+}
