@@ -620,8 +620,20 @@ KFK_API kfk_err_t kfk_conn_raw_request(kfk_conn_t *c, int16_t api_key, int16_t a
  *   client_id (client.id)                                  kfk
  *   tls 0/1, tls_ca_file (ssl.ca.location), tls_skip_verify 0/1
  *   security.protocol             PLAINTEXT|SSL|SASL_PLAINTEXT|SASL_SSL
- *   sasl_mechanism (sasl.mechanisms)  PLAIN|SCRAM-SHA-256|SCRAM-SHA-512
+ *   sasl_mechanism (sasl.mechanisms)  PLAIN|SCRAM-SHA-256|SCRAM-SHA-512|OAUTHBEARER
  *   sasl_username, sasl_password
+ *   sasl_oauthbearer_token        OAUTHBEARER: a bearer token the application
+ *                                 obtained, sent as it is (never logged)
+ *   sasl_oauthbearer_unsecure_jwt (enable.sasl.oauthbearer.unsecure.jwt)  0/1:
+ *                                 OAUTHBEARER with unsigned JWTs the client
+ *                                 mints, for development brokers only   0
+ *   sasl_oauthbearer_config (sasl.oauthbearer.config)  the unsigned JWTs'
+ *                                 claims: principal=NAME [scope=A,B]
+ *                                 [lifeSeconds=N] [principalClaimName=sub]
+ *                                 [scopeClaimName=scope] [extension_NAME=V]
+ *   sasl_oauthbearer_extensions (sasl.oauthbearer.extensions)  NAME=VALUE,...
+ *                                 SASL extensions sent with the token
+ *                                 (KIP-342)
  *   acks                          -1 (all), 0, 1           -1
  *   linger_ms (linger.ms)                                  5
  *   batch_size (batch.size)       bytes                    16384

@@ -23,6 +23,7 @@ type Config struct {
 	TLSCAFile       string        // PEM CA file; default the system roots
 	TLSSkipVerify   bool          // do not verify certificates (tests only)
 	SASL            *conn.SASL    // nil = no authentication
+	OAuthBearer     OAuthBearer   // OAUTHBEARER's token, unless SASL.Token is set
 	Acks            int16         // -1 all in-sync replicas (default), 0 none, 1 leader
 	Linger          time.Duration // batching delay, default 5ms
 	BatchSize       int           // bytes per batch before it is sent at once, default 16384
@@ -152,18 +153,43 @@ var options = map[string]option{
 		return nil
 	}},
 	"tls_skip_verify": {"0/1: do not verify certificates", boolSetter(func(c *Config) *bool { return &c.TLSSkipVerify })},
-	"sasl_mechanism": {"PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512", func(c *Config, v string) error {
+	"sasl_mechanism": {"PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER", func(c *Config, v string) error {
 		v = strings.ToUpper(v)
 		switch v {
-		case "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512":
+		case "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", conn.MechanismOAuthBearer:
 		default:
-			return errReason("must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512")
+			return errReason("must be PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER")
 		}
 		c.sasl().Mechanism = v
 		return nil
 	}},
 	"sasl_username": {"SASL user", func(c *Config, v string) error { c.sasl().Username = v; return nil }},
 	"sasl_password": {"SASL password", func(c *Config, v string) error { c.sasl().Password = v; return nil }},
+	"sasl_oauthbearer_token": {"OAUTHBEARER: a token the application obtained",
+		func(c *Config, v string) error { c.OAuthBearer.Token = v; return nil }},
+	"sasl_oauthbearer_unsecure_jwt": {"0/1: OAUTHBEARER with unsigned JWTs (development only)",
+		boolSetter(func(c *Config) *bool { return &c.OAuthBearer.UnsecureJWT })},
+	"sasl_oauthbearer_config": {"the unsigned JWTs' claims: principal=NAME [scope=A,B] [lifeSeconds=N] [extension_NAME=V]",
+		func(c *Config, v string) error {
+			if _, err := parseUnsecureJWTConfig(v); err != nil {
+				return errReason(err.Error())
+			}
+			c.OAuthBearer.UnsecureJWTConfig = v
+			return nil
+		}},
+	"sasl_oauthbearer_extensions": {"OAUTHBEARER SASL extensions, NAME=VALUE,... (KIP-342)",
+		func(c *Config, v string) error {
+			ext := map[string]string{}
+			for _, kv := range strings.Split(v, ",") {
+				k, val, ok := strings.Cut(kv, "=")
+				if !ok || k == "" {
+					return errReason(fmt.Sprintf("%q is not NAME=VALUE", kv))
+				}
+				ext[k] = val
+			}
+			c.OAuthBearer.Extensions = ext
+			return nil
+		}},
 	"acks": {"-1 (all), 0 or 1", func(c *Config, v string) error {
 		if v == "all" {
 			v = "-1"
@@ -315,7 +341,9 @@ var aliases = map[string]string{
 	"max.partition.fetch.bytes": "fetch_partition_max_bytes", "fetch.message.max.bytes": "fetch_partition_max_bytes",
 	"isolation.level": "isolation_level", "auto.offset.reset": "auto_offset_reset",
 	"statistics.interval.ms": "statistics_interval_ms", "log.level": "log_level",
-	"max.poll.records": "max_poll_records",
+	"max.poll.records":                     "max_poll_records",
+	"enable.sasl.oauthbearer.unsecure.jwt": "sasl_oauthbearer_unsecure_jwt",
+	"sasl.oauthbearer.config":              "sasl_oauthbearer_config", "sasl.oauthbearer.extensions": "sasl_oauthbearer_extensions",
 }
 
 // special handles aliases whose values are translated.
@@ -402,6 +430,13 @@ func (c *Config) Validate() error {
 	if c.SASL != nil && c.SASL.Mechanism == "" {
 		return &ConfigError{Key: "sasl_mechanism", Reason: "SASL needs a mechanism"}
 	}
+	if c.SASL != nil && c.SASL.Mechanism == conn.MechanismOAuthBearer && c.SASL.Token == nil {
+		source, err := c.OAuthBearer.tokenSource()
+		if err != nil {
+			return err
+		}
+		c.SASL.Token = source
+	}
 	if len(c.Brokers) == 0 {
 		return &ConfigError{Key: "brokers", Reason: "needs at least one host:port"}
 	}
@@ -438,7 +473,7 @@ func (e reasonError) Error() string { return string(e) }
 func errReason(s string) error { return reasonError(s) }
 
 // secretKeys are the options whose values an error message never shows.
-var secretKeys = map[string]bool{"sasl_password": true, "sasl.password": true}
+var secretKeys = map[string]bool{"sasl_password": true, "sasl.password": true, "sasl_oauthbearer_token": true}
 
 func withKey(err error, key, value string) error {
 	return &ConfigError{Key: key, Value: value, Reason: err.Error()}

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -145,6 +146,12 @@ func (c *Client) fetchMetadata(topics []string, all bool, tried map[*broker]bool
 	if cn == nil {
 		if lastErr == nil {
 			lastErr = ErrNoBroker
+		}
+		if errors.Is(lastErr, conn.ErrSASL) || errors.Is(lastErr, conn.ErrTLS) {
+			// Reached, but it refused our credentials or we its
+			// certificate: that is the error, not "unreachable".
+			cb(nil, fmt.Errorf("every broker failed; last error: %w", lastErr))
+			return
 		}
 		cb(nil, fmt.Errorf("%w: every broker failed; last error: %v", ErrNoBroker, lastErr))
 		return

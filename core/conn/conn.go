@@ -52,13 +52,23 @@ var (
 
 // SASL holds the credentials for SASL authentication.
 type SASL struct {
-	Mechanism string // "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"
+	Mechanism string // "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"
 	Username  string
 	Password  string
+	// Token gives OAUTHBEARER its bearer token, once per authentication;
+	// it may block (to ask a token endpoint), on the connection's own
+	// goroutine.
+	Token func() (OAuthToken, error)
 }
 
-// String never shows the password, so a SASL value can be logged.
-func (s SASL) String() string { return s.Mechanism + " user=" + s.Username }
+// String never shows the password or a token, so a SASL value can be
+// logged.
+func (s SASL) String() string {
+	if s.Mechanism == MechanismOAuthBearer {
+		return s.Mechanism
+	}
+	return s.Mechanism + " user=" + s.Username
+}
 
 // GoString hides the password from %#v too.
 func (s SASL) GoString() string { return "conn.SASL{" + s.String() + "}" }

@@ -37,8 +37,10 @@ func (h *handshaker) authenticate(cfg SASL) error {
 		return h.scram(scram.SHA256, cfg)
 	case "SCRAM-SHA-512":
 		return h.scram(scram.SHA512, cfg)
+	case MechanismOAuthBearer:
+		return h.oauthBearer(cfg)
 	}
-	return fmt.Errorf("%w: unsupported mechanism %q (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)", ErrSASL, cfg.Mechanism)
+	return fmt.Errorf("%w: unsupported mechanism %q (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER)", ErrSASL, cfg.Mechanism)
 }
 
 // saslStep sends one SaslAuthenticate message and returns the server's.

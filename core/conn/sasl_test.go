@@ -240,3 +240,65 @@ func TestSASLSettingsNeverPrintThePassword(t *testing.T) {
 		}
 	}
 }
+
+// dialOAuth connects with OAUTHBEARER and token, returning the outcome.
+func dialOAuth(t *testing.T, port int, token conn.OAuthToken) error {
+	t.Helper()
+	done := make(chan error, 1)
+	c := conn.New(conn.Options{SASL: &conn.SASL{Mechanism: conn.MechanismOAuthBearer,
+		Token: func() (conn.OAuthToken, error) { return token, nil }}},
+		conn.Handler{OnConnect: func() { done <- nil }, OnError: func(err error) { done <- err }})
+	defer c.Close()
+	c.Connect("127.0.0.1", port, 10*time.Second)
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(30 * time.Second):
+		t.Fatal("OAUTHBEARER connect never completed")
+		return nil
+	}
+}
+
+// The client's OAUTHBEARER message is RFC 7628's: the GS2 header, the
+// token, the extensions in name order, each pair ended by \x01. A server
+// that refuses the token sends an error challenge; the client answers
+// with a lone \x01 and reports the challenge. Extension names KIP-342
+// forbids are refused before anything is sent.
+func TestOAuthBearerMessagesAgainstAFakeServer(t *testing.T) {
+	var got [][]byte
+	accepting := newSASLServer(t, func(step int, in []byte) ([]byte, int16) {
+		got = append(got, in)
+		return nil, 0
+	})
+	tok := conn.OAuthToken{Value: "tok.en.", Extensions: map[string]string{"traceId": "t-1", "Tenant": "blue"}}
+	if err := dialOAuth(t, accepting.port(), tok); err != nil {
+		t.Fatal(err)
+	}
+	if want := "n,,\x01auth=Bearer tok.en.\x01Tenant=blue\x01traceId=t-1\x01\x01"; len(got) != 1 || string(got[0]) != want {
+		t.Fatalf("client messages %q, want [%q]", got, want)
+	}
+
+	var answers [][]byte
+	refusing := newSASLServer(t, func(step int, in []byte) ([]byte, int16) {
+		answers = append(answers, in)
+		if step == 0 {
+			return []byte(`{"status":"invalid_token"}`), 0
+		}
+		return nil, 58 // SASL_AUTHENTICATION_FAILED
+	})
+	err := dialOAuth(t, refusing.port(), conn.OAuthToken{Value: "secret-token"})
+	if !errors.Is(err, conn.ErrSASL) || !strings.Contains(err.Error(), `refused the token: {"status":"invalid_token"}`) {
+		t.Fatalf("a refused token: %v", err)
+	}
+	if len(answers) != 2 || string(answers[1]) != "\x01" {
+		t.Fatalf("the client's messages to an error challenge: %q", answers)
+	}
+	noSecret(t, err, "secret-token")
+
+	for _, bad := range []map[string]string{{"auth": "x"}, {"trace-id": "x"}, {"ok": "\x00"}} {
+		err := dialOAuth(t, accepting.port(), conn.OAuthToken{Value: "t", Extensions: bad})
+		if !errors.Is(err, conn.ErrSASL) || !strings.Contains(err.Error(), "extension") {
+			t.Fatalf("extensions %q: %v", bad, err)
+		}
+	}
+}

@@ -38,6 +38,7 @@ type Env struct {
 	SASLBrokers    []string // SASL_PLAINTEXT: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512
 	TLSBrokers     []string // SSL, certificate for TLSHost and 127.0.0.1
 	SASLTLSBrokers []string // SASL_SSL, same mechanisms and certificate
+	OAuthBrokers   []string // SASL_PLAINTEXT with OAUTHBEARER (unsigned development tokens)
 	TLSCA          string   // path of the CA certificate (PEM)
 	TLSHost        string   // host name in the broker certificate
 	PlainUser      string
@@ -84,6 +85,7 @@ func fromVars(get func(string) string) *Env {
 		SASLBrokers:    split(get("KFK_TEST_SASL_BROKERS")),
 		TLSBrokers:     split(get("KFK_TEST_TLS_BROKERS")),
 		SASLTLSBrokers: split(get("KFK_TEST_SASL_TLS_BROKERS")),
+		OAuthBrokers:   split(get("KFK_TEST_OAUTH_BROKERS")),
 		TLSCA:          get("KFK_TEST_TLS_CA"),
 		TLSHost:        get("KFK_TEST_TLS_HOST"),
 		PlainUser:      get("KFK_TEST_PLAIN_USER"),
