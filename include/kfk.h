@@ -631,6 +631,16 @@ KFK_API kfk_err_t kfk_conn_raw_request(kfk_conn_t *c, int16_t api_key, int16_t a
  *                                 claims: principal=NAME [scope=A,B]
  *                                 [lifeSeconds=N] [principalClaimName=sub]
  *                                 [scopeClaimName=scope] [extension_NAME=V]
+ *   sasl_oauthbearer_method (sasl.oauthbearer.method)  default|oidc: oidc
+ *                                 fetches tokens from a token endpoint with
+ *                                 the client credentials grant (KIP-768),
+ *                                 replacing each at 80% of its lifetime default
+ *   sasl_oauthbearer_token_endpoint_url (sasl.oauthbearer.token.endpoint.url)
+ *   sasl_oauthbearer_client_id (sasl.oauthbearer.client.id)
+ *   sasl_oauthbearer_client_secret (sasl.oauthbearer.client.secret)
+ *   sasl_oauthbearer_scope (sasl.oauthbearer.scope)  optional
+ *   sasl_oauthbearer_ca_file (https.ca.location)  PEM CAs for an https token
+ *                                 endpoint                   system roots
  *   sasl_oauthbearer_extensions (sasl.oauthbearer.extensions)  NAME=VALUE,...
  *                                 SASL extensions sent with the token
  *                                 (KIP-342)

@@ -177,6 +177,28 @@ var options = map[string]option{
 			c.OAuthBearer.UnsecureJWTConfig = v
 			return nil
 		}},
+	"sasl_oauthbearer_method": {"OAUTHBEARER tokens: default (a given or unsigned token) or oidc (a token endpoint)",
+		func(c *Config, v string) error {
+			switch strings.ToLower(v) {
+			case "default":
+				c.OAuthBearer.Method = ""
+			case OAuthMethodOIDC:
+				c.OAuthBearer.Method = OAuthMethodOIDC
+			default:
+				return errReason("must be default or oidc")
+			}
+			return nil
+		}},
+	"sasl_oauthbearer_token_endpoint_url": {"OIDC: the token endpoint, http(s)",
+		func(c *Config, v string) error { c.OAuthBearer.TokenEndpoint = v; return nil }},
+	"sasl_oauthbearer_client_id": {"OIDC: the client id",
+		func(c *Config, v string) error { c.OAuthBearer.ClientID = v; return nil }},
+	"sasl_oauthbearer_client_secret": {"OIDC: the client secret",
+		func(c *Config, v string) error { c.OAuthBearer.ClientSecret = v; return nil }},
+	"sasl_oauthbearer_scope": {"OIDC: the scope asked for (optional)",
+		func(c *Config, v string) error { c.OAuthBearer.Scope = v; return nil }},
+	"sasl_oauthbearer_ca_file": {"OIDC: PEM CAs trusted for an https token endpoint (default the system's)",
+		func(c *Config, v string) error { c.OAuthBearer.CAFile = v; return nil }},
 	"sasl_oauthbearer_extensions": {"OAUTHBEARER SASL extensions, NAME=VALUE,... (KIP-342)",
 		func(c *Config, v string) error {
 			ext := map[string]string{}
@@ -341,9 +363,11 @@ var aliases = map[string]string{
 	"max.partition.fetch.bytes": "fetch_partition_max_bytes", "fetch.message.max.bytes": "fetch_partition_max_bytes",
 	"isolation.level": "isolation_level", "auto.offset.reset": "auto_offset_reset",
 	"statistics.interval.ms": "statistics_interval_ms", "log.level": "log_level",
-	"max.poll.records":                     "max_poll_records",
-	"enable.sasl.oauthbearer.unsecure.jwt": "sasl_oauthbearer_unsecure_jwt",
-	"sasl.oauthbearer.config":              "sasl_oauthbearer_config", "sasl.oauthbearer.extensions": "sasl_oauthbearer_extensions",
+	"max.poll.records": "max_poll_records", "enable.sasl.oauthbearer.unsecure.jwt": "sasl_oauthbearer_unsecure_jwt",
+	"sasl.oauthbearer.config": "sasl_oauthbearer_config", "sasl.oauthbearer.extensions": "sasl_oauthbearer_extensions",
+	"sasl.oauthbearer.method": "sasl_oauthbearer_method", "sasl.oauthbearer.token.endpoint.url": "sasl_oauthbearer_token_endpoint_url",
+	"sasl.oauthbearer.client.id": "sasl_oauthbearer_client_id", "sasl.oauthbearer.client.secret": "sasl_oauthbearer_client_secret",
+	"sasl.oauthbearer.scope": "sasl_oauthbearer_scope", "https.ca.location": "sasl_oauthbearer_ca_file",
 }
 
 // special handles aliases whose values are translated.
@@ -431,7 +455,7 @@ func (c *Config) Validate() error {
 		return &ConfigError{Key: "sasl_mechanism", Reason: "SASL needs a mechanism"}
 	}
 	if c.SASL != nil && c.SASL.Mechanism == conn.MechanismOAuthBearer && c.SASL.Token == nil {
-		source, err := c.OAuthBearer.tokenSource()
+		source, err := c.OAuthBearer.tokenSource(c.RequestTimeout)
 		if err != nil {
 			return err
 		}
@@ -473,7 +497,8 @@ func (e reasonError) Error() string { return string(e) }
 func errReason(s string) error { return reasonError(s) }
 
 // secretKeys are the options whose values an error message never shows.
-var secretKeys = map[string]bool{"sasl_password": true, "sasl.password": true, "sasl_oauthbearer_token": true}
+var secretKeys = map[string]bool{"sasl_password": true, "sasl.password": true, "sasl_oauthbearer_token": true,
+	"sasl_oauthbearer_client_secret": true, "sasl.oauthbearer.client.secret": true}
 
 func withKey(err error, key, value string) error {
 	return &ConfigError{Key: key, Value: value, Reason: err.Error()}

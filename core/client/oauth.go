@@ -25,13 +25,29 @@ type OAuthBearer struct {
 	UnsecureJWTConfig string
 	// Extensions are SASL extensions (KIP-342) sent with every token.
 	Extensions map[string]string
+
+	// Method "oidc" fetches tokens from TokenEndpoint with the client
+	// credentials grant (KIP-768), as ClientID with ClientSecret, asking
+	// for Scope (optional); CAFile (PEM) is trusted for an https endpoint
+	// instead of the system's roots when set.
+	Method        string
+	TokenEndpoint string
+	ClientID      string
+	ClientSecret  string
+	Scope         string
+	CAFile        string
 }
+
+// OAuthMethodOIDC is OAuthBearer.Method for tokens from a token endpoint.
+const OAuthMethodOIDC = "oidc"
 
 // String never shows the token or the extensions' values, so a Config can
 // be printed.
 func (o OAuthBearer) String() string {
 	source := "none"
 	switch {
+	case o.Method == OAuthMethodOIDC:
+		source = "oidc " + o.TokenEndpoint + " client=" + o.ClientID + " scope=" + o.Scope
 	case o.Token != "":
 		source = "token (hidden)"
 	case o.UnsecureJWT:
@@ -48,11 +64,23 @@ func (o OAuthBearer) GoString() string { return "client.OAuthBearer{" + o.String
 const defaultUnsecureJWTLife = time.Hour
 
 // tokenSource builds SASL.Token from the options, or says what is missing.
-func (o OAuthBearer) tokenSource() (func() (conn.OAuthToken, error), error) {
+func (o OAuthBearer) tokenSource(timeout time.Duration) (func() (conn.OAuthToken, error), error) {
+	given := 0
+	for _, set := range []bool{o.Token != "", o.UnsecureJWT, o.Method == OAuthMethodOIDC} {
+		if set {
+			given++
+		}
+	}
 	switch {
-	case o.Token != "" && o.UnsecureJWT:
-		return nil, &ConfigError{Key: "sasl_oauthbearer_token", Value: "(hidden)",
-			Reason: "give a token or sasl_oauthbearer_unsecure_jwt=1, not both"}
+	case given > 1:
+		return nil, &ConfigError{Key: "sasl_oauthbearer_method", Value: o.Method,
+			Reason: "give one token source: sasl_oauthbearer_token, sasl_oauthbearer_unsecure_jwt=1 or sasl_oauthbearer_method=oidc"}
+	case o.Method == OAuthMethodOIDC:
+		source, err := newOIDCSource(o, timeout)
+		if err != nil {
+			return nil, err
+		}
+		return source.Token, nil
 	case o.Token != "":
 		tok := conn.OAuthToken{Value: o.Token, Extensions: o.Extensions}
 		return func() (conn.OAuthToken, error) { return tok, nil }, nil
@@ -67,7 +95,8 @@ func (o OAuthBearer) tokenSource() (func() (conn.OAuthToken, error), error) {
 		return func() (conn.OAuthToken, error) { return jwt.mint(time.Now()), nil }, nil
 	}
 	return nil, &ConfigError{Key: "sasl_mechanism", Value: conn.MechanismOAuthBearer,
-		Reason: "OAUTHBEARER needs a token: sasl_oauthbearer_token, or sasl_oauthbearer_unsecure_jwt=1 for development"}
+		Reason: "OAUTHBEARER needs a token: sasl_oauthbearer_method=oidc with a token endpoint, " +
+			"sasl_oauthbearer_token, or sasl_oauthbearer_unsecure_jwt=1 for development"}
 }
 
 // unsecureJWT is what an unsecured token says: librdkafka's

@@ -126,3 +126,85 @@ func TestOAuthBearerRefusalsAreClear(t *testing.T) {
 		t.Fatal("an extension without a value was accepted")
 	}
 }
+
+// oidcEnv is the broker's OIDC listener and the test token endpoint.
+func oidcEnv(t *testing.T) kafkatest.Env {
+	t.Helper()
+	env := kafkatest.Brokers(t)
+	if len(env.OIDCBrokers) == 0 || env.OIDCTokenURL == "" {
+		t.Skip("the broker has no OIDC listener and token endpoint (KFK_TEST_OIDC_BROKERS, KFK_TEST_OIDC_TOKEN_URL)")
+	}
+	return env
+}
+
+// oidcOptions are the options of an OIDC client of the test endpoint.
+func oidcOptions(url, id, secret string) []string {
+	return []string{"security.protocol", "SASL_PLAINTEXT", "sasl.mechanisms", "OAUTHBEARER",
+		"sasl.oauthbearer.method", "oidc", "sasl.oauthbearer.token.endpoint.url", url,
+		"sasl.oauthbearer.client.id", id, "sasl.oauthbearer.client.secret", secret,
+		"sasl.oauthbearer.scope", "kafka"}
+}
+
+// With tokens of a token endpoint (the client credentials grant), which
+// the broker checks against the endpoint's published keys, records go out
+// and come back.
+func TestOIDCClientCredentialsProducesAndConsumes(t *testing.T) {
+	env := oidcEnv(t)
+	topic := createTopic(t, admin(t), 1)
+	c := kafkatest.Client(t, env.OIDCBrokers, client.Handler{},
+		oidcOptions(env.OIDCTokenURL, env.OIDCClientID, env.OIDCClientSecret)...)
+	delivered(t, c, rec(topic, 0, "oidc", "signed"))
+	c.Assign([]client.Assignment{{Topic: topic, Partition: 0, Offset: client.OffsetEarliest}})
+	if got := pollN(t, c, 1)[0]; string(got.Key) != "oidc" || string(got.Value) != "signed" {
+		t.Fatalf("read back %q=%q", got.Key, got.Value)
+	}
+}
+
+// A wrong secret, an endpoint that does not answer, and a token the broker
+// cannot verify each fail the connect at once with what went wrong; no
+// error shows the secret.
+func TestOIDCFailuresAreClear(t *testing.T) {
+	env := oidcEnv(t)
+	wrong := "not-the-secret-" + env.OIDCClientSecret
+	err := connectErr(t, env.OIDCBrokers, oidcOptions(env.OIDCTokenURL, env.OIDCClientID, wrong)...)
+	if !errors.Is(err, conn.ErrSASL) || !strings.Contains(err.Error(), "invalid_client") ||
+		!strings.Contains(err.Error(), env.OIDCTokenURL) {
+		t.Fatalf("a wrong secret: %v", err)
+	}
+	if strings.Contains(err.Error(), wrong) {
+		t.Fatalf("the secret appears in the error: %v", err)
+	}
+
+	closed := "http://127.0.0.1:1/token" // nothing listens on port 1
+	start := time.Now()
+	err = connectErr(t, env.OIDCBrokers, oidcOptions(closed, env.OIDCClientID, env.OIDCClientSecret)...)
+	if !errors.Is(err, conn.ErrSASL) || !strings.Contains(err.Error(), "connection refused") {
+		t.Fatalf("an endpoint that does not answer: %v", err)
+	}
+	if took := time.Since(start); took > 20*time.Second {
+		t.Fatalf("an endpoint that does not answer took %v to fail", took)
+	}
+
+	// An unsigned token is no token to a broker that checks signatures.
+	err = connectErr(t, env.OIDCBrokers, "security.protocol", "SASL_PLAINTEXT", "sasl_mechanism", "OAUTHBEARER",
+		"sasl_oauthbearer_token", unsignedToken(env.OIDCClientID, time.Now().Add(time.Hour)))
+	if !errors.Is(err, conn.ErrSASL) || !strings.Contains(err.Error(), "invalid_token") {
+		t.Fatalf("an unsigned token at a verifying broker: %v", err)
+	}
+
+	cfg := client.NewConfig()
+	for _, kv := range [][2]string{{"sasl_mechanism", "OAUTHBEARER"}, {"sasl_oauthbearer_method", "oidc"},
+		{"sasl_oauthbearer_token_endpoint_url", "ftp://example/token"}} {
+		if err := cfg.Set(kv[0], kv[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var ce *client.ConfigError
+	if err := cfg.Validate(); !errors.As(err, &ce) || ce.Key != "sasl_oauthbearer_token_endpoint_url" {
+		t.Fatalf("a token endpoint that is no http(s) URL: %v", err)
+	}
+	cfg.Set("sasl_oauthbearer_token_endpoint_url", env.OIDCTokenURL)
+	if err := cfg.Validate(); !errors.As(err, &ce) || ce.Key != "sasl_oauthbearer_client_id" {
+		t.Fatalf("OIDC without a client: %v", err)
+	}
+}

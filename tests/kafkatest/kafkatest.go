@@ -39,15 +39,25 @@ type Env struct {
 	TLSBrokers     []string // SSL, certificate for TLSHost and 127.0.0.1
 	SASLTLSBrokers []string // SASL_SSL, same mechanisms and certificate
 	OAuthBrokers   []string // SASL_PLAINTEXT with OAUTHBEARER (unsigned development tokens)
-	TLSCA          string   // path of the CA certificate (PEM)
-	TLSHost        string   // host name in the broker certificate
-	PlainUser      string
-	PlainPass      string
-	Scram256User   string
-	Scram256Pass   string
-	Scram512User   string
-	Scram512Pass   string
-	KafkaVersion   string // Apache Kafka release, when the script started it
+	OIDCBrokers    []string // SASL_PLAINTEXT with OAUTHBEARER, tokens of the test token endpoint
+	ReauthBrokers  []string // OIDCBrokers' tokens and SCRAM-SHA-256, sessions of ReauthMs (KIP-368)
+	ReauthMs       string
+	// The test token endpoint (client credentials grant) and its clients:
+	// OIDCClientID gets hour-long tokens, OIDCShortClientID tokens of a
+	// few seconds; both use OIDCClientSecret.
+	OIDCTokenURL      string
+	OIDCClientID      string
+	OIDCShortClientID string
+	OIDCClientSecret  string
+	TLSCA             string // path of the CA certificate (PEM)
+	TLSHost           string // host name in the broker certificate
+	PlainUser         string
+	PlainPass         string
+	Scram256User      string
+	Scram256Pass      string
+	Scram512User      string
+	Scram512Pass      string
+	KafkaVersion      string // Apache Kafka release, when the script started it
 }
 
 // startTimeout bounds one run of the script (it fetches jars on first use).
@@ -86,15 +96,23 @@ func fromVars(get func(string) string) *Env {
 		TLSBrokers:     split(get("KFK_TEST_TLS_BROKERS")),
 		SASLTLSBrokers: split(get("KFK_TEST_SASL_TLS_BROKERS")),
 		OAuthBrokers:   split(get("KFK_TEST_OAUTH_BROKERS")),
-		TLSCA:          get("KFK_TEST_TLS_CA"),
-		TLSHost:        get("KFK_TEST_TLS_HOST"),
-		PlainUser:      get("KFK_TEST_PLAIN_USER"),
-		PlainPass:      get("KFK_TEST_PLAIN_PASS"),
-		Scram256User:   get("KFK_TEST_SCRAM256_USER"),
-		Scram256Pass:   get("KFK_TEST_SCRAM256_PASS"),
-		Scram512User:   get("KFK_TEST_SCRAM512_USER"),
-		Scram512Pass:   get("KFK_TEST_SCRAM512_PASS"),
-		KafkaVersion:   get("KFK_TEST_KAFKA_VERSION"),
+		OIDCBrokers:    split(get("KFK_TEST_OIDC_BROKERS")),
+		ReauthBrokers:  split(get("KFK_TEST_REAUTH_BROKERS")),
+		ReauthMs:       get("KFK_TEST_REAUTH_MS"),
+
+		OIDCTokenURL:      get("KFK_TEST_OIDC_TOKEN_URL"),
+		OIDCClientID:      get("KFK_TEST_OIDC_CLIENT_ID"),
+		OIDCShortClientID: get("KFK_TEST_OIDC_SHORT_CLIENT_ID"),
+		OIDCClientSecret:  get("KFK_TEST_OIDC_CLIENT_SECRET"),
+		TLSCA:             get("KFK_TEST_TLS_CA"),
+		TLSHost:           get("KFK_TEST_TLS_HOST"),
+		PlainUser:         get("KFK_TEST_PLAIN_USER"),
+		PlainPass:         get("KFK_TEST_PLAIN_PASS"),
+		Scram256User:      get("KFK_TEST_SCRAM256_USER"),
+		Scram256Pass:      get("KFK_TEST_SCRAM256_PASS"),
+		Scram512User:      get("KFK_TEST_SCRAM512_USER"),
+		Scram512Pass:      get("KFK_TEST_SCRAM512_PASS"),
+		KafkaVersion:      get("KFK_TEST_KAFKA_VERSION"),
 	}
 }
 
