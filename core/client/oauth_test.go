@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -206,5 +207,99 @@ func TestOIDCFailuresAreClear(t *testing.T) {
 	cfg.Set("sasl_oauthbearer_token_endpoint_url", env.OIDCTokenURL)
 	if err := cfg.Validate(); !errors.As(err, &ce) || ce.Key != "sasl_oauthbearer_client_id" {
 		t.Fatalf("OIDC without a client: %v", err)
+	}
+}
+
+// sessionCounts follows a client's statistics: re-authentications and
+// disconnects summed over its brokers, from the latest document.
+type sessionCounts struct {
+	mu                         sync.Mutex
+	reauths, disconnects, docs int64
+}
+
+func (s *sessionCounts) handler() client.Handler {
+	return client.Handler{OnStats: func(doc []byte) {
+		var st struct {
+			Brokers map[string]struct {
+				Reauths     int64 `json:"reauthentications"`
+				Disconnects int64 `json:"disconnects"`
+			} `json:"brokers"`
+		}
+		if json.Unmarshal(doc, &st) != nil {
+			return
+		}
+		var r, d int64
+		for _, b := range st.Brokers {
+			r += b.Reauths
+			d += b.Disconnects
+		}
+		s.mu.Lock()
+		s.reauths, s.disconnects, s.docs = r, d, s.docs+1
+		s.mu.Unlock()
+	}}
+}
+
+func (s *sessionCounts) get() (reauths, disconnects int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reauths, s.disconnects
+}
+
+// On a listener whose SASL sessions last a few seconds (KIP-368), a
+// producer and a consumer re-authenticate their live connections again
+// and again while records flow: nothing fails, no connection is lost,
+// every record is read back. With OIDC tokens shorter-lived than the run,
+// each re-authentication past a token's refresh point presents a new one
+// (an expired token would be refused and the connection closed).
+func TestReauthenticationKeepsConnectionsAlive(t *testing.T) {
+	env := kafkatest.Brokers(t)
+	if len(env.ReauthBrokers) == 0 || env.OIDCTokenURL == "" {
+		t.Skip("the broker has no REAUTH listener (KFK_TEST_REAUTH_BROKERS)")
+	}
+	mechanisms := map[string][]string{
+		"SCRAM-SHA-256": {"security.protocol", "SASL_PLAINTEXT", "sasl_mechanism", "SCRAM-SHA-256",
+			"sasl_username", env.Scram256User, "sasl_password", env.Scram256Pass},
+		"OAUTHBEARER": oidcOptions(env.OIDCTokenURL, env.OIDCShortClientID, env.OIDCClientSecret),
+	}
+	for name, opts := range mechanisms {
+		t.Run(name, func(t *testing.T) {
+			topic := createTopic(t, admin(t), 1)
+			opts = append(opts, "statistics_interval_ms", "100")
+			var pc, cc sessionCounts
+			p := kafkatest.Client(t, env.ReauthBrokers, pc.handler(), opts...)
+			c := kafkatest.Client(t, env.ReauthBrokers, cc.handler(), append(opts, "fetch_max_wait_ms", "200")...)
+			c.Assign([]client.Assignment{{Topic: topic, Partition: 0, Offset: client.OffsetEarliest}})
+			const wantReauths = 3
+			produced, consumed := 0, 0
+			deadline := time.Now().Add(60 * time.Second)
+			for {
+				pr, _ := pc.get()
+				cr, _ := cc.get()
+				if pr >= wantReauths && cr >= wantReauths {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("after 60 s: %d and %d re-authentications, want %d each", pr, cr, wantReauths)
+				}
+				var recs []client.Record
+				for i := 0; i < 20; i++ {
+					recs = append(recs, rec(topic, 0, "", fmt.Sprint(produced+i)))
+				}
+				delivered(t, p, recs...)
+				produced += len(recs)
+				consumed += len(pollOnce(t, c))
+			}
+			for deadline := time.Now().Add(30 * time.Second); consumed < produced && time.Now().Before(deadline); {
+				consumed += len(pollOnce(t, c))
+			}
+			if consumed != produced {
+				t.Fatalf("consumed %d of %d records", consumed, produced)
+			}
+			_, pd := pc.get()
+			_, cd := cc.get()
+			if pd != 0 || cd != 0 {
+				t.Fatalf("connections lost while re-authenticating: producer %d, consumer %d", pd, cd)
+			}
+		})
 	}
 }

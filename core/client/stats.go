@@ -109,6 +109,7 @@ type brokerStats struct {
 	Connections int        `json:"connections"`
 	Connects    int64      `json:"connects"`
 	Disconnects int64      `json:"disconnects"`
+	Reauths     int64      `json:"reauthentications"`
 	Requests    int64      `json:"requests"`
 	Responses   int64      `json:"responses"`
 	InFlight    int        `json:"in_flight"`
@@ -232,6 +233,7 @@ func (c *Client) brokerStats(out map[string]brokerStats) int64 {
 		}
 		m := &b.meter
 		bs.Connects, bs.Disconnects = m.Connects.Load(), m.Disconnects.Load()
+		bs.Reauths = m.Reauthentications.Load()
 		bs.Requests, bs.Responses = m.Requests.Load(), m.Responses.Load()
 		bs.BytesOut, bs.BytesIn = m.BytesOut.Load(), m.BytesIn.Load()
 		r := m.TakeRTT()

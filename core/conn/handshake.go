@@ -64,10 +64,12 @@ func handshake(c *Conn, attempt uint64, opts Options, host string, port int, tim
 	}
 	if opts.SASL != nil {
 		c.setState(attempt, Authenticate)
-		if err := hs.authenticate(*opts.SASL); err != nil {
+		auth := &authenticator{do: hs.do}
+		if err := auth.authenticate(*opts.SASL); err != nil {
 			nc.Close()
 			return nil, fmt.Errorf("%s: %w", addr, err)
 		}
+		s.sessionLifetime = auth.lifetime
 	}
 	nc.SetDeadline(time.Time{})
 	s.nextCorr = hs.corr

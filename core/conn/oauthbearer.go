@@ -57,7 +57,7 @@ func oauthClientFirst(tok OAuthToken) ([]byte, error) {
 // token answers with an error challenge (a JSON status) instead of an
 // empty message; the client then sends a lone kvsep and the broker ends
 // the exchange with its error, reported with the challenge.
-func (h *handshaker) oauthBearer(cfg SASL) error {
+func (h *authenticator) oauthBearer(cfg SASL) error {
 	if cfg.Token == nil {
 		return fmt.Errorf("%w: OAUTHBEARER has no token source", ErrSASL)
 	}

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/kfk-dev/kfk/core/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/xdg-go/scram"
 )
@@ -14,9 +16,19 @@ import (
 // far more is hostile (it would burn our CPU).
 const maxSCRAMIterations = 1 << 16
 
+// authenticator runs a SASL exchange through do: the handshake's direct
+// round trips when a connection is made, the live session's requests when
+// it re-authenticates (KIP-368).
+type authenticator struct {
+	do func(kmsg.Request) (kmsg.Response, error)
+	// lifetime is the session lifetime the broker gave with its last
+	// answer: re-authenticate before it ends (0: never needed).
+	lifetime time.Duration
+}
+
 // authenticate runs SaslHandshake then the mechanism's SaslAuthenticate
 // exchange(s). Errors never include the password.
-func (h *handshaker) authenticate(cfg SASL) error {
+func (h *authenticator) authenticate(cfg SASL) error {
 	mech := strings.ToUpper(cfg.Mechanism)
 	hs := kmsg.NewPtrSASLHandshakeRequest()
 	hs.Mechanism = mech
@@ -44,7 +56,7 @@ func (h *handshaker) authenticate(cfg SASL) error {
 }
 
 // saslStep sends one SaslAuthenticate message and returns the server's.
-func (h *handshaker) saslStep(msg []byte) ([]byte, error) {
+func (h *authenticator) saslStep(msg []byte) ([]byte, error) {
 	req := kmsg.NewPtrSASLAuthenticateRequest()
 	req.SASLAuthBytes = msg
 	resp, err := h.do(req)
@@ -57,15 +69,16 @@ func (h *handshaker) saslStep(msg []byte) ([]byte, error) {
 		if r.ErrorMessage != nil && *r.ErrorMessage != "" {
 			text = *r.ErrorMessage
 		}
-		return nil, fmt.Errorf("%w: %s (error code %d)", ErrSASL, text, r.ErrorCode)
+		return nil, fmt.Errorf("%w: %s (%s)", ErrSASL, text, kerr.Name(r.ErrorCode))
 	}
+	h.lifetime = time.Duration(r.SessionLifetimeMillis) * time.Millisecond
 	return r.SASLAuthBytes, nil
 }
 
 // scram runs RFC 5802 (client-first, server-first, client-final,
 // server-final) and verifies the server's signature, so a server that does
 // not know the password cannot pass as the broker.
-func (h *handshaker) scram(hash scram.HashGeneratorFcn, cfg SASL) error {
+func (h *authenticator) scram(hash scram.HashGeneratorFcn, cfg SASL) error {
 	client, err := hash.NewClient(cfg.Username, cfg.Password, "")
 	if err != nil {
 		return fmt.Errorf("%w: bad username or password for SCRAM: %v", ErrSASL, err)

@@ -115,6 +115,14 @@ type session struct {
 	dead     bool
 	wake     chan struct{}
 	done     chan struct{}
+
+	// sessionLifetime is how long the broker lets the SASL session last
+	// (KIP-368; 0: for ever); reauth re-authenticates before it ends.
+	// While it does, paused holds queued requests back and the exchange's
+	// own requests go first, in reauthCalls.
+	sessionLifetime time.Duration
+	paused          bool
+	reauthCalls     []*call
 }
 
 func newSession(owner *Conn, nc net.Conn, opts Options) *session {
@@ -132,6 +140,9 @@ func (s *session) start() {
 	go s.writeLoop()
 	go s.readLoop()
 	go s.watchdog()
+	if s.sessionLifetime > 0 {
+		go s.reauthLoop()
+	}
 }
 
 func (s *session) pendingCount() int {
@@ -159,18 +170,10 @@ func (s *session) enqueue(calls []*call) []refusal {
 	var refused []refusal
 	accepted := calls[:0:0]
 	for _, r := range calls {
-		if r.raw == nil {
-			v, err := s.versions.choose(r.req.Key(), r.req.MaxVersion(), s.opts.MaxVersions)
-			if err != nil {
-				refused = append(refused, refusal{r, err})
-				continue
-			}
-			r.req.SetVersion(v)
-			if p, ok := r.req.(*kmsg.ProduceRequest); ok && p.Acks == 0 {
-				r.noReply = true
-			}
+		if err := s.prepare(r); err != nil {
+			refused = append(refused, refusal{r, err})
+			continue
 		}
-		r.deadline = time.Now().Add(s.opts.RequestTimeout + extraWait(r.req))
 		accepted = append(accepted, r)
 	}
 	if len(accepted) == 0 {
@@ -186,11 +189,32 @@ func (s *session) enqueue(calls []*call) []refusal {
 	}
 	s.queued = append(s.queued, accepted...)
 	s.mu.Unlock()
+	s.wakeWriter()
+	return refused
+}
+
+// prepare chooses r's version and sets its deadline.
+func (s *session) prepare(r *call) error {
+	if r.raw == nil {
+		v, err := s.versions.choose(r.req.Key(), r.req.MaxVersion(), s.opts.MaxVersions)
+		if err != nil {
+			return err
+		}
+		r.req.SetVersion(v)
+		if p, ok := r.req.(*kmsg.ProduceRequest); ok && p.Acks == 0 {
+			r.noReply = true
+		}
+	}
+	r.deadline = time.Now().Add(s.opts.RequestTimeout + extraWait(r.req))
+	return nil
+}
+
+// wakeWriter tells the writer there is something to write.
+func (s *session) wakeWriter() {
 	select {
 	case s.wake <- struct{}{}:
 	default:
 	}
-	return refused
 }
 
 // extraWait is how long the broker may legitimately hold a request before
@@ -217,8 +241,12 @@ func (s *session) writeLoop() {
 			return
 		}
 		s.mu.Lock()
-		batch := s.queued
-		s.queued = nil
+		batch := s.reauthCalls
+		s.reauthCalls = nil
+		if !s.paused {
+			batch = append(batch, s.queued...)
+			s.queued = nil
+		}
 		var noReply []*call
 		now := time.Now()
 		for _, r := range batch {
@@ -409,8 +437,8 @@ func (s *session) end() ([]*call, bool) {
 		return nil, false
 	}
 	s.dead = true
-	calls := append(s.inflight, s.queued...)
-	s.inflight, s.queued = nil, nil
+	calls := append(append(s.inflight, s.reauthCalls...), s.queued...)
+	s.inflight, s.queued, s.reauthCalls = nil, nil, nil
 	s.mu.Unlock()
 	close(s.done)
 	s.nc.Close()

@@ -11,15 +11,18 @@ import (
 // keeps several per broker, one per purpose; they share the meter). Safe
 // for concurrent use; counters only grow.
 type Meter struct {
-	Connects       atomic.Int64
-	Disconnects    atomic.Int64
-	Requests       atomic.Int64
-	Responses      atomic.Int64
-	BytesOut       atomic.Int64
-	BytesIn        atomic.Int64
-	Throttles      atomic.Int64 // responses that said the broker throttled us
-	ThrottleMs     atomic.Int64 // their total throttle time
-	LastThrottleMs atomic.Int64
+	Connects    atomic.Int64
+	Disconnects atomic.Int64
+	// Reauthentications counts SASL sessions renewed on live connections
+	// (KIP-368).
+	Reauthentications atomic.Int64
+	Requests          atomic.Int64
+	Responses         atomic.Int64
+	BytesOut          atomic.Int64
+	BytesIn           atomic.Int64
+	Throttles         atomic.Int64 // responses that said the broker throttled us
+	ThrottleMs        atomic.Int64 // their total throttle time
+	LastThrottleMs    atomic.Int64
 
 	mu  sync.Mutex
 	rtt []int64 // round trips (µs) since the last TakeRTT, the newest rttKeep
