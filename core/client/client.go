@@ -43,6 +43,10 @@ type Handler struct {
 	// OnStats receives a statistics JSON document every
 	// Config.StatisticsInterval (docs/STATISTICS.md describes it).
 	OnStats func([]byte)
+	// OnOAuthTokenRefresh asks the application for an OAUTHBEARER token
+	// (sasl_oauthbearer_method=application): answer with SetOAuthToken or
+	// FailOAuthToken. It must not block.
+	OnOAuthTokenRefresh func()
 	// OnDeliveries receives the reports of records produced without a
 	// DeliveryFunc, those of one produce response (or one failure) in a
 	// single call; the slice is the callee's to keep.
@@ -76,6 +80,8 @@ type Client struct {
 	log     *obs.Logger // nil when nothing is logged
 	counts  counters
 	started time.Time
+
+	appToken *appTokenSource // OAUTHBEARER tokens from the application, or nil
 }
 
 // brokerKnown reports whether metadata listed node.
@@ -135,7 +141,12 @@ func New(cfg Config, h Handler) (*Client, error) {
 	if err != nil {
 		return nil, &ConfigError{Key: "tls_ca_file", Value: cfg.TLSCAFile, Reason: err.Error()}
 	}
+	appToken, err := cfg.useOAuthOptions(h)
+	if err != nil {
+		return nil, err
+	}
 	c := &Client{
+		appToken:   appToken,
 		cfg:        cfg,
 		handler:    h,
 		brokers:    map[int32]*broker{},
@@ -357,6 +368,9 @@ func (c *Client) Close(timeout time.Duration, cb func(error)) {
 		c.mu.Unlock()
 		close(c.closing)
 		c.producer.close()
+		if c.appToken != nil {
+			c.appToken.stop()
+		}
 		for _, cn := range conns {
 			cn.Close()
 		}

@@ -177,15 +177,15 @@ var options = map[string]option{
 			c.OAuthBearer.UnsecureJWTConfig = v
 			return nil
 		}},
-	"sasl_oauthbearer_method": {"OAUTHBEARER tokens: default (a given or unsigned token) or oidc (a token endpoint)",
+	"sasl_oauthbearer_method": {"OAUTHBEARER tokens: default (a given or unsigned token), oidc (a token endpoint) or application (asked of the application)",
 		func(c *Config, v string) error {
-			switch strings.ToLower(v) {
+			switch v = strings.ToLower(v); v {
 			case "default":
 				c.OAuthBearer.Method = ""
-			case OAuthMethodOIDC:
-				c.OAuthBearer.Method = OAuthMethodOIDC
+			case OAuthMethodOIDC, OAuthMethodApplication:
+				c.OAuthBearer.Method = v
 			default:
-				return errReason("must be default or oidc")
+				return errReason("must be default, oidc or application")
 			}
 			return nil
 		}},
@@ -454,12 +454,10 @@ func (c *Config) Validate() error {
 	if c.SASL != nil && c.SASL.Mechanism == "" {
 		return &ConfigError{Key: "sasl_mechanism", Reason: "SASL needs a mechanism"}
 	}
-	if c.SASL != nil && c.SASL.Mechanism == conn.MechanismOAuthBearer && c.SASL.Token == nil {
-		source, err := c.OAuthBearer.tokenSource(c.RequestTimeout)
-		if err != nil {
+	if c.oauthFromOptions() {
+		if _, err := c.OAuthBearer.tokenSource(c.RequestTimeout); err != nil {
 			return err
 		}
-		c.SASL.Token = source
 	}
 	if len(c.Brokers) == 0 {
 		return &ConfigError{Key: "brokers", Reason: "needs at least one host:port"}
@@ -481,6 +479,12 @@ func (c *Config) tlsConfig() (*tls.Config, error) {
 		return nil, nil
 	}
 	return conn.TLSConfig(c.TLSCAFile, c.TLSSkipVerify, "")
+}
+
+// oauthFromOptions reports whether OAUTHBEARER's token source comes from
+// the sasl_oauthbearer_* options (SASL.Token not set from Go).
+func (c *Config) oauthFromOptions() bool {
+	return c.SASL != nil && c.SASL.Mechanism == conn.MechanismOAuthBearer && c.SASL.Token == nil
 }
 
 func (c *Config) sasl() *conn.SASL {

@@ -46,6 +46,8 @@ const OAuthMethodOIDC = "oidc"
 func (o OAuthBearer) String() string {
 	source := "none"
 	switch {
+	case o.Method == OAuthMethodApplication:
+		source = "application"
 	case o.Method == OAuthMethodOIDC:
 		source = "oidc " + o.TokenEndpoint + " client=" + o.ClientID + " scope=" + o.Scope
 	case o.Token != "":
@@ -66,7 +68,7 @@ const defaultUnsecureJWTLife = time.Hour
 // tokenSource builds SASL.Token from the options, or says what is missing.
 func (o OAuthBearer) tokenSource(timeout time.Duration) (func() (conn.OAuthToken, error), error) {
 	given := 0
-	for _, set := range []bool{o.Token != "", o.UnsecureJWT, o.Method == OAuthMethodOIDC} {
+	for _, set := range []bool{o.Token != "", o.UnsecureJWT, o.Method != ""} {
 		if set {
 			given++
 		}
@@ -74,7 +76,10 @@ func (o OAuthBearer) tokenSource(timeout time.Duration) (func() (conn.OAuthToken
 	switch {
 	case given > 1:
 		return nil, &ConfigError{Key: "sasl_oauthbearer_method", Value: o.Method,
-			Reason: "give one token source: sasl_oauthbearer_token, sasl_oauthbearer_unsecure_jwt=1 or sasl_oauthbearer_method=oidc"}
+			Reason: "give one token source: sasl_oauthbearer_token, sasl_oauthbearer_unsecure_jwt=1, " +
+				"or sasl_oauthbearer_method=oidc or application"}
+	case o.Method == OAuthMethodApplication:
+		return nil, nil // made by New, which has the Handler to ask
 	case o.Method == OAuthMethodOIDC:
 		source, err := newOIDCSource(o, timeout)
 		if err != nil {
@@ -157,4 +162,27 @@ func (j unsecureJWT) mint(now time.Time) conn.OAuthToken {
 	enc := base64.RawURLEncoding
 	value := enc.EncodeToString([]byte(`{"alg":"none"}`)) + "." + enc.EncodeToString(payload) + "."
 	return conn.OAuthToken{Value: value, Extensions: j.extensions}
+}
+
+// useOAuthOptions sets OAUTHBEARER's token source from the options on a
+// copy of c.SASL (the caller's Config may be shared), asking h for tokens
+// the application supplies. It returns that source, or nil.
+func (c *Config) useOAuthOptions(h Handler) (*appTokenSource, error) {
+	if !c.oauthFromOptions() {
+		return nil, nil
+	}
+	sasl := *c.SASL
+	c.SASL = &sasl
+	if c.OAuthBearer.Method != OAuthMethodApplication {
+		source, err := c.OAuthBearer.tokenSource(c.RequestTimeout)
+		sasl.Token = source
+		return nil, err
+	}
+	if h.OnOAuthTokenRefresh == nil {
+		return nil, &ConfigError{Key: "sasl_oauthbearer_method", Value: OAuthMethodApplication,
+			Reason: "the application must answer token refresh events (Handler.OnOAuthTokenRefresh)"}
+	}
+	app := newAppTokenSource(h.OnOAuthTokenRefresh, c.RequestTimeout)
+	sasl.Token = app.Token
+	return app, nil
 }

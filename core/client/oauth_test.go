@@ -303,3 +303,98 @@ func TestReauthenticationKeepsConnectionsAlive(t *testing.T) {
 		})
 	}
 }
+
+// appTokenClient is a client of the OAUTHBEARER listener that takes tokens
+// from the application: answer gets each refresh request (numbered from
+// 1) and answers it.
+func appTokenClient(t *testing.T, brokers []string, answer func(c *client.Client, ask int), kv ...string) (*client.Client, func() int) {
+	t.Helper()
+	cfg := client.NewConfig()
+	kv = append([]string{"brokers", strings.Join(brokers, ","), "security.protocol", "SASL_PLAINTEXT",
+		"sasl_mechanism", "OAUTHBEARER", "sasl_oauthbearer_method", "application"}, kv...)
+	for i := 0; i+1 < len(kv); i += 2 {
+		if err := cfg.Set(kv[i], kv[i+1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	asks := make(chan struct{}, 16)
+	c, err := client.New(*cfg, client.Handler{OnOAuthTokenRefresh: func() { asks <- struct{}{} }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	n := 0
+	stop := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-asks:
+				mu.Lock()
+				n++
+				ask := n
+				mu.Unlock()
+				answer(c, ask)
+			case <-stop:
+				return
+			}
+		}
+	}()
+	t.Cleanup(func() { close(stop); c.Close(time.Second, nil) })
+	return c, func() int { mu.Lock(); defer mu.Unlock(); return n }
+}
+
+// Tokens the application supplies when asked: the client asks once to
+// connect, records flow, and it asks again before the token expires.
+// Bad tokens are refused at once; an application that fails, or does not
+// answer, fails the connect with its reason.
+func TestOAuthBearerTokensFromTheApplication(t *testing.T) {
+	brokers := oauthBrokers(t)
+	topic := createTopic(t, admin(t), 1)
+	c, asks := appTokenClient(t, brokers, func(c *client.Client, ask int) {
+		exp := time.Now().Add(3 * time.Second)
+		if err := c.SetOAuthToken(unsignedToken("kfk-app", exp), exp, map[string]string{"ask": fmt.Sprint(ask)}); err != nil {
+			t.Error(err)
+		}
+	})
+	connect := make(chan error, 1)
+	c.Connect(func(_ tree.Value, err error) { connect <- err })
+	if err := <-connect; err != nil {
+		t.Fatal(err)
+	}
+	delivered(t, c, rec(topic, 0, "app", "token"))
+	waitFor(t, "a second token asked for before the first expires", func() bool { return asks() >= 2 })
+
+	exp := time.Now().Add(time.Minute)
+	for _, bad := range []struct {
+		token string
+		exp   time.Time
+		ext   map[string]string
+	}{{"", exp, nil}, {"t", time.Now().Add(-time.Second), nil}, {"t", exp, map[string]string{"auth": "x"}}} {
+		if err := c.SetOAuthToken(bad.token, bad.exp, bad.ext); !errors.Is(err, client.ErrBadOAuthToken) {
+			t.Fatalf("token %q until %v with %v: %v", bad.token, bad.exp, bad.ext, err)
+		}
+	}
+	plain := newClient(t)
+	if err := plain.SetOAuthToken("t", exp, nil); !errors.Is(err, client.ErrNotOAuthApplication) {
+		t.Fatalf("a token for a client without application tokens: %v", err)
+	}
+
+	failing, _ := appTokenClient(t, brokers, func(c *client.Client, _ int) { c.FailOAuthToken("the vault is sealed") })
+	failing.Connect(func(_ tree.Value, err error) { connect <- err })
+	if err := <-connect; !errors.Is(err, client.ErrNoOAuthToken) || !strings.Contains(err.Error(), "the vault is sealed") {
+		t.Fatalf("an application that fails: %v", err)
+	}
+	silent, _ := appTokenClient(t, brokers, func(*client.Client, int) {}, "request_timeout_ms", "500")
+	silent.Connect(func(_ tree.Value, err error) { connect <- err })
+	if err := <-connect; !errors.Is(err, client.ErrNoOAuthToken) {
+		t.Fatalf("an application that does not answer: %v", err)
+	}
+
+	cfg := client.NewConfig()
+	cfg.Set("sasl_mechanism", "OAUTHBEARER")
+	cfg.Set("sasl_oauthbearer_method", "application")
+	var ce *client.ConfigError
+	if _, err := client.New(*cfg, client.Handler{}); !errors.As(err, &ce) || ce.Key != "sasl_oauthbearer_method" {
+		t.Fatalf("application tokens without a handler to ask: %v", err)
+	}
+}

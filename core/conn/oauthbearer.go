@@ -30,10 +30,11 @@ var (
 	extensionValue = regexp.MustCompile(`^[\x21-\x7E \t\r\n]+$`)
 )
 
-// oauthClientFirst is the client's one message: the GS2 header (no
+// OAuthClientFirst is the client's one message: the GS2 header (no
 // channel binding, no authorization identity), the token, then the
-// extensions in name order.
-func oauthClientFirst(tok OAuthToken) ([]byte, error) {
+// extensions in name order. Its errors say what a token or extension
+// breaks, so a token can be checked before it is used.
+func OAuthClientFirst(tok OAuthToken) ([]byte, error) {
 	if tok.Value == "" {
 		return nil, fmt.Errorf("%w: the OAUTHBEARER token is empty", ErrSASL)
 	}
@@ -63,9 +64,9 @@ func (h *authenticator) oauthBearer(cfg SASL) error {
 	}
 	tok, err := cfg.Token()
 	if err != nil {
-		return fmt.Errorf("%w: getting the OAUTHBEARER token: %v", ErrSASL, err)
+		return fmt.Errorf("%w: getting the OAUTHBEARER token: %w", ErrSASL, err)
 	}
-	first, err := oauthClientFirst(tok)
+	first, err := OAuthClientFirst(tok)
 	if err != nil {
 		return err
 	}
