@@ -154,6 +154,9 @@ func kfkgo_client_new(qh, confh C.uint64_t, out *C.uint64_t, errbuf *C.char, err
 			q.push(co.handler.event(event{typ: C.KFK_EVENT_STATS, source: co.self, result: &text}))
 		},
 		OnDeliveries: co.deliveries,
+		OnOAuthTokenRefresh: func() {
+			q.push(co.handler.event(event{typ: C.KFK_EVENT_OAUTHBEARER_TOKEN_REFRESH, source: co.self}))
+		},
 	})
 	if err != nil {
 		writeErr(errbuf, errlen, err.Error())

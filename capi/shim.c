@@ -523,6 +523,19 @@ kfk_err_t kfk_produce_values(kfk_client_t *c, const char *topic, int32_t partiti
                                 U(cb), U(opaque), accepted);
 }
 
+kfk_err_t kfk_oauthbearer_set_token(kfk_client_t *c, const char *token, int64_t expires_at_ms,
+                                    const char *principal, const char *const *extensions, size_t n_extensions,
+                                    char *errbuf, size_t errlen) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_oauthbearer_set_token(H(c), (char *)token, expires_at_ms, (char *)principal, STRS(extensions),
+                                       n_extensions, errbuf, errlen);
+}
+
+kfk_err_t kfk_oauthbearer_set_token_failure(kfk_client_t *c, const char *reason) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_oauthbearer_set_token_failure(H(c), (char *)reason);
+}
+
 kfk_err_t kfk_flush(kfk_client_t *c, int timeout_ms, kfk_cb cb, void *opaque) {
     GUARD(KFK_ERR_FORKED);
     return kfkgo_flush(H(c), timeout_ms, U(cb), U(opaque));

@@ -254,9 +254,12 @@ typedef enum kfk_event_type {
                                  context, message, ts_ms} (see log_level, debug) */
     KFK_EVENT_STATS      = 10, /* a client's statistics: result is a STR holding a JSON
                                  document (see statistics_interval_ms, docs/STATISTICS.md) */
-    KFK_EVENT_LOST       = 11 /* partitions lost without being given up (the member's
+    KFK_EVENT_LOST       = 11, /* partitions lost without being given up (the member's
                                  session or generation is gone; nothing was committed):
                                  result [{topic, partition, offset}] */
+    KFK_EVENT_OAUTHBEARER_TOKEN_REFRESH = 12 /* the client needs an OAUTHBEARER token
+                                 (sasl_oauthbearer_method=application): answer with
+                                 kfk_oauthbearer_set_token or _set_token_failure */
 } kfk_event_type_t;
 
 /* Log levels of KFK_EVENT_LOG, syslog's numbers. */
@@ -631,10 +634,14 @@ KFK_API kfk_err_t kfk_conn_raw_request(kfk_conn_t *c, int16_t api_key, int16_t a
  *                                 claims: principal=NAME [scope=A,B]
  *                                 [lifeSeconds=N] [principalClaimName=sub]
  *                                 [scopeClaimName=scope] [extension_NAME=V]
- *   sasl_oauthbearer_method (sasl.oauthbearer.method)  default|oidc: oidc
- *                                 fetches tokens from a token endpoint with
- *                                 the client credentials grant (KIP-768),
- *                                 replacing each at 80% of its lifetime default
+ *   sasl_oauthbearer_method (sasl.oauthbearer.method)  default|oidc|application:
+ *                                 oidc fetches tokens from a token endpoint
+ *                                 with the client credentials grant
+ *                                 (KIP-768), replacing each at 80% of its
+ *                                 lifetime; application asks the
+ *                                 application with
+ *                                 KFK_EVENT_OAUTHBEARER_TOKEN_REFRESH (see
+ *                                 kfk_oauthbearer_set_token)      default
  *   sasl_oauthbearer_token_endpoint_url (sasl.oauthbearer.token.endpoint.url)
  *   sasl_oauthbearer_client_id (sasl.oauthbearer.client.id)
  *   sasl_oauthbearer_client_secret (sasl.oauthbearer.client.secret)
@@ -834,6 +841,24 @@ KFK_API kfk_err_t kfk_produce_values(kfk_client_t *c, const char *topic, int32_t
                                      kfk_cb cb, void *opaque, size_t *accepted);
 /* The length that marks a null key or value in kfk_produce_values. */
 #define KFK_NULL_LENGTH (-1)
+/** Answer KFK_EVENT_OAUTHBEARER_TOKEN_REFRESH (sasl_oauthbearer_method=
+ *  application): the token to present until expires_at_ms (ms since the
+ *  epoch), who it is for (principal, only logged; may be NULL), and
+ *  n_extensions SASL extensions (KIP-342) as name/value pairs
+ *  (2 * n_extensions strings; NULL with 0). The client asks again, with
+ *  the same event, once 80% of the token's life has passed, and whenever a
+ *  connection finds no valid token; a connection waits up to
+ *  request_timeout_ms for the answer. KFK_ERR_INVALID_ARG (with the reason
+ *  in errbuf) for an empty, expired or NULL token or bad extensions,
+ *  KFK_ERR_STATE for a client that does not take application tokens.
+ *  Threads: any thread; the event comes to kfk_poll's thread like every
+ *  event, so it is usually answered there. */
+KFK_API kfk_err_t kfk_oauthbearer_set_token(kfk_client_t *c, const char *token, int64_t expires_at_ms,
+                                            const char *principal, const char *const *extensions,
+                                            size_t n_extensions, char *errbuf, size_t errlen);
+/** Answer the event with why the application has no token: connections
+ *  waiting for one fail with KFK_ERR_SASL and that reason. */
+KFK_API kfk_err_t kfk_oauthbearer_set_token_failure(kfk_client_t *c, const char *reason);
 /** Send everything buffered now; RESULT (result NULL) once every queued
  *  message has its delivery report, or err KFK_ERR_TIMED_OUT after
  *  timeout_ms (0 = no limit). Threads: any thread; concurrent flushes each

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kfk-dev/kfk/core/conn"
+	"github.com/kfk-dev/kfk/core/obs"
 )
 
 // OAuthMethodApplication is OAuthBearer.Method for tokens the application
@@ -119,7 +120,8 @@ func (s *appTokenSource) stop() {
 // SetOAuthToken gives the client the OAUTHBEARER token to present until
 // expiresAt, with SASL extensions (may be nil); it answers
 // Handler.OnOAuthTokenRefresh (sasl_oauthbearer_method=application).
-func (c *Client) SetOAuthToken(token string, expiresAt time.Time, extensions map[string]string) error {
+// principal, who the token is for, is only logged.
+func (c *Client) SetOAuthToken(token string, expiresAt time.Time, principal string, extensions map[string]string) error {
 	if c.appToken == nil {
 		return fmt.Errorf("%w: the client does not take OAUTHBEARER tokens from the application "+
 			"(sasl_mechanism=OAUTHBEARER, sasl_oauthbearer_method=application)", ErrNotOAuthApplication)
@@ -134,6 +136,8 @@ func (c *Client) SetOAuthToken(token string, expiresAt time.Time, extensions map
 		return fmt.Errorf("%w: %v", ErrBadOAuthToken, err)
 	}
 	c.appToken.set(conn.OAuthToken{Value: token, Extensions: maps.Clone(extensions)}, expiresAt)
+	c.log.Debugf(obs.Broker, "OAUTHBEARER token for %q set by the application, valid until %s",
+		principal, expiresAt.UTC().Format(time.RFC3339))
 	return nil
 }
 

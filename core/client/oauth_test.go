@@ -352,7 +352,7 @@ func TestOAuthBearerTokensFromTheApplication(t *testing.T) {
 	topic := createTopic(t, admin(t), 1)
 	c, asks := appTokenClient(t, brokers, func(c *client.Client, ask int) {
 		exp := time.Now().Add(3 * time.Second)
-		if err := c.SetOAuthToken(unsignedToken("kfk-app", exp), exp, map[string]string{"ask": fmt.Sprint(ask)}); err != nil {
+		if err := c.SetOAuthToken(unsignedToken("kfk-app", exp), exp, "kfk-app", map[string]string{"ask": fmt.Sprint(ask)}); err != nil {
 			t.Error(err)
 		}
 	})
@@ -370,12 +370,12 @@ func TestOAuthBearerTokensFromTheApplication(t *testing.T) {
 		exp   time.Time
 		ext   map[string]string
 	}{{"", exp, nil}, {"t", time.Now().Add(-time.Second), nil}, {"t", exp, map[string]string{"auth": "x"}}} {
-		if err := c.SetOAuthToken(bad.token, bad.exp, bad.ext); !errors.Is(err, client.ErrBadOAuthToken) {
+		if err := c.SetOAuthToken(bad.token, bad.exp, "", bad.ext); !errors.Is(err, client.ErrBadOAuthToken) {
 			t.Fatalf("token %q until %v with %v: %v", bad.token, bad.exp, bad.ext, err)
 		}
 	}
 	plain := newClient(t)
-	if err := plain.SetOAuthToken("t", exp, nil); !errors.Is(err, client.ErrNotOAuthApplication) {
+	if err := plain.SetOAuthToken("t", exp, "", nil); !errors.Is(err, client.ErrNotOAuthApplication) {
 		t.Fatalf("a token for a client without application tokens: %v", err)
 	}
 

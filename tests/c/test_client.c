@@ -3,6 +3,8 @@
  * batch produce, flush, queue full, close; and bad handles. */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -568,6 +570,118 @@ static void test_produce_values(void) {
     close_client();
 }
 
+/* ---- OAUTHBEARER tokens from the application ---- */
+
+static void base64url(const char *in, size_t n, char *out) {
+    static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    size_t o = 0;
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned char)in[i] << 16 | (i + 1 < n ? (unsigned char)in[i + 1] << 8 : 0) |
+                     (i + 2 < n ? (unsigned char)in[i + 2] : 0);
+        out[o++] = abc[v >> 18 & 63];
+        out[o++] = abc[v >> 12 & 63];
+        if (i + 1 < n)
+            out[o++] = abc[v >> 6 & 63];
+        if (i + 2 < n)
+            out[o++] = abc[v & 63];
+    }
+    out[o] = 0;
+}
+
+/* An unsigned JWT for "kfk-c", valid for life_s seconds: what the test
+ * broker's OAUTHBEARER listener accepts. */
+static int64_t unsigned_jwt(char *out, int life_s) {
+    long long now = (long long)time(NULL);
+    char claims[128], header[32], payload[200];
+    snprintf(claims, sizeof claims, "{\"sub\":\"kfk-c\",\"iat\":%lld,\"exp\":%lld}", now, now + life_s);
+    base64url("{\"alg\":\"none\"}", 14, header);
+    base64url(claims, strlen(claims), payload);
+    sprintf(out, "%s.%s.", header, payload);
+    return (now + life_s) * 1000;
+}
+
+static int token_asks;
+static const char *token_failure; /* answer with a failure instead */
+static void on_token_refresh(const kfk_event_t *ev, void *opaque) {
+    (void)opaque;
+    if (ev->type != KFK_EVENT_OAUTHBEARER_TOKEN_REFRESH)
+        return;
+    token_asks++;
+    kfk_client_t *c = ev->source;
+    if (token_failure) {
+        CHECK_EQ_INT(kfk_oauthbearer_set_token_failure(c, token_failure), KFK_OK);
+        return;
+    }
+    char token[400], err[256];
+    int64_t expires = unsigned_jwt(token, 600);
+    const char *ext[] = {"traceId", "c-test"};
+    CHECK_EQ_INT(kfk_oauthbearer_set_token(c, token, expires, "kfk-c", ext, 1, err, sizeof err), KFK_OK);
+}
+
+static kfk_err_t oauth_connect_err;
+static int oauth_connected;
+static void on_oauth_connect(const kfk_event_t *ev, void *opaque) {
+    (void)opaque;
+    oauth_connect_err = ev->err;
+    oauth_connected = 1;
+}
+
+/* The client asks with KFK_EVENT_OAUTHBEARER_TOKEN_REFRESH on the polling
+ * thread; the token set in answer connects it and records go out. A
+ * failure answered instead fails the connect with KFK_ERR_SASL and the
+ * reason. Bad tokens are refused with the reason. */
+static void test_oauthbearer_application_tokens(void) {
+    const char *brokers = kt_env("KFK_TEST_OAUTH_BROKERS");
+    if (!brokers) {
+        printf("# skipped: KFK_TEST_OAUTH_BROKERS is unset\n");
+        return;
+    }
+    for (int failing = 0; failing < 2; failing++) {
+        char err[256];
+        kfk_conf_t *conf;
+        kfk_conf_new(&conf);
+        const char *kv[][2] = {{"bootstrap.servers", brokers}, {"security.protocol", "SASL_PLAINTEXT"},
+                               {"sasl.mechanisms", "OAUTHBEARER"}, {"sasl_oauthbearer_method", "application"}};
+        for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++)
+            CHECK_EQ_INT(kfk_conf_set(conf, kv[i][0], kv[i][1], err, sizeof err), KFK_OK);
+        kfk_queue_t *oq;
+        kfk_client_t *oc;
+        kfk_queue_new(&oq);
+        CHECK_EQ_INT(kfk_queue_set_handler(oq, on_token_refresh, NULL), KFK_OK);
+        CHECK_EQ_INT(kfk_client_new(oq, conf, &oc, err, sizeof err), KFK_OK);
+        kfk_conf_destroy(conf);
+        token_asks = 0;
+        token_failure = failing ? "the vault is sealed" : NULL;
+        oauth_connected = 0;
+        CHECK_EQ_INT(kfk_client_connect(oc, on_oauth_connect, NULL), KFK_OK);
+        CHECK(kt_wait(oq, &oauth_connected, 30000));
+        CHECK(token_asks >= 1);
+        if (failing) {
+            CHECK_EQ_INT(oauth_connect_err, KFK_ERR_SASL);
+        } else {
+            CHECK_EQ_INT(oauth_connect_err, KFK_OK);
+            char token[400];
+            CHECK_EQ_INT(kfk_oauthbearer_set_token(oc, NULL, 0, NULL, NULL, 0, err, sizeof err), KFK_ERR_INVALID_ARG);
+            unsigned_jwt(token, 600);
+            CHECK_EQ_INT(kfk_oauthbearer_set_token(oc, token, 1000, NULL, NULL, 0, err, sizeof err),
+                         KFK_ERR_INVALID_ARG);
+            CHECK(strstr(err, "expired") != NULL);
+        }
+        closed = 0;
+        CHECK_EQ_INT(kfk_client_close(oc, 5000, on_closed, NULL), KFK_OK);
+        CHECK(kt_wait(oq, &closed, 15000));
+        kfk_client_destroy(oc);
+        kfk_queue_destroy(oq);
+    }
+    /* A client that takes no application tokens. */
+    connect_client(NULL, NULL);
+    char err[256];
+    CHECK_EQ_INT(kfk_oauthbearer_set_token(client, "t", 4102444800000LL, NULL, NULL, 0, err, sizeof err),
+                 KFK_ERR_STATE);
+    CHECK_EQ_INT(kfk_oauthbearer_set_token_failure(client, "x"), KFK_ERR_STATE);
+    close_client();
+}
+
 /* ---- admin ---- */
 
 typedef struct admin_result {
@@ -697,6 +811,7 @@ int main(void) {
         {"assign, consume, lag, seek", test_assign_consume_seek_lag, 1},
         {"custom C partitioner, produce_many", test_partitioner_and_produce_many, 1},
         {"produce_values, delivery_reports=failed", test_produce_values, 1},
+        {"OAUTHBEARER tokens from the application", test_oauthbearer_application_tokens, 1},
         {"admin calls and their errors", test_admin, 1},
     };
     return kt_run(tests, sizeof tests / sizeof tests[0]);
