@@ -141,10 +141,18 @@ func kfkgo_conn_set_sasl(h C.uint64_t, mech, user, pass *C.char) C.kfk_err_t {
 		m := C.GoString(mech)
 		switch m {
 		case "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512":
+			o.SASL = &conn.SASL{Mechanism: m, Username: goStringOrEmpty(user), Password: goStringOrEmpty(pass)}
+		case conn.MechanismOAuthBearer:
+			// A connection has no token source of its own: the
+			// password is the bearer token, presented as it is.
+			token := conn.OAuthToken{Value: goStringOrEmpty(pass)}
+			if token.Value == "" {
+				return C.KFK_ERR_INVALID_ARG
+			}
+			o.SASL = &conn.SASL{Mechanism: m, Token: func() (conn.OAuthToken, error) { return token, nil }}
 		default:
 			return C.KFK_ERR_INVALID_ARG
 		}
-		o.SASL = &conn.SASL{Mechanism: m, Username: goStringOrEmpty(user), Password: goStringOrEmpty(pass)}
 		return C.KFK_OK
 	})
 }

@@ -385,7 +385,9 @@ KFK_API kfk_err_t kfk_conn_set_client_id(kfk_conn_t *c, const char *client_id);
  *  the name verified (NULL = the host given to connect). */
 KFK_API kfk_err_t kfk_conn_set_tls(kfk_conn_t *c, int enable, const char *ca_file,
                                    int skip_verify, const char *server_name);
-/** SASL: mechanism "PLAIN", "SCRAM-SHA-256" or "SCRAM-SHA-512"; NULL disables. */
+/** SASL: mechanism "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512" or
+ *  "OAUTHBEARER" (password is then the bearer token, username unused);
+ *  NULL disables. */
 KFK_API kfk_err_t kfk_conn_set_sasl(kfk_conn_t *c, const char *mechanism,
                                     const char *username, const char *password);
 /** Reconnect automatically delay_ms after the connection drops (or a

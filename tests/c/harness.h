@@ -3,6 +3,7 @@
 #ifndef KFK_TEST_HARNESS_H
 #define KFK_TEST_HARNESS_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include "kfk.h"
@@ -34,6 +35,10 @@ int kt_run(const kt_test_t *tests, size_t n);
 int kt_broker(char *host, size_t hostlen, int *port);
 /* Another KFK_TEST_* variable, or NULL. */
 const char *kt_env(const char *name);
+/* Writes into out (400 bytes) an unsigned JWT for "kfk-c" valid for life_s
+ * seconds (negative: expired), as the test broker's OAUTHBEARER listener
+ * accepts; returns its expiry in ms since the epoch. */
+int64_t kt_unsigned_jwt(char *out, int life_s);
 
 /* Polls q until *flag becomes non-zero or timeout_ms passes; returns *flag. */
 int kt_wait(kfk_queue_t *q, const int *flag, int timeout_ms);

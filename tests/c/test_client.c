@@ -572,34 +572,6 @@ static void test_produce_values(void) {
 
 /* ---- OAUTHBEARER tokens from the application ---- */
 
-static void base64url(const char *in, size_t n, char *out) {
-    static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    size_t o = 0;
-    for (size_t i = 0; i < n; i += 3) {
-        unsigned v = (unsigned char)in[i] << 16 | (i + 1 < n ? (unsigned char)in[i + 1] << 8 : 0) |
-                     (i + 2 < n ? (unsigned char)in[i + 2] : 0);
-        out[o++] = abc[v >> 18 & 63];
-        out[o++] = abc[v >> 12 & 63];
-        if (i + 1 < n)
-            out[o++] = abc[v >> 6 & 63];
-        if (i + 2 < n)
-            out[o++] = abc[v & 63];
-    }
-    out[o] = 0;
-}
-
-/* An unsigned JWT for "kfk-c", valid for life_s seconds: what the test
- * broker's OAUTHBEARER listener accepts. */
-static int64_t unsigned_jwt(char *out, int life_s) {
-    long long now = (long long)time(NULL);
-    char claims[128], header[32], payload[200];
-    snprintf(claims, sizeof claims, "{\"sub\":\"kfk-c\",\"iat\":%lld,\"exp\":%lld}", now, now + life_s);
-    base64url("{\"alg\":\"none\"}", 14, header);
-    base64url(claims, strlen(claims), payload);
-    sprintf(out, "%s.%s.", header, payload);
-    return (now + life_s) * 1000;
-}
-
 static int token_asks;
 static const char *token_failure; /* answer with a failure instead */
 static void on_token_refresh(const kfk_event_t *ev, void *opaque) {
@@ -613,7 +585,7 @@ static void on_token_refresh(const kfk_event_t *ev, void *opaque) {
         return;
     }
     char token[400], err[256];
-    int64_t expires = unsigned_jwt(token, 600);
+    int64_t expires = kt_unsigned_jwt(token, 600);
     const char *ext[] = {"traceId", "c-test"};
     CHECK_EQ_INT(kfk_oauthbearer_set_token(c, token, expires, "kfk-c", ext, 1, err, sizeof err), KFK_OK);
 }
@@ -662,7 +634,7 @@ static void test_oauthbearer_application_tokens(void) {
             CHECK_EQ_INT(oauth_connect_err, KFK_OK);
             char token[400];
             CHECK_EQ_INT(kfk_oauthbearer_set_token(oc, NULL, 0, NULL, NULL, 0, err, sizeof err), KFK_ERR_INVALID_ARG);
-            unsigned_jwt(token, 600);
+            kt_unsigned_jwt(token, 600);
             CHECK_EQ_INT(kfk_oauthbearer_set_token(oc, token, 1000, NULL, NULL, 0, err, sizeof err),
                          KFK_ERR_INVALID_ARG);
             CHECK(strstr(err, "expired") != NULL);

@@ -464,6 +464,18 @@ static void test_sasl_and_tls(void) {
         CHECK_EQ_INT(connect_to(sasl, sc, sq), KFK_ERR_SASL);
         kfk_conn_destroy(sc);
     }
+    const char *oauth = kt_env("KFK_TEST_OAUTH_BROKERS");
+    for (int expired = 0; oauth && expired < 2; expired++) { /* the token is the password */
+        char token[400];
+        kt_unsigned_jwt(token, expired ? -60 : 600);
+        CHECK_EQ_INT(kfk_conn_new(sq, &sc), KFK_OK);
+        CHECK_EQ_INT(kfk_conn_set_sasl(sc, "OAUTHBEARER", NULL, token), KFK_OK);
+        CHECK_EQ_INT(connect_to(oauth, sc, sq), expired ? KFK_ERR_SASL : 0);
+        kfk_conn_destroy(sc);
+    }
+    CHECK_EQ_INT(kfk_conn_new(sq, &sc), KFK_OK);
+    CHECK_EQ_INT(kfk_conn_set_sasl(sc, "OAUTHBEARER", NULL, NULL), KFK_ERR_INVALID_ARG);
+    kfk_conn_destroy(sc);
     CHECK_EQ_INT(kfk_conn_new(sq, &sc), KFK_OK);
     kfk_conn_set_tls(sc, 1, kt_env("KFK_TEST_TLS_CA"), 0, NULL);
     CHECK_EQ_INT(connect_to(tls, sc, sq), 0);
