@@ -391,13 +391,13 @@ func (c *Client) isClosed() bool {
 func metadataRequest(cn *conn.Conn, topics []string, all bool, cb func(*kmsg.MetadataResponse, error)) {
 	req := kmsg.NewPtrMetadataRequest()
 	req.AllowAutoTopicCreation = !all
-	if !all {
+	if !all { // Topics stays nil for every topic: topics are among them
 		req.Topics = []kmsg.MetadataRequestTopic{}
-	}
-	for _, t := range topics {
-		rt := kmsg.NewMetadataRequestTopic()
-		rt.Topic = kmsg.StringPtr(t)
-		req.Topics = append(req.Topics, rt)
+		for _, t := range topics {
+			rt := kmsg.NewMetadataRequestTopic()
+			rt.Topic = kmsg.StringPtr(t)
+			req.Topics = append(req.Topics, rt)
+		}
 	}
 	cn.Do(req, func(resp kmsg.Response, err error) {
 		if err != nil {

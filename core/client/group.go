@@ -181,6 +181,12 @@ type group struct {
 	// a commit made while it rejoins waits for it.
 	stable chan struct{}
 
+	// sub is what was subscribed to; topics what it matched when
+	// resolvedAt (patterns are matched again every patternRefresh).
+	sub        subscription
+	topics     []string
+	resolvedAt time.Time
+
 	stop    chan struct{}
 	stopped chan struct{}
 	// leaving makes the first leave do the work; later ones wait for left
@@ -204,7 +210,11 @@ func (c *Client) Subscribe(opts GroupOptions) error {
 	if err != nil {
 		return err
 	}
-	g := &group{c: c, opts: opts, coord: -1, stop: make(chan struct{}), stopped: make(chan struct{}), state: memberJoining,
+	sub, err := parseSubscription(opts.Topics)
+	if err != nil {
+		return err
+	}
+	g := &group{c: c, opts: opts, sub: sub, coord: -1, stop: make(chan struct{}), stopped: make(chan struct{}), state: memberJoining,
 		stable: make(chan struct{}), left: make(chan struct{}), assignors: names,
 		cooperative: !slices.ContainsFunc(names, func(n string) bool { return n != cooperativeSticky })}
 	// The new member takes the old one's place at once, so that a
@@ -432,7 +442,7 @@ func (g *group) joinAndSync() error {
 	if !g.cooperative {
 		g.revoke(true) // eager protocol: give everything up before joining
 	}
-	g.c.refreshMetadata(g.opts.Topics, nil)
+	g.resolveTopics()
 	for attempt := 0; ; attempt++ {
 		g.mu.Lock()
 		member := g.memberID
@@ -480,7 +490,7 @@ func (g *group) joinAndSync() error {
 		case jr.SkipAssignment:
 			// A static leader rejoining a stable group is told to skip the
 			// assignment (KIP-814): the one in force stays.
-			sizes = g.partitionCounts(g.opts.Topics)
+			sizes = g.partitionCounts(g.currentTopics())
 		default:
 			if plan, sizes, err = g.assign(jr); err != nil {
 				return err
@@ -514,7 +524,7 @@ func (g *group) protocols() []string {
 func (g *group) subscription() []byte {
 	md := kmsg.NewConsumerMemberMetadata()
 	md.Version = 1
-	md.Topics = g.opts.Topics
+	md.Topics = g.currentTopics()
 	g.mu.Lock()
 	owned := g.lastOwned
 	switch {
@@ -952,7 +962,7 @@ func (g *group) heartbeatUntilRebalance() error {
 		case <-g.stop:
 			return nil
 		case <-watch.C:
-			if g.metadataChanged() {
+			if g.metadataChanged() || g.subscriptionChanged() {
 				return kerr.ForCode(kerr.RebalanceInProgress)
 			}
 		case <-commit:

@@ -37,7 +37,7 @@ func (g *group) runConsumerProtocol() {
 	g.memberID, g.generation = newMemberID(), epochJoin
 	g.assignor = g.opts.RemoteAssignor // "" until the broker's default is known
 	g.mu.Unlock()
-	g.c.refreshMetadata(g.opts.Topics, nil)
+	g.resolveTopics()
 	backoff := g.c.cfg.RetryBackoff
 	var target map[tp]bool // the coordinator's assignment not reached yet; nil: reached
 	wait := time.Duration(0)
@@ -114,7 +114,13 @@ func (g *group) consumerHeartbeat() (*kmsg.ConsumerGroupHeartbeatResponse, error
 		req.InstanceID = kmsg.StringPtr(g.opts.InstanceID)
 	}
 	req.RebalanceTimeoutMillis = int32(g.opts.RebalanceTimeout / time.Millisecond)
-	req.SubscribedTopicNames = g.opts.Topics
+	if g.sub.pattern != nil {
+		// The coordinator matches the expression (RE2/J, as Go's RE2)
+		// against the cluster's topics itself, names included.
+		req.SubscribedTopicRegex = kmsg.StringPtr(g.sub.expression(true))
+	} else {
+		req.SubscribedTopicNames = g.sub.names
+	}
 	if g.opts.RemoteAssignor != "" {
 		req.ServerAssignor = kmsg.StringPtr(g.opts.RemoteAssignor)
 	}
@@ -188,7 +194,7 @@ func (g *group) assignmentTarget(a *kmsg.ConsumerGroupHeartbeatResponseAssignmen
 		}
 	}
 	if len(g.pendingIDs) > 0 {
-		g.c.refreshMetadata(g.opts.Topics, nil)
+		go g.resolveTopics() // a topic a pattern matched may be new to the client
 	}
 	return target
 }

@@ -26,6 +26,7 @@ type metadata struct {
 type topicMeta struct {
 	err        int16
 	id         [16]byte        // zero when the broker gave none
+	internal   bool            // __consumer_offsets and the like
 	partitions []partitionMeta // indexed by partition number
 }
 
@@ -63,7 +64,8 @@ func newMetadata(resp *kmsg.MetadataResponse) *metadata {
 		// A topic's partitions are numbered 0..n-1 and all listed; a number
 		// outside that range (only a broken or hostile broker sends one) is
 		// ignored rather than trusted to size a table.
-		tm := &topicMeta{err: t.ErrorCode, id: t.TopicID, partitions: make([]partitionMeta, len(t.Partitions))}
+		tm := &topicMeta{err: t.ErrorCode, id: t.TopicID, internal: t.IsInternal,
+			partitions: make([]partitionMeta, len(t.Partitions))}
 		if t.TopicID != ([16]byte{}) {
 			m.byID[t.TopicID] = *t.Topic
 		}
@@ -78,6 +80,15 @@ func newMetadata(resp *kmsg.MetadataResponse) *metadata {
 		m.topics[*t.Topic] = tm
 	}
 	return m
+}
+
+// allTopicsNow fetches the metadata of every topic in the cluster (to
+// match subscribed patterns against).
+func (c *Client) allTopicsNow() (*metadata, error) {
+	c.metaMu.Lock()
+	c.allTopicsOnce = true
+	c.metaMu.Unlock()
+	return c.metadataNow(nil)
 }
 
 // refreshMetadata asks for metadata covering the client's topics plus
