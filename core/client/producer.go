@@ -551,16 +551,17 @@ func (p *producer) failPendingLocked(pr *pendingRecord, err error) []Delivery {
 		Timestamp: pr.rec.Timestamp, TimestampType: TimestampCreateTime, Err: err, Tag: pr.rec.Tag, done: pr.done}}
 }
 
-// finishBatchLocked releases b's records with their outcome.
-func (p *producer) finishBatchLocked(b *batch, baseOffset int64, err error) []Delivery {
-	return p.finishBatchAtLocked(b, baseOffset, -1, err)
+// finishBatchLocked releases b's records with their outcome, appending
+// their reports to dst.
+func (p *producer) finishBatchLocked(dst []Delivery, b *batch, baseOffset int64, err error) []Delivery {
+	return p.finishBatchAtLocked(dst, b, baseOffset, -1, err)
 }
 
 // finishBatchAtLocked is finishBatchLocked for a batch the broker stamped
 // with its LogAppendTime (appendTime >= 0): every record reports that time,
 // as Java and librdkafka do.
-func (p *producer) finishBatchAtLocked(b *batch, baseOffset, appendTime int64, err error) []Delivery {
-	out := make([]Delivery, 0, len(b.recs))
+func (p *producer) finishBatchAtLocked(dst []Delivery, b *batch, baseOffset, appendTime int64, err error) []Delivery {
+	out := slices.Grow(dst, len(b.recs))
 	for i, r := range b.recs {
 		off := int64(-1)
 		if err == nil && baseOffset >= 0 {
@@ -674,7 +675,7 @@ func (p *producer) close() {
 			}
 			p.sealLocked(ps)
 			for _, b := range ps.ready {
-				failed = append(failed, p.finishBatchLocked(b, -1, ErrClosed)...)
+				failed = p.finishBatchLocked(failed, b, -1, ErrClosed)
 			}
 			ps.ready = nil
 		}
