@@ -134,10 +134,15 @@ type producer struct {
 	c   *Client
 	cfg *Config
 
-	mu              sync.Mutex
-	partitions      map[string][]*partitionState // topic -> partition index
-	waiting         map[string][]*pendingRecord  // topic -> records awaiting metadata
-	buffered        int                          // records not yet reported
+	mu         sync.Mutex
+	partitions map[string][]*partitionState // topic -> partition index
+	// rotation is every partitionState in creation order; the sender's
+	// pass starts at rotation[turn], the first partition a full request
+	// turned away last time, so that bounded requests serve all in turn.
+	rotation        []*partitionState
+	turn            int
+	waiting         map[string][]*pendingRecord // topic -> records awaiting metadata
+	buffered        int                         // records not yet reported
 	bufBytes        int64
 	inflightBy      map[int32]int // requests in flight per broker
 	flushing        int           // flush calls in progress: send everything now
@@ -500,6 +505,7 @@ func (p *producer) stateLocked(topic string, part int32, n int) *partitionState 
 	}
 	if parts[part] == nil {
 		parts[part] = &partitionState{topic: topic, partition: part}
+		p.rotation = append(p.rotation, parts[part])
 		p.c.want(topic) // refreshes must keep covering it
 	}
 	return parts[part]

@@ -56,6 +56,7 @@ type outgoing struct {
 	broker  int32
 	conn    *conn.Conn
 	batches []*batch
+	bytes   int // the batches' size
 }
 
 // sendRound is what one pass of the sender gathers under the lock and
@@ -68,13 +69,16 @@ type sendRound struct {
 	sends    []*outgoing
 	byBroker map[int32]*outgoing
 	toAdd    []tp // partitions to register with the transaction first
+	// turnedAway is the rotation index of the first partition a full
+	// request could not take, -1 while none.
+	turnedAway int
 }
 
 // pass does one round of sender work and returns when it is next needed.
 func (p *producer) pass() time.Time {
 	now := time.Now()
 	p.clock.renewEvery(time.Second)
-	r := &sendRound{now: now, next: now.Add(time.Second), byBroker: map[int32]*outgoing{}}
+	r := &sendRound{now: now, next: now.Add(time.Second), byBroker: map[int32]*outgoing{}, turnedAway: -1}
 
 	p.mu.Lock()
 	if p.closed {
@@ -87,12 +91,14 @@ func (p *producer) pass() time.Time {
 		r.next = minTime(r.next, now.Add(minRefreshInterval))
 	}
 	r.sending = p.pidReadyLocked()
-	for _, parts := range p.partitions {
-		for _, ps := range parts {
-			if ps != nil {
-				p.planPartitionLocked(ps, r)
-			}
+	for i := range p.rotation {
+		at := (p.turn + i) % len(p.rotation)
+		if !p.planPartitionLocked(p.rotation[at], r) && r.turnedAway < 0 {
+			r.turnedAway = at
 		}
+	}
+	if r.turnedAway >= 0 {
+		p.turn = r.turnedAway
 	}
 	// A broker whose candidate batches all failed to prepare sends nothing.
 	r.sends = slices.DeleteFunc(r.sends, func(o *outgoing) bool {
@@ -121,8 +127,8 @@ func (p *producer) pass() time.Time {
 
 // planPartitionLocked does one partition's share of a round: seal, expire
 // or fail what must be, and put its next batch in its leader's request
-// when it may go now.
-func (p *producer) planPartitionLocked(ps *partitionState, r *sendRound) {
+// when it may go now. It returns false when that request was full.
+func (p *producer) planPartitionLocked(ps *partitionState, r *sendRound) (fits bool) {
 	transactional := p.cfg.TransactionalID != ""
 	// A batch whose linger is over is sealed only once it can go out: while
 	// its partition waits (in-flight limits, backoff, a leader to find) it
@@ -152,7 +158,7 @@ func (p *producer) planPartitionLocked(ps *partitionState, r *sendRound) {
 		})
 	}
 	if (len(ps.ready) == 0 && !lingered) || !r.sending {
-		return
+		return true
 	}
 	first := ps.open // the batch that goes next
 	if len(ps.ready) > 0 {
@@ -160,11 +166,19 @@ func (p *producer) planPartitionLocked(ps *partitionState, r *sendRound) {
 	}
 	if first.inTxn && !p.txn.partitions[tp{ps.topic, ps.partition}] {
 		r.toAdd = append(r.toAdd, tp{ps.topic, ps.partition}) // AddPartitionsToTxn first
-		return
+		return true
 	}
 	out := p.requestForLocked(ps, r)
 	if out == nil {
-		return
+		return true
+	}
+	// A request holds at most message_max_bytes of batches (and always
+	// one), as Java's and librdkafka's do. A batch it cannot take stays
+	// open and keeps growing: at many partitions, requests of a few large
+	// batches cost the broker far less than requests of a small batch of
+	// every partition, since it pays per partition appended.
+	if len(out.batches) > 0 && out.bytes+first.encodedSize() > p.cfg.MaxMessageBytes {
+		return false
 	}
 	if len(ps.ready) == 0 {
 		p.sealLocked(ps)
@@ -173,11 +187,22 @@ func (p *producer) planPartitionLocked(ps *partitionState, r *sendRound) {
 	ps.ready = ps.ready[1:]
 	if err := p.prepareLocked(b); err != nil {
 		r.failed = p.finishBatchLocked(r.failed, b, -1, err)
-		return
+		return true
 	}
 	ps.inflight++
 	ps.inflightTo = out.broker
 	out.batches = append(out.batches, b)
+	out.bytes += len(b.raw)
+	return true
+}
+
+// encodedSize is the batch's size on the wire once finished (before
+// compression, while it is not).
+func (b *batch) encodedSize() int {
+	if b.raw != nil {
+		return len(b.raw)
+	}
+	return b.builder.Size()
 }
 
 // requestForLocked is the request of this round that ps's next batch may
