@@ -48,7 +48,7 @@ type Config struct {
 	MaxInFlight        int           // produce requests in flight per broker, default 5 (1..5 when idempotent)
 	MaxBufferedMsgs    int           // records buffered before "queue full", default 1,000,000
 	MaxBufferedBytes   int64         // bytes buffered before "queue full", default 1 GiB
-	MaxMessageBytes    int           // largest record accepted, default 1,000,000
+	MaxMessageBytes    int           // largest record accepted, and the batch bytes one produce request holds at most; default 1,000,000
 	RequestTimeout     time.Duration // per request, default 30s
 	MetadataRefresh    time.Duration // periodic metadata refresh, default 300s; 0 disables
 	TransactionTimeout time.Duration // default 60s
@@ -255,7 +255,7 @@ var options = map[string]option{
 		c.MaxBufferedBytes = n << 10
 		return nil
 	}},
-	"message_max_bytes":      {"largest record accepted", intSetter(func(c *Config) *int { return &c.MaxMessageBytes }, 1, 1<<30)},
+	"message_max_bytes":      {"largest record accepted, and the most batch bytes in one produce request", intSetter(func(c *Config) *int { return &c.MaxMessageBytes }, 1, 1<<30)},
 	"request_timeout_ms":     {"per-request timeout in ms", durationSetter(func(c *Config) *time.Duration { return &c.RequestTimeout }, time.Millisecond, 1)},
 	"metadata_refresh":       {"periodic metadata refresh in seconds, 0 disables", durationSetter(func(c *Config) *time.Duration { return &c.MetadataRefresh }, time.Second, 0)},
 	"transaction_timeout_ms": {"transaction timeout in ms", durationSetter(func(c *Config) *time.Duration { return &c.TransactionTimeout }, time.Millisecond, 1)},

@@ -127,6 +127,10 @@ type partitionState struct {
 	seqKnown bool
 	backoff  time.Time // no sends before this (after an error)
 	failures int       // consecutive retriable failures, for the backoff
+	// lastBytes and lastRecords are the size of the last batch sealed:
+	// what the next one is likely to hold, for sizing its buffers.
+	lastBytes   int
+	lastRecords int
 }
 
 // producer batches records per partition and sends them to leaders.
@@ -134,10 +138,15 @@ type producer struct {
 	c   *Client
 	cfg *Config
 
-	mu              sync.Mutex
-	partitions      map[string][]*partitionState // topic -> partition index
-	waiting         map[string][]*pendingRecord  // topic -> records awaiting metadata
-	buffered        int                          // records not yet reported
+	mu         sync.Mutex
+	partitions map[string][]*partitionState // topic -> partition index
+	// rotation is every partitionState in creation order; the sender's
+	// pass starts at rotation[turn], the first partition a full request
+	// turned away last time, so that bounded requests serve all in turn.
+	rotation        []*partitionState
+	turn            int
+	waiting         map[string][]*pendingRecord // topic -> records awaiting metadata
+	buffered        int                         // records not yet reported
 	bufBytes        int64
 	inflightBy      map[int32]int // requests in flight per broker
 	flushing        int           // flush calls in progress: send everything now
@@ -148,8 +157,8 @@ type producer struct {
 	txn             txnState
 	closed          bool
 	lastWaitRefresh time.Time
-	spareBuffers    [][]byte       // see batchBufferLocked
-	spareMetas      [][]recordMeta // see recordMetasLocked
+	buffers         spares[byte]       // delivered batches' buffers
+	metas           spares[recordMeta] // and their per-record slices
 	hot             hotTopic
 
 	clock producerClock
@@ -174,6 +183,8 @@ func newProducer(c *Client) *producer {
 		stop:       make(chan struct{}),
 		pid:        producerID{id: -1, epoch: -1},
 	}
+	p.buffers.limit = max(spareBatchBytes, 2*(p.cfg.BatchSize+wire.BatchHeaderSize))
+	p.metas.limit = spareRecordMetas
 	go p.run()
 	return p
 }
@@ -344,35 +355,29 @@ func (p *producer) produce(r Record, done DeliveryFunc) error {
 	return nil
 }
 
-// batchBufferLocked returns a buffer for a new batch: one of a delivered
-// batch, or a new one that starts small and grows as records come (a large
-// batch_size must not cost a large allocation, and its page faults, for
-// every batch that ends up holding a few records).
-func (p *producer) batchBufferLocked() []byte {
-	if n := len(p.spareBuffers); n > 0 {
-		buf := p.spareBuffers[n-1]
-		p.spareBuffers = p.spareBuffers[:n-1]
-		return buf
+// newBatchLocked starts ps's open batch, its buffers sized for what the
+// partition's last batch held: a large batch_size must not cost a large
+// buffer, and its page faults, for every batch that ends up holding a few
+// records, nor a busy partition's batch many reallocations as it grows.
+func (p *producer) newBatchLocked(ps *partitionState, pr *pendingRecord) *batch {
+	bytes, records := min(p.cfg.BatchSize, initialBatchBytes)+wire.BatchHeaderSize, initialBatchRecords
+	if ps.lastRecords > 0 {
+		bytes, records = min(p.cfg.BatchSize+wire.BatchHeaderSize, ps.lastBytes), ps.lastRecords
 	}
-	return make([]byte, 0, min(p.cfg.BatchSize, initialBatchBytes)+wire.BatchHeaderSize)
-}
-
-// recordMetasLocked returns the per-record slice for a new batch: one of a
-// delivered batch, already grown, when there is one.
-func (p *producer) recordMetasLocked() []recordMeta {
-	if n := len(p.spareMetas); n > 0 {
-		recs := p.spareMetas[n-1]
-		p.spareMetas = p.spareMetas[:n-1]
-		return recs
-	}
-	return nil
+	b := &batch{ps: ps, created: pr.queued, deadline: pr.queued.Add(p.cfg.DeliveryTimeout), seq: -1,
+		recs: p.metas.get(records), inTxn: pr.inTxn}
+	opts := wire.NoProducer
+	opts.Transactional = pr.inTxn
+	b.builder.Reset(p.buffers.get(bytes), opts)
+	ps.open = b
+	return b
 }
 
 const (
-	maxSpareMetas     = 1 << 16  // records per kept slice, at most
-	initialBatchBytes = 16 << 10 // a new batch's buffer before it grows
-	spareBuffers      = 8        // delivered batches' buffers kept for reuse
-	maxSpareBuffer    = 1 << 20  // or twice batch_size: larger ones go to the garbage collector
+	initialBatchBytes   = 16 << 10 // a partition's first batch's buffer, before it grows
+	initialBatchRecords = 64       // and room for its records' bookkeeping
+	spareBatchBytes     = 8 << 20  // delivered batches' buffers kept for reuse, at least
+	spareRecordMetas    = 1 << 17  // their recordMeta slices' elements kept (4 MiB)
 )
 
 // detached returns r with its byte slices copied into one buffer of its own.
@@ -457,12 +462,7 @@ func (p *producer) placeLocked(pr *pendingRecord, n int) (failed []Delivery, new
 		b = nil
 	}
 	if b == nil {
-		b = &batch{ps: ps, created: pr.queued, deadline: pr.queued.Add(p.cfg.DeliveryTimeout), seq: -1,
-			recs: p.recordMetasLocked(), inTxn: pr.inTxn}
-		opts := wire.NoProducer
-		opts.Transactional = pr.inTxn
-		b.builder.Reset(p.batchBufferLocked(), opts)
-		ps.open = b
+		b = p.newBatchLocked(ps, pr)
 		news = true
 	}
 	b.builder.Append(r.Timestamp, r.Key, r.Value, r.Headers)
@@ -500,6 +500,7 @@ func (p *producer) stateLocked(topic string, part int32, n int) *partitionState 
 	}
 	if parts[part] == nil {
 		parts[part] = &partitionState{topic: topic, partition: part}
+		p.rotation = append(p.rotation, parts[part])
 		p.c.want(topic) // refreshes must keep covering it
 	}
 	return parts[part]
@@ -514,6 +515,7 @@ func (p *producer) sealLocked(ps *partitionState) {
 	}
 	ps.open = nil
 	ps.ready = append(ps.ready, b)
+	ps.lastBytes, ps.lastRecords = b.builder.Size(), b.builder.Count()
 	if p.cfg.Partitioner == "sticky" {
 		delete(p.sticky, ps.topic)
 	}
@@ -554,16 +556,17 @@ func (p *producer) failPendingLocked(pr *pendingRecord, err error) []Delivery {
 		Timestamp: pr.rec.Timestamp, TimestampType: TimestampCreateTime, Err: err, Tag: pr.rec.Tag, done: pr.done}}
 }
 
-// finishBatchLocked releases b's records with their outcome.
-func (p *producer) finishBatchLocked(b *batch, baseOffset int64, err error) []Delivery {
-	return p.finishBatchAtLocked(b, baseOffset, -1, err)
+// finishBatchLocked releases b's records with their outcome, appending
+// their reports to dst.
+func (p *producer) finishBatchLocked(dst []Delivery, b *batch, baseOffset int64, err error) []Delivery {
+	return p.finishBatchAtLocked(dst, b, baseOffset, -1, err)
 }
 
 // finishBatchAtLocked is finishBatchLocked for a batch the broker stamped
 // with its LogAppendTime (appendTime >= 0): every record reports that time,
 // as Java and librdkafka do.
-func (p *producer) finishBatchAtLocked(b *batch, baseOffset, appendTime int64, err error) []Delivery {
-	out := make([]Delivery, 0, len(b.recs))
+func (p *producer) finishBatchAtLocked(dst []Delivery, b *batch, baseOffset, appendTime int64, err error) []Delivery {
+	out := slices.Grow(dst, len(b.recs))
 	for i, r := range b.recs {
 		off := int64(-1)
 		if err == nil && baseOffset >= 0 {
@@ -579,18 +582,16 @@ func (p *producer) finishBatchAtLocked(b *batch, baseOffset, appendTime int64, e
 	n := len(b.recs)
 	p.buffered -= n
 	p.bufBytes -= int64(b.bytes)
-	if cap(b.recs) <= maxSpareMetas && len(p.spareMetas) < spareBuffers {
-		clear(b.recs) // drop the delivery functions
-		p.spareMetas = append(p.spareMetas, b.recs[:0])
-	}
+	clear(b.recs) // drop the delivery functions
+	p.metas.put(b.recs)
 	b.recs = nil
 	if err == nil {
 		p.c.counts.msgsProduced.Add(int64(n))
 		p.c.counts.bytesProduced.Add(int64(b.payload))
 		// The broker answered (or, with acks=0, the request was written):
 		// nothing reads the batch's bytes any more.
-		if b.raw != nil && cap(b.raw) <= max(2*p.cfg.BatchSize, maxSpareBuffer) && len(p.spareBuffers) < spareBuffers {
-			p.spareBuffers = append(p.spareBuffers, b.raw[:0])
+		if b.raw != nil {
+			p.buffers.put(b.raw)
 			b.raw = nil
 		}
 	} else {
@@ -677,7 +678,7 @@ func (p *producer) close() {
 			}
 			p.sealLocked(ps)
 			for _, b := range ps.ready {
-				failed = append(failed, p.finishBatchLocked(b, -1, ErrClosed)...)
+				failed = p.finishBatchLocked(failed, b, -1, ErrClosed)
 			}
 			ps.ready = nil
 		}

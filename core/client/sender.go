@@ -56,6 +56,7 @@ type outgoing struct {
 	broker  int32
 	conn    *conn.Conn
 	batches []*batch
+	bytes   int // the batches' size
 }
 
 // sendRound is what one pass of the sender gathers under the lock and
@@ -68,13 +69,16 @@ type sendRound struct {
 	sends    []*outgoing
 	byBroker map[int32]*outgoing
 	toAdd    []tp // partitions to register with the transaction first
+	// turnedAway is the rotation index of the first partition a full
+	// request could not take, -1 while none.
+	turnedAway int
 }
 
 // pass does one round of sender work and returns when it is next needed.
 func (p *producer) pass() time.Time {
 	now := time.Now()
 	p.clock.renewEvery(time.Second)
-	r := &sendRound{now: now, next: now.Add(time.Second), byBroker: map[int32]*outgoing{}}
+	r := &sendRound{now: now, next: now.Add(time.Second), byBroker: map[int32]*outgoing{}, turnedAway: -1}
 
 	p.mu.Lock()
 	if p.closed {
@@ -87,12 +91,14 @@ func (p *producer) pass() time.Time {
 		r.next = minTime(r.next, now.Add(minRefreshInterval))
 	}
 	r.sending = p.pidReadyLocked()
-	for _, parts := range p.partitions {
-		for _, ps := range parts {
-			if ps != nil {
-				p.planPartitionLocked(ps, r)
-			}
+	for i := range p.rotation {
+		at := (p.turn + i) % len(p.rotation)
+		if !p.planPartitionLocked(p.rotation[at], r) && r.turnedAway < 0 {
+			r.turnedAway = at
 		}
+	}
+	if r.turnedAway >= 0 {
+		p.turn = r.turnedAway
 	}
 	// A broker whose candidate batches all failed to prepare sends nothing.
 	r.sends = slices.DeleteFunc(r.sends, func(o *outgoing) bool {
@@ -121,8 +127,8 @@ func (p *producer) pass() time.Time {
 
 // planPartitionLocked does one partition's share of a round: seal, expire
 // or fail what must be, and put its next batch in its leader's request
-// when it may go now.
-func (p *producer) planPartitionLocked(ps *partitionState, r *sendRound) {
+// when it may go now. It returns false when that request was full.
+func (p *producer) planPartitionLocked(ps *partitionState, r *sendRound) (fits bool) {
 	transactional := p.cfg.TransactionalID != ""
 	// A batch whose linger is over is sealed only once it can go out: while
 	// its partition waits (in-flight limits, backoff, a leader to find) it
@@ -141,18 +147,18 @@ func (p *producer) planPartitionLocked(ps *partitionState, r *sendRound) {
 			r.next = minTime(r.next, due)
 		}
 	}
-	r.failed = append(r.failed, p.expireReadyLocked(ps, r.now)...)
+	r.failed = p.expireReadyLocked(r.failed, ps, r.now)
 	if transactional {
 		ps.ready = slices.DeleteFunc(ps.ready, func(b *batch) bool {
 			if err := p.txnFailsLocked(b); err != nil {
-				r.failed = append(r.failed, p.finishBatchLocked(b, -1, err)...)
+				r.failed = p.finishBatchLocked(r.failed, b, -1, err)
 				return true
 			}
 			return false
 		})
 	}
 	if (len(ps.ready) == 0 && !lingered) || !r.sending {
-		return
+		return true
 	}
 	first := ps.open // the batch that goes next
 	if len(ps.ready) > 0 {
@@ -160,11 +166,19 @@ func (p *producer) planPartitionLocked(ps *partitionState, r *sendRound) {
 	}
 	if first.inTxn && !p.txn.partitions[tp{ps.topic, ps.partition}] {
 		r.toAdd = append(r.toAdd, tp{ps.topic, ps.partition}) // AddPartitionsToTxn first
-		return
+		return true
 	}
 	out := p.requestForLocked(ps, r)
 	if out == nil {
-		return
+		return true
+	}
+	// A request holds at most message_max_bytes of batches (and always
+	// one), as Java's and librdkafka's do. A batch it cannot take stays
+	// open and keeps growing: at many partitions, requests of a few large
+	// batches cost the broker far less than requests of a small batch of
+	// every partition, since it pays per partition appended.
+	if len(out.batches) > 0 && out.bytes+first.encodedSize() > p.cfg.MaxMessageBytes {
+		return false
 	}
 	if len(ps.ready) == 0 {
 		p.sealLocked(ps)
@@ -172,12 +186,23 @@ func (p *producer) planPartitionLocked(ps *partitionState, r *sendRound) {
 	b := ps.ready[0]
 	ps.ready = ps.ready[1:]
 	if err := p.prepareLocked(b); err != nil {
-		r.failed = append(r.failed, p.finishBatchLocked(b, -1, err)...)
-		return
+		r.failed = p.finishBatchLocked(r.failed, b, -1, err)
+		return true
 	}
 	ps.inflight++
 	ps.inflightTo = out.broker
 	out.batches = append(out.batches, b)
+	out.bytes += len(b.raw)
+	return true
+}
+
+// encodedSize is the batch's size on the wire once finished (before
+// compression, while it is not).
+func (b *batch) encodedSize() int {
+	if b.raw != nil {
+		return len(b.raw)
+	}
+	return b.builder.Size()
 }
 
 // requestForLocked is the request of this round that ps's next batch may
@@ -284,45 +309,35 @@ func (p *producer) send(out *outgoing) {
 
 // handleResponse settles each batch of a produce request.
 func (p *producer) handleResponse(out *outgoing, resp *kmsg.ProduceResponse, err error) {
-	results := map[*batch]partitionResult{}
+	var results []partitionResult
 	if err == nil && resp != nil {
-		byTP := map[string]map[int32]partitionResult{}
-		for _, t := range resp.Topics {
-			byTP[t.Topic] = map[int32]partitionResult{}
-			for _, pt := range t.Partitions {
-				byTP[t.Topic][pt.Partition] = partitionResult{code: pt.ErrorCode, base: pt.BaseOffset,
-					appendTime: pt.LogAppendTime, msg: pt.ErrorMessage}
-			}
-		}
-		for _, b := range out.batches {
-			r, ok := byTP[b.ps.topic][b.ps.partition]
-			if !ok {
-				r = partitionResult{missing: true}
-			}
-			results[b] = r
-		}
+		results = resultsFor(out.batches, resp)
 	}
 	now := time.Now()
 	var reports []Delivery
 	stale := false
 	p.mu.Lock()
 	p.inflightBy[out.broker]--
-	for _, b := range out.batches {
+	if err == nil {
+		// One slice for the whole response, sized once: the reports are
+		// the receiver's to keep, so it cannot be reused.
+		records := 0
+		for _, b := range out.batches {
+			records += len(b.recs)
+		}
+		reports = make([]Delivery, 0, records)
+	}
+	for i, b := range out.batches {
 		b.ps.inflight--
 		switch {
 		case err != nil: // the connection failed: the outcome is unknown, retry as is
 			stale = stale || !errors.Is(err, ErrClosed)
-			reports = append(reports, p.retryLocked(b, now, fmt.Errorf("produce to broker %d: %w", out.broker, err))...)
+			reports = p.retryLocked(reports, b, now, fmt.Errorf("produce to broker %d: %w", out.broker, err))
 		case resp == nil: // acks=0: sent, nothing more to know
-			reports = append(reports, p.finishBatchLocked(b, -1, nil)...)
+			reports = p.finishBatchLocked(reports, b, -1, nil)
 		default:
-			r := results[b]
-			rs, refresh := p.settleLocked(b, r, now)
-			if reports == nil {
-				reports = rs // the usual single batch: no copy
-			} else {
-				reports = append(reports, rs...)
-			}
+			var refresh bool
+			reports, refresh = p.settleLocked(reports, b, results[i], now)
 			stale = stale || refresh
 		}
 	}
@@ -342,20 +357,58 @@ type partitionResult struct {
 	missing    bool
 }
 
-// settleLocked applies one partition's result to its batch.
-func (p *producer) settleLocked(b *batch, r partitionResult, now time.Time) (reports []Delivery, refresh bool) {
+// resultsFor pairs each of a request's batches with its partition's result
+// in resp, in the batches' order. Brokers answer in the order asked, which
+// the walk follows without a lookup; any other order takes one map.
+func resultsFor(batches []*batch, resp *kmsg.ProduceResponse) []partitionResult {
+	results := make([]partitionResult, len(batches))
+	matched := 0
+	for _, t := range resp.Topics {
+		for _, pt := range t.Partitions {
+			if matched < len(batches) && batches[matched].ps.partition == pt.Partition && batches[matched].ps.topic == t.Topic {
+				results[matched] = resultOf(&pt)
+				matched++
+			}
+		}
+	}
+	if matched == len(batches) {
+		return results
+	}
+	byTP := make(map[tp]partitionResult, len(batches))
+	for _, t := range resp.Topics {
+		for _, pt := range t.Partitions {
+			byTP[tp{t.Topic, pt.Partition}] = resultOf(&pt)
+		}
+	}
+	for i, b := range batches {
+		r, ok := byTP[tp{b.ps.topic, b.ps.partition}]
+		if !ok {
+			r = partitionResult{missing: true}
+		}
+		results[i] = r
+	}
+	return results
+}
+
+func resultOf(pt *kmsg.ProduceResponseTopicPartition) partitionResult {
+	return partitionResult{code: pt.ErrorCode, base: pt.BaseOffset, appendTime: pt.LogAppendTime, msg: pt.ErrorMessage}
+}
+
+// settleLocked applies one partition's result to its batch, appending
+// the reports it makes to dst.
+func (p *producer) settleLocked(dst []Delivery, b *batch, r partitionResult, now time.Time) (reports []Delivery, refresh bool) {
 	if r.missing {
-		return p.retryLocked(b, now, fmt.Errorf("%w: partition missing from the produce response", conn.ErrProtocol)), false
+		return p.retryLocked(dst, b, now, fmt.Errorf("%w: partition missing from the produce response", conn.ErrProtocol)), false
 	}
 	switch r.code {
 	case 0:
 		b.ps.failures = 0
 		b.ps.seqKnown = true
-		return p.finishBatchAtLocked(b, r.base, r.appendTime, nil), false
+		return p.finishBatchAtLocked(dst, b, r.base, r.appendTime, nil), false
 	case kerr.DuplicateSequenceNumber: // already written by an earlier attempt
 		b.ps.failures = 0
 		b.ps.seqKnown = true
-		return p.finishBatchLocked(b, -1, nil), false
+		return p.finishBatchLocked(dst, b, -1, nil), false
 	case kerr.OutOfOrderSequenceNumber, kerr.UnknownProducerID:
 		if p.cfg.Idempotent {
 			// An earlier batch of the partition failed (its retry comes
@@ -364,7 +417,7 @@ func (p *producer) settleLocked(b *batch, r partitionResult, now time.Time) (rep
 			if r.code == kerr.UnknownProducerID || !p.earlierUnackedLocked(b) {
 				p.pid.needBump = true
 			}
-			return p.retryLocked(b, now, kerr.ForCode(r.code)), false
+			return p.retryLocked(dst, b, now, kerr.ForCode(r.code)), false
 		}
 	}
 	if p.cfg.TransactionalID != "" && fatalTxn(r.code) {
@@ -373,7 +426,7 @@ func (p *producer) settleLocked(b *batch, r partitionResult, now time.Time) (rep
 		if p.txn.fatal == nil {
 			p.txn.fatal = err
 		}
-		return p.finishBatchLocked(b, -1, err), false
+		return p.finishBatchLocked(dst, b, -1, err), false
 	}
 	ke := kerr.ForCode(r.code)
 	var err error = ke
@@ -381,9 +434,9 @@ func (p *producer) settleLocked(b *batch, r partitionResult, now time.Time) (rep
 		err = fmt.Errorf("%w (%s)", ke, *r.msg)
 	}
 	if ke.Retriable {
-		return p.retryLocked(b, now, err), staleMetadata(r.code)
+		return p.retryLocked(dst, b, now, err), staleMetadata(r.code)
 	}
-	return p.finishBatchLocked(b, -1, err), false
+	return p.finishBatchLocked(dst, b, -1, err), false
 }
 
 // earlierUnackedLocked reports whether a batch with a lower sequence than b
@@ -399,17 +452,17 @@ func (p *producer) earlierUnackedLocked(b *batch) bool {
 
 // retryLocked puts b back in its partition's queue, in sequence order, with
 // a growing backoff; past its deadline, or once the client is closed, the
-// records fail.
-func (p *producer) retryLocked(b *batch, now time.Time, cause error) []Delivery {
+// records fail, their reports appended to dst.
+func (p *producer) retryLocked(dst []Delivery, b *batch, now time.Time, cause error) []Delivery {
 	if p.closed { // no sender pass will ever run again: report it now
-		return p.finishBatchLocked(b, -1, fmt.Errorf("%w: last error: %v", ErrClosed, cause))
+		return p.finishBatchLocked(dst, b, -1, fmt.Errorf("%w: last error: %v", ErrClosed, cause))
 	}
 	ps := b.ps
 	if !now.Before(b.deadline) {
 		if b.seq >= 0 {
 			p.pid.needBump = true // a sequence gap only a new epoch closes
 		}
-		return p.finishBatchLocked(b, -1, fmt.Errorf("%w: last error: %v", ErrDeliveryTimeout, cause))
+		return p.finishBatchLocked(dst, b, -1, fmt.Errorf("%w: last error: %v", ErrDeliveryTimeout, cause))
 	}
 	b.attempts++
 	ps.failures++
@@ -424,19 +477,19 @@ func (p *producer) retryLocked(b *batch, now time.Time, cause error) []Delivery 
 		}
 	}
 	ps.ready = slices.Insert(ps.ready, at, b)
-	return nil
+	return dst
 }
 
-// expireReadyLocked fails queued (not in flight) batches past their deadline.
-func (p *producer) expireReadyLocked(ps *partitionState, now time.Time) []Delivery {
-	var out []Delivery
+// expireReadyLocked fails queued (not in flight) batches past their
+// deadline, appending their reports to out.
+func (p *producer) expireReadyLocked(out []Delivery, ps *partitionState, now time.Time) []Delivery {
 	for len(ps.ready) > 0 && !now.Before(ps.ready[0].deadline) {
 		b := ps.ready[0]
 		ps.ready = ps.ready[1:]
 		if b.seq >= 0 {
 			p.pid.needBump = true
 		}
-		out = append(out, p.finishBatchLocked(b, -1, ErrDeliveryTimeout)...)
+		out = p.finishBatchLocked(out, b, -1, ErrDeliveryTimeout)
 	}
 	return out
 }

@@ -234,6 +234,7 @@ func extraWait(req kmsg.Request) time.Duration {
 func (s *session) writeLoop() {
 	w := bufio.NewWriterSize(s.nc, 64<<10)
 	var buf []byte
+	var frame produceFrame
 	for {
 		select {
 		case <-s.wake:
@@ -261,12 +262,21 @@ func (s *session) writeLoop() {
 		}
 		s.mu.Unlock()
 		for _, r := range batch {
-			buf = s.encode(buf[:0], r)
-			if _, err := w.Write(buf); err != nil {
+			var size int
+			var err error
+			if p, ok := frames(r.req); ok {
+				size = frame.encode(p, r.corr, s.opts.ClientID)
+				err = frame.writeTo(w, p)
+			} else {
+				buf = s.encode(buf[:0], r)
+				size = len(buf)
+				_, err = w.Write(buf)
+			}
+			if err != nil {
 				s.writeFailed(err, noReply)
 				return
 			}
-			s.sent(r, len(buf))
+			s.sent(r, size)
 		}
 		if err := w.Flush(); err != nil {
 			s.writeFailed(err, noReply)
@@ -319,15 +329,7 @@ func (s *session) encode(dst []byte, r *call) []byte {
 	if r.raw == nil {
 		return s.format.AppendRequest(dst, r.req, r.corr)
 	}
-	dst = append(dst, 0, 0, 0, 0)
-	dst = binary.BigEndian.AppendUint16(dst, uint16(r.raw.key))
-	dst = binary.BigEndian.AppendUint16(dst, uint16(r.raw.version))
-	dst = binary.BigEndian.AppendUint32(dst, uint32(r.corr))
-	dst = binary.BigEndian.AppendUint16(dst, uint16(len(s.opts.ClientID)))
-	dst = append(dst, s.opts.ClientID...)
-	if isFlexible(r.raw.key, r.raw.version) {
-		dst = append(dst, 0) // no tagged fields in the header
-	}
+	dst = appendHeader(dst, r.raw.key, r.raw.version, r.corr, s.opts.ClientID, isFlexible(r.raw.key, r.raw.version))
 	dst = append(dst, r.raw.body...)
 	binary.BigEndian.PutUint32(dst, uint32(len(dst)-4))
 	return dst
