@@ -242,11 +242,14 @@ func (s *session) writeLoop() {
 			return
 		}
 		s.mu.Lock()
-		batch := s.reauthCalls
+		batch := s.reauthCalls // a re-authentication's own requests go first
 		s.reauthCalls = nil
-		if !s.paused {
-			batch = append(batch, s.queued...)
-			s.queued = nil
+		switch {
+		case s.paused:
+		case batch == nil:
+			batch, s.queued = s.queued, nil
+		default:
+			batch, s.queued = append(batch, s.queued...), nil
 		}
 		var noReply []*call
 		now := time.Now()
