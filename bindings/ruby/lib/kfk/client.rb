@@ -157,7 +157,7 @@ module Kfk
         fill_message(Kfk::FFI::Message.new(arr + i * Kfk::FFI::Message.size), keep, **r)
       end
       req = Request.new(@queue, block && ->(failures, _error) { block.call(failures) })
-      tag = @queue.register { |_type, failures, _error| req.complete(failures, nil) }
+      tag = @queue.register { |failures, _error| req.complete(failures, nil) }
       accepted = ::FFI::MemoryPointer.new(:size_t)
       code = Kfk::FFI.kfk_produce_many(handle, arr, records.size, nil, tag, accepted)
       unless code.zero?
