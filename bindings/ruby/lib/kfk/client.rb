@@ -93,17 +93,20 @@ module Kfk
     # With a block, the block gets (report, error) when polled. timestamp
     # is in milliseconds since the epoch; nil or negative means now.
     def produce(topic, value, key: nil, partition: -1, headers: nil, timestamp: nil, &block)
-      h = handle
+      # No fork check here (getpid is a system call): in a child the
+      # library refuses the call itself, with ERR_FORKED.
+      h = @handle or handle
       partition = partition_for(topic, key) if partition == -1 && @partitioner
       scratch = (Thread.current[:kfk_produce_scratch] ||= ProduceScratch.new)
-      msg = scratch.fill(topic, key, value, partition, timestamp_ms(timestamp))
-      keep = []
-      msg[:headers], msg[:header_count] = headers(keep, headers)
       req = Request.new(@queue, block)
-      msg[:opaque] = tag = @queue.register(req)
-      code = Kfk::FFI.kfk_produce(h, msg, nil)
+      tag = @queue.register(req)
+      keep = headers && !headers.empty? ? [] : nil
+      hdrs, count = keep ? headers(keep, headers) : nil
+      code = Kfk::FFI.kfk_produce(h, scratch.fill(topic, key, value, partition, timestamp_ms(timestamp), hdrs, count,
+                                                  tag), nil)
       unless code.zero?
         @queue.forget(tag)
+        handle if code == Kfk::FFI::ERR_FORKED # raises ForkedError
         raise Error, code
       end
       req
@@ -112,38 +115,73 @@ module Kfk
     # The C memory one fiber's produce calls reuse (Thread.current is
     # fiber-local): the library copies a message during the call, so its
     # kfk_message_t, key and value bytes need not outlive it. Topic names
-    # are kept as C strings, since a producer repeats a few.
+    # are kept as C strings, since a producer repeats a few. Fields are
+    # written at their offsets, keys and values as their bytes whatever
+    # their encoding.
     class ProduceScratch
+      M = Kfk::FFI::Message
+      TOPIC = M.offset_of(:topic)
+      PARTITION = M.offset_of(:partition)
+      TIMESTAMP = M.offset_of(:timestamp)
+      KEY = M.offset_of(:key)
+      KEY_LEN = M.offset_of(:key_len)
+      VALUE = M.offset_of(:value)
+      VALUE_LEN = M.offset_of(:value_len)
+      HEADERS = M.offset_of(:headers)
+      HEADER_COUNT = M.offset_of(:header_count)
+      OPAQUE = M.offset_of(:opaque)
+
       def initialize
-        @msg = Kfk::FFI::Message.new
-        @msg[:offset] = -1
-        @data = ::FFI::MemoryPointer.new(:char, 4096)
+        @msg = ::FFI::MemoryPointer.new(M)
+        @msg.put_int64(M.offset_of(:offset), -1)
+        grow(4096)
         @topics = {}
       end
 
-      def fill(topic, key, value, partition, timestamp)
-        @msg[:topic] = topic_ptr(topic)
-        @msg[:partition] = partition
-        @msg[:timestamp] = timestamp
-        k = key&.to_s&.b
-        v = value&.to_s&.b
-        size = (k ? k.bytesize : 0) + (v ? v.bytesize : 0)
-        @data = ::FFI::MemoryPointer.new(:char, size * 2) if size > @data.size
-        @msg[:key], @msg[:key_len] = k ? [@data, k.bytesize] : [nil, 0]
-        @data.put_bytes(0, k) if k
-        at = k ? k.bytesize : 0
-        @msg[:value], @msg[:value_len] = v ? [@data + at, v.bytesize] : [nil, 0]
-        @data.put_bytes(at, v) if v
-        @msg
+      def fill(topic, key, value, partition, timestamp, headers, header_count, opaque)
+        m = @msg
+        m.put_pointer(TOPIC, topic_ptr(topic))
+        m.put_int32(PARTITION, partition)
+        m.put_int64(TIMESTAMP, timestamp)
+        key = key.to_s unless key.nil? || key.is_a?(String)
+        value = value.to_s unless value.nil? || value.is_a?(String)
+        at = key ? key.bytesize : 0
+        size = at + (value ? value.bytesize : 0)
+        grow(2 * size) if size > @data.size
+        if key
+          @data.put_bytes(0, key)
+          m.put_int64(KEY, @address)
+        else
+          m.put_int64(KEY, 0)
+        end
+        m.put_int64(KEY_LEN, at)
+        if value
+          @data.put_bytes(at, value)
+          m.put_int64(VALUE, @address + at)
+          m.put_int64(VALUE_LEN, value.bytesize)
+        else
+          m.put_int64(VALUE, 0)
+          m.put_int64(VALUE_LEN, 0)
+        end
+        m.put_pointer(HEADERS, headers)
+        m.put_int64(HEADER_COUNT, header_count || 0)
+        m.put_int64(OPAQUE, opaque)
+        m
       end
 
-      private
-
+      # The topic name as a C string, kept.
       def topic_ptr(topic)
         @topics[topic] || begin
           @topics.clear if @topics.size >= 64
           @topics[topic.dup.freeze] = ::FFI::MemoryPointer.from_string(topic.to_s.b)
         end
+      end
+
+      private
+
+      def grow(size)
+        @data = ::FFI::MemoryPointer.new(:char, size)
+        @address = @data.address
       end
     end
 
