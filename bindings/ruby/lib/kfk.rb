@@ -24,6 +24,19 @@ module Kfk
   # Using an object created before fork() in the child.
   class ForkedError < Error; end
 
+  # Records produced without a block that failed: failures holds a
+  # [report, error] pair each (report: a Message naming the topic and
+  # partition). The code and name are the first failure's.
+  class DeliveryError < Error
+    attr_reader :failures
+
+    def initialize(failures)
+      @failures = failures
+      first = failures.first[1]
+      super(first.code, "#{failures.size} record(s) produced without a block failed; the first: #{first.message}")
+    end
+  end
+
   def self.check(code, what)
     raise Error.new(code, "#{what}: #{Kfk.error_string(code)}") unless code.zero?
   end
@@ -105,10 +118,10 @@ module Kfk
   #
   # Events are pulled BATCH at a time into one buffer and read as integers
   # (kfk_event_t is six 8-byte words); a result is built only for an event
-  # someone waits for. One-shot handlers (a request, a produced record)
-  # sit in array slots, their tag being the slot's number; persistent ones
-  # (a client's own events, a consume call, a group) in a Hash, with tags
-  # above the slots'.
+  # someone waits for. One-shot handlers (a request, a produced record's
+  # block) sit in array slots, their tag being the slot's number;
+  # persistent ones (a client's own events, a consume call, a group) in a
+  # Hash, with tags above the slots'.
   class Queue
     BATCH = 1024
     # A poll dispatches at most this many events (it stops sooner once the
@@ -138,6 +151,7 @@ module Kfk
       @free = []
       @persistent = {}
       @next_persistent = PERSISTENT
+      @sources = {}
       @io = IO.for_fd(Kfk::FFI.kfk_queue_fd(@handle), autoclose: false)
     end
 
@@ -175,6 +189,17 @@ module Kfk
 
       @slots[tag] = nil
       @free << tag
+    end
+
+    # Events that come without a tag (the failed delivery of a record
+    # produced without one) from the object whose handle is source go to
+    # handler.call(type, result, error).
+    def route_untagged(source, handler)
+      @sources[signed(source.address)] = handler
+    end
+
+    def unroute_untagged(source)
+      @sources.delete(signed(source.address))
     end
 
     # Dispatches waiting events, waiting up to timeout seconds (nil: until
@@ -225,9 +250,11 @@ module Kfk
         tag = words[w + EV_OPAQUE]
         if tag >= PERSISTENT
           handler = @persistent[tag] or next
-        else
+        elsif tag.positive?
           once = @slots[tag] or next
           forget(tag)
+        else
+          handler = @sources[words[w + EV_SOURCE]] or next
         end
         type = words[w] & 0xffff_ffff
         code = words[w] >> 32
@@ -244,6 +271,11 @@ module Kfk
           handler.call(type, result, error)
         end
       end
+    end
+
+    # An address as dispatch reads it (a signed 64-bit word).
+    def signed(address)
+      address >= 1 << 63 ? address - (1 << 64) : address
     end
 
     def text(address)

@@ -32,12 +32,21 @@ module Kfk
     # choose them; without a logger none are sent unless one of those is
     # given, then they go to a Logger on $stderr). on_stats: ->(hash) {}
     # gets the statistics every statistics_interval_ms (docs/STATISTICS.md).
-    def initialize(options = {}, queue: nil, on_error: nil, partitioner: nil, logger: nil, on_stats: nil, **kwargs)
+    #
+    # delivery_reports: "failed" makes produce without a block fire and
+    # forget: it returns nil, and the library reports only the records that
+    # fail, to on_delivery_error: ->(report, error) {}, or (without one)
+    # kept until flush or close raises them as a Kfk::DeliveryError.
+    def initialize(options = {}, queue: nil, on_error: nil, partitioner: nil, logger: nil, on_stats: nil,
+                   on_delivery_error: nil, **kwargs)
       @queue = queue || Queue.new
       @on_error = on_error
       @partitioner = partitioner
       @on_stats = on_stats
+      @on_delivery_error = on_delivery_error
+      @undelivered = []
       options = options.merge(kwargs)
+      @fire_and_forget = options.any? { |k, v| %w[delivery_reports delivery.reports].include?(k.to_s) && v.to_s == "failed" }
       asked = options.keys.map(&:to_s).intersect?(%w[log_level log.level debug])
       @logger = logger || (Logger.new($stderr, progname: "kfk") if asked)
       options = { log_level: "off" }.merge(options) unless @logger
@@ -60,6 +69,7 @@ module Kfk
       end
       tag = @queue.register(persistent: true) { |type, result, error| client_event(type, result, error) }
       Kfk::FFI.kfk_client_set_event_handler(@handle, nil, tag)
+      @queue.route_untagged(@handle, ->(_type, report, error) { undelivered(report, error) })
     end
 
     LOG_SEVERITY = { Kfk::FFI::LOG_ERROR => Logger::ERROR, Kfk::FFI::LOG_WARN => Logger::WARN,
@@ -77,6 +87,25 @@ module Kfk
     end
     private :client_event
 
+    # A record produced without a block failed.
+    def undelivered(report, error)
+      return @on_delivery_error.call(report, error) if @on_delivery_error
+
+      @undelivered << [report, error]
+    end
+    private :undelivered
+
+    # Raises the failures of records produced without a block that no
+    # on_delivery_error: took, once.
+    def raise_undelivered
+      return if @undelivered.empty?
+
+      failures = @undelivered
+      @undelivered = []
+      raise DeliveryError.new(failures)
+    end
+    private :raise_undelivered
+
     # Dispatches the client's waiting events (delivery blocks, log lines,
     # statistics), waiting up to timeout seconds for the first.
     def poll(timeout = 0)
@@ -92,20 +121,24 @@ module Kfk
     # (a Message with topic, partition, offset, timestamp, timestamp_type).
     # With a block, the block gets (report, error) when polled. timestamp
     # is in milliseconds since the epoch; nil or negative means now.
+    # On a client opened with delivery_reports: "failed", produce without
+    # a block returns nil (see #initialize).
     def produce(topic, value, key: nil, partition: -1, headers: nil, timestamp: nil, &block)
       # No fork check here (getpid is a system call): in a child the
       # library refuses the call itself, with ERR_FORKED.
       h = @handle or handle
       partition = partition_for(topic, key) if partition == -1 && @partitioner
       scratch = (Thread.current[:kfk_produce_scratch] ||= ProduceScratch.new)
-      req = Request.new(@queue, block)
-      tag = @queue.register(req)
+      if block || !@fire_and_forget
+        req = Request.new(@queue, block)
+        tag = @queue.register(req)
+      end
       keep = headers && !headers.empty? ? [] : nil
       hdrs, count = keep ? headers(keep, headers) : nil
       code = Kfk::FFI.kfk_produce(h, scratch.fill(topic, key, value, partition, timestamp_ms(timestamp), hdrs, count,
-                                                  tag), nil)
+                                                  tag || 0), nil)
       unless code.zero?
-        @queue.forget(tag)
+        @queue.forget(tag) if tag
         handle if code == Kfk::FFI::ERR_FORKED # raises ForkedError
         raise Error, code
       end
@@ -215,8 +248,12 @@ module Kfk
       request { |tag| Kfk::FFI.kfk_client_metadata(handle, arr, topics.size, nil, tag) }.tap { keep.clear }.value
     end
 
+    # Waits until every record produced so far has its outcome; raises a
+    # Kfk::DeliveryError for those produced without a block that failed
+    # (when no on_delivery_error: took them).
     def flush(timeout: 30)
       request { |tag| Kfk::FFI.kfk_flush(handle, (timeout * 1000).to_i, nil, tag) }.value(timeout + 5)
+      raise_undelivered
     end
 
     # assign([{topic:, partition:, offset:}]) — offset Kfk::FFI::OFFSET_EARLIEST
@@ -388,9 +425,12 @@ module Kfk
           request { |tag| Kfk::FFI.kfk_client_close(@handle, (timeout * 1000).to_i, nil, tag) }.value(timeout + 5)
         ensure
           Kfk::FFI.kfk_client_destroy(@handle)
+          @queue.unroute_untagged(@handle)
+          @handle = nil
         end
       end
       @handle = nil
+      raise_undelivered
     end
 
     private
