@@ -169,7 +169,11 @@ module Kfk
         @msg.put_int64(M.offset_of(:offset), -1)
         grow(4096)
         @topics = {}
+        @accepted = ::FFI::MemoryPointer.new(:size_t)
       end
+
+      # A size_t for the library's count of accepted records.
+      attr_reader :accepted
 
       def fill(topic, key, value, partition, timestamp, headers, header_count, opaque)
         m = @msg
@@ -220,25 +224,51 @@ module Kfk
 
     # Queues many records ({topic:, value:, key:, partition:, headers:, timestamp:})
     # with one completion: the Request's value is nil once all were
-    # delivered, else the failures [{"index", "error_code", "error"}].
+    # delivered, else the failures [{"index", "error_code", "error"}]. A
+    # block gets the same when polled. Records without headers or a
+    # timestamp go as produce_values calls, one per topic and partition.
     def produce_many(records, &block)
-      keep = []
-      arr = ::FFI::MemoryPointer.new(Kfk::FFI::Message, [records.size, 1].max)
-      records.each_with_index do |r, i|
-        fill_message(Kfk::FFI::Message.new(arr + i * Kfk::FFI::Message.size), keep, **r)
-      end
       req = Request.new(@queue, block && ->(failures, _error) { block.call(failures) })
-      tag = @queue.register { |failures, _error| req.complete(failures, nil) }
-      accepted = ::FFI::MemoryPointer.new(:size_t)
-      code = Kfk::FFI.kfk_produce_many(handle, arr, records.size, nil, tag, accepted)
-      unless code.zero?
-        @queue.forget(tag) if accepted.read(:size_t).zero?
-        raise Error.new(code, "#{accepted.read(:size_t)} of #{records.size} records were queued")
+      groups = value_groups(records)
+      return produce_messages(records, req) unless groups
+
+      pending = groups.size
+      failures = []
+      queued = 0
+      groups.each do |topic, partition, values, keys, indices|
+        done = lambda do |failed, _error|
+          failed&.each { |f| failures << f.merge("index" => indices[f["index"]]) }
+          req.complete(failures.empty? ? nil : failures.sort_by { |f| f["index"] }, nil) if (pending -= 1).zero?
+        end
+        queued += send_values(topic, partition, values, keys.any? ? keys : nil, nil, done, queued, records.size)
       end
       req
     end
 
-    def partition_count(topic)
+    # Queues values (Strings, nil for Kafka's null) for one topic with one
+    # completion, crossing into the library once for all of them: the
+    # Request's value is nil once all were delivered, else the failures
+    # [{"index", "error_code", "error"}], index naming a value. A block
+    # gets the same when polled. keys: one per value (nil: all null).
+    # Every record gets partition (-1: the library's partitioner, or the
+    # client's partitioner:, record by record), the same headers and the
+    # time of the call as its timestamp.
+    def produce_values(topic, values, keys: nil, partition: -1, headers: nil, &block)
+      raise TypeError, "values must be an Array, not #{values.class}" unless values.is_a?(Array)
+      raise ArgumentError, "keys: has #{keys.size} keys for #{values.size} values" if keys && keys.size != values.size
+      raise ArgumentError, "partition must be an Integer from -1 up, not #{partition.inspect}" unless
+        partition.is_a?(Integer) && partition >= -1
+
+      if partition == -1 && @partitioner
+        records = values.each_with_index.map { |v, i| { topic: topic, value: v, key: keys&.at(i), headers: headers } }
+        return produce_many(records, &block)
+      end
+      req = Request.new(@queue, block && ->(failures, _error) { block.call(failures) })
+      send_values(topic, partition, values, keys, headers, ->(failures, _error) { req.complete(failures, nil) })
+      req
+    end
+
+        def partition_count(topic)
       Kfk::FFI.kfk_client_partition_count(handle, topic)
     end
 
@@ -434,6 +464,92 @@ module Kfk
     end
 
     private
+
+    # One kfk_produce_values call; handler gets its (failures, error).
+    # Returns how many records were queued (all of them, or it raises,
+    # saying how many of total were queued with those before).
+    def send_values(topic, partition, values, keys, headers, handler, before = 0, total = values.size)
+      h = handle
+      scratch = (Thread.current[:kfk_produce_scratch] ||= ProduceScratch.new)
+      value_bytes, value_lens = columns(values)
+      key_bytes, key_lens = columns(keys) if keys
+      keep = []
+      hdrs, count = headers(keep, headers)
+      tag = @queue.register(handler)
+      accepted = scratch.accepted
+      code = Kfk::FFI.kfk_produce_values(h, scratch.topic_ptr(topic), partition, value_bytes, value_lens, key_bytes,
+                                         key_lens, values.size, hdrs, count, nil, tag, accepted)
+      unless code.zero?
+        @queue.forget(tag)
+        raise Error.new(code, "produce_values to #{topic}: #{Kfk.error_string(code)} " \
+                              "(#{before + accepted.read(:size_t)} of #{total} records were queued)")
+      end
+      values.size
+    end
+
+    # Values (or keys) as kfk_produce_values takes them: their bytes back
+    # to back, whatever their encodings, and an int32 length each
+    # (NULL_LENGTH for nil, which takes no bytes).
+    def columns(list)
+      list = list.map { |v| v.nil? || v.is_a?(String) ? v : v.to_s } unless list.all? { |v| v.nil? || v.is_a?(String) }
+      lens = list.map { |v| v ? v.bytesize : Kfk::FFI::NULL_LENGTH }
+      list = list.compact if list.include?(nil)
+      [list.pack("a*" * list.size), lens.pack("l*")]
+    end
+
+    # records as kfk_produce_values calls: [[topic, partition, values,
+    # keys, indices]...], one per topic and partition (the client's
+    # partitioner: asked here), indices naming each value's record. nil
+    # when some record needs kfk_produce_many (headers, a timestamp, an
+    # option or a partition it does not take, not a Hash), and when a
+    # topic has records both with and without a partition (the library
+    # could then reorder two records of one partition).
+    def value_groups(records)
+      return nil if records.empty?
+
+      groups = {}
+      last = nil
+      records.each_with_index do |r, i|
+        return nil unless r.is_a?(Hash) && (topic = r[:topic])
+
+        r.each_pair do |k, v|
+          next if k == :value || k == :key || k == :topic
+          next if k == :partition && v.is_a?(Integer) && v >= -1
+          next if k == :headers && (v.nil? || (v.respond_to?(:empty?) && v.empty?))
+          next if k == :timestamp && (v.nil? || (v.is_a?(Integer) && v.negative?))
+
+          return nil
+        end
+        partition = r[:partition] || -1
+        partition = partition_for(topic, r[:key]) if partition == -1 && @partitioner
+        unless last && last[1] == partition && last[0] == topic
+          last = ((groups[topic] ||= {})[partition] ||= [topic, partition, [], [], []])
+        end
+        last[2] << r[:value]
+        last[3] << r[:key]
+        last[4] << i
+      end
+      return nil if groups.each_value.any? { |parts| parts.size > 1 && parts.key?(-1) }
+
+      groups.each_value.flat_map(&:values)
+    end
+
+    # produce_many through kfk_produce_many: a kfk_message_t each.
+    def produce_messages(records, req)
+      keep = []
+      arr = ::FFI::MemoryPointer.new(Kfk::FFI::Message, [records.size, 1].max)
+      records.each_with_index do |r, i|
+        fill_message(Kfk::FFI::Message.new(arr + i * Kfk::FFI::Message.size), keep, **r)
+      end
+      tag = @queue.register { |failures, _error| req.complete(failures, nil) }
+      accepted = ::FFI::MemoryPointer.new(:size_t)
+      code = Kfk::FFI.kfk_produce_many(handle, arr, records.size, nil, tag, accepted)
+      unless code.zero?
+        @queue.forget(tag)
+        raise Error.new(code, "#{accepted.read(:size_t)} of #{records.size} records were queued")
+      end
+      req
+    end
 
     def admin(block, &call)
       req = request(block, &call)
