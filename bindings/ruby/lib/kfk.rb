@@ -24,6 +24,19 @@ module Kfk
   # Using an object created before fork() in the child.
   class ForkedError < Error; end
 
+  # Records produced without a block that failed: failures holds a
+  # [report, error] pair each (report: a Message naming the topic and
+  # partition). The code and name are the first failure's.
+  class DeliveryError < Error
+    attr_reader :failures
+
+    def initialize(failures)
+      @failures = failures
+      first = failures.first[1]
+      super(first.code, "#{failures.size} record(s) produced without a block failed; the first: #{first.message}")
+    end
+  end
+
   def self.check(code, what)
     raise Error.new(code, "#{what}: #{Kfk.error_string(code)}") unless code.zero?
   end
@@ -56,20 +69,74 @@ module Kfk
   # TIMESTAMP_LOG_APPEND_TIME or TIMESTAMP_NOT_AVAILABLE.
   Message = Struct.new(:topic, :partition, :offset, :timestamp, :key, :value, :headers, :timestamp_type)
 
-  def self.message(m, with_payload)
-    headers = Array.new(with_payload ? m[:header_count] : 0) do |i|
+  # The headers of a message that has none (and of every delivery report).
+  NO_HEADERS = [].freeze
+
+  M_TOPIC = Kfk::FFI::Message.offset_of(:topic)
+  M_PARTITION = Kfk::FFI::Message.offset_of(:partition)
+  M_OFFSET = Kfk::FFI::Message.offset_of(:offset)
+  M_TIMESTAMP = Kfk::FFI::Message.offset_of(:timestamp)
+  M_KEY = Kfk::FFI::Message.offset_of(:key)
+  M_KEY_LEN = Kfk::FFI::Message.offset_of(:key_len)
+  M_VALUE = Kfk::FFI::Message.offset_of(:value)
+  M_VALUE_LEN = Kfk::FFI::Message.offset_of(:value_len)
+  M_HEADER_COUNT = Kfk::FFI::Message.offset_of(:header_count)
+  M_TIMESTAMP_TYPE = Kfk::FFI::Message.offset_of(:timestamp_type)
+  private_constant :M_TOPIC, :M_PARTITION, :M_OFFSET, :M_TIMESTAMP, :M_KEY, :M_KEY_LEN, :M_VALUE, :M_VALUE_LEN,
+                   :M_HEADER_COUNT, :M_TIMESTAMP_TYPE
+
+  # A Message of the kfk_message_t m (a Pointer or a Struct), read field by
+  # field at its offsets; key, value and headers only with payload (a
+  # delivery report has none). topic: its name, when the caller has it.
+  def self.message(m, payload, topic = nil)
+    m = m.to_ptr
+    topic ||= Kfk::FFI.text_at(m.get_pointer(M_TOPIC))
+    unless payload
+      return Message.new(topic, m.get_int32(M_PARTITION), m.get_int64(M_OFFSET), m.get_int64(M_TIMESTAMP), nil, nil,
+                         NO_HEADERS, m.get_int32(M_TIMESTAMP_TYPE))
+    end
+
+    k = m.get_int64(M_KEY)
+    v = m.get_int64(M_VALUE)
+    Message.new(topic, m.get_int32(M_PARTITION), m.get_int64(M_OFFSET), m.get_int64(M_TIMESTAMP),
+                k.zero? ? nil : ::FFI::Pointer.new(k).get_bytes(0, m.get_int64(M_KEY_LEN)),
+                v.zero? ? nil : ::FFI::Pointer.new(v).get_bytes(0, m.get_int64(M_VALUE_LEN)),
+                m.get_int64(M_HEADER_COUNT).zero? ? NO_HEADERS : headers(Kfk::FFI::Message.new(m)),
+                m.get_int32(M_TIMESTAMP_TYPE))
+  end
+
+  # A message's headers, [[key, value]...]: keys are text, values bytes.
+  def self.headers(m)
+    Array.new(m[:header_count]) do |i|
       h = Kfk::FFI::Header.new(m[:headers] + i * Kfk::FFI::Header.size)
       key = Kfk::FFI.bytes_at(h[:key], h[:key_len])&.force_encoding(Encoding::UTF_8) # header keys are text
       [key, Kfk::FFI.bytes_at(h[:value], h[:value_len])]
     end
-    Message.new(Kfk::FFI.text_at(m[:topic]), m[:partition], m[:offset], m[:timestamp],
-                with_payload ? Kfk::FFI.bytes_at(m[:key], m[:key_len]) : nil,
-                with_payload ? Kfk::FFI.bytes_at(m[:value], m[:value_len]) : nil, headers, m[:timestamp_type])
   end
 
   # A kfk_queue_t: completions of the objects attached to it.
+  #
+  # Events are pulled BATCH at a time into one buffer and read as integers
+  # (kfk_event_t is six 8-byte words); a result is built only for an event
+  # someone waits for. One-shot handlers (a request, a produced record's
+  # block) sit in array slots, their tag being the slot's number;
+  # persistent ones (a client's own events, a consume call, a group) in a
+  # Hash, with tags above the slots'.
   class Queue
-    BATCH = 256
+    BATCH = 1024
+    # A poll dispatches at most this many events (it stops sooner once the
+    # queue is empty), so that a busy queue cannot keep it forever.
+    BUDGET = 64 * BATCH
+    PERSISTENT = 1 << 40
+    # kfk_event_t as 8-byte words: type and err share the first (type in
+    # its low half on the little-endian machines Go's cgo targets here).
+    EV_WORDS = Kfk::FFI::Event.size / 8
+    EV_ERRSTR = Kfk::FFI::Event.offset_of(:errstr) / 8
+    EV_OPAQUE = Kfk::FFI::Event.offset_of(:opaque) / 8
+    EV_SOURCE = Kfk::FFI::Event.offset_of(:source) / 8
+    EV_RESULT = Kfk::FFI::Event.offset_of(:result) / 8
+    EV_MSG = Kfk::FFI::Event.offset_of(:msg) / 8
+    private_constant :EV_WORDS, :EV_ERRSTR, :EV_OPAQUE, :EV_SOURCE, :EV_RESULT, :EV_MSG
 
     def initialize
       raise ForkedError.new(Kfk::FFI::ERR_FORKED, "libkfk was loaded before fork()") if Kfk::FFI.forked?
@@ -80,8 +147,11 @@ module Kfk
       @handle = out.read_pointer
       @pid = Process.pid
       @events = ::FFI::MemoryPointer.new(Kfk::FFI::Event, BATCH)
-      @handlers = {}
-      @next_tag = 0
+      @slots = [nil] # tag 0 is no tag
+      @free = []
+      @persistent = {}
+      @next_persistent = PERSISTENT
+      @sources = {}
       @io = IO.for_fd(Kfk::FFI.kfk_queue_fd(@handle), autoclose: false)
     end
 
@@ -96,26 +166,54 @@ module Kfk
       @handle
     end
 
-    # Reserves a tag whose events go to the block, or to handler (an
-    # object answering call(type, result, error), such as a Request).
+    # Reserves a tag for one event, whose (result, error) go to handler
+    # (anything answering call, such as a Request or a block). With
+    # persistent: true, the tag's every event goes to handler.call(type,
+    # result, error) until #forget.
     def register(handler = nil, persistent: false, &block)
-      @next_tag += 1
-      @handlers[@next_tag] = [handler || block, persistent]
-      @next_tag
+      handler ||= block
+      if persistent
+        @persistent[@next_persistent += 1] = handler
+        @next_persistent
+      elsif (tag = @free.pop)
+        @slots[tag] = handler
+        tag
+      else
+        @slots << handler
+        @slots.size - 1
+      end
     end
 
     def forget(tag)
-      @handlers.delete(tag)
+      return @persistent.delete(tag) if tag >= PERSISTENT
+
+      @slots[tag] = nil
+      @free << tag
+    end
+
+    # Events that come without a tag (the failed delivery of a record
+    # produced without one) from the object whose handle is source go to
+    # handler.call(type, result, error).
+    def route_untagged(source, handler)
+      @sources[signed(source.address)] = handler
+    end
+
+    def unroute_untagged(source)
+      @sources.delete(signed(source.address))
     end
 
     # Dispatches waiting events, waiting up to timeout seconds (nil: until
-    # one arrives). The wait happens in the io, so other threads and fibers run.
+    # one arrives), until the queue is empty or BUDGET events were
+    # dispatched; returns how many. The wait happens in the io, so other
+    # threads and fibers run.
     def poll(timeout = 0)
       deadline = timeout && Process.clock_gettime(Process::CLOCK_MONOTONIC) + timeout
       loop do
-        n = Kfk::FFI.kfk_poll_batch(handle, @events, BATCH, 0)
-        raise Error.new(n, "kfk_poll_batch") if n.negative?
-        return dispatch(n) if n.positive?
+        total = n = take
+        if n.positive?
+          total += (n = take) while n == BATCH && total < BUDGET
+          return total
+        end
 
         left = deadline && deadline - Process.clock_gettime(Process::CLOCK_MONOTONIC)
         return 0 if left && left <= 0
@@ -133,20 +231,67 @@ module Kfk
 
     private
 
-    def dispatch(n)
-      n.times do |i|
-        ev = Kfk::FFI::Event.new(@events + i * Kfk::FFI::Event.size)
-        entry = @handlers[ev[:opaque]] or next
-        @handlers.delete(ev[:opaque]) unless entry[1]
-        error = ev[:err].zero? ? nil : Error.new(ev[:err], Kfk::FFI.text_at(ev[:errstr]))
-        result = if !ev[:msg].null?
-                   Kfk.message(Kfk::FFI::Message.new(ev[:msg]), ev[:type] == Kfk::FFI::EVENT_MESSAGE)
-                 elsif !ev[:result].null?
-                   Kfk::FFI.tree(Kfk::FFI::Val.new(ev[:result]))
-                 end
-        entry[0].call(ev[:type], result, error)
-      end
+    # One kfk_poll_batch, its events dispatched.
+    def take
+      n = Kfk::FFI.kfk_poll_batch(handle, @events, BATCH, 0)
+      raise Error.new(n, "kfk_poll_batch") if n.negative?
+
+      dispatch(n) if n.positive?
       n
+    end
+
+    def dispatch(n)
+      words = @events.get_array_of_int64(0, EV_WORDS * n)
+      @topic_at = nil # names are copied once per poll: one String each
+      i = 0
+      while i < n
+        w = EV_WORDS * i
+        i += 1
+        tag = words[w + EV_OPAQUE]
+        if tag >= PERSISTENT
+          handler = @persistent[tag] or next
+        elsif tag.positive?
+          once = @slots[tag] or next
+          forget(tag)
+        else
+          handler = @sources[words[w + EV_SOURCE]] or next
+        end
+        type = words[w] & 0xffff_ffff
+        code = words[w] >> 32
+        error = code.zero? ? nil : Error.new(code, text(words[w + EV_ERRSTR]))
+        result = if (msg = words[w + EV_MSG]) != 0
+                   message(msg, type == Kfk::FFI::EVENT_MESSAGE)
+                 elsif (tree = words[w + EV_RESULT]) != 0
+                   Kfk::FFI.tree(Kfk::FFI::Val.new(::FFI::Pointer.new(tree)))
+                 end
+        if once
+          once.call(result, error)
+          once = nil
+        else
+          handler.call(type, result, error)
+        end
+      end
+    end
+
+    # An address as dispatch reads it (a signed 64-bit word).
+    def signed(address)
+      address >= 1 << 63 ? address - (1 << 64) : address
+    end
+
+    def text(address)
+      address.zero? ? nil : Kfk::FFI.text_at(::FFI::Pointer.new(address))
+    end
+
+    # The Message at address, its topic's name read once per poll (the
+    # library copies a name once per poll, so one address is one name).
+    def message(address, payload)
+      m = ::FFI::Pointer.new(address)
+      t = m.get_int64(M_TOPIC)
+      if t != @topic_at
+        @topic_at = t
+        @topic = text(t)
+      end
+      Kfk.message(m, payload, @topic)
     end
   end
 
@@ -172,7 +317,7 @@ module Kfk
     end
 
     # As a queue handler: the event completes the request.
-    def call(_type, result, error)
+    def call(result, error)
       complete(result, error)
     end
 

@@ -32,12 +32,21 @@ module Kfk
     # choose them; without a logger none are sent unless one of those is
     # given, then they go to a Logger on $stderr). on_stats: ->(hash) {}
     # gets the statistics every statistics_interval_ms (docs/STATISTICS.md).
-    def initialize(options = {}, queue: nil, on_error: nil, partitioner: nil, logger: nil, on_stats: nil, **kwargs)
+    #
+    # delivery_reports: "failed" makes produce without a block fire and
+    # forget: it returns nil, and the library reports only the records that
+    # fail, to on_delivery_error: ->(report, error) {}, or (without one)
+    # kept until flush or close raises them as a Kfk::DeliveryError.
+    def initialize(options = {}, queue: nil, on_error: nil, partitioner: nil, logger: nil, on_stats: nil,
+                   on_delivery_error: nil, **kwargs)
       @queue = queue || Queue.new
       @on_error = on_error
       @partitioner = partitioner
       @on_stats = on_stats
+      @on_delivery_error = on_delivery_error
+      @undelivered = []
       options = options.merge(kwargs)
+      @fire_and_forget = options.any? { |k, v| %w[delivery_reports delivery.reports].include?(k.to_s) && v.to_s == "failed" }
       asked = options.keys.map(&:to_s).intersect?(%w[log_level log.level debug])
       @logger = logger || (Logger.new($stderr, progname: "kfk") if asked)
       options = { log_level: "off" }.merge(options) unless @logger
@@ -60,6 +69,7 @@ module Kfk
       end
       tag = @queue.register(persistent: true) { |type, result, error| client_event(type, result, error) }
       Kfk::FFI.kfk_client_set_event_handler(@handle, nil, tag)
+      @queue.route_untagged(@handle, ->(_type, report, error) { undelivered(report, error) })
     end
 
     LOG_SEVERITY = { Kfk::FFI::LOG_ERROR => Logger::ERROR, Kfk::FFI::LOG_WARN => Logger::WARN,
@@ -77,6 +87,25 @@ module Kfk
     end
     private :client_event
 
+    # A record produced without a block failed.
+    def undelivered(report, error)
+      return @on_delivery_error.call(report, error) if @on_delivery_error
+
+      @undelivered << [report, error]
+    end
+    private :undelivered
+
+    # Raises the failures of records produced without a block that no
+    # on_delivery_error: took, once.
+    def raise_undelivered
+      return if @undelivered.empty?
+
+      failures = @undelivered
+      @undelivered = []
+      raise DeliveryError.new(failures)
+    end
+    private :raise_undelivered
+
     # Dispatches the client's waiting events (delivery blocks, log lines,
     # statistics), waiting up to timeout seconds for the first.
     def poll(timeout = 0)
@@ -92,18 +121,25 @@ module Kfk
     # (a Message with topic, partition, offset, timestamp, timestamp_type).
     # With a block, the block gets (report, error) when polled. timestamp
     # is in milliseconds since the epoch; nil or negative means now.
+    # On a client opened with delivery_reports: "failed", produce without
+    # a block returns nil (see #initialize).
     def produce(topic, value, key: nil, partition: -1, headers: nil, timestamp: nil, &block)
-      h = handle
+      # No fork check here (getpid is a system call): in a child the
+      # library refuses the call itself, with ERR_FORKED.
+      h = @handle or handle
       partition = partition_for(topic, key) if partition == -1 && @partitioner
       scratch = (Thread.current[:kfk_produce_scratch] ||= ProduceScratch.new)
-      msg = scratch.fill(topic, key, value, partition, timestamp_ms(timestamp))
-      keep = []
-      msg[:headers], msg[:header_count] = headers(keep, headers)
-      req = Request.new(@queue, block)
-      msg[:opaque] = tag = @queue.register(req)
-      code = Kfk::FFI.kfk_produce(h, msg, nil)
+      if block || !@fire_and_forget
+        req = Request.new(@queue, block)
+        tag = @queue.register(req)
+      end
+      keep = headers && !headers.empty? ? [] : nil
+      hdrs, count = keep ? headers(keep, headers) : nil
+      code = Kfk::FFI.kfk_produce(h, scratch.fill(topic, key, value, partition, timestamp_ms(timestamp), hdrs, count,
+                                                  tag || 0), nil)
       unless code.zero?
-        @queue.forget(tag)
+        @queue.forget(tag) if tag
+        handle if code == Kfk::FFI::ERR_FORKED # raises ForkedError
         raise Error, code
       end
       req
@@ -112,62 +148,127 @@ module Kfk
     # The C memory one fiber's produce calls reuse (Thread.current is
     # fiber-local): the library copies a message during the call, so its
     # kfk_message_t, key and value bytes need not outlive it. Topic names
-    # are kept as C strings, since a producer repeats a few.
+    # are kept as C strings, since a producer repeats a few. Fields are
+    # written at their offsets, keys and values as their bytes whatever
+    # their encoding.
     class ProduceScratch
+      M = Kfk::FFI::Message
+      TOPIC = M.offset_of(:topic)
+      PARTITION = M.offset_of(:partition)
+      TIMESTAMP = M.offset_of(:timestamp)
+      KEY = M.offset_of(:key)
+      KEY_LEN = M.offset_of(:key_len)
+      VALUE = M.offset_of(:value)
+      VALUE_LEN = M.offset_of(:value_len)
+      HEADERS = M.offset_of(:headers)
+      HEADER_COUNT = M.offset_of(:header_count)
+      OPAQUE = M.offset_of(:opaque)
+
       def initialize
-        @msg = Kfk::FFI::Message.new
-        @msg[:offset] = -1
-        @data = ::FFI::MemoryPointer.new(:char, 4096)
+        @msg = ::FFI::MemoryPointer.new(M)
+        @msg.put_int64(M.offset_of(:offset), -1)
+        grow(4096)
         @topics = {}
+        @accepted = ::FFI::MemoryPointer.new(:size_t)
       end
 
-      def fill(topic, key, value, partition, timestamp)
-        @msg[:topic] = topic_ptr(topic)
-        @msg[:partition] = partition
-        @msg[:timestamp] = timestamp
-        k = key&.to_s&.b
-        v = value&.to_s&.b
-        size = (k ? k.bytesize : 0) + (v ? v.bytesize : 0)
-        @data = ::FFI::MemoryPointer.new(:char, size * 2) if size > @data.size
-        @msg[:key], @msg[:key_len] = k ? [@data, k.bytesize] : [nil, 0]
-        @data.put_bytes(0, k) if k
-        at = k ? k.bytesize : 0
-        @msg[:value], @msg[:value_len] = v ? [@data + at, v.bytesize] : [nil, 0]
-        @data.put_bytes(at, v) if v
-        @msg
+      # A size_t for the library's count of accepted records.
+      attr_reader :accepted
+
+      def fill(topic, key, value, partition, timestamp, headers, header_count, opaque)
+        m = @msg
+        m.put_pointer(TOPIC, topic_ptr(topic))
+        m.put_int32(PARTITION, partition)
+        m.put_int64(TIMESTAMP, timestamp)
+        key = key.to_s unless key.nil? || key.is_a?(String)
+        value = value.to_s unless value.nil? || value.is_a?(String)
+        at = key ? key.bytesize : 0
+        size = at + (value ? value.bytesize : 0)
+        grow(2 * size) if size > @data.size
+        if key
+          @data.put_bytes(0, key)
+          m.put_int64(KEY, @address)
+        else
+          m.put_int64(KEY, 0)
+        end
+        m.put_int64(KEY_LEN, at)
+        if value
+          @data.put_bytes(at, value)
+          m.put_int64(VALUE, @address + at)
+          m.put_int64(VALUE_LEN, value.bytesize)
+        else
+          m.put_int64(VALUE, 0)
+          m.put_int64(VALUE_LEN, 0)
+        end
+        m.put_pointer(HEADERS, headers)
+        m.put_int64(HEADER_COUNT, header_count || 0)
+        m.put_int64(OPAQUE, opaque)
+        m
       end
 
-      private
-
+      # The topic name as a C string, kept.
       def topic_ptr(topic)
         @topics[topic] || begin
           @topics.clear if @topics.size >= 64
           @topics[topic.dup.freeze] = ::FFI::MemoryPointer.from_string(topic.to_s.b)
         end
       end
+
+      private
+
+      def grow(size)
+        @data = ::FFI::MemoryPointer.new(:char, size)
+        @address = @data.address
+      end
     end
 
     # Queues many records ({topic:, value:, key:, partition:, headers:, timestamp:})
     # with one completion: the Request's value is nil once all were
-    # delivered, else the failures [{"index", "error_code", "error"}].
+    # delivered, else the failures [{"index", "error_code", "error"}]. A
+    # block gets the same when polled. Records without headers or a
+    # timestamp go as produce_values calls, one per topic and partition.
     def produce_many(records, &block)
-      keep = []
-      arr = ::FFI::MemoryPointer.new(Kfk::FFI::Message, [records.size, 1].max)
-      records.each_with_index do |r, i|
-        fill_message(Kfk::FFI::Message.new(arr + i * Kfk::FFI::Message.size), keep, **r)
-      end
       req = Request.new(@queue, block && ->(failures, _error) { block.call(failures) })
-      tag = @queue.register { |_type, failures, _error| req.complete(failures, nil) }
-      accepted = ::FFI::MemoryPointer.new(:size_t)
-      code = Kfk::FFI.kfk_produce_many(handle, arr, records.size, nil, tag, accepted)
-      unless code.zero?
-        @queue.forget(tag) if accepted.read(:size_t).zero?
-        raise Error.new(code, "#{accepted.read(:size_t)} of #{records.size} records were queued")
+      groups = value_groups(records)
+      return produce_messages(records, req) unless groups
+
+      pending = groups.size
+      failures = []
+      queued = 0
+      groups.each do |topic, partition, values, keys, indices|
+        done = lambda do |failed, _error|
+          failed&.each { |f| failures << f.merge("index" => indices[f["index"]]) }
+          req.complete(failures.empty? ? nil : failures.sort_by { |f| f["index"] }, nil) if (pending -= 1).zero?
+        end
+        queued += send_values(topic, partition, values, keys.any? ? keys : nil, nil, done, queued, records.size)
       end
       req
     end
 
-    def partition_count(topic)
+    # Queues values (Strings, nil for Kafka's null) for one topic with one
+    # completion, crossing into the library once for all of them: the
+    # Request's value is nil once all were delivered, else the failures
+    # [{"index", "error_code", "error"}], index naming a value. A block
+    # gets the same when polled. keys: one per value (nil: all null).
+    # Every record gets partition (-1: the library's partitioner, or the
+    # client's partitioner:, record by record), the same headers and the
+    # time of the call as its timestamp.
+    def produce_values(topic, values, keys: nil, partition: -1, headers: nil, &block)
+      raise TypeError, "values must be an Array, not #{values.class}" unless values.is_a?(Array)
+      raise ArgumentError, "keys: has #{keys.size} keys for #{values.size} values" if keys && keys.size != values.size
+      raise ArgumentError, "partition must be an Integer from -1 up, not #{partition.inspect}" unless
+        partition.is_a?(Integer) && partition >= -1
+
+      if partition == -1 && @partitioner
+        records = values.each_with_index.map { |v, i| { topic: topic, value: v, key: keys&.at(i), headers: headers } }
+        return produce_many(records, &block)
+      end
+      req = Request.new(@queue, block && ->(failures, _error) { block.call(failures) })
+      send_values(topic, partition, values, keys, headers, ->(failures, _error) { req.complete(failures, nil) })
+      req
+    end
+
+        def partition_count(topic)
       Kfk::FFI.kfk_client_partition_count(handle, topic)
     end
 
@@ -177,8 +278,12 @@ module Kfk
       request { |tag| Kfk::FFI.kfk_client_metadata(handle, arr, topics.size, nil, tag) }.tap { keep.clear }.value
     end
 
+    # Waits until every record produced so far has its outcome; raises a
+    # Kfk::DeliveryError for those produced without a block that failed
+    # (when no on_delivery_error: took them).
     def flush(timeout: 30)
       request { |tag| Kfk::FFI.kfk_flush(handle, (timeout * 1000).to_i, nil, tag) }.value(timeout + 5)
+      raise_undelivered
     end
 
     # assign([{topic:, partition:, offset:}]) — offset Kfk::FFI::OFFSET_EARLIEST
@@ -350,12 +455,101 @@ module Kfk
           request { |tag| Kfk::FFI.kfk_client_close(@handle, (timeout * 1000).to_i, nil, tag) }.value(timeout + 5)
         ensure
           Kfk::FFI.kfk_client_destroy(@handle)
+          @queue.unroute_untagged(@handle)
+          @handle = nil
         end
       end
       @handle = nil
+      raise_undelivered
     end
 
     private
+
+    # One kfk_produce_values call; handler gets its (failures, error).
+    # Returns how many records were queued (all of them, or it raises,
+    # saying how many of total were queued with those before).
+    def send_values(topic, partition, values, keys, headers, handler, before = 0, total = values.size)
+      h = handle
+      scratch = (Thread.current[:kfk_produce_scratch] ||= ProduceScratch.new)
+      value_bytes, value_lens = columns(values)
+      key_bytes, key_lens = columns(keys) if keys
+      keep = []
+      hdrs, count = headers(keep, headers)
+      tag = @queue.register(handler)
+      accepted = scratch.accepted
+      code = Kfk::FFI.kfk_produce_values(h, scratch.topic_ptr(topic), partition, value_bytes, value_lens, key_bytes,
+                                         key_lens, values.size, hdrs, count, nil, tag, accepted)
+      unless code.zero?
+        @queue.forget(tag)
+        raise Error.new(code, "produce_values to #{topic}: #{Kfk.error_string(code)} " \
+                              "(#{before + accepted.read(:size_t)} of #{total} records were queued)")
+      end
+      values.size
+    end
+
+    # Values (or keys) as kfk_produce_values takes them: their bytes back
+    # to back, whatever their encodings, and an int32 length each
+    # (NULL_LENGTH for nil, which takes no bytes).
+    def columns(list)
+      list = list.map { |v| v.nil? || v.is_a?(String) ? v : v.to_s } unless list.all? { |v| v.nil? || v.is_a?(String) }
+      lens = list.map { |v| v ? v.bytesize : Kfk::FFI::NULL_LENGTH }
+      list = list.compact if list.include?(nil)
+      [list.pack("a*" * list.size), lens.pack("l*")]
+    end
+
+    # records as kfk_produce_values calls: [[topic, partition, values,
+    # keys, indices]...], one per topic and partition (the client's
+    # partitioner: asked here), indices naming each value's record. nil
+    # when some record needs kfk_produce_many (headers, a timestamp, an
+    # option or a partition it does not take, not a Hash), and when a
+    # topic has records both with and without a partition (the library
+    # could then reorder two records of one partition).
+    def value_groups(records)
+      return nil if records.empty?
+
+      groups = {}
+      last = nil
+      records.each_with_index do |r, i|
+        return nil unless r.is_a?(Hash) && (topic = r[:topic])
+
+        r.each_pair do |k, v|
+          next if k == :value || k == :key || k == :topic
+          next if k == :partition && v.is_a?(Integer) && v >= -1
+          next if k == :headers && (v.nil? || (v.respond_to?(:empty?) && v.empty?))
+          next if k == :timestamp && (v.nil? || (v.is_a?(Integer) && v.negative?))
+
+          return nil
+        end
+        partition = r[:partition] || -1
+        partition = partition_for(topic, r[:key]) if partition == -1 && @partitioner
+        unless last && last[1] == partition && last[0] == topic
+          last = ((groups[topic] ||= {})[partition] ||= [topic, partition, [], [], []])
+        end
+        last[2] << r[:value]
+        last[3] << r[:key]
+        last[4] << i
+      end
+      return nil if groups.each_value.any? { |parts| parts.size > 1 && parts.key?(-1) }
+
+      groups.each_value.flat_map(&:values)
+    end
+
+    # produce_many through kfk_produce_many: a kfk_message_t each.
+    def produce_messages(records, req)
+      keep = []
+      arr = ::FFI::MemoryPointer.new(Kfk::FFI::Message, [records.size, 1].max)
+      records.each_with_index do |r, i|
+        fill_message(Kfk::FFI::Message.new(arr + i * Kfk::FFI::Message.size), keep, **r)
+      end
+      tag = @queue.register { |failures, _error| req.complete(failures, nil) }
+      accepted = ::FFI::MemoryPointer.new(:size_t)
+      code = Kfk::FFI.kfk_produce_many(handle, arr, records.size, nil, tag, accepted)
+      unless code.zero?
+        @queue.forget(tag)
+        raise Error.new(code, "#{accepted.read(:size_t)} of #{records.size} records were queued")
+      end
+      req
+    end
 
     def admin(block, &call)
       req = request(block, &call)

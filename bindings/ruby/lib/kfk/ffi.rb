@@ -54,6 +54,8 @@ module Kfk
     ERR_STATE = -117
     ERR_NO_BUFFER_SPACE = -118
 
+    NULL_LENGTH = -1
+
     OFFSET_LATEST = -1
     OFFSET_EARLIEST = -2
 
@@ -176,6 +178,8 @@ module Kfk
       kfk_client_partition_count: [%i[pointer string], :int32],
       kfk_produce: [%i[pointer pointer pointer], :int32],
       kfk_produce_many: [%i[pointer pointer size_t pointer uintptr_t pointer], :int32],
+      kfk_produce_values: [%i[pointer pointer int32 pointer pointer pointer pointer size_t pointer size_t pointer uintptr_t
+                              pointer], :int32],
       kfk_flush: [%i[pointer int pointer uintptr_t], :int32],
       kfk_client_close: [%i[pointer int pointer uintptr_t], :int32],
       kfk_client_destroy: [[:pointer], :int32],
