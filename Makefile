@@ -86,8 +86,12 @@ test-c: lib
 	cmake --build $(BUILD)/cmake -j2 >/dev/null
 	cd $(BUILD)/cmake && ctest --output-on-failure
 
+# Under PyPy too, when scripts/deps.sh made its venv (build/pypy-venv).
 test-python: lib
 	KFK_LIBRARY=$(CURDIR)/$(LIB) python3 -m pytest -q --capture=sys bindings/python/tests
+	if [ -x $(BUILD)/pypy-venv/bin/python ]; then \
+	  KFK_LIBRARY=$(CURDIR)/$(LIB) $(BUILD)/pypy-venv/bin/python -m pytest -q --capture=sys -p no:cacheprovider \
+	    bindings/python/tests; fi
 
 test-perl: lib
 	KFK_LIBRARY=$(CURDIR)/$(LIB) prove -I bindings/perl/lib bindings/perl/t

@@ -85,6 +85,13 @@ def all_clients():
         Client("franz-go", "go", [os.path.join(BUILD, "franzbench")]),
         JavaPerf("java", "java", [], modes=("produce", "consume")),
         Client("kfk-python", "python", py + ["kfk"], scripting=True, env=pylib),
+        # Client.produce_values and produce_many, 10,000 records a call.
+        Client("kfk-python-values", "python", py + ["kfk-values"], modes=("produce",), scripting=True, env=pylib),
+        Client("kfk-python-many", "python", py + ["kfk-many"], modes=("produce",), scripting=True, env=pylib),
+    ] + ([
+        # The same binding under PyPy (Debian's pypy3), where installed.
+        Client("kfk-pypy", "python", ["pypy3", py[1], "kfk"], scripting=True, env=pylib),
+    ] if shutil.which("pypy3") else []) + [
         Client("confluent-python", "python", py + ["confluent"], scripting=True),
         Client("kafka-python", "python", py + ["kafka-python"], scripting=True),
         Client("kfk-ruby", "ruby", ["ruby", "-I" + os.path.join(ROOT, "bindings", "ruby", "lib"),

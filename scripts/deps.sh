@@ -35,7 +35,7 @@ packages=(
   kcat librdkafka-dev
   perl libffi-platypus-perl libev-perl libanyevent-perl
   ruby ruby-dev ruby-ffi ruby-minitest
-  python3
+  python3 pypy3 pypy3-venv
 )
 java_ok || packages+=(default-jdk-headless)
 command -v mvn >/dev/null 2>&1 || packages+=(maven)
@@ -83,6 +83,18 @@ if [ -n "$py_missing" ]; then
     pip_args+=(--break-system-packages)
   fi
   python3 -m pip "${pip_args[@]}"
+fi
+
+# ---- PyPy --------------------------------------------------------------------------
+# The Python suite runs under PyPy too (make test-python), in a venv of
+# Debian's pypy3 with pytest; confluent-kafka has no PyPy build, and its
+# tests skip there.
+PYPY_VENV=build/pypy-venv
+if ! "$PYPY_VENV/bin/python" -c 'import pytest' >/dev/null 2>&1; then
+  say "pytest for pypy3 in $PYPY_VENV"
+  rm -rf "$PYPY_VENV"
+  pypy3 -m venv "$PYPY_VENV"
+  "$PYPY_VENV/bin/python" -m pip -q install 'pytest>=7'
 fi
 
 # ---- Go ----------------------------------------------------------------------------

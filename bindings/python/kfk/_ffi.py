@@ -76,6 +76,9 @@ LOG_WARN = 4
 LOG_INFO = 6
 LOG_DEBUG = 7
 
+# A null key or value in kfk_produce_values' length columns
+NULL_LENGTH = -1
+
 # Special offsets for assign and seek
 OFFSET_LATEST = -1
 OFFSET_EARLIEST = -2
@@ -335,6 +338,9 @@ _PROTOTYPES = {
     "kfk_client_producer_id": (kfk_err_t, [_H, POINTER(c_int64), POINTER(c_int16)]),
     "kfk_produce": (kfk_err_t, [_H, POINTER(MessageIn), _CB]),
     "kfk_produce_batch": (kfk_err_t, [_H, POINTER(MessageIn), c_size_t, _CB, POINTER(c_size_t)]),
+    "kfk_produce_many": (kfk_err_t, [_H, POINTER(MessageIn), c_size_t, _CB, c_void_p, POINTER(c_size_t)]),
+    "kfk_produce_values": (kfk_err_t, [_H, c_char_p, c_int32, c_char_p, c_void_p, c_char_p, c_void_p, c_size_t,
+                                       POINTER(HeaderIn), c_size_t, _CB, c_void_p, POINTER(c_size_t)]),
     "kfk_flush": (kfk_err_t, [_H, c_int, _CB, c_void_p]),
     "kfk_client_close": (kfk_err_t, [_H, c_int, _CB, c_void_p]),
     "kfk_client_destroy": (kfk_err_t, [_H]),
@@ -365,6 +371,9 @@ _PROTOTYPES = {
 
 _lib = None
 _lib_pid = None
+# kfk_produce without argtypes, for Client.produce: a call that converts no
+# argument (a c_void_p handle, a byref message, None) costs half as much.
+produce = None
 _lock = threading.Lock()
 
 
@@ -398,7 +407,7 @@ def check_version(found: int, path: str) -> None:
 def lib() -> ctypes.CDLL:
     """Open libkfk on first use, check its version and declare every
     prototype."""
-    global _lib, _lib_pid
+    global _lib, _lib_pid, produce
     if _lib is not None:
         return _lib
     with _lock:
@@ -410,14 +419,29 @@ def lib() -> ctypes.CDLL:
                 fn = getattr(handle, name)
                 fn.restype = restype
                 fn.argtypes = argtypes
-            _lib, _lib_pid = handle, os.getpid()
+            produce = handle["kfk_produce"]  # a function object of its own
+            produce.restype, produce.argtypes = kfk_err_t, None
+            _lib, _lib_pid = handle, pid
     return _lib
 
 
+# This process's id, refreshed in a forked child: a fork check is a
+# comparison with it, not a getpid() call.
+pid = os.getpid()
+
+
+def _forked() -> None:
+    global pid
+    pid = os.getpid()
+
+
+os.register_at_fork(after_in_child=_forked)
+
+
 def current_pid() -> int:
-    return os.getpid()
+    return pid
 
 
 def loaded_in_parent() -> bool:
     """True when the library was opened by a parent process before fork()."""
-    return _lib is not None and _lib_pid != os.getpid()
+    return _lib is not None and _lib_pid != pid

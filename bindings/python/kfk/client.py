@@ -22,12 +22,13 @@ import ctypes
 import json
 import logging
 import threading
+from array import array
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
 from . import _ffi
 from .conn import (Bytes, Request, _b, _headers, _new_topic_array, _s, _str_array, _timestamp, _tp_array,
                    send_request)
-from .errors import KafkaError, check
+from .errors import KafkaError, check, error_string
 from .queue import EventQueue
 
 DeliveryCallback = Callable[[Optional[dict], Optional[KafkaError]], None]
@@ -35,6 +36,48 @@ DeliveryCallback = Callable[[Optional[dict], Optional[KafkaError]], None]
 # kfk's log levels (syslog numbers) as logging's.
 _LOG_LEVELS = {_ffi.LOG_ERROR: logging.ERROR, _ffi.LOG_WARN: logging.WARNING, _ffi.LOG_INFO: logging.INFO,
                _ffi.LOG_DEBUG: logging.DEBUG}
+
+
+def _column(items: Sequence[Bytes], what: str) -> tuple[bytes, array]:
+    """items back to back and their lengths (NULL_LENGTH for None), as
+    kfk_produce_values takes a column."""
+    try:
+        data = b"".join(items)
+        lens = array("i", map(len, items))
+        if sum(lens) == len(data):  # else a memoryview of wider items: see below
+            return data, lens
+    except (TypeError, OverflowError):  # a None, a str, another type, a value of 2 GiB
+        pass
+    parts, lens = [], array("i")
+    for i, x in enumerate(items):
+        if x is None:
+            lens.append(_ffi.NULL_LENGTH)
+            continue
+        b = _b(x, f"{what}[{i}]")
+        if len(b) > 0x7FFFFFFF:
+            raise ValueError(f"{what}[{i}] is longer than 2 GiB")
+        parts.append(b)
+        lens.append(len(b))
+    return b"".join(parts), lens
+
+
+def _partition(partition: Any) -> int:
+    if isinstance(partition, bool) or not isinstance(partition, int):
+        raise TypeError(f"partition must be an int, not {type(partition).__name__}")
+    return partition
+
+
+class _Scratch:
+    """A thread's kfk_message_t for produce(), and what it holds."""
+
+    __slots__ = ("msg", "ref", "topic", "key", "headers")
+
+    def __init__(self) -> None:
+        self.msg = _ffi.MessageIn()
+        self.ref = ctypes.byref(self.msg)
+        self.topic: Optional[str] = None  # the name whose bytes msg.topic points to
+        self.key = False  # msg.key is set
+        self.headers = False  # msg.headers is set
 
 
 class Client:
@@ -57,6 +100,7 @@ class Client:
         self.on_stats = on_stats
         self._partitioner = partitioner
         self._scratch = threading.local()
+        self._topics: dict[str, bytes] = {}
         conf = ctypes.c_void_p()
         check(self._lib.kfk_conf_new(ctypes.byref(conf)), "kfk_conf_new")
         err = ctypes.create_string_buffer(512)
@@ -74,6 +118,7 @@ class Client:
         finally:
             self._lib.kfk_conf_destroy(conf)
         self._handle: Optional[int] = handle.value
+        self._handle_arg = ctypes.c_void_p(handle.value)  # for _ffi's calls without argtypes
         self.queue.attached += 1
         self._events_tag = self.queue.register(self._on_event, persistent=True)
         self._lib.kfk_client_set_event_handler(self._handle, None, self._events_tag)
@@ -140,60 +185,176 @@ class Client:
         msg.headers, msg.header_count = hdrs, nh
         return hkeep
 
+    def _topic(self, topic: str) -> bytes:
+        """topic encoded for the C side, remembered (a name is encoded once)."""
+        name = self._topics.get(topic)
+        if name is None:
+            name = _s(topic, "topic")
+            if len(self._topics) >= 1000:
+                self._topics.clear()
+            self._topics[topic] = name
+        return name
+
     def produce(self, topic: str, value: Bytes, key: Bytes = None, *, partition: int = -1, headers: Any = None,
-                timestamp: Optional[int] = None, callback: Optional[DeliveryCallback] = None) -> Request:
+                timestamp: Optional[int] = None, callback: Optional[DeliveryCallback] = None) -> Optional[Request]:
         """Queue one record. timestamp is in ms since the epoch (0 is a
-        time); None or negative means now. The Request's result is the
-        delivery report {topic, partition, offset, timestamp,
-        timestamp_type}; KafkaError if it failed."""
-        handle = self.handle
+        time); None or negative means now. Without a callback, returns a
+        Request whose result is the delivery report {topic, partition,
+        offset, timestamp, timestamp_type} (KafkaError if it failed); with
+        one, returns None and callback(report, error) runs when the queue
+        is polled."""
+        if self._handle is None or self.queue._pid != _ffi.pid:
+            self.handle  # raises
         # One kfk_message_t per thread, refilled: the library copies it
-        # during the call.
-        msg = getattr(self._scratch, "msg", None)
-        if msg is None:
-            msg = self._scratch.msg = _ffi.MessageIn()
-        headers_alive = self._fill(msg, topic, value, key, partition, headers, timestamp)  # until the call returns
-        req = Request(self.queue, callback)
-        msg.opaque = tag = self.queue.register(req._complete)
-        code = self._lib.kfk_produce(handle, ctypes.byref(msg), None)
+        # during the call. Fields that keep their value are not set again.
+        try:
+            m = self._scratch.m
+        except AttributeError:
+            m = self._scratch.m = _Scratch()
+        msg = m.msg
+        v = value if type(value) is bytes else _b(value, "value")
+        k = key if type(key) is bytes or key is None else _b(key, "key")
+        if type(partition) is not int:
+            partition = int(partition)
+        if partition == -1 and self._partitioner is not None:
+            partition = self._partition_for(topic, k)
+        if topic is not m.topic:
+            msg.topic, m.topic = self._topic(topic), topic
+        msg.partition = partition
+        msg.timestamp = -1 if timestamp is None else _timestamp(timestamp)
+        if k is not None or m.key:
+            msg.key, msg.key_len = k, len(k) if k is not None else 0
+            m.key = k is not None
+        msg.value, msg.value_len = v, len(v) if v is not None else 0
+        if headers or m.headers:
+            msg.headers, msg.header_count, headers_alive = _headers(headers)  # alive until the call returns
+            m.headers = bool(headers)
+        req = None
+        if callback is None:
+            req = Request(self.queue, None)
+            callback = req._complete
+        queue = self.queue
+        try:
+            tag = queue._free.pop()  # queue.register(callback), inlined
+            queue._slots[tag] = callback
+        except IndexError:
+            tag = queue.register(callback)
+        msg.opaque = tag
+        code = _ffi.produce(self._handle_arg, m.ref, None)
         if code:
-            self.queue.forget(tag)
+            queue.forget(tag)
             raise KafkaError(code)
         return req
 
+    def produce_values(self, topic: str, values: Sequence[Bytes], keys: Optional[Sequence[Bytes]] = None, *,
+                       partition: int = -1, headers: Any = None,
+                       callback: Optional[Callable[[Optional[list]], None]] = None) -> Request:
+        """Queue len(values) records of one topic in one call to the library:
+        record i has value values[i] and key keys[i] (keys None: all null;
+        a None item is Kafka's null, b"" an empty one), the same partition
+        (-1: the partitioner) and the same headers, and now as timestamp.
+        Returns one Request for them all; its result() is None once every
+        record was delivered, else it raises the first failure (a
+        KafkaError with .index, the record's position, and .failures, every
+        failed record's KafkaError). callback(failures or None) runs then.
+        No delivery report per record; a record the library refuses at once
+        is reported the same way and does not stop the others."""
+        if not isinstance(values, (list, tuple)):
+            if isinstance(values, (bytes, bytearray, memoryview, str)) or values is None:
+                raise TypeError(f"values must be a sequence of bytes, not {type(values).__name__}")
+            values = list(values)
+        n = len(values)
+        data, lens = _column(values, "values")
+        kdata, klens = None, None
+        if keys is not None:
+            if not isinstance(keys, (list, tuple)):
+                if isinstance(keys, (bytes, bytearray, memoryview, str)):
+                    raise TypeError(f"keys must be a sequence of bytes or None, not {type(keys).__name__}")
+                keys = list(keys)
+            if len(keys) != n:
+                raise ValueError(f"keys has {len(keys)} items, values {n}")
+            kdata, klens = _column(keys, "keys")
+        partition = _partition(partition)
+        if partition == -1 and self._partitioner is not None:
+            # Each record's partition is the custom partitioner's: records
+            # go one by one, still in one call with one completion.
+            return self._produce_many_records(
+                [{"topic": topic, "value": v, "key": None if keys is None else keys[i], "headers": headers}
+                 for i, v in enumerate(values)], callback)
+        if n == 0:  # no columns at all (an empty array may have no buffer)
+            data = kdata = lens = klens = None
+        hdrs, nh, _alive = _headers(headers)
+        req, tag = self._bulk(callback)
+        accepted = ctypes.c_size_t()
+        code = self._lib.kfk_produce_values(
+            self.handle, self._topic(topic), partition, data, None if lens is None else lens.buffer_info()[0], kdata,
+            None if klens is None else klens.buffer_info()[0], n, hdrs, nh, None, tag, ctypes.byref(accepted))
+        if code:
+            self.queue.forget(tag)
+            raise KafkaError(code, f"produce_values: {error_string(code)}")
+        return req
+
+    def _bulk(self, callback: Optional[Callable[[Optional[list]], None]]) -> tuple[Request, int]:
+        """The Request of a call completed by one RESULT listing failed
+        records ({index, error_code, error}), and its tag."""
+        req = Request(self.queue, None)
+
+        def done(result: Any, error: Optional[KafkaError]) -> None:
+            failures = None
+            if result:
+                failures = []
+                for f in result:
+                    e = KafkaError(f["error_code"], f.get("error") or None)
+                    e.index = f["index"]
+                    failures.append(e)
+                error = failures[0]
+                error.failures = failures
+            req._complete(None, error)
+            if callback is not None:
+                callback(failures if failures else ([error] if error is not None else None))
+
+        return req, self.queue.register(done)
+
     def produce_many(self, records: Iterable[Mapping[str, Any]],
-                     callback: Optional[Callable[[Optional[list]], None]] = None) -> list[Request]:
+                     callback: Optional[Callable[[Optional[list]], None]] = None) -> Request:
         """Queue many records in one call to the library. Each record is a
         dict with topic, value and optionally key, partition, headers,
-        timestamp. callback(errors or None) runs once all are reported."""
-        records = list(records)
-        reqs = [Request(self.queue, None) for _ in records]
-        errors: list = []
-        left = [len(records)]
+        timestamp. Returns one Request for them all, completed as
+        produce_values' (failures name the record by .index);
+        callback(failures or None) runs once all are reported. Records of
+        one topic and partition without headers or timestamps go as
+        columns (produce_values)."""
+        records = records if isinstance(records, (list, tuple)) else list(records)
+        if not records:
+            return self._produce_many_records(records, callback)
+        first = records[0]
+        topic, partition = first["topic"], first.get("partition", -1)
+        values, keys = [], []
+        for r in records:
+            if (r["topic"] != topic or r.get("partition", -1) != partition or r.get("headers")
+                    or r.get("timestamp") is not None):
+                return self._produce_many_records(records, callback)
+            values.append(r.get("value"))
+            keys.append(r.get("key"))
+        if not isinstance(topic, str):
+            raise TypeError(f"topic must be a str, not {type(topic).__name__}")
+        return self.produce_values(topic, values, None if keys.count(None) == len(keys) else keys,
+                                   partition=partition, callback=callback)
 
-        def each(req: Request) -> Callable:
-            def done(kind: int, result: Any, error: Optional[KafkaError]) -> None:
-                req._complete(kind, result, error)
-                if error is not None:
-                    errors.append(error)
-                left[0] -= 1
-                if left[0] == 0 and callback is not None:
-                    callback(errors or None)
-            return done
-
+    def _produce_many_records(self, records: Sequence[Mapping[str, Any]],
+                              callback: Optional[Callable[[Optional[list]], None]]) -> Request:
+        """produce_many through an array of kfk_message_t (kfk_produce_many)."""
         arr = (_ffi.MessageIn * max(len(records), 1))()
         keep = [self._fill(arr[i], r["topic"], r.get("value"), r.get("key"), r.get("partition", -1),
                            r.get("headers"), r.get("timestamp")) for i, r in enumerate(records)]
-        tags = [self.queue.register(each(req)) for req in reqs]
-        for i, tag in enumerate(tags):
-            arr[i].opaque = tag
+        req, tag = self._bulk(callback)
         accepted = ctypes.c_size_t()
-        code = self._lib.kfk_produce_batch(self.handle, arr, len(records), None, ctypes.byref(accepted))
+        code = self._lib.kfk_produce_many(self.handle, arr, len(records), None, tag, ctypes.byref(accepted))
+        del keep
         if code:
-            for tag in tags[accepted.value:]:
-                self.queue.forget(tag)
-            raise KafkaError(code, f"{accepted.value} of {len(records)} records were queued")
-        return reqs
+            self.queue.forget(tag)
+            raise KafkaError(code, f"produce_many: {error_string(code)}")
+        return req
 
     # -- consuming -------------------------------------------------------
 
@@ -218,7 +379,7 @@ class Client:
                 messages.append(result)
             else:
                 self.queue.forget(tag)
-                done._complete(kind, result, error)
+                done._complete(result, error)
 
         tag = self.queue.register(on_event, persistent=True)
         code = self._lib.kfk_consume(self.handle, None, tag)
@@ -378,7 +539,7 @@ class Client:
         """Flush (up to timeout), close connections and free the client."""
         if self._handle is None:
             return
-        if self.queue._pid == _ffi.current_pid():
+        if self.queue._pid == _ffi.pid:
             try:
                 self._request(self._lib.kfk_client_close, int(timeout * 1000)).result(timeout + 5)
             finally:

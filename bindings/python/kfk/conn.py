@@ -124,7 +124,7 @@ class Request:
         self.value: Any = None
         self.error: Optional[KafkaError] = None
 
-    def _complete(self, kind: int, result: Any, error: Optional[KafkaError]) -> None:
+    def _complete(self, result: Any, error: Optional[KafkaError]) -> None:
         self.done, self.value, self.error = True, result, error
         if self._callback is not None:
             self._callback(result, error)
@@ -176,12 +176,12 @@ class Conn:
         pending, self._connect_result = self._connect_result, None
         if kind == _ffi.EVENT_CONNECT:
             if pending:
-                pending._complete(kind, True, None)
+                pending._complete(True, None)
             if self.on_connect:
                 self.on_connect()
         elif kind == _ffi.EVENT_ERROR:
             if pending:
-                pending._complete(kind, None, error)
+                pending._complete(None, error)
             if self.on_error:
                 self.on_error(error)  # type: ignore[arg-type]
         elif kind == _ffi.EVENT_DISCONNECT and self.on_disconnect:

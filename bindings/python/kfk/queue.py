@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import ctypes
 import itertools
+import struct
 import threading
 import time
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 from . import _ffi
 from ._values import to_python
@@ -19,13 +20,25 @@ from .errors import ForkedError, KafkaError
 
 _BATCH = 256
 _SLICE_MS = 100  # longest single wait, so Ctrl-C is noticed promptly
+_GROW = 1024  # one-shot tags added at a time
+_PERSISTENT = 1 << 48  # the first persistent tag; one-shot tags are below
+
+# kfk_event_t, read a batch at a time: type, err, errstr, opaque, source,
+# result, msg (addresses; 0 for NULL).
+_EVENT = struct.Struct("iiPPPPP")
+_DELIVERY, _MESSAGE = _ffi.EVENT_DELIVERY, _ffi.EVENT_MESSAGE
 
 Handler = Callable[[int, Optional[object], Optional[KafkaError]], None]
 
 
 class EventQueue:
     """A kfk_queue_t. Objects attached to one queue deliver through it; an
-    event loop watches ``fileno()`` and calls ``poll(0)`` when readable."""
+    event loop watches ``fileno()`` and calls ``poll(0)`` when readable.
+
+    Tags are the opaques events come back with. A one-shot tag is a slot
+    of a list, released by its event: its handler gets (result, error).
+    A persistent tag (from _PERSISTENT up) keeps its handler, which gets
+    (event_type, result, error), until forget()."""
 
     def __init__(self) -> None:
         if _ffi.loaded_in_parent():
@@ -37,11 +50,14 @@ class EventQueue:
             raise KafkaError(code, "kfk_queue_new")
         self._handle: Optional[int] = handle.value
         self._events = (_ffi.Event * _BATCH)()
+        self._events_at = ctypes.addressof(self._events)
+        self._slots: list = [None]  # one-shot handlers by tag; tag 0 is a NULL opaque
+        self._free: list = []  # released slots
         self._handlers: dict[int, Handler] = {}  # persistent tags
-        self._once: dict[int, Handler] = {}  # tags released by their first event
-        self._tags = itertools.count(1)
+        self._topic_names: dict[bytes, str] = {}
+        self._tags = itertools.count(_PERSISTENT)
         self._lock = threading.Lock()
-        self._pid = _ffi.current_pid()
+        self._pid = _ffi.pid
         self.attached = 0
 
     @property
@@ -50,24 +66,45 @@ class EventQueue:
         return self._handle  # type: ignore[return-value]
 
     def _check(self) -> None:
-        if self._pid != _ffi.current_pid():
+        if self._pid != _ffi.pid:
             raise ForkedError(_ffi.ERR_FORKED,
                               "this queue belongs to the parent process; create a new one after fork()")
         if self._handle is None:
             raise KafkaError(_ffi.ERR_CLOSED, "the queue is closed")
 
-    def register(self, handler: Handler, persistent: bool = False) -> int:
-        """Reserve a tag whose events go to handler(event_type, result, error).
-        A non-persistent tag is released after its first event."""
-        with self._lock:
-            tag = next(self._tags)
-            (self._handlers if persistent else self._once)[tag] = handler
+    def register(self, handler: Callable, persistent: bool = False) -> int:
+        """Reserve a tag for handler. A one-shot tag is released by its
+        first event, which calls handler(result, error); a persistent one
+        calls handler(event_type, result, error) for each of its events."""
+        if persistent:
+            with self._lock:
+                tag = next(self._tags)
+                self._handlers[tag] = handler
+            return tag
+        while True:
+            try:
+                tag = self._free.pop()  # atomic: no lock needed
+                break
+            except IndexError:
+                self._grow()
+        self._slots[tag] = handler
         return tag
 
-    def forget(self, tag: int) -> None:
+    def _grow(self) -> None:
         with self._lock:
-            self._handlers.pop(tag, None)
-            self._once.pop(tag, None)
+            if not self._free:
+                start = len(self._slots)
+                self._slots.extend([None] * _GROW)
+                self._free.extend(range(start + _GROW - 1, start - 1, -1))
+
+    def forget(self, tag: int) -> None:
+        """Release a tag whose event will not come (or stop a persistent one)."""
+        if tag >= _PERSISTENT:
+            with self._lock:
+                self._handlers.pop(tag, None)
+        elif tag and self._slots[tag] is not None:
+            self._slots[tag] = None
+            self._free.append(tag)
 
     def fileno(self) -> int:
         """A descriptor that is readable while events are waiting."""
@@ -99,29 +136,57 @@ class EventQueue:
 
     def _dispatch(self, n: int) -> int:
         failure: Optional[BaseException] = None
-        once, handlers, events = self._once, self._handlers, self._events
-        for i in range(n):
-            ev = events[i]
-            tag = ev.opaque or 0
-            handler = once.pop(tag, None) or handlers.get(tag)  # dict.pop is atomic: no lock needed
-            if handler is None:
-                continue
-            error = None
-            if ev.err:
-                error = KafkaError(ev.err, ev.errstr.decode("utf-8", "replace") if ev.errstr else None)
-            if ev.msg and ev.type == _ffi.EVENT_MESSAGE:
-                result = _message(_ffi.Message.from_address(ev.msg))
-            elif ev.msg:
-                result = _delivery(_ffi.Message.from_address(ev.msg))
+        slots, free, handlers = self._slots, self._free, self._handlers
+        topics, from_address = self._topic_names, _ffi.Message.from_address
+        raw = ctypes.string_at(self._events_at, n * _EVENT.size)
+        for kind, err, errstr, tag, _source, result, msg in _EVENT.iter_unpack(raw):
+            if tag < _PERSISTENT:
+                handler = slots[tag]
+                if handler is None:
+                    continue
+                slots[tag] = None
+                free.append(tag)
+                persistent = False
             else:
-                result = to_python(ev.result.contents) if ev.result else None
+                handler = handlers.get(tag)
+                if handler is None:
+                    continue
+                persistent = True
+            error = None
+            if err:
+                error = KafkaError(err, ctypes.string_at(errstr).decode("utf-8", "replace") if errstr else None)
+            if kind == _DELIVERY and msg:
+                m = from_address(msg)
+                topic = topics.get(m.topic)
+                if topic is None:
+                    topic = self._topic_name(m.topic)
+                value: Any = {"topic": topic, "partition": m.partition, "offset": m.offset,
+                              "timestamp": m.timestamp, "timestamp_type": m.timestamp_type}
+            elif msg and kind == _MESSAGE:
+                value = _message(from_address(msg))
+            elif msg:
+                value = _delivery(from_address(msg))
+            else:
+                value = to_python(_ffi.Val.from_address(result)) if result else None
             try:
-                handler(ev.type, result, error)
+                if persistent:
+                    handler(kind, value, error)
+                else:
+                    handler(value, error)
             except BaseException as exc:  # deliver the rest of the batch first
                 failure = failure or exc
         if failure is not None:
             raise failure
         return n
+
+    def _topic_name(self, raw: Optional[bytes]) -> Optional[str]:
+        """A delivery report's topic as str, remembered by its bytes."""
+        if raw is None:
+            return None
+        if len(self._topic_names) >= 1000:
+            self._topic_names.clear()
+        name = self._topic_names[raw] = raw.decode()
+        return name
 
     def wake(self) -> None:
         """Make a blocked poll() in another thread return."""
@@ -129,7 +194,7 @@ class EventQueue:
         self._lib.kfk_wake(self._handle)
 
     def close(self) -> None:
-        if self._handle is None or self._pid != _ffi.current_pid():
+        if self._handle is None or self._pid != _ffi.pid:
             return
         code = self._lib.kfk_queue_destroy(self._handle)
         if code:

@@ -58,13 +58,12 @@ def test_group_consume_of_produce_many_returns_exact_bytes(client, topic):
 
 def test_delivery_reports_locate_the_exact_bytes(client, conn, topic):
     reqs = [client.produce(topic, v, key=k, headers=h) for k, v, h in RECORDS]
-    reqs += client.produce_many([{"topic": topic, **r} for r in as_dicts(RECORDS)])
     client.flush()
     for i, req in enumerate(reqs):
         report = req.result()
         assert report["topic"] == topic
         at = conn.fetch(topic, report["partition"], report["offset"]).result()
-        assert fetched(at)[0] == RECORDS[i % len(RECORDS)]
+        assert fetched(at)[0] == RECORDS[i]
 
 
 def test_conn_produce_and_fetch_return_exact_bytes(conn, topic):
@@ -93,3 +92,37 @@ def test_asyncio_fetch_and_messages_return_exact_bytes(topic):
         client.connect()
         client.assign([{"topic": topic, "partition": 1, "offset": kfk.OFFSET_EARLIEST}])
         assert asyncio.run(asyncio.wait_for(consume(client), 30)) == RECORDS
+
+
+def test_produce_values_returns_exact_bytes(client, topic):
+    # Columns: the values back to back with a length each, None as a null
+    # length; shared headers. Every record comes back as given.
+    headers = [("h\x00k", b"\x00v\x00"), ("null", None), ("empty", b"")]
+    keys = [k for k, _, _ in RECORDS]
+    values = [v for _, v, _ in RECORDS]
+    assert client.produce_values(topic, values, keys, partition=0, headers=headers).result() is None
+    client.assign([{"topic": topic, "partition": 0, "offset": kfk.OFFSET_EARLIEST}])
+    got = consume_n(client, len(RECORDS))
+    assert [(m.key, m.value, m.headers) for m in got] == [(k, v, headers) for k, v in zip(keys, values)]
+
+
+def test_produce_values_every_byte_and_other_buffers(client, topic):
+    # 256 one-byte values (each byte value once), empty and null kept
+    # apart, keys all null (keys=None), and bytes-like items of every kind.
+    import array
+    values = [bytes([b]) for b in range(256)] + [b"", None, b"", bytearray(b"\x00\xff"),
+                                                  memoryview(ALL_BYTES), "é\x00", memoryview(array.array("i", [1, -1]))]
+    expected = values[:259] + [b"\x00\xff", ALL_BYTES, "é\x00".encode(), array.array("i", [1, -1]).tobytes()]
+    client.produce_values(topic, values, partition=1).result()
+    client.assign([{"topic": topic, "partition": 1, "offset": kfk.OFFSET_EARLIEST}])
+    got = consume_n(client, len(values))
+    assert [m.value for m in got] == expected
+    assert all(m.key is None and m.headers == [] for m in got)
+
+
+def test_produce_many_as_columns_returns_exact_bytes(client, topic):
+    # One topic and partition, no headers: produce_many goes as columns.
+    records = [(k, v) for k, v, _ in RECORDS]
+    client.produce_many([{"topic": topic, "partition": 1, "key": k, "value": v} for k, v in records]).result()
+    client.assign([{"topic": topic, "partition": 1, "offset": kfk.OFFSET_EARLIEST}])
+    assert [(m.key, m.value) for m in consume_n(client, len(records))] == records

@@ -101,7 +101,7 @@ class Producer(Base):
         sent = time.monotonic()
         client = self._client
 
-        def done(kind: int, result: Any, err: Optional[_KfkError]) -> None:
+        def done(result: Any, err: Optional[_KfkError]) -> None:
             self._delivered(topic, k, v, partition, cb, sent, result, err)
 
         msg = getattr(self._scratch, "msg", None)
