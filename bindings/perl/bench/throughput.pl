@@ -1,0 +1,108 @@
+#!/usr/bin/env perl
+# The cluster client's throughput and CPU per record (issue #20): produce
+# with a callback per record, produce_many, and consuming through
+# on_message. Each line gives msgs/s and the process's user + system CPU
+# (times(), libkfk's threads included) over the timed part, per record.
+#
+#   produce       COUNT x produce($topic, undef, $value, $cb), one shared
+#                 callback; timed to the last callback.
+#   produce_many  produce_many calls of BENCH_MANY_CHUNK (1000)
+#                 [$topic, undef, $value] messages; timed to the last
+#                 completion (the message arrays are built before).
+#   consume       assign partition 0 from the earliest offset, poll rounds
+#                 until COUNT messages reached on_message.
+#
+# BENCH_BROKER (127.0.0.1:9092), BENCH_MESSAGES (200000),
+# BENCH_VALUE_SIZE (100), BENCH_TOPIC (kfk-bench-tp), BENCH_RUNS (1) and
+# BENCH_ONLY (comma-separated produce,produce_many,consume) customize it.
+# Prints one line per run: NAME msgs_per_s=N cpu_us_per_msg=N.
+use strict;
+use warnings;
+use EV;
+use EV::Kafka;
+use Time::HiRes qw(time);
+use FindBin;
+require "$FindBin::Bin/setup.pl";
+
+my ($host, $port, undef, $size, undef) = bench_settings();
+my $count = $ENV{BENCH_MESSAGES} // 200_000;
+my $topic = $ENV{BENCH_TOPIC} // 'kfk-bench-tp';
+my $runs  = $ENV{BENCH_RUNS} // 1;
+my $chunk = $ENV{BENCH_MANY_CHUNK} // 1000;
+my %only  = map { $_ => 1 } split /,/, ($ENV{BENCH_ONLY} // 'produce,produce_many,consume');
+bench_conn($host, $port, $topic)->disconnect;    # the topic exists and has a leader
+my $value = 'x' x $size;
+
+sub cpu { my @t = times; return $t[0] + $t[1] }
+
+sub client {
+    my (%opt) = @_;
+    my $kafka = EV::Kafka->new(brokers => "$host:$port", acks => 1, linger_ms => 5,
+        on_error => sub { die "kafka: @_\n" }, %opt);
+    $kafka->connect(sub { EV::break });
+    EV::run;
+    return $kafka;
+}
+
+sub report {
+    my ($name, $n, $secs, $cpu) = @_;
+    printf "%-13s msgs_per_s=%.0f cpu_us_per_msg=%.2f\n", $name, $n / $secs, $cpu / $n * 1e6;
+}
+
+sub bench_produce {
+    my $kafka = client();
+    my ($left, $failed) = ($count, 0);
+    my $cb = sub { $failed++ if $_[1]; EV::break if --$left == 0 };
+    my ($t0, $c0) = (time, cpu());
+    $kafka->produce($topic, undef, $value, $cb) for 1 .. $count;
+    EV::run if $left;
+    my ($secs, $cpu) = (time - $t0, cpu() - $c0);
+    die "$failed records failed\n" if $failed;
+    report(produce => $count, $secs, $cpu);
+    $kafka->close(sub { EV::break });
+    EV::run;
+}
+
+sub bench_produce_many {
+    my $kafka = client();
+    my @calls;
+    for (my $i = 0; $i < $count; $i += $chunk) {
+        my $n = $count - $i < $chunk ? $count - $i : $chunk;
+        push @calls, [map { [$topic, undef, $value] } 1 .. $n];
+    }
+    my ($left, $failed) = (scalar @calls, 0);
+    my $cb = sub { $failed += @{ $_[0] } if $_[0]; EV::break if --$left == 0 };
+    my ($t0, $c0) = (time, cpu());
+    $kafka->produce_many($_, $cb) for @calls;
+    EV::run if $left;
+    my ($secs, $cpu) = (time - $t0, cpu() - $c0);
+    die "$failed records failed\n" if $failed;
+    report(produce_many => $count, $secs, $cpu);
+    $kafka->close(sub { EV::break });
+    EV::run;
+}
+
+sub bench_consume {
+    my $got = 0;
+    my $bytes = 0;
+    my $kafka = client(on_message => sub { $got++ });
+    $kafka->assign([{ topic => $topic, partition => 0, offset => -2 }]);
+    my $round;
+    $round = sub { $got >= $count ? EV::break : $kafka->poll($round) };
+    my ($t0, $c0) = (time, cpu());
+    $kafka->poll($round);
+    EV::run;
+    my ($secs, $cpu) = (time - $t0, cpu() - $c0);
+    undef $round;
+    report(consume => $got, $secs, $cpu);
+    $kafka->close(sub { EV::break });
+    EV::run;
+}
+
+printf "EV::Kafka over libkfk %s, broker %s:%d, topic %s, %d messages, %d-byte values\n",
+    Kfk::FFI::kfk_version_str(), $host, $port, $topic, $count, $size;
+for (1 .. $runs) {
+    bench_produce() if $only{produce};
+    bench_produce_many() if $only{produce_many};
+    bench_consume() if $only{consume};
+}
