@@ -96,6 +96,41 @@ sub struct_layouts {
 
 use constant BATCH => 256;    # events pulled per call
 
+# Templates that let pack and unpack follow pointers themselves ('p': a
+# NUL-terminated string, 'P<n>': n bytes; a NULL pointer is undef both
+# ways), so that a struct costs one pack or unpack and no FFI call.
+# MESSAGE_OUT packs a kfk_message_t for kfk_produce from (topic, partition,
+# err, offset, timestamp, key, key_len, value, value_len, headers,
+# header_count, opaque, timestamp_type, reserved): topic, key and value
+# must be live byte strings (or undef) until the call returns.
+use constant MESSAGE_OUT => 'p l l q q p Q p Q Q Q Q l l';
+# One kfk_event_t with its message read through: (type, err, errstr,
+# opaque, source, result, message struct bytes or undef).
+use constant EVENT_IN => 'l l p Q Q Q P' . MESSAGE_SIZE;
+# A received message's fields from its struct bytes: (topic, partition,
+# err, offset, timestamp, key, key_len, value, value_len, headers,
+# header_count, opaque, timestamp_type).
+use constant MESSAGE_IN => 'p l l q q Q Q Q Q Q Q Q l';
+
+# The bytes at ($key, $key_len) and ($value, $value_len): undef for a NULL
+# pointer, as message_at reads them.
+sub key_value {
+    return unpack "P$_[1] P$_[3]", pack 'QQ', $_[0], $_[2];
+}
+
+# The headers of a received message as a hashref (undef without any).
+sub headers_at {
+    my ($h, $hn) = @_;
+    return undef unless $hn;
+    my %headers;
+    my $all = buffer_to_scalar($h, HEADER_SIZE * $hn);
+    for my $i (0 .. $hn - 1) {
+        my ($hk, $hkl, $hv, $hvl) = unpack(HEADER_PACK, substr($all, HEADER_SIZE * $i, HEADER_SIZE));
+        $headers{ $hkl ? buffer_to_scalar($hk, $hkl) : '' } = $hv ? buffer_to_scalar($hv, $hvl) : undef;
+    }
+    return \%headers;
+}
+
 my %SIGNATURES = (
     kfk_version_str            => [[], 'string'],
     kfk_err_name               => [['sint32'], 'string'],
@@ -176,6 +211,15 @@ my %SIGNATURES = (
     kfk_txn_abort              => [['opaque', 'opaque', 'opaque'], 'sint32'],
 );
 
+# The producer's hot paths, attached as _NAME without the bytes() wrapper:
+# their callers pass byte strings (downgraded already) and packed structs
+# as 'string', which FFI::Platypus hands over as the scalar's own buffer.
+my %RAW_SIGNATURES = (
+    kfk_produce        => [['opaque', 'string', 'opaque'], 'sint32'],
+    kfk_produce_values => [['opaque', 'string', 'sint32', 'string', 'string', 'string', 'string', 'size_t',
+        'opaque', 'size_t', 'opaque', 'opaque', 'opaque'], 'sint32'],
+);
+
 my ($loaded_pid, $ffi);
 
 sub library_path {
@@ -202,6 +246,7 @@ sub load {
         my @strings = grep { $args->[$_] eq 'string' } 0 .. $#$args;
         $ffi->attach($name => $args => $ret, @strings ? (_bytes_args(@strings)) : ());
     }
+    $ffi->attach([$_ => "_$_"] => @{ $RAW_SIGNATURES{$_} }) for keys %RAW_SIGNATURES;
     # libc's strlen, for cstring: a cast to 'string' costs ~50x more.
     FFI::Platypus->new(api => 2, lib => [undef])->attach([strlen => '_strlen'] => ['opaque'] => 'size_t');
     $loaded_pid = $$;
@@ -372,13 +417,7 @@ sub message_at {
     my %m = (topic => cstring($topic), partition => $partition, err => $err, offset => $offset,
         timestamp => $ts, timestamp_type => $ts_type, key => ($k ? buffer_to_scalar($k, $klen) : undef),
         value => ($v ? buffer_to_scalar($v, $vlen) : undef));
-    if ($hn) {
-        my $all = buffer_to_scalar($h, HEADER_SIZE * $hn);
-        for my $i (0 .. $hn - 1) {
-            my ($hk, $hkl, $hv, $hvl) = unpack(HEADER_PACK, substr($all, HEADER_SIZE * $i, HEADER_SIZE));
-            $m{headers}{ $hkl ? buffer_to_scalar($hk, $hkl) : '' } = $hv ? buffer_to_scalar($hv, $hvl) : undef;
-        }
-    }
+    $m{headers} = headers_at($h, $hn) if $hn;
     return \%m;
 }
 

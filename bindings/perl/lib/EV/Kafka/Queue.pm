@@ -92,31 +92,62 @@ sub _request_done {
 
 sub forget { delete $_[0]{handlers}{ $_[1] } }
 
-# Dispatches every waiting event without blocking.
+# Dispatches every waiting event without blocking. A handler entry is
+# [$handler, $persistent, $data, $on_message] (on_message: MESSAGE events
+# go straight to it as its arguments), or a bare code reference: the
+# callback of one produced record, which gets EV::Kafka's produce result.
 sub drain {
     my ($self, $timeout_ms) = @_;
     return if $self->{pid} != $$;
     my ($buf) = scalar_to_buffer($self->{events});
+    my $handlers = $self->{handlers};
     my $total = 0;
     while (1) {
         my $n = Kfk::FFI::kfk_poll_batch($self->{handle}, $buf, Kfk::FFI::BATCH, $timeout_ms // 0);
         last if $n <= 0;
         $total += $n;
-        my $all = buffer_to_scalar($buf, $n * Kfk::FFI::EVENT_SIZE);
-        for my $i (0 .. $n - 1) {
-            my ($type, $err, $errstr_p, $tag, undef, $result_p, $msg_p) =
-                unpack(Kfk::FFI::EVENT_PACK, substr($all, $i * Kfk::FFI::EVENT_SIZE, Kfk::FFI::EVENT_SIZE));
-            my $entry = $self->{handlers}{$tag} or next;
-            delete $self->{handlers}{$tag} unless $entry->[1];
-            my $errstr = $err ? Kfk::FFI::cstring($errstr_p) : undef;
+        my @events = unpack('(' . Kfk::FFI::EVENT_IN . ")$n", $self->{events});
+        while (@events) {
+            my ($type, $err, $errstr, $tag, undef, $result_p, $msg) = splice @events, 0, 7;
+            my $entry = $handlers->{$tag} or next;
+            if (ref $entry eq 'CODE') {    # produce's callback: ($result, $error)
+                delete $handlers->{$tag};
+                # As Kafka's produce response: log_append_time is the broker's
+                # time for a LogAppendTime topic, -1 otherwise.
+                my ($topic, $partition, undef, $offset, $ts, $ts_type) = unpack('p l l q q x56 l', $msg);
+                $entry->({ topics => [{ topic => $topic, partitions => [{ partition => $partition,
+                    error_code => $err > 0 ? $err : 0, base_offset => $offset, timestamp => $ts,
+                    log_append_time => $ts_type == Kfk::FFI::TIMESTAMP_LOG_APPEND_TIME ? $ts : -1 }] }] },
+                    $err ? $errstr : undef);
+                next;
+            }
+            if ($entry->[3] && $type == Kfk::FFI::EVENT_MESSAGE) {
+                my ($topic, $partition, undef, $offset, undef, $k, $kl, $v, $vl, $h, $hn) =
+                    unpack(Kfk::FFI::MESSAGE_IN, $msg);
+                $entry->[3]->($topic, $partition, $offset, Kfk::FFI::key_value($k, $kl, $v, $vl),
+                    $hn ? Kfk::FFI::headers_at($h, $hn) : undef);
+                next;
+            }
+            delete $handlers->{$tag} unless $entry->[1];
             my $result = $result_p ? Kfk::FFI::val_at($result_p)
-                       : $msg_p    ? Kfk::FFI::message_at($msg_p) : undef;
-            $entry->[0]->($type, $result, $errstr, $err, $entry->[2]);
+                       : $msg      ? _message($msg) : undef;
+            $entry->[0]->($type, $result, $err ? $errstr : undef, $err, $entry->[2]);
         }
         last if $n < Kfk::FFI::BATCH;
         $timeout_ms = 0;
     }
     return $total;
+}
+
+# A kfk_message_t's struct bytes as Kfk::FFI::message_at's hashref.
+sub _message {
+    my ($topic, $partition, $err, $offset, $ts, $k, $kl, $v, $vl, $h, $hn, undef, $ts_type) =
+        unpack(Kfk::FFI::MESSAGE_IN, $_[0]);
+    my %m = (topic => $topic, partition => $partition, err => $err, offset => $offset, timestamp => $ts,
+        timestamp_type => $ts_type);
+    @m{qw(key value)} = Kfk::FFI::key_value($k, $kl, $v, $vl);
+    $m{headers} = Kfk::FFI::headers_at($h, $hn) if $hn;
+    return \%m;
 }
 
 1;
