@@ -52,6 +52,9 @@ sub new {
     for my $k (@PASSTHROUGH) {
         $set->($k, $opt{$k}) if defined $opt{$k};
     }
+    # A record produced without a callback has nobody to tell of its
+    # success: the library reports only its failure.
+    $set->(delivery_reports => 'failed');
     # Log lines cross into Perl only when someone listens: on_log, or an
     # explicit log_level/debug (then they go to warn).
     $set->(log_level => 'off') unless $opt{on_log} || defined $opt{log_level} || defined $opt{debug};
@@ -79,8 +82,9 @@ sub new {
     Scalar::Util::weaken($weak);
     # An idempotent producer's id and epoch can change with any delivery
     # (an epoch bump after a sequence error): its reports refresh them.
-    $self->{delivered} = $opt{idempotent} || defined $opt{transactional_id}
-        ? sub { $weak->_note_producer_id if $weak; &_delivered } : \&_delivered;
+    # The others' reports go from the queue to the callback directly.
+    $self->{delivered} = sub { $weak->_note_producer_id if $weak; &_delivered }
+        if $opt{idempotent} || defined $opt{transactional_id};
     $self->{event_tag} = $queue->register(sub {
         my ($type, $result, $errstr) = @_;
         return unless $weak;
@@ -149,19 +153,25 @@ sub _partition {
 }
 
 sub produce {
-    my ($self, $topic, $key, $value, @rest) = @_;
-    my $cb = ref $rest[-1] eq 'CODE' ? pop @rest : undef;
-    my $opts = ref $rest[0] eq 'HASH' ? $rest[0] : {};
+    my ($self, $topic, $key, $value, $opts, $cb) = @_;
+    if (@_ > 6) {
+        $cb = ref $_[-1] eq 'CODE' ? $_[-1] : undef;
+    } elsif (ref $opts eq 'CODE') {
+        ($opts, $cb) = (undef, $opts);
+    } elsif (ref $cb ne 'CODE') {
+        $cb = undef;
+    }
+    $opts = undef unless ref $opts eq 'HASH';
     Carp::croak("produce: topic is required") unless defined $topic && length $topic;
-    my %m = (topic => $topic, key => $key, value => $value, headers => $opts->{headers},
-        timestamp => $opts->{timestamp}, partition => $opts->{partition} // $self->_partition($topic, $key));
-    return $self->_produce(\%m, $cb) if defined $m{partition};
+    my $partition = $opts && defined $opts->{partition} ? $opts->{partition}
+                  : $self->{partitioner} ? $self->_partition($topic, $key) : -1;
+    return $self->_produce($topic, $key, $value, $partition, $opts, $cb) if defined $partition;
     # The custom partitioner needs the topic's partition count: ask the
     # cluster first, but croak on a bad argument now rather than from the loop.
-    Kfk::FFI::message([], \%m);
+    Kfk::FFI::message([], { topic => $topic, key => $key, value => $value, headers => $opts->{headers} });
     $self->_after_metadata([$topic], sub {
-        $m{partition} = $self->_partition($topic, $key);
-        return $self->_produce(\%m, $cb) if defined $m{partition};
+        $partition = $self->_partition($topic, $key);
+        return $self->_produce($topic, $key, $value, $partition, $opts, $cb) if defined $partition;
         $cb->(undef, _err_text(UNKNOWN_TOPIC_OR_PARTITION)) if $cb;
     });
     return;
@@ -175,22 +185,31 @@ sub _note_producer_id {
     @{ $self->{cfg} }{qw(producer_id producer_epoch)} = ($id, $epoch);
 }
 
-# Queues one message (a hash for Kfk::FFI::message). What the library
-# refuses at once (too large, a bad topic name, a full buffer) goes to $cb
-# from the loop, as EV::Kafka reports request errors: produce never croaks
-# for it.
+# Queues one message: one pack of a kfk_message_t whose pointers are
+# those of the byte strings here. What the library refuses at once (too
+# large, a bad topic name, a full buffer) goes to $cb from the loop, as
+# EV::Kafka reports request errors: produce never croaks for it. The
+# callback waits in the queue's handlers under the message's opaque.
 sub _produce {
-    my ($self, $m, $cb) = @_;
-    my $queue = $self->{queue};
-    $m->{opaque} = $cb ? $queue->new_tag : 0;    # no callback: no report
-    my @keep;
-    my $rc = Kfk::FFI::kfk_produce($self->_h, Kfk::FFI::ptr(\@keep, Kfk::FFI::message(\@keep, $m)), undef);
-    return unless $cb;
-    if ($rc) {
-        $queue->later($cb, undef, _err_text($rc));
-    } else {
-        $queue->register_tag($m->{opaque}, $self->{delivered}, 0, $cb);
+    my ($self, $topic, $key, $value, $partition, $opts, $cb) = @_;
+    my $h = $self->{pid} == $$ && $self->{h} || $self->_h;
+    if (ref $topic || ref $key || ref $value || utf8::is_utf8($topic) || utf8::is_utf8($key)
+        || utf8::is_utf8($value)) {
+        ($topic, $key, $value) = map { defined ? Kfk::FFI::bytes("$_") : undef } $topic, $key, $value;
     }
+    my ($hp, $hn, $ts, @keep) = (0, 0, -1);
+    if ($opts) {
+        ($hp, $hn) = Kfk::FFI::headers(\@keep, $opts->{headers}) if $opts->{headers};
+        $ts = $opts->{timestamp} if defined $opts->{timestamp};
+    }
+    my $queue = $self->{queue};
+    # No callback: NULL opaque, and the library reports only a failure.
+    my $tag = $cb ? $queue->{next_tag}++ : 0;
+    my $rc = Kfk::FFI::_kfk_produce($h, pack(Kfk::FFI::MESSAGE_OUT, $topic, $partition, 0, -1, $ts,
+        $key, length($key) // 0, $value, length($value) // 0, $hp, $hn, $tag, 0, 0), undef);
+    return unless $cb;
+    return $queue->later($cb, undef, _err_text($rc)) if $rc;
+    $queue->{handlers}{$tag} = $self->{delivered} ? [$self->{delivered}, 0, $cb] : $cb;
     return;
 }
 
