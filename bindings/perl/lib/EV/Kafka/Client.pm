@@ -430,21 +430,22 @@ sub group_lag {
 # $offset, $key, $value, $headers); $cb fires when the round is done.
 sub poll {
     my ($self, $cb) = @_;
-    my $on_message = $self->{on_message};
     my $queue = $self->{queue};
-    my $tag;
-    $tag = $queue->register(sub {
-        my ($type, $m, $errstr) = @_;
-        if ($type == Kfk::FFI::EVENT_MESSAGE) {
-            $on_message->(@{$m}{qw(topic partition offset key value headers)}) if $on_message;
-            return;
-        }
-        $queue->forget($tag);
-        return $self->_error("poll: $errstr") if $errstr;
-        $cb->() if $cb;
-    }, 1);
+    my $tag = $queue->new_tag;
+    # MESSAGE events go from the queue to on_message directly (entry [3]);
+    # the handler sees the RESULT that ends the round.
+    $queue->{handlers}{$tag} = [\&_polled, 1, [$self, $tag, $cb], $self->{on_message}];
     Kfk::FFI::kfk_consume($self->_h, undef, $tag);
     return;
+}
+
+sub _polled {
+    my ($type, undef, $errstr, undef, $call) = @_;
+    return if $type == Kfk::FFI::EVENT_MESSAGE;    # without on_message
+    my ($self, $tag, $cb) = @$call;
+    $self->{queue}->forget($tag);
+    return $self->_error("poll: $errstr") if $errstr;
+    $cb->() if $cb;
 }
 
 # ---- consumer groups --------------------------------------------------------
