@@ -241,13 +241,135 @@ sub _after_metadata {
     return;
 }
 
-# produce_many(\@messages, $cb): one kfk_produce_many call; $cb gets undef
-# when every message was delivered, else a list of the failures' error
-# strings. A message the library refuses is listed there without
-# stopping the others.
+# produce_many(\@messages, $cb): $cb gets undef when every message was
+# delivered, else a list of the failures' error strings (in the messages'
+# order). A message the library refuses is listed there without stopping
+# the others. Plain messages go as columns, one kfk_produce_values call per
+# topic and partition (each partition's messages in their order); with
+# headers or a timestamp, or a partitioner still waiting for metadata,
+# every message goes as a kfk_message_t in one kfk_produce_many call.
 sub produce_many {
     my ($self, $messages, $cb) = @_;
     Carp::croak("produce_many: messages must be an array reference") unless ref $messages eq 'ARRAY';
+    my $first = $messages->[0];
+    my $topic = ref $first eq 'ARRAY' ? $first->[0] : undef;
+    if (defined $topic && length $topic && !$self->{partitioner}
+        && !grep { ref $_ ne 'ARRAY' || @$_ > 3 || !defined $_->[0] || $_->[0] ne $topic } @$messages) {
+        # the common case: [$topic, $key, $value] of one topic
+        return $self->_produce_columns([[$topic, -1, scalar @$messages,
+            grep({ defined $_->[1] } @$messages) ? _column(map $_->[1], @$messages) : (undef, undef),
+            _column(map $_->[2], @$messages)]], $cb, []);
+    }
+    # a partitioner is called once per message: decide before calling it
+    return $self->_produce_structs($messages, $cb) if $self->{partitioner} && grep {
+        my $o = ref $_ eq 'ARRAY' ? $_->[3] : $_;
+        ref $o eq 'HASH' && (defined $o->{headers} || defined $o->{timestamp})
+    } @$messages;
+    my (%runs, @runs, @unknown);
+    for my $i (0 .. $#$messages) {
+        my $m = $messages->[$i];
+        my ($topic, $key, $value, $opts) = ref $m eq 'ARRAY' ? @$m
+            : ref $m eq 'HASH' ? (@{$m}{qw(topic key value)}, $m)
+            : Carp::croak("produce_many: each message must be an array or hash reference");
+        Carp::croak("produce_many: every message needs a topic") unless defined $topic && length $topic;
+        $opts = undef unless ref $opts eq 'HASH';
+        return $self->_produce_structs($messages, $cb)
+            if $opts && (defined $opts->{headers} || defined $opts->{timestamp});
+        my $partition = $opts && defined $opts->{partition} ? $opts->{partition}
+                      : $self->{partitioner} ? $self->_partition($topic, $key) : -1;
+        if (!defined $partition) {    # the partitioner waits for the topic's metadata
+            push @unknown, [$topic, $key, $value, $i];
+            next;
+        }
+        my $run = $runs{"$partition:$topic"} ||= do { push @runs, [$topic, $partition, [], [], []]; $runs[-1] };
+        push @{ $run->[2] }, $key;
+        push @{ $run->[3] }, $value;
+        push @{ $run->[4] }, $i;
+    }
+    return $self->_produce_columns(_runs_columns(@runs), $cb, []) unless @unknown;
+    Kfk::FFI::bytes($_) for grep { defined } map { @$_[1, 2] } @unknown;    # croak on a bad argument now
+    $self->_after_metadata([sort keys %{{ map { $_->[0] => 1 } @unknown }}], sub {
+        my @errors;
+        for (@unknown) {
+            my ($topic, $key, $value, $i) = @$_;
+            my $partition = $self->_partition($topic, $key);
+            # a topic the cluster does not know: failed, as EV::Kafka reports it
+            push(@errors, _err_text(UNKNOWN_TOPIC_OR_PARTITION)), next unless defined $partition;
+            my $run = $runs{"$partition:$topic"} ||= do { push @runs, [$topic, $partition, [], [], []]; $runs[-1] };
+            push @{ $run->[2] }, $key;
+            push @{ $run->[3] }, $value;
+            push @{ $run->[4] }, $i;
+        }
+        for my $run (@runs) {    # each partition's messages in their order again
+            my @order = sort { $run->[4][$a] <=> $run->[4][$b] } 0 .. $#{ $run->[4] };
+            $run->[$_] = [@{ $run->[$_] }[@order]] for 2 .. 4;
+        }
+        $self->_produce_columns(_runs_columns(@runs), $cb, \@errors);
+    });
+    return;
+}
+
+# Runs [$topic, $partition, \@keys, \@values, \@indices] as
+# _produce_columns takes them.
+sub _runs_columns {
+    return [map {
+        my ($topic, $partition, $keys, $values, $indices) = @$_;
+        [$topic, $partition, scalar @$values, grep({ defined } @$keys) ? _column(@$keys) : (undef, undef),
+            _column(@$values), $indices]
+    } @_];
+}
+
+# One kfk_produce_values call per run [$topic, $partition, $n, $key_bytes,
+# $key_lens, $value_bytes, $value_lens, \@indices (of the messages, for
+# the errors' order; undef: in order)], and one callback once each has its
+# RESULT; @$errors come first.
+sub _produce_columns {
+    my ($self, $runs, $cb, $errors) = @_;
+    my $h = $self->_h;
+    my $queue = $self->{queue};
+    my $call = { self => $self, cb => $cb, left => scalar @$runs, errors => $errors, failed => [] };
+    for my $run (@$runs) {
+        my ($topic, $partition, $n, @columns) = @$run;
+        $topic = Kfk::FFI::bytes("$topic") if ref $topic || utf8::is_utf8($topic);
+        my $tag = $queue->new_tag;
+        my $rc = Kfk::FFI::_kfk_produce_values($h, $topic, $partition, @columns[2, 3, 0, 1], $n, undef, 0, undef,
+            $tag, undef);
+        Carp::croak("produce_many: " . _err_text($rc)) if $rc;    # a bad handle or argument: no RESULT comes
+        $queue->register_tag($tag, \&_columns_done, 0, [$call, $columns[4]]);
+    }
+    _many_finish($call) unless @$runs;
+    return;
+}
+
+# (bytes back to back, packed int32 lengths) of keys or values,
+# KFK_NULL_LENGTH for undef. A string with the UTF-8 flag upgrades the
+# join; downgrading it gives every string's bytes, and length counts them.
+sub _column {
+    my $bytes = join '', map { $_ // '' } @_;
+    my $lens = pack 'l*', map { length($_) // -1 } @_;
+    utf8::downgrade($bytes, 1) or Kfk::FFI::_wide() if utf8::is_utf8($bytes);
+    return ($bytes, $lens);
+}
+
+sub _columns_done {
+    my (undef, $failed, undef, undef, $part) = @_;
+    my ($call, $indices) = @$part;
+    push @{ $call->{failed} }, map { [$indices ? $indices->[$_->{index}] : $_->{index}, $_->{error}] }
+        @{ $failed // [] };
+    _many_finish($call) if --$call->{left} == 0;
+}
+
+sub _many_finish {
+    my ($call) = @_;
+    my ($self, $cb, $errors) = @{$call}{qw(self cb errors)};
+    $self->_note_producer_id if $self->{delivered};
+    push @$errors, map { $_->[1] } sort { $a->[0] <=> $b->[0] } @{ $call->{failed} };
+    $cb->(@$errors ? $errors : undef) if $cb;
+}
+
+# produce_many through kfk_produce_many, a kfk_message_t per message.
+sub _produce_structs {
+    my ($self, $messages, $cb) = @_;
     my @msgs = map { $self->_many_message($_) } @$messages;
     my %unknown = map { $_->{topic} => 1 } grep { !defined $_->{partition} } @msgs;
     return $self->_produce_many(\@msgs, $cb) unless %unknown;
