@@ -92,12 +92,21 @@ sub new {
             $weak->_error($errstr);
         } elsif ($type == Kfk::FFI::EVENT_LOG) {
             $weak->_log($result);
+        } elsif ($type == Kfk::FFI::EVENT_DELIVERY) {    # a failure: a callback would have had it
+            $weak->_log({ level_name => 'error', context => 'producer',
+                message => "a record to $result->{topic} [$result->{partition}] produced without a callback "
+                    . "failed: $errstr" }) if $weak->{log_failures};
         } elsif ($type == Kfk::FFI::EVENT_STATS && $weak->{on_stats}) {
             require JSON::PP;
             $weak->{on_stats}->(JSON::PP::decode_json($result));
         }
     }, 1);
     Kfk::FFI::kfk_client_set_event_handler($h, undef, $self->{event_tag});
+    $queue->{sources}{$h} = $self->{event_tag};
+    # A record produced without a callback that fails becomes a log line
+    # where the program listens to logs (EV::Kafka drops it).
+    $self->{log_failures} = ($opt{on_log} || defined $opt{log_level} || defined $opt{debug})
+        && ($opt{log_level} // '') ne 'off';
     return $self;
 }
 
@@ -715,7 +724,10 @@ sub _destroy {
     my ($self) = @_;
     return unless $self->{h} && $self->{pid} == $$;
     Kfk::FFI::kfk_client_destroy($self->{h});
-    $self->{queue}->forget($self->{event_tag}) if $self->{queue};
+    if ($self->{queue}) {
+        delete $self->{queue}{sources}{ $self->{h} };
+        $self->{queue}->forget($self->{event_tag});
+    }
     $self->{h} = undef;
 }
 

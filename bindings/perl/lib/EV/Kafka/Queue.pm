@@ -36,6 +36,7 @@ sub _new {
         loop     => $loop,
         pid      => $$,
         handlers => {},
+        sources  => {},    # a client's handle => the tag of its event handler
         next_tag => 1,
         events   => "\0" x (Kfk::FFI::EVENT_SIZE * Kfk::FFI::BATCH),
     }, $class;
@@ -108,8 +109,10 @@ sub drain {
         $total += $n;
         my @events = unpack('(' . Kfk::FFI::EVENT_IN . ")$n", $self->{events});
         while (@events) {
-            my ($type, $err, $errstr, $tag, undef, $result_p, $msg) = splice @events, 0, 7;
-            my $entry = $handlers->{$tag} or next;
+            my ($type, $err, $errstr, $tag, $source, $result_p, $msg) = splice @events, 0, 7;
+            # no opaque (a failed record produced without a callback): the
+            # handler of the client it comes from
+            my $entry = $handlers->{ $tag || $self->{sources}{$source} || 0 } or next;
             if (ref $entry eq 'CODE') {    # produce's callback: ($result, $error)
                 delete $handlers->{$tag};
                 # As Kafka's produce response: log_append_time is the broker's
