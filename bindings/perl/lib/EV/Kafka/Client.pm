@@ -161,6 +161,11 @@ sub _partition {
     return $self->{partitioner}->($topic, $key, $n);
 }
 
+# Queues one message: one pack of a kfk_message_t whose pointers are
+# those of the byte strings here. What the library refuses at once (too
+# large, a bad topic name, a full buffer) goes to $cb from the loop, as
+# EV::Kafka reports request errors: produce never croaks for it. The
+# callback waits in the queue's handlers under the message's opaque.
 sub produce {
     my ($self, $topic, $key, $value, $opts, $cb) = @_;
     if (@_ > 6) {
@@ -172,44 +177,29 @@ sub produce {
     }
     $opts = undef unless ref $opts eq 'HASH';
     Carp::croak("produce: topic is required") unless defined $topic && length $topic;
-    my $partition = $opts && defined $opts->{partition} ? $opts->{partition}
-                  : $self->{partitioner} ? $self->_partition($topic, $key) : -1;
-    return $self->_produce($topic, $key, $value, $partition, $opts, $cb) if defined $partition;
-    # The custom partitioner needs the topic's partition count: ask the
-    # cluster first, but croak on a bad argument now rather than from the loop.
-    Kfk::FFI::message([], { topic => $topic, key => $key, value => $value, headers => $opts->{headers} });
-    $self->_after_metadata([$topic], sub {
-        $partition = $self->_partition($topic, $key);
-        return $self->_produce($topic, $key, $value, $partition, $opts, $cb) if defined $partition;
-        $cb->(undef, _err_text(UNKNOWN_TOPIC_OR_PARTITION)) if $cb;
-    });
-    return;
-}
-
-# Copies the producer's id and epoch into cfg once the library has them.
-sub _note_producer_id {
-    my ($self) = @_;
-    my ($id, $epoch);
-    return if Kfk::FFI::kfk_client_producer_id($self->{h}, \$id, \$epoch) != Kfk::FFI::OK;
-    @{ $self->{cfg} }{qw(producer_id producer_epoch)} = ($id, $epoch);
-}
-
-# Queues one message: one pack of a kfk_message_t whose pointers are
-# those of the byte strings here. What the library refuses at once (too
-# large, a bad topic name, a full buffer) goes to $cb from the loop, as
-# EV::Kafka reports request errors: produce never croaks for it. The
-# callback waits in the queue's handlers under the message's opaque.
-sub _produce {
-    my ($self, $topic, $key, $value, $partition, $opts, $cb) = @_;
     my $h = $self->{pid} == $$ && $self->{h} || $self->_h;
     if (ref $topic || ref $key || ref $value || utf8::is_utf8($topic) || utf8::is_utf8($key)
         || utf8::is_utf8($value)) {
         ($topic, $key, $value) = map { defined ? Kfk::FFI::bytes("$_") : undef } $topic, $key, $value;
     }
-    my ($hp, $hn, $ts, @keep) = (0, 0, -1);
-    if ($opts) {
-        ($hp, $hn) = Kfk::FFI::headers(\@keep, $opts->{headers}) if $opts->{headers};
-        $ts = $opts->{timestamp} if defined $opts->{timestamp};
+    my ($partition, $hp, $hn, $ts, @keep) = (-1, 0, 0, -1);
+    if ($opts || $self->{partitioner}) {
+        $partition = $opts && defined $opts->{partition} ? $opts->{partition}
+                   : $self->{partitioner} ? $self->_partition($topic, $key) : -1;
+        if (!defined $partition) {
+            # The custom partitioner needs the topic's partition count: ask
+            # the cluster first (a bad header croaks now, not from the loop).
+            Kfk::FFI::headers([], $opts->{headers}) if $opts && $opts->{headers};
+            $self->_after_metadata([$topic], sub {
+                $partition = $self->_partition($topic, $key);
+                return $self->produce($topic, $key, $value, { %{ $opts // {} }, partition => $partition }, $cb)
+                    if defined $partition;
+                $cb->(undef, _err_text(UNKNOWN_TOPIC_OR_PARTITION)) if $cb;
+            });
+            return;
+        }
+        ($hp, $hn) = Kfk::FFI::headers(\@keep, $opts->{headers}) if $opts && $opts->{headers};
+        $ts = $opts->{timestamp} if $opts && defined $opts->{timestamp};
     }
     my $queue = $self->{queue};
     # No callback: NULL opaque, and the library reports only a failure.
@@ -220,6 +210,14 @@ sub _produce {
     return $queue->later($cb, undef, _err_text($rc)) if $rc;
     $queue->{handlers}{$tag} = $self->{delivered} ? [$self->{delivered}, 0, $cb] : $cb;
     return;
+}
+
+# Copies the producer's id and epoch into cfg once the library has them.
+sub _note_producer_id {
+    my ($self) = @_;
+    my ($id, $epoch);
+    return if Kfk::FFI::kfk_client_producer_id($self->{h}, \$id, \$epoch) != Kfk::FFI::OK;
+    @{ $self->{cfg} }{qw(producer_id producer_epoch)} = ($id, $epoch);
 }
 
 # "NAME: description" of an error code, as libkfk words broker errors.
