@@ -109,14 +109,9 @@ use constant MESSAGE_OUT => 'p l l q q p Q p Q Q Q Q l l';
 use constant EVENT_IN => 'l l p Q Q Q P' . MESSAGE_SIZE;
 # A received message's fields from its struct bytes: (topic, partition,
 # err, offset, timestamp, key, key_len, value, value_len, headers,
-# header_count, opaque, timestamp_type).
+# header_count, opaque, timestamp_type); then unpack("P$key_len
+# P$value_len", pack('QQ', $key, $value)) reads the key and the value.
 use constant MESSAGE_IN => 'p l l q q Q Q Q Q Q Q Q l';
-
-# The bytes at ($key, $key_len) and ($value, $value_len): undef for a NULL
-# pointer, as message_at reads them.
-sub key_value {
-    return unpack "P$_[1] P$_[3]", pack 'QQ', $_[0], $_[2];
-}
 
 # The headers of a received message as a hashref (undef without any).
 sub headers_at {

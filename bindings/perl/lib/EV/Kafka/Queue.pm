@@ -127,7 +127,7 @@ sub drain {
             if ($entry->[3] && $type == Kfk::FFI::EVENT_MESSAGE) {
                 my ($topic, $partition, undef, $offset, undef, $k, $kl, $v, $vl, $h, $hn) =
                     unpack(Kfk::FFI::MESSAGE_IN, $msg);
-                $entry->[3]->($topic, $partition, $offset, Kfk::FFI::key_value($k, $kl, $v, $vl),
+                $entry->[3]->($topic, $partition, $offset, unpack("P$kl P$vl", pack('QQ', $k, $v)),
                     $hn ? Kfk::FFI::headers_at($h, $hn) : undef);
                 next;
             }
@@ -148,7 +148,7 @@ sub _message {
         unpack(Kfk::FFI::MESSAGE_IN, $_[0]);
     my %m = (topic => $topic, partition => $partition, err => $err, offset => $offset, timestamp => $ts,
         timestamp_type => $ts_type);
-    @m{qw(key value)} = Kfk::FFI::key_value($k, $kl, $v, $vl);
+    @m{qw(key value)} = unpack("P$kl P$vl", pack('QQ', $k, $v));
     $m{headers} = Kfk::FFI::headers_at($h, $hn) if $hn;
     return \%m;
 }
