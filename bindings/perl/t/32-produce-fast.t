@@ -152,5 +152,20 @@ is($created->{topics}[0]{error_code}, 0, 'a topic with max.message.bytes=1000');
     wait_for(sub { $_->close(shift) }) for $logged, $quiet;
 }
 
+# After fork() the parent's client croaks in the child, with a callback or
+# without one, before anything is queued.
+{
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {    # only Perl here; _exit skips destructors
+        my @ok = map { !eval { $_->(); 1 } && $@ =~ /parent process/ ? 1 : 0 }
+            sub { $kafka->produce($topic_a, 'k', 'v', sub {}) }, sub { $kafka->produce($topic_a, 'k', 'v') },
+            sub { $kafka->produce_many([[$topic_a, 'k', 'v']], sub {}) };
+        require POSIX;
+        POSIX::_exit((grep { $_ } @ok) == 3 ? 0 : 1);
+    }
+    waitpid $pid, 0;
+    is($? >> 8, 0, 'in a child of fork, produce and produce_many croak about the parent process');
+}
+
 wait_for(sub { $kafka->close(shift) });
 done_testing;

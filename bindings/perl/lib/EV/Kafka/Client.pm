@@ -177,7 +177,9 @@ sub produce {
     }
     $opts = undef unless ref $opts eq 'HASH';
     Carp::croak("produce: topic is required") unless defined $topic && length $topic;
-    my $h = $self->{pid} == $$ && $self->{h} || $self->_h;
+    # After fork() the library refuses the call (KFK_ERR_FORKED): _h then
+    # croaks as it does for every other method.
+    my $h = $self->{h} || $self->_h;
     if (ref $topic || ref $key || ref $value || utf8::is_utf8($topic) || utf8::is_utf8($key)
         || utf8::is_utf8($value)) {
         ($topic, $key, $value) = map { defined ? Kfk::FFI::bytes("$_") : undef } $topic, $key, $value;
@@ -206,6 +208,7 @@ sub produce {
     my $tag = $cb ? $queue->{next_tag}++ : 0;
     my $rc = Kfk::FFI::_kfk_produce($h, pack(Kfk::FFI::MESSAGE_OUT, $topic, $partition, 0, -1, $ts,
         $key, length($key) // 0, $value, length($value) // 0, $hp, $hn, $tag, 0, 0), undef);
+    $self->_h if $rc == Kfk::FFI::ERR_FORKED;
     return unless $cb;
     return $queue->later($cb, undef, _err_text($rc)) if $rc;
     $queue->{handlers}{$tag} = $self->{delivered} ? [$self->{delivered}, 0, $cb] : $cb;
