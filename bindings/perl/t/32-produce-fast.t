@@ -114,6 +114,44 @@ is($created->{topics}[0]{error_code}, 0, 'a topic with max.message.bytes=1000');
     is($res->{topics}[0]{partitions}[0]{error_code}, 10, 'and its Kafka error code in the result');
 }
 
+# Callbacks wait in reused slots: each gets its own record's report, once,
+# across rounds and around records the library refuses at once.
+{
+    my $small = EV::Kafka->new(brokers => "$host:$port", acks => 1, message_max_bytes => 1000,
+        on_error => sub { diag "small: @_" });
+    wait_for(sub { my $d = shift; $small->connect(sub { $d->() }) });
+    my $topic = create_topic($conn);
+    my (%calls, @offsets, @refused);
+    for my $round (1 .. 3) {
+        wait_for(sub {
+            my $done = shift;
+            my $left = 100;
+            for my $i (1 .. 100) {
+                my $id = "$round.$i";
+                my $large = $i % 10 == 0;
+                $small->produce($topic, $id, $large ? 'x' x 2000 : "value $id", { partition => 0 }, sub {
+                    my ($res, $err) = @_;
+                    $calls{$id}++;
+                    if ($large) { push @refused, $id if $err && $err =~ /^MESSAGE_TOO_LARGE/ }
+                    elsif (!$err) { push @offsets, [$id, $res->{topics}[0]{partitions}[0]{base_offset}] }
+                    $done->() if --$left == 0;
+                });
+            }
+        });
+    }
+    is(scalar(keys %calls), 300, 'every callback ran');
+    is(scalar(grep { $_ != 1 } values %calls), 0, 'each once');
+    is(scalar @refused, 30, 'the refused records\' callbacks got their error');
+    my @stored = map { [@$_[0, 1]] } sort { $a->[1] <=> $b->[1] } @offsets;
+    is(scalar @stored, 270, 'the others were delivered');
+    is_deeply([map { $_->[0] } @stored],
+        [map { my $r = $_; map { "$r.$_" } grep { $_ % 10 } 1 .. 100 } 1 .. 3], 'in order, each with its offset');
+    is_deeply([map { $_->[1] } @stored], [0 .. 269], 'offsets 0 to 269 of the new topic');
+    my $got = stored($topic, 0, 270);
+    is_deeply([map { $_->[0] } @$got], [map { $_->[0] } @stored], 'the offsets the callbacks got hold those records');
+    wait_for(sub { $small->close(shift) });
+}
+
 # Records produced without a callback: no event crosses into Perl for a
 # success; a failure is one DELIVERY event, which goes to on_log.
 {

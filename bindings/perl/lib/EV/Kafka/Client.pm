@@ -205,13 +205,22 @@ sub produce {
     }
     my $queue = $self->{queue};
     # No callback: NULL opaque, and the library reports only a failure.
-    my $tag = $cb ? $queue->{next_tag}++ : 0;
+    # An idempotent client's report goes through a handler (producer id).
+    my $tag = !$cb ? 0 : $self->{delivered} ? $queue->{next_tag}++
+            : EV::Kafka::Queue::SLOT + (pop(@{ $queue->{free} }) // scalar @{ $queue->{slots} });
     my $rc = Kfk::FFI::_kfk_produce($h, pack(Kfk::FFI::MESSAGE_OUT, $topic, $partition, 0, -1, $ts,
         $key, length($key) // 0, $value, length($value) // 0, $hp, $hn, $tag, 0, 0), undef);
     $self->_h if $rc == Kfk::FFI::ERR_FORKED;
     return unless $cb;
-    return $queue->later($cb, undef, _err_text($rc)) if $rc;
-    $queue->{handlers}{$tag} = $self->{delivered} ? [$self->{delivered}, 0, $cb] : $cb;
+    if ($rc) {
+        push @{ $queue->{free} }, $tag - EV::Kafka::Queue::SLOT if $tag >= EV::Kafka::Queue::SLOT;
+        return $queue->later($cb, undef, _err_text($rc));
+    }
+    if ($tag >= EV::Kafka::Queue::SLOT) {
+        $queue->{slots}[$tag - EV::Kafka::Queue::SLOT] = $cb;
+    } else {
+        $queue->{handlers}{$tag} = [$self->{delivered}, 0, $cb];
+    }
     return;
 }
 

@@ -18,6 +18,12 @@ our $VERSION = '0.2.0';
 
 my %queues;    # loop address => queue, for this process
 
+# Opaques from SLOT on name a slot of the queue's array of produce
+# callbacks (slot = opaque - SLOT), reused through its free list; smaller
+# ones are tags of the handlers hash. With many records in flight an
+# array slot costs far less than a hash entry to fill and to empty.
+use constant SLOT => 2**48;
+
 sub shared {
     my ($class, $loop) = @_;
     $loop ||= EV::default_loop;
@@ -37,6 +43,8 @@ sub _new {
         pid      => $$,
         handlers => {},
         sources  => {},    # a client's handle => the tag of its event handler
+        slots    => [],    # produce callbacks, by opaque - SLOT
+        free     => [],    # slots to reuse
         next_tag => 1,
         events   => "\0" x (Kfk::FFI::EVENT_SIZE * Kfk::FFI::BATCH),
     }, $class;
@@ -95,13 +103,13 @@ sub forget { delete $_[0]{handlers}{ $_[1] } }
 
 # Dispatches every waiting event without blocking. A handler entry is
 # [$handler, $persistent, $data, $on_message] (on_message: MESSAGE events
-# go straight to it as its arguments), or a bare code reference: the
-# callback of one produced record, which gets EV::Kafka's produce result.
+# go straight to it as its arguments); a slot's callback gets EV::Kafka's
+# produce result.
 sub drain {
     my ($self, $timeout_ms) = @_;
     return if $self->{pid} != $$;
     my ($buf) = scalar_to_buffer($self->{events});
-    my $handlers = $self->{handlers};
+    my ($handlers, $slots) = @{$self}{qw(handlers slots)};
     my $total = 0;
     while (1) {
         my $n = Kfk::FFI::kfk_poll_batch($self->{handle}, $buf, Kfk::FFI::BATCH, $timeout_ms // 0);
@@ -112,18 +120,20 @@ sub drain {
             my ($type, $err, $errstr, $tag, $source, $result_p, $msg) = splice @events, 0, 7;
             # no opaque (a failed record produced without a callback): the
             # handler of the client it comes from
-            my $entry = $handlers->{ $tag || $self->{sources}{$source} || 0 } or next;
-            if (ref $entry eq 'CODE') {    # produce's callback: ($result, $error)
-                delete $handlers->{$tag};
+            if ($tag >= SLOT) {    # produce's callback: ($result, $error)
+                my $cb = $slots->[$tag - SLOT];
+                $slots->[$tag - SLOT] = undef;
+                push @{ $self->{free} }, $tag - SLOT;
                 # As Kafka's produce response: log_append_time is the broker's
                 # time for a LogAppendTime topic, -1 otherwise.
                 my ($topic, $partition, undef, $offset, $ts, $ts_type) = unpack('p l l q q x56 l', $msg);
-                $entry->({ topics => [{ topic => $topic, partitions => [{ partition => $partition,
+                $cb->({ topics => [{ topic => $topic, partitions => [{ partition => $partition,
                     error_code => $err > 0 ? $err : 0, base_offset => $offset, timestamp => $ts,
                     log_append_time => $ts_type == Kfk::FFI::TIMESTAMP_LOG_APPEND_TIME ? $ts : -1 }] }] },
                     $err ? $errstr : undef);
                 next;
             }
+            my $entry = $handlers->{ $tag || $self->{sources}{$source} || 0 } or next;
             if ($entry->[3] && $type == Kfk::FFI::EVENT_MESSAGE) {
                 my ($topic, $partition, undef, $offset, undef, $k, $kl, $v, $vl, $h, $hn) =
                     unpack(Kfk::FFI::MESSAGE_IN, $msg);
