@@ -12,9 +12,14 @@
 #   consume       assign partition 0 from the earliest offset, poll rounds
 #                 until COUNT messages reached on_message.
 #
+# The client has acks=1, linger_ms=5 and batch_size=1000000, as the C
+# programs of bench/ (EV::Kafka's default batch_size, 16384, holds about
+# 130 records of 100 B: the broker's answers then bound the rate).
+#
 # BENCH_BROKER (127.0.0.1:9092), BENCH_MESSAGES (200000),
-# BENCH_VALUE_SIZE (100), BENCH_TOPIC (kfk-bench-tp), BENCH_RUNS (1) and
-# BENCH_ONLY (comma-separated produce,produce_many,consume) customize it.
+# BENCH_VALUE_SIZE (100), BENCH_TOPIC (kfk-bench-tp), BENCH_RUNS (1),
+# BENCH_BATCH_SIZE, BENCH_MANY_CHUNK and BENCH_ONLY (comma-separated
+# produce,produce_many,consume) customize it.
 # Prints one line per run: NAME msgs_per_s=N cpu_us_per_msg=N.
 use strict;
 use warnings;
@@ -29,6 +34,7 @@ my $count = $ENV{BENCH_MESSAGES} // 200_000;
 my $topic = $ENV{BENCH_TOPIC} // 'kfk-bench-tp';
 my $runs  = $ENV{BENCH_RUNS} // 1;
 my $chunk = $ENV{BENCH_MANY_CHUNK} // 1000;
+my $batch = $ENV{BENCH_BATCH_SIZE} // 1_000_000;    # as bench/c/kfk_bench.c
 my %only  = map { $_ => 1 } split /,/, ($ENV{BENCH_ONLY} // 'produce,produce_many,consume');
 bench_conn($host, $port, $topic)->disconnect;    # the topic exists and has a leader
 my $value = 'x' x $size;
@@ -37,7 +43,7 @@ sub cpu { my @t = times; return $t[0] + $t[1] }
 
 sub client {
     my (%opt) = @_;
-    my $kafka = EV::Kafka->new(brokers => "$host:$port", acks => 1, linger_ms => 5,
+    my $kafka = EV::Kafka->new(brokers => "$host:$port", acks => 1, linger_ms => 5, batch_size => $batch,
         on_error => sub { die "kafka: @_\n" }, %opt);
     $kafka->connect(sub { EV::break });
     EV::run;
