@@ -72,6 +72,30 @@ wait_for(sub { my $d = shift; $kafka->connect(sub { $d->() }) });
     ok(!defined $errors, 'no messages: the callback still runs, without errors');
 }
 
+# A custom partitioner, once per message, for a topic the client learns
+# of only by asking (created after it connected): every partition gets its
+# messages in order, explicit partitions among them included.
+{
+    my %calls;
+    my $parted = EV::Kafka->new(brokers => "$host:$port", acks => 1, on_error => sub { diag "parted: @_" },
+        partitioner => sub { my ($t, $key, $n) = @_; $calls{$key}++; return $key =~ /(\d+)/ ? $1 % $n : 0 });
+    wait_for(sub { my $d = shift; $parted->connect(sub { $d->() }) });
+    my $late = create_topic($conn, 2);
+    my @messages = map { $_ % 5 == 0 ? [$late, "e$_", "explicit $_", { partition => 1 }] : [$late, "k$_", "value $_"] }
+        1 .. 20;
+    splice @messages, 7, 0, [$topic_a, 'k7a', 'to A'];
+    my ($errors) = wait_for(sub { my $d = shift; $parted->produce_many(\@messages, sub { $d->(@_) }) });
+    ok(!defined $errors, 'partitioned produce_many delivered') or diag explain $errors;
+    is_deeply([sort grep { $calls{$_} != 1 } keys %calls], [], 'the partitioner ran once per message');
+    is(scalar keys %calls, 17, 'for every message without an explicit partition');
+    for my $p (0, 1) {
+        my @want = map { [@$_[1, 2]] }
+            grep { $_->[0] eq $late && ($_->[3] ? $_->[3]{partition} : ($_->[1] =~ /(\d+)/)[0] % 2) == $p } @messages;
+        is_deeply(stored($late, $p, scalar @want), \@want, "partition $p: its messages in order");
+    }
+    wait_for(sub { $parted->close(shift) });
+}
+
 # Failures reach the one callback as error strings in the messages' order,
 # whichever call (topic) carried them; the other messages are stored.
 {

@@ -264,9 +264,10 @@ sub _after_metadata {
 # delivered, else a list of the failures' error strings (in the messages'
 # order). A message the library refuses is listed there without stopping
 # the others. Plain messages go as columns, one kfk_produce_values call per
-# topic and partition (each partition's messages in their order); with
-# headers or a timestamp, or a partitioner still waiting for metadata,
-# every message goes as a kfk_message_t in one kfk_produce_many call.
+# topic and partition (each partition's messages in their order), after
+# the metadata a custom partitioner waits for; with headers or a
+# timestamp, every message goes as a kfk_message_t in one
+# kfk_produce_many call.
 sub produce_many {
     my ($self, $messages, $cb) = @_;
     Carp::croak("produce_many: messages must be an array reference") unless ref $messages eq 'ARRAY';
@@ -284,7 +285,15 @@ sub produce_many {
         my $o = ref $_ eq 'ARRAY' ? $_->[3] : $_;
         ref $o eq 'HASH' && (defined $o->{headers} || defined $o->{timestamp})
     } @$messages;
+    # runs [$topic, $partition, \@keys, \@values, \@indices] by partition
     my (%runs, @runs, @unknown);
+    my $add = sub {
+        my ($topic, $partition, $key, $value, $i) = @_;
+        my $run = $runs{"$partition:$topic"} ||= do { push @runs, [$topic, $partition, [], [], []]; $runs[-1] };
+        push @{ $run->[2] }, $key;
+        push @{ $run->[3] }, $value;
+        push @{ $run->[4] }, $i;
+    };
     for my $i (0 .. $#$messages) {
         my $m = $messages->[$i];
         my ($topic, $key, $value, $opts) = ref $m eq 'ARRAY' ? @$m
@@ -296,14 +305,8 @@ sub produce_many {
             if $opts && (defined $opts->{headers} || defined $opts->{timestamp});
         my $partition = $opts && defined $opts->{partition} ? $opts->{partition}
                       : $self->{partitioner} ? $self->_partition($topic, $key) : -1;
-        if (!defined $partition) {    # the partitioner waits for the topic's metadata
-            push @unknown, [$topic, $key, $value, $i];
-            next;
-        }
-        my $run = $runs{"$partition:$topic"} ||= do { push @runs, [$topic, $partition, [], [], []]; $runs[-1] };
-        push @{ $run->[2] }, $key;
-        push @{ $run->[3] }, $value;
-        push @{ $run->[4] }, $i;
+        # undef: the partitioner waits for the topic's metadata
+        defined $partition ? $add->($topic, $partition, $key, $value, $i) : push @unknown, [$topic, $key, $value, $i];
     }
     return $self->_produce_columns(_runs_columns(@runs), $cb, []) unless @unknown;
     Kfk::FFI::bytes($_) for grep { defined } map { @$_[1, 2] } @unknown;    # croak on a bad argument now
@@ -313,11 +316,8 @@ sub produce_many {
             my ($topic, $key, $value, $i) = @$_;
             my $partition = $self->_partition($topic, $key);
             # a topic the cluster does not know: failed, as EV::Kafka reports it
-            push(@errors, _err_text(UNKNOWN_TOPIC_OR_PARTITION)), next unless defined $partition;
-            my $run = $runs{"$partition:$topic"} ||= do { push @runs, [$topic, $partition, [], [], []]; $runs[-1] };
-            push @{ $run->[2] }, $key;
-            push @{ $run->[3] }, $value;
-            push @{ $run->[4] }, $i;
+            defined $partition ? $add->($topic, $partition, $key, $value, $i)
+                : push @errors, _err_text(UNKNOWN_TOPIC_OR_PARTITION);
         }
         for my $run (@runs) {    # each partition's messages in their order again
             my @order = sort { $run->[4][$a] <=> $run->[4][$b] } 0 .. $#{ $run->[4] };
