@@ -50,27 +50,30 @@ sub client {
     return $kafka;
 }
 
-sub report {
-    my ($name, $n, $secs, $cpu) = @_;
-    printf "%-13s msgs_per_s=%.0f cpu_us_per_msg=%.2f\n", $name, $n / $secs, $cpu / $n * 1e6;
-}
-
-sub bench_produce {
-    my $kafka = client();
-    my ($left, $failed) = ($count, 0);
-    my $cb = sub { $failed++ if $_[1]; EV::break if --$left == 0 };
+# Runs $start->($kafka) on a new client (with %opt), then the loop until
+# it breaks; prints NAME msgs_per_s= cpu_us_per_msg= for $count->() records.
+sub timed {
+    my ($name, $start, $count_of, %opt) = @_;
+    my $kafka = client(%opt);
     my ($t0, $c0) = (time, cpu());
-    $kafka->produce($topic, undef, $value, $cb) for 1 .. $count;
-    EV::run if $left;
-    my ($secs, $cpu) = (time - $t0, cpu() - $c0);
-    die "$failed records failed\n" if $failed;
-    report(produce => $count, $secs, $cpu);
+    EV::run if $start->($kafka);
+    my ($secs, $cpu, $n) = (time - $t0, cpu() - $c0, $count_of->());
+    printf "%-13s msgs_per_s=%.0f cpu_us_per_msg=%.2f\n", $name, $n / $secs, $cpu / $n * 1e6;
     $kafka->close(sub { EV::break });
     EV::run;
 }
 
+sub bench_produce {
+    my ($left, $failed) = ($count, 0);
+    my $cb = sub { $failed++ if $_[1]; EV::break if --$left == 0 };
+    timed(produce => sub {
+        $_[0]->produce($topic, undef, $value, $cb) for 1 .. $count;
+        return $left;
+    }, sub { $count });
+    die "$failed records failed\n" if $failed;
+}
+
 sub bench_produce_many {
-    my $kafka = client();
     my @calls;
     for (my $i = 0; $i < $count; $i += $chunk) {
         my $n = $count - $i < $chunk ? $count - $i : $chunk;
@@ -78,31 +81,23 @@ sub bench_produce_many {
     }
     my ($left, $failed) = (scalar @calls, 0);
     my $cb = sub { $failed += @{ $_[0] } if $_[0]; EV::break if --$left == 0 };
-    my ($t0, $c0) = (time, cpu());
-    $kafka->produce_many($_, $cb) for @calls;
-    EV::run if $left;
-    my ($secs, $cpu) = (time - $t0, cpu() - $c0);
+    timed(produce_many => sub {
+        $_[0]->produce_many($_, $cb) for @calls;
+        return $left;
+    }, sub { $count });
     die "$failed records failed\n" if $failed;
-    report(produce_many => $count, $secs, $cpu);
-    $kafka->close(sub { EV::break });
-    EV::run;
 }
 
 sub bench_consume {
     my $got = 0;
-    my $bytes = 0;
-    my $kafka = client(on_message => sub { $got++ });
-    $kafka->assign([{ topic => $topic, partition => 0, offset => -2 }]);
     my $round;
-    $round = sub { $got >= $count ? EV::break : $kafka->poll($round) };
-    my ($t0, $c0) = (time, cpu());
-    $kafka->poll($round);
-    EV::run;
-    my ($secs, $cpu) = (time - $t0, cpu() - $c0);
-    undef $round;
-    report(consume => $got, $secs, $cpu);
-    $kafka->close(sub { EV::break });
-    EV::run;
+    timed(consume => sub {
+        my ($kafka) = @_;
+        $kafka->assign([{ topic => $topic, partition => 0, offset => -2 }]);
+        $round = sub { $got >= $count ? EV::break : $kafka->poll($round) };
+        $kafka->poll($round);
+        return 1;
+    }, sub { undef $round; $got }, on_message => sub { $got++ });
 }
 
 printf "EV::Kafka over libkfk %s, broker %s:%d, topic %s, %d messages, %d-byte values\n",
