@@ -68,8 +68,14 @@ wait_for(sub { my $d = shift; $kafka->connect(sub { $d->() }) });
     is_deeply(stored($topic_b, 1, 50), [map { [@$_[1, 2]] } @one], 'in order, null and empty kept');
     ($errors) = wait_for(sub { my $d = shift; $kafka->produce_many(\@plain, sub { $d->(@_) }) });
     ok(!defined $errors, 'plain [topic, key, value] messages of one topic delivered');
-    ($errors) = wait_for(sub { my $d = shift; $kafka->produce_many([], sub { $d->(@_) }) });
+    my ($returned, $inside);
+    ($errors) = wait_for(sub {
+        my $d = shift;
+        $kafka->produce_many([], sub { $inside = !$returned; $d->(@_) });
+        $returned = 1;
+    });
     ok(!defined $errors, 'no messages: the callback still runs, without errors');
+    ok(!$inside, 'from the loop, not inside produce_many');
 }
 
 # A custom partitioner, once per message, for a topic the client learns

@@ -356,7 +356,7 @@ sub _produce_columns {
         Carp::croak("produce_many: " . _err_text($rc)) if $rc;    # a bad handle or argument: no RESULT comes
         $queue->register_tag($tag, \&_columns_done, 0, [$call, $columns[4]]);
     }
-    _many_finish($call) unless @$runs;
+    $queue->later(\&_many_finish, $call) unless @$runs;    # from the loop, as a RESULT would come
     return;
 }
 
