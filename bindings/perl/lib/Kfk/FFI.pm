@@ -242,8 +242,6 @@ sub load {
         $ffi->attach($name => $args => $ret, @strings ? (_bytes_args(@strings)) : ());
     }
     $ffi->attach([$_ => "_$_"] => @{ $RAW_SIGNATURES{$_} }) for keys %RAW_SIGNATURES;
-    # libc's strlen, for cstring: a cast to 'string' costs ~50x more.
-    FFI::Platypus->new(api => 2, lib => [undef])->attach([strlen => '_strlen'] => ['opaque'] => 'size_t');
     $loaded_pid = $$;
 }
 
@@ -273,12 +271,10 @@ sub bytes {
 
 sub _wide { Carp::croak("Wide character in a byte string for EV::Kafka (encode text to bytes first)") }
 
-# The NUL-terminated C string at address $p.
+# The NUL-terminated C string at address $p (unpack's 'p' reads it).
 sub cstring {
     my ($p) = @_;
-    return undef unless $p;
-    my $n = _strlen($p);
-    return $n ? buffer_to_scalar($p, $n) : '';
+    return $p ? unpack('p', pack('Q', $p)) : undef;
 }
 
 sub loaded_here { defined $loaded_pid && $loaded_pid == $$ }
@@ -402,16 +398,15 @@ sub fetch_opts {
 
 # ---- result trees and messages ----------------------------------------------
 
-# A kfk_message_t as a hashref (topic, partition, err, offset, timestamp,
-# timestamp_type (TIMESTAMP_*), key, value; headers as a hashref when
-# present).
+# A kfk_message_t, given as its struct bytes (EVENT_IN reads them), as a
+# hashref: topic, partition, err, offset, timestamp, timestamp_type
+# (TIMESTAMP_*), key, value; headers as a hashref when present.
 sub message_at {
-    my ($p) = @_;
-    my ($topic, $partition, $err, $offset, $ts, $k, $klen, $v, $vlen, $h, $hn, undef, $ts_type) =
-        unpack(MESSAGE_PACK, buffer_to_scalar($p, MESSAGE_SIZE));
-    my %m = (topic => cstring($topic), partition => $partition, err => $err, offset => $offset,
-        timestamp => $ts, timestamp_type => $ts_type, key => ($k ? buffer_to_scalar($k, $klen) : undef),
-        value => ($v ? buffer_to_scalar($v, $vlen) : undef));
+    my ($topic, $partition, $err, $offset, $ts, $k, $kl, $v, $vl, $h, $hn, undef, $ts_type) =
+        unpack(MESSAGE_IN, $_[0]);
+    my %m = (topic => $topic, partition => $partition, err => $err, offset => $offset, timestamp => $ts,
+        timestamp_type => $ts_type);
+    @m{qw(key value)} = unpack("P$kl P$vl", pack('QQ', $k, $v));
     $m{headers} = headers_at($h, $hn) if $hn;
     return \%m;
 }

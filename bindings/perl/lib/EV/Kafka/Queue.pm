@@ -11,7 +11,7 @@ use warnings;
 use Carp ();
 use Scalar::Util ();
 use EV;
-use FFI::Platypus::Buffer qw(buffer_to_scalar scalar_to_buffer);
+use FFI::Platypus::Buffer qw(scalar_to_buffer);
 use Kfk::FFI;
 
 our $VERSION = '0.2.0';
@@ -118,8 +118,6 @@ sub drain {
         my @events = unpack('(' . Kfk::FFI::EVENT_IN . ")$n", $self->{events});
         while (@events) {
             my ($type, $err, $errstr, $tag, $source, $result_p, $msg) = splice @events, 0, 7;
-            # no opaque (a failed record produced without a callback): the
-            # handler of the client it comes from
             if ($tag >= SLOT) {    # produce's callback: ($result, $error)
                 my $cb = $slots->[$tag - SLOT];
                 $slots->[$tag - SLOT] = undef;
@@ -133,6 +131,8 @@ sub drain {
                     $err ? $errstr : undef);
                 next;
             }
+            # no opaque (a failed record produced without a callback): the
+            # handler of the client it comes from
             my $entry = $handlers->{ $tag || $self->{sources}{$source} || 0 } or next;
             if ($entry->[3] && $type == Kfk::FFI::EVENT_MESSAGE) {
                 my ($topic, $partition, undef, $offset, undef, $k, $kl, $v, $vl, $h, $hn) =
@@ -143,24 +143,13 @@ sub drain {
             }
             delete $handlers->{$tag} unless $entry->[1];
             my $result = $result_p ? Kfk::FFI::val_at($result_p)
-                       : $msg      ? _message($msg) : undef;
+                       : $msg      ? Kfk::FFI::message_at($msg) : undef;
             $entry->[0]->($type, $result, $err ? $errstr : undef, $err, $entry->[2]);
         }
         last if $n < Kfk::FFI::BATCH;
         $timeout_ms = 0;
     }
     return $total;
-}
-
-# A kfk_message_t's struct bytes as Kfk::FFI::message_at's hashref.
-sub _message {
-    my ($topic, $partition, $err, $offset, $ts, $k, $kl, $v, $vl, $h, $hn, undef, $ts_type) =
-        unpack(Kfk::FFI::MESSAGE_IN, $_[0]);
-    my %m = (topic => $topic, partition => $partition, err => $err, offset => $offset, timestamp => $ts,
-        timestamp_type => $ts_type);
-    @m{qw(key value)} = unpack("P$kl P$vl", pack('QQ', $k, $v));
-    $m{headers} = Kfk::FFI::headers_at($h, $hn) if $hn;
-    return \%m;
 }
 
 1;
