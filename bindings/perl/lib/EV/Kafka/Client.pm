@@ -165,7 +165,7 @@ sub _partition {
 # those of the byte strings here. What the library refuses at once (too
 # large, a bad topic name, a full buffer) goes to $cb from the loop, as
 # EV::Kafka reports request errors: produce never croaks for it. The
-# callback waits in the queue's handlers under the message's opaque.
+# callback waits in a slot of the queue that the message's opaque names.
 sub produce {
     my ($self, $topic, $key, $value, $opts, $cb) = @_;
     if (@_ > 6) {
