@@ -190,10 +190,10 @@ def latency_section(results):
 def perl_section(results):
     p = results["perl"]
     lines = ["", f"## Perl: the EV::Kafka drop-in ({p['messages']} messages, 100 B) vs EV::Kafka's published figures",
-             "", "| line | msgs/s | EV::Kafka (seed) | ratio |", "| --- | ---: | ---: | ---: |"]
+             "", "| line | msgs/s | CPU/rec µs | EV::Kafka (seed) | ratio |", "| --- | ---: | ---: | ---: | ---: |"]
     for r in p["rows"]:
-        lines.append(f"| {r['line']} | {r['msgs_per_s']:,.0f} | {fmt(r['seed_msgs_per_s'], ',')} | "
-                     f"{fmt(r['vs_seed'], '.2f')} |")
+        lines.append(f"| {r['line']} | {r['msgs_per_s']:,.0f} | {fmt(r.get('cpu_us_per_msg'), '.2f')} | "
+                     f"{fmt(r['seed_msgs_per_s'], ',')} | {fmt(r['vs_seed'], '.2f')} |")
     lat = p["latency_us"]
     lines.append(f"\nRound-trip latency: p50 {lat.get('median', 0):.0f} µs (seed 39), "
                  f"p90 {lat.get('p90', 0):.0f} µs (seed 59), p99 {lat.get('p99', 0):.0f} µs (seed 122).")

@@ -347,18 +347,32 @@ PERL_SEED = {"Pipeline produce (acks=1)": 100_000, "Fire-and-forget (acks=0)": 1
 PERL_SEED_LATENCY_US = {"median": 39, "p90": 59, "p95": 75, "p99": 122}
 
 
+# throughput.pl's lines (acks=1, 100 B, CPU per record beside msgs/s).
+THROUGHPUT_LINES = {"produce": "Client produce, a callback each", "produce_many": "Client produce_many",
+                    "consume": "Client consume (on_message)"}
+
+
 def perl_script(script, env):
     return subprocess.run(["perl", "-I" + os.path.join(PERL_DIR, "lib"), os.path.join(PERL_DIR, "bench", script)],
                           env=env, check=True, capture_output=True, text=True, timeout=600).stdout
 
 
 def run_perl(profile, runs, brokers, topics, log):
-    """bindings/perl/bench/benchmark.pl and latency.pl, as shipped."""
+    """bindings/perl/bench/benchmark.pl, latency.pl and throughput.pl, as shipped."""
     [topic] = topics.create("perl", 1)
     env = {**os.environ, "KFK_LIBRARY": clients.LIB, "BENCH_BROKER": brokers, "BENCH_TOPIC": topic,
            "BENCH_MESSAGES": str(profile["perl_messages"]), "BENCH_VALUE_SIZE": "100"}
-    rates, latency = {}, {}
+    rates, latency, cpu = {}, {}, {}
     for _ in range(runs):
+        # "produce msgs_per_s=N cpu_us_per_msg=N": the cluster client (issue #20),
+        # with 20 times the messages so that CPU time (10 ms ticks) means something
+        for line in perl_script("throughput.pl", {**env, "BENCH_MESSAGES": str(20 * profile["perl_messages"])}).splitlines():
+            name, _, pairs = line.partition(" ")
+            values = dict(pair.split("=") for pair in pairs.split() if "=" in pair)
+            if "msgs_per_s" in values:
+                label = THROUGHPUT_LINES[name]
+                rates.setdefault(label, []).append(float(values["msgs_per_s"]))
+                cpu.setdefault(label, []).append(float(values["cpu_us_per_msg"]))
         for line in perl_script("benchmark.pl", env).splitlines():
             name, sep, _ = line.strip().partition(" msg/sec")
             if sep:
@@ -370,7 +384,8 @@ def run_perl(profile, runs, brokers, topics, log):
             key, _, value = pair.partition(": ")
             latency.setdefault(key.strip(), []).append(float(value.split()[0]))
     rows = [{"line": label, "msgs_per_s": statistics.median(v), "runs": v, "seed_msgs_per_s": PERL_SEED.get(label),
-             "vs_seed": statistics.median(v) / PERL_SEED[label] if label in PERL_SEED else None}
+             "vs_seed": statistics.median(v) / PERL_SEED[label] if label in PERL_SEED else None,
+             "cpu_us_per_msg": statistics.median(cpu[label]) if label in cpu else None}
             for label, v in rates.items()]
     lat = {k: statistics.median(v) for k, v in latency.items()}
     for row in rows:

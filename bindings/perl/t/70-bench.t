@@ -1,4 +1,4 @@
-# The benchmark scripts of the BENCHMARKS section run, honour the BENCH_*
+# The benchmark scripts of the BENCHMARKS section (and throughput.pl) run, honour the BENCH_*
 # variables and print every documented line (a small message count: this
 # checks the scripts, it measures nothing).
 use strict;
@@ -27,5 +27,10 @@ is $?, 0, 'latency.pl exits 0' or diag $out;
 like $out, qr/^200 round-trips/m, 'latency.pl counts BENCH_MESSAGES round-trips';
 like $out, qr/min: \d+ us  avg: \d+ us  median: \d+ us  p90: \d+ us  p95: \d+ us  p99: \d+ us  max: \d+ us/,
     'latency.pl prints the percentiles';
+
+$out = `$^X -I$lib $FindBin::Bin/../bench/throughput.pl 2>&1`;
+is $?, 0, 'throughput.pl exits 0' or diag $out;
+like $out, qr/^$_\s+msgs_per_s=\d+ cpu_us_per_msg=[\d.]+$/m, "throughput.pl reports $_"
+    for qw(produce produce_many consume);
 
 done_testing;

@@ -100,7 +100,8 @@ characters (it is not changed), and one with a character above 255 croaks
 A message the library refuses at once (larger than C<message_max_bytes>,
 an invalid topic name, the buffer full) is reported as request errors
 are: C<produce> calls its callback from the loop with C<(undef, $error)>,
-C<produce_many> lists it in C<$errors> and sends the other messages.
+C<produce_many> lists it in C<$errors> (in the messages' order) and sends
+the other messages.
 Arguments wrong for the API (no topic, a message that is not an array or
 hash reference) croak.
 
@@ -153,7 +154,10 @@ log lines at C<log_level> (C<error>, C<warn> (default), C<info>, C<debug>)
 and the debug tracing of the C<debug> contexts (C<broker>, C<protocol>,
 C<producer>, C<consumer>, C<group>, C<txn>, C<metadata>, C<all>, comma
 separated). Without C<on_log> no lines are sent, unless C<log_level> or
-C<debug> is given: then they go to C<warn>. With C<statistics_interval_ms>
+C<debug> is given: then they go to C<warn>. A record produced without a
+callback whose delivery fails, which EV::Kafka drops, becomes such a line
+(level C<error>, context C<producer>, naming the topic, partition and
+error); its successful delivery costs nothing in Perl. With C<statistics_interval_ms>
 set, C<< on_stats => sub { my ($stats) = @_ } >> receives a hash reference
 at that interval. Passwords never appear in either.
 
@@ -203,5 +207,12 @@ committed.
 F<bench/benchmark.pl> and F<bench/latency.pl> reproduce the shape of the
 original module's benchmark section; C<BENCH_BROKER>, C<BENCH_MESSAGES>,
 C<BENCH_VALUE_SIZE> and C<BENCH_TOPIC> customize them.
+F<bench/throughput.pl> measures the cluster client: C<produce> with a
+callback each, C<produce_many> and consuming through C<on_message>, each
+with msgs/s and CPU per record.
+
+C<produce_many> is the fast way to send many messages: plain messages
+(without headers or a timestamp) cross into libkfk once per topic and
+partition, as columns.
 
 =cut

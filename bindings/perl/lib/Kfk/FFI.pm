@@ -97,6 +97,36 @@ sub struct_layouts {
 
 use constant BATCH => 256;    # events pulled per call
 
+# Templates that let pack and unpack follow pointers themselves ('p': a
+# NUL-terminated string, 'P<n>': n bytes; a NULL pointer is undef both
+# ways), so that a struct costs one pack or unpack and no FFI call.
+# MESSAGE_OUT packs a kfk_message_t for kfk_produce from (topic, partition,
+# err, offset, timestamp, key, key_len, value, value_len, headers,
+# header_count, opaque, timestamp_type, reserved): topic, key and value
+# must be live byte strings (or undef) until the call returns.
+use constant MESSAGE_OUT => 'p l l q q p Q p Q Q Q Q l l';
+# One kfk_event_t with its message read through: (type, err, errstr,
+# opaque, source, result, message struct bytes or undef).
+use constant EVENT_IN => 'l l p Q Q Q P' . MESSAGE_SIZE;
+# A received message's fields from its struct bytes: (topic, partition,
+# err, offset, timestamp, key, key_len, value, value_len, headers,
+# header_count, opaque, timestamp_type); then unpack("P$key_len
+# P$value_len", pack('QQ', $key, $value)) reads the key and the value.
+use constant MESSAGE_IN => 'p l l q q Q Q Q Q Q Q Q l';
+
+# The headers of a received message as a hashref (undef without any).
+sub headers_at {
+    my ($h, $hn) = @_;
+    return undef unless $hn;
+    my %headers;
+    my $all = buffer_to_scalar($h, HEADER_SIZE * $hn);
+    for my $i (0 .. $hn - 1) {
+        my ($hk, $hkl, $hv, $hvl) = unpack(HEADER_PACK, substr($all, HEADER_SIZE * $i, HEADER_SIZE));
+        $headers{ $hkl ? buffer_to_scalar($hk, $hkl) : '' } = $hv ? buffer_to_scalar($hv, $hvl) : undef;
+    }
+    return \%headers;
+}
+
 my %SIGNATURES = (
     kfk_version_str            => [[], 'string'],
     kfk_err_name               => [['sint32'], 'string'],
@@ -177,6 +207,15 @@ my %SIGNATURES = (
     kfk_txn_abort              => [['opaque', 'opaque', 'opaque'], 'sint32'],
 );
 
+# The producer's hot paths, attached as _NAME without the bytes() wrapper:
+# their callers pass byte strings (downgraded already) and packed structs
+# as 'string', which FFI::Platypus hands over as the scalar's own buffer.
+my %RAW_SIGNATURES = (
+    kfk_produce        => [['opaque', 'string', 'opaque'], 'sint32'],
+    kfk_produce_values => [['opaque', 'string', 'sint32', 'string', 'string', 'string', 'string', 'size_t',
+        'opaque', 'size_t', 'opaque', 'opaque', 'opaque'], 'sint32'],
+);
+
 my ($loaded_pid, $ffi);
 
 sub library_path {
@@ -203,8 +242,7 @@ sub load {
         my @strings = grep { $args->[$_] eq 'string' } 0 .. $#$args;
         $ffi->attach($name => $args => $ret, @strings ? (_bytes_args(@strings)) : ());
     }
-    # libc's strlen, for cstring: a cast to 'string' costs ~50x more.
-    FFI::Platypus->new(api => 2, lib => [undef])->attach([strlen => '_strlen'] => ['opaque'] => 'size_t');
+    $ffi->attach([$_ => "_$_"] => @{ $RAW_SIGNATURES{$_} }) for keys %RAW_SIGNATURES;
     $loaded_pid = $$;
 }
 
@@ -234,12 +272,10 @@ sub bytes {
 
 sub _wide { Carp::croak("Wide character in a byte string for EV::Kafka (encode text to bytes first)") }
 
-# The NUL-terminated C string at address $p.
+# The NUL-terminated C string at address $p (unpack's 'p' reads it).
 sub cstring {
     my ($p) = @_;
-    return undef unless $p;
-    my $n = _strlen($p);
-    return $n ? buffer_to_scalar($p, $n) : '';
+    return $p ? unpack('p', pack('Q', $p)) : undef;
 }
 
 sub loaded_here { defined $loaded_pid && $loaded_pid == $$ }
@@ -363,23 +399,16 @@ sub fetch_opts {
 
 # ---- result trees and messages ----------------------------------------------
 
-# A kfk_message_t as a hashref (topic, partition, err, offset, timestamp,
-# timestamp_type (TIMESTAMP_*), key, value; headers as a hashref when
-# present).
+# A kfk_message_t, given as its struct bytes (EVENT_IN reads them), as a
+# hashref: topic, partition, err, offset, timestamp, timestamp_type
+# (TIMESTAMP_*), key, value; headers as a hashref when present.
 sub message_at {
-    my ($p) = @_;
-    my ($topic, $partition, $err, $offset, $ts, $k, $klen, $v, $vlen, $h, $hn, undef, $ts_type) =
-        unpack(MESSAGE_PACK, buffer_to_scalar($p, MESSAGE_SIZE));
-    my %m = (topic => cstring($topic), partition => $partition, err => $err, offset => $offset,
-        timestamp => $ts, timestamp_type => $ts_type, key => ($k ? buffer_to_scalar($k, $klen) : undef),
-        value => ($v ? buffer_to_scalar($v, $vlen) : undef));
-    if ($hn) {
-        my $all = buffer_to_scalar($h, HEADER_SIZE * $hn);
-        for my $i (0 .. $hn - 1) {
-            my ($hk, $hkl, $hv, $hvl) = unpack(HEADER_PACK, substr($all, HEADER_SIZE * $i, HEADER_SIZE));
-            $m{headers}{ $hkl ? buffer_to_scalar($hk, $hkl) : '' } = $hv ? buffer_to_scalar($hv, $hvl) : undef;
-        }
-    }
+    my ($topic, $partition, $err, $offset, $ts, $k, $kl, $v, $vl, $h, $hn, undef, $ts_type) =
+        unpack(MESSAGE_IN, $_[0]);
+    my %m = (topic => $topic, partition => $partition, err => $err, offset => $offset, timestamp => $ts,
+        timestamp_type => $ts_type);
+    @m{qw(key value)} = unpack("P$kl P$vl", pack('QQ', $k, $v));
+    $m{headers} = headers_at($h, $hn) if $hn;
     return \%m;
 }
 

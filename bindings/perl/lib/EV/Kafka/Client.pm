@@ -52,6 +52,9 @@ sub new {
     for my $k (@PASSTHROUGH) {
         $set->($k, $opt{$k}) if defined $opt{$k};
     }
+    # A record produced without a callback has nobody to tell of its
+    # success: the library reports only its failure.
+    $set->(delivery_reports => 'failed');
     # Log lines cross into Perl only when someone listens: on_log, or an
     # explicit log_level/debug (then they go to warn).
     $set->(log_level => 'off') unless $opt{on_log} || defined $opt{log_level} || defined $opt{debug};
@@ -79,8 +82,9 @@ sub new {
     Scalar::Util::weaken($weak);
     # An idempotent producer's id and epoch can change with any delivery
     # (an epoch bump after a sequence error): its reports refresh them.
-    $self->{delivered} = $opt{idempotent} || defined $opt{transactional_id}
-        ? sub { $weak->_note_producer_id if $weak; &_delivered } : \&_delivered;
+    # The others' reports go from the queue to the callback directly.
+    $self->{delivered} = sub { $weak->_note_producer_id if $weak; &_delivered }
+        if $opt{idempotent} || defined $opt{transactional_id};
     $self->{event_tag} = $queue->register(sub {
         my ($type, $result, $errstr) = @_;
         return unless $weak;
@@ -88,12 +92,21 @@ sub new {
             $weak->_error($errstr);
         } elsif ($type == Kfk::FFI::EVENT_LOG) {
             $weak->_log($result);
+        } elsif ($type == Kfk::FFI::EVENT_DELIVERY) {    # a failure: a callback would have had it
+            $weak->_log({ level_name => 'error', context => 'producer',
+                message => "a record to $result->{topic} [$result->{partition}] produced without a callback "
+                    . "failed: $errstr" }) if $weak->{log_failures};
         } elsif ($type == Kfk::FFI::EVENT_STATS && $weak->{on_stats}) {
             require JSON::PP;
             $weak->{on_stats}->(JSON::PP::decode_json($result));
         }
     }, 1);
     Kfk::FFI::kfk_client_set_event_handler($h, undef, $self->{event_tag});
+    $queue->{sources}{$h} = $self->{event_tag};
+    # A record produced without a callback that fails becomes a log line
+    # where the program listens to logs (EV::Kafka drops it).
+    $self->{log_failures} = ($opt{on_log} || defined $opt{log_level} || defined $opt{debug})
+        && ($opt{log_level} // '') ne 'off';
     return $self;
 }
 
@@ -148,22 +161,66 @@ sub _partition {
     return $self->{partitioner}->($topic, $key, $n);
 }
 
+# Queues one message: one pack of a kfk_message_t whose pointers are
+# those of the byte strings here. What the library refuses at once (too
+# large, a bad topic name, a full buffer) goes to $cb from the loop, as
+# EV::Kafka reports request errors: produce never croaks for it. The
+# callback waits in a slot of the queue that the message's opaque names.
 sub produce {
-    my ($self, $topic, $key, $value, @rest) = @_;
-    my $cb = ref $rest[-1] eq 'CODE' ? pop @rest : undef;
-    my $opts = ref $rest[0] eq 'HASH' ? $rest[0] : {};
+    my ($self, $topic, $key, $value, $opts, $cb) = @_;
+    if (@_ > 6) {
+        $cb = ref $_[-1] eq 'CODE' ? $_[-1] : undef;
+    } elsif (ref $opts eq 'CODE') {
+        ($opts, $cb) = (undef, $opts);
+    } elsif (ref $cb ne 'CODE') {
+        $cb = undef;
+    }
+    $opts = undef unless ref $opts eq 'HASH';
     Carp::croak("produce: topic is required") unless defined $topic && length $topic;
-    my %m = (topic => $topic, key => $key, value => $value, headers => $opts->{headers},
-        timestamp => $opts->{timestamp}, partition => $opts->{partition} // $self->_partition($topic, $key));
-    return $self->_produce(\%m, $cb) if defined $m{partition};
-    # The custom partitioner needs the topic's partition count: ask the
-    # cluster first, but croak on a bad argument now rather than from the loop.
-    Kfk::FFI::message([], \%m);
-    $self->_after_metadata([$topic], sub {
-        $m{partition} = $self->_partition($topic, $key);
-        return $self->_produce(\%m, $cb) if defined $m{partition};
-        $cb->(undef, _err_text(UNKNOWN_TOPIC_OR_PARTITION)) if $cb;
-    });
+    # After fork() the library refuses the call (KFK_ERR_FORKED): _h then
+    # croaks as it does for every other method.
+    my $h = $self->{h} || $self->_h;
+    if (ref $topic || ref $key || ref $value || utf8::is_utf8($topic) || utf8::is_utf8($key)
+        || utf8::is_utf8($value)) {
+        ($topic, $key, $value) = map { defined ? Kfk::FFI::bytes("$_") : undef } $topic, $key, $value;
+    }
+    my ($partition, $hp, $hn, $ts, @keep) = (-1, 0, 0, -1);
+    if ($opts || $self->{partitioner}) {
+        $partition = $opts && defined $opts->{partition} ? $opts->{partition}
+                   : $self->{partitioner} ? $self->_partition($topic, $key) : -1;
+        if (!defined $partition) {
+            # The custom partitioner needs the topic's partition count: ask
+            # the cluster first (a bad header croaks now, not from the loop).
+            Kfk::FFI::headers([], $opts->{headers}) if $opts && $opts->{headers};
+            $self->_after_metadata([$topic], sub {
+                $partition = $self->_partition($topic, $key);
+                return $self->produce($topic, $key, $value, { %{ $opts // {} }, partition => $partition }, $cb)
+                    if defined $partition;
+                $cb->(undef, _err_text(UNKNOWN_TOPIC_OR_PARTITION)) if $cb;
+            });
+            return;
+        }
+        ($hp, $hn) = Kfk::FFI::headers(\@keep, $opts->{headers}) if $opts && $opts->{headers};
+        $ts = $opts->{timestamp} if $opts && defined $opts->{timestamp};
+    }
+    my $queue = $self->{queue};
+    # No callback: NULL opaque, and the library reports only a failure.
+    # An idempotent client's report goes through a handler (producer id).
+    my $tag = !$cb ? 0 : $self->{delivered} ? $queue->{next_tag}++
+            : EV::Kafka::Queue::SLOT + (pop(@{ $queue->{free} }) // scalar @{ $queue->{slots} });
+    my $rc = Kfk::FFI::_kfk_produce($h, pack(Kfk::FFI::MESSAGE_OUT, $topic, $partition, 0, -1, $ts,
+        $key, length($key) // 0, $value, length($value) // 0, $hp, $hn, $tag, 0, 0), undef);
+    $self->_h if $rc == Kfk::FFI::ERR_FORKED;
+    return unless $cb;
+    if ($rc) {
+        push @{ $queue->{free} }, $tag - EV::Kafka::Queue::SLOT if $tag >= EV::Kafka::Queue::SLOT;
+        return $queue->later($cb, undef, _err_text($rc));
+    }
+    if ($tag >= EV::Kafka::Queue::SLOT) {
+        $queue->{slots}[$tag - EV::Kafka::Queue::SLOT] = $cb;
+    } else {
+        $queue->{handlers}{$tag} = [$self->{delivered}, 0, $cb];
+    }
     return;
 }
 
@@ -173,25 +230,6 @@ sub _note_producer_id {
     my ($id, $epoch);
     return if Kfk::FFI::kfk_client_producer_id($self->{h}, \$id, \$epoch) != Kfk::FFI::OK;
     @{ $self->{cfg} }{qw(producer_id producer_epoch)} = ($id, $epoch);
-}
-
-# Queues one message (a hash for Kfk::FFI::message). What the library
-# refuses at once (too large, a bad topic name, a full buffer) goes to $cb
-# from the loop, as EV::Kafka reports request errors: produce never croaks
-# for it.
-sub _produce {
-    my ($self, $m, $cb) = @_;
-    my $queue = $self->{queue};
-    $m->{opaque} = $cb ? $queue->new_tag : 0;    # no callback: no report
-    my @keep;
-    my $rc = Kfk::FFI::kfk_produce($self->_h, Kfk::FFI::ptr(\@keep, Kfk::FFI::message(\@keep, $m)), undef);
-    return unless $cb;
-    if ($rc) {
-        $queue->later($cb, undef, _err_text($rc));
-    } else {
-        $queue->register_tag($m->{opaque}, $self->{delivered}, 0, $cb);
-    }
-    return;
 }
 
 # "NAME: description" of an error code, as libkfk words broker errors.
@@ -222,13 +260,135 @@ sub _after_metadata {
     return;
 }
 
-# produce_many(\@messages, $cb): one kfk_produce_many call; $cb gets undef
-# when every message was delivered, else a list of the failures' error
-# strings. A message the library refuses is listed there without
-# stopping the others.
+# produce_many(\@messages, $cb): $cb gets undef when every message was
+# delivered, else a list of the failures' error strings (in the messages'
+# order). A message the library refuses is listed there without stopping
+# the others. Plain messages go as columns, one kfk_produce_values call per
+# topic and partition (each partition's messages in their order), after
+# the metadata a custom partitioner waits for; with headers or a
+# timestamp, every message goes as a kfk_message_t in one
+# kfk_produce_many call.
 sub produce_many {
     my ($self, $messages, $cb) = @_;
     Carp::croak("produce_many: messages must be an array reference") unless ref $messages eq 'ARRAY';
+    my $first = $messages->[0];
+    my $topic = ref $first eq 'ARRAY' ? $first->[0] : undef;
+    if (defined $topic && length $topic && !$self->{partitioner}
+        && !grep { ref $_ ne 'ARRAY' || @$_ > 3 || !defined $_->[0] || $_->[0] ne $topic } @$messages) {
+        # the common case: [$topic, $key, $value] of one topic
+        return $self->_produce_columns([[$topic, -1, scalar @$messages,
+            grep({ defined $_->[1] } @$messages) ? _column(map $_->[1], @$messages) : (undef, undef),
+            _column(map $_->[2], @$messages)]], $cb, []);
+    }
+    # a partitioner is called once per message: decide before calling it
+    return $self->_produce_structs($messages, $cb) if $self->{partitioner} && grep {
+        my $o = ref $_ eq 'ARRAY' ? $_->[3] : $_;
+        ref $o eq 'HASH' && (defined $o->{headers} || defined $o->{timestamp})
+    } @$messages;
+    # runs [$topic, $partition, \@keys, \@values, \@indices] by partition
+    my (%runs, @runs, @unknown);
+    my $add = sub {
+        my ($topic, $partition, $key, $value, $i) = @_;
+        my $run = $runs{"$partition:$topic"} ||= do { push @runs, [$topic, $partition, [], [], []]; $runs[-1] };
+        push @{ $run->[2] }, $key;
+        push @{ $run->[3] }, $value;
+        push @{ $run->[4] }, $i;
+    };
+    for my $i (0 .. $#$messages) {
+        my $m = $messages->[$i];
+        my ($topic, $key, $value, $opts) = ref $m eq 'ARRAY' ? @$m
+            : ref $m eq 'HASH' ? (@{$m}{qw(topic key value)}, $m)
+            : Carp::croak("produce_many: each message must be an array or hash reference");
+        Carp::croak("produce_many: every message needs a topic") unless defined $topic && length $topic;
+        $opts = undef unless ref $opts eq 'HASH';
+        return $self->_produce_structs($messages, $cb)
+            if $opts && (defined $opts->{headers} || defined $opts->{timestamp});
+        my $partition = $opts && defined $opts->{partition} ? $opts->{partition}
+                      : $self->{partitioner} ? $self->_partition($topic, $key) : -1;
+        # undef: the partitioner waits for the topic's metadata
+        defined $partition ? $add->($topic, $partition, $key, $value, $i) : push @unknown, [$topic, $key, $value, $i];
+    }
+    return $self->_produce_columns(_runs_columns(@runs), $cb, []) unless @unknown;
+    Kfk::FFI::bytes($_) for grep { defined } map { @$_[1, 2] } @unknown;    # croak on a bad argument now
+    $self->_after_metadata([sort keys %{{ map { $_->[0] => 1 } @unknown }}], sub {
+        my @errors;
+        for (@unknown) {
+            my ($topic, $key, $value, $i) = @$_;
+            my $partition = $self->_partition($topic, $key);
+            # a topic the cluster does not know: failed, as EV::Kafka reports it
+            defined $partition ? $add->($topic, $partition, $key, $value, $i)
+                : push @errors, _err_text(UNKNOWN_TOPIC_OR_PARTITION);
+        }
+        for my $run (@runs) {    # each partition's messages in their order again
+            my @order = sort { $run->[4][$a] <=> $run->[4][$b] } 0 .. $#{ $run->[4] };
+            $run->[$_] = [@{ $run->[$_] }[@order]] for 2 .. 4;
+        }
+        $self->_produce_columns(_runs_columns(@runs), $cb, \@errors);
+    });
+    return;
+}
+
+# Runs [$topic, $partition, \@keys, \@values, \@indices] as
+# _produce_columns takes them.
+sub _runs_columns {
+    return [map {
+        my ($topic, $partition, $keys, $values, $indices) = @$_;
+        [$topic, $partition, scalar @$values, grep({ defined } @$keys) ? _column(@$keys) : (undef, undef),
+            _column(@$values), $indices]
+    } @_];
+}
+
+# One kfk_produce_values call per run [$topic, $partition, $n, $key_bytes,
+# $key_lens, $value_bytes, $value_lens, \@indices (of the messages, for
+# the errors' order; undef: in order)], and one callback once each has its
+# RESULT; @$errors come first.
+sub _produce_columns {
+    my ($self, $runs, $cb, $errors) = @_;
+    my $h = $self->_h;
+    my $queue = $self->{queue};
+    my $call = { self => $self, cb => $cb, left => scalar @$runs, errors => $errors, failed => [] };
+    for my $run (@$runs) {
+        my ($topic, $partition, $n, @columns) = @$run;
+        $topic = Kfk::FFI::bytes("$topic") if ref $topic || utf8::is_utf8($topic);
+        my $tag = $queue->new_tag;
+        my $rc = Kfk::FFI::_kfk_produce_values($h, $topic, $partition, @columns[2, 3, 0, 1], $n, undef, 0, undef,
+            $tag, undef);
+        Carp::croak("produce_many: " . _err_text($rc)) if $rc;    # a bad handle or argument: no RESULT comes
+        $queue->register_tag($tag, \&_columns_done, 0, [$call, $columns[4]]);
+    }
+    $queue->later(\&_many_finish, $call) unless @$runs;    # from the loop, as a RESULT would come
+    return;
+}
+
+# (bytes back to back, packed int32 lengths) of keys or values,
+# KFK_NULL_LENGTH for undef. A string with the UTF-8 flag upgrades the
+# join; downgrading it gives every string's bytes, and length counts them.
+sub _column {
+    my $bytes = join '', map { $_ // '' } @_;
+    my $lens = pack 'l*', map { length($_) // -1 } @_;
+    utf8::downgrade($bytes, 1) or Kfk::FFI::_wide() if utf8::is_utf8($bytes);
+    return ($bytes, $lens);
+}
+
+sub _columns_done {
+    my (undef, $failed, undef, undef, $part) = @_;
+    my ($call, $indices) = @$part;
+    push @{ $call->{failed} }, map { [$indices ? $indices->[$_->{index}] : $_->{index}, $_->{error}] }
+        @{ $failed // [] };
+    _many_finish($call) if --$call->{left} == 0;
+}
+
+sub _many_finish {
+    my ($call) = @_;
+    my ($self, $cb, $errors) = @{$call}{qw(self cb errors)};
+    $self->_note_producer_id if $self->{delivered};
+    push @$errors, map { $_->[1] } sort { $a->[0] <=> $b->[0] } @{ $call->{failed} };
+    $cb->(@$errors ? $errors : undef) if $cb;
+}
+
+# produce_many through kfk_produce_many, a kfk_message_t per message.
+sub _produce_structs {
+    my ($self, $messages, $cb) = @_;
     my @msgs = map { $self->_many_message($_) } @$messages;
     my %unknown = map { $_->{topic} => 1 } grep { !defined $_->{partition} } @msgs;
     return $self->_produce_many(\@msgs, $cb) unless %unknown;
@@ -411,21 +571,22 @@ sub group_lag {
 # $offset, $key, $value, $headers); $cb fires when the round is done.
 sub poll {
     my ($self, $cb) = @_;
-    my $on_message = $self->{on_message};
     my $queue = $self->{queue};
-    my $tag;
-    $tag = $queue->register(sub {
-        my ($type, $m, $errstr) = @_;
-        if ($type == Kfk::FFI::EVENT_MESSAGE) {
-            $on_message->(@{$m}{qw(topic partition offset key value headers)}) if $on_message;
-            return;
-        }
-        $queue->forget($tag);
-        return $self->_error("poll: $errstr") if $errstr;
-        $cb->() if $cb;
-    }, 1);
+    my $tag = $queue->new_tag;
+    # MESSAGE events go from the queue to on_message directly (entry [3]);
+    # the handler sees the RESULT that ends the round.
+    $queue->{handlers}{$tag} = [\&_polled, 1, [$self, $tag, $cb], $self->{on_message}];
     Kfk::FFI::kfk_consume($self->_h, undef, $tag);
     return;
+}
+
+sub _polled {
+    my ($type, undef, $errstr, undef, $call) = @_;
+    return if $type == Kfk::FFI::EVENT_MESSAGE;    # without on_message
+    my ($self, $tag, $cb) = @$call;
+    $self->{queue}->forget($tag);
+    return $self->_error("poll: $errstr") if $errstr;
+    $cb->() if $cb;
 }
 
 # ---- consumer groups --------------------------------------------------------
@@ -573,7 +734,10 @@ sub _destroy {
     my ($self) = @_;
     return unless $self->{h} && $self->{pid} == $$;
     Kfk::FFI::kfk_client_destroy($self->{h});
-    $self->{queue}->forget($self->{event_tag}) if $self->{queue};
+    if ($self->{queue}) {
+        delete $self->{queue}{sources}{ $self->{h} };
+        $self->{queue}->forget($self->{event_tag});
+    }
     $self->{h} = undef;
 }
 

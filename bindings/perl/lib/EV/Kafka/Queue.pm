@@ -11,12 +11,18 @@ use warnings;
 use Carp ();
 use Scalar::Util ();
 use EV;
-use FFI::Platypus::Buffer qw(buffer_to_scalar scalar_to_buffer);
+use FFI::Platypus::Buffer qw(scalar_to_buffer);
 use Kfk::FFI;
 
 our $VERSION = '0.2.0';
 
 my %queues;    # loop address => queue, for this process
+
+# Opaques from SLOT on name a slot of the queue's array of produce
+# callbacks (slot = opaque - SLOT), reused through its free list; smaller
+# ones are tags of the handlers hash. With many records in flight an
+# array slot costs far less than a hash entry to fill and to empty.
+use constant SLOT => 2**48;
 
 sub shared {
     my ($class, $loop) = @_;
@@ -36,6 +42,9 @@ sub _new {
         loop     => $loop,
         pid      => $$,
         handlers => {},
+        sources  => {},    # a client's handle => the tag of its event handler
+        slots    => [],    # produce callbacks, by opaque - SLOT
+        free     => [],    # slots to reuse
         next_tag => 1,
         events   => "\0" x (Kfk::FFI::EVENT_SIZE * Kfk::FFI::BATCH),
     }, $class;
@@ -92,26 +101,50 @@ sub _request_done {
 
 sub forget { delete $_[0]{handlers}{ $_[1] } }
 
-# Dispatches every waiting event without blocking.
+# Dispatches every waiting event without blocking. A handler entry is
+# [$handler, $persistent, $data, $on_message] (on_message: MESSAGE events
+# go straight to it as its arguments); a slot's callback gets EV::Kafka's
+# produce result.
 sub drain {
     my ($self, $timeout_ms) = @_;
     return if $self->{pid} != $$;
     my ($buf) = scalar_to_buffer($self->{events});
+    my ($handlers, $slots) = @{$self}{qw(handlers slots)};
     my $total = 0;
     while (1) {
         my $n = Kfk::FFI::kfk_poll_batch($self->{handle}, $buf, Kfk::FFI::BATCH, $timeout_ms // 0);
         last if $n <= 0;
         $total += $n;
-        my $all = buffer_to_scalar($buf, $n * Kfk::FFI::EVENT_SIZE);
-        for my $i (0 .. $n - 1) {
-            my ($type, $err, $errstr_p, $tag, undef, $result_p, $msg_p) =
-                unpack(Kfk::FFI::EVENT_PACK, substr($all, $i * Kfk::FFI::EVENT_SIZE, Kfk::FFI::EVENT_SIZE));
-            my $entry = $self->{handlers}{$tag} or next;
-            delete $self->{handlers}{$tag} unless $entry->[1];
-            my $errstr = $err ? Kfk::FFI::cstring($errstr_p) : undef;
+        my @events = unpack('(' . Kfk::FFI::EVENT_IN . ")$n", $self->{events});
+        while (@events) {
+            my ($type, $err, $errstr, $tag, $source, $result_p, $msg) = splice @events, 0, 7;
+            if ($tag >= SLOT) {    # produce's callback: ($result, $error)
+                my $cb = $slots->[$tag - SLOT];
+                $slots->[$tag - SLOT] = undef;
+                push @{ $self->{free} }, $tag - SLOT;
+                # As Kafka's produce response: log_append_time is the broker's
+                # time for a LogAppendTime topic, -1 otherwise.
+                my ($topic, $partition, undef, $offset, $ts, $ts_type) = unpack('p l l q q x56 l', $msg);
+                $cb->({ topics => [{ topic => $topic, partitions => [{ partition => $partition,
+                    error_code => $err > 0 ? $err : 0, base_offset => $offset, timestamp => $ts,
+                    log_append_time => $ts_type == Kfk::FFI::TIMESTAMP_LOG_APPEND_TIME ? $ts : -1 }] }] },
+                    $err ? $errstr : undef);
+                next;
+            }
+            # no opaque (a failed record produced without a callback): the
+            # handler of the client it comes from
+            my $entry = $handlers->{ $tag || $self->{sources}{$source} || 0 } or next;
+            if ($entry->[3] && $type == Kfk::FFI::EVENT_MESSAGE) {
+                my ($topic, $partition, undef, $offset, undef, $k, $kl, $v, $vl, $h, $hn) =
+                    unpack(Kfk::FFI::MESSAGE_IN, $msg);
+                $entry->[3]->($topic, $partition, $offset, unpack("P$kl P$vl", pack('QQ', $k, $v)),
+                    $hn ? Kfk::FFI::headers_at($h, $hn) : undef);
+                next;
+            }
+            delete $handlers->{$tag} unless $entry->[1];
             my $result = $result_p ? Kfk::FFI::val_at($result_p)
-                       : $msg_p    ? Kfk::FFI::message_at($msg_p) : undef;
-            $entry->[0]->($type, $result, $errstr, $err, $entry->[2]);
+                       : $msg      ? Kfk::FFI::message_at($msg) : undef;
+            $entry->[0]->($type, $result, $err ? $errstr : undef, $err, $entry->[2]);
         }
         last if $n < Kfk::FFI::BATCH;
         $timeout_ms = 0;
