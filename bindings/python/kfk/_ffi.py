@@ -20,7 +20,7 @@ kfk_err_t = c_int32
 
 # The header's constants, named without KFK_. tests/test_abi.py checks
 # every value here, and that each family used here is complete.
-VERSION = 0x000200  # the kfk.h these declarations follow (0xMMmmpp)
+VERSION = 0x000300  # the kfk.h these declarations follow (0xMMmmpp)
 OK = 0
 ERR_INVALID_ARG = -101
 ERR_INVALID_HANDLE = -102
@@ -341,6 +341,9 @@ _PROTOTYPES = {
     "kfk_produce_many": (kfk_err_t, [_H, POINTER(MessageIn), c_size_t, _CB, c_void_p, POINTER(c_size_t)]),
     "kfk_produce_values": (kfk_err_t, [_H, c_char_p, c_int32, c_char_p, c_void_p, c_char_p, c_void_p, c_size_t,
                                        POINTER(HeaderIn), c_size_t, _CB, c_void_p, POINTER(c_size_t)]),
+    "kfk_oauthbearer_set_token": (kfk_err_t, [_H, c_char_p, c_int64, c_char_p, POINTER(c_char_p), c_size_t,
+                                              c_char_p, c_size_t]),
+    "kfk_oauthbearer_set_token_failure": (kfk_err_t, [_H, c_char_p]),
     "kfk_flush": (kfk_err_t, [_H, c_int, _CB, c_void_p]),
     "kfk_client_close": (kfk_err_t, [_H, c_int, _CB, c_void_p]),
     "kfk_client_destroy": (kfk_err_t, [_H]),

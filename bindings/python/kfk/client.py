@@ -14,6 +14,14 @@ Logs go to the ``logging`` logger ``kfk`` (or ``logger=``): the library's
 ``log_level`` (default warn) and ``debug`` options choose what it sends.
 With ``statistics_interval_ms`` set, ``on_stats`` gets each statistics
 document as a dict (fields: docs/STATISTICS.md).
+
+SASL/OAUTHBEARER tokens come from the options (a token endpoint with
+``sasl_oauthbearer_method="oidc"``, a given ``sasl_oauthbearer_token``)
+or from ``oauth_cb``, called in the polling thread whenever the client
+needs a token, as confluent-kafka calls it: ``oauth_cb(oauthbearer_config)
+-> (token, expiry)`` or ``(token, expiry, principal, extensions)``, the
+expiry in seconds since the epoch; an exception it raises fails the
+connections waiting for the token with its message.
 """
 
 from __future__ import annotations
@@ -89,7 +97,7 @@ class Client:
                  on_error: Optional[Callable[[KafkaError], None]] = None,
                  partitioner: Optional[Callable[[str, Optional[bytes], int], int]] = None,
                  logger: Optional[logging.Logger] = None, on_stats: Optional[Callable[[dict], None]] = None,
-                 **options: Any) -> None:
+                 oauth_cb: Optional[Callable[[str], tuple]] = None, **options: Any) -> None:
         """partitioner(topic, key, partition_count) -> partition, when given,
         chooses the partition of records produced without one; it runs in
         the producing thread."""
@@ -101,11 +109,16 @@ class Client:
         self._partitioner = partitioner
         self._scratch = threading.local()
         self._topics: dict[str, bytes] = {}
+        settings = {**(config or {}), **options}
+        self._oauth_cb = oauth_cb
+        self._oauth_config = str(settings.get("sasl_oauthbearer_config", settings.get("sasl.oauthbearer.config", "")))
+        if oauth_cb is not None:
+            settings["sasl_oauthbearer_method"] = "application"
         conf = ctypes.c_void_p()
         check(self._lib.kfk_conf_new(ctypes.byref(conf)), "kfk_conf_new")
         err = ctypes.create_string_buffer(512)
         try:
-            for key, value in {**(config or {}), **options}.items():
+            for key, value in settings.items():
                 if isinstance(value, bool):
                     value = int(value)
                 code = self._lib.kfk_conf_set(conf, _s(str(key), "key"), _s(str(value), "value"), err, 512)
@@ -140,6 +153,29 @@ class Client:
                                 extra={"kfk_context": result["context"]})
         elif kind == _ffi.EVENT_STATS and self.on_stats:
             self.on_stats(json.loads(result))
+        elif kind == _ffi.EVENT_OAUTHBEARER_TOKEN_REFRESH and self._oauth_cb is not None:
+            self._refresh_oauth_token()
+
+    def _refresh_oauth_token(self) -> None:
+        """Ask oauth_cb for a token and hand it (or why there is none) to
+        the library."""
+        try:
+            got = tuple(self._oauth_cb(self._oauth_config))
+            if len(got) not in (2, 4):
+                raise ValueError("oauth_cb must return (token, expiry) or (token, expiry, principal, extensions)")
+            token, expiry = got[0], got[1]
+            principal, extensions = (got[2], got[3]) if len(got) == 4 else (None, None)
+            pairs = [_s(str(x), "extension") for kv in (extensions or {}).items() for x in kv]
+            arr = (ctypes.c_char_p * max(len(pairs), 1))(*pairs)
+            err = ctypes.create_string_buffer(512)
+            code = self._lib.kfk_oauthbearer_set_token(
+                self.handle, _s(str(token), "token"), int(float(expiry) * 1000),
+                _s(str(principal), "principal") if principal is not None else None, arr, len(pairs) // 2, err, 512)
+            if code:
+                raise KafkaError(code, err.value.decode())
+        except Exception as exc:  # the waiting connections report it
+            self.logger.error("oauth_cb: %s", exc)
+            self._lib.kfk_oauthbearer_set_token_failure(self.handle, _s(f"oauth_cb: {exc}", "reason"))
 
     def _request(self, fn: Callable[..., int], *args: Any, callback: Optional[Callable] = None) -> Request:
         return send_request(self.queue, fn, self.handle, *args, callback=callback)

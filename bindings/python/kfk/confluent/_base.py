@@ -1,5 +1,5 @@
 """What Producer, Consumer and AdminClient share: the kfk client behind
-them, the callbacks of the configuration (error_cb, stats_cb, logger),
+them, the callbacks of the configuration (error_cb, stats_cb, oauth_cb, logger),
 list_topics() and connections of their own to single brokers."""
 
 from __future__ import annotations
@@ -54,7 +54,8 @@ class Base:
         try:
             self._client = Client(options, queue=self._queue, on_error=self._on_error,
                                   logger=settings.logger(),
-                                  on_stats=self._on_stats if self._stats_cb else None)
+                                  on_stats=self._on_stats if self._stats_cb else None,
+                                  oauth_cb=settings.py.get("oauth_cb"))
         except _KfkError as exc:
             raise KafkaException(from_kfk(exc, "Failed to create " + self._kind)) from None
         for name in settings.ignored:

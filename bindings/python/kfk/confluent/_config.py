@@ -145,7 +145,17 @@ _add("socket.keepalive.enable socket.nagle.disable socket.send.buffer.bytes sock
      "reconnect.backoff.ms reconnect.backoff.max.ms retry.backoff.max.ms connections.max.idle.ms "
      "socket.connection.setup.timeout.ms topic.metadata.refresh.fast.interval.ms enable.metrics.push "
      "log.connection.close", _ALL, "noop")
-_add("error_cb stats_cb", _ALL, "py", None, _callable)
+_add("sasl.oauthbearer.method", _ALL, "kfk", "sasl_oauthbearer_method")
+_add("sasl.oauthbearer.client.id", _ALL, "kfk", "sasl_oauthbearer_client_id")
+_add("sasl.oauthbearer.client.secret", _ALL, "kfk", "sasl_oauthbearer_client_secret")
+_add("sasl.oauthbearer.token.endpoint.url", _ALL, "kfk", "sasl_oauthbearer_token_endpoint_url")
+_add("sasl.oauthbearer.scope", _ALL, "kfk", "sasl_oauthbearer_scope")
+_add("sasl.oauthbearer.extensions", _ALL, "kfk", "sasl_oauthbearer_extensions")
+_add("sasl.oauthbearer.config", _ALL, "kfk", "sasl_oauthbearer_config")
+_add("enable.sasl.oauthbearer.unsecure.jwt", _ALL, "kfk", "sasl_oauthbearer_unsecure_jwt",
+     lambda v: "1" if _bool(v) else "0")
+_add("https.ca.location", _ALL, "kfk", "sasl_oauthbearer_ca_file")
+_add("error_cb stats_cb oauth_cb", _ALL, "py", None, _callable)
 _add("logger", _ALL, "py", "logger", _logger)
 
 _add("acks request.required.acks", _P, "kfk", "acks")
