@@ -140,6 +140,22 @@ C<consumer> for KIP-848's protocol (Kafka 4.0+), with
 C<group_remote_assignor> (C<uniform> or C<range>). Partitions lost without
 being given up (an expired session) also go to C<on_revoke>.
 
+C<sasl> also takes C<< mechanism => 'OAUTHBEARER' >> (SASL/OAUTHBEARER,
+KIP-255) with its token from one of: C<< token_cb => sub { ... } >>,
+called in the loop whenever a token is needed, returning
+C<($token, $expiry_epoch_seconds)> or
+C<($token, $expiry, $principal, \%extensions)> (dying fails the waiting
+connections with its message, which C<on_error> gets); C<< method =>
+'oidc' >> with C<token_endpoint_url>, C<client_id>, C<client_secret> and
+optionally C<scope> and C<ca_file> (the client credentials grant,
+KIP-768, each token replaced at 80% of its life); C<token> (one the
+program got itself); or C<< unsecure_jwt => 1 >> with C<config> (unsigned
+development tokens, librdkafka's C<sasl.oauthbearer.config>).
+C<< extensions => {...} >> are sent with every token (KIP-342). Sessions
+whose broker sets C<connections.max.reauth.ms> are re-authenticated on the
+live connection (KIP-368), with any mechanism. C<< $conn->sasl('OAUTHBEARER',
+undef, $token) >> presents a token on an C<EV::Kafka::Conn>.
+
 Each partition of a client C<produce> result also carries C<timestamp>
 (the record's) and C<log_append_time> (the broker's time on a topic with
 C<message.timestamp.type=LogAppendTime>, then also the timestamp; -1

@@ -25,6 +25,14 @@ my @PASSTHROUGH = qw(brokers client_id acks linger_ms batch_size compression ide
 my %CALLBACKS = map { $_ => 1 } qw(on_error on_connect on_message partitioner on_log on_stats);
 my %KNOWN = (map({ $_ => 1 } @PASSTHROUGH, keys %CALLBACKS), tls => 1, tls_ca_file => 1,
     tls_skip_verify => 1, sasl => 1, loop => 1);
+# The sasl hash: EV::Kafka's mechanism, username and password, and
+# OAUTHBEARER's token sources (the kfk option each sets; '1': handled apart).
+my %SASL_KEYS = (mechanism => '1', username => 'sasl_username', password => 'sasl_password',
+    token => 'sasl_oauthbearer_token', token_cb => '1', extensions => '1',
+    method => 'sasl_oauthbearer_method', token_endpoint_url => 'sasl_oauthbearer_token_endpoint_url',
+    client_id => 'sasl_oauthbearer_client_id', client_secret => 'sasl_oauthbearer_client_secret',
+    scope => 'sasl_oauthbearer_scope', ca_file => 'sasl_oauthbearer_ca_file',
+    unsecure_jwt => 'sasl_oauthbearer_unsecure_jwt', config => 'sasl_oauthbearer_config');
 # EV::Kafka's documented defaults, where $client->{cfg} starts.
 my %DEFAULTS = (brokers => '127.0.0.1:9092', client_id => 'ev-kafka', acks => -1, linger_ms => 5,
     batch_size => 16384, idempotent => 0, fetch_max_wait_ms => 500, fetch_max_bytes => 1048576,
@@ -61,11 +69,24 @@ sub new {
     $set->(tls => $opt{tls} ? 1 : 0) if defined $opt{tls};
     $set->(tls_ca_file => $opt{tls_ca_file}) if defined $opt{tls_ca_file};
     $set->(tls_skip_verify => $opt{tls_skip_verify} ? 1 : 0) if defined $opt{tls_skip_verify};
+    my $token_cb;
     if (my $sasl = $opt{sasl}) {
         Carp::croak("EV::Kafka: sasl must be a hash reference") unless ref $sasl eq 'HASH';
+        for my $k (sort keys %$sasl) {
+            Carp::croak("EV::Kafka: unknown sasl option '$k'") unless $SASL_KEYS{$k};
+        }
         $set->(sasl_mechanism => $sasl->{mechanism} // 'PLAIN');
-        $set->(sasl_username => $sasl->{username}) if defined $sasl->{username};
-        $set->(sasl_password => $sasl->{password}) if defined $sasl->{password};
+        for my $k (grep { defined $sasl->{$_} && !ref $sasl->{$_} } sort keys %SASL_KEYS) {
+            $set->($SASL_KEYS{$k}, $sasl->{$k}) if $SASL_KEYS{$k} ne '1';
+        }
+        if (my $ext = $sasl->{extensions}) {
+            Carp::croak("EV::Kafka: sasl extensions must be a hash reference") unless ref $ext eq 'HASH';
+            $set->(sasl_oauthbearer_extensions => join ',', map {"$_=$ext->{$_}"} sort keys %$ext);
+        }
+        if ($token_cb = $sasl->{token_cb}) {
+            Carp::croak("EV::Kafka: sasl token_cb must be a code reference") unless ref $token_cb eq 'CODE';
+            $set->(sasl_oauthbearer_method => 'application');
+        }
     }
     my $err = "\0" x 512;
     my ($ep) = scalar_to_buffer($err);
@@ -99,6 +120,8 @@ sub new {
         } elsif ($type == Kfk::FFI::EVENT_STATS && $weak->{on_stats}) {
             require JSON::PP;
             $weak->{on_stats}->(JSON::PP::decode_json($result));
+        } elsif ($type == Kfk::FFI::EVENT_OAUTHBEARER_TOKEN_REFRESH && $token_cb) {
+            $weak->_refresh_token($token_cb);
         }
     }, 1);
     Kfk::FFI::kfk_client_set_event_handler($h, undef, $self->{event_tag});
@@ -108,6 +131,30 @@ sub new {
     $self->{log_failures} = ($opt{on_log} || defined $opt{log_level} || defined $opt{debug})
         && ($opt{log_level} // '') ne 'off';
     return $self;
+}
+
+# Asks token_cb for an OAUTHBEARER token: it returns ($token,
+# $expiry_seconds_since_epoch, [$principal, \%extensions]), or dies with
+# why it has none, which fails the connections waiting for it.
+sub _refresh_token {
+    my ($self, $token_cb) = @_;
+    my ($token, $expiry, $principal, $ext) = eval { $token_cb->() };
+    my $why = $@;
+    if (!$why && !(defined $token && defined $expiry)) {
+        $why = 'token_cb returned no ($token, $expiry)';
+    }
+    if (!$why) {
+        my @keep;
+        my @pairs = map { ($_, $ext->{$_}) } sort keys %{ $ext // {} };
+        my $err = "\0" x 512;
+        my ($ep) = scalar_to_buffer($err);
+        my $rc = Kfk::FFI::kfk_oauthbearer_set_token($self->_h, "$token", int($expiry * 1000), $principal,
+            Kfk::FFI::str_array(\@keep, \@pairs), @pairs / 2, $ep, 512);
+        return unless $rc;
+        $why = Kfk::FFI::cstring($ep);
+    }
+    $why =~ s/ at \S+ line \d+\.?\n?\z//;
+    Kfk::FFI::kfk_oauthbearer_set_token_failure($self->_h, "token_cb: $why");
 }
 
 sub _h {
