@@ -38,14 +38,16 @@ module Kfk
     # fail, to on_delivery_error: ->(report, error) {}, or (without one)
     # kept until flush or close raises them as a Kfk::DeliveryError.
     def initialize(options = {}, queue: nil, on_error: nil, partitioner: nil, logger: nil, on_stats: nil,
-                   on_delivery_error: nil, **kwargs)
+                   on_delivery_error: nil, oauth_token: nil, **kwargs)
       @queue = queue || Queue.new
       @on_error = on_error
       @partitioner = partitioner
       @on_stats = on_stats
       @on_delivery_error = on_delivery_error
+      @oauth_token = oauth_token
       @undelivered = []
       options = options.merge(kwargs)
+      options = options.merge(sasl_oauthbearer_method: "application") if oauth_token
       @fire_and_forget = options.any? { |k, v| %w[delivery_reports delivery.reports].include?(k.to_s) && v.to_s == "failed" }
       asked = options.keys.map(&:to_s).intersect?(%w[log_level log.level debug])
       @logger = logger || (Logger.new($stderr, progname: "kfk") if asked)
@@ -83,9 +85,29 @@ module Kfk
       when Kfk::FFI::EVENT_LOG
         @logger&.add(LOG_SEVERITY.fetch(result["level"], Logger::INFO), "#{result["context"]}: #{result["message"]}", "kfk")
       when Kfk::FFI::EVENT_STATS then @on_stats&.call(JSON.parse(result))
+      when Kfk::FFI::EVENT_OAUTHBEARER_TOKEN_REFRESH then refresh_oauth_token if @oauth_token
       end
     end
     private :client_event
+
+    # Asks oauth_token for an OAUTHBEARER token: it returns [token,
+    # expiry (a Time, or seconds since the epoch)] or [token, expiry,
+    # principal, extensions], or raises why there is none, which fails the
+    # connections waiting for it.
+    def refresh_oauth_token
+      token, expiry, principal, extensions = @oauth_token.call
+      raise ArgumentError, "oauth_token must return [token, expiry]" unless token && expiry
+
+      pairs = (extensions || {}).flat_map { |k, v| [k.to_s, v.to_s] }
+      _keep, arr = string_array(pairs)
+      err = ::FFI::MemoryPointer.new(:char, 512)
+      code = Kfk::FFI.kfk_oauthbearer_set_token(handle, token.to_s, (expiry.to_f * 1000).to_i, principal&.to_s,
+                                                 arr, pairs.size / 2, err, 512)
+      raise Error.new(code, Kfk::FFI.text_at(err)) unless code.zero?
+    rescue StandardError => e
+      Kfk::FFI.kfk_oauthbearer_set_token_failure(handle, "oauth_token: #{e.message}")
+    end
+    private :refresh_oauth_token
 
     # A record produced without a block failed.
     def undelivered(report, error)

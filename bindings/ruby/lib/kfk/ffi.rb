@@ -180,6 +180,8 @@ module Kfk
       kfk_produce_many: [%i[pointer pointer size_t pointer uintptr_t pointer], :int32],
       kfk_produce_values: [%i[pointer pointer int32 pointer pointer pointer pointer size_t pointer size_t pointer uintptr_t
                               pointer], :int32],
+      kfk_oauthbearer_set_token: [%i[pointer string int64 string pointer size_t pointer size_t], :int32],
+      kfk_oauthbearer_set_token_failure: [%i[pointer string], :int32],
       kfk_flush: [%i[pointer int pointer uintptr_t], :int32],
       kfk_client_close: [%i[pointer int pointer uintptr_t], :int32],
       kfk_client_destroy: [[:pointer], :int32],
