@@ -196,3 +196,84 @@ func TestConsumerProtocolGroup(t *testing.T) {
 		}
 	}
 }
+
+// KIP-848's online migration: a classic group whose members move to the
+// consumer protocol one at a time. A consumer-protocol member joins a
+// group of a classic member; the broker converts the group and both share
+// the partitions (the classic member through JoinGroup and SyncGroup as
+// before); once the classic member leaves, the new one owns everything
+// and the group is a consumer group. Every record is read; what was
+// committed on either protocol stays.
+func TestClassicGroupMigratesToConsumerProtocol(t *testing.T) {
+	a := admin(t)
+	topic := createTopic(t, a, 4)
+	p := newClient(t)
+	var recs []client.Record
+	for i := 0; i < 400; i++ {
+		recs = append(recs, client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: int32(i % 4),
+			Value: []byte(fmt.Sprint(i))})
+	}
+	delivered(t, p, recs...)
+	group := kafkatest.UniqueTopic(t, "migrate")
+	var classicLog, consumerLog rebalanceLog
+	classic := subscribeLogged(t, &classicLog, client.GroupOptions{GroupID: group, Topics: []string{topic},
+		AutoOffsetReset: client.ResetEarliest, HeartbeatInterval: 200 * time.Millisecond})
+	waitFor(t, "the classic member to own every partition", func() bool { return len(ownedSet(classic)) == 4 })
+	seen := map[string]int{}
+	read := func(cs ...*client.Client) {
+		for _, c := range cs {
+			for _, m := range pollOnce(t, c) {
+				seen[string(m.Value)]++
+			}
+		}
+	}
+	for deadline := time.Now().Add(30 * time.Second); len(seen) < 100 && time.Now().Before(deadline); {
+		read(classic)
+	}
+	if err := end(t, classic.Commit); err != nil {
+		t.Fatalf("classic commit: %v", err)
+	}
+
+	modern := subscribeLogged(t, &consumerLog, client.GroupOptions{GroupID: group, Topics: []string{topic},
+		Protocol: client.ConsumerProtocol, AutoOffsetReset: client.ResetEarliest})
+	waitFor(t, "the two members to share the partitions", func() bool {
+		o1, o2 := ownedSet(classic), ownedSet(modern)
+		for p := range o1 {
+			if o2[p] {
+				return false
+			}
+		}
+		return len(o1) > 0 && len(o2) > 0 && len(o1)+len(o2) == 4
+	})
+	if err := end(t, classic.Unsubscribe); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the consumer-protocol member to own every partition", func() bool { return len(ownedSet(modern)) == 4 })
+	for deadline := time.Now().Add(30 * time.Second); len(seen) < 400 && time.Now().Before(deadline); {
+		read(modern)
+	}
+	if len(seen) != 400 {
+		t.Fatalf("the group read %d of 400 records across the migration", len(seen))
+	}
+	groups, err := adminCall(t, p.ListGroups)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range groups.Path("groups").Items {
+		if string(g.Path("group_id").Bytes) == group && string(g.Path("type").Bytes) != "consumer" {
+			t.Fatalf("after the migration the group is of type %q, want consumer", g.Path("type").Bytes)
+		}
+	}
+	if err := end(t, modern.Commit); err != nil {
+		t.Fatalf("commit after the migration: %v", err)
+	}
+	lag, err := adminCall(t, func(cb func(tree.Value, error)) { p.GroupLag(group, cb) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for part := 0; part < 4; part++ {
+		if got := lag.Path(fmt.Sprintf("%s:%d", topic, part), "committed").Int; got != 100 {
+			t.Errorf("partition %d: committed %d, want 100", part, got)
+		}
+	}
+}
