@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs what kfk needs to build and test on Debian 12 (or a close
 # relative): compilers and tools, the Perl/Ruby/Python test dependencies, Go
-# modules and the Kafka broker jars. Idempotent and quiet when everything is
+# modules and the Kafka broker jars (the current release, and the 3.9
+# compatibility release the Go tests check against). Idempotent and quiet when everything is
 # there: each part is checked first, and apt-get update runs only when a
 # package is missing. Needs no terminal and no stdin.
 #
-#   KFK_FETCH_COMPAT=1   also fetch the Kafka 3.9.x jars (compatibility runs)
 #   KFK_SKIP_KAFKA=1     skip the Kafka jars
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -107,8 +107,6 @@ go mod download
 
 # ---- Kafka -------------------------------------------------------------------------
 if [ "${KFK_SKIP_KAFKA:-0}" != 1 ]; then
-  fetch_args=()
-  [ "${KFK_FETCH_COMPAT:-0}" = 1 ] && fetch_args+=(--compat)
-  tests/kafka/kafka fetch "${fetch_args[@]}" >/dev/null
+  tests/kafka/kafka fetch --compat >/dev/null
 fi
 say "ready"

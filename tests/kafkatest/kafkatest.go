@@ -67,7 +67,10 @@ var (
 	mu      sync.Mutex
 	started string // state dir of a broker this binary started
 	env     *Env
-	seq     atomic.Int64
+
+	compatStarted string // the same for the compatibility release's broker
+	compatEnv     *Env
+	seq           atomic.Int64
 
 	clusterMu      sync.Mutex
 	clusterDir     string
@@ -180,6 +183,39 @@ func Brokers(tb testing.TB) Env {
 	return *env
 }
 
+// CompatBrokers returns a broker of the compatibility release (Kafka 3.9,
+// before KIP-848's protocol and share groups): the one named by
+// KFK_TEST_COMPAT_BROKERS, or one started for this test binary (once) and
+// stopped by Main.
+func CompatBrokers(tb testing.TB) Env {
+	tb.Helper()
+	skipIfNoBroker(tb)
+	mu.Lock()
+	defer mu.Unlock()
+	if compatEnv != nil {
+		return *compatEnv
+	}
+	if b := os.Getenv("KFK_TEST_COMPAT_BROKERS"); b != "" {
+		compatEnv = &Env{Brokers: split(b)}
+		return *compatEnv
+	}
+	dir, err := os.MkdirTemp("", "kfk-gotest-compat")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	out, err := run("start", "--compat", "--dir", dir, "--owner-pid", strconv.Itoa(os.Getpid()))
+	if err != nil {
+		os.RemoveAll(dir)
+		tb.Fatalf("starting a Kafka broker of the compatibility release: %v", err)
+	}
+	vars := ParseEnv(out)
+	if vars["KFK_TEST_BROKERS"] == "" {
+		tb.Fatalf("the broker script printed no KFK_TEST_BROKERS:\n%s", out)
+	}
+	compatStarted, compatEnv = dir, fromVars(func(k string) string { return vars[k] })
+	return *compatEnv
+}
+
 // Cluster returns the brokers of a 3-node cluster (node n at index n-1):
 // the one named by KFK_TEST_CLUSTER_BROKERS (with KFK_TEST_CLUSTER_DIR, the
 // folder given to `kafka cluster-start --dir`, if NodeStop and NodeStart are
@@ -271,11 +307,13 @@ func Main(m *testing.M) {
 // Stop stops what Brokers and Cluster started (Main calls it).
 func Stop() {
 	mu.Lock()
-	if started != "" {
-		run("stop", "--dir", started)
-		os.RemoveAll(started)
-		started, env = "", nil
+	for _, dir := range []string{started, compatStarted} {
+		if dir != "" {
+			run("stop", "--dir", dir)
+			os.RemoveAll(dir)
+		}
 	}
+	started, env, compatStarted, compatEnv = "", nil, "", nil
 	mu.Unlock()
 	clusterMu.Lock()
 	if clusterOwned {
