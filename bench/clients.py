@@ -76,12 +76,36 @@ class JavaPerf(Client):
         return {"msgs": n, "bytes": mb * 1024 * 1024, "seconds": fetch_ms / 1e3}
 
 
+def wheel_librdkafka():
+    """(path, version) of the librdkafka inside confluent-kafka's wheel
+    (newer than Debian's), or None when confluent-kafka is not installed."""
+    try:
+        out = subprocess.run([os.environ.get("PYTHON", "python3"), "-c",
+                              "import confluent_kafka, glob, os; d = os.path.dirname(confluent_kafka.__file__); "
+                              "print(confluent_kafka.libversion()[0]); "
+                              "print(*glob.glob(os.path.join(d + '.libs', 'librdkafka*.so*')))"],
+                             capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    lines = out.stdout.split("\n")
+    if out.returncode != 0 or len(lines) < 2 or not lines[1].strip():
+        return None
+    return lines[1].split()[0], lines[0].strip()
+
+
+WHEEL_BENCH = os.path.join(BUILD, "rdkafka_bench_wheel")
+
+
 def all_clients():
     pylib = {"KFK_LIBRARY": LIB, "PYTHONPATH": os.path.join(ROOT, "bindings", "python")}
     py = [os.environ.get("PYTHON", "python3"), os.path.join(ROOT, "bench", "py_bench.py")]
     return [
         Client("kfk-c", "c", [os.path.join(BUILD, "kfk_bench")]),
         Client("librdkafka-c", "c", [os.path.join(BUILD, "rdkafka_bench")]),
+    ] + ([
+        # The same program on the newest librdkafka here (confluent-kafka's).
+        Client("librdkafka-wheel-c", "c", [WHEEL_BENCH]),
+    ] if os.path.exists(WHEEL_BENCH) else []) + [
         Client("franz-go", "go", [os.path.join(BUILD, "franzbench")]),
         JavaPerf("java", "java", [], modes=("produce", "consume")),
         Client("kfk-python", "python", py + ["kfk"], scripting=True, env=pylib),
@@ -111,6 +135,11 @@ def build():
                              "-Wl,-rpath," + os.path.dirname(LIB)], check=True)
     subprocess.run(cflags + ["-o", os.path.join(BUILD, "rdkafka_bench"), os.path.join(c, "rdkafka_bench.c"),
                              "-lrdkafka"], check=True)
+    wheel = wheel_librdkafka()
+    if wheel:
+        lib, _ = wheel
+        subprocess.run(cflags + ["-o", WHEEL_BENCH, os.path.join(c, "rdkafka_bench.c"), lib,
+                                 "-Wl,-rpath," + os.path.dirname(lib)], check=True)
     subprocess.run(cflags + ["-o", os.path.join(BUILD, "load_time"), os.path.join(c, "load_time.c"), "-ldl"],
                    check=True)
     go = os.environ.get("GO") or shutil.which("go") or "/usr/local/go/bin/go"

@@ -407,11 +407,11 @@ def main():
     runs = args.runs or profile["runs"]
     out = args.out or os.path.join(clients.ROOT, "bench", "results", args.profile)
     only = set(args.only.split(",")) if args.only else None
-    cs = [c for c in clients.all_clients() if only is None or c.name in only]
     started = time.time()
     log = lambda msg: print(f"[{time.time() - started:6.1f}s] {msg}", flush=True)  # noqa: E731
-    clients.build()
+    clients.build()  # first: which rows exist depends on what was built
     log("built")
+    cs = [c for c in clients.all_clients() if only is None or c.name in only]
     results = {"profile": args.profile, "runs": runs, "settings": profile}
     with Broker() as broker:
         log(f"broker {broker.brokers}")
