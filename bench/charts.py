@@ -27,8 +27,10 @@ def draw_throughput(results, out):
         rows = sorted((r for r in produce if r["client"] == client), key=lambda r: r["size"])
         sizes = [r["size"] for r in rows]
         left.plot(sizes, [r["msgs_per_s"] for r in rows], marker="o", label=client)
-        right.plot(sizes, [r["mb_per_s"] for r in rows], marker="o", label=client)
-    for ax, unit in ((left, "messages/s"), (right, "MB/s")):
+        cpu = [(r["size"], r["cpu_us_per_msg"]) for r in rows if r.get("cpu_us_per_msg")]
+        if cpu:
+            right.plot(*zip(*cpu), marker="o", label=client)
+    for ax, unit in ((left, "messages/s"), (right, "CPU µs per record (lower is better)")):
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("value size (bytes)")
@@ -42,12 +44,16 @@ def draw_throughput(results, out):
 
     consume = [r for r in results["throughput"] if r["kind"] == "consume"]
     if consume:
-        fig, ax = plt.subplots(figsize=(10, 4.5))
+        fig, (ax, cpu_ax) = plt.subplots(1, 2, figsize=(14, 4.5))
         labels = [f"{r['client']}\n{r['size']} B" for r in consume]
         ax.bar(range(len(consume)), [r["msgs_per_s"] for r in consume])
         ax.set_xticks(range(len(consume)), labels, fontsize=7, rotation=45, ha="right")
         ax.set_ylabel("messages/s")
         ax.set_title("Consume throughput from a pre-filled topic")
+        cpu_ax.bar(range(len(consume)), [r.get("cpu_us_per_msg") or 0 for r in consume])
+        cpu_ax.set_xticks(range(len(consume)), labels, fontsize=7, rotation=45, ha="right")
+        cpu_ax.set_ylabel("CPU µs per record (0: not measured)")
+        cpu_ax.set_title("CPU per record consumed")
         fig.tight_layout()
         fig.savefig(os.path.join(out, "consume_throughput.png"), dpi=100)
         plt.close(fig)

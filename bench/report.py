@@ -165,16 +165,19 @@ def summary(results):
 
 def throughput_section(results):
     lines = ["", "## Throughput", "",
-             "| workload | size | acks | compression | client | msgs/s | MB/s | spread | vs librdkafka | RSS idle/peak MiB |",
-             "| --- | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+             "| workload | size | acks | compression | client | msgs/s | MB/s | spread | vs librdkafka "
+             "| CPU/rec µs | RSS idle/peak MiB |",
+             "| --- | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in results["throughput"]:
         rss = "" if r["rss_peak_kb"] is None else f"{r['rss_idle_kb'] / 1024:.0f} / {r['rss_peak_kb'] / 1024:.0f}"
         client = r["client"] + (f" ({r['lost']} lost)" if r.get("lost") else "")
         lines.append(f"| {r['kind']} | {r['size']} | {r['acks']} | {r['compression']} | {client} | "
                      f"{r['msgs_per_s']:,.0f} | {r['mb_per_s']:.1f} | ±{r['spread_pct']:.0f}% | "
-                     f"{fmt(r['vs_librdkafka'], '.2f')} | {rss} |")
+                     f"{fmt(r['vs_librdkafka'], '.2f')} | {fmt(r.get('cpu_us_per_msg'), '.2f')} | {rss} |")
     lines += ["", "Spread is (max - min) / median of the runs' msgs/s. \"lost\": messages a client did not "
-              "deliver or read in its runs (its rate counts only those it did)."]
+              "deliver or read in its runs (its rate counts only those it did). CPU/rec: user + system CPU of "
+              "the client's whole process over the timed part (getrusage), per record, median of the runs; "
+              "blank where the program does not measure it (franz-go, Java)."]
     return lines
 
 

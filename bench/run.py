@@ -148,7 +148,9 @@ def throughput_row(kind, client, size, acks, compression, count, results, runs):
             "msgs_per_s": med, "mb_per_s": statistics.median(mbs),
             "spread_pct": (max(rates) - min(rates)) / med * 100, "rates": rates,
             "lost": sum(r["lost"] for r in results), "rss_idle_kb": median_of(results, "rss_idle_kb"),
-            "rss_peak_kb": median_of(results, "rss_peak_kb")}
+            "rss_peak_kb": median_of(results, "rss_peak_kb"),
+            # user + system CPU of the client's process per record, where the program reports it
+            "cpu_us_per_msg": median_of(results, "cpu_us_per_msg")}
 
 
 def runs_produce_row(profile, client, size, variant):

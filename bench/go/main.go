@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -53,7 +54,7 @@ func main() {
 	}
 	// consume is timed from here: kgo starts fetching as soon as the
 	// client exists (connecting included, which the C programs exclude).
-	start := time.Now()
+	start, cpuStart := time.Now(), cpuTime()
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -71,7 +72,7 @@ func main() {
 	value := []byte(strings.Repeat("x", size))
 	switch mode {
 	case "produce":
-		start = time.Now()
+		start, cpuStart = time.Now(), cpuTime()
 		var wg sync.WaitGroup
 		var mu sync.Mutex
 		failed := 0
@@ -91,8 +92,8 @@ func main() {
 		}
 		wg.Wait()
 		secs := time.Since(start).Seconds()
-		fmt.Printf("msgs=%d bytes=%d seconds=%.6f failed=%d rss_idle_kb=%d rss_peak_kb=%d\n",
-			count-failed, (count-failed)*size, secs, failed, idle, statusKB("VmHWM"))
+		fmt.Printf("msgs=%d bytes=%d seconds=%.6f failed=%d rss_idle_kb=%d rss_peak_kb=%d cpu_us_per_msg=%.3f\n",
+			count-failed, (count-failed)*size, secs, failed, idle, statusKB("VmHWM"), perRecord(cpuStart, count))
 	case "consume":
 		got, bytes := 0, 0
 		for got < count {
@@ -104,8 +105,8 @@ func main() {
 			})
 		}
 		secs := time.Since(start).Seconds()
-		fmt.Printf("msgs=%d bytes=%d seconds=%.6f failed=0 rss_idle_kb=%d rss_peak_kb=%d\n",
-			got, bytes, secs, idle, statusKB("VmHWM"))
+		fmt.Printf("msgs=%d bytes=%d seconds=%.6f failed=0 rss_idle_kb=%d rss_peak_kb=%d cpu_us_per_msg=%.3f\n",
+			got, bytes, secs, idle, statusKB("VmHWM"), perRecord(cpuStart, got))
 	case "latency":
 		us := make([]float64, 0, count)
 		for i := -1; i < count; i++ { // i = -1: an untimed warm-up
@@ -164,4 +165,17 @@ func statusKB(field string) int {
 		}
 	}
 	return -1
+}
+
+// cpuTime is the user + system CPU the process has used, as the C
+// programs measure it (getrusage of the whole process).
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// perRecord is the CPU used since from, in µs per record.
+func perRecord(from time.Duration, records int) float64 {
+	return float64(cpuTime()-from) / float64(time.Microsecond) / float64(max(records, 1))
 }
