@@ -67,6 +67,7 @@ class Consumer(Base):
         self._subscription: Optional[list] = None
         self._on_assign: Optional[Callable] = None
         self._on_revoke: Optional[Callable] = None
+        self._on_lost: Optional[Callable] = None
         self._manual = False  # partitions assigned with assign()
         self._assignment: dict[_TP, int] = {}  # partition -> offset it was assigned at
         self._positions: dict[_TP, int] = {}  # after the last message returned (or a seek)
@@ -283,9 +284,18 @@ class Consumer(Base):
             self._assignment.pop(which, None)
             self._starts.pop(which, None)
             position = self._positions.pop(which, None)
-            if position is not None and self._committed.pop(which, None) != position:
+            if position is not None and self._committed.pop(which, None) != position and kind == _ffi.EVENT_REVOKE:
                 self._revoked[which] = position
-        if self._on_revoke is not None:
+        # Lost partitions (the member's session or generation is gone):
+        # on_lost, or on_revoke without one, as librdkafka calls them;
+        # nothing of them can be committed.
+        if kind == _ffi.EVENT_LOST and self._on_lost is not None:
+            self._in_on_revoke = True
+            try:
+                self._on_lost(self, tps)
+            finally:
+                self._in_on_revoke = False
+        elif self._on_revoke is not None:
             self._in_on_revoke = True
             try:
                 self._on_revoke(self, tps)
@@ -295,26 +305,27 @@ class Consumer(Base):
 
     def subscribe(self, topics: Sequence[str], on_assign: Optional[Callable] = None,
                   on_revoke: Optional[Callable] = None, on_lost: Optional[Callable] = None) -> None:
-        """Join the group (group.id) for these topics. on_assign and
-        on_revoke get (consumer, [TopicPartition]); kfk reports no lost
-        assignments apart from revocations, so on_lost is never called."""
+        """Join the group (group.id) for these topics; a topic beginning
+        with ^ is a regular expression matched against the cluster's
+        topics. on_assign, on_revoke and on_lost get (consumer,
+        [TopicPartition]); partitions lost without being given up (an
+        expired session) go to on_lost, or to on_revoke without one."""
         self._check_open()
         if not isinstance(topics, (list, tuple)) or not all(isinstance(t, str) for t in topics):
             raise TypeError("expected list of topic unicode strings")
         for name, fn in (("on_assign", on_assign), ("on_revoke", on_revoke), ("on_lost", on_lost)):
             if fn is not None and not callable(fn):
                 raise TypeError(f"expected {name} callable")
-        if any(t.startswith("^") for t in topics):
-            raise NotImplementedError("Consumer.subscribe: regular-expression topics ('^...') are not supported")
         if self._manual:
             self._client._lib.kfk_assign(self._client.handle, None, 0)
             self._manual = False
             self._assignment.clear()
-        self._on_assign, self._on_revoke = on_assign, on_revoke
+        self._on_assign, self._on_revoke, self._on_lost = on_assign, on_revoke, on_lost
         try:
             self._client.subscribe(list(topics), self._group_id,
                                    on_assign=lambda parts: self._on_group_event(_ffi.EVENT_ASSIGN, parts),
                                    on_revoke=lambda parts: self._on_group_event(_ffi.EVENT_REVOKE, parts),
+                                   on_lost=lambda parts: self._on_group_event(_ffi.EVENT_LOST, parts),
                                    **self._group_options)
         except _KfkError as exc:
             raise KafkaException(from_kfk(exc, "subscribe")) from None
@@ -514,7 +525,7 @@ class Consumer(Base):
         dirty = {w: o for w, o in self._positions.items() if w in self._assignment and self._committed.get(w) != o}
         # Partitions of a revocation not served yet: kfk no longer owns them.
         gone = {(p["topic"], p["partition"]) for x in self._stream if isinstance(x, tuple)
-                and x[0] == _ffi.EVENT_REVOKE for p in x[1]}
+                and x[0] in (_ffi.EVENT_REVOKE, _ffi.EVENT_LOST) for p in x[1]}
         lost = {w: o for w, o in dirty.items() if w in gone}
         dirty = {w: o for w, o in dirty.items() if w not in gone}
         if wanted is not None:
