@@ -186,13 +186,15 @@ reliability-report: lib
 PREFIX ?= /usr/local
 # A Python wheel with libkfk.so inside: pip install build/dist/kfk-*.whl
 # needs no compiler and no KFK_LIBRARY. Tagged py3 for this platform (ctypes
-# works with any Python 3; the library is what is platform-specific).
+# works with any Python 3; the library is what is platform-specific) and
+# manylinux_2_34, which PyPI accepts: libkfk needs only glibc 2.34 symbols
+# (auditwheel show checks it; the wheel test does).
 python-wheel: lib
 	rm -rf $(BUILD)/python $(BUILD)/dist/kfk-*.whl
 	cp -r bindings/python $(BUILD)/python
 	rm -rf $(BUILD)/python/tests $(BUILD)/python/build $(BUILD)/python/*.egg-info
 	cp $(LIB) $(BUILD)/python/kfk/libkfk.so
-	printf '[bdist_wheel]\npython_tag = py3\nplat_name = linux_%s\n' "$$(uname -m)" > $(BUILD)/python/setup.cfg
+	printf '[bdist_wheel]\npython_tag = py3\nplat_name = manylinux_2_34_%s\n' "$$(uname -m)" > $(BUILD)/python/setup.cfg
 	python3 -m pip wheel -q --no-deps -w $(BUILD)/dist $(BUILD)/python
 	@ls $(BUILD)/dist/kfk-*.whl
 
