@@ -15,7 +15,7 @@ WITH_BROKER := tests/with-broker
 REPORT_DIR  := $(CURDIR)/$(BUILD)/reliability
 
 .PHONY: help deps lib test test-fast test-go test-c test-python test-perl test-ruby vet \
-        broker broker-stop demo fuzz soak valgrind reliability-report clean install python-wheel \
+        broker broker-stop demo fuzz soak valgrind reliability-report clean install python-wheel ruby-gem perl-dist \
         bench bench-quick bench-partitions test-bench
 
 help:
@@ -31,6 +31,8 @@ help:
 	@echo "make valgrind     run a C example under valgrind against a local broker"
 	@echo "make reliability-report  run the fault, security and bad-input tests and write docs/RELIABILITY.md"
 	@echo "make python-wheel a Python wheel with libkfk.so inside, in build/dist"
+	@echo "make ruby-gem     a platform gem with libkfk.so inside, in build/dist"
+	@echo "make perl-dist    an EV-Kafka tarball with libkfk.so inside, in build/dist"
 	@echo "make bench        every client side by side (under 15 min); results in bench/results/full"
 	@echo "make bench-quick  the short version (under 2 min); results in bench/results/quick"
 	@echo "make bench-partitions  kfk C and librdkafka producing to 1..1024 partitions; results in bench/results/partitions"
@@ -197,6 +199,29 @@ python-wheel: lib
 	printf '[bdist_wheel]\npython_tag = py3\nplat_name = manylinux_2_34_%s\n' "$$(uname -m)" > $(BUILD)/python/setup.cfg
 	python3 -m pip wheel -q --no-deps -w $(BUILD)/dist $(BUILD)/python
 	@ls $(BUILD)/dist/kfk-*.whl
+
+# A platform gem (x86_64-linux) with libkfk.so inside: gem install
+# build/dist/kfk-*.gem needs no compiler and no KFK_LIBRARY.
+ruby-gem: lib
+	rm -rf $(BUILD)/ruby $(BUILD)/dist/kfk-*.gem
+	mkdir -p $(BUILD)/dist
+	cp -r bindings/ruby $(BUILD)/ruby
+	cp $(LIB) $(BUILD)/ruby/lib/kfk/libkfk.so
+	cd $(BUILD)/ruby && KFK_GEM_PLATFORM="$$(ruby -e 'print Gem::Platform.local')" gem build -q kfk.gemspec -o ../dist/kfk.gem
+	cd $(BUILD)/dist && mv kfk.gem "kfk-$$(ruby -e 'print Gem::Specification.load("../ruby/kfk.gemspec").version')-$$(ruby -e 'print Gem::Platform.local').gem"
+	@ls $(BUILD)/dist/kfk-*.gem
+
+# A CPAN-style tarball of the EV::Kafka drop-in with libkfk.so inside
+# (lib/auto/kfk/libkfk.so, where Kfk::FFI looks): perl Makefile.PL && make
+# install from it needs no KFK_LIBRARY.
+perl-dist: lib
+	rm -rf $(BUILD)/perl $(BUILD)/dist/EV-Kafka-*.tar.gz
+	mkdir -p $(BUILD)/perl/lib/auto/kfk $(BUILD)/dist
+	cp -r bindings/perl/lib bindings/perl/Makefile.PL bindings/perl/cpanfile bindings/perl/t $(BUILD)/perl/
+	cp $(LIB) $(BUILD)/perl/lib/auto/kfk/libkfk.so
+	cd $(BUILD)/perl && perl Makefile.PL >/dev/null && $(MAKE) -s manifest >/dev/null 2>&1 && $(MAKE) -s dist >/dev/null
+	mv $(BUILD)/perl/EV-Kafka-*.tar.gz $(BUILD)/dist/
+	@ls $(BUILD)/dist/EV-Kafka-*.tar.gz
 
 install: lib
 	cmake -S . -B $(BUILD)/cmake-install -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null

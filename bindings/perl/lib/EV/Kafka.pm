@@ -115,6 +115,14 @@ Every request of C<EV::Kafka::Conn> croaks C<not connected> at once unless
 the connection is ready (C<connected>); a request that fails later
 reaches its callback as C<(undef, $error)>.
 
+=head1 INSTALLING
+
+C<make perl-dist> in kfk's repository builds F<build/dist/EV-Kafka-VERSION.tar.gz>,
+which carries F<libkfk.so>: C<perl Makefile.PL && make && make install> from
+it needs nothing else but FFI::Platypus and EV. Otherwise the library is
+found through C<KFK_LIBRARY>, the repository's F<build/> folder, or the
+system library path.
+
 =head1 WHAT KFK ADDS
 
 Removed limitations: flexible protocol versions are negotiated, host names

@@ -215,11 +215,13 @@ module Kfk
     class << self
       attr_reader :loaded_pid
 
+      # KFK_LIBRARY, the copy a platform gem carries beside this file, the
+      # repository's build/ folder, or the system library path.
       def library_path
         return ENV["KFK_LIBRARY"] if ENV["KFK_LIBRARY"]
 
-        here = File.expand_path("../../../../build/libkfk.so", __dir__)
-        File.exist?(here) ? here : "kfk"
+        [File.expand_path("libkfk.so", __dir__), File.expand_path("../../../../build/libkfk.so", __dir__)]
+          .find { |path| File.exist?(path) } || "kfk"
       end
 
       def load!
