@@ -117,6 +117,8 @@ def all_clients():
         Client("kfk-pypy", "python", ["pypy3", py[1], "kfk"], scripting=True, env=pylib),
     ] if shutil.which("pypy3") else []) + [
         Client("confluent-python", "python", py + ["confluent"], scripting=True),
+        # The same confluent-kafka program with only the import changed.
+        Client("kfk-confluent", "python", py + ["kfk-confluent"], scripting=True, env=pylib),
         Client("kafka-python", "python", py + ["kafka-python"], scripting=True),
         Client("kfk-ruby", "ruby", ["ruby", "-I" + os.path.join(ROOT, "bindings", "ruby", "lib"),
                                     os.path.join(ROOT, "bench", "ruby_bench.rb")],

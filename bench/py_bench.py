@@ -14,6 +14,7 @@ kfk_bench: linger 5 ms (0 and one request in flight for latency), batches
 up to 1 MB, partition 0, the consumer reads from the earliest offset
 without a group commit.
 """
+import importlib
 import os
 import sys
 import time
@@ -93,8 +94,10 @@ def on_done_many(on_done, n, errors):
 
 
 class Confluent:
+    module = "confluent_kafka"
+
     def __init__(self, brokers, mode, acks, compression):
-        import confluent_kafka
+        confluent_kafka = importlib.import_module(self.module)
         self.ck = confluent_kafka
         common = {"bootstrap.servers": brokers, "socket.nagle.disable": True}
         if mode == "consume":
@@ -182,7 +185,13 @@ class KafkaPython:
         return got, nbytes
 
 
-CLIENTS = {"kfk": Kfk, "kfk-values": KfkValues, "kfk-many": KfkMany, "confluent": Confluent, "kafka-python": KafkaPython}
+class KfkConfluent(Confluent):
+    """The confluent-kafka program with only the import changed: kfk.confluent."""
+    module = "kfk.confluent"
+
+
+CLIENTS = {"kfk": Kfk, "kfk-values": KfkValues, "kfk-many": KfkMany, "confluent": Confluent,
+           "kfk-confluent": KfkConfluent, "kafka-python": KafkaPython}
 
 
 def main():

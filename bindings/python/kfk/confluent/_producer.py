@@ -43,6 +43,7 @@ class Producer(Base):
         self._served = 0
         self._synthetic: list = []  # reports librdkafka would give for what kfk refuses at once
         self._scratch = threading.local()
+        self._partitions: dict[str, int] = {}  # partition counts seen, per topic
         self._transactional = settings.transactional
         self._txn = _INIT
         self._fatal: Optional[KafkaError] = None
@@ -92,10 +93,15 @@ class Producer(Base):
               timestamp: int, headers: Any) -> None:
         partition = operator.index(partition)
         timestamp = operator.index(timestamp)
-        if partition >= 0 and 0 < self._client.partition_count(topic) <= partition:
-            # As librdkafka, once the topic's partitions are known.
-            raise error(KafkaError._UNKNOWN_PARTITION,  # type: ignore[attr-defined]
-                        "Unable to produce message: Local: Unknown partition")
+        if partition >= self._partitions.get(topic, 0):
+            # As librdkafka, once the topic's partitions are known. A count
+            # only grows, so one that covers the partition is remembered.
+            n = self._client.partition_count(topic)
+            if n > 0:
+                self._partitions[topic] = n
+            if partition >= 0 and 0 < n <= partition:
+                raise error(KafkaError._UNKNOWN_PARTITION,  # type: ignore[attr-defined]
+                            "Unable to produce message: Local: Unknown partition")
         if partition == -1 and k is None and self._null_key_hash:
             partition = self._murmur2_null(topic)
         sent = time.monotonic()
@@ -104,19 +110,14 @@ class Producer(Base):
         def done(result: Any, err: Optional[_KfkError]) -> None:
             self._delivered(topic, k, v, partition, cb, sent, result, err)
 
-        msg = getattr(self._scratch, "msg", None)
-        if msg is None:
-            msg = self._scratch.msg = _ffi.MessageIn()
-        try:
-            keep = client._fill(msg, topic, v, k, partition, _headers(headers), None if not timestamp else timestamp)
-        except _KfkError as exc:
-            raise KafkaException(from_kfk(exc, "Unable to produce message")) from None
-        msg.opaque = tag = self._queue.register(done)
-        code = client._lib.kfk_produce(client.handle, ctypes.byref(msg), None)
-        del keep
-        if code == 0:
+        try:  # kfk.Client's own fast path: one refilled message, one library call
+            client.produce(topic, v, k, partition=partition, headers=_headers(headers),
+                           timestamp=timestamp or None, callback=done)
             return
-        self._queue.forget(tag)
+        except _KfkError as exc:
+            code = exc.code
+            if code == _ffi.ERR_INVALID_ARG:
+                raise KafkaException(from_kfk(exc, "Unable to produce message")) from None
         if code == _ffi.ERR_QUEUE_FULL:
             raise BufferError("Local: Queue full")
         if code == 17:  # an invalid topic name: librdkafka reports it in the delivery report
