@@ -312,7 +312,35 @@ func kfkgo_produce_batch(h C.uint64_t, msgs *C.kfk_message_t, n C.size_t, cb C.u
 // were queued. done (may be nil) runs after the last one was offered.
 func produceEach(h C.uint64_t, msgs *C.kfk_message_t, n C.size_t, accepted *C.size_t,
 	route func(co *clientObj, i int, m *C.kfk_message_t) (client.DeliveryFunc, client.Tag),
-	refused func(co *clientObj, i int, err error), done func(co *clientObj, queued int)) (rc C.kfk_err_t) {
+	refused func(co *clientObj, i int, err error), done func(co *clientObj, queued int)) C.kfk_err_t {
+	return producing(h, accepted, func(co *clientObj, count *int) C.kfk_err_t {
+		if (msgs == nil && n > 0) || n > maxCount {
+			return C.KFK_ERR_INVALID_ARG
+		}
+		if done != nil {
+			defer func() { done(co, *count) }()
+		}
+		ms := unsafe.Slice(msgs, n)
+		for i := range ms {
+			m := &ms[i]
+			err := co.produceOne(m, func() (client.DeliveryFunc, client.Tag) { return route(co, i, m) })
+			if err == nil {
+				*count++
+				continue
+			}
+			if refused == nil {
+				return produceErrCode(err)
+			}
+			refused(co, i, err)
+		}
+		return C.KFK_OK
+	})
+}
+
+// producing runs queue on the client of h, which counts in *count the
+// records it queued; *accepted (may be NULL) gets that count whatever
+// happens, a panic included.
+func producing(h C.uint64_t, accepted *C.size_t, queue func(co *clientObj, count *int) C.kfk_err_t) (rc C.kfk_err_t) {
 	defer recoverTo(&rc, C.KFK_ERR_INTERNAL)
 	count := 0
 	if accepted != nil {
@@ -322,26 +350,7 @@ func produceEach(h C.uint64_t, msgs *C.kfk_message_t, n C.size_t, accepted *C.si
 	if rc != C.KFK_OK {
 		return rc
 	}
-	if (msgs == nil && n > 0) || n > maxCount {
-		return C.KFK_ERR_INVALID_ARG
-	}
-	if done != nil {
-		defer func() { done(co, count) }()
-	}
-	ms := unsafe.Slice(msgs, n)
-	for i := range ms {
-		m := &ms[i]
-		err := co.produceOne(m, func() (client.DeliveryFunc, client.Tag) { return route(co, i, m) })
-		if err == nil {
-			count++
-			continue
-		}
-		if refused == nil {
-			return produceErrCode(err)
-		}
-		refused(co, i, err)
-	}
-	return C.KFK_OK
+	return queue(co, &count)
 }
 
 // produceOne offers one message to the producer, with the delivery route

@@ -64,38 +64,31 @@ func (c *column) next(i int) []byte {
 //export kfkgo_produce_values
 func kfkgo_produce_values(h C.uint64_t, topic *C.char, partition C.int32_t,
 	values unsafe.Pointer, valueLens *C.int32_t, keys unsafe.Pointer, keyLens *C.int32_t, n C.size_t,
-	headers *C.kfk_header_t, headerCount C.size_t, cb, opaque C.uintptr_t, accepted *C.size_t) (rc C.kfk_err_t) {
-	defer recoverTo(&rc, C.KFK_ERR_INTERNAL)
-	count := 0
-	if accepted != nil {
-		defer func() { *accepted = C.size_t(count) }()
-	}
-	co, rc := lookupClient(h)
-	if rc != C.KFK_OK {
-		return rc
-	}
-	if topic == nil || partition < -1 || n > maxCount || (valueLens == nil && n > 0) {
-		return C.KFK_ERR_INVALID_ARG
-	}
-	vals, valsOK := newColumn(values, valueLens, int(n))
-	ks, keysOK := newColumn(keys, keyLens, int(n))
-	hs, headersOK := goHeaders(headers, headerCount)
-	if !valsOK || !keysOK || !headersOK {
-		return C.KFK_ERR_INVALID_ARG
-	}
-	name := co.topic(topic)
-	all := &manyCompletion{left: 1} // 1 until every record was offered
-	defer func() { all.delivered(co, cb, opaque, -1, nil) }()
-	for i := 0; i < int(n); i++ {
-		r := client.Record{Topic: name, Partition: int32(partition), Key: ks.next(i), Value: vals.next(i),
-			Headers: hs, Timestamp: client.TimestampNow}
-		all.add()
-		err := co.c.Produce(r, func(d client.Delivery) { all.delivered(co, cb, opaque, i, d.Err) })
-		if err != nil {
-			all.delivered(co, cb, opaque, i, errorf(produceErrCode(err), "%v", err))
-			continue
+	headers *C.kfk_header_t, headerCount C.size_t, cb, opaque C.uintptr_t, accepted *C.size_t) C.kfk_err_t {
+	return producing(h, accepted, func(co *clientObj, count *int) C.kfk_err_t {
+		if topic == nil || partition < -1 || n > maxCount || (valueLens == nil && n > 0) {
+			return C.KFK_ERR_INVALID_ARG
 		}
-		count++
-	}
-	return C.KFK_OK
+		vals, valsOK := newColumn(values, valueLens, int(n))
+		ks, keysOK := newColumn(keys, keyLens, int(n))
+		hs, headersOK := goHeaders(headers, headerCount)
+		if !valsOK || !keysOK || !headersOK {
+			return C.KFK_ERR_INVALID_ARG
+		}
+		name := co.topic(topic)
+		all := &manyCompletion{left: 1} // 1 until every record was offered
+		defer func() { all.delivered(co, cb, opaque, -1, nil) }()
+		for i := 0; i < int(n); i++ {
+			r := client.Record{Topic: name, Partition: int32(partition), Key: ks.next(i), Value: vals.next(i),
+				Headers: hs, Timestamp: client.TimestampNow}
+			all.add()
+			err := co.c.Produce(r, func(d client.Delivery) { all.delivered(co, cb, opaque, i, d.Err) })
+			if err != nil {
+				all.delivered(co, cb, opaque, i, errorf(produceErrCode(err), "%v", err))
+				continue
+			}
+			*count++
+		}
+		return C.KFK_OK
+	})
 }

@@ -45,15 +45,7 @@ func TestKafka39Compatibility(t *testing.T) {
 	c1 := member(client.Handler{}, client.ClassicProtocol)
 	waitFor(t, "the first member to own every partition", func() bool { return len(ownedSet(c1)) == 4 })
 	c2 := member(client.Handler{}, client.ClassicProtocol)
-	waitFor(t, "the cooperative members to share the partitions", func() bool {
-		o1, o2 := ownedSet(c1), ownedSet(c2)
-		for p := range o1 {
-			if o2[p] {
-				return false
-			}
-		}
-		return len(o1) > 0 && len(o2) > 0 && len(o1)+len(o2) == 4
-	})
+	waitFor(t, "the cooperative members to share the partitions", func() bool { return shareAll(c1, c2, 4) })
 	read := 0
 	for deadline := time.Now().Add(30 * time.Second); read < 40 && time.Now().Before(deadline); {
 		read += len(pollOnce(t, c1)) + len(pollOnce(t, c2))

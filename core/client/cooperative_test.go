@@ -94,6 +94,18 @@ func subscribeLogged(t *testing.T, log *rebalanceLog, opts client.GroupOptions) 
 	return c
 }
 
+// shareAll reports whether a and b each own some of the partitions 0..n-1,
+// together all of them, none twice.
+func shareAll(a, b *client.Client, n int) bool {
+	oa, ob := ownedSet(a), ownedSet(b)
+	for p := range oa {
+		if ob[p] {
+			return false
+		}
+	}
+	return len(oa) > 0 && len(ob) > 0 && len(oa)+len(ob) == n
+}
+
 // ownedSet is owned as a set.
 func ownedSet(c *client.Client) map[int32]bool {
 	out := map[int32]bool{}
@@ -135,15 +147,7 @@ func TestConsumerProtocolGroup(t *testing.T) {
 	c1 := subscribe(&first)
 	waitFor(t, "the first member to own every partition", func() bool { return len(ownedSet(c1)) == 4 })
 	c2 := subscribe(&second)
-	waitFor(t, "the partitions to be shared", func() bool {
-		o1, o2 := ownedSet(c1), ownedSet(c2)
-		for p := range o1 {
-			if o2[p] {
-				return false
-			}
-		}
-		return len(o1) > 0 && len(o2) > 0 && len(o1)+len(o2) == 4
-	})
+	waitFor(t, "the partitions to be shared", func() bool { return shareAll(c1, c2, 4) })
 	groups, err := adminCall(t, p.ListGroups)
 	if err != nil {
 		t.Fatal(err)
@@ -236,15 +240,7 @@ func TestClassicGroupMigratesToConsumerProtocol(t *testing.T) {
 
 	modern := subscribeLogged(t, &consumerLog, client.GroupOptions{GroupID: group, Topics: []string{topic},
 		Protocol: client.ConsumerProtocol, AutoOffsetReset: client.ResetEarliest})
-	waitFor(t, "the two members to share the partitions", func() bool {
-		o1, o2 := ownedSet(classic), ownedSet(modern)
-		for p := range o1 {
-			if o2[p] {
-				return false
-			}
-		}
-		return len(o1) > 0 && len(o2) > 0 && len(o1)+len(o2) == 4
-	})
+	waitFor(t, "the two members to share the partitions", func() bool { return shareAll(classic, modern, 4) })
 	if err := end(t, classic.Unsubscribe); err != nil {
 		t.Fatal(err)
 	}
