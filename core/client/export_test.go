@@ -24,3 +24,49 @@ func (c *Client) SkewFetchSessions() {
 		}
 	}
 }
+
+// ShareAssigned is the number of partitions the share member fetches.
+func (c *Client) ShareAssigned() int {
+	s, err := c.shareMember()
+	if err != nil {
+		return 0
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.assigned)
+}
+
+// SkewShareSessions puts every open share session's epoch out of step with
+// the broker, so the next request is refused with
+// INVALID_SHARE_SESSION_EPOCH.
+func (c *Client) SkewShareSessions() {
+	s, err := c.shareMember()
+	if err != nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, sess := range s.fetch.sessions {
+		if sess.epoch != shareEpochOpen {
+			sess.epoch += 7
+		}
+	}
+}
+
+// Crash ends c as a killed process would: the share member stops without
+// acknowledging, closing its sessions or leaving, and the connections
+// drop.
+func (c *Client) Crash() {
+	c.mu.Lock()
+	s := c.share
+	c.share = nil
+	c.mu.Unlock()
+	if s != nil {
+		close(s.stop)
+		<-s.stopped
+		s.mu.Lock()
+		s.fetch.closing = true
+		s.mu.Unlock()
+	}
+	c.Close(-1, nil)
+}
