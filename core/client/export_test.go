@@ -36,23 +36,6 @@ func (c *Client) ShareAssigned() int {
 	return len(s.assigned)
 }
 
-// SkewShareSessions puts every open share session's epoch out of step with
-// the broker, so the next request is refused with
-// INVALID_SHARE_SESSION_EPOCH.
-func (c *Client) SkewShareSessions() {
-	s, err := c.shareMember()
-	if err != nil {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, sess := range s.fetch.sessions {
-		if sess.epoch != shareEpochOpen {
-			sess.epoch += 7
-		}
-	}
-}
-
 // Crash ends c as a killed process would: the share member stops without
 // acknowledging, closing its sessions or leaving, and the connections
 // drop.

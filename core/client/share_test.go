@@ -315,32 +315,3 @@ func TestShareCrashedMemberRecordsComeBack(t *testing.T) {
 		}
 	}
 }
-
-// A share session the broker no longer recognises is opened again, and
-// the acknowledgements it carried are sent in the new one.
-func TestShareSessionEpochRecovers(t *testing.T) {
-	a := admin(t)
-	topic := createTopic(t, a, 1)
-	group := shareGroup(t, a, topic)
-	produceValues(t, topic, 0, 5)
-	c := shareConsumer(t, group, topic, client.ShareAckExplicit)
-	ms := sharePollUntil(t, c, "every record", func(ms []client.Message) bool { return len(ms) >= 5 })
-	for _, m := range ms {
-		if err := c.Acknowledge(m.Topic, m.Partition, m.Offset, client.AckAccept); err != nil {
-			t.Fatal(err)
-		}
-	}
-	c.SkewShareSessions()
-	for _, r := range commitAcks(t, c) {
-		if r.Err != nil {
-			t.Errorf("%s[%d]: %v", r.Topic, r.Partition, r.Err)
-		}
-	}
-	produceValues(t, topic, 5, 6)
-	rest := sharePollUntil(t, c, "offset 5", func(ms []client.Message) bool { return holds(ms, 5) })
-	for _, m := range rest {
-		if m.Offset < 5 {
-			t.Errorf("accepted offset %d delivered again", m.Offset)
-		}
-	}
-}
