@@ -13,32 +13,13 @@ import (
 // The kfk_share_* calls: a share group subscription (KIP-932), its records
 // and their acknowledgements.
 
-// shareOptions parses kfk_share_subscribe's key/value options (core owns
-// the names and rules).
-func shareOptions(kv []string) (client.ShareOptions, error) {
-	o := client.NewShareOptions()
-	for i := 0; i+1 < len(kv); i += 2 {
-		if err := o.Set(kv[i], kv[i+1]); err != nil {
-			return o, err
-		}
-	}
-	return o, nil
-}
-
 //export kfkgo_share_subscribe
 func kfkgo_share_subscribe(h C.uint64_t, topics **C.char, nTopics C.size_t, options **C.char, nOptions C.size_t) C.kfk_err_t {
 	return clientCall(h, func(co *clientObj) C.kfk_err_t {
-		names, ok := goStrings(topics, nTopics)
-		if !ok || nTopics == 0 {
-			return C.KFK_ERR_INVALID_ARG
-		}
-		kv, ok := goStringPairs(options, nOptions)
-		if !ok {
-			return C.KFK_ERR_INVALID_ARG
-		}
-		o, err := shareOptions(kv)
-		if err != nil {
-			return C.KFK_ERR_CONFIG
+		o := client.NewShareOptions()
+		names, rc := subscribeArgs(topics, nTopics, options, nOptions, o.Set)
+		if rc != C.KFK_OK {
+			return rc
 		}
 		o.Topics = names
 		if err := co.c.ShareSubscribe(o); err != nil {
