@@ -43,14 +43,9 @@ static kfk_err_t wait_done(int timeout_ms) {
 }
 
 static void connect_client(void) {
-    char host[256], addr[300], err[256];
-    int port;
-    kt_broker(host, sizeof host, &port);
-    snprintf(addr, sizeof addr, "%s:%d", host, port);
-    kfk_conf_t *conf;
-    kfk_conf_new(&conf);
-    CHECK_EQ_INT(kfk_conf_set(conf, "bootstrap.servers", addr, err, sizeof err), KFK_OK);
-    CHECK_EQ_INT(kfk_conf_set(conf, "linger_ms", "2", err, sizeof err), KFK_OK);
+    char err[256];
+    kfk_conf_t *conf = kt_conf();
+    CHECK(conf != NULL);
     kfk_queue_new(&q);
     CHECK_EQ_INT(kfk_client_new(q, conf, &client, err, sizeof err), KFK_OK);
     kfk_conf_destroy(conf);
