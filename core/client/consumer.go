@@ -251,12 +251,7 @@ func (k *consumer) markConsumed(batches [][]Message) {
 		if len(b) == 0 {
 			continue
 		}
-		payload := 0
-		for _, m := range b {
-			payload += len(m.Key) + len(m.Value)
-		}
-		k.c.counts.msgsConsumed.Add(int64(len(b)))
-		k.c.counts.bytesConsumed.Add(int64(payload))
+		k.c.counts.consumed(b)
 		last := b[len(b)-1]
 		if p := k.assigned[tp{last.Topic, last.Partition}]; p != nil && last.Offset+1 > p.consumed {
 			p.consumed = last.Offset + 1

@@ -171,8 +171,9 @@ func (a *shareAckState) finishedLocked() []*ackCommit {
 }
 
 // deliveredLocked records what a poll hands over.
-func (a *shareAckState) deliveredLocked(batches [][]Message) {
+func (a *shareAckState) deliveredLocked(batches [][]Message, counts *counters) {
 	for _, b := range batches {
+		counts.consumed(b)
 		for _, m := range b {
 			which := tp{m.Topic, m.Partition}
 			if a.delivered[which] == nil {
@@ -281,7 +282,7 @@ func (c *Client) SharePoll(deliver func([]Message), done func(int, error)) {
 		s.acks.settleDeliveredLocked(AckAccept)
 	}
 	batches := s.fetch.buffer.take(c.cfg.MaxPollRecords)
-	s.acks.deliveredLocked(batches)
+	s.acks.deliveredLocked(batches, &c.counts)
 	if len(batches) == 0 {
 		w := &pollWaiter{deliver: deliver, done: done}
 		s.fetch.waiters = append(s.fetch.waiters, w)

@@ -501,7 +501,7 @@ func (s *shareMember) handOverLocked(batches [][]Message) ([]*pollWaiter, [][]Me
 	waiters := f.waiters
 	f.waiters = nil
 	handed := f.buffer.take(s.c.cfg.MaxPollRecords)
-	s.acks.deliveredLocked(handed)
+	s.acks.deliveredLocked(handed, &s.c.counts)
 	return waiters, handed
 }
 
