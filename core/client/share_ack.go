@@ -387,4 +387,5 @@ func (s *shareMember) commitExpired(commit *ackCommit) {
 	}
 	s.mu.Unlock()
 	finishCommits([]*ackCommit{commit})
+	s.kick() // fetching waited for the commit
 }
