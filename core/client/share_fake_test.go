@@ -1,6 +1,7 @@
 package client_test
 
 import (
+	"errors"
 	"sync"
 	"testing"
 
@@ -79,4 +80,36 @@ func TestShareFakeReleaseAndStaleSession(t *testing.T) {
 		t.Error("a record acknowledged twice was taken")
 	}
 	commitAcks(t, c)
+}
+
+// Share subscribe options by kfk's names and Java's; bad values name the
+// key.
+func TestShareOptions(t *testing.T) {
+	o := client.NewShareOptions()
+	if o.AckMode != client.ShareAckImplicit || o.AcquireMode != client.ShareAcquireBatches {
+		t.Errorf("defaults: %+v", o)
+	}
+	for _, kv := range [][2]string{{"group.id", "g"}, {"share.acknowledgement.mode", "explicit"},
+		{"share_acquire_mode", "record_limit"}} {
+		if err := o.Set(kv[0], kv[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if o.GroupID != "g" || o.AckMode != client.ShareAckExplicit || o.AcquireMode != client.ShareAcquireRecordLimit {
+		t.Errorf("set: %+v", o)
+	}
+	for _, kv := range [][2]string{{"share_acknowledgement_mode", "sometimes"}, {"share.acquire.mode", "all"},
+		{"auto_commit", "1"}} {
+		var ce *client.ConfigError
+		if err := o.Set(kv[0], kv[1]); !errors.As(err, &ce) {
+			t.Errorf("%s=%s: %v, want a ConfigError", kv[0], kv[1], err)
+		}
+	}
+	c := kafkatest.Client(t, kafkatest.Fake(t, 1).Brokers, client.Handler{})
+	if err := c.ShareSubscribe(client.ShareOptions{Topics: []string{"t"}}); err == nil {
+		t.Error("a share subscription without a group id was taken")
+	}
+	if err := c.Acknowledge("t", 0, 0, client.AckAccept); !errors.Is(err, client.ErrNotShareSubscribed) {
+		t.Errorf("acknowledge without a share subscription: %v", err)
+	}
 }
