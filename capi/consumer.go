@@ -63,17 +63,23 @@ func kfkgo_seek(h C.uint64_t, topic *C.char, partition C.int32_t, offset C.int64
 	})
 }
 
+// messageEvents pushes consumed messages as MESSAGE events, one pushN per
+// batch.
+func (co *clientObj) messageEvents(cb, opaque C.uintptr_t) func([]client.Message) {
+	return func(msgs []client.Message) {
+		co.q.pushN(len(msgs), func(evs []event) {
+			for i := range msgs {
+				evs[i] = event{typ: C.KFK_EVENT_MESSAGE, source: co.self, cb: uintptr(cb), opaque: uintptr(opaque),
+					message: &msgs[i]}
+			}
+		})
+	}
+}
+
 //export kfkgo_consume
 func kfkgo_consume(h C.uint64_t, cb, opaque C.uintptr_t) C.kfk_err_t {
 	return clientCall(h, func(co *clientObj) C.kfk_err_t {
-		co.c.Poll(func(msgs []client.Message) {
-			co.q.pushN(len(msgs), func(evs []event) {
-				for i := range msgs {
-					evs[i] = event{typ: C.KFK_EVENT_MESSAGE, source: co.self, cb: uintptr(cb), opaque: uintptr(opaque),
-						message: &msgs[i]}
-				}
-			})
-		}, func(n int, err error) {
+		co.c.Poll(co.messageEvents(cb, opaque), func(n int, err error) {
 			co.resultCB(cb, opaque)(tree.M("count", tree.I(n)), err)
 		})
 		return C.KFK_OK

@@ -87,6 +87,10 @@ var sentinelCodes = []struct {
 	{client.ErrNoTransaction, C.KFK_ERR_STATE},
 	{client.ErrTxnInProgress, C.KFK_ERR_STATE},
 	{client.ErrNotSubscribed, C.KFK_ERR_STATE},
+	{client.ErrNotShareSubscribed, C.KFK_ERR_STATE},
+	{client.ErrImplicitAckMode, C.KFK_ERR_STATE},
+	{client.ErrNotDelivered, C.KFK_ERR_STATE},
+	{client.ErrInvalidAckType, C.KFK_ERR_INVALID_ARG},
 }
 
 // errCode is the kfk_err_t for err: a Kafka error keeps its code.

@@ -10,16 +10,24 @@ import (
 	"github.com/kfk-dev/kfk/core/tree"
 )
 
-// groupOptions parses kfk_subscribe's key/value options (core owns the
-// names and rules).
-func groupOptions(kv []string) (client.GroupOptions, error) {
-	o := client.NewGroupOptions()
+// subscribeArgs reads a subscribe call's topics (at least one) and applies
+// its key/value options with set (core owns the names and rules).
+func subscribeArgs(topics **C.char, nTopics C.size_t, options **C.char, nOptions C.size_t,
+	set func(key, value string) error) ([]string, C.kfk_err_t) {
+	names, ok := goStrings(topics, nTopics)
+	if !ok || nTopics == 0 {
+		return nil, C.KFK_ERR_INVALID_ARG
+	}
+	kv, ok := goStringPairs(options, nOptions)
+	if !ok {
+		return nil, C.KFK_ERR_INVALID_ARG
+	}
 	for i := 0; i+1 < len(kv); i += 2 {
-		if err := o.Set(kv[i], kv[i+1]); err != nil {
-			return o, err
+		if err := set(kv[i], kv[i+1]); err != nil {
+			return nil, C.KFK_ERR_CONFIG
 		}
 	}
-	return o, nil
+	return names, C.KFK_OK
 }
 
 func assignmentTree(parts []client.Assignment) tree.Value {
@@ -33,17 +41,10 @@ func assignmentTree(parts []client.Assignment) tree.Value {
 //export kfkgo_subscribe
 func kfkgo_subscribe(h C.uint64_t, topics **C.char, nTopics C.size_t, options **C.char, nOptions C.size_t, cb, opaque C.uintptr_t) C.kfk_err_t {
 	return clientCall(h, func(co *clientObj) C.kfk_err_t {
-		names, ok := goStrings(topics, nTopics)
-		if !ok || nTopics == 0 {
-			return C.KFK_ERR_INVALID_ARG
-		}
-		kv, ok := goStringPairs(options, nOptions)
-		if !ok {
-			return C.KFK_ERR_INVALID_ARG
-		}
-		o, err := groupOptions(kv)
-		if err != nil {
-			return C.KFK_ERR_CONFIG
+		o := client.NewGroupOptions()
+		names, rc := subscribeArgs(topics, nTopics, options, nOptions, o.Set)
+		if rc != C.KFK_OK {
+			return rc
 		}
 		o.Topics = names
 		push := func(typ C.int32_t) func([]client.Assignment) {

@@ -336,6 +336,7 @@ func (q *queue) message(msg *client.Message, opaque uintptr) *C.kfk_message_t {
 	m.offset = C.int64_t(msg.Offset)
 	m.timestamp = C.int64_t(msg.Timestamp)
 	m.timestamp_type = C.int32_t(msg.TimestampType)
+	m.reserved = C.int32_t(msg.DeliveryCount) // kfk_message_delivery_count reads it
 	m.key, m.key_len = unsafe.Pointer(q.arena.bytes(msg.Key)), C.size_t(len(msg.Key))
 	m.value, m.value_len = unsafe.Pointer(q.arena.bytes(msg.Value)), C.size_t(len(msg.Value))
 	if n := len(msg.Headers); n > 0 {

@@ -593,6 +593,39 @@ kfk_err_t kfk_unsubscribe(kfk_client_t *c, kfk_cb cb, void *opaque) {
     return kfkgo_unsubscribe(H(c), U(cb), U(opaque));
 }
 
+kfk_err_t kfk_share_subscribe(kfk_client_t *c, const char *const *topics, size_t n_topics,
+                              const char *const *options, size_t n_options) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_share_subscribe(H(c), STRS(topics), n_topics, STRS(options), n_options);
+}
+
+kfk_err_t kfk_share_consume(kfk_client_t *c, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_share_consume(H(c), U(cb), U(opaque));
+}
+
+kfk_err_t kfk_share_acknowledge(kfk_client_t *c, const char *topic, int32_t partition,
+                                int64_t offset, int type) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_share_acknowledge(H(c), (char *)topic, partition, offset, type);
+}
+
+kfk_err_t kfk_share_commit(kfk_client_t *c, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_share_commit(H(c), U(cb), U(opaque));
+}
+
+kfk_err_t kfk_share_unsubscribe(kfk_client_t *c, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_share_unsubscribe(H(c), U(cb), U(opaque));
+}
+
+/* A plain read of the message: no library state, so no fork guard (as
+ * kfk_version). */
+int32_t kfk_message_delivery_count(const kfk_message_t *msg) {
+    return msg ? msg->reserved : KFK_ERR_INVALID_ARG;
+}
+
 kfk_err_t kfk_txn_begin(kfk_client_t *c) {
     GUARD(KFK_ERR_FORKED);
     return kfkgo_txn_begin(H(c));

@@ -230,7 +230,8 @@ typedef struct kfk_message {
     size_t header_count;
     void *opaque;               /* the caller's per-message tag */
     int32_t timestamp_type;     /* outputs: KFK_TIMESTAMP_* (what timestamp is) */
-    int32_t reserved;
+    int32_t reserved;           /* a share group record's delivery count: read it
+                                   with kfk_message_delivery_count() */
 } kfk_message_t;
 
 /* What kfk_message_t.timestamp is: the producer's create time, or the time
@@ -954,6 +955,87 @@ KFK_API kfk_err_t kfk_commit(kfk_client_t *c, kfk_cb cb, void *opaque);
  *  consuming its partitions. RESULT when done.
  *  Threads: see kfk_subscribe. */
 KFK_API kfk_err_t kfk_unsubscribe(kfk_client_t *c, kfk_cb cb, void *opaque);
+
+/* ---- share groups (KIP-932, "queues"; Kafka 4.1+) ----
+ * The members of a share group read the same partitions together: the
+ * broker hands each record to one member at a time, under an acquisition
+ * lock (the group's share.record.lock.duration.ms, 30 s by default), and
+ * counts its deliveries. Each record handed over is then accepted
+ * (processed), released (delivered again, to any member) or rejected
+ * (never delivered again); a record whose lock runs out, or whose member
+ * leaves or dies, is delivered again. A share subscription is separate
+ * from kfk_subscribe/kfk_assign: its records come only through
+ * kfk_share_consume and never move the consumer's positions. */
+
+/* What becomes of a record (kfk_share_acknowledge). */
+#define KFK_ACK_ACCEPT  1 /* processed: never delivered again */
+#define KFK_ACK_RELEASE 2 /* not processed now: deliver it again */
+#define KFK_ACK_REJECT  3 /* unprocessable: never delivered again */
+
+/** Join the share group and fetch from the topics' partitions it assigns.
+ *  options are key/value string pairs (n_options pairs):
+ *    group_id (group.id, required),
+ *    share_acknowledgement_mode (share.acknowledgement.mode): implicit
+ *    (default: what one kfk_share_consume handed over is accepted by the
+ *    next kfk_share_consume, kfk_share_commit or kfk_share_unsubscribe) or
+ *    explicit (acknowledge every record with kfk_share_acknowledge),
+ *    share_acquire_mode (share.acquire.mode): batch_optimized (default:
+ *    the broker hands out whole record batches) or record_limit (at most
+ *    max_poll_records records per fetch; Kafka 4.2+).
+ *  Where a new group starts reading is the group's share.auto.offset.reset
+ *  config (latest unless set with an admin tool), not auto_offset_reset.
+ *  Immediate: KFK_ERR_CONFIG for a bad option; KFK_ERR_INVALID_ARG for no
+ *  topics. The member runs on a library thread; there are no ASSIGN or
+ *  REVOKE events (a partition is shared, nothing is given up).
+ *  A share subscription already in force is left first, and that blocks
+ *  until it has settled what it held and left (a few round trips).
+ *  Threads: any thread; share subscribe, unsubscribe, kfk_client_close and
+ *  kfk_client_destroy racing on one client leave each membership once. */
+KFK_API kfk_err_t kfk_share_subscribe(kfk_client_t *c, const char *const *topics, size_t n_topics,
+                                      const char *const *options, size_t n_options);
+/** Hand over acquired records: one MESSAGE event per record (msg as with
+ *  kfk_consume; its delivery count through kfk_message_delivery_count),
+ *  then a RESULT event {count}; all with opaque, to cb (NULL: batch pull /
+ *  queue handler). In implicit mode it first accepts what the previous
+ *  call handed over. With nothing fetched it waits for the next fetch
+ *  responses (about 2 * fetch_max_wait_ms + 1 s at most). A member fetches
+ *  again only when it has handed over everything fetched, since fetched
+ *  records are locked away from the other members.
+ *  KFK_ERR_STATE (in the RESULT) without a share subscription.
+ *  Threads: as kfk_consume. */
+KFK_API kfk_err_t kfk_share_consume(kfk_client_t *c, kfk_cb cb, void *opaque);
+/** Settle one record handed over by kfk_share_consume (explicit mode):
+ *  type is KFK_ACK_ACCEPT, KFK_ACK_RELEASE or KFK_ACK_REJECT. It reaches
+ *  the broker with the member's next fetch from that partition's leader,
+ *  or at once with kfk_share_commit. Immediate: KFK_ERR_INVALID_ARG for a
+ *  bad type or a NULL topic; KFK_ERR_STATE without a share subscription,
+ *  in implicit mode, or for a record not handed over or settled already.
+ *  Threads: any thread. */
+KFK_API kfk_err_t kfk_share_acknowledge(kfk_client_t *c, const char *topic, int32_t partition,
+                                        int64_t offset, int type);
+/** Send the acknowledgements made so far (implicit mode: accepting what
+ *  the last kfk_share_consume handed over) without waiting for the next
+ *  fetch. RESULT once the broker has answered for each partition:
+ *  [{topic, partition, error_code}] (sorted; error_code e.g.
+ *  INVALID_RECORD_STATE (121) when a record's lock had run out and it
+ *  went to another member), or an empty list when nothing was to be sent;
+ *  a partition not answered within request_timeout_ms gets
+ *  KFK_ERR_TIMED_OUT or the error that kept it from being sent. The
+ *  event's err is KFK_ERR_STATE without a share subscription, else 0.
+ *  Threads: any thread, concurrently with consuming. */
+KFK_API kfk_err_t kfk_share_commit(kfk_client_t *c, kfk_cb cb, void *opaque);
+/** Settle what the member holds (implicit mode: accept what the last
+ *  kfk_share_consume handed over; records not acknowledged or never handed
+ *  over are released, to go to other members), close its share sessions
+ *  and leave the group. kfk_client_close does the same. RESULT when done.
+ *  Threads: see kfk_share_subscribe. */
+KFK_API kfk_err_t kfk_share_unsubscribe(kfk_client_t *c, kfk_cb cb, void *opaque);
+/** How many times the share group has handed msg's record out, this time
+ *  included (1 the first time), for a MESSAGE of kfk_share_consume; 0 for
+ *  any other message; KFK_ERR_INVALID_ARG for NULL. It reads the
+ *  message's last field, which kfk_message_t keeps as `reserved` so its
+ *  layout does not change. Threads: any thread (no library state). */
+KFK_API int32_t kfk_message_delivery_count(const kfk_message_t *msg);
 
 /* ---- transactions (needs the transactional_id option) ----
  * Threads: kfk_txn_begin, then kfk_txn_commit or kfk_txn_abort, are one

@@ -204,7 +204,7 @@ func (c *Client) describeGroup(id string) tree.Value {
 	failed := func(code int16) tree.Value {
 		return tree.M("group_id", tree.S(id), "error_code", tree.I(code), "members", tree.L())
 	}
-	resp, err := c.coordinatorDo(id, 0, req)
+	resp, err := c.coordinatorDo(id, coordinatorGroup, req)
 	if err != nil {
 		return failed(errorCodeOf(err))
 	}
@@ -432,7 +432,7 @@ func (c *Client) GroupLag(groupID string, cb func(tree.Value, error)) {
 		req.Group = groupID
 		req.Topics = nil // every topic the group committed
 		r, err := c.fetchStableOffsets(req, func(req kmsg.Request) (kmsg.Response, error) {
-			return c.coordinatorDo(groupID, 0, req)
+			return c.coordinatorDo(groupID, coordinatorGroup, req)
 		})
 		if err != nil {
 			return tree.Value{}, err

@@ -75,7 +75,8 @@ type Client struct {
 
 	producer *producer
 	consumer *consumer
-	group    *group // the subscription, nil without one
+	group    *group       // the subscription, nil without one
+	share    *shareMember // the share group subscription, nil without one
 
 	log     *obs.Logger // nil when nothing is logged
 	counts  counters
@@ -333,12 +334,20 @@ func (c *Client) anyConn(skip map[*broker]bool) (*broker, *conn.Conn) {
 // with ErrClosed. cb (may be nil) runs when done.
 func (c *Client) Close(timeout time.Duration, cb func(error)) {
 	c.mu.Lock()
-	g := c.group
-	c.group = nil
+	g, s := c.group, c.share
+	c.group, c.share = nil, nil
 	c.mu.Unlock()
 	if g != nil {
 		left := make(chan struct{})
 		g.leave(false, func(error) { close(left) })
+		select {
+		case <-left:
+		case <-time.After(max(timeout, time.Second)):
+		}
+	}
+	if s != nil {
+		left := make(chan struct{})
+		s.leave(func(error) { close(left) })
 		select {
 		case <-left:
 		case <-time.After(max(timeout, time.Second)):

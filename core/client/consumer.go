@@ -32,6 +32,9 @@ type Message struct {
 	Offset        int64
 	Timestamp     int64
 	TimestampType TimestampType
+	// DeliveryCount is how many times a share group has handed this record
+	// out, this time included (1 the first time); 0 outside share groups.
+	DeliveryCount int16
 	Key           []byte // nil = null
 	Value         []byte // nil = null
 	Headers       []wire.Header
@@ -67,13 +70,12 @@ type position struct {
 type consumer struct {
 	c *Client
 
-	mu          sync.Mutex
-	assigned    map[tp]*position
-	buffer      [][]Message // fetched, not yet handed out, in arrival order
-	bufferBytes int
-	inflight    map[int32]bool // fetch in flight per broker
-	sessions    map[int32]*fetchSession
-	waiters     []*pollWaiter // polls waiting for the next fetch
+	mu       sync.Mutex
+	assigned map[tp]*position
+	buffer   messageBuffer
+	inflight map[int32]bool // fetch in flight per broker
+	sessions map[int32]*fetchSession
+	waiters  []*pollWaiter // polls waiting for the next fetch
 	// lastGen numbers positions: a fetch answers for the positions it was
 	// sent for, and its answer is dropped for a partition whose position
 	// has a newer number since (assigned again, sought, reset). It only
@@ -118,7 +120,7 @@ func (c *Client) Assign(parts []Assignment) {
 	k := c.consumer
 	k.mu.Lock()
 	k.assigned = map[tp]*position{}
-	k.buffer, k.bufferBytes = nil, 0
+	k.buffer.reset()
 	topics := map[string]bool{}
 	for _, a := range parts {
 		p := &position{offset: a.Offset, hwm: -1, epoch: -1, consumed: -1}
@@ -167,7 +169,7 @@ func (c *Client) unassign(parts []Assignment) {
 	for _, a := range parts {
 		which := tp{a.Topic, a.Partition}
 		delete(k.assigned, which)
-		k.dropBufferedLocked(which)
+		k.buffer.drop(which)
 	}
 	k.mu.Unlock()
 }
@@ -186,7 +188,7 @@ func (c *Client) Seek(topic string, partition int32, offset int64, cb func(error
 	p.offset = offset
 	p.consumed = max(offset, -1)
 	p.resolving = false
-	k.dropBufferedLocked(tp{topic, partition})
+	k.buffer.drop(tp{topic, partition})
 	k.mu.Unlock()
 	if offset >= 0 {
 		k.kick()
@@ -207,27 +209,6 @@ func (c *Client) Seek(topic string, partition int32, offset int64, cb func(error
 	})
 }
 
-func (k *consumer) dropBufferedLocked(which tp) {
-	kept := k.buffer[:0]
-	k.bufferBytes = 0
-	for _, batch := range k.buffer {
-		if len(batch) > 0 && batch[0].Topic == which.topic && batch[0].Partition == which.partition {
-			continue
-		}
-		kept = append(kept, batch)
-		k.bufferBytes += batchBytes(batch)
-	}
-	k.buffer = kept
-}
-
-func batchBytes(msgs []Message) int {
-	n := 0
-	for _, m := range msgs {
-		n += len(m.Key) + len(m.Value) + 64
-	}
-	return n
-}
-
 // Poll hands over every buffered message (deliver may be called several
 // times, one fetch response each) and then calls done with the count. With
 // nothing buffered it waits for the next fetch responses (at most about
@@ -235,7 +216,7 @@ func batchBytes(msgs []Message) int {
 func (c *Client) Poll(deliver func([]Message), done func(int, error)) {
 	k := c.consumer
 	k.mu.Lock()
-	batches := k.takeLocked(c.cfg.MaxPollRecords)
+	batches := k.buffer.take(c.cfg.MaxPollRecords)
 	if len(batches) == 0 {
 		w := &pollWaiter{deliver: deliver, done: done}
 		k.waiters = append(k.waiters, w)
@@ -261,34 +242,6 @@ func (c *Client) Poll(deliver func([]Message), done func(int, error)) {
 	k.kick()
 }
 
-// takeLocked removes up to max buffered messages (0: all) from the front of
-// the buffer, in order; the rest of a batch that does not fit stays first.
-func (k *consumer) takeLocked(max int) [][]Message {
-	if max <= 0 {
-		batches := k.buffer
-		k.buffer, k.bufferBytes = nil, 0
-		return batches
-	}
-	var out [][]Message
-	for len(k.buffer) > 0 && max > 0 {
-		b := k.buffer[0]
-		if len(b) > max {
-			out = append(out, b[:max:max])
-			k.buffer[0] = b[max:]
-			k.bufferBytes -= batchBytes(b[:max])
-			break
-		}
-		out = append(out, b)
-		k.buffer = k.buffer[1:]
-		k.bufferBytes -= batchBytes(b)
-		max -= len(b)
-	}
-	if len(k.buffer) == 0 {
-		k.buffer, k.bufferBytes = nil, 0 // drop the emptied array
-	}
-	return out
-}
-
 // markConsumed records what is being handed to the application: commits
 // cover only delivered messages, never prefetched ones.
 func (k *consumer) markConsumed(batches [][]Message) {
@@ -298,12 +251,7 @@ func (k *consumer) markConsumed(batches [][]Message) {
 		if len(b) == 0 {
 			continue
 		}
-		payload := 0
-		for _, m := range b {
-			payload += len(m.Key) + len(m.Value)
-		}
-		k.c.counts.msgsConsumed.Add(int64(len(b)))
-		k.c.counts.bytesConsumed.Add(int64(payload))
+		k.c.counts.consumed(b)
 		last := b[len(b)-1]
 		if p := k.assigned[tp{last.Topic, last.Partition}]; p != nil && last.Offset+1 > p.consumed {
 			p.consumed = last.Offset + 1
@@ -340,7 +288,7 @@ func (k *consumer) kick() {
 		case p.offset < 0:
 			p.resolving = true
 			resolve = append(resolve, which)
-		case k.bufferBytes < k.c.cfg.PrefetchBytes && m != nil:
+		case k.buffer.bytes < k.c.cfg.PrefetchBytes && m != nil:
 			if leader, ok := m.leader(which.topic, which.partition); ok && !k.inflight[leader] {
 				byLeader[leader] = append(byLeader[leader], which)
 			}
@@ -608,8 +556,7 @@ func (k *consumer) takePartitionLocked(leader int32, which tp, p *position, fp *
 // new position.
 func (k *consumer) handOverLocked(out *fetchOutcome) ([]*pollWaiter, [][]Message) {
 	for _, b := range out.batches {
-		k.buffer = append(k.buffer, b)
-		k.bufferBytes += batchBytes(b)
+		k.buffer.add(b)
 	}
 	if len(out.batches) == 0 && (out.moved || out.stale || len(out.reset) > 0) {
 		return nil, nil
@@ -619,16 +566,21 @@ func (k *consumer) handOverLocked(out *fetchOutcome) ([]*pollWaiter, [][]Message
 	if len(waiters) == 0 {
 		return nil, nil
 	}
-	return waiters, k.takeLocked(k.c.cfg.MaxPollRecords)
+	return waiters, k.buffer.take(k.c.cfg.MaxPollRecords)
 }
 
 // decodePartition turns one partition's fetched batches into messages,
 // skipping control batches, aborted transactions (read_committed) and
 // records before the requested offset; it returns the next offset.
 func decodePartition(topic string, fp *kmsg.FetchResponseTopicPartition, from int64) ([]Message, int64, error) {
-	aborted := wire.NewAbortedFilter(connapi.AbortedTxns(fp.AbortedTransactions))
+	return decodeBatches(topic, fp.Partition, fp.RecordBatches, wire.NewAbortedFilter(connapi.AbortedTxns(fp.AbortedTransactions)), from)
+}
+
+// decodeBatches is decodePartition for any response's record batches
+// (those of a Fetch or a ShareFetch).
+func decodeBatches(topic string, partition int32, batches []byte, aborted *wire.AbortedFilter, from int64) ([]Message, int64, error) {
 	var r wire.Reader
-	r.Reset(fp.RecordBatches)
+	r.Reset(batches)
 	var b wire.Batch
 	var it wire.RecordIter
 	var rec wire.Record
@@ -655,11 +607,11 @@ func decodePartition(topic string, fp *kmsg.FetchResponseTopicPartition, from in
 			continue
 		}
 		if msgs == nil {
-			msgs = make([]Message, 0, expectedMessages(&b, len(fp.RecordBatches), r.Remaining()))
+			msgs = make([]Message, 0, expectedMessages(&b, len(batches), r.Remaining()))
 		}
 		copied := b.Magic < 2 || b.Codec() != compress.None
 		if copied && data == nil {
-			data = make([]byte, 0, len(fp.RecordBatches))
+			data = make([]byte, 0, len(batches))
 		}
 		ref := func(v []byte) []byte {
 			if !copied {
@@ -674,7 +626,7 @@ func decodePartition(topic string, fp *kmsg.FetchResponseTopicPartition, from in
 			if rec.Offset < from {
 				continue
 			}
-			m := Message{Topic: topic, Partition: fp.Partition, Offset: rec.Offset, Timestamp: rec.Timestamp,
+			m := Message{Topic: topic, Partition: partition, Offset: rec.Offset, Timestamp: rec.Timestamp,
 				TimestampType: kind, Key: ref(rec.Key), Value: ref(rec.Value)}
 			if rec.NumHeaders > 0 {
 				m.Headers = make([]wire.Header, 0, min(rec.NumHeaders, 64)) // (a count that lies only grows by appending)

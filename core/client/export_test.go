@@ -24,3 +24,32 @@ func (c *Client) SkewFetchSessions() {
 		}
 	}
 }
+
+// ShareAssigned is the number of partitions the share member fetches.
+func (c *Client) ShareAssigned() int {
+	s, err := c.shareMember()
+	if err != nil {
+		return 0
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.assigned)
+}
+
+// Crash ends c as a killed process would: the share member stops without
+// acknowledging, closing its sessions or leaving, and the connections
+// drop.
+func (c *Client) Crash() {
+	c.mu.Lock()
+	s := c.share
+	c.share = nil
+	c.mu.Unlock()
+	if s != nil {
+		close(s.stop)
+		<-s.stopped
+		s.mu.Lock()
+		s.fetch.closing = true
+		s.mu.Unlock()
+	}
+	c.Close(-1, nil)
+}

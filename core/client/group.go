@@ -345,7 +345,7 @@ func wait(cn interface {
 }
 
 func (g *group) findCoordinator() error {
-	node, err := g.c.findCoordinator(g.opts.GroupID, 0)
+	node, err := g.c.findCoordinator(g.opts.GroupID, coordinatorGroup)
 	if err != nil {
 		return err
 	}

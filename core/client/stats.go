@@ -25,6 +25,16 @@ type counters struct {
 }
 
 // add counts err under its kind in m (&c.errors or &c.retries).
+// consumed counts a batch of messages handed to the application.
+func (c *counters) consumed(msgs []Message) {
+	payload := 0
+	for _, m := range msgs {
+		payload += len(m.Key) + len(m.Value)
+	}
+	c.msgsConsumed.Add(int64(len(msgs)))
+	c.bytesConsumed.Add(int64(payload))
+}
+
 func (c *counters) add(m *map[string]int64, err error) {
 	kind := errorKind(err)
 	c.mu.Lock()

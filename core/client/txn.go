@@ -244,7 +244,7 @@ func (c *Client) sendOffsets(groupID string, offsets []Assignment) error {
 	req := connapi.TxnOffsetCommitRequest(c.cfg.TransactionalID, groupID, pid.id, pid.epoch, generation, member,
 		commitOffsets(positions))
 	return c.retryTxn("TxnOffsetCommit", func() error {
-		resp, err := c.coordinatorDo(groupID, 0, req)
+		resp, err := c.coordinatorDo(groupID, coordinatorGroup, req)
 		if err != nil {
 			return err
 		}
@@ -378,10 +378,10 @@ func (p *producer) waitPIDUntil(deadline time.Time) (producerID, error) {
 
 // txnCoordinatorDo sends req to the transaction coordinator.
 func (c *Client) txnCoordinatorDo(req kmsg.Request) (kmsg.Response, error) {
-	return c.coordinatorDo(c.cfg.TransactionalID, 1, req)
+	return c.coordinatorDo(c.cfg.TransactionalID, coordinatorTxn, req)
 }
 
-// coordinatorDo finds the coordinator of key (0 group, 1 transaction) and
+// coordinatorDo finds the coordinator of key (a group or transaction) and
 // sends req to it, synchronously (callers run on their own goroutines).
 // While the coordinator is loading, moving or not yet created (a fresh
 // cluster creates its offsets and transaction logs on the first lookup),
@@ -421,8 +421,14 @@ func (c *Client) coordinatorDoOnce(key string, keyType int8, req kmsg.Request) (
 	return wait(c.connFor(b, general), req)
 }
 
-// findCoordinator asks any broker which node coordinates key (0 group,
-// 1 transaction); synchronous.
+// The kinds of coordinator FindCoordinator looks up.
+const (
+	coordinatorGroup int8 = 0 // consumer and share groups
+	coordinatorTxn   int8 = 1
+)
+
+// findCoordinator asks any broker which node coordinates key (a group or
+// a transactional id, per keyType); synchronous.
 func (c *Client) findCoordinator(key string, keyType int8) (int32, error) {
 	find := kmsg.NewPtrFindCoordinatorRequest()
 	find.CoordinatorKey, find.CoordinatorKeys, find.CoordinatorType = key, []string{key}, keyType
@@ -461,6 +467,8 @@ func coordinatorErrorOf(resp kmsg.Response) int16 {
 	case *kmsg.EndTxnResponse:
 		code = r.ErrorCode
 	case *kmsg.AddOffsetsToTxnResponse:
+		code = r.ErrorCode
+	case *kmsg.ShareGroupHeartbeatResponse:
 		code = r.ErrorCode
 	}
 	switch code {

@@ -10,6 +10,8 @@ const apiVersionsKey = 18
 
 // floors are the lowest versions kfk sends. Kafka 4.0 removed older versions
 // (KIP-896) but some brokers still advertise them, so they are never trusted.
+// The share group calls' v0 was Kafka 4.0's early access to KIP-932, with
+// other rules, removed in 4.1.
 var floors = map[int16]int16{
 	0:  3, // Produce
 	1:  4, // Fetch
@@ -19,6 +21,9 @@ var floors = map[int16]int16{
 	11: 2, // JoinGroup
 	19: 2, // CreateTopics
 	20: 1, // DeleteTopics
+	76: 1, // ShareGroupHeartbeat
+	78: 1, // ShareFetch
+	79: 1, // ShareAcknowledge
 }
 
 // ceilings are the highest versions kfk sends where a newer version changes

@@ -55,6 +55,21 @@ int kt_broker(char *host, size_t hostlen, int *port) {
     return *port > 0;
 }
 
+kfk_conf_t *kt_conf(void) {
+    char host[256], addr[300];
+    int port;
+    kfk_conf_t *conf;
+    if (!kt_broker(host, sizeof host, &port) || kfk_conf_new(&conf) != KFK_OK)
+        return NULL;
+    snprintf(addr, sizeof addr, "%s:%d", host, port);
+    if (kfk_conf_set(conf, "bootstrap.servers", addr, NULL, 0) != KFK_OK ||
+        kfk_conf_set(conf, "linger_ms", "2", NULL, 0) != KFK_OK) {
+        kfk_conf_destroy(conf);
+        return NULL;
+    }
+    return conf;
+}
+
 int kt_wait(kfk_queue_t *q, const int *flag, int timeout_ms) {
     struct timespec start, now;
     clock_gettime(CLOCK_MONOTONIC, &start);

@@ -33,6 +33,9 @@ int kt_run(const kt_test_t *tests, size_t n);
 
 /* The first broker of KFK_TEST_BROKERS split into host and port; 0 if unset. */
 int kt_broker(char *host, size_t hostlen, int *port);
+/* A new conf for the test broker (bootstrap.servers) with linger_ms 2;
+ * NULL without a broker. The caller destroys it. */
+kfk_conf_t *kt_conf(void);
 /* Another KFK_TEST_* variable, or NULL. */
 const char *kt_env(const char *name);
 /* Writes into out (400 bytes) an unsigned JWT for "kfk-c" valid for life_s

@@ -112,14 +112,9 @@ static kfk_partitioner_fn use_partitioner; /* set on the next client's conf */
 static int partitioner_tag;
 
 static void connect_client(const char *extra_key, const char *extra_value) {
-    char host[256], addr[300], err[256];
-    int port;
-    kt_broker(host, sizeof host, &port);
-    snprintf(addr, sizeof addr, "%s:%d", host, port);
-    kfk_conf_t *conf;
-    kfk_conf_new(&conf);
-    CHECK_EQ_INT(kfk_conf_set(conf, "bootstrap.servers", addr, err, sizeof err), KFK_OK);
-    CHECK_EQ_INT(kfk_conf_set(conf, "linger_ms", "2", err, sizeof err), KFK_OK);
+    char err[256];
+    kfk_conf_t *conf = kt_conf();
+    CHECK(conf != NULL);
     if (extra_key)
         CHECK_EQ_INT(kfk_conf_set(conf, extra_key, extra_value, err, sizeof err), KFK_OK);
     if (use_partitioner)

@@ -1,0 +1,66 @@
+package client
+
+// messageBuffer holds fetched messages not yet handed to the application,
+// one batch per partition and response, in arrival order, with a running
+// estimate of their size for the prefetch bound.
+type messageBuffer struct {
+	batches [][]Message
+	bytes   int
+}
+
+func (b *messageBuffer) add(batch []Message) {
+	b.batches = append(b.batches, batch)
+	b.bytes += batchBytes(batch)
+}
+
+// take removes up to max messages (0: all) from the front, in order; the
+// rest of a batch that does not fit stays first.
+func (b *messageBuffer) take(max int) [][]Message {
+	if max <= 0 {
+		batches := b.batches
+		b.reset()
+		return batches
+	}
+	var out [][]Message
+	for len(b.batches) > 0 && max > 0 {
+		first := b.batches[0]
+		if len(first) > max {
+			out = append(out, first[:max:max])
+			b.batches[0] = first[max:]
+			b.bytes -= batchBytes(first[:max])
+			break
+		}
+		out = append(out, first)
+		b.batches = b.batches[1:]
+		b.bytes -= batchBytes(first)
+		max -= len(first)
+	}
+	if len(b.batches) == 0 {
+		b.reset() // drop the emptied array
+	}
+	return out
+}
+
+// drop removes which's messages.
+func (b *messageBuffer) drop(which tp) {
+	kept := b.batches[:0]
+	b.bytes = 0
+	for _, batch := range b.batches {
+		if len(batch) > 0 && batch[0].Topic == which.topic && batch[0].Partition == which.partition {
+			continue
+		}
+		kept = append(kept, batch)
+		b.bytes += batchBytes(batch)
+	}
+	b.batches = kept
+}
+
+func (b *messageBuffer) reset() { b.batches, b.bytes = nil, 0 }
+
+func batchBytes(msgs []Message) int {
+	n := 0
+	for _, m := range msgs {
+		n += len(m.Key) + len(m.Value) + 64
+	}
+	return n
+}

@@ -1,0 +1,391 @@
+package client
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/kfk-dev/kfk/core/conn"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// What a share member hands to the application and how the application's
+// verdicts reach the broker: SharePoll hands records over, Acknowledge
+// (explicit mode) or the next poll (implicit mode) settles them, and the
+// acknowledgements ride on the next ShareFetch to the partition's leader,
+// or go at once in a ShareAcknowledge when a commit waits for them.
+
+// AckType is what becomes of an acquired record (the protocol's numbers).
+type AckType int8
+
+const (
+	ackGap     AckType = iota // an acquired offset that holds no record
+	AckAccept                 // processed: never delivered again
+	AckRelease                // deliver again (to any member)
+	AckReject                 // unprocessable: never delivered again
+)
+
+// Errors of Acknowledge.
+var (
+	ErrInvalidAckType  = errors.New("acknowledgement type must be accept, release or reject")
+	ErrImplicitAckMode = errors.New("acknowledge needs share_acknowledgement_mode=explicit")
+	ErrNotDelivered    = errors.New("record not handed over by a share poll, or acknowledged already")
+)
+
+// AckResult is how the broker took a partition's acknowledgements.
+type AckResult struct {
+	Topic     string
+	Partition int32
+	Err       error // nil: every one was taken
+}
+
+// acked is one acknowledgement.
+type acked struct {
+	which  tp
+	offset int64
+	kind   AckType
+}
+
+// ackCommit is a CommitAcknowledgements waiting until the broker has
+// answered for its partitions' acknowledgements.
+type ackCommit struct {
+	waiting  map[tp]bool
+	failed   map[tp]error // the first error the broker gave
+	retrying map[tp]error // why a request carrying them failed as a whole
+	done     func([]AckResult, error)
+	timer    *time.Timer
+}
+
+// shareAckState is the acknowledging half of a share member, under its mu.
+type shareAckState struct {
+	delivered map[tp]map[int64]bool    // handed over, not settled yet
+	pending   map[tp]map[int64]AckType // settled, not sent yet
+	sending   map[tp]int               // requests in flight carrying a partition's
+	commits   []*ackCommit
+}
+
+func (a *shareAckState) init() {
+	a.delivered, a.pending, a.sending = map[tp]map[int64]bool{}, map[tp]map[int64]AckType{}, map[tp]int{}
+}
+
+func (a *shareAckState) addLocked(acks []acked) {
+	for _, x := range acks {
+		if a.pending[x.which] == nil {
+			a.pending[x.which] = map[int64]AckType{}
+		}
+		a.pending[x.which][x.offset] = x.kind
+	}
+}
+
+func (a *shareAckState) pendingPartitions() map[tp]bool {
+	out := map[tp]bool{}
+	for which := range a.pending {
+		out[which] = true
+	}
+	return out
+}
+
+// takeLocked moves parts' pending acknowledgements into a request.
+func (a *shareAckState) takeLocked(parts []tp) map[tp]map[int64]AckType {
+	out := map[tp]map[int64]AckType{}
+	for _, which := range parts {
+		if offs := a.pending[which]; len(offs) > 0 {
+			out[which] = offs
+			a.sending[which]++
+		}
+		delete(a.pending, which)
+	}
+	return out
+}
+
+// settledLocked records the broker's answer for the acknowledgements a
+// request carried and returns the commits that have all their answers.
+func (a *shareAckState) settledLocked(sent map[tp]map[int64]AckType, results map[tp]error) []*ackCommit {
+	a.doneSendingLocked(sent)
+	for _, c := range a.commits {
+		for which := range sent {
+			if err := results[which]; err != nil && c.waiting[which] && c.failed[which] == nil {
+				c.failed[which] = err
+			}
+		}
+	}
+	return a.finishedLocked()
+}
+
+// requeueLocked puts back the acknowledgements of a request that failed as
+// a whole, unless the application settled those records anew meanwhile.
+func (a *shareAckState) requeueLocked(sent map[tp]map[int64]AckType, err error) {
+	a.doneSendingLocked(sent)
+	for which, offs := range sent {
+		if a.pending[which] == nil {
+			a.pending[which] = map[int64]AckType{}
+		}
+		for off, kind := range offs {
+			if _, newer := a.pending[which][off]; !newer {
+				a.pending[which][off] = kind
+			}
+		}
+		for _, c := range a.commits {
+			if c.waiting[which] {
+				c.retrying[which] = err
+			}
+		}
+	}
+}
+
+func (a *shareAckState) doneSendingLocked(sent map[tp]map[int64]AckType) {
+	for which := range sent {
+		if a.sending[which]--; a.sending[which] <= 0 {
+			delete(a.sending, which)
+		}
+	}
+}
+
+// busyLocked reports whether which has acknowledgements not answered yet.
+func (a *shareAckState) busyLocked(which tp) bool {
+	return len(a.pending[which]) > 0 || a.sending[which] > 0
+}
+
+// finishedLocked removes and returns the commits none of whose partitions
+// is busy any more.
+func (a *shareAckState) finishedLocked() []*ackCommit {
+	var finished []*ackCommit
+	kept := a.commits[:0]
+	for _, c := range a.commits {
+		busy := false
+		for which := range c.waiting {
+			busy = busy || a.busyLocked(which)
+		}
+		if busy {
+			kept = append(kept, c)
+			continue
+		}
+		c.timer.Stop()
+		finished = append(finished, c)
+	}
+	a.commits = kept
+	return finished
+}
+
+// deliveredLocked records what a poll hands over.
+func (a *shareAckState) deliveredLocked(batches [][]Message, counts *counters) {
+	for _, b := range batches {
+		counts.consumed(b)
+		for _, m := range b {
+			which := tp{m.Topic, m.Partition}
+			if a.delivered[which] == nil {
+				a.delivered[which] = map[int64]bool{}
+			}
+			a.delivered[which][m.Offset] = true
+		}
+	}
+}
+
+// settleDeliveredLocked settles every record handed over and not settled
+// yet as kind.
+func (a *shareAckState) settleDeliveredLocked(kind AckType) {
+	for which, offs := range a.delivered {
+		for off := range offs {
+			a.addLocked([]acked{{which, off, kind}})
+		}
+	}
+	clear(a.delivered)
+}
+
+// settling is msgs settled as kind.
+func settling(msgs []Message, kind AckType) []acked {
+	out := make([]acked, len(msgs))
+	for i, m := range msgs {
+		out[i] = acked{tp{m.Topic, m.Partition}, m.Offset, kind}
+	}
+	return out
+}
+
+// finishCommits reports finished commits: one result per partition, and
+// the first failure as the call's error.
+func finishCommits(commits []*ackCommit) {
+	for _, c := range commits {
+		var results []AckResult
+		var first error
+		for _, which := range sortTPs(slices.Collect(maps.Keys(c.waiting))) {
+			err := c.failed[which]
+			if err != nil && first == nil {
+				first = err
+			}
+			results = append(results, AckResult{which.topic, which.partition, err})
+		}
+		c.done(results, first)
+	}
+}
+
+// ackRange is a run of offsets settled alike: one acknowledgement batch.
+type ackRange struct {
+	first, last int64
+	kind        AckType
+}
+
+// ackBatches turns a partition's acknowledgements into batches of
+// consecutive offsets of one type.
+func ackBatches(acks map[int64]AckType) []ackRange {
+	var out []ackRange
+	for _, off := range slices.Sorted(maps.Keys(acks)) {
+		kind := acks[off]
+		if n := len(out); n > 0 && out[n-1].last == off-1 && out[n-1].kind == kind {
+			out[n-1].last = off
+			continue
+		}
+		out = append(out, ackRange{off, off, kind})
+	}
+	return out
+}
+
+// acknowledgeRequest builds r's ShareAcknowledge.
+func (s *shareMember) acknowledgeRequest(m *metadata, r *shareRequest) *kmsg.ShareAcknowledgeRequest {
+	req := kmsg.NewPtrShareAcknowledgeRequest()
+	req.GroupID, req.MemberID = kmsg.StringPtr(s.opts.GroupID), kmsg.StringPtr(s.memberID)
+	req.ShareSessionEpoch = r.epoch
+	for _, which := range sortTPs(slices.Collect(maps.Keys(r.acks))) {
+		id, ok := topicID(m, which.topic)
+		if !ok {
+			continue
+		}
+		if len(req.Topics) == 0 || req.Topics[len(req.Topics)-1].TopicID != id {
+			req.Topics = append(req.Topics, kmsg.ShareAcknowledgeRequestTopic{TopicID: id})
+		}
+		p := kmsg.ShareAcknowledgeRequestTopicPartition{Partition: which.partition}
+		for _, a := range ackBatches(r.acks[which]) {
+			p.AcknowledgementBatches = append(p.AcknowledgementBatches, kmsg.ShareAcknowledgeRequestTopicPartitionAcknowledgementBatch{
+				FirstOffset: a.first, LastOffset: a.last, AcknowledgeTypes: []int8{int8(a.kind)}})
+		}
+		t := &req.Topics[len(req.Topics)-1]
+		t.Partitions = append(t.Partitions, p)
+	}
+	return req
+}
+
+// SharePoll hands over acquired records (deliver may be called several
+// times) and then calls done with the count; each Message carries its
+// DeliveryCount. In implicit mode it first accepts what the previous poll
+// handed over. With nothing buffered it waits for the next ShareFetch
+// responses (about fetch_max_wait_ms when nothing comes).
+func (c *Client) SharePoll(deliver func([]Message), done func(int, error)) {
+	s, err := c.shareMember()
+	if err != nil {
+		done(0, err)
+		return
+	}
+	s.mu.Lock()
+	if s.opts.AckMode == ShareAckImplicit {
+		s.acks.settleDeliveredLocked(AckAccept)
+	}
+	batches := s.fetch.buffer.take(c.cfg.MaxPollRecords)
+	s.acks.deliveredLocked(batches, &c.counts)
+	if len(batches) == 0 {
+		w := &pollWaiter{deliver: deliver, done: done}
+		s.fetch.waiters = append(s.fetch.waiters, w)
+		time.AfterFunc(2*c.cfg.FetchMaxWait+time.Second, func() { s.expire(w) })
+	}
+	s.mu.Unlock()
+	if len(batches) > 0 {
+		deliverToWaiters([]*pollWaiter{{deliver: deliver, done: done}}, batches)
+	}
+	s.kick()
+}
+
+// expire completes w with no records if it is still waiting.
+func (s *shareMember) expire(w *pollWaiter) {
+	s.mu.Lock()
+	i := slices.Index(s.fetch.waiters, w)
+	if i >= 0 {
+		s.fetch.waiters = slices.Delete(s.fetch.waiters, i, i+1)
+	}
+	s.mu.Unlock()
+	if i >= 0 {
+		w.done(0, nil)
+	}
+}
+
+// Acknowledge settles one record handed over by SharePoll (explicit mode):
+// it goes to the broker with the next ShareFetch to its leader, or with
+// CommitAcknowledgements.
+func (c *Client) Acknowledge(topic string, partition int32, offset int64, kind AckType) error {
+	if kind != AckAccept && kind != AckRelease && kind != AckReject {
+		return ErrInvalidAckType
+	}
+	s, err := c.shareMember()
+	if err != nil {
+		return err
+	}
+	which := tp{topic, partition}
+	s.mu.Lock()
+	switch {
+	case s.opts.AckMode != ShareAckExplicit:
+		err = ErrImplicitAckMode
+	case !s.acks.delivered[which][offset]:
+		err = fmt.Errorf("%s[%d]@%d: %w", topic, partition, offset, ErrNotDelivered)
+	default:
+		delete(s.acks.delivered[which], offset)
+		s.acks.addLocked([]acked{{which, offset, kind}})
+	}
+	s.mu.Unlock()
+	if err == nil {
+		s.kick()
+	}
+	return err
+}
+
+// CommitAcknowledgements sends the acknowledgements made so far (implicit
+// mode: accepting what the last poll handed over) without waiting for the
+// next fetch, and calls cb once the broker has answered for each partition
+// (results sorted; err is the first partition's failure). Partitions not
+// answered within request_timeout_ms fail with a timeout.
+func (c *Client) CommitAcknowledgements(cb func([]AckResult, error)) {
+	s, err := c.shareMember()
+	if err != nil {
+		cb(nil, err)
+		return
+	}
+	s.mu.Lock()
+	if s.opts.AckMode == ShareAckImplicit {
+		s.acks.settleDeliveredLocked(AckAccept)
+	}
+	commit := &ackCommit{waiting: map[tp]bool{}, failed: map[tp]error{}, retrying: map[tp]error{}, done: cb}
+	for which := range s.acks.pending {
+		commit.waiting[which] = true
+	}
+	for which := range s.acks.sending {
+		commit.waiting[which] = true
+	}
+	if len(commit.waiting) == 0 {
+		s.mu.Unlock()
+		cb(nil, nil)
+		return
+	}
+	commit.timer = time.AfterFunc(c.cfg.RequestTimeout, func() { s.commitExpired(commit) })
+	s.acks.commits = append(s.acks.commits, commit)
+	s.mu.Unlock()
+	s.kick()
+}
+
+// commitExpired fails what a commit still waits for.
+func (s *shareMember) commitExpired(commit *ackCommit) {
+	s.mu.Lock()
+	i := slices.Index(s.acks.commits, commit)
+	if i < 0 {
+		s.mu.Unlock()
+		return
+	}
+	s.acks.commits = slices.Delete(s.acks.commits, i, i+1)
+	for which := range commit.waiting {
+		if s.acks.busyLocked(which) && commit.failed[which] == nil {
+			commit.failed[which] = fmt.Errorf("acknowledgements not answered within request_timeout_ms: %w",
+				cmp.Or(commit.retrying[which], conn.ErrTimeout))
+		}
+	}
+	s.mu.Unlock()
+	finishCommits([]*ackCommit{commit})
+	s.kick() // fetching waited for the commit
+}
