@@ -2,7 +2,7 @@
 """The rebalance benchmark: how long a consumer group stops consuming when a
 second member joins, for one client and one group protocol per process.
 
-    rebalance_bench.py CLIENT PROTOCOL BROKERS TOPIC [--interval-ms N] [--delay-ms N] [--timeout S]
+    rebalance_bench.py CLIENT PROTOCOL BROKERS TOPIC [--interval-ms N] [--phase-ms N] [--timeout S]
 
 CLIENT is kfk (kfk.Client, found through KFK_LIBRARY and PYTHONPATH like
 py_bench.py's) or confluent (confluent-kafka, i.e. librdkafka). PROTOCOL is
@@ -17,12 +17,14 @@ same file run with --member):
    INTERVAL ms, from a thread of this process;
 2. member A subscribes (a new group, auto.offset.reset=latest, auto commit
    on: both clients' defaults) and consumes until it owns every partition
-   and has read from each, then DELAY ms more;
-3. member B starts; t0 is the moment it calls subscribe (its client already
-   made, so library loading and connecting are not counted);
+   and has read from each; member B starts meanwhile, makes its client,
+   connects and waits;
+3. PHASE ms after A's first assignment (or once A is steady, if later), B
+   subscribes: that moment is t0 (library loading and connecting are not
+   counted);
 4. once the group is settled (A and B both own partitions, together all of
-   them) and every partition has been consumed again, one more second is
-   watched, then both members are killed.
+   them) and every partition has been consumed again, half a second more
+   is watched, then both members are killed.
 
 The members report every assignment, revocation and consumed record with a
 time.monotonic() stamp; CLOCK_MONOTONIC is one clock for every process of
@@ -33,12 +35,14 @@ Prints one line of key=value pairs (all numbers, for clients.parse_pairs):
                 its last revocation (a partition never revoked: after t0):
                 consumption has resumed everywhere
   max_pause_ms  the longest time any partition went without a record
-                consumed, from its last record before t0 until it resumed
+                consumed after t0 (counted from its last one before t0)
   assigned_ms   from t0 until the last assignment callback: the group
                 protocol's share of resume_ms; the rest is fetching again
   revoked       partitions revoked from a member after t0 (eager revokes
                 all, cooperative and consumer only those that move)
   moved         partitions B owns at the end
+  phase_ms      t0 after A's first assignment (A's heartbeats keep time
+                from about then)
   duplicates    records (partition, offset) consumed more than once
   lost          offsets never consumed between the first and the last one
                 consumed of each partition (a hand-over that skipped records)
@@ -187,8 +191,10 @@ CLIENTS = {"kfk": Kfk, "confluent": Confluent}
 
 # -- a member (a child process) ------------------------------------------------
 
-def member_main(client, protocol, brokers, topic, group):
+def member_main(client, protocol, brokers, topic, group, role):
     """Runs until killed, writing one line per event to stdout:
+        ready T            (B) client made and connected; it subscribes
+                           when a line comes on stdin
         start T            about to subscribe
         assign T p p ...   partitions given (incremental or the whole set)
         revoke T p p ...   partitions taken away (or lost)
@@ -203,6 +209,9 @@ def member_main(client, protocol, brokers, topic, group):
     batches = CLIENTS[client](brokers).member(protocol, topic, group, lambda ps: event("assign", ps),
                                               lambda ps: event("revoke", ps))
     next(batches)  # the client is made and connected
+    if role == "B":
+        event("ready", [])
+        sys.stdin.readline()
     event("start", [])
     last_flush = time.monotonic()
     for batch in batches:
@@ -223,6 +232,8 @@ class Group:
         self.partitions = set(range(partitions))
         self.owned = {"A": set(), "B": set()}
         self.t0 = None                 # B's start
+        self.b_ready = False           # B's client is made and connected
+        self.a_assigned = None         # A's first assignment
         self.revoked_at = {}           # partition -> last revocation after t0
         self.revocations = 0           # partitions revoked after t0
         self.assigned_at = {}          # partition -> last assignment
@@ -231,10 +242,14 @@ class Group:
     def read(self, role, line):
         kind, stamp, *rest = line.split()
         t = float(stamp)
-        if kind == "start":
+        if kind == "ready":
+            self.b_ready = True
+        elif kind == "start":
             if role == "B":
                 self.t0 = t
         elif kind == "assign":
+            if role == "A" and self.a_assigned is None:
+                self.a_assigned = t
             for p in map(int, rest):
                 self.owned[role].add(p)
                 self.assigned_at[p] = t
@@ -281,8 +296,8 @@ class Group:
         assigned = max((t for t in self.assigned_at.values() if t >= t0), default=t0) - t0
         return {"msgs": sum(len(r) for r in self.consumed.values()), "partitions": len(self.partitions),
                 "resume_ms": resume * 1e3, "max_pause_ms": max(pauses) * 1e3, "assigned_ms": assigned * 1e3,
-                "revoked": self.revocations, "moved": len(self.owned["B"]), "duplicates": duplicates,
-                "lost": lost}
+                "phase_ms": (t0 - self.a_assigned) * 1e3, "revoked": self.revocations,
+                "moved": len(self.owned["B"]), "duplicates": duplicates, "lost": lost}
 
 
 class Failed(Exception):
@@ -292,7 +307,8 @@ class Failed(Exception):
 def start_member(role, args, group, events):
     """This file run with --member, its lines going to events as (role, line)."""
     proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--member", args.client, args.protocol,
-                             args.brokers, args.topic, group], stdout=subprocess.PIPE, text=True)
+                             args.brokers, args.topic, group, role], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
 
     def read():
         for line in proc.stdout:
@@ -348,20 +364,25 @@ def run(args):
     producing.start()
     group_id = f"rebalance-{args.client}-{args.protocol}-{time.time_ns()}"
     group, events = Group(partitions), queue.Queue()
-    members = [start_member("A", args, group_id, events)]
+    # B starts with A, so that its start-up is done when it is to join.
+    members = [start_member(role, args, group_id, events) for role in ("A", "B")]
     try:
-        wait_for(events, group, group.steady, time.monotonic() + args.timeout, "member A owned every partition")
-        # A consumes alone for --delay-ms. A member learns of a rebalance
-        # at its next heartbeat, so this delay sets where in A's heartbeat
-        # cycle B joins, and much of resume_ms with it: run.py spreads the
-        # delays of a row's runs over a heartbeat interval, the same ones
-        # for both clients.
-        drain(events, group, args.delay_ms / 1e3)
-        members.append(start_member("B", args, group_id, events))
+        deadline = time.monotonic() + args.timeout
+        wait_for(events, group, lambda: group.steady() and group.b_ready, deadline,
+                 "member A owned every partition and B was ready")
+        # B subscribes --phase-ms after A's first assignment (later if A
+        # took longer to be steady; phase_ms reports when). A member learns
+        # of a rebalance at its next heartbeat, which comes on a schedule
+        # kept since that assignment, so the phase decides much of
+        # resume_ms: run.py spreads the phases of a row's runs over a
+        # heartbeat interval, the same ones for both clients.
+        drain(events, group, group.a_assigned + args.phase_ms / 1e3 - time.monotonic())
+        members[1].stdin.write("go\n")
+        members[1].stdin.flush()
         wait_for(events, group, group.settled, time.monotonic() + args.timeout, "the group settled")
-        # Watch one more second: later revocations would undo "settled",
-        # and duplicates or gaps of the hand-over show up.
-        drain(events, group, 1.0)
+        # Watch half a second more: later revocations would undo
+        # "settled", and duplicates or gaps of the hand-over show up.
+        drain(events, group, 0.5)
         if not group.settled():
             wait_for(events, group, group.settled, time.monotonic() + args.timeout, "the group settled again")
     finally:
@@ -377,7 +398,7 @@ def run(args):
 
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "--member":
-        member_main(*sys.argv[2:7])
+        member_main(*sys.argv[2:8])
         return
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("client", choices=CLIENTS)
@@ -385,8 +406,8 @@ def main():
     ap.add_argument("brokers")
     ap.add_argument("topic")
     ap.add_argument("--interval-ms", type=float, default=10, help="a record to every partition this often")
-    ap.add_argument("--delay-ms", type=float, default=1000,
-                    help="how long A consumes alone, once steady, before B starts")
+    ap.add_argument("--phase-ms", type=float, default=1500,
+                    help="when B subscribes, in ms after A's first assignment")
     ap.add_argument("--timeout", type=float, default=60, help="seconds for each step to happen")
     status = 0
     try:

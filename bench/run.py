@@ -43,8 +43,10 @@ REBALANCE_CLIENTS = {"kfk-python": "kfk", "confluent-python": "confluent"}
 REBALANCE_PARTITIONS = 6
 REBALANCE_INTERVAL_MS = 10  # a record to every partition this often
 # The classic heartbeat interval rebalance_bench.py gives both clients: a
-# row's runs start the second member at delays spread evenly over it.
+# row's runs have the second member join at phases spread evenly over it,
+# after a second in which the first one gets steady.
 REBALANCE_HEARTBEAT_MS = 3000
+REBALANCE_STEADY_MS = 1000
 PROFILES = {
     "smoke": dict(runs=1, sizes=[100], scripting_sizes=[100], variants=[("1", "none")], consume_sizes=[100],
                   budget_bytes=0, min_count=300, max_count=300, latency_count=20, perl_messages=30, load_runs=1,
@@ -327,10 +329,11 @@ class Bench:
     def rebalance(self):
         """Per group protocol, rebalance_bench.py for kfk's binding and
         confluent-kafka, RUNS times each on one topic of 6 partitions (a new
-        group every run). Run r starts the joining member (r + 0.5) / RUNS
-        of a heartbeat interval after the first one is steady, the same
-        delay for both clients: how long a join waits depends mostly on
-        where in the heartbeat cycle it falls."""
+        group every run). In run r the second member joins 1 s + (r + 0.5)
+        / RUNS of a heartbeat interval after the first one got its
+        partitions, the same for both clients: how long a join waits
+        depends mostly on where in the first member's heartbeat cycle it
+        falls."""
         row_clients = [c for c in self.clients if c.name in REBALANCE_CLIENTS]
         if not row_clients:
             return []
@@ -339,11 +342,12 @@ class Bench:
         rows = []
         for protocol in self.profile["rebalance"]:
             results = {c.name: [] for c in row_clients}
-            delays = [(r + 0.5) / self.runs * REBALANCE_HEARTBEAT_MS for r in range(self.runs)]
-            for r, delay in enumerate(delays):
+            phases = [REBALANCE_STEADY_MS + (r + 0.5) / self.runs * REBALANCE_HEARTBEAT_MS
+                      for r in range(self.runs)]
+            for r, phase in enumerate(phases):
                 for c in rotated(row_clients, r):
                     cmd = program + [REBALANCE_CLIENTS[c.name], protocol, self.brokers, topic,
-                                     "--delay-ms", f"{delay:.0f}", "--interval-ms", str(REBALANCE_INTERVAL_MS)]
+                                     "--phase-ms", f"{phase:.0f}", "--interval-ms", str(REBALANCE_INTERVAL_MS)]
                     proc = self.execute(c, cmd, f"rebalance-{protocol}", str(r))
                     results[c.name].append(clients.parse_pairs(proc.stdout) if proc else None)
             for c in row_clients:
@@ -353,8 +357,8 @@ class Bench:
                     continue
                 row = {"protocol": protocol, "client": c.name, "language": c.language, "runs": len(done),
                        "failed_runs": self.runs - len(done), "partitions": REBALANCE_PARTITIONS,
-                       "delays_ms": delays, "interval_ms": REBALANCE_INTERVAL_MS}
-                for key in ("resume_ms", "max_pause_ms", "assigned_ms", "revoked", "moved"):
+                       "phases_ms": phases, "interval_ms": REBALANCE_INTERVAL_MS}
+                for key in ("resume_ms", "max_pause_ms", "assigned_ms", "phase_ms", "revoked", "moved"):
                     row[key] = statistics.median(x[key] for x in done)
                     row[key + "_runs"] = [x[key] for x in done]
                 for key in ("duplicates", "lost", "produce_failed"):
