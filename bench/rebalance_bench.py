@@ -70,22 +70,46 @@ CLASSIC = {"session_timeout_ms": 45000, "heartbeat_interval_ms": 3000}
 
 
 # -- the two clients -----------------------------------------------------------
-# Each gives the benchmark a producer (produce one record, serve delivery
-# reports, flush) and a group member (subscribe with callbacks, consume).
 
-class Kfk:
+class Side:
+    """What each client gives the benchmark: a producer (start_producer,
+    partition_count, produce a record, poll for delivery reports, flush),
+    counting failed deliveries, and a group member (member)."""
+
+    failed = 0
+    p = None  # the producer: a kfk.Client or a confluent_kafka.Producer
+
+    def delivered(self, err):
+        if err is not None:
+            self.failed += 1
+
+    def poll(self):
+        self.p.poll(0)
+
+    def flush(self):
+        self.p.flush(10)
+
+
+class Kfk(Side):
     def __init__(self, brokers):
         import kfk
         self.kfk, self.brokers = kfk, brokers
 
-    def producer(self):
-        client = self.kfk.Client(brokers=self.brokers, linger_ms=0)
-        client.connect()
-        return KfkProducer(client)
+    def start_producer(self):
+        self.p = self.kfk.Client(brokers=self.brokers, linger_ms=0)
+        self.p.connect()
+
+    def partition_count(self, topic):
+        return self.p.partition_count(topic)
+
+    def produce(self, topic, partition):
+        self.p.produce(topic, b"r", partition=partition, callback=lambda _report, err: self.delivered(err))
 
     def member(self, protocol, topic, group, on_assign, on_revoke):
-        """Subscribe a new client; returns a function giving the
-        (partition, offset) of the records consumed since its last call."""
+        """A generator: it makes and connects the member's client and
+        yields None; resumed, it subscribes, then yields the (partition,
+        offset) of the records each consume returns. on_assign and
+        on_revoke get partition numbers."""
         options = {"auto_offset_reset": "latest", "auto_commit": True}
         if protocol == "consumer":
             options["group_protocol"] = "consumer"
@@ -95,7 +119,7 @@ class Kfk:
         client = self.kfk.Client(brokers=self.brokers)
         client.connect()
         parts = lambda ps: [p["partition"] for p in ps]  # noqa: E731
-        yield  # made and connected: the caller stamps the join here
+        yield
         client.subscribe([topic], group, on_assign=lambda ps: on_assign(parts(ps)),
                          on_revoke=lambda ps: on_revoke(parts(ps)), on_lost=lambda ps: on_revoke(parts(ps)),
                          **options)
@@ -103,40 +127,24 @@ class Kfk:
             yield [(m.partition, m.offset) for m in client.consume(0.1)]
 
 
-class KfkProducer:
-    def __init__(self, client):
-        self.client, self.failed = client, 0
-
-    def partition_count(self, topic):
-        return self.client.partition_count(topic)
-
-    def produce(self, topic, partition):
-        self.client.produce(topic, b"r", partition=partition, callback=self.done)
-
-    def done(self, _report, err):
-        if err is not None:
-            self.failed += 1
-
-    def poll(self):
-        self.client.poll(0)
-
-    def flush(self):
-        self.client.flush(10)
-
-
-class Confluent:
+class Confluent(Side):
     def __init__(self, brokers):
         import confluent_kafka
         self.ck, self.brokers = confluent_kafka, brokers
         # kfk sets TCP_NODELAY on every socket; so does the rest of the benchmark for librdkafka.
         self.common = {"bootstrap.servers": brokers, "socket.nagle.disable": True}
 
-    def producer(self):
-        p = self.ck.Producer({**self.common, "linger.ms": 0})
-        p.list_topics(timeout=10)
-        return ConfluentProducer(p)
+    def start_producer(self):
+        self.p = self.ck.Producer({**self.common, "linger.ms": 0})
+
+    def partition_count(self, topic):
+        return len(self.p.list_topics(topic, timeout=10).topics[topic].partitions)
+
+    def produce(self, topic, partition):
+        self.p.produce(topic, b"r", partition=partition, on_delivery=lambda err, _msg: self.delivered(err))
 
     def member(self, protocol, topic, group, on_assign, on_revoke):
+        """As Kfk.member, with confluent-kafka's Consumer."""
         conf = {**self.common, "group.id": group, "auto.offset.reset": "latest", "enable.auto.commit": True}
         if protocol == "consumer":
             conf["group.protocol"] = "consumer"
@@ -163,27 +171,6 @@ class Confluent:
                 yield []
             else:
                 yield [(m.partition(), m.offset())]
-
-
-class ConfluentProducer:
-    def __init__(self, producer):
-        self.p, self.failed = producer, 0
-
-    def partition_count(self, topic):
-        return len(self.p.list_topics(topic, timeout=10).topics[topic].partitions)
-
-    def produce(self, topic, partition):
-        self.p.produce(topic, b"r", partition=partition, on_delivery=self.done)
-
-    def done(self, err, _msg):
-        if err is not None:
-            self.failed += 1
-
-    def poll(self):
-        self.p.poll(0)
-
-    def flush(self):
-        self.p.flush(10)
 
 
 CLIENTS = {"kfk": Kfk, "confluent": Confluent}
@@ -346,7 +333,8 @@ def drain(events, group, seconds):
 
 
 def run(args):
-    producer = CLIENTS[args.client](args.brokers).producer()
+    producer = CLIENTS[args.client](args.brokers)
+    producer.start_producer()
     partitions = producer.partition_count(args.topic)
     stop = threading.Event()
 
