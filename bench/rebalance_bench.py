@@ -253,9 +253,10 @@ class Group:
 
     def resumed_at(self, p):
         """When partition p was consumed again after t0 (or after its last
-        revocation), or None."""
+        revocation), or None. (The list holds A's and B's records in the
+        order their lines arrived, not necessarily in time order.)"""
         since = max(self.t0, self.revoked_at.get(p, self.t0))
-        return next((t for t, _ in self.consumed[p] if t >= since), None)
+        return min((t for t, _ in self.consumed[p] if t >= since), default=None)
 
     def steady(self):
         """A alone owns and has consumed every partition."""
