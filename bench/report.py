@@ -1,7 +1,7 @@
 """What a benchmark run leaves in its results directory: results.json
-(everything), throughput.csv, latency.csv, partitions.csv (for the sections
-the profile ran), summary.md (the tables, with ratios to librdkafka) and,
-when matplotlib is installed, the charts."""
+(everything), throughput.csv, latency.csv, partitions.csv, rebalance.csv
+(for the sections the profile ran), summary.md (the tables, with ratios to
+librdkafka) and, when matplotlib is installed, the charts."""
 import csv
 import json
 import os
@@ -136,6 +136,30 @@ def partitions_section(results):
     return lines
 
 
+def rebalance_section(results):
+    """The rebalance rows, each protocol's kfk row beside confluent-kafka's."""
+    rows = results["rebalance"]
+    if not rows:
+        return []
+    r0 = rows[0]
+    lines = [f"## Rebalancing: a second member joins a group of one ({r0['partitions']} partitions, a record to "
+             f"each every {r0['interval_ms']} ms)", "",
+             "| protocol | client | every partition consumed again, ms | longest partition pause, ms "
+             "| last assignment, ms | partitions revoked | duplicates | lost | resumed, each run, ms |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+    for r in rows:
+        each = ", ".join(f"{v:.0f}" for v in r["resume_ms_runs"])
+        lines.append(f"| {r['protocol']} | {r['client']} | {r['resume_ms']:,.0f} | {r['max_pause_ms']:,.0f} "
+                     f"| {r['assigned_ms']:,.0f} | {r['revoked']:.0f} | {r['duplicates']:.0f} | {r['lost']:.0f} "
+                     f"| {each} |")
+    lines += ["", "Times from the moment the second member subscribes. eager: classic protocol, range "
+              "assignor; cooperative: classic, cooperative-sticky; consumer: KIP-848. Heartbeats every 3 s "
+              "(classic, both clients) or the broker's interval (KIP-848). Medians of "
+              f"{results['runs']} runs, the joins spread over a heartbeat interval; duplicates and lost "
+              "are records over all runs. See bench/README.md."]
+    return lines
+
+
 def summary(results):
     m, v = results["machine"], results.get("versions", {})
     lines = [f"# Benchmark results ({results['profile']} profile, median of {results['runs']} runs)", "",
@@ -154,6 +178,8 @@ def summary(results):
         lines += perl_section(results)
     if "partitions" in results:
         lines += [""] + partitions_section(results)
+    if results.get("rebalance"):
+        lines += [""] + rebalance_section(results)
     if results.get("failures"):
         lines += ["", "## Failed runs (left out of the tables above)", ""]
         lines += [f"- {f['client']} {f['mode']}: " + (f.get("why") or f"exit status {f['rc']}, output in "
@@ -229,6 +255,13 @@ def write(results, out):
             w = csv.DictWriter(f, ["partitions"] + keys + ["cpu_us_per_msg"], extrasaction="ignore")
             w.writeheader()
             w.writerows(results["partitions"])
+    if results.get("rebalance"):
+        with open(os.path.join(out, "rebalance.csv"), "w", newline="") as f:
+            w = csv.DictWriter(f, ["protocol", "client", "runs", "failed_runs", "partitions", "resume_ms",
+                                   "max_pause_ms", "assigned_ms", "revoked", "moved", "duplicates", "lost"],
+                               extrasaction="ignore")
+            w.writeheader()
+            w.writerows(results["rebalance"])
     with open(os.path.join(out, "summary.md"), "w") as f:
         f.write(summary(results))
     try:

@@ -3,10 +3,13 @@
 one local broker, in alternating order, RUNS times per row; the medians,
 their spread and each row's ratio to librdkafka go to bench/results/.
 
-    bench/run.py [--profile smoke|quick|full|partitions] [--runs N] [--out DIR] [--only NAME,...]
+    bench/run.py [--profile smoke|quick|full|partitions|rebalance] [--runs N] [--out DIR] [--only NAME,...]
 
 The partitions profile runs only the many-partition produce rows (kfk-c
-and librdkafka-c, record i to partition i % P of a P-partition topic).
+and librdkafka-c, record i to partition i % P of a P-partition topic). The
+full profile (and the smoke one, for one protocol) also times rebalances:
+rebalance_bench.py, kfk's Python binding beside confluent-kafka; the
+rebalance profile runs only those rows.
 
 A broker comes from KFK_TEST_BROKERS, or one is started for the run (full
 JIT, 1 GiB heap) and stopped at the end. See bench/README.md.
@@ -29,23 +32,38 @@ PERL_DIR = os.path.join(clients.ROOT, "bindings", "perl")
 # count is budget_bytes / size, clamped to [min_count, max_count]; the
 # scripting clients (Python, Ruby) get a tenth of that. "partitions" lists
 # the partition counts of the many-partition produce rows (C clients only,
-# partition_count messages of partition_size bytes, acks=1); "sections"
-# what else the profile runs.
+# partition_count messages of partition_size bytes, acks=1); "rebalance"
+# the group protocols of the rebalance rows (rebalance_bench.py);
+# "sections" what else the profile runs.
 ALL_SECTIONS = ("produce", "consume", "latency", "load_time", "perl")
 PARTITION_CLIENTS = ("kfk-c", "librdkafka-c")
+# The rebalance rows: client row name -> rebalance_bench.py's CLIENT. Both
+# are Python programs, so the clients differ only below the binding.
+REBALANCE_CLIENTS = {"kfk-python": "kfk", "confluent-python": "confluent"}
+REBALANCE_PARTITIONS = 6
+REBALANCE_INTERVAL_MS = 10  # a record to every partition this often
+# The classic heartbeat interval rebalance_bench.py gives both clients: a
+# row's runs have the second member join at phases spread evenly over it,
+# after a second in which the first one gets steady.
+REBALANCE_HEARTBEAT_MS = 3000
+REBALANCE_STEADY_MS = 1000
 PROFILES = {
     "smoke": dict(runs=1, sizes=[100], scripting_sizes=[100], variants=[("1", "none")], consume_sizes=[100],
                   budget_bytes=0, min_count=300, max_count=300, latency_count=20, perl_messages=30, load_runs=1,
-                  partitions=[4], partition_count=300, partition_size=100),
+                  partitions=[4], partition_count=300, partition_size=100, rebalance=["cooperative"]),
     "quick": dict(runs=3, sizes=[100, 1000], scripting_sizes=[100], variants=[("1", "none")], consume_sizes=[100],
                   budget_bytes=15_000_000, min_count=5_000, max_count=150_000, latency_count=300,
                   perl_messages=500, load_runs=3),
     "full": dict(runs=3, sizes=[10, 100, 1000, 10000], scripting_sizes=[10, 100, 1000, 10000],
                  variants=[("1", "none"), ("0", "none"), ("-1", "none"), ("1", "lz4"), ("1", "zstd")],
                  consume_sizes=[100, 1000], budget_bytes=40_000_000, min_count=4_000, max_count=300_000,
-                 latency_count=2_000, perl_messages=10_000, load_runs=5),
+                 latency_count=2_000, perl_messages=10_000, load_runs=5,
+                 rebalance=["eager", "cooperative", "consumer"]),
     "partitions": dict(runs=3, sections=(), partitions=[1, 16, 256, 1024], partition_count=300_000,
                        partition_size=100, budget_bytes=0, min_count=300_000, max_count=300_000),
+    # The full profile's rebalance rows alone (about 2 minutes).
+    "rebalance": dict(runs=3, sections=(), rebalance=["eager", "cooperative", "consumer"], budget_bytes=0,
+                      min_count=100_000, max_count=100_000),
 }
 
 
@@ -171,18 +189,26 @@ class Bench:
         self.brokers, self.topics, self.out, self.log = brokers, topics, out, log
         self.failures = []
 
+    def execute(self, client, cmd, mode, tag):
+        """Runs one program: the finished process, or None when it failed
+        (its output is then kept as failures/CLIENT-MODE-TAG.log)."""
+        proc = subprocess.run(cmd, env={**os.environ, **client.env}, capture_output=True, text=True, timeout=300)
+        if proc.returncode == 0:
+            return proc
+        path = os.path.join(self.out, "failures", f"{client.name}-{mode}-{tag}.log")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(f"$ {' '.join(cmd)}\nexit status {proc.returncode}\n--- stdout\n{proc.stdout}\n"
+                    f"--- stderr\n{proc.stderr}")
+        self.failures.append({"client": client.name, "mode": mode, "rc": proc.returncode, "log": path})
+        self.log(f"{client.name} {mode} FAILED (exit status {proc.returncode}), output in {path}")
+        return None
+
     def run(self, client, mode, topic, count, size, acks="1", compression="none", partitions=None):
         """One run's parsed report, or None when the program failed."""
         cmd = client.command(mode, self.brokers, topic, count, size, acks, compression, partitions)
-        proc = subprocess.run(cmd, env={**os.environ, **client.env}, capture_output=True, text=True, timeout=300)
-        if proc.returncode != 0:
-            path = os.path.join(self.out, "failures", f"{client.name}-{mode}-{topic}.log")
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path, "w") as f:
-                f.write(f"$ {' '.join(cmd)}\nexit status {proc.returncode}\n--- stdout\n{proc.stdout}\n"
-                        f"--- stderr\n{proc.stderr}")
-            self.failures.append({"client": client.name, "mode": mode, "rc": proc.returncode, "log": path})
-            self.log(f"{client.name} {mode} FAILED (exit status {proc.returncode}), output in {path}")
+        proc = self.execute(client, cmd, mode, topic)
+        if proc is None:
             return None
         result = client.parse(mode, proc.stdout)
         # A run that lost messages is rated on what it delivered, and
@@ -263,6 +289,8 @@ class Bench:
         p = self.profile
         size, count = p["partition_size"], p["partition_count"]
         row_clients = [c for c in self.clients if c.name in PARTITION_CLIENTS]
+        if not row_clients:  # --only left them out: no topics to create
+            return []
         rows = []
         for n in p["partitions"]:
             names = self.topics.create(f"partitions-{n}", len(row_clients) * self.runs, partitions=n)
@@ -298,6 +326,51 @@ class Bench:
                          f"±{row['spread_pct']:.0f}%  {row['cpu_us_per_msg']:.2f} µs CPU/msg  "
                          f"peak {row['rss_peak_kb'] / 1024:.0f} MiB")
             self.topics.delete(names)
+        return rows
+
+    def rebalance(self):
+        """Per group protocol, rebalance_bench.py for kfk's binding and
+        confluent-kafka, RUNS times each on one topic of 6 partitions (a new
+        group every run). In run r the second member joins 1 s + (r + 0.5)
+        / RUNS of a heartbeat interval after the first one got its
+        partitions, the same for both clients: how long a join waits
+        depends mostly on where in the first member's heartbeat cycle it
+        falls."""
+        row_clients = [c for c in self.clients if c.name in REBALANCE_CLIENTS]
+        if not row_clients:
+            return []
+        [topic] = self.topics.create("rebalance", 1, partitions=REBALANCE_PARTITIONS)
+        program = [os.environ.get("PYTHON", "python3"), os.path.join(clients.ROOT, "bench", "rebalance_bench.py")]
+        rows = []
+        for protocol in self.profile["rebalance"]:
+            results = {c.name: [] for c in row_clients}
+            phases = [REBALANCE_STEADY_MS + (r + 0.5) / self.runs * REBALANCE_HEARTBEAT_MS
+                      for r in range(self.runs)]
+            for r, phase in enumerate(phases):
+                for c in rotated(row_clients, r):
+                    cmd = program + [REBALANCE_CLIENTS[c.name], protocol, self.brokers, topic,
+                                     "--phase-ms", f"{phase:.0f}", "--interval-ms", str(REBALANCE_INTERVAL_MS)]
+                    proc = self.execute(c, cmd, f"rebalance-{protocol}", str(r))
+                    results[c.name].append(clients.parse_pairs(proc.stdout) if proc else None)
+            for c in row_clients:
+                done = [x for x in results[c.name] if x is not None]
+                if not done:
+                    self.log(f"rebalance {protocol:<11} {c.name:<17} every run failed")
+                    continue
+                row = {"protocol": protocol, "client": c.name, "language": c.language, "runs": len(done),
+                       "failed_runs": self.runs - len(done), "partitions": REBALANCE_PARTITIONS,
+                       "phases_ms": phases, "interval_ms": REBALANCE_INTERVAL_MS}
+                for key in ("resume_ms", "max_pause_ms", "assigned_ms", "phase_ms", "revoked", "moved"):
+                    row[key] = statistics.median(x[key] for x in done)
+                    row[key + "_runs"] = [x[key] for x in done]
+                for key in ("duplicates", "lost", "produce_failed"):
+                    row[key] = sum(x[key] for x in done)  # over all runs
+                row["resumed_partitions"] = min(x["partitions"] for x in done)
+                rows.append(row)
+                self.log(f"rebalance {protocol:<11} {c.name:<17} resume {row['resume_ms']:>6.0f} ms  "
+                         f"pause {row['max_pause_ms']:>6.0f} ms  revoked {row['revoked']:.0f}  "
+                         f"duplicates {row['duplicates']:.0f}  lost {row['lost']:.0f}")
+        self.topics.delete([topic])
         return rows
 
     def latency(self, size=100):
@@ -434,6 +507,8 @@ def main():
             results["perl"] = run_perl(profile, runs, broker.brokers, topics, log)
         if profile.get("partitions"):
             results["partitions"] = bench.partitions()
+        if profile.get("rebalance"):
+            results["rebalance"] = bench.rebalance()
         results["versions"] = report.versions(broker.env)
         results["machine"]["loadavg_end"] = os.getloadavg()
         results["failures"] = bench.failures

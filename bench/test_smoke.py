@@ -2,7 +2,8 @@
 with tiny counts through bench/run.py's smoke profile, against the broker
 of KFK_TEST_BROKERS or one the harness starts, and must report every
 message and a positive rate; the C programs also produce over 4
-partitions, as the partitions profile does."""
+partitions, as the partitions profile does, and rebalance_bench.py times
+one cooperative rebalance for kfk's binding and for confluent-kafka."""
 import json
 import os
 import shutil
@@ -14,14 +15,18 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 def test_every_bench_program_reports_its_messages(tmp_path):
     subprocess.run([sys.executable, os.path.join(HERE, "run.py"), "--profile", "smoke", "--out", str(tmp_path)],
-                   check=True, timeout=120)
+                   check=True, timeout=180)
     results = json.load(open(tmp_path / "results.json"))
     assert results["failures"] == []
 
     produced = {r["client"] for r in results["throughput"] if r["kind"] == "produce"}
     consumed = {r["client"] for r in results["throughput"] if r["kind"] == "consume"}
+    # librdkafka-wheel-c: rdkafka_bench.c on confluent-kafka's librdkafka,
+    # built when confluent-kafka is installed.
+    wheel = os.path.exists(os.path.join(os.path.dirname(HERE), "build", "bench", "rdkafka_bench_wheel"))
     expected = {"kfk-c", "librdkafka-c", "franz-go", "java", "kfk-python", "confluent-python", "kafka-python",
-                "kfk-ruby"} | ({"kfk-pypy"} if shutil.which("pypy3") else set())
+                "kfk-ruby"} | ({"kfk-pypy"} if shutil.which("pypy3") else set()) | (
+                    {"librdkafka-wheel-c"} if wheel else set())
     assert produced == expected | {"kfk-python-values", "kfk-python-many"} and consumed == expected
     for r in results["throughput"]:
         assert r["msgs_per_s"] > 0 and r["mb_per_s"] > 0, r
@@ -46,3 +51,14 @@ def test_every_bench_program_reports_its_messages(tmp_path):
         assert r["runs"] == 1 and r["count"] == 300 and r["lost"] == 0 and r["msgs_per_s"] > 0, r
         assert r["cpu_us_per_msg"] > 0 and r["rss_peak_kb"] > 0, r
     assert "## Producing to many partitions" in summary and "\n| 4 | " in summary
+
+    # rebalance_bench.py: one cooperative join per client. Only that it
+    # finished is asserted (every partition consumed again, a time
+    # measured), never how long it took.
+    rebalance = results["rebalance"]
+    assert {(r["client"], r["protocol"]) for r in rebalance} == {("kfk-python", "cooperative"),
+                                                                 ("confluent-python", "cooperative")}
+    for r in rebalance:
+        assert r["runs"] == 1 and r["resumed_partitions"] == r["partitions"] == 6, r
+        assert r["resume_ms"] > 0 and r["max_pause_ms"] > 0, r
+    assert "## Rebalancing" in summary and "| cooperative | kfk-python |" in summary
