@@ -160,18 +160,24 @@ func (c *Client) assignMore(parts []Assignment) {
 	c.refreshMetadata(slices.Sorted(maps.Keys(topics)), func(*metadata, error) { k.kick() })
 }
 
-// unassign stops consuming parts and drops what was fetched for them;
-// the other partitions go on undisturbed: a cooperative rebalance's
-// revoked partitions.
-func (c *Client) unassign(parts []Assignment) {
+// detach stops consuming parts and returns the positions the application
+// reached in them, in one step: no record of theirs is handed over after
+// the positions are taken, so committing them leaves nothing read twice
+// by the partitions' next owner.
+func (c *Client) detach(parts []Assignment) map[tp]int64 {
 	k := c.consumer
 	k.mu.Lock()
+	defer k.mu.Unlock()
+	reached := map[tp]int64{}
 	for _, a := range parts {
 		which := tp{a.Topic, a.Partition}
+		if p := k.assigned[which]; p != nil && p.consumed >= 0 {
+			reached[which] = p.consumed
+		}
 		delete(k.assigned, which)
 		k.buffer.drop(which)
 	}
-	k.mu.Unlock()
+	return reached
 }
 
 // Seek moves a partition's position (OffsetLatest and OffsetEarliest are

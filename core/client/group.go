@@ -377,7 +377,8 @@ func (g *group) run() {
 		default:
 		}
 		err := g.joinAndSync()
-		if err == nil {
+		joined := err == nil
+		if joined {
 			backoff = g.c.cfg.RetryBackoff
 			err = g.heartbeatUntilRebalance()
 			if err == nil {
@@ -385,6 +386,9 @@ func (g *group) run() {
 			}
 		}
 		g.handleError(err)
+		if joined && rebalanceAsked(err) {
+			continue // the group is waiting for this member: no backoff (Java rejoins at once too)
+		}
 		select {
 		case <-g.stop:
 			return
@@ -392,6 +396,20 @@ func (g *group) run() {
 		}
 		backoff = min(backoff*2, 2*time.Second)
 	}
+}
+
+// rebalanceAsked reports whether err is the coordinator asking the
+// member to join again (a rebalance, or a generation it left behind).
+func rebalanceAsked(err error) bool {
+	var ke *kerr.Error
+	if !errors.As(err, &ke) {
+		return false
+	}
+	switch ke.Code {
+	case kerr.RebalanceInProgress, kerr.UnknownMemberID, kerr.IllegalGeneration:
+		return true
+	}
+	return false
 }
 
 // handleError reacts to a group error before the next join.
@@ -797,12 +815,12 @@ func (g *group) towards(target map[tp]bool) (revoked, added []Assignment) {
 // rebalance: its positions are committed (auto-commit), on_revoke gets
 // them, and the other partitions go on.
 func (g *group) giveUp(revoked []Assignment) {
+	reached := g.c.detach(revoked)
 	if g.opts.AutoCommit {
-		if err := g.commitRetrying(g.c.cfg.RequestTimeout); err != nil {
+		if err := g.commitRetrying(g.c.cfg.RequestTimeout, reached); err != nil {
 			g.c.reportError(fmt.Errorf("consumer group %s: commit on revoke: %w", g.opts.GroupID, err))
 		}
 	}
-	reached := g.c.consumer.consumedPositions(revoked)
 	out := slices.Clone(revoked)
 	gone := map[tp]bool{}
 	for i := range out {
@@ -816,7 +834,6 @@ func (g *group) giveUp(revoked []Assignment) {
 	g.owned = slices.DeleteFunc(slices.Clone(g.owned), func(a Assignment) bool { return gone[tp{a.Topic, a.Partition}] })
 	g.mu.Unlock()
 	g.c.log.Infof(obs.Group, "group %s: gave up %s", g.opts.GroupID, describeAssignment(out))
-	g.c.unassign(revoked)
 	if g.opts.OnRevoke != nil {
 		g.opts.OnRevoke(out)
 	}
@@ -1026,7 +1043,7 @@ func (g *group) commitWhenStable(limit time.Duration) error {
 	case <-wait.C:
 		return fmt.Errorf("cannot commit: no assignment after %v: %w", limit, kerr.ForCode(kerr.RebalanceInProgress))
 	}
-	return g.commitRetrying(time.Until(deadline))
+	return g.commitRetrying(time.Until(deadline), nil)
 }
 
 // commit commits the consumed positions of the current assignment. A
@@ -1034,10 +1051,16 @@ func (g *group) commitWhenStable(limit time.Duration) error {
 // out: a commit never moves a partition back within a generation.
 func (g *group) commit() error {
 	g.mu.Lock()
-	owned, gen, member := g.owned, g.generation, g.memberID
+	owned := g.owned
 	g.mu.Unlock()
-	positions := g.c.consumer.consumedPositions(owned)
+	return g.commitPositions(g.c.consumer.consumedPositions(owned))
+}
+
+// commitPositions commits positions (those not committed yet) for the
+// member's generation.
+func (g *group) commitPositions(positions map[tp]int64) error {
 	g.mu.Lock()
+	gen, member := g.generation, g.memberID
 	for which, off := range positions {
 		if done, ok := g.committed[which]; ok && off <= done {
 			delete(positions, which)
@@ -1074,15 +1097,20 @@ func (g *group) commit() error {
 	return nil
 }
 
-// commitRetrying commits, looking for the coordinator again while it is
-// loading, moving or unreachable, for up to limit: the positions of a
-// revoke's last commit are lost if it fails, and re-read by whoever gets
-// the partitions next.
-func (g *group) commitRetrying(limit time.Duration) error {
+// commitRetrying commits positions (nil: those reached now), looking for
+// the coordinator again while it is loading, moving or unreachable, for
+// up to limit: the positions of a revoke's last commit are lost if it
+// fails, and re-read by whoever gets the partitions next.
+func (g *group) commitRetrying(limit time.Duration, positions map[tp]int64) error {
 	deadline := time.Now().Add(limit)
 	backoff := g.c.cfg.RetryBackoff
 	for {
-		err := g.commit()
+		var err error
+		if positions == nil {
+			err = g.commit()
+		} else {
+			err = g.commitPositions(positions)
+		}
 		if err == nil || !coordinatorRetriable(err) || time.Now().Add(backoff).After(deadline) {
 			return err
 		}
@@ -1104,14 +1132,15 @@ func (g *group) revoke(commitFirst bool) {
 	if len(owned) == 0 {
 		return
 	}
+	// on_revoke reports the positions reached: the next offset of each
+	// partition after what was handed to the application, which stops
+	// before the commit so that the commit covers all of it.
+	reached := g.c.detach(owned)
 	if commitFirst && g.opts.AutoCommit {
-		if err := g.commitRetrying(g.c.cfg.RequestTimeout); err != nil {
+		if err := g.commitRetrying(g.c.cfg.RequestTimeout, reached); err != nil {
 			g.c.reportError(fmt.Errorf("consumer group %s: commit on revoke: %w", g.opts.GroupID, err))
 		}
 	}
-	// on_revoke reports the positions reached: the next offset of each
-	// partition after what was handed to the application.
-	reached := g.c.consumer.consumedPositions(owned)
 	g.mu.Lock()
 	g.reached = reached
 	g.mu.Unlock()
