@@ -273,3 +273,88 @@ func TestClassicGroupMigratesToConsumerProtocol(t *testing.T) {
 		}
 	}
 }
+
+// Consume-transform-produce under KIP-848's protocol: two transactional
+// members, the second joining mid-stream, each commit their input
+// offsets with their transactions (TxnOffsetCommit carries the member
+// epoch, which moves with the rebalance). Read committed, the output holds
+// every input record exactly once, and the group's offsets are at the end
+// of each input partition.
+func TestConsumerProtocolTransactions(t *testing.T) {
+	a := admin(t)
+	in, out := createTopic(t, a, 3), createTopic(t, a, 3)
+	const n = 600
+	p := newClient(t)
+	var recs []client.Record
+	for i := 0; i < n; i++ {
+		recs = append(recs, client.Record{Timestamp: client.TimestampNow, Topic: in, Partition: int32(i % 3),
+			Value: []byte(fmt.Sprint(i))})
+	}
+	delivered(t, p, recs...)
+	group := kafkatest.UniqueTopic(t, "kip848-eos")
+	member := func(id string) *client.Client {
+		c := newClient(t, "transactional_id", group+"-"+id, "isolation_level", "read_committed",
+			"max_poll_records", "50")
+		if err := c.Subscribe(client.GroupOptions{GroupID: group, Topics: []string{in}, Protocol: client.ConsumerProtocol,
+			AutoOffsetReset: client.ResetEarliest}); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	// process runs one transaction over what one poll of c brings:
+	// the records transformed, and the offsets after them.
+	processed, by := 0, map[*client.Client]int{}
+	process := func(c *client.Client) {
+		ms := pollOnce(t, c)
+		if len(ms) == 0 {
+			return
+		}
+		if err := c.BeginTransaction(); err != nil {
+			t.Fatal(err)
+		}
+		next := map[int32]int64{}
+		for _, m := range ms {
+			if err := c.Produce(client.Record{Timestamp: client.TimestampNow, Topic: out, Partition: m.Partition,
+				Value: append([]byte("out-"), m.Value...)}, nil); err != nil {
+				t.Fatal(err)
+			}
+			next[m.Partition] = m.Offset + 1
+		}
+		var offsets []client.Assignment
+		for part, off := range next {
+			offsets = append(offsets, client.Assignment{Topic: in, Partition: part, Offset: off})
+		}
+		if err := end(t, func(cb func(error)) { c.SendOffsetsToTransaction(group, offsets, cb) }); err != nil {
+			t.Fatalf("send offsets: %v", err)
+		}
+		if err := end(t, c.CommitTransaction); err != nil {
+			t.Fatalf("commit: %v", err)
+		}
+		processed += len(ms)
+		by[c] += len(ms)
+	}
+	first := member("a")
+	for deadline := time.Now().Add(60 * time.Second); processed < n/3 && time.Now().Before(deadline); {
+		process(first)
+	}
+	second := member("b")
+	waitFor(t, "the members to share the input's partitions", func() bool { return shareAll(first, second, 3) })
+	for deadline := time.Now().Add(90 * time.Second); processed < n && time.Now().Before(deadline); {
+		process(first)
+		process(second)
+	}
+	seen, total := readCommittedOutput(newClient(t, "isolation_level", "read_committed"), out, 3, n, 60*time.Second)
+	if total != n || len(seen) != n || by[first] == 0 || by[second] == 0 {
+		t.Fatalf("read committed: %d records, %d distinct, want %d once each (processed %d: %d and %d by the members)",
+			total, len(seen), n, processed, by[first], by[second])
+	}
+	lag, err := adminCall(t, func(cb func(tree.Value, error)) { p.GroupLag(group, cb) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for part := 0; part < 3; part++ {
+		if got := lag.Path(fmt.Sprintf("%s:%d", in, part), "committed").Int; got != n/3 {
+			t.Errorf("partition %d: committed %d, want %d", part, got, n/3)
+		}
+	}
+}
