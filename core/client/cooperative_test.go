@@ -358,3 +358,45 @@ func TestConsumerProtocolTransactions(t *testing.T) {
 		}
 	}
 }
+
+// Static membership under KIP-848: a static member that closes (not
+// unsubscribes) leaves as one coming back; its partitions wait for it,
+// the other member is not rebalanced, and the member restarting with the
+// same instance id gets the same partitions.
+func TestConsumerProtocolStaticMember(t *testing.T) {
+	topic := createTopic(t, admin(t), 4)
+	group := kafkatest.UniqueTopic(t, "kip848-static")
+	subscribe := func(log *rebalanceLog, instance string) *client.Client {
+		c := newClient(t)
+		opts := client.GroupOptions{GroupID: group, Topics: []string{topic}, Protocol: client.ConsumerProtocol,
+			InstanceID: instance}
+		opts.OnAssign, opts.OnRevoke, opts.OnLost = log.note("assign"), log.note("revoke"), log.note("lost")
+		if err := c.Subscribe(opts); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	var log1, log2, log1again rebalanceLog
+	c1 := subscribe(&log1, "static-1")
+	waitFor(t, "the first member to own every partition", func() bool { return len(ownedSet(c1)) == 4 })
+	c2 := subscribe(&log2, "static-2")
+	waitFor(t, "the members to share the partitions", func() bool { return shareAll(c1, c2, 4) })
+	mine, theirs := ownedSet(c1), ownedSet(c2)
+	before := log2.list()
+
+	closed := make(chan error, 1)
+	c1.Close(10*time.Second, func(err error) { closed <- err })
+	if err := <-closed; err != nil {
+		t.Fatalf("closing the static member: %v", err)
+	}
+	back := subscribe(&log1again, "static-1")
+	waitFor(t, "the restarted member to own its partitions again", func() bool {
+		return fmt.Sprint(ownedSet(back)) == fmt.Sprint(mine)
+	})
+	if got := ownedSet(c2); fmt.Sprint(got) != fmt.Sprint(theirs) {
+		t.Fatalf("the other member's partitions moved from %v to %v", theirs, got)
+	}
+	if after := log2.list(); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Fatalf("the other member was rebalanced: %q, then %q", before, after)
+	}
+}
