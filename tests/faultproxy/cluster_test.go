@@ -253,7 +253,7 @@ func TestGroupCoordinatorKilled(t *testing.T) {
 	members := make([]*client.Client, 2)
 	for i := range members {
 		members[i] = newClient(t, brokers, "metadata_refresh", "1", "fetch_max_bytes", "4096",
-			"fetch_partition_max_bytes", "2048", "fetch_max_wait_ms", "100")
+			"fetch_partition_max_bytes", "2048", "fetch_max_wait_ms", "100", "max_poll_records", "100")
 		err := members[i].Subscribe(client.GroupOptions{GroupID: groupID, Topics: []string{topic}, AutoCommit: true,
 			AutoCommitInterval: 500 * time.Millisecond, SessionTimeout: 10 * time.Second,
 			HeartbeatInterval: time.Second, AutoOffsetReset: "earliest"})
@@ -261,6 +261,11 @@ func TestGroupCoordinatorKilled(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	progress := func() int { mu.Lock(); defer mu.Unlock(); return s.total }
+	// Half way through, the members wait until the coordinator has been
+	// killed, so that the kill always lands mid-stream, however fast this
+	// machine reads.
+	killed := make(chan struct{})
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	for _, m := range members {
@@ -268,6 +273,13 @@ func TestGroupCoordinatorKilled(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for {
+				if progress() >= n/2 {
+					select {
+					case <-killed:
+					case <-stop:
+						return
+					}
+				}
 				select {
 				case <-stop:
 					return
@@ -283,13 +295,13 @@ func TestGroupCoordinatorKilled(t *testing.T) {
 			}
 		}()
 	}
-	progress := func() int { mu.Lock(); defer mu.Unlock(); return s.total }
 	for deadline := time.Now().Add(2 * time.Minute); progress() == 0 && time.Now().Before(deadline); {
 		time.Sleep(20 * time.Millisecond)
 	}
 	coordinator := coordinatorOf(t, brokers, groupID, connapi.KeyTypeGroup)
 	kafkatest.NodeStop(t, coordinator, true)
 	killedAt := progress()
+	close(killed)
 	time.Sleep(3 * time.Second)
 	kafkatest.NodeStart(t, coordinator)
 	for deadline := time.Now().Add(5 * time.Minute); progress() < n && time.Now().Before(deadline); {
