@@ -24,8 +24,8 @@ def test_every_bench_program_reports_its_messages(tmp_path):
     # librdkafka-wheel-c: rdkafka_bench.c on confluent-kafka's librdkafka,
     # built when confluent-kafka is installed.
     wheel = os.path.exists(os.path.join(os.path.dirname(HERE), "build", "bench", "rdkafka_bench_wheel"))
-    expected = {"kfk-c", "librdkafka-c", "franz-go", "java", "kfk-python", "confluent-python", "kafka-python",
-                "kfk-ruby"} | ({"kfk-pypy"} if shutil.which("pypy3") else set()) | (
+    expected = {"kfk-c", "librdkafka-c", "franz-go", "java", "kfk-python", "confluent-python", "kfk-confluent",
+                "kafka-python", "kfk-ruby"} | ({"kfk-pypy"} if shutil.which("pypy3") else set()) | (
                     {"librdkafka-wheel-c"} if wheel else set())
     assert produced == expected | {"kfk-python-values", "kfk-python-many"} and consumed == expected
     for r in results["throughput"]:
