@@ -94,6 +94,21 @@ func subscribeLogged(t *testing.T, log *rebalanceLog, opts client.GroupOptions) 
 	return c
 }
 
+// wantCommitted checks that group committed offset want in each of
+// topic's partitions 0..partitions-1, asked through c.
+func wantCommitted(t *testing.T, c *client.Client, group, topic string, partitions int, want int64) {
+	t.Helper()
+	lag, err := adminCall(t, func(cb func(tree.Value, error)) { c.GroupLag(group, cb) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for part := 0; part < partitions; part++ {
+		if got := lag.Path(fmt.Sprintf("%s:%d", topic, part), "committed").Int; got != want {
+			t.Errorf("partition %d: committed %d, want %d", part, got, want)
+		}
+	}
+}
+
 // shareAll reports whether a and b each own some of the partitions 0..n-1,
 // together all of them, none twice.
 func shareAll(a, b *client.Client, n int) bool {
@@ -190,15 +205,7 @@ func TestConsumerProtocolGroup(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "the remaining member to own every partition", func() bool { return len(ownedSet(c1)) == 4 })
-	lag, err := adminCall(t, func(cb func(tree.Value, error)) { p.GroupLag(group, cb) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	for part := 0; part < 4; part++ {
-		if got := lag.Path(fmt.Sprintf("%s:%d", topic, part), "committed").Int; got != 100 {
-			t.Errorf("partition %d: committed %d, want 100", part, got)
-		}
-	}
+	wantCommitted(t, p, group, topic, 4, 100)
 }
 
 // KIP-848's online migration: a classic group whose members move to the
@@ -263,15 +270,7 @@ func TestClassicGroupMigratesToConsumerProtocol(t *testing.T) {
 	if err := end(t, modern.Commit); err != nil {
 		t.Fatalf("commit after the migration: %v", err)
 	}
-	lag, err := adminCall(t, func(cb func(tree.Value, error)) { p.GroupLag(group, cb) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	for part := 0; part < 4; part++ {
-		if got := lag.Path(fmt.Sprintf("%s:%d", topic, part), "committed").Int; got != 100 {
-			t.Errorf("partition %d: committed %d, want 100", part, got)
-		}
-	}
+	wantCommitted(t, p, group, topic, 4, 100)
 }
 
 // Consume-transform-produce under KIP-848's protocol: two transactional
@@ -348,15 +347,7 @@ func TestConsumerProtocolTransactions(t *testing.T) {
 		t.Fatalf("read committed: %d records, %d distinct, want %d once each (processed %d: %d and %d by the members)",
 			total, len(seen), n, processed, by[first], by[second])
 	}
-	lag, err := adminCall(t, func(cb func(tree.Value, error)) { p.GroupLag(group, cb) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	for part := 0; part < 3; part++ {
-		if got := lag.Path(fmt.Sprintf("%s:%d", in, part), "committed").Int; got != n/3 {
-			t.Errorf("partition %d: committed %d, want %d", part, got, n/3)
-		}
-	}
+	wantCommitted(t, p, group, in, 3, n/3)
 }
 
 // Static membership under KIP-848: a static member that closes (not
