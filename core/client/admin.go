@@ -443,7 +443,12 @@ func (c *Client) GroupLag(groupID string, cb func(tree.Value, error)) {
 		committed := map[string]map[int32]int64{}
 		for _, t := range r.Topics {
 			for _, p := range t.Partitions {
-				if p.ErrorCode == 0 && p.Offset >= 0 {
+				// A partition left out would read as never committed;
+				// one still unstable (an open transaction) is an error.
+				if err := refused(fmt.Sprintf("offset of group %s on %s:%d", groupID, t.Topic, p.Partition), p.ErrorCode, nil); err != nil {
+					return tree.Value{}, err
+				}
+				if p.Offset >= 0 {
 					if committed[t.Topic] == nil {
 						committed[t.Topic] = map[int32]int64{}
 					}

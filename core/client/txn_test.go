@@ -9,6 +9,7 @@ import (
 
 	"github.com/kfk-dev/kfk/core/client"
 	"github.com/kfk-dev/kfk/core/connapi"
+	"github.com/kfk-dev/kfk/core/tree"
 	"github.com/kfk-dev/kfk/tests/kafkatest"
 )
 
@@ -147,5 +148,48 @@ func TestSecondProducerFencesTheFirst(t *testing.T) {
 	}
 	if err := first.BeginTransaction(); err == nil || !strings.Contains(err.Error(), "fenced") {
 		t.Fatalf("a fenced producer began again: %v", err)
+	}
+}
+
+// TestGroupLagWhileOffsetsInOpenTransaction checks that a partition whose
+// new offset an open transaction holds is reported as unstable, not dropped
+// (which would read as never committed), and that the offset shows once
+// the transaction commits.
+func TestGroupLagWhileOffsetsInOpenTransaction(t *testing.T) {
+	a := admin(t)
+	topic := createTopic(t, a, 1)
+	group := "lag-txn-" + topic
+	p := newClient(t, "transactional_id", kafkatest.UniqueTopic(t, "lag-txn"))
+	// A first transaction commits offset 2, a second holds offset 5 open.
+	for i, offset := range []int64{2, 5} {
+		if err := p.BeginTransaction(); err != nil {
+			t.Fatal(err)
+		}
+		p.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: 0, Value: []byte("v")}, nil)
+		if err := end(t, func(cb func(error)) {
+			p.SendOffsetsToTransaction(group, []client.Assignment{{Topic: topic, Partition: 0, Offset: offset}}, cb)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			if err := end(t, p.CommitTransaction); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	lagger := newClient(t, "request_timeout_ms", "1500")
+	_, err := adminCall(t, func(cb func(tree.Value, error)) { lagger.GroupLag(group, cb) })
+	if err == nil || !strings.Contains(err.Error(), "UNSTABLE_OFFSET_COMMIT") || !strings.Contains(err.Error(), topic+":0") {
+		t.Fatalf("lag with the offsets in an open transaction: %v, want UNSTABLE_OFFSET_COMMIT naming %s:0", err, topic)
+	}
+	if err := end(t, p.CommitTransaction); err != nil {
+		t.Fatal(err)
+	}
+	lag, err := adminCall(t, func(cb func(tree.Value, error)) { lagger.GroupLag(group, cb) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := lag.Path(topic+":0", "committed").Int; got != 5 {
+		t.Fatalf("committed after the transaction: %d, want 5 (%v)", got, lag)
 	}
 }
