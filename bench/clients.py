@@ -23,10 +23,13 @@ class Client:
     modes: tuple = ("produce", "consume", "latency")
     scripting: bool = False  # slower per message: runs get a tenth of the messages
     env: dict = field(default_factory=dict)
+    produce_as: str = ""     # the program's own name for its produce mode, if not "produce"
 
     def command(self, mode, brokers, topic, count, size, acks, compression, partitions=None):
         """partitions (the C programs' optional 8th argument): produce
         spreads record i over partition i % partitions."""
+        if mode == "produce" and self.produce_as:
+            mode = self.produce_as
         args = [mode, brokers, topic, str(count), str(size), str(acks), compression]
         return self.argv + args + ([str(partitions)] if partitions else [])
 
@@ -94,6 +97,7 @@ def wheel_librdkafka():
 
 
 WHEEL_BENCH = os.path.join(BUILD, "rdkafka_bench_wheel")
+RUBY_BENCH = ["ruby", "-I" + os.path.join(ROOT, "bindings", "ruby", "lib"), os.path.join(ROOT, "bench", "ruby_bench.rb")]
 
 
 def all_clients():
@@ -120,9 +124,10 @@ def all_clients():
         # The same confluent-kafka program with only the import changed.
         Client("kfk-confluent", "python", py + ["kfk-confluent"], scripting=True, env=pylib),
         Client("kafka-python", "python", py + ["kafka-python"], scripting=True),
-        Client("kfk-ruby", "ruby", ["ruby", "-I" + os.path.join(ROOT, "bindings", "ruby", "lib"),
-                                    os.path.join(ROOT, "bench", "ruby_bench.rb")],
-               scripting=True, env={"KFK_LIBRARY": LIB}),
+        Client("kfk-ruby", "ruby", RUBY_BENCH, scripting=True, env={"KFK_LIBRARY": LIB}),
+        # Client#produce_many, 1,000 record hashes a call.
+        Client("kfk-ruby-many", "ruby", RUBY_BENCH, modes=("produce",), scripting=True,
+               env={"KFK_LIBRARY": LIB}, produce_as="produce_many"),
     ]
 
 

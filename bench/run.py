@@ -254,6 +254,8 @@ class Bench:
             for acks, compression in self.profile["variants"]:
                 row_clients = [c for c in self.clients
                                if runs_produce_row(self.profile, c, size, (acks, compression))]
+                if not row_clients:  # (--only scripting clients: they run fewer rows)
+                    continue
                 names = self.topics.create(f"produce-{size}", len(row_clients) * self.runs)
                 fresh = list(names)  # every run writes to a topic of its own
                 results = {c.name: [] for c in row_clients}
