@@ -5,8 +5,9 @@ their spread and each row's ratio to librdkafka go to bench/results/.
 
     bench/run.py [--profile smoke|quick|full|partitions|rebalance] [--runs N] [--out DIR] [--only NAME,...]
 
-The partitions profile runs only the many-partition produce rows (kfk-c
-and librdkafka-c, record i to partition i % P of a P-partition topic). The
+The partitions profile runs only the many-partition rows (kfk-c and
+librdkafka-c producing to T topics of P partitions, consuming them back,
+and idle while assigned many partitions). The
 full profile (and the smoke one, for one protocol) also times rebalances:
 rebalance_bench.py, kfk's Python binding beside confluent-kafka; the
 rebalance profile runs only those rows.
@@ -31,8 +32,10 @@ PERL_DIR = os.path.join(clients.ROOT, "bindings", "perl")
 # Per profile: which rows run and how much work each does. A run's message
 # count is budget_bytes / size, clamped to [min_count, max_count]; the
 # scripting clients (Python, Ruby) get a tenth of that. "partitions" lists
-# the partition counts of the many-partition produce rows (C clients only,
-# partition_count messages of partition_size bytes, acks=1); "rebalance"
+# the layouts (topics, partitions each) of the many-partition produce and
+# consume rows (C clients only, partition_count messages of partition_size
+# bytes, acks=1), "idle_partitions" those of the idle rows (idle_seconds
+# measured each); "rebalance"
 # the group protocols of the rebalance rows (rebalance_bench.py);
 # "sections" what else the profile runs.
 ALL_SECTIONS = ("produce", "consume", "latency", "load_time", "perl")
@@ -50,7 +53,8 @@ REBALANCE_STEADY_MS = 1000
 PROFILES = {
     "smoke": dict(runs=1, sizes=[100], scripting_sizes=[100], variants=[("1", "none")], consume_sizes=[100],
                   budget_bytes=0, min_count=300, max_count=300, latency_count=20, perl_messages=30, load_runs=1,
-                  partitions=[4], partition_count=300, partition_size=100, rebalance=["cooperative"]),
+                  partitions=[(1, 4), (2, 2)], partition_count=300, partition_size=100,
+                  idle_partitions=[(1, 4)], idle_seconds=1, rebalance=["cooperative"]),
     "quick": dict(runs=3, sizes=[100, 1000], scripting_sizes=[100], variants=[("1", "none")], consume_sizes=[100],
                   budget_bytes=15_000_000, min_count=5_000, max_count=150_000, latency_count=300,
                   perl_messages=500, load_runs=3),
@@ -59,8 +63,9 @@ PROFILES = {
                  consume_sizes=[100, 1000], budget_bytes=40_000_000, min_count=4_000, max_count=300_000,
                  latency_count=2_000, perl_messages=10_000, load_runs=5,
                  rebalance=["eager", "cooperative", "consumer"]),
-    "partitions": dict(runs=3, sections=(), partitions=[1, 16, 256, 1024], partition_count=300_000,
-                       partition_size=100, budget_bytes=0, min_count=300_000, max_count=300_000),
+    "partitions": dict(runs=3, sections=(), partitions=[(1, 1), (1, 16), (1, 256), (1, 1024), (64, 16)],
+                       partition_count=300_000, partition_size=100, idle_partitions=[(1, 1024), (64, 16)],
+                       idle_seconds=10, budget_bytes=0, min_count=300_000, max_count=300_000),
     # The full profile's rebalance rows alone (about 2 minutes).
     "rebalance": dict(runs=3, sections=(), rebalance=["eager", "cooperative", "consumer"], budget_bytes=0,
                       min_count=100_000, max_count=100_000),
@@ -213,7 +218,7 @@ class Bench:
         result = client.parse(mode, proc.stdout)
         # A run that lost messages is rated on what it delivered, and
         # counted in the row's "lost" column.
-        result["lost"] = max(0, count - result["msgs"]) if mode != "latency" else 0
+        result["lost"] = max(0, count - result["msgs"]) if mode in ("produce", "consume") else 0
         if result["lost"]:
             last = (proc.stderr.strip().splitlines() or proc.stdout.strip().splitlines() or [""])[-1]
             self.log(f"{client.name} {mode}: {result['msgs']:.0f} of {count} messages: {last[:300]}")
@@ -284,50 +289,96 @@ class Bench:
         return rows
 
     def partitions(self):
-        """Produce rows for each partition count P: the C clients spread
-        record i over partition i % P of a new P-partition topic, one topic
-        per run. After each run the topic's end offsets must show every
-        record and an even spread, or the run counts as failed."""
+        """Rows for each layout (T topics of P partitions): the C clients
+        produce partition_count records, record i to topic i % T and
+        partition (i / T) % P, to new topics each run (after each run the
+        end offsets must show every record, evenly spread, or the run
+        counts as failed); then consume them all back from the topics of
+        one good run. Then, for each idle layout, the CPU of a consumer
+        assigned every partition at its end while nothing arrives."""
         p = self.profile
         size, count = p["partition_size"], p["partition_count"]
         row_clients = [c for c in self.clients if c.name in PARTITION_CLIENTS]
         if not row_clients:  # --only left them out: no topics to create
             return []
         rows = []
-        for n in p["partitions"]:
-            names = self.topics.create(f"partitions-{n}", len(row_clients) * self.runs, partitions=n)
-            fresh = list(names)
+        for n_topics, n in p["partitions"]:
+            layout = {"topics": n_topics, "partitions": n}
+            names = self.topics.create(f"partitions-{n_topics}x{n}", n_topics * len(row_clients) * self.runs,
+                                       partitions=n)
+            sets = [names[i:i + n_topics] for i in range(0, len(names), n_topics)]
+            results = {c.name: [] for c in row_clients}
+            filled = None  # the topics of a run that wrote every record
+            for r in range(self.runs):
+                for c in rotated(row_clients, r):
+                    topics = sets.pop()
+                    result = self.run(c, "produce", ",".join(topics), count, size, "1", "none", partitions=n)
+                    if result is not None and not self.spread_evenly(c, topics, n, result["msgs"]):
+                        result = None
+                    if result is not None and not result["lost"]:
+                        filled = filled or topics
+                    results[c.name].append(result)
+            rows += self.partition_rows("produce", layout, row_clients, results)
+            if filled:
+                results = {c.name: [] for c in row_clients}
+                for r in range(self.runs):
+                    for c in rotated(row_clients, r):
+                        results[c.name].append(self.run(c, "consume", ",".join(filled), count, size, "1", "none",
+                                                        partitions=n))
+                rows += self.partition_rows("consume", layout, row_clients, results)
+            self.topics.delete(names)
+        for n_topics, n in p.get("idle_partitions", []):
+            topics = self.topics.create(f"idle-{n_topics}x{n}", n_topics, partitions=n)
             results = {c.name: [] for c in row_clients}
             for r in range(self.runs):
                 for c in rotated(row_clients, r):
-                    topic = fresh.pop()
-                    result = self.run(c, "produce", topic, count, size, "1", "none", partitions=n)
-                    if result is not None:
-                        written = self.topics.records_per_partition(topic)
-                        if (sum(written.values()) != result["msgs"] or len(written) != n
-                                or max(written.values()) - min(written.values()) > 1):
-                            self.log(f"{c.name} P={n}: records per partition uneven or missing: "
-                                     f"{sum(written.values())} in {len(written)} partitions, "
-                                     f"{min(written.values())}..{max(written.values())} each")
-                            self.failures.append({"client": c.name, "mode": f"produce P={n}", "rc": 0, "log": None,
-                                                  "why": "records missing or unevenly spread over partitions"})
-                            result = None
-                    results[c.name].append(result)
+                    results[c.name].append(self.run(c, "idle", ",".join(topics), p["idle_seconds"], size,
+                                                    partitions=n))
             for c in row_clients:
-                done = [r for r in results[c.name] if r is not None]
+                done = [x for x in results[c.name] if x is not None]
                 if not done:
-                    self.log(f"partitions {n:>5} {c.name:<13} every run failed")
+                    self.log(f"idle {n_topics} x {n:>5} {c.name:<13} every run failed")
                     continue
-                row = throughput_row("produce", c, size, "1", "none", count, done, self.runs)
-                row["partitions"] = n
-                row["cpu_us_per_msg"] = median_of(done, "cpu_us_per_msg")
-                row["cpu_us_runs"] = [r.get("cpu_us_per_msg") for r in done]
-                row["rss_peak_runs_kb"] = [r.get("rss_peak_kb") for r in done]
+                row = {"kind": "idle", "topics": n_topics, "partitions": n, "client": c.name, "runs": len(done),
+                       "failed_runs": self.runs - len(done), "seconds": p["idle_seconds"],
+                       "idle_cpu_ms_per_10s": median_of(done, "idle_cpu_ms_per_10s"),
+                       "idle_cpu_runs": [x["idle_cpu_ms_per_10s"] for x in done],
+                       "rss_peak_kb": median_of(done, "rss_peak_kb")}
                 rows.append(row)
-                self.log(f"partitions {n:>5} {c.name:<13} {row['msgs_per_s']:>10.0f} msg/s  "
-                         f"±{row['spread_pct']:.0f}%  {row['cpu_us_per_msg']:.2f} µs CPU/msg  "
+                self.log(f"idle {n_topics} x {n:>5} {c.name:<13} {row['idle_cpu_ms_per_10s']:.0f} ms CPU per 10 s  "
                          f"peak {row['rss_peak_kb'] / 1024:.0f} MiB")
-            self.topics.delete(names)
+            self.topics.delete(topics)
+        return rows
+
+    def spread_evenly(self, client, topics, n, msgs):
+        """Whether the topics' end offsets show msgs records over all n
+        partitions of each, evenly; logged and counted as a failure if not."""
+        written = [w for t in topics for w in self.topics.records_per_partition(t).values()]
+        if sum(written) == msgs and len(written) == n * len(topics) and max(written) - min(written) <= 1:
+            return True
+        self.log(f"{client.name} {len(topics)} x {n}: records per partition uneven or missing: "
+                 f"{sum(written)} in {len(written)} partitions, {min(written, default=0)}..{max(written, default=0)} "
+                 "each")
+        self.failures.append({"client": client.name, "mode": f"produce {len(topics)} x {n}", "rc": 0, "log": None,
+                              "why": "records missing or unevenly spread over partitions"})
+        return False
+
+    def partition_rows(self, kind, layout, row_clients, results):
+        p = self.profile
+        rows = []
+        for c in row_clients:
+            done = [r for r in results[c.name] if r is not None]
+            label = f"{kind} {layout['topics']} x {layout['partitions']:>5} {c.name:<13}"
+            if not done:
+                self.log(f"{label} every run failed")
+                continue
+            row = throughput_row(kind, c, p["partition_size"], "1", "none", p["partition_count"], done, self.runs)
+            row.update(layout)
+            row["cpu_us_runs"] = [r.get("cpu_us_per_msg") for r in done]
+            row["rss_peak_runs_kb"] = [r.get("rss_peak_kb") for r in done]
+            rows.append(row)
+            self.log(f"{label} {row['msgs_per_s']:>10.0f} msg/s  ±{row['spread_pct']:.0f}%  "
+                     f"{row['cpu_us_per_msg']:.2f} µs CPU/msg  peak {row['rss_peak_kb'] / 1024:.0f} MiB")
         return rows
 
     def rebalance(self):
