@@ -424,6 +424,7 @@ module Kfk
       raise Error.new(code, "share_subscribe: bad topics or options") unless code.zero?
 
       @share = { explicit: acknowledgement_mode.to_s == "explicit" }
+      nil
     end
 
     # The records handed over to this member (waiting up to about twice

@@ -792,7 +792,7 @@ sub _share_event {
     $self->{queue}->forget($tag);
     $self->{share_polling} = 0;
     delete $self->{share_left};
-    return if $err && $err == Kfk::FFI::ERR_STATE && !$self->{share};    # unsubscribed meanwhile
+    return unless $self->{share};    # unsubscribed or closed meanwhile: the round's error is moot
     $self->_share_round;
     $self->_error("share group: $errstr") if $errstr;
 }
