@@ -160,6 +160,8 @@ class ShareTest < Minitest::Test
     error = assert_raises(ArgumentError) { c.share_subscribe([], group_id: "g") }
     assert_match "at least one topic", error.message
     assert_raises(ArgumentError) { c.share_subscribe("t") } # group_id: is required
+    error = assert_raises(ArgumentError) { c.share_subscribe("t", group_id: "") }
+    assert_match "needs a group_id", error.message
   ensure
     c&.close(timeout: 5)
   end

@@ -406,6 +406,7 @@ module Kfk
     def share_subscribe(topics, group_id:, acknowledgement_mode: :implicit, acquire_mode: nil)
       topics = Array(topics)
       raise ArgumentError, "share_subscribe needs at least one topic" if topics.empty?
+      raise ArgumentError, "share_subscribe needs a group_id" if group_id.to_s.empty?
 
       modes = { acknowledgement_mode: acknowledgement_mode, acquire_mode: acquire_mode }.compact
       kv = ["group_id", group_id.to_s]
