@@ -63,6 +63,10 @@ module Kfk
     TIMESTAMP_CREATE_TIME = 1
     TIMESTAMP_LOG_APPEND_TIME = 2
 
+    ACK_ACCEPT = 1
+    ACK_RELEASE = 2
+    ACK_REJECT = 3
+
     LOG_ERROR = 3
     LOG_WARN = 4
     LOG_INFO = 6
@@ -203,6 +207,11 @@ module Kfk
       kfk_subscribe: [%i[pointer pointer size_t pointer size_t pointer uintptr_t], :int32],
       kfk_commit: [%i[pointer pointer uintptr_t], :int32],
       kfk_unsubscribe: [%i[pointer pointer uintptr_t], :int32],
+      kfk_share_subscribe: [%i[pointer pointer size_t pointer size_t], :int32],
+      kfk_share_consume: [%i[pointer pointer uintptr_t], :int32],
+      kfk_share_acknowledge: [%i[pointer string int32 int64 int], :int32],
+      kfk_share_commit: [%i[pointer pointer uintptr_t], :int32],
+      kfk_share_unsubscribe: [%i[pointer pointer uintptr_t], :int32],
       kfk_txn_begin: [[:pointer], :int32],
       kfk_txn_send_offsets: [%i[pointer string pointer size_t pointer uintptr_t], :int32],
       kfk_txn_commit: [%i[pointer pointer uintptr_t], :int32],
