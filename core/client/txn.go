@@ -470,6 +470,22 @@ func coordinatorErrorOf(resp kmsg.Response) int16 {
 		code = r.ErrorCode
 	case *kmsg.ShareGroupHeartbeatResponse:
 		code = r.ErrorCode
+	case *kmsg.ShareGroupDescribeResponse:
+		if len(r.Groups) > 0 {
+			code = r.Groups[0].ErrorCode
+		}
+	case *kmsg.DescribeShareGroupOffsetsResponse:
+		if len(r.Groups) > 0 {
+			code = r.Groups[0].ErrorCode
+		}
+	case *kmsg.AlterShareGroupOffsetsResponse:
+		code = r.ErrorCode
+	case *kmsg.DeleteShareGroupOffsetsResponse:
+		code = r.ErrorCode
+	case *kmsg.DeleteGroupsResponse:
+		if len(r.Groups) > 0 {
+			code = r.Groups[0].ErrorCode
+		}
 	}
 	switch code {
 	case kerr.CoordinatorLoadInProgress, kerr.CoordinatorNotAvailable, kerr.NotCoordinator:
