@@ -390,6 +390,9 @@ func (c *Client) coordinatorDo(key string, keyType int8, req kmsg.Request) (kmsg
 	deadline := time.Now().Add(c.cfg.RequestTimeout)
 	backoff := c.cfg.RetryBackoff
 	for {
+		if c.isClosed() { // no broker will answer: do not wait out the deadline
+			return nil, ErrClosed
+		}
 		resp, err := c.coordinatorDoOnce(key, keyType, req)
 		if err == nil {
 			if code := coordinatorErrorOf(resp); code != 0 {
