@@ -109,6 +109,10 @@ func TestAdminShareGroups(t *testing.T) {
 	if !isCode(err, kerr.NonEmptyGroup) {
 		t.Fatalf("altering the offsets of a group with a member: %v, want NON_EMPTY_GROUP", err)
 	}
+	_, err = adminCall(t, func(cb func(tree.Value, error)) { c.DeleteShareGroupOffsets(group, []string{topic}, cb) })
+	if !isCode(err, kerr.NonEmptyGroup) {
+		t.Fatalf("deleting the offsets of a group with a member: %v, want NON_EMPTY_GROUP", err)
+	}
 	left := make(chan error, 1)
 	m.ShareUnsubscribe(func(err error) { left <- err })
 	if err := <-left; err != nil {
