@@ -707,3 +707,40 @@ kfk_err_t kfk_admin_group_lag(kfk_client_t *c, const char *group_id, kfk_cb cb, 
     GUARD(KFK_ERR_FORKED);
     return kfkgo_admin_group_lag(H(c), (char *)group_id, U(cb), U(opaque));
 }
+
+kfk_err_t kfk_admin_list_share_groups(kfk_client_t *c, const char *const *states, size_t n, kfk_cb cb,
+                                      void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_admin_list_share_groups(H(c), (char **)states, n, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_admin_describe_share_groups(kfk_client_t *c, const char *const *groups, size_t n, kfk_cb cb,
+                                          void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_admin_describe_share_groups(H(c), (char **)groups, n, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_admin_share_group_offsets(kfk_client_t *c, const char *group_id, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_admin_share_group_offsets(H(c), (char *)group_id, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_admin_alter_share_group_offsets(kfk_client_t *c, const char *group_id,
+                                              const kfk_topic_partition_t *tps, size_t n, kfk_cb cb,
+                                              void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_admin_alter_share_group_offsets(H(c), (char *)group_id, (kfk_topic_partition_t *)tps, n, U(cb),
+                                                 U(opaque));
+}
+
+kfk_err_t kfk_admin_delete_share_group_offsets(kfk_client_t *c, const char *group_id,
+                                               const char *const *topics, size_t n, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_admin_delete_share_group_offsets(H(c), (char *)group_id, (char **)topics, n, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_admin_delete_groups(kfk_client_t *c, const char *const *groups, size_t n, kfk_cb cb,
+                                  void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_admin_delete_groups(H(c), (char **)groups, n, U(cb), U(opaque));
+}

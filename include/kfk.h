@@ -1120,6 +1120,50 @@ KFK_API kfk_err_t kfk_admin_delete_records(kfk_client_t *c, const kfk_topic_part
  *  group committed. */
 KFK_API kfk_err_t kfk_admin_group_lag(kfk_client_t *c, const char *group_id, kfk_cb cb,
                                       void *opaque);
+/** Delete groups with no members (consumer, classic or share groups),
+ *  each at its coordinator. Result: {groups => [{group_id, error_code,
+ *  error_message}]} in the order given; error_code NON_EMPTY_GROUP (68)
+ *  for a group with members, GROUP_ID_NOT_FOUND (69) for an unknown one. */
+KFK_API kfk_err_t kfk_admin_delete_groups(kfk_client_t *c, const char *const *groups, size_t n,
+                                          kfk_cb cb, void *opaque);
+
+/* Share groups (KIP-932; Kafka 4.0+). */
+
+/** The share groups of every broker; n = 0: in any state, else only those
+ *  in one of states ("empty", "stable", "dead"). Result: {groups =>
+ *  [{group_id, state}]} sorted by group_id; state is lower case. */
+KFK_API kfk_err_t kfk_admin_list_share_groups(kfk_client_t *c, const char *const *states, size_t n,
+                                              kfk_cb cb, void *opaque);
+/** Result: {groups => [{group_id, error_code, error_message, state,
+ *  epoch, assignment_epoch, assignor, members => [{member_id, rack_id,
+ *  member_epoch, client_id, client_host, subscribed_topics => [topic],
+ *  assignment => {topic => [partition, ...]}}]}]} in the order given;
+ *  error_code GROUP_ID_NOT_FOUND (69) for an unknown group. */
+KFK_API kfk_err_t kfk_admin_describe_share_groups(kfk_client_t *c, const char *const *groups,
+                                                  size_t n, kfk_cb cb, void *opaque);
+/** A share group's start offsets (every record before one is
+ *  acknowledged) against the latest ones. Result: {"topic:partition" =>
+ *  {start_offset, latest, lag}} for every partition with a start offset
+ *  (the broker has one once acknowledgements were written). lag is the
+ *  broker's count of records not yet acknowledged where it gives one
+ *  (DescribeShareGroupOffsets v1), else latest - start_offset. A partition the broker
+ *  refuses fails the call, naming it. */
+KFK_API kfk_err_t kfk_admin_share_group_offsets(kfk_client_t *c, const char *group_id, kfk_cb cb,
+                                                void *opaque);
+/** Move the start offset of a share group with no members to
+ *  tps[i].offset on each partition (KFK_OFFSET_EARLIEST or
+ *  KFK_OFFSET_LATEST: that offset, looked up first). Result: {partitions
+ *  => [{topic, partition, error_code, error_message}]}; err
+ *  NON_EMPTY_GROUP (68) while the group has members. */
+KFK_API kfk_err_t kfk_admin_alter_share_group_offsets(kfk_client_t *c, const char *group_id,
+                                                      const kfk_topic_partition_t *tps, size_t n,
+                                                      kfk_cb cb, void *opaque);
+/** Make a share group with no members forget its start offsets on
+ *  topics. Result: {topics => [{topic, error_code, error_message}]}; err
+ *  NON_EMPTY_GROUP (68) while the group has members. */
+KFK_API kfk_err_t kfk_admin_delete_share_group_offsets(kfk_client_t *c, const char *group_id,
+                                                       const char *const *topics, size_t n,
+                                                       kfk_cb cb, void *opaque);
 
 #ifdef __cplusplus
 }

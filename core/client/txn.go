@@ -390,6 +390,9 @@ func (c *Client) coordinatorDo(key string, keyType int8, req kmsg.Request) (kmsg
 	deadline := time.Now().Add(c.cfg.RequestTimeout)
 	backoff := c.cfg.RetryBackoff
 	for {
+		if c.isClosed() { // no broker will answer: do not wait out the deadline
+			return nil, ErrClosed
+		}
 		resp, err := c.coordinatorDoOnce(key, keyType, req)
 		if err == nil {
 			if code := coordinatorErrorOf(resp); code != 0 {
@@ -470,6 +473,22 @@ func coordinatorErrorOf(resp kmsg.Response) int16 {
 		code = r.ErrorCode
 	case *kmsg.ShareGroupHeartbeatResponse:
 		code = r.ErrorCode
+	case *kmsg.ShareGroupDescribeResponse:
+		if len(r.Groups) > 0 {
+			code = r.Groups[0].ErrorCode
+		}
+	case *kmsg.DescribeShareGroupOffsetsResponse:
+		if len(r.Groups) > 0 {
+			code = r.Groups[0].ErrorCode
+		}
+	case *kmsg.AlterShareGroupOffsetsResponse:
+		code = r.ErrorCode
+	case *kmsg.DeleteShareGroupOffsetsResponse:
+		code = r.ErrorCode
+	case *kmsg.DeleteGroupsResponse:
+		if len(r.Groups) > 0 {
+			code = r.Groups[0].ErrorCode
+		}
 	}
 	switch code {
 	case kerr.CoordinatorLoadInProgress, kerr.CoordinatorNotAvailable, kerr.NotCoordinator:

@@ -502,6 +502,48 @@ class Client:
         """{"topic:partition": {committed, latest, lag}} for what group_id committed."""
         return self._admin(self._lib.kfk_admin_group_lag, _s(group_id, "group_id"), callback=callback)
 
+    def delete_groups(self, group_ids: Sequence[str], callback: Optional[Callable] = None) -> Any:
+        """Delete groups with no members (of any kind) -> {"groups": [{group_id,
+        error_code, error_message}]}."""
+        arr, n = _str_array(group_ids, "group_id")
+        return self._admin(self._lib.kfk_admin_delete_groups, arr, n, callback=callback)
+
+    def list_share_groups(self, states: Sequence[str] = (), callback: Optional[Callable] = None) -> Any:
+        """{"groups": [{group_id, state}]}, only those in states ("empty",
+        "stable", "dead") when given."""
+        arr, n = _str_array(states, "state")
+        return self._admin(self._lib.kfk_admin_list_share_groups, arr, n, callback=callback)
+
+    def describe_share_groups(self, group_ids: Sequence[str], callback: Optional[Callable] = None) -> Any:
+        """{"groups": [{group_id, error_code, error_message, state, epoch,
+        assignment_epoch, assignor, members: [{member_id, rack_id, member_epoch,
+        client_id, client_host, subscribed_topics, assignment: {topic:
+        [partitions]}}]}]}."""
+        arr, n = _str_array(group_ids, "group_id")
+        return self._admin(self._lib.kfk_admin_describe_share_groups, arr, n, callback=callback)
+
+    def share_group_offsets(self, group_id: str, callback: Optional[Callable] = None) -> Any:
+        """{"topic:partition": {start_offset, latest, lag}} for every partition
+        the share group has a start offset on."""
+        return self._admin(self._lib.kfk_admin_share_group_offsets, _s(group_id, "group_id"), callback=callback)
+
+    def alter_share_group_offsets(self, group_id: str, offsets: Sequence[Mapping[str, Any]],
+                                  callback: Optional[Callable] = None) -> Any:
+        """Move a share group with no members to [{topic, partition, offset}]
+        (OFFSET_EARLIEST / OFFSET_LATEST looked up) -> {"partitions": [{topic,
+        partition, error_code, error_message}]}."""
+        arr, n = _tp_array(offsets)
+        return self._admin(self._lib.kfk_admin_alter_share_group_offsets, _s(group_id, "group_id"), arr, n,
+                           callback=callback)
+
+    def delete_share_group_offsets(self, group_id: str, topics: Sequence[str],
+                                   callback: Optional[Callable] = None) -> Any:
+        """Make a share group with no members forget topics -> {"topics":
+        [{topic, error_code, error_message}]}."""
+        arr, n = _str_array(topics, "topic")
+        return self._admin(self._lib.kfk_admin_delete_share_group_offsets, _s(group_id, "group_id"), arr, n,
+                           callback=callback)
+
     def subscribe(self, topics: Sequence[str], group_id: str, *,
                   on_assign: Optional[Callable[[list], None]] = None,
                   on_revoke: Optional[Callable[[list], None]] = None,

@@ -224,6 +224,31 @@ C<< {partitions => [{topic, partition, low_watermark, error_code}]} >>.
 C<< {"topic:partition" => {committed, latest, lag}} >> for what the group
 committed.
 
+=item delete_groups(\@group_ids, $cb)
+
+Deletes groups with no members, of any kind:
+C<< {groups => [{group_id, error_code, error_message}]} >>.
+
+=item list_share_groups(\@states, $cb), describe_share_groups(\@group_ids, $cb)
+
+Share groups (KIP-932): C<< {groups => [{group_id, state}]} >>, only those
+in C<@states> (C<empty>, C<stable>, C<dead>) when it is not empty; and
+with C<describe_share_groups> each group's C<state>, C<epoch>,
+C<assignment_epoch>, C<assignor> and C<members> with their C<client_id>,
+C<client_host>, C<subscribed_topics> and C<assignment>
+(C<< {topic => [partitions]} >>).
+
+=item share_group_offsets($group_id, $cb)
+
+C<< {"topic:partition" => {start_offset, latest, lag}} >> for every
+partition the share group has a start offset on.
+
+=item alter_share_group_offsets($group_id, [{topic, partition, offset}], $cb), delete_share_group_offsets($group_id, \@topics, $cb)
+
+Move or forget the start offsets of a share group with no members:
+C<< {partitions => [{topic, partition, error_code, error_message}]} >>
+and C<< {topics => [{topic, error_code, error_message}]} >>.
+
 =back
 
 =head2 Share groups

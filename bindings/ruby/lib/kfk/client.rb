@@ -581,6 +581,47 @@ module Kfk
       admin(block) { |tag| Kfk::FFI.kfk_admin_group_lag(handle, group_id, nil, tag) }
     end
 
+    # Deletes groups with no members, of any kind.
+    def delete_groups(group_ids, &block)
+      keep, arr = string_array(group_ids)
+      admin(block) { |tag| Kfk::FFI.kfk_admin_delete_groups(handle, arr, group_ids.size, nil, tag) }
+        .tap { keep.clear }
+    end
+
+    # Share groups (KIP-932). states: only groups in one of them
+    # ("empty", "stable", "dead"); none: every share group.
+    def list_share_groups(states = [], &block)
+      keep, arr = string_array(states)
+      admin(block) { |tag| Kfk::FFI.kfk_admin_list_share_groups(handle, arr, states.size, nil, tag) }
+        .tap { keep.clear }
+    end
+
+    def describe_share_groups(group_ids, &block)
+      keep, arr = string_array(group_ids)
+      admin(block) { |tag| Kfk::FFI.kfk_admin_describe_share_groups(handle, arr, group_ids.size, nil, tag) }
+        .tap { keep.clear }
+    end
+
+    # { "topic:partition" => { "start_offset", "latest", "lag" } }
+    def share_group_offsets(group_id, &block)
+      admin(block) { |tag| Kfk::FFI.kfk_admin_share_group_offsets(handle, group_id, nil, tag) }
+    end
+
+    # offsets: [{topic:, partition:, offset:}] (OFFSET_EARLIEST / OFFSET_LATEST
+    # looked up); the group must have no members.
+    def alter_share_group_offsets(group_id, offsets, &block)
+      keep = []
+      arr = tp_array(keep, offsets)
+      admin(block) { |tag| Kfk::FFI.kfk_admin_alter_share_group_offsets(handle, group_id, arr, offsets.size, nil, tag) }
+    end
+
+    def delete_share_group_offsets(group_id, topics, &block)
+      keep, arr = string_array(topics)
+      admin(block) do |tag|
+        Kfk::FFI.kfk_admin_delete_share_group_offsets(handle, group_id, arr, topics.size, nil, tag)
+      end.tap { keep.clear }
+    end
+
     def close(timeout: 30)
       return unless @handle
 

@@ -614,6 +614,56 @@ sub group_lag {
     $self->_admin(group_lag => $cb, sub { Kfk::FFI::kfk_admin_group_lag($self->_h, $group_id, undef, $_[1]) });
 }
 
+sub delete_groups {
+    my ($self, $groups, $cb) = @_;
+    $self->_admin(delete_groups => $cb, sub {
+        Kfk::FFI::kfk_admin_delete_groups($self->_h, Kfk::FFI::str_array($_[0], $groups), scalar @$groups,
+            undef, $_[1]);
+    });
+}
+
+# list_share_groups(\@states, $cb): [] or undef lists them in every state.
+sub list_share_groups {
+    my ($self, $states, $cb) = @_;
+    $states //= [];
+    $self->_admin(list_share_groups => $cb, sub {
+        Kfk::FFI::kfk_admin_list_share_groups($self->_h, Kfk::FFI::str_array($_[0], $states), scalar @$states,
+            undef, $_[1]);
+    });
+}
+
+sub describe_share_groups {
+    my ($self, $groups, $cb) = @_;
+    $self->_admin(describe_share_groups => $cb, sub {
+        Kfk::FFI::kfk_admin_describe_share_groups($self->_h, Kfk::FFI::str_array($_[0], $groups),
+            scalar @$groups, undef, $_[1]);
+    });
+}
+
+sub share_group_offsets {
+    my ($self, $group_id, $cb) = @_;
+    $self->_admin(share_group_offsets => $cb, sub {
+        Kfk::FFI::kfk_admin_share_group_offsets($self->_h, $group_id, undef, $_[1]);
+    });
+}
+
+# alter_share_group_offsets($group_id, [{topic, partition, offset}], $cb)
+sub alter_share_group_offsets {
+    my ($self, $group_id, $offsets, $cb) = @_;
+    $self->_admin(alter_share_group_offsets => $cb, sub {
+        Kfk::FFI::kfk_admin_alter_share_group_offsets($self->_h, $group_id, Kfk::FFI::tp_array($_[0], $offsets),
+            scalar @$offsets, undef, $_[1]);
+    });
+}
+
+sub delete_share_group_offsets {
+    my ($self, $group_id, $topics, $cb) = @_;
+    $self->_admin(delete_share_group_offsets => $cb, sub {
+        Kfk::FFI::kfk_admin_delete_share_group_offsets($self->_h, $group_id, Kfk::FFI::str_array($_[0], $topics),
+            scalar @$topics, undef, $_[1]);
+    });
+}
+
 # poll([$cb]): every fetched message goes to on_message($topic, $partition,
 # $offset, $key, $value, $headers); $cb fires when the round is done.
 sub poll {
