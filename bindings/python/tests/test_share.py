@@ -84,8 +84,9 @@ def test_three_members_split_one_partition_each_record_accepted_once(conn):
                         return
                 if first:
                     # Hold the first records (their locks keep them from
-                    # the others) until every member has some.
-                    everyone.wait(60)
+                    # the others) until every member has some, or until
+                    # just before the locks run out.
+                    everyone.wait(25)
         except BaseException as exc:
             failures.append(exc)
 

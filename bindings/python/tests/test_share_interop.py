@@ -6,6 +6,7 @@ import os
 import re
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 
@@ -105,12 +106,13 @@ def test_members_of_every_client_split_one_partition(conn, with_confluent):
         members.append(Member("confluent"))
         threads.append(threading.Thread(target=run_confluent, args=(members[-1], brokers, topic, group, ready)))
     java_member = Member("java")
+    java_log = tempfile.TemporaryFile("w+")
     proc = subprocess.Popen(java + [CONSOLE_SHARE_CONSUMER, "--bootstrap-server", brokers, "--topic", topic,
                                     "--group", group, "--enable-systest-events",
                                     "--formatter-property", "print.partition=true",
                                     "--formatter-property", "print.offset=true",
                                     "--formatter-property", "print.delivery=true"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                            stdout=subprocess.PIPE, stderr=java_log, text=True)
     threads.append(threading.Thread(target=read_java, args=(java_member, proc)))
     members.append(java_member)
     for t in threads:
@@ -125,7 +127,9 @@ def test_members_of_every_client_split_one_partition(conn, with_confluent):
             # takes whole batches, so the members take turns.
             deadline = time.monotonic() + 120
             while not all(m.got for m in members) and time.monotonic() < deadline:
-                assert proc.poll() is None, "the Java share consumer exited"
+                if proc.poll() is not None:
+                    java_log.seek(0)
+                    pytest.fail(f"the Java share consumer exited: {java_log.read()[-2000:]}")
                 assert [m.failure for m in members] == [None] * len(members)
                 p.produce_values(topic, [b"%d" % (produced + i) for i in range(BATCH)], partition=0).result()
                 produced += BATCH
@@ -144,6 +148,7 @@ def test_members_of_every_client_split_one_partition(conn, with_confluent):
         finally:
             if proc.poll() is None:
                 proc.kill()
+            java_log.close()
         for t in threads:
             t.join(60)
 
