@@ -1,6 +1,6 @@
 """What a benchmark run leaves in its results directory: results.json
-(everything), throughput.csv, latency.csv, partitions.csv, rebalance.csv
-(for the sections the profile ran), summary.md (the tables, with ratios to
+(everything), throughput.csv, latency.csv, partitions.csv, rebalance.csv,
+share.csv (for the sections the profile ran), summary.md (the tables, with ratios to
 librdkafka) and, when matplotlib is installed, the charts."""
 import csv
 import json
@@ -190,6 +190,31 @@ def rebalance_section(results):
     return lines
 
 
+def share_section(results):
+    """The share consume rows: kfk's binding beside confluent-kafka and Java."""
+    rows = results["share"]
+    if not rows:
+        return []
+    lines = [f"## Share group consume (KIP-932): {rows[0]['count']:,} records of {rows[0]['size']} B, one member "
+             "of a new share group, implicit acknowledgement", "",
+             "| client | msgs/s | MB/s | spread | CPU/rec µs (timed part) | CPU/rec µs (whole process) "
+             "| RSS idle/peak MiB |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in rows:
+        rss = "" if r["rss_peak_kb"] is None else f"{r['rss_idle_kb'] / 1024:.0f} / {r['rss_peak_kb'] / 1024:.0f}"
+        client = r["client"] + (f" ({r['lost']} lost)" if r.get("lost") else "")
+        lines.append(f"| {client} | {r['msgs_per_s']:,.0f} | {r['mb_per_s']:.1f} | ±{r['spread_pct']:.0f}% "
+                     f"| {fmt(r.get('cpu_us_per_msg'), '.2f')} | {fmt(r.get('process_cpu_us_per_msg'), '.2f')} "
+                     f"| {rss} |")
+    lines += ["", "msgs/s: the records after the first, timed from the first one's arrival to the last's, so "
+              "joining the group (seconds: the heartbeat interval) is left out (Java: from "
+              "ShareConsumerPerformance's reporting intervals). CPU/rec (timed part): user + system CPU of the "
+              "process over the timed part (Python programs only); (whole process): the child process's "
+              "getrusage from start to exit over every record, start-up and join included (for Java the JVM's). "
+              f"Medians of {results['runs']} runs."]
+    return lines
+
+
 def summary(results):
     m, v = results["machine"], results.get("versions", {})
     lines = [f"# Benchmark results ({results['profile']} profile, median of {results['runs']} runs)", "",
@@ -210,6 +235,8 @@ def summary(results):
         lines += [""] + partitions_section(results)
     if results.get("rebalance"):
         lines += [""] + rebalance_section(results)
+    if results.get("share"):
+        lines += [""] + share_section(results)
     if results.get("failures"):
         lines += ["", "## Failed runs (left out of the tables above)", ""]
         lines += [f"- {f['client']} {f['mode']}: " + (f.get("why") or f"exit status {f['rc']}, output in "
@@ -293,6 +320,11 @@ def write(results, out):
                                extrasaction="ignore")
             w.writeheader()
             w.writerows(results["rebalance"])
+    if results.get("share"):
+        with open(os.path.join(out, "share.csv"), "w", newline="") as f:
+            w = csv.DictWriter(f, keys + ["cpu_us_per_msg", "process_cpu_us_per_msg"], extrasaction="ignore")
+            w.writeheader()
+            w.writerows(results["share"])
     with open(os.path.join(out, "summary.md"), "w") as f:
         f.write(summary(results))
     try:

@@ -3,22 +3,28 @@
 one local broker, in alternating order, RUNS times per row; the medians,
 their spread and each row's ratio to librdkafka go to bench/results/.
 
-    bench/run.py [--profile smoke|quick|full|partitions|rebalance] [--runs N] [--out DIR] [--only NAME,...]
+    bench/run.py [--profile smoke|quick|full|partitions|rebalance|share] [--runs N] [--out DIR] [--only NAME,...]
 
 The partitions profile runs only the many-partition rows (kfk-c and
 librdkafka-c producing to T topics of P partitions, consuming them back,
 and idle while assigned many partitions). The
 full profile (and the smoke one, for one protocol) also times rebalances:
 rebalance_bench.py, kfk's Python binding beside confluent-kafka; the
-rebalance profile runs only those rows.
+rebalance profile runs only those rows. The full profile and the share
+profile (only these rows) also time share group consumption (KIP-932):
+kfk's Python binding, confluent-kafka's ShareConsumer and Java's
+ShareConsumerPerformance each read a topic as the one member of a new
+share group.
 
 A broker comes from KFK_TEST_BROKERS, or one is started for the run (full
 JIT, 1 GiB heap) and stopped at the end. See bench/README.md.
 """
 import argparse
 import os
+import resource
 import shutil
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
@@ -37,7 +43,8 @@ PERL_DIR = os.path.join(clients.ROOT, "bindings", "perl")
 # bytes, acks=1), "idle_partitions" those of the idle rows (idle_seconds
 # measured each); "rebalance"
 # the group protocols of the rebalance rows (rebalance_bench.py);
-# "sections" what else the profile runs.
+# "share_count" the records of each share consume run (share_rows); "sections"
+# what else the profile runs.
 ALL_SECTIONS = ("produce", "consume", "latency", "load_time", "perl")
 PARTITION_CLIENTS = ("kfk-c", "librdkafka-c")
 # The rebalance rows: client row name -> rebalance_bench.py's CLIENT. Both
@@ -62,14 +69,17 @@ PROFILES = {
                  variants=[("1", "none"), ("0", "none"), ("-1", "none"), ("1", "lz4"), ("1", "zstd")],
                  consume_sizes=[100, 1000], budget_bytes=40_000_000, min_count=4_000, max_count=300_000,
                  latency_count=2_000, perl_messages=10_000, load_runs=5,
-                 rebalance=["eager", "cooperative", "consumer"]),
+                 rebalance=["eager", "cooperative", "consumer"], share_count=100_000),
     "partitions": dict(runs=3, sections=(), partitions=[(1, 1), (1, 16), (1, 256), (1, 1024), (64, 16)],
                        partition_count=300_000, partition_size=100, idle_partitions=[(1, 1024), (64, 16)],
                        idle_seconds=10, budget_bytes=0, min_count=300_000, max_count=300_000),
     # The full profile's rebalance rows alone (about 2 minutes).
     "rebalance": dict(runs=3, sections=(), rebalance=["eager", "cooperative", "consumer"], budget_bytes=0,
                       min_count=100_000, max_count=100_000),
+    # The full profile's share consume rows alone.
+    "share": dict(runs=3, sections=(), share_count=100_000, budget_bytes=0, min_count=100_000, max_count=100_000),
 }
+SHARE_SIZE = 100  # bytes per record of the share consume rows
 
 
 def message_count(profile, size, scripting):
@@ -121,6 +131,9 @@ class Topics:
         import kfk
         self.client = kfk.Client(brokers=brokers)
         self.client.connect()
+        host, port = brokers.split(",")[0].rsplit(":", 1)
+        self.conn = kfk.Conn()  # for the request the client has no call for (share_group)
+        self.conn.connect(host, int(port)).result()
         self.serial = 0
 
     def create(self, prefix, n, partitions=1):
@@ -149,6 +162,25 @@ class Topics:
 
     def delete(self, names):
         self.client.delete_topics(names)
+
+    def share_group(self, topic):
+        """A new share group name, configured to start at the earliest
+        record (share groups start at the latest): IncrementalAlterConfigs
+        v0 of a GROUP resource, share.auto.offset.reset=earliest."""
+        incremental_alter_configs, group_resource, config_set = 44, 32, 0
+
+        def string(s):
+            return struct.pack(">h", len(s)) + s.encode()
+
+        self.serial += 1
+        group = f"{topic}-share-{self.serial}"
+        body = (struct.pack(">i", 1) + bytes([group_resource]) + string(group) + struct.pack(">i", 1)
+                + string("share.auto.offset.reset") + bytes([config_set]) + string("earliest") + b"\0")
+        res = self.conn.raw_request(incremental_alter_configs, 0, body).result()["body"]
+        code = struct.unpack_from(">h", res, 8)[0]  # after throttle_time_ms and the resource count
+        if code:
+            raise RuntimeError(f"configuring share group {group}: error {code}")
+        return group
 
 
 def rotated(items, r):
@@ -426,6 +458,51 @@ class Bench:
         self.topics.delete([topic])
         return rows
 
+    def share(self):
+        """Share consume rows: each client reads share_count records of one
+        pre-filled topic as the one member of a new share group per run
+        (implicit acknowledgement), timed from the first record to the last
+        (joining the group takes seconds). Beside the programs' own CPU per
+        record (Python: the timed part), every row has the whole process's
+        (getrusage of the child, start-up and join included; the only
+        figure for Java)."""
+        row_clients = [c for c in self.clients if "share" in c.modes]
+        if not row_clients:
+            return []
+        count = self.profile["share_count"]
+        fill = next(c for c in clients.all_clients() if c.name == "librdkafka-c")
+        [topic] = self.topics.create("share", 1)
+        if self.run(fill, "produce", topic, count, SHARE_SIZE) is None:
+            raise RuntimeError(f"could not fill {topic}; see {self.failures[-1]['log']}")
+        results = {c.name: [] for c in row_clients}
+        for r in range(self.runs):
+            for c in rotated(row_clients, r):
+                group = self.topics.share_group(topic)
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                proc = self.execute(c, c.share_command(self.brokers, topic, group, count), "share", str(r))
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                if proc is None:
+                    results[c.name].append(None)
+                    continue
+                result = c.parse("share", proc.stdout)
+                result["lost"] = max(0, count - result["records"])
+                cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+                result["process_cpu_us_per_msg"] = cpu * 1e6 / max(result["records"], 1)
+                results[c.name].append(result)
+        rows = []
+        for c in row_clients:
+            done = [x for x in results[c.name] if x is not None]
+            if not done:
+                self.log(f"share consume {c.name:<17} every run failed")
+                continue
+            row = throughput_row("share consume", c, SHARE_SIZE, "", "none", count, done, self.runs)
+            row["process_cpu_us_per_msg"] = median_of(done, "process_cpu_us_per_msg")
+            rows.append(row)
+            self.log(f"share consume {c.name:<17} {row['msgs_per_s']:>10.0f} msg/s  ±{row['spread_pct']:.0f}%  "
+                     f"{row['process_cpu_us_per_msg']:.2f} µs CPU/msg (process)")
+        self.topics.delete([topic])
+        return rows
+
     def latency(self, size=100):
         rows = []
         row_clients = [c for c in self.clients if "latency" in c.modes]
@@ -562,10 +639,13 @@ def main():
             results["partitions"] = bench.partitions()
         if profile.get("rebalance"):
             results["rebalance"] = bench.rebalance()
+        if profile.get("share_count"):
+            results["share"] = bench.share()
         results["versions"] = report.versions(broker.env)
         results["machine"]["loadavg_end"] = os.getloadavg()
         results["failures"] = bench.failures
         topics.client.close()
+        topics.conn.close()
     results["seconds"] = time.time() - started
     report.write(results, out)
     log(f"results in {os.path.relpath(out)}")

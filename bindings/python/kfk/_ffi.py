@@ -83,6 +83,11 @@ NULL_LENGTH = -1
 OFFSET_LATEST = -1
 OFFSET_EARLIEST = -2
 
+# What becomes of a share group record (kfk_share_acknowledge)
+ACK_ACCEPT = 1
+ACK_RELEASE = 2
+ACK_REJECT = 3
+
 # Connection states (kfk_conn_state)
 CONN_DISCONNECTED = 0
 CONN_RESOLVING = 1
@@ -371,6 +376,12 @@ _PROTOTYPES = {
     "kfk_subscribe": (kfk_err_t, [_H, POINTER(c_char_p), c_size_t, POINTER(c_char_p), c_size_t, _CB, c_void_p]),
     "kfk_commit": (kfk_err_t, [_H, _CB, c_void_p]),
     "kfk_unsubscribe": (kfk_err_t, [_H, _CB, c_void_p]),
+    "kfk_share_subscribe": (kfk_err_t, [_H, POINTER(c_char_p), c_size_t, POINTER(c_char_p), c_size_t]),
+    "kfk_share_consume": (kfk_err_t, [_H, _CB, c_void_p]),
+    "kfk_share_acknowledge": (kfk_err_t, [_H, c_char_p, c_int32, c_int64, c_int]),
+    "kfk_share_commit": (kfk_err_t, [_H, _CB, c_void_p]),
+    "kfk_share_unsubscribe": (kfk_err_t, [_H, _CB, c_void_p]),
+    "kfk_message_delivery_count": (c_int32, [POINTER(Message)]),
     "kfk_txn_begin": (kfk_err_t, [_H]),
     "kfk_txn_send_offsets": (kfk_err_t, [_H, c_char_p, POINTER(TopicPartition), c_size_t, _CB, c_void_p]),
     "kfk_txn_commit": (kfk_err_t, [_H, _CB, c_void_p]),

@@ -75,6 +75,34 @@ def _partition(partition: Any) -> int:
     return partition
 
 
+def _offset(offset: Any) -> int:
+    if isinstance(offset, bool) or not isinstance(offset, int):
+        raise TypeError(f"offset must be an int, not {type(offset).__name__}")
+    return offset
+
+
+# share_subscribe's modes (share.acknowledgement.mode, share.acquire.mode)
+_ACK_MODES = ("implicit", "explicit")
+_ACQUIRE_MODES = ("batch_optimized", "record_limit")
+
+# share_acknowledge's ack by name
+_ACK_TYPES = {"accept": _ffi.ACK_ACCEPT, "release": _ffi.ACK_RELEASE, "reject": _ffi.ACK_REJECT}
+
+
+def _ack_type(ack: Any) -> int:
+    """ack as KFK_ACK_*: a name or one of the constants."""
+    if isinstance(ack, str):
+        kind = _ACK_TYPES.get(ack.lower())
+    elif isinstance(ack, int) and not isinstance(ack, bool) and ack in _ACK_TYPES.values():
+        kind = ack
+    else:
+        kind = None
+    if kind is None:
+        raise ValueError(f"ack must be 'accept', 'release', 'reject' or kfk.ACK_ACCEPT, kfk.ACK_RELEASE, "
+                         f"kfk.ACK_REJECT, not {ack!r}")
+    return kind
+
+
 class _Scratch:
     """A thread's kfk_message_t for produce(), and what it holds."""
 
@@ -109,6 +137,7 @@ class Client:
         self._partitioner = partitioner
         self._scratch = threading.local()
         self._topics: dict[str, bytes] = {}
+        self._share_mode: Optional[str] = None  # the acknowledgement_mode of the share subscription in force
         settings = {**(config or {}), **options}
         self._oauth_cb = oauth_cb
         self._oauth_config = str(settings.get("sasl_oauthbearer_config", settings.get("sasl.oauthbearer.config", "")))
@@ -582,6 +611,120 @@ class Client:
     def unsubscribe(self) -> None:
         """Commit (with auto_commit) and leave the group."""
         self._request(self._lib.kfk_unsubscribe).result()
+
+    # -- share groups (KIP-932) -------------------------------------------
+    # A share subscription is separate from subscribe/assign: its records
+    # come only through share_consume and never move consume's positions.
+
+    def share_subscribe(self, topics: Sequence[str], group_id: str, *, acknowledgement_mode: str = "implicit",
+                        acquire_mode: str = "batch_optimized") -> None:
+        """Join the share group group_id and fetch the topics' records,
+        which the group shares out among its members. acknowledgement_mode
+        "implicit": what one share_consume handed over is accepted by the
+        next share_consume, share_commit or share_unsubscribe; "explicit":
+        settle every record with share_acknowledge. acquire_mode
+        "batch_optimized" (whole record batches) or "record_limit" (at most
+        max_poll_records records per fetch). A new group starts at the
+        latest record unless its share.auto.offset.reset config says
+        otherwise. A share subscription in force is left first."""
+        if isinstance(topics, (str, bytes)):
+            raise TypeError(f"topics must be a sequence of topic names, not {type(topics).__name__}")
+        if not topics:
+            raise ValueError("share_subscribe: no topics")
+        if not group_id:
+            raise ValueError("share_subscribe: group_id is empty")
+        if acknowledgement_mode not in _ACK_MODES:
+            raise ValueError(f"acknowledgement_mode must be 'implicit' or 'explicit', not {acknowledgement_mode!r}")
+        if acquire_mode not in _ACQUIRE_MODES:
+            raise ValueError(f"acquire_mode must be 'batch_optimized' or 'record_limit', not {acquire_mode!r}")
+        kv = ["group_id", group_id, "share_acknowledgement_mode", acknowledgement_mode,
+              "share_acquire_mode", acquire_mode]
+        tarr, nt = _str_array(topics, "topic")
+        oarr, _ = _str_array(kv, "option")
+        code = self._lib.kfk_share_subscribe(self.handle, tarr, nt, oarr, len(kv) // 2)
+        if code:
+            raise KafkaError(code, f"share_subscribe: bad topics or group_id {group_id!r}")
+        self._share_mode = acknowledgement_mode
+
+    def share_consume(self, timeout: float = 1.0) -> list:
+        """Records the share group handed this member (a list of Message,
+        each with its delivery_count), waiting for the next fetches when
+        none are ready yet. In implicit mode it first accepts what the
+        previous call handed over. Raises KafkaError without a share
+        subscription."""
+        messages: list = []
+        done = Request(self.queue, None)
+
+        def on_event(kind: int, result: Any, error: Optional[KafkaError]) -> None:
+            if kind == _ffi.EVENT_MESSAGE:
+                messages.append(result)
+            else:
+                self.queue.forget(tag)
+                done._complete(result, error)
+
+        tag = self.queue.register(on_event, persistent=True)
+        code = self._lib.kfk_share_consume(self.handle, None, tag)
+        if code:
+            self.queue.forget(tag)
+            raise KafkaError(code, "share_consume")
+        done.result(max(timeout, 0) + 30)
+        return messages
+
+    def share_acknowledge(self, message_or_topic: Any, *args: Any, ack: Any = None) -> None:
+        """Settle one record share_consume handed over (explicit mode):
+        share_acknowledge(message, ack="accept") or
+        share_acknowledge(topic, partition, offset, ack="accept"); ack is
+        "accept" (processed), "release" (deliver it again, to any member)
+        or "reject" (never deliver it again), or kfk.ACK_ACCEPT,
+        kfk.ACK_RELEASE, kfk.ACK_REJECT; it may also come last among the
+        positional arguments. The acknowledgement reaches the broker with
+        the next fetch from that partition, or at once with share_commit."""
+        if isinstance(message_or_topic, str):
+            if len(args) not in (2, 3):
+                raise TypeError("share_acknowledge(topic, partition, offset, ack) takes a partition and an offset")
+            topic, partition, offset = message_or_topic, args[0], args[1]
+            rest = args[2:]
+        else:
+            if len(args) > 1 or not all(hasattr(message_or_topic, a) for a in ("topic", "partition", "offset")):
+                raise TypeError("share_acknowledge takes a Message (and an ack) or a topic, partition and offset")
+            topic, partition, offset = message_or_topic.topic, message_or_topic.partition, message_or_topic.offset
+            rest = args
+        if rest:
+            if ack is not None:
+                raise TypeError("share_acknowledge: ack given twice")
+            ack = rest[0]
+        kind = _ack_type("accept" if ack is None else ack)
+        code = self._lib.kfk_share_acknowledge(self.handle, _s(topic, "topic"), _partition(partition),
+                                               _offset(offset), kind)
+        if code == _ffi.ERR_STATE:
+            mode = self._share_mode
+            if mode is None:
+                why = "no share subscription (call share_subscribe first)"
+            elif mode == "implicit":
+                why = "the share subscription acknowledges implicitly (subscribe with acknowledgement_mode='explicit')"
+            else:
+                why = f"record {topic}[{partition}]@{offset} was not handed over by share_consume or is settled already"
+            raise KafkaError(code, f"share_acknowledge: {why}")
+        check(code, "share_acknowledge")
+
+    def share_commit(self, callback: Optional[Callable] = None) -> Any:
+        """Send the acknowledgements made so far (implicit mode: accept what
+        the last share_consume handed over) without waiting for the next
+        fetch. Returns, once the broker has answered, one entry per
+        partition: [{topic, partition, error_code}] (0, or e.g.
+        INVALID_RECORD_STATE, 121, when a record's lock had run out and it
+        went to another member); [] when nothing was to be sent. Raises
+        KafkaError without a share subscription."""
+        req = self._request(self._lib.kfk_share_commit, callback=callback)
+        return req if callback else req.result()
+
+    def share_unsubscribe(self, callback: Optional[Callable] = None) -> Any:
+        """Settle what the member holds (implicit mode: accept what the last
+        share_consume handed over; other records are released to the other
+        members) and leave the share group. close() does the same."""
+        req = self._request(self._lib.kfk_share_unsubscribe, callback=callback)
+        self._share_mode = None
+        return req if callback else req.result()
 
     # -- transactions (transactional_id) ------------------------------------
 
