@@ -342,6 +342,20 @@ func (c *Client) GroupState() (memberID string, generation int32, assigned []Ass
 	return g.memberID, g.generation, append([]Assignment(nil), g.owned...)
 }
 
+// MemberID is the id the group coordinator gave this member ("" until
+// it has one); false without a subscription.
+func (c *Client) MemberID() (string, bool) {
+	c.mu.Lock()
+	g := c.group
+	c.mu.Unlock()
+	if g == nil {
+		return "", false
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.memberID, true
+}
+
 // do sends req to the coordinator and waits (the group goroutine may block).
 func (g *group) do(req kmsg.Request) (kmsg.Response, error) {
 	g.mu.Lock()
