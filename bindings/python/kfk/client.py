@@ -556,7 +556,8 @@ class Client:
                   on_lost: Optional[Callable[[list], None]] = None, **options: Any) -> None:
         """Join group_id and consume what it assigns; options: session_timeout_ms,
         rebalance_timeout_ms, heartbeat_interval_ms, auto_commit,
-        auto_commit_interval_ms, group_instance_id, auto_offset_reset,
+        auto_commit_interval_ms, auto_offset_store (False: commits take
+        what store_offsets() stored), group_instance_id, auto_offset_reset,
         assignor (or partition_assignment_strategy: "cooperative-sticky" for
         incremental rebalancing, or a comma list). on_lost gets partitions
         lost without being given up (nothing committed); without it,
