@@ -891,6 +891,29 @@ KFK_API kfk_err_t kfk_assign(kfk_client_t *c, const kfk_topic_partition_t *tps, 
 /** Move a partition's position; RESULT (result NULL) once it is set. */
 KFK_API kfk_err_t kfk_seek(kfk_client_t *c, const char *topic, int32_t partition, int64_t offset,
                            kfk_cb cb, void *opaque);
+/** Add partitions to those consumed, each from tps[i].offset (as
+ *  kfk_assign), leaving the others, their positions and what was fetched
+ *  for them as they are. KFK_ERR_STATE, changing nothing, when one is
+ *  assigned already. Threads: as kfk_assign; not with kfk_subscribe. */
+KFK_API kfk_err_t kfk_incremental_assign(kfk_client_t *c, const kfk_topic_partition_t *tps, size_t n);
+/** Stop consuming some partitions (offsets not used), leaving the others
+ *  as they are; their fetched messages are dropped. KFK_ERR_STATE,
+ *  changing nothing, when one is not assigned.
+ *  Threads: as kfk_assign; not with kfk_subscribe. */
+KFK_API kfk_err_t kfk_incremental_unassign(kfk_client_t *c, const kfk_topic_partition_t *tps, size_t n);
+/** Pause assigned partitions (offsets not used): they are not fetched and
+ *  kfk_consume hands over none of their messages, while the others flow.
+ *  What was fetched for them already is kept, and positions stay, so
+ *  after kfk_resume their messages go on where they stopped, none lost or
+ *  repeated. A partition's pause ends with its assignment (a new
+ *  kfk_assign, a rebalance that takes it away; a cooperative rebalance
+ *  keeps the pause of the partitions kept), as in librdkafka.
+ *  KFK_ERR_STATE when a partition is not assigned (the others are still
+ *  paused). Threads: any thread. */
+KFK_API kfk_err_t kfk_pause(kfk_client_t *c, const kfk_topic_partition_t *tps, size_t n);
+/** Undo kfk_pause: fetching goes on and a waiting kfk_consume gets the
+ *  messages kept. KFK_ERR_STATE as kfk_pause. Threads: any thread. */
+KFK_API kfk_err_t kfk_resume(kfk_client_t *c, const kfk_topic_partition_t *tps, size_t n);
 /** Hand over fetched messages: one MESSAGE event per message (msg with
  *  topic, partition, offset, timestamp, key, value, headers), then a
  *  RESULT event {count}; all with opaque, to cb (NULL: batch pull / queue
@@ -920,8 +943,10 @@ KFK_API kfk_err_t kfk_lag(kfk_client_t *c, kfk_cb cb, void *opaque);
  *    timeout gets its partitions back without a rebalance), assignor
  *    (partition_assignment_strategy, partition.assignment.strategy: a
  *    comma list in preference order of sticky, range, roundrobin,
- *    cooperative-sticky; sticky), auto_offset_reset (earliest|latest;
- *    default the client's) for partitions without a committed offset,
+ *    cooperative-sticky; sticky), auto_offset_store 0/1 (1; 0:
+ *    commits take the offsets given to kfk_store_offsets),
+ *    auto_offset_reset (earliest|latest; default the client's) for
+ *    partitions without a committed offset,
  *    group_protocol (group.protocol: classic, or consumer for KIP-848's
  *    protocol, where the coordinator assigns and members move partitions
  *    one by one; Kafka 4.0+), group_remote_assignor
@@ -951,6 +976,29 @@ KFK_API kfk_err_t kfk_subscribe(kfk_client_t *c, const char *const *topics, size
  *  rather than report a commit it could not make.
  *  Threads: any thread, concurrently with consuming. */
 KFK_API kfk_err_t kfk_commit(kfk_client_t *c, kfk_cb cb, void *opaque);
+/** Commit tps[i].offset (>= 0: the next offset to read) for each
+ *  partition, as the group member of the current generation: any
+ *  offsets, lower than those committed too, of partitions assigned or
+ *  not. Waits for a rebalance and the coordinator as kfk_commit does.
+ *  RESULT (result NULL) when done; its err is KFK_ERR_STATE without a
+ *  subscription. Immediate: KFK_ERR_INVALID_ARG for n == 0, a NULL topic,
+ *  a negative partition or offset. Threads: any thread. */
+KFK_API kfk_err_t kfk_commit_offsets(kfk_client_t *c, const kfk_topic_partition_t *tps, size_t n,
+                                     kfk_cb cb, void *opaque);
+/** Store offsets to commit (tps[i].offset >= 0, the next offset to read)
+ *  for assigned partitions. With the subscribe option auto_offset_store
+ *  (enable.auto.offset.store) 0, kfk_commit, auto-commit and the commits
+ *  on revoke and on leaving commit the offsets stored, not the positions
+ *  of the messages consumed; a partition assigned anew has none stored.
+ *  KFK_ERR_STATE when a partition is not assigned (the others are still
+ *  stored). Threads: any thread. */
+KFK_API kfk_err_t kfk_store_offsets(kfk_client_t *c, const kfk_topic_partition_t *tps, size_t n);
+/** Copy the member id the group coordinator gave this member, NUL-
+ *  terminated, into buf (size bytes); "" until it has one.
+ *  KFK_ERR_STATE without a subscription, KFK_ERR_NO_BUFFER_SPACE when it
+ *  does not fit (member ids are under 100 bytes), KFK_ERR_INVALID_ARG for
+ *  a NULL buf or size 0. Threads: any thread. */
+KFK_API kfk_err_t kfk_group_member_id(kfk_client_t *c, char *buf, size_t size);
 /** Commit (with auto_commit), leave the group (static members too) and stop
  *  consuming its partitions. RESULT when done.
  *  Threads: see kfk_subscribe. */

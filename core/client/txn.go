@@ -290,7 +290,7 @@ func (c *Client) offsetsToSend(offsets []Assignment) map[tp]int64 {
 		}
 		k.mu.Unlock()
 	}
-	positions := c.consumer.consumedPositions(offsets)
+	positions := c.consumer.consumedPositions(offsets, false)
 	for _, a := range offsets {
 		if a.Offset >= 0 {
 			positions[tp{a.Topic, a.Partition}] = a.Offset

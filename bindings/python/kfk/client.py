@@ -433,6 +433,54 @@ class Client:
         """Move a partition's position (OFFSET_EARLIEST, OFFSET_LATEST or an offset) and wait."""
         self._request(self._lib.kfk_seek, _s(topic, "topic"), int(partition), int(offset)).result()
 
+    def _partitions_call(self, fn: Callable[..., int], what: str, partitions: Sequence[Mapping[str, Any]],
+                         refused: str, offsets: bool = False) -> None:
+        """fn with [{topic, partition(, offset)}]; KFK_ERR_STATE (a partition
+        fn refuses) raises naming the partitions and refused."""
+        entries = [{"topic": p["topic"], "partition": p["partition"], "offset": p["offset"] if offsets else 0}
+                   for p in partitions]
+        arr, n = _tp_array(entries)
+        code = fn(self.handle, arr, n)
+        if code == _ffi.ERR_STATE:
+            names = ", ".join(f"{e['topic']}[{e['partition']}]" for e in entries)
+            raise KafkaError(code, f"{what} {names}: {refused}")
+        check(code, what)
+
+    def incremental_assign(self, partitions: Sequence[Mapping[str, Any]]) -> None:
+        """Add partitions ([{topic, partition, offset}], offset as assign's)
+        to those consumed, leaving the others as they are; KafkaError
+        (ERR_STATE), changing nothing, if one is assigned already."""
+        self._partitions_call(self._lib.kfk_incremental_assign, "incremental_assign",
+                              [{**p, "offset": p.get("offset", _ffi.OFFSET_LATEST)} for p in partitions],
+                              "one is assigned already", offsets=True)
+
+    def incremental_unassign(self, partitions: Sequence[Mapping[str, Any]]) -> None:
+        """Stop consuming partitions ([{topic, partition}]), leaving the
+        others; KafkaError (ERR_STATE), changing nothing, if one is not
+        assigned."""
+        self._partitions_call(self._lib.kfk_incremental_unassign, "incremental_unassign", partitions,
+                              "one is not assigned")
+
+    def pause(self, partitions: Sequence[Mapping[str, Any]]) -> None:
+        """Stop fetching and handing over these assigned partitions
+        ([{topic, partition}]) until resume(); what was fetched is kept and
+        positions stay. A new assignment of a partition ends its pause.
+        KafkaError (ERR_STATE) if one is not assigned (the others are
+        paused)."""
+        self._partitions_call(self._lib.kfk_pause, "pause", partitions, "not all assigned")
+
+    def resume(self, partitions: Sequence[Mapping[str, Any]]) -> None:
+        """Undo pause(): their messages go on where they stopped."""
+        self._partitions_call(self._lib.kfk_resume, "resume", partitions, "not all assigned")
+
+    def store_offsets(self, offsets: Sequence[Mapping[str, Any]]) -> None:
+        """Store [{topic, partition, offset}] (the next offset to read) for
+        assigned partitions; with subscribe(auto_offset_store=False),
+        commits take these instead of the positions consumed. KafkaError
+        (ERR_STATE) if one is not assigned (the others are stored)."""
+        self._partitions_call(self._lib.kfk_store_offsets, "store_offsets", offsets, "not all assigned",
+                              offsets=True)
+
     def consume(self, timeout: float = 1.0) -> list:
         """Fetched messages (a list of Message), waiting up to about the
         broker's fetch wait when none are ready yet."""
@@ -579,7 +627,8 @@ class Client:
                   on_lost: Optional[Callable[[list], None]] = None, **options: Any) -> None:
         """Join group_id and consume what it assigns; options: session_timeout_ms,
         rebalance_timeout_ms, heartbeat_interval_ms, auto_commit,
-        auto_commit_interval_ms, group_instance_id, auto_offset_reset,
+        auto_commit_interval_ms, auto_offset_store (False: commits take
+        what store_offsets() stored), group_instance_id, auto_offset_reset,
         assignor (or partition_assignment_strategy: "cooperative-sticky" for
         incremental rebalancing, or a comma list). on_lost gets partitions
         lost without being given up (nothing committed); without it,
@@ -604,9 +653,27 @@ class Client:
         if code:
             raise KafkaError(code, "subscribe: bad topics or options")
 
-    def commit(self) -> None:
-        """Commit the positions of the messages consumed so far."""
-        self._request(self._lib.kfk_commit).result()
+    def commit(self, offsets: Optional[Sequence[Mapping[str, Any]]] = None) -> None:
+        """Commit the positions of the messages consumed so far (or, with
+        auto_offset_store=False, the offsets stored); with offsets
+        ([{topic, partition, offset}], offset the next to read), exactly
+        those, as the group member."""
+        if offsets is None:
+            self._request(self._lib.kfk_commit).result()
+            return
+        arr, n = _tp_array([{"topic": o["topic"], "partition": o["partition"], "offset": o["offset"]}
+                            for o in offsets])
+        self._request(self._lib.kfk_commit_offsets, arr, n).result()
+
+    def member_id(self) -> Optional[str]:
+        """The member id the group coordinator gave this member ("" until it
+        has one); None without a subscription."""
+        buf = ctypes.create_string_buffer(256)
+        code = self._lib.kfk_group_member_id(self.handle, buf, len(buf))
+        if code == _ffi.ERR_STATE:
+            return None
+        check(code, "member_id")
+        return buf.value.decode()
 
     def unsubscribe(self) -> None:
         """Commit (with auto_commit) and leave the group."""

@@ -316,10 +316,31 @@ module Kfk
       Kfk.check(Kfk::FFI.kfk_assign(handle, arr, partitions.size), "assign")
     end
 
+    def pause_call(fn, what, partitions)
+      keep = []
+      arr = tp_array(keep, partitions.map { |p| { topic: p.fetch(:topic), partition: p.fetch(:partition) } })
+      code = Kfk::FFI.public_send(fn, handle, arr, partitions.size)
+      raise Kfk::Error.new(code, "#{what}: a partition is not assigned") if code == Kfk::FFI::ERR_STATE
+      Kfk.check(code, what)
+    end
+    private :pause_call
+
     # Moves a partition's position (an offset, OFFSET_EARLIEST or
     # OFFSET_LATEST) and waits.
     def seek(topic, partition, offset)
       request { |tag| Kfk::FFI.kfk_seek(handle, topic, partition, offset, nil, tag) }.value
+    end
+
+    # pause([{topic:, partition:}]): stop fetching and handing over these
+    # assigned partitions (what was fetched is kept, positions stay) until
+    # resume; a new assignment of a partition ends its pause. Kfk::Error
+    # (ERR_STATE) if one is not assigned (the others are still paused).
+    def pause(partitions)
+      pause_call(:kfk_pause, "pause", partitions)
+    end
+
+    def resume(partitions)
+      pause_call(:kfk_resume, "resume", partitions)
     end
 
     # { partition => { "earliest" =>, "latest" => } }

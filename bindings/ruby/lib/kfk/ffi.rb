@@ -192,6 +192,8 @@ module Kfk
       kfk_assign: [%i[pointer pointer size_t], :int32],
       kfk_consume: [%i[pointer pointer uintptr_t], :int32],
       kfk_seek: [%i[pointer string int32 int64 pointer uintptr_t], :int32],
+      kfk_pause: [%i[pointer pointer size_t], :int32],
+      kfk_resume: [%i[pointer pointer size_t], :int32],
       kfk_offsets_for: [%i[pointer string pointer uintptr_t], :int32],
       kfk_lag: [%i[pointer pointer uintptr_t], :int32],
       kfk_admin_create_topics: [%i[pointer pointer size_t int pointer uintptr_t], :int32],

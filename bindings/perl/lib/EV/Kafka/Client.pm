@@ -499,6 +499,23 @@ sub assign {
     return;
 }
 
+# pause([{topic, partition}, ...]): stop fetching and handing over these
+# assigned partitions (what was fetched is kept, positions stay) until
+# resume; a new assignment of a partition ends its pause. Croaks naming the
+# call if one is not assigned (the others are still paused or resumed).
+sub pause  { $_[0]->_pause_call(pause  => \&Kfk::FFI::kfk_pause,  $_[1]) }
+sub resume { $_[0]->_pause_call(resume => \&Kfk::FFI::kfk_resume, $_[1]) }
+
+sub _pause_call {
+    my ($self, $what, $fn, $parts) = @_;
+    Carp::croak("$what: expected an array reference of {topic, partition}") unless ref $parts eq 'ARRAY';
+    my @keep;
+    my @tps = map { { topic => $_->{topic}, partition => $_->{partition} // 0 } } @$parts;
+    my $rc = $fn->($self->_h, Kfk::FFI::tp_array(\@keep, \@tps), scalar @tps);
+    Carp::croak("$what: " . ($rc == Kfk::FFI::ERR_STATE() ? 'a partition is not assigned' : Kfk::FFI::kfk_err_string($rc))) if $rc;
+    return;
+}
+
 sub seek {
     my ($self, $topic, $partition, $offset, $cb) = @_;
     my $tag = $self->_request(sub { my (undef, $err) = @_; $err ? $self->_error("seek: $err") : ($cb && $cb->()) });
