@@ -1,0 +1,64 @@
+package client
+
+import (
+	"sync"
+
+	"github.com/kfk-dev/kfk/core/connapi"
+	"github.com/kfk-dev/kfk/core/tree"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// DeleteGroups deletes groups (with their committed offsets), each asked
+// of its coordinator. Result: {groups => [{group_id, error_code}]} in the
+// order given; a group with members gets NON_EMPTY_GROUP (68), an unknown
+// one GROUP_ID_NOT_FOUND (69).
+func (c *Client) DeleteGroups(groups []string, cb func(tree.Value, error)) {
+	async(cb, func() (tree.Value, error) {
+		out := make([]tree.Value, len(groups))
+		var wg sync.WaitGroup
+		for i, id := range groups {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				req := kmsg.NewPtrDeleteGroupsRequest()
+				req.Groups = []string{id}
+				code := int16(0)
+				resp, err := c.coordinatorDo(id, coordinatorGroup, req)
+				switch {
+				case err != nil:
+					code = errorCodeOf(err)
+				case len(resp.(*kmsg.DeleteGroupsResponse).Groups) == 0:
+					code = -1
+				default:
+					code = resp.(*kmsg.DeleteGroupsResponse).Groups[0].ErrorCode
+				}
+				out[i] = tree.M("group_id", tree.S(id), "error_code", tree.I(code))
+			}()
+		}
+		wg.Wait()
+		return tree.M("groups", tree.L(out...)), nil
+	})
+}
+
+// AlterGroupOffsets sets a group's committed offsets (offset, leader
+// epoch and metadata of each partition), as a commit from outside the
+// group: the broker refuses it while the group has members
+// (UNKNOWN_MEMBER_ID, 25). Result: {partitions => [{topic, partition,
+// error_code}]}; a failure to reach the coordinator is the call's error.
+func (c *Client) AlterGroupOffsets(groupID string, offsets []connapi.TopicPartition, cb func(tree.Value, error)) {
+	async(cb, func() (tree.Value, error) {
+		req := connapi.OffsetCommitRequest(groupID, -1, "", offsets)
+		resp, err := c.coordinatorDo(groupID, coordinatorGroup, req)
+		if err != nil {
+			return tree.Value{}, err
+		}
+		var out []tree.Value
+		for _, t := range resp.(*kmsg.OffsetCommitResponse).Topics {
+			for _, p := range t.Partitions {
+				out = append(out, tree.M("topic", tree.S(t.Topic), "partition", tree.I(p.Partition),
+					"error_code", tree.I(p.ErrorCode)))
+			}
+		}
+		return tree.M("partitions", tree.L(out...)), nil
+	})
+}
