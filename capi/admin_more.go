@@ -1,0 +1,248 @@
+package main
+
+/*
+#include "kfk.h"
+*/
+import "C"
+
+import (
+	"unsafe"
+
+	"github.com/kfk-dev/kfk/core/client"
+)
+
+// The kfk_admin_* calls about groups' offsets, topics, ACLs, SCRAM
+// credentials and configs of any resource; each completes with one RESULT
+// event. Input the library cannot read (a NULL where a string is needed,
+// an unknown name) is KFK_ERR_INVALID_ARG at once.
+
+//export kfkgo_admin_delete_groups
+func kfkgo_admin_delete_groups(h C.uint64_t, groups **C.char, n C.size_t, cb, opaque C.uintptr_t) C.kfk_err_t {
+	return clientCall(h, func(co *clientObj) C.kfk_err_t {
+		ids, ok := goStrings(groups, n)
+		if !ok || n == 0 {
+			return C.KFK_ERR_INVALID_ARG
+		}
+		co.c.DeleteGroups(ids, co.resultCB(cb, opaque))
+		return C.KFK_OK
+	})
+}
+
+//export kfkgo_admin_alter_group_offsets
+func kfkgo_admin_alter_group_offsets(h C.uint64_t, group *C.char, tps *C.kfk_topic_partition_t, n C.size_t, cb, opaque C.uintptr_t) C.kfk_err_t {
+	return clientCall(h, func(co *clientObj) C.kfk_err_t {
+		offsets, ok := goTopicPartitions(tps, n)
+		if !ok || group == nil || n == 0 {
+			return C.KFK_ERR_INVALID_ARG
+		}
+		for _, tp := range offsets {
+			if tp.Partition < 0 || tp.Offset < 0 {
+				return C.KFK_ERR_INVALID_ARG
+			}
+		}
+		co.c.AlterGroupOffsets(C.GoString(group), offsets, co.resultCB(cb, opaque))
+		return C.KFK_OK
+	})
+}
+
+//export kfkgo_admin_list_offsets
+func kfkgo_admin_list_offsets(h C.uint64_t, tps *C.kfk_topic_partition_t, n C.size_t, isolation C.int, cb, opaque C.uintptr_t) C.kfk_err_t {
+	return clientCall(h, func(co *clientObj) C.kfk_err_t {
+		specs, ok := goTopicPartitions(tps, n)
+		if !ok || n == 0 || (isolation != 0 && isolation != 1) {
+			return C.KFK_ERR_INVALID_ARG
+		}
+		for _, tp := range specs {
+			if tp.Partition < 0 || tp.Offset < client.OffsetMaxTimestamp {
+				return C.KFK_ERR_INVALID_ARG
+			}
+		}
+		co.c.ListOffsets(specs, int8(isolation), co.resultCB(cb, opaque))
+		return C.KFK_OK
+	})
+}
+
+//export kfkgo_admin_describe_topics
+func kfkgo_admin_describe_topics(h C.uint64_t, topics **C.char, n C.size_t, withOps C.int, cb, opaque C.uintptr_t) C.kfk_err_t {
+	return clientCall(h, func(co *clientObj) C.kfk_err_t {
+		names, ok := goStrings(topics, n)
+		if !ok || n == 0 {
+			return C.KFK_ERR_INVALID_ARG
+		}
+		co.c.DescribeTopics(names, withOps != 0, co.resultCB(cb, opaque))
+		return C.KFK_OK
+	})
+}
+
+//export kfkgo_admin_elect_leaders
+func kfkgo_admin_elect_leaders(h C.uint64_t, kind C.int, tps *C.kfk_topic_partition_t, n C.size_t, timeoutMs C.int, cb, opaque C.uintptr_t) C.kfk_err_t {
+	return clientCall(h, func(co *clientObj) C.kfk_err_t {
+		parts, ok := goTopicPartitions(tps, n)
+		if !ok || timeoutMs < 0 || (kind != C.int(client.ElectPreferred) && kind != C.int(client.ElectUnclean)) {
+			return C.KFK_ERR_INVALID_ARG
+		}
+		if n == 0 {
+			parts = nil // every partition
+		}
+		co.c.ElectLeaders(int8(kind), parts, int32(timeoutMs), co.resultCB(cb, opaque))
+		return C.KFK_OK
+	})
+}
+
+// goACLs reads n ACLs of client.ACLFields strings each.
+func goACLs(p **C.char, n C.size_t, filter bool) ([]client.ACL, bool) {
+	if p == nil || n == 0 || n > maxCount/client.ACLFields {
+		return nil, false
+	}
+	strs := unsafe.Slice(p, n*client.ACLFields)
+	out := make([]client.ACL, 0, n)
+	for i := 0; i < len(strs); i += client.ACLFields {
+		var f [client.ACLFields]*string
+		for j := range f {
+			f[j] = goStringPtr(strs[i+j])
+		}
+		a, err := client.ParseACL(f, filter)
+		if err != nil {
+			return nil, false
+		}
+		out = append(out, a)
+	}
+	return out, true
+}
+
+//export kfkgo_admin_create_acls
+func kfkgo_admin_create_acls(h C.uint64_t, acls **C.char, n C.size_t, cb, opaque C.uintptr_t) C.kfk_err_t {
+	return clientCall(h, func(co *clientObj) C.kfk_err_t {
+		list, ok := goACLs(acls, n, false)
+		if !ok {
+			return C.KFK_ERR_INVALID_ARG
+		}
+		co.c.CreateACLs(list, co.resultCB(cb, opaque))
+		return C.KFK_OK
+	})
+}
+
+//export kfkgo_admin_describe_acls
+func kfkgo_admin_describe_acls(h C.uint64_t, filter **C.char, cb, opaque C.uintptr_t) C.kfk_err_t {
+	return clientCall(h, func(co *clientObj) C.kfk_err_t {
+		list, ok := goACLs(filter, 1, true)
+		if !ok {
+			return C.KFK_ERR_INVALID_ARG
+		}
+		co.c.DescribeACLs(list[0], co.resultCB(cb, opaque))
+		return C.KFK_OK
+	})
+}
+
+//export kfkgo_admin_delete_acls
+func kfkgo_admin_delete_acls(h C.uint64_t, filters **C.char, n C.size_t, cb, opaque C.uintptr_t) C.kfk_err_t {
+	return clientCall(h, func(co *clientObj) C.kfk_err_t {
+		list, ok := goACLs(filters, n, true)
+		if !ok {
+			return C.KFK_ERR_INVALID_ARG
+		}
+		co.c.DeleteACLs(list, co.resultCB(cb, opaque))
+		return C.KFK_OK
+	})
+}
+
+//export kfkgo_admin_describe_user_scram_credentials
+func kfkgo_admin_describe_user_scram_credentials(h C.uint64_t, users **C.char, n C.size_t, cb, opaque C.uintptr_t) C.kfk_err_t {
+	return clientCall(h, func(co *clientObj) C.kfk_err_t {
+		names, ok := goStrings(users, n)
+		if !ok {
+			return C.KFK_ERR_INVALID_ARG
+		}
+		if n == 0 {
+			names = nil // every user
+		}
+		co.c.DescribeUserScramCredentials(names, co.resultCB(cb, opaque))
+		return C.KFK_OK
+	})
+}
+
+// goBytes copies n bytes at p; a NULL p is nil (not given).
+func goBytes(p unsafe.Pointer, n C.size_t) ([]byte, bool) {
+	if p == nil {
+		return nil, n == 0
+	}
+	if n > maxBytes {
+		return nil, false
+	}
+	return append([]byte{}, unsafe.Slice((*byte)(p), n)...), true
+}
+
+//export kfkgo_admin_alter_user_scram_credentials
+func kfkgo_admin_alter_user_scram_credentials(h C.uint64_t, creds *C.kfk_scram_credential_t, n C.size_t, cb, opaque C.uintptr_t) C.kfk_err_t {
+	return clientCall(h, func(co *clientObj) C.kfk_err_t {
+		if creds == nil || n == 0 || n > maxCount {
+			return C.KFK_ERR_INVALID_ARG
+		}
+		changes := make([]client.ScramCredential, 0, n)
+		for _, sc := range unsafe.Slice(creds, n) {
+			password, okP := goBytes(sc.password, sc.password_len)
+			salt, okS := goBytes(sc.salt, sc.salt_len)
+			m := int8(sc.mechanism)
+			if sc.user == nil || !okP || !okS || (sc.mechanism != C.int32_t(client.ScramSHA256) && sc.mechanism != C.int32_t(client.ScramSHA512)) {
+				return C.KFK_ERR_INVALID_ARG
+			}
+			changes = append(changes, client.ScramCredential{User: C.GoString(sc.user), Mechanism: m,
+				Iterations: int32(sc.iterations), Password: password, Salt: salt})
+		}
+		co.c.AlterUserScramCredentials(changes, co.resultCB(cb, opaque))
+		return C.KFK_OK
+	})
+}
+
+//export kfkgo_admin_describe_configs
+func kfkgo_admin_describe_configs(h C.uint64_t, resources **C.char, n C.size_t, cb, opaque C.uintptr_t) C.kfk_err_t {
+	return clientCall(h, func(co *clientObj) C.kfk_err_t {
+		pairs, ok := goStringPairs(resources, n)
+		if !ok || n == 0 {
+			return C.KFK_ERR_INVALID_ARG
+		}
+		list := make([]client.ConfigResource, 0, n)
+		for i := 0; i < len(pairs); i += 2 {
+			t, err := client.ParseConfigResourceType(pairs[i])
+			if err != nil {
+				return C.KFK_ERR_INVALID_ARG
+			}
+			list = append(list, client.ConfigResource{Type: t, Name: pairs[i+1]})
+		}
+		co.c.DescribeConfigs(list, co.resultCB(cb, opaque))
+		return C.KFK_OK
+	})
+}
+
+// configChangeFields is how many strings make one change given to
+// kfk_admin_incremental_alter_configs: resource type, resource name,
+// operation, config name, value.
+const configChangeFields = 5
+
+//export kfkgo_admin_incremental_alter_configs
+func kfkgo_admin_incremental_alter_configs(h C.uint64_t, ops **C.char, n C.size_t, validateOnly C.int, cb, opaque C.uintptr_t) C.kfk_err_t {
+	return clientCall(h, func(co *clientObj) C.kfk_err_t {
+		if ops == nil || n == 0 || n > maxCount/configChangeFields {
+			return C.KFK_ERR_INVALID_ARG
+		}
+		strs := unsafe.Slice(ops, n*configChangeFields)
+		changes := make([]client.ConfigChange, 0, n)
+		for i := 0; i < len(strs); i += configChangeFields {
+			if strs[i] == nil || strs[i+1] == nil || strs[i+2] == nil || strs[i+3] == nil {
+				return C.KFK_ERR_INVALID_ARG
+			}
+			t, err := client.ParseConfigResourceType(C.GoString(strs[i]))
+			if err != nil {
+				return C.KFK_ERR_INVALID_ARG
+			}
+			op, err := client.ParseConfigOp(C.GoString(strs[i+2]))
+			if err != nil {
+				return C.KFK_ERR_INVALID_ARG
+			}
+			changes = append(changes, client.ConfigChange{Resource: client.ConfigResource{Type: t, Name: C.GoString(strs[i+1])},
+				Op: op, Name: C.GoString(strs[i+3]), Value: goStringPtr(strs[i+4])})
+		}
+		co.c.IncrementalAlterConfigs(changes, validateOnly != 0, co.resultCB(cb, opaque))
+		return C.KFK_OK
+	})
+}
