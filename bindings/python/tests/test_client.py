@@ -3,7 +3,7 @@ import time
 import pytest
 
 import kfk
-from conftest import broker_env, unique
+from conftest import broker_env, create_topic, unique
 
 
 def test_produce_and_delivery_report(client, conn, topic):
@@ -259,6 +259,72 @@ def test_admin(client):
 
     assert client.delete_topics([name])["topics"][0]["error_code"] == 0
     assert client.delete_topics([name])["topics"][0]["error_code"] == 3
+
+
+def test_admin_groups_offsets_topics_scram_configs(client, conn):
+    topic = create_topic(conn, partitions=2)
+    for ts in (1000, 3000, 2000):
+        client.produce(topic, b"v", partition=0, timestamp=ts)
+    client.flush()
+    specs = [{"topic": topic, "partition": 0, "offset": o} for o in (kfk.OFFSET_EARLIEST, kfk.OFFSET_LATEST, -3, 1500)]
+    found = client.list_offsets(specs + [{"topic": topic, "partition": 9, "offset": kfk.OFFSET_LATEST}])["partitions"]
+    assert [(p["offset"], p["timestamp"], p["error_code"]) for p in found] == [
+        (0, -1, 0), (3, -1, 0), (1, 3000, 0), (1, 3000, 0), (-1, -1, 3)]
+
+    group = unique("pygroup")
+    altered = client.alter_group_offsets(group, [{"topic": topic, "partition": 1, "offset": 7, "metadata": "m"}])
+    assert altered == {"partitions": [{"topic": topic, "partition": 1, "error_code": 0}]}
+    assert client.group_lag(group)[f"{topic}:1"]["committed"] == 7
+    assert client.delete_groups([group, group + "-missing"]) == {"groups": [
+        {"group_id": group, "error_code": 0}, {"group_id": group + "-missing", "error_code": 69}]}
+
+    described = client.describe_topics([topic], include_authorized_operations=True)
+    t = described["topics"][0]
+    assert len(t["topic_id"]) == 16 and [p["partition"] for p in t["partitions"]] == [0, 1]
+    assert "describe_configs" in t["authorized_operations"]
+    assert client.describe_topics([topic])["topics"][0]["authorized_operations"] is None
+    elected = client.elect_leaders(0, [{"topic": topic, "partition": 0}])
+    assert elected["partitions"][0]["error_code"] == 84  # ELECTION_NOT_NEEDED
+
+    acl = {"resource_type": "topic", "resource_name": topic, "pattern_type": "literal", "principal": "User:a",
+           "host": "*", "operation": "read", "permission_type": "allow"}
+    assert client.create_acls([acl])["results"][0]["error_code"] == 54  # SECURITY_DISABLED: no authorizer
+    with pytest.raises(kfk.KafkaError) as e:
+        client.create_acls([{**acl, "operation": "any"}])
+    assert e.value.name == "KFK_ERR_INVALID_ARG"
+
+    # A non-ASCII password and a salt of every byte value go through as
+    # they are: the new user logs in with that password.
+    user = unique("pyuser")
+    password, salt = "pa\u00dfword", bytes(range(256))
+    res = client.alter_user_scram_credentials([{"user": user, "mechanism": "SCRAM-SHA-512", "iterations": 4096,
+                                                "password": password, "salt": salt}])
+    assert res["users"] == [{"user": user, "error_code": 0, "error_message": None}]
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with kfk.Client({"security.protocol": "SASL_PLAINTEXT"}, brokers=broker_env("KFK_TEST_SASL_BROKERS"),
+                                sasl_mechanism="SCRAM-SHA-512", sasl_username=user, sasl_password=password) as c:
+                    c.connect()
+                break
+            except kfk.KafkaError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        creds = client.describe_user_scram_credentials([user])["users"][0]["credentials"]
+        assert creds == [{"mechanism": "SCRAM-SHA-512", "iterations": 4096}]
+    finally:
+        client.alter_user_scram_credentials([{"user": user, "mechanism": "SCRAM-SHA-512"}])
+
+    node = str(client.describe_cluster()["brokers"][0]["node_id"])
+    res = client.describe_configs([("broker", node), ("topic", topic)])["resources"]
+    assert [(r["type"], r["name"], r["error_code"]) for r in res] == [("broker", node, 0), ("topic", topic, 0)]
+    assert "num.io.threads" in res[0]["configs"]
+    changed = client.incremental_alter_configs([{"resource_type": "topic", "resource_name": topic, "op": "set",
+                                                 "name": "retention.ms", "value": 7200000}], validate_only=True)
+    assert changed == {"resources": [{"type": "topic", "name": topic, "error_code": 0, "error_message": None}]}
+    assert client.describe_topic_configs([topic])["topics"][0]["configs"]["retention.ms"]["source"] == "default_config"
 
 
 def test_custom_partitioner(conn, topic):
