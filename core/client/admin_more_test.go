@@ -85,14 +85,14 @@ func TestAdminListOffsets(t *testing.T) {
 	}
 	v, err := adminCall(t, func(cb func(tree.Value, error)) {
 		c.ListOffsets([]connapi.TopicPartition{at(0, client.OffsetEarliest), at(0, client.OffsetLatest),
-			at(0, client.OffsetMaxTimestamp), at(0, 1500), at(0, 5000), at(1, client.OffsetLatest),
+			at(0, client.OffsetMaxTimestamp), at(0, 1500), at(0, 5000), at(1, client.OffsetLatest), at(7, client.OffsetLatest),
 			{Topic: "no-such-topic-" + topic, Partition: 0, Offset: client.OffsetLatest}}, 0, cb)
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []struct{ code, offset, ts int64 }{{0, 0, -1}, {0, 3, -1}, {0, 1, 3000}, {0, 1, 3000}, {0, -1, -1},
-		{0, 0, -1}, {int64(kerr.UnknownTopicOrPartition), -1, -1}}
+		{0, 0, -1}, {int64(kerr.UnknownTopicOrPartition), -1, -1}, {int64(kerr.UnknownTopicOrPartition), -1, -1}}
 	for i, w := range want {
 		p := v.Path("partitions", fmt.Sprint(i))
 		if p.Path("error_code").Int != w.code || p.Path("offset").Int != w.offset || p.Path("timestamp").Int != w.ts {
@@ -205,6 +205,13 @@ func TestAdminScramCredentials(t *testing.T) {
 	alter := func(changes ...client.ScramCredential) (tree.Value, error) {
 		return adminCall(t, func(cb func(tree.Value, error)) { c.AlterUserScramCredentials(changes, cb) })
 	}
+	t.Cleanup(func() { // a failed run leaves no user behind
+		for _, m := range []int8{client.ScramSHA256, client.ScramSHA512} {
+			adminCall(t, func(cb func(tree.Value, error)) {
+				c.AlterUserScramCredentials([]client.ScramCredential{{User: user, Mechanism: m}}, cb)
+			})
+		}
+	})
 	// The broker takes one change per user and request.
 	for _, cred := range []client.ScramCredential{
 		{User: user, Mechanism: client.ScramSHA256, Iterations: 8192, Password: []byte(password)},

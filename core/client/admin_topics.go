@@ -55,7 +55,7 @@ func (c *Client) ListOffsets(tps []connapi.TopicPartition, isolation int8, cb fu
 			answer(i, kerr.UnknownTopicOrPartition, -1, -1, -1) // until the leader answers
 			leader, ok := m.leader(tp.Topic, tp.Partition)
 			if !ok {
-				answer(i, unknownOrLeaderless(m, tp.Topic), -1, -1, -1)
+				answer(i, unknownOrLeaderless(m, tp.Topic, tp.Partition), -1, -1, -1)
 				continue
 			}
 			k := key{tp.Topic, tp.Partition}
@@ -109,16 +109,17 @@ func (c *Client) ListOffsets(tps []connapi.TopicPartition, isolation int8, cb fu
 }
 
 // unknownOrLeaderless is the error for a partition without a known
-// leader: the topic's own error, or LEADER_NOT_AVAILABLE when the topic
-// exists, else UNKNOWN_TOPIC_OR_PARTITION.
-func unknownOrLeaderless(m *metadata, topic string) int16 {
-	if _, code, known := m.topic(topic); known {
-		if code != 0 {
-			return code
-		}
-		return kerr.LeaderNotAvailable
+// leader: the topic's own error, UNKNOWN_TOPIC_OR_PARTITION for a topic
+// or partition that does not exist, else LEADER_NOT_AVAILABLE.
+func unknownOrLeaderless(m *metadata, topic string, partition int32) int16 {
+	n, code, known := m.topic(topic)
+	switch {
+	case known && code != 0:
+		return code
+	case !known || int(partition) >= n:
+		return kerr.UnknownTopicOrPartition
 	}
-	return kerr.UnknownTopicOrPartition
+	return kerr.LeaderNotAvailable
 }
 
 // DescribeTopics describes topics from a Metadata request that creates
