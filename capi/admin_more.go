@@ -9,6 +9,7 @@ import (
 	"unsafe"
 
 	"github.com/kfk-dev/kfk/core/client"
+	"github.com/kfk-dev/kfk/core/tree"
 )
 
 // The kfk_admin_* calls about groups' offsets, topics, ACLs, SCRAM
@@ -243,6 +244,38 @@ func kfkgo_admin_incremental_alter_configs(h C.uint64_t, ops **C.char, n C.size_
 				Op: op, Name: C.GoString(strs[i+3]), Value: goStringPtr(strs[i+4])})
 		}
 		co.c.IncrementalAlterConfigs(changes, validateOnly != 0, co.resultCB(cb, opaque))
+		return C.KFK_OK
+	})
+}
+
+//export kfkgo_admin_validate_create_topics
+func kfkgo_admin_validate_create_topics(h C.uint64_t, topics *C.kfk_new_topic_t, n C.size_t, timeoutMs C.int, cb, opaque C.uintptr_t) C.kfk_err_t {
+	return clientCall(h, func(co *clientObj) C.kfk_err_t {
+		specs, ok := goNewTopics(topics, n)
+		if !ok || n == 0 || timeoutMs < 0 {
+			return C.KFK_ERR_INVALID_ARG
+		}
+		co.c.ValidateCreateTopics(specs, int32(timeoutMs), co.resultCB(cb, opaque))
+		return C.KFK_OK
+	})
+}
+
+//export kfkgo_admin_validate_create_partitions
+func kfkgo_admin_validate_create_partitions(h C.uint64_t, topic *C.char, total C.int32_t, timeoutMs C.int, cb, opaque C.uintptr_t) C.kfk_err_t {
+	return clientCall(h, func(co *clientObj) C.kfk_err_t {
+		if topic == nil || total <= 0 || timeoutMs < 0 {
+			return C.KFK_ERR_INVALID_ARG
+		}
+		done := co.resultCB(cb, opaque)
+		co.c.ValidateCreatePartitions(C.GoString(topic), int32(total), int32(timeoutMs), func(err error) { done(tree.Value{}, err) })
+		return C.KFK_OK
+	})
+}
+
+//export kfkgo_admin_describe_cluster_operations
+func kfkgo_admin_describe_cluster_operations(h C.uint64_t, cb, opaque C.uintptr_t) C.kfk_err_t {
+	return clientCall(h, func(co *clientObj) C.kfk_err_t {
+		co.c.DescribeClusterOperations(co.resultCB(cb, opaque))
 		return C.KFK_OK
 	})
 }

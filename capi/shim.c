@@ -708,6 +708,24 @@ kfk_err_t kfk_admin_group_lag(kfk_client_t *c, const char *group_id, kfk_cb cb, 
     return kfkgo_admin_group_lag(H(c), (char *)group_id, U(cb), U(opaque));
 }
 
+kfk_err_t kfk_admin_validate_create_topics(kfk_client_t *c, const kfk_new_topic_t *topics, size_t n, int timeout_ms,
+                                           kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_admin_validate_create_topics(H(c), (kfk_new_topic_t *)topics, n, timeout_ms, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_admin_validate_create_partitions(kfk_client_t *c, const char *topic, int32_t total_partitions,
+                                               int timeout_ms, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_admin_validate_create_partitions(H(c), (char *)topic, total_partitions, timeout_ms, U(cb),
+                                                  U(opaque));
+}
+
+kfk_err_t kfk_admin_describe_cluster_operations(kfk_client_t *c, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_admin_describe_cluster_operations(H(c), U(cb), U(opaque));
+}
+
 kfk_err_t kfk_admin_delete_groups(kfk_client_t *c, const char *const *groups, size_t n, kfk_cb cb,
                                   void *opaque) {
     GUARD(KFK_ERR_FORKED);

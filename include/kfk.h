@@ -1120,6 +1120,21 @@ KFK_API kfk_err_t kfk_admin_delete_records(kfk_client_t *c, const kfk_topic_part
  *  group committed. */
 KFK_API kfk_err_t kfk_admin_group_lag(kfk_client_t *c, const char *group_id, kfk_cb cb,
                                       void *opaque);
+/** kfk_admin_create_topics with the broker only checking the topics:
+ *  none is created. The same result; error_code 0 where the topic would
+ *  be created. */
+KFK_API kfk_err_t kfk_admin_validate_create_topics(kfk_client_t *c, const kfk_new_topic_t *topics,
+                                                   size_t n, int timeout_ms, kfk_cb cb, void *opaque);
+/** kfk_admin_create_partitions with the broker only checking the change:
+ *  RESULT (result NULL), err the refusal it would get. */
+KFK_API kfk_err_t kfk_admin_validate_create_partitions(kfk_client_t *c, const char *topic,
+                                                       int32_t total_partitions, int timeout_ms,
+                                                       kfk_cb cb, void *opaque);
+/** kfk_admin_describe_cluster, with authorized_operations: the operations
+ *  the client may perform on the cluster ("alter", "describe_configs"...).
+ *  Result: {cluster_id, controller_id, brokers => [{node_id, host, port,
+ *  rack}], authorized_operations => [...]}. */
+KFK_API kfk_err_t kfk_admin_describe_cluster_operations(kfk_client_t *c, kfk_cb cb, void *opaque);
 /** Delete groups (and their committed offsets), each asked of its
  *  coordinator. Result: {groups => [{group_id, error_code}]} in the order
  *  given; NON_EMPTY_GROUP (68) for a group with members,

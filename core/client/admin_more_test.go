@@ -335,3 +335,38 @@ func mustOp(t *testing.T, s string) (v kmsg.IncrementalAlterConfigOp) {
 	}
 	return v
 }
+
+// Validate-only creation checks without creating; the cluster's
+// authorized operations come with its description.
+func TestAdminValidateCreateAndClusterOperations(t *testing.T) {
+	c := newClient(t)
+	topic := kafkatest.UniqueTopic(t, "validate")
+	v, err := adminCall(t, func(cb func(tree.Value, error)) {
+		c.ValidateCreateTopics([]connapi.NewTopic{{Name: topic, NumPartitions: 2, ReplicationFactor: 1},
+			{Name: topic + "-bad", NumPartitions: 0, ReplicationFactor: 1}}, 10000, cb)
+	})
+	if err != nil || v.Path("topics", "0", "error_code").Int != 0 || v.Path("topics", "1", "error_code").Int != int64(kerr.InvalidPartitions) {
+		t.Fatalf("validate create topics: %v %v", v, err)
+	}
+	desc, err := adminCall(t, func(cb func(tree.Value, error)) { c.DescribeTopics([]string{topic}, false, cb) })
+	if err != nil || desc.Path("topics", "0", "error_code").Int != int64(kerr.UnknownTopicOrPartition) {
+		t.Fatalf("the validated topic exists: %v %v", desc, err)
+	}
+
+	existing := createTopic(t, admin(t), 1)
+	if err := adminErr(t, func(cb func(error)) { c.ValidateCreatePartitions(existing, 3, 10000, cb) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := adminErr(t, func(cb func(error)) { c.ValidateCreatePartitions(existing, 1, 10000, cb) }); !isCode(err, kerr.InvalidPartitions) {
+		t.Fatalf("validate shrinking: %v", err)
+	}
+	desc, err = adminCall(t, func(cb func(tree.Value, error)) { c.DescribeTopics([]string{existing}, false, cb) })
+	if err != nil || len(desc.Path("topics", "0", "partitions").Items) != 1 {
+		t.Fatalf("validation grew the topic: %v %v", desc, err)
+	}
+
+	cluster, err := adminCall(t, c.DescribeClusterOperations)
+	if err != nil || len(cluster.Path("brokers").Items) == 0 || !strings.Contains(cluster.Path("authorized_operations").String(), "alter_configs") {
+		t.Fatalf("describe cluster operations: %v %v", cluster, err)
+	}
+}

@@ -58,6 +58,7 @@ static void test_bad_client_handles(void) {
         CHECK_EQ_INT(kfk_admin_list_groups(c, NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_admin_group_lag(c, "g", NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_admin_delete_groups(c, NULL, 0, NULL, NULL), KFK_ERR_INVALID_HANDLE);
+        CHECK_EQ_INT(kfk_admin_describe_cluster_operations(c, NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_admin_list_offsets(c, NULL, 0, 0, NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_admin_describe_acls(c, NULL, NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_admin_alter_user_scram_credentials(c, NULL, 0, NULL, NULL), KFK_ERR_INVALID_HANDLE);
@@ -768,6 +769,26 @@ static void test_admin(void) {
     CHECK_EQ_INT(topic_desc.a, 0);
     CHECK_EQ_INT(topic_desc.b, 1);
 
+    /* validation only: nothing created, the refusal a real call would get */
+    char checked[128];
+    kt_unique(checked, sizeof checked, "cadmin-checked");
+    kfk_new_topic_t would = {checked, 1, 1, 0, NULL, 0};
+    admin_result_t validated = {.path_a = "topics.0.error_code"};
+    ADMIN(validated, kfk_admin_validate_create_topics(client, &would, 1, 10000, on_admin, &validated));
+    CHECK_EQ_INT(validated.err, 0);
+    CHECK_EQ_INT(validated.a, 0);
+    const char *checked_topics[] = {checked};
+    admin_result_t not_made = {.path_a = "topics.0.error_code"};
+    ADMIN(not_made, kfk_admin_describe_topics(client, checked_topics, 1, 0, on_admin, &not_made));
+    CHECK_EQ_INT(not_made.a, 3);
+    admin_result_t shrink_checked = {0};
+    ADMIN(shrink_checked, kfk_admin_validate_create_partitions(client, name, 1, 10000, on_admin, &shrink_checked));
+    CHECK_EQ_INT(shrink_checked.err, 37);
+    admin_result_t cluster_ops = {.path_a = "controller_id"};
+    ADMIN(cluster_ops, kfk_admin_describe_cluster_operations(client, on_admin, &cluster_ops));
+    CHECK_EQ_INT(cluster_ops.err, 0);
+    CHECK(cluster_ops.a >= 0);
+
     /* the test broker has no authorizer: SECURITY_DISABLED (54) */
     const char *acl[] = {"topic", name, "literal", "User:alice", "*", "read", "allow"};
     admin_result_t acl_made = {.path_a = "results.0.error_code"};
@@ -809,6 +830,8 @@ static void test_admin(void) {
     CHECK_EQ_INT(kfk_admin_delete_records(client, &before, 1, -1, NULL, NULL), KFK_ERR_INVALID_ARG);
     CHECK_EQ_INT(kfk_admin_group_lag(client, NULL, NULL, NULL), KFK_ERR_INVALID_ARG);
     CHECK_EQ_INT(kfk_admin_delete_groups(client, NULL, 1, NULL, NULL), KFK_ERR_INVALID_ARG);
+    CHECK_EQ_INT(kfk_admin_validate_create_topics(client, NULL, 1, 1000, NULL, NULL), KFK_ERR_INVALID_ARG);
+    CHECK_EQ_INT(kfk_admin_validate_create_partitions(client, name, 0, 1000, NULL, NULL), KFK_ERR_INVALID_ARG);
     CHECK_EQ_INT(kfk_admin_alter_group_offsets(client, NULL, &at, 1, NULL, NULL), KFK_ERR_INVALID_ARG);
     kfk_topic_partition_t bad_spec = {name, 0, -1, -4, NULL};
     CHECK_EQ_INT(kfk_admin_list_offsets(client, &bad_spec, 1, 0, NULL, NULL), KFK_ERR_INVALID_ARG);

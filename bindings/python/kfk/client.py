@@ -502,6 +502,25 @@ class Client:
         """{"topic:partition": {committed, latest, lag}} for what group_id committed."""
         return self._admin(self._lib.kfk_admin_group_lag, _s(group_id, "group_id"), callback=callback)
 
+    def validate_create_topics(self, topics: Sequence[Mapping[str, Any]], timeout_ms: int = 30000,
+                               callback: Optional[Callable] = None) -> Any:
+        """create_topics with the broker only checking: nothing is created;
+        the same result, error_code 0 where the topic would be."""
+        arr, n, _keep = _new_topic_array(topics)
+        return self._admin(self._lib.kfk_admin_validate_create_topics, arr, n, int(timeout_ms), callback=callback)
+
+    def validate_create_partitions(self, topic: str, total: int, timeout_ms: int = 30000,
+                                   callback: Optional[Callable] = None) -> Any:
+        """create_partitions with the broker only checking: raises the
+        refusal a real call would get, grows nothing."""
+        return self._admin(self._lib.kfk_admin_validate_create_partitions, _s(topic, "topic"), int(total),
+                           int(timeout_ms), callback=callback)
+
+    def describe_cluster_operations(self, callback: Optional[Callable] = None) -> Any:
+        """describe_cluster with authorized_operations: what the client may
+        do on the cluster ("alter", "describe_configs"...)."""
+        return self._admin(self._lib.kfk_admin_describe_cluster_operations, callback=callback)
+
     def delete_groups(self, group_ids: Sequence[str], callback: Optional[Callable] = None) -> Any:
         """{"groups": [{group_id, error_code}]}: NON_EMPTY_GROUP (68) for a
         group with members, GROUP_ID_NOT_FOUND (69) for an unknown one."""

@@ -326,6 +326,17 @@ def test_admin_groups_offsets_topics_scram_configs(client, conn):
     assert changed == {"resources": [{"type": "topic", "name": topic, "error_code": 0, "error_message": None}]}
     assert client.describe_topic_configs([topic])["topics"][0]["configs"]["retention.ms"]["source"] == "default_config"
 
+    fresh = unique("pyvalidated")
+    checked = client.validate_create_topics([{"name": fresh, "num_partitions": 2, "replication_factor": 1}])
+    assert checked["topics"][0]["error_code"] == 0
+    assert client.describe_topics([fresh])["topics"][0]["error_code"] == 3  # not created
+    client.validate_create_partitions(topic, 5)
+    with pytest.raises(kfk.KafkaError) as e:
+        client.validate_create_partitions(topic, 1)
+    assert e.value.code == 37  # INVALID_PARTITIONS
+    assert len(client.describe_topics([topic])["topics"][0]["partitions"]) == 2
+    assert "alter_configs" in client.describe_cluster_operations()["authorized_operations"]
+
 
 def test_custom_partitioner(conn, topic):
     calls = []

@@ -222,6 +222,14 @@ def test_admin_more_program(brokers, conn, tmp_path):
     assert r["group_validate"] == {"ConfigResource(ResourceType.GROUP,G)": "ok"}
     assert r["group_after_validate"] != "50000" and r["group_set"] == {"ConfigResource(ResourceType.GROUP,G)": "ok"}
     assert r["group_after_set"] == "50000"
+    assert r["group_replace"] == {"ConfigResource(ResourceType.GROUP,G)": "ok"}
+    assert r["group_replaced"] == {"consumer.heartbeat.interval.ms": "6000", "consumer.session.timeout.ms": "45000"}
+    assert list(r["broker_validate"].values()) == ["ok"]
+    assert r["validate_create"] == {"T-bad": "INVALID_PARTITIONS", "T-new": "ok"}
+    assert r["validated_exists"] == {"T-new": "UNKNOWN_TOPIC_OR_PART"}
+    assert r["validate_grow"] == {"T": "ok"} and r["validate_shrink"] == {"T": "INVALID_PARTITIONS"}
+    assert r["partitions_after"] == 2
+    assert r["cluster_operations"] is True and r["cluster_plain"] is None
 
 
 def test_transactional_program(brokers, conn, tmp_path):

@@ -14,7 +14,8 @@ import time
 from confluent_kafka import (Consumer, ConsumerGroupTopicPartitions, ElectionType, KafkaException, TopicCollection,
                              TopicPartition)
 from confluent_kafka.admin import (AclBinding, AclBindingFilter, AclOperation, AclPermissionType, AdminClient,
-                                   AlterConfigOpType, ConfigEntry, ConfigResource, OffsetSpec, ResourcePatternType,
+                                   AlterConfigOpType, ConfigEntry, ConfigResource, NewPartitions, NewTopic,
+                                   OffsetSpec, ResourcePatternType,
                                    ResourceType, ScramCredentialInfo, ScramMechanism, UserScramCredentialDeletion,
                                    UserScramCredentialUpsertion)
 
@@ -132,5 +133,26 @@ described = lambda: a.describe_configs([group_res])[group_res].result()["consume
 out["group_after_validate"] = described()
 out["group_set"] = outcome(a.incremental_alter_configs([group_res]))
 out["group_after_set"] = until("the group config set", lambda: described() == "50000" and "50000")
+
+# alter_configs replaces a group's configuration: what is not given goes back to its default.
+plain_group = ConfigResource(ResourceType.GROUP, group, set_config={"consumer.heartbeat.interval.ms": "6000"})
+out["group_replace"] = outcome(a.alter_configs([plain_group]))
+group_now = lambda: {k: v.value for k, v in a.describe_configs([plain_group])[plain_group].result().items()  # noqa
+                     if k in ("consumer.heartbeat.interval.ms", "consumer.session.timeout.ms")}
+out["group_replaced"] = until("the group config replaced",
+                              lambda: group_now()["consumer.session.timeout.ms"] != "50000" and group_now())
+out["broker_validate"] = outcome(a.alter_configs([ConfigResource(ResourceType.BROKER, node, set_config={
+    "log.cleaner.threads": "2"})], validate_only=True))
+
+# Validation only: nothing is created or grown.
+out["validate_create"] = outcome(a.create_topics([NewTopic(topic + "-new", 2, 1), NewTopic(topic + "-bad", 0, 1)],
+                                                 validate_only=True))
+out["validated_exists"] = outcome(a.describe_topics(TopicCollection([topic + "-new"])), lambda d: "exists")
+out["validate_grow"] = outcome(a.create_partitions([NewPartitions(topic, 4)], validate_only=True))
+out["validate_shrink"] = outcome(a.create_partitions([NewPartitions(topic, 1)], validate_only=True))
+out["partitions_after"] = len(a.describe_topics(TopicCollection([topic]))[topic].result().partitions)
+cluster = a.describe_cluster(include_authorized_operations=True).result()
+out["cluster_operations"] = "ALTER_CONFIGS" in [op.name for op in cluster.authorized_operations]
+out["cluster_plain"] = a.describe_cluster().result().authorized_operations
 
 print(json.dumps(out))

@@ -151,8 +151,6 @@ class AdminClient(Base):
         from the future."""
         if not isinstance(new_topics, list) or not new_topics or not all(isinstance(t, NewTopic) for t in new_topics):
             raise ValueError("Expected non-empty list of NewTopic objects")
-        if validate_only:
-            raise NotImplementedError("AdminClient.create_topics(validate_only=True)")
         if any(t.replica_assignment for t in new_topics):
             raise NotImplementedError("NewTopic.replica_assignment")
         futures = {t.topic: Future() for t in new_topics}
@@ -160,8 +158,9 @@ class AdminClient(Base):
                                           "replication_factor": t.replication_factor,
                                           "config": {str(k): str(v) for k, v in t.config.items()}}
                                          for t in new_topics])
-        self._call(self._client._lib.kfk_admin_create_topics, arr, n, _ms(operation_timeout),
-                   done=lambda res, err: _per_name(futures, res, err, "topics"))
+        call = self._client._lib.kfk_admin_validate_create_topics if validate_only else \
+            self._client._lib.kfk_admin_create_topics
+        self._call(call, arr, n, _ms(operation_timeout), done=lambda res, err: _per_name(futures, res, err, "topics"))
         del keep
         return futures
 
@@ -182,16 +181,15 @@ class AdminClient(Base):
         if (not isinstance(new_partitions, list) or not new_partitions
                 or not all(isinstance(p, NewPartitions) for p in new_partitions)):
             raise ValueError("Expected non-empty list of NewPartitions objects")
-        if validate_only:
-            raise NotImplementedError("AdminClient.create_partitions(validate_only=True)")
         if any(p.replica_assignment for p in new_partitions):
             raise NotImplementedError("NewPartitions.replica_assignment")
         futures = {}
         for p in new_partitions:
             f: Future = Future()
             futures[p.topic] = f
-            self._call(self._client._lib.kfk_admin_create_partitions, _s(p.topic, "topic"), p.new_total_count,
-                       _ms(operation_timeout), done=_single(f))
+            call = self._client._lib.kfk_admin_validate_create_partitions if validate_only else \
+                self._client._lib.kfk_admin_create_partitions
+            self._call(call, _s(p.topic, "topic"), p.new_total_count, _ms(operation_timeout), done=_single(f))
         return futures
 
     def delete_records(self, topic_partition_offsets: Sequence[TopicPartition],
@@ -231,8 +229,6 @@ class AdminClient(Base):
     def describe_cluster(self, include_authorized_operations: bool = False,
                          request_timeout: Optional[float] = None) -> Future:
         """A future of DescribeClusterResult."""
-        if include_authorized_operations:
-            raise NotImplementedError("AdminClient.describe_cluster(include_authorized_operations=True)")
         f: Future = Future()
 
         def done(res: Any, err: Optional[_KfkError]) -> None:
@@ -241,9 +237,14 @@ class AdminClient(Base):
                 return
             nodes = [Node(b["node_id"], b["host"], b["port"], b.get("rack")) for b in res.get("brokers") or []]
             controller = next((n for n in nodes if n.id == res.get("controller_id")), None)
-            f.set_result(DescribeClusterResult(controller, nodes, res.get("cluster_id")))
+            ops = res.get("authorized_operations")
+            f.set_result(DescribeClusterResult(controller, nodes, res.get("cluster_id"),
+                                               None if ops is None else _operations(ops)))
 
-        self._call(self._client._lib.kfk_admin_describe_cluster, done=done)
+        if include_authorized_operations:
+            self._call(self._client._lib.kfk_admin_describe_cluster_operations, done=done)
+        else:
+            self._call(self._client._lib.kfk_admin_describe_cluster, done=done)
         return f
 
     # -- configs -----------------------------------------------------------------
@@ -257,23 +258,6 @@ class AdminClient(Base):
             if r.restype not in _CONFIG_TYPES:
                 raise ValueError(f"ConfigResource type {r.restype.name}: topic, broker or group")
         return list(resources)
-
-    @classmethod
-    def _topic_resources(cls, resources: Sequence[ConfigResource], what: str) -> list:
-        resources = cls._config_resources(resources)
-        for r in resources:
-            if r.restype != ResourceType.TOPIC:
-                raise NotImplementedError(f"AdminClient.{what} for {r.restype.name} resources: kfk replaces "
-                                          "topic configurations only (incremental_alter_configs takes any)")
-        return resources
-
-    def _describe_topic_configs(self, names: list, done: Callable[[dict, Optional[_KfkError]], None]) -> None:
-        arr, n = _str_array(names, "topic")
-
-        def got(res: Any, err: Optional[_KfkError]) -> None:
-            done({t["name"]: t for t in (res or {}).get("topics") or []}, err)
-
-        self._call(self._client._lib.kfk_admin_describe_topic_configs, arr, n, done=got)
 
     def describe_configs(self, resources: Sequence[ConfigResource], request_timeout: Optional[float] = None) -> dict:
         """{ConfigResource: future of {name: ConfigEntry}} for topics, brokers
@@ -293,42 +277,53 @@ class AdminClient(Base):
         self._call(self._client._lib.kfk_admin_describe_configs, arr, len(resources), done=done)
         return futures
 
-    def _alter(self, resource: ConfigResource, changes: dict, f: Future) -> None:
-        flat = [_s(None if x is None else str(x), "config") for kv in changes.items() for x in kv]
+    def _alter(self, changes: list, validate_only: bool, done: Callable[[Any, Optional[_KfkError]], None]) -> None:
+        """One IncrementalAlterConfigs of changes, (type, name, op, key,
+        value) each."""
         import ctypes
-        arr = (ctypes.c_char_p * max(len(flat), 1))(*flat)
-        self._call(self._client._lib.kfk_admin_alter_topic_configs, _s(resource.name, "topic"), arr, len(changes),
-                   done=_single(f))
+        flat = [_s(None if x is None else str(x), "config") for change in changes for x in change]
+        arr = (ctypes.c_char_p * len(flat))(*flat)
+        self._call(self._client._lib.kfk_admin_incremental_alter_configs, arr, len(changes),
+                   int(bool(validate_only)), done=done)
 
     def alter_configs(self, resources: Sequence[ConfigResource], request_timeout: Optional[float] = None,
                       validate_only: bool = False) -> dict:
         """{ConfigResource: future of None}. As documented for
         confluent-kafka, the configs not given go back to their defaults:
-        kfk reads the topic's configs and resets those set on it."""
-        resources = self._topic_resources(resources, "alter_configs")
-        if validate_only:
-            raise NotImplementedError("AdminClient.alter_configs(validate_only=True)")
+        kfk reads the resource's configs and resets those set on it."""
+        resources = self._config_resources(resources)
         futures = {r: Future() for r in resources}
+        described = self.describe_configs(resources)
 
-        def described(by_name: dict, err: Optional[_KfkError]) -> None:
+        def altered(res: Any, err: Optional[_KfkError]) -> None:
+            got = {(a["type"], a["name"]): a for a in (res or {}).get("resources") or []}
+            for r in waiting:
+                _settle(futures[r], err, got.get((_CONFIG_TYPES[r.restype], r.name)), lambda a: None)
+
+        def all_described(_: Any) -> None:
+            changes = []
             for r, f in futures.items():
-                t = by_name.get(r.name)
-                if err is not None:
-                    f.set_exception(KafkaException(from_kfk(err)))
+                try:
+                    entries = described[r].result()
+                except KafkaException as e:
+                    f.set_exception(e)
                     continue
-                if t is None or t.get("error_code"):
-                    code = (t or {}).get("error_code") or KafkaError.UNKNOWN_TOPIC_OR_PART  # type: ignore
-                    f.set_exception(_failed(code, (t or {}).get("error_message")))
-                    continue
-                changes: dict = {k: None for k, v in (t.get("configs") or {}).items()
-                                 if v.get("source") == "dynamic_topic_config" and k not in r.set_config_dict}
-                changes.update(r.set_config_dict)
-                if not changes:
-                    f.set_result(None)
+                kind = _CONFIG_TYPES[r.restype]
+                mine = _OWN_SOURCES[r.restype] if r.restype != ResourceType.BROKER or r.name else \
+                    ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG
+                resets = sorted(k for k, e in entries.items() if e.source == mine.value and k not in r.set_config_dict)
+                changes += [(kind, r.name, "delete", k, None) for k in resets]
+                changes += [(kind, r.name, "set", k, v) for k, v in sorted(r.set_config_dict.items())]
+                if resets or r.set_config_dict:
+                    waiting.append(r)
                 else:
-                    self._alter(r, changes, f)
+                    f.set_result(None)
+            if changes:
+                self._alter(changes, validate_only, altered)
 
-        self._describe_topic_configs([r.name for r in resources], described)
+        waiting: list = []
+        # One request answers them all, completed in order: the last done means all are.
+        list(described.values())[-1].add_done_callback(all_described)
         return futures
 
     def incremental_alter_configs(self, resources: Sequence[ConfigResource], request_timeout: Optional[float] = None,
@@ -731,6 +726,10 @@ _NOT_IMPLEMENTED = {
     "set_sasl_credentials": "kfk's credentials are fixed at creation",
 }
 
+# The source of the configs set on a resource itself, which alter_configs
+# resets when not given (a broker's cluster-wide default has its own).
+_OWN_SOURCES = {ResourceType.TOPIC: ConfigSource.DYNAMIC_TOPIC_CONFIG,
+                ResourceType.BROKER: ConfigSource.DYNAMIC_BROKER_CONFIG, ResourceType.GROUP: ConfigSource.GROUP_CONFIG}
 # The config resource types kfk's core names, and the incremental operations.
 _CONFIG_TYPES = {ResourceType.TOPIC: "topic", ResourceType.BROKER: "broker", ResourceType.GROUP: "group"}
 _CONFIG_OPS = {AlterConfigOpType.SET: "set", AlterConfigOpType.DELETE: "delete", AlterConfigOpType.APPEND: "append",
@@ -793,8 +792,13 @@ def _topic_description(t: dict, nodes: dict) -> TopicDescription:
              for p in t.get("partitions") or []]
     ops = t.get("authorized_operations")
     return TopicDescription(t["name"], Uuid._from_bytes(t["topic_id"]), bool(t.get("is_internal")), parts,
-                            None if ops is None else [AclOperation[op.upper()] for op in ops
-                                                      if op.upper() in AclOperation.__members__])
+                            None if ops is None else _operations(ops))
+
+
+def _operations(names: list) -> list:
+    """kfk's operation names as AclOperations (one confluent-kafka lacks,
+    such as "create_tokens", is left out)."""
+    return [AclOperation[op.upper()] for op in names if op.upper() in AclOperation.__members__]
 
 
 def _acl_list(acls: Any, cls: type, what: str) -> list:
