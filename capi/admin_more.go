@@ -255,7 +255,48 @@ func kfkgo_admin_validate_create_topics(h C.uint64_t, topics *C.kfk_new_topic_t,
 		if !ok || n == 0 || timeoutMs < 0 {
 			return C.KFK_ERR_INVALID_ARG
 		}
-		co.c.ValidateCreateTopics(specs, int32(timeoutMs), co.resultCB(cb, opaque))
+		co.c.CreateTopicsWith(specs, nil, int32(timeoutMs), true, co.resultCB(cb, opaque))
+		return C.KFK_OK
+	})
+}
+
+// goNodeIDs copies n node ids.
+func goNodeIDs(p *C.int32_t, n C.size_t) ([]int32, bool) {
+	if p == nil || n == 0 || n > maxCount {
+		return nil, false
+	}
+	return append([]int32{}, unsafe.Slice((*int32)(unsafe.Pointer(p)), n)...), true
+}
+
+// placement cuts node ids into one replica list per partition, per each.
+func placement(ids []int32, per int) [][]int32 {
+	out := make([][]int32, 0, len(ids)/per)
+	for i := 0; i+per <= len(ids); i += per {
+		out = append(out, ids[i:i+per:i+per])
+	}
+	return out
+}
+
+//export kfkgo_admin_create_topics_placed
+func kfkgo_admin_create_topics_placed(h C.uint64_t, topics *C.kfk_new_topic_t, n C.size_t, replicas *C.int32_t, nReplicas C.size_t, validateOnly C.int, timeoutMs C.int, cb, opaque C.uintptr_t) C.kfk_err_t {
+	return clientCall(h, func(co *clientObj) C.kfk_err_t {
+		specs, ok := goNewTopics(topics, n)
+		ids, okIDs := goNodeIDs(replicas, nReplicas)
+		if !ok || !okIDs || n == 0 || timeoutMs < 0 {
+			return C.KFK_ERR_INVALID_ARG
+		}
+		placed := make([][][]int32, len(specs))
+		for i, t := range specs {
+			want := int(t.NumPartitions) * int(t.ReplicationFactor)
+			if t.NumPartitions <= 0 || t.ReplicationFactor <= 0 || want > len(ids) {
+				return C.KFK_ERR_INVALID_ARG
+			}
+			placed[i], ids = placement(ids[:want], int(t.ReplicationFactor)), ids[want:]
+		}
+		if len(ids) != 0 {
+			return C.KFK_ERR_INVALID_ARG
+		}
+		co.c.CreateTopicsWith(specs, placed, int32(timeoutMs), validateOnly != 0, co.resultCB(cb, opaque))
 		return C.KFK_OK
 	})
 }
@@ -267,7 +308,22 @@ func kfkgo_admin_validate_create_partitions(h C.uint64_t, topic *C.char, total C
 			return C.KFK_ERR_INVALID_ARG
 		}
 		done := co.resultCB(cb, opaque)
-		co.c.ValidateCreatePartitions(C.GoString(topic), int32(total), int32(timeoutMs), func(err error) { done(tree.Value{}, err) })
+		co.c.CreatePartitionsWith(C.GoString(topic), int32(total), nil, int32(timeoutMs), true, func(err error) { done(tree.Value{}, err) })
+		return C.KFK_OK
+	})
+}
+
+//export kfkgo_admin_create_partitions_placed
+func kfkgo_admin_create_partitions_placed(h C.uint64_t, topic *C.char, total C.int32_t, replicas *C.int32_t, nReplicas C.size_t, perPartition C.int, validateOnly C.int, timeoutMs C.int, cb, opaque C.uintptr_t) C.kfk_err_t {
+	return clientCall(h, func(co *clientObj) C.kfk_err_t {
+		ids, ok := goNodeIDs(replicas, nReplicas)
+		if !ok || topic == nil || total <= 0 || timeoutMs < 0 || perPartition <= 0 || len(ids)%int(perPartition) != 0 {
+			return C.KFK_ERR_INVALID_ARG
+		}
+		placed := placement(ids, int(perPartition))
+		done := co.resultCB(cb, opaque)
+		co.c.CreatePartitionsWith(C.GoString(topic), int32(total), placed, int32(timeoutMs), validateOnly != 0,
+			func(err error) { done(tree.Value{}, err) })
 		return C.KFK_OK
 	})
 }

@@ -721,6 +721,22 @@ kfk_err_t kfk_admin_validate_create_partitions(kfk_client_t *c, const char *topi
                                                   U(opaque));
 }
 
+kfk_err_t kfk_admin_create_topics_placed(kfk_client_t *c, const kfk_new_topic_t *topics, size_t n,
+                                         const int32_t *replicas, size_t n_replicas, int validate_only, int timeout_ms,
+                                         kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_admin_create_topics_placed(H(c), (kfk_new_topic_t *)topics, n, (int32_t *)replicas, n_replicas,
+                                            validate_only, timeout_ms, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_admin_create_partitions_placed(kfk_client_t *c, const char *topic, int32_t total_partitions,
+                                             const int32_t *replicas, size_t n_replicas, int replicas_per_partition,
+                                             int validate_only, int timeout_ms, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_admin_create_partitions_placed(H(c), (char *)topic, total_partitions, (int32_t *)replicas, n_replicas,
+                                                replicas_per_partition, validate_only, timeout_ms, U(cb), U(opaque));
+}
+
 kfk_err_t kfk_admin_describe_cluster_operations(kfk_client_t *c, kfk_cb cb, void *opaque) {
     GUARD(KFK_ERR_FORKED);
     return kfkgo_admin_describe_cluster_operations(H(c), U(cb), U(opaque));

@@ -1125,11 +1125,29 @@ KFK_API kfk_err_t kfk_admin_group_lag(kfk_client_t *c, const char *group_id, kfk
  *  be created. */
 KFK_API kfk_err_t kfk_admin_validate_create_topics(kfk_client_t *c, const kfk_new_topic_t *topics,
                                                    size_t n, int timeout_ms, kfk_cb cb, void *opaque);
+/** kfk_admin_create_topics with the partitions placed: topic i takes the
+ *  next num_partitions * replication_factor node ids of replicas (both
+ *  counts above 0), replication_factor ids per partition, leader first;
+ *  n_replicas is the sum. With validate_only the broker checks the topics
+ *  and creates none. The same result. */
+KFK_API kfk_err_t kfk_admin_create_topics_placed(kfk_client_t *c, const kfk_new_topic_t *topics,
+                                                 size_t n, const int32_t *replicas, size_t n_replicas,
+                                                 int validate_only, int timeout_ms, kfk_cb cb,
+                                                 void *opaque);
 /** kfk_admin_create_partitions with the broker only checking the change:
  *  RESULT (result NULL), err the refusal it would get. */
 KFK_API kfk_err_t kfk_admin_validate_create_partitions(kfk_client_t *c, const char *topic,
                                                        int32_t total_partitions, int timeout_ms,
                                                        kfk_cb cb, void *opaque);
+/** kfk_admin_create_partitions with the new partitions placed: each takes
+ *  the next replicas_per_partition node ids of replicas, leader first
+ *  (n_replicas a multiple of it, one group per new partition). With
+ *  validate_only the broker checks the change and makes none. */
+KFK_API kfk_err_t kfk_admin_create_partitions_placed(kfk_client_t *c, const char *topic,
+                                                     int32_t total_partitions, const int32_t *replicas,
+                                                     size_t n_replicas, int replicas_per_partition,
+                                                     int validate_only, int timeout_ms, kfk_cb cb,
+                                                     void *opaque);
 /** kfk_admin_describe_cluster, with authorized_operations: the operations
  *  the client may perform on the cluster ("alter", "describe_configs"...).
  *  Result: {cluster_id, controller_id, brokers => [{node_id, host, port,

@@ -1,18 +1,32 @@
 package client
 
 import (
+	"time"
+
 	"github.com/kfk-dev/kfk/core/conn"
 	"github.com/kfk-dev/kfk/core/connapi"
 	"github.com/kfk-dev/kfk/core/tree"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-// ValidateCreateTopics has the broker check topics as CreateTopics would
-// create them, creating none. Result: as CreateTopics', an error_code per
-// topic (0: it would be created).
-func (c *Client) ValidateCreateTopics(topics []connapi.NewTopic, timeoutMs int32, cb func(tree.Value, error)) {
+// CreateTopicsWith creates topics as CreateTopics does, with two
+// options: replicas (nil: none) places each topic's partitions,
+// replicas[i][p] listing the nodes of topic i's partition p, leader
+// first, in place of its partition count and replication factor; and
+// validateOnly has the broker check the topics and create none. Result:
+// as CreateTopics'.
+func (c *Client) CreateTopicsWith(topics []connapi.NewTopic, replicas [][][]int32, timeoutMs int32, validateOnly bool, cb func(tree.Value, error)) {
 	req := connapi.CreateTopicsRequest(topics, timeoutMs)
-	req.ValidateOnly = true
+	req.ValidateOnly = validateOnly
+	for i, placed := range replicas {
+		t := &req.Topics[i]
+		t.NumPartitions, t.ReplicationFactor = -1, -1 // the broker counts the placement
+		for p, nodes := range placed {
+			ra := kmsg.NewCreateTopicsRequestTopicReplicaAssignment()
+			ra.Partition, ra.Replicas = int32(p), nodes
+			t.ReplicaAssignment = append(t.ReplicaAssignment, ra)
+		}
+	}
 	c.viaAnyBroker(cb, func(cn *conn.Conn, done connapi.Callback) {
 		cn.Do(req, func(resp kmsg.Response, err error) {
 			if err != nil {
@@ -24,15 +38,22 @@ func (c *Client) ValidateCreateTopics(topics []connapi.NewTopic, timeoutMs int32
 	})
 }
 
-// ValidateCreatePartitions has the broker check growing topic to count
-// partitions, growing nothing: the error is the refusal CreatePartitions
-// would get.
-func (c *Client) ValidateCreatePartitions(topic string, count int32, timeoutMs int32, cb func(error)) {
+// CreatePartitionsWith grows topic to count partitions as
+// CreatePartitions does, with two options: replicas (nil: the broker
+// chooses) places the new partitions, replicas[i] the nodes of the i-th
+// new one; and validateOnly has the broker check the change and make
+// none.
+func (c *Client) CreatePartitionsWith(topic string, count int32, replicas [][]int32, timeoutMs int32, validateOnly bool, cb func(error)) {
 	req := kmsg.NewPtrCreatePartitionsRequest()
 	req.TimeoutMillis = timeoutMs
-	req.ValidateOnly = true
+	req.ValidateOnly = validateOnly
 	t := kmsg.NewCreatePartitionsRequestTopic()
 	t.Topic, t.Count = topic, count
+	for _, nodes := range replicas {
+		a := kmsg.NewCreatePartitionsRequestTopicAssignment()
+		a.Replicas = nodes
+		t.Assignment = append(t.Assignment, a)
+	}
 	req.Topics = []kmsg.CreatePartitionsRequestTopic{t}
 	c.viaAnyBroker(func(_ tree.Value, err error) { cb(err) }, func(cn *conn.Conn, done connapi.Callback) {
 		cn.Do(req, func(resp kmsg.Response, err error) {
@@ -43,10 +64,17 @@ func (c *Client) ValidateCreatePartitions(topic string, count int32, timeoutMs i
 					}
 				}
 			}
+			if err == nil && !validateOnly {
+				c.awaitPartitions(topic, count, newPartitionsWait)
+			}
 			done(tree.Value{}, err)
 		})
 	})
 }
+
+// newPartitionsWait is how long CreatePartitionsWith waits for the
+// metadata to show the new partitions, as CreatePartitions does.
+const newPartitionsWait = 10 * time.Second
 
 // DescribeClusterOperations is DescribeCluster with the operations the
 // client may perform on the cluster, from a DescribeCluster request

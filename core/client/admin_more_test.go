@@ -336,14 +336,15 @@ func mustOp(t *testing.T, s string) (v kmsg.IncrementalAlterConfigOp) {
 	return v
 }
 
-// Validate-only creation checks without creating; the cluster's
-// authorized operations come with its description.
-func TestAdminValidateCreateAndClusterOperations(t *testing.T) {
+// Validate-only creation checks without creating, placed creation puts
+// partitions where asked, and the cluster's authorized operations come
+// with its description.
+func TestAdminCreateWithOptionsAndClusterOperations(t *testing.T) {
 	c := newClient(t)
 	topic := kafkatest.UniqueTopic(t, "validate")
 	v, err := adminCall(t, func(cb func(tree.Value, error)) {
-		c.ValidateCreateTopics([]connapi.NewTopic{{Name: topic, NumPartitions: 2, ReplicationFactor: 1},
-			{Name: topic + "-bad", NumPartitions: 0, ReplicationFactor: 1}}, 10000, cb)
+		c.CreateTopicsWith([]connapi.NewTopic{{Name: topic, NumPartitions: 2, ReplicationFactor: 1},
+			{Name: topic + "-bad", NumPartitions: 0, ReplicationFactor: 1}}, nil, 10000, true, cb)
 	})
 	if err != nil || v.Path("topics", "0", "error_code").Int != 0 || v.Path("topics", "1", "error_code").Int != int64(kerr.InvalidPartitions) {
 		t.Fatalf("validate create topics: %v %v", v, err)
@@ -354,10 +355,10 @@ func TestAdminValidateCreateAndClusterOperations(t *testing.T) {
 	}
 
 	existing := createTopic(t, admin(t), 1)
-	if err := adminErr(t, func(cb func(error)) { c.ValidateCreatePartitions(existing, 3, 10000, cb) }); err != nil {
+	if err := adminErr(t, func(cb func(error)) { c.CreatePartitionsWith(existing, 3, nil, 10000, true, cb) }); err != nil {
 		t.Fatal(err)
 	}
-	if err := adminErr(t, func(cb func(error)) { c.ValidateCreatePartitions(existing, 1, 10000, cb) }); !isCode(err, kerr.InvalidPartitions) {
+	if err := adminErr(t, func(cb func(error)) { c.CreatePartitionsWith(existing, 1, nil, 10000, true, cb) }); !isCode(err, kerr.InvalidPartitions) {
 		t.Fatalf("validate shrinking: %v", err)
 	}
 	desc, err = adminCall(t, func(cb func(tree.Value, error)) { c.DescribeTopics([]string{existing}, false, cb) })
@@ -365,7 +366,31 @@ func TestAdminValidateCreateAndClusterOperations(t *testing.T) {
 		t.Fatalf("validation grew the topic: %v %v", desc, err)
 	}
 
+	// Placed: the topic's two partitions on the one broker, then a third.
+	node := int32(-1)
 	cluster, err := adminCall(t, c.DescribeClusterOperations)
+	if err == nil {
+		node = int32(cluster.Path("brokers", "0", "node_id").Int)
+	}
+	placed := topic + "-placed"
+	v, err = adminCall(t, func(cb func(tree.Value, error)) {
+		c.CreateTopicsWith([]connapi.NewTopic{{Name: placed}}, [][][]int32{{{node}, {node}}}, 10000, false, cb)
+	})
+	if err != nil || v.Path("topics", "0", "error_code").Int != 0 {
+		t.Fatalf("create a placed topic: %v %v", v, err)
+	}
+	if err := adminErr(t, func(cb func(error)) { c.CreatePartitionsWith(placed, 3, [][]int32{{node}}, 10000, false, cb) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := adminErr(t, func(cb func(error)) { c.CreatePartitionsWith(placed, 4, [][]int32{{node + 100}}, 10000, false, cb) }); !isCode(err, kerr.InvalidReplicaAssignment) {
+		t.Fatalf("placing a partition on a missing broker: %v", err)
+	}
+	desc, err = adminCall(t, func(cb func(tree.Value, error)) { c.DescribeTopics([]string{placed}, false, cb) })
+	if err != nil || len(desc.Path("topics", "0", "partitions").Items) != 3 ||
+		desc.Path("topics", "0", "partitions", "2", "replicas").String() != tree.Ints([]int32{node}).String() {
+		t.Fatalf("the placed topic: %v %v", desc, err)
+	}
+
 	if err != nil || len(cluster.Path("brokers").Items) == 0 || !strings.Contains(cluster.Path("authorized_operations").String(), "alter_configs") {
 		t.Fatalf("describe cluster operations: %v %v", cluster, err)
 	}

@@ -784,6 +784,26 @@ static void test_admin(void) {
     admin_result_t shrink_checked = {0};
     ADMIN(shrink_checked, kfk_admin_validate_create_partitions(client, name, 1, 10000, on_admin, &shrink_checked));
     CHECK_EQ_INT(shrink_checked.err, 37);
+    /* placed: both partitions of a new topic on the controller's node, then a third */
+    admin_result_t node = {.path_a = "brokers.0.node_id"};
+    ADMIN(node, kfk_admin_describe_cluster(client, on_admin, &node));
+    char placed_name[128];
+    kt_unique(placed_name, sizeof placed_name, "cadmin-placed");
+    kfk_new_topic_t placed_topic = {placed_name, 2, 1, 0, NULL, 0};
+    int32_t nodes[] = {(int32_t)node.a, (int32_t)node.a};
+    admin_result_t placed = {.path_a = "topics.0.error_code"};
+    ADMIN(placed, kfk_admin_create_topics_placed(client, &placed_topic, 1, nodes, 2, 0, 10000, on_admin, &placed));
+    CHECK_EQ_INT(placed.err, 0);
+    CHECK_EQ_INT(placed.a, 0);
+    admin_result_t grown_placed = {0};
+    ADMIN(grown_placed, kfk_admin_create_partitions_placed(client, placed_name, 3, nodes, 1, 1, 0, 10000, on_admin,
+                                                           &grown_placed));
+    CHECK_EQ_INT(grown_placed.err, 0);
+    CHECK_EQ_INT(kfk_admin_create_topics_placed(client, &placed_topic, 1, nodes, 1, 0, 1000, NULL, NULL),
+                 KFK_ERR_INVALID_ARG); /* 2 partitions x 1 replica need 2 ids */
+    CHECK_EQ_INT(kfk_admin_create_partitions_placed(client, placed_name, 4, nodes, 2, 0, 0, 1000, NULL, NULL),
+                 KFK_ERR_INVALID_ARG);
+
     admin_result_t cluster_ops = {.path_a = "controller_id"};
     ADMIN(cluster_ops, kfk_admin_describe_cluster_operations(client, on_admin, &cluster_ops));
     CHECK_EQ_INT(cluster_ops.err, 0);

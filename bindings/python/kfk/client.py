@@ -509,6 +509,35 @@ class Client:
         arr, n, _keep = _new_topic_array(topics)
         return self._admin(self._lib.kfk_admin_validate_create_topics, arr, n, int(timeout_ms), callback=callback)
 
+    def create_topics_placed(self, topics: Sequence[Mapping[str, Any]], validate_only: bool = False,
+                             timeout_ms: int = 30000, callback: Optional[Callable] = None) -> Any:
+        """create_topics with each topic's partitions placed: [{name,
+        replicas: [[node, ...] per partition, leader first], config}]
+        (validate_only: checked, none created) -> {"topics": [...]}."""
+        specs, ids = [], []
+        for t in topics:
+            replicas = [list(map(int, nodes)) for nodes in t["replicas"]]
+            if not replicas or not replicas[0] or any(len(nodes) != len(replicas[0]) for nodes in replicas):
+                raise ValueError(f"replicas of {t['name']!r}: one list per partition, all of the same length")
+            specs.append({**t, "num_partitions": len(replicas), "replication_factor": len(replicas[0])})
+            ids += [node for nodes in replicas for node in nodes]
+        arr, n, _keep = _new_topic_array(specs)
+        return self._admin(self._lib.kfk_admin_create_topics_placed, arr, n, (ctypes.c_int32 * len(ids))(*ids),
+                           len(ids), int(bool(validate_only)), int(timeout_ms), callback=callback)
+
+    def create_partitions_placed(self, topic: str, total: int, replicas: Sequence[Sequence[int]],
+                                 validate_only: bool = False, timeout_ms: int = 30000,
+                                 callback: Optional[Callable] = None) -> Any:
+        """create_partitions with the new partitions placed: replicas holds
+        one list of nodes (leader first) per new partition."""
+        placed = [list(map(int, nodes)) for nodes in replicas]
+        if not placed or not placed[0] or any(len(nodes) != len(placed[0]) for nodes in placed):
+            raise ValueError("replicas: one list per new partition, all of the same length")
+        ids = [node for nodes in placed for node in nodes]
+        return self._admin(self._lib.kfk_admin_create_partitions_placed, _s(topic, "topic"), int(total),
+                           (ctypes.c_int32 * len(ids))(*ids), len(ids), len(placed[0]), int(bool(validate_only)),
+                           int(timeout_ms), callback=callback)
+
     def validate_create_partitions(self, topic: str, total: int, timeout_ms: int = 30000,
                                    callback: Optional[Callable] = None) -> Any:
         """create_partitions with the broker only checking: raises the

@@ -337,6 +337,14 @@ def test_admin_groups_offsets_topics_scram_configs(client, conn):
     assert len(client.describe_topics([topic])["topics"][0]["partitions"]) == 2
     assert "alter_configs" in client.describe_cluster_operations()["authorized_operations"]
 
+    placed = unique("pyplaced")
+    made = client.create_topics_placed([{"name": placed, "replicas": [[int(node)], [int(node)]]}])
+    assert made["topics"][0]["error_code"] == 0
+    client.create_partitions_placed(placed, 3, [[int(node)]])
+    assert [p["replicas"] for p in client.describe_topics([placed])["topics"][0]["partitions"]] == [[int(node)]] * 3
+    with pytest.raises(ValueError, match="same length"):
+        client.create_partitions_placed(placed, 5, [[1], [1, 2]])
+
 
 def test_custom_partitioner(conn, topic):
     calls = []

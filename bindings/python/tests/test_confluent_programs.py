@@ -230,6 +230,12 @@ def test_admin_more_program(brokers, conn, tmp_path):
     assert r["validate_grow"] == {"T": "ok"} and r["validate_shrink"] == {"T": "INVALID_PARTITIONS"}
     assert r["partitions_after"] == 2
     assert r["cluster_operations"] is True and r["cluster_plain"] is None
+    assert r["placed_checks"] == {"no_count": "ValueError", "with_factor": "ValueError", "outer_size": "ValueError"}
+    assert r["placed_validate"] == {"T-placed": "ok", "T-unplaced": "ok"}
+    assert r["placed_create"] == {"T-elsewhere": "INVALID_REPLICA_ASSIGNMENT", "T-placed": "ok",
+                                  "T-ragged": "INVALID_REPLICA_ASSIGNMENT"}
+    assert r["placed_grow"] == {"T-placed": "ok"} and r["placed_grow_short"] == {"T-placed": "INVALID_REPLICA_ASSIGNMENT"}
+    assert r["placed_partitions"] == 3
 
 
 def test_transactional_program(brokers, conn, tmp_path):

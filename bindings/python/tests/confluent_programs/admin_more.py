@@ -155,4 +155,25 @@ cluster = a.describe_cluster(include_authorized_operations=True).result()
 out["cluster_operations"] = "ALTER_CONFIGS" in [op.name for op in cluster.authorized_operations]
 out["cluster_plain"] = a.describe_cluster().result().authorized_operations
 
+# Partitions placed by hand.
+n = int(node)
+out["placed_checks"] = {}
+for label, nt in [("no_count", NewTopic(topic + "-p0", replica_assignment=[[n]])),
+                  ("with_factor", NewTopic(topic + "-p1", 1, 1, replica_assignment=[[n]])),
+                  ("outer_size", NewTopic(topic + "-p2", 2, replica_assignment=[[n]]))]:
+    try:
+        a.create_topics([nt])
+        out["placed_checks"][label] = "accepted"
+    except ValueError:
+        out["placed_checks"][label] = "ValueError"
+out["placed_validate"] = outcome(a.create_topics([NewTopic(topic + "-placed", 2, replica_assignment=[[n], [n]]),
+                                                  NewTopic(topic + "-unplaced", 1, 1)], validate_only=True))
+out["placed_create"] = outcome(a.create_topics([NewTopic(topic + "-placed", 2, replica_assignment=[[n], [n]]),
+                                                NewTopic(topic + "-elsewhere", 1, replica_assignment=[[n + 50]]),
+                                                NewTopic(topic + "-ragged", 2, replica_assignment=[[n], [n, n]])]))
+out["placed_grow"] = outcome(a.create_partitions([NewPartitions(topic + "-placed", 3, replica_assignment=[[n]])]))
+out["placed_grow_short"] = outcome(a.create_partitions([NewPartitions(topic + "-placed", 5, replica_assignment=[[n]])]))
+out["placed_partitions"] = len(a.describe_topics(TopicCollection([topic + "-placed"]))[topic + "-placed"].result()
+                               .partitions)
+
 print(json.dumps(out))

@@ -148,20 +148,40 @@ class AdminClient(Base):
     def create_topics(self, new_topics: Sequence[NewTopic], operation_timeout: Optional[float] = None,
                       request_timeout: Optional[float] = None, validate_only: bool = False) -> dict:
         """{topic: future of None}; TOPIC_ALREADY_EXISTS and the like raise
-        from the future."""
+        from the future. Topics with a replica_assignment go in a request of
+        their own."""
         if not isinstance(new_topics, list) or not new_topics or not all(isinstance(t, NewTopic) for t in new_topics):
             raise ValueError("Expected non-empty list of NewTopic objects")
-        if any(t.replica_assignment for t in new_topics):
-            raise NotImplementedError("NewTopic.replica_assignment")
+        for t in new_topics:
+            if t.replica_assignment is not None:
+                _check_topic_assignment(t)
         futures = {t.topic: Future() for t in new_topics}
-        arr, n, keep = _new_topic_array([{"name": t.topic, "num_partitions": t.num_partitions,
-                                          "replication_factor": t.replication_factor,
-                                          "config": {str(k): str(v) for k, v in t.config.items()}}
-                                         for t in new_topics])
-        call = self._client._lib.kfk_admin_validate_create_topics if validate_only else \
-            self._client._lib.kfk_admin_create_topics
-        self._call(call, arr, n, _ms(operation_timeout), done=lambda res, err: _per_name(futures, res, err, "topics"))
-        del keep
+        plain = [t for t in new_topics if t.replica_assignment is None]
+        placed = [t for t in new_topics if t.replica_assignment is not None and _uniform(t.replica_assignment, futures[t.topic])]
+
+        def spec(t: NewTopic) -> dict:
+            partitions, factor = t.num_partitions, t.replication_factor
+            if t.replica_assignment is not None:
+                partitions, factor = len(t.replica_assignment), len(t.replica_assignment[0])
+            return {"name": t.topic, "num_partitions": partitions, "replication_factor": factor,
+                    "config": {str(k): str(v) for k, v in t.config.items()}}
+
+        def settle(group: list) -> Callable[[Any, Optional[_KfkError]], None]:
+            return lambda res, err: _per_name({t.topic: futures[t.topic] for t in group}, res, err, "topics")
+
+        if plain:
+            arr, n, keep = _new_topic_array([spec(t) for t in plain])
+            call = self._client._lib.kfk_admin_validate_create_topics if validate_only else \
+                self._client._lib.kfk_admin_create_topics
+            self._call(call, arr, n, _ms(operation_timeout), done=settle(plain))
+            del keep
+        if placed:
+            import ctypes
+            arr, n, keep = _new_topic_array([spec(t) for t in placed])
+            ids = [int(node) for t in placed for nodes in t.replica_assignment for node in nodes]
+            self._call(self._client._lib.kfk_admin_create_topics_placed, arr, n, (ctypes.c_int32 * len(ids))(*ids),
+                       len(ids), int(bool(validate_only)), _ms(operation_timeout), done=settle(placed))
+            del keep
         return futures
 
     def delete_topics(self, topics: Sequence[str], operation_timeout: Optional[float] = None,
@@ -181,15 +201,25 @@ class AdminClient(Base):
         if (not isinstance(new_partitions, list) or not new_partitions
                 or not all(isinstance(p, NewPartitions) for p in new_partitions)):
             raise ValueError("Expected non-empty list of NewPartitions objects")
-        if any(p.replica_assignment for p in new_partitions):
-            raise NotImplementedError("NewPartitions.replica_assignment")
         futures = {}
         for p in new_partitions:
             f: Future = Future()
             futures[p.topic] = f
-            call = self._client._lib.kfk_admin_validate_create_partitions if validate_only else \
-                self._client._lib.kfk_admin_create_partitions
-            self._call(call, _s(p.topic, "topic"), p.new_total_count, _ms(operation_timeout), done=_single(f))
+            if p.replica_assignment is None:
+                call = self._client._lib.kfk_admin_validate_create_partitions if validate_only else \
+                    self._client._lib.kfk_admin_create_partitions
+                self._call(call, _s(p.topic, "topic"), p.new_total_count, _ms(operation_timeout), done=_single(f))
+                continue
+            if (not isinstance(p.replica_assignment, list) or not p.replica_assignment
+                    or not all(isinstance(nodes, list) and nodes for nodes in p.replica_assignment)):
+                raise ValueError("replica_assignment must be a list of int lists")
+            if _uniform(p.replica_assignment, f):
+                import ctypes
+                ids = [int(node) for nodes in p.replica_assignment for node in nodes]
+                self._call(self._client._lib.kfk_admin_create_partitions_placed, _s(p.topic, "topic"),
+                           p.new_total_count, (ctypes.c_int32 * len(ids))(*ids), len(ids),
+                           len(p.replica_assignment[0]), int(bool(validate_only)), _ms(operation_timeout),
+                           done=_single(f))
         return futures
 
     def delete_records(self, topic_partition_offsets: Sequence[TopicPartition],
@@ -738,6 +768,29 @@ _CONFIG_OPS = {AlterConfigOpType.SET: "set", AlterConfigOpType.DELETE: "delete",
 _ACL_RESOURCE_TYPES = {ResourceType.ANY: "any", ResourceType.TOPIC: "topic", ResourceType.GROUP: "group",
                        ResourceType.BROKER: "cluster", ResourceType.TRANSACTIONAL_ID: "transactional_id"}
 _SCRAM_ITERATIONS = range(4096, 16384 + 1)  # what Kafka accepts; kfk's core hashes no others
+
+
+def _check_topic_assignment(t: NewTopic) -> None:
+    """A NewTopic's replica_assignment, checked as confluent-kafka checks it."""
+    if t.replication_factor != -1:
+        raise ValueError("replication_factor and replica_assignment are mutually exclusive")
+    if t.num_partitions == -1:
+        raise ValueError("Specifying a default partition count and a replica assignment are mutually exclusive")
+    ra = t.replica_assignment
+    if (not isinstance(ra, list) or len(ra) != t.num_partitions
+            or not all(isinstance(nodes, list) and nodes for nodes in ra)):
+        raise ValueError("replica_assignment must be a list of int lists with an outer size of num_partitions")
+
+
+def _uniform(assignment: list, f: Future) -> bool:
+    """Whether every partition of assignment has as many replicas: Kafka
+    refuses others, and kfk's request cannot carry them; f gets the
+    broker's error for them."""
+    if all(len(nodes) == len(assignment[0]) for nodes in assignment):
+        return True
+    f.set_exception(_failed(KafkaError.INVALID_REPLICA_ASSIGNMENT,  # type: ignore[attr-defined]
+                            "All partitions should have the same number of replicas"))
+    return False
 
 
 def _settle(f: Future, err: Optional[_KfkError], entry: Optional[dict], value: Callable[[dict], Any]) -> None:
