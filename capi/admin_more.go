@@ -29,6 +29,18 @@ func kfkgo_admin_delete_groups(h C.uint64_t, groups **C.char, n C.size_t, cb, op
 	})
 }
 
+//export kfkgo_admin_describe_groups_operations
+func kfkgo_admin_describe_groups_operations(h C.uint64_t, groups **C.char, n C.size_t, cb, opaque C.uintptr_t) C.kfk_err_t {
+	return clientCall(h, func(co *clientObj) C.kfk_err_t {
+		ids, ok := goStrings(groups, n)
+		if !ok || n == 0 {
+			return C.KFK_ERR_INVALID_ARG
+		}
+		co.c.DescribeGroupsOperations(ids, co.resultCB(cb, opaque))
+		return C.KFK_OK
+	})
+}
+
 //export kfkgo_admin_alter_group_offsets
 func kfkgo_admin_alter_group_offsets(h C.uint64_t, group *C.char, tps *C.kfk_topic_partition_t, n C.size_t, cb, opaque C.uintptr_t) C.kfk_err_t {
 	return clientCall(h, func(co *clientObj) C.kfk_err_t {

@@ -748,6 +748,12 @@ kfk_err_t kfk_admin_delete_groups(kfk_client_t *c, const char *const *groups, si
     return kfkgo_admin_delete_groups(H(c), (char **)groups, n, U(cb), U(opaque));
 }
 
+kfk_err_t kfk_admin_describe_groups_operations(kfk_client_t *c, const char *const *groups, size_t n, kfk_cb cb,
+                                               void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_admin_describe_groups_operations(H(c), (char **)groups, n, U(cb), U(opaque));
+}
+
 kfk_err_t kfk_admin_alter_group_offsets(kfk_client_t *c, const char *group_id, const kfk_topic_partition_t *tps,
                                         size_t n, kfk_cb cb, void *opaque) {
     GUARD(KFK_ERR_FORKED);

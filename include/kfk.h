@@ -1159,6 +1159,11 @@ KFK_API kfk_err_t kfk_admin_describe_cluster_operations(kfk_client_t *c, kfk_cb 
  *  GROUP_ID_NOT_FOUND (69) for an unknown one. */
 KFK_API kfk_err_t kfk_admin_delete_groups(kfk_client_t *c, const char *const *groups, size_t n,
                                           kfk_cb cb, void *opaque);
+/** kfk_admin_describe_groups, each group with authorized_operations: the
+ *  operations the client may perform on it ("read", "describe",
+ *  "delete"). */
+KFK_API kfk_err_t kfk_admin_describe_groups_operations(kfk_client_t *c, const char *const *groups,
+                                                       size_t n, kfk_cb cb, void *opaque);
 /** Set group_id's committed offsets: tps[i].offset (>= 0), leader_epoch
  *  and metadata per partition, committed from outside the group; the
  *  broker refuses it while the group has members (UNKNOWN_MEMBER_ID, 25).

@@ -62,3 +62,10 @@ func (c *Client) AlterGroupOffsets(groupID string, offsets []connapi.TopicPartit
 		return tree.M("partitions", tree.L(out...)), nil
 	})
 }
+
+// DescribeGroupsOperations is DescribeGroups with each group's
+// authorized_operations: what the client may do on it ("read",
+// "describe", "delete").
+func (c *Client) DescribeGroupsOperations(groups []string, cb func(tree.Value, error)) {
+	c.describeGroups(groups, true, cb)
+}

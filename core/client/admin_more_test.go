@@ -47,6 +47,11 @@ func TestAdminAlterGroupOffsetsAndDeleteGroups(t *testing.T) {
 	if code := res.Path("partitions", "0", "error_code").Int; code != int64(kerr.UnknownMemberID) {
 		t.Fatalf("altering a live group's offsets: error %d, want UNKNOWN_MEMBER_ID", code)
 	}
+	desc, err := adminCall(t, func(cb func(tree.Value, error)) { c.DescribeGroupsOperations([]string{group}, cb) })
+	if err != nil || desc.Path("groups", "0", "state").Kind != tree.Str ||
+		!strings.Contains(desc.Path("groups", "0", "authorized_operations").String(), "delete") {
+		t.Fatalf("describe group operations: %v %v", desc, err)
+	}
 	deleted, err := adminCall(t, func(cb func(tree.Value, error)) { c.DeleteGroups([]string{group}, cb) })
 	if err != nil || deleted.Path("groups", "0", "error_code").Int != int64(kerr.NonEmptyGroup) {
 		t.Fatalf("deleting a live group: %v %v", deleted, err)

@@ -758,6 +758,10 @@ static void test_admin(void) {
     CHECK_EQ_INT(set.err, 0);
     CHECK_EQ_INT(set.a, 0);
     const char *gone_groups[] = {gid};
+    admin_result_t group_ops = {.path_a = "groups.0.error_code"};
+    ADMIN(group_ops, kfk_admin_describe_groups_operations(client, gone_groups, 1, on_admin, &group_ops));
+    CHECK_EQ_INT(group_ops.err, 0);
+    CHECK_EQ_INT(group_ops.a, 0);
     admin_result_t dropped = {.path_a = "groups.0.error_code"};
     ADMIN(dropped, kfk_admin_delete_groups(client, gone_groups, 1, on_admin, &dropped));
     CHECK_EQ_INT(dropped.err, 0);
@@ -850,6 +854,7 @@ static void test_admin(void) {
     CHECK_EQ_INT(kfk_admin_delete_records(client, &before, 1, -1, NULL, NULL), KFK_ERR_INVALID_ARG);
     CHECK_EQ_INT(kfk_admin_group_lag(client, NULL, NULL, NULL), KFK_ERR_INVALID_ARG);
     CHECK_EQ_INT(kfk_admin_delete_groups(client, NULL, 1, NULL, NULL), KFK_ERR_INVALID_ARG);
+    CHECK_EQ_INT(kfk_admin_describe_groups_operations(client, NULL, 1, NULL, NULL), KFK_ERR_INVALID_ARG);
     CHECK_EQ_INT(kfk_admin_validate_create_topics(client, NULL, 1, 1000, NULL, NULL), KFK_ERR_INVALID_ARG);
     CHECK_EQ_INT(kfk_admin_validate_create_partitions(client, name, 0, 1000, NULL, NULL), KFK_ERR_INVALID_ARG);
     CHECK_EQ_INT(kfk_admin_alter_group_offsets(client, NULL, &at, 1, NULL, NULL), KFK_ERR_INVALID_ARG);

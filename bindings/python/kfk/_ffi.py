@@ -383,6 +383,7 @@ _PROTOTYPES = {
                                                        c_int, c_int, _CB, c_void_p]),
     "kfk_admin_describe_cluster_operations": (kfk_err_t, [_H, _CB, c_void_p]),
     "kfk_admin_delete_groups": (kfk_err_t, [_H, POINTER(c_char_p), c_size_t, _CB, c_void_p]),
+    "kfk_admin_describe_groups_operations": (kfk_err_t, [_H, POINTER(c_char_p), c_size_t, _CB, c_void_p]),
     "kfk_admin_alter_group_offsets": (kfk_err_t, [_H, c_char_p, c_void_p, c_size_t, _CB, c_void_p]),
     "kfk_admin_list_offsets": (kfk_err_t, [_H, c_void_p, c_size_t, c_int, _CB, c_void_p]),
     "kfk_admin_describe_topics": (kfk_err_t, [_H, POINTER(c_char_p), c_size_t, c_int, _CB, c_void_p]),

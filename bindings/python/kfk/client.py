@@ -550,6 +550,12 @@ class Client:
         do on the cluster ("alter", "describe_configs"...)."""
         return self._admin(self._lib.kfk_admin_describe_cluster_operations, callback=callback)
 
+    def describe_groups_operations(self, group_ids: Sequence[str], callback: Optional[Callable] = None) -> Any:
+        """describe_groups with each group's authorized_operations ("read",
+        "describe", "delete")."""
+        arr, n = _str_array(group_ids, "group_id")
+        return self._admin(self._lib.kfk_admin_describe_groups_operations, arr, n, callback=callback)
+
     def delete_groups(self, group_ids: Sequence[str], callback: Optional[Callable] = None) -> Any:
         """{"groups": [{group_id, error_code}]}: NON_EMPTY_GROUP (68) for a
         group with members, GROUP_ID_NOT_FOUND (69) for an unknown one."""

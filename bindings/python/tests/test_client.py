@@ -253,6 +253,8 @@ def test_admin(client):
         described = client.describe_groups([group])["groups"][0]
         assert described["state"] == "stable" and len(described["members"]) == 1
         assert sorted(described["members"][0]["assignment"][name]) == [0, 1]
+        ops = client.describe_groups_operations([group])["groups"][0]["authorized_operations"]
+        assert sorted(ops) == ["alter_configs", "delete", "describe", "describe_configs", "read"]
         lag = client.group_lag(group)
         assert lag[f"{name}:0"] == {"committed": 6, "latest": 6, "lag": 0}
         member.unsubscribe()

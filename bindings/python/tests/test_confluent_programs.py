@@ -199,6 +199,8 @@ def test_admin_more_program(brokers, conn, tmp_path):
     assert r["committed"] == {"G": [[0, 2, None], [1, 0, None]]}
     assert r["alter_live"] == {"G": [[0, 0, "UNKNOWN_MEMBER_ID"]]}
     assert r["delete_live"] == {"G": "NON_EMPTY_GROUP"}
+    assert r["group_operations"] == ["ALTER_CONFIGS", "DELETE", "DESCRIBE", "DESCRIBE_CONFIGS", "READ"]
+    assert r["group_operations_plain"] is None
     assert r["delete"] == {"G": "ok", "G-missing": "GROUP_ID_NOT_FOUND"}
     assert r["offsets"] == {
         "TopicPartition{topic=T,partition=0,offset=-1,leader_epoch=None,error=None}": [3, -1, True],
@@ -234,7 +236,8 @@ def test_admin_more_program(brokers, conn, tmp_path):
     assert r["placed_validate"] == {"T-placed": "ok", "T-unplaced": "ok"}
     assert r["placed_create"] == {"T-elsewhere": "INVALID_REPLICA_ASSIGNMENT", "T-placed": "ok",
                                   "T-ragged": "INVALID_REPLICA_ASSIGNMENT"}
-    assert r["placed_grow"] == {"T-placed": "ok"} and r["placed_grow_short"] == {"T-placed": "INVALID_REPLICA_ASSIGNMENT"}
+    assert r["placed_grow"] == {"T-placed": "ok"}
+    assert r["placed_grow_short"] == {"T-placed": "INVALID_REPLICA_ASSIGNMENT"}
     assert r["placed_partitions"] == 3
 
 

@@ -19,7 +19,8 @@ from ._model import (OFFSET_BEGINNING, OFFSET_END, OFFSET_INVALID, OFFSET_STORED
                      TIMESTAMP_LOG_APPEND_TIME, TIMESTAMP_NOT_AVAILABLE, Message, TopicPartition)
 from ._producer import Producer
 
-__all__ = ["Consumer", "ConsumerGroupState", "ElectionType", "TopicCollection", "TopicPartitionInfo", "Uuid", "ConsumerGroupTopicPartitions", "ConsumerGroupType", "IsolationLevel",
+__all__ = ["Consumer", "ConsumerGroupState", "ConsumerGroupTopicPartitions", "ConsumerGroupType", "IsolationLevel",
+           "ElectionType", "TopicCollection", "TopicPartitionInfo", "Uuid",
            "Node", "KafkaError", "KafkaException", "Message", "OFFSET_BEGINNING", "OFFSET_END",
            "OFFSET_INVALID", "OFFSET_STORED", "Producer", "TIMESTAMP_CREATE_TIME", "TIMESTAMP_LOG_APPEND_TIME",
            "TIMESTAMP_NOT_AVAILABLE", "TopicPartition", "consistent", "fnv1a", "libversion", "murmur2", "version"]

@@ -140,7 +140,8 @@ class UserScramCredentialsDescription:
         self.user, self.scram_credential_infos = user, scram_credential_infos
 
     def __repr__(self) -> str:
-        return f"UserScramCredentialsDescription(user={self.user}, scram_credential_infos={self.scram_credential_infos})"
+        return (f"UserScramCredentialsDescription(user={self.user}, "
+                f"scram_credential_infos={self.scram_credential_infos})")
 
 
 class UserScramCredentialAlteration:

@@ -71,6 +71,9 @@ while not member.assignment() and time.monotonic() < deadline:
 fs = a.alter_consumer_group_offsets([ConsumerGroupTopicPartitions(group, [TopicPartition(topic, 0, 0)])])
 out["alter_live"] = outcome(fs, partitions)
 out["delete_live"] = outcome(a.delete_consumer_groups([group]))
+described_group = a.describe_consumer_groups([group], include_authorized_operations=True)[group].result()
+out["group_operations"] = sorted(op.name for op in described_group.authorized_operations)
+out["group_operations_plain"] = a.describe_consumer_groups([group])[group].result().authorized_operations
 member.close()
 out["delete"] = until("the group deleted", lambda: (lambda r: r if r[name(group)] == "ok" else None)(
     outcome(a.delete_consumer_groups([group, group + "-missing"]))))

@@ -157,7 +157,8 @@ class AdminClient(Base):
                 _check_topic_assignment(t)
         futures = {t.topic: Future() for t in new_topics}
         plain = [t for t in new_topics if t.replica_assignment is None]
-        placed = [t for t in new_topics if t.replica_assignment is not None and _uniform(t.replica_assignment, futures[t.topic])]
+        placed = [t for t in new_topics
+                  if t.replica_assignment is not None and _uniform(t.replica_assignment, futures[t.topic])]
 
         def spec(t: NewTopic) -> dict:
             partitions, factor = t.num_partitions, t.replication_factor
@@ -415,8 +416,6 @@ class AdminClient(Base):
         """{group_id: future of ConsumerGroupDescription}."""
         if not isinstance(group_ids, list) or not group_ids or not all(isinstance(g, str) for g in group_ids):
             raise ValueError("Expected a non-empty list of group ids")
-        if include_authorized_operations:
-            raise NotImplementedError("describe_consumer_groups(include_authorized_operations=True)")
         futures = {g: Future() for g in group_ids}
         arr, n = _str_array(group_ids, "group_id")
 
@@ -433,7 +432,10 @@ class AdminClient(Base):
                 else:
                     f.set_result(_group_description(g))
 
-        self._call(self._client._lib.kfk_admin_describe_groups, arr, n, done=done)
+        if include_authorized_operations:
+            self._call(self._client._lib.kfk_admin_describe_groups_operations, arr, n, done=done)
+        else:
+            self._call(self._client._lib.kfk_admin_describe_groups, arr, n, done=done)
         return futures
 
     def list_groups(self, group: Optional[str] = None, timeout: float = -1) -> list:
@@ -977,16 +979,18 @@ def _group_description(g: dict) -> ConsumerGroupDescription:
                for p in sorted(parts)]
         members.append(MemberDescription(m["member_id"], m.get("client_id"), m.get("client_host"),
                                          MemberAssignment(tps), m.get("group_instance_id") or None))
+    ops = g.get("authorized_operations")
     return ConsumerGroupDescription(g["group_id"], not g.get("protocol_type"), members, g.get("protocol") or "",
-                                    group_state(g.get("state")), None,
+                                    group_state(g.get("state")), None, None if ops is None else _operations(ops),
                                     type=ConsumerGroupType.CLASSIC if g.get("protocol_type") else
                                     ConsumerGroupType.UNKNOWN)
 
 
-__all__ = ["AclBinding", "AclBindingFilter", "AclOperation", "AclPermissionType", "AdminClient", "AlterConfigOpType",
-           "ElectionType", "ListOffsetsResultInfo", "OffsetSpec", "ResourcePatternType", "ScramCredentialInfo",
-           "ScramMechanism", "TopicCollection", "TopicDescription", "TopicPartitionInfo", "UserScramCredentialAlteration",
-           "UserScramCredentialDeletion", "UserScramCredentialUpsertion", "UserScramCredentialsDescription", "Uuid", "BrokerMetadata", "ClusterMetadata", "ConfigEntry", "ConfigResource",
+__all__ = ["AdminClient", "AlterConfigOpType", "BrokerMetadata", "ClusterMetadata", "ConfigEntry", "ConfigResource",
+           "AclBinding", "AclBindingFilter", "AclOperation", "AclPermissionType", "ElectionType", "ListOffsetsResultInfo",
+           "OffsetSpec", "ResourcePatternType", "ScramCredentialInfo", "ScramMechanism", "TopicCollection",
+           "TopicDescription", "TopicPartitionInfo", "UserScramCredentialAlteration", "UserScramCredentialDeletion",
+           "UserScramCredentialUpsertion", "UserScramCredentialsDescription", "Uuid",
            "ConfigSource", "ConsumerGroupDescription", "ConsumerGroupListing", "ConsumerGroupState",
            "ConsumerGroupTopicPartitions", "ConsumerGroupType", "DeletedRecords", "DescribeClusterResult",
            "GroupMember", "GroupMetadata", "IsolationLevel", "KafkaError", "KafkaException",
