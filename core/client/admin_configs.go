@@ -2,6 +2,7 @@ package client
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/kfk-dev/kfk/core/conn"
@@ -66,10 +67,11 @@ func (c *Client) configConn(r ConfigResource) (*conn.Conn, error) {
 	if (r.Type != kmsg.ConfigResourceTypeBroker && r.Type != kmsg.ConfigResourceTypeBrokerLogger) || r.Name == "" {
 		return c.adminConn()
 	}
-	var node int32
-	if _, err := fmt.Sscan(r.Name, &node); err != nil {
+	id, err := strconv.ParseInt(r.Name, 10, 32)
+	if err != nil {
 		return nil, fmt.Errorf("broker resource %q is not a node id", r.Name)
 	}
+	node := int32(id)
 	if !c.brokerKnown(node) {
 		if _, err := c.metadataNow(nil); err != nil {
 			return nil, err

@@ -316,7 +316,7 @@ func TestAdminBrokerAndGroupConfigs(t *testing.T) {
 	set(broker, "log.cleaner.threads", "2", true)
 
 	_, err = adminCall(t, func(cb func(tree.Value, error)) {
-		c.DescribeConfigs([]client.ConfigResource{{Type: mustType(t, "broker"), Name: "one"}}, cb)
+		c.DescribeConfigs([]client.ConfigResource{{Type: mustType(t, "broker"), Name: node + "x"}}, cb)
 	})
 	if err == nil || !strings.Contains(err.Error(), "not a node id") {
 		t.Fatalf("broker named by a non-number: %v", err)
