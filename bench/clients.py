@@ -33,6 +33,10 @@ class Client:
         args = [mode, brokers, topic, str(count), str(size), str(acks), compression]
         return self.argv + args + ([str(partitions)] if partitions else [])
 
+    def share_command(self, brokers, topic, group, count):
+        """Reading count records of topic as a member of share group group."""
+        return self.argv + ["share", brokers, topic, str(count), group]
+
     def parse(self, mode, out):
         return parse_pairs(out)
 
@@ -47,10 +51,20 @@ def parse_pairs(out):
 
 
 class JavaPerf(Client):
-    """Kafka's own ProducerPerformance and ConsumerPerformance, run through
-    tests/kafka/kafka run-class. Rates are the tools' own (JVM start-up is
-    not timed); the consumer's is fetch.nMsg.sec, which leaves out the group
-    rebalance that ConsumerPerformance's subscribe needs."""
+    """Kafka's own ProducerPerformance, ConsumerPerformance and
+    ShareConsumerPerformance, run through tests/kafka/kafka run-class. Rates
+    are the tools' own (JVM start-up is not timed); the consumer's is
+    fetch.nMsg.sec, which leaves out the group rebalance that
+    ConsumerPerformance's subscribe needs; the share consumer's comes from
+    its reporting intervals: the records after the first, over the time
+    from the first one to the end, leaving out joining the share group as
+    py_bench.py does."""
+
+    def share_command(self, brokers, topic, group, count):
+        return [KAFKA, "run-class", "org.apache.kafka.tools.ShareConsumerPerformance", "--bootstrap-server", brokers,
+                "--topic", topic, "--group", group, "--num-records", str(count), "--timeout", "60000",
+                # an interval ends at the first record (it cannot end before one)
+                "--show-detailed-stats", "--reporting-interval", str(SHARE_REPORT_MS)]
 
     def command(self, mode, brokers, topic, count, size, acks, compression, partitions=None):
         if mode == "produce":
@@ -71,12 +85,35 @@ class JavaPerf(Client):
                 raise ValueError(f"no ProducerPerformance summary in: {out[-500:]!r}")
             n, rate = int(found[-1][0]), float(found[-1][1])
             return {"msgs": n, "seconds": n / rate}
+        if mode == "share":
+            # start.time, end.time, data.consumed.in.MB, MB.sec, nMsg.sec, data.consumed.in.nMsg,
+            # fetch.time.ms: per interval ("... for share consumer 1"), then the total
+            lines = [[c.strip() for c in ln.split(",")] for ln in out.splitlines()
+                     if ln.count(",") == 6 and not ln.startswith("start.time")]
+            if len(lines) < 2:
+                raise ValueError(f"no ShareConsumerPerformance intervals in: {out[-500:]!r}")
+            first, total = lines[0], lines[-1]
+            records = float(total[5])
+            msgs = records - float(first[5])
+            return {"msgs": msgs, "records": records, "bytes": float(total[2]) * 1024 * 1024 * msgs / records,
+                    "seconds": (java_time(total[1]) - java_time(first[1])) / 1e3}
         lines = [ln for ln in out.splitlines() if ln.count(",") >= 9 and not ln.startswith("start.time")]
         if not lines:
             raise ValueError(f"no ConsumerPerformance line in: {out[-500:]!r}")
         cols = [c.strip() for c in lines[-1].split(",")]
         mb, n, fetch_ms = float(cols[2]), float(cols[4]), float(cols[7])
         return {"msgs": n, "bytes": mb * 1024 * 1024, "seconds": fetch_ms / 1e3}
+
+
+# ShareConsumerPerformance's reporting interval: shorter than the join, so
+# the first interval ends with the first record.
+SHARE_REPORT_MS = 500
+
+
+def java_time(stamp):
+    """ShareConsumerPerformance's "yyyy-MM-dd HH:mm:ss:SSS" in ms since the epoch (local time)."""
+    day, ms = stamp.rsplit(":", 1)
+    return time.mktime(time.strptime(day, "%Y-%m-%d %H:%M:%S")) * 1e3 + int(ms)
 
 
 def wheel_librdkafka():
@@ -111,16 +148,19 @@ def all_clients():
         Client("librdkafka-wheel-c", "c", [WHEEL_BENCH]),
     ] if os.path.exists(WHEEL_BENCH) else []) + [
         Client("franz-go", "go", [os.path.join(BUILD, "franzbench")]),
-        JavaPerf("java", "java", [], modes=("produce", "consume")),
-        Client("kfk-python", "python", py + ["kfk"], scripting=True, env=pylib),
+        JavaPerf("java", "java", [], modes=("produce", "consume", "share")),
+        Client("kfk-python", "python", py + ["kfk"], modes=("produce", "consume", "latency", "share"), scripting=True,
+               env=pylib),
         # Client.produce_values and produce_many, 10,000 records a call.
         Client("kfk-python-values", "python", py + ["kfk-values"], modes=("produce",), scripting=True, env=pylib),
         Client("kfk-python-many", "python", py + ["kfk-many"], modes=("produce",), scripting=True, env=pylib),
     ] + ([
         # The same binding under PyPy (Debian's pypy3), where installed.
-        Client("kfk-pypy", "python", ["pypy3", py[1], "kfk"], scripting=True, env=pylib),
+        Client("kfk-pypy", "python", ["pypy3", py[1], "kfk"], modes=("produce", "consume", "latency", "share"),
+               scripting=True, env=pylib),
     ] if shutil.which("pypy3") else []) + [
-        Client("confluent-python", "python", py + ["confluent"], scripting=True),
+        Client("confluent-python", "python", py + ["confluent"], modes=("produce", "consume", "latency", "share"),
+               scripting=True),
         # The same confluent-kafka program with only the import changed.
         Client("kfk-confluent", "python", py + ["kfk-confluent"], scripting=True, env=pylib),
         Client("kafka-python", "python", py + ["kafka-python"], scripting=True),

@@ -3,10 +3,17 @@
 kafka-python doing kfk_bench.c's work, one client and mode per process.
 
     py_bench.py CLIENT produce|consume|latency brokers topic count size acks compression
+    py_bench.py CLIENT share brokers topic count group
 
 CLIENT is kfk (Client.produce with a callback per record), kfk-values
 (Client.produce_values, 10,000 records a call), kfk-many
 (Client.produce_many, 10,000 records a call), confluent or kafka-python.
+share (kfk and confluent) reads count records of the topic's share group
+`group` (KIP-932; the group must start at the earliest record), each
+accepted implicitly. Joining the group takes seconds (the heartbeat
+interval), so it is left out: msgs= are the records after the first, timed
+from the first one's arrival to the last's, as ShareConsumerPerformance's
+intervals allow for Java; records= are all of them.
 
 Prints kfk_bench's report line, with cpu_us_per_msg: the process's user +
 system CPU (every thread's) over the timed part, per record. Settings match
@@ -59,6 +66,20 @@ class Kfk:
                 nbytes += len(m.value)
         return got, nbytes
 
+    def share(self, topic, group, count, on_first):
+        self.client.share_subscribe([topic], group)
+        got = nbytes = 0
+        while got < count:
+            for m in self.client.share_consume():
+                if not got:
+                    on_first()
+                got += 1
+                nbytes += len(m.value)
+        return got, nbytes
+
+    def share_done(self):
+        self.client.share_commit()
+
 
 CHUNK = 10000
 
@@ -103,6 +124,9 @@ class Confluent:
         if mode == "consume":
             self.consumer = confluent_kafka.Consumer({**common, "group.id": "py-bench", "enable.auto.commit": False})
             return
+        if mode == "share":
+            self.common = common
+            return
         latency = mode == "latency"
         self.producer = confluent_kafka.Producer({
             **common, "acks": 1 if latency else int(acks), "linger.ms": 0 if latency else 5,
@@ -143,6 +167,22 @@ class Confluent:
                     got += 1
                     nbytes += len(m.value())
         return got, nbytes
+
+    def share(self, topic, group, count, on_first):
+        self.consumer = self.ck.ShareConsumer({**self.common, "group.id": group})
+        self.consumer.subscribe([topic])
+        got = nbytes = 0
+        while got < count:
+            for m in self.consumer.poll(0.1):
+                if m.error() is None:
+                    if not got:
+                        on_first()
+                    got += 1
+                    nbytes += len(m.value())
+        return got, nbytes
+
+    def share_done(self):
+        self.consumer.commit_sync()
 
 
 class KafkaPython:
@@ -194,7 +234,27 @@ CLIENTS = {"kfk": Kfk, "kfk-values": KfkValues, "kfk-many": KfkMany, "confluent"
            "kfk-confluent": KfkConfluent, "kafka-python": KafkaPython}
 
 
+def share_main(name, brokers, topic, count, group):
+    client = CLIENTS[name](brokers, "share", "1", "none")
+    idle_kb = status_kb("VmRSS")
+    first = []
+
+    def on_first():
+        first.extend((time.monotonic(), time.process_time()))
+
+    got, nbytes = client.share(topic, group, int(count), on_first)
+    secs, cpu = time.monotonic() - first[0], time.process_time() - first[1]
+    client.share_done()  # untimed: accepts the last records handed over
+    timed = max(got - 1, 1)
+    print(f"msgs={got - 1} records={got} bytes={nbytes * (got - 1) // max(got, 1)} seconds={secs:.6f} failed=0 "
+          f"cpu_us_per_msg={cpu * 1e6 / timed:.3f} rss_idle_kb={idle_kb} rss_peak_kb={status_kb('VmHWM')}")
+    sys.stdout.flush()
+    os._exit(0)
+
+
 def main():
+    if len(sys.argv) == 7 and sys.argv[2] == "share" and sys.argv[1] in CLIENTS:
+        share_main(sys.argv[1], *sys.argv[3:7])
     if len(sys.argv) < 9 or sys.argv[1] not in CLIENTS:
         sys.exit(__doc__)
     name, mode, brokers, topic, count, size, acks, compression = sys.argv[1:9]

@@ -1,6 +1,6 @@
 """What a benchmark run leaves in its results directory: results.json
-(everything), throughput.csv, latency.csv, partitions.csv, rebalance.csv
-(for the sections the profile ran), summary.md (the tables, with ratios to
+(everything), throughput.csv, latency.csv, partitions.csv, rebalance.csv,
+share.csv (for the sections the profile ran), summary.md (the tables, with ratios to
 librdkafka) and, when matplotlib is installed, the charts."""
 import csv
 import json
@@ -70,13 +70,22 @@ def with_ratios(rows):
 
 
 def partition_ratios(rows):
-    """Adds vs_librdkafka to the many-partition rows: msgs/s over
-    librdkafka's at the same partition count."""
-    base = {r["partitions"]: r["msgs_per_s"] for r in rows if r["client"] == BASELINE}
+    """Adds vs_librdkafka to the many-partition produce and consume rows:
+    msgs/s over librdkafka's in the same kind and layout."""
+    base = {layout_of(r): r["msgs_per_s"] for r in rows if r["client"] == BASELINE and "msgs_per_s" in r}
     for r in rows:
-        b = base.get(r["partitions"])
-        r["vs_librdkafka"] = r["msgs_per_s"] / b if b else None
+        b = base.get(layout_of(r))
+        r["vs_librdkafka"] = r["msgs_per_s"] / b if b and "msgs_per_s" in r else None
     return rows
+
+
+def layout_of(row):
+    """(kind, topics, partitions each): a many-partition row's workload."""
+    return row["kind"], row.get("topics", 1), row["partitions"]
+
+
+def layout_label(topics, partitions):
+    return f"{partitions:,}" if topics == 1 else f"{topics} x {partitions:,}"
 
 
 def fmt(v, spec):
@@ -88,40 +97,56 @@ def mib(kb):
 
 
 def partitions_section(results):
-    """The many-partition table: kfk-c against librdkafka-c per P, then
-    the figures the issue's targets are stated in."""
+    """The many-partition tables, kfk-c against librdkafka-c per layout
+    (producing, consuming back, idle), then the figures the issue's
+    targets are stated in."""
     rows = results["partitions"]
     s = results["settings"]
-    by = {(r["partitions"], r["client"]): r for r in rows}
+    by = {layout_of(r) + (r["client"],): r for r in rows}
     kfk, rd = "kfk-c", BASELINE
-    lines = [f"## Producing to many partitions ({s['partition_count']:,} x {s['partition_size']} B, acks=1, "
-             "linger 5 ms, record i to partition i % P)", "",
-             "| P | kfk msgs/s | librdkafka | ratio | kfk CPU/rec | librdkafka | kfk peak RSS | librdkafka "
-             "| spread kfk / librdkafka |",
-             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for n in s["partitions"]:
-        k, r = by.get((n, kfk), {}), by.get((n, rd), {})
+    layouts = [tuple(x) for x in s["partitions"]]
 
-        def rate(x):
-            return fmt(x.get("msgs_per_s") and x["msgs_per_s"] / 1e3, ",.0f") + ("k" if x else "") + (
-                f" ({x['lost']} lost)" if x.get("lost") else "")
+    def rate(x):
+        return fmt(x.get("msgs_per_s") and x["msgs_per_s"] / 1e3, ",.0f") + ("k" if x else "") + (
+            f" ({x['lost']} lost)" if x.get("lost") else "")
 
-        def cpu(x):
-            return fmt(x.get("cpu_us_per_msg"), ".2f") + (" µs" if x.get("cpu_us_per_msg") is not None else "")
+    def cpu(x):
+        return fmt(x.get("cpu_us_per_msg"), ".2f") + (" µs" if x.get("cpu_us_per_msg") is not None else "")
 
-        def rss(x):
-            return fmt(mib(x.get("rss_peak_kb")), ".0f") + (" MiB" if x.get("rss_peak_kb") is not None else "")
+    def rss(x):
+        return fmt(mib(x.get("rss_peak_kb")), ".0f") + (" MiB" if x.get("rss_peak_kb") is not None else "")
 
-        spread = " / ".join(f"±{x['spread_pct']:.0f}%" if x else "" for x in (k, r))
-        lines.append(f"| {n:,} | {rate(k)} | {rate(r)} | {fmt(k.get('vs_librdkafka'), '.2f')} | {cpu(k)} | {cpu(r)} "
-                     f"| {rss(k)} | {rss(r)} | {spread} |")
-    lines += ["", "Ratio: kfk's msgs/s over librdkafka's. CPU/rec: user + system CPU of the whole process "
+    lines = []
+    for kind, title in (("produce", "Producing to many partitions"), ("consume", "Consuming from many partitions")):
+        lines += [f"## {title} ({s['partition_count']:,} x {s['partition_size']} B, acks=1, linger 5 ms, record i "
+                  "to topic i % T, partition (i / T) % P)", "",
+                  "| partitions (T x P) | kfk msgs/s | librdkafka | ratio | kfk CPU/rec | librdkafka | kfk peak RSS "
+                  "| librdkafka | spread kfk / librdkafka |",
+                  "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        for t, n in layouts:
+            k, r = by.get((kind, t, n, kfk), {}), by.get((kind, t, n, rd), {})
+            spread = " / ".join(f"±{x['spread_pct']:.0f}%" if x else "" for x in (k, r))
+            lines.append(f"| {layout_label(t, n)} | {rate(k)} | {rate(r)} | {fmt(k.get('vs_librdkafka'), '.2f')} "
+                         f"| {cpu(k)} | {cpu(r)} | {rss(k)} | {rss(r)} | {spread} |")
+        lines.append("")
+    idle = [tuple(x) for x in s.get("idle_partitions", [])]
+    if idle:
+        lines += [f"## Idle consumer, every partition assigned at its end ({s['idle_seconds']} s measured after a "
+                  "warm-up, consuming in a loop)", "",
+                  "| partitions (T x P) | kfk CPU ms per 10 s | librdkafka | kfk peak RSS | librdkafka |",
+                  "| ---: | ---: | ---: | ---: | ---: |"]
+        for t, n in idle:
+            k, r = by.get(("idle", t, n, kfk), {}), by.get(("idle", t, n, rd), {})
+            lines.append(f"| {layout_label(t, n)} | {fmt(k.get('idle_cpu_ms_per_10s'), '.0f')} "
+                         f"| {fmt(r.get('idle_cpu_ms_per_10s'), '.0f')} | {rss(k)} | {rss(r)} |")
+        lines.append("")
+    lines += ["Ratio: kfk's msgs/s over librdkafka's. CPU/rec: user + system CPU of the whole process "
               "(getrusage) over the timed part, per record. Peak RSS: VmHWM at the end. Each a median of "
               f"{results['runs']} runs.", ""]
-    ks = {n: by[(n, kfk)] for n in s["partitions"] if (n, kfk) in by}
+    ks = {n: by[("produce", 1, n, kfk)] for t, n in layouts if t == 1 and ("produce", 1, n, kfk) in by}
     if ks:
         top = max(ks)
-        k, r = ks[top], by.get((top, rd))
+        k, r = ks[top], by.get(("produce", 1, top, rd))
         if r:
             lines.append(f"- At {top:,} partitions kfk makes {k['vs_librdkafka']:.2f}x librdkafka's msgs/s; its peak "
                          f"RSS is {mib(k['rss_peak_kb']) - mib(r['rss_peak_kb']):+.0f} MiB against librdkafka's.")
@@ -133,6 +158,11 @@ def partitions_section(results):
                                 for n in sorted(flat)[1:])
             lines.append(f"- kfk's msgs/s relative to {min(flat):,} partition(s): {rel}; its CPU per record: "
                          f"{cpu_rel}.")
+    for t, n in idle:
+        k, r = by.get(("idle", t, n, kfk)), by.get(("idle", t, n, rd))
+        if k and r:
+            lines.append(f"- Idle at {layout_label(t, n)} partitions kfk uses {k['idle_cpu_ms_per_10s']:.0f} ms of CPU "
+                         f"per 10 s, librdkafka {r['idle_cpu_ms_per_10s']:.0f} ms.")
     return lines
 
 
@@ -160,6 +190,31 @@ def rebalance_section(results):
     return lines
 
 
+def share_section(results):
+    """The share consume rows: kfk's binding beside confluent-kafka and Java."""
+    rows = results["share"]
+    if not rows:
+        return []
+    lines = [f"## Share group consume (KIP-932): {rows[0]['count']:,} records of {rows[0]['size']} B, one member "
+             "of a new share group, implicit acknowledgement", "",
+             "| client | msgs/s | MB/s | spread | CPU/rec µs (timed part) | CPU/rec µs (whole process) "
+             "| RSS idle/peak MiB |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in rows:
+        rss = "" if r["rss_peak_kb"] is None else f"{r['rss_idle_kb'] / 1024:.0f} / {r['rss_peak_kb'] / 1024:.0f}"
+        client = r["client"] + (f" ({r['lost']} lost)" if r.get("lost") else "")
+        lines.append(f"| {client} | {r['msgs_per_s']:,.0f} | {r['mb_per_s']:.1f} | ±{r['spread_pct']:.0f}% "
+                     f"| {fmt(r.get('cpu_us_per_msg'), '.2f')} | {fmt(r.get('process_cpu_us_per_msg'), '.2f')} "
+                     f"| {rss} |")
+    lines += ["", "msgs/s: the records after the first, timed from the first one's arrival to the last's, so "
+              "joining the group (seconds: the heartbeat interval) is left out (Java: from "
+              "ShareConsumerPerformance's reporting intervals). CPU/rec (timed part): user + system CPU of the "
+              "process over the timed part (Python programs only); (whole process): the child process's "
+              "getrusage from start to exit over every record, start-up and join included (for Java the JVM's). "
+              f"Medians of {results['runs']} runs."]
+    return lines
+
+
 def summary(results):
     m, v = results["machine"], results.get("versions", {})
     lines = [f"# Benchmark results ({results['profile']} profile, median of {results['runs']} runs)", "",
@@ -180,6 +235,8 @@ def summary(results):
         lines += [""] + partitions_section(results)
     if results.get("rebalance"):
         lines += [""] + rebalance_section(results)
+    if results.get("share"):
+        lines += [""] + share_section(results)
     if results.get("failures"):
         lines += ["", "## Failed runs (left out of the tables above)", ""]
         lines += [f"- {f['client']} {f['mode']}: " + (f.get("why") or f"exit status {f['rc']}, output in "
@@ -252,7 +309,8 @@ def write(results, out):
             w.writerows(results["latency"])
     if "partitions" in results:
         with open(os.path.join(out, "partitions.csv"), "w", newline="") as f:
-            w = csv.DictWriter(f, ["partitions"] + keys + ["cpu_us_per_msg"], extrasaction="ignore")
+            w = csv.DictWriter(f, ["topics", "partitions"] + keys + ["cpu_us_per_msg", "idle_cpu_ms_per_10s"],
+                               extrasaction="ignore")
             w.writeheader()
             w.writerows(results["partitions"])
     if results.get("rebalance"):
@@ -262,6 +320,11 @@ def write(results, out):
                                extrasaction="ignore")
             w.writeheader()
             w.writerows(results["rebalance"])
+    if results.get("share"):
+        with open(os.path.join(out, "share.csv"), "w", newline="") as f:
+            w = csv.DictWriter(f, keys + ["cpu_us_per_msg", "process_cpu_us_per_msg"], extrasaction="ignore")
+            w.writeheader()
+            w.writerows(results["share"])
     with open(os.path.join(out, "summary.md"), "w") as f:
         f.write(summary(results))
     try:

@@ -3,21 +3,28 @@
 one local broker, in alternating order, RUNS times per row; the medians,
 their spread and each row's ratio to librdkafka go to bench/results/.
 
-    bench/run.py [--profile smoke|quick|full|partitions|rebalance] [--runs N] [--out DIR] [--only NAME,...]
+    bench/run.py [--profile smoke|quick|full|partitions|rebalance|share] [--runs N] [--out DIR] [--only NAME,...]
 
-The partitions profile runs only the many-partition produce rows (kfk-c
-and librdkafka-c, record i to partition i % P of a P-partition topic). The
+The partitions profile runs only the many-partition rows (kfk-c and
+librdkafka-c producing to T topics of P partitions, consuming them back,
+and idle while assigned many partitions). The
 full profile (and the smoke one, for one protocol) also times rebalances:
 rebalance_bench.py, kfk's Python binding beside confluent-kafka; the
-rebalance profile runs only those rows.
+rebalance profile runs only those rows. The full profile and the share
+profile (only these rows) also time share group consumption (KIP-932):
+kfk's Python binding, confluent-kafka's ShareConsumer and Java's
+ShareConsumerPerformance each read a topic as the one member of a new
+share group.
 
 A broker comes from KFK_TEST_BROKERS, or one is started for the run (full
 JIT, 1 GiB heap) and stopped at the end. See bench/README.md.
 """
 import argparse
 import os
+import resource
 import shutil
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
@@ -31,10 +38,13 @@ PERL_DIR = os.path.join(clients.ROOT, "bindings", "perl")
 # Per profile: which rows run and how much work each does. A run's message
 # count is budget_bytes / size, clamped to [min_count, max_count]; the
 # scripting clients (Python, Ruby) get a tenth of that. "partitions" lists
-# the partition counts of the many-partition produce rows (C clients only,
-# partition_count messages of partition_size bytes, acks=1); "rebalance"
+# the layouts (topics, partitions each) of the many-partition produce and
+# consume rows (C clients only, partition_count messages of partition_size
+# bytes, acks=1), "idle_partitions" those of the idle rows (idle_seconds
+# measured each); "rebalance"
 # the group protocols of the rebalance rows (rebalance_bench.py);
-# "sections" what else the profile runs.
+# "share_count" the records of each share consume run (share_rows); "sections"
+# what else the profile runs.
 ALL_SECTIONS = ("produce", "consume", "latency", "load_time", "perl")
 PARTITION_CLIENTS = ("kfk-c", "librdkafka-c")
 # The rebalance rows: client row name -> rebalance_bench.py's CLIENT. Both
@@ -50,7 +60,8 @@ REBALANCE_STEADY_MS = 1000
 PROFILES = {
     "smoke": dict(runs=1, sizes=[100], scripting_sizes=[100], variants=[("1", "none")], consume_sizes=[100],
                   budget_bytes=0, min_count=300, max_count=300, latency_count=20, perl_messages=30, load_runs=1,
-                  partitions=[4], partition_count=300, partition_size=100, rebalance=["cooperative"]),
+                  partitions=[(1, 4), (2, 2)], partition_count=300, partition_size=100,
+                  idle_partitions=[(1, 4)], idle_seconds=1, rebalance=["cooperative"]),
     "quick": dict(runs=3, sizes=[100, 1000], scripting_sizes=[100], variants=[("1", "none")], consume_sizes=[100],
                   budget_bytes=15_000_000, min_count=5_000, max_count=150_000, latency_count=300,
                   perl_messages=500, load_runs=3),
@@ -58,13 +69,17 @@ PROFILES = {
                  variants=[("1", "none"), ("0", "none"), ("-1", "none"), ("1", "lz4"), ("1", "zstd")],
                  consume_sizes=[100, 1000], budget_bytes=40_000_000, min_count=4_000, max_count=300_000,
                  latency_count=2_000, perl_messages=10_000, load_runs=5,
-                 rebalance=["eager", "cooperative", "consumer"]),
-    "partitions": dict(runs=3, sections=(), partitions=[1, 16, 256, 1024], partition_count=300_000,
-                       partition_size=100, budget_bytes=0, min_count=300_000, max_count=300_000),
+                 rebalance=["eager", "cooperative", "consumer"], share_count=100_000),
+    "partitions": dict(runs=3, sections=(), partitions=[(1, 1), (1, 16), (1, 256), (1, 1024), (64, 16)],
+                       partition_count=300_000, partition_size=100, idle_partitions=[(1, 1024), (64, 16)],
+                       idle_seconds=10, budget_bytes=0, min_count=300_000, max_count=300_000),
     # The full profile's rebalance rows alone (about 2 minutes).
     "rebalance": dict(runs=3, sections=(), rebalance=["eager", "cooperative", "consumer"], budget_bytes=0,
                       min_count=100_000, max_count=100_000),
+    # The full profile's share consume rows alone.
+    "share": dict(runs=3, sections=(), share_count=100_000, budget_bytes=0, min_count=100_000, max_count=100_000),
 }
+SHARE_SIZE = 100  # bytes per record of the share consume rows
 
 
 def message_count(profile, size, scripting):
@@ -116,6 +131,9 @@ class Topics:
         import kfk
         self.client = kfk.Client(brokers=brokers)
         self.client.connect()
+        host, port = brokers.split(",")[0].rsplit(":", 1)
+        self.conn = kfk.Conn()  # for the request the client has no call for (share_group)
+        self.conn.connect(host, int(port)).result()
         self.serial = 0
 
     def create(self, prefix, n, partitions=1):
@@ -144,6 +162,25 @@ class Topics:
 
     def delete(self, names):
         self.client.delete_topics(names)
+
+    def share_group(self, topic):
+        """A new share group name, configured to start at the earliest
+        record (share groups start at the latest): IncrementalAlterConfigs
+        v0 of a GROUP resource, share.auto.offset.reset=earliest."""
+        incremental_alter_configs, group_resource, config_set = 44, 32, 0
+
+        def string(s):
+            return struct.pack(">h", len(s)) + s.encode()
+
+        self.serial += 1
+        group = f"{topic}-share-{self.serial}"
+        body = (struct.pack(">i", 1) + bytes([group_resource]) + string(group) + struct.pack(">i", 1)
+                + string("share.auto.offset.reset") + bytes([config_set]) + string("earliest") + b"\0")
+        res = self.conn.raw_request(incremental_alter_configs, 0, body).result()["body"]
+        code = struct.unpack_from(">h", res, 8)[0]  # after throttle_time_ms and the resource count
+        if code:
+            raise RuntimeError(f"configuring share group {group}: error {code}")
+        return group
 
 
 def rotated(items, r):
@@ -213,7 +250,7 @@ class Bench:
         result = client.parse(mode, proc.stdout)
         # A run that lost messages is rated on what it delivered, and
         # counted in the row's "lost" column.
-        result["lost"] = max(0, count - result["msgs"]) if mode != "latency" else 0
+        result["lost"] = max(0, count - result["msgs"]) if mode in ("produce", "consume") else 0
         if result["lost"]:
             last = (proc.stderr.strip().splitlines() or proc.stdout.strip().splitlines() or [""])[-1]
             self.log(f"{client.name} {mode}: {result['msgs']:.0f} of {count} messages: {last[:300]}")
@@ -284,50 +321,96 @@ class Bench:
         return rows
 
     def partitions(self):
-        """Produce rows for each partition count P: the C clients spread
-        record i over partition i % P of a new P-partition topic, one topic
-        per run. After each run the topic's end offsets must show every
-        record and an even spread, or the run counts as failed."""
+        """Rows for each layout (T topics of P partitions): the C clients
+        produce partition_count records, record i to topic i % T and
+        partition (i / T) % P, to new topics each run (after each run the
+        end offsets must show every record, evenly spread, or the run
+        counts as failed); then consume them all back from the topics of
+        one good run. Then, for each idle layout, the CPU of a consumer
+        assigned every partition at its end while nothing arrives."""
         p = self.profile
         size, count = p["partition_size"], p["partition_count"]
         row_clients = [c for c in self.clients if c.name in PARTITION_CLIENTS]
         if not row_clients:  # --only left them out: no topics to create
             return []
         rows = []
-        for n in p["partitions"]:
-            names = self.topics.create(f"partitions-{n}", len(row_clients) * self.runs, partitions=n)
-            fresh = list(names)
+        for n_topics, n in p["partitions"]:
+            layout = {"topics": n_topics, "partitions": n}
+            names = self.topics.create(f"partitions-{n_topics}x{n}", n_topics * len(row_clients) * self.runs,
+                                       partitions=n)
+            sets = [names[i:i + n_topics] for i in range(0, len(names), n_topics)]
+            results = {c.name: [] for c in row_clients}
+            filled = None  # the topics of a run that wrote every record
+            for r in range(self.runs):
+                for c in rotated(row_clients, r):
+                    topics = sets.pop()
+                    result = self.run(c, "produce", ",".join(topics), count, size, "1", "none", partitions=n)
+                    if result is not None and not self.spread_evenly(c, topics, n, result["msgs"]):
+                        result = None
+                    if result is not None and not result["lost"]:
+                        filled = filled or topics
+                    results[c.name].append(result)
+            rows += self.partition_rows("produce", layout, row_clients, results)
+            if filled:
+                results = {c.name: [] for c in row_clients}
+                for r in range(self.runs):
+                    for c in rotated(row_clients, r):
+                        results[c.name].append(self.run(c, "consume", ",".join(filled), count, size, "1", "none",
+                                                        partitions=n))
+                rows += self.partition_rows("consume", layout, row_clients, results)
+            self.topics.delete(names)
+        for n_topics, n in p.get("idle_partitions", []):
+            topics = self.topics.create(f"idle-{n_topics}x{n}", n_topics, partitions=n)
             results = {c.name: [] for c in row_clients}
             for r in range(self.runs):
                 for c in rotated(row_clients, r):
-                    topic = fresh.pop()
-                    result = self.run(c, "produce", topic, count, size, "1", "none", partitions=n)
-                    if result is not None:
-                        written = self.topics.records_per_partition(topic)
-                        if (sum(written.values()) != result["msgs"] or len(written) != n
-                                or max(written.values()) - min(written.values()) > 1):
-                            self.log(f"{c.name} P={n}: records per partition uneven or missing: "
-                                     f"{sum(written.values())} in {len(written)} partitions, "
-                                     f"{min(written.values())}..{max(written.values())} each")
-                            self.failures.append({"client": c.name, "mode": f"produce P={n}", "rc": 0, "log": None,
-                                                  "why": "records missing or unevenly spread over partitions"})
-                            result = None
-                    results[c.name].append(result)
+                    results[c.name].append(self.run(c, "idle", ",".join(topics), p["idle_seconds"], size,
+                                                    partitions=n))
             for c in row_clients:
-                done = [r for r in results[c.name] if r is not None]
+                done = [x for x in results[c.name] if x is not None]
                 if not done:
-                    self.log(f"partitions {n:>5} {c.name:<13} every run failed")
+                    self.log(f"idle {n_topics} x {n:>5} {c.name:<13} every run failed")
                     continue
-                row = throughput_row("produce", c, size, "1", "none", count, done, self.runs)
-                row["partitions"] = n
-                row["cpu_us_per_msg"] = median_of(done, "cpu_us_per_msg")
-                row["cpu_us_runs"] = [r.get("cpu_us_per_msg") for r in done]
-                row["rss_peak_runs_kb"] = [r.get("rss_peak_kb") for r in done]
+                row = {"kind": "idle", "topics": n_topics, "partitions": n, "client": c.name, "runs": len(done),
+                       "failed_runs": self.runs - len(done), "seconds": p["idle_seconds"],
+                       "idle_cpu_ms_per_10s": median_of(done, "idle_cpu_ms_per_10s"),
+                       "idle_cpu_runs": [x["idle_cpu_ms_per_10s"] for x in done],
+                       "rss_peak_kb": median_of(done, "rss_peak_kb")}
                 rows.append(row)
-                self.log(f"partitions {n:>5} {c.name:<13} {row['msgs_per_s']:>10.0f} msg/s  "
-                         f"±{row['spread_pct']:.0f}%  {row['cpu_us_per_msg']:.2f} µs CPU/msg  "
+                self.log(f"idle {n_topics} x {n:>5} {c.name:<13} {row['idle_cpu_ms_per_10s']:.0f} ms CPU per 10 s  "
                          f"peak {row['rss_peak_kb'] / 1024:.0f} MiB")
-            self.topics.delete(names)
+            self.topics.delete(topics)
+        return rows
+
+    def spread_evenly(self, client, topics, n, msgs):
+        """Whether the topics' end offsets show msgs records over all n
+        partitions of each, evenly; logged and counted as a failure if not."""
+        written = [w for t in topics for w in self.topics.records_per_partition(t).values()]
+        if sum(written) == msgs and len(written) == n * len(topics) and max(written) - min(written) <= 1:
+            return True
+        self.log(f"{client.name} {len(topics)} x {n}: records per partition uneven or missing: "
+                 f"{sum(written)} in {len(written)} partitions, {min(written, default=0)}..{max(written, default=0)} "
+                 "each")
+        self.failures.append({"client": client.name, "mode": f"produce {len(topics)} x {n}", "rc": 0, "log": None,
+                              "why": "records missing or unevenly spread over partitions"})
+        return False
+
+    def partition_rows(self, kind, layout, row_clients, results):
+        p = self.profile
+        rows = []
+        for c in row_clients:
+            done = [r for r in results[c.name] if r is not None]
+            label = f"{kind} {layout['topics']} x {layout['partitions']:>5} {c.name:<13}"
+            if not done:
+                self.log(f"{label} every run failed")
+                continue
+            row = throughput_row(kind, c, p["partition_size"], "1", "none", p["partition_count"], done, self.runs)
+            row.update(layout)
+            row["cpu_us_runs"] = [r.get("cpu_us_per_msg") for r in done]
+            row["rss_peak_runs_kb"] = [r.get("rss_peak_kb") for r in done]
+            rows.append(row)
+            self.log(f"{label} {row['msgs_per_s']:>10.0f} msg/s  ±{row['spread_pct']:.0f}%  "
+                     f"{row['cpu_us_per_msg']:.2f} µs CPU/msg  peak {row['rss_peak_kb'] / 1024:.0f} MiB")
         return rows
 
     def rebalance(self):
@@ -372,6 +455,51 @@ class Bench:
                 self.log(f"rebalance {protocol:<11} {c.name:<17} resume {row['resume_ms']:>6.0f} ms  "
                          f"pause {row['max_pause_ms']:>6.0f} ms  revoked {row['revoked']:.0f}  "
                          f"duplicates {row['duplicates']:.0f}  lost {row['lost']:.0f}")
+        self.topics.delete([topic])
+        return rows
+
+    def share(self):
+        """Share consume rows: each client reads share_count records of one
+        pre-filled topic as the one member of a new share group per run
+        (implicit acknowledgement), timed from the first record to the last
+        (joining the group takes seconds). Beside the programs' own CPU per
+        record (Python: the timed part), every row has the whole process's
+        (getrusage of the child, start-up and join included; the only
+        figure for Java)."""
+        row_clients = [c for c in self.clients if "share" in c.modes]
+        if not row_clients:
+            return []
+        count = self.profile["share_count"]
+        fill = next(c for c in clients.all_clients() if c.name == "librdkafka-c")
+        [topic] = self.topics.create("share", 1)
+        if self.run(fill, "produce", topic, count, SHARE_SIZE) is None:
+            raise RuntimeError(f"could not fill {topic}; see {self.failures[-1]['log']}")
+        results = {c.name: [] for c in row_clients}
+        for r in range(self.runs):
+            for c in rotated(row_clients, r):
+                group = self.topics.share_group(topic)
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                proc = self.execute(c, c.share_command(self.brokers, topic, group, count), "share", str(r))
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                if proc is None:
+                    results[c.name].append(None)
+                    continue
+                result = c.parse("share", proc.stdout)
+                result["lost"] = max(0, count - result["records"])
+                cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+                result["process_cpu_us_per_msg"] = cpu * 1e6 / max(result["records"], 1)
+                results[c.name].append(result)
+        rows = []
+        for c in row_clients:
+            done = [x for x in results[c.name] if x is not None]
+            if not done:
+                self.log(f"share consume {c.name:<17} every run failed")
+                continue
+            row = throughput_row("share consume", c, SHARE_SIZE, "", "none", count, done, self.runs)
+            row["process_cpu_us_per_msg"] = median_of(done, "process_cpu_us_per_msg")
+            rows.append(row)
+            self.log(f"share consume {c.name:<17} {row['msgs_per_s']:>10.0f} msg/s  ±{row['spread_pct']:.0f}%  "
+                     f"{row['process_cpu_us_per_msg']:.2f} µs CPU/msg (process)")
         self.topics.delete([topic])
         return rows
 
@@ -511,10 +639,13 @@ def main():
             results["partitions"] = bench.partitions()
         if profile.get("rebalance"):
             results["rebalance"] = bench.rebalance()
+        if profile.get("share_count"):
+            results["share"] = bench.share()
         results["versions"] = report.versions(broker.env)
         results["machine"]["loadavg_end"] = os.getloadavg()
         results["failures"] = bench.failures
         topics.client.close()
+        topics.conn.close()
     results["seconds"] = time.time() - started
     report.write(results, out)
     log(f"results in {os.path.relpath(out)}")

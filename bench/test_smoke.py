@@ -42,15 +42,25 @@ def test_every_bench_program_reports_its_messages(tmp_path):
     summary = (tmp_path / "summary.md").read_text()
     assert summary.count("| kfk-c |") == 3
 
-    # The C programs' partitions argument: 300 records over 4 partitions,
-    # every record delivered (run.py checks the topic's end offsets for an
-    # even spread) and the CPU per record reported.
+    # The C programs' topics and partitions arguments: 300 records over
+    # one topic of 4 partitions and over two of 2, every record delivered
+    # (run.py checks the topics' end offsets for an even spread) and read
+    # back, the CPU per record reported; and an idle consumer's CPU.
     parts = results["partitions"]
-    assert {(r["client"], r["partitions"]) for r in parts} == {("kfk-c", 4), ("librdkafka-c", 4)}
-    for r in parts:
+    moving = [r for r in parts if r["kind"] != "idle"]
+    assert {(r["kind"], r["client"], r["topics"], r["partitions"]) for r in moving} == {
+        (kind, client, t, p) for kind in ("produce", "consume") for client in ("kfk-c", "librdkafka-c")
+        for t, p in ((1, 4), (2, 2))}
+    for r in moving:
         assert r["runs"] == 1 and r["count"] == 300 and r["lost"] == 0 and r["msgs_per_s"] > 0, r
         assert r["cpu_us_per_msg"] > 0 and r["rss_peak_kb"] > 0, r
-    assert "## Producing to many partitions" in summary and "\n| 4 | " in summary
+    idle = [r for r in parts if r["kind"] == "idle"]
+    assert {(r["client"], r["topics"], r["partitions"]) for r in idle} == {("kfk-c", 1, 4), ("librdkafka-c", 1, 4)}
+    for r in idle:
+        assert r["runs"] == 1 and r["idle_cpu_ms_per_10s"] > 0 and r["rss_peak_kb"] > 0, r
+    for title in ("## Producing to many partitions", "## Consuming from many partitions", "## Idle consumer"):
+        assert title in summary
+    assert "\n| 4 | " in summary and "\n| 2 x 2 | " in summary
 
     # rebalance_bench.py: one cooperative join per client. Only that it
     # finished is asserted (every partition consumed again, a time

@@ -17,18 +17,6 @@ import (
 // event. Input the library cannot read (a NULL where a string is needed,
 // an unknown name) is KFK_ERR_INVALID_ARG at once.
 
-//export kfkgo_admin_delete_groups
-func kfkgo_admin_delete_groups(h C.uint64_t, groups **C.char, n C.size_t, cb, opaque C.uintptr_t) C.kfk_err_t {
-	return clientCall(h, func(co *clientObj) C.kfk_err_t {
-		ids, ok := goStrings(groups, n)
-		if !ok || n == 0 {
-			return C.KFK_ERR_INVALID_ARG
-		}
-		co.c.DeleteGroups(ids, co.resultCB(cb, opaque))
-		return C.KFK_OK
-	})
-}
-
 //export kfkgo_admin_describe_groups_operations
 func kfkgo_admin_describe_groups_operations(h C.uint64_t, groups **C.char, n C.size_t, cb, opaque C.uintptr_t) C.kfk_err_t {
 	return clientCall(h, func(co *clientObj) C.kfk_err_t {

@@ -6,6 +6,7 @@ package main
 import "C"
 
 import (
+	"math"
 	"unsafe"
 
 	"github.com/kfk-dev/kfk/core/client"
@@ -49,6 +50,48 @@ func kfkgo_assign(h C.uint64_t, tps *C.kfk_topic_partition_t, n C.size_t) C.kfk_
 		co.c.Assign(parts)
 		return C.KFK_OK
 	})
+}
+
+// partitionsCall runs call (a consumer's Pause, Resume, StoreOffsets or
+// incremental assignment) with n kfk_topic_partition_t whose offsets are
+// at least minOffset; a partition call refuses is KFK_ERR_STATE.
+func partitionsCall(h C.uint64_t, tps *C.kfk_topic_partition_t, n C.size_t, minOffset int64,
+	call func(c *client.Client, parts []client.Assignment) error) C.kfk_err_t {
+	return clientCall(h, func(co *clientObj) C.kfk_err_t {
+		parts, ok := goAssignments(tps, n, minOffset)
+		if !ok {
+			return C.KFK_ERR_INVALID_ARG
+		}
+		if err := call(co.c, parts); err != nil {
+			return C.KFK_ERR_STATE
+		}
+		return C.KFK_OK
+	})
+}
+
+//export kfkgo_incremental_assign
+func kfkgo_incremental_assign(h C.uint64_t, tps *C.kfk_topic_partition_t, n C.size_t) C.kfk_err_t {
+	return partitionsCall(h, tps, n, client.OffsetEarliest, (*client.Client).IncrementalAssign)
+}
+
+//export kfkgo_incremental_unassign
+func kfkgo_incremental_unassign(h C.uint64_t, tps *C.kfk_topic_partition_t, n C.size_t) C.kfk_err_t {
+	return partitionsCall(h, tps, n, math.MinInt64, (*client.Client).IncrementalUnassign)
+}
+
+//export kfkgo_pause
+func kfkgo_pause(h C.uint64_t, tps *C.kfk_topic_partition_t, n C.size_t) C.kfk_err_t {
+	return partitionsCall(h, tps, n, math.MinInt64, (*client.Client).Pause)
+}
+
+//export kfkgo_resume
+func kfkgo_resume(h C.uint64_t, tps *C.kfk_topic_partition_t, n C.size_t) C.kfk_err_t {
+	return partitionsCall(h, tps, n, math.MinInt64, (*client.Client).Resume)
+}
+
+//export kfkgo_store_offsets
+func kfkgo_store_offsets(h C.uint64_t, tps *C.kfk_topic_partition_t, n C.size_t) C.kfk_err_t {
+	return partitionsCall(h, tps, n, 0, (*client.Client).StoreOffsets)
 }
 
 //export kfkgo_seek

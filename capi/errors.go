@@ -87,6 +87,7 @@ var sentinelCodes = []struct {
 	{client.ErrNoTransaction, C.KFK_ERR_STATE},
 	{client.ErrTxnInProgress, C.KFK_ERR_STATE},
 	{client.ErrNotSubscribed, C.KFK_ERR_STATE},
+	{client.ErrNotAssigned, C.KFK_ERR_STATE},
 	{client.ErrNotShareSubscribed, C.KFK_ERR_STATE},
 	{client.ErrImplicitAckMode, C.KFK_ERR_STATE},
 	{client.ErrNotDelivered, C.KFK_ERR_STATE},

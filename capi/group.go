@@ -6,6 +6,8 @@ package main
 import "C"
 
 import (
+	"unsafe"
+
 	"github.com/kfk-dev/kfk/core/client"
 	"github.com/kfk-dev/kfk/core/tree"
 )
@@ -66,6 +68,38 @@ func kfkgo_commit(h C.uint64_t, cb, opaque C.uintptr_t) C.kfk_err_t {
 	return clientCall(h, func(co *clientObj) C.kfk_err_t {
 		done := co.resultCB(cb, opaque)
 		co.c.Commit(func(err error) { done(tree.Value{}, err) })
+		return C.KFK_OK
+	})
+}
+
+//export kfkgo_commit_offsets
+func kfkgo_commit_offsets(h C.uint64_t, tps *C.kfk_topic_partition_t, n C.size_t, cb, opaque C.uintptr_t) C.kfk_err_t {
+	return clientCall(h, func(co *clientObj) C.kfk_err_t {
+		offsets, ok := goAssignments(tps, n, 0)
+		if !ok || n == 0 {
+			return C.KFK_ERR_INVALID_ARG
+		}
+		done := co.resultCB(cb, opaque)
+		co.c.CommitOffsets(offsets, func(err error) { done(tree.Value{}, err) })
+		return C.KFK_OK
+	})
+}
+
+//export kfkgo_group_member_id
+func kfkgo_group_member_id(h C.uint64_t, buf *C.char, size C.size_t) C.kfk_err_t {
+	return clientCall(h, func(co *clientObj) C.kfk_err_t {
+		if buf == nil || size == 0 || size > maxBytes {
+			return C.KFK_ERR_INVALID_ARG
+		}
+		member, subscribed := co.c.MemberID()
+		if !subscribed {
+			return C.KFK_ERR_STATE
+		}
+		if C.size_t(len(member)) >= size {
+			return C.KFK_ERR_NO_BUFFER_SPACE
+		}
+		out := unsafe.Slice((*byte)(unsafe.Pointer(buf)), size)
+		out[copy(out, member)] = 0
 		return C.KFK_OK
 	})
 }

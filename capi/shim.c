@@ -562,6 +562,26 @@ kfk_err_t kfk_seek(kfk_client_t *c, const char *topic, int32_t partition, int64_
     return kfkgo_seek(H(c), (char *)topic, partition, offset, U(cb), U(opaque));
 }
 
+kfk_err_t kfk_incremental_assign(kfk_client_t *c, const kfk_topic_partition_t *tps, size_t n) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_incremental_assign(H(c), (kfk_topic_partition_t *)tps, n);
+}
+
+kfk_err_t kfk_incremental_unassign(kfk_client_t *c, const kfk_topic_partition_t *tps, size_t n) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_incremental_unassign(H(c), (kfk_topic_partition_t *)tps, n);
+}
+
+kfk_err_t kfk_pause(kfk_client_t *c, const kfk_topic_partition_t *tps, size_t n) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_pause(H(c), (kfk_topic_partition_t *)tps, n);
+}
+
+kfk_err_t kfk_resume(kfk_client_t *c, const kfk_topic_partition_t *tps, size_t n) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_resume(H(c), (kfk_topic_partition_t *)tps, n);
+}
+
 kfk_err_t kfk_consume(kfk_client_t *c, kfk_cb cb, void *opaque) {
     GUARD(KFK_ERR_FORKED);
     return kfkgo_consume(H(c), U(cb), U(opaque));
@@ -586,6 +606,22 @@ kfk_err_t kfk_subscribe(kfk_client_t *c, const char *const *topics, size_t n_top
 kfk_err_t kfk_commit(kfk_client_t *c, kfk_cb cb, void *opaque) {
     GUARD(KFK_ERR_FORKED);
     return kfkgo_commit(H(c), U(cb), U(opaque));
+}
+
+kfk_err_t kfk_store_offsets(kfk_client_t *c, const kfk_topic_partition_t *tps, size_t n) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_store_offsets(H(c), (kfk_topic_partition_t *)tps, n);
+}
+
+kfk_err_t kfk_commit_offsets(kfk_client_t *c, const kfk_topic_partition_t *tps, size_t n, kfk_cb cb,
+                             void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_commit_offsets(H(c), (kfk_topic_partition_t *)tps, n, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_group_member_id(kfk_client_t *c, char *buf, size_t size) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_group_member_id(H(c), buf, size);
 }
 
 kfk_err_t kfk_unsubscribe(kfk_client_t *c, kfk_cb cb, void *opaque) {
@@ -708,6 +744,43 @@ kfk_err_t kfk_admin_group_lag(kfk_client_t *c, const char *group_id, kfk_cb cb, 
     return kfkgo_admin_group_lag(H(c), (char *)group_id, U(cb), U(opaque));
 }
 
+kfk_err_t kfk_admin_list_share_groups(kfk_client_t *c, const char *const *states, size_t n, kfk_cb cb,
+                                      void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_admin_list_share_groups(H(c), (char **)states, n, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_admin_describe_share_groups(kfk_client_t *c, const char *const *groups, size_t n, kfk_cb cb,
+                                          void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_admin_describe_share_groups(H(c), (char **)groups, n, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_admin_share_group_offsets(kfk_client_t *c, const char *group_id, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_admin_share_group_offsets(H(c), (char *)group_id, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_admin_alter_share_group_offsets(kfk_client_t *c, const char *group_id,
+                                              const kfk_topic_partition_t *tps, size_t n, kfk_cb cb,
+                                              void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_admin_alter_share_group_offsets(H(c), (char *)group_id, (kfk_topic_partition_t *)tps, n, U(cb),
+                                                 U(opaque));
+}
+
+kfk_err_t kfk_admin_delete_share_group_offsets(kfk_client_t *c, const char *group_id,
+                                               const char *const *topics, size_t n, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_admin_delete_share_group_offsets(H(c), (char *)group_id, (char **)topics, n, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_admin_delete_groups(kfk_client_t *c, const char *const *groups, size_t n, kfk_cb cb,
+                                  void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_admin_delete_groups(H(c), (char **)groups, n, U(cb), U(opaque));
+}
+
 kfk_err_t kfk_admin_validate_create_topics(kfk_client_t *c, const kfk_new_topic_t *topics, size_t n, int timeout_ms,
                                            kfk_cb cb, void *opaque) {
     GUARD(KFK_ERR_FORKED);
@@ -740,12 +813,6 @@ kfk_err_t kfk_admin_create_partitions_placed(kfk_client_t *c, const char *topic,
 kfk_err_t kfk_admin_describe_cluster_operations(kfk_client_t *c, kfk_cb cb, void *opaque) {
     GUARD(KFK_ERR_FORKED);
     return kfkgo_admin_describe_cluster_operations(H(c), U(cb), U(opaque));
-}
-
-kfk_err_t kfk_admin_delete_groups(kfk_client_t *c, const char *const *groups, size_t n, kfk_cb cb,
-                                  void *opaque) {
-    GUARD(KFK_ERR_FORKED);
-    return kfkgo_admin_delete_groups(H(c), (char **)groups, n, U(cb), U(opaque));
 }
 
 kfk_err_t kfk_admin_describe_groups_operations(kfk_client_t *c, const char *const *groups, size_t n, kfk_cb cb,

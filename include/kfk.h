@@ -891,6 +891,29 @@ KFK_API kfk_err_t kfk_assign(kfk_client_t *c, const kfk_topic_partition_t *tps, 
 /** Move a partition's position; RESULT (result NULL) once it is set. */
 KFK_API kfk_err_t kfk_seek(kfk_client_t *c, const char *topic, int32_t partition, int64_t offset,
                            kfk_cb cb, void *opaque);
+/** Add partitions to those consumed, each from tps[i].offset (as
+ *  kfk_assign), leaving the others, their positions and what was fetched
+ *  for them as they are. KFK_ERR_STATE, changing nothing, when one is
+ *  assigned already. Threads: as kfk_assign; not with kfk_subscribe. */
+KFK_API kfk_err_t kfk_incremental_assign(kfk_client_t *c, const kfk_topic_partition_t *tps, size_t n);
+/** Stop consuming some partitions (offsets not used), leaving the others
+ *  as they are; their fetched messages are dropped. KFK_ERR_STATE,
+ *  changing nothing, when one is not assigned.
+ *  Threads: as kfk_assign; not with kfk_subscribe. */
+KFK_API kfk_err_t kfk_incremental_unassign(kfk_client_t *c, const kfk_topic_partition_t *tps, size_t n);
+/** Pause assigned partitions (offsets not used): they are not fetched and
+ *  kfk_consume hands over none of their messages, while the others flow.
+ *  What was fetched for them already is kept, and positions stay, so
+ *  after kfk_resume their messages go on where they stopped, none lost or
+ *  repeated. A partition's pause ends with its assignment (a new
+ *  kfk_assign, a rebalance that takes it away; a cooperative rebalance
+ *  keeps the pause of the partitions kept), as in librdkafka.
+ *  KFK_ERR_STATE when a partition is not assigned (the others are still
+ *  paused). Threads: any thread. */
+KFK_API kfk_err_t kfk_pause(kfk_client_t *c, const kfk_topic_partition_t *tps, size_t n);
+/** Undo kfk_pause: fetching goes on and a waiting kfk_consume gets the
+ *  messages kept. KFK_ERR_STATE as kfk_pause. Threads: any thread. */
+KFK_API kfk_err_t kfk_resume(kfk_client_t *c, const kfk_topic_partition_t *tps, size_t n);
 /** Hand over fetched messages: one MESSAGE event per message (msg with
  *  topic, partition, offset, timestamp, key, value, headers), then a
  *  RESULT event {count}; all with opaque, to cb (NULL: batch pull / queue
@@ -920,8 +943,10 @@ KFK_API kfk_err_t kfk_lag(kfk_client_t *c, kfk_cb cb, void *opaque);
  *    timeout gets its partitions back without a rebalance), assignor
  *    (partition_assignment_strategy, partition.assignment.strategy: a
  *    comma list in preference order of sticky, range, roundrobin,
- *    cooperative-sticky; sticky), auto_offset_reset (earliest|latest;
- *    default the client's) for partitions without a committed offset,
+ *    cooperative-sticky; sticky), auto_offset_store 0/1 (1; 0:
+ *    commits take the offsets given to kfk_store_offsets),
+ *    auto_offset_reset (earliest|latest; default the client's) for
+ *    partitions without a committed offset,
  *    group_protocol (group.protocol: classic, or consumer for KIP-848's
  *    protocol, where the coordinator assigns and members move partitions
  *    one by one; Kafka 4.0+), group_remote_assignor
@@ -951,6 +976,29 @@ KFK_API kfk_err_t kfk_subscribe(kfk_client_t *c, const char *const *topics, size
  *  rather than report a commit it could not make.
  *  Threads: any thread, concurrently with consuming. */
 KFK_API kfk_err_t kfk_commit(kfk_client_t *c, kfk_cb cb, void *opaque);
+/** Commit tps[i].offset (>= 0: the next offset to read) for each
+ *  partition, as the group member of the current generation: any
+ *  offsets, lower than those committed too, of partitions assigned or
+ *  not. Waits for a rebalance and the coordinator as kfk_commit does.
+ *  RESULT (result NULL) when done; its err is KFK_ERR_STATE without a
+ *  subscription. Immediate: KFK_ERR_INVALID_ARG for n == 0, a NULL topic,
+ *  a negative partition or offset. Threads: any thread. */
+KFK_API kfk_err_t kfk_commit_offsets(kfk_client_t *c, const kfk_topic_partition_t *tps, size_t n,
+                                     kfk_cb cb, void *opaque);
+/** Store offsets to commit (tps[i].offset >= 0, the next offset to read)
+ *  for assigned partitions. With the subscribe option auto_offset_store
+ *  (enable.auto.offset.store) 0, kfk_commit, auto-commit and the commits
+ *  on revoke and on leaving commit the offsets stored, not the positions
+ *  of the messages consumed; a partition assigned anew has none stored.
+ *  KFK_ERR_STATE when a partition is not assigned (the others are still
+ *  stored). Threads: any thread. */
+KFK_API kfk_err_t kfk_store_offsets(kfk_client_t *c, const kfk_topic_partition_t *tps, size_t n);
+/** Copy the member id the group coordinator gave this member, NUL-
+ *  terminated, into buf (size bytes); "" until it has one.
+ *  KFK_ERR_STATE without a subscription, KFK_ERR_NO_BUFFER_SPACE when it
+ *  does not fit (member ids are under 100 bytes), KFK_ERR_INVALID_ARG for
+ *  a NULL buf or size 0. Threads: any thread. */
+KFK_API kfk_err_t kfk_group_member_id(kfk_client_t *c, char *buf, size_t size);
 /** Commit (with auto_commit), leave the group (static members too) and stop
  *  consuming its partitions. RESULT when done.
  *  Threads: see kfk_subscribe. */
@@ -1120,6 +1168,54 @@ KFK_API kfk_err_t kfk_admin_delete_records(kfk_client_t *c, const kfk_topic_part
  *  group committed. */
 KFK_API kfk_err_t kfk_admin_group_lag(kfk_client_t *c, const char *group_id, kfk_cb cb,
                                       void *opaque);
+/** Delete groups with no members (consumer, classic or share groups),
+ *  each at its coordinator. Result: {groups => [{group_id, error_code,
+ *  error_message}]} in the order given; error_code NON_EMPTY_GROUP (68)
+ *  for a group with members, GROUP_ID_NOT_FOUND (69) for an unknown one. */
+KFK_API kfk_err_t kfk_admin_delete_groups(kfk_client_t *c, const char *const *groups, size_t n,
+                                          kfk_cb cb, void *opaque);
+
+/* Share groups (KIP-932; Kafka 4.0+). */
+
+/** The share groups of every broker; n = 0: in any state, else only those
+ *  in one of states ("empty", "stable", "dead"). Result: {groups =>
+ *  [{group_id, state}]} sorted by group_id; state is lower case. */
+KFK_API kfk_err_t kfk_admin_list_share_groups(kfk_client_t *c, const char *const *states, size_t n,
+                                              kfk_cb cb, void *opaque);
+/** Result: {groups => [{group_id, error_code, error_message, state,
+ *  epoch, assignment_epoch, assignor, members => [{member_id, rack_id,
+ *  member_epoch, client_id, client_host, subscribed_topics => [topic],
+ *  assignment => {topic => [partition, ...]}}]}]} in the order given;
+ *  error_code GROUP_ID_NOT_FOUND (69) for an unknown group. */
+KFK_API kfk_err_t kfk_admin_describe_share_groups(kfk_client_t *c, const char *const *groups,
+                                                  size_t n, kfk_cb cb, void *opaque);
+/** A share group's start offsets (every record before one is
+ *  acknowledged) against the latest ones. Result: {"topic:partition" =>
+ *  {start_offset, latest, lag}} for every partition with a start offset
+ *  (the broker has one once acknowledgements were written). lag is the
+ *  broker's count of records not yet acknowledged where it gives one
+ *  (DescribeShareGroupOffsets v1), else latest - start_offset. A partition the broker
+ *  refuses fails the call, naming it. */
+KFK_API kfk_err_t kfk_admin_share_group_offsets(kfk_client_t *c, const char *group_id, kfk_cb cb,
+                                                void *opaque);
+/** Move the start offset of a share group with no members to
+ *  tps[i].offset on each partition (KFK_OFFSET_EARLIEST or
+ *  KFK_OFFSET_LATEST: that offset, looked up first). Result: {partitions
+ *  => [{topic, partition, error_code, error_message}]}; err
+ *  NON_EMPTY_GROUP (68) while the group has members. */
+KFK_API kfk_err_t kfk_admin_alter_share_group_offsets(kfk_client_t *c, const char *group_id,
+                                                      const kfk_topic_partition_t *tps, size_t n,
+                                                      kfk_cb cb, void *opaque);
+/** Make a share group with no members forget its start offsets on
+ *  topics. Result: {topics => [{topic, error_code, error_message}]}; err
+ *  NON_EMPTY_GROUP (68) while the group has members. */
+KFK_API kfk_err_t kfk_admin_delete_share_group_offsets(kfk_client_t *c, const char *group_id,
+                                                       const char *const *topics, size_t n,
+                                                       kfk_cb cb, void *opaque);
+
+/* Creation options, groups' offsets, offsets by time, topic descriptions,
+ * leader elections, ACLs, SCRAM credentials, configs of any resource. */
+
 /** kfk_admin_create_topics with the broker only checking the topics:
  *  none is created. The same result; error_code 0 where the topic would
  *  be created. */
@@ -1153,12 +1249,6 @@ KFK_API kfk_err_t kfk_admin_create_partitions_placed(kfk_client_t *c, const char
  *  Result: {cluster_id, controller_id, brokers => [{node_id, host, port,
  *  rack}], authorized_operations => [...]}. */
 KFK_API kfk_err_t kfk_admin_describe_cluster_operations(kfk_client_t *c, kfk_cb cb, void *opaque);
-/** Delete groups (and their committed offsets), each asked of its
- *  coordinator. Result: {groups => [{group_id, error_code}]} in the order
- *  given; NON_EMPTY_GROUP (68) for a group with members,
- *  GROUP_ID_NOT_FOUND (69) for an unknown one. */
-KFK_API kfk_err_t kfk_admin_delete_groups(kfk_client_t *c, const char *const *groups, size_t n,
-                                          kfk_cb cb, void *opaque);
 /** kfk_admin_describe_groups, each group with authorized_operations: the
  *  operations the client may perform on it ("read", "describe",
  *  "delete"). */

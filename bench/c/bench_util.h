@@ -56,8 +56,34 @@ static inline void bench_print_throughput(long msgs, long bytes, double secs, lo
            msgs, bytes, secs, failed, idle_kb, bench_status_kb("VmHWM"), records ? cpu_s / records * 1e6 : 0.0);
 }
 
+/* The topic argument: one name or several separated by commas. They are
+ * cut out of arg in place; *n gets how many. Record i of produce goes to
+ * topic i % T and partition (i / T) % P, so every partition of every topic
+ * gets the same share. */
+static inline char **bench_topics(char *arg, int *n) {
+    int count = 1;
+    for (char *c = arg; *c; c++)
+        count += *c == ',';
+    char **names = malloc(count * sizeof *names);
+    *n = 0;
+    for (char *name = strtok(arg, ","); name; name = strtok(NULL, ","))
+        names[(*n)++] = name;
+    if (*n == 0) {
+        fprintf(stderr, "no topic given\n");
+        exit(2);
+    }
+    return names;
+}
+
+/* The idle report line: CPU the process used while assigned and idle, per
+ * 10 seconds. */
+static inline void bench_print_idle(double secs, double cpu_s, long idle_kb) {
+    printf("msgs=0 seconds=%.3f idle_cpu_ms_per_10s=%.1f rss_idle_kb=%ld rss_peak_kb=%ld\n", secs,
+           secs > 0 ? cpu_s / secs * 10 * 1e3 : 0.0, idle_kb, bench_status_kb("VmHWM"));
+}
+
 /* The optional 8th argument: how many partitions produce spreads its
- * records over (record i goes to partition i % P); 1 when absent. */
+ * records over, consume and idle assign, per topic; 1 when absent. */
 static inline int bench_partitions(int argc, char **argv) {
     int p = argc > 8 ? atoi(argv[8]) : 1;
     if (p < 1) {
@@ -76,6 +102,9 @@ static inline void bench_print_latency(double *us, long n) {
 #undef AT
 }
 
-#define BENCH_USAGE "usage: %s produce|consume|latency brokers topic count size acks compression [partitions]\n"
+/* idle: count is the seconds measured, after a warm-up of IDLE_WARMUP_S. */
+#define BENCH_USAGE                                                                                             \
+    "usage: %s produce|consume|latency|idle brokers topic[,topic...] count size acks compression [partitions]\n"
+#define IDLE_WARMUP_S 3
 
 #endif

@@ -1,13 +1,15 @@
 /* kfk through its C ABI, for the side-by-side benchmark (bench/run.py).
  *
- *   kfk_bench produce|consume|latency brokers topic count size acks compression [partitions]
+ *   kfk_bench produce|consume|latency|idle brokers topic[,topic...] count size acks compression [partitions]
  *
- * produce: COUNT values of SIZE bytes (null keys), record i to partition
- *          i % PARTITIONS (default 1), timed from the first kfk_produce to
- *          the last delivery report.
- * consume: COUNT messages from partition 0 of a pre-filled topic, from the
- *          earliest offset, timed from kfk_assign to the last message.
+ * produce: COUNT values of SIZE bytes (null keys), record i to topic
+ *          i % TOPICS and partition (i / TOPICS) % PARTITIONS (default 1),
+ *          timed from the first kfk_produce to the last delivery report.
+ * consume: COUNT messages from every partition of pre-filled topics, from
+ *          the earliest offset, timed from kfk_assign to the last message.
  * latency: COUNT produce round-trips, linger 0, one message in flight.
+ * idle:    every partition assigned at its end and consumed while nothing
+ *          arrives; the CPU of COUNT seconds after a warm-up.
  * rdkafka_bench.c does the same work with librdkafka. */
 #include <kfk.h>
 
@@ -64,12 +66,14 @@ static int open_client(const char *brokers, const char *acks, const char *linger
     return connected < 0 ? -1 : 0;
 }
 
-static void produce(const char *topic, long count, const char *payload, long size, int partitions, long idle_kb) {
-    kfk_message_t m = {.topic = topic, .partition = 0, .timestamp = -1, .value = payload, .value_len = size};
+static void produce(char **topics, int n_topics, long count, const char *payload, long size, int partitions,
+                    long idle_kb) {
+    kfk_message_t m = {.partition = 0, .timestamp = -1, .value = payload, .value_len = size};
     double start = bench_now(), cpu = bench_cpu();
     for (long i = 0; i < count; i++) {
         kfk_err_t err;
-        m.partition = (int32_t)(i % partitions);
+        m.topic = topics[i % n_topics];
+        m.partition = (int32_t)(i / n_topics % partitions);
         while ((err = kfk_produce(client, &m, on_delivery)) == KFK_ERR_QUEUE_FULL)
             kfk_poll(q, 10, 0);
         if (err) { /* refused at once: no delivery report will come */
@@ -88,18 +92,46 @@ static void produce(const char *topic, long count, const char *payload, long siz
                            idle_kb);
 }
 
-static void consume(const char *topic, long count, long idle_kb) {
-    kfk_topic_partition_t tp = {.topic = topic, .partition = 0, .leader_epoch = -1, .offset = KFK_OFFSET_EARLIEST};
+/* Assigns every partition of the topics, at offset. */
+static void assign_all(char **topics, int n_topics, int partitions, int64_t offset) {
+    size_t n = (size_t)n_topics * partitions;
+    kfk_topic_partition_t *tps = calloc(n, sizeof *tps);
+    for (size_t i = 0; i < n; i++)
+        tps[i] = (kfk_topic_partition_t){
+            .topic = topics[i / partitions], .partition = (int32_t)(i % partitions), .leader_epoch = -1,
+            .offset = offset};
+    kfk_assign(client, tps, n);
+    free(tps);
+}
+
+/* One consume request, served to its end. */
+static void consume_once(void) {
+    consume_done = 0;
+    kfk_consume(client, on_consumed, NULL);
+    while (!consume_done)
+        kfk_poll(q, 100, 0);
+}
+
+static void consume(char **topics, int n_topics, int partitions, long count, long idle_kb) {
     double start = bench_now(), cpu = bench_cpu();
-    kfk_assign(client, &tp, 1);
-    while (consumed < count) {
-        consume_done = 0;
-        kfk_consume(client, on_consumed, NULL);
-        while (!consume_done)
-            kfk_poll(q, 100, 0);
-    }
+    assign_all(topics, n_topics, partitions, KFK_OFFSET_EARLIEST);
+    while (consumed < count)
+        consume_once();
     double secs = bench_now() - start;
     bench_print_throughput(consumed, consumed_bytes, secs, 0, consumed, bench_cpu() - cpu, idle_kb);
+}
+
+/* An application waiting for records that do not come: consume requests
+ * one after another, as a polling loop makes them. */
+static void idle(char **topics, int n_topics, int partitions, long seconds) {
+    assign_all(topics, n_topics, partitions, KFK_OFFSET_LATEST);
+    for (double warm = bench_now() + IDLE_WARMUP_S; bench_now() < warm;)
+        consume_once();
+    long idle_kb = bench_status_kb("VmRSS");
+    double start = bench_now(), cpu = bench_cpu();
+    while (bench_now() - start < seconds)
+        consume_once();
+    bench_print_idle(bench_now() - start, bench_cpu() - cpu, idle_kb);
 }
 
 static void latency(const char *topic, long count, const char *payload, long size) {
@@ -123,7 +155,9 @@ int main(int argc, char **argv) {
         fprintf(stderr, BENCH_USAGE, argv[0]);
         return 2;
     }
-    const char *mode = argv[1], *topic = argv[3];
+    const char *mode = argv[1];
+    int n_topics;
+    char **topics = bench_topics(argv[3], &n_topics);
     long count = atol(argv[4]), size = atol(argv[5]);
     int partitions = bench_partitions(argc, argv);
     int is_latency = strcmp(mode, "latency") == 0;
@@ -133,11 +167,13 @@ int main(int argc, char **argv) {
     char *payload = malloc(size ? size : 1);
     memset(payload, 'x', size);
     if (strcmp(mode, "produce") == 0)
-        produce(topic, count, payload, size, partitions, idle_kb);
+        produce(topics, n_topics, count, payload, size, partitions, idle_kb);
     else if (strcmp(mode, "consume") == 0)
-        consume(topic, count, idle_kb);
+        consume(topics, n_topics, partitions, count, idle_kb);
+    else if (strcmp(mode, "idle") == 0)
+        idle(topics, n_topics, partitions, count);
     else if (is_latency)
-        latency(topic, count, payload, size);
+        latency(topics[0], count, payload, size);
     else {
         fprintf(stderr, BENCH_USAGE, argv[0]);
         return 2;
@@ -146,5 +182,6 @@ int main(int argc, char **argv) {
     kfk_poll(q, 0, 0);
     kfk_queue_destroy(q);
     free(payload);
+    free(topics);
     return failed ? 1 : 0;
 }

@@ -1,13 +1,13 @@
 /* librdkafka doing kfk_bench.c's work (same modes, arguments and report
  * line), for the side-by-side benchmark (bench/run.py).
  *
- *   rdkafka_bench produce|consume|latency brokers topic count size acks compression [partitions]
+ *   rdkafka_bench produce|consume|latency|idle brokers topic[,topic...] count size acks compression [partitions]
  *
  * Settings match kfk_bench: linger 5 ms (0 for latency), batches up to
  * 1 MB, Nagle off (kfk's sockets are TCP_NODELAY), one in flight for
- * latency. produce gives every record its partition (i % PARTITIONS), as
- * kfk_bench does. The consumer uses assign() at the earliest offset, no
- * group. */
+ * latency. produce gives every record its topic and partition as kfk_bench
+ * does. The consumer uses assign() (the earliest offset; the end for idle),
+ * no group. */
 #include <librdkafka/rdkafka.h>
 
 #include "bench_util.h"
@@ -55,19 +55,22 @@ static rd_kafka_t *open_client(rd_kafka_type_t type, const char *brokers, const 
     return rk;
 }
 
-/* Waits for the topic's metadata, as kfk_bench's connect does. */
-static void connect_to(rd_kafka_t *rk, rd_kafka_topic_t *t) {
-    const struct rd_kafka_metadata *md;
-    while (rd_kafka_metadata(rk, 0, t, &md, 5000) != RD_KAFKA_RESP_ERR_NO_ERROR)
-        ;
-    rd_kafka_metadata_destroy(md);
+/* Waits for the topics' metadata, as kfk_bench's connect does. */
+static void connect_to(rd_kafka_t *rk, rd_kafka_topic_t **ts, int n_topics) {
+    for (int i = 0; i < n_topics; i++) {
+        const struct rd_kafka_metadata *md;
+        while (rd_kafka_metadata(rk, 0, ts[i], &md, 5000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+            ;
+        rd_kafka_metadata_destroy(md);
+    }
 }
 
-static void produce(rd_kafka_t *rk, rd_kafka_topic_t *t, long count, char *payload, long size, int partitions,
-                    long idle_kb) {
+static void produce(rd_kafka_t *rk, rd_kafka_topic_t **ts, int n_topics, long count, char *payload, long size,
+                    int partitions, long idle_kb) {
     double start = bench_now(), cpu = bench_cpu();
     for (long i = 0; i < count; i++) {
-        int32_t part = (int32_t)(i % partitions);
+        rd_kafka_topic_t *t = ts[i % n_topics];
+        int32_t part = (int32_t)(i / n_topics % partitions);
         while (rd_kafka_produce(t, part, RD_KAFKA_MSG_F_COPY, payload, size, NULL, 0, NULL) == -1) {
             rd_kafka_resp_err_t err = rd_kafka_last_error();
             if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) { /* refused at once: no delivery report will come */
@@ -89,11 +92,21 @@ static void produce(rd_kafka_t *rk, rd_kafka_topic_t *t, long count, char *paylo
                            idle_kb);
 }
 
-static void consume(rd_kafka_t *rk, const char *topic, long count, long idle_kb) {
+/* Every partition of the topics, at offset. */
+static rd_kafka_topic_partition_list_t *all_partitions(char **topics, int n_topics, int partitions,
+                                                       int64_t offset) {
+    rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(n_topics * partitions);
+    for (int t = 0; t < n_topics; t++)
+        for (int p = 0; p < partitions; p++)
+            rd_kafka_topic_partition_list_add(parts, topics[t], p)->offset = offset;
+    return parts;
+}
+
+static void consume(rd_kafka_t *rk, char **topics, int n_topics, int partitions, long count, long idle_kb) {
     long consumed = 0, bytes = 0;
     rd_kafka_poll_set_consumer(rk);
-    rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(parts, topic, 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
+    rd_kafka_topic_partition_list_t *parts = all_partitions(topics, n_topics, partitions,
+                                                            RD_KAFKA_OFFSET_BEGINNING);
     double start = bench_now(), cpu = bench_cpu();
     rd_kafka_assign(rk, parts);
     while (consumed < count) {
@@ -110,6 +123,25 @@ static void consume(rd_kafka_t *rk, const char *topic, long count, long idle_kb)
     }
     double secs = bench_now() - start;
     bench_print_throughput(consumed, bytes, secs, 0, consumed, bench_cpu() - cpu, idle_kb);
+    rd_kafka_topic_partition_list_destroy(parts);
+    rd_kafka_consumer_close(rk);
+}
+
+/* An application waiting for records that do not come, polling. */
+static void idle(rd_kafka_t *rk, char **topics, int n_topics, int partitions, long seconds) {
+    rd_kafka_poll_set_consumer(rk);
+    rd_kafka_topic_partition_list_t *parts = all_partitions(topics, n_topics, partitions, RD_KAFKA_OFFSET_END);
+    rd_kafka_assign(rk, parts);
+    rd_kafka_message_t *m;
+    for (double warm = bench_now() + IDLE_WARMUP_S; bench_now() < warm;)
+        if ((m = rd_kafka_consumer_poll(rk, 100)))
+            rd_kafka_message_destroy(m);
+    long idle_kb = bench_status_kb("VmRSS");
+    double start = bench_now(), cpu = bench_cpu();
+    while (bench_now() - start < seconds)
+        if ((m = rd_kafka_consumer_poll(rk, 100)))
+            rd_kafka_message_destroy(m);
+    bench_print_idle(bench_now() - start, bench_cpu() - cpu, idle_kb);
     rd_kafka_topic_partition_list_destroy(parts);
     rd_kafka_consumer_close(rk);
 }
@@ -134,29 +166,39 @@ int main(int argc, char **argv) {
         fprintf(stderr, BENCH_USAGE, argv[0]);
         return 2;
     }
-    const char *mode = argv[1], *topic = argv[3];
+    const char *mode = argv[1];
+    int n_topics;
+    char **topics = bench_topics(argv[3], &n_topics);
     long count = atol(argv[4]), size = atol(argv[5]);
     int partitions = bench_partitions(argc, argv);
-    int is_latency = strcmp(mode, "latency") == 0, is_consume = strcmp(mode, "consume") == 0;
-    if (!is_latency && !is_consume && strcmp(mode, "produce") != 0) {
+    int is_latency = strcmp(mode, "latency") == 0, is_consume = strcmp(mode, "consume") == 0,
+        is_idle = strcmp(mode, "idle") == 0;
+    if (!is_latency && !is_consume && !is_idle && strcmp(mode, "produce") != 0) {
         fprintf(stderr, BENCH_USAGE, argv[0]);
         return 2;
     }
-    rd_kafka_t *rk = open_client(is_consume ? RD_KAFKA_CONSUMER : RD_KAFKA_PRODUCER, argv[2],
+    rd_kafka_t *rk = open_client(is_consume || is_idle ? RD_KAFKA_CONSUMER : RD_KAFKA_PRODUCER, argv[2],
                                  is_latency ? "1" : argv[6], is_latency ? "0" : "5", argv[7], is_latency);
-    rd_kafka_topic_t *t = rd_kafka_topic_new(rk, topic, NULL);
-    connect_to(rk, t);
+    rd_kafka_topic_t **ts = malloc(n_topics * sizeof *ts);
+    for (int i = 0; i < n_topics; i++)
+        ts[i] = rd_kafka_topic_new(rk, topics[i], NULL);
+    connect_to(rk, ts, n_topics);
     long idle_kb = bench_status_kb("VmRSS");
     char *payload = malloc(size ? size : 1);
     memset(payload, 'x', size);
     if (is_consume)
-        consume(rk, topic, count, idle_kb);
+        consume(rk, topics, n_topics, partitions, count, idle_kb);
+    else if (is_idle)
+        idle(rk, topics, n_topics, partitions, count);
     else if (is_latency)
-        latency(rk, t, count, payload, size);
+        latency(rk, ts[0], count, payload, size);
     else
-        produce(rk, t, count, payload, size, partitions, idle_kb);
-    rd_kafka_topic_destroy(t);
+        produce(rk, ts, n_topics, count, payload, size, partitions, idle_kb);
+    for (int i = 0; i < n_topics; i++)
+        rd_kafka_topic_destroy(ts[i]);
+    free(ts);
     rd_kafka_destroy(rk);
     free(payload);
+    free(topics);
     return failed ? 1 : 0;
 }

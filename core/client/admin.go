@@ -131,32 +131,10 @@ func (c *Client) brokerConns() map[int32]*conn.Conn {
 // that cannot answer makes the call fail: a partial list would mislead.
 func (c *Client) ListGroups(cb func(tree.Value, error)) {
 	async(cb, func() (tree.Value, error) {
-		if _, err := c.metadataNow(nil); err != nil {
+		groups, err := c.listGroupsEverywhere(kmsg.NewPtrListGroupsRequest)
+		if err != nil {
 			return tree.Value{}, err
 		}
-		conns := c.brokerConns()
-		type answer struct {
-			node int32
-			resp kmsg.Response
-			err  error
-		}
-		answers := make(chan answer, len(conns))
-		for node, cn := range conns {
-			cn.Do(kmsg.NewPtrListGroupsRequest(), func(r kmsg.Response, err error) { answers <- answer{node, r, err} })
-		}
-		var groups []kmsg.ListGroupsResponseGroup
-		for range conns {
-			a := <-answers
-			if a.err != nil {
-				return tree.Value{}, fmt.Errorf("list groups on broker %d: %w", a.node, a.err)
-			}
-			r := a.resp.(*kmsg.ListGroupsResponse)
-			if err := refused(fmt.Sprintf("list groups on broker %d", a.node), r.ErrorCode, nil); err != nil {
-				return tree.Value{}, err
-			}
-			groups = append(groups, r.Groups...)
-		}
-		sort.Slice(groups, func(i, j int) bool { return groups[i].Group < groups[j].Group })
 		out := make([]tree.Value, 0, len(groups))
 		for _, g := range groups {
 			out = append(out, tree.M("group_id", tree.S(g.Group), "protocol_type", tree.S(g.ProtocolType),
@@ -164,6 +142,39 @@ func (c *Client) ListGroups(cb func(tree.Value, error)) {
 		}
 		return tree.M("groups", tree.L(out...)), nil
 	})
+}
+
+// listGroupsEverywhere asks every broker for its groups, sorted by group
+// id. Each broker gets a request of its own from newReq: sending sets the
+// version that broker speaks on the request.
+func (c *Client) listGroupsEverywhere(newReq func() *kmsg.ListGroupsRequest) ([]kmsg.ListGroupsResponseGroup, error) {
+	if _, err := c.metadataNow(nil); err != nil {
+		return nil, err
+	}
+	conns := c.brokerConns()
+	type answer struct {
+		node int32
+		resp kmsg.Response
+		err  error
+	}
+	answers := make(chan answer, len(conns))
+	for node, cn := range conns {
+		cn.Do(newReq(), func(r kmsg.Response, err error) { answers <- answer{node, r, err} })
+	}
+	var groups []kmsg.ListGroupsResponseGroup
+	for range conns {
+		a := <-answers
+		if a.err != nil {
+			return nil, fmt.Errorf("list groups on broker %d: %w", a.node, a.err)
+		}
+		r := a.resp.(*kmsg.ListGroupsResponse)
+		if err := refused(fmt.Sprintf("list groups on broker %d", a.node), r.ErrorCode, nil); err != nil {
+			return nil, err
+		}
+		groups = append(groups, r.Groups...)
+	}
+	sort.Slice(groups, func(i, j int) bool { return groups[i].Group < groups[j].Group })
+	return groups, nil
 }
 
 // metadataNow refreshes metadata for topics (nil: the known ones) and waits.

@@ -1,44 +1,10 @@
 package client
 
 import (
-	"sync"
-
 	"github.com/kfk-dev/kfk/core/connapi"
 	"github.com/kfk-dev/kfk/core/tree"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
-
-// DeleteGroups deletes groups (with their committed offsets), each asked
-// of its coordinator. Result: {groups => [{group_id, error_code}]} in the
-// order given; a group with members gets NON_EMPTY_GROUP (68), an unknown
-// one GROUP_ID_NOT_FOUND (69).
-func (c *Client) DeleteGroups(groups []string, cb func(tree.Value, error)) {
-	async(cb, func() (tree.Value, error) {
-		out := make([]tree.Value, len(groups))
-		var wg sync.WaitGroup
-		for i, id := range groups {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				req := kmsg.NewPtrDeleteGroupsRequest()
-				req.Groups = []string{id}
-				code := int16(0)
-				resp, err := c.coordinatorDo(id, coordinatorGroup, req)
-				switch {
-				case err != nil:
-					code = errorCodeOf(err)
-				case len(resp.(*kmsg.DeleteGroupsResponse).Groups) == 0:
-					code = -1
-				default:
-					code = resp.(*kmsg.DeleteGroupsResponse).Groups[0].ErrorCode
-				}
-				out[i] = tree.M("group_id", tree.S(id), "error_code", tree.I(code))
-			}()
-		}
-		wg.Wait()
-		return tree.M("groups", tree.L(out...)), nil
-	})
-}
 
 // AlterGroupOffsets sets a group's committed offsets (offset, leader
 // epoch and metadata of each partition), as a commit from outside the

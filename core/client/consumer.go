@@ -1,11 +1,13 @@
 package client
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -60,7 +62,18 @@ type position struct {
 	fetching  bool  // in a fetch request now
 	hwm       int64 // high watermark from the last fetch, -1 unknown
 	consumed  int64 // offset after the last message handed to the application, -1 none
+	stored    int64 // offset given to StoreOffsets, -1 none
 	gen       int   // consumer.nextGenLocked's, new at each assign, seek and reset
+}
+
+// newPosition is an assigned partition's position before fetching, from
+// offset (>= 0, OffsetLatest or OffsetEarliest).
+func newPosition(offset int64) *position {
+	p := &position{offset: offset, hwm: -1, epoch: -1, consumed: -1, stored: -1}
+	if offset >= 0 {
+		p.consumed = offset
+	}
+	return p
 }
 
 // consumer fetches assigned partitions from their leaders. A fetch to each
@@ -83,6 +96,10 @@ type consumer struct {
 	// number of a fetch still waiting at the broker.
 	lastGen int
 	reset   OffsetReset // auto_offset_reset
+	// paused partitions are not fetched and their buffered messages wait;
+	// only assigned partitions are in it, and it forgets a partition
+	// when its assignment ends.
+	paused map[tp]bool
 }
 
 type pollWaiter struct {
@@ -120,13 +137,11 @@ func (c *Client) Assign(parts []Assignment) {
 	k := c.consumer
 	k.mu.Lock()
 	k.assigned = map[tp]*position{}
+	k.paused = nil
 	k.buffer.reset()
 	topics := map[string]bool{}
 	for _, a := range parts {
-		p := &position{offset: a.Offset, hwm: -1, epoch: -1, consumed: -1}
-		if a.Offset >= 0 {
-			p.consumed = a.Offset
-		}
+		p := newPosition(a.Offset)
 		p.gen = k.nextGenLocked()
 		k.assigned[tp{a.Topic, a.Partition}] = p
 		topics[a.Topic] = true
@@ -148,10 +163,7 @@ func (c *Client) assignMore(parts []Assignment) {
 	topics := map[string]bool{}
 	for _, a := range parts {
 		which := tp{a.Topic, a.Partition}
-		p := &position{offset: a.Offset, hwm: -1, epoch: -1, consumed: -1}
-		if a.Offset >= 0 {
-			p.consumed = a.Offset
-		}
+		p := newPosition(a.Offset)
 		p.gen = k.nextGenLocked()
 		k.assigned[which] = p
 		topics[a.Topic] = true
@@ -161,23 +173,172 @@ func (c *Client) assignMore(parts []Assignment) {
 }
 
 // detach stops consuming parts and returns the positions the application
-// reached in them, in one step: no record of theirs is handed over after
-// the positions are taken, so committing them leaves nothing read twice
-// by the partitions' next owner.
-func (c *Client) detach(parts []Assignment) map[tp]int64 {
+// reached in them and the offsets stored for them, in one step: no record
+// of theirs is handed over after the positions are taken, so committing
+// them leaves nothing read twice by the partitions' next owner.
+func (c *Client) detach(parts []Assignment) (reached, stored map[tp]int64) {
 	k := c.consumer
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	reached := map[tp]int64{}
+	reached, stored = map[tp]int64{}, map[tp]int64{}
 	for _, a := range parts {
 		which := tp{a.Topic, a.Partition}
-		if p := k.assigned[which]; p != nil && p.consumed >= 0 {
-			reached[which] = p.consumed
+		if p := k.assigned[which]; p != nil {
+			if p.consumed >= 0 {
+				reached[which] = p.consumed
+			}
+			if p.stored >= 0 {
+				stored[which] = p.stored
+			}
 		}
 		delete(k.assigned, which)
+		delete(k.paused, which)
 		k.buffer.drop(which)
 	}
-	return reached
+	return reached, stored
+}
+
+// ErrNotAssigned names partitions a call needs assigned that are not.
+var ErrNotAssigned = errors.New("not assigned")
+
+// notAssignedLocked is the error for the partitions of which that are
+// not assigned, nil when all are.
+func (k *consumer) notAssignedLocked(which []Assignment) error {
+	var missing []string
+	for _, a := range which {
+		if k.assigned[tp{a.Topic, a.Partition}] == nil {
+			missing = append(missing, fmt.Sprintf("%s[%d]", a.Topic, a.Partition))
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", strings.Join(missing, " "), ErrNotAssigned)
+}
+
+// IncrementalAssign adds parts, each from its offset, to the partitions
+// consumed by a client that assigns them itself (Assign), leaving the
+// others as they are. A partition already assigned fails the call (an
+// error naming it) and nothing changes.
+func (c *Client) IncrementalAssign(parts []Assignment) error {
+	k := c.consumer
+	k.mu.Lock()
+	var dup []string
+	for _, a := range parts {
+		if k.assigned[tp{a.Topic, a.Partition}] != nil {
+			dup = append(dup, fmt.Sprintf("%s[%d]", a.Topic, a.Partition))
+		}
+	}
+	k.mu.Unlock()
+	if len(dup) > 0 {
+		return fmt.Errorf("%s: already assigned", strings.Join(dup, " "))
+	}
+	c.assignMore(parts)
+	return nil
+}
+
+// IncrementalUnassign stops consuming parts (their offsets are not used),
+// leaving the other partitions as they are. A partition not assigned
+// fails the call (an error naming it, wrapping ErrNotAssigned) and
+// nothing changes.
+func (c *Client) IncrementalUnassign(parts []Assignment) error {
+	k := c.consumer
+	k.mu.Lock()
+	err := k.notAssignedLocked(parts)
+	k.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	c.detach(parts)
+	return nil
+}
+
+// Pause stops fetching the assigned partitions of parts (their offsets
+// are not used) and handing over their messages: what was fetched for
+// them already is kept, and positions stay where they are, until Resume.
+// A partition whose assignment ends is no longer paused if assigned
+// again. Partitions not assigned are left out, and named by the error
+// (wrapping ErrNotAssigned).
+func (c *Client) Pause(parts []Assignment) error {
+	k := c.consumer
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for _, a := range parts {
+		which := tp{a.Topic, a.Partition}
+		if k.assigned[which] != nil {
+			if k.paused == nil {
+				k.paused = map[tp]bool{}
+			}
+			k.paused[which] = true
+		}
+	}
+	return k.notAssignedLocked(parts)
+}
+
+// Resume undoes Pause for parts: fetching goes on from where it stopped,
+// and a waiting Poll gets the messages kept meanwhile. Partitions not
+// assigned are named by the error, as with Pause.
+func (c *Client) Resume(parts []Assignment) error {
+	k := c.consumer
+	k.mu.Lock()
+	for _, a := range parts {
+		delete(k.paused, tp{a.Topic, a.Partition})
+	}
+	err := k.notAssignedLocked(parts)
+	var waiters []*pollWaiter
+	var batches [][]Message
+	if len(k.waiters) > 0 {
+		if batches = k.takeLocked(); len(batches) > 0 {
+			waiters, k.waiters = k.waiters, nil
+		}
+	}
+	k.mu.Unlock()
+	k.complete(waiters, batches)
+	k.kick()
+	return err
+}
+
+// StoreOffsets sets the offsets a group member with manual offset store
+// (GroupOptions.ManualOffsetStore) commits for the assigned partitions of
+// parts: each the offset of the next message to read. Partitions not
+// assigned are left out and named by the error (wrapping ErrNotAssigned).
+// A new assignment of a partition starts with nothing stored.
+func (c *Client) StoreOffsets(parts []Assignment) error {
+	k := c.consumer
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for _, a := range parts {
+		if p := k.assigned[tp{a.Topic, a.Partition}]; p != nil {
+			p.stored = a.Offset
+		}
+	}
+	return k.notAssignedLocked(parts)
+}
+
+// takeLocked takes what the next poll gets from the buffer, leaving the
+// paused partitions' messages there.
+func (k *consumer) takeLocked() [][]Message {
+	if len(k.paused) > 0 {
+		return k.buffer.takeExcept(k.c.cfg.MaxPollRecords, k.paused)
+	}
+	return k.buffer.take(k.c.cfg.MaxPollRecords)
+}
+
+// complete hands batches to the first of waiters and completes them all.
+func (k *consumer) complete(waiters []*pollWaiter, batches [][]Message) {
+	if len(waiters) > 0 {
+		k.markConsumed(batches)
+	}
+	for i, w := range waiters {
+		n := 0
+		if i == 0 { // the first waiting poll takes the messages
+			for _, b := range batches {
+				w.deliver(b)
+				n += len(b)
+			}
+		}
+		w.done(n, nil)
+	}
 }
 
 // Seek moves a partition's position (OffsetLatest and OffsetEarliest are
@@ -187,7 +348,7 @@ func (c *Client) Seek(topic string, partition int32, offset int64, cb func(error
 	k.mu.Lock()
 	p := k.assigned[tp{topic, partition}]
 	if p == nil {
-		p = &position{hwm: -1, epoch: -1, consumed: -1}
+		p = newPosition(OffsetLatest)
 		k.assigned[tp{topic, partition}] = p
 	}
 	p.gen = k.nextGenLocked()
@@ -222,7 +383,7 @@ func (c *Client) Seek(topic string, partition int32, offset int64, cb func(error
 func (c *Client) Poll(deliver func([]Message), done func(int, error)) {
 	k := c.consumer
 	k.mu.Lock()
-	batches := k.buffer.take(c.cfg.MaxPollRecords)
+	batches := k.takeLocked()
 	if len(batches) == 0 {
 		w := &pollWaiter{deliver: deliver, done: done}
 		k.waiters = append(k.waiters, w)
@@ -266,13 +427,19 @@ func (k *consumer) markConsumed(batches [][]Message) {
 }
 
 // consumedPositions returns the next offset to commit for each of parts
-// that has one.
-func (k *consumer) consumedPositions(parts []Assignment) map[tp]int64 {
+// that has one: the position after what was handed over, or with stored
+// the offset given to StoreOffsets.
+func (k *consumer) consumedPositions(parts []Assignment, stored bool) map[tp]int64 {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	out := map[tp]int64{}
 	for _, a := range parts {
-		if p := k.assigned[tp{a.Topic, a.Partition}]; p != nil && p.consumed >= 0 {
+		p := k.assigned[tp{a.Topic, a.Partition}]
+		switch {
+		case p == nil:
+		case stored && p.stored >= 0:
+			out[tp{a.Topic, a.Partition}] = p.stored
+		case !stored && p.consumed >= 0:
 			out[tp{a.Topic, a.Partition}] = p.consumed
 		}
 	}
@@ -288,13 +455,18 @@ func (k *consumer) kick() {
 	k.mu.Lock()
 	var resolve []tp
 	byLeader := map[int32][]tp{}
+	// What paused partitions keep does not hold the others back.
+	held := 0
+	if len(k.paused) > 0 {
+		held = k.buffer.bytesOf(k.paused)
+	}
 	for which, p := range k.assigned {
 		switch {
-		case p.fetching || p.resolving:
+		case p.fetching || p.resolving || k.paused[which]:
 		case p.offset < 0:
 			p.resolving = true
 			resolve = append(resolve, which)
-		case k.buffer.bytes < k.c.cfg.PrefetchBytes && m != nil:
+		case k.buffer.bytes-held < k.c.cfg.PrefetchBytes && m != nil:
 			if leader, ok := m.leader(which.topic, which.partition); ok && !k.inflight[leader] {
 				byLeader[leader] = append(byLeader[leader], which)
 			}
@@ -496,19 +668,7 @@ func (k *consumer) handleFetch(leader int32, parts []tp, offs []int64, gens []in
 	if out.stale {
 		k.c.refreshSoon()
 	}
-	if len(waiters) > 0 {
-		k.markConsumed(batches)
-	}
-	for i, w := range waiters {
-		n := 0
-		if i == 0 { // the first waiting poll takes the messages
-			for _, b := range batches {
-				w.deliver(b)
-				n += len(b)
-			}
-		}
-		w.done(n, nil)
-	}
+	k.complete(waiters, batches)
 	k.kick()
 }
 
@@ -572,7 +732,7 @@ func (k *consumer) handOverLocked(out *fetchOutcome) ([]*pollWaiter, [][]Message
 	if len(waiters) == 0 {
 		return nil, nil
 	}
-	return waiters, k.buffer.take(k.c.cfg.MaxPollRecords)
+	return waiters, k.takeLocked()
 }
 
 // decodePartition turns one partition's fetched batches into messages,

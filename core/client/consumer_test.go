@@ -281,3 +281,62 @@ func TestMaxPollRecordsBoundsEachPoll(t *testing.T) {
 		}
 	}
 }
+
+// Against a broker: a paused partition hands nothing over while the other
+// flows, records coming meanwhile included; resumed, it goes on from where
+// it stopped, every record once and in order.
+func TestPauseHoldsOnePartitionWhileTheOtherFlows(t *testing.T) {
+	a := admin(t)
+	topic := createTopic(t, a, 2)
+	p := newClient(t, "linger_ms", "1")
+	produce := func(from, to int) {
+		var col collector
+		for i := from; i < to; i++ {
+			p.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: int32(i % 2),
+				Value: []byte(fmt.Sprint(i))}, col.fn())
+		}
+		col.wait(t)
+	}
+	produce(0, 200)
+	c := newClient(t, "max_poll_records", "10")
+	c.Assign([]client.Assignment{{Topic: topic, Partition: 0, Offset: 0}, {Topic: topic, Partition: 1, Offset: 0}})
+	got := pollUntil(t, c, 1)
+	if err := c.Pause([]client.Assignment{{Topic: topic, Partition: 0}}); err != nil {
+		t.Fatal(err)
+	}
+	paused := len(got)
+	produce(200, 240)
+	count := func(part int32) int {
+		n := 0
+		for _, m := range got {
+			if m.Partition == part {
+				n++
+			}
+		}
+		return n
+	}
+	for deadline := time.Now().Add(30 * time.Second); count(1) < 120 && time.Now().Before(deadline); {
+		got = append(got, pollOnce(t, c)...)
+	}
+	for _, m := range got[paused:] {
+		if m.Partition == 0 {
+			t.Fatalf("paused partition 0 handed over offset %d", m.Offset)
+		}
+	}
+	if err := c.Resume([]client.Assignment{{Topic: topic, Partition: 0}}); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); count(0) < 120 && time.Now().Before(deadline); {
+		got = append(got, pollOnce(t, c)...)
+	}
+	next := map[int32]int64{}
+	for _, m := range got {
+		if m.Offset != next[m.Partition] || string(m.Value) != fmt.Sprint(2*m.Offset+int64(m.Partition)) {
+			t.Fatalf("partition %d: offset %d (%q), want %d", m.Partition, m.Offset, m.Value, next[m.Partition])
+		}
+		next[m.Partition]++
+	}
+	if next[0] != 120 || next[1] != 120 {
+		t.Fatalf("read %v records per partition, want 120 each", next)
+	}
+}

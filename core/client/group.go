@@ -33,6 +33,11 @@ type GroupOptions struct {
 	// (KIP-429): it gives up only what moves, keeping the rest.
 	Assignor        string
 	AutoOffsetReset OffsetReset // "" = the client's auto_offset_reset
+	// ManualOffsetStore makes commits (Commit, auto-commit, on revoke and
+	// on leaving) take the offsets given to StoreOffsets instead of the
+	// positions of what was handed to the application (librdkafka's
+	// enable.auto.offset.store=false).
+	ManualOffsetStore bool
 	// Protocol is ClassicProtocol (JoinGroup and SyncGroup, the default)
 	// or ConsumerProtocol (KIP-848: the coordinator assigns, Kafka 4.0+);
 	// RemoteAssignor names the coordinator's assignor for the latter
@@ -99,6 +104,11 @@ var groupOptions = map[string]groupOption{
 		o.AutoCommit, err = parseBool(v)
 		return err
 	},
+	"auto_offset_store": func(o *GroupOptions, v string) error {
+		auto, err := parseBool(v)
+		o.ManualOffsetStore = !auto
+		return err
+	},
 	"auto_offset_reset": func(o *GroupOptions, v string) (err error) {
 		o.AutoOffsetReset, err = parseOffsetReset(v)
 		return err
@@ -111,7 +121,7 @@ var groupAliases = map[string]string{
 	"group.protocol": "group_protocol", "group.remote.assignor": "group_remote_assignor", "session.timeout.ms": "session_timeout_ms",
 	"max.poll.interval.ms": "rebalance_timeout_ms", "heartbeat.interval.ms": "heartbeat_interval_ms",
 	"auto.commit.interval.ms": "auto_commit_interval_ms", "enable.auto.commit": "auto_commit",
-	"auto.offset.reset": "auto_offset_reset",
+	"auto.offset.reset": "auto_offset_reset", "enable.auto.offset.store": "auto_offset_store",
 }
 
 // Set sets one subscribe option by kfk's name or the Java/librdkafka one;
@@ -277,7 +287,32 @@ func (c *Client) Commit(cb func(error)) {
 		cb(ErrNotSubscribed)
 		return
 	}
-	go func() { cb(g.commitWhenStable(c.cfg.RequestTimeout)) }()
+	go func() {
+		cb(g.commitWhenStable(c.cfg.RequestTimeout, func(left time.Duration) error { return g.commitRetrying(left, nil) }))
+	}()
+}
+
+// CommitOffsets commits offsets (each the next offset to read) for the
+// group, as the member of its current generation: any offsets, of
+// partitions assigned or not. It waits for an assignment and for the
+// coordinator as Commit does.
+func (c *Client) CommitOffsets(offsets []Assignment, cb func(error)) {
+	c.mu.Lock()
+	g := c.group
+	c.mu.Unlock()
+	if g == nil {
+		cb(ErrNotSubscribed)
+		return
+	}
+	positions := map[tp]int64{}
+	for _, a := range offsets {
+		positions[tp{a.Topic, a.Partition}] = a.Offset
+	}
+	go func() {
+		cb(g.commitWhenStable(c.cfg.RequestTimeout, func(left time.Duration) error {
+			return g.retryCommit(left, func() error { return g.sendCommit(positions, true) })
+		}))
+	}()
 }
 
 // Unsubscribe commits (with auto-commit), leaves the group and stops
@@ -305,6 +340,20 @@ func (c *Client) GroupState() (memberID string, generation int32, assigned []Ass
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.memberID, g.generation, append([]Assignment(nil), g.owned...)
+}
+
+// MemberID is the id the group coordinator gave this member ("" until
+// it has one); false without a subscription.
+func (c *Client) MemberID() (string, bool) {
+	c.mu.Lock()
+	g := c.group
+	c.mu.Unlock()
+	if g == nil {
+		return "", false
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.memberID, true
 }
 
 // do sends req to the coordinator and waits (the group goroutine may block).
@@ -815,9 +864,9 @@ func (g *group) towards(target map[tp]bool) (revoked, added []Assignment) {
 // rebalance: its positions are committed (auto-commit), on_revoke gets
 // them, and the other partitions go on.
 func (g *group) giveUp(revoked []Assignment) {
-	reached := g.c.detach(revoked)
+	reached, stored := g.c.detach(revoked)
 	if g.opts.AutoCommit {
-		if err := g.commitRetrying(g.c.cfg.RequestTimeout, reached); err != nil {
+		if err := g.commitRetrying(g.c.cfg.RequestTimeout, g.toCommit(reached, stored)); err != nil {
 			g.c.reportError(fmt.Errorf("consumer group %s: commit on revoke: %w", g.opts.GroupID, err))
 		}
 	}
@@ -839,6 +888,15 @@ func (g *group) giveUp(revoked []Assignment) {
 	}
 }
 
+// toCommit is what a revocation commits of what detach returned: the
+// positions reached, or with ManualOffsetStore the offsets stored.
+func (g *group) toCommit(reached, stored map[tp]int64) map[tp]int64 {
+	if g.opts.ManualOffsetStore {
+		return stored
+	}
+	return reached
+}
+
 // lose drops the whole assignment without committing: the member's
 // generation is gone, so its commits would be refused and the partitions
 // may already be someone else's. OnLost gets them (OnRevoke without it).
@@ -850,7 +908,7 @@ func (g *group) lose() {
 	if len(owned) == 0 {
 		return
 	}
-	reached := g.c.consumer.consumedPositions(owned)
+	reached := g.c.consumer.consumedPositions(owned, false)
 	lost := slices.Clone(owned)
 	for i := range lost {
 		if off, ok := reached[tp{lost[i].Topic, lost[i].Partition}]; ok {
@@ -1027,9 +1085,9 @@ func (g *group) heartbeat() error {
 }
 
 // commitWhenStable is the application's commit: it waits (up to limit)
-// for an assignment if the member is rejoining, and for the coordinator if
-// it is moving.
-func (g *group) commitWhenStable(limit time.Duration) error {
+// for an assignment if the member is rejoining, then runs commit with the
+// time left (commitRetrying waits for a moving coordinator).
+func (g *group) commitWhenStable(limit time.Duration, commit func(left time.Duration) error) error {
 	deadline := time.Now().Add(limit)
 	g.mu.Lock()
 	stable := g.stable
@@ -1043,7 +1101,7 @@ func (g *group) commitWhenStable(limit time.Duration) error {
 	case <-wait.C:
 		return fmt.Errorf("cannot commit: no assignment after %v: %w", limit, kerr.ForCode(kerr.RebalanceInProgress))
 	}
-	return g.commitRetrying(time.Until(deadline), nil)
+	return commit(time.Until(deadline))
 }
 
 // commit commits the consumed positions of the current assignment. A
@@ -1053,16 +1111,23 @@ func (g *group) commit() error {
 	g.mu.Lock()
 	owned := g.owned
 	g.mu.Unlock()
-	return g.commitPositions(g.c.consumer.consumedPositions(owned))
+	return g.commitPositions(g.c.consumer.consumedPositions(owned, g.opts.ManualOffsetStore))
 }
 
 // commitPositions commits positions (those not committed yet) for the
 // member's generation.
 func (g *group) commitPositions(positions map[tp]int64) error {
+	return g.sendCommit(positions, false)
+}
+
+// sendCommit commits positions for the member's generation: all of them
+// when exact, else those above what it committed (it may drop them from
+// positions).
+func (g *group) sendCommit(positions map[tp]int64, exact bool) error {
 	g.mu.Lock()
 	gen, member := g.generation, g.memberID
 	for which, off := range positions {
-		if done, ok := g.committed[which]; ok && off <= done {
+		if done, ok := g.committed[which]; ok && off <= done && !exact {
 			delete(positions, which)
 		}
 	}
@@ -1102,15 +1167,21 @@ func (g *group) commitPositions(positions map[tp]int64) error {
 // up to limit: the positions of a revoke's last commit are lost if it
 // fails, and re-read by whoever gets the partitions next.
 func (g *group) commitRetrying(limit time.Duration, positions map[tp]int64) error {
+	return g.retryCommit(limit, func() error {
+		if positions == nil {
+			return g.commit()
+		}
+		return g.commitPositions(positions)
+	})
+}
+
+// retryCommit runs commit until it succeeds, fails for good or limit
+// passes, looking for the coordinator again in between.
+func (g *group) retryCommit(limit time.Duration, commit func() error) error {
 	deadline := time.Now().Add(limit)
 	backoff := g.c.cfg.RetryBackoff
 	for {
-		var err error
-		if positions == nil {
-			err = g.commit()
-		} else {
-			err = g.commitPositions(positions)
-		}
+		err := commit()
 		if err == nil || !coordinatorRetriable(err) || time.Now().Add(backoff).After(deadline) {
 			return err
 		}
@@ -1135,9 +1206,9 @@ func (g *group) revoke(commitFirst bool) {
 	// on_revoke reports the positions reached: the next offset of each
 	// partition after what was handed to the application, which stops
 	// before the commit so that the commit covers all of it.
-	reached := g.c.detach(owned)
+	reached, stored := g.c.detach(owned)
 	if commitFirst && g.opts.AutoCommit {
-		if err := g.commitRetrying(g.c.cfg.RequestTimeout, reached); err != nil {
+		if err := g.commitRetrying(g.c.cfg.RequestTimeout, g.toCommit(reached, stored)); err != nil {
 			g.c.reportError(fmt.Errorf("consumer group %s: commit on revoke: %w", g.opts.GroupID, err))
 		}
 	}

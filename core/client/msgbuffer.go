@@ -41,6 +41,49 @@ func (b *messageBuffer) take(max int) [][]Message {
 	return out
 }
 
+// takeExcept is take leaving the batches of held partitions (paused ones)
+// where they are, in order, for later.
+func (b *messageBuffer) takeExcept(max int, held map[tp]bool) [][]Message {
+	var out [][]Message
+	kept := b.batches[:0] // written behind the reads
+	full := false
+	for _, batch := range b.batches {
+		if full || len(batch) == 0 || held[tp{batch[0].Topic, batch[0].Partition}] {
+			kept = append(kept, batch)
+			continue
+		}
+		if max > 0 && len(batch) >= max {
+			out = append(out, batch[:max:max])
+			b.bytes -= batchBytes(batch[:max])
+			if len(batch) > max {
+				kept = append(kept, batch[max:])
+			}
+			full = true
+			continue
+		}
+		out = append(out, batch)
+		b.bytes -= batchBytes(batch)
+		max -= len(batch)
+	}
+	clear(b.batches[len(kept):])
+	b.batches = kept
+	if len(b.batches) == 0 {
+		b.reset()
+	}
+	return out
+}
+
+// bytesOf is the size of the batches of the partitions in which.
+func (b *messageBuffer) bytesOf(which map[tp]bool) int {
+	n := 0
+	for _, batch := range b.batches {
+		if len(batch) > 0 && which[tp{batch[0].Topic, batch[0].Partition}] {
+			n += batchBytes(batch)
+		}
+	}
+	return n
+}
+
 // drop removes which's messages.
 func (b *messageBuffer) drop(which tp) {
 	kept := b.batches[:0]

@@ -150,9 +150,15 @@ func (s *shareMember) planLocked(m *metadata) []*shareRequest {
 	if stale {
 		s.c.refreshSoon()
 	}
-	// Buffered records are locked away from the other members: fetch
-	// more only once everything fetched has been handed over.
-	wantRecords := len(f.buffer.batches) == 0
+	// Fetch only for a poll that waits, with nothing buffered. Buffered
+	// records are locked away from the other members; and a ShareFetch
+	// sent ahead, while the records handed over are still acquired, finds
+	// the partition's acquisition limit reached and is held by the broker
+	// for fetch_max_wait_ms, with the acknowledgements that would free
+	// those records queued behind it (one request per session at a time).
+	// Asked for by the next poll, it carries them (implicit mode) and is
+	// answered at once, as Java's share consumer does.
+	wantRecords := len(f.buffer.batches) == 0 && len(f.waiters) > 0
 	urgent := len(s.acks.commits) > 0 // a commit waits: no long poll first
 	now := time.Now()
 	var out []*shareRequest
@@ -165,8 +171,10 @@ func (s *shareMember) planLocked(m *metadata) []*shareRequest {
 		r := &shareRequest{leader: leader, epoch: sess.epoch}
 		switch {
 		case sess.epoch == shareEpochOpen:
-			// Opening names the partitions and may not acknowledge.
-			if len(parts) == 0 || !wantRecords {
+			// Opening names the partitions and may not acknowledge; it
+			// is also how acknowledgements waiting for a new session
+			// (after a refused epoch) get one.
+			if len(parts) == 0 || (!wantRecords && len(acked[leader]) == 0) {
 				continue
 			}
 			r.fetch, r.parts = true, parts

@@ -290,7 +290,7 @@ func (c *Client) offsetsToSend(offsets []Assignment) map[tp]int64 {
 		}
 		k.mu.Unlock()
 	}
-	positions := c.consumer.consumedPositions(offsets)
+	positions := c.consumer.consumedPositions(offsets, false)
 	for _, a := range offsets {
 		if a.Offset >= 0 {
 			positions[tp{a.Topic, a.Partition}] = a.Offset
@@ -390,6 +390,9 @@ func (c *Client) coordinatorDo(key string, keyType int8, req kmsg.Request) (kmsg
 	deadline := time.Now().Add(c.cfg.RequestTimeout)
 	backoff := c.cfg.RetryBackoff
 	for {
+		if c.isClosed() { // no broker will answer: do not wait out the deadline
+			return nil, ErrClosed
+		}
 		resp, err := c.coordinatorDoOnce(key, keyType, req)
 		if err == nil {
 			if code := coordinatorErrorOf(resp); code != 0 {
@@ -458,10 +461,6 @@ func coordinatorErrorOf(resp kmsg.Response) int16 {
 	switch r := resp.(type) {
 	case *kmsg.OffsetFetchResponse:
 		code = r.ErrorCode
-	case *kmsg.DeleteGroupsResponse:
-		if len(r.Groups) > 0 {
-			code = r.Groups[0].ErrorCode
-		}
 	case *kmsg.OffsetCommitResponse: // the coordinator's errors come per partition
 		if len(r.Topics) > 0 && len(r.Topics[0].Partitions) > 0 {
 			code = r.Topics[0].Partitions[0].ErrorCode
@@ -478,6 +477,22 @@ func coordinatorErrorOf(resp kmsg.Response) int16 {
 		code = r.ErrorCode
 	case *kmsg.ShareGroupHeartbeatResponse:
 		code = r.ErrorCode
+	case *kmsg.ShareGroupDescribeResponse:
+		if len(r.Groups) > 0 {
+			code = r.Groups[0].ErrorCode
+		}
+	case *kmsg.DescribeShareGroupOffsetsResponse:
+		if len(r.Groups) > 0 {
+			code = r.Groups[0].ErrorCode
+		}
+	case *kmsg.AlterShareGroupOffsetsResponse:
+		code = r.ErrorCode
+	case *kmsg.DeleteShareGroupOffsetsResponse:
+		code = r.ErrorCode
+	case *kmsg.DeleteGroupsResponse:
+		if len(r.Groups) > 0 {
+			code = r.Groups[0].ErrorCode
+		}
 	}
 	switch code {
 	case kerr.CoordinatorLoadInProgress, kerr.CoordinatorNotAvailable, kerr.NotCoordinator:

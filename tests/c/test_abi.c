@@ -390,6 +390,10 @@ static void test_huge_sizes(void) {
         CHECK_HUGE(kfk_admin_alter_topic_configs(cl, "t", kv, n, NULL, NULL));
         CHECK_HUGE(kfk_admin_delete_records(cl, &tp, n, 1000, NULL, NULL));
         CHECK_HUGE(kfk_admin_delete_groups(cl, names, n, NULL, NULL));
+        CHECK_HUGE(kfk_admin_list_share_groups(cl, names, n, NULL, NULL));
+        CHECK_HUGE(kfk_admin_describe_share_groups(cl, names, n, NULL, NULL));
+        CHECK_HUGE(kfk_admin_alter_share_group_offsets(cl, "g", &tp, n, NULL, NULL));
+        CHECK_HUGE(kfk_admin_delete_share_group_offsets(cl, "g", names, n, NULL, NULL));
         CHECK_HUGE(kfk_admin_describe_groups_operations(cl, names, n, NULL, NULL));
         CHECK_HUGE(kfk_admin_alter_group_offsets(cl, "g", &tp, n, NULL, NULL));
         CHECK_HUGE(kfk_admin_list_offsets(cl, &tp, n, 0, NULL, NULL));
@@ -478,6 +482,7 @@ static void test_closed_client(void) {
     CLOSED_CALL(kfk_client_connect(cl, on_closed_call, broker), broker);
     CLOSED_CALL(kfk_client_metadata(cl, names, 1, on_closed_call, broker), broker);
     CLOSED_CALL(kfk_admin_list_groups(cl, on_closed_call, broker), broker);
+    CLOSED_CALL(kfk_admin_share_group_offsets(cl, "g", on_closed_call, broker), broker);
     CLOSED_CALL(kfk_offsets_for(cl, "t", on_closed_call, broker), broker);
     CLOSED_CALL(kfk_flush(cl, 100, on_closed_call, NULL), NULL);
     CLOSED_CALL(kfk_assign(cl, &tp, 1), NULL);

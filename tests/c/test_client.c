@@ -71,6 +71,14 @@ static void test_bad_client_handles(void) {
         CHECK_EQ_INT(kfk_lag(c, NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_subscribe(c, NULL, 0, NULL, 0, NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_commit(c, NULL, NULL), KFK_ERR_INVALID_HANDLE);
+        CHECK_EQ_INT(kfk_commit_offsets(c, NULL, 0, NULL, NULL), KFK_ERR_INVALID_HANDLE);
+        CHECK_EQ_INT(kfk_store_offsets(c, NULL, 0), KFK_ERR_INVALID_HANDLE);
+        CHECK_EQ_INT(kfk_pause(c, NULL, 0), KFK_ERR_INVALID_HANDLE);
+        CHECK_EQ_INT(kfk_resume(c, NULL, 0), KFK_ERR_INVALID_HANDLE);
+        CHECK_EQ_INT(kfk_incremental_assign(c, NULL, 0), KFK_ERR_INVALID_HANDLE);
+        CHECK_EQ_INT(kfk_incremental_unassign(c, NULL, 0), KFK_ERR_INVALID_HANDLE);
+        char member[8];
+        CHECK_EQ_INT(kfk_group_member_id(c, member, sizeof member), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_unsubscribe(c, NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_txn_begin(c), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_txn_send_offsets(c, "g", NULL, 0, NULL, NULL), KFK_ERR_INVALID_HANDLE);
@@ -303,6 +311,44 @@ static void test_assign_consume_seek_lag(void) {
     CHECK_EQ_STR(first_value, "m0");
     CHECK_EQ_INT(first_timestamp, 0);
     CHECK_EQ_INT(first_timestamp_type, KFK_TIMESTAMP_CREATE_TIME);
+
+    /* Paused, the partition hands nothing over, not even a record a fetch
+     * already waiting at the broker brings; resumed, that record comes. */
+    CHECK_EQ_INT(kfk_pause(client, &tp, 1), KFK_OK);
+    kfk_message_t late = {.topic = topic, .partition = 0, .timestamp = -1, .key = "k", .key_len = 1,
+                          .value = "m100", .value_len = 4, .headers = &h, .header_count = 1,
+                          .opaque = (void *)0x5151};
+    CHECK_EQ_INT(kfk_produce(client, &late, on_delivery), KFK_OK);
+    closed = 0;
+    kfk_flush(client, 30000, on_closed, NULL);
+    CHECK(kt_wait(q, &closed, 30000));
+    consumed_total = 0;
+    consume_done = 0;
+    CHECK_EQ_INT(kfk_consume(client, on_consumed, (void *)0x77), KFK_OK);
+    CHECK(kt_wait(q, &consume_done, 10000));
+    CHECK_EQ_INT(consumed_total, 0);
+    CHECK_EQ_INT(kfk_resume(client, &tp, 1), KFK_OK);
+    for (int round = 0; round < 50 && consumed_total < 1; round++) {
+        consume_done = 0;
+        CHECK_EQ_INT(kfk_consume(client, on_consumed, (void *)0x77), KFK_OK);
+        CHECK(kt_wait(q, &consume_done, 10000));
+    }
+    CHECK_EQ_INT(consumed_total, 1);
+    CHECK_EQ_STR(first_value, "m100");
+
+    kfk_topic_partition_t other = {topic, 1, -1, 0, NULL};
+    CHECK_EQ_INT(kfk_pause(client, &other, 1), KFK_ERR_STATE);       /* not assigned */
+    CHECK_EQ_INT(kfk_store_offsets(client, &other, 1), KFK_ERR_STATE);
+    CHECK_EQ_INT(kfk_incremental_unassign(client, &other, 1), KFK_ERR_STATE);
+    CHECK_EQ_INT(kfk_incremental_assign(client, &tp, 1), KFK_ERR_STATE); /* assigned already */
+    CHECK_EQ_INT(kfk_pause(client, NULL, 1), KFK_ERR_INVALID_ARG);
+    kfk_topic_partition_t negative = {topic, 0, -1, -1, NULL};
+    CHECK_EQ_INT(kfk_store_offsets(client, &negative, 1), KFK_ERR_INVALID_ARG);
+    CHECK_EQ_INT(kfk_commit_offsets(client, &negative, 1, NULL, NULL), KFK_ERR_INVALID_ARG);
+    CHECK_EQ_INT(kfk_commit_offsets(client, &tp, 0, NULL, NULL), KFK_ERR_INVALID_ARG);
+    char member[64];
+    CHECK_EQ_INT(kfk_group_member_id(client, member, sizeof member), KFK_ERR_STATE); /* no subscription */
+    CHECK_EQ_INT(kfk_group_member_id(client, NULL, 8), KFK_ERR_INVALID_ARG);
 
     CHECK_EQ_INT(kfk_assign(client, NULL, 1), KFK_ERR_INVALID_ARG);
     kfk_topic_partition_t bad = {topic, 0, -1, -7, NULL};

@@ -16,7 +16,7 @@ my @wrong = (undef, 3, 2.5, 'text', [1], { a => 1 }, sub { 1 }, -1, '9' x 30);
 sub dies_cleanly { my ($code) = @_; local $SIG{__WARN__} = sub { }; return eval { $code->(); 1 } ? 0 : 1 }
 
 my $kafka = EV::Kafka->new(brokers => $offline, on_error => sub { });
-my $tried = 0;
+my ($tried, $refused) = (0, 0);
 for my $bad (@wrong) {
     dies_cleanly(sub { $kafka->produce($bad, 'k', 'v') });
     dies_cleanly(sub { $kafka->produce('t', $bad, 'v') });
@@ -26,9 +26,15 @@ for my $bad (@wrong) {
     dies_cleanly(sub { $kafka->produce_many($bad) });
     dies_cleanly(sub { $kafka->assign($bad) });
     dies_cleanly(sub { $kafka->assign([{ topic => $bad, partition => 0 }]) });
-    $tried += 8;
+    dies_cleanly(sub { $kafka->share_subscribe($bad, group_id => 'g', acknowledgement_mode => $bad, on_record => $bad) });
+    # without a share subscription every acknowledgement is refused
+    $refused += dies_cleanly(sub { $kafka->share_acknowledge($bad, 'accept') });
+    $refused += dies_cleanly(sub { $kafka->share_acknowledge({ topic => 't', partition => 0, offset => 0 }, $bad) });
+    $refused += dies_cleanly(sub { $kafka->share_acknowledge({ topic => $bad, partition => $bad, offset => $bad }, 'reject') });
+    $tried += 12;
 }
-is($tried, 8 * @wrong, 'every wrong-typed call returned or died cleanly');
+is($tried, 12 * @wrong, 'every wrong-typed call returned or died cleanly');
+is($refused, 3 * @wrong, 'share_acknowledge without a share subscription always croaks');
 ok(dies_cleanly(sub { $kafka->produce('', 'k', 'v', { partition => 0 }) }), 'a missing topic croaks');
 # What the library refuses goes to the callback, as EV::Kafka's request
 # errors do.

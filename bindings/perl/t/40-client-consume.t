@@ -64,6 +64,28 @@ for (1 .. 50) {
 }
 is(scalar(grep { $_->[1] == 0 } @messages), $offs->{0}{latest}, 'partition 0 read again after seek -2');
 
+# pause: partition 0 hands nothing over while partition 1 flows; resume
+# goes on where it stopped
+$kafka->pause([{ topic => $topic, partition => 0 }]);
+@messages = ();
+$kafka->produce($topic, 'p0', 'late0', { partition => 0 });
+$kafka->produce($topic, 'p1', 'late1', { partition => 1 });
+wait_for(sub { my $d = shift; $kafka->flush(sub { $d->() }) });
+for (1 .. 50) {
+    last if grep { $_->[1] == 1 } @messages;
+    wait_for(sub { my $d = shift; $kafka->poll(sub { $d->() }) });
+}
+is_deeply([map { $_->[4] } @messages], ['late1'], 'only partition 1 flows while partition 0 is paused');
+$kafka->resume([{ topic => $topic, partition => 0 }]);
+for (1 .. 50) {
+    last if grep { $_->[1] == 0 } @messages;
+    wait_for(sub { my $d = shift; $kafka->poll(sub { $d->() }) });
+}
+is_deeply([map { [$_->[1], $_->[2], $_->[4]] } grep { $_->[1] == 0 } @messages], [[0, $offs->{0}{latest}, 'late0']],
+    'partition 0 goes on after resume');
+eval { $kafka->pause([{ topic => $topic, partition => 7 }]) };
+like($@, qr/^pause: a partition is not assigned/, 'pausing a partition not assigned croaks');
+
 # the QUICK START script runs unchanged
 my $out = `KAFKA_BROKER=$host:$port KAFKA_TOPIC=@{[unique('quickstart')]} timeout 60 $^X @{[map { "-I$_" } @INC]} $FindBin::Bin/../../../examples/perl/quick_start.pl 2>&1`;
 like($out, qr/produced\ngot: k1=hello/, 'QUICK START produces and consumes');

@@ -4,6 +4,7 @@ use strict;
 use warnings;
 use Test::More;
 use FindBin;
+use EV::Kafka;
 require "$FindBin::Bin/lib.pl";
 
 my ($host, $port) = broker();
@@ -36,5 +37,26 @@ like($out, qr/^first keeps \d,\d,\d - second has \d,\d,\d$/m, 'the first keeps t
 
 $out = example('conn.pl', KAFKA_HOST => $host, KAFKA_PORT => $port, KAFKA_TOPIC => $topic);
 like($out, qr/^fetched offset (\d+): hello = from the low-level layer$/m, 'conn.pl produces and fetches back');
+
+# share_consumer.pl: two runs in one share group divide a topic's records;
+# the first stops at --count, the second at 10 s without a record.
+{
+    my $conn = connected_conn();
+    my $share_topic = create_topic($conn, 2);
+    my $group = unique('perlexample-share');
+    share_group_from_earliest($conn, $group);
+    my $producer = EV::Kafka->new(brokers => "$host:$port");
+    wait_for(sub { my $d = shift; $producer->connect(sub { $d->() }) });
+    my $errors = wait_for(sub { $producer->produce_many([map { [$share_topic, undef, "job $_", { partition => $_ % 2 }] } 0 .. 19], shift) });
+    ok(!$errors, 'produced 20 records for share_consumer.pl');
+    my @runs = map {
+        my $out = `timeout 90 $^X $inc $dir/share_consumer.pl $host:$port $share_topic $group $_ 2>&1`;
+        is($?, 0, 'share_consumer.pl ' . ($_ || 'without --count') . ' exits 0') or diag $out;
+        [$out =~ /^(\d+:\d+)$/mg];
+    } '--count 15', '';
+    is(scalar @{ $runs[0] }, 15, 'the first run accepts --count records');
+    is_deeply([sort @{ $runs[0] }, @{ $runs[1] }], [sort map { ($_ % 2) . ':' . int($_ / 2) } 0 .. 19],
+        'the second the rest, then leaves when idle: each record accepted once');
+}
 
 done_testing;

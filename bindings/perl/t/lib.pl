@@ -72,4 +72,29 @@ sub retry_codes {
     return;
 }
 
+# Sets share.auto.offset.reset=earliest for the share group $group (a new
+# share group starts at the latest record): an IncrementalAlterConfigs v0
+# request for a GROUP resource on $conn, encoded here since EV::Kafka has
+# no call for group configs; kfk_conn_raw_request is declared here for it.
+use constant { INCREMENTAL_ALTER_CONFIGS => 44, GROUP_RESOURCE => 32, CONFIG_SET => 0 };
+
+sub share_group_from_earliest {
+    my ($conn, $group) = @_;
+    require FFI::Platypus;
+    my $raw = FFI::Platypus->new(api => 2, lib => [Kfk::FFI::library_path()])
+        ->function(kfk_conn_raw_request => ['opaque', 'sint16', 'sint16', 'string', 'size_t', 'opaque', 'opaque']
+            => 'sint32');
+    my $body = pack('N C n/a* N n/a* C n/a* C', 1, GROUP_RESOURCE, $group, 1, 'share.auto.offset.reset',
+        CONFIG_SET, 'earliest', 0);
+    my ($res, $err) = wait_for(sub {
+        my $tag = $conn->{queue}->register_request(shift);
+        my $rc = $raw->call($conn->{h}, INCREMENTAL_ALTER_CONFIGS, 0, $body, length $body, undef, $tag);
+        die "kfk_conn_raw_request: $rc" if $rc;
+    });
+    die "share.auto.offset.reset for $group: $err" if $err;
+    # throttle_time_ms (4 bytes), the resource count (4), then its error code
+    my $code = unpack('x8 n', $res->{body});
+    die "share.auto.offset.reset for $group: error $code" if $code;
+}
+
 1;

@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 
 from . import _ffi
-from ._ffi import (OFFSET_EARLIEST, OFFSET_LATEST, TIMESTAMP_CREATE_TIME, TIMESTAMP_LOG_APPEND_TIME,
-                   TIMESTAMP_NOT_AVAILABLE)
+from ._ffi import (ACK_ACCEPT, ACK_REJECT, ACK_RELEASE, OFFSET_EARLIEST, OFFSET_LATEST, TIMESTAMP_CREATE_TIME,
+                   TIMESTAMP_LOG_APPEND_TIME, TIMESTAMP_NOT_AVAILABLE)
 from .client import Client
 from .conn import Conn, Request
 from .errors import ForkedError, KafkaError, error_name, error_string
@@ -20,7 +20,7 @@ from .queue import EventQueue
 # kfk's lines go nowhere (not to logging's last-resort stderr handler).
 logging.getLogger("kfk").addHandler(logging.NullHandler())
 
-__all__ = ["Client", "Conn", "EventQueue", "ForkedError", "KafkaError", "OFFSET_EARLIEST", "OFFSET_LATEST", "Request",
+__all__ = ["ACK_ACCEPT", "ACK_REJECT", "ACK_RELEASE", "Client", "Conn", "EventQueue", "ForkedError", "KafkaError", "OFFSET_EARLIEST", "OFFSET_LATEST", "Request",
            "TIMESTAMP_CREATE_TIME", "TIMESTAMP_LOG_APPEND_TIME", "TIMESTAMP_NOT_AVAILABLE", "crc32c", "error_name",
            "error_string", "murmur2", "version"]
 

@@ -83,6 +83,11 @@ NULL_LENGTH = -1
 OFFSET_LATEST = -1
 OFFSET_EARLIEST = -2
 
+# What becomes of a share group record (kfk_share_acknowledge)
+ACK_ACCEPT = 1
+ACK_RELEASE = 2
+ACK_REJECT = 3
+
 # Connection states (kfk_conn_state)
 CONN_DISCONNECTED = 0
 CONN_RESOLVING = 1
@@ -362,6 +367,10 @@ _PROTOTYPES = {
     "kfk_client_destroy": (kfk_err_t, [_H]),
     "kfk_assign": (kfk_err_t, [_H, POINTER(TopicPartition), c_size_t]),
     "kfk_seek": (kfk_err_t, [_H, c_char_p, c_int32, c_int64, _CB, c_void_p]),
+    "kfk_incremental_assign": (kfk_err_t, [_H, POINTER(TopicPartition), c_size_t]),
+    "kfk_incremental_unassign": (kfk_err_t, [_H, POINTER(TopicPartition), c_size_t]),
+    "kfk_pause": (kfk_err_t, [_H, POINTER(TopicPartition), c_size_t]),
+    "kfk_resume": (kfk_err_t, [_H, POINTER(TopicPartition), c_size_t]),
     "kfk_consume": (kfk_err_t, [_H, _CB, c_void_p]),
     "kfk_offsets_for": (kfk_err_t, [_H, c_char_p, _CB, c_void_p]),
     "kfk_lag": (kfk_err_t, [_H, _CB, c_void_p]),
@@ -375,6 +384,12 @@ _PROTOTYPES = {
     "kfk_admin_create_partitions": (kfk_err_t, [_H, c_char_p, c_int32, c_int, _CB, c_void_p]),
     "kfk_admin_delete_records": (kfk_err_t, [_H, c_void_p, c_size_t, c_int, _CB, c_void_p]),
     "kfk_admin_group_lag": (kfk_err_t, [_H, c_char_p, _CB, c_void_p]),
+    "kfk_admin_delete_groups": (kfk_err_t, [_H, POINTER(c_char_p), c_size_t, _CB, c_void_p]),
+    "kfk_admin_list_share_groups": (kfk_err_t, [_H, POINTER(c_char_p), c_size_t, _CB, c_void_p]),
+    "kfk_admin_describe_share_groups": (kfk_err_t, [_H, POINTER(c_char_p), c_size_t, _CB, c_void_p]),
+    "kfk_admin_share_group_offsets": (kfk_err_t, [_H, c_char_p, _CB, c_void_p]),
+    "kfk_admin_alter_share_group_offsets": (kfk_err_t, [_H, c_char_p, c_void_p, c_size_t, _CB, c_void_p]),
+    "kfk_admin_delete_share_group_offsets": (kfk_err_t, [_H, c_char_p, POINTER(c_char_p), c_size_t, _CB, c_void_p]),
     "kfk_admin_validate_create_topics": (kfk_err_t, [_H, c_void_p, c_size_t, c_int, _CB, c_void_p]),
     "kfk_admin_validate_create_partitions": (kfk_err_t, [_H, c_char_p, c_int32, c_int, _CB, c_void_p]),
     "kfk_admin_create_topics_placed": (kfk_err_t, [_H, c_void_p, c_size_t, POINTER(c_int32), c_size_t, c_int, c_int,
@@ -382,7 +397,6 @@ _PROTOTYPES = {
     "kfk_admin_create_partitions_placed": (kfk_err_t, [_H, c_char_p, c_int32, POINTER(c_int32), c_size_t, c_int,
                                                        c_int, c_int, _CB, c_void_p]),
     "kfk_admin_describe_cluster_operations": (kfk_err_t, [_H, _CB, c_void_p]),
-    "kfk_admin_delete_groups": (kfk_err_t, [_H, POINTER(c_char_p), c_size_t, _CB, c_void_p]),
     "kfk_admin_describe_groups_operations": (kfk_err_t, [_H, POINTER(c_char_p), c_size_t, _CB, c_void_p]),
     "kfk_admin_alter_group_offsets": (kfk_err_t, [_H, c_char_p, c_void_p, c_size_t, _CB, c_void_p]),
     "kfk_admin_list_offsets": (kfk_err_t, [_H, c_void_p, c_size_t, c_int, _CB, c_void_p]),
@@ -397,7 +411,16 @@ _PROTOTYPES = {
     "kfk_admin_incremental_alter_configs": (kfk_err_t, [_H, POINTER(c_char_p), c_size_t, c_int, _CB, c_void_p]),
     "kfk_subscribe": (kfk_err_t, [_H, POINTER(c_char_p), c_size_t, POINTER(c_char_p), c_size_t, _CB, c_void_p]),
     "kfk_commit": (kfk_err_t, [_H, _CB, c_void_p]),
+    "kfk_commit_offsets": (kfk_err_t, [_H, POINTER(TopicPartition), c_size_t, _CB, c_void_p]),
+    "kfk_store_offsets": (kfk_err_t, [_H, POINTER(TopicPartition), c_size_t]),
+    "kfk_group_member_id": (kfk_err_t, [_H, c_char_p, c_size_t]),
     "kfk_unsubscribe": (kfk_err_t, [_H, _CB, c_void_p]),
+    "kfk_share_subscribe": (kfk_err_t, [_H, POINTER(c_char_p), c_size_t, POINTER(c_char_p), c_size_t]),
+    "kfk_share_consume": (kfk_err_t, [_H, _CB, c_void_p]),
+    "kfk_share_acknowledge": (kfk_err_t, [_H, c_char_p, c_int32, c_int64, c_int]),
+    "kfk_share_commit": (kfk_err_t, [_H, _CB, c_void_p]),
+    "kfk_share_unsubscribe": (kfk_err_t, [_H, _CB, c_void_p]),
+    "kfk_message_delivery_count": (c_int32, [POINTER(Message)]),
     "kfk_txn_begin": (kfk_err_t, [_H]),
     "kfk_txn_send_offsets": (kfk_err_t, [_H, c_char_p, POINTER(TopicPartition), c_size_t, _CB, c_void_p]),
     "kfk_txn_commit": (kfk_err_t, [_H, _CB, c_void_p]),

@@ -106,22 +106,40 @@ def connect(host: str, port: int, timeout: float = 5.0, **kwargs: Any) -> _Conne
     return _Connector(host, port, timeout, kwargs)
 
 
-__all__ = ["AsyncConn", "connect", "messages", "Request"]
+__all__ = ["AsyncConn", "connect", "messages", "Request", "share_commit", "share_messages", "share_unsubscribe"]
+
+# Readers installed on a loop for a client queue's descriptor, and how many
+# users each has: messages(), share_messages() and the awaitable calls on
+# one queue share one reader (add_reader would replace it).
+_readers: dict = {}
 
 
-async def messages(client: Any) -> Any:
-    """Async iteration over a Client's consumed messages:
+def _watch(loop: asyncio.AbstractEventLoop, queue: EventQueue) -> None:
+    key = (loop, queue.fileno())
+    if key not in _readers:
+        loop.add_reader(key[1], lambda: queue.poll(0))
+        _readers[key] = 0
+    _readers[key] += 1
 
-        async for msg in kfk.aio.messages(client):
-            ...
 
-    The queue's descriptor is watched with add_reader; each round asks the
-    library for what it fetched (kfk_consume) without blocking the loop."""
+def _unwatch(loop: asyncio.AbstractEventLoop, queue: EventQueue) -> None:
+    key = (loop, queue.fileno())
+    _readers[key] -= 1
+    if _readers[key] == 0:
+        del _readers[key]
+        loop.remove_reader(key[1])
+
+
+async def _consumed(client: Any, start: str) -> Any:
+    """The messages each call of the library's consume function `start`
+    (kfk_consume, kfk_share_consume) hands over, while the loop watches
+    the queue's descriptor."""
     from . import _ffi
 
     loop = asyncio.get_running_loop()
     queue = client.queue
-    loop.add_reader(queue.fileno(), lambda: queue.poll(0))
+    consume = getattr(client._lib, start)
+    _watch(loop, queue)
     try:
         while True:
             batch: list = []
@@ -141,7 +159,7 @@ async def messages(client: Any) -> Any:
                     fut.set_result(None)
 
             tag = queue.register(on_event, persistent=True)
-            code = client._lib.kfk_consume(client.handle, None, tag)
+            code = consume(client.handle, None, tag)
             if code:
                 queue.forget(tag)
                 raise KafkaError(code)
@@ -149,4 +167,55 @@ async def messages(client: Any) -> Any:
             for m in batch:
                 yield m
     finally:
-        loop.remove_reader(queue.fileno())
+        _unwatch(loop, queue)
+
+
+def messages(client: Any) -> Any:
+    """Async iteration over a Client's consumed messages:
+
+        async for msg in kfk.aio.messages(client):
+            ...
+
+    The queue's descriptor is watched with add_reader; each round asks the
+    library for what it fetched (kfk_consume) without blocking the loop."""
+    return _consumed(client, "kfk_consume")
+
+
+def share_messages(client: Any) -> Any:
+    """Async iteration over the records a Client's share subscription
+    (Client.share_subscribe) hands over, as Client.share_consume returns
+    them: each round asks the library for the next batch
+    (kfk_share_consume), which in implicit mode accepts the previous one.
+    Explicit mode: share_acknowledge each record before the next round."""
+    return _consumed(client, "kfk_share_consume")
+
+
+async def _call(client: Any, method: Any) -> Any:
+    """Await method(callback=...) of client without blocking the loop."""
+    loop = asyncio.get_running_loop()
+    fut: asyncio.Future[Any] = loop.create_future()
+
+    def done(result: Any, error: Optional[KafkaError]) -> None:
+        if fut.done():
+            return
+        if error is not None:
+            fut.set_exception(error)
+        else:
+            fut.set_result(result)
+
+    _watch(loop, client.queue)
+    try:
+        method(callback=done)
+        return await fut
+    finally:
+        _unwatch(loop, client.queue)
+
+
+async def share_commit(client: Any) -> list:
+    """Client.share_commit, awaited: [{topic, partition, error_code}]."""
+    return await _call(client, client.share_commit)
+
+
+async def share_unsubscribe(client: Any) -> None:
+    """Client.share_unsubscribe, awaited."""
+    await _call(client, client.share_unsubscribe)

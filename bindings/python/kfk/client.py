@@ -75,6 +75,34 @@ def _partition(partition: Any) -> int:
     return partition
 
 
+def _offset(offset: Any) -> int:
+    if isinstance(offset, bool) or not isinstance(offset, int):
+        raise TypeError(f"offset must be an int, not {type(offset).__name__}")
+    return offset
+
+
+# share_subscribe's modes (share.acknowledgement.mode, share.acquire.mode)
+_ACK_MODES = ("implicit", "explicit")
+_ACQUIRE_MODES = ("batch_optimized", "record_limit")
+
+# share_acknowledge's ack by name
+_ACK_TYPES = {"accept": _ffi.ACK_ACCEPT, "release": _ffi.ACK_RELEASE, "reject": _ffi.ACK_REJECT}
+
+
+def _ack_type(ack: Any) -> int:
+    """ack as KFK_ACK_*: a name or one of the constants."""
+    if isinstance(ack, str):
+        kind = _ACK_TYPES.get(ack.lower())
+    elif isinstance(ack, int) and not isinstance(ack, bool) and ack in _ACK_TYPES.values():
+        kind = ack
+    else:
+        kind = None
+    if kind is None:
+        raise ValueError(f"ack must be 'accept', 'release', 'reject' or kfk.ACK_ACCEPT, kfk.ACK_RELEASE, "
+                         f"kfk.ACK_REJECT, not {ack!r}")
+    return kind
+
+
 class _Scratch:
     """A thread's kfk_message_t for produce(), and what it holds."""
 
@@ -109,6 +137,7 @@ class Client:
         self._partitioner = partitioner
         self._scratch = threading.local()
         self._topics: dict[str, bytes] = {}
+        self._share_mode: Optional[str] = None  # the acknowledgement_mode of the share subscription in force
         settings = {**(config or {}), **options}
         self._oauth_cb = oauth_cb
         self._oauth_config = str(settings.get("sasl_oauthbearer_config", settings.get("sasl.oauthbearer.config", "")))
@@ -404,6 +433,54 @@ class Client:
         """Move a partition's position (OFFSET_EARLIEST, OFFSET_LATEST or an offset) and wait."""
         self._request(self._lib.kfk_seek, _s(topic, "topic"), int(partition), int(offset)).result()
 
+    def _partitions_call(self, fn: Callable[..., int], what: str, partitions: Sequence[Mapping[str, Any]],
+                         refused: str, offsets: bool = False) -> None:
+        """fn with [{topic, partition(, offset)}]; KFK_ERR_STATE (a partition
+        fn refuses) raises naming the partitions and refused."""
+        entries = [{"topic": p["topic"], "partition": p["partition"], "offset": p["offset"] if offsets else 0}
+                   for p in partitions]
+        arr, n = _tp_array(entries)
+        code = fn(self.handle, arr, n)
+        if code == _ffi.ERR_STATE:
+            names = ", ".join(f"{e['topic']}[{e['partition']}]" for e in entries)
+            raise KafkaError(code, f"{what} {names}: {refused}")
+        check(code, what)
+
+    def incremental_assign(self, partitions: Sequence[Mapping[str, Any]]) -> None:
+        """Add partitions ([{topic, partition, offset}], offset as assign's)
+        to those consumed, leaving the others as they are; KafkaError
+        (ERR_STATE), changing nothing, if one is assigned already."""
+        self._partitions_call(self._lib.kfk_incremental_assign, "incremental_assign",
+                              [{**p, "offset": p.get("offset", _ffi.OFFSET_LATEST)} for p in partitions],
+                              "one is assigned already", offsets=True)
+
+    def incremental_unassign(self, partitions: Sequence[Mapping[str, Any]]) -> None:
+        """Stop consuming partitions ([{topic, partition}]), leaving the
+        others; KafkaError (ERR_STATE), changing nothing, if one is not
+        assigned."""
+        self._partitions_call(self._lib.kfk_incremental_unassign, "incremental_unassign", partitions,
+                              "one is not assigned")
+
+    def pause(self, partitions: Sequence[Mapping[str, Any]]) -> None:
+        """Stop fetching and handing over these assigned partitions
+        ([{topic, partition}]) until resume(); what was fetched is kept and
+        positions stay. A new assignment of a partition ends its pause.
+        KafkaError (ERR_STATE) if one is not assigned (the others are
+        paused)."""
+        self._partitions_call(self._lib.kfk_pause, "pause", partitions, "not all assigned")
+
+    def resume(self, partitions: Sequence[Mapping[str, Any]]) -> None:
+        """Undo pause(): their messages go on where they stopped."""
+        self._partitions_call(self._lib.kfk_resume, "resume", partitions, "not all assigned")
+
+    def store_offsets(self, offsets: Sequence[Mapping[str, Any]]) -> None:
+        """Store [{topic, partition, offset}] (the next offset to read) for
+        assigned partitions; with subscribe(auto_offset_store=False),
+        commits take these instead of the positions consumed. KafkaError
+        (ERR_STATE) if one is not assigned (the others are stored)."""
+        self._partitions_call(self._lib.kfk_store_offsets, "store_offsets", offsets, "not all assigned",
+                              offsets=True)
+
     def consume(self, timeout: float = 1.0) -> list:
         """Fetched messages (a list of Message), waiting up to about the
         broker's fetch wait when none are ready yet."""
@@ -502,6 +579,48 @@ class Client:
         """{"topic:partition": {committed, latest, lag}} for what group_id committed."""
         return self._admin(self._lib.kfk_admin_group_lag, _s(group_id, "group_id"), callback=callback)
 
+    def delete_groups(self, group_ids: Sequence[str], callback: Optional[Callable] = None) -> Any:
+        """Delete groups with no members (of any kind) -> {"groups": [{group_id,
+        error_code, error_message}]}."""
+        arr, n = _str_array(group_ids, "group_id")
+        return self._admin(self._lib.kfk_admin_delete_groups, arr, n, callback=callback)
+
+    def list_share_groups(self, states: Sequence[str] = (), callback: Optional[Callable] = None) -> Any:
+        """{"groups": [{group_id, state}]}, only those in states ("empty",
+        "stable", "dead") when given."""
+        arr, n = _str_array(states, "state")
+        return self._admin(self._lib.kfk_admin_list_share_groups, arr, n, callback=callback)
+
+    def describe_share_groups(self, group_ids: Sequence[str], callback: Optional[Callable] = None) -> Any:
+        """{"groups": [{group_id, error_code, error_message, state, epoch,
+        assignment_epoch, assignor, members: [{member_id, rack_id, member_epoch,
+        client_id, client_host, subscribed_topics, assignment: {topic:
+        [partitions]}}]}]}."""
+        arr, n = _str_array(group_ids, "group_id")
+        return self._admin(self._lib.kfk_admin_describe_share_groups, arr, n, callback=callback)
+
+    def share_group_offsets(self, group_id: str, callback: Optional[Callable] = None) -> Any:
+        """{"topic:partition": {start_offset, latest, lag}} for every partition
+        the share group has a start offset on."""
+        return self._admin(self._lib.kfk_admin_share_group_offsets, _s(group_id, "group_id"), callback=callback)
+
+    def alter_share_group_offsets(self, group_id: str, offsets: Sequence[Mapping[str, Any]],
+                                  callback: Optional[Callable] = None) -> Any:
+        """Move a share group with no members to [{topic, partition, offset}]
+        (OFFSET_EARLIEST / OFFSET_LATEST looked up) -> {"partitions": [{topic,
+        partition, error_code, error_message}]}."""
+        arr, n = _tp_array(offsets)
+        return self._admin(self._lib.kfk_admin_alter_share_group_offsets, _s(group_id, "group_id"), arr, n,
+                           callback=callback)
+
+    def delete_share_group_offsets(self, group_id: str, topics: Sequence[str],
+                                   callback: Optional[Callable] = None) -> Any:
+        """Make a share group with no members forget topics -> {"topics":
+        [{topic, error_code, error_message}]}."""
+        arr, n = _str_array(topics, "topic")
+        return self._admin(self._lib.kfk_admin_delete_share_group_offsets, _s(group_id, "group_id"), arr, n,
+                           callback=callback)
+
     def validate_create_topics(self, topics: Sequence[Mapping[str, Any]], timeout_ms: int = 30000,
                                callback: Optional[Callable] = None) -> Any:
         """create_topics with the broker only checking: nothing is created;
@@ -555,12 +674,6 @@ class Client:
         "describe", "delete")."""
         arr, n = _str_array(group_ids, "group_id")
         return self._admin(self._lib.kfk_admin_describe_groups_operations, arr, n, callback=callback)
-
-    def delete_groups(self, group_ids: Sequence[str], callback: Optional[Callable] = None) -> Any:
-        """{"groups": [{group_id, error_code}]}: NON_EMPTY_GROUP (68) for a
-        group with members, GROUP_ID_NOT_FOUND (69) for an unknown one."""
-        arr, n = _str_array(group_ids, "group_id")
-        return self._admin(self._lib.kfk_admin_delete_groups, arr, n, callback=callback)
 
     def alter_group_offsets(self, group_id: str, offsets: Sequence[Mapping[str, Any]],
                             callback: Optional[Callable] = None) -> Any:
@@ -685,7 +798,8 @@ class Client:
                   on_lost: Optional[Callable[[list], None]] = None, **options: Any) -> None:
         """Join group_id and consume what it assigns; options: session_timeout_ms,
         rebalance_timeout_ms, heartbeat_interval_ms, auto_commit,
-        auto_commit_interval_ms, group_instance_id, auto_offset_reset,
+        auto_commit_interval_ms, auto_offset_store (False: commits take
+        what store_offsets() stored), group_instance_id, auto_offset_reset,
         assignor (or partition_assignment_strategy: "cooperative-sticky" for
         incremental rebalancing, or a comma list). on_lost gets partitions
         lost without being given up (nothing committed); without it,
@@ -710,13 +824,145 @@ class Client:
         if code:
             raise KafkaError(code, "subscribe: bad topics or options")
 
-    def commit(self) -> None:
-        """Commit the positions of the messages consumed so far."""
-        self._request(self._lib.kfk_commit).result()
+    def commit(self, offsets: Optional[Sequence[Mapping[str, Any]]] = None) -> None:
+        """Commit the positions of the messages consumed so far (or, with
+        auto_offset_store=False, the offsets stored); with offsets
+        ([{topic, partition, offset}], offset the next to read), exactly
+        those, as the group member."""
+        if offsets is None:
+            self._request(self._lib.kfk_commit).result()
+            return
+        arr, n = _tp_array([{"topic": o["topic"], "partition": o["partition"], "offset": o["offset"]}
+                            for o in offsets])
+        self._request(self._lib.kfk_commit_offsets, arr, n).result()
+
+    def member_id(self) -> Optional[str]:
+        """The member id the group coordinator gave this member ("" until it
+        has one); None without a subscription."""
+        buf = ctypes.create_string_buffer(256)
+        code = self._lib.kfk_group_member_id(self.handle, buf, len(buf))
+        if code == _ffi.ERR_STATE:
+            return None
+        check(code, "member_id")
+        return buf.value.decode()
 
     def unsubscribe(self) -> None:
         """Commit (with auto_commit) and leave the group."""
         self._request(self._lib.kfk_unsubscribe).result()
+
+    # -- share groups (KIP-932) -------------------------------------------
+    # A share subscription is separate from subscribe/assign: its records
+    # come only through share_consume and never move consume's positions.
+
+    def share_subscribe(self, topics: Sequence[str], group_id: str, *, acknowledgement_mode: str = "implicit",
+                        acquire_mode: str = "batch_optimized") -> None:
+        """Join the share group group_id and fetch the topics' records,
+        which the group shares out among its members. acknowledgement_mode
+        "implicit": what one share_consume handed over is accepted by the
+        next share_consume, share_commit or share_unsubscribe; "explicit":
+        settle every record with share_acknowledge. acquire_mode
+        "batch_optimized" (whole record batches) or "record_limit" (at most
+        max_poll_records records per fetch). A new group starts at the
+        latest record unless its share.auto.offset.reset config says
+        otherwise. A share subscription in force is left first."""
+        if isinstance(topics, (str, bytes)):
+            raise TypeError(f"topics must be a sequence of topic names, not {type(topics).__name__}")
+        if not topics:
+            raise ValueError("share_subscribe: no topics")
+        if not group_id:
+            raise ValueError("share_subscribe: group_id is empty")
+        if acknowledgement_mode not in _ACK_MODES:
+            raise ValueError(f"acknowledgement_mode must be 'implicit' or 'explicit', not {acknowledgement_mode!r}")
+        if acquire_mode not in _ACQUIRE_MODES:
+            raise ValueError(f"acquire_mode must be 'batch_optimized' or 'record_limit', not {acquire_mode!r}")
+        kv = ["group_id", group_id, "share_acknowledgement_mode", acknowledgement_mode,
+              "share_acquire_mode", acquire_mode]
+        tarr, nt = _str_array(topics, "topic")
+        oarr, _ = _str_array(kv, "option")
+        code = self._lib.kfk_share_subscribe(self.handle, tarr, nt, oarr, len(kv) // 2)
+        if code:
+            raise KafkaError(code, f"share_subscribe: bad topics or group_id {group_id!r}")
+        self._share_mode = acknowledgement_mode
+
+    def share_consume(self, timeout: float = 1.0) -> list:
+        """Records the share group handed this member (a list of Message,
+        each with its delivery_count), waiting for the next fetches when
+        none are ready yet. In implicit mode it first accepts what the
+        previous call handed over. Raises KafkaError without a share
+        subscription."""
+        messages: list = []
+        done = Request(self.queue, None)
+
+        def on_event(kind: int, result: Any, error: Optional[KafkaError]) -> None:
+            if kind == _ffi.EVENT_MESSAGE:
+                messages.append(result)
+            else:
+                self.queue.forget(tag)
+                done._complete(result, error)
+
+        tag = self.queue.register(on_event, persistent=True)
+        code = self._lib.kfk_share_consume(self.handle, None, tag)
+        if code:
+            self.queue.forget(tag)
+            raise KafkaError(code, "share_consume")
+        done.result(max(timeout, 0) + 30)
+        return messages
+
+    def share_acknowledge(self, message_or_topic: Any, *args: Any, ack: Any = None) -> None:
+        """Settle one record share_consume handed over (explicit mode):
+        share_acknowledge(message, ack="accept") or
+        share_acknowledge(topic, partition, offset, ack="accept"); ack is
+        "accept" (processed), "release" (deliver it again, to any member)
+        or "reject" (never deliver it again), or kfk.ACK_ACCEPT,
+        kfk.ACK_RELEASE, kfk.ACK_REJECT; it may also come last among the
+        positional arguments. The acknowledgement reaches the broker with
+        the next fetch from that partition, or at once with share_commit."""
+        if isinstance(message_or_topic, str):
+            if len(args) not in (2, 3):
+                raise TypeError("share_acknowledge(topic, partition, offset, ack) takes a partition and an offset")
+            topic, partition, offset = message_or_topic, args[0], args[1]
+            rest = args[2:]
+        else:
+            if len(args) > 1 or not all(hasattr(message_or_topic, a) for a in ("topic", "partition", "offset")):
+                raise TypeError("share_acknowledge takes a Message (and an ack) or a topic, partition and offset")
+            topic, partition, offset = message_or_topic.topic, message_or_topic.partition, message_or_topic.offset
+            rest = args
+        if rest:
+            if ack is not None:
+                raise TypeError("share_acknowledge: ack given twice")
+            ack = rest[0]
+        kind = _ack_type("accept" if ack is None else ack)
+        code = self._lib.kfk_share_acknowledge(self.handle, _s(topic, "topic"), _partition(partition),
+                                               _offset(offset), kind)
+        if code == _ffi.ERR_STATE:
+            mode = self._share_mode
+            if mode is None:
+                why = "no share subscription (call share_subscribe first)"
+            elif mode == "implicit":
+                why = "the share subscription acknowledges implicitly (subscribe with acknowledgement_mode='explicit')"
+            else:
+                why = f"record {topic}[{partition}]@{offset} was not handed over by share_consume or is settled already"
+            raise KafkaError(code, f"share_acknowledge: {why}")
+        check(code, "share_acknowledge")
+
+    def share_commit(self, callback: Optional[Callable] = None) -> Any:
+        """Send the acknowledgements made so far (implicit mode: accept what
+        the last share_consume handed over) without waiting for the next
+        fetch. Returns, once the broker has answered, one entry per
+        partition: [{topic, partition, error_code}] (0, or e.g.
+        INVALID_RECORD_STATE, 121, when a record's lock had run out and it
+        went to another member); [] when nothing was to be sent. Raises
+        KafkaError without a share subscription."""
+        req = self._request(self._lib.kfk_share_commit, callback=callback)
+        return req if callback else req.result()
+
+    def share_unsubscribe(self, callback: Optional[Callable] = None) -> Any:
+        """Settle what the member holds (implicit mode: accept what the last
+        share_consume handed over; other records are released to the other
+        members) and leave the share group. close() does the same."""
+        req = self._request(self._lib.kfk_share_unsubscribe, callback=callback)
+        self._share_mode = None
+        return req if callback else req.result()
 
     # -- transactions (transactional_id) ------------------------------------
 

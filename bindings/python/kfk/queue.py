@@ -222,14 +222,18 @@ class Message:
     timestamp is in ms since the epoch; timestamp_type says what it is:
     kfk.TIMESTAMP_CREATE_TIME (the producer's), kfk.TIMESTAMP_LOG_APPEND_TIME
     (the broker's, on a topic with message.timestamp.type=LogAppendTime) or
-    kfk.TIMESTAMP_NOT_AVAILABLE."""
+    kfk.TIMESTAMP_NOT_AVAILABLE. delivery_count is how many times a share
+    group has handed the record out, this time included (1 the first
+    time); 0 for a record not read through a share group."""
 
-    __slots__ = ("topic", "partition", "offset", "timestamp", "key", "value", "headers", "timestamp_type")
+    __slots__ = ("topic", "partition", "offset", "timestamp", "key", "value", "headers", "timestamp_type",
+                 "delivery_count")
 
     def __init__(self, topic: str, partition: int, offset: int, timestamp: int, key: Optional[bytes],
-                 value: Optional[bytes], headers: list, timestamp_type: int) -> None:
+                 value: Optional[bytes], headers: list, timestamp_type: int, delivery_count: int = 0) -> None:
         self.topic, self.partition, self.offset, self.timestamp = topic, partition, offset, timestamp
         self.key, self.value, self.headers, self.timestamp_type = key, value, headers, timestamp_type
+        self.delivery_count = delivery_count
 
     def __repr__(self) -> str:
         return f"Message({self.topic!r}, {self.partition}, {self.offset}, key={self.key!r}, value={self.value!r})"
@@ -244,5 +248,7 @@ def _message(m: "_ffi.Message") -> Message:
     hs = m.headers
     headers = [(ctypes.string_at(hs[i].key, hs[i].key_len).decode("utf-8", "replace"),
                 _bytes(hs[i].value, hs[i].value_len)) for i in range(m.header_count)]
+    # reserved is the field kfk_message_delivery_count reads (kfk.h):
+    # reading it here spares a call into the library per message.
     return Message(m.topic.decode(), m.partition, m.offset, m.timestamp, _bytes(m.key, m.key_len),
-                   _bytes(m.value, m.value_len), headers, m.timestamp_type)
+                   _bytes(m.value, m.value_len), headers, m.timestamp_type, m.reserved)

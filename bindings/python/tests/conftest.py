@@ -1,4 +1,5 @@
 import os
+import struct
 import sys
 import time
 import uuid
@@ -79,3 +80,28 @@ def create_topic(conn, partitions=2, config=None):
 @pytest.fixture
 def topic(conn):
     return create_topic(conn)
+
+
+def share_group(conn, topic, **configs):
+    """A new share group for topic that starts at the earliest record
+    (share groups start at the latest), with group configs added (dotted
+    names with _: record_lock_duration_ms=2000). The client has no call
+    for group configs: this is IncrementalAlterConfigs v0 of a GROUP
+    resource, encoded here."""
+    incremental_alter_configs, group_resource, config_set = 44, 32, 0
+
+    def string(s):
+        b = s.encode()
+        return struct.pack(">h", len(b)) + b
+
+    group = unique("share-" + topic)
+    settings = {"share.auto.offset.reset": "earliest",
+                **{"share." + k.replace("_", "."): str(v) for k, v in configs.items()}}
+    body = struct.pack(">i", 1) + bytes([group_resource]) + string(group) + struct.pack(">i", len(settings))
+    for name, value in settings.items():
+        body += string(name) + bytes([config_set]) + string(value)
+    body += b"\0"  # validate_only
+    res = conn.raw_request(incremental_alter_configs, 0, body).result()["body"]
+    # throttle_time_ms, the resource count, then its error code
+    assert struct.unpack_from(">h", res, 8)[0] == 0, f"configuring share group {group}: {res!r}"
+    return group

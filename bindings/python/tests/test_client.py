@@ -139,6 +139,42 @@ def test_assign_consume_seek_offsets_lag(client, topic):
     assert [m.offset for m in again] == list(range(50))
 
 
+def test_pause_resume_and_incremental_assignment(client, topic):
+    """A paused partition hands nothing over while the other flows, and
+    resumes where it stopped; partitions come and go one by one; calls on
+    partitions not assigned name them."""
+    client.produce_many([{"topic": topic, "partition": i % 2, "value": b"%d" % i} for i in range(20)])
+    client.flush()
+    client.assign([{"topic": topic, "partition": 0, "offset": kfk.OFFSET_EARLIEST}])
+    client.incremental_assign([{"topic": topic, "partition": 1, "offset": kfk.OFFSET_EARLIEST}])
+    with pytest.raises(kfk.KafkaError) as e:
+        client.incremental_assign([{"topic": topic, "partition": 1, "offset": 0}])
+    assert e.value.name == "KFK_ERR_STATE" and f"{topic}[1]" in str(e.value)
+    got = []
+    while not got:
+        got += client.consume()
+    client.pause([{"topic": topic, "partition": 0}])
+    paused = len(got)
+    while sum(m.partition == 1 for m in got) < 10:
+        got += client.consume()
+    assert all(m.partition == 1 for m in got[paused:])
+    client.resume([{"topic": topic, "partition": 0}])
+    while sum(m.partition == 0 for m in got) < 10:
+        got += client.consume()
+    for part in (0, 1):
+        assert [m.offset for m in got if m.partition == part] == list(range(10))
+    client.incremental_unassign([{"topic": topic, "partition": 0}])
+    for call in (client.pause, client.incremental_unassign):
+        with pytest.raises(kfk.KafkaError) as e:
+            call([{"topic": topic, "partition": 0}])
+        assert e.value.name == "KFK_ERR_STATE" and f"{topic}[0]" in str(e.value)
+    with pytest.raises(kfk.KafkaError) as e:
+        client.store_offsets([{"topic": topic, "partition": 0, "offset": 3}])
+    assert e.value.name == "KFK_ERR_STATE"
+    assert client.member_id() is None  # no subscription
+    assert client.lag().keys() == {f"{topic}:1"}
+
+
 def test_group_subscribe_commit(topic):
     brokers = broker_env("KFK_TEST_BROKERS")
     with kfk.Client(brokers=brokers) as producer:
@@ -158,6 +194,10 @@ def test_group_subscribe_commit(topic):
                 break
         assert len(seen) == 100
         assert assigned and len(assigned[0]) == 2
+        assert c.member_id()
+        c.commit(offsets=[{"topic": topic, "partition": 0, "offset": 1}])
+        lag = c.group_lag(group)
+        assert lag[f"{topic}:0"]["committed"] == 1 and f"{topic}:1" not in lag
         c.commit()
         c.unsubscribe()
     # a new member of the group starts after the committed offsets
@@ -277,8 +317,8 @@ def test_admin_groups_offsets_topics_scram_configs(client, conn):
     altered = client.alter_group_offsets(group, [{"topic": topic, "partition": 1, "offset": 7, "metadata": "m"}])
     assert altered == {"partitions": [{"topic": topic, "partition": 1, "error_code": 0}]}
     assert client.group_lag(group)[f"{topic}:1"]["committed"] == 7
-    assert client.delete_groups([group, group + "-missing"]) == {"groups": [
-        {"group_id": group, "error_code": 0}, {"group_id": group + "-missing", "error_code": 69}]}
+    deleted = client.delete_groups([group, group + "-missing"])["groups"]
+    assert [(g["group_id"], g["error_code"]) for g in deleted] == [(group, 0), (group + "-missing", 69)]
 
     described = client.describe_topics([topic], include_authorized_operations=True)
     t = described["topics"][0]

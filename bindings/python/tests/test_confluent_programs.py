@@ -154,6 +154,22 @@ def test_group_consumer_program(brokers, conn, tmp_path):
     assert r["second"] == {"partition": 0, "offset": 10, "value": "after-close"}
 
 
+def test_flow_control_program(brokers, conn, tmp_path):
+    """pause()/resume(), store_offsets() with enable.auto.offset.store=false
+    and memberid(), as the same program uses them with either library."""
+    count = 30
+    results = {}
+    for lib in LIBS:
+        topic = create_topic(conn, partitions=3)
+        fill(brokers, topic, count)
+        results[lib] = finish(start("flow.py", lib, brokers, topic, unique("flow"), count, tmp_path=tmp_path))
+    r = by_lib(results)
+    assert r["assigned"] == [0, 1, 2] and r["member"]
+    assert r["offsets"] == {str(p): list(range(10)) for p in range(3)}
+    assert r["while_paused"] == 0 and r["resumed_from"] == 1
+    assert r["commit"] == r["committed"] == [[0, 10], [1, 10], [2, 9]]
+
+
 def test_admin_program(brokers, conn, tmp_path):
     results = {}
     for lib in LIBS:

@@ -183,9 +183,7 @@ def test_construction_errors(lib):
 
 def test_properties_kfk_cannot_honour_are_refused():
     base = {"bootstrap.servers": UNREACHABLE}
-    for kind, prop, value in [("c", "enable.auto.offset.store", False),
-                              ("c", "partition.assignment.strategy", "cooperative-sticky"),
-                              ("c", "group.protocol", "consumer"), ("c", "auto.offset.reset", "error"),
+    for kind, prop, value in [("c", "group.protocol", "consumer"), ("c", "auto.offset.reset", "error"),
                               ("p", "retries", 3), ("p", "enable.gapless.guarantee", True),
                               ("p", "ssl.endpoint.identification.algorithm", "none"),
                               ("p", "throttle_cb", print), ("p", "client.rack", "r1"),
@@ -199,6 +197,8 @@ def test_properties_kfk_cannot_honour_are_refused():
     # What kfk does anyway is accepted.
     kc.Consumer({**base, "group.id": "g", "enable.auto.offset.store": True, "enable.partition.eof": False,
                  "partition.assignment.strategy": "roundrobin,range", "api.version.request": True}).close()
+    kc.Consumer({**base, "group.id": "g", "enable.auto.offset.store": False,
+                 "partition.assignment.strategy": "cooperative-sticky"}).close()
     kc.Producer({**base, "retries": 2147483647, "socket.keepalive.enable": True,
                  "ssl.endpoint.identification.algorithm": "https"}).close()
 
@@ -224,12 +224,8 @@ def test_translated_configuration():
 
 def test_calls_kfk_cannot_make_raise_not_implemented():
     c = kc.Consumer({"bootstrap.servers": UNREACHABLE, "group.id": "g"})
-    tps = [kc.TopicPartition("t", 0, 1)]
-    for call in (lambda: c.pause(tps), lambda: c.resume(tps), lambda: c.store_offsets(offsets=tps),
-                 lambda: c.incremental_assign(tps), lambda: c.incremental_unassign(tps), lambda: c.memberid(),
-                 lambda: c.set_sasl_credentials("u", "p")):
-        with pytest.raises(NotImplementedError):
-            call()
+    with pytest.raises(NotImplementedError):
+        c.set_sasl_credentials("u", "p")
     c.close()
     p = kc.Producer({"bootstrap.servers": UNREACHABLE})
     with pytest.raises(NotImplementedError):
@@ -331,6 +327,46 @@ def test_admin_broker_refusals_reach_the_futures(brokers):
     [(tp, err)] = fs.result(30).items()
     assert err.code() == kc.KafkaError.UNKNOWN_TOPIC_OR_PART and tp.error == err
     a.close()
+
+
+def test_pause_store_and_incremental_errors(lib):
+    """Outside a group, before any broker answers: what confluent-kafka
+    accepts, ignores or refuses in pause(), store_offsets(),
+    incremental_*() and memberid()."""
+    base = {"bootstrap.servers": UNREACHABLE, "group.id": "g"}
+    c = lib.Consumer(base)
+    tp = lib.TopicPartition("t", 0, 5)
+    assert c.memberid() is None
+    c.pause([tp])  # not assigned: ignored
+    c.resume([tp])
+    with pytest.raises(lib.KafkaException) as e:
+        c.store_offsets(offsets=[tp])
+    assert e.value.args[0].code() == lib.KafkaError._INVALID_ARG  # enable.auto.offset.store is true
+    c.incremental_assign([tp])
+    with pytest.raises(lib.KafkaException) as e:
+        c.incremental_assign([tp])
+    assert e.value.args[0].code() == lib.KafkaError._CONFLICT and "t [0]" in e.value.args[0].str()
+    with pytest.raises(lib.KafkaException) as e:
+        c.incremental_unassign([lib.TopicPartition("t", 1)])
+    assert e.value.args[0].code() == lib.KafkaError._INVALID_ARG and "t [1]" in e.value.args[0].str()
+    c.pause([tp])
+    assert [(x.topic, x.partition) for x in c.assignment()] == [("t", 0)]
+    c.incremental_unassign([tp])
+    assert c.assignment() == []
+    c.close()
+
+    c = lib.Consumer({**base, "enable.auto.offset.store": False})
+    with pytest.raises(lib.KafkaException) as e:
+        c.store_offsets(offsets=[tp])
+    assert e.value.args[0].code() == lib.KafkaError._UNKNOWN_PARTITION
+    with pytest.raises(lib.KafkaException) as e:
+        c.commit(asynchronous=False)
+    assert e.value.args[0].code() == lib.KafkaError._NO_OFFSET
+    c.assign([tp])
+    c.store_offsets(offsets=[tp, lib.TopicPartition("t", 1, 3)])  # one of them assigned: no error
+    with pytest.raises(ValueError):
+        c.store_offsets(message=None, offsets=None)
+    c.close()
 
 
 def test_wrong_arguments(lib):
@@ -504,29 +540,163 @@ def test_a_message_handed_over_late_is_not_committed(brokers, conn):
     c.close()
 
 
-def test_member_commits_that_kfk_cannot_make(brokers, conn):
+def test_member_commits_any_offsets(lib, brokers, conn):
+    """commit(message=) and commit(offsets=) commit exactly what they name,
+    lower offsets too, and nothing else."""
     topic = create_topic(conn, partitions=2)
     with kfk.Client(brokers=brokers) as k:
         for i in range(4):
             k.produce(topic, f"m{i}", partition=i % 2).result()
-    c, assigned = group_consumer(brokers, topic)
+    c = lib.Consumer({"bootstrap.servers": brokers, "group.id": unique("explicit"), "auto.offset.reset": "earliest",
+                      "enable.auto.commit": False})
+    c.subscribe([topic])
     got = []
     wait_for(lambda: len(got) == 4, lambda: got.extend(m for m in [c.poll(0.5)] if m is not None))
     last = {}
     for m in got:
         last[m.partition()] = m
-    older = next(m for m in got if m.offset() == 0)
-    with pytest.raises(NotImplementedError, match="position after the last message"):
-        c.commit(message=older)
-    with pytest.raises(NotImplementedError, match="would also commit"):
-        c.commit(message=last[0])  # partition 1 is uncommitted too
-    done = c.commit(offsets=[kc.TopicPartition(topic, p, last[p].offset() + 1) for p in (0, 1)],
-                    asynchronous=False)
-    assert [(tp.partition, tp.offset) for tp in done] == [(0, 2), (1, 2)]
-    with pytest.raises(kc.KafkaException) as e:
-        c.commit(asynchronous=False)
-    assert e.value.args[0].code() == kc.KafkaError._NO_OFFSET
+    tps = [lib.TopicPartition(topic, p) for p in (0, 1)]
+    older = next(m for m in got if m.offset() == 0 and m.partition() == 0)
+    assert c.commit(message=older, asynchronous=False)[0].offset == 1
+    assert [tp.offset for tp in c.committed(tps, timeout=10)] == [1, lib.OFFSET_INVALID]
+    done = c.commit(offsets=[lib.TopicPartition(topic, 1, 2), lib.TopicPartition(topic, 0, 0)], asynchronous=False)
+    assert sorted((tp.partition, tp.offset) for tp in done) == [(0, 0), (1, 2)]
+    assert [tp.offset for tp in c.committed(tps, timeout=10)] == [0, 2]
+    c.commit(message=last[0], asynchronous=False)
+    assert [tp.offset for tp in c.committed(tps, timeout=10)] == [2, 2]
     c.close()
+
+
+def poll_into(c, got, timeout=0.2):
+    """One poll(), keeping a message (not an event) in got."""
+    m = c.poll(timeout)
+    if m is not None and not m.error():
+        got.append(m)
+
+
+def test_pause_holds_a_partition_while_others_flow(lib, brokers, conn):
+    """A paused partition returns nothing while the other flows; resumed,
+    it goes on from where it stopped: every message once."""
+    topic = create_topic(conn, partitions=2)
+    k = kfk.Client(brokers=brokers)
+    for i in range(20):
+        k.produce(topic, f"m{i}", partition=i % 2).result()
+    c = lib.Consumer({"bootstrap.servers": brokers, "group.id": unique("pause"), "auto.offset.reset": "earliest",
+                      "enable.auto.commit": False})
+    c.subscribe([topic])
+    got = []
+    wait_for(lambda: any(m.partition() == 0 for m in got), lambda: poll_into(c, got))
+    c.pause([lib.TopicPartition(topic, 0)])
+    mark = len(got)
+    for i in range(4):
+        k.produce(topic, f"late{i}", partition=i % 2).result()
+    wait_for(lambda: sum(m.partition() == 1 for m in got) == 12, lambda: poll_into(c, got))
+    assert [m.partition() for m in got[mark:]] == [1] * len(got[mark:])
+    c.resume([lib.TopicPartition(topic, 0)])
+    wait_for(lambda: sum(m.partition() == 0 for m in got) == 12, lambda: poll_into(c, got))
+    for part in (0, 1):
+        assert [m.offset() for m in got if m.partition() == part] == list(range(12))
+    assert c.position([lib.TopicPartition(topic, 0)])[0].offset == 12
+    c.close()
+    k.close()
+
+
+def test_store_offsets_commits_what_was_stored(lib, brokers, conn):
+    """enable.auto.offset.store=false: commit() and the automatic commit
+    when leaving commit the offsets stored, not what was read."""
+    topic = create_topic(conn, partitions=1)
+    with kfk.Client(brokers=brokers) as k:
+        for i in range(6):
+            k.produce(topic, f"m{i}", partition=0).result()
+    tp = lib.TopicPartition(topic, 0)
+    for auto_commit in (False, True):
+        group = unique("store")
+        c = lib.Consumer({"bootstrap.servers": brokers, "group.id": group, "auto.offset.reset": "earliest",
+                          "enable.auto.offset.store": False, "enable.auto.commit": auto_commit,
+                          "auto.commit.interval.ms": 3600000})
+        c.subscribe([topic])
+        got = []
+        wait_for(lambda: len(got) == 6, lambda: poll_into(c, got))
+        if not auto_commit:
+            with pytest.raises(lib.KafkaException) as e:
+                c.commit(asynchronous=False)
+            assert e.value.args[0].code() == lib.KafkaError._NO_OFFSET  # nothing stored
+            c.store_offsets(message=got[2])
+            assert [(x.partition, x.offset) for x in c.commit(asynchronous=False)] == [(0, 3)]
+            assert c.committed([tp], timeout=10)[0].offset == 3
+        c.store_offsets(offsets=[lib.TopicPartition(topic, 0, 5)])
+        if not auto_commit:
+            c.commit(asynchronous=False)
+        c.close()
+        d = lib.Consumer({"bootstrap.servers": brokers, "group.id": group})
+        assert d.committed([tp], timeout=10)[0].offset == 5, f"enable.auto.commit={auto_commit}"
+        d.close()
+
+
+def test_incremental_assignment_outside_a_group(lib, brokers, conn):
+    """incremental_assign() adds a partition, the others going on;
+    incremental_unassign() removes one."""
+    topic = create_topic(conn, partitions=2)
+    k = kfk.Client(brokers=brokers)
+    for i in range(10):
+        k.produce(topic, f"m{i}", partition=i % 2).result()
+    c = lib.Consumer({"bootstrap.servers": brokers, "group.id": unique("incr"), "enable.auto.commit": False})
+    c.assign([lib.TopicPartition(topic, 0, 0)])
+    got = []
+    wait_for(lambda: got, lambda: poll_into(c, got))
+    c.incremental_assign([lib.TopicPartition(topic, 1, 2)])
+    assert sorted(x.partition for x in c.assignment()) == [0, 1]
+    wait_for(lambda: len(got) == 8, lambda: poll_into(c, got))
+    assert sorted((m.partition(), m.offset()) for m in got) == [(0, o) for o in range(5)] + [(1, o) for o in (2, 3, 4)]
+    c.incremental_unassign([lib.TopicPartition(topic, 0)])
+    assert [x.partition for x in c.assignment()] == [1]
+    k.produce(topic, "p0", partition=0).result()
+    k.produce(topic, "p1", partition=1).result()
+    wait_for(lambda: len(got) == 9, lambda: poll_into(c, got))
+    assert (got[8].partition(), got[8].offset()) == (1, 5)
+    assert c.poll(1.0) is None  # and nothing of partition 0
+    c.close()
+    k.close()
+
+
+def test_cooperative_member_id_and_incremental_callbacks(lib, brokers, conn):
+    """cooperative-sticky: the callbacks name only what changes, and
+    incremental_assign()/incremental_unassign() from them are accepted;
+    each member has its own member id."""
+    topic = create_topic(conn, partitions=4)
+    with kfk.Client(brokers=brokers) as k:
+        for i in range(40):
+            k.produce(topic, f"m{i}", partition=i % 4).result()
+    conf = {"bootstrap.servers": brokers, "group.id": unique("coop"), "auto.offset.reset": "earliest",
+            "partition.assignment.strategy": "cooperative-sticky", "enable.auto.commit": False}
+    owned, got = {"a": set(), "b": set()}, []
+
+    def member(name):
+        c = lib.Consumer(conf)
+
+        def assign(consumer, parts):
+            consumer.incremental_assign(parts)
+            owned[name] |= {p.partition for p in parts}
+
+        def revoke(consumer, parts):
+            consumer.incremental_unassign(parts)
+            owned[name] -= {p.partition for p in parts}
+
+        c.subscribe([topic], on_assign=assign, on_revoke=revoke)
+        return c
+
+    a = member("a")
+    wait_for(lambda: owned["a"] == {0, 1, 2, 3}, lambda: poll_into(a, got))
+    assert a.memberid()
+    b = member("b")
+    wait_for(lambda: owned["b"] and len(owned["a"]) == 2,
+             lambda: (poll_into(a, got), poll_into(b, got)), timeout=90)
+    assert owned["a"] | owned["b"] == {0, 1, 2, 3} and not owned["a"] & owned["b"]
+    assert b.memberid() and b.memberid() != a.memberid()
+    wait_for(lambda: len({(m.partition(), m.offset()) for m in got}) == 40,
+             lambda: (poll_into(a, got), poll_into(b, got)), timeout=60)
+    a.close()
+    b.close()
 
 
 def test_async_commit_calls_on_commit(brokers, conn):

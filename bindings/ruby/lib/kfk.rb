@@ -66,8 +66,11 @@ module Kfk
 
   # A consumed message, or (without key/value) a delivery report.
   # timestamp_type says what timestamp is: Kfk::FFI::TIMESTAMP_CREATE_TIME,
-  # TIMESTAMP_LOG_APPEND_TIME or TIMESTAMP_NOT_AVAILABLE.
-  Message = Struct.new(:topic, :partition, :offset, :timestamp, :key, :value, :headers, :timestamp_type)
+  # TIMESTAMP_LOG_APPEND_TIME or TIMESTAMP_NOT_AVAILABLE. delivery_count:
+  # for a share group's record (Client#share_consume), how many times the
+  # group has handed it out, this time included; nil for other messages.
+  Message = Struct.new(:topic, :partition, :offset, :timestamp, :key, :value, :headers, :timestamp_type,
+                       :delivery_count)
 
   # The headers of a message that has none (and of every delivery report).
   NO_HEADERS = [].freeze
@@ -82,8 +85,11 @@ module Kfk
   M_VALUE_LEN = Kfk::FFI::Message.offset_of(:value_len)
   M_HEADER_COUNT = Kfk::FFI::Message.offset_of(:header_count)
   M_TIMESTAMP_TYPE = Kfk::FFI::Message.offset_of(:timestamp_type)
+  # The field kfk.h keeps as reserved, which kfk_message_delivery_count
+  # reads: a share group record's delivery count, 0 for other messages.
+  M_DELIVERY_COUNT = Kfk::FFI::Message.offset_of(:reserved)
   private_constant :M_TOPIC, :M_PARTITION, :M_OFFSET, :M_TIMESTAMP, :M_KEY, :M_KEY_LEN, :M_VALUE, :M_VALUE_LEN,
-                   :M_HEADER_COUNT, :M_TIMESTAMP_TYPE
+                   :M_HEADER_COUNT, :M_TIMESTAMP_TYPE, :M_DELIVERY_COUNT
 
   # A Message of the kfk_message_t m (a Pointer or a Struct), read field by
   # field at its offsets; key, value and headers only with payload (a
@@ -98,11 +104,12 @@ module Kfk
 
     k = m.get_int64(M_KEY)
     v = m.get_int64(M_VALUE)
+    deliveries = m.get_int32(M_DELIVERY_COUNT)
     Message.new(topic, m.get_int32(M_PARTITION), m.get_int64(M_OFFSET), m.get_int64(M_TIMESTAMP),
                 k.zero? ? nil : ::FFI::Pointer.new(k).get_bytes(0, m.get_int64(M_KEY_LEN)),
                 v.zero? ? nil : ::FFI::Pointer.new(v).get_bytes(0, m.get_int64(M_VALUE_LEN)),
                 m.get_int64(M_HEADER_COUNT).zero? ? NO_HEADERS : headers(Kfk::FFI::Message.new(m)),
-                m.get_int32(M_TIMESTAMP_TYPE))
+                m.get_int32(M_TIMESTAMP_TYPE), deliveries.zero? ? nil : deliveries)
   end
 
   # A message's headers, [[key, value]...]: keys are text, values bytes.

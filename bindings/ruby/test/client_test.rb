@@ -48,6 +48,28 @@ class ClientTest < Minitest::Test
     end
   end
 
+  # A paused partition hands nothing over, even what was fetched already;
+  # resumed, it goes on where it stopped. Pausing a partition not
+  # assigned is refused by name.
+  def test_pause_and_resume
+    topic = "rbpause-#{SecureRandom.hex(6)}"
+    Kfk::Client.open(brokers: @brokers, linger_ms: 2, max_poll_records: 3) do |kafka|
+      10.times { |i| kafka.produce(topic, "r#{i}", partition: 0) }
+      kafka.flush
+      kafka.assign([{ topic: topic, partition: 0, offset: Kfk::FFI::OFFSET_EARLIEST }])
+      got = []
+      got.concat(kafka.consume) while got.empty?
+      kafka.pause([{ topic: topic, partition: 0 }])
+      assert_empty kafka.consume
+      kafka.resume([{ topic: topic, partition: 0 }])
+      got.concat(kafka.consume) while got.size < 10
+      assert_equal (0...10).map { |i| "r#{i}" }, got.map(&:value)
+      err = assert_raises(Kfk::Error) { kafka.pause([{ topic: topic, partition: 5 }]) }
+      assert_equal Kfk::FFI::ERR_STATE, err.code
+      assert_match(/pause: a partition is not assigned/, err.message)
+    end
+  end
+
   # Each thread (fiber) fills its own message buffers: records keep their
   # own key, value and headers, and each thread's order, when threads
   # interleave; keys and values of different sizes share one buffer.

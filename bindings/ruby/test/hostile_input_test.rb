@@ -35,8 +35,13 @@ class HostileInputTest < Minitest::Test
       raises_cleanly { client.assign(bad) }
       raises_cleanly { client.assign([{ topic: bad, partition: 0 }]) }
       raises_cleanly { client.partition_count(bad) }
+      # without a share subscription every acknowledgement is refused
+      refused += 1 if raises_cleanly { client.share_acknowledge(bad, :accept) }
+      refused += 1 if raises_cleanly { client.share_acknowledge({ topic: "t", partition: 0, offset: 0 }, bad) }
+      refused += 1 if raises_cleanly { client.share_acknowledge({ topic: bad, partition: bad, offset: bad }) }
+      raises_cleanly { client.share_subscribe(bad, group_id: "g", acknowledgement_mode: bad) }
     end
-    assert_operator refused, :>=, WRONG.size # a topic or partition of the wrong kind is never taken
+    assert_operator refused, :>=, 4 * WRONG.size # a topic or partition of the wrong kind is never taken
     ["", ".", "..", "a/b", "x" * 300].each do |topic|
       assert_raises(Kfk::Error) { client.produce(topic, "v") }
     end

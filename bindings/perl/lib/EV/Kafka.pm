@@ -224,7 +224,91 @@ C<< {partitions => [{topic, partition, low_watermark, error_code}]} >>.
 C<< {"topic:partition" => {committed, latest, lag}} >> for what the group
 committed.
 
+=item delete_groups(\@group_ids, $cb)
+
+Deletes groups with no members, of any kind:
+C<< {groups => [{group_id, error_code, error_message}]} >>.
+
+=item list_share_groups(\@states, $cb), describe_share_groups(\@group_ids, $cb)
+
+Share groups (KIP-932): C<< {groups => [{group_id, state}]} >>, only those
+in C<@states> (C<empty>, C<stable>, C<dead>) when it is not empty; and
+with C<describe_share_groups> each group's C<state>, C<epoch>,
+C<assignment_epoch>, C<assignor> and C<members> with their C<client_id>,
+C<client_host>, C<subscribed_topics> and C<assignment>
+(C<< {topic => [partitions]} >>).
+
+=item share_group_offsets($group_id, $cb)
+
+C<< {"topic:partition" => {start_offset, latest, lag}} >> for every
+partition the share group has a start offset on.
+
+=item alter_share_group_offsets($group_id, [{topic, partition, offset}], $cb), delete_share_group_offsets($group_id, \@topics, $cb)
+
+Move or forget the start offsets of a share group with no members:
+C<< {partitions => [{topic, partition, error_code, error_message}]} >>
+and C<< {topics => [{topic, error_code, error_message}]} >>.
+
 =back
+
+=head2 Share groups
+
+Share groups (KIP-932, Kafka 4.1+; queues) let many members read the same
+partitions: the broker hands each record to one member at a time, locked
+for the group's C<share.record.lock.duration.ms> (30 s by default), and
+counts its deliveries. A record handed over is then accepted (done),
+released (delivered again, to any member) or rejected (never delivered
+again); one whose lock runs out, or whose member leaves, is delivered
+again. A share subscription is separate from C<subscribe> and C<assign>.
+A new share group starts at the latest record unless its
+C<share.auto.offset.reset> group config says C<earliest>.
+
+=over
+
+=item share_subscribe(@topics, group_id => $group, on_record => $cb, %options)
+
+Joins the share group; records then flow to C<< $cb->($record) >> from the
+loop without poll calls, until C<share_unsubscribe> or C<close>.
+C<$record> is a hash reference: C<topic>, C<partition>, C<offset>, C<key>,
+C<value>, C<timestamp>, C<timestamp_type>, C<headers> (when the record has
+any) and C<delivery_count> (1 the first time it is handed out, 2 the
+second...). Options: C<< acknowledgement_mode => 'implicit' >> (the
+default: what one round handed over is accepted when the next round
+starts, so a record is done once C<$cb> returns) or C<'explicit'> (settle
+every record with C<share_acknowledge>); C<acquire_mode>
+(C<batch_optimized>, the default, or C<record_limit>: at most
+C<max_poll_records> records per fetch). The C<share_> spellings of these
+(C<share_acknowledgement_mode>, C<share_acquire_mode>) work too. A bad or
+unknown option croaks naming it. Subscribing again leaves the previous
+share group first.
+
+=item share_acknowledge($record, $type), share_acknowledge($topic, $partition, $offset, $type)
+
+Settles one record handed over in explicit mode; C<$type> is C<accept>,
+C<release> or C<reject>. It reaches the broker with the member's next
+fetch, or at once with C<share_commit>. Croaks for an unknown type,
+without a share subscription, in implicit mode, and for a record not
+handed over or settled already, saying which.
+
+=item share_commit($cb)
+
+Sends the acknowledgements made so far (in implicit mode, accepting what
+the last round handed over) without waiting for the next fetch:
+C<< $cb->(\@results, $err) >>, a C<< {topic, partition, error_code} >> per
+partition (C<error_code> 121, INVALID_RECORD_STATE, when a record's lock
+had run out and it went to another member); C<$err> without a share
+subscription.
+
+=item share_unsubscribe($cb)
+
+Settles what the member holds (implicit mode: accepts what was handed
+over; records not acknowledged or never handed over are released to the
+other members), leaves the group and calls C<< $cb->() >>. C<close> does
+the same.
+
+=back
+
+See F<examples/perl/share_consumer.pl>.
 
 =head1 BENCHMARKS
 

@@ -38,6 +38,7 @@ BEGIN {
         KFK_EVENT_OAUTHBEARER_TOKEN_REFRESH => 12,
         KFK_OFFSET_LATEST => -1, KFK_OFFSET_EARLIEST => -2,
         KFK_TIMESTAMP_NOT_AVAILABLE => 0, KFK_TIMESTAMP_CREATE_TIME => 1, KFK_TIMESTAMP_LOG_APPEND_TIME => 2,
+        KFK_ACK_ACCEPT => 1, KFK_ACK_RELEASE => 2, KFK_ACK_REJECT => 3,
     );
 }
 use constant { map { substr($_, 4) => $CONSTANTS{$_} } keys %CONSTANTS };
@@ -112,9 +113,12 @@ use constant MESSAGE_OUT => 'p l l q q p Q p Q Q Q Q l l';
 use constant EVENT_IN => 'l l p Q Q Q P' . MESSAGE_SIZE;
 # A received message's fields from its struct bytes: (topic, partition,
 # err, offset, timestamp, key, key_len, value, value_len, headers,
-# header_count, opaque, timestamp_type); then unpack("P$key_len
-# P$value_len", pack('QQ', $key, $value)) reads the key and the value.
-use constant MESSAGE_IN => 'p l l q q Q Q Q Q Q Q Q l';
+# header_count, opaque, timestamp_type, delivery_count); then
+# unpack("P$key_len P$value_len", pack('QQ', $key, $value)) reads the key
+# and the value. The delivery count is the field kfk.h keeps as
+# `reserved`, which kfk_message_delivery_count reads: a share group
+# record's count of deliveries, 0 for any other message.
+use constant MESSAGE_IN => 'p l l q q Q Q Q Q Q Q Q l l';
 
 # The headers of a received message as a hashref (undef without any).
 sub headers_at {
@@ -187,6 +191,8 @@ my %SIGNATURES = (
     kfk_client_destroy         => [['opaque'], 'sint32'],
     kfk_assign                 => [['opaque', 'opaque', 'size_t'], 'sint32'],
     kfk_seek                   => [['opaque', 'string', 'sint32', 'sint64', 'opaque', 'opaque'], 'sint32'],
+    kfk_pause                  => [['opaque', 'opaque', 'size_t'], 'sint32'],
+    kfk_resume                 => [['opaque', 'opaque', 'size_t'], 'sint32'],
     kfk_consume                => [['opaque', 'opaque', 'opaque'], 'sint32'],
     kfk_offsets_for            => [['opaque', 'string', 'opaque', 'opaque'], 'sint32'],
     kfk_lag                    => [['opaque', 'opaque', 'opaque'], 'sint32'],
@@ -200,11 +206,22 @@ my %SIGNATURES = (
     kfk_admin_create_partitions      => [['opaque', 'string', 'sint32', 'int', 'opaque', 'opaque'], 'sint32'],
     kfk_admin_delete_records   => [['opaque', 'opaque', 'size_t', 'int', 'opaque', 'opaque'], 'sint32'],
     kfk_admin_group_lag        => [['opaque', 'string', 'opaque', 'opaque'], 'sint32'],
+    kfk_admin_delete_groups    => [['opaque', 'opaque', 'size_t', 'opaque', 'opaque'], 'sint32'],
+    kfk_admin_list_share_groups      => [['opaque', 'opaque', 'size_t', 'opaque', 'opaque'], 'sint32'],
+    kfk_admin_describe_share_groups  => [['opaque', 'opaque', 'size_t', 'opaque', 'opaque'], 'sint32'],
+    kfk_admin_share_group_offsets    => [['opaque', 'string', 'opaque', 'opaque'], 'sint32'],
+    kfk_admin_alter_share_group_offsets  => [['opaque', 'string', 'opaque', 'size_t', 'opaque', 'opaque'], 'sint32'],
+    kfk_admin_delete_share_group_offsets => [['opaque', 'string', 'opaque', 'size_t', 'opaque', 'opaque'], 'sint32'],
     kfk_subscribe              => [['opaque', 'opaque', 'size_t', 'opaque', 'size_t', 'opaque', 'opaque'], 'sint32'],
     kfk_oauthbearer_set_token  => [['opaque', 'string', 'sint64', 'string', 'opaque', 'size_t', 'opaque', 'size_t'], 'sint32'],
     kfk_oauthbearer_set_token_failure => [['opaque', 'string'], 'sint32'],
     kfk_commit                 => [['opaque', 'opaque', 'opaque'], 'sint32'],
     kfk_unsubscribe            => [['opaque', 'opaque', 'opaque'], 'sint32'],
+    kfk_share_subscribe        => [['opaque', 'opaque', 'size_t', 'opaque', 'size_t'], 'sint32'],
+    kfk_share_consume          => [['opaque', 'opaque', 'opaque'], 'sint32'],
+    kfk_share_acknowledge      => [['opaque', 'string', 'sint32', 'sint64', 'int'], 'sint32'],
+    kfk_share_commit           => [['opaque', 'opaque', 'opaque'], 'sint32'],
+    kfk_share_unsubscribe      => [['opaque', 'opaque', 'opaque'], 'sint32'],
     kfk_txn_begin              => [['opaque'], 'sint32'],
     kfk_txn_send_offsets       => [['opaque', 'string', 'opaque', 'size_t', 'opaque', 'opaque'], 'sint32'],
     kfk_txn_commit             => [['opaque', 'opaque', 'opaque'], 'sint32'],
@@ -405,14 +422,16 @@ sub fetch_opts {
 
 # A kfk_message_t, given as its struct bytes (EVENT_IN reads them), as a
 # hashref: topic, partition, err, offset, timestamp, timestamp_type
-# (TIMESTAMP_*), key, value; headers as a hashref when present.
+# (TIMESTAMP_*), key, value; headers as a hashref when present;
+# delivery_count for a share group's record.
 sub message_at {
-    my ($topic, $partition, $err, $offset, $ts, $k, $kl, $v, $vl, $h, $hn, undef, $ts_type) =
+    my ($topic, $partition, $err, $offset, $ts, $k, $kl, $v, $vl, $h, $hn, undef, $ts_type, $deliveries) =
         unpack(MESSAGE_IN, $_[0]);
     my %m = (topic => $topic, partition => $partition, err => $err, offset => $offset, timestamp => $ts,
         timestamp_type => $ts_type);
     @m{qw(key value)} = unpack("P$kl P$vl", pack('QQ', $k, $v));
     $m{headers} = headers_at($h, $hn) if $hn;
+    $m{delivery_count} = $deliveries if $deliveries;
     return \%m;
 }
 

@@ -67,10 +67,8 @@ def _reset(value: Any) -> str:
 
 def _assignor(value: Any) -> str:
     first = str(value).split(",")[0].strip().lower()
-    if first in ("range", "roundrobin"):
+    if first in ("range", "roundrobin", "cooperative-sticky"):
         return first
-    if first == "cooperative-sticky":
-        raise _Unsupported("partition.assignment.strategy=cooperative-sticky (kfk's groups rebalance eagerly)")
     raise ValueError("expected range, roundrobin or cooperative-sticky")
 
 
@@ -189,7 +187,7 @@ _add("auto.commit.interval.ms", _C, "group", "auto_commit_interval_ms", _int)
 _add("auto.offset.reset", _C, "group", "auto_offset_reset", _reset)
 _add("partition.assignment.strategy", _C, "group", "assignor", _assignor)
 _add("group.protocol", _C, "only", lambda v: str(v).lower() == "classic")
-_add("enable.auto.offset.store", _C, "only", lambda v: _bool(v))
+_add("enable.auto.offset.store", _C, "group", "auto_offset_store", lambda v: "1" if _bool(v) else "0")
 _add("enable.partition.eof", _C, "py", "partition_eof", _bool)
 _add("isolation.level", _C, "kfk", "isolation_level")
 _add("fetch.wait.max.ms fetch.max.wait.ms", _C, "kfk", "fetch_max_wait_ms", _int)

@@ -5,12 +5,13 @@ application, so this layer makes "handed to the application" mean
 "returned by poll() or consume()": the client hands over one message per
 request (max_poll_records=1), and a message kfk handed over that this layer
 has not returned yet (one that arrived after poll() gave up waiting) is
-given back with a seek before anything is committed or sought. A group
-member's commit can therefore commit exactly what librdkafka would commit
-with its default enable.auto.offset.store=true; committing other offsets
-needs a core call kfk does not have yet, and raises NotImplementedError.
-A consumer that assigns partitions itself commits through a connection of
-its own to the group coordinator, any offsets it likes.
+given back with a seek before anything is committed, sought or paused.
+A group member's commit() can therefore commit exactly what librdkafka
+would commit with its default enable.auto.offset.store=true; with it
+false kfk commits the offsets given to store_offsets(), and explicit
+offsets are committed as they are, with the member's generation. A
+consumer that assigns partitions itself commits through a connection of
+its own to the group coordinator.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import time
 from typing import Any, Callable, Optional, Sequence
 
 from .. import _ffi
-from ..conn import Conn, _s
+from ..conn import Conn, _s, _tp_array
 from ..errors import KafkaError as _KfkError
 from ..queue import Message as _KfkMessage
 from ._base import Base, deadline_of, left
@@ -63,6 +64,11 @@ class Consumer(Base):
         self._auto_commit = settings.group.get("auto_commit") == "1"
         self._auto_commit_s = int(settings.group.get("auto_commit_interval_ms", "5000")) / 1000.0
         self._reset = settings.group.get("auto_offset_reset", "latest")
+        # enable.auto.offset.store=false: commits take what store_offsets()
+        # stored (kfk keeps it too, for its own commits).
+        self._auto_store = settings.group.get("auto_offset_store", "1") == "1"
+        self._stored: dict[_TP, int] = {}
+        self._cooperative = settings.group.get("assignor") == "cooperative-sticky"
         self._on_commit: Optional[Callable] = settings.py.get("on_commit")
         self._subscription: Optional[list] = None
         self._on_assign: Optional[Callable] = None
@@ -284,8 +290,10 @@ class Consumer(Base):
             self._assignment.pop(which, None)
             self._starts.pop(which, None)
             position = self._positions.pop(which, None)
-            if position is not None and self._committed.pop(which, None) != position and kind == _ffi.EVENT_REVOKE:
-                self._revoked[which] = position
+            stored = self._stored.pop(which, None)
+            reached = position if self._auto_store else stored
+            if reached is not None and self._committed.pop(which, None) != reached and kind == _ffi.EVENT_REVOKE:
+                self._revoked[which] = reached
         # Lost partitions (the member's session or generation is gone):
         # on_lost, or on_revoke without one, as librdkafka calls them;
         # nothing of them can be committed.
@@ -355,6 +363,10 @@ class Consumer(Base):
         self._check_open()
         tps = _tp_list(partitions)
         if self._subscription is not None:
+            if self._cooperative:
+                raise error(KafkaError._STATE, "Changes to the current assignment must be made using "  # type: ignore
+                            "incremental_assign() or incremental_unassign() when rebalance protocol type is "
+                            "COOPERATIVE")
             if not self._in_on_assign:
                 raise NotImplementedError("Consumer.assign while subscribed, outside on_assign: kfk's group "
                                           "assigns the partitions")
@@ -376,6 +388,7 @@ class Consumer(Base):
         self._manual = bool(tps)
         self._assignment = {(tp.topic, tp.partition): tp.offset for tp in tps}
         self._positions = {w: o for w, o in self._positions.items() if w in self._assignment}
+        self._stored.clear()
         self._starts = {(e["topic"], e["partition"]): e["offset"] for e in entries if e["offset"] >= 0}
         self._eof_at.clear()
         self._stream.clear()
@@ -396,15 +409,75 @@ class Consumer(Base):
         self._assignment.clear()
         self._positions.clear()
         self._starts.clear()
+        self._stored.clear()
         self._stream.clear()
 
+    def _check_incremental(self, call: str) -> None:
+        """incremental_* of a group member needs the cooperative protocol,
+        and kfk's group makes the change itself: the call is accepted from
+        the rebalance callback that reports it."""
+        if not self._cooperative:
+            raise error(KafkaError._STATE, "Changes to the current assignment must be made using "  # type: ignore
+                        "assign() when rebalance protocol type is EAGER")
+        if not (self._in_on_assign if call == "incremental_assign" else self._in_on_revoke):
+            raise NotImplementedError(f"Consumer.{call} while subscribed, outside "
+                                      f"{'on_assign' if call == 'incremental_assign' else 'on_revoke'}: "
+                                      "kfk's group assigns the partitions")
+
     def incremental_assign(self, partitions: Sequence[TopicPartition]) -> None:
-        raise NotImplementedError("Consumer.incremental_assign: kfk's groups rebalance eagerly "
-                                  "(no cooperative-sticky)")
+        """Add partitions to the assignment, each from its offset (as
+        assign()). While subscribed (cooperative-sticky), only from
+        on_assign: its offsets become seeks."""
+        self._check_open()
+        tps = _tp_list(partitions)
+        if self._subscription is not None:
+            self._check_incremental("incremental_assign")
+            for tp in tps:
+                if tp.offset not in (OFFSET_STORED, OFFSET_INVALID):
+                    self.seek(tp)
+            return
+        for tp in tps:
+            if (tp.topic, tp.partition) in self._assignment:
+                raise error(KafkaError._CONFLICT,  # type: ignore[attr-defined]
+                            f"{tp.topic} [{tp.partition}] is already part of the current assignment")
+        entries = [{"topic": tp.topic, "partition": tp.partition,
+                    "offset": self._absolute(tp.topic, tp.partition, self._resolve(tp.topic, tp.partition, tp.offset))}
+                   for tp in tps]
+        try:
+            self._client.incremental_assign(entries)
+        except _KfkError as exc:
+            raise KafkaException(from_kfk(exc, "incremental_assign")) from None
+        self._manual = self._manual or bool(tps)
+        self._assignment.update({(tp.topic, tp.partition): tp.offset for tp in tps})
+        self._starts.update({(e["topic"], e["partition"]): e["offset"] for e in entries if e["offset"] >= 0})
 
     def incremental_unassign(self, partitions: Sequence[TopicPartition]) -> None:
-        raise NotImplementedError("Consumer.incremental_unassign: kfk's groups rebalance eagerly "
-                                  "(no cooperative-sticky)")
+        """Remove partitions from the assignment, the others going on.
+        While subscribed (cooperative-sticky), only from on_revoke (kfk has
+        already given them up)."""
+        self._check_open()
+        tps = _tp_list(partitions)
+        if self._subscription is not None or self._in_on_revoke:  # (close() serves on_revoke unsubscribed)
+            self._check_incremental("incremental_unassign")
+            return
+        for tp in tps:
+            if (tp.topic, tp.partition) not in self._assignment:
+                raise error(KafkaError._INVALID_ARG,  # type: ignore[attr-defined]
+                            f"{tp.topic} [{tp.partition}] can't be unassigned since it is not in the current "
+                            "assignment")
+        self._settle()
+        self._commit_manual_auto()
+        try:
+            self._client.incremental_unassign([{"topic": tp.topic, "partition": tp.partition} for tp in tps])
+        except _KfkError as exc:
+            raise KafkaException(from_kfk(exc, "incremental_unassign")) from None
+        gone = {(tp.topic, tp.partition) for tp in tps}
+        for which in gone:
+            for kept in (self._assignment, self._positions, self._starts, self._stored, self._eof_at):
+                kept.pop(which, None)
+        self._stream = collections.deque(x for x in self._stream
+                                         if isinstance(x, tuple) or (x.topic, x.partition) not in gone)
+        self._manual = bool(self._assignment)
 
     def _resolve(self, topic: str, partition: int, offset: int) -> int:
         """An offset kfk can start from: OFFSET_STORED and OFFSET_INVALID
@@ -461,17 +534,73 @@ class Consumer(Base):
                 for tp in _tp_list(partitions)]
 
     def pause(self, partitions: Sequence[TopicPartition]) -> None:
-        raise NotImplementedError("Consumer.pause: kfk cannot pause a partition")
+        """Stop fetching and returning messages of these partitions until
+        resume(); positions stay. Partitions not assigned are ignored, as
+        librdkafka ignores them; a rebalance that takes a partition away
+        ends its pause."""
+        self._check_open()
+        entries = [{"topic": tp.topic, "partition": tp.partition} for tp in _tp_list(partitions)]
+        self._pause_call(self._client.pause, entries, "pause")
+        # Messages kfk handed over before the pause and not returned yet
+        # go back: they come again after resume().
+        self._settle()
 
     def resume(self, partitions: Sequence[TopicPartition]) -> None:
-        raise NotImplementedError("Consumer.resume: kfk cannot pause a partition")
+        """Resume paused partitions from where they stopped."""
+        self._check_open()
+        self._pause_call(self._client.resume, [{"topic": tp.topic, "partition": tp.partition}
+                                               for tp in _tp_list(partitions)], "resume")
+
+    @staticmethod
+    def _pause_call(call: Callable, entries: list, what: str) -> None:
+        try:
+            call(entries)
+        except _KfkError as exc:
+            if exc.code != _ffi.ERR_STATE:  # a partition not assigned: the others are done
+                raise KafkaException(from_kfk(exc, what)) from None
 
     def store_offsets(self, message: Optional[Message] = None, offsets: Optional[list] = None) -> None:
-        raise NotImplementedError("Consumer.store_offsets: kfk commits the positions of returned messages "
-                                  "(enable.auto.offset.store=false is not supported)")
+        """With enable.auto.offset.store=false: the offsets commit() and
+        automatic commits take, message's offset + 1 or each offset given
+        (the next to read)."""
+        self._check_open()
+        if message is not None and offsets is not None:
+            raise ValueError("message and offsets are mutually exclusive")
+        if message is None and offsets is None:
+            raise ValueError("expected either message or offsets")
+        if self._auto_store:
+            raise error(KafkaError._INVALID_ARG,  # type: ignore[attr-defined]
+                        "StoreOffsets failed: Local: Invalid argument or configuration")
+        if message is not None:
+            if not isinstance(message, Message):
+                raise TypeError("expected message to be a Message")
+            if message.error() is not None:
+                raise error(KafkaError._INVALID_ARG,  # type: ignore[attr-defined]
+                            "Cannot store offsets for a message with an error")
+            wanted = {(message.topic(), message.partition()): message.offset() + 1}
+        else:
+            wanted = {(tp.topic, tp.partition): tp.offset for tp in _tp_list(offsets)}
+        mine = {w: o for w, o in wanted.items() if w in self._assignment}
+        if wanted and not mine:
+            raise error(KafkaError._UNKNOWN_PARTITION,  # type: ignore[attr-defined]
+                        "StoreOffsets failed: Local: Unknown partition")
+        # An invalid offset stores nothing (commits skip it in librdkafka).
+        valid = {w: o for w, o in mine.items() if o >= 0}
+        try:
+            self._client.store_offsets([{"topic": t, "partition": p, "offset": o} for (t, p), o in valid.items()])
+        except _KfkError as exc:
+            if exc.code != _ffi.ERR_STATE:  # revoked meanwhile: as if not assigned
+                raise KafkaException(from_kfk(exc, "StoreOffsets failed")) from None
+        self._stored.update(valid)
 
     def memberid(self) -> Optional[str]:
-        raise NotImplementedError("Consumer.memberid: kfk does not report its member id")
+        """The member id the group coordinator gave this consumer; None
+        before it has one, and outside a group."""
+        self._check_open()
+        try:
+            return self._client.member_id() or None
+        except _KfkError as exc:
+            raise KafkaException(from_kfk(exc, "memberid")) from None
 
     def set_sasl_credentials(self, username: str, password: str) -> None:
         raise NotImplementedError("Consumer.set_sasl_credentials: kfk's credentials are fixed at creation")
@@ -511,9 +640,11 @@ class Consumer(Base):
         return None
 
     def _commit_member(self, wanted: Optional[dict], asynchronous: bool) -> Optional[list]:
-        """A group member's commit: kfk commits every handed-over position,
-        which this layer keeps equal to the positions returned."""
-        if self._in_on_revoke and self._revoked:
+        """A group member's commit: with no offsets kfk commits every
+        handed-over position, which this layer keeps equal to the positions
+        returned, or (enable.auto.offset.store=false) the offsets stored;
+        offsets given are committed as they are."""
+        if self._in_on_revoke and self._revoked and (wanted is None or set(wanted) & set(self._revoked)):
             if not self._auto_commit:
                 raise NotImplementedError(
                     f"Consumer.commit in on_revoke: kfk gives partitions up before on_revoke runs, so the "
@@ -521,6 +652,10 @@ class Consumer(Base):
                     "rebalance, or use enable.auto.commit (kfk then commits them as it gives them up)")
             # kfk committed them as it gave them up (a failure went to error_cb).
             return None if asynchronous else [_tp(t, p, o) for (t, p), o in sorted(self._revoked.items())]
+        if wanted is None and not self._auto_store:
+            wanted = {w: o for w, o in self._stored.items() if w in self._assignment and self._committed.get(w) != o}
+        if wanted is not None:
+            return self._commit_offsets(wanted, asynchronous)
         self._settle()
         dirty = {w: o for w, o in self._positions.items() if w in self._assignment and self._committed.get(w) != o}
         # Partitions of a revocation not served yet: kfk no longer owns them.
@@ -528,19 +663,6 @@ class Consumer(Base):
                 and x[0] in (_ffi.EVENT_REVOKE, _ffi.EVENT_LOST) for p in x[1]}
         lost = {w: o for w, o in dirty.items() if w in gone}
         dirty = {w: o for w, o in dirty.items() if w not in gone}
-        if wanted is not None:
-            for (topic, partition), offset in wanted.items():
-                if self._positions.get((topic, partition)) != offset:
-                    raise NotImplementedError(
-                        f"Consumer.commit of offset {offset} for {topic} [{partition}]: kfk commits the position "
-                        f"after the last message returned ({self._positions.get((topic, partition))}); "
-                        "call commit() with no arguments")
-            if not self._auto_commit:
-                others = sorted(w for w in dirty if w not in wanted)
-                if others:
-                    raise NotImplementedError(
-                        f"Consumer.commit of some partitions only: kfk would also commit {others}; "
-                        "call commit() with no arguments")
         if not dirty and not lost:
             raise error(KafkaError._NO_OFFSET, "Commit failed: Local: No offset stored")  # type: ignore
         # kfk committed a revoked partition's position as it gave it up
@@ -569,11 +691,38 @@ class Consumer(Base):
         self._committed.update(dirty)
         return committed
 
+    def _commit_offsets(self, wanted: dict, asynchronous: bool) -> Optional[list]:
+        """A group member commits these offsets, with its generation
+        (invalid ones are skipped, as librdkafka skips them)."""
+        valid = {w: o for w, o in wanted.items() if o >= 0}
+        if not valid:
+            raise error(KafkaError._NO_OFFSET, "Commit failed: Local: No offset stored")  # type: ignore
+        entries = [{"topic": t, "partition": p, "offset": o} for (t, p), o in sorted(valid.items())]
+        committed = [_tp(t, p, o) for (t, p), o in sorted(valid.items())]
+        if asynchronous:
+            def done(result: Any, err: Optional[_KfkError]) -> None:
+                if err is None:
+                    self._committed.update(valid)
+                if self._on_commit is not None:
+                    self._on_commit(None if err is None else from_kfk(err, "Commit failed"), committed)
+            arr, n = _tp_array(entries)
+            try:
+                self._client._request(self._client._lib.kfk_commit_offsets, arr, n, callback=done)
+            except _KfkError as exc:
+                raise KafkaException(from_kfk(exc, "Commit failed")) from None
+            return None
+        try:
+            self._client.commit(offsets=entries)
+        except _KfkError as exc:
+            raise KafkaException(from_kfk(exc, "Commit failed")) from None
+        self._committed.update(valid)
+        return committed
+
     def _commit_direct(self, wanted: Optional[dict]) -> list:
         """A consumer outside a group commits through the coordinator with
         no generation (as Kafka allows for an empty group)."""
         if wanted is None:
-            wanted = {w: o for w, o in self._positions.items()
+            wanted = {w: o for w, o in (self._positions if self._auto_store else self._stored).items()
                       if w in self._assignment and self._committed.get(w) != o}
         wanted = {w: o for w, o in wanted.items() if o >= 0}
         if not wanted:
@@ -599,7 +748,8 @@ class Consumer(Base):
         """enable.auto.commit for partitions assigned with assign()."""
         if not (self._manual and self._auto_commit):
             return
-        if any(self._committed.get(w) != o for w, o in self._positions.items() if w in self._assignment):
+        progress = self._positions if self._auto_store else self._stored
+        if any(self._committed.get(w) != o for w, o in progress.items() if w in self._assignment):
             try:
                 self._commit_direct(None)
             except KafkaException as exc:

@@ -316,10 +316,31 @@ module Kfk
       Kfk.check(Kfk::FFI.kfk_assign(handle, arr, partitions.size), "assign")
     end
 
+    def pause_call(fn, what, partitions)
+      keep = []
+      arr = tp_array(keep, partitions.map { |p| { topic: p.fetch(:topic), partition: p.fetch(:partition) } })
+      code = Kfk::FFI.public_send(fn, handle, arr, partitions.size)
+      raise Kfk::Error.new(code, "#{what}: a partition is not assigned") if code == Kfk::FFI::ERR_STATE
+      Kfk.check(code, what)
+    end
+    private :pause_call
+
     # Moves a partition's position (an offset, OFFSET_EARLIEST or
     # OFFSET_LATEST) and waits.
     def seek(topic, partition, offset)
       request { |tag| Kfk::FFI.kfk_seek(handle, topic, partition, offset, nil, tag) }.value
+    end
+
+    # pause([{topic:, partition:}]): stop fetching and handing over these
+    # assigned partitions (what was fetched is kept, positions stay) until
+    # resume; a new assignment of a partition ends its pause. Kfk::Error
+    # (ERR_STATE) if one is not assigned (the others are still paused).
+    def pause(partitions)
+      pause_call(:kfk_pause, "pause", partitions)
+    end
+
+    def resume(partitions)
+      pause_call(:kfk_resume, "resume", partitions)
     end
 
     # { partition => { "earliest" =>, "latest" => } }
@@ -385,6 +406,118 @@ module Kfk
 
     def unsubscribe
       request { |tag| Kfk::FFI.kfk_unsubscribe(handle, nil, tag) }.value
+    end
+
+    # Share groups (KIP-932): the group's members read the same partitions,
+    # the broker handing each record to one of them at a time; each record
+    # handed over is then accepted, released (delivered again, to any
+    # member) or rejected (never delivered again). Separate from subscribe
+    # and assign.
+
+    ACK_TYPES = { accept: Kfk::FFI::ACK_ACCEPT, release: Kfk::FFI::ACK_RELEASE, reject: Kfk::FFI::ACK_REJECT }.freeze
+    SHARE_MODES = { acknowledgement_mode: %w[implicit explicit], acquire_mode: %w[batch_optimized record_limit] }.freeze
+    private_constant :SHARE_MODES
+
+    # Joins the share group. acknowledgement_mode: :implicit (what one
+    # share_consume returned is accepted by the next share_consume,
+    # share_commit or share_unsubscribe) or :explicit (share_acknowledge
+    # each record); acquire_mode: :batch_optimized or :record_limit (at most
+    # max_poll_records per fetch). A new share group starts at the latest
+    # record unless its share.auto.offset.reset config says earliest.
+    def share_subscribe(topics, group_id:, acknowledgement_mode: :implicit, acquire_mode: nil)
+      topics = Array(topics)
+      raise ArgumentError, "share_subscribe needs at least one topic" if topics.empty?
+      raise ArgumentError, "share_subscribe needs a group_id" if group_id.to_s.empty?
+
+      modes = { acknowledgement_mode: acknowledgement_mode, acquire_mode: acquire_mode }.compact
+      kv = ["group_id", group_id.to_s]
+      modes.each do |name, value|
+        allowed = SHARE_MODES.fetch(name)
+        raise ArgumentError, "#{name}: must be #{allowed.join(' or ')}, not #{value.inspect}" unless
+          allowed.include?(value.to_s)
+
+        kv.push("share_#{name}", value.to_s)
+      end
+      tkeep, tarr = string_array(topics)
+      okeep, oarr = string_array(kv)
+      code = Kfk::FFI.kfk_share_subscribe(handle, tarr, topics.size, oarr, kv.size / 2)
+      tkeep.clear
+      okeep.clear
+      raise Error.new(code, "share_subscribe: bad topics or options") unless code.zero?
+
+      @share = { explicit: acknowledgement_mode.to_s == "explicit" }
+      nil
+    end
+
+    # The records handed over to this member (waiting up to about twice
+    # fetch_max_wait_ms plus a second for some): Messages with their
+    # delivery_count. In implicit mode it first accepts what the previous
+    # call returned.
+    def share_consume
+      messages = []
+      req = Request.new(@queue, nil)
+      tag = @queue.register(persistent: true) do |type, result, error|
+        if type == Kfk::FFI::EVENT_MESSAGE
+          messages << result
+        else
+          @queue.forget(tag)
+          req.complete(result, error)
+        end
+      end
+      code = Kfk::FFI.kfk_share_consume(handle, nil, tag)
+      unless code.zero?
+        @queue.forget(tag)
+        raise Error, code
+      end
+      req.value
+      messages
+    end
+
+    # Yields the share group's records as they arrive; an Enumerator
+    # without a block.
+    def each_share_message
+      return enum_for(:each_share_message) unless block_given?
+
+      loop { share_consume.each { |m| yield m } }
+    end
+
+    # Settles a record share_consume returned (explicit mode): type is
+    # :accept, :release or :reject. record: a Message, or a Hash with
+    # topic:, partition: and offset:. It reaches the broker with the
+    # member's next fetch, or at once with share_commit.
+    def share_acknowledge(record, type = :accept)
+      kind = ACK_TYPES[type] or
+        raise ArgumentError, "unknown acknowledgement type #{type.inspect} (:accept, :release or :reject)"
+      topic, partition, offset = if record.is_a?(Hash)
+                                   record.values_at(:topic, :partition, :offset)
+                                 elsif record.respond_to?(:offset)
+                                   [record.topic, record.partition, record.offset]
+                                 end
+      raise ArgumentError, "share_acknowledge needs a record's topic, partition and offset" unless
+        topic.is_a?(String) && partition.is_a?(Integer) && offset.is_a?(Integer)
+
+      code = Kfk::FFI.kfk_share_acknowledge(handle, topic, partition, offset, kind)
+      return if code.zero?
+
+      raise Error.new(code, "share_acknowledge #{topic}[#{partition}]@#{offset}: #{ack_refusal(code)}")
+    end
+
+    # Sends the acknowledgements made so far (implicit mode: accepting what
+    # the last share_consume returned) without waiting for the next fetch;
+    # returns [{"topic", "partition", "error_code"}] once the broker has
+    # answered for each partition (error_code 121, INVALID_RECORD_STATE,
+    # for a record whose lock had run out). With a block, a Request whose
+    # block gets (results, error).
+    def share_commit(&block)
+      admin(block) { |tag| Kfk::FFI.kfk_share_commit(handle, nil, tag) }
+    end
+
+    # Settles what the member holds (implicit mode: accepts what the last
+    # share_consume returned; records not acknowledged are released to the
+    # other members) and leaves the group. close does the same.
+    def share_unsubscribe
+      @share = nil
+      request { |tag| Kfk::FFI.kfk_share_unsubscribe(handle, nil, tag) }.value
     end
 
     # Transactions (needs transactional_id:). Records produced between
@@ -469,9 +602,51 @@ module Kfk
       admin(block) { |tag| Kfk::FFI.kfk_admin_group_lag(handle, group_id, nil, tag) }
     end
 
+    # Deletes groups with no members, of any kind.
+    def delete_groups(group_ids, &block)
+      keep, arr = string_array(group_ids)
+      admin(block) { |tag| Kfk::FFI.kfk_admin_delete_groups(handle, arr, group_ids.size, nil, tag) }
+        .tap { keep.clear }
+    end
+
+    # Share groups (KIP-932). states: only groups in one of them
+    # ("empty", "stable", "dead"); none: every share group.
+    def list_share_groups(states = [], &block)
+      keep, arr = string_array(states)
+      admin(block) { |tag| Kfk::FFI.kfk_admin_list_share_groups(handle, arr, states.size, nil, tag) }
+        .tap { keep.clear }
+    end
+
+    def describe_share_groups(group_ids, &block)
+      keep, arr = string_array(group_ids)
+      admin(block) { |tag| Kfk::FFI.kfk_admin_describe_share_groups(handle, arr, group_ids.size, nil, tag) }
+        .tap { keep.clear }
+    end
+
+    # { "topic:partition" => { "start_offset", "latest", "lag" } }
+    def share_group_offsets(group_id, &block)
+      admin(block) { |tag| Kfk::FFI.kfk_admin_share_group_offsets(handle, group_id, nil, tag) }
+    end
+
+    # offsets: [{topic:, partition:, offset:}] (OFFSET_EARLIEST / OFFSET_LATEST
+    # looked up); the group must have no members.
+    def alter_share_group_offsets(group_id, offsets, &block)
+      keep = []
+      arr = tp_array(keep, offsets)
+      admin(block) { |tag| Kfk::FFI.kfk_admin_alter_share_group_offsets(handle, group_id, arr, offsets.size, nil, tag) }
+    end
+
+    def delete_share_group_offsets(group_id, topics, &block)
+      keep, arr = string_array(topics)
+      admin(block) do |tag|
+        Kfk::FFI.kfk_admin_delete_share_group_offsets(handle, group_id, arr, topics.size, nil, tag)
+      end.tap { keep.clear }
+    end
+
     def close(timeout: 30)
       return unless @handle
 
+      @share = nil
       unless Kfk::FFI.forked?
         begin
           request { |tag| Kfk::FFI.kfk_client_close(@handle, (timeout * 1000).to_i, nil, tag) }.value(timeout + 5)
@@ -599,6 +774,17 @@ module Kfk
       raise Error.new(Kfk::FFI::UNKNOWN_TOPIC_OR_PARTITION, "no partition count for topic #{topic}") if n.negative?
 
       @partitioner.call(topic, key&.b, n)
+    end
+
+    # Why the library refused an acknowledgement, as far as the client
+    # knows its share subscription.
+    def ack_refusal(code)
+      return Kfk.error_string(code) unless code == Kfk::FFI::ERR_STATE
+      return "not subscribed to a share group" unless @share
+      return "the share subscription acknowledges implicitly (acknowledgement_mode: :explicit to acknowledge " \
+             "records one by one)" unless @share[:explicit]
+
+      "the record was not handed over, or is acknowledged already"
     end
 
     def handle

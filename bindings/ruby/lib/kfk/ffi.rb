@@ -63,6 +63,10 @@ module Kfk
     TIMESTAMP_CREATE_TIME = 1
     TIMESTAMP_LOG_APPEND_TIME = 2
 
+    ACK_ACCEPT = 1
+    ACK_RELEASE = 2
+    ACK_REJECT = 3
+
     LOG_ERROR = 3
     LOG_WARN = 4
     LOG_INFO = 6
@@ -193,6 +197,8 @@ module Kfk
       kfk_assign: [%i[pointer pointer size_t], :int32],
       kfk_consume: [%i[pointer pointer uintptr_t], :int32],
       kfk_seek: [%i[pointer string int32 int64 pointer uintptr_t], :int32],
+      kfk_pause: [%i[pointer pointer size_t], :int32],
+      kfk_resume: [%i[pointer pointer size_t], :int32],
       kfk_offsets_for: [%i[pointer string pointer uintptr_t], :int32],
       kfk_lag: [%i[pointer pointer uintptr_t], :int32],
       kfk_admin_create_topics: [%i[pointer pointer size_t int pointer uintptr_t], :int32],
@@ -205,9 +211,20 @@ module Kfk
       kfk_admin_create_partitions: [%i[pointer string int32 int pointer uintptr_t], :int32],
       kfk_admin_delete_records: [%i[pointer pointer size_t int pointer uintptr_t], :int32],
       kfk_admin_group_lag: [%i[pointer string pointer uintptr_t], :int32],
+      kfk_admin_delete_groups: [%i[pointer pointer size_t pointer uintptr_t], :int32],
+      kfk_admin_list_share_groups: [%i[pointer pointer size_t pointer uintptr_t], :int32],
+      kfk_admin_describe_share_groups: [%i[pointer pointer size_t pointer uintptr_t], :int32],
+      kfk_admin_share_group_offsets: [%i[pointer string pointer uintptr_t], :int32],
+      kfk_admin_alter_share_group_offsets: [%i[pointer string pointer size_t pointer uintptr_t], :int32],
+      kfk_admin_delete_share_group_offsets: [%i[pointer string pointer size_t pointer uintptr_t], :int32],
       kfk_subscribe: [%i[pointer pointer size_t pointer size_t pointer uintptr_t], :int32],
       kfk_commit: [%i[pointer pointer uintptr_t], :int32],
       kfk_unsubscribe: [%i[pointer pointer uintptr_t], :int32],
+      kfk_share_subscribe: [%i[pointer pointer size_t pointer size_t], :int32],
+      kfk_share_consume: [%i[pointer pointer uintptr_t], :int32],
+      kfk_share_acknowledge: [%i[pointer string int32 int64 int], :int32],
+      kfk_share_commit: [%i[pointer pointer uintptr_t], :int32],
+      kfk_share_unsubscribe: [%i[pointer pointer uintptr_t], :int32],
       kfk_txn_begin: [[:pointer], :int32],
       kfk_txn_send_offsets: [%i[pointer string pointer size_t pointer uintptr_t], :int32],
       kfk_txn_commit: [%i[pointer pointer uintptr_t], :int32],

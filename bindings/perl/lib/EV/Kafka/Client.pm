@@ -499,6 +499,23 @@ sub assign {
     return;
 }
 
+# pause([{topic, partition}, ...]): stop fetching and handing over these
+# assigned partitions (what was fetched is kept, positions stay) until
+# resume; a new assignment of a partition ends its pause. Croaks naming the
+# call if one is not assigned (the others are still paused or resumed).
+sub pause  { $_[0]->_pause_call(pause  => \&Kfk::FFI::kfk_pause,  $_[1]) }
+sub resume { $_[0]->_pause_call(resume => \&Kfk::FFI::kfk_resume, $_[1]) }
+
+sub _pause_call {
+    my ($self, $what, $fn, $parts) = @_;
+    Carp::croak("$what: expected an array reference of {topic, partition}") unless ref $parts eq 'ARRAY';
+    my @keep;
+    my @tps = map { { topic => $_->{topic}, partition => $_->{partition} // 0 } } @$parts;
+    my $rc = $fn->($self->_h, Kfk::FFI::tp_array(\@keep, \@tps), scalar @tps);
+    Carp::croak("$what: " . ($rc == Kfk::FFI::ERR_STATE() ? 'a partition is not assigned' : Kfk::FFI::kfk_err_string($rc))) if $rc;
+    return;
+}
+
 sub seek {
     my ($self, $topic, $partition, $offset, $cb) = @_;
     my $tag = $self->_request(sub { my (undef, $err) = @_; $err ? $self->_error("seek: $err") : ($cb && $cb->()) });
@@ -614,6 +631,56 @@ sub group_lag {
     $self->_admin(group_lag => $cb, sub { Kfk::FFI::kfk_admin_group_lag($self->_h, $group_id, undef, $_[1]) });
 }
 
+sub delete_groups {
+    my ($self, $groups, $cb) = @_;
+    $self->_admin(delete_groups => $cb, sub {
+        Kfk::FFI::kfk_admin_delete_groups($self->_h, Kfk::FFI::str_array($_[0], $groups), scalar @$groups,
+            undef, $_[1]);
+    });
+}
+
+# list_share_groups(\@states, $cb): [] or undef lists them in every state.
+sub list_share_groups {
+    my ($self, $states, $cb) = @_;
+    $states //= [];
+    $self->_admin(list_share_groups => $cb, sub {
+        Kfk::FFI::kfk_admin_list_share_groups($self->_h, Kfk::FFI::str_array($_[0], $states), scalar @$states,
+            undef, $_[1]);
+    });
+}
+
+sub describe_share_groups {
+    my ($self, $groups, $cb) = @_;
+    $self->_admin(describe_share_groups => $cb, sub {
+        Kfk::FFI::kfk_admin_describe_share_groups($self->_h, Kfk::FFI::str_array($_[0], $groups),
+            scalar @$groups, undef, $_[1]);
+    });
+}
+
+sub share_group_offsets {
+    my ($self, $group_id, $cb) = @_;
+    $self->_admin(share_group_offsets => $cb, sub {
+        Kfk::FFI::kfk_admin_share_group_offsets($self->_h, $group_id, undef, $_[1]);
+    });
+}
+
+# alter_share_group_offsets($group_id, [{topic, partition, offset}], $cb)
+sub alter_share_group_offsets {
+    my ($self, $group_id, $offsets, $cb) = @_;
+    $self->_admin(alter_share_group_offsets => $cb, sub {
+        Kfk::FFI::kfk_admin_alter_share_group_offsets($self->_h, $group_id, Kfk::FFI::tp_array($_[0], $offsets),
+            scalar @$offsets, undef, $_[1]);
+    });
+}
+
+sub delete_share_group_offsets {
+    my ($self, $group_id, $topics, $cb) = @_;
+    $self->_admin(delete_share_group_offsets => $cb, sub {
+        Kfk::FFI::kfk_admin_delete_share_group_offsets($self->_h, $group_id, Kfk::FFI::str_array($_[0], $topics),
+            scalar @$topics, undef, $_[1]);
+    });
+}
+
 # poll([$cb]): every fetched message goes to on_message($topic, $partition,
 # $offset, $key, $value, $headers); $cb fires when the round is done.
 sub poll {
@@ -722,6 +789,127 @@ sub unsubscribe {
     return;
 }
 
+# ---- share groups (KIP-932; kfk's addition) --------------------------------
+
+# share_subscribe's options: its own names, and kfk's (share_*) for each.
+my %SHARE_OPTION = (group_id => 'group_id', acknowledgement_mode => 'share_acknowledgement_mode',
+    share_acknowledgement_mode => 'share_acknowledgement_mode', acquire_mode => 'share_acquire_mode',
+    share_acquire_mode => 'share_acquire_mode', on_record => 1);
+my %SHARE_VALUES = (share_acknowledgement_mode => [qw(implicit explicit)],
+    share_acquire_mode => [qw(batch_optimized record_limit)]);
+my %ACK_TYPE = (accept => Kfk::FFI::ACK_ACCEPT, release => Kfk::FFI::ACK_RELEASE,
+    reject => Kfk::FFI::ACK_REJECT);
+
+# share_subscribe(@topics, group_id => $g, on_record => sub { my ($record) = @_ }, %opts):
+# the topics come first, then option pairs, as with subscribe.
+sub share_subscribe {
+    my ($self, @args) = @_;
+    my @topics;
+    push @topics, shift @args while @args && !exists $SHARE_OPTION{ $args[0] };
+    Carp::croak("share_subscribe: at least one topic is required") unless @topics;
+    Carp::croak("share_subscribe: options come in pairs after the topics") if @args % 2;
+    my %opt = @args;
+    for my $k (sort keys %opt) {
+        Carp::croak("share_subscribe: unknown option '$k'") unless $SHARE_OPTION{$k};
+    }
+    Carp::croak("share_subscribe: group_id is required") unless defined $opt{group_id} && length $opt{group_id};
+    Carp::croak("share_subscribe: on_record must be a code reference") unless ref $opt{on_record} eq 'CODE';
+    my @kv;
+    for my $k (sort grep { $_ ne 'on_record' && defined $opt{$_} } keys %opt) {
+        my $name = $SHARE_OPTION{$k};
+        my $allowed = $SHARE_VALUES{$name};
+        Carp::croak("share_subscribe: $k must be " . join(' or ', @$allowed) . ", not '$opt{$k}'")
+            if $allowed && !grep { $_ eq $opt{$k} } @$allowed;
+        push @kv, $name, "$opt{$k}";
+    }
+    my %mode = @kv;
+    my @keep;
+    my $rc = Kfk::FFI::kfk_share_subscribe($self->_h, Kfk::FFI::str_array(\@keep, \@topics), scalar @topics,
+        @kv ? Kfk::FFI::str_array(\@keep, \@kv) : undef, @kv / 2);
+    Carp::croak("share_subscribe: " . _err_text($rc)) if $rc;
+    $self->{share} = { on_record => $opt{on_record},
+        explicit => ($mode{share_acknowledgement_mode} // '') eq 'explicit' };
+    $self->_share_round unless $self->{share_polling};
+    return;
+}
+
+# With a share subscription, records flow to on_record without poll calls:
+# one kfk_share_consume round after another (each in implicit mode
+# accepting what the one before handed over), until share_unsubscribe.
+sub _share_round {
+    my ($self) = @_;
+    return unless $self->{share} && $self->{h};
+    my $queue = $self->{queue};
+    my $tag = $queue->new_tag;
+    $queue->register_tag($tag, \&_share_event, 1, [$self, $tag]);
+    $self->{share_polling} = 1;
+    Kfk::FFI::kfk_share_consume($self->_h, undef, $tag);
+}
+
+sub _share_event {
+    my ($type, $result, $errstr, $err, $call) = @_;
+    my ($self, $tag) = @$call;
+    if ($type == Kfk::FFI::EVENT_MESSAGE) {
+        # a round that ends after share_unsubscribe still hands over what
+        # the member took before leaving
+        my $share = $self->{share} || $self->{share_left};
+        $share->{on_record}->($result) if $share;
+        return;
+    }
+    $self->{queue}->forget($tag);
+    $self->{share_polling} = 0;
+    delete $self->{share_left};
+    return unless $self->{share};    # unsubscribed or closed meanwhile: the round's error is moot
+    $self->_share_round;
+    $self->_error("share group: $errstr") if $errstr;
+}
+
+# share_acknowledge($record, $type) or ($topic, $partition, $offset,
+# $type); $type is accept, release or reject.
+sub share_acknowledge {
+    my ($self, @args) = @_;
+    my $type = pop @args;
+    my ($topic, $partition, $offset) = @args == 1 && ref $args[0] eq 'HASH'
+        ? @{ $args[0] }{qw(topic partition offset)} : @args == 3 ? @args
+        : Carp::croak('share_acknowledge: expected ($record, $type) or ($topic, $partition, $offset, $type)');
+    my $kind = $ACK_TYPE{ $type // '' }
+        // Carp::croak("share_acknowledge: unknown acknowledgement type '" . ($type // 'undef')
+            . "' (accept, release or reject)");
+    Carp::croak("share_acknowledge: the record needs a topic, a partition and an offset")
+        unless defined $topic && defined $partition && defined $offset;
+    my $rc = Kfk::FFI::kfk_share_acknowledge($self->_h, $topic, $partition, $offset, $kind);
+    return unless $rc;
+    my $what = "share_acknowledge $topic [$partition] \@$offset";
+    Carp::croak("$what: not subscribed to a share group") if $rc == Kfk::FFI::ERR_STATE && !$self->{share};
+    Carp::croak("$what: the share subscription acknowledges implicitly (acknowledgement_mode => 'explicit' "
+        . "to acknowledge records one by one)") if $rc == Kfk::FFI::ERR_STATE && !$self->{share}{explicit};
+    Carp::croak("$what: the record was not handed over, or is acknowledged already")
+        if $rc == Kfk::FFI::ERR_STATE;
+    Carp::croak("$what: " . _err_text($rc));
+}
+
+# share_commit($cb): $cb->(\@results, $err), a result {topic, partition,
+# error_code} per partition whose acknowledgements were sent.
+sub share_commit {
+    my ($self, $cb) = @_;
+    Kfk::FFI::kfk_share_commit($self->_h, undef, $self->_request(sub {
+        my ($res, $err) = @_;
+        $cb->($res, $err) if $cb;
+    }));
+    return;
+}
+
+sub share_unsubscribe {
+    my ($self, $cb) = @_;
+    $self->{share_left} = delete $self->{share};
+    Kfk::FFI::kfk_share_unsubscribe($self->_h, undef, $self->_request(sub {
+        my (undef, $err) = @_;
+        $self->_error("share_unsubscribe: $err") if $err;
+        $cb->() if $cb;
+    }));
+    return;
+}
+
 # ---- transactions (transactional_id) ---------------------------------------
 
 sub begin_transaction {
@@ -769,6 +957,7 @@ sub close {
     return $cb && $cb->() unless $self->{h};
     $self->{fetching} = 0;
     delete $self->{fetch_round};
+    $self->{share_left} = delete $self->{share};
     my $tag = $self->_request(sub {
         $self->_destroy;
         $cb->() if $cb;
