@@ -65,6 +65,14 @@ _Static_assert(offsetof(kfk_record_t, value_len) == 24, "kfk_record_t.value_len 
 _Static_assert(offsetof(kfk_record_t, headers) == 32, "kfk_record_t.headers moved");
 _Static_assert(offsetof(kfk_record_t, header_count) == 40, "kfk_record_t.header_count moved");
 _Static_assert(offsetof(kfk_record_t, timestamp) == 48, "kfk_record_t.timestamp moved");
+_Static_assert(sizeof(kfk_scram_credential_t) == 48, "kfk_scram_credential_t changed size");
+_Static_assert(offsetof(kfk_scram_credential_t, user) == 0, "kfk_scram_credential_t.user moved");
+_Static_assert(offsetof(kfk_scram_credential_t, mechanism) == 8, "kfk_scram_credential_t.mechanism moved");
+_Static_assert(offsetof(kfk_scram_credential_t, iterations) == 12, "kfk_scram_credential_t.iterations moved");
+_Static_assert(offsetof(kfk_scram_credential_t, password) == 16, "kfk_scram_credential_t.password moved");
+_Static_assert(offsetof(kfk_scram_credential_t, password_len) == 24, "kfk_scram_credential_t.password_len moved");
+_Static_assert(offsetof(kfk_scram_credential_t, salt) == 32, "kfk_scram_credential_t.salt moved");
+_Static_assert(offsetof(kfk_scram_credential_t, salt_len) == 40, "kfk_scram_credential_t.salt_len moved");
 _Static_assert(sizeof(kfk_topic_partition_t) == 32, "kfk_topic_partition_t changed size");
 _Static_assert(offsetof(kfk_topic_partition_t, topic) == 0, "kfk_topic_partition_t.topic moved");
 _Static_assert(offsetof(kfk_topic_partition_t, partition) == 8, "kfk_topic_partition_t.partition moved");

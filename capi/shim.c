@@ -780,3 +780,108 @@ kfk_err_t kfk_admin_delete_groups(kfk_client_t *c, const char *const *groups, si
     GUARD(KFK_ERR_FORKED);
     return kfkgo_admin_delete_groups(H(c), (char **)groups, n, U(cb), U(opaque));
 }
+
+kfk_err_t kfk_admin_validate_create_topics(kfk_client_t *c, const kfk_new_topic_t *topics, size_t n, int timeout_ms,
+                                           kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_admin_validate_create_topics(H(c), (kfk_new_topic_t *)topics, n, timeout_ms, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_admin_validate_create_partitions(kfk_client_t *c, const char *topic, int32_t total_partitions,
+                                               int timeout_ms, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_admin_validate_create_partitions(H(c), (char *)topic, total_partitions, timeout_ms, U(cb),
+                                                  U(opaque));
+}
+
+kfk_err_t kfk_admin_create_topics_placed(kfk_client_t *c, const kfk_new_topic_t *topics, size_t n,
+                                         const int32_t *replicas, size_t n_replicas, int validate_only, int timeout_ms,
+                                         kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_admin_create_topics_placed(H(c), (kfk_new_topic_t *)topics, n, (int32_t *)replicas, n_replicas,
+                                            validate_only, timeout_ms, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_admin_create_partitions_placed(kfk_client_t *c, const char *topic, int32_t total_partitions,
+                                             const int32_t *replicas, size_t n_replicas, int replicas_per_partition,
+                                             int validate_only, int timeout_ms, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_admin_create_partitions_placed(H(c), (char *)topic, total_partitions, (int32_t *)replicas, n_replicas,
+                                                replicas_per_partition, validate_only, timeout_ms, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_admin_describe_cluster_operations(kfk_client_t *c, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_admin_describe_cluster_operations(H(c), U(cb), U(opaque));
+}
+
+kfk_err_t kfk_admin_describe_groups_operations(kfk_client_t *c, const char *const *groups, size_t n, kfk_cb cb,
+                                               void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_admin_describe_groups_operations(H(c), (char **)groups, n, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_admin_alter_group_offsets(kfk_client_t *c, const char *group_id, const kfk_topic_partition_t *tps,
+                                        size_t n, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_admin_alter_group_offsets(H(c), (char *)group_id, (kfk_topic_partition_t *)tps, n, U(cb),
+                                           U(opaque));
+}
+
+kfk_err_t kfk_admin_list_offsets(kfk_client_t *c, const kfk_topic_partition_t *tps, size_t n, int isolation_level,
+                                 kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_admin_list_offsets(H(c), (kfk_topic_partition_t *)tps, n, isolation_level, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_admin_describe_topics(kfk_client_t *c, const char *const *topics, size_t n,
+                                    int include_authorized_operations, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_admin_describe_topics(H(c), (char **)topics, n, include_authorized_operations, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_admin_elect_leaders(kfk_client_t *c, int election_type, const kfk_topic_partition_t *tps, size_t n,
+                                  int timeout_ms, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_admin_elect_leaders(H(c), election_type, (kfk_topic_partition_t *)tps, n, timeout_ms, U(cb),
+                                     U(opaque));
+}
+
+kfk_err_t kfk_admin_create_acls(kfk_client_t *c, const char *const *acls, size_t n, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_admin_create_acls(H(c), (char **)acls, n, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_admin_describe_acls(kfk_client_t *c, const char *const *filter, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_admin_describe_acls(H(c), (char **)filter, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_admin_delete_acls(kfk_client_t *c, const char *const *filters, size_t n, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_admin_delete_acls(H(c), (char **)filters, n, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_admin_describe_user_scram_credentials(kfk_client_t *c, const char *const *users, size_t n,
+                                                    kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_admin_describe_user_scram_credentials(H(c), (char **)users, n, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_admin_alter_user_scram_credentials(kfk_client_t *c, const kfk_scram_credential_t *creds, size_t n,
+                                                 kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_admin_alter_user_scram_credentials(H(c), (kfk_scram_credential_t *)creds, n, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_admin_describe_configs(kfk_client_t *c, const char *const *resources, size_t n, kfk_cb cb,
+                                     void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_admin_describe_configs(H(c), (char **)resources, n, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_admin_incremental_alter_configs(kfk_client_t *c, const char *const *ops, size_t n, int validate_only,
+                                              kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_admin_incremental_alter_configs(H(c), (char **)ops, n, validate_only, U(cb), U(opaque));
+}

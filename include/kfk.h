@@ -1213,6 +1213,146 @@ KFK_API kfk_err_t kfk_admin_delete_share_group_offsets(kfk_client_t *c, const ch
                                                        const char *const *topics, size_t n,
                                                        kfk_cb cb, void *opaque);
 
+/* Creation options, groups' offsets, offsets by time, topic descriptions,
+ * leader elections, ACLs, SCRAM credentials, configs of any resource. */
+
+/** kfk_admin_create_topics with the broker only checking the topics:
+ *  none is created. The same result; error_code 0 where the topic would
+ *  be created. */
+KFK_API kfk_err_t kfk_admin_validate_create_topics(kfk_client_t *c, const kfk_new_topic_t *topics,
+                                                   size_t n, int timeout_ms, kfk_cb cb, void *opaque);
+/** kfk_admin_create_topics with the partitions placed: topic i takes the
+ *  next num_partitions * replication_factor node ids of replicas (both
+ *  counts above 0), replication_factor ids per partition, leader first;
+ *  n_replicas is the sum. With validate_only the broker checks the topics
+ *  and creates none. The same result. */
+KFK_API kfk_err_t kfk_admin_create_topics_placed(kfk_client_t *c, const kfk_new_topic_t *topics,
+                                                 size_t n, const int32_t *replicas, size_t n_replicas,
+                                                 int validate_only, int timeout_ms, kfk_cb cb,
+                                                 void *opaque);
+/** kfk_admin_create_partitions with the broker only checking the change:
+ *  RESULT (result NULL), err the refusal it would get. */
+KFK_API kfk_err_t kfk_admin_validate_create_partitions(kfk_client_t *c, const char *topic,
+                                                       int32_t total_partitions, int timeout_ms,
+                                                       kfk_cb cb, void *opaque);
+/** kfk_admin_create_partitions with the new partitions placed: each takes
+ *  the next replicas_per_partition node ids of replicas, leader first
+ *  (n_replicas a multiple of it, one group per new partition). With
+ *  validate_only the broker checks the change and makes none. */
+KFK_API kfk_err_t kfk_admin_create_partitions_placed(kfk_client_t *c, const char *topic,
+                                                     int32_t total_partitions, const int32_t *replicas,
+                                                     size_t n_replicas, int replicas_per_partition,
+                                                     int validate_only, int timeout_ms, kfk_cb cb,
+                                                     void *opaque);
+/** kfk_admin_describe_cluster, with authorized_operations: the operations
+ *  the client may perform on the cluster ("alter", "describe_configs"...).
+ *  Result: {cluster_id, controller_id, brokers => [{node_id, host, port,
+ *  rack}], authorized_operations => [...]}. */
+KFK_API kfk_err_t kfk_admin_describe_cluster_operations(kfk_client_t *c, kfk_cb cb, void *opaque);
+/** kfk_admin_describe_groups, each group with authorized_operations: the
+ *  operations the client may perform on it ("read", "describe",
+ *  "delete"). */
+KFK_API kfk_err_t kfk_admin_describe_groups_operations(kfk_client_t *c, const char *const *groups,
+                                                       size_t n, kfk_cb cb, void *opaque);
+/** Set group_id's committed offsets: tps[i].offset (>= 0), leader_epoch
+ *  and metadata per partition, committed from outside the group; the
+ *  broker refuses it while the group has members (UNKNOWN_MEMBER_ID, 25).
+ *  Result: {partitions => [{topic, partition, error_code}]}. */
+KFK_API kfk_err_t kfk_admin_alter_group_offsets(kfk_client_t *c, const char *group_id,
+                                                const kfk_topic_partition_t *tps, size_t n,
+                                                kfk_cb cb, void *opaque);
+/** Ask each partition's leader for an offset: tps[i].offset is
+ *  KFK_OFFSET_LATEST, KFK_OFFSET_EARLIEST, -3 (the record with the largest
+ *  timestamp) or a timestamp in ms (the first offset at or after it).
+ *  isolation_level 1 reads committed. Result: {partitions => [{topic,
+ *  partition, error_code, offset, timestamp, leader_epoch}]} in the order
+ *  given; offset -1 when no record qualifies. */
+KFK_API kfk_err_t kfk_admin_list_offsets(kfk_client_t *c, const kfk_topic_partition_t *tps, size_t n,
+                                         int isolation_level, kfk_cb cb, void *opaque);
+/** Describe topics (creating none). Result: {brokers => [{node_id, host,
+ *  port, rack}], topics => [{name, topic_id (16 bytes), error_code,
+ *  is_internal, partitions => [{partition, leader, replicas, isr}],
+ *  authorized_operations}]}; authorized_operations lists the operations
+ *  the client may perform ("read", "describe_configs"...) when
+ *  include_authorized_operations is non-zero, else is null. */
+KFK_API kfk_err_t kfk_admin_describe_topics(kfk_client_t *c, const char *const *topics, size_t n,
+                                            int include_authorized_operations, kfk_cb cb,
+                                            void *opaque);
+/** Elect leaders of tps (n = 0: every partition): election_type 0 the
+ *  preferred replica, 1 any replica (unclean). Result: {partitions =>
+ *  [{topic, partition, error_code, error_message}]}; ELECTION_NOT_NEEDED
+ *  (84) where the wanted leader leads already. */
+KFK_API kfk_err_t kfk_admin_elect_leaders(kfk_client_t *c, int election_type,
+                                          const kfk_topic_partition_t *tps, size_t n, int timeout_ms,
+                                          kfk_cb cb, void *opaque);
+/* ACLs: an ACL is 7 strings: resource type ("topic", "group", "cluster",
+ * "transactional_id", "delegation_token", "user"), resource name, pattern
+ * type ("literal", "prefixed"), principal ("User:alice"), host ("*"),
+ * operation ("read", "write", "describe_configs"...) and permission type
+ * ("allow", "deny"); names in any case. A filter may also use "any" for
+ * the enums, "match" for the pattern type, and NULL for name, principal
+ * and host (any). A broker without an authorizer answers
+ * SECURITY_DISABLED (54). */
+/** Create n ACLs (acls holds 7 * n strings). Result: {results =>
+ *  [{error_code, error_message}]}, one per ACL. */
+KFK_API kfk_err_t kfk_admin_create_acls(kfk_client_t *c, const char *const *acls, size_t n, kfk_cb cb,
+                                        void *opaque);
+/** The ACLs matching filter (7 strings). Result: {acls =>
+ *  [{resource_type, resource_name, pattern_type, principal, host,
+ *  operation, permission_type}]} (names in lower case); the broker's
+ *  refusal is the event's err. */
+KFK_API kfk_err_t kfk_admin_describe_acls(kfk_client_t *c, const char *const *filter, kfk_cb cb,
+                                          void *opaque);
+/** Delete the ACLs matching each of n filters (7 * n strings). Result:
+ *  {results => [{error_code, error_message, acls => [an ACL as
+ *  kfk_admin_describe_acls gives it, with error_code, error_message]}]},
+ *  one per filter. */
+KFK_API kfk_err_t kfk_admin_delete_acls(kfk_client_t *c, const char *const *filters, size_t n,
+                                        kfk_cb cb, void *opaque);
+/** The SCRAM credentials of users (n = 0: every user having some).
+ *  Result: {users => [{user, error_code, error_message, credentials =>
+ *  [{mechanism, iterations}]}]}, mechanism "SCRAM-SHA-256" or
+ *  "SCRAM-SHA-512"; RESOURCE_NOT_FOUND (91) for a user without any. */
+KFK_API kfk_err_t kfk_admin_describe_user_scram_credentials(kfk_client_t *c,
+                                                            const char *const *users, size_t n,
+                                                            kfk_cb cb, void *opaque);
+/** A change to a user's SCRAM credential: with a password, set it (the
+ *  library salts and hashes the password; only the salted password is
+ *  sent), with password NULL, delete the credential of mechanism. */
+typedef struct kfk_scram_credential {
+    const char *user;
+    int32_t mechanism;          /* 1 SCRAM-SHA-256, 2 SCRAM-SHA-512 */
+    int32_t iterations;         /* 4096..16384; unused when deleting */
+    const void *password;       /* NULL: delete */
+    size_t password_len;
+    const void *salt;           /* NULL: random */
+    size_t salt_len;
+} kfk_scram_credential_t;
+
+/** Set and delete SCRAM credentials (the broker takes one change per user
+ *  and call). Result: {users => [{user, error_code, error_message}]}; the
+ *  event's err names iterations outside 4096..16384. */
+KFK_API kfk_err_t kfk_admin_alter_user_scram_credentials(kfk_client_t *c,
+                                                         const kfk_scram_credential_t *creds,
+                                                         size_t n, kfk_cb cb, void *opaque);
+/** Every config of each resource: resources holds n pairs of resource
+ *  type ("topic", "broker", "broker_logger", "client_metrics", "group")
+ *  and name (a broker by its node id; "" for the cluster-wide broker
+ *  default). Result: {resources => [{type, name, error_code,
+ *  error_message, configs => {key => {value, source, read_only,
+ *  sensitive}}}]} in the order given. */
+KFK_API kfk_err_t kfk_admin_describe_configs(kfk_client_t *c, const char *const *resources, size_t n,
+                                             kfk_cb cb, void *opaque);
+/** Change configs: ops holds n changes of 5 strings: resource type,
+ *  resource name (as kfk_admin_describe_configs), operation ("set",
+ *  "delete", "append", "subtract"), config name, value (NULL for delete).
+ *  With validate_only the broker checks and changes nothing. Result:
+ *  {resources => [{type, name, error_code, error_message}]}, one per
+ *  resource in the order first named. */
+KFK_API kfk_err_t kfk_admin_incremental_alter_configs(kfk_client_t *c, const char *const *ops,
+                                                      size_t n, int validate_only, kfk_cb cb,
+                                                      void *opaque);
+
 #ifdef __cplusplus
 }
 #endif

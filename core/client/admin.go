@@ -194,6 +194,12 @@ func (c *Client) metadataNow(topics []string) (*metadata, error) {
 // members => [{member_id, group_instance_id, client_id, client_host,
 // assignment => {topic => [partitions]}}]}]}.
 func (c *Client) DescribeGroups(groups []string, cb func(tree.Value, error)) {
+	c.describeGroups(groups, false, cb)
+}
+
+// describeGroups is DescribeGroups, each group with its
+// authorized_operations when withOps (see DescribeGroupsOperations).
+func (c *Client) describeGroups(groups []string, withOps bool, cb func(tree.Value, error)) {
 	async(cb, func() (tree.Value, error) {
 		out := make([]tree.Value, len(groups))
 		var wg sync.WaitGroup
@@ -201,7 +207,7 @@ func (c *Client) DescribeGroups(groups []string, cb func(tree.Value, error)) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				out[i] = c.describeGroup(id)
+				out[i] = c.describeGroup(id, withOps)
 			}()
 		}
 		wg.Wait()
@@ -209,9 +215,10 @@ func (c *Client) DescribeGroups(groups []string, cb func(tree.Value, error)) {
 	})
 }
 
-func (c *Client) describeGroup(id string) tree.Value {
+func (c *Client) describeGroup(id string, withOps bool) tree.Value {
 	req := kmsg.NewPtrDescribeGroupsRequest()
 	req.Groups = []string{id}
+	req.IncludeAuthorizedOperations = withOps
 	failed := func(code int16) tree.Value {
 		return tree.M("group_id", tree.S(id), "error_code", tree.I(code), "members", tree.L())
 	}
@@ -240,8 +247,12 @@ func (c *Client) describeGroup(id string) tree.Value {
 		members = append(members, tree.M("member_id", tree.S(m.MemberID), "group_instance_id", tree.OptS(m.InstanceID),
 			"client_id", tree.S(m.ClientID), "client_host", tree.S(m.ClientHost), "assignment", assigned))
 	}
-	return tree.M("group_id", tree.S(g.Group), "error_code", tree.I(g.ErrorCode), "state", tree.S(strings.ToLower(g.State)),
+	v := tree.M("group_id", tree.S(g.Group), "error_code", tree.I(g.ErrorCode), "state", tree.S(strings.ToLower(g.State)),
 		"protocol_type", tree.S(g.ProtocolType), "protocol", tree.S(g.Protocol), "members", tree.L(members...))
+	if withOps {
+		v.Items = append(v.Items, tree.S("authorized_operations"), operationNames(g.AuthorizedOperations))
+	}
+	return v
 }
 
 // errorCodeOf is the Kafka code of err, or -1 (UNKNOWN_SERVER_ERROR) for a

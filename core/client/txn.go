@@ -461,6 +461,10 @@ func coordinatorErrorOf(resp kmsg.Response) int16 {
 	switch r := resp.(type) {
 	case *kmsg.OffsetFetchResponse:
 		code = r.ErrorCode
+	case *kmsg.OffsetCommitResponse: // the coordinator's errors come per partition
+		if len(r.Topics) > 0 && len(r.Topics[0].Partitions) > 0 {
+			code = r.Topics[0].Partitions[0].ErrorCode
+		}
 	case *kmsg.DescribeGroupsResponse:
 		if len(r.Groups) > 0 {
 			code = r.Groups[0].ErrorCode

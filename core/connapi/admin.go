@@ -19,6 +19,11 @@ type NewTopic struct {
 // CreateTopics creates topics, waiting up to timeoutMs on the broker.
 // Result: {topics => [{name, error_code, error_message}]}.
 func CreateTopics(c *conn.Conn, topics []NewTopic, timeoutMs int32, cb Callback) {
+	do(c, CreateTopicsRequest(topics, timeoutMs), cb, CreateTopicsTree)
+}
+
+// CreateTopicsRequest is the CreateTopics request for topics.
+func CreateTopicsRequest(topics []NewTopic, timeoutMs int32) *kmsg.CreateTopicsRequest {
 	req := kmsg.NewPtrCreateTopicsRequest()
 	req.TimeoutMillis = timeoutMs
 	for _, nt := range topics {
@@ -34,14 +39,17 @@ func CreateTopics(c *conn.Conn, topics []NewTopic, timeoutMs int32, cb Callback)
 		}
 		req.Topics = append(req.Topics, t)
 	}
-	do(c, req, cb, func(resp *kmsg.CreateTopicsResponse) tree.Value {
-		out := make([]tree.Value, 0, len(resp.Topics))
-		for _, t := range resp.Topics {
-			out = append(out, tree.M("name", tree.S(t.Topic), "error_code", tree.I(t.ErrorCode),
-				"error_message", tree.OptS(t.ErrorMessage)))
-		}
-		return tree.M("topics", tree.L(out...))
-	})
+	return req
+}
+
+// CreateTopicsTree shapes a CreateTopics response as the result tree.
+func CreateTopicsTree(resp *kmsg.CreateTopicsResponse) tree.Value {
+	out := make([]tree.Value, 0, len(resp.Topics))
+	for _, t := range resp.Topics {
+		out = append(out, tree.M("name", tree.S(t.Topic), "error_code", tree.I(t.ErrorCode),
+			"error_message", tree.OptS(t.ErrorMessage)))
+	}
+	return tree.M("topics", tree.L(out...))
 }
 
 // DeleteTopics deletes topics by name. Result: {topics => [{name, error_code}]}.

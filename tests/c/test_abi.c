@@ -394,6 +394,27 @@ static void test_huge_sizes(void) {
         CHECK_HUGE(kfk_admin_describe_share_groups(cl, names, n, NULL, NULL));
         CHECK_HUGE(kfk_admin_alter_share_group_offsets(cl, "g", &tp, n, NULL, NULL));
         CHECK_HUGE(kfk_admin_delete_share_group_offsets(cl, "g", names, n, NULL, NULL));
+        CHECK_HUGE(kfk_admin_describe_groups_operations(cl, names, n, NULL, NULL));
+        CHECK_HUGE(kfk_admin_alter_group_offsets(cl, "g", &tp, n, NULL, NULL));
+        CHECK_HUGE(kfk_admin_list_offsets(cl, &tp, n, 0, NULL, NULL));
+        CHECK_HUGE(kfk_admin_describe_topics(cl, names, n, 0, NULL, NULL));
+        CHECK_HUGE(kfk_admin_elect_leaders(cl, 0, &tp, n, 1000, NULL, NULL));
+        CHECK_HUGE(kfk_admin_create_acls(cl, names, n, NULL, NULL));
+        CHECK_HUGE(kfk_admin_delete_acls(cl, names, n, NULL, NULL));
+        CHECK_HUGE(kfk_admin_describe_user_scram_credentials(cl, names, n, NULL, NULL));
+        kfk_scram_credential_t cred = {"u", 1, 4096, "p", 1, NULL, 0};
+        CHECK_HUGE(kfk_admin_alter_user_scram_credentials(cl, &cred, n, NULL, NULL));
+        cred.password_len = n;
+        CHECK_HUGE(kfk_admin_alter_user_scram_credentials(cl, &cred, 1, NULL, NULL));
+        cred.password_len = 1, cred.salt = "s", cred.salt_len = n;
+        CHECK_HUGE(kfk_admin_alter_user_scram_credentials(cl, &cred, 1, NULL, NULL));
+        CHECK_HUGE(kfk_admin_describe_configs(cl, kv, n, NULL, NULL));
+        CHECK_HUGE(kfk_admin_incremental_alter_configs(cl, kv, n, 0, NULL, NULL));
+        CHECK_HUGE(kfk_admin_validate_create_topics(cl, &nt, n, 1000, NULL, NULL));
+        int32_t node = 1;
+        CHECK_HUGE(kfk_admin_create_topics_placed(cl, &nt, n, &node, 1, 0, 1000, NULL, NULL));
+        CHECK_HUGE(kfk_admin_create_topics_placed(cl, &nt, 1, &node, n, 0, 1000, NULL, NULL));
+        CHECK_HUGE(kfk_admin_create_partitions_placed(cl, "t", 2, &node, n, 1, 0, 1000, NULL, NULL));
     }
     printf("# %d huge or negative sizes refused\n", huge_checks);
     report_figure("c-abi-sizes", "test_abi: huge and negative sizes",

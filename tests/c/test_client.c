@@ -57,6 +57,11 @@ static void test_bad_client_handles(void) {
         CHECK_EQ_INT(kfk_admin_describe_cluster(c, NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_admin_list_groups(c, NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_admin_group_lag(c, "g", NULL, NULL), KFK_ERR_INVALID_HANDLE);
+        CHECK_EQ_INT(kfk_admin_delete_groups(c, NULL, 0, NULL, NULL), KFK_ERR_INVALID_HANDLE);
+        CHECK_EQ_INT(kfk_admin_describe_cluster_operations(c, NULL, NULL), KFK_ERR_INVALID_HANDLE);
+        CHECK_EQ_INT(kfk_admin_list_offsets(c, NULL, 0, 0, NULL, NULL), KFK_ERR_INVALID_HANDLE);
+        CHECK_EQ_INT(kfk_admin_describe_acls(c, NULL, NULL, NULL), KFK_ERR_INVALID_HANDLE);
+        CHECK_EQ_INT(kfk_admin_alter_user_scram_credentials(c, NULL, 0, NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_flush(c, 0, NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_client_close(c, 0, NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_assign(c, NULL, 0), KFK_ERR_INVALID_HANDLE);
@@ -782,6 +787,88 @@ static void test_admin(void) {
     CHECK_EQ_INT(deleted.a, 3);
     CHECK_EQ_INT(deleted.b, 0);
 
+    /* the offsets: earliest 3 after the deletion, latest 5 */
+    kfk_topic_partition_t specs[] = {{name, 0, -1, KFK_OFFSET_EARLIEST, NULL}, {name, 0, -1, KFK_OFFSET_LATEST, NULL}};
+    admin_result_t offsets = {.path_a = "partitions.0.offset", .path_b = "partitions.1.offset"};
+    ADMIN(offsets, kfk_admin_list_offsets(client, specs, 2, 0, on_admin, &offsets));
+    CHECK_EQ_INT(offsets.err, 0);
+    CHECK_EQ_INT(offsets.a, 3);
+    CHECK_EQ_INT(offsets.b, 5);
+
+    /* a group's offsets set from outside, then the group deleted */
+    char gid[128];
+    kt_unique(gid, sizeof gid, "cadmin-group");
+    kfk_topic_partition_t at = {name, 0, -1, 4, NULL};
+    admin_result_t set = {.path_a = "partitions.0.error_code"};
+    ADMIN(set, kfk_admin_alter_group_offsets(client, gid, &at, 1, on_admin, &set));
+    CHECK_EQ_INT(set.err, 0);
+    CHECK_EQ_INT(set.a, 0);
+    const char *gone_groups[] = {gid};
+    admin_result_t group_ops = {.path_a = "groups.0.error_code"};
+    ADMIN(group_ops, kfk_admin_describe_groups_operations(client, gone_groups, 1, on_admin, &group_ops));
+    CHECK_EQ_INT(group_ops.err, 0);
+    CHECK_EQ_INT(group_ops.a, 0);
+    admin_result_t dropped = {.path_a = "groups.0.error_code"};
+    ADMIN(dropped, kfk_admin_delete_groups(client, gone_groups, 1, on_admin, &dropped));
+    CHECK_EQ_INT(dropped.err, 0);
+    CHECK_EQ_INT(dropped.a, 0);
+
+    admin_result_t topic_desc = {.path_a = "topics.0.error_code", .path_b = "topics.0.partitions.1.partition"};
+    ADMIN(topic_desc, kfk_admin_describe_topics(client, topics, 1, 0, on_admin, &topic_desc));
+    CHECK_EQ_INT(topic_desc.err, 0);
+    CHECK_EQ_INT(topic_desc.a, 0);
+    CHECK_EQ_INT(topic_desc.b, 1);
+
+    /* validation only: nothing created, the refusal a real call would get */
+    char checked[128];
+    kt_unique(checked, sizeof checked, "cadmin-checked");
+    kfk_new_topic_t would = {checked, 1, 1, 0, NULL, 0};
+    admin_result_t validated = {.path_a = "topics.0.error_code"};
+    ADMIN(validated, kfk_admin_validate_create_topics(client, &would, 1, 10000, on_admin, &validated));
+    CHECK_EQ_INT(validated.err, 0);
+    CHECK_EQ_INT(validated.a, 0);
+    const char *checked_topics[] = {checked};
+    admin_result_t not_made = {.path_a = "topics.0.error_code"};
+    ADMIN(not_made, kfk_admin_describe_topics(client, checked_topics, 1, 0, on_admin, &not_made));
+    CHECK_EQ_INT(not_made.a, 3);
+    admin_result_t shrink_checked = {0};
+    ADMIN(shrink_checked, kfk_admin_validate_create_partitions(client, name, 1, 10000, on_admin, &shrink_checked));
+    CHECK_EQ_INT(shrink_checked.err, 37);
+    /* placed: both partitions of a new topic on the controller's node, then a third */
+    admin_result_t node = {.path_a = "brokers.0.node_id"};
+    ADMIN(node, kfk_admin_describe_cluster(client, on_admin, &node));
+    char placed_name[128];
+    kt_unique(placed_name, sizeof placed_name, "cadmin-placed");
+    kfk_new_topic_t placed_topic = {placed_name, 2, 1, 0, NULL, 0};
+    int32_t nodes[] = {(int32_t)node.a, (int32_t)node.a};
+    admin_result_t placed = {.path_a = "topics.0.error_code"};
+    ADMIN(placed, kfk_admin_create_topics_placed(client, &placed_topic, 1, nodes, 2, 0, 10000, on_admin, &placed));
+    CHECK_EQ_INT(placed.err, 0);
+    CHECK_EQ_INT(placed.a, 0);
+    admin_result_t grown_placed = {0};
+    ADMIN(grown_placed, kfk_admin_create_partitions_placed(client, placed_name, 3, nodes, 1, 1, 0, 10000, on_admin,
+                                                           &grown_placed));
+    CHECK_EQ_INT(grown_placed.err, 0);
+    CHECK_EQ_INT(kfk_admin_create_topics_placed(client, &placed_topic, 1, nodes, 1, 0, 1000, NULL, NULL),
+                 KFK_ERR_INVALID_ARG); /* 2 partitions x 1 replica need 2 ids */
+    CHECK_EQ_INT(kfk_admin_create_partitions_placed(client, placed_name, 4, nodes, 2, 0, 0, 1000, NULL, NULL),
+                 KFK_ERR_INVALID_ARG);
+
+    admin_result_t cluster_ops = {.path_a = "controller_id"};
+    ADMIN(cluster_ops, kfk_admin_describe_cluster_operations(client, on_admin, &cluster_ops));
+    CHECK_EQ_INT(cluster_ops.err, 0);
+    CHECK(cluster_ops.a >= 0);
+
+    /* the test broker has no authorizer: SECURITY_DISABLED (54) */
+    const char *acl[] = {"topic", name, "literal", "User:alice", "*", "read", "allow"};
+    admin_result_t acl_made = {.path_a = "results.0.error_code"};
+    ADMIN(acl_made, kfk_admin_create_acls(client, acl, 1, on_admin, &acl_made));
+    CHECK_EQ_INT(acl_made.a, 54);
+    const char *acl_any[] = {"any", NULL, "any", NULL, NULL, "any", "any"};
+    admin_result_t acl_listed = {0};
+    ADMIN(acl_listed, kfk_admin_describe_acls(client, acl_any, on_admin, &acl_listed));
+    CHECK_EQ_INT(acl_listed.err, 54);
+
     admin_result_t groups = {0};
     ADMIN(groups, kfk_admin_list_groups(client, on_admin, &groups));
     CHECK_EQ_INT(groups.err, 0);
@@ -812,6 +899,23 @@ static void test_admin(void) {
     CHECK_EQ_INT(kfk_admin_create_partitions(client, name, 0, 1000, NULL, NULL), KFK_ERR_INVALID_ARG);
     CHECK_EQ_INT(kfk_admin_delete_records(client, &before, 1, -1, NULL, NULL), KFK_ERR_INVALID_ARG);
     CHECK_EQ_INT(kfk_admin_group_lag(client, NULL, NULL, NULL), KFK_ERR_INVALID_ARG);
+    CHECK_EQ_INT(kfk_admin_delete_groups(client, NULL, 1, NULL, NULL), KFK_ERR_INVALID_ARG);
+    CHECK_EQ_INT(kfk_admin_describe_groups_operations(client, NULL, 1, NULL, NULL), KFK_ERR_INVALID_ARG);
+    CHECK_EQ_INT(kfk_admin_validate_create_topics(client, NULL, 1, 1000, NULL, NULL), KFK_ERR_INVALID_ARG);
+    CHECK_EQ_INT(kfk_admin_validate_create_partitions(client, name, 0, 1000, NULL, NULL), KFK_ERR_INVALID_ARG);
+    CHECK_EQ_INT(kfk_admin_alter_group_offsets(client, NULL, &at, 1, NULL, NULL), KFK_ERR_INVALID_ARG);
+    kfk_topic_partition_t bad_spec = {name, 0, -1, -4, NULL};
+    CHECK_EQ_INT(kfk_admin_list_offsets(client, &bad_spec, 1, 0, NULL, NULL), KFK_ERR_INVALID_ARG);
+    CHECK_EQ_INT(kfk_admin_elect_leaders(client, 2, NULL, 0, 1000, NULL, NULL), KFK_ERR_INVALID_ARG);
+    const char *bad_acl[] = {"queue", name, "literal", "User:alice", "*", "read", "allow"};
+    CHECK_EQ_INT(kfk_admin_create_acls(client, bad_acl, 1, NULL, NULL), KFK_ERR_INVALID_ARG);
+    CHECK_EQ_INT(kfk_admin_create_acls(client, acl_any, 1, NULL, NULL), KFK_ERR_INVALID_ARG);
+    kfk_scram_credential_t bad_mech = {"u", 3, 4096, "p", 1, NULL, 0};
+    CHECK_EQ_INT(kfk_admin_alter_user_scram_credentials(client, &bad_mech, 1, NULL, NULL), KFK_ERR_INVALID_ARG);
+    const char *bad_res[] = {"queue", "x"};
+    CHECK_EQ_INT(kfk_admin_describe_configs(client, bad_res, 1, NULL, NULL), KFK_ERR_INVALID_ARG);
+    const char *bad_op[] = {"topic", name, "replace", "retention.ms", "1"};
+    CHECK_EQ_INT(kfk_admin_incremental_alter_configs(client, bad_op, 1, 0, NULL, NULL), KFK_ERR_INVALID_ARG);
     close_client();
 }
 

@@ -270,6 +270,19 @@ class MemberAssignment(Structure):
     ]
 
 
+class ScramCredential(Structure):
+    c_name = "kfk_scram_credential_t"
+    _fields_ = [
+        ("user", c_char_p),
+        ("mechanism", c_int32),
+        ("iterations", c_int32),
+        ("password", c_void_p),
+        ("password_len", c_size_t),
+        ("salt", c_void_p),
+        ("salt_len", c_size_t),
+    ]
+
+
 _H = c_void_p  # every handle is an opaque pointer
 _CB = c_void_p  # callbacks are not used from Python: events are pulled in batches
 
@@ -377,6 +390,25 @@ _PROTOTYPES = {
     "kfk_admin_share_group_offsets": (kfk_err_t, [_H, c_char_p, _CB, c_void_p]),
     "kfk_admin_alter_share_group_offsets": (kfk_err_t, [_H, c_char_p, c_void_p, c_size_t, _CB, c_void_p]),
     "kfk_admin_delete_share_group_offsets": (kfk_err_t, [_H, c_char_p, POINTER(c_char_p), c_size_t, _CB, c_void_p]),
+    "kfk_admin_validate_create_topics": (kfk_err_t, [_H, c_void_p, c_size_t, c_int, _CB, c_void_p]),
+    "kfk_admin_validate_create_partitions": (kfk_err_t, [_H, c_char_p, c_int32, c_int, _CB, c_void_p]),
+    "kfk_admin_create_topics_placed": (kfk_err_t, [_H, c_void_p, c_size_t, POINTER(c_int32), c_size_t, c_int, c_int,
+                                                   _CB, c_void_p]),
+    "kfk_admin_create_partitions_placed": (kfk_err_t, [_H, c_char_p, c_int32, POINTER(c_int32), c_size_t, c_int,
+                                                       c_int, c_int, _CB, c_void_p]),
+    "kfk_admin_describe_cluster_operations": (kfk_err_t, [_H, _CB, c_void_p]),
+    "kfk_admin_describe_groups_operations": (kfk_err_t, [_H, POINTER(c_char_p), c_size_t, _CB, c_void_p]),
+    "kfk_admin_alter_group_offsets": (kfk_err_t, [_H, c_char_p, c_void_p, c_size_t, _CB, c_void_p]),
+    "kfk_admin_list_offsets": (kfk_err_t, [_H, c_void_p, c_size_t, c_int, _CB, c_void_p]),
+    "kfk_admin_describe_topics": (kfk_err_t, [_H, POINTER(c_char_p), c_size_t, c_int, _CB, c_void_p]),
+    "kfk_admin_elect_leaders": (kfk_err_t, [_H, c_int, c_void_p, c_size_t, c_int, _CB, c_void_p]),
+    "kfk_admin_create_acls": (kfk_err_t, [_H, POINTER(c_char_p), c_size_t, _CB, c_void_p]),
+    "kfk_admin_describe_acls": (kfk_err_t, [_H, POINTER(c_char_p), _CB, c_void_p]),
+    "kfk_admin_delete_acls": (kfk_err_t, [_H, POINTER(c_char_p), c_size_t, _CB, c_void_p]),
+    "kfk_admin_describe_user_scram_credentials": (kfk_err_t, [_H, POINTER(c_char_p), c_size_t, _CB, c_void_p]),
+    "kfk_admin_alter_user_scram_credentials": (kfk_err_t, [_H, POINTER(ScramCredential), c_size_t, _CB, c_void_p]),
+    "kfk_admin_describe_configs": (kfk_err_t, [_H, POINTER(c_char_p), c_size_t, _CB, c_void_p]),
+    "kfk_admin_incremental_alter_configs": (kfk_err_t, [_H, POINTER(c_char_p), c_size_t, c_int, _CB, c_void_p]),
     "kfk_subscribe": (kfk_err_t, [_H, POINTER(c_char_p), c_size_t, POINTER(c_char_p), c_size_t, _CB, c_void_p]),
     "kfk_commit": (kfk_err_t, [_H, _CB, c_void_p]),
     "kfk_commit_offsets": (kfk_err_t, [_H, POINTER(TopicPartition), c_size_t, _CB, c_void_p]),

@@ -621,6 +621,177 @@ class Client:
         return self._admin(self._lib.kfk_admin_delete_share_group_offsets, _s(group_id, "group_id"), arr, n,
                            callback=callback)
 
+    def validate_create_topics(self, topics: Sequence[Mapping[str, Any]], timeout_ms: int = 30000,
+                               callback: Optional[Callable] = None) -> Any:
+        """create_topics with the broker only checking: nothing is created;
+        the same result, error_code 0 where the topic would be."""
+        arr, n, _keep = _new_topic_array(topics)
+        return self._admin(self._lib.kfk_admin_validate_create_topics, arr, n, int(timeout_ms), callback=callback)
+
+    def create_topics_placed(self, topics: Sequence[Mapping[str, Any]], validate_only: bool = False,
+                             timeout_ms: int = 30000, callback: Optional[Callable] = None) -> Any:
+        """create_topics with each topic's partitions placed: [{name,
+        replicas: [[node, ...] per partition, leader first], config}]
+        (validate_only: checked, none created) -> {"topics": [...]}."""
+        specs, ids = [], []
+        for t in topics:
+            replicas = [list(map(int, nodes)) for nodes in t["replicas"]]
+            if not replicas or not replicas[0] or any(len(nodes) != len(replicas[0]) for nodes in replicas):
+                raise ValueError(f"replicas of {t['name']!r}: one list per partition, all of the same length")
+            specs.append({**t, "num_partitions": len(replicas), "replication_factor": len(replicas[0])})
+            ids += [node for nodes in replicas for node in nodes]
+        arr, n, _keep = _new_topic_array(specs)
+        return self._admin(self._lib.kfk_admin_create_topics_placed, arr, n, (ctypes.c_int32 * len(ids))(*ids),
+                           len(ids), int(bool(validate_only)), int(timeout_ms), callback=callback)
+
+    def create_partitions_placed(self, topic: str, total: int, replicas: Sequence[Sequence[int]],
+                                 validate_only: bool = False, timeout_ms: int = 30000,
+                                 callback: Optional[Callable] = None) -> Any:
+        """create_partitions with the new partitions placed: replicas holds
+        one list of nodes (leader first) per new partition."""
+        placed = [list(map(int, nodes)) for nodes in replicas]
+        if not placed or not placed[0] or any(len(nodes) != len(placed[0]) for nodes in placed):
+            raise ValueError("replicas: one list per new partition, all of the same length")
+        ids = [node for nodes in placed for node in nodes]
+        return self._admin(self._lib.kfk_admin_create_partitions_placed, _s(topic, "topic"), int(total),
+                           (ctypes.c_int32 * len(ids))(*ids), len(ids), len(placed[0]), int(bool(validate_only)),
+                           int(timeout_ms), callback=callback)
+
+    def validate_create_partitions(self, topic: str, total: int, timeout_ms: int = 30000,
+                                   callback: Optional[Callable] = None) -> Any:
+        """create_partitions with the broker only checking: raises the
+        refusal a real call would get, grows nothing."""
+        return self._admin(self._lib.kfk_admin_validate_create_partitions, _s(topic, "topic"), int(total),
+                           int(timeout_ms), callback=callback)
+
+    def describe_cluster_operations(self, callback: Optional[Callable] = None) -> Any:
+        """describe_cluster with authorized_operations: what the client may
+        do on the cluster ("alter", "describe_configs"...)."""
+        return self._admin(self._lib.kfk_admin_describe_cluster_operations, callback=callback)
+
+    def describe_groups_operations(self, group_ids: Sequence[str], callback: Optional[Callable] = None) -> Any:
+        """describe_groups with each group's authorized_operations ("read",
+        "describe", "delete")."""
+        arr, n = _str_array(group_ids, "group_id")
+        return self._admin(self._lib.kfk_admin_describe_groups_operations, arr, n, callback=callback)
+
+    def alter_group_offsets(self, group_id: str, offsets: Sequence[Mapping[str, Any]],
+                            callback: Optional[Callable] = None) -> Any:
+        """Set group_id's committed offsets, [{topic, partition, offset,
+        leader_epoch, metadata}], from outside the group (refused while it
+        has members) -> {"partitions": [{topic, partition, error_code}]}."""
+        arr, n = _tp_array(offsets)
+        return self._admin(self._lib.kfk_admin_alter_group_offsets, _s(group_id, "group_id"), arr, n,
+                           callback=callback)
+
+    def list_offsets(self, specs: Sequence[Mapping[str, Any]], isolation_level: int = 0,
+                     callback: Optional[Callable] = None) -> Any:
+        """[{topic, partition, offset}], offset OFFSET_LATEST, OFFSET_EARLIEST,
+        -3 (the largest timestamp) or a timestamp in ms -> {"partitions":
+        [{topic, partition, error_code, offset, timestamp, leader_epoch}]}."""
+        arr, n = _tp_array(specs)
+        return self._admin(self._lib.kfk_admin_list_offsets, arr, n, int(isolation_level), callback=callback)
+
+    def describe_topics(self, topics: Sequence[str], include_authorized_operations: bool = False,
+                        callback: Optional[Callable] = None) -> Any:
+        """{brokers: [...], topics: [{name, topic_id, error_code, is_internal,
+        partitions: [{partition, leader, replicas, isr}], authorized_operations}]}."""
+        arr, n = _str_array(topics, "topic")
+        return self._admin(self._lib.kfk_admin_describe_topics, arr, n, int(bool(include_authorized_operations)),
+                           callback=callback)
+
+    def elect_leaders(self, election_type: int = 0, partitions: Optional[Sequence[Mapping[str, Any]]] = None,
+                      timeout_ms: int = 30000, callback: Optional[Callable] = None) -> Any:
+        """Elect the preferred (0) or any (1, unclean) replica as leader of
+        [{topic, partition}] (None: every partition) -> {"partitions":
+        [{topic, partition, error_code, error_message}]}."""
+        arr, n = _tp_array(partitions or [])
+        return self._admin(self._lib.kfk_admin_elect_leaders, int(election_type), arr if n else None, n,
+                           int(timeout_ms), callback=callback)
+
+    # An ACL as kfk.h has it: 7 strings. A missing key in a filter is None (any).
+    _ACL_KEYS = ("resource_type", "resource_name", "pattern_type", "principal", "host", "operation",
+                 "permission_type")
+
+    @classmethod
+    def _acl_array(cls, acls: Sequence[Mapping[str, Any]]) -> tuple[Any, int]:
+        flat = [_s(a.get(k), k) for a in acls for k in cls._ACL_KEYS]
+        return (ctypes.c_char_p * max(len(flat), 1))(*flat), len(acls)
+
+    def create_acls(self, acls: Sequence[Mapping[str, str]], callback: Optional[Callable] = None) -> Any:
+        """[{resource_type, resource_name, pattern_type, principal, host,
+        operation, permission_type}] -> {"results": [{error_code,
+        error_message}]}."""
+        arr, n = self._acl_array(acls)
+        return self._admin(self._lib.kfk_admin_create_acls, arr, n, callback=callback)
+
+    def describe_acls(self, acl_filter: Mapping[str, Optional[str]], callback: Optional[Callable] = None) -> Any:
+        """The ACLs matching a filter (keys as create_acls; "any", "match",
+        None for any) -> {"acls": [...]}."""
+        arr, _ = self._acl_array([acl_filter])
+        return self._admin(self._lib.kfk_admin_describe_acls, arr, callback=callback)
+
+    def delete_acls(self, filters: Sequence[Mapping[str, Optional[str]]], callback: Optional[Callable] = None) -> Any:
+        """{"results": [{error_code, error_message, acls: [...]}]}, one per filter."""
+        arr, n = self._acl_array(filters)
+        return self._admin(self._lib.kfk_admin_delete_acls, arr, n, callback=callback)
+
+    def describe_user_scram_credentials(self, users: Optional[Sequence[str]] = None,
+                                        callback: Optional[Callable] = None) -> Any:
+        """{"users": [{user, error_code, error_message, credentials:
+        [{mechanism, iterations}]}]} (users None: every user)."""
+        arr, n = _str_array(users or [], "user")
+        return self._admin(self._lib.kfk_admin_describe_user_scram_credentials, arr, n, callback=callback)
+
+    _SCRAM_MECHANISMS = {"SCRAM-SHA-256": 1, "SCRAM-SHA-512": 2}
+
+    def alter_user_scram_credentials(self, changes: Sequence[Mapping[str, Any]],
+                                     callback: Optional[Callable] = None) -> Any:
+        """[{user, mechanism ("SCRAM-SHA-256"/"SCRAM-SHA-512"), iterations,
+        password, salt}]: with a password (bytes or str) set the credential
+        (salt None: random), without one delete it -> {"users": [{user,
+        error_code, error_message}]}. The password is salted and hashed
+        here; only the result is sent."""
+        arr = (_ffi.ScramCredential * max(len(changes), 1))()
+        keep = []
+        for i, ch in enumerate(changes):
+            mechanism = self._SCRAM_MECHANISMS.get(str(ch.get("mechanism", "")).upper())
+            if mechanism is None:
+                raise ValueError(f"scram mechanism {ch.get('mechanism')!r} unknown (SCRAM-SHA-256 or SCRAM-SHA-512)")
+            arr[i].user = _s(ch["user"], "user")
+            arr[i].mechanism = mechanism
+            arr[i].iterations = int(ch.get("iterations") or 0)
+            for field in ("password", "salt"):
+                data = _b(ch.get(field), field)
+                if data is not None:  # an empty password is one, not a deletion
+                    buf = ctypes.create_string_buffer(data, max(len(data), 1))
+                    keep.append(buf)
+                    setattr(arr[i], field, ctypes.cast(buf, ctypes.c_void_p))
+                    setattr(arr[i], field + "_len", len(data))
+        req = self._admin(self._lib.kfk_admin_alter_user_scram_credentials, arr, len(changes), callback=callback)
+        del keep  # the library copied them
+        return req
+
+    def describe_configs(self, resources: Sequence[tuple], callback: Optional[Callable] = None) -> Any:
+        """[(type, name)], type "topic", "broker" (name: node id, "" the
+        cluster default), "broker_logger", "client_metrics" or "group" ->
+        {"resources": [{type, name, error_code, error_message, configs:
+        {key: {value, source, read_only, sensitive}}}]}."""
+        flat = [_s(str(x), "resource") for r in resources for x in r]
+        arr = (ctypes.c_char_p * max(len(flat), 1))(*flat)
+        return self._admin(self._lib.kfk_admin_describe_configs, arr, len(resources), callback=callback)
+
+    def incremental_alter_configs(self, changes: Sequence[Mapping[str, Any]], validate_only: bool = False,
+                                  callback: Optional[Callable] = None) -> Any:
+        """[{resource_type, resource_name, op ("set", "delete", "append",
+        "subtract"), name, value}] -> {"resources": [{type, name,
+        error_code, error_message}]}."""
+        flat = [_s(None if ch.get(k) is None else str(ch[k]), k) for ch in changes
+                for k in ("resource_type", "resource_name", "op", "name", "value")]
+        arr = (ctypes.c_char_p * max(len(flat), 1))(*flat)
+        return self._admin(self._lib.kfk_admin_incremental_alter_configs, arr, len(changes),
+                           int(bool(validate_only)), callback=callback)
+
     def subscribe(self, topics: Sequence[str], group_id: str, *,
                   on_assign: Optional[Callable[[list], None]] = None,
                   on_revoke: Optional[Callable[[list], None]] = None,

@@ -3,7 +3,7 @@ import time
 import pytest
 
 import kfk
-from conftest import broker_env, unique
+from conftest import broker_env, create_topic, unique
 
 
 def test_produce_and_delivery_report(client, conn, topic):
@@ -293,12 +293,99 @@ def test_admin(client):
         described = client.describe_groups([group])["groups"][0]
         assert described["state"] == "stable" and len(described["members"]) == 1
         assert sorted(described["members"][0]["assignment"][name]) == [0, 1]
+        ops = client.describe_groups_operations([group])["groups"][0]["authorized_operations"]
+        assert sorted(ops) == ["alter_configs", "delete", "describe", "describe_configs", "read"]
         lag = client.group_lag(group)
         assert lag[f"{name}:0"] == {"committed": 6, "latest": 6, "lag": 0}
         member.unsubscribe()
 
     assert client.delete_topics([name])["topics"][0]["error_code"] == 0
     assert client.delete_topics([name])["topics"][0]["error_code"] == 3
+
+
+def test_admin_groups_offsets_topics_scram_configs(client, conn):
+    topic = create_topic(conn, partitions=2)
+    for ts in (1000, 3000, 2000):
+        client.produce(topic, b"v", partition=0, timestamp=ts)
+    client.flush()
+    specs = [{"topic": topic, "partition": 0, "offset": o} for o in (kfk.OFFSET_EARLIEST, kfk.OFFSET_LATEST, -3, 1500)]
+    found = client.list_offsets(specs + [{"topic": topic, "partition": 9, "offset": kfk.OFFSET_LATEST}])["partitions"]
+    assert [(p["offset"], p["timestamp"], p["error_code"]) for p in found] == [
+        (0, -1, 0), (3, -1, 0), (1, 3000, 0), (1, 3000, 0), (-1, -1, 3)]
+
+    group = unique("pygroup")
+    altered = client.alter_group_offsets(group, [{"topic": topic, "partition": 1, "offset": 7, "metadata": "m"}])
+    assert altered == {"partitions": [{"topic": topic, "partition": 1, "error_code": 0}]}
+    assert client.group_lag(group)[f"{topic}:1"]["committed"] == 7
+    deleted = client.delete_groups([group, group + "-missing"])["groups"]
+    assert [(g["group_id"], g["error_code"]) for g in deleted] == [(group, 0), (group + "-missing", 69)]
+
+    described = client.describe_topics([topic], include_authorized_operations=True)
+    t = described["topics"][0]
+    assert len(t["topic_id"]) == 16 and [p["partition"] for p in t["partitions"]] == [0, 1]
+    assert "describe_configs" in t["authorized_operations"]
+    assert client.describe_topics([topic])["topics"][0]["authorized_operations"] is None
+    elected = client.elect_leaders(0, [{"topic": topic, "partition": 0}])
+    assert elected["partitions"][0]["error_code"] == 84  # ELECTION_NOT_NEEDED
+
+    acl = {"resource_type": "topic", "resource_name": topic, "pattern_type": "literal", "principal": "User:a",
+           "host": "*", "operation": "read", "permission_type": "allow"}
+    assert client.create_acls([acl])["results"][0]["error_code"] == 54  # SECURITY_DISABLED: no authorizer
+    with pytest.raises(kfk.KafkaError) as e:
+        client.create_acls([{**acl, "operation": "any"}])
+    assert e.value.name == "KFK_ERR_INVALID_ARG"
+
+    # A non-ASCII password and a salt of every byte value go through as
+    # they are: the new user logs in with that password.
+    user = unique("pyuser")
+    password, salt = "pa\u00dfword", bytes(range(256))
+    res = client.alter_user_scram_credentials([{"user": user, "mechanism": "SCRAM-SHA-512", "iterations": 4096,
+                                                "password": password, "salt": salt}])
+    assert res["users"] == [{"user": user, "error_code": 0, "error_message": None}]
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with kfk.Client({"security.protocol": "SASL_PLAINTEXT"}, brokers=broker_env("KFK_TEST_SASL_BROKERS"),
+                                sasl_mechanism="SCRAM-SHA-512", sasl_username=user, sasl_password=password) as c:
+                    c.connect()
+                break
+            except kfk.KafkaError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        creds = client.describe_user_scram_credentials([user])["users"][0]["credentials"]
+        assert creds == [{"mechanism": "SCRAM-SHA-512", "iterations": 4096}]
+    finally:
+        client.alter_user_scram_credentials([{"user": user, "mechanism": "SCRAM-SHA-512"}])
+
+    node = str(client.describe_cluster()["brokers"][0]["node_id"])
+    res = client.describe_configs([("broker", node), ("topic", topic)])["resources"]
+    assert [(r["type"], r["name"], r["error_code"]) for r in res] == [("broker", node, 0), ("topic", topic, 0)]
+    assert "num.io.threads" in res[0]["configs"]
+    changed = client.incremental_alter_configs([{"resource_type": "topic", "resource_name": topic, "op": "set",
+                                                 "name": "retention.ms", "value": 7200000}], validate_only=True)
+    assert changed == {"resources": [{"type": "topic", "name": topic, "error_code": 0, "error_message": None}]}
+    assert client.describe_topic_configs([topic])["topics"][0]["configs"]["retention.ms"]["source"] == "default_config"
+
+    fresh = unique("pyvalidated")
+    checked = client.validate_create_topics([{"name": fresh, "num_partitions": 2, "replication_factor": 1}])
+    assert checked["topics"][0]["error_code"] == 0
+    assert client.describe_topics([fresh])["topics"][0]["error_code"] == 3  # not created
+    client.validate_create_partitions(topic, 5)
+    with pytest.raises(kfk.KafkaError) as e:
+        client.validate_create_partitions(topic, 1)
+    assert e.value.code == 37  # INVALID_PARTITIONS
+    assert len(client.describe_topics([topic])["topics"][0]["partitions"]) == 2
+    assert "alter_configs" in client.describe_cluster_operations()["authorized_operations"]
+
+    placed = unique("pyplaced")
+    made = client.create_topics_placed([{"name": placed, "replicas": [[int(node)], [int(node)]]}])
+    assert made["topics"][0]["error_code"] == 0
+    client.create_partitions_placed(placed, 3, [[int(node)]])
+    assert [p["replicas"] for p in client.describe_topics([placed])["topics"][0]["partitions"]] == [[int(node)]] * 3
+    with pytest.raises(ValueError, match="same length"):
+        client.create_partitions_placed(placed, 5, [[1], [1, 2]])
 
 
 def test_custom_partitioner(conn, topic):

@@ -201,6 +201,62 @@ def test_admin_program(brokers, conn, tmp_path):
     assert r["delete"] == {"T": "ok", "T-missing": "UNKNOWN_TOPIC_OR_PART"}
 
 
+def test_admin_more_program(brokers, conn, tmp_path):
+    results = {}
+    for lib in LIBS:
+        topic = create_topic(conn, partitions=2)
+        with kfk.Client(brokers=brokers) as c:
+            for ts in (1000, 3000, 2000):
+                c.produce(topic, f"at-{ts}", partition=0, timestamp=ts).result()
+        results[lib] = finish(start("admin_more.py", lib, brokers, topic, unique("admin-more"), unique("kfk-user"),
+                                    tmp_path=tmp_path))
+    r = by_lib(results)
+    assert r["alter_offsets"] == {"G": [[0, 2, None], [1, 0, None], [7, 1, "UNKNOWN_TOPIC_OR_PART"]]}
+    assert r["committed"] == {"G": [[0, 2, None], [1, 0, None]]}
+    assert r["alter_live"] == {"G": [[0, 0, "UNKNOWN_MEMBER_ID"]]}
+    assert r["delete_live"] == {"G": "NON_EMPTY_GROUP"}
+    assert r["group_operations"] == ["ALTER_CONFIGS", "DELETE", "DESCRIBE", "DESCRIBE_CONFIGS", "READ"]
+    assert r["group_operations_plain"] is None
+    assert r["delete"] == {"G": "ok", "G-missing": "GROUP_ID_NOT_FOUND"}
+    assert r["offsets"] == {
+        "TopicPartition{topic=T,partition=0,offset=-1,leader_epoch=None,error=None}": [3, -1, True],
+        "TopicPartition{topic=T,partition=1,offset=-2,leader_epoch=None,error=None}": [0, -1, True],
+        "TopicPartition{topic=T-missing,partition=0,offset=-1,leader_epoch=None,error=None}": "UNKNOWN_TOPIC_OR_PART"}
+    assert list(r["by_time"].values()) == [[1, 3000, True]] and list(r["max_time"].values()) == [[1, 3000, True]]
+    assert r["topics"]["T-missing"] == "UNKNOWN_TOPIC_OR_PART"
+    described = r["topics"]["T"]
+    assert described["id_chars"] == 22 and described["partitions"] == [[0, True, 1, 1], [1, True, 1, 1]]
+    assert {"READ", "WRITE", "DESCRIBE", "DESCRIBE_CONFIGS"} <= set(described["operations"])
+    assert r["topics_plain"]["T"]["operations"] == []
+    assert r["elect"] == [[0, "ELECTION_NOT_NEEDED"], [7, "UNKNOWN_TOPIC_OR_PART"]]
+    assert list(r["create_acls"].values()) == ["SECURITY_DISABLED"]
+    assert list(r["delete_acls"].values()) == ["SECURITY_DISABLED"]
+    assert r["scram_set"] == {"U": "ok"}
+    assert r["scram_described"] == {"U": [["SCRAM_SHA_256", 8192]], "U-missing": "RESOURCE_NOT_FOUND"}
+    assert r["scram_everyone"] == [["SCRAM_SHA_256", 8192]]
+    assert r["scram_few_iterations"] == {"U": "UNACCEPTABLE_CREDENTIAL"}
+    assert r["scram_deleted"] == {"U": "ok"} and r["scram_after"] == {"U": "RESOURCE_NOT_FOUND"}
+    assert r["broker_config"] == [True, False]
+    assert r["group_validate"] == {"ConfigResource(ResourceType.GROUP,G)": "ok"}
+    assert r["group_after_validate"] != "50000" and r["group_set"] == {"ConfigResource(ResourceType.GROUP,G)": "ok"}
+    assert r["group_after_set"] == "50000"
+    assert r["group_replace"] == {"ConfigResource(ResourceType.GROUP,G)": "ok"}
+    assert r["group_replaced"] == {"consumer.heartbeat.interval.ms": "6000", "consumer.session.timeout.ms": "45000"}
+    assert list(r["broker_validate"].values()) == ["ok"]
+    assert r["validate_create"] == {"T-bad": "INVALID_PARTITIONS", "T-new": "ok"}
+    assert r["validated_exists"] == {"T-new": "UNKNOWN_TOPIC_OR_PART"}
+    assert r["validate_grow"] == {"T": "ok"} and r["validate_shrink"] == {"T": "INVALID_PARTITIONS"}
+    assert r["partitions_after"] == 2
+    assert r["cluster_operations"] is True and r["cluster_plain"] is None
+    assert r["placed_checks"] == {"no_count": "ValueError", "with_factor": "ValueError", "outer_size": "ValueError"}
+    assert r["placed_validate"] == {"T-placed": "ok", "T-unplaced": "ok"}
+    assert r["placed_create"] == {"T-elsewhere": "INVALID_REPLICA_ASSIGNMENT", "T-placed": "ok",
+                                  "T-ragged": "INVALID_REPLICA_ASSIGNMENT"}
+    assert r["placed_grow"] == {"T-placed": "ok"}
+    assert r["placed_grow_short"] == {"T-placed": "INVALID_REPLICA_ASSIGNMENT"}
+    assert r["placed_partitions"] == 3
+
+
 def test_transactional_program(brokers, conn, tmp_path):
     count = 23
     results = {}

@@ -231,13 +231,101 @@ def test_calls_kfk_cannot_make_raise_not_implemented():
     with pytest.raises(NotImplementedError):
         p.purge()
     a = kadmin.AdminClient({"bootstrap.servers": UNREACHABLE})
-    for name in ("create_acls", "delete_consumer_groups", "alter_consumer_group_offsets", "list_offsets"):
-        with pytest.raises(NotImplementedError, match=name):
-            getattr(a, name)([])
-    with pytest.raises(NotImplementedError):
-        a.describe_configs([kadmin.ConfigResource("broker", "1")])
-    with pytest.raises(NotImplementedError):
-        a.create_topics([kadmin.NewTopic("t", 1, 1)], validate_only=True)
+    with pytest.raises(NotImplementedError, match="set_sasl_credentials"):
+        a.set_sasl_credentials("u", "p")
+    a.close()
+
+
+def test_admin_argument_errors(lib):
+    """The admin calls refuse what confluent-kafka refuses, with the same
+    exception types, before anything is sent."""
+    adm = importlib.import_module(lib.__name__ + ".admin")
+    a = adm.AdminClient({"bootstrap.servers": UNREACHABLE})
+    tp, spec = lib.TopicPartition, adm.OffsetSpec
+    group = lib.ConsumerGroupTopicPartitions
+    binding = ("topic", "t", "literal", "User:a", "*", "read", "allow")
+    calls = [
+        (lambda: a.delete_consumer_groups("g"), TypeError),
+        (lambda: a.delete_consumer_groups([]), ValueError),
+        (lambda: a.alter_consumer_group_offsets(group("g", [tp("t", 0, 1)])), TypeError),
+        (lambda: a.alter_consumer_group_offsets([group("g", [tp("t", 0, 1)]), group("h", [tp("t", 0, 1)])]),
+         ValueError),
+        (lambda: a.alter_consumer_group_offsets([group("g", [tp("t", 0, -5)])]), ValueError),
+        (lambda: a.alter_consumer_group_offsets([group("g", [tp("t", -1, 1)])]), ValueError),
+        (lambda: a.alter_consumer_group_offsets([group("", [tp("t", 0, 1)])]), ValueError),
+        (lambda: a.list_offsets([tp("t", 0)]), TypeError),
+        (lambda: a.list_offsets({tp("t", -1): spec.latest()}), ValueError),
+        (lambda: a.list_offsets({tp("t", 0): -1}), TypeError),
+        (lambda: a.list_offsets({tp("t", 0): spec.latest()}, isolation_level=1), TypeError),
+        (lambda: a.describe_topics(["t"]), TypeError),
+        (lambda: a.describe_topics(lib.TopicCollection("t")), TypeError),
+        (lambda: a.elect_leaders("preferred"), TypeError),
+        (lambda: a.elect_leaders(lib.ElectionType.PREFERRED, [("t", 0)]), TypeError),
+        (lambda: a.elect_leaders(lib.ElectionType.PREFERRED, [tp("t", -1)]), ValueError),
+        (lambda: adm.AclBinding("any", *binding[1:]), ValueError),
+        (lambda: adm.AclBinding(binding[0], None, *binding[2:]), ValueError),
+        (lambda: adm.AclBinding("queue", *binding[1:]), ValueError),
+        (lambda: adm.AclBinding(*binding[:2], "match", *binding[3:]), ValueError),
+        (lambda: adm.AclBinding(binding[0], 5, *binding[2:]), TypeError),
+        (lambda: adm.AclBindingFilter("unknown", None, "any", None, None, "any", "any"), ValueError),
+        (lambda: a.create_acls([adm.AclBinding(*binding), adm.AclBinding(*binding)]), ValueError),
+        (lambda: a.describe_user_scram_credentials("u"), TypeError),
+        (lambda: a.describe_user_scram_credentials([""]), ValueError),
+        (lambda: a.alter_user_scram_credentials([]), ValueError),
+        (lambda: a.alter_user_scram_credentials(["u"]), TypeError),
+        (lambda: a.alter_user_scram_credentials([adm.UserScramCredentialUpsertion(
+            "u", adm.ScramCredentialInfo(adm.ScramMechanism.SCRAM_SHA_256, 4096), "text")]), TypeError),
+        (lambda: a.alter_user_scram_credentials([adm.UserScramCredentialUpsertion(
+            "u", adm.ScramCredentialInfo(adm.ScramMechanism.SCRAM_SHA_256, 4096), b"pw", b"")]), ValueError),
+        (lambda: a.alter_user_scram_credentials([adm.UserScramCredentialUpsertion(
+            "u", adm.ScramCredentialInfo(adm.ScramMechanism.SCRAM_SHA_256, 0), b"pw")]), ValueError),
+        (lambda: a.alter_user_scram_credentials([adm.UserScramCredentialDeletion("u", "SCRAM-SHA-256")]), TypeError),
+    ]
+    for i, (call, exc) in enumerate(calls):
+        with pytest.raises(exc):
+            call()
+            pytest.fail(f"call #{i} was accepted")
+
+
+def test_admin_value_types(lib):
+    adm = importlib.import_module(lib.__name__ + ".admin")
+    u = lib.Uuid(123, -456)
+    assert (str(u), u.get_most_significant_bits(), u.get_least_significant_bits()) == (
+        "AAAAAAAAAHv////////+OA", 123, -456)
+    b = adm.AclBinding("TOPIC", "t", 3, "User:a", "*", "Read", adm.AclPermissionType.ALLOW)
+    assert (b.restype, b.resource_pattern_type, b.operation) == (
+        adm.ResourceType.TOPIC, adm.ResourcePatternType.LITERAL, adm.AclOperation.READ)
+    assert b == adm.AclBinding("topic", "t", "literal", "User:a", "*", "read", "allow") and len({b, b}) == 1
+    assert repr(b) == ("AclBinding(ResourceType.TOPIC,t,ResourcePatternType.LITERAL,User:a,*,AclOperation.READ,"
+                       "AclPermissionType.ALLOW)")
+    f = adm.AclBindingFilter("any", None, "match", None, None, "any", "any")
+    assert (f.name, f.resource_pattern_type) == (None, adm.ResourcePatternType.MATCH)
+    r = adm.ListOffsetsResultInfo(5, -1, -1)
+    assert (r.offset, r.timestamp, r.leader_epoch) == (5, -1, None)
+    assert adm.OffsetSpec.for_timestamp(1500).timestamp == 1500
+    assert [s._value for s in (adm.OffsetSpec.earliest(), adm.OffsetSpec.latest(), adm.OffsetSpec.max_timestamp())] \
+        == [-2, -1, -3]
+    d = adm.TopicDescription("t", u, False, [], ["read", adm.AclOperation.WRITE])
+    assert d.authorized_operations == [adm.AclOperation.READ, adm.AclOperation.WRITE]
+    assert adm.TopicDescription("t", u, False, []).authorized_operations is None
+    assert [e.value for e in lib.ElectionType] == [0, 1]
+    assert [m.value for m in adm.ScramMechanism] == [0, 1, 2]
+
+
+def test_admin_broker_refusals_reach_the_futures(brokers):
+    """What the broker refuses comes back through the futures, named as
+    confluent-kafka names it; describe_acls raises what the broker says."""
+    a = kadmin.AdminClient({"bootstrap.servers": brokers})
+    f = a.describe_acls(kadmin.AclBindingFilter("any", None, "any", None, None, "any", "any"))
+    with pytest.raises(kc.KafkaException) as e:
+        f.result(30)
+    assert e.value.args[0].code() == kc.KafkaError.SECURITY_DISABLED
+    fs = a.describe_configs([kadmin.ConfigResource("broker", "no-node")])
+    with pytest.raises(kc.KafkaException, match="not a node id"):
+        fs[kadmin.ConfigResource("broker", "no-node")].result(30)
+    fs = a.elect_leaders(kc.ElectionType.PREFERRED, [kc.TopicPartition(unique("missing"), 0)])
+    [(tp, err)] = fs.result(30).items()
+    assert err.code() == kc.KafkaError.UNKNOWN_TOPIC_OR_PART and tp.error == err
     a.close()
 
 

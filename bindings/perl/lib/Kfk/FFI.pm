@@ -69,6 +69,8 @@ BEGIN {
             producer_epoch => 's', reserved => 's', base_sequence => 'l', transactional_id => 'Q'],
         kfk_fetch_opts_t => [max_bytes => 'l', max_wait_ms => 'l', min_bytes => 'l', isolation_level => 'l'],
         kfk_member_assignment_t => [member_id => 'Q', partitions => 'Q', n => 'Q'],
+        kfk_scram_credential_t => [user => 'Q', mechanism => 'l', iterations => 'l', password => 'Q', password_len => 'Q',
+            salt => 'Q', salt_len => 'Q'],
         kfk_new_topic_t => [name => 'Q', num_partitions => 'l', replication_factor => 's', reserved => 's',
             config => 'Q', config_n => 'Q'],
     );

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from ._admin_model import (ConsumerGroupState, ConsumerGroupTopicPartitions, ConsumerGroupType, IsolationLevel,
                            Node)
+from ._admin_types import ElectionType, TopicCollection, TopicPartitionInfo, Uuid
 from ._consumer import Consumer
 from ._errors import KafkaError, KafkaException
 from ._model import (OFFSET_BEGINNING, OFFSET_END, OFFSET_INVALID, OFFSET_STORED, TIMESTAMP_CREATE_TIME,
@@ -19,6 +20,7 @@ from ._model import (OFFSET_BEGINNING, OFFSET_END, OFFSET_INVALID, OFFSET_STORED
 from ._producer import Producer
 
 __all__ = ["Consumer", "ConsumerGroupState", "ConsumerGroupTopicPartitions", "ConsumerGroupType", "IsolationLevel",
+           "ElectionType", "TopicCollection", "TopicPartitionInfo", "Uuid",
            "Node", "KafkaError", "KafkaException", "Message", "OFFSET_BEGINNING", "OFFSET_END",
            "OFFSET_INVALID", "OFFSET_STORED", "Producer", "TIMESTAMP_CREATE_TIME", "TIMESTAMP_LOG_APPEND_TIME",
            "TIMESTAMP_NOT_AVAILABLE", "TopicPartition", "consistent", "fnv1a", "libversion", "murmur2", "version"]

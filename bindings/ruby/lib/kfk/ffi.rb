@@ -126,6 +126,11 @@ module Kfk
       layout :member_id, :pointer, :partitions, :pointer, :n, :size_t
     end
 
+    class ScramCredential < ::FFI::Struct
+      layout :user, :pointer, :mechanism, :int32, :iterations, :int32, :password, :pointer, :password_len, :size_t,
+             :salt, :pointer, :salt_len, :size_t
+    end
+
     class NewTopic < ::FFI::Struct
       layout :name, :pointer, :num_partitions, :int32, :replication_factor, :int16, :reserved, :int16,
              :config, :pointer, :config_n, :size_t
