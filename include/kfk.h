@@ -65,8 +65,8 @@ extern "C" {
 /* ------------------------------------------------------------------ */
 
 /** Version of this header as 0xMMmmpp (major, minor, patch). */
-#define KFK_VERSION 0x000300
-#define KFK_VERSION_STR "0.3.0"
+#define KFK_VERSION 0x000400
+#define KFK_VERSION_STR "0.4.0"
 
 /** Version of the loaded library, same encoding as KFK_VERSION. A program
  *  can compare it with KFK_VERSION to detect a header/library mismatch:

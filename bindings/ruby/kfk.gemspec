@@ -2,7 +2,7 @@
 
 Gem::Specification.new do |s|
   s.name = "kfk"
-  s.version = "0.3.0"
+  s.version = "0.4.0"
   s.summary = "Kafka client: Ruby binding (ffi) over libkfk"
   s.description = "Loads libkfk.so (KFK_LIBRARY, the one a platform gem carries, the repository build/ folder, " \
                   "or the system path) on first use."

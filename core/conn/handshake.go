@@ -21,7 +21,7 @@ const handshakeFrameLimit = 1 << 20
 // SoftwareName and SoftwareVersion are sent in ApiVersions (KIP-511).
 const (
 	SoftwareName    = "kfk"
-	SoftwareVersion = "0.3.0"
+	SoftwareVersion = "0.4.0"
 )
 
 // handshake resolves, dials, runs TLS, negotiates versions and

@@ -23,5 +23,5 @@ my $out = `perl -I'$dir/inst/lib/perl5' -MKfk::FFI -e 'Kfk::FFI::load(); print K
 my ($path, $version) = split /\n/, $out;
 like($path // '', qr{^\Q$dir\E/inst/lib/perl5/auto/kfk/libkfk\.so$}, 'the installed copy of libkfk.so is loaded')
     or diag $out;
-is($version, '0.3.0', 'and answers');
+is($version, '0.4.0', 'and answers');
 done_testing;

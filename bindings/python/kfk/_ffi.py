@@ -20,7 +20,7 @@ kfk_err_t = c_int32
 
 # The header's constants, named without KFK_. tests/test_abi.py checks
 # every value here, and that each family used here is complete.
-VERSION = 0x000300  # the kfk.h these declarations follow (0xMMmmpp)
+VERSION = 0x000400  # the kfk.h these declarations follow (0xMMmmpp)
 OK = 0
 ERR_INVALID_ARG = -101
 ERR_INVALID_HANDLE = -102

@@ -21,7 +21,7 @@ def test_utilities():
     assert kfk.murmur2(b"21") == -973932308 & 0x7FFFFFFF
     assert kfk.crc32c(b"123456789") == 0xE3069283
     assert kfk.error_name(3) == "UNKNOWN_TOPIC_OR_PARTITION"
-    assert kfk.version() == "0.3.0"
+    assert kfk.version() == "0.4.0"
 
 
 def test_connect_state_and_versions(conn):

@@ -26,4 +26,4 @@ def test_wheel_is_manylinux_and_works_alone(tmp_path):
                          cwd=tmp_path, env={**env, "PYTHONPATH": str(target)}, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     version, path = out.stdout.split()
-    assert version == "0.3.0" and path.startswith(str(target))
+    assert version == "0.4.0" and path.startswith(str(target))

@@ -8,7 +8,7 @@ require_relative "kfk/ffi"
 # on the Ruby thread that polls (Kfk::Queue#poll, or #wait_readable on its
 # IO); libkfk never calls into Ruby from its own threads.
 module Kfk
-  VERSION = "0.3.0"
+  VERSION = "0.4.0"
 
   # An error from libkfk or a broker, with its code and symbolic name.
   class Error < StandardError

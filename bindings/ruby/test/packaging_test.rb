@@ -26,7 +26,7 @@ class PackagingTest < Minitest::Test
       assert status.success?, err
       path, version = out.split("\n")
       assert path.start_with?(home), path
-      assert_equal "0.3.0", version
+      assert_equal "0.4.0", version
     end
   end
 end

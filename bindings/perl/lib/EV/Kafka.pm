@@ -11,7 +11,7 @@ use Kfk::FFI;
 use EV::Kafka::Conn;
 use EV::Kafka::Client;
 
-our $VERSION = '0.3.0';
+our $VERSION = '0.4.0';
 
 # EV::Kafka->new(%options) returns an EV::Kafka::Client.
 sub new {

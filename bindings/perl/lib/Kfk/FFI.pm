@@ -11,7 +11,7 @@ use Carp ();
 use FFI::Platypus 2.00;
 use FFI::Platypus::Buffer qw(scalar_to_buffer buffer_to_scalar);
 
-our $VERSION = '0.3.0';
+our $VERSION = '0.4.0';
 
 # Croaks here name the line of the program that called EV::Kafka.
 our @CARP_NOT = qw(EV::Kafka EV::Kafka::Client EV::Kafka::Conn EV::Kafka::Queue);

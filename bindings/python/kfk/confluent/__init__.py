@@ -26,7 +26,7 @@ __all__ = ["Consumer", "ConsumerGroupState", "ConsumerGroupTopicPartitions", "Co
            "TIMESTAMP_NOT_AVAILABLE", "TopicPartition", "consistent", "fnv1a", "libversion", "murmur2", "version"]
 
 # kfk's own version, and libkfk's in place of librdkafka's.
-_VERSION = "0.3.0"
+_VERSION = "0.4.0"
 
 
 def version() -> str:

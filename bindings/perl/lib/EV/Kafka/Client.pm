@@ -11,7 +11,7 @@ use FFI::Platypus::Buffer qw(scalar_to_buffer);
 use Kfk::FFI;
 use EV::Kafka::Queue;
 
-our $VERSION = '0.3.0';
+our $VERSION = '0.4.0';
 
 use constant UNKNOWN_TOPIC_OR_PARTITION => 3;    # Kafka's error code
 

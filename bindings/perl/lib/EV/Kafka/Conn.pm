@@ -10,7 +10,7 @@ use EV;
 use Kfk::FFI;
 use EV::Kafka::Queue;
 
-our $VERSION = '0.3.0';
+our $VERSION = '0.4.0';
 
 # EV::Kafka::Conn::_new('EV::Kafka::Conn', $loop) is the documented
 # constructor; $loop may be undef (EV::default_loop).

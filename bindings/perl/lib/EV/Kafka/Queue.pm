@@ -14,7 +14,7 @@ use EV;
 use FFI::Platypus::Buffer qw(scalar_to_buffer);
 use Kfk::FFI;
 
-our $VERSION = '0.3.0';
+our $VERSION = '0.4.0';
 
 my %queues;    # loop address => queue, for this process
 
