@@ -25,6 +25,23 @@ _EXPIRED = "record not acknowledged within delivery_timeout_ms"  # PRODUCER_FENC
 _INIT, _READY, _IN_TXN, _FATAL = "Init", "Ready", "InTransaction", "FatalError"
 
 
+class _Report:
+    """A produced message's delivery callback: one object per message
+    rather than a closure and its cells, which (alive by the hundred
+    thousand until served) kept Python's collector busy."""
+
+    __slots__ = ("producer", "topic", "key", "value", "partition", "cb", "sent")
+
+    def __init__(self, producer: Producer, topic: str, key: Optional[bytes], value: Optional[bytes], partition: int,
+                 cb: Optional[Callable]) -> None:
+        self.producer, self.topic, self.key, self.value, self.partition, self.cb = (producer, topic, key, value,
+                                                                                    partition, cb)
+        self.sent = time.monotonic()
+
+    def __call__(self, result: Any, err: Optional[_KfkError]) -> None:
+        self.producer._delivered(self, result, err)
+
+
 class Producer(Base):
     """Asynchronous producer: produce() queues, poll() and flush() serve
     the delivery callbacks ``(err, msg)`` on the calling thread."""
@@ -70,7 +87,8 @@ class Producer(Base):
             raise RuntimeError("Producer has been closed")
         if not isinstance(topic, str):
             raise TypeError(f"topic must be a str, not {type(topic).__name__}")
-        v, k = _bytes(value, "value"), _bytes(key, "key")
+        v = value if type(value) is bytes else _bytes(value, "value")
+        k = key if type(key) is bytes else _bytes(key, "key")
         cb = on_delivery or callback or self._on_delivery
         if cb is not None and not callable(cb):
             raise TypeError("on_delivery must be callable")
@@ -91,8 +109,10 @@ class Producer(Base):
 
     def _send(self, topic: str, v: Optional[bytes], k: Optional[bytes], partition: int, cb: Optional[Callable],
               timestamp: int, headers: Any) -> None:
-        partition = operator.index(partition)
-        timestamp = operator.index(timestamp)
+        if type(partition) is not int:
+            partition = operator.index(partition)
+        if type(timestamp) is not int:
+            timestamp = operator.index(timestamp)
         if partition >= self._partitions.get(topic, 0):
             # As librdkafka, once the topic's partitions are known. A count
             # only grows, so one that covers the partition is remembered.
@@ -104,15 +124,10 @@ class Producer(Base):
                             "Unable to produce message: Local: Unknown partition")
         if partition == -1 and k is None and self._null_key_hash:
             partition = self._murmur2_null(topic)
-        sent = time.monotonic()
-        client = self._client
-
-        def done(result: Any, err: Optional[_KfkError]) -> None:
-            self._delivered(topic, k, v, partition, cb, sent, result, err)
-
+        report = _Report(self, topic, k, v, partition, cb)
         try:  # kfk.Client's own fast path: one refilled message, one library call
-            client.produce(topic, v, k, partition=partition, headers=_headers(headers),
-                           timestamp=timestamp or None, callback=done)
+            self._client.produce(topic, v, k, partition=partition, headers=None if headers is None else _headers(headers),
+                                 timestamp=timestamp or None, callback=report)
             return
         except _KfkError as exc:
             code = exc.code
@@ -122,8 +137,7 @@ class Producer(Base):
             raise BufferError("Local: Queue full")
         if code == 17:  # an invalid topic name: librdkafka reports it in the delivery report
             with self._lock:
-                self._synthetic.append(lambda: self._delivered(topic, k, v, partition, cb, sent, None,
-                                                               _KfkError(17, f"invalid topic {topic!r}")))
+                self._synthetic.append(lambda: report(None, _KfkError(17, f"invalid topic {topic!r}")))
             return
         err = from_kfk(_KfkError(code), "Unable to produce message")
         if code in _FENCING:
@@ -142,8 +156,8 @@ class Producer(Base):
             n = self._client.partition_count(topic)
         return -1 if n <= 0 else (_ffi.lib().kfk_murmur2(b"", 0) % n)
 
-    def _delivered(self, topic: str, key: Optional[bytes], value: Optional[bytes], partition: int,
-                   cb: Optional[Callable], sent: float, result: Optional[dict], err: Optional[_KfkError]) -> None:
+    def _delivered(self, r: _Report, result: Optional[dict], err: Optional[_KfkError]) -> None:
+        topic, key, value, partition, cb = r.topic, r.key, r.value, r.partition, r.cb
         with self._lock:
             self._outstanding -= 1
             self._served += 1
@@ -163,7 +177,7 @@ class Producer(Base):
             kerr = None
             offset = result["offset"]
             msg = Message(topic, result["partition"], offset if offset >= 0 else None, key, value, None, None,
-                          (result["timestamp_type"], result["timestamp"]), time.monotonic() - sent)
+                          (result["timestamp_type"], result["timestamp"]), time.monotonic() - r.sent)
         if cb is not None:
             cb(kerr, msg)
 
