@@ -147,7 +147,7 @@ func TestMixedGroupWithTheJavaConsumer(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 		defer cancel()
 		out, _ := exec.CommandContext(ctx, kafkatest.Script(), "run-class", consoleConsumer, "--bootstrap-server",
-			env.Brokers[0], "--topic", topic, "--group", group, "--timeout-ms", "8000",
+			env.Brokers[0], "--topic", topic, "--group", group, "--max-messages", "20", "--timeout-ms", "60000",
 			"--command-property", "auto.offset.reset=earliest", "--command-property", "client.id=java-member").Output()
 		javaRead <- strings.Fields(string(out))
 	}()
@@ -159,12 +159,26 @@ func TestMixedGroupWithTheJavaConsumer(t *testing.T) {
 		p.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: int32(i % 4), Value: []byte(fmt.Sprint(i))}, col.fn())
 	}
 	col.wait(t)
-	java := <-javaRead // it leaves after 8 s without records
+	java := <-javaRead // it leaves once it has read its two partitions' 20
 	waitFor(t, "the kfk member owning all four again", func() bool { return len(assignedPartitions(m.c)) == 4 })
-	waitFor(t, "every record read", func() bool { return m.count()+len(java) >= 40 })
-	time.Sleep(time.Second) // what the Java member committed is not read again
-	if m.count() != 20 {
-		t.Fatalf("the kfk member read %d records, want the 20 of its two partitions", m.count())
+	// A marker on each partition: what the Java member committed, read
+	// again, would come before it.
+	for part := 0; part < 4; part++ {
+		p.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: int32(part), Value: []byte("marker")}, col.fn())
+	}
+	col.wait(t)
+	waitFor(t, "the kfk member reading the markers", func() bool {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		for part := 0; part < 4; part++ {
+			if m.seen[fmt.Sprintf("%d/10", part)] == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	if got := m.count() - 4; got != 20 {
+		t.Fatalf("the kfk member read %d records, want the 20 of its two partitions", got)
 	}
 
 	// The Java consumer read the other two partitions' records, kfk the rest.
