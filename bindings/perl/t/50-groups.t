@@ -84,11 +84,12 @@ my $stable = loop_until(sub {
     return $r && $r->{groups}[0]{state} eq 'stable' && @{ $r->{groups}[0]{members} } == 3 && $divided->();
 });
 my @sizes = map { scalar @{ $_->{assigned} // [] } } @kids;
+ok($stable, 'the three processes formed a stable group') or diag join ' ', map { "[@{ $_->{assigned} // [] }]" } @kids;
 loop_until(sub { keys %all >= 200 });
 close $_->{in} for @kids;
-loop_until(sub { !grep { $_->{watch} } @kids });
+ok(loop_until(sub { !grep { $_->{watch} } @kids }), 'the three processes committed and left');
+kill 'KILL', $_->{pid} for grep { $_->{watch} } @kids;    # not left: no hanging on them
 waitpid $_->{pid}, 0 for @kids;
-ok($stable, 'the three processes formed a stable group') or diag join ' ', map { "[@{ $_->{assigned} // [] }]" } @kids;
 is(scalar keys %all, 200, 'three processes together consumed every message');
 is(eval { my $s = 0; $s += $_ for @sizes; $s }, 4, 'the four partitions were divided among them') or diag "@sizes";
 
