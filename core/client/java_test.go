@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -147,7 +148,7 @@ func TestMixedGroupWithTheJavaConsumer(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 		defer cancel()
 		out, _ := exec.CommandContext(ctx, kafkatest.Script(), "run-class", consoleConsumer, "--bootstrap-server",
-			env.Brokers[0], "--topic", topic, "--group", group, "--timeout-ms", "8000",
+			env.Brokers[0], "--topic", topic, "--group", group, "--max-messages", "20", "--timeout-ms", "60000",
 			"--command-property", "auto.offset.reset=earliest", "--command-property", "client.id=java-member").Output()
 		javaRead <- strings.Fields(string(out))
 	}()
@@ -159,12 +160,26 @@ func TestMixedGroupWithTheJavaConsumer(t *testing.T) {
 		p.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: int32(i % 4), Value: []byte(fmt.Sprint(i))}, col.fn())
 	}
 	col.wait(t)
-	java := <-javaRead // it leaves after 8 s without records
+	java := <-javaRead // it leaves once it has read its two partitions' 20
 	waitFor(t, "the kfk member owning all four again", func() bool { return len(assignedPartitions(m.c)) == 4 })
-	waitFor(t, "every record read", func() bool { return m.count()+len(java) >= 40 })
-	time.Sleep(time.Second) // what the Java member committed is not read again
-	if m.count() != 20 {
-		t.Fatalf("the kfk member read %d records, want the 20 of its two partitions", m.count())
+	// A marker on each partition: what the Java member committed, read
+	// again, would come before it.
+	for part := 0; part < 4; part++ {
+		p.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: int32(part), Value: []byte("marker")}, col.fn())
+	}
+	col.wait(t)
+	waitFor(t, "the kfk member reading the markers", func() bool {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		for part := 0; part < 4; part++ {
+			if m.seen[fmt.Sprintf("%d/10", part)] == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	if got := m.count() - 4; got != 20 {
+		t.Fatalf("the kfk member read %d records, want the 20 of its two partitions", got)
 	}
 
 	// The Java consumer read the other two partitions' records, kfk the rest.
@@ -198,7 +213,9 @@ func TestJavaConsumerProtocolGroupWithKfk(t *testing.T) {
 	col.wait(t)
 	group := kafkatest.UniqueTopic(t, "java-kip848")
 	c := newClient(t)
-	if err := c.Subscribe(client.GroupOptions{GroupID: group, Topics: []string{topic}, Protocol: client.ConsumerProtocol}); err != nil {
+	var revoked atomic.Int64 // partitions the coordinator took from kfk
+	if err := c.Subscribe(client.GroupOptions{GroupID: group, Topics: []string{topic}, Protocol: client.ConsumerProtocol,
+		OnRevoke: func(parts []client.Assignment) { revoked.Add(int64(len(parts))) }}); err != nil {
 		t.Fatal(err)
 	}
 	owned := func() int {
@@ -213,16 +230,12 @@ func TestJavaConsumerProtocolGroupWithKfk(t *testing.T) {
 			"--max-messages", "20", "--timeout-ms", "60000", "--formatter-property", "print.partition=true")
 	}()
 	var out string
-	sawHalf := false
-	for deadline := time.Now().Add(90 * time.Second); out == "" && time.Now().Before(deadline); {
-		sawHalf = sawHalf || owned() == 2
-		select {
-		case out = <-javaDone:
-		case <-time.After(50 * time.Millisecond):
-		}
+	select {
+	case out = <-javaDone:
+	case <-time.After(90 * time.Second):
 	}
-	if !sawHalf {
-		t.Errorf("the kfk member never gave half its partitions to the Java member")
+	if got := revoked.Load(); got != 2 {
+		t.Errorf("the kfk member gave %d partitions to the Java member, want half its 4", got)
 	}
 	parts := map[string]int{}
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {

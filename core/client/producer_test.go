@@ -243,7 +243,7 @@ func TestAutoCreatedTopicAcksZeroAndFlush(t *testing.T) {
 		}
 	}
 	a := admin(t)
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for len(fetchAll(t, a, topic, 0)) < 100 && time.Now().Before(deadline) {
 		time.Sleep(100 * time.Millisecond)
 	}

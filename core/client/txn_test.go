@@ -113,7 +113,7 @@ func TestTransactionsCommitAbortAndOffsets(t *testing.T) {
 	}
 	// The coordinator applies the offsets when it sees the commit marker.
 	var off int64
-	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline) && off != 7; time.Sleep(100 * time.Millisecond) {
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline) && off != 7; time.Sleep(100 * time.Millisecond) {
 		of := call(t, func(cb connapi.Callback) { connapi.OffsetFetch(a, group, []string{topic}, cb) })
 		off = of.Path("topics", "0", "partitions", "0", "offset").Int
 	}

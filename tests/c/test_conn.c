@@ -32,6 +32,10 @@ static void on_result(const kfk_event_t *ev, void *opaque) {
 static kfk_queue_t *q;
 static kfk_conn_t *c;
 
+/* Retries while a topic gets its leader, a coordinator loads or a
+ * transaction completes: 60 s in all, for a loaded machine. */
+enum { RETRIES = 300, RETRY_DELAY_US = 200000 };
+
 /* Sends with issue() and waits for on_result. */
 #define RUN(res, call) do { void (*keep)(const kfk_val_t *, void *) = (res).extract; \
     memset(&(res), 0, sizeof(res)); (res).extract = keep; \
@@ -148,7 +152,7 @@ static void create_topic(int partitions) {
     CHECK_EQ_INT(r.a, 0);
     CHECK_EQ_STR(r.text, topic);
     /* wait until the new partition's leader serves requests */
-    for (int i = 0; i < 100; i++) {
+    for (int i = 0; i < RETRIES; i++) {
         result_t f = {.extract = x_fetch};
         kfk_topic_partition_t tp = {topic, 0, -1, 0, NULL};
         kfk_fetch_opts_t fo;
@@ -157,7 +161,7 @@ static void create_topic(int partitions) {
         RUN(f, kfk_conn_fetch(c, &tp, 1, &fo, on_result, &f));
         if (f.err == 0 && f.a == 0)
             return;
-        usleep(100000);
+        usleep(RETRY_DELAY_US);
     }
     CHECK(!"partition never became available");
 }
@@ -262,22 +266,22 @@ static void test_group_calls(void) {
     char group[128];
     kt_unique(group, sizeof group, "cgroup");
     result_t r = {.extract = x_coordinator};
-    for (int i = 0; i < 100; i++) { /* the offsets topic may still be created */
+    for (int i = 0; i < RETRIES; i++) { /* the offsets topic may still be created */
         RUN(r, kfk_conn_find_coordinator(c, group, 0, on_result, &r));
         if (r.a != 15)
             break;
-        usleep(200000);
+        usleep(RETRY_DELAY_US);
     }
     CHECK_EQ_INT(r.a, 0);
     CHECK(r.b > 0);
 
     const char *topics[] = {topic};
     result_t j = {.extract = x_join};
-    for (int i = 0; i < 100; i++) { /* the coordinator may still be loading */
+    for (int i = 0; i < RETRIES; i++) { /* the coordinator may still be loading */
         RUN(j, kfk_conn_join_group(c, group, "", topics, 1, 10000, 10000, NULL, on_result, &j));
         if (j.a < 14 || j.a > 16)
             break;
-        usleep(200000);
+        usleep(RETRY_DELAY_US);
     }
     char member[256];
     snprintf(member, sizeof member, "%s", j.text);
@@ -317,19 +321,19 @@ static void test_transaction_calls(void) {
     /* Finding the transaction coordinator first, as a client does, also
        creates the transaction log on a fresh broker. */
     result_t co = {.extract = x_coordinator};
-    for (int i = 0; i < 100; i++) {
+    for (int i = 0; i < RETRIES; i++) {
         RUN(co, kfk_conn_find_coordinator(c, txn, 1, on_result, &co));
         if (co.a != 15)
             break;
-        usleep(200000);
+        usleep(RETRY_DELAY_US);
     }
     CHECK_EQ_INT(co.a, 0);
     result_t ip = {.extract = x_init_pid};
-    for (int i = 0; i < 100; i++) {
+    for (int i = 0; i < RETRIES; i++) {
         RUN(ip, kfk_conn_init_producer_id(c, txn, 60000, on_result, &ip));
         if (ip.a == 0)
             break;
-        usleep(200000);
+        usleep(RETRY_DELAY_US);
     }
     CHECK_EQ_INT(ip.a, 0);
     int64_t pid = ip.b;
@@ -353,11 +357,11 @@ static void test_transaction_calls(void) {
     CHECK_EQ_INT(pr.a, 0);
 
     result_t et = {.extract = x_end_txn};
-    for (int i = 0; i < 100; i++) {
+    for (int i = 0; i < RETRIES; i++) {
         RUN(et, kfk_conn_end_txn(c, txn, pid, epoch, 1, on_result, &et));
         if (et.a != 51)
             break;
-        usleep(100000);
+        usleep(RETRY_DELAY_US);
     }
     CHECK_EQ_INT(et.a, 0);
     if (et.c >= 0)
@@ -367,27 +371,27 @@ static void test_transaction_calls(void) {
     char group[128];
     kt_unique(group, sizeof group, "ctxngroup");
     result_t ao = {.extract = x_error_code};
-    for (int i = 0; i < 100; i++) {
+    for (int i = 0; i < RETRIES; i++) {
         RUN(ao, kfk_conn_add_offsets_to_txn(c, txn, pid, epoch, group, on_result, &ao));
         if (ao.a != 51)
             break;
-        usleep(100000);
+        usleep(RETRY_DELAY_US);
     }
     CHECK_EQ_INT(ao.a, 0);
     kfk_topic_partition_t off = {topic, 0, -1, 3, NULL};
     result_t to = {.extract = x_partition_code};
-    for (int i = 0; i < 100; i++) {
+    for (int i = 0; i < RETRIES; i++) {
         RUN(to, kfk_conn_txn_offset_commit(c, txn, group, pid, epoch, -1, NULL, &off, 1, on_result, &to));
         if (to.a != 15 && to.a != 51)
             break;
-        usleep(100000);
+        usleep(RETRY_DELAY_US);
     }
     CHECK_EQ_INT(to.a, 0);
-    for (int i = 0; i < 100; i++) {
+    for (int i = 0; i < RETRIES; i++) {
         RUN(et, kfk_conn_end_txn(c, txn, pid, epoch, 0, on_result, &et));
         if (et.a != 51)
             break;
-        usleep(100000);
+        usleep(RETRY_DELAY_US);
     }
     CHECK_EQ_INT(et.a, 0);
 }

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "harness.h"
 
@@ -134,15 +135,19 @@ static void on_share_message(const kfk_event_t *ev, void *opaque) {
 /* Consumes until offset arrives (or 60 s pass); returns its delivery
  * count, 0 if it never came. */
 static int32_t consume_until(int64_t offset) {
+    enum { CONSUME_FOR_S = 60 };
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
     consumed_n = 0;
-    for (int round = 0; round < 30; round++) {
+    do {
         consumed = 0;
         CHECK_EQ_INT(kfk_share_consume(client, on_share_message, (void *)0x5348), KFK_OK);
         CHECK(kt_wait(q, &consumed, 10000));
         for (int i = 0; i < consumed_n && i < 64; i++)
             if (got_offset[i] == offset)
                 return got_count[i];
-    }
+        clock_gettime(CLOCK_MONOTONIC, &now);
+    } while (now.tv_sec - start.tv_sec < CONSUME_FOR_S);
     return 0;
 }
 

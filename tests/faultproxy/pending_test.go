@@ -176,11 +176,13 @@ func TestProducerAndConsumerCallbacksCompleteWhileStalled(t *testing.T) {
 
 // Responses held back by less than the request timeout arrive late but
 // whole; held back by more, the request fails with a timeout and the
-// connection comes back once the delay is gone.
+// connection comes back once the delay is gone. The timeout leaves a
+// loaded machine's broker seconds to answer on top of the shorter delay.
 func TestDelayedResponses(t *testing.T) {
 	env := kafkatest.Brokers(t)
 	p := startProxy(t, env.Brokers)
-	c := connVia(t, p, conn.Options{AutoReconnect: true, ReconnectDelay: 20 * time.Millisecond, RequestTimeout: 800 * time.Millisecond})
+	const requestTimeout = 3 * time.Second
+	c := connVia(t, p, conn.Options{AutoReconnect: true, ReconnectDelay: 20 * time.Millisecond, RequestTimeout: requestTimeout})
 	metadata := func() error {
 		done := make(chan error, 1)
 		connapi.Metadata(c, nil, true, func(_ tree.Value, err error) { done <- err })
@@ -197,7 +199,7 @@ func TestDelayedResponses(t *testing.T) {
 	if err := metadata(); err != nil || time.Since(start) < 200*time.Millisecond {
 		t.Fatalf("a response delayed within the timeout: %v after %v", err, time.Since(start))
 	}
-	p.SetDelay(3 * time.Second)
+	p.SetDelay(3 * requestTimeout)
 	if err := metadata(); !errors.Is(err, conn.ErrTimeout) {
 		t.Fatalf("a response delayed past the timeout: %v", err)
 	}

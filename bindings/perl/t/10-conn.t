@@ -164,7 +164,7 @@ $epoch = $et->{producer_epoch} if defined $et->{producer_epoch};
 my ($ao) = retry_codes(sub { $conn->add_offsets_to_txn($txn, $pid, $epoch, $group, shift) }, 14, 15, 16, 51);
 is($ao->{error_code}, 0, 'add_offsets_to_txn');
 my $toc;
-for (1 .. 100) {
+for (1 .. 300) {
     ($toc) = wait_for(sub {
         $conn->txn_offset_commit($txn, $group, $pid, $epoch, -1, undef, [{ topic => $topic, partition => 0, offset => 1 }], shift);
     });

@@ -106,7 +106,8 @@ subtest 'Conn produce_batch, produce; fetch and fetch_multi' => sub {
 };
 
 # A consumer client; $start->($kafka) makes it consume, and it runs until
-# $n messages arrived. Returns them as on_message's argument lists.
+# $n messages arrived (60 s at most: a group join may come first). Returns
+# them as on_message's argument lists.
 sub consume {
     my ($n, $start) = @_;
     my @got;
@@ -114,7 +115,7 @@ sub consume {
         on_message => sub { push @got, [@_] });
     wait_for(sub { my $done = shift; $kafka->connect(sub { $done->() }) });
     $start->($kafka);
-    for (1 .. 100) {
+    for (1 .. 600) {
         last if @got >= $n;
         my $t = EV::timer(0.1, 0, sub { EV::break });
         EV::run;

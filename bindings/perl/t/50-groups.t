@@ -5,6 +5,7 @@ use EV;
 use EV::Kafka;
 use FindBin;
 use IO::Handle;
+use IPC::Open2;
 require "$FindBin::Bin/lib.pl";
 
 my ($host, $port) = broker();
@@ -18,40 +19,77 @@ wait_for(sub { $producer->produce_many([map { [$topic, "k$_", "v$_"] } 1 .. 200]
 
 # Three consumer processes of one group share the four partitions; every
 # message is seen at least once, and together they cover them all. Each
-# notes its assignment at one moment common to all (the group is stable by
-# then), and only later commits and leaves: a member's commit waits out the
-# rebalance that another's leaving starts.
+# reports its assignments and the messages it reads; once the group is
+# stable and every message was read, the test closes their stdin and they
+# commit and leave together (a member's commit waits out the rebalance
+# that another's leaving starts).
 my $script = <<'PERL';
-use strict; use warnings; use EV; use EV::Kafka; use Time::HiRes ();
-my ($broker, $topic, $group, $at) = @ARGV;
-my %seen; my @assigned; my $noted = '';
+use strict; use warnings; use EV; use EV::Kafka; use IO::Handle;
+my ($broker, $topic, $group) = @ARGV;
+STDOUT->autoflush(1);
 my $kafka = EV::Kafka->new(brokers => $broker, on_error => sub { warn "kafka: @_\n" },
-    on_message => sub { my ($t, $p, $o) = @_; $seen{"$p/$o"} = 1 });
+    on_message => sub { my ($t, $p, $o) = @_; print "seen $p/$o\n" });
 $kafka->connect(sub {
     $kafka->subscribe($topic, group_id => $group, auto_offset_reset => 'earliest', heartbeat_interval => 0.3,
-        session_timeout => 10000, on_assign => sub { @assigned = map { $_->{partition} } @{ $_[0] } });
+        session_timeout => 10000,
+        on_assign => sub { print 'assigned ', join(',', sort map { $_->{partition} } @{ $_[0] }), "\n" });
 });
-my $note = EV::timer($at - Time::HiRes::time(), 0, sub { $noted = join(',', sort @assigned) });
-my $t = EV::timer($at + 2 - Time::HiRes::time(), 0, sub { $kafka->commit(sub { $kafka->unsubscribe(sub { EV::break }) }) });
+my $stdin;
+$stdin = EV::io(\*STDIN, EV::READ, sub {
+    return if sysread(STDIN, my $buf, 64);
+    undef $stdin;
+    $kafka->commit(sub { $kafka->unsubscribe(sub { EV::break }) });
+});
 EV::run;
-print join(',', sort keys %seen), "\n", $noted, "\n";
 PERL
-my @kids;
-my $at = time + 8;
-for my $i (1 .. 3) {
-    open(my $fh, '-|', $^X, (map { "-I$_" } @INC), '-e', $script, "$host:$port", $topic, $group, $at)
-        or die "cannot start a consumer: $!";
-    push @kids, $fh;
+# Each kid's latest assignment and everything the kids read, from their
+# output as it comes.
+my (@kids, %all);
+for my $i (0 .. 2) {
+    my $pid = open2(my $out, my $in, $^X, (map { "-I$_" } @INC), '-e', $script, "$host:$port", $topic, $group);
+    my $kid = { pid => $pid, in => $in, out => $out, buf => '', assigned => undef };
+    $kid->{watch} = EV::io($out, EV::READ, sub {
+        if (!sysread($out, $kid->{buf}, 65536, length $kid->{buf})) {
+            undef $kid->{watch};
+            return;
+        }
+        while ($kid->{buf} =~ s/^(.*)\n//) {
+            my $line = $1;
+            $all{$1} = 1 if $line =~ /^seen (\S+)$/;
+            $kid->{assigned} = [split /,/, $1 // ''] if $line =~ /^assigned ?(\S*)$/;
+        }
+    });
+    push @kids, $kid;
 }
-my (%all, @sizes);
-for my $fh (@kids) {
-    my $seen = <$fh> // '';
-    my $assigned = <$fh> // '';
-    chomp($seen, $assigned);
-    $all{$_} = 1 for grep { length } split /,/, $seen;
-    push @sizes, scalar grep { length } split /,/, $assigned;
-    close $fh;
+# Runs the loop until $cond holds (checked every 100 ms) or 90 s pass.
+sub loop_until {
+    my ($cond) = @_;
+    for (1 .. 900) {
+        return 1 if $cond->();
+        my $tick = EV::timer(0.1, 0, sub { EV::break });
+        EV::run;
+    }
+    return $cond->();
 }
+# Stable: the three latest assignments divide the four partitions (two of
+# one generation and one of another cannot), and the coordinator agrees.
+my $divided = sub {
+    my @parts = map { @{ $_->{assigned} // [] } } @kids;
+    my %distinct = map { $_ => 1 } @parts;
+    return (grep { !@{ $_->{assigned} // [] } } @kids) == 0 && @parts == 4 && keys %distinct == 4;
+};
+my $stable = loop_until(sub {
+    return 0 unless $divided->();
+    my ($r) = wait_for(sub { $producer->describe_groups([$group], shift) });
+    return $r && $r->{groups}[0]{state} eq 'stable' && @{ $r->{groups}[0]{members} } == 3 && $divided->();
+});
+my @sizes = map { scalar @{ $_->{assigned} // [] } } @kids;
+ok($stable, 'the three processes formed a stable group') or diag join ' ', map { "[@{ $_->{assigned} // [] }]" } @kids;
+loop_until(sub { keys %all >= 200 });
+close $_->{in} for @kids;
+ok(loop_until(sub { !grep { $_->{watch} } @kids }), 'the three processes committed and left');
+kill 'KILL', $_->{pid} for grep { $_->{watch} } @kids;    # not left: no hanging on them
+waitpid $_->{pid}, 0 for @kids;
 is(scalar keys %all, 200, 'three processes together consumed every message');
 is(eval { my $s = 0; $s += $_ for @sizes; $s }, 4, 'the four partitions were divided among them') or diag "@sizes";
 
@@ -68,18 +106,18 @@ wait_for(sub {
 });
 is(scalar @assigned, 4, 'the lone member owns every partition');
 ok((grep { $_->{offset} > 0 } @assigned), 'it starts from committed offsets');
-my $wait = EV::timer(1.5, 0, sub { EV::break });
-EV::run;
-is(scalar @msgs, 0, 'nothing committed is read again');
 
-# new messages arrive without poll calls, through the subscription
-$producer->produce($topic, 'late', 'message', { partition => 1 });
-for (1 .. 100) {
-    last if @msgs;
+# New messages arrive without poll calls, through the subscription; one on
+# each partition marks its end: a committed message read again would come
+# before it.
+$producer->produce($topic, 'late', 'message', { partition => $_ }) for 0 .. 3;
+for (1 .. 600) {
+    last if (grep { $_->[3] eq 'late' } @msgs) == 4;
     my $t = EV::timer(0.1, 0, sub { EV::break });
     EV::run;
 }
-is($msgs[0][3], 'late', 'a new message reaches on_message');
+is((grep { $_->[3] eq 'late' } @msgs), 4, 'a new message on each partition reaches on_message');
+is(scalar @msgs, 4, 'nothing committed is read again') or diag explain [map { "$_->[1]/$_->[2]" } @msgs];
 my ($cerr) = wait_for(sub { my $d = shift; $kafka->commit(sub { $d->(@_) }) });
 ok(!defined $cerr, 'commit reports no error');
 wait_for(sub { my $d = shift; $kafka->unsubscribe(sub { $d->(1) }) });

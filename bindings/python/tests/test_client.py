@@ -3,7 +3,7 @@ import time
 import pytest
 
 import kfk
-from conftest import broker_env, create_topic, unique
+from conftest import broker_env, consume_n, create_topic, unique
 
 
 def test_produce_and_delivery_report(client, conn, topic):
@@ -117,11 +117,7 @@ def test_assign_consume_seek_offsets_lag(client, topic):
                           "headers": {"n": b"%d" % i}} for i in range(50)])
     client.flush()
     client.assign([{"topic": topic, "partition": 0, "offset": 10}])
-    got = []
-    for _ in range(30):
-        got += client.consume()
-        if len(got) >= 40:
-            break
+    got = consume_n(client, 40)
     assert [m.offset for m in got] == list(range(10, 50))
     assert got[0].key == b"k10" and got[0].value == b"v10" and got[0].headers == [("n", b"10")]
     offsets = client.offsets_for(topic)
@@ -132,10 +128,7 @@ def test_assign_consume_seek_offsets_lag(client, topic):
     # fetch from the old one may still be waiting at the broker.
     again = client.consume(5.0)
     assert again and again[0].offset == 0
-    for _ in range(30):
-        if len(again) >= 50:
-            break
-        again += client.consume()
+    again += consume_n(client, 50 - len(again))
     assert [m.offset for m in again] == list(range(50))
 
 
@@ -187,11 +180,9 @@ def test_group_subscribe_commit(topic):
         c.connect()
         c.subscribe([topic], group, on_assign=assigned.append, auto_offset_reset="earliest",
                     heartbeat_interval_ms=300, auto_commit=False)
-        seen = set()
-        for _ in range(100):
+        seen, deadline = set(), time.monotonic() + 60
+        while len(seen) < 100 and time.monotonic() < deadline:
             seen |= {(m.partition, m.offset) for m in c.consume()}
-            if len(seen) >= 100:
-                break
         assert len(seen) == 100
         assert assigned and len(assigned[0]) == 2
         assert c.member_id()
@@ -203,11 +194,16 @@ def test_group_subscribe_commit(topic):
     # a new member of the group starts after the committed offsets
     with kfk.Client(brokers=brokers) as c:
         c.connect()
-        c.subscribe([topic], group, heartbeat_interval_ms=300)
-        extra = []
-        for _ in range(5):
-            extra += c.consume(0.3)
-        assert extra == []
+        c.subscribe([topic], group, auto_offset_reset="earliest", heartbeat_interval_ms=300)
+        # A marker on each partition: a committed message read again would
+        # come before it (reading from the earliest offset, were nothing
+        # committed).
+        with kfk.Client(brokers=brokers) as producer:
+            producer.connect()
+            producer.produce_many([{"topic": topic, "partition": part, "value": b"marker"} for part in (0, 1)])
+            producer.flush()
+        got = consume_n(c, 2, timeout=60)
+        assert [m.value for m in got] == [b"marker", b"marker"]
         c.unsubscribe()
 
 
@@ -229,14 +225,16 @@ def test_transactions(conn, topic):
         p.begin_transaction()
         p.produce(topic, b"aborted", partition=0)
         p.abort_transaction()
+        # the end of what is read: the aborted record, if read, comes before it
+        p.produce(topic, b"end", partition=0).result()
     with kfk.Client(brokers=brokers, isolation_level="read_committed") as c:
         c.connect()
         c.assign([{"topic": topic, "partition": 0, "offset": -2}])
-        got = []
-        for _ in range(5):
+        got, deadline = [], time.monotonic() + 30
+        while b"end" not in got and time.monotonic() < deadline:
             got += [m.value for m in c.consume()]
-        assert got == [b"outside"] + [b"c%d" % i for i in range(5)]
-    deadline = time.monotonic() + 15  # applied when the coordinator sees the commit marker
+        assert got == [b"outside"] + [b"c%d" % i for i in range(5)] + [b"end"]
+    deadline = time.monotonic() + 60  # applied when the coordinator sees the commit marker
     while True:
         parts = conn.offset_fetch(group, [topic]).result()["topics"]
         if parts and parts[0]["partitions"][0]["offset"] == 3 or time.monotonic() > deadline:
@@ -282,11 +280,7 @@ def test_admin(client):
     with kfk.Client(brokers=broker_env("KFK_TEST_BROKERS")) as member:
         member.connect()
         member.subscribe([name], group, auto_offset_reset="earliest", heartbeat_interval_ms=300, auto_commit=False)
-        got = 0
-        for _ in range(50):
-            got += len(member.consume(0.3))
-            if got >= 2:
-                break
+        assert len(consume_n(member, 2, timeout=60)) == 2
         member.commit()
         listed = {g["group_id"]: g for g in client.list_groups()["groups"]}
         assert listed[group]["protocol_type"] == "consumer"

@@ -267,8 +267,8 @@ def test_blocking_poll_is_interruptible_by_ctrl_c():
     code = ("import kfk, signal, sys\n"
             "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
             "q = kfk.EventQueue()\n"
-            "print('polling', flush=True)\n"
             "try:\n"
+            "    print('polling', flush=True)\n"
             "    q.poll(None)\n"
             "except KeyboardInterrupt:\n"
             "    print('interrupted', flush=True)\n"
@@ -277,9 +277,19 @@ def test_blocking_poll_is_interruptible_by_ctrl_c():
     env = {**os.environ, "PYTHONPATH": os.path.join(os.path.dirname(__file__), "..")}
     child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env)
     assert child.stdout.readline().strip() == "polling"
-    time.sleep(0.3)
+    # Interrupted where it waits: once it sleeps (state S) after printing.
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and child_state(child.pid) != "S":
+        time.sleep(0.01)
     started = time.monotonic()
     child.send_signal(signal.SIGINT)
-    out, _ = child.communicate(timeout=10)
-    assert child.returncode == 0 and out.strip() == "interrupted"
+    assert child.stdout.readline().strip() == "interrupted"
     assert time.monotonic() - started < 2
+    child.communicate(timeout=30)
+    assert child.returncode == 0
+
+
+def child_state(pid):
+    """The process's state letter from /proc (after the command name)."""
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()[0]

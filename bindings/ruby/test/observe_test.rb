@@ -21,7 +21,7 @@ class ObserveTest < Minitest::Test
                      logger: logger, on_stats: ->(doc) { stats << doc }) do |kafka|
       12.times { kafka.produce(topic, "0123456789", partition: 0) }
       kafka.flush
-      deadline = Time.now + 10
+      deadline = Time.now + 60
       kafka.poll(0.05) until (stats.last && stats.last["msgs_produced"] == 12) || Time.now > deadline
     end
     doc = stats.last

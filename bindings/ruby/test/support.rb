@@ -15,6 +15,15 @@ module BrokerHelpers
     got
   end
 
+  # Calls client.consume until the block holds of everything read (60 s
+  # at most); returns what was read.
+  def consume_until(client, seconds = 60)
+    got = []
+    deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + seconds
+    got.concat(client.consume) until yield(got) || !seconds_left(deadline).positive?
+    got
+  end
+
   # Conn#produce_batch to a new topic, again while its partition has no
   # leader yet (UNKNOWN_TOPIC_OR_PARTITION or NOT_LEADER_OR_FOLLOWER),
   # 30 s at most; returns the partition's error code.
