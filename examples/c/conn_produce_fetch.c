@@ -6,6 +6,7 @@
  *
  *   conn_produce_fetch [host:port] [topic]     (default 127.0.0.1:9092 kfk-example)
  */
+#include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,7 +148,10 @@ int main(int argc, char **argv) {
     /* The application's own loop: wait for the queue's fd, then poll. */
     struct pollfd pfd = {kfk_queue_fd(q), POLLIN, 0};
     while (!done) {
-        if (poll(&pfd, 1, 10000) <= 0) {
+        int ready = poll(&pfd, 1, 10000);
+        if (ready < 0 && errno == EINTR) /* a signal: wait again */
+            continue;
+        if (ready <= 0) {
             fprintf(stderr, "timed out\n");
             break;
         }

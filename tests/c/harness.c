@@ -1,5 +1,7 @@
 #include "harness.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -85,6 +87,21 @@ int kt_wait(kfk_queue_t *q, const int *flag, int timeout_ms) {
             break;
     }
     return *flag;
+}
+
+int kt_readable(int fd, int timeout_ms) {
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long left = timeout_ms - ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000);
+        struct pollfd p = {fd, POLLIN, 0};
+        int rc = poll(&p, 1, left > 0 ? (int)left : 0);
+        if (rc > 0)
+            return 1;
+        if (rc == 0 || errno != EINTR)
+            return 0;
+    }
 }
 
 void kt_unique(char *buf, size_t len, const char *prefix) {

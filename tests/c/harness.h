@@ -46,6 +46,11 @@ int64_t kt_unsigned_jwt(char *out, int life_s);
 /* Polls q until *flag becomes non-zero or timeout_ms passes; returns *flag. */
 int kt_wait(kfk_queue_t *q, const int *flag, int timeout_ms);
 
+/* Waits up to timeout_ms for fd to become readable, going on after a
+ * signal interrupts the wait (the Go runtime signals threads that ran Go
+ * code); returns 1 when readable, 0 when the time ran out. */
+int kt_readable(int fd, int timeout_ms);
+
 /* A unique name with the given prefix (static buffer per call site is fine). */
 void kt_unique(char *buf, size_t len, const char *prefix);
 
