@@ -200,6 +200,12 @@ func (c *Client) DescribeGroups(groups []string, cb func(tree.Value, error)) {
 // describeGroups is DescribeGroups, each group with its
 // authorized_operations when withOps (see DescribeGroupsOperations).
 func (c *Client) describeGroups(groups []string, withOps bool, cb func(tree.Value, error)) {
+	eachGroup(groups, func(id string) tree.Value { return c.describeGroup(id, withOps) }, cb)
+}
+
+// eachGroup gives cb {groups => [one(group), ...]} in the order given,
+// asking about the groups at once (each of its own coordinator).
+func eachGroup(groups []string, one func(string) tree.Value, cb func(tree.Value, error)) {
 	async(cb, func() (tree.Value, error) {
 		out := make([]tree.Value, len(groups))
 		var wg sync.WaitGroup
@@ -207,7 +213,7 @@ func (c *Client) describeGroups(groups []string, withOps bool, cb func(tree.Valu
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				out[i] = c.describeGroup(id, withOps)
+				out[i] = one(id)
 			}()
 		}
 		wg.Wait()

@@ -5,7 +5,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/kfk-dev/kfk/core/tree"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -52,19 +51,7 @@ func (c *Client) ListShareGroups(states []string, cb func(tree.Value, error)) {
 // rack_id, member_epoch, client_id, client_host, subscribed_topics =>
 // [topic], assignment => {topic => [partitions]}}]}]}, in the order asked.
 func (c *Client) DescribeShareGroups(groups []string, cb func(tree.Value, error)) {
-	async(cb, func() (tree.Value, error) {
-		out := make([]tree.Value, len(groups))
-		var wg sync.WaitGroup
-		for i, id := range groups {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				out[i] = c.describeShareGroup(id)
-			}()
-		}
-		wg.Wait()
-		return tree.M("groups", tree.L(out...)), nil
-	})
+	eachGroup(groups, c.describeShareGroup, cb)
 }
 
 func (c *Client) describeShareGroup(id string) tree.Value {
@@ -298,19 +285,7 @@ func (c *Client) DeleteShareGroupOffsets(groupID string, topics []string, cb fun
 // error_code, error_message}]}, in the order asked; NON_EMPTY_GROUP (68)
 // for a group with members, GROUP_ID_NOT_FOUND (69) for an unknown one.
 func (c *Client) DeleteGroups(groups []string, cb func(tree.Value, error)) {
-	async(cb, func() (tree.Value, error) {
-		out := make([]tree.Value, len(groups))
-		var wg sync.WaitGroup
-		for i, id := range groups {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				out[i] = c.deleteGroup(id)
-			}()
-		}
-		wg.Wait()
-		return tree.M("groups", tree.L(out...)), nil
-	})
+	eachGroup(groups, c.deleteGroup, cb)
 }
 
 func (c *Client) deleteGroup(id string) tree.Value {

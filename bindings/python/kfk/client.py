@@ -484,6 +484,11 @@ class Client:
     def consume(self, timeout: float = 1.0) -> list:
         """Fetched messages (a list of Message), waiting up to about the
         broker's fetch wait when none are ready yet."""
+        return self._take_messages(self._lib.kfk_consume, "consume", timeout)
+
+    def _take_messages(self, fn: Callable[..., int], what: str, timeout: float) -> list:
+        """The MESSAGE events of one kfk_consume or kfk_share_consume call,
+        collected until its RESULT."""
         messages: list = []
         done = Request(self.queue, None)
 
@@ -495,10 +500,10 @@ class Client:
                 done._complete(result, error)
 
         tag = self.queue.register(on_event, persistent=True)
-        code = self._lib.kfk_consume(self.handle, None, tag)
+        code = fn(self.handle, None, tag)
         if code:
             self.queue.forget(tag)
-            raise KafkaError(code)
+            raise KafkaError(code, f"{what}: {error_string(code)}")
         done.result(max(timeout, 0) + 30)
         return messages
 
@@ -890,23 +895,7 @@ class Client:
         none are ready yet. In implicit mode it first accepts what the
         previous call handed over. Raises KafkaError without a share
         subscription."""
-        messages: list = []
-        done = Request(self.queue, None)
-
-        def on_event(kind: int, result: Any, error: Optional[KafkaError]) -> None:
-            if kind == _ffi.EVENT_MESSAGE:
-                messages.append(result)
-            else:
-                self.queue.forget(tag)
-                done._complete(result, error)
-
-        tag = self.queue.register(on_event, persistent=True)
-        code = self._lib.kfk_share_consume(self.handle, None, tag)
-        if code:
-            self.queue.forget(tag)
-            raise KafkaError(code, "share_consume")
-        done.result(max(timeout, 0) + 30)
-        return messages
+        return self._take_messages(self._lib.kfk_share_consume, "share_consume", timeout)
 
     def share_acknowledge(self, message_or_topic: Any, *args: Any, ack: Any = None) -> None:
         """Settle one record share_consume handed over (explicit mode):
