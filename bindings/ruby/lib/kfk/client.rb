@@ -355,22 +355,7 @@ module Kfk
 
     # The messages fetched so far (waiting up to about the fetch wait).
     def consume
-      messages = []
-      req = Request.new(@queue, nil)
-      tag = nil
-      tag = @queue.register(persistent: true) do |type, result, error|
-        if type == Kfk::FFI::EVENT_MESSAGE
-          messages << result
-        else
-          @queue.forget(tag)
-          req.complete(result, error)
-        end
-      end
-      code = Kfk::FFI.kfk_consume(handle, nil, tag)
-      raise Error, code unless code.zero?
-
-      req.value
-      messages
+      take_messages(:kfk_consume)
     end
 
     # Yields messages as they arrive; an Enumerator without a block.
@@ -454,23 +439,7 @@ module Kfk
     # delivery_count. In implicit mode it first accepts what the previous
     # call returned.
     def share_consume
-      messages = []
-      req = Request.new(@queue, nil)
-      tag = @queue.register(persistent: true) do |type, result, error|
-        if type == Kfk::FFI::EVENT_MESSAGE
-          messages << result
-        else
-          @queue.forget(tag)
-          req.complete(result, error)
-        end
-      end
-      code = Kfk::FFI.kfk_share_consume(handle, nil, tag)
-      unless code.zero?
-        @queue.forget(tag)
-        raise Error, code
-      end
-      req.value
-      messages
+      take_messages(:kfk_share_consume)
     end
 
     # Yields the share group's records as they arrive; an Enumerator
@@ -661,6 +630,28 @@ module Kfk
     end
 
     private
+
+    # The MESSAGE events of one kfk_consume or kfk_share_consume call
+    # (fn), collected until its RESULT.
+    def take_messages(fn)
+      messages = []
+      req = Request.new(@queue, nil)
+      tag = @queue.register(persistent: true) do |type, result, error|
+        if type == Kfk::FFI::EVENT_MESSAGE
+          messages << result
+        else
+          @queue.forget(tag)
+          req.complete(result, error)
+        end
+      end
+      code = Kfk::FFI.public_send(fn, handle, nil, tag)
+      unless code.zero?
+        @queue.forget(tag)
+        raise Error, code
+      end
+      req.value
+      messages
+    end
 
     # One kfk_produce_values call; handler gets its (failures, error).
     # Returns how many records were queued (all of them, or it raises,
