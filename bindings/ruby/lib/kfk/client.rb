@@ -290,7 +290,7 @@ module Kfk
       req
     end
 
-        def partition_count(topic)
+    def partition_count(topic)
       Kfk::FFI.kfk_client_partition_count(handle, topic)
     end
 
