@@ -829,3 +829,81 @@ def test_partition_eof(lib, brokers, conn):
     wait_for(lambda: len(ends()) == 3, lambda: step(g))
     check({0: 5, 1: 3, 2: 1})
     g.close()
+
+
+# -- ShareConsumer ----------------------------------------------------------------
+
+def test_share_consumer_configuration_errors(lib):
+    """group.id is required; the group consumer's properties are refused
+    (a share group's settings are the broker's)."""
+    with pytest.raises(ValueError, match="group.id"):
+        lib.ShareConsumer({"bootstrap.servers": UNREACHABLE})
+    for name, value in (("enable.auto.commit", False), ("auto.offset.reset", "earliest"),
+                        ("session.timeout.ms", 45000), ("partition.assignment.strategy", "range"),
+                        ("isolation.level", "read_committed")):
+        with pytest.raises(ValueError, match=name.replace(".", r"\.")):
+            lib.ShareConsumer({"bootstrap.servers": UNREACHABLE, "group.id": "g", name: value})
+    with pytest.raises(lib.KafkaException) as info:
+        lib.ShareConsumer({"bootstrap.servers": UNREACHABLE, "group.id": "g", "no.such.property": 1})
+    assert info.value.args[0].code() == lib.KafkaError._INVALID_ARG
+    c = lib.ShareConsumer({"bootstrap.servers": UNREACHABLE, "group.id": "g", "max.poll.records": 5,
+                           "share.acknowledgement.mode": "explicit", "fetch.max.bytes": 100000})
+    c.close()
+
+
+def test_share_consumer_state_errors(lib):
+    """What a share consumer refuses before and after its subscription, as
+    confluent-kafka refuses it."""
+    assert [int(a) for a in lib.AcknowledgeType] == [1, 2, 3]
+    assert issubclass(lib.IllegalStateException, RuntimeError)
+    c = lib.ShareConsumer({"bootstrap.servers": UNREACHABLE, "group.id": "g"})
+    with pytest.raises(lib.IllegalStateException):
+        c.poll(0.1)  # not subscribed
+    assert c.subscription() == [] and c.commit_sync() == {}
+    with pytest.raises(lib.IllegalStateException):
+        c.acknowledge_offset("t", 0, 0)  # implicit mode
+    with pytest.raises(TypeError):
+        c.acknowledge("not a message")
+    with pytest.raises(TypeError):
+        c.set_acknowledgement_commit_callback(42)
+    with pytest.raises(ValueError):
+        c.subscribe(["a", "a"])
+    c.close()
+    for call in (lambda: c.poll(0), c.subscription, c.unsubscribe, lambda: c.subscribe(["t"]),
+                 c.commit_sync, c.commit_async):
+        with pytest.raises(lib.IllegalStateException):
+            call()
+    c.close()  # a second close does nothing
+    e = lib.ShareConsumer({"bootstrap.servers": UNREACHABLE, "group.id": "g",
+                           "share.acknowledgement.mode": "explicit"})
+    with pytest.raises(lib.IllegalStateException):
+        e.acknowledge_offset("t", 0, 0)  # not in flight
+    with pytest.raises(ValueError):
+        e.acknowledge_offset("t", 0, -1)
+    with pytest.raises(ValueError):
+        e.acknowledge_offset("t", 0, 0, 7)
+    e.close()
+
+
+def test_share_consumer_delivery_count_and_messages(brokers, conn):
+    """kfk.confluent's ShareConsumer: a released record comes back to the
+    member with delivery_count 2; Messages behaves as a sequence."""
+    from conftest import share_group
+    topic = create_topic(conn, partitions=1)
+    with kfk.Client(brokers=brokers) as p:
+        p.produce(topic, b"only", partition=0).result(30)
+    group = share_group(conn, topic)
+    c = kc.ShareConsumer({"bootstrap.servers": brokers, "group.id": group, "share.acknowledgement.mode": "explicit"})
+    c.subscribe([topic])
+    counts = []
+    deadline = time.monotonic() + 60
+    while len(counts) < 2 and time.monotonic() < deadline:
+        batch = c.poll(0.5)
+        assert len(batch) == batch.count() and batch.records() == list(batch) and batch[:1].count() <= 1
+        for m in batch:
+            assert m.value() == b"only" and m.offset() == 0
+            counts.append(m.delivery_count())
+            c.acknowledge(m, kc.AcknowledgeType.RELEASE if len(counts) == 1 else kc.AcknowledgeType.ACCEPT)
+    assert counts == [1, 2]
+    assert c.commit_sync() == {kc.TopicPartition(topic, 0): None}
+    c.close()
