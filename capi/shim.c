@@ -541,6 +541,11 @@ kfk_err_t kfk_flush(kfk_client_t *c, int timeout_ms, kfk_cb cb, void *opaque) {
     return kfkgo_flush(H(c), timeout_ms, U(cb), U(opaque));
 }
 
+kfk_err_t kfk_purge(kfk_client_t *c, int flags, size_t *purged) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_purge(H(c), flags, purged);
+}
+
 kfk_err_t kfk_client_close(kfk_client_t *c, int timeout_ms, kfk_cb cb, void *opaque) {
     GUARD(KFK_ERR_FORKED);
     return kfkgo_client_close(H(c), timeout_ms, U(cb), U(opaque));

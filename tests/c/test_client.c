@@ -63,6 +63,7 @@ static void test_bad_client_handles(void) {
         CHECK_EQ_INT(kfk_admin_describe_acls(c, NULL, NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_admin_alter_user_scram_credentials(c, NULL, 0, NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_flush(c, 0, NULL, NULL), KFK_ERR_INVALID_HANDLE);
+        CHECK_EQ_INT(kfk_purge(c, KFK_PURGE_QUEUE, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_client_close(c, 0, NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_assign(c, NULL, 0), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_seek(c, "t", 0, 0, NULL, NULL), KFK_ERR_INVALID_HANDLE);
@@ -208,6 +209,50 @@ static void test_queue_full(void) {
         full += kfk_produce(client, &m, NULL) == KFK_ERR_QUEUE_FULL;
     CHECK(full >= 1);
     close_client();
+}
+
+static int purged_reports, purge_flushed;
+static void on_purged(const kfk_event_t *ev, void *opaque) {
+    (void)opaque;
+    CHECK_EQ_INT(ev->type, KFK_EVENT_DELIVERY);
+    CHECK_EQ_INT(ev->err, KFK_ERR_PURGED_QUEUE);
+    CHECK(ev->msg != NULL && ev->msg->offset < 0);
+    purged_reports++;
+}
+static void on_purge_flushed(const kfk_event_t *ev, void *opaque) {
+    (void)opaque;
+    CHECK_EQ_INT(ev->err, 0);
+    purge_flushed = 1;
+}
+
+/* Messages for a broker that cannot be reached: kfk_purge fails each with
+ * KFK_ERR_PURGED_QUEUE, and the flush waiting for them completes. */
+static void test_purge_unreachable(void) {
+    char err[256];
+    kfk_conf_t *conf;
+    kfk_queue_t *pq;
+    kfk_client_t *pc;
+    CHECK_EQ_INT(kfk_conf_new(&conf), KFK_OK);
+    CHECK_EQ_INT(kfk_conf_set(conf, "brokers", "127.0.0.1:1", err, sizeof err), KFK_OK);
+    kfk_queue_new(&pq);
+    CHECK_EQ_INT(kfk_client_new(pq, conf, &pc, err, sizeof err), KFK_OK);
+    kfk_conf_destroy(conf);
+    kfk_message_t m = {.topic = "nowhere", .partition = -1, .timestamp = -1, .value = "v", .value_len = 1};
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ_INT(kfk_produce(pc, &m, on_purged), KFK_OK);
+    CHECK_EQ_INT(kfk_flush(pc, 0, on_purge_flushed, NULL), KFK_OK);
+    CHECK_EQ_INT(kfk_purge(pc, 0x4, NULL), KFK_ERR_INVALID_ARG);
+    size_t n = 0;
+    CHECK_EQ_INT(kfk_purge(pc, KFK_PURGE_QUEUE | KFK_PURGE_INFLIGHT, &n), KFK_OK);
+    CHECK_EQ_INT((int)n, 3);
+    CHECK(kt_wait(pq, &purge_flushed, 15000));
+    CHECK_EQ_INT(purged_reports, 3);
+    CHECK_EQ_INT(kfk_purge(pc, KFK_PURGE_QUEUE, &n), KFK_OK);
+    CHECK_EQ_INT((int)n, 0);
+    CHECK(strcmp(kfk_err_name(KFK_ERR_PURGED_QUEUE), "KFK_ERR_PURGED_QUEUE") == 0);
+    CHECK_EQ_INT(kfk_client_destroy(pc), KFK_OK);
+    kfk_poll(pq, 0, 0);
+    CHECK_EQ_INT(kfk_queue_destroy(pq), KFK_OK);
 }
 
 static int consumed_total, consume_done;
@@ -925,6 +970,7 @@ int main(void) {
         {"NULL and forged client handles", test_bad_client_handles, 0},
         {"produce, produce_batch, delivery reports, flush, close", test_produce_and_flush, 1},
         {"queue full", test_queue_full, 1},
+        {"purge what an unreachable broker never got", test_purge_unreachable, 0},
         {"assign, consume, lag, seek", test_assign_consume_seek_lag, 1},
         {"custom C partitioner, produce_many", test_partitioner_and_produce_many, 1},
         {"produce_values, delivery_reports=failed", test_produce_values, 1},

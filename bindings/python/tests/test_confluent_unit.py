@@ -228,8 +228,6 @@ def test_calls_kfk_cannot_make_raise_not_implemented():
         c.set_sasl_credentials("u", "p")
     c.close()
     p = kc.Producer({"bootstrap.servers": UNREACHABLE})
-    with pytest.raises(NotImplementedError):
-        p.purge()
     a = kadmin.AdminClient({"bootstrap.servers": UNREACHABLE})
     with pytest.raises(NotImplementedError, match="set_sasl_credentials"):
         a.set_sasl_credentials("u", "p")
@@ -907,3 +905,21 @@ def test_share_consumer_delivery_count_and_messages(brokers, conn):
     assert counts == [1, 2]
     assert c.commit_sync() == {kc.TopicPartition(topic, 0): None}
     c.close()
+
+
+# -- purge ------------------------------------------------------------------------
+
+def test_purge_with_the_broker_unreachable(lib):
+    """Every message waiting for a broker that cannot be reached is
+    reported _PURGE_QUEUE from the next poll, and flush() then returns 0."""
+    p = lib.Producer({"bootstrap.servers": UNREACHABLE, "message.timeout.ms": 300000})
+    reports = []
+    for i in range(5):
+        p.produce("purge-topic", value=f"v{i}".encode(), key=b"k",
+                  on_delivery=lambda err, msg: reports.append((err.code() if err else None, msg.value())))
+    assert len(p) == 5
+    p.purge(in_flight=False)
+    assert p.flush(30) == 0
+    assert sorted(reports) == [(lib.KafkaError._PURGE_QUEUE, f"v{i}".encode()) for i in range(5)]
+    p.purge()  # nothing left: nothing reported
+    assert p.poll(0) == 0 and len(reports) == 5
