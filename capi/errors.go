@@ -94,6 +94,7 @@ var sentinelCodes = []struct {
 	{client.ErrImplicitAckMode, C.KFK_ERR_STATE},
 	{client.ErrNotDelivered, C.KFK_ERR_STATE},
 	{client.ErrInvalidAckType, C.KFK_ERR_INVALID_ARG},
+	{client.ErrNoSASLCredentials, C.KFK_ERR_STATE},
 	{client.ErrPurged, C.KFK_ERR_PURGED_QUEUE},
 	{client.ErrPurgedInFlight, C.KFK_ERR_PURGED_INFLIGHT},
 }

@@ -864,6 +864,12 @@ KFK_API kfk_err_t kfk_oauthbearer_set_token(kfk_client_t *c, const char *token, 
 /** Answer the event with why the application has no token: connections
  *  waiting for one fail with KFK_ERR_SASL and that reason. */
 KFK_API kfk_err_t kfk_oauthbearer_set_token_failure(kfk_client_t *c, const char *reason);
+/** Replace the SASL PLAIN or SCRAM username and password: connections
+ *  made and sessions re-authenticated from now on use them; connections
+ *  already authenticated stay. The strings are copied. KFK_ERR_INVALID_ARG
+ *  for a NULL one, KFK_ERR_STATE for a client that does not authenticate
+ *  with SASL PLAIN or SCRAM. Threads: any thread. */
+KFK_API kfk_err_t kfk_client_set_sasl_credentials(kfk_client_t *c, const char *username, const char *password);
 /** Send everything buffered now; RESULT (result NULL) once every queued
  *  message has its delivery report, or err KFK_ERR_TIMED_OUT after
  *  timeout_ms (0 = no limit). Threads: any thread; concurrent flushes each

@@ -64,6 +64,7 @@ static void test_bad_client_handles(void) {
         CHECK_EQ_INT(kfk_admin_alter_user_scram_credentials(c, NULL, 0, NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_flush(c, 0, NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_purge(c, KFK_PURGE_QUEUE, NULL), KFK_ERR_INVALID_HANDLE);
+        CHECK_EQ_INT(kfk_client_set_sasl_credentials(c, "u", "p"), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_client_close(c, 0, NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_assign(c, NULL, 0), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_seek(c, "t", 0, 0, NULL, NULL), KFK_ERR_INVALID_HANDLE);
@@ -745,6 +746,61 @@ static void test_oauthbearer_application_tokens(void) {
     close_client();
 }
 
+static int sasl_connected;
+static kfk_err_t sasl_connect_err;
+static void on_sasl_connect(const kfk_event_t *ev, void *opaque) {
+    (void)opaque;
+    sasl_connect_err = ev->err;
+    sasl_connected = 1;
+}
+
+/* A client created with a wrong password fails to connect; after
+ * kfk_client_set_sasl_credentials gives the right one, its next connection
+ * logs in. A client without SASL PLAIN or SCRAM refuses the call. */
+static void test_set_sasl_credentials(void) {
+    const char *brokers = kt_env("KFK_TEST_SASL_BROKERS"), *user = kt_env("KFK_TEST_SCRAM512_USER"),
+               *pass = kt_env("KFK_TEST_SCRAM512_PASS");
+    if (!brokers || !user || !pass) {
+        printf("# skipped: KFK_TEST_SASL_BROKERS or the SCRAM-SHA-512 user is unset\n");
+        return;
+    }
+    char err[256];
+    kfk_conf_t *conf;
+    kfk_conf_new(&conf);
+    const char *kv[][2] = {{"bootstrap.servers", brokers}, {"security.protocol", "SASL_PLAINTEXT"},
+                           {"sasl.mechanisms", "SCRAM-SHA-512"}, {"sasl.username", user},
+                           {"sasl.password", "wrong-password"}};
+    for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++)
+        CHECK_EQ_INT(kfk_conf_set(conf, kv[i][0], kv[i][1], err, sizeof err), KFK_OK);
+    kfk_queue_t *sq;
+    kfk_client_t *sc;
+    kfk_queue_new(&sq);
+    CHECK_EQ_INT(kfk_client_new(sq, conf, &sc, err, sizeof err), KFK_OK);
+    kfk_conf_destroy(conf);
+    sasl_connected = 0;
+    CHECK_EQ_INT(kfk_client_connect(sc, on_sasl_connect, NULL), KFK_OK);
+    CHECK(kt_wait(sq, &sasl_connected, 30000));
+    CHECK(sasl_connect_err != KFK_OK);
+    CHECK_EQ_INT(kfk_client_set_sasl_credentials(sc, user, NULL), KFK_ERR_INVALID_ARG);
+    CHECK_EQ_INT(kfk_client_set_sasl_credentials(sc, user, pass), KFK_OK);
+    /* the next connection attempt logs in (a reconnect backoff may pass first) */
+    sasl_connect_err = KFK_ERR_SASL;
+    for (int attempt = 0; attempt < 20 && sasl_connect_err != KFK_OK; attempt++) {
+        sasl_connected = 0;
+        CHECK_EQ_INT(kfk_client_connect(sc, on_sasl_connect, NULL), KFK_OK);
+        CHECK(kt_wait(sq, &sasl_connected, 30000));
+    }
+    CHECK_EQ_INT(sasl_connect_err, KFK_OK);
+    closed = 0;
+    CHECK_EQ_INT(kfk_client_close(sc, 5000, on_closed, NULL), KFK_OK);
+    CHECK(kt_wait(sq, &closed, 15000));
+    kfk_client_destroy(sc);
+    kfk_queue_destroy(sq);
+    connect_client(NULL, NULL);
+    CHECK_EQ_INT(kfk_client_set_sasl_credentials(client, "u", "p"), KFK_ERR_STATE);
+    close_client();
+}
+
 /* ---- admin ---- */
 
 typedef struct admin_result {
@@ -976,6 +1032,7 @@ int main(void) {
         {"produce_values, delivery_reports=failed", test_produce_values, 1},
         {"OAUTHBEARER tokens from the application", test_oauthbearer_application_tokens, 1},
         {"admin calls and their errors", test_admin, 1},
+        {"SASL credentials replaced for the next connection", test_set_sasl_credentials, 1},
     };
     return kt_run(tests, sizeof tests / sizeof tests[0]);
 }

@@ -370,6 +370,7 @@ _PROTOTYPES = {
     "kfk_oauthbearer_set_token_failure": (kfk_err_t, [_H, c_char_p]),
     "kfk_flush": (kfk_err_t, [_H, c_int, _CB, c_void_p]),
     "kfk_purge": (kfk_err_t, [_H, c_int, POINTER(c_size_t)]),
+    "kfk_client_set_sasl_credentials": (kfk_err_t, [_H, c_char_p, c_char_p]),
     "kfk_client_close": (kfk_err_t, [_H, c_int, _CB, c_void_p]),
     "kfk_client_destroy": (kfk_err_t, [_H]),
     "kfk_assign": (kfk_err_t, [_H, POINTER(TopicPartition), c_size_t]),

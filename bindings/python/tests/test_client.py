@@ -413,3 +413,21 @@ def test_purge_fails_what_was_not_sent():
         assert c.purge() == 0
     finally:
         c.close(1)
+
+
+def test_set_sasl_credentials_needs_sasl_plain_or_scram():
+    c = kfk.Client(brokers="127.0.0.1:1")
+    try:
+        with pytest.raises(kfk.KafkaError) as info:
+            c.set_sasl_credentials("u", "p")
+        assert info.value.code == kfk._ffi.ERR_STATE and "PLAIN or SCRAM" in str(info.value)
+        with pytest.raises(TypeError, match="password"):
+            c.set_sasl_credentials("u", b"p")
+    finally:
+        c.close(1)
+    s = kfk.Client(brokers="127.0.0.1:1", **{"security.protocol": "SASL_PLAINTEXT", "sasl_mechanism": "PLAIN",
+                                            "sasl_username": "a", "sasl_password": "b"})
+    try:
+        s.set_sasl_credentials("c", "")
+    finally:
+        s.close(1)

@@ -222,16 +222,42 @@ def test_translated_configuration():
 
 # -- calls kfk cannot make, and wrong calls ------------------------------------------------------
 
-def test_calls_kfk_cannot_make_raise_not_implemented():
-    c = kc.Consumer({"bootstrap.servers": UNREACHABLE, "group.id": "g"})
-    with pytest.raises(NotImplementedError):
-        c.set_sasl_credentials("u", "p")
-    c.close()
-    p = kc.Producer({"bootstrap.servers": UNREACHABLE})
-    a = kadmin.AdminClient({"bootstrap.servers": UNREACHABLE})
-    with pytest.raises(NotImplementedError, match="set_sasl_credentials"):
-        a.set_sasl_credentials("u", "p")
-    a.close()
+def test_set_sasl_credentials_arguments(lib):
+    """Every client takes new credentials, strs only; one without SASL
+    takes them and never uses them, as librdkafka."""
+    admin = importlib.import_module(lib.__name__ + ".admin")
+    clients = [lib.Producer({"bootstrap.servers": UNREACHABLE}),
+               lib.Consumer({"bootstrap.servers": UNREACHABLE, "group.id": "g"}),
+               admin.AdminClient({"bootstrap.servers": UNREACHABLE}),
+               lib.ShareConsumer({"bootstrap.servers": UNREACHABLE, "group.id": "g"})]
+    for c in clients:
+        assert c.set_sasl_credentials("u", "p") is None
+        with pytest.raises(TypeError):
+            c.set_sasl_credentials("u", None)
+        with pytest.raises(TypeError):
+            c.set_sasl_credentials(1, "p")
+    clients[0].flush(0)
+    clients[1].close()
+    clients[3].close()
+
+
+@pytest.mark.parametrize("mechanism", ["PLAIN", "SCRAM-SHA-256"])
+def test_set_sasl_credentials_next_connection(lib, mechanism, conn):
+    """A producer created with a wrong password delivers nothing; once
+    set_sasl_credentials gives the right one, its next connection logs in
+    and the message is delivered."""
+    brokers = broker_env("KFK_TEST_SASL_BROKERS")
+    prefix = "KFK_TEST_PLAIN" if mechanism == "PLAIN" else "KFK_TEST_SCRAM256"
+    user, password = broker_env(prefix + "_USER"), broker_env(prefix + "_PASS")
+    p = lib.Producer({"bootstrap.servers": brokers, "security.protocol": "SASL_PLAINTEXT",
+                      "sasl.mechanism": mechanism, "sasl.username": user, "sasl.password": password + "-wrong",
+                      "topic.metadata.refresh.interval.ms": 1000})
+    reports = []
+    p.produce(create_topic(conn), b"v", on_delivery=lambda err, msg: reports.append(err))
+    assert p.flush(1) == 1 and reports == []  # nothing gets through with the wrong password
+    p.set_sasl_credentials(user, password)
+    assert p.flush(90) == 0
+    assert reports == [None]
 
 
 def test_admin_argument_errors(lib):

@@ -289,9 +289,6 @@ class Producer(Base):
         except _KfkError as exc:
             raise KafkaException(from_kfk(exc, "Failed to purge")) from None
 
-    def set_sasl_credentials(self, username: str, password: str) -> None:
-        raise NotImplementedError("Producer.set_sasl_credentials: kfk's credentials are fixed at creation")
-
     # -- transactions ------------------------------------------------------------
 
     def _txn_check(self, *allowed: str) -> None:
