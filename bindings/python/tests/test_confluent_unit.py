@@ -871,7 +871,8 @@ def test_share_consumer_configuration_errors(lib):
         lib.ShareConsumer({"bootstrap.servers": UNREACHABLE, "group.id": "g", "no.such.property": 1})
     assert info.value.args[0].code() == lib.KafkaError._INVALID_ARG
     c = lib.ShareConsumer({"bootstrap.servers": UNREACHABLE, "group.id": "g", "max.poll.records": 5,
-                           "share.acknowledgement.mode": "explicit", "fetch.max.bytes": 100000})
+                           "share.acknowledgement.mode": "explicit", "fetch.max.bytes": 100000,
+                           "max.poll.interval.ms": 300000})
     c.close()
 
 

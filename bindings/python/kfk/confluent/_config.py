@@ -207,6 +207,9 @@ _add("on_commit", _C, "py", "on_commit", _callable)
 
 _add("share.acknowledgement.mode", _S, "group", "share_acknowledgement_mode", _ack_mode)
 _add("max.poll.records", _S, "kfk", "max_poll_records", _int)
+# Group consumer properties a share consumer accepts without effect, as
+# confluent-kafka does (kfk's share member is not removed for polling late).
+_SHARE_NOOP = ("max.poll.interval.ms", "check.crcs")
 
 # Defaults where librdkafka's differ from kfk's in a way a program notices.
 _DEFAULTS = {
@@ -262,6 +265,8 @@ class Settings:
             raise _invalid(f'No such configuration property: "{name}" '
                            "(or one kfk does not support; see kfk's CONFLUENT.md)")
         clients, kind, target, conv = entry
+        if self.client == SHARE and name in _SHARE_NOOP:
+            return
         if self.client == SHARE and SHARE not in clients and CONSUMER in clients:
             # As confluent-kafka: the group consumer's settings are refused
             # (a share group's are the broker's).
