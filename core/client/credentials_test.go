@@ -71,3 +71,35 @@ func TestSetSASLCredentialsWithoutSASL(t *testing.T) {
 		t.Fatalf("SetSASLCredentials without SASL: %v, want ErrNoSASLCredentials", err)
 	}
 }
+
+// Re-authentication (KIP-368) uses the credentials in force: after a wrong
+// password is set, the next re-authentication of a live connection fails
+// and the broker ends it (with the old password it would go on); with the
+// right one back, the client's next connection logs in and records are
+// delivered.
+func TestSetSASLCredentialsReauthentication(t *testing.T) {
+	env := kafkatest.Brokers(t)
+	if len(env.ReauthBrokers) == 0 || env.Scram256User == "" {
+		t.Skip("the broker has no REAUTH listener (KFK_TEST_REAUTH_BROKERS)")
+	}
+	topic := createTopic(t, admin(t), 1)
+	var counts sessionCounts
+	c := kafkatest.Client(t, env.ReauthBrokers, counts.handler(), "security.protocol", "SASL_PLAINTEXT",
+		"sasl_mechanism", "SCRAM-SHA-256", "sasl_username", env.Scram256User, "sasl_password", env.Scram256Pass,
+		"statistics_interval_ms", "100")
+	delivered(t, c, rec(topic, 0, "", "before"))
+	if err := c.SetSASLCredentials(env.Scram256User, env.Scram256Pass+"-wrong"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for _, lost := counts.get(); lost == 0; _, lost = counts.get() {
+		if time.Now().After(deadline) {
+			t.Fatal("no connection ended in 60 s: the re-authentications did not use the wrong password")
+		}
+		time.Sleep(100 * time.Millisecond) // the statistics come every 100 ms
+	}
+	if err := c.SetSASLCredentials(env.Scram256User, env.Scram256Pass); err != nil {
+		t.Fatal(err)
+	}
+	delivered(t, c, rec(topic, 0, "", "after"))
+}
