@@ -456,6 +456,27 @@ func kfkgo_flush(h C.uint64_t, timeoutMs C.int, cb, opaque C.uintptr_t) C.kfk_er
 	})
 }
 
+//export kfkgo_purge
+func kfkgo_purge(h C.uint64_t, flags C.int, purged *C.size_t) C.kfk_err_t {
+	return clientCall(h, func(co *clientObj) C.kfk_err_t {
+		if flags&^(C.KFK_PURGE_QUEUE|C.KFK_PURGE_INFLIGHT) != 0 {
+			return C.KFK_ERR_INVALID_ARG
+		}
+		var what client.PurgeFlags
+		if flags&C.KFK_PURGE_QUEUE != 0 {
+			what |= client.PurgeQueue
+		}
+		if flags&C.KFK_PURGE_INFLIGHT != 0 {
+			what |= client.PurgeInFlight
+		}
+		n := co.c.Purge(what)
+		if purged != nil {
+			*purged = C.size_t(n)
+		}
+		return C.KFK_OK
+	})
+}
+
 //export kfkgo_client_close
 func kfkgo_client_close(h C.uint64_t, timeoutMs C.int, cb, opaque C.uintptr_t) C.kfk_err_t {
 	return timedCall(h, timeoutMs, cb, opaque, func(co *clientObj, timeout time.Duration, done func(error)) {

@@ -47,6 +47,8 @@ var localErrors = []localError{
 	{C.KFK_ERR_QUEUE_FULL, "KFK_ERR_QUEUE_FULL", "a buffer limit was reached"},
 	{C.KFK_ERR_STATE, "KFK_ERR_STATE", "the call is not valid in the object's current state"},
 	{C.KFK_ERR_NO_BUFFER_SPACE, "KFK_ERR_NO_BUFFER_SPACE", "the supplied buffer is too small"},
+	{C.KFK_ERR_PURGED_QUEUE, "KFK_ERR_PURGED_QUEUE", "purged before it was sent"},
+	{C.KFK_ERR_PURGED_INFLIGHT, "KFK_ERR_PURGED_INFLIGHT", "purged after it was sent: it may have been written"},
 }
 
 // codedError carries an explicit code for conditions capi detects itself.
@@ -92,6 +94,9 @@ var sentinelCodes = []struct {
 	{client.ErrImplicitAckMode, C.KFK_ERR_STATE},
 	{client.ErrNotDelivered, C.KFK_ERR_STATE},
 	{client.ErrInvalidAckType, C.KFK_ERR_INVALID_ARG},
+	{client.ErrNoSASLCredentials, C.KFK_ERR_STATE},
+	{client.ErrPurged, C.KFK_ERR_PURGED_QUEUE},
+	{client.ErrPurgedInFlight, C.KFK_ERR_PURGED_INFLIGHT},
 }
 
 // errCode is the kfk_err_t for err: a Kafka error keeps its code.

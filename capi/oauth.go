@@ -43,6 +43,16 @@ func kfkgo_oauthbearer_set_token(h C.uint64_t, token *C.char, expiresAtMs C.int6
 // kfk_oauthbearer_set_token_failure answers the event with why the
 // application has no token.
 //
+//export kfkgo_client_set_sasl_credentials
+func kfkgo_client_set_sasl_credentials(h C.uint64_t, username, password *C.char) C.kfk_err_t {
+	return clientCall(h, func(co *clientObj) C.kfk_err_t {
+		if username == nil || password == nil {
+			return C.KFK_ERR_INVALID_ARG
+		}
+		return errCode(co.c.SetSASLCredentials(C.GoString(username), C.GoString(password)))
+	})
+}
+
 //export kfkgo_oauthbearer_set_token_failure
 func kfkgo_oauthbearer_set_token_failure(h C.uint64_t, reason *C.char) C.kfk_err_t {
 	return clientCall(h, func(co *clientObj) C.kfk_err_t {

@@ -536,9 +536,19 @@ kfk_err_t kfk_oauthbearer_set_token_failure(kfk_client_t *c, const char *reason)
     return kfkgo_oauthbearer_set_token_failure(H(c), (char *)reason);
 }
 
+kfk_err_t kfk_client_set_sasl_credentials(kfk_client_t *c, const char *username, const char *password) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_client_set_sasl_credentials(H(c), (char *)username, (char *)password);
+}
+
 kfk_err_t kfk_flush(kfk_client_t *c, int timeout_ms, kfk_cb cb, void *opaque) {
     GUARD(KFK_ERR_FORKED);
     return kfkgo_flush(H(c), timeout_ms, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_purge(kfk_client_t *c, int flags, size_t *purged) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_purge(H(c), flags, purged);
 }
 
 kfk_err_t kfk_client_close(kfk_client_t *c, int timeout_ms, kfk_cb cb, void *opaque) {

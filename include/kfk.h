@@ -104,6 +104,8 @@ typedef int32_t kfk_err_t;
 #define KFK_ERR_QUEUE_FULL      -116   /* a buffer limit was reached */
 #define KFK_ERR_STATE           -117   /* the call is not valid in the object's current state */
 #define KFK_ERR_NO_BUFFER_SPACE -118   /* a caller-supplied buffer is too small */
+#define KFK_ERR_PURGED_QUEUE    -119   /* kfk_purge removed the message before it was sent */
+#define KFK_ERR_PURGED_INFLIGHT -120   /* kfk_purge removed the message after a send: it may be written */
 
 /** Symbolic name of an error code, e.g. "UNKNOWN_TOPIC_OR_PARTITION" or
  *  "KFK_ERR_TIMED_OUT"; "NONE" for 0; "UNKNOWN" for every code this
@@ -862,11 +864,35 @@ KFK_API kfk_err_t kfk_oauthbearer_set_token(kfk_client_t *c, const char *token, 
 /** Answer the event with why the application has no token: connections
  *  waiting for one fail with KFK_ERR_SASL and that reason. */
 KFK_API kfk_err_t kfk_oauthbearer_set_token_failure(kfk_client_t *c, const char *reason);
+/** Replace the SASL PLAIN or SCRAM username and password: connections
+ *  made and sessions re-authenticated from now on use them; connections
+ *  already authenticated stay. The strings are copied. KFK_ERR_INVALID_ARG
+ *  for a NULL one, KFK_ERR_STATE for a client that does not authenticate
+ *  with SASL PLAIN or SCRAM. Threads: any thread. */
+KFK_API kfk_err_t kfk_client_set_sasl_credentials(kfk_client_t *c, const char *username, const char *password);
 /** Send everything buffered now; RESULT (result NULL) once every queued
  *  message has its delivery report, or err KFK_ERR_TIMED_OUT after
  *  timeout_ms (0 = no limit). Threads: any thread; concurrent flushes each
  *  get their RESULT, and messages produced meanwhile are waited for too. */
 KFK_API kfk_err_t kfk_flush(kfk_client_t *c, int timeout_ms, kfk_cb cb, void *opaque);
+
+#define KFK_PURGE_QUEUE    0x1  /* messages never sent */
+#define KFK_PURGE_INFLIGHT 0x2  /* messages sent and waiting to be sent again */
+/** Fail messages the producer holds instead of sending them; each gets its
+ *  delivery report (DELIVERY event or callback) with err
+ *  KFK_ERR_PURGED_QUEUE or KFK_ERR_PURGED_INFLIGHT, served by kfk_poll as
+ *  usual, and a flush waiting for them completes. KFK_PURGE_QUEUE: the
+ *  messages not yet in a produce request (waiting for metadata, lingering,
+ *  or queued behind others). KFK_PURGE_INFLIGHT: those sent before whose
+ *  request failed and that wait to be sent again (the broker may have
+ *  written them); not for an idempotent or transactional producer, whose
+ *  sent messages keep their sequence numbers. A request on the wire
+ *  cannot be recalled: its messages get the broker's answer. Purging
+ *  messages of an open transaction makes it fail: kfk_txn_commit reports
+ *  the error, kfk_txn_abort ends it. purged (may be NULL) receives how
+ *  many messages were purged. KFK_ERR_INVALID_ARG for other flag bits.
+ *  Threads: any thread. */
+KFK_API kfk_err_t kfk_purge(kfk_client_t *c, int flags, size_t *purged);
 /** Flush (up to timeout_ms; 0 = no limit), then close every connection;
  *  RESULT when done. Messages still buffered fail with KFK_ERR_CLOSED.
  *  With a subscription it first blocks while the member leaves the group,

@@ -58,6 +58,9 @@ type Client struct {
 	cfg     Config
 	handler Handler
 	opts    conn.Options // for every broker connection
+	// credentials are SASL PLAIN's or SCRAM's username and password, which
+	// SetSASLCredentials replaces; nil for other authentication.
+	credentials *saslCredentials
 
 	mu        sync.Mutex
 	brokers   map[int32]*broker // by node id, from metadata
@@ -146,12 +149,14 @@ func New(cfg Config, h Handler) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	creds := cfg.useSASLCredentials()
 	c := &Client{
-		appToken:   appToken,
-		cfg:        cfg,
-		handler:    h,
-		brokers:    map[int32]*broker{},
-		wantTopics: map[string]bool{},
+		appToken:    appToken,
+		credentials: creds,
+		cfg:         cfg,
+		handler:     h,
+		brokers:     map[int32]*broker{},
+		wantTopics:  map[string]bool{},
 		opts: conn.Options{ClientID: cfg.ClientID, TLS: tlsCfg, SASL: cfg.SASL,
 			RequestTimeout: cfg.RequestTimeout},
 		closing: make(chan struct{}),

@@ -59,6 +59,18 @@ type SASL struct {
 	// it may block (to ask a token endpoint), on the connection's own
 	// goroutine.
 	Token func() (OAuthToken, error)
+	// Credentials, when set, gives the username and password at each
+	// authentication in place of Username and Password, so that they can
+	// change for the connections and re-authentications to come.
+	Credentials func() (username, password string)
+}
+
+// current is s with the credentials of this moment.
+func (s SASL) current() SASL {
+	if s.Credentials != nil {
+		s.Username, s.Password = s.Credentials()
+	}
+	return s
 }
 
 // String never shows the password or a token, so a SASL value can be

@@ -65,7 +65,7 @@ func handshake(c *Conn, attempt uint64, opts Options, host string, port int, tim
 	if opts.SASL != nil {
 		c.setState(attempt, Authenticate)
 		auth := &authenticator{do: hs.do}
-		if err := auth.authenticate(*opts.SASL); err != nil {
+		if err := auth.authenticate(opts.SASL.current()); err != nil {
 			nc.Close()
 			return nil, fmt.Errorf("%s: %w", addr, err)
 		}

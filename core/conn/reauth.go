@@ -54,7 +54,7 @@ func (s *session) reauthenticate() (time.Duration, error) {
 		s.wakeWriter()
 	}()
 	auth := &authenticator{do: s.doFirst}
-	if err := auth.authenticate(*s.opts.SASL); err != nil {
+	if err := auth.authenticate(s.opts.SASL.current()); err != nil {
 		return 0, err
 	}
 	if m := s.opts.Meter; m != nil {

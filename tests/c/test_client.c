@@ -63,6 +63,8 @@ static void test_bad_client_handles(void) {
         CHECK_EQ_INT(kfk_admin_describe_acls(c, NULL, NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_admin_alter_user_scram_credentials(c, NULL, 0, NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_flush(c, 0, NULL, NULL), KFK_ERR_INVALID_HANDLE);
+        CHECK_EQ_INT(kfk_purge(c, KFK_PURGE_QUEUE, NULL), KFK_ERR_INVALID_HANDLE);
+        CHECK_EQ_INT(kfk_client_set_sasl_credentials(c, "u", "p"), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_client_close(c, 0, NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_assign(c, NULL, 0), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_seek(c, "t", 0, 0, NULL, NULL), KFK_ERR_INVALID_HANDLE);
@@ -208,6 +210,50 @@ static void test_queue_full(void) {
         full += kfk_produce(client, &m, NULL) == KFK_ERR_QUEUE_FULL;
     CHECK(full >= 1);
     close_client();
+}
+
+static int purged_reports, purge_flushed;
+static void on_purged(const kfk_event_t *ev, void *opaque) {
+    (void)opaque;
+    CHECK_EQ_INT(ev->type, KFK_EVENT_DELIVERY);
+    CHECK_EQ_INT(ev->err, KFK_ERR_PURGED_QUEUE);
+    CHECK(ev->msg != NULL && ev->msg->offset < 0);
+    purged_reports++;
+}
+static void on_purge_flushed(const kfk_event_t *ev, void *opaque) {
+    (void)opaque;
+    CHECK_EQ_INT(ev->err, 0);
+    purge_flushed = 1;
+}
+
+/* Messages for a broker that cannot be reached: kfk_purge fails each with
+ * KFK_ERR_PURGED_QUEUE, and the flush waiting for them completes. */
+static void test_purge_unreachable(void) {
+    char err[256];
+    kfk_conf_t *conf;
+    kfk_queue_t *pq;
+    kfk_client_t *pc;
+    CHECK_EQ_INT(kfk_conf_new(&conf), KFK_OK);
+    CHECK_EQ_INT(kfk_conf_set(conf, "brokers", "127.0.0.1:1", err, sizeof err), KFK_OK);
+    kfk_queue_new(&pq);
+    CHECK_EQ_INT(kfk_client_new(pq, conf, &pc, err, sizeof err), KFK_OK);
+    kfk_conf_destroy(conf);
+    kfk_message_t m = {.topic = "nowhere", .partition = -1, .timestamp = -1, .value = "v", .value_len = 1};
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ_INT(kfk_produce(pc, &m, on_purged), KFK_OK);
+    CHECK_EQ_INT(kfk_flush(pc, 0, on_purge_flushed, NULL), KFK_OK);
+    CHECK_EQ_INT(kfk_purge(pc, 0x4, NULL), KFK_ERR_INVALID_ARG);
+    size_t n = 0;
+    CHECK_EQ_INT(kfk_purge(pc, KFK_PURGE_QUEUE | KFK_PURGE_INFLIGHT, &n), KFK_OK);
+    CHECK_EQ_INT((int)n, 3);
+    CHECK(kt_wait(pq, &purge_flushed, 15000));
+    CHECK_EQ_INT(purged_reports, 3);
+    CHECK_EQ_INT(kfk_purge(pc, KFK_PURGE_QUEUE, &n), KFK_OK);
+    CHECK_EQ_INT((int)n, 0);
+    CHECK(strcmp(kfk_err_name(KFK_ERR_PURGED_QUEUE), "KFK_ERR_PURGED_QUEUE") == 0);
+    CHECK_EQ_INT(kfk_client_destroy(pc), KFK_OK);
+    kfk_poll(pq, 0, 0);
+    CHECK_EQ_INT(kfk_queue_destroy(pq), KFK_OK);
 }
 
 static int consumed_total, consume_done;
@@ -700,6 +746,61 @@ static void test_oauthbearer_application_tokens(void) {
     close_client();
 }
 
+static int sasl_connected;
+static kfk_err_t sasl_connect_err;
+static void on_sasl_connect(const kfk_event_t *ev, void *opaque) {
+    (void)opaque;
+    sasl_connect_err = ev->err;
+    sasl_connected = 1;
+}
+
+/* A client created with a wrong password fails to connect; after
+ * kfk_client_set_sasl_credentials gives the right one, its next connection
+ * logs in. A client without SASL PLAIN or SCRAM refuses the call. */
+static void test_set_sasl_credentials(void) {
+    const char *brokers = kt_env("KFK_TEST_SASL_BROKERS"), *user = kt_env("KFK_TEST_SCRAM512_USER"),
+               *pass = kt_env("KFK_TEST_SCRAM512_PASS");
+    if (!brokers || !user || !pass) {
+        printf("# skipped: KFK_TEST_SASL_BROKERS or the SCRAM-SHA-512 user is unset\n");
+        return;
+    }
+    char err[256];
+    kfk_conf_t *conf;
+    kfk_conf_new(&conf);
+    const char *kv[][2] = {{"bootstrap.servers", brokers}, {"security.protocol", "SASL_PLAINTEXT"},
+                           {"sasl.mechanisms", "SCRAM-SHA-512"}, {"sasl.username", user},
+                           {"sasl.password", "wrong-password"}};
+    for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++)
+        CHECK_EQ_INT(kfk_conf_set(conf, kv[i][0], kv[i][1], err, sizeof err), KFK_OK);
+    kfk_queue_t *sq;
+    kfk_client_t *sc;
+    kfk_queue_new(&sq);
+    CHECK_EQ_INT(kfk_client_new(sq, conf, &sc, err, sizeof err), KFK_OK);
+    kfk_conf_destroy(conf);
+    sasl_connected = 0;
+    CHECK_EQ_INT(kfk_client_connect(sc, on_sasl_connect, NULL), KFK_OK);
+    CHECK(kt_wait(sq, &sasl_connected, 30000));
+    CHECK(sasl_connect_err != KFK_OK);
+    CHECK_EQ_INT(kfk_client_set_sasl_credentials(sc, user, NULL), KFK_ERR_INVALID_ARG);
+    CHECK_EQ_INT(kfk_client_set_sasl_credentials(sc, user, pass), KFK_OK);
+    /* the next connection attempt logs in (a reconnect backoff may pass first) */
+    sasl_connect_err = KFK_ERR_SASL;
+    for (int attempt = 0; attempt < 20 && sasl_connect_err != KFK_OK; attempt++) {
+        sasl_connected = 0;
+        CHECK_EQ_INT(kfk_client_connect(sc, on_sasl_connect, NULL), KFK_OK);
+        CHECK(kt_wait(sq, &sasl_connected, 30000));
+    }
+    CHECK_EQ_INT(sasl_connect_err, KFK_OK);
+    closed = 0;
+    CHECK_EQ_INT(kfk_client_close(sc, 5000, on_closed, NULL), KFK_OK);
+    CHECK(kt_wait(sq, &closed, 15000));
+    kfk_client_destroy(sc);
+    kfk_queue_destroy(sq);
+    connect_client(NULL, NULL);
+    CHECK_EQ_INT(kfk_client_set_sasl_credentials(client, "u", "p"), KFK_ERR_STATE);
+    close_client();
+}
+
 /* ---- admin ---- */
 
 typedef struct admin_result {
@@ -925,11 +1026,13 @@ int main(void) {
         {"NULL and forged client handles", test_bad_client_handles, 0},
         {"produce, produce_batch, delivery reports, flush, close", test_produce_and_flush, 1},
         {"queue full", test_queue_full, 1},
+        {"purge what an unreachable broker never got", test_purge_unreachable, 0},
         {"assign, consume, lag, seek", test_assign_consume_seek_lag, 1},
         {"custom C partitioner, produce_many", test_partitioner_and_produce_many, 1},
         {"produce_values, delivery_reports=failed", test_produce_values, 1},
         {"OAUTHBEARER tokens from the application", test_oauthbearer_application_tokens, 1},
         {"admin calls and their errors", test_admin, 1},
+        {"SASL credentials replaced for the next connection", test_set_sasl_credentials, 1},
     };
     return kt_run(tests, sizeof tests / sizeof tests[0]);
 }

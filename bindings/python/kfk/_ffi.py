@@ -40,6 +40,12 @@ ERR_INTERNAL = -115
 ERR_QUEUE_FULL = -116
 ERR_STATE = -117
 ERR_NO_BUFFER_SPACE = -118
+ERR_PURGED_QUEUE = -119
+ERR_PURGED_INFLIGHT = -120
+
+# kfk_purge's flags
+PURGE_QUEUE = 0x1
+PURGE_INFLIGHT = 0x2
 
 # kfk_val_type_t
 VAL_NULL = 0
@@ -363,6 +369,8 @@ _PROTOTYPES = {
                                               c_char_p, c_size_t]),
     "kfk_oauthbearer_set_token_failure": (kfk_err_t, [_H, c_char_p]),
     "kfk_flush": (kfk_err_t, [_H, c_int, _CB, c_void_p]),
+    "kfk_purge": (kfk_err_t, [_H, c_int, POINTER(c_size_t)]),
+    "kfk_client_set_sasl_credentials": (kfk_err_t, [_H, c_char_p, c_char_p]),
     "kfk_client_close": (kfk_err_t, [_H, c_int, _CB, c_void_p]),
     "kfk_client_destroy": (kfk_err_t, [_H]),
     "kfk_assign": (kfk_err_t, [_H, POINTER(TopicPartition), c_size_t]),

@@ -979,6 +979,33 @@ class Client:
         """Send everything buffered and wait for every delivery report."""
         self._request(self._lib.kfk_flush, int(timeout * 1000)).result(timeout + 5)
 
+    def set_sasl_credentials(self, username: str, password: str) -> None:
+        """Replace the SASL PLAIN or SCRAM username and password: the
+        connections made and the sessions re-authenticated from now on use
+        them; connections already authenticated stay. KafkaError
+        (ERR_STATE) for a client without SASL PLAIN or SCRAM."""
+        for name, value in (("username", username), ("password", password)):
+            if not isinstance(value, str):
+                raise TypeError(f"{name} must be a str, not {type(value).__name__}")
+        code = self._lib.kfk_client_set_sasl_credentials(self.handle, username.encode(), password.encode())
+        if code == _ffi.ERR_STATE:
+            raise KafkaError(code, "set_sasl_credentials: the client does not authenticate with SASL PLAIN or SCRAM")
+        check(code, "set_sasl_credentials")
+
+    def purge(self, in_queue: bool = True, in_flight: bool = True) -> int:
+        """Fail buffered records instead of sending them; returns how many.
+        in_queue: the records not yet in a produce request (delivery error
+        ERR_PURGED_QUEUE). in_flight: the records sent before that wait to
+        be sent again (ERR_PURGED_INFLIGHT: the broker may have written
+        them; never for an idempotent producer). A request on the wire is
+        not recalled. The delivery reports come as usual, from poll() or
+        flush(); purging records of an open transaction means it must be
+        aborted."""
+        flags = (_ffi.PURGE_QUEUE if in_queue else 0) | (_ffi.PURGE_INFLIGHT if in_flight else 0)
+        purged = ctypes.c_size_t()
+        check(self._lib.kfk_purge(self.handle, flags, ctypes.byref(purged)), "purge")
+        return purged.value
+
     def poll(self, timeout: Optional[float] = 0) -> int:
         """Dispatch waiting events (delivery callbacks)."""
         return self.queue.poll(timeout)

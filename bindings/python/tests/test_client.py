@@ -397,3 +397,37 @@ def test_custom_partitioner(conn, topic):
         assert calls[0] == (topic, b"a", 2) and len(calls) == 4
         assert c.produce(topic, b"explicit", key=b"a", partition=0).result()["partition"] == 0
         assert len(calls) == 4  # an explicit partition skips the partitioner
+
+
+def test_purge_fails_what_was_not_sent():
+    """purge() fails each record a broker never got with ERR_PURGED_QUEUE,
+    reported from poll(); flush() then has nothing to wait for."""
+    c = kfk.Client(brokers="127.0.0.1:1")
+    try:
+        reports = []
+        for i in range(3):
+            c.produce("nowhere", f"v{i}", callback=lambda report, err: reports.append(err))
+        assert c.purge(in_queue=True, in_flight=False) == 3
+        c.flush(10)
+        assert [e.code for e in reports] == [kfk._ffi.ERR_PURGED_QUEUE] * 3
+        assert c.purge() == 0
+    finally:
+        c.close(1)
+
+
+def test_set_sasl_credentials_needs_sasl_plain_or_scram():
+    c = kfk.Client(brokers="127.0.0.1:1")
+    try:
+        with pytest.raises(kfk.KafkaError) as info:
+            c.set_sasl_credentials("u", "p")
+        assert info.value.code == kfk._ffi.ERR_STATE and "PLAIN or SCRAM" in str(info.value)
+        with pytest.raises(TypeError, match="password"):
+            c.set_sasl_credentials("u", b"p")
+    finally:
+        c.close(1)
+    s = kfk.Client(brokers="127.0.0.1:1", **{"security.protocol": "SASL_PLAINTEXT", "sasl_mechanism": "PLAIN",
+                                            "sasl_username": "a", "sasl_password": "b"})
+    try:
+        s.set_sasl_credentials("c", "")
+    finally:
+        s.close(1)

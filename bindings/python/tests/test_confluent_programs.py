@@ -272,3 +272,24 @@ def test_transactional_program(brokers, conn, tmp_path):
     assert r["output"] == expected
     assert r["mistakes"] == {"begin_before_init": "_STATE", "produce_outside_transaction": "_STATE",
                              "commit_without_begin": "_STATE", "begin_twice": "_STATE"}
+
+
+def test_share_program(brokers, conn, tmp_path):
+    """A ShareConsumer in explicit mode releasing, rejecting and accepting
+    records, its group reset to earliest through the admin API; a second
+    member in implicit mode gets the released record again, and only it."""
+    count = 20
+    results = {}
+    for lib in LIBS:
+        topic = create_topic(conn, partitions=2)
+        fill(brokers, topic, count, partitions=2)
+        results[lib] = finish(start("share.py", lib, brokers, topic, unique("share"), count, tmp_path=tmp_path))
+    r = by_lib(results)
+    assert r["records"] == sorted([i % 2, i // 2, f"v{i}"] for i in range(count))
+    assert r["released"] == [[1, "released"]] and r["released_later"]
+    assert r["rejected"] == [[1, "rejected"]]
+    assert r["others_delivered"] == [1]
+    assert r["reported"] == {f"True:{p}": list(range(count // 2)) for p in range(2)}
+    assert r["failures"] == [] and r["subscription"]
+    assert r["refused"] == {"poll": "IllegalStateException", "committed": "IllegalStateException",
+                            "closed": "IllegalStateException"}

@@ -222,18 +222,42 @@ def test_translated_configuration():
 
 # -- calls kfk cannot make, and wrong calls ------------------------------------------------------
 
-def test_calls_kfk_cannot_make_raise_not_implemented():
-    c = kc.Consumer({"bootstrap.servers": UNREACHABLE, "group.id": "g"})
-    with pytest.raises(NotImplementedError):
-        c.set_sasl_credentials("u", "p")
-    c.close()
-    p = kc.Producer({"bootstrap.servers": UNREACHABLE})
-    with pytest.raises(NotImplementedError):
-        p.purge()
-    a = kadmin.AdminClient({"bootstrap.servers": UNREACHABLE})
-    with pytest.raises(NotImplementedError, match="set_sasl_credentials"):
-        a.set_sasl_credentials("u", "p")
-    a.close()
+def test_set_sasl_credentials_arguments(lib):
+    """Every client takes new credentials, strs only; one without SASL
+    takes them and never uses them, as librdkafka."""
+    admin = importlib.import_module(lib.__name__ + ".admin")
+    clients = [lib.Producer({"bootstrap.servers": UNREACHABLE}),
+               lib.Consumer({"bootstrap.servers": UNREACHABLE, "group.id": "g"}),
+               admin.AdminClient({"bootstrap.servers": UNREACHABLE}),
+               lib.ShareConsumer({"bootstrap.servers": UNREACHABLE, "group.id": "g"})]
+    for c in clients:
+        assert c.set_sasl_credentials("u", "p") is None
+        with pytest.raises(TypeError):
+            c.set_sasl_credentials("u", None)
+        with pytest.raises(TypeError):
+            c.set_sasl_credentials(1, "p")
+    clients[0].flush(0)
+    clients[1].close()
+    clients[3].close()
+
+
+@pytest.mark.parametrize("mechanism", ["PLAIN", "SCRAM-SHA-256"])
+def test_set_sasl_credentials_next_connection(lib, mechanism, conn):
+    """A producer created with a wrong password delivers nothing; once
+    set_sasl_credentials gives the right one, its next connection logs in
+    and the message is delivered."""
+    brokers = broker_env("KFK_TEST_SASL_BROKERS")
+    prefix = "KFK_TEST_PLAIN" if mechanism == "PLAIN" else "KFK_TEST_SCRAM256"
+    user, password = broker_env(prefix + "_USER"), broker_env(prefix + "_PASS")
+    p = lib.Producer({"bootstrap.servers": brokers, "security.protocol": "SASL_PLAINTEXT",
+                      "sasl.mechanism": mechanism, "sasl.username": user, "sasl.password": password + "-wrong",
+                      "topic.metadata.refresh.interval.ms": 1000})
+    reports = []
+    p.produce(create_topic(conn), b"v", on_delivery=lambda err, msg: reports.append(err))
+    assert p.flush(1) == 1 and reports == []  # nothing gets through with the wrong password
+    p.set_sasl_credentials(user, password)
+    assert p.flush(90) == 0
+    assert reports == [None]
 
 
 def test_admin_argument_errors(lib):
@@ -829,3 +853,101 @@ def test_partition_eof(lib, brokers, conn):
     wait_for(lambda: len(ends()) == 3, lambda: step(g))
     check({0: 5, 1: 3, 2: 1})
     g.close()
+
+
+# -- ShareConsumer ----------------------------------------------------------------
+
+def test_share_consumer_configuration_errors(lib):
+    """group.id is required; the group consumer's properties are refused
+    (a share group's settings are the broker's)."""
+    with pytest.raises(ValueError, match="group.id"):
+        lib.ShareConsumer({"bootstrap.servers": UNREACHABLE})
+    for name, value in (("enable.auto.commit", False), ("auto.offset.reset", "earliest"),
+                        ("session.timeout.ms", 45000), ("partition.assignment.strategy", "range"),
+                        ("isolation.level", "read_committed")):
+        with pytest.raises(ValueError, match=name.replace(".", r"\.")):
+            lib.ShareConsumer({"bootstrap.servers": UNREACHABLE, "group.id": "g", name: value})
+    with pytest.raises(lib.KafkaException) as info:
+        lib.ShareConsumer({"bootstrap.servers": UNREACHABLE, "group.id": "g", "no.such.property": 1})
+    assert info.value.args[0].code() == lib.KafkaError._INVALID_ARG
+    c = lib.ShareConsumer({"bootstrap.servers": UNREACHABLE, "group.id": "g", "max.poll.records": 5,
+                           "share.acknowledgement.mode": "explicit", "fetch.max.bytes": 100000,
+                           "max.poll.interval.ms": 300000})
+    c.close()
+
+
+def test_share_consumer_state_errors(lib):
+    """What a share consumer refuses before and after its subscription, as
+    confluent-kafka refuses it."""
+    assert [int(a) for a in lib.AcknowledgeType] == [1, 2, 3]
+    assert issubclass(lib.IllegalStateException, RuntimeError)
+    c = lib.ShareConsumer({"bootstrap.servers": UNREACHABLE, "group.id": "g"})
+    with pytest.raises(lib.IllegalStateException):
+        c.poll(0.1)  # not subscribed
+    assert c.subscription() == [] and c.commit_sync() == {}
+    with pytest.raises(lib.IllegalStateException):
+        c.acknowledge_offset("t", 0, 0)  # implicit mode
+    with pytest.raises(TypeError):
+        c.acknowledge("not a message")
+    with pytest.raises(TypeError):
+        c.set_acknowledgement_commit_callback(42)
+    with pytest.raises(ValueError):
+        c.subscribe(["a", "a"])
+    c.close()
+    for call in (lambda: c.poll(0), c.subscription, c.unsubscribe, lambda: c.subscribe(["t"]),
+                 c.commit_sync, c.commit_async):
+        with pytest.raises(lib.IllegalStateException):
+            call()
+    c.close()  # a second close does nothing
+    e = lib.ShareConsumer({"bootstrap.servers": UNREACHABLE, "group.id": "g",
+                           "share.acknowledgement.mode": "explicit"})
+    with pytest.raises(lib.IllegalStateException):
+        e.acknowledge_offset("t", 0, 0)  # not in flight
+    with pytest.raises(ValueError):
+        e.acknowledge_offset("t", 0, -1)
+    with pytest.raises(ValueError):
+        e.acknowledge_offset("t", 0, 0, 7)
+    e.close()
+
+
+def test_share_consumer_delivery_count_and_messages(brokers, conn):
+    """kfk.confluent's ShareConsumer: a released record comes back to the
+    member with delivery_count 2; Messages behaves as a sequence."""
+    from conftest import share_group
+    topic = create_topic(conn, partitions=1)
+    with kfk.Client(brokers=brokers) as p:
+        p.produce(topic, b"only", partition=0).result(30)
+    group = share_group(conn, topic)
+    c = kc.ShareConsumer({"bootstrap.servers": brokers, "group.id": group, "share.acknowledgement.mode": "explicit"})
+    c.subscribe([topic])
+    counts = []
+    deadline = time.monotonic() + 60
+    while len(counts) < 2 and time.monotonic() < deadline:
+        batch = c.poll(0.5)
+        assert len(batch) == batch.count() and batch.records() == list(batch) and batch[:1].count() <= 1
+        for m in batch:
+            assert m.value() == b"only" and m.offset() == 0
+            counts.append(m.delivery_count())
+            c.acknowledge(m, kc.AcknowledgeType.RELEASE if len(counts) == 1 else kc.AcknowledgeType.ACCEPT)
+    assert counts == [1, 2]
+    assert c.commit_sync() == {kc.TopicPartition(topic, 0): None}
+    c.close()
+
+
+# -- purge ------------------------------------------------------------------------
+
+def test_purge_with_the_broker_unreachable(lib):
+    """Every message waiting for a broker that cannot be reached is
+    reported _PURGE_QUEUE from the next poll, and flush() then returns 0."""
+    p = lib.Producer({"bootstrap.servers": UNREACHABLE, "message.timeout.ms": 300000})
+    reports = []
+    for i in range(5):
+        p.produce("purge-topic", value=f"v{i}".encode(), key=b"k",
+                  on_delivery=lambda err, msg: reports.append((err.code() if err else None, msg.value())))
+    assert len(p) == 5
+    p.purge(in_flight=False)
+    assert p.flush(30) == 0
+    assert sorted(reports) == [(lib.KafkaError._PURGE_QUEUE, f"v{i}".encode()) for i in range(5)]
+    p.purge()  # nothing left: nothing more reported
+    p.poll(0)  # (its count includes error events of the unreachable broker)
+    assert len(reports) == 5 and len(p) == 0

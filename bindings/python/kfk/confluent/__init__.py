@@ -18,8 +18,10 @@ from ._errors import KafkaError, KafkaException
 from ._model import (OFFSET_BEGINNING, OFFSET_END, OFFSET_INVALID, OFFSET_STORED, TIMESTAMP_CREATE_TIME,
                      TIMESTAMP_LOG_APPEND_TIME, TIMESTAMP_NOT_AVAILABLE, Message, TopicPartition)
 from ._producer import Producer
+from ._share import AcknowledgeType, ConcurrentModificationException, IllegalStateException, Messages, ShareConsumer
 
-__all__ = ["Consumer", "ConsumerGroupState", "ConsumerGroupTopicPartitions", "ConsumerGroupType", "IsolationLevel",
+__all__ = ["AcknowledgeType", "ConcurrentModificationException", "IllegalStateException", "Messages",
+           "ShareConsumer", "Consumer", "ConsumerGroupState", "ConsumerGroupTopicPartitions", "ConsumerGroupType", "IsolationLevel",
            "ElectionType", "TopicCollection", "TopicPartitionInfo", "Uuid",
            "Node", "KafkaError", "KafkaException", "Message", "OFFSET_BEGINNING", "OFFSET_END",
            "OFFSET_INVALID", "OFFSET_STORED", "Producer", "TIMESTAMP_CREATE_TIME", "TIMESTAMP_LOG_APPEND_TIME",

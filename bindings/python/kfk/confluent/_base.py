@@ -101,6 +101,23 @@ class Base:
         if self._closed:
             raise RuntimeError(f"{self._kind.capitalize()} closed")
 
+    def set_sasl_credentials(self, username: str, password: str) -> None:
+        """Replace the SASL PLAIN or SCRAM username and password for the
+        connections and re-authentications to come; connections already
+        made stay. As in librdkafka, a client without SASL PLAIN or SCRAM
+        takes them and never uses them."""
+        self._check_open()
+        for i, value in enumerate((username, password), 1):
+            if not isinstance(value, str):
+                raise TypeError(f"argument {i} must be str, not {type(value).__name__}")
+        try:
+            self._client.set_sasl_credentials(username, password)
+        except _KfkError as exc:
+            if exc.code != _ffi.ERR_STATE:
+                raise KafkaException(from_kfk(exc, "Failed to set SASL credentials")) from None
+        # The connections of this layer's own (_conn_to) take them too.
+        self._settings.kfk["sasl_username"], self._settings.kfk["sasl_password"] = username, password
+
     # -- connections of our own ---------------------------------------------
 
     def _conn_to(self, host: str, port: int, timeout: Optional[float]) -> Conn:

@@ -19,9 +19,9 @@ from typing import Any, Callable, Mapping, Optional
 from .. import _ffi
 from ._errors import KafkaError, KafkaException
 
-PRODUCER, CONSUMER, ADMIN = "producer", "consumer", "admin"
-_ALL = (PRODUCER, CONSUMER, ADMIN)
-_P, _C = (PRODUCER,), (CONSUMER,)
+PRODUCER, CONSUMER, ADMIN, SHARE = "producer", "consumer", "admin", "share consumer"
+_ALL = (PRODUCER, CONSUMER, ADMIN, SHARE)
+_P, _C, _S = (PRODUCER,), (CONSUMER,), (SHARE,)
 
 PARTITIONERS = ("random", "consistent", "consistent_random", "murmur2", "murmur2_random", "fnv1a", "fnv1a_random")
 
@@ -70,6 +70,13 @@ def _assignor(value: Any) -> str:
     if first in ("range", "roundrobin", "cooperative-sticky"):
         return first
     raise ValueError("expected range, roundrobin or cooperative-sticky")
+
+
+def _ack_mode(value: Any) -> str:
+    text = str(value).lower()
+    if text not in ("implicit", "explicit"):
+        raise ValueError("expected implicit or explicit")
+    return text
 
 
 def _debug(value: Any) -> str:
@@ -177,7 +184,7 @@ _add("partitioner", _P, "py", "partitioner", _partitioner)
 _add("on_delivery", _P, "py", "on_delivery", _callable)
 _add("delivery.report.only.error", _P, "py", "dr_only_error", _bool)
 
-_add("group.id", _C, "group", "group_id")
+_add("group.id", _C + _S, "group", "group_id")
 _add("group.instance.id", _C, "group", "group_instance_id")
 _add("session.timeout.ms", _C, "group", "session_timeout_ms", _int)
 _add("heartbeat.interval.ms", _C, "group", "heartbeat_interval_ms", _int)
@@ -190,13 +197,19 @@ _add("group.protocol", _C, "only", lambda v: str(v).lower() == "classic")
 _add("enable.auto.offset.store", _C, "group", "auto_offset_store", lambda v: "1" if _bool(v) else "0")
 _add("enable.partition.eof", _C, "py", "partition_eof", _bool)
 _add("isolation.level", _C, "kfk", "isolation_level")
-_add("fetch.wait.max.ms fetch.max.wait.ms", _C, "kfk", "fetch_max_wait_ms", _int)
-_add("fetch.min.bytes", _C, "kfk", "fetch_min_bytes", _int)
-_add("fetch.max.bytes", _C, "kfk", "fetch_max_bytes", _int)
-_add("max.partition.fetch.bytes fetch.message.max.bytes", _C, "kfk", "fetch_partition_max_bytes", _int)
+_add("fetch.wait.max.ms fetch.max.wait.ms", _C + _S, "kfk", "fetch_max_wait_ms", _int)
+_add("fetch.min.bytes", _C + _S, "kfk", "fetch_min_bytes", _int)
+_add("fetch.max.bytes", _C + _S, "kfk", "fetch_max_bytes", _int)
+_add("max.partition.fetch.bytes fetch.message.max.bytes", _C + _S, "kfk", "fetch_partition_max_bytes", _int)
 _add("queued.max.messages.kbytes", _C, "kfk", "prefetch_bytes", lambda v: str(_int(v) * 1024))
 _add("queued.min.messages fetch.error.backoff.ms fetch.queue.backoff.ms check.crcs", _C, "noop")
 _add("on_commit", _C, "py", "on_commit", _callable)
+
+_add("share.acknowledgement.mode", _S, "group", "share_acknowledgement_mode", _ack_mode)
+_add("max.poll.records", _S, "kfk", "max_poll_records", _int)
+# Group consumer properties a share consumer accepts without effect, as
+# confluent-kafka does (kfk's share member is not removed for polling late).
+_SHARE_NOOP = ("max.poll.interval.ms", "check.crcs")
 
 # Defaults where librdkafka's differ from kfk's in a way a program notices.
 _DEFAULTS = {
@@ -252,6 +265,12 @@ class Settings:
             raise _invalid(f'No such configuration property: "{name}" '
                            "(or one kfk does not support; see kfk's CONFLUENT.md)")
         clients, kind, target, conv = entry
+        if self.client == SHARE and name in _SHARE_NOOP:
+            return
+        if self.client == SHARE and SHARE not in clients and CONSUMER in clients:
+            # As confluent-kafka: the group consumer's settings are refused
+            # (a share group's are the broker's).
+            raise ValueError(f"Failed to create share consumer: `{name}` is not applicable for share consumer")
         if self.client not in clients:
             # As librdkafka: another kind of client's property is accepted
             # and does nothing here (one dict often configures both).

@@ -602,9 +602,6 @@ class Consumer(Base):
         except _KfkError as exc:
             raise KafkaException(from_kfk(exc, "memberid")) from None
 
-    def set_sasl_credentials(self, username: str, password: str) -> None:
-        raise NotImplementedError("Consumer.set_sasl_credentials: kfk's credentials are fixed at creation")
-
     def consumer_group_metadata(self) -> GroupMetadataHandle:
         """For Producer.send_offsets_to_transaction()."""
         self._check_open()

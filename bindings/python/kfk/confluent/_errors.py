@@ -135,7 +135,8 @@ _FROM_KFK = {
     _ffi.ERR_TIMED_OUT: -185, _ffi.ERR_DISCONNECTED: -195, _ffi.ERR_NOT_CONNECTED: -195, _ffi.ERR_CONNECT: -195,
     _ffi.ERR_TLS: -181, _ffi.ERR_SASL: -169, _ffi.ERR_PROTOCOL: -199, _ffi.ERR_UNSUPPORTED: -165,
     _ffi.ERR_CONFIG: -186, _ffi.ERR_CLOSED: -197, _ffi.ERR_INTERNAL: -196, _ffi.ERR_QUEUE_FULL: -184,
-    _ffi.ERR_STATE: -172, _ffi.ERR_NO_BUFFER_SPACE: -186,
+    _ffi.ERR_STATE: -172, _ffi.ERR_NO_BUFFER_SPACE: -186, _ffi.ERR_PURGED_QUEUE: -152,
+    _ffi.ERR_PURGED_INFLIGHT: -151,
 }
 
 # Local codes worth retrying.

@@ -23,16 +23,18 @@ class Message:
     ``error()`` is not None). Accessors are methods, as in confluent-kafka."""
 
     __slots__ = ("_topic", "_partition", "_offset", "_key", "_value", "_headers", "_error", "_timestamp",
-                 "_latency", "_leader_epoch")
+                 "_latency", "_leader_epoch", "_delivery_count")
 
     def __init__(self, topic: Optional[str] = None, partition: Optional[int] = None,
                  offset: Optional[int] = None, key: Any = None, value: Any = None, headers: Optional[list] = None,
                  error: Optional[KafkaError] = None, timestamp: Optional[tuple] = None,
-                 latency: Optional[float] = None, leader_epoch: Optional[int] = None) -> None:
+                 latency: Optional[float] = None, leader_epoch: Optional[int] = None,
+                 delivery_count: Optional[int] = None) -> None:
         self._topic, self._partition, self._offset = topic, partition, offset
         self._key, self._value, self._headers, self._error = key, value, headers, error
         self._timestamp = (TIMESTAMP_NOT_AVAILABLE, 0) if timestamp is None else timestamp
         self._latency, self._leader_epoch = latency, leader_epoch
+        self._delivery_count = delivery_count
 
     def topic(self) -> Optional[str]:
         return self._topic
@@ -69,6 +71,11 @@ class Message:
     def leader_epoch(self) -> Optional[int]:
         """None: kfk does not report the leader epoch of a message."""
         return self._leader_epoch
+
+    def delivery_count(self) -> Optional[int]:
+        """How many times the share group has handed the record out, this
+        time included (1 the first time); None outside a share consumer."""
+        return self._delivery_count
 
     def set_topic(self, value: str) -> None:
         self._topic = value

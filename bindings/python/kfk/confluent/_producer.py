@@ -277,10 +277,17 @@ class Producer(Base):
         return self.list_topics(None, -1 if timeout is None else timeout).cluster_id
 
     def purge(self, in_queue: bool = True, in_flight: bool = True, blocking: bool = True) -> None:
-        raise NotImplementedError("Producer.purge: kfk cannot take back queued messages")
-
-    def set_sasl_credentials(self, username: str, password: str) -> None:
-        raise NotImplementedError("Producer.set_sasl_credentials: kfk's credentials are fixed at creation")
+        """Fail the messages not sent yet (_PURGE_QUEUE) and, with
+        in_flight, those sent before that wait to be sent again
+        (_PURGE_INFLIGHT); their delivery callbacks come from the next
+        poll() or flush(). A request on the wire cannot be recalled: its
+        messages get the broker's answer. kfk purges at once, so blocking
+        changes nothing."""
+        self._check_closed()
+        try:
+            self._client.purge(bool(in_queue), bool(in_flight))
+        except _KfkError as exc:
+            raise KafkaException(from_kfk(exc, "Failed to purge")) from None
 
     # -- transactions ------------------------------------------------------------
 

@@ -746,17 +746,6 @@ class AdminClient(Base):
         del keep  # the library copied them
         return futures
 
-    def __getattr__(self, name: str) -> Any:
-        if name in _NOT_IMPLEMENTED:
-            def missing(*args: Any, **kwargs: Any) -> Any:
-                raise NotImplementedError(f"AdminClient.{name}: {_NOT_IMPLEMENTED[name]}")
-            return missing
-        raise AttributeError(name)
-
-
-_NOT_IMPLEMENTED = {
-    "set_sasl_credentials": "kfk's credentials are fixed at creation",
-}
 
 # The source of the configs set on a resource itself, which alter_configs
 # resets when not given (a broker's cluster-wide default has its own).
