@@ -11,7 +11,7 @@ import kfk
 from kfk import _ffi
 
 # Codes no table knows: local ones, gaps, Kafka's int16 range and its ends.
-UNKNOWN = [-119, -100, -99, -50, -2, 999, 32767, -32768, -2**31]
+UNKNOWN = [-121, -100, -99, -50, -2, 999, 32767, -32768, -2**31]
 
 
 def known_codes():
@@ -41,8 +41,8 @@ def test_local_codes_are_named_as_in_the_header():
 
 def test_unknown_codes_share_one_name_and_keep_their_number():
     # As EV::Kafka's _error_name: every code nobody knows is UNKNOWN.
-    assert kfk.error_name(999) == kfk.error_name(-119) == kfk.error_name(2**31 - 1) == "UNKNOWN"
-    assert kfk.error_string(999) == kfk.error_string(-119)
+    assert kfk.error_name(999) == kfk.error_name(-121) == kfk.error_name(2**31 - 1) == "UNKNOWN"
+    assert kfk.error_string(999) == kfk.error_string(-121)
     err = kfk.KafkaError(999)
     assert err.code == 999 and not err.retriable
 
