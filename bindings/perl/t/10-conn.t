@@ -181,10 +181,19 @@ is($again->{topics}[0]{error_code}, 36, 'TOPIC_ALREADY_EXISTS');
 my ($del) = wait_for(sub { $conn->delete_topics([$topic], 10000, shift) });
 is($del->{topics}[0]{error_code}, 0, 'delete_topics');
 
-# disconnect fails pending requests with "disconnected"
+# disconnect fails pending requests with "disconnected": the request is a
+# fetch of an empty partition asking for more bytes than will come, which
+# the broker holds for its whole wait (once the partition's leader serves)
+my $held = "$topic-held";
+wait_for(sub { $conn->create_topics([{ name => $held, num_partitions => 1, replication_factor => 1 }], 5000, shift) });
+for (1 .. 300) {
+    my ($r) = wait_for(sub { $conn->fetch($held, 0, 0, { max_wait_ms => 0 }, shift) });
+    last if $r && $r->{topics}[0]{partitions}[0]{error_code} == 0;
+    select undef, undef, undef, 0.1;
+}
 my ($dr, $derr) = wait_for(sub {
     my $done = shift;
-    $conn->fetch('__consumer_offsets', 0, 0, { max_wait_ms => 5000, min_bytes => 1 << 30 }, $done);
+    $conn->fetch($held, 0, 0, { max_wait_ms => 30000, min_bytes => 1 << 30 }, $done);
     my $t; $t = EV::timer(0.2, 0, sub { undef $t; $conn->disconnect });
 });
 ok(!defined $dr, 'no result after disconnect');
