@@ -69,9 +69,10 @@ class TimestampTest < Minitest::Test
       m[:key_len] = 3
       m[:timestamp_type] = type
       consumed = Kfk.message(m, true)
-      assert_equal ["topic", 2, 7, FIXED, "k\0k".b, nil, [], type], consumed.to_a
+      # delivery_count: nil outside a share group
+      assert_equal ["topic", 2, 7, FIXED, "k\0k".b, nil, [], type, nil], consumed.to_a
       report = Kfk.message(m, false)
-      assert_equal ["topic", 2, 7, FIXED, nil, nil, [], type], report.to_a
+      assert_equal ["topic", 2, 7, FIXED, nil, nil, [], type, nil], report.to_a
     end
   end
 
