@@ -52,6 +52,14 @@ type GroupOptions struct {
 	OnAssign func([]Assignment)
 	OnRevoke func([]Assignment)
 	OnLost   func([]Assignment)
+	// RevokeWait makes a revocation wait for the application (as
+	// librdkafka's rebalance callback does): OnRevoke gets the partitions
+	// while the member still owns them, so Commit and CommitOffsets made
+	// then commit them with the current generation, and the member gives
+	// them up (committing first with auto-commit) once RevokeDone is
+	// called, or after RebalanceTimeout with a warning. Lost partitions
+	// are never waited for, nor those given up on leaving the group.
+	RevokeWait bool
 }
 
 // The group protocols (group_protocol).
@@ -102,6 +110,10 @@ var groupOptions = map[string]groupOption{
 	"auto_commit_interval_ms": millis(func(o *GroupOptions) *time.Duration { return &o.AutoCommitInterval }),
 	"auto_commit": func(o *GroupOptions, v string) (err error) {
 		o.AutoCommit, err = parseBool(v)
+		return err
+	},
+	"revoke_wait": func(o *GroupOptions, v string) (err error) {
+		o.RevokeWait, err = parseBool(v)
 		return err
 	},
 	"auto_offset_store": func(o *GroupOptions, v string) error {
@@ -190,6 +202,12 @@ type group struct {
 	// stable is closed while the member has an assignment (state stable);
 	// a commit made while it rejoins waits for it.
 	stable chan struct{}
+	// answer is closed by RevokeDone while a revocation waits for the
+	// application (RevokeWait); nil otherwise.
+	answer chan struct{}
+	// heardTarget is a KIP-848 target assignment heard by a heartbeat
+	// sent while a revocation waited, for the member's loop to reconcile.
+	heardTarget map[tp]bool
 
 	// sub is what was subscribed to; topics what it matched when
 	// resolvedAt (patterns are matched again every patternRefresh).
@@ -313,6 +331,25 @@ func (c *Client) CommitOffsets(offsets []Assignment, cb func(error)) {
 			return g.retryCommit(left, func() error { return g.sendCommit(positions, true) })
 		}))
 	}()
+}
+
+// RevokeDone tells a member whose revocation waits for the application
+// (RevokeWait) that OnRevoke's work is done: it gives the partitions up.
+// Without a revocation waiting (none, or one that already timed out) it
+// does nothing.
+func (c *Client) RevokeDone() {
+	c.mu.Lock()
+	g := c.group
+	c.mu.Unlock()
+	if g == nil {
+		return
+	}
+	g.mu.Lock()
+	if g.answer != nil {
+		close(g.answer)
+		g.answer = nil
+	}
+	g.mu.Unlock()
 }
 
 // Unsubscribe commits (with auto-commit), leaves the group and stops
@@ -862,8 +899,13 @@ func (g *group) towards(target map[tp]bool) (revoked, added []Assignment) {
 
 // giveUp stops consuming part of the assignment in a cooperative
 // rebalance: its positions are committed (auto-commit), on_revoke gets
-// them, and the other partitions go on.
+// them (first, with RevokeWait), and the other partitions go on.
 func (g *group) giveUp(revoked []Assignment) {
+	keepAlive := func() { g.heartbeat() } // the answer (the session is renewed) changes nothing here
+	if g.opts.Protocol == ConsumerProtocol {
+		keepAlive = g.consumerKeepAlive
+	}
+	waited := g.awaitApplication(revoked, keepAlive)
 	reached, stored := g.c.detach(revoked)
 	if g.opts.AutoCommit {
 		if err := g.commitRetrying(g.c.cfg.RequestTimeout, g.toCommit(reached, stored)); err != nil {
@@ -883,9 +925,62 @@ func (g *group) giveUp(revoked []Assignment) {
 	g.owned = slices.DeleteFunc(slices.Clone(g.owned), func(a Assignment) bool { return gone[tp{a.Topic, a.Partition}] })
 	g.mu.Unlock()
 	g.c.log.Infof(obs.Group, "group %s: gave up %s", g.opts.GroupID, describeAssignment(out))
-	if g.opts.OnRevoke != nil {
+	if g.opts.OnRevoke != nil && !waited {
 		g.opts.OnRevoke(out)
 	}
+}
+
+// awaitApplication is a revocation waiting for the application
+// (RevokeWait): OnRevoke gets parts, with the positions reached, while the
+// member still owns them, and the member waits for RevokeDone, for up to
+// the rebalance timeout, keeping its session alive meanwhile. Commits
+// made while it waits go ahead with the current generation. It reports
+// whether OnRevoke ran.
+func (g *group) awaitApplication(parts []Assignment, keepAlive func()) bool {
+	if !g.opts.RevokeWait || g.opts.OnRevoke == nil || len(parts) == 0 {
+		return false
+	}
+	reached := g.c.consumer.consumedPositions(parts, false)
+	out := slices.Clone(parts)
+	for i := range out {
+		if off, ok := reached[tp{out[i].Topic, out[i].Partition}]; ok {
+			out[i].Offset = off
+		}
+	}
+	answer := make(chan struct{})
+	open := make(chan struct{})
+	close(open)
+	g.mu.Lock()
+	g.answer = answer
+	rejoining := g.stable
+	g.stable = open // commits need not wait for the next assignment
+	g.mu.Unlock()
+	g.c.log.Infof(obs.Group, "group %s: revoking %s: waiting for the application", g.opts.GroupID, describeAssignment(out))
+	g.opts.OnRevoke(out)
+	limit := time.NewTimer(g.opts.RebalanceTimeout)
+	defer limit.Stop()
+	beat := time.NewTicker(g.opts.HeartbeatInterval)
+	defer beat.Stop()
+wait:
+	for {
+		select {
+		case <-answer:
+			break wait
+		case <-g.stop:
+			break wait
+		case <-limit.C:
+			g.c.log.Warnf(obs.Group, "group %s: the application did not answer the revocation of %s within the rebalance timeout (%v): giving them up",
+				g.opts.GroupID, describeAssignment(out), g.opts.RebalanceTimeout)
+			break wait
+		case <-beat.C:
+			keepAlive()
+		}
+	}
+	g.mu.Lock()
+	g.answer = nil
+	g.stable = rejoining
+	g.mu.Unlock()
+	return true
 }
 
 // toCommit is what a revocation commits of what detach returned: the
@@ -1206,6 +1301,7 @@ func (g *group) revoke(commitFirst bool) {
 	// on_revoke reports the positions reached: the next offset of each
 	// partition after what was handed to the application, which stops
 	// before the commit so that the commit covers all of it.
+	waited := commitFirst && g.awaitApplication(owned, func() { g.heartbeat() })
 	reached, stored := g.c.detach(owned)
 	if commitFirst && g.opts.AutoCommit {
 		if err := g.commitRetrying(g.c.cfg.RequestTimeout, g.toCommit(reached, stored)); err != nil {
@@ -1225,7 +1321,7 @@ func (g *group) revoke(commitFirst bool) {
 	g.owned = nil
 	g.mu.Unlock()
 	g.c.Assign(nil)
-	if g.opts.OnRevoke != nil {
+	if g.opts.OnRevoke != nil && !waited {
 		g.opts.OnRevoke(revoked)
 	}
 }
