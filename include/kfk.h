@@ -959,10 +959,10 @@ KFK_API kfk_err_t kfk_lag(kfk_client_t *c, kfk_cb cb, void *opaque);
  *  member still owns the partitions (offset: the position reached), so a
  *  kfk_commit or kfk_commit_offsets made while serving it commits them
  *  with the current generation; the member gives them up (committing
- *  first with auto_commit) once the application calls kfk_revoke_done,
- *  or after rebalance_timeout_ms (max.poll.interval.ms) with a warning in
- *  the log, heartbeating meanwhile. Eager, cooperative and KIP-848 members
- *  alike. LOST partitions are never waited for, nor those given up by
+ *  first with auto_commit) once the application calls kfk_revoke_done
+ *  and the commits begun before it are done, or after
+ *  rebalance_timeout_ms (max.poll.interval.ms) with a warning in the log,
+ *  heartbeating meanwhile. Eager, cooperative and KIP-848 members alike. LOST partitions are never waited for, nor those given up by
  *  kfk_unsubscribe or kfk_client_close (commit before leaving).
  *  With cooperative-sticky alone the member rebalances incrementally
  *  (KIP-429, with Java and librdkafka members alike): it keeps consuming
@@ -1013,7 +1013,9 @@ KFK_API kfk_err_t kfk_store_offsets(kfk_client_t *c, const kfk_topic_partition_t
  *  a NULL buf or size 0. Threads: any thread. */
 KFK_API kfk_err_t kfk_group_member_id(kfk_client_t *c, char *buf, size_t size);
 /** Tell the member that the REVOKE it is waiting for (subscribe option
- *  revoke_wait) has been served: it gives the partitions up. Does nothing
+ *  revoke_wait) has been served: it hands over no more messages of those
+ *  partitions and gives them up (the next owner goes on after what was
+ *  handed over by then, or after what was committed). Does nothing
  *  when no revocation waits (without revoke_wait, without a subscription,
  *  or after the wait timed out), so answering every REVOKE is safe.
  *  Threads: any thread. */

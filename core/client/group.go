@@ -57,7 +57,8 @@ type GroupOptions struct {
 	// while the member still owns them, so Commit and CommitOffsets made
 	// then commit them with the current generation, and the member gives
 	// them up (committing first with auto-commit) once RevokeDone is
-	// called, or after RebalanceTimeout with a warning. Lost partitions
+	// called and the commits begun before it are done, or after
+	// RebalanceTimeout with a warning. Lost partitions
 	// are never waited for, nor those given up on leaving the group.
 	RevokeWait bool
 }
@@ -204,7 +205,12 @@ type group struct {
 	stable chan struct{}
 	// answer is closed by RevokeDone while a revocation waits for the
 	// application (RevokeWait); nil otherwise.
-	answer chan struct{}
+	answer   chan struct{}
+	revoking []Assignment // what the revocation waiting gives up
+	// commits are the application's commits under way (each closes its
+	// channel when done): a revocation waiting for the application gives
+	// the partitions up once those begun before the answer are done.
+	commits map[chan struct{}]bool
 	// heardTarget is a KIP-848 target assignment heard by a heartbeat
 	// sent while a revocation waited, for the member's loop to reconcile.
 	heardTarget map[tp]bool
@@ -305,8 +311,11 @@ func (c *Client) Commit(cb func(error)) {
 		cb(ErrNotSubscribed)
 		return
 	}
+	finished := g.trackCommit()
 	go func() {
-		cb(g.commitWhenStable(c.cfg.RequestTimeout, func(left time.Duration) error { return g.commitRetrying(left, nil) }))
+		err := g.commitWhenStable(c.cfg.RequestTimeout, func(left time.Duration) error { return g.commitRetrying(left, nil) })
+		finished()
+		cb(err)
 	}()
 }
 
@@ -326,15 +335,38 @@ func (c *Client) CommitOffsets(offsets []Assignment, cb func(error)) {
 	for _, a := range offsets {
 		positions[tp{a.Topic, a.Partition}] = a.Offset
 	}
+	finished := g.trackCommit()
 	go func() {
-		cb(g.commitWhenStable(c.cfg.RequestTimeout, func(left time.Duration) error {
+		err := g.commitWhenStable(c.cfg.RequestTimeout, func(left time.Duration) error {
 			return g.retryCommit(left, func() error { return g.sendCommit(positions, true) })
-		}))
+		})
+		finished()
+		cb(err)
 	}()
 }
 
+// trackCommit notes an application's commit under way (an asynchronous
+// commit made in the revoke callback, say), so that a revocation waiting
+// for the application gives the partitions up only once it is done.
+func (g *group) trackCommit() (finished func()) {
+	done := make(chan struct{})
+	g.mu.Lock()
+	if g.commits == nil {
+		g.commits = map[chan struct{}]bool{}
+	}
+	g.commits[done] = true
+	g.mu.Unlock()
+	return func() {
+		g.mu.Lock()
+		delete(g.commits, done)
+		g.mu.Unlock()
+		close(done)
+	}
+}
+
 // RevokeDone tells a member whose revocation waits for the application
-// (RevokeWait) that OnRevoke's work is done: it gives the partitions up.
+// (RevokeWait) that OnRevoke's work is done: it hands over no more
+// messages of the partitions and gives them up.
 // Without a revocation waiting (none, or one that already timed out) it
 // does nothing.
 func (c *Client) RevokeDone() {
@@ -345,11 +377,18 @@ func (c *Client) RevokeDone() {
 		return
 	}
 	g.mu.Lock()
-	if g.answer != nil {
-		close(g.answer)
-		g.answer = nil
-	}
+	answer, parts := g.answer, g.revoking
+	g.answer, g.revoking = nil, nil
 	g.mu.Unlock()
+	if answer == nil {
+		return
+	}
+	// Nothing more of them is handed over: what the application got by
+	// its answer is what the member commits and the next owner goes on
+	// from. (A partition no longer assigned needs no pause: the error
+	// naming it says nothing new.)
+	_ = c.Pause(parts)
+	close(answer)
 }
 
 // Unsubscribe commits (with auto-commit), leaves the group and stops
@@ -948,12 +987,17 @@ func (g *group) awaitApplication(parts []Assignment, keepAlive func()) bool {
 		}
 	}
 	answer := make(chan struct{})
-	open := make(chan struct{})
-	close(open)
 	g.mu.Lock()
-	g.answer = answer
-	rejoining := g.stable
-	g.stable = open // commits need not wait for the next assignment
+	g.answer, g.revoking = answer, parts
+	rejoining := false
+	select {
+	case <-g.stable:
+	default:
+		// Commits, those already waiting included, need not wait for the
+		// next assignment: the partitions are still this member's.
+		close(g.stable)
+		rejoining = true
+	}
 	g.mu.Unlock()
 	g.c.log.Infof(obs.Group, "group %s: revoking %s: waiting for the application", g.opts.GroupID, describeAssignment(out))
 	g.opts.OnRevoke(out)
@@ -977,9 +1021,17 @@ wait:
 		}
 	}
 	g.mu.Lock()
-	g.answer = nil
-	g.stable = rejoining
+	g.answer, g.revoking = nil, nil
+	commits := slices.Collect(maps.Keys(g.commits))
 	g.mu.Unlock()
+	for _, done := range commits { // each ends within request_timeout_ms
+		<-done
+	}
+	if rejoining {
+		g.mu.Lock()
+		g.stable = make(chan struct{})
+		g.mu.Unlock()
+	}
 	return true
 }
 
