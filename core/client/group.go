@@ -584,6 +584,11 @@ const metadataWatchInterval = time.Second
 func (g *group) joinAndSync() error {
 	if !g.cooperative {
 		g.revoke(true) // eager protocol: give everything up before joining
+		select {
+		case <-g.stop: // left while the revocation waited for the application
+			return errStopped
+		default:
+		}
 	}
 	g.resolveTopics()
 	for attempt := 0; ; attempt++ {

@@ -378,7 +378,6 @@ class Consumer(Base):
         """on_revoke for the assignment before the member leaves, as
         librdkafka calls it: kfk gives the partitions up as it leaves, so a
         commit in on_revoke is made while they are still this member's."""
-        self._settle()
         early = [{"topic": t, "partition": p} for (t, p) in self._assignment]
         self._serve_revoke(early)
         self._revoked_early = {(p["topic"], p["partition"]) for p in early}
