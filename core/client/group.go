@@ -58,8 +58,8 @@ type GroupOptions struct {
 	// then commit them with the current generation, and the member gives
 	// them up (committing first with auto-commit) once RevokeDone is
 	// called and the commits begun before it are done, or after
-	// RebalanceTimeout with a warning. Lost partitions
-	// are never waited for, nor those given up on leaving the group.
+	// RebalanceTimeout with a warning. Lost partitions are never waited
+	// for, nor those given up on leaving the group.
 	RevokeWait bool
 }
 
@@ -366,9 +366,8 @@ func (g *group) trackCommit() (finished func()) {
 
 // RevokeDone tells a member whose revocation waits for the application
 // (RevokeWait) that OnRevoke's work is done: it hands over no more
-// messages of the partitions and gives them up.
-// Without a revocation waiting (none, or one that already timed out) it
-// does nothing.
+// messages of the partitions and gives them up. Without a revocation
+// waiting (none, or one that already timed out) it does nothing.
 func (c *Client) RevokeDone() {
 	c.mu.Lock()
 	g := c.group

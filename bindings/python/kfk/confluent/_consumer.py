@@ -82,9 +82,6 @@ class Consumer(Base):
         # returned yet) and rebalances ((kind, partitions) tuples).
         self._stream: collections.deque = collections.deque()
         self._consuming = False  # a kfk_consume is in flight (at most one is)
-        # Partitions whose on_revoke ran before leaving the group: kfk's
-        # REVOKE of leaving has nothing more to tell of them.
-        self._revoked_early: set[_TP] = set()
         self._later: list = []  # on_commit calls to serve at the next poll
         self._in_on_assign = False
         self._in_on_revoke = False
@@ -287,8 +284,7 @@ class Consumer(Base):
                     self._in_on_assign = False
             return
         if kind == _ffi.EVENT_REVOKE:
-            self._serve_revoke([p for p in parts if (p["topic"], p["partition"]) not in self._revoked_early])
-            self._revoked_early -= {(p["topic"], p["partition"]) for p in parts}
+            self._serve_revoke(parts)
             return
         # Lost partitions (the member's session or generation is gone):
         # on_lost, or on_revoke without one, as librdkafka calls them;
@@ -367,20 +363,35 @@ class Consumer(Base):
         self._check_open()
         if self._subscription is None:
             return
-        self._revoke_before_leaving()
+        self._settle()
+        early = self._revoke_before_leaving()
         try:
             self._client.unsubscribe()
         except _KfkError as exc:
             raise KafkaException(from_kfk(exc, "unsubscribe")) from None
+        self._told_already(early)
         self._subscription = None
 
-    def _revoke_before_leaving(self) -> None:
+    def _revoke_before_leaving(self) -> set:
         """on_revoke for the assignment before the member leaves, as
         librdkafka calls it: kfk gives the partitions up as it leaves, so a
-        commit in on_revoke is made while they are still this member's."""
-        early = [{"topic": t, "partition": p} for (t, p) in self._assignment]
-        self._serve_revoke(early)
-        self._revoked_early = {(p["topic"], p["partition"]) for p in early}
+        commit in on_revoke is made while they are still this member's.
+        Returns the partitions on_revoke was told of."""
+        early = set(self._assignment)
+        self._serve_revoke([{"topic": t, "partition": p} for (t, p) in early])
+        return early
+
+    def _told_already(self, early: set) -> None:
+        """Drop from kfk's REVOKE of leaving, now in the stream, the
+        partitions on_revoke was told of before leaving."""
+        kept: collections.deque = collections.deque()
+        for x in self._stream:
+            if isinstance(x, tuple) and x[0] == _ffi.EVENT_REVOKE:
+                x = (x[0], [p for p in x[1] if (p["topic"], p["partition"]) not in early])
+                if not x[1]:
+                    continue
+            kept.append(x)
+        self._stream = kept
 
     def assignment(self) -> list:
         """The partitions assigned now."""
@@ -917,11 +928,12 @@ class Consumer(Base):
             self._settle()
             self._commit_manual_auto()
             if self._subscription is not None:
-                self._revoke_before_leaving()
+                early = self._revoke_before_leaving()
                 try:
                     self._client.unsubscribe()
                 except _KfkError:
                     pass
+                self._told_already(early)
                 self._subscription = None
             while self._stream:  # the rebalance callbacks of leaving
                 self._take()
