@@ -212,7 +212,8 @@ type group struct {
 	// the partitions up once those begun before the answer are done.
 	commits map[chan struct{}]bool
 	// heardTarget is a KIP-848 target assignment heard by a heartbeat
-	// sent while a revocation waited, for the member's loop to reconcile.
+	// sent while a revocation waited, for the member's loop to reconcile
+	// (both on the member's goroutine, so without mu).
 	heardTarget map[tp]bool
 
 	// sub is what was subscribed to; topics what it matched when
