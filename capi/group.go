@@ -104,6 +104,14 @@ func kfkgo_group_member_id(h C.uint64_t, buf *C.char, size C.size_t) C.kfk_err_t
 	})
 }
 
+//export kfkgo_revoke_done
+func kfkgo_revoke_done(h C.uint64_t) C.kfk_err_t {
+	return clientCall(h, func(co *clientObj) C.kfk_err_t {
+		co.c.RevokeDone()
+		return C.KFK_OK
+	})
+}
+
 //export kfkgo_unsubscribe
 func kfkgo_unsubscribe(h C.uint64_t, cb, opaque C.uintptr_t) C.kfk_err_t {
 	return clientCall(h, func(co *clientObj) C.kfk_err_t {

@@ -634,6 +634,11 @@ kfk_err_t kfk_group_member_id(kfk_client_t *c, char *buf, size_t size) {
     return kfkgo_group_member_id(H(c), buf, size);
 }
 
+kfk_err_t kfk_revoke_done(kfk_client_t *c) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_revoke_done(H(c));
+}
+
 kfk_err_t kfk_unsubscribe(kfk_client_t *c, kfk_cb cb, void *opaque) {
     GUARD(KFK_ERR_FORKED);
     return kfkgo_unsubscribe(H(c), U(cb), U(opaque));

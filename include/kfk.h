@@ -252,7 +252,9 @@ typedef enum kfk_event_type {
     KFK_EVENT_DELIVERY   = 5, /* a produced message's report: msg, err */
     KFK_EVENT_MESSAGE    = 6, /* a consumed message: msg (key, value, headers) */
     KFK_EVENT_ASSIGN     = 7, /* group assignment: result [{topic, partition, offset}] */
-    KFK_EVENT_REVOKE     = 8, /* partitions taken away: result [{topic, partition, offset}] */
+    KFK_EVENT_REVOKE     = 8, /* partitions taken away: result [{topic, partition, offset}]
+                                 (with the subscribe option revoke_wait, before the member
+                                 gives them up: answer with kfk_revoke_done) */
     KFK_EVENT_LOG        = 9, /* a client's log line: result {level (KFK_LOG_*), level_name,
                                  context, message, ts_ms} (see log_level, debug) */
     KFK_EVENT_STATS      = 10, /* a client's statistics: result is a STR holding a JSON
@@ -977,7 +979,17 @@ KFK_API kfk_err_t kfk_lag(kfk_client_t *c, kfk_cb cb, void *opaque);
  *    protocol, where the coordinator assigns and members move partitions
  *    one by one; Kafka 4.0+), group_remote_assignor
  *    (group.remote.assignor: uniform or range, for consumer; the broker's
- *    default).
+ *    default), revoke_wait 0/1 (0; see below).
+ *  With revoke_wait 1 a revocation waits for the application, as
+ *  librdkafka's rebalance callback does: REVOKE is delivered while the
+ *  member still owns the partitions (offset: the position reached), so a
+ *  kfk_commit or kfk_commit_offsets made while serving it commits them
+ *  with the current generation; the member gives them up (committing
+ *  first with auto_commit) once the application calls kfk_revoke_done
+ *  and the commits begun before it are done, or after
+ *  rebalance_timeout_ms (max.poll.interval.ms) with a warning in the log,
+ *  heartbeating meanwhile. Eager, cooperative and KIP-848 members alike. LOST partitions are never waited for, nor those given up by
+ *  kfk_unsubscribe or kfk_client_close (commit before leaving).
  *  With cooperative-sticky alone the member rebalances incrementally
  *  (KIP-429, with Java and librdkafka members alike): it keeps consuming
  *  what it keeps, REVOKE lists only partitions taken away and ASSIGN only
@@ -985,7 +997,8 @@ KFK_API kfk_err_t kfk_lag(kfk_client_t *c, kfk_cb cb, void *opaque);
  *  does: REVOKE everything, then ASSIGN everything.
  *  ASSIGN, REVOKE and LOST events go to cb with opaque (NULL: batch pull
  *  or the queue's handler); messages arrive through kfk_consume. The member runs
- *  on a library thread and does not wait for these events to be polled.
+ *  on a library thread and does not wait for these events to be polled
+ *  (except a REVOKE with revoke_wait).
  *  A subscription already in force is left first, and that blocks: until
  *  the old member has committed (with auto_commit) and sent LeaveGroup,
  *  normally a few round trips, longer (up to about rebalance_timeout_ms
@@ -1025,6 +1038,14 @@ KFK_API kfk_err_t kfk_store_offsets(kfk_client_t *c, const kfk_topic_partition_t
  *  does not fit (member ids are under 100 bytes), KFK_ERR_INVALID_ARG for
  *  a NULL buf or size 0. Threads: any thread. */
 KFK_API kfk_err_t kfk_group_member_id(kfk_client_t *c, char *buf, size_t size);
+/** Tell the member that the REVOKE it is waiting for (subscribe option
+ *  revoke_wait) has been served: it hands over no more messages of those
+ *  partitions and gives them up (the next owner goes on after what was
+ *  handed over by then, or after what was committed). Does nothing
+ *  when no revocation waits (without revoke_wait, without a subscription,
+ *  or after the wait timed out), so answering every REVOKE is safe.
+ *  Threads: any thread. */
+KFK_API kfk_err_t kfk_revoke_done(kfk_client_t *c);
 /** Commit (with auto_commit), leave the group (static members too) and stop
  *  consuming its partitions. RESULT when done.
  *  Threads: see kfk_subscribe. */

@@ -52,6 +52,15 @@ type GroupOptions struct {
 	OnAssign func([]Assignment)
 	OnRevoke func([]Assignment)
 	OnLost   func([]Assignment)
+	// RevokeWait makes a revocation wait for the application (as
+	// librdkafka's rebalance callback does): OnRevoke gets the partitions
+	// while the member still owns them, so Commit and CommitOffsets made
+	// then commit them with the current generation, and the member gives
+	// them up (committing first with auto-commit) once RevokeDone is
+	// called and the commits begun before it are done, or after
+	// RebalanceTimeout with a warning. Lost partitions are never waited
+	// for, nor those given up on leaving the group.
+	RevokeWait bool
 }
 
 // The group protocols (group_protocol).
@@ -102,6 +111,10 @@ var groupOptions = map[string]groupOption{
 	"auto_commit_interval_ms": millis(func(o *GroupOptions) *time.Duration { return &o.AutoCommitInterval }),
 	"auto_commit": func(o *GroupOptions, v string) (err error) {
 		o.AutoCommit, err = parseBool(v)
+		return err
+	},
+	"revoke_wait": func(o *GroupOptions, v string) (err error) {
+		o.RevokeWait, err = parseBool(v)
 		return err
 	},
 	"auto_offset_store": func(o *GroupOptions, v string) error {
@@ -190,6 +203,18 @@ type group struct {
 	// stable is closed while the member has an assignment (state stable);
 	// a commit made while it rejoins waits for it.
 	stable chan struct{}
+	// answer is closed by RevokeDone while a revocation waits for the
+	// application (RevokeWait); nil otherwise.
+	answer   chan struct{}
+	revoking []Assignment // what the revocation waiting gives up
+	// commits are the application's commits under way (each closes its
+	// channel when done): a revocation waiting for the application gives
+	// the partitions up once those begun before the answer are done.
+	commits map[chan struct{}]bool
+	// heardTarget is a KIP-848 target assignment heard by a heartbeat
+	// sent while a revocation waited, for the member's loop to reconcile
+	// (both on the member's goroutine, so without mu).
+	heardTarget map[tp]bool
 
 	// sub is what was subscribed to; topics what it matched when
 	// resolvedAt (patterns are matched again every patternRefresh).
@@ -287,8 +312,11 @@ func (c *Client) Commit(cb func(error)) {
 		cb(ErrNotSubscribed)
 		return
 	}
+	finished := g.trackCommit()
 	go func() {
-		cb(g.commitWhenStable(c.cfg.RequestTimeout, func(left time.Duration) error { return g.commitRetrying(left, nil) }))
+		err := g.commitWhenStable(c.cfg.RequestTimeout, func(left time.Duration) error { return g.commitRetrying(left, nil) })
+		finished()
+		cb(err)
 	}()
 }
 
@@ -308,11 +336,59 @@ func (c *Client) CommitOffsets(offsets []Assignment, cb func(error)) {
 	for _, a := range offsets {
 		positions[tp{a.Topic, a.Partition}] = a.Offset
 	}
+	finished := g.trackCommit()
 	go func() {
-		cb(g.commitWhenStable(c.cfg.RequestTimeout, func(left time.Duration) error {
+		err := g.commitWhenStable(c.cfg.RequestTimeout, func(left time.Duration) error {
 			return g.retryCommit(left, func() error { return g.sendCommit(positions, true) })
-		}))
+		})
+		finished()
+		cb(err)
 	}()
+}
+
+// trackCommit notes an application's commit under way (an asynchronous
+// commit made in the revoke callback, say), so that a revocation waiting
+// for the application gives the partitions up only once it is done.
+func (g *group) trackCommit() (finished func()) {
+	done := make(chan struct{})
+	g.mu.Lock()
+	if g.commits == nil {
+		g.commits = map[chan struct{}]bool{}
+	}
+	g.commits[done] = true
+	g.mu.Unlock()
+	return func() {
+		g.mu.Lock()
+		delete(g.commits, done)
+		g.mu.Unlock()
+		close(done)
+	}
+}
+
+// RevokeDone tells a member whose revocation waits for the application
+// (RevokeWait) that OnRevoke's work is done: it hands over no more
+// messages of the partitions and gives them up. Without a revocation
+// waiting (none, or one that already timed out) it does nothing.
+func (c *Client) RevokeDone() {
+	c.mu.Lock()
+	g := c.group
+	c.mu.Unlock()
+	if g == nil {
+		return
+	}
+	g.mu.Lock()
+	answer, parts := g.answer, g.revoking
+	g.answer, g.revoking = nil, nil
+	g.mu.Unlock()
+	if answer == nil {
+		return
+	}
+	// Nothing more of them is handed over: what the application got by
+	// its answer is what the member commits and the next owner goes on
+	// from. (A partition no longer assigned needs no pause: the error
+	// naming it says nothing new.)
+	_ = c.Pause(parts)
+	close(answer)
 }
 
 // Unsubscribe commits (with auto-commit), leaves the group and stops
@@ -508,6 +584,11 @@ const metadataWatchInterval = time.Second
 func (g *group) joinAndSync() error {
 	if !g.cooperative {
 		g.revoke(true) // eager protocol: give everything up before joining
+		select {
+		case <-g.stop: // left while the revocation waited for the application
+			return errStopped
+		default:
+		}
 	}
 	g.resolveTopics()
 	for attempt := 0; ; attempt++ {
@@ -862,8 +943,13 @@ func (g *group) towards(target map[tp]bool) (revoked, added []Assignment) {
 
 // giveUp stops consuming part of the assignment in a cooperative
 // rebalance: its positions are committed (auto-commit), on_revoke gets
-// them, and the other partitions go on.
+// them (first, with RevokeWait), and the other partitions go on.
 func (g *group) giveUp(revoked []Assignment) {
+	keepAlive := func() { g.heartbeat() } // the answer (the session is renewed) changes nothing here
+	if g.opts.Protocol == ConsumerProtocol {
+		keepAlive = g.consumerKeepAlive
+	}
+	waited := g.awaitApplication(revoked, keepAlive)
 	reached, stored := g.c.detach(revoked)
 	if g.opts.AutoCommit {
 		if err := g.commitRetrying(g.c.cfg.RequestTimeout, g.toCommit(reached, stored)); err != nil {
@@ -883,9 +969,75 @@ func (g *group) giveUp(revoked []Assignment) {
 	g.owned = slices.DeleteFunc(slices.Clone(g.owned), func(a Assignment) bool { return gone[tp{a.Topic, a.Partition}] })
 	g.mu.Unlock()
 	g.c.log.Infof(obs.Group, "group %s: gave up %s", g.opts.GroupID, describeAssignment(out))
-	if g.opts.OnRevoke != nil {
+	if g.opts.OnRevoke != nil && !waited {
 		g.opts.OnRevoke(out)
 	}
+}
+
+// awaitApplication is a revocation waiting for the application
+// (RevokeWait): OnRevoke gets parts, with the positions reached, while the
+// member still owns them, and the member waits for RevokeDone, for up to
+// the rebalance timeout, keeping its session alive meanwhile. Commits
+// made while it waits go ahead with the current generation. It reports
+// whether OnRevoke ran.
+func (g *group) awaitApplication(parts []Assignment, keepAlive func()) bool {
+	if !g.opts.RevokeWait || g.opts.OnRevoke == nil || len(parts) == 0 {
+		return false
+	}
+	reached := g.c.consumer.consumedPositions(parts, false)
+	out := slices.Clone(parts)
+	for i := range out {
+		if off, ok := reached[tp{out[i].Topic, out[i].Partition}]; ok {
+			out[i].Offset = off
+		}
+	}
+	answer := make(chan struct{})
+	g.mu.Lock()
+	g.answer, g.revoking = answer, parts
+	rejoining := false
+	select {
+	case <-g.stable:
+	default:
+		// Commits, those already waiting included, need not wait for the
+		// next assignment: the partitions are still this member's.
+		close(g.stable)
+		rejoining = true
+	}
+	g.mu.Unlock()
+	g.c.log.Infof(obs.Group, "group %s: revoking %s: waiting for the application", g.opts.GroupID, describeAssignment(out))
+	g.opts.OnRevoke(out)
+	limit := time.NewTimer(g.opts.RebalanceTimeout)
+	defer limit.Stop()
+	beat := time.NewTicker(g.opts.HeartbeatInterval)
+	defer beat.Stop()
+wait:
+	for {
+		select {
+		case <-answer:
+			break wait
+		case <-g.stop:
+			break wait
+		case <-limit.C:
+			g.c.log.Warnf(obs.Group, "group %s: the application did not answer the revocation of %s within the rebalance timeout (%v): giving them up",
+				g.opts.GroupID, describeAssignment(out), g.opts.RebalanceTimeout)
+			break wait
+		case <-beat.C:
+			keepAlive()
+		}
+	}
+	g.mu.Lock()
+	g.answer, g.revoking = nil, nil
+	commits := slices.Collect(maps.Keys(g.commits))
+	g.mu.Unlock()
+	for _, done := range commits { // each ends within request_timeout_ms
+		<-done
+	}
+	if rejoining {
+		g.mu.Lock()
+		g.stable = make(chan struct{})
+		g.mu.Unlock()
+	}
+	return true
 }
 
 // toCommit is what a revocation commits of what detach returned: the
@@ -1206,6 +1358,7 @@ func (g *group) revoke(commitFirst bool) {
 	// on_revoke reports the positions reached: the next offset of each
 	// partition after what was handed to the application, which stops
 	// before the commit so that the commit covers all of it.
+	waited := commitFirst && g.awaitApplication(owned, func() { g.heartbeat() })
 	reached, stored := g.c.detach(owned)
 	if commitFirst && g.opts.AutoCommit {
 		if err := g.commitRetrying(g.c.cfg.RequestTimeout, g.toCommit(reached, stored)); err != nil {
@@ -1225,7 +1378,7 @@ func (g *group) revoke(commitFirst bool) {
 	g.owned = nil
 	g.mu.Unlock()
 	g.c.Assign(nil)
-	if g.opts.OnRevoke != nil {
+	if g.opts.OnRevoke != nil && !waited {
 		g.opts.OnRevoke(revoked)
 	}
 }

@@ -75,6 +75,10 @@ func (g *group) runConsumerProtocol() {
 		}
 		if target != nil {
 			changed, reached := g.reconcile(target)
+			if g.heardTarget != nil { // heard while a revocation waited: newer than target
+				target, g.heardTarget = g.heardTarget, nil
+				changed, reached = true, false
+			}
 			if reached {
 				target = nil
 			}
@@ -84,6 +88,22 @@ func (g *group) runConsumerProtocol() {
 				wait = min(wait, metadataWatchInterval) // a topic's name is still to be learnt
 			}
 		}
+	}
+}
+
+// consumerKeepAlive heartbeats while a revocation waits for the
+// application: the member's epoch follows the coordinator's, and a new
+// target assignment is kept for the loop, which reconciles it next.
+func (g *group) consumerKeepAlive() {
+	resp, err := g.consumerHeartbeat()
+	if err != nil || resp.ErrorCode != 0 {
+		return // the loop's next heartbeat meets the error again and handles it
+	}
+	g.mu.Lock()
+	g.generation = resp.MemberEpoch
+	g.mu.Unlock()
+	if resp.Assignment != nil {
+		g.heardTarget = g.assignmentTarget(resp.Assignment)
 	}
 }
 

@@ -81,6 +81,7 @@ static void test_bad_client_handles(void) {
         CHECK_EQ_INT(kfk_incremental_unassign(c, NULL, 0), KFK_ERR_INVALID_HANDLE);
         char member[8];
         CHECK_EQ_INT(kfk_group_member_id(c, member, sizeof member), KFK_ERR_INVALID_HANDLE);
+        CHECK_EQ_INT(kfk_revoke_done(c), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_unsubscribe(c, NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_txn_begin(c), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_txn_send_offsets(c, "g", NULL, 0, NULL, NULL), KFK_ERR_INVALID_HANDLE);
@@ -395,6 +396,7 @@ static void test_assign_consume_seek_lag(void) {
     char member[64];
     CHECK_EQ_INT(kfk_group_member_id(client, member, sizeof member), KFK_ERR_STATE); /* no subscription */
     CHECK_EQ_INT(kfk_group_member_id(client, NULL, 8), KFK_ERR_INVALID_ARG);
+    CHECK_EQ_INT(kfk_revoke_done(client), KFK_OK); /* nothing waits: nothing to do */
 
     CHECK_EQ_INT(kfk_assign(client, NULL, 1), KFK_ERR_INVALID_ARG);
     kfk_topic_partition_t bad = {topic, 0, -1, -7, NULL};

@@ -422,6 +422,7 @@ _PROTOTYPES = {
     "kfk_commit_offsets": (kfk_err_t, [_H, POINTER(TopicPartition), c_size_t, _CB, c_void_p]),
     "kfk_store_offsets": (kfk_err_t, [_H, POINTER(TopicPartition), c_size_t]),
     "kfk_group_member_id": (kfk_err_t, [_H, c_char_p, c_size_t]),
+    "kfk_revoke_done": (kfk_err_t, [_H]),
     "kfk_unsubscribe": (kfk_err_t, [_H, _CB, c_void_p]),
     "kfk_share_subscribe": (kfk_err_t, [_H, POINTER(c_char_p), c_size_t, POINTER(c_char_p), c_size_t]),
     "kfk_share_consume": (kfk_err_t, [_H, _CB, c_void_p]),

@@ -800,20 +800,32 @@ class Client:
     def subscribe(self, topics: Sequence[str], group_id: str, *,
                   on_assign: Optional[Callable[[list], None]] = None,
                   on_revoke: Optional[Callable[[list], None]] = None,
-                  on_lost: Optional[Callable[[list], None]] = None, **options: Any) -> None:
+                  on_lost: Optional[Callable[[list], None]] = None, answer_revoke: bool = True,
+                  **options: Any) -> None:
         """Join group_id and consume what it assigns; options: session_timeout_ms,
         rebalance_timeout_ms, heartbeat_interval_ms, auto_commit,
         auto_commit_interval_ms, auto_offset_store (False: commits take
         what store_offsets() stored), group_instance_id, auto_offset_reset,
         assignor (or partition_assignment_strategy: "cooperative-sticky" for
-        incremental rebalancing, or a comma list). on_lost gets partitions
+        incremental rebalancing, or a comma list), revoke_wait (True:
+        on_revoke runs while the member still owns the partitions, so a
+        commit() in it commits them; the member gives them up once
+        on_revoke returns, or with answer_revoke=False once revoke_done()
+        is called, or after rebalance_timeout_ms). on_lost gets partitions
         lost without being given up (nothing committed); without it,
         on_revoke does."""
+        answer = answer_revoke and str(options.get("revoke_wait", "0")).lower() in ("1", "true")
+
         def on_event(kind: int, result: Any, error: Optional[KafkaError]) -> None:
             if kind == _ffi.EVENT_ASSIGN and on_assign:
                 on_assign(result)
-            elif kind == _ffi.EVENT_REVOKE and on_revoke:
-                on_revoke(result)
+            elif kind == _ffi.EVENT_REVOKE:
+                try:
+                    if on_revoke:
+                        on_revoke(result)
+                finally:
+                    if answer:
+                        self.revoke_done()
             elif kind == _ffi.EVENT_LOST and (on_lost or on_revoke):
                 (on_lost or on_revoke)(result)
 
@@ -840,6 +852,11 @@ class Client:
         arr, n = _tp_array([{"topic": o["topic"], "partition": o["partition"], "offset": o["offset"]}
                             for o in offsets])
         self._request(self._lib.kfk_commit_offsets, arr, n).result()
+
+    def revoke_done(self) -> None:
+        """Let a member waiting for its revocation to be served (revoke_wait)
+        give the partitions up; does nothing when none waits."""
+        check(self._lib.kfk_revoke_done(self.handle), "revoke_done")
 
     def member_id(self) -> Optional[str]:
         """The member id the group coordinator gave this member ("" until it

@@ -431,3 +431,42 @@ def test_set_sasl_credentials_needs_sasl_plain_or_scram():
         s.set_sasl_credentials("c", "")
     finally:
         s.close(1)
+
+
+def test_revoke_wait_commits_in_on_revoke(conn):
+    """revoke_wait=True: on_revoke runs while the member still owns the
+    partitions, so a commit() there (auto_commit off) commits what was
+    consumed, and the next owner goes on right after it."""
+    brokers = broker_env("KFK_TEST_BROKERS")
+    topic, records = create_topic(conn, partitions=4), 200
+    with kfk.Client(brokers=brokers) as producer:
+        producer.produce_many([{"topic": topic, "partition": i % 4, "value": b"%d" % i} for i in range(records)])
+        producer.flush()
+    group, seen, revoked, leaving = unique("pyrevokewait"), [], [], []
+    first = kfk.Client(brokers=brokers, max_poll_records=10)
+    second = kfk.Client(brokers=brokers)
+
+    def on_revoke(parts):
+        if leaving:  # close() is not waited for: the member has left already
+            return
+        first.commit()
+        revoked.append(parts)
+
+    options = dict(auto_commit=False, auto_offset_reset="earliest", heartbeat_interval_ms=300)
+    try:
+        first.subscribe([topic], group, on_revoke=on_revoke, revoke_wait=True, **options)
+        deadline = time.monotonic() + 60
+        while len(seen) < records // 4 and time.monotonic() < deadline:
+            seen += [m.value for m in first.consume(0.1)]
+        second.subscribe([topic], group, **options)
+        while not (revoked and second.lag()) and time.monotonic() < deadline:
+            first.queue.poll(0.1)  # serves the revocation, reading nothing meanwhile
+            seen += [m.value for m in second.consume(0.1)]
+        while len(set(seen)) < records and time.monotonic() < deadline:
+            seen += [m.value for m in first.consume(0.1)] + [m.value for m in second.consume(0.1)]
+    finally:
+        leaving.append(True)
+        first.close()
+        second.close()
+    assert revoked and len(set(seen)) == records
+    assert sorted(int(v) for v in seen) == list(range(records))  # none read twice

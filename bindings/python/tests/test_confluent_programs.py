@@ -293,3 +293,21 @@ def test_share_program(brokers, conn, tmp_path):
     assert r["failures"] == [] and r["subscription"]
     assert r["refused"] == {"poll": "IllegalStateException", "committed": "IllegalStateException",
                             "closed": "IllegalStateException"}
+
+
+@pytest.mark.parametrize("mode", ["eager", "cooperative"])
+def test_commit_in_on_revoke_program(brokers, conn, tmp_path, mode):
+    """Two members with enable.auto.commit=false commit in on_revoke, while
+    the partitions are still theirs: together they read every message once."""
+    count, partitions = 120, 4
+    results = {}
+    for lib in LIBS:
+        topic = create_topic(conn, partitions=partitions)
+        fill(brokers, topic, count, partitions)
+        results[lib] = finish(start("revoke_commit.py", lib, brokers, topic, unique("revoke"), count, partitions, mode,
+                                    tmp_path=tmp_path))
+    r = by_lib(results)
+    assert r["duplicates"] == [] and r["missing"] == []
+    assert r["both_read"] == ["first", "second"] and r["first_revoked"]
+    assert r["assignment_listed_revoked"] and r["commit_errors"] == []
+    assert r["committed"] == [[p, count // partitions] for p in range(partitions)]

@@ -783,10 +783,11 @@ def test_group_rebalance_loses_nothing(lib, brokers, conn):
     b.close()
 
 
-def test_commit_reports_partitions_revoked_meanwhile(brokers, conn):
-    """A commit made while a revocation waits in the consumer (kfk has
-    given those partitions up) cannot cover them: without
-    enable.auto.commit they come back with an error, not as committed."""
+def test_commit_reports_partitions_lost_meanwhile(brokers, conn):
+    """A commit made while a loss waits in the consumer to be reported
+    (kfk no longer owns those partitions) cannot cover them: they come back
+    with an error, not as committed. (A revocation waiting is different:
+    kfk waits for on_revoke, and the partitions are still the member's.)"""
     topic = create_topic(conn, partitions=2)
     with kfk.Client(brokers=brokers) as k:
         for p in (0, 1):
@@ -794,8 +795,8 @@ def test_commit_reports_partitions_revoked_meanwhile(brokers, conn):
     c, _ = group_consumer(brokers, topic)
     got = set()
     wait_for(lambda: len(got) == 2, lambda: got.update(m.partition() for m in [c.poll(0.5)] if m is not None))
-    # As the group member would queue it: partition 0 revoked, not yet served.
-    c._stream.append((kfk._ffi.EVENT_REVOKE, [{"topic": topic, "partition": 0, "offset": 1}]))
+    # As the group member would queue it: partition 0 lost, not yet reported.
+    c._stream.append((kfk._ffi.EVENT_LOST, [{"topic": topic, "partition": 0, "offset": 1}]))
     done = {tp.partition: tp for tp in c.commit(asynchronous=False)}
     assert done[1].error is None and done[1].offset == 1
     assert done[0].error is not None and done[0].error.code() == kc.KafkaError.REBALANCE_IN_PROGRESS

@@ -82,7 +82,6 @@ class Consumer(Base):
         # returned yet) and rebalances ((kind, partitions) tuples).
         self._stream: collections.deque = collections.deque()
         self._consuming = False  # a kfk_consume is in flight (at most one is)
-        self._revoked: dict[_TP, int] = {}  # positions of the partitions on_revoke is told of
         self._later: list = []  # on_commit calls to serve at the next poll
         self._in_on_assign = False
         self._in_on_revoke = False
@@ -284,32 +283,52 @@ class Consumer(Base):
                 finally:
                     self._in_on_assign = False
             return
-        self._revoked = {}
-        for p in parts:
-            which = (p["topic"], p["partition"])
-            self._assignment.pop(which, None)
-            self._starts.pop(which, None)
-            position = self._positions.pop(which, None)
-            stored = self._stored.pop(which, None)
-            reached = position if self._auto_store else stored
-            if reached is not None and self._committed.pop(which, None) != reached and kind == _ffi.EVENT_REVOKE:
-                self._revoked[which] = reached
+        if kind == _ffi.EVENT_REVOKE:
+            self._serve_revoke(parts)
+            return
         # Lost partitions (the member's session or generation is gone):
         # on_lost, or on_revoke without one, as librdkafka calls them;
         # nothing of them can be committed.
-        if kind == _ffi.EVENT_LOST and self._on_lost is not None:
+        self._forget(parts)
+        callback = self._on_lost if self._on_lost is not None else self._on_revoke
+        if callback is not None:
             self._in_on_revoke = True
             try:
-                self._on_lost(self, tps)
+                callback(self, tps)
             finally:
                 self._in_on_revoke = False
-        elif self._on_revoke is not None:
-            self._in_on_revoke = True
+
+    def _serve_revoke(self, parts: list) -> None:
+        """A revocation kfk waits for (revoke_wait), as librdkafka waits for
+        its rebalance callback: on_revoke runs while the partitions are
+        still this member's, so assignment() lists them and a commit
+        commits them; then kfk gives them up (committing first with
+        enable.auto.commit)."""
+        if not parts:
+            return
+        try:
+            # kfk's positions become those of the messages returned: what
+            # it commits as it gives the partitions up is what was processed.
+            self._settle()
+            if self._on_revoke is not None:
+                self._in_on_revoke = True
+                try:
+                    self._on_revoke(self, [TopicPartition(p["topic"], p["partition"]) for p in parts])
+                finally:
+                    self._in_on_revoke = False
+        finally:
+            self._forget(parts)
             try:
-                self._on_revoke(self, tps)
-            finally:
-                self._in_on_revoke = False
-        self._revoked = {}
+                self._client.revoke_done()
+            except _KfkError:
+                pass  # the client is closing: nothing waits any more
+
+    def _forget(self, parts: list) -> None:
+        """Drop what this layer keeps of partitions no longer assigned."""
+        for p in parts:
+            which = (p["topic"], p["partition"])
+            for kept in (self._assignment, self._starts, self._positions, self._stored, self._committed, self._eof_at):
+                kept.pop(which, None)
 
     def subscribe(self, topics: Sequence[str], on_assign: Optional[Callable] = None,
                   on_revoke: Optional[Callable] = None, on_lost: Optional[Callable] = None) -> None:
@@ -334,7 +353,7 @@ class Consumer(Base):
                                    on_assign=lambda parts: self._on_group_event(_ffi.EVENT_ASSIGN, parts),
                                    on_revoke=lambda parts: self._on_group_event(_ffi.EVENT_REVOKE, parts),
                                    on_lost=lambda parts: self._on_group_event(_ffi.EVENT_LOST, parts),
-                                   **self._group_options)
+                                   revoke_wait=True, answer_revoke=False, **self._group_options)
         except _KfkError as exc:
             raise KafkaException(from_kfk(exc, "subscribe")) from None
         self._subscription = list(topics)
@@ -345,11 +364,34 @@ class Consumer(Base):
         if self._subscription is None:
             return
         self._settle()
+        early = self._revoke_before_leaving()
         try:
             self._client.unsubscribe()
         except _KfkError as exc:
             raise KafkaException(from_kfk(exc, "unsubscribe")) from None
+        self._told_already(early)
         self._subscription = None
+
+    def _revoke_before_leaving(self) -> set:
+        """on_revoke for the assignment before the member leaves, as
+        librdkafka calls it: kfk gives the partitions up as it leaves, so a
+        commit in on_revoke is made while they are still this member's.
+        Returns the partitions on_revoke was told of."""
+        early = set(self._assignment)
+        self._serve_revoke([{"topic": t, "partition": p} for (t, p) in early])
+        return early
+
+    def _told_already(self, early: set) -> None:
+        """Drop from kfk's REVOKE of leaving, now in the stream, the
+        partitions on_revoke was told of before leaving."""
+        kept: collections.deque = collections.deque()
+        for x in self._stream:
+            if isinstance(x, tuple) and x[0] == _ffi.EVENT_REVOKE:
+                x = (x[0], [p for p in x[1] if (p["topic"], p["partition"]) not in early])
+                if not x[1]:
+                    continue
+            kept.append(x)
+        self._stream = kept
 
     def assignment(self) -> list:
         """The partitions assigned now."""
@@ -394,8 +436,8 @@ class Consumer(Base):
         self._stream.clear()
 
     def unassign(self) -> None:
-        """Stop consuming the assigned partitions (in on_revoke: kfk has
-        already given them up)."""
+        """Stop consuming the assigned partitions (in on_revoke: kfk gives
+        them up once it returns)."""
         self._check_open()
         if self._subscription is not None:
             if self._in_on_revoke or not self._assignment:
@@ -453,8 +495,8 @@ class Consumer(Base):
 
     def incremental_unassign(self, partitions: Sequence[TopicPartition]) -> None:
         """Remove partitions from the assignment, the others going on.
-        While subscribed (cooperative-sticky), only from on_revoke (kfk has
-        already given them up)."""
+        While subscribed (cooperative-sticky), only from on_revoke (kfk
+        gives them up once it returns)."""
         self._check_open()
         tps = _tp_list(partitions)
         if self._subscription is not None or self._in_on_revoke:  # (close() serves on_revoke unsubscribed)
@@ -641,31 +683,21 @@ class Consumer(Base):
         handed-over position, which this layer keeps equal to the positions
         returned, or (enable.auto.offset.store=false) the offsets stored;
         offsets given are committed as they are."""
-        if self._in_on_revoke and self._revoked and (wanted is None or set(wanted) & set(self._revoked)):
-            if not self._auto_commit:
-                raise NotImplementedError(
-                    f"Consumer.commit in on_revoke: kfk gives partitions up before on_revoke runs, so the "
-                    f"positions {sorted(self._revoked.items())} can no longer be committed; commit before the "
-                    "rebalance, or use enable.auto.commit (kfk then commits them as it gives them up)")
-            # kfk committed them as it gave them up (a failure went to error_cb).
-            return None if asynchronous else [_tp(t, p, o) for (t, p), o in sorted(self._revoked.items())]
         if wanted is None and not self._auto_store:
             wanted = {w: o for w, o in self._stored.items() if w in self._assignment and self._committed.get(w) != o}
         if wanted is not None:
             return self._commit_offsets(wanted, asynchronous)
         self._settle()
         dirty = {w: o for w, o in self._positions.items() if w in self._assignment and self._committed.get(w) != o}
-        # Partitions of a revocation not served yet: kfk no longer owns them.
+        # Partitions lost and not reported yet: kfk no longer owns them (a
+        # revocation not served yet waits for this layer: they are still its).
         gone = {(p["topic"], p["partition"]) for x in self._stream if isinstance(x, tuple)
-                and x[0] in (_ffi.EVENT_REVOKE, _ffi.EVENT_LOST) for p in x[1]}
+                and x[0] == _ffi.EVENT_LOST for p in x[1]}
         lost = {w: o for w, o in dirty.items() if w in gone}
         dirty = {w: o for w, o in dirty.items() if w not in gone}
         if not dirty and not lost:
             raise error(KafkaError._NO_OFFSET, "Commit failed: Local: No offset stored")  # type: ignore
-        # kfk committed a revoked partition's position as it gave it up
-        # (with enable.auto.commit); otherwise it can no longer commit it.
-        failed = None if self._auto_commit else KafkaError(
-            KafkaError.REBALANCE_IN_PROGRESS, "the partition was revoked before the commit")  # type: ignore
+        failed = KafkaError(KafkaError.REBALANCE_IN_PROGRESS, "the partition was lost before the commit")  # type: ignore
         committed = sorted([_tp(t, p, o) for (t, p), o in dirty.items()] +
                            [_tp(t, p, o, failed) for (t, p), o in lost.items()])
         if not dirty:
@@ -893,10 +925,12 @@ class Consumer(Base):
             self._settle()
             self._commit_manual_auto()
             if self._subscription is not None:
+                early = self._revoke_before_leaving()
                 try:
                     self._client.unsubscribe()
                 except _KfkError:
                     pass
+                self._told_already(early)
                 self._subscription = None
             while self._stream:  # the rebalance callbacks of leaving
                 self._take()
