@@ -91,7 +91,7 @@ _LOCAL = {
     -173: ("_CONFLICT", "conflicting use"),
     -172: ("_STATE", "not valid in the current state"),
     -171: ("_UNKNOWN_PROTOCOL", "unknown protocol"),
-    -170: ("_NOT_IMPLEMENTED", "not implemented"),
+    -170: ("_NOT_IMPLEMENTED", "a call this client does not have"),
     -169: ("_AUTHENTICATION", "authentication failed"),
     -168: ("_NO_OFFSET", "no offset to commit"),
     -167: ("_OUTDATED", "outdated"),
