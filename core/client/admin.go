@@ -419,13 +419,7 @@ func (c *Client) DeleteRecords(before []Assignment, timeoutMs int32, cb func(tre
 				t := &req.Topics[len(req.Topics)-1]
 				t.Partitions = append(t.Partitions, p)
 			}
-			c.mu.Lock()
-			b := c.brokers[leader]
-			c.mu.Unlock()
-			if b == nil {
-				return tree.Value{}, fmt.Errorf("leader %d: %w", leader, ErrNoBroker)
-			}
-			resp, err := wait(c.connFor(b, general), req)
+			resp, err := c.askBroker(leader, "leader", req)
 			if err != nil {
 				return tree.Value{}, err
 			}

@@ -85,13 +85,7 @@ func (c *Client) ListOffsets(tps []connapi.TopicPartition, isolation int8, cb fu
 		}
 		for _, r := range rounds {
 			for leader, req := range r.byLeader {
-				c.mu.Lock()
-				b := c.brokers[leader]
-				c.mu.Unlock()
-				if b == nil {
-					return tree.Value{}, fmt.Errorf("leader %d: %w", leader, ErrNoBroker)
-				}
-				resp, err := wait(c.connFor(b, general), req)
+				resp, err := c.askBroker(leader, "leader", req)
 				if err != nil {
 					return tree.Value{}, err
 				}

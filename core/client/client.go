@@ -304,6 +304,19 @@ func (c *Client) leaderConn(topic string, partition int32) (*conn.Conn, int32, b
 	return c.connFor(b, producing), leader, true
 }
 
+// askBroker sends req to broker node (named as role in the error when the
+// client does not know it) on its general connection and waits for the
+// answer.
+func (c *Client) askBroker(node int32, role string, req kmsg.Request) (kmsg.Response, error) {
+	c.mu.Lock()
+	b := c.brokers[node]
+	c.mu.Unlock()
+	if b == nil {
+		return nil, fmt.Errorf("%s %d: %w", role, node, ErrNoBroker)
+	}
+	return wait(c.connFor(b, general), req)
+}
+
 // anyConn returns a connection for cluster-wide requests: a connected
 // broker if there is one, else the next broker to try.
 func (c *Client) anyConn(skip map[*broker]bool) (*broker, *conn.Conn) {

@@ -415,13 +415,7 @@ func (c *Client) coordinatorDoOnce(key string, keyType int8, req kmsg.Request) (
 	if !c.brokerKnown(node) {
 		c.metadataNow(nil)
 	}
-	c.mu.Lock()
-	b := c.brokers[node]
-	c.mu.Unlock()
-	if b == nil {
-		return nil, fmt.Errorf("coordinator %d: %w", node, ErrNoBroker)
-	}
-	return wait(c.connFor(b, general), req)
+	return c.askBroker(node, "coordinator", req)
 }
 
 // The kinds of coordinator FindCoordinator looks up.
