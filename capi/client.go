@@ -140,6 +140,9 @@ func kfkgo_client_new(qh, confh C.uint64_t, out *C.uint64_t, errbuf *C.char, err
 		cfg.PartitionFunc = co.partitioner.partition
 	}
 	conf.mu.Unlock()
+	// Events hand out pointers into the fetch responses; the queue gives
+	// the messages back at the next poll (queue.lent).
+	cfg.LendFetchBuffers = true
 	c, err := client.New(cfg, client.Handler{
 		OnError: func(err error) {
 			q.push(co.handler.event(event{typ: C.KFK_EVENT_ERROR, err: err, source: co.self}))

@@ -7,6 +7,7 @@ package main
 import "C"
 
 import (
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -79,9 +80,46 @@ type queue struct {
 	woken    atomic.Bool   // kfk_wake was called
 	users    atomic.Int32  // connections and clients attached
 
-	pollMu sync.Mutex // one poll at a time; guards arena and calls
+	pollMu sync.Mutex // one poll at a time; guards arena, lent and calls
 	arena  arena
+	lent   lentMessages
 	calls  []C.kfk__call_t // the callbacks a poll runs, in malloc'd memory (see callsFor)
+}
+
+// lentMessages are the consumed messages a poll handed out in place: their
+// keys and values point into the client's fetch buffers, pinned so that C
+// may hold the pointers, until the next poll gives them back.
+type lentMessages struct {
+	pinner runtime.Pinner
+	counts []lentCount // in the order handed out
+}
+
+type lentCount struct {
+	buf *client.FetchBuffer
+	n   int
+}
+
+// add lends msg's bytes, in buf, to C until giveBack.
+func (l *lentMessages) add(buf *client.FetchBuffer) {
+	if last := len(l.counts) - 1; last >= 0 && l.counts[last].buf == buf {
+		l.counts[last].n++
+		return
+	}
+	l.pinner.Pin(unsafe.SliceData(buf.Bytes()))
+	l.counts = append(l.counts, lentCount{buf, 1})
+}
+
+// giveBack ends the loan of everything lent so far.
+func (l *lentMessages) giveBack() {
+	if len(l.counts) == 0 {
+		return
+	}
+	l.pinner.Unpin()
+	for _, c := range l.counts {
+		c.buf.Release(c.n)
+	}
+	clear(l.counts)
+	l.counts = l.counts[:0]
 }
 
 func newQueue() (*queue, error) {
@@ -211,6 +249,7 @@ func (q *queue) serve(timeoutMs, max int, out []C.kfk_event_t) int {
 	q.pollMu.Lock()
 	defer q.pollMu.Unlock()
 	q.arena.reset()
+	q.lent.giveBack()
 	if out != nil {
 		if len(out) == 0 {
 			return 0
@@ -328,7 +367,8 @@ func (q *queue) fill(out *C.kfk_event_t, ev *event, opaque uintptr) {
 	}
 }
 
-// message copies a consumed message into the arena.
+// message writes a consumed message into the arena: its key and value are
+// lent in place when they lie in a fetch buffer, else copied.
 func (q *queue) message(msg *client.Message, opaque uintptr) *C.kfk_message_t {
 	m := (*C.kfk_message_t)(q.arena.alloc(C.sizeof_kfk_message_t))
 	m.topic = q.arena.name(msg.Topic)
@@ -337,8 +377,14 @@ func (q *queue) message(msg *client.Message, opaque uintptr) *C.kfk_message_t {
 	m.timestamp = C.int64_t(msg.Timestamp)
 	m.timestamp_type = C.int32_t(msg.TimestampType)
 	m.reserved = C.int32_t(msg.DeliveryCount) // kfk_message_delivery_count reads it
-	m.key, m.key_len = unsafe.Pointer(q.arena.bytes(msg.Key)), C.size_t(len(msg.Key))
-	m.value, m.value_len = unsafe.Pointer(q.arena.bytes(msg.Value)), C.size_t(len(msg.Value))
+	if buf := msg.Buffer(); buf != nil {
+		q.lent.add(buf)
+		m.key, m.key_len = q.lentBytes(msg.Key), C.size_t(len(msg.Key))
+		m.value, m.value_len = q.lentBytes(msg.Value), C.size_t(len(msg.Value))
+	} else {
+		m.key, m.key_len = unsafe.Pointer(q.arena.bytes(msg.Key)), C.size_t(len(msg.Key))
+		m.value, m.value_len = unsafe.Pointer(q.arena.bytes(msg.Value)), C.size_t(len(msg.Value))
+	}
 	if n := len(msg.Headers); n > 0 {
 		hs := unsafe.Slice((*C.kfk_header_t)(q.arena.alloc(uintptr(n)*C.sizeof_kfk_header_t)), n)
 		for i, h := range msg.Headers {
@@ -351,6 +397,16 @@ func (q *queue) message(msg *client.Message, opaque uintptr) *C.kfk_message_t {
 	return m
 }
 
+// lentBytes is b's address for C, in place: NULL for nil, and for an
+// empty slice a byte of the arena, never NULL (Kafka's null and empty
+// differ).
+func (q *queue) lentBytes(b []byte) unsafe.Pointer {
+	if len(b) == 0 {
+		return unsafe.Pointer(q.arena.bytes(b))
+	}
+	return unsafe.Pointer(unsafe.SliceData(b))
+}
+
 // close drops pending events and releases the descriptor and memory.
 func (q *queue) close() {
 	q.mu.Lock()
@@ -360,6 +416,7 @@ func (q *queue) close() {
 	q.wake()
 	q.pollMu.Lock()
 	q.arena.free()
+	q.lent.giveBack()
 	q.freeCalls()
 	syscall.Close(q.rfd)
 	syscall.Close(q.wfd)

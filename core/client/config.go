@@ -70,6 +70,12 @@ type Config struct {
 	// default: everything fetched), so an application that commits every
 	// N records can.
 	MaxPollRecords int
+	// LendFetchBuffers reads fetch responses into pooled buffers that
+	// consumed messages point into: each message Poll hands over must then
+	// be given back with ReleaseMessages once its bytes are no longer
+	// read, and no sooner (a message never given back only costs its
+	// buffer's reuse). Off by default: a Go program keeps its messages.
+	LendFetchBuffers bool
 
 	LogLevel obs.Level   // log entries this severe or more go to Handler.OnLog; default warn
 	Debug    obs.Context // contexts whose debug tracing goes to Handler.OnLog

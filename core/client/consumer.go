@@ -40,6 +40,8 @@ type Message struct {
 	Key           []byte // nil = null
 	Value         []byte // nil = null
 	Headers       []wire.Header
+
+	buffer *FetchBuffer // what Key, Value and Headers point into, when lent
 }
 
 // Assignment is a partition to consume and where to start.
@@ -86,6 +88,7 @@ type consumer struct {
 	mu       sync.Mutex
 	assigned map[tp]*position
 	buffer   messageBuffer
+	buffers  *bufferPool    // fetch responses are read into its buffers; nil: each into its own
 	inflight map[int32]bool // fetch in flight per broker
 	sessions map[int32]*fetchSession
 	waiters  []*pollWaiter // polls waiting for the next fetch
@@ -128,8 +131,13 @@ func (k *consumer) expire(w *pollWaiter) {
 }
 
 func newConsumer(c *Client) *consumer {
-	return &consumer{c: c, assigned: map[tp]*position{}, inflight: map[int32]bool{},
+	k := &consumer{c: c, assigned: map[tp]*position{}, inflight: map[int32]bool{},
 		sessions: map[int32]*fetchSession{}, reset: ResetLatest}
+	if c.cfg.LendFetchBuffers {
+		// What prefetching holds, and one response more being read.
+		k.buffers = &bufferPool{limit: c.cfg.PrefetchBytes + int(c.cfg.FetchMaxBytes)}
+	}
+	return k
 }
 
 // Assign replaces the set of partitions consumed, each from its offset.
@@ -138,7 +146,7 @@ func (c *Client) Assign(parts []Assignment) {
 	k.mu.Lock()
 	k.assigned = map[tp]*position{}
 	k.paused = nil
-	k.buffer.reset()
+	k.buffer.dropAll()
 	topics := map[string]bool{}
 	for _, a := range parts {
 		p := newPosition(a.Offset)
@@ -559,7 +567,21 @@ func (k *consumer) fetch(leader int32, parts []tp, offs []int64, gens []int) {
 
 	cn := k.c.connFor(b, fetching)
 	k.fillFetch(req, plan, parts, offs)
-	cn.Do(req, func(resp kmsg.Response, err error) {
+	// With lent buffers the response is read into one from the pool. Only
+	// a response read in full gives its buffer back: after a failure the
+	// connection's reader may still be writing into it.
+	var lent *FetchBuffer
+	into := func(size int) []byte {
+		lent = k.buffers.lend(size)
+		return lent.buf
+	}
+	if k.buffers == nil {
+		into = nil
+	}
+	cn.DoInto(req, into, func(resp kmsg.Response, err error) {
+		if err == nil && lent != nil { // (err first: a failure may come from another goroutine)
+			defer lent.Release(1)
+		}
 		var code int16
 		if err == nil {
 			code = resp.(*kmsg.FetchResponse).ErrorCode
@@ -584,7 +606,7 @@ func (k *consumer) fetch(leader int32, parts []tp, offs []int64, gens []int) {
 		k.mu.Lock()
 		s.answered(plan, parts, offs, r.SessionID)
 		k.mu.Unlock()
-		k.handleFetch(leader, parts, offs, gens, r)
+		k.handleFetch(leader, parts, offs, gens, r, lent)
 	})
 }
 
@@ -626,7 +648,9 @@ func (k *consumer) fetchDone(leader int32, parts []tp) {
 
 // handleFetch decodes a fetch response into messages, advances positions,
 // and hands the messages to waiting polls or the buffer.
-func (k *consumer) handleFetch(leader int32, parts []tp, offs []int64, gens []int, resp *kmsg.FetchResponse) {
+// Messages that point into lent (nil: none) hold it.
+func (k *consumer) handleFetch(leader int32, parts []tp, offs []int64, gens []int, resp *kmsg.FetchResponse,
+	lent *FetchBuffer) {
 	sent := map[tp]int{}
 	for i, which := range parts {
 		sent[which] = i
@@ -647,7 +671,7 @@ func (k *consumer) handleFetch(leader int32, parts []tp, offs []int64, gens []in
 			which := tp{t.Topic, fp.Partition}
 			idx, ok := sent[which]
 			if p := k.assigned[which]; ok && p != nil && p.gen == gens[idx] { // still assigned, not moved
-				k.takePartitionLocked(leader, which, p, fp, offs[idx], &out)
+				k.takePartitionLocked(leader, which, p, fp, offs[idx], lent, &out)
 			}
 		}
 	}
@@ -683,7 +707,7 @@ type fetchOutcome struct {
 // takePartitionLocked applies one partition's answer (fetched from from):
 // its records, its high watermark and new position, or its error.
 func (k *consumer) takePartitionLocked(leader int32, which tp, p *position, fp *kmsg.FetchResponseTopicPartition,
-	from int64, out *fetchOutcome) {
+	from int64, lent *FetchBuffer, out *fetchOutcome) {
 	switch fp.ErrorCode {
 	case 0:
 	case kerr.OffsetOutOfRange:
@@ -702,7 +726,7 @@ func (k *consumer) takePartitionLocked(leader int32, which tp, p *position, fp *
 		return
 	}
 	p.hwm = fp.HighWatermark
-	msgs, next, err := decodePartition(which.topic, fp, from)
+	msgs, next, err := decodePartition(which.topic, fp, from, lent)
 	if err != nil {
 		k.c.reportError(fmt.Errorf("fetch %s[%d]: %w", which.topic, which.partition, err))
 	}
@@ -738,25 +762,34 @@ func (k *consumer) handOverLocked(out *fetchOutcome) ([]*pollWaiter, [][]Message
 // decodePartition turns one partition's fetched batches into messages,
 // skipping control batches, aborted transactions (read_committed) and
 // records before the requested offset; it returns the next offset.
-func decodePartition(topic string, fp *kmsg.FetchResponseTopicPartition, from int64) ([]Message, int64, error) {
-	return decodeBatches(topic, fp.Partition, fp.RecordBatches, wire.NewAbortedFilter(connapi.AbortedTxns(fp.AbortedTransactions)), from)
+// Messages left pointing into lent (nil: none) take a reference to it.
+func decodePartition(topic string, fp *kmsg.FetchResponseTopicPartition, from int64, lent *FetchBuffer) ([]Message, int64, error) {
+	return decodeBatches(topic, fp.Partition, fp.RecordBatches,
+		wire.NewAbortedFilter(connapi.AbortedTxns(fp.AbortedTransactions)), from, lent)
 }
 
 // decodeBatches is decodePartition for any response's record batches
 // (those of a Fetch or a ShareFetch).
-func decodeBatches(topic string, partition int32, batches []byte, aborted *wire.AbortedFilter, from int64) ([]Message, int64, error) {
+// batches lie in lent, if not nil: messages that point into them hold it.
+func decodeBatches(topic string, partition int32, batches []byte, aborted *wire.AbortedFilter, from int64,
+	lent *FetchBuffer) (msgs []Message, next int64, err error) {
+	held := 0
+	defer func() {
+		if held > 0 {
+			lent.refs.Add(int64(held))
+		}
+	}()
 	var r wire.Reader
 	r.Reset(batches)
 	var b wire.Batch
 	var it wire.RecordIter
 	var rec wire.Record
-	var msgs []Message
 	// Uncompressed records are referenced where they are, in the response
 	// (a buffer of its own). Decompressed ones live in the reader's scratch
 	// buffer until the next batch: their key, value and header bytes are
 	// copied into one buffer sized for the response.
 	var data []byte
-	next := from
+	next = from
 	for {
 		ok, err := r.Next(&b)
 		if err != nil || !ok {
@@ -787,13 +820,20 @@ func decodeBatches(topic string, partition int32, batches []byte, aborted *wire.
 			c, data = appendRef(data, v)
 			return c
 		}
+		var in *FetchBuffer // what this batch's messages point into
+		if !copied {
+			in = lent
+		}
 		kind := batchTimestampType(&b)
 		for b.Records(&it); it.Next(&rec); {
 			if rec.Offset < from {
 				continue
 			}
 			m := Message{Topic: topic, Partition: partition, Offset: rec.Offset, Timestamp: rec.Timestamp,
-				TimestampType: kind, Key: ref(rec.Key), Value: ref(rec.Value)}
+				TimestampType: kind, Key: ref(rec.Key), Value: ref(rec.Value), buffer: in}
+			if in != nil {
+				held++
+			}
 			if rec.NumHeaders > 0 {
 				m.Headers = make([]wire.Header, 0, min(rec.NumHeaders, 64)) // (a count that lies only grows by appending)
 				rec.Headers(func(k, v []byte) bool {

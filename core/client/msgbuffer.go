@@ -90,12 +90,19 @@ func (b *messageBuffer) drop(which tp) {
 	b.bytes = 0
 	for _, batch := range b.batches {
 		if len(batch) > 0 && batch[0].Topic == which.topic && batch[0].Partition == which.partition {
+			ReleaseMessages(batch)
 			continue
 		}
 		kept = append(kept, batch)
 		b.bytes += batchBytes(batch)
 	}
 	b.batches = kept
+}
+
+// dropAll removes every message.
+func (b *messageBuffer) dropAll() {
+	releaseBatches(b.batches)
+	b.reset()
 }
 
 func (b *messageBuffer) reset() { b.batches, b.bytes = nil, 0 }

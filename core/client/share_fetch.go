@@ -467,7 +467,7 @@ func acquiredMessages(topic string, p *kmsg.ShareFetchResponseTopicPartition) ([
 	if len(p.AcquiredRecords) == 0 {
 		return nil, nil, nil
 	}
-	all, _, err := decodeBatches(topic, p.Partition, p.Records, wire.NewAbortedFilter(nil), p.AcquiredRecords[0].FirstOffset)
+	all, _, err := decodeBatches(topic, p.Partition, p.Records, wire.NewAbortedFilter(nil), p.AcquiredRecords[0].FirstOffset, nil)
 	var msgs []Message
 	var gaps []acked
 	which := tp{topic, p.Partition}

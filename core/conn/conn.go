@@ -433,6 +433,15 @@ func (c *Conn) Do(req kmsg.Request, cb func(kmsg.Response, error)) {
 	c.send(&call{req: req, cb: cb})
 }
 
+// DoInto is Do reading the response into into(size) when that returns a
+// buffer of at least size bytes (size is the response's length, header
+// included). The buffer is the caller's again once cb has returned: cb's
+// response may point into it, and nothing else will. into runs on the
+// connection's reading goroutine, before cb.
+func (c *Conn) DoInto(req kmsg.Request, into func(size int) []byte, cb func(kmsg.Response, error)) {
+	c.send(&call{req: req, cb: cb, into: into})
+}
+
 // DoRaw sends a pre-encoded request body for key at version; cb gets the
 // raw response body (after the response header).
 func (c *Conn) DoRaw(key, version int16, body []byte, cb func([]byte, error)) {

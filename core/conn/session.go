@@ -27,6 +27,10 @@ type call struct {
 	deadline time.Time
 	noReply  bool // acks=0 produce: the broker sends nothing back
 	once     sync.Once
+
+	// into lends the buffer the response is read into (see Conn.DoInto);
+	// nil: the session allocates one.
+	into func(size int) []byte
 }
 
 type rawRequest struct {
@@ -341,7 +345,11 @@ func (s *session) encode(dst []byte, r *call) []byte {
 func (s *session) readLoop() {
 	rd := bufio.NewReaderSize(s.nc, 64<<10)
 	for {
-		body, err := readFrame(rd, s.opts.MaxResponse)
+		size, err := readFrameSize(rd, s.opts.MaxResponse)
+		var body []byte
+		if err == nil {
+			body, err = readFrameBody(rd, size, s.lentBuffer(size))
+		}
 		if err != nil {
 			if errors.Is(err, io.EOF) {
 				err = ErrClosedByPeer
@@ -456,24 +464,42 @@ const frameStep = 1 << 20
 
 // readFrame reads one size-prefixed frame, refusing sizes above max.
 func readFrame(rd io.Reader, max int32) ([]byte, error) {
+	size, err := readFrameSize(rd, max)
+	if err != nil {
+		return nil, err
+	}
+	return readFrameBody(rd, size, nil)
+}
+
+// readFrameSize reads a frame's length prefix, refusing sizes above max.
+func readFrameSize(rd io.Reader, max int32) (int, error) {
 	var hdr [4]byte
 	if _, err := io.ReadFull(rd, hdr[:]); err != nil {
-		return nil, err
+		return 0, err
 	}
 	n := int32(binary.BigEndian.Uint32(hdr[:]))
 	if n < 0 || n > max {
-		return nil, fmt.Errorf("%w: frame of %d bytes (limit %d)", ErrProtocol, n, max)
+		return 0, fmt.Errorf("%w: frame of %d bytes (limit %d)", ErrProtocol, n, max)
 	}
-	// Memory follows the bytes that arrive, not the length promised (a
-	// broker announcing 200 MiB and sending 10 bytes costs frameStep), and
-	// doubles as they do, so a large honest frame is copied at most once
-	// more in total.
-	body := make([]byte, 0, min(int(n), frameStep))
-	for len(body) < int(n) {
+	return int(n), nil
+}
+
+// readFrameBody reads a frame's n bytes into lent when it is big enough,
+// else into memory of its own.
+func readFrameBody(rd io.Reader, n int, lent []byte) ([]byte, error) {
+	body := lent[:0]
+	if cap(lent) < n {
+		// Memory follows the bytes that arrive, not the length promised (a
+		// broker announcing 200 MiB and sending 10 bytes costs frameStep),
+		// and doubles as they do, so a large honest frame is copied at most
+		// once more in total.
+		body = make([]byte, 0, min(n, frameStep))
+	}
+	for len(body) < n {
 		if len(body) == cap(body) {
-			body = append(make([]byte, 0, min(int(n), 2*cap(body))), body...)
+			body = append(make([]byte, 0, min(n, 2*cap(body))), body...)
 		}
-		got, err := io.ReadFull(rd, body[len(body):cap(body)])
+		got, err := io.ReadFull(rd, body[len(body):min(n, cap(body))])
 		body = body[:len(body)+got]
 		if err != nil {
 			if errors.Is(err, io.EOF) {
@@ -483,6 +509,22 @@ func readFrame(rd io.Reader, max int32) ([]byte, error) {
 		}
 	}
 	return body, nil
+}
+
+// lentBuffer is the buffer the oldest request in flight lends for its
+// response of size bytes, if it lends one. Responses arrive in the order
+// requests were sent, so that request is the one being answered.
+func (s *session) lentBuffer(size int) []byte {
+	s.mu.Lock()
+	var into func(int) []byte
+	if len(s.inflight) > 0 {
+		into = s.inflight[0].into
+	}
+	s.mu.Unlock()
+	if into == nil {
+		return nil
+	}
+	return into(size)
 }
 
 // skipTags skips a tagged-field section (KIP-482) at the start of b.
