@@ -38,7 +38,8 @@ func placeAndDeliver(p *producer, partitions, perBatch int) {
 	for _, ps := range p.rotation {
 		p.sealLocked(ps)
 		for _, b := range ps.ready {
-			if err := p.prepareLocked(b); err != nil {
+			p.sequenceLocked(b)
+			if err := p.encode(b); err != nil {
 				panic(err)
 			}
 			reports = p.finishBatchLocked(reports[:0], b, 0, nil)

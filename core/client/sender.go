@@ -100,14 +100,6 @@ func (p *producer) pass() time.Time {
 	if r.turnedAway >= 0 {
 		p.turn = r.turnedAway
 	}
-	// A broker whose candidate batches all failed to prepare sends nothing.
-	r.sends = slices.DeleteFunc(r.sends, func(o *outgoing) bool {
-		if len(o.batches) == 0 {
-			p.inflightBy[o.broker]--
-			return true
-		}
-		return false
-	})
 	more := len(r.sends) > 0 // other batches may be ready behind these
 	if len(r.toAdd) > 0 && !p.txn.adding {
 		p.txn.adding = true
@@ -117,7 +109,9 @@ func (p *producer) pass() time.Time {
 
 	p.report(r.failed)
 	for _, out := range r.sends {
-		p.send(out)
+		if p.finish(out) {
+			p.send(out)
+		}
 	}
 	if more {
 		return now
@@ -185,14 +179,11 @@ func (p *producer) planPartitionLocked(ps *partitionState, r *sendRound) (fits b
 	}
 	b := ps.ready[0]
 	ps.ready = ps.ready[1:]
-	if err := p.prepareLocked(b); err != nil {
-		r.failed = p.finishBatchLocked(r.failed, b, -1, err)
-		return true
-	}
+	p.sequenceLocked(b)
 	ps.inflight++
 	ps.inflightTo = out.broker
 	out.batches = append(out.batches, b)
-	out.bytes += len(b.raw)
+	out.bytes += b.encodedSize()
 	return true
 }
 
@@ -253,9 +244,23 @@ func (p *producer) partitionInFlightLimit() int {
 	return p.cfg.MaxInFlight
 }
 
-// prepareLocked finishes a batch on its first send: compression, CRC, and
-// for an idempotent producer its base sequence.
-func (p *producer) prepareLocked(b *batch) error {
+// sequenceLocked gives an idempotent producer's batch its producer id,
+// epoch and, on its first send, its base sequence. A retry keeps its
+// sequence; a new epoch renumbered it.
+func (p *producer) sequenceLocked(b *batch) {
+	if !p.cfg.Idempotent {
+		return
+	}
+	if b.seq < 0 {
+		b.seq = b.ps.nextSeq
+		b.ps.nextSeq += int32(len(b.recs))
+	}
+	b.producerID, b.epoch = p.pid.id, p.pid.epoch
+}
+
+// encode finishes b for its send: compression and CRC the first time,
+// and for an idempotent producer the sequence sequenceLocked gave it.
+func (p *producer) encode(b *batch) error {
 	if b.raw == nil {
 		raw, err := b.builder.Finish(p.cfg.Compression)
 		if err != nil {
@@ -264,15 +269,46 @@ func (p *producer) prepareLocked(b *batch) error {
 		b.raw = raw
 	}
 	if p.cfg.Idempotent {
-		if b.seq < 0 {
-			b.seq = b.ps.nextSeq
-			b.ps.nextSeq += int32(len(b.recs))
-		}
-		// A retry keeps its sequence; a new epoch renumbered it.
-		b.producerID, b.epoch = p.pid.id, p.pid.epoch
 		wire.SetBaseSequence(b.raw, b.producerID, b.epoch, b.seq)
 	}
 	return nil
+}
+
+// finish encodes out's batches that are not yet (compression, CRC) and
+// stamps their sequences, outside the producer's lock: a produce call
+// fills the next batch meanwhile. The batches are out's alone until its
+// response. Batches that fail to encode are failed and left out; it
+// reports whether any batch remains to send.
+func (p *producer) finish(out *outgoing) bool {
+	var failed []*batch
+	var errs []error
+	kept := out.batches[:0]
+	for _, b := range out.batches {
+		if err := p.encode(b); err != nil {
+			failed, errs = append(failed, b), append(errs, err)
+			continue
+		}
+		kept = append(kept, b)
+	}
+	out.batches = kept
+	if len(failed) == 0 {
+		return true
+	}
+	p.mu.Lock()
+	var reports []Delivery
+	for i, b := range failed {
+		b.ps.inflight--
+		if b.seq >= 0 {
+			p.pid.needBump = true // its sequence will never reach the broker
+		}
+		reports = p.finishBatchLocked(reports, b, -1, errs[i])
+	}
+	if len(kept) == 0 {
+		p.inflightBy[out.broker]--
+	}
+	p.mu.Unlock()
+	p.report(reports)
+	return len(kept) > 0
 }
 
 // send issues one produce request.

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"encoding/binary"
+	"sync"
 
 	"github.com/kfk-dev/kfk/core/compress"
 )
@@ -60,7 +61,6 @@ type Builder struct {
 	firstTS int64
 	maxTS   int64
 	opts    BatchOptions
-	scratch []byte // compression output, reused
 }
 
 // Reset starts a new batch in buf (reusing its capacity).
@@ -138,18 +138,25 @@ func (b *Builder) Append(timestamp int64, key, value []byte, headers []Header) {
 	b.count++
 }
 
+// compressScratch holds the buffers records are compressed into before
+// they are copied back behind the batch header: one per batch compressed
+// at a time, not one per batch.
+var compressScratch = sync.Pool{New: func() any { return new([]byte) }}
+
 // Finish completes the header, compresses the records with codec, computes
 // the CRC and returns the batch. The returned slice aliases the builder's
 // buffer until the next Reset.
 func (b *Builder) Finish(codec compress.Codec) ([]byte, error) {
 	out := b.buf
 	if codec != compress.None && b.count > 0 {
+		scratch := compressScratch.Get().(*[]byte)
+		defer compressScratch.Put(scratch)
 		var err error
-		b.scratch, err = compress.Compress(b.scratch[:0], codec, b.buf[BatchHeaderSize:])
+		*scratch, err = compress.Compress((*scratch)[:0], codec, b.buf[BatchHeaderSize:])
 		if err != nil {
 			return nil, err
 		}
-		out = append(b.buf[:BatchHeaderSize], b.scratch...)
+		out = append(b.buf[:BatchHeaderSize], *scratch...)
 		b.buf = out
 	}
 	attrs := int16(codec) & attrCodecMask
