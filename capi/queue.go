@@ -262,8 +262,36 @@ func (q *queue) serve(timeoutMs, max int, out []C.kfk_event_t) int {
 	q.mu.Lock()
 	handler := q.handler
 	q.mu.Unlock()
-	written := 0
 	evs := q.take(max)
+	served := len(evs)
+	if out != nil {
+		written := q.dispatch(evs, out, handler)
+		q.recycle(evs)
+		return written
+	}
+	// kfk_poll's events need their memory only until their callback has
+	// returned: a burst is served in chunks that refill the same arena,
+	// which stays small and warm in the cache.
+	for start := 0; start < len(evs); start += pollChunk {
+		if start > 0 {
+			q.arena.reset()
+			q.lent.giveBack()
+		}
+		q.dispatch(evs[start:min(start+pollChunk, len(evs))], nil, handler)
+	}
+	q.recycle(evs)
+	return served
+}
+
+// pollChunk is how many events kfk_poll writes before running their
+// callbacks and reusing the memory.
+const pollChunk = 512
+
+// dispatch writes evs to C: those with a callback (or, outside a batch, the
+// queue's handler) have it run, in order; the others go to out while it
+// has room. It returns how many went to out.
+func (q *queue) dispatch(evs []event, out []C.kfk_event_t, handler [2]uintptr) int {
+	written := 0
 	calls := q.callsFor(evs, out != nil, handler[0] != 0)
 	queued := 0
 	for i := range evs {
@@ -283,12 +311,7 @@ func (q *queue) serve(timeoutMs, max int, out []C.kfk_event_t) int {
 	if queued > 0 {
 		C.kfk__invoke_many(&calls[0], C.size_t(queued))
 	}
-	served := len(evs)
-	q.recycle(evs)
-	if out != nil {
-		return written
-	}
-	return served
+	return written
 }
 
 // callsFor makes room for the callbacks evs will run: all of them, unless
