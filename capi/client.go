@@ -293,12 +293,23 @@ func produceErrCode(err error) C.kfk_err_t {
 	return C.KFK_ERR_INVALID_ARG
 }
 
+// kfk_produce is kfk_produce_batch of one message, without the count
+// (the call a producing loop makes per record: nothing on the heap).
+//
 //export kfkgo_produce
-func kfkgo_produce(h C.uint64_t, m *C.kfk_message_t, cb C.uintptr_t) C.kfk_err_t {
+func kfkgo_produce(h C.uint64_t, m *C.kfk_message_t, cb C.uintptr_t) (rc C.kfk_err_t) {
+	defer recoverTo(&rc, C.KFK_ERR_INTERNAL)
 	if m == nil {
 		return C.KFK_ERR_INVALID_ARG
 	}
-	return kfkgo_produce_batch(h, m, 1, cb, nil)
+	co, rc := lookupClient(h)
+	if rc != C.KFK_OK {
+		return rc
+	}
+	if err := co.produceOne(m, nil, client.Tag{uintptr(cb), uintptr(m.opaque)}); err != nil {
+		return produceErrCode(err)
+	}
+	return C.KFK_OK
 }
 
 //export kfkgo_produce_batch
@@ -326,7 +337,8 @@ func produceEach(h C.uint64_t, msgs *C.kfk_message_t, n C.size_t, accepted *C.si
 		ms := unsafe.Slice(msgs, n)
 		for i := range ms {
 			m := &ms[i]
-			err := co.produceOne(m, func() (client.DeliveryFunc, client.Tag) { return route(co, i, m) })
+			done, tag := route(co, i, m)
+			err := co.produceOne(m, done, tag)
 			if err == nil {
 				*count++
 				continue
@@ -356,10 +368,9 @@ func producing(h C.uint64_t, accepted *C.size_t, queue func(co *clientObj, count
 	return queue(co, &count)
 }
 
-// produceOne offers one message to the producer, with the delivery route
-// route gives (asked once for every message, refused or not).
-func (co *clientObj) produceOne(m *C.kfk_message_t, route func() (client.DeliveryFunc, client.Tag)) error {
-	done, tag := route()
+// produceOne offers one message to the producer; its delivery report goes
+// to done, or with the record's tag to the client's queue.
+func (co *clientObj) produceOne(m *C.kfk_message_t, done client.DeliveryFunc, tag client.Tag) error {
 	r, ok := co.goMessage(m)
 	if !ok {
 		return errorf(C.KFK_ERR_INVALID_ARG, "bad message: a NULL topic, a partition below -1, "+
