@@ -41,6 +41,10 @@ type arenaChunk struct {
 const (
 	arenaChunkSize = 64 << 10
 	arenaHold      = 5 * time.Second // how long reset keeps a burst's chunks
+	// arenaKeepMax bounds the chunks kept (4 MiB): kfk_poll fills a few
+	// per chunk of events; only a huge kfk_poll_batch or result (the
+	// metadata of a large cluster) fills more, and rarely.
+	arenaKeepMax = 64
 )
 
 // alloc returns n zeroed bytes aligned to 8.
@@ -90,7 +94,7 @@ func (a *arena) reset() {
 		}
 	}
 	if now := time.Now(); filled >= a.peak || now.Sub(a.peakAt) > arenaHold {
-		a.peak, a.peakAt = filled, now
+		a.peak, a.peakAt = min(filled, arenaKeepMax), now
 	}
 	kept := 0
 	for i := range a.chunks {

@@ -48,3 +48,19 @@ func TestArenaReleasesABurstLater(t *testing.T) {
 		t.Fatalf("long after the burst the arena keeps %d chunks, want 1", len(a.chunks))
 	}
 }
+
+// However large a burst, reset keeps at most arenaKeepMax chunks for the
+// polls after it: a one-off result of megabytes (a large cluster's
+// metadata) does not stay resident.
+func TestArenaKeepsABoundedBurst(t *testing.T) {
+	var a arena
+	defer a.free()
+	a.reset()
+	for i := 0; i < 4*arenaKeepMax*arenaChunkSize/1000; i++ {
+		a.alloc(1000)
+	}
+	a.reset()
+	if len(a.chunks) != arenaKeepMax {
+		t.Fatalf("after a burst of %d chunks the arena keeps %d, want %d", 4*arenaKeepMax, len(a.chunks), arenaKeepMax)
+	}
+}

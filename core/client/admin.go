@@ -61,7 +61,7 @@ func (c *Client) adminConn() (*conn.Conn, error) {
 	}
 	if m := c.meta.Load(); m != nil {
 		c.mu.Lock()
-		b := c.brokers[int32(m.tree.Path("controller_id").Int)]
+		b := c.brokers[m.controller]
 		c.mu.Unlock()
 		if b != nil {
 			return c.connFor(b, general), nil

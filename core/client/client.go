@@ -72,6 +72,7 @@ type Client struct {
 	metaWaiters      []func(*metadata, error)
 	metaRunning      bool
 	allTopicsOnce    bool // the next refresh asks for every topic
+	treeOnce         bool // the next refresh's callbacks read its result tree
 	refreshScheduled bool
 	wantTopics       map[string]bool // topics whose metadata the client needs
 	closing          chan struct{}   // closed by Close: ends the periodic work (see every)
@@ -200,6 +201,7 @@ func (c *Client) Config() Config { return c.cfg }
 func (c *Client) Connect(cb func(tree.Value, error)) {
 	c.metaMu.Lock()
 	c.allTopicsOnce = true // the first metadata lists every topic, as connect documents
+	c.treeOnce = true
 	c.metaMu.Unlock()
 	c.refreshMetadata(nil, func(m *metadata, err error) {
 		if err != nil {
@@ -226,6 +228,9 @@ func (c *Client) Connect(cb func(tree.Value, error)) {
 // RefreshMetadata fetches metadata now, including topics (which brokers
 // auto-create when allowed), and calls cb with the result tree.
 func (c *Client) RefreshMetadata(topics []string, cb func(tree.Value, error)) {
+	c.metaMu.Lock()
+	c.treeOnce = true
+	c.metaMu.Unlock()
 	c.refreshMetadata(topics, func(m *metadata, err error) {
 		if err != nil {
 			cb(tree.Value{}, err)
@@ -244,14 +249,6 @@ func (c *Client) PartitionCount(topic string) int {
 		}
 	}
 	return -1
-}
-
-// Metadata returns the latest metadata result tree, Null before connect.
-func (c *Client) Metadata() tree.Value {
-	if m := c.meta.Load(); m != nil {
-		return m.tree
-	}
-	return tree.Value{}
 }
 
 func (c *Client) reportError(err error) {

@@ -17,10 +17,14 @@ import (
 
 // metadata is one immutable snapshot of the cluster; a refresh replaces it.
 type metadata struct {
-	tree   tree.Value // as handed to connect callbacks
-	topics map[string]*topicMeta
-	byID   map[[16]byte]string // topic names by topic id (Metadata v10+)
-	at     time.Time
+	// tree is the result tree of a refresh whose callbacks read it (connect,
+	// RefreshMetadata), Null for the client's own: at a few thousand
+	// partitions it is megabytes.
+	tree       tree.Value
+	controller int32
+	topics     map[string]*topicMeta
+	byID       map[[16]byte]string // topic names by topic id (Metadata v10+)
+	at         time.Time
 }
 
 type topicMeta struct {
@@ -55,8 +59,11 @@ func (m *metadata) topic(name string) (n int, code int16, known bool) {
 	return len(t.partitions), t.err, true
 }
 
-func newMetadata(resp *kmsg.MetadataResponse) *metadata {
-	m := &metadata{tree: metadataTree(resp), topics: map[string]*topicMeta{}, byID: map[[16]byte]string{}, at: time.Now()}
+func newMetadata(resp *kmsg.MetadataResponse, withTree bool) *metadata {
+	m := &metadata{controller: resp.ControllerID, topics: map[string]*topicMeta{}, byID: map[[16]byte]string{}, at: time.Now()}
+	if withTree {
+		m.tree = metadataTree(resp)
+	}
 	for _, t := range resp.Topics {
 		if t.Topic == nil {
 			continue
@@ -122,8 +129,8 @@ func (c *Client) runMetadata() {
 	c.metaMu.Lock()
 	waiters := c.metaWaiters
 	c.metaWaiters = nil
-	all := c.allTopicsOnce
-	c.allTopicsOnce = false
+	all, withTree := c.allTopicsOnce, c.treeOnce
+	c.allTopicsOnce, c.treeOnce = false, false
 	want := make([]string, 0, len(c.wantTopics))
 	for t := range c.wantTopics {
 		want = append(want, t)
@@ -131,7 +138,7 @@ func (c *Client) runMetadata() {
 	c.metaMu.Unlock()
 	sort.Strings(want)
 
-	c.fetchMetadata(want, all, map[*broker]bool{}, nil, func(m *metadata, err error) {
+	c.fetchMetadata(want, all, withTree, map[*broker]bool{}, nil, func(m *metadata, err error) {
 		for _, w := range waiters {
 			if w != nil {
 				w(m, err)
@@ -148,7 +155,8 @@ func (c *Client) runMetadata() {
 }
 
 // fetchMetadata tries brokers in turn until one answers.
-func (c *Client) fetchMetadata(topics []string, all bool, tried map[*broker]bool, lastErr error, cb func(*metadata, error)) {
+func (c *Client) fetchMetadata(topics []string, all, withTree bool, tried map[*broker]bool, lastErr error,
+	cb func(*metadata, error)) {
 	if c.isClosed() {
 		cb(nil, ErrClosed)
 		return
@@ -170,10 +178,10 @@ func (c *Client) fetchMetadata(topics []string, all bool, tried map[*broker]bool
 	tried[b] = true
 	metadataRequest(cn, topics, all, func(resp *kmsg.MetadataResponse, err error) {
 		if err != nil {
-			c.fetchMetadata(topics, all, tried, fmt.Errorf("%s:%d: %w", b.host, b.port, err), cb)
+			c.fetchMetadata(topics, all, withTree, tried, fmt.Errorf("%s:%d: %w", b.host, b.port, err), cb)
 			return
 		}
-		m := newMetadata(resp)
+		m := newMetadata(resp, withTree)
 		c.updateBrokers(resp)
 		if c.log.Enabled(obs.LevelDebug, obs.Metadata) {
 			c.logMetadataChange(b, c.meta.Load(), m, len(resp.Brokers))

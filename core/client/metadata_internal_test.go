@@ -19,7 +19,7 @@ func TestMetadataIgnoresImpossiblePartitionNumbers(t *testing.T) {
 		topic.Partitions = append(topic.Partitions, p)
 	}
 	resp.Topics = append(resp.Topics, topic)
-	m := newMetadata(resp)
+	m := newMetadata(resp, false)
 	if n, _, _ := m.topic("t"); n != 4 {
 		t.Fatalf("%d partitions", n)
 	}
