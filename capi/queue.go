@@ -28,9 +28,19 @@ type event struct {
 	cb       uintptr // C callback, 0 if none
 	opaque   uintptr // the caller's opaque, passed back untouched
 	err      error
-	result   *tree.Value      // nil: none
-	delivery *client.Delivery // DELIVERY events: in the slice of reports the client handed over
-	message  *client.Message  // MESSAGE events: in the fetch's slice
+	result   *tree.Value     // nil: none
+	message  *client.Message // MESSAGE events: in the fetch's slice
+	delivery deliveryReport  // DELIVERY events: copied, the client reuses its reports
+}
+
+// deliveryReport is what a DELIVERY event tells of a client.Delivery
+// besides its error and tag.
+type deliveryReport struct {
+	topic         string
+	offset        int64
+	timestamp     int64
+	partition     int32
+	timestampType client.TimestampType
 }
 
 // resultOf is the result of a completion: none when it failed or has no
@@ -374,14 +384,15 @@ func (q *queue) fill(out *C.kfk_event_t, ev *event, opaque uintptr) {
 	if ev.result != nil {
 		out.result = q.arena.val(*ev.result)
 	}
-	if d := ev.delivery; d != nil {
+	if ev.typ == C.KFK_EVENT_DELIVERY {
+		d := &ev.delivery
 		m := (*C.kfk_message_t)(q.arena.alloc(C.sizeof_kfk_message_t))
-		m.topic = q.arena.name(d.Topic)
-		m.partition = C.int32_t(d.Partition)
+		m.topic = q.arena.name(d.topic)
+		m.partition = C.int32_t(d.partition)
 		m.err = out.err
-		m.offset = C.int64_t(d.Offset)
-		m.timestamp = C.int64_t(d.Timestamp)
-		m.timestamp_type = C.int32_t(d.TimestampType)
+		m.offset = C.int64_t(d.offset)
+		m.timestamp = C.int64_t(d.timestamp)
+		m.timestamp_type = C.int32_t(d.timestampType)
 		*(*uintptr)(unsafe.Pointer(&m.opaque)) = ev.opaque
 		out.msg = m
 	}

@@ -49,7 +49,8 @@ type Handler struct {
 	OnOAuthTokenRefresh func()
 	// OnDeliveries receives the reports of records produced without a
 	// DeliveryFunc, those of one produce response (or one failure) in a
-	// single call; the slice is the callee's to keep.
+	// single call. The slice is the client's again once the call returns
+	// (it holds the next response's reports): copy what is kept.
 	OnDeliveries func([]Delivery)
 }
 

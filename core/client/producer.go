@@ -158,6 +158,7 @@ type producer struct {
 	closed          bool
 	lastWaitRefresh time.Time
 	buffers         spares[byte]       // delivered batches' buffers
+	reportSpares    spares[Delivery]   // slices of reports handed out, for the next
 	metas           spares[recordMeta] // and their per-record slices
 	hot             hotTopic
 
@@ -185,6 +186,7 @@ func newProducer(c *Client) *producer {
 	}
 	p.buffers.limit = max(spareBatchBytes, 2*(p.cfg.BatchSize+wire.BatchHeaderSize))
 	p.metas.limit = spareRecordMetas
+	p.reportSpares.limit = spareReports
 	go p.run()
 	return p
 }
@@ -378,6 +380,7 @@ const (
 	initialBatchRecords = 64       // and room for its records' bookkeeping
 	spareBatchBytes     = 8 << 20  // delivered batches' buffers kept for reuse, at least
 	spareRecordMetas    = 1 << 17  // their recordMeta slices' elements kept (4 MiB)
+	spareReports        = 1 << 16  // delivery reports' slices' elements kept (6 MiB)
 )
 
 // detached returns r with its byte slices copied into one buffer of its own.
@@ -545,6 +548,11 @@ func (p *producer) report(rs []Delivery) {
 		}
 		sink(rs)
 	}
+	// Nothing holds rs now: the next response's reports go in it.
+	clear(rs[:cap(rs)])
+	p.mu.Lock()
+	p.reportSpares.put(rs)
+	p.mu.Unlock()
 	p.checkFlushed()
 }
 

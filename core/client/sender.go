@@ -355,13 +355,13 @@ func (p *producer) handleResponse(out *outgoing, resp *kmsg.ProduceResponse, err
 	p.mu.Lock()
 	p.inflightBy[out.broker]--
 	if err == nil {
-		// One slice for the whole response, sized once: the reports are
-		// the receiver's to keep, so it cannot be reused.
+		// One slice for the whole response, sized once, from the slices
+		// of reports handed out before (see report).
 		records := 0
 		for _, b := range out.batches {
 			records += len(b.recs)
 		}
-		reports = make([]Delivery, 0, records)
+		reports = p.reportSpares.get(records)
 	}
 	for i, b := range out.batches {
 		b.ps.inflight--
