@@ -148,13 +148,24 @@ func readLimited(dst []byte, r io.Reader, limit int) ([]byte, error) {
 var (
 	gzipWriters = sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(nil, gzip.DefaultCompression); return w }}
 	gzipReaders = sync.Pool{New: func() any { return new(gzip.Reader) }}
-	lz4Writers  = sync.Pool{New: func() any { return lz4.NewWriter(nil) }}
+	lz4Writers  = sync.Pool{New: func() any { return newLZ4Writer() }}
 	lz4Readers  = sync.Pool{New: func() any { return lz4.NewReader(nil) }}
 
 	zstdOnce sync.Once
 	zstdEnc  *zstd.Encoder
 	zstdDec  *zstd.Decoder
 )
+
+// newLZ4Writer writes frames without the optional checksum of their whole
+// content, as Kafka's Java client does: each batch has its CRC already,
+// and the checksum cost a tenth of compressing.
+func newLZ4Writer() *lz4.Writer {
+	w := lz4.NewWriter(nil)
+	if err := w.Apply(lz4.ChecksumOption(false)); err != nil {
+		panic(err) // a valid option on a new writer
+	}
+	return w
+}
 
 // The zstd encoder and decoder are costly to build and safe for concurrent
 // EncodeAll/DecodeAll, so one of each serves the process.
