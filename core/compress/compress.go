@@ -168,9 +168,12 @@ func newLZ4Writer() *lz4.Writer {
 }
 
 // The zstd encoder and decoder are costly to build and safe for concurrent
-// EncodeAll/DecodeAll, so one of each serves the process.
+// EncodeAll/DecodeAll, so one of each serves the process. Frames carry no
+// content checksum, as librdkafka's and Java's do not (the batch has a
+// CRC).
 func initZstd() {
-	zstdEnc, _ = zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1), zstd.WithEncoderLevel(zstd.SpeedDefault))
+	zstdEnc, _ = zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1), zstd.WithEncoderLevel(zstd.SpeedDefault),
+		zstd.WithEncoderCRC(false))
 	zstdDec, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(1<<30))
 }
 
