@@ -26,7 +26,14 @@ is($r->{topics}[0]{error_code}, 36, 'create_topics again: TOPIC_ALREADY_EXISTS')
 is($r->{topics}[0]{configs}{'retention.ms'}{value}, '7200000', 'describe_topic_configs');
 (undef, $err) = wait_for(sub { $kafka->alter_topic_configs($topic, { 'retention.ms' => undef, 'segment.bytes' => 1048576 }, shift) });
 ok(!$err, 'alter_topic_configs') or diag $err;
-($r) = wait_for(sub { $kafka->describe_topic_configs([$topic], shift) });
+# A broker applies an altered config once the controller's record reaches
+# it, a moment after the alter is answered: describe until it shows.
+for my $try (1 .. 100) {
+    ($r) = wait_for(sub { $kafka->describe_topic_configs([$topic], shift) });
+    last if ($r->{topics}[0]{configs}{'segment.bytes'}{value} // '') eq '1048576'
+        && ($r->{topics}[0]{configs}{'retention.ms'}{source} // '') ne 'dynamic_topic_config';
+    my $d = EV::timer(0.1, 0, sub {}); EV::run(EV::RUN_ONCE);
+}
 is($r->{topics}[0]{configs}{'segment.bytes'}{value}, '1048576', 'the altered config');
 isnt($r->{topics}[0]{configs}{'retention.ms'}{source}, 'dynamic_topic_config', 'the reset config is a default again');
 (undef, $err) = wait_for(sub { $kafka->alter_topic_configs(unique('perlnope'), { 'segment.bytes' => 1048576 }, shift) });
