@@ -62,6 +62,18 @@ def retry(fn, codes, timeout=30.0):
         time.sleep(0.1)
 
 
+def eventually(fn, done, timeout=30.0):
+    """fn()'s result once done(result) holds (or its last one after
+    timeout): for reading back what a broker applies a moment after it
+    answers (topic configs, new partitions)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        res = fn()
+        if done(res) or time.monotonic() > deadline:
+            return res
+        time.sleep(0.1)
+
+
 def create_topic(conn, partitions=2, config=None):
     """A new topic whose leader serves fetches."""
     name = unique("pytest")

@@ -3,7 +3,7 @@ import time
 import pytest
 
 import kfk
-from conftest import broker_env, consume_n, create_topic, unique
+from conftest import broker_env, consume_n, create_topic, eventually, unique
 
 
 def test_produce_and_delivery_report(client, conn, topic):
@@ -256,7 +256,8 @@ def test_admin(client):
     assert created["topics"][0]["error_code"] == 0
     again = client.create_topics([{"name": name, "num_partitions": 1}], 10000)
     assert again["topics"][0]["error_code"] == 36  # TOPIC_ALREADY_EXISTS
-    configs = client.describe_topic_configs([name])["topics"][0]["configs"]
+    configs = eventually(lambda: client.describe_topic_configs([name])["topics"][0]["configs"],
+                         lambda c: "retention.ms" in c and c["retention.ms"]["value"] == "7200000")
     assert configs["retention.ms"]["value"] == "7200000"
     assert configs["retention.ms"]["source"] == "dynamic_topic_config"
 
@@ -377,7 +378,8 @@ def test_admin_groups_offsets_topics_scram_configs(client, conn):
     made = client.create_topics_placed([{"name": placed, "replicas": [[int(node)], [int(node)]]}])
     assert made["topics"][0]["error_code"] == 0
     client.create_partitions_placed(placed, 3, [[int(node)]])
-    assert [p["replicas"] for p in client.describe_topics([placed])["topics"][0]["partitions"]] == [[int(node)]] * 3
+    parts = eventually(lambda: client.describe_topics([placed])["topics"][0]["partitions"], lambda ps: len(ps) == 3)
+    assert [p["replicas"] for p in parts] == [[int(node)]] * 3
     with pytest.raises(ValueError, match="same length"):
         client.create_partitions_placed(placed, 5, [[1], [1, 2]])
 
