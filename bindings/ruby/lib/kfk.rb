@@ -84,32 +84,54 @@ module Kfk
   M_VALUE = Kfk::FFI::Message.offset_of(:value)
   M_VALUE_LEN = Kfk::FFI::Message.offset_of(:value_len)
   M_HEADER_COUNT = Kfk::FFI::Message.offset_of(:header_count)
+  # timestamp_type, then the field kfk.h keeps as reserved, which
+  # kfk_message_delivery_count reads (a share group record's delivery
+  # count, 0 for other messages): one 8-byte word, read as one on the
+  # little-endian machines Go's cgo targets here.
   M_TIMESTAMP_TYPE = Kfk::FFI::Message.offset_of(:timestamp_type)
-  # The field kfk.h keeps as reserved, which kfk_message_delivery_count
-  # reads: a share group record's delivery count, 0 for other messages.
-  M_DELIVERY_COUNT = Kfk::FFI::Message.offset_of(:reserved)
   private_constant :M_TOPIC, :M_PARTITION, :M_OFFSET, :M_TIMESTAMP, :M_KEY, :M_KEY_LEN, :M_VALUE, :M_VALUE_LEN,
-                   :M_HEADER_COUNT, :M_TIMESTAMP_TYPE, :M_DELIVERY_COUNT
+                   :M_HEADER_COUNT, :M_TIMESTAMP_TYPE
 
-  # A Message of the kfk_message_t m (a Pointer or a Struct), read field by
-  # field at its offsets; key, value and headers only with payload (a
-  # delivery report has none). topic: its name, when the caller has it.
+  # A Message of the kfk_message_t m (a Pointer or a Struct); key, value
+  # and headers only with payload (a delivery report has none). topic:
+  # its name, when the caller has it.
   def self.message(m, payload, topic = nil)
-    m = m.to_ptr
-    topic ||= Kfk::FFI.text_at(m.get_pointer(M_TOPIC))
+    base = m.to_ptr.address
+    read_message(::FFI::Pointer.new(base), base, 0, payload, topic)
+  end
+
+  # The Message of the kfk_message_t at offset at of mem, a Pointer made
+  # from the address base (not a MemoryPointer, whose bounds are its
+  # size), read field by field at its offsets. Its key and value are read
+  # through mem too when they lie after base (see bytes_after), so that
+  # reading a message makes no object but its Message and Strings.
+  def self.read_message(mem, base, at, payload, topic = nil)
+    topic ||= Kfk::FFI.text_at(mem.get_pointer(at + M_TOPIC))
+    # timestamp_type and the delivery count share the last 8-byte word
+    last = mem.get_int64(at + M_TIMESTAMP_TYPE)
     unless payload
-      return Message.new(topic, m.get_int32(M_PARTITION), m.get_int64(M_OFFSET), m.get_int64(M_TIMESTAMP), nil, nil,
-                         NO_HEADERS, m.get_int32(M_TIMESTAMP_TYPE))
+      return Message.new(topic, mem.get_int32(at + M_PARTITION), mem.get_int64(at + M_OFFSET),
+                         mem.get_int64(at + M_TIMESTAMP), nil, nil, NO_HEADERS, last & 0xffff_ffff)
     end
 
-    k = m.get_int64(M_KEY)
-    v = m.get_int64(M_VALUE)
-    deliveries = m.get_int32(M_DELIVERY_COUNT)
-    Message.new(topic, m.get_int32(M_PARTITION), m.get_int64(M_OFFSET), m.get_int64(M_TIMESTAMP),
-                k.zero? ? nil : ::FFI::Pointer.new(k).get_bytes(0, m.get_int64(M_KEY_LEN)),
-                v.zero? ? nil : ::FFI::Pointer.new(v).get_bytes(0, m.get_int64(M_VALUE_LEN)),
-                m.get_int64(M_HEADER_COUNT).zero? ? NO_HEADERS : headers(Kfk::FFI::Message.new(m)),
-                m.get_int32(M_TIMESTAMP_TYPE), deliveries.zero? ? nil : deliveries)
+    k = mem.get_int64(at + M_KEY)
+    v = mem.get_int64(at + M_VALUE)
+    deliveries = last >> 32
+    Message.new(topic, mem.get_int32(at + M_PARTITION), mem.get_int64(at + M_OFFSET), mem.get_int64(at + M_TIMESTAMP),
+                k.zero? ? nil : bytes_after(mem, base, k, mem.get_int64(at + M_KEY_LEN)),
+                v.zero? ? nil : bytes_after(mem, base, v, mem.get_int64(at + M_VALUE_LEN)),
+                mem.get_int64(at + M_HEADER_COUNT).zero? ? NO_HEADERS : headers(Kfk::FFI::Message.new(mem + at)),
+                last & 0xffff_ffff, deliveries.zero? ? nil : deliveries)
+  end
+
+  # len bytes at address: read through mem, a Pointer made at address base,
+  # when they lie after base (the ffi gem bounds a Pointer made from an
+  # address only by LONG_MAX, so one Pointer reads a whole poll's memory),
+  # else through a Pointer of their own.
+  def self.bytes_after(mem, base, address, len)
+    return mem.get_bytes(address - base, len) if address >= base
+
+    ::FFI::Pointer.new(address).get_bytes(0, len)
   end
 
   # A message's headers, [[key, value]...]: keys are text, values bytes.
@@ -128,7 +150,8 @@ module Kfk
   # someone waits for. One-shot handlers (a request, a produced record's
   # block) sit in array slots, their tag being the slot's number;
   # persistent ones (a client's own events, a consume call, a group) in a
-  # Hash, with tags above the slots'.
+  # Hash, with tags above the slots'. Everything one poll's messages point
+  # to is read through one Pointer (see Kfk.read_message).
   class Queue
     BATCH = 1024
     # A poll dispatches at most this many events (it stops sooner once the
@@ -144,6 +167,15 @@ module Kfk
     EV_RESULT = Kfk::FFI::Event.offset_of(:result) / 8
     EV_MSG = Kfk::FFI::Event.offset_of(:msg) / 8
     private_constant :EV_WORDS, :EV_ERRSTR, :EV_OPAQUE, :EV_SOURCE, :EV_RESULT, :EV_MSG
+
+    # A persistent handler that gathers the Messages of its tag's MESSAGE
+    # events into messages (dispatch appends them itself, without a call
+    # each) and passes its other events to done.call(type, result, error).
+    Collector = Struct.new(:messages, :done) do
+      def call(type, result, error)
+        done.call(type, result, error)
+      end
+    end
 
     def initialize
       raise ForkedError.new(Kfk::FFI::ERR_FORKED, "libkfk was loaded before fork()") if Kfk::FFI.forked?
@@ -250,6 +282,7 @@ module Kfk
     def dispatch(n)
       words = @events.get_array_of_int64(0, EV_WORDS * n)
       @topic_at = nil # names are copied once per poll: one String each
+      memory_at(words, n)
       i = 0
       while i < n
         w = EV_WORDS * i
@@ -257,6 +290,10 @@ module Kfk
         tag = words[w + EV_OPAQUE]
         if tag >= PERSISTENT
           handler = @persistent[tag] or next
+          if handler.instance_of?(Collector) && words[w] & 0xffff_ffff == Kfk::FFI::EVENT_MESSAGE
+            handler.messages << message(words[w + EV_MSG], true)
+            next
+          end
         elsif tag.positive?
           once = @slots[tag] or next
           forget(tag)
@@ -289,16 +326,31 @@ module Kfk
       address.zero? ? nil : Kfk::FFI.text_at(::FFI::Pointer.new(address))
     end
 
+    # Makes @memory, the Pointer one poll's messages are read through, at
+    # the lowest address of the n events' messages (@base).
+    def memory_at(words, n)
+      base = nil
+      i = EV_MSG
+      last = EV_WORDS * n
+      while i < last
+        address = words[i]
+        base = address if address != 0 && (base.nil? || address < base)
+        i += EV_WORDS
+      end
+      @base = base
+      @memory = base && ::FFI::Pointer.new(base)
+    end
+
     # The Message at address, its topic's name read once per poll (the
     # library copies a name once per poll, so one address is one name).
     def message(address, payload)
-      m = ::FFI::Pointer.new(address)
-      t = m.get_int64(M_TOPIC)
+      at = address - @base
+      t = @memory.get_int64(at + M_TOPIC)
       if t != @topic_at
         @topic_at = t
         @topic = text(t)
       end
-      Kfk.message(m, payload, @topic)
+      Kfk.read_message(@memory, @base, at, payload, @topic)
     end
   end
 
