@@ -8,8 +8,10 @@ no C callback ever re-enters the interpreter.
 from __future__ import annotations
 
 import ctypes
+import functools
 import itertools
 import struct
+import sys
 import threading
 import time
 from typing import Any, Callable, Optional
@@ -26,7 +28,38 @@ _PERSISTENT = 1 << 48  # the first persistent tag; one-shot tags are below
 # kfk_event_t, read a batch at a time: type, err, errstr, opaque, source,
 # result, msg (addresses; 0 for NULL).
 _EVENT = struct.Struct("iiPPPPP")
-_DELIVERY, _MESSAGE = _ffi.EVENT_DELIVERY, _ffi.EVENT_MESSAGE
+_MESSAGE = _ffi.EVENT_MESSAGE
+# kfk_message_t in one unpack: topic, partition, err, offset, timestamp,
+# key, key_len, value, value_len, headers, header_count, opaque,
+# timestamp_type and reserved (a share group record's delivery count,
+# which kfk_message_delivery_count reads); kfk_header_t likewise.
+_MESSAGE_FIELDS = struct.Struct("PiiqqPNPNPNPii")
+_HEADER_FIELDS = struct.Struct("PNPN")
+
+
+class _Copies:
+    """Memory read through ctypes.string_at: _MEMORY[address:address + n]
+    is the n bytes at address."""
+
+    def __getitem__(self, span: slice) -> bytes:
+        return ctypes.string_at(span.start, span.stop - span.start)
+
+
+if sys.implementation.name == "cpython":
+    # The whole address space as one ctypes array: a slice copies the
+    # bytes at an address and unpack_from reads a struct there, with no
+    # foreign call (ctypes.string_at is one) and no object per field.
+    _MEMORY: Any = (ctypes.c_char * sys.maxsize).from_address(0)
+    _read_message = functools.partial(_MESSAGE_FIELDS.unpack_from, _MEMORY)
+    _read_header = functools.partial(_HEADER_FIELDS.unpack_from, _MEMORY)
+else:  # PyPy's ctypes cannot make an array that large
+    _MEMORY = _Copies()
+
+    def _read_message(address: int) -> tuple:
+        return _MESSAGE_FIELDS.unpack(ctypes.string_at(address, _MESSAGE_FIELDS.size))
+
+    def _read_header(address: int) -> tuple:
+        return _HEADER_FIELDS.unpack(ctypes.string_at(address, _HEADER_FIELDS.size))
 
 Handler = Callable[[int, Optional[object], Optional[KafkaError]], None]
 
@@ -54,7 +87,6 @@ class EventQueue:
         self._slots: list = [None]  # one-shot handlers by tag; tag 0 is a NULL opaque
         self._free: list = []  # released slots
         self._handlers: dict[int, Handler] = {}  # persistent tags
-        self._topic_names: dict[bytes, str] = {}
         self._tags = itertools.count(_PERSISTENT)
         self._lock = threading.Lock()
         self._pid = _ffi.pid
@@ -137,7 +169,8 @@ class EventQueue:
     def _dispatch(self, n: int) -> int:
         failure: Optional[BaseException] = None
         slots, free, handlers = self._slots, self._free, self._handlers
-        topics, from_address = self._topic_names, _ffi.Message.from_address
+        read, memory, message_kind = _read_message, _MEMORY, _MESSAGE
+        topic_at, topic = 0, None  # the library copies a name once per poll: one address, one name
         raw = ctypes.string_at(self._events_at, n * _EVENT.size)
         for kind, err, errstr, tag, _source, result, msg in _EVENT.iter_unpack(raw):
             if tag < _PERSISTENT:
@@ -155,17 +188,20 @@ class EventQueue:
             error = None
             if err:
                 error = KafkaError(err, ctypes.string_at(errstr).decode("utf-8", "replace") if errstr else None)
-            if kind == _DELIVERY and msg:
-                m = from_address(msg)
-                topic = topics.get(m.topic)
-                if topic is None:
-                    topic = self._topic_name(m.topic)
-                value: Any = {"topic": topic, "partition": m.partition, "offset": m.offset,
-                              "timestamp": m.timestamp, "timestamp_type": m.timestamp_type}
-            elif msg and kind == _MESSAGE:
-                value = _message(from_address(msg))
-            elif msg:
-                value = _delivery(from_address(msg))
+            value: Any
+            if msg:
+                (at, partition, _err, offset, timestamp, key, key_len, data, data_len, headers, header_count, _opaque,
+                 timestamp_type, deliveries) = read(msg)
+                if at != topic_at:
+                    topic_at, topic = at, _text(at)
+                if kind == message_kind:
+                    value = Message(topic, partition, offset, timestamp, memory[key:key + key_len] if key else None,
+                                    memory[data:data + data_len] if data else None,
+                                    _headers(headers, header_count) if header_count else [], timestamp_type,
+                                    deliveries)
+                else:  # a delivery report
+                    value = {"topic": topic, "partition": partition, "offset": offset, "timestamp": timestamp,
+                             "timestamp_type": timestamp_type}
             else:
                 value = to_python(_ffi.Val.from_address(result)) if result else None
             try:
@@ -178,15 +214,6 @@ class EventQueue:
         if failure is not None:
             raise failure
         return n
-
-    def _topic_name(self, raw: Optional[bytes]) -> Optional[str]:
-        """A delivery report's topic as str, remembered by its bytes."""
-        if raw is None:
-            return None
-        if len(self._topic_names) >= 1000:
-            self._topic_names.clear()
-        name = self._topic_names[raw] = raw.decode()
-        return name
 
     def wake(self) -> None:
         """Make a blocked poll() in another thread return."""
@@ -207,13 +234,6 @@ class EventQueue:
                 self.close()
         except Exception:
             pass
-
-
-def _delivery(m: "_ffi.Message") -> dict:
-    """A delivery report as a dict: topic, partition, offset, timestamp,
-    timestamp_type."""
-    return {"topic": m.topic.decode() if m.topic else None, "partition": m.partition,
-            "offset": m.offset, "timestamp": m.timestamp, "timestamp_type": m.timestamp_type}
 
 
 class Message:
@@ -239,16 +259,16 @@ class Message:
         return f"Message({self.topic!r}, {self.partition}, {self.offset}, key={self.key!r}, value={self.value!r})"
 
 
-def _bytes(p: Optional[int], n: int) -> Optional[bytes]:
-    """The n bytes at address p; None for NULL (Kafka's null)."""
-    return None if p is None else ctypes.string_at(p, n)
+def _text(address: int) -> Optional[str]:
+    """The NUL-terminated UTF-8 name at address; None for NULL."""
+    return ctypes.string_at(address).decode() if address else None
 
 
-def _message(m: "_ffi.Message") -> Message:
-    hs = m.headers
-    headers = [(ctypes.string_at(hs[i].key, hs[i].key_len).decode("utf-8", "replace"),
-                _bytes(hs[i].value, hs[i].value_len)) for i in range(m.header_count)]
-    # reserved is the field kfk_message_delivery_count reads (kfk.h):
-    # reading it here spares a call into the library per message.
-    return Message(m.topic.decode(), m.partition, m.offset, m.timestamp, _bytes(m.key, m.key_len),
-                   _bytes(m.value, m.value_len), headers, m.timestamp_type, m.reserved)
+def _headers(address: int, count: int) -> list:
+    """count kfk_header_t at address as (str key, bytes or None value) pairs."""
+    out = []
+    for at in range(address, address + count * _HEADER_FIELDS.size, _HEADER_FIELDS.size):
+        key, key_len, value, value_len = _read_header(at)
+        out.append((_MEMORY[key:key + key_len].decode("utf-8", "replace"),
+                    _MEMORY[value:value + value_len] if value else None))
+    return out
