@@ -21,6 +21,9 @@ from ._values import to_python
 from .errors import ForkedError, KafkaError
 
 _BATCH = 256
+# A poll dispatches at most this many events (it stops sooner once the
+# queue is empty), so that a busy queue cannot keep it forever.
+_BUDGET = 256 * _BATCH
 _SLICE_MS = 100  # longest single wait, so Ctrl-C is noticed promptly
 _GROW = 1024  # one-shot tags added at a time
 _PERSISTENT = 1 << 48  # the first persistent tag; one-shot tags are below
@@ -149,8 +152,9 @@ class EventQueue:
 
     def poll(self, timeout: Optional[float] = 0) -> int:
         """Wait up to timeout seconds (None = until an event) and dispatch
-        every waiting event. Returns the number dispatched. An exception
-        raised by a handler is re-raised after the whole batch is delivered."""
+        every waiting event (up to _BUDGET). Returns the number dispatched.
+        An exception raised by a handler is re-raised after the rest of its
+        batch of _BATCH events is delivered."""
         self._check()
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
@@ -162,7 +166,17 @@ class EventQueue:
             if n < 0:
                 raise KafkaError(n, "kfk_poll_batch")
             if n > 0:
-                return self._dispatch(n)
+                total = 0
+                while True:
+                    total += self._dispatch(n)
+                    # a full batch: more may wait (unless a handler closed the queue)
+                    if n < _BATCH or total >= _BUDGET or self._handle is None:
+                        return total
+                    n = self._lib.kfk_poll_batch(self._handle, self._events, _BATCH, 0)
+                    if n < 0:
+                        raise KafkaError(n, "kfk_poll_batch")
+                    if n == 0:
+                        return total
             if deadline is not None and time.monotonic() >= deadline:
                 return 0
 
