@@ -92,46 +92,42 @@ module Kfk
   private_constant :M_TOPIC, :M_PARTITION, :M_OFFSET, :M_TIMESTAMP, :M_KEY, :M_KEY_LEN, :M_VALUE, :M_VALUE_LEN,
                    :M_HEADER_COUNT, :M_TIMESTAMP_TYPE
 
-  # A Message of the kfk_message_t m (a Pointer or a Struct); key, value
-  # and headers only with payload (a delivery report has none). topic:
-  # its name, when the caller has it.
-  def self.message(m, payload, topic = nil)
-    base = m.to_ptr.address
-    read_message(::FFI::Pointer.new(base), base, 0, payload, topic)
-  end
+  # The address space as one Pointer: the ffi gem bounds a Pointer made
+  # from an address only by LONG_MAX, so MEMORY reads what lies at an
+  # address a at offset a - ORIGIN, without a Pointer object per read.
+  # (ORIGIN is 1, not 0: the NULL Pointer refuses every read.)
+  ORIGIN = 1
+  MEMORY = ::FFI::Pointer.new(ORIGIN)
+  private_constant :ORIGIN, :MEMORY
 
-  # The Message of the kfk_message_t at offset at of mem, a Pointer made
-  # from the address base (not a MemoryPointer, whose bounds are its
-  # size), read field by field at its offsets. Its key and value are read
-  # through mem too when they lie after base (see bytes_after), so that
-  # reading a message makes no object but its Message and Strings.
-  def self.read_message(mem, base, at, payload, topic = nil)
-    topic ||= Kfk::FFI.text_at(mem.get_pointer(at + M_TOPIC))
+  # A Message of the kfk_message_t at address (or of m, a Pointer or a
+  # Struct), read field by field at its offsets; key, value and headers
+  # only with payload (a delivery report has none). topic: its name, when
+  # the caller has it. It makes no object but the Message and its Strings.
+  def self.message(m, payload, topic = nil)
+    at = (m.is_a?(Integer) ? m : m.to_ptr.address) - ORIGIN
+    topic ||= text_at(MEMORY.get_int64(at + M_TOPIC))
     # timestamp_type and the delivery count share the last 8-byte word
-    last = mem.get_int64(at + M_TIMESTAMP_TYPE)
+    last = MEMORY.get_int64(at + M_TIMESTAMP_TYPE)
     unless payload
-      return Message.new(topic, mem.get_int32(at + M_PARTITION), mem.get_int64(at + M_OFFSET),
-                         mem.get_int64(at + M_TIMESTAMP), nil, nil, NO_HEADERS, last & 0xffff_ffff)
+      return Message.new(topic, MEMORY.get_int32(at + M_PARTITION), MEMORY.get_int64(at + M_OFFSET),
+                         MEMORY.get_int64(at + M_TIMESTAMP), nil, nil, NO_HEADERS, last & 0xffff_ffff)
     end
 
-    k = mem.get_int64(at + M_KEY)
-    v = mem.get_int64(at + M_VALUE)
+    k = MEMORY.get_int64(at + M_KEY)
+    v = MEMORY.get_int64(at + M_VALUE)
     deliveries = last >> 32
-    Message.new(topic, mem.get_int32(at + M_PARTITION), mem.get_int64(at + M_OFFSET), mem.get_int64(at + M_TIMESTAMP),
-                k.zero? ? nil : bytes_after(mem, base, k, mem.get_int64(at + M_KEY_LEN)),
-                v.zero? ? nil : bytes_after(mem, base, v, mem.get_int64(at + M_VALUE_LEN)),
-                mem.get_int64(at + M_HEADER_COUNT).zero? ? NO_HEADERS : headers(Kfk::FFI::Message.new(mem + at)),
+    Message.new(topic, MEMORY.get_int32(at + M_PARTITION), MEMORY.get_int64(at + M_OFFSET),
+                MEMORY.get_int64(at + M_TIMESTAMP),
+                k.zero? ? nil : MEMORY.get_bytes(k - ORIGIN, MEMORY.get_int64(at + M_KEY_LEN)),
+                v.zero? ? nil : MEMORY.get_bytes(v - ORIGIN, MEMORY.get_int64(at + M_VALUE_LEN)),
+                MEMORY.get_int64(at + M_HEADER_COUNT).zero? ? NO_HEADERS : headers(Kfk::FFI::Message.new(MEMORY + at)),
                 last & 0xffff_ffff, deliveries.zero? ? nil : deliveries)
   end
 
-  # len bytes at address: read through mem, a Pointer made at address base,
-  # when they lie after base (the ffi gem bounds a Pointer made from an
-  # address only by LONG_MAX, so one Pointer reads a whole poll's memory),
-  # else through a Pointer of their own.
-  def self.bytes_after(mem, base, address, len)
-    return mem.get_bytes(address - base, len) if address >= base
-
-    ::FFI::Pointer.new(address).get_bytes(0, len)
+  # The NUL-terminated UTF-8 text at address (a name, a message); nil for NULL.
+  def self.text_at(address)
+    address.zero? ? nil : MEMORY.get_string(address - ORIGIN).force_encoding(Encoding::UTF_8)
   end
 
   # A message's headers, [[key, value]...]: keys are text, values bytes.
@@ -150,8 +146,7 @@ module Kfk
   # someone waits for. One-shot handlers (a request, a produced record's
   # block) sit in array slots, their tag being the slot's number;
   # persistent ones (a client's own events, a consume call, a group) in a
-  # Hash, with tags above the slots'. Everything one poll's messages point
-  # to is read through one Pointer (see Kfk.read_message).
+  # Hash, with tags above the slots'.
   class Queue
     BATCH = 1024
     # A poll dispatches at most this many events (it stops sooner once the
@@ -282,7 +277,6 @@ module Kfk
     def dispatch(n)
       words = @events.get_array_of_int64(0, EV_WORDS * n)
       @topic_at = nil # names are copied once per poll: one String each
-      memory_at(words, n)
       i = 0
       while i < n
         w = EV_WORDS * i
@@ -302,7 +296,7 @@ module Kfk
         end
         type = words[w] & 0xffff_ffff
         code = words[w] >> 32
-        error = code.zero? ? nil : Error.new(code, text(words[w + EV_ERRSTR]))
+        error = code.zero? ? nil : Error.new(code, Kfk.text_at(words[w + EV_ERRSTR]))
         result = if (msg = words[w + EV_MSG]) != 0
                    message(msg, type == Kfk::FFI::EVENT_MESSAGE)
                  elsif (tree = words[w + EV_RESULT]) != 0
@@ -322,35 +316,15 @@ module Kfk
       address >= 1 << 63 ? address - (1 << 64) : address
     end
 
-    def text(address)
-      address.zero? ? nil : Kfk::FFI.text_at(::FFI::Pointer.new(address))
-    end
-
-    # Makes @memory, the Pointer one poll's messages are read through, at
-    # the lowest address of the n events' messages (@base).
-    def memory_at(words, n)
-      base = nil
-      i = EV_MSG
-      last = EV_WORDS * n
-      while i < last
-        address = words[i]
-        base = address if address != 0 && (base.nil? || address < base)
-        i += EV_WORDS
-      end
-      @base = base
-      @memory = base && ::FFI::Pointer.new(base)
-    end
-
     # The Message at address, its topic's name read once per poll (the
     # library copies a name once per poll, so one address is one name).
     def message(address, payload)
-      at = address - @base
-      t = @memory.get_int64(at + M_TOPIC)
+      t = MEMORY.get_int64(address - ORIGIN + M_TOPIC)
       if t != @topic_at
         @topic_at = t
-        @topic = text(t)
+        @topic = Kfk.text_at(t)
       end
-      Kfk.read_message(@memory, @base, at, payload, @topic)
+      Kfk.message(address, payload, @topic)
     end
   end
 

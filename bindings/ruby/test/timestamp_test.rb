@@ -76,10 +76,9 @@ class TimestampTest < Minitest::Test
     end
   end
 
-  # A poll's messages are read through one Pointer made at the lowest of
-  # them; a key or value lying below it in memory is read through one of
-  # its own. Both come back whole: here the key lies below the message
-  # and the value above it.
+  # Messages, keys and values are read by address through one Pointer
+  # for the whole address space: whole, wherever they lie (here the key
+  # below the message in memory, the value above it).
   def test_message_bytes_below_and_above_it
     key_mem, msg_mem, value_mem = Array.new(3) { ::FFI::MemoryPointer.new(:char, 512) }
                                        .sort_by(&:address)
