@@ -106,7 +106,7 @@ module Kfk
   # the caller has it. It makes no object but the Message and its Strings.
   def self.message(m, payload, topic = nil)
     at = (m.is_a?(Integer) ? m : m.to_ptr.address) - ORIGIN
-    topic ||= text_at(MEMORY.get_int64(at + M_TOPIC))
+    topic ||= text_at_address(MEMORY.get_int64(at + M_TOPIC))
     # timestamp_type and the delivery count share the last 8-byte word
     last = MEMORY.get_int64(at + M_TIMESTAMP_TYPE)
     unless payload
@@ -126,7 +126,7 @@ module Kfk
   end
 
   # The NUL-terminated UTF-8 text at address (a name, a message); nil for NULL.
-  def self.text_at(address)
+  def self.text_at_address(address)
     address.zero? ? nil : MEMORY.get_string(address - ORIGIN).force_encoding(Encoding::UTF_8)
   end
 
@@ -296,7 +296,7 @@ module Kfk
         end
         type = words[w] & 0xffff_ffff
         code = words[w] >> 32
-        error = code.zero? ? nil : Error.new(code, Kfk.text_at(words[w + EV_ERRSTR]))
+        error = code.zero? ? nil : Error.new(code, Kfk.text_at_address(words[w + EV_ERRSTR]))
         result = if (msg = words[w + EV_MSG]) != 0
                    message(msg, type == Kfk::FFI::EVENT_MESSAGE)
                  elsif (tree = words[w + EV_RESULT]) != 0
@@ -322,7 +322,7 @@ module Kfk
       t = MEMORY.get_int64(address - ORIGIN + M_TOPIC)
       if t != @topic_at
         @topic_at = t
-        @topic = Kfk.text_at(t)
+        @topic = Kfk.text_at_address(t)
       end
       Kfk.message(address, payload, @topic)
     end
