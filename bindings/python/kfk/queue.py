@@ -40,14 +40,6 @@ _MESSAGE_FIELDS = struct.Struct("PiiqqPNPNPNPii")
 _HEADER_FIELDS = struct.Struct("PNPN")
 
 
-class _Copies:
-    """Memory read through ctypes.string_at: _MEMORY[address:address + n]
-    is the n bytes at address."""
-
-    def __getitem__(self, span: slice) -> bytes:
-        return ctypes.string_at(span.start, span.stop - span.start)
-
-
 if sys.implementation.name == "cpython":
     # The whole address space as one ctypes array: a slice copies the
     # bytes at an address and unpack_from reads a struct there, with no
@@ -56,6 +48,13 @@ if sys.implementation.name == "cpython":
     _read_message = functools.partial(_MESSAGE_FIELDS.unpack_from, _MEMORY)
     _read_header = functools.partial(_HEADER_FIELDS.unpack_from, _MEMORY)
 else:  # PyPy's ctypes cannot make an array that large
+    class _Copies:
+        """Memory read through ctypes.string_at: _MEMORY[address:address + n]
+        is the n bytes at address."""
+
+        def __getitem__(self, span: slice) -> bytes:
+            return ctypes.string_at(span.start, span.stop - span.start)
+
     _MEMORY = _Copies()
 
     def _read_message(address: int) -> tuple:

@@ -4,6 +4,7 @@ and each constant's value. A mismatch would corrupt memory silently."""
 import ctypes
 import json
 import os
+import struct
 import subprocess
 import sys
 
@@ -43,6 +44,20 @@ def test_struct_layout_matches_header(abi, cls):
     assert c is not None, f"{cls.__name__} declares {cls.c_name}, which kfk.h lacks"
     offsets = {name: getattr(cls, name).offset for name, *_ in cls._fields_}
     assert (ctypes.sizeof(cls), offsets) == (c["size"], c["fields"])
+
+
+def test_unpacked_layouts_match_header(abi):
+    # The queue reads kfk_message_t and kfk_header_t with struct formats:
+    # each format's fields at the header's offsets.
+    from kfk import queue
+    for fmt, c_name, fields in ((queue._MESSAGE_FIELDS, "kfk_message_t",
+                                 ["topic", "partition", "err", "offset", "timestamp", "key", "key_len", "value",
+                                  "value_len", "headers", "header_count", "opaque", "timestamp_type", "reserved"]),
+                                (queue._HEADER_FIELDS, "kfk_header_t", ["key", "key_len", "value", "value_len"])):
+        codes = fmt.format  # one letter a field, native alignment
+        offsets = [struct.calcsize(codes[:i + 1]) - struct.calcsize(codes[i]) for i in range(len(codes))]
+        c = abi["structs"][c_name]
+        assert (fmt.size, dict(zip(fields, offsets))) == (c["size"], c["fields"])
 
 
 def test_every_header_struct_is_declared(abi):
