@@ -38,6 +38,9 @@ _MESSAGE = _ffi.EVENT_MESSAGE
 # which kfk_message_delivery_count reads); kfk_header_t likewise.
 _MESSAGE_FIELDS = struct.Struct("PiiqqPNPNPNPii")
 _HEADER_FIELDS = struct.Struct("PNPN")
+# A delivery report's part of a kfk_message_t: topic, partition, offset,
+# timestamp and timestamp_type (err, and key to opaque, skipped).
+_REPORT_FIELDS = struct.Struct("Pi4xqq56xi")
 
 
 if sys.implementation.name == "cpython":
@@ -46,6 +49,7 @@ if sys.implementation.name == "cpython":
     # foreign call (ctypes.string_at is one) and no object per field.
     _MEMORY: Any = (ctypes.c_char * sys.maxsize).from_address(0)
     _read_message = functools.partial(_MESSAGE_FIELDS.unpack_from, _MEMORY)
+    _read_report = functools.partial(_REPORT_FIELDS.unpack_from, _MEMORY)
     _read_header = functools.partial(_HEADER_FIELDS.unpack_from, _MEMORY)
 else:  # PyPy's ctypes cannot make an array that large
     class _Copies:
@@ -59,6 +63,9 @@ else:  # PyPy's ctypes cannot make an array that large
 
     def _read_message(address: int) -> tuple:
         return _MESSAGE_FIELDS.unpack(ctypes.string_at(address, _MESSAGE_FIELDS.size))
+
+    def _read_report(address: int) -> tuple:
+        return _REPORT_FIELDS.unpack(ctypes.string_at(address, _REPORT_FIELDS.size))
 
     def _read_header(address: int) -> tuple:
         return _HEADER_FIELDS.unpack(ctypes.string_at(address, _HEADER_FIELDS.size))
@@ -182,7 +189,7 @@ class EventQueue:
     def _dispatch(self, n: int) -> int:
         failure: Optional[BaseException] = None
         slots, free, handlers = self._slots, self._free, self._handlers
-        read, memory, message_kind = _read_message, _MEMORY, _MESSAGE
+        read, read_report, memory, message_kind = _read_message, _read_report, _MEMORY, _MESSAGE
         topic_at, topic = 0, None  # the library copies a name once per poll: one address, one name
         raw = ctypes.string_at(self._events_at, n * _EVENT.size)
         for kind, err, errstr, tag, _source, result, msg in _EVENT.iter_unpack(raw):
@@ -202,19 +209,20 @@ class EventQueue:
             if err:
                 error = KafkaError(err, ctypes.string_at(errstr).decode("utf-8", "replace") if errstr else None)
             value: Any
-            if msg:
+            if msg and kind == message_kind:
                 (at, partition, _err, offset, timestamp, key, key_len, data, data_len, headers, header_count, _opaque,
                  timestamp_type, deliveries) = read(msg)
                 if at != topic_at:
                     topic_at, topic = at, _text(at)
-                if kind == message_kind:
-                    value = Message(topic, partition, offset, timestamp, memory[key:key + key_len] if key else None,
-                                    memory[data:data + data_len] if data else None,
-                                    _headers(headers, header_count) if header_count else [], timestamp_type,
-                                    deliveries)
-                else:  # a delivery report
-                    value = {"topic": topic, "partition": partition, "offset": offset, "timestamp": timestamp,
-                             "timestamp_type": timestamp_type}
+                value = Message(topic, partition, offset, timestamp, memory[key:key + key_len] if key else None,
+                                memory[data:data + data_len] if data else None,
+                                _headers(headers, header_count) if header_count else [], timestamp_type, deliveries)
+            elif msg:  # a delivery report
+                at, partition, offset, timestamp, timestamp_type = read_report(msg)
+                if at != topic_at:
+                    topic_at, topic = at, _text(at)
+                value = {"topic": topic, "partition": partition, "offset": offset, "timestamp": timestamp,
+                         "timestamp_type": timestamp_type}
             else:
                 value = to_python(_ffi.Val.from_address(result)) if result else None
             try:
