@@ -106,14 +106,16 @@ def _ack_type(ack: Any) -> int:
 class _Scratch:
     """A thread's kfk_message_t for produce(), and what it holds."""
 
-    __slots__ = ("msg", "ref", "topic", "key", "headers")
+    __slots__ = ("msg", "ref", "topic", "key", "headers", "timestamp")
 
     def __init__(self) -> None:
         self.msg = _ffi.MessageIn()
+        self.msg.timestamp = -1
         self.ref = ctypes.byref(self.msg)
         self.topic: Optional[str] = None  # the name whose bytes msg.topic points to
         self.key = False  # msg.key is set
         self.headers = False  # msg.headers is set
+        self.timestamp = False  # msg.timestamp is not -1 (now)
 
 
 class Client:
@@ -268,10 +270,11 @@ class Client:
         offset, timestamp, timestamp_type} (KafkaError if it failed); with
         one, returns None and callback(report, error) runs when the queue
         is polled."""
-        if self._handle is None or self.queue._pid != _ffi.pid:
-            self.handle  # raises
-        # One kfk_message_t per thread, refilled: the library copies it
-        # during the call. Fields that keep their value are not set again.
+        # No closed or forked check before the call: the library refuses a
+        # destroyed handle, and every call in a forked child; the error
+        # path below says which it was. One kfk_message_t per thread,
+        # refilled: the library copies it during the call. Fields that
+        # keep their value are not set again.
         try:
             m = self._scratch.m
         except AttributeError:
@@ -286,7 +289,9 @@ class Client:
         if topic is not m.topic:
             msg.topic, m.topic = self._topic(topic), topic
         msg.partition = partition
-        msg.timestamp = -1 if timestamp is None else _timestamp(timestamp)
+        if timestamp is not None or m.timestamp:
+            msg.timestamp = -1 if timestamp is None else _timestamp(timestamp)
+            m.timestamp = timestamp is not None
         if k is not None or m.key:
             msg.key, msg.key_len = k, len(k) if k is not None else 0
             m.key = k is not None
@@ -308,6 +313,7 @@ class Client:
         code = _ffi.produce(self._handle_arg, m.ref, None)
         if code:
             queue.forget(tag)
+            self.handle  # raises when the client is closed or belongs to the parent process
             raise KafkaError(code)
         return req
 

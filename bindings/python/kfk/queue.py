@@ -8,8 +8,10 @@ no C callback ever re-enters the interpreter.
 from __future__ import annotations
 
 import ctypes
+import functools
 import itertools
 import struct
+import sys
 import threading
 import time
 from typing import Any, Callable, Optional
@@ -19,6 +21,9 @@ from ._values import to_python
 from .errors import ForkedError, KafkaError
 
 _BATCH = 256
+# A poll dispatches at most this many events (it stops sooner once the
+# queue is empty), so that a busy queue cannot keep it forever.
+_BUDGET = 256 * _BATCH
 _SLICE_MS = 100  # longest single wait, so Ctrl-C is noticed promptly
 _GROW = 1024  # one-shot tags added at a time
 _PERSISTENT = 1 << 48  # the first persistent tag; one-shot tags are below
@@ -26,7 +31,44 @@ _PERSISTENT = 1 << 48  # the first persistent tag; one-shot tags are below
 # kfk_event_t, read a batch at a time: type, err, errstr, opaque, source,
 # result, msg (addresses; 0 for NULL).
 _EVENT = struct.Struct("iiPPPPP")
-_DELIVERY, _MESSAGE = _ffi.EVENT_DELIVERY, _ffi.EVENT_MESSAGE
+_MESSAGE = _ffi.EVENT_MESSAGE
+# kfk_message_t in one unpack: topic, partition, err, offset, timestamp,
+# key, key_len, value, value_len, headers, header_count, opaque,
+# timestamp_type and reserved (a share group record's delivery count,
+# which kfk_message_delivery_count reads); kfk_header_t likewise.
+_MESSAGE_FIELDS = struct.Struct("PiiqqPNPNPNPii")
+_HEADER_FIELDS = struct.Struct("PNPN")
+# A delivery report's part of a kfk_message_t: topic, partition, offset,
+# timestamp and timestamp_type (err, and key to opaque, skipped).
+_REPORT_FIELDS = struct.Struct("Pi4xqq56xi")
+
+
+if sys.implementation.name == "cpython":
+    # The whole address space as one ctypes array: a slice copies the
+    # bytes at an address and unpack_from reads a struct there, with no
+    # foreign call (ctypes.string_at is one) and no object per field.
+    _MEMORY: Any = (ctypes.c_char * sys.maxsize).from_address(0)
+    _read_message = functools.partial(_MESSAGE_FIELDS.unpack_from, _MEMORY)
+    _read_report = functools.partial(_REPORT_FIELDS.unpack_from, _MEMORY)
+    _read_header = functools.partial(_HEADER_FIELDS.unpack_from, _MEMORY)
+else:  # PyPy's ctypes cannot make an array that large
+    class _Copies:
+        """Memory read through ctypes.string_at: _MEMORY[address:address + n]
+        is the n bytes at address."""
+
+        def __getitem__(self, span: slice) -> bytes:
+            return ctypes.string_at(span.start, span.stop - span.start)
+
+    _MEMORY = _Copies()
+
+    def _read_message(address: int) -> tuple:
+        return _MESSAGE_FIELDS.unpack(ctypes.string_at(address, _MESSAGE_FIELDS.size))
+
+    def _read_report(address: int) -> tuple:
+        return _REPORT_FIELDS.unpack(ctypes.string_at(address, _REPORT_FIELDS.size))
+
+    def _read_header(address: int) -> tuple:
+        return _HEADER_FIELDS.unpack(ctypes.string_at(address, _HEADER_FIELDS.size))
 
 Handler = Callable[[int, Optional[object], Optional[KafkaError]], None]
 
@@ -54,7 +96,6 @@ class EventQueue:
         self._slots: list = [None]  # one-shot handlers by tag; tag 0 is a NULL opaque
         self._free: list = []  # released slots
         self._handlers: dict[int, Handler] = {}  # persistent tags
-        self._topic_names: dict[bytes, str] = {}
         self._tags = itertools.count(_PERSISTENT)
         self._lock = threading.Lock()
         self._pid = _ffi.pid
@@ -117,8 +158,9 @@ class EventQueue:
 
     def poll(self, timeout: Optional[float] = 0) -> int:
         """Wait up to timeout seconds (None = until an event) and dispatch
-        every waiting event. Returns the number dispatched. An exception
-        raised by a handler is re-raised after the whole batch is delivered."""
+        every waiting event (up to _BUDGET). Returns the number dispatched.
+        An exception raised by a handler is re-raised after the rest of its
+        batch of _BATCH events is delivered."""
         self._check()
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
@@ -130,14 +172,25 @@ class EventQueue:
             if n < 0:
                 raise KafkaError(n, "kfk_poll_batch")
             if n > 0:
-                return self._dispatch(n)
+                total = 0
+                while True:
+                    total += self._dispatch(n)
+                    # a full batch: more may wait (unless a handler closed the queue)
+                    if n < _BATCH or total >= _BUDGET or self._handle is None:
+                        return total
+                    n = self._lib.kfk_poll_batch(self._handle, self._events, _BATCH, 0)
+                    if n < 0:
+                        raise KafkaError(n, "kfk_poll_batch")
+                    if n == 0:
+                        return total
             if deadline is not None and time.monotonic() >= deadline:
                 return 0
 
     def _dispatch(self, n: int) -> int:
         failure: Optional[BaseException] = None
         slots, free, handlers = self._slots, self._free, self._handlers
-        topics, from_address = self._topic_names, _ffi.Message.from_address
+        read, read_report, memory, message_kind = _read_message, _read_report, _MEMORY, _MESSAGE
+        topic_at, topic = 0, None  # the library copies a name once per poll: one address, one name
         raw = ctypes.string_at(self._events_at, n * _EVENT.size)
         for kind, err, errstr, tag, _source, result, msg in _EVENT.iter_unpack(raw):
             if tag < _PERSISTENT:
@@ -155,17 +208,21 @@ class EventQueue:
             error = None
             if err:
                 error = KafkaError(err, ctypes.string_at(errstr).decode("utf-8", "replace") if errstr else None)
-            if kind == _DELIVERY and msg:
-                m = from_address(msg)
-                topic = topics.get(m.topic)
-                if topic is None:
-                    topic = self._topic_name(m.topic)
-                value: Any = {"topic": topic, "partition": m.partition, "offset": m.offset,
-                              "timestamp": m.timestamp, "timestamp_type": m.timestamp_type}
-            elif msg and kind == _MESSAGE:
-                value = _message(from_address(msg))
-            elif msg:
-                value = _delivery(from_address(msg))
+            value: Any
+            if msg and kind == message_kind:
+                (at, partition, _err, offset, timestamp, key, key_len, data, data_len, headers, header_count, _opaque,
+                 timestamp_type, deliveries) = read(msg)
+                if at != topic_at:
+                    topic_at, topic = at, _text(at)
+                value = Message(topic, partition, offset, timestamp, memory[key:key + key_len] if key else None,
+                                memory[data:data + data_len] if data else None,
+                                _headers(headers, header_count) if header_count else [], timestamp_type, deliveries)
+            elif msg:  # a delivery report
+                at, partition, offset, timestamp, timestamp_type = read_report(msg)
+                if at != topic_at:
+                    topic_at, topic = at, _text(at)
+                value = {"topic": topic, "partition": partition, "offset": offset, "timestamp": timestamp,
+                         "timestamp_type": timestamp_type}
             else:
                 value = to_python(_ffi.Val.from_address(result)) if result else None
             try:
@@ -178,15 +235,6 @@ class EventQueue:
         if failure is not None:
             raise failure
         return n
-
-    def _topic_name(self, raw: Optional[bytes]) -> Optional[str]:
-        """A delivery report's topic as str, remembered by its bytes."""
-        if raw is None:
-            return None
-        if len(self._topic_names) >= 1000:
-            self._topic_names.clear()
-        name = self._topic_names[raw] = raw.decode()
-        return name
 
     def wake(self) -> None:
         """Make a blocked poll() in another thread return."""
@@ -207,13 +255,6 @@ class EventQueue:
                 self.close()
         except Exception:
             pass
-
-
-def _delivery(m: "_ffi.Message") -> dict:
-    """A delivery report as a dict: topic, partition, offset, timestamp,
-    timestamp_type."""
-    return {"topic": m.topic.decode() if m.topic else None, "partition": m.partition,
-            "offset": m.offset, "timestamp": m.timestamp, "timestamp_type": m.timestamp_type}
 
 
 class Message:
@@ -239,16 +280,16 @@ class Message:
         return f"Message({self.topic!r}, {self.partition}, {self.offset}, key={self.key!r}, value={self.value!r})"
 
 
-def _bytes(p: Optional[int], n: int) -> Optional[bytes]:
-    """The n bytes at address p; None for NULL (Kafka's null)."""
-    return None if p is None else ctypes.string_at(p, n)
+def _text(address: int) -> Optional[str]:
+    """The NUL-terminated UTF-8 name at address; None for NULL."""
+    return ctypes.string_at(address).decode() if address else None
 
 
-def _message(m: "_ffi.Message") -> Message:
-    hs = m.headers
-    headers = [(ctypes.string_at(hs[i].key, hs[i].key_len).decode("utf-8", "replace"),
-                _bytes(hs[i].value, hs[i].value_len)) for i in range(m.header_count)]
-    # reserved is the field kfk_message_delivery_count reads (kfk.h):
-    # reading it here spares a call into the library per message.
-    return Message(m.topic.decode(), m.partition, m.offset, m.timestamp, _bytes(m.key, m.key_len),
-                   _bytes(m.value, m.value_len), headers, m.timestamp_type, m.reserved)
+def _headers(address: int, count: int) -> list:
+    """count kfk_header_t at address as (str key, bytes or None value) pairs."""
+    out = []
+    for at in range(address, address + count * _HEADER_FIELDS.size, _HEADER_FIELDS.size):
+        key, key_len, value, value_len = _read_header(at)
+        out.append((_MEMORY[key:key + key_len].decode("utf-8", "replace"),
+                    _MEMORY[value:value + value_len] if value else None))
+    return out

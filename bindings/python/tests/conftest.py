@@ -40,6 +40,20 @@ def consume_n(client, n, timeout=30.0):
     return got
 
 
+def dispatched(kind, message):
+    """What an EventQueue hands a one-shot handler for an event of kind
+    carrying message, a kfk_message_t (no broker needed)."""
+    import ctypes
+    from kfk import _ffi
+    q = kfk.EventQueue()
+    got = []
+    tag = q.register(lambda value, error: got.append(value))
+    q._events[0] = _ffi.Event(type=kind, opaque=tag, msg=ctypes.addressof(message))
+    q._dispatch(1)
+    q.close()
+    return got[0]
+
+
 @pytest.fixture
 def conn():
     c = kfk.Conn(client_id="kfk-pytest")

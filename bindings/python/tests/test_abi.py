@@ -4,6 +4,8 @@ and each constant's value. A mismatch would corrupt memory silently."""
 import ctypes
 import json
 import os
+import re
+import struct
 import subprocess
 import sys
 
@@ -43,6 +45,34 @@ def test_struct_layout_matches_header(abi, cls):
     assert c is not None, f"{cls.__name__} declares {cls.c_name}, which kfk.h lacks"
     offsets = {name: getattr(cls, name).offset for name, *_ in cls._fields_}
     assert (ctypes.sizeof(cls), offsets) == (c["size"], c["fields"])
+
+
+def field_offsets(fmt):
+    """The offsets of a struct format's fields (native alignment), pad
+    bytes skipped."""
+    offsets, prefix = [], ""
+    for count, code in re.findall(r"(\d*)(\D)", fmt):
+        if code != "x":
+            offsets.append(struct.calcsize(prefix + code) - struct.calcsize(code))
+        prefix += count + code
+    return offsets
+
+
+def test_unpacked_layouts_match_header(abi):
+    # The queue reads kfk_message_t and kfk_header_t with struct formats:
+    # each format's fields at the header's offsets.
+    from kfk import queue
+    message = ["topic", "partition", "err", "offset", "timestamp", "key", "key_len", "value", "value_len", "headers",
+               "header_count", "opaque", "timestamp_type", "reserved"]
+    for fmt, c_name, fields in (
+            (queue._MESSAGE_FIELDS, "kfk_message_t", message),
+            (queue._REPORT_FIELDS, "kfk_message_t", ["topic", "partition", "offset", "timestamp", "timestamp_type"]),
+            (queue._HEADER_FIELDS, "kfk_header_t", ["key", "key_len", "value", "value_len"])):
+        c = abi["structs"][c_name]
+        assert fmt.size <= c["size"]
+        assert dict(zip(fields, field_offsets(fmt.format))) == {f: c["fields"][f] for f in fields}
+    assert queue._MESSAGE_FIELDS.size == abi["structs"]["kfk_message_t"]["size"]
+    assert sorted(abi["structs"]["kfk_message_t"]["fields"]) == sorted(message)
 
 
 def test_every_header_struct_is_declared(abi):

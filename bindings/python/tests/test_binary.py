@@ -2,11 +2,13 @@
 embedded NULs, large values, and empty (b"") kept apart from null (None),
 in keys, values and headers, on every path that reads them."""
 import asyncio
+import ctypes
 import random
 
 import kfk
 import kfk.aio
-from conftest import broker_env, consume_n, host_port, unique
+from conftest import broker_env, consume_n, dispatched, host_port, unique
+from kfk import _ffi
 
 ALL_BYTES = bytes(range(256))
 BIG = random.Random(20261202).randbytes(100 * 1024)
@@ -22,6 +24,23 @@ RECORDS = [
     (None, b"", [("", b"")]),
     (b"big", BIG, [("big", BIG[:4096]), ("null", None), ("empty", b"")]),
 ]
+
+
+def test_message_read_from_memory():
+    # The binding's half, without a broker: a MESSAGE event's key, value
+    # and headers are read where the library put them, byte for byte.
+    for key, value, headers in RECORDS:
+        keep = [ctypes.create_string_buffer(b, len(b)) if b is not None else None
+                for b in [key, value] + [x for h in headers for x in (h[0].encode(), h[1])]]
+        address = [ctypes.addressof(b) if b is not None else None for b in keep]
+        hs = (_ffi.Header * max(len(headers), 1))()
+        for i, (hk, hv) in enumerate(headers):
+            hs[i].key, hs[i].key_len = address[2 + 2 * i], len(hk.encode())
+            hs[i].value, hs[i].value_len = address[3 + 2 * i], len(hv) if hv is not None else 0
+        m = _ffi.Message(topic=b"t", offset=3, key=address[0], key_len=len(key or b""), value=address[1],
+                         value_len=len(value or b""), headers=hs, header_count=len(headers))
+        got = dispatched(_ffi.EVENT_MESSAGE, m)
+        assert (got.topic, got.offset, got.key, got.value, got.headers) == ("t", 3, key, value, headers)
 
 
 def as_dicts(records):

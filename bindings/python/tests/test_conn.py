@@ -293,3 +293,19 @@ def child_state(pid):
     """The process's state letter from /proc (after the command name)."""
     with open(f"/proc/{pid}/stat") as f:
         return f.read().rsplit(")", 1)[1].split()[0]
+
+
+def test_poll_dispatches_every_waiting_event():
+    # More events than one kfk_poll_batch takes: one poll(0) dispatches them
+    # all (a connection never connected answers each request at once).
+    c = kfk.Conn()
+    count = 3 * kfk.queue._BATCH + 5
+    errors = []
+    for _ in range(count):
+        c.metadata(callback=lambda _result, error: errors.append(error.name))
+    deadline = time.monotonic() + 30
+    while len(c.queue) < count and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert c.queue.poll(0) == count
+    assert errors == ["KFK_ERR_NOT_CONNECTED"] * count
+    c.close()

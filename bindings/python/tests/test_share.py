@@ -15,9 +15,8 @@ import pytest
 
 import kfk
 import kfk.aio
-from conftest import broker_env, create_topic, share_group
+from conftest import broker_env, create_topic, dispatched, share_group
 from kfk import _ffi
-from kfk.queue import _message
 from test_binary import RECORDS
 
 BROKERS = "KFK_TEST_BROKERS"
@@ -270,5 +269,5 @@ def test_bad_subscribe_arguments(idle):
 def test_delivery_count_is_what_the_library_reads():
     raw = _ffi.Message(topic=b"t", partition=0, offset=7, reserved=3)
     assert _ffi.lib().kfk_message_delivery_count(ctypes.byref(raw)) == 3
-    assert _message(raw).delivery_count == 3
-    assert _message(_ffi.Message(topic=b"t")).delivery_count == 0
+    assert dispatched(_ffi.EVENT_MESSAGE, raw).delivery_count == 3
+    assert dispatched(_ffi.EVENT_MESSAGE, _ffi.Message(topic=b"t")).delivery_count == 0

@@ -6,8 +6,8 @@ import time
 import pytest
 
 import kfk
-from conftest import consume_n, create_topic
-from kfk import _ffi, queue
+from conftest import consume_n, create_topic, dispatched
+from kfk import _ffi
 
 GIVEN = [0, 1, 1700000000000, None, -1, -5]
 PASSED = [0, 1, 1700000000000, -1, -1, -1]  # what the library must be handed
@@ -83,9 +83,9 @@ def test_timestamp_type_is_read_from_messages_and_reports():
     # reaches Message.timestamp_type and the delivery report's dict.
     for kind in (kfk.TIMESTAMP_NOT_AVAILABLE, kfk.TIMESTAMP_CREATE_TIME, kfk.TIMESTAMP_LOG_APPEND_TIME):
         m = _ffi.Message(topic=b"t", offset=7, timestamp=1234, timestamp_type=kind)
-        assert queue._message(m).timestamp_type == kind
-        assert queue._delivery(m) == {"topic": "t", "partition": 0, "offset": 7, "timestamp": 1234,
-                                      "timestamp_type": kind}
+        assert dispatched(_ffi.EVENT_MESSAGE, m).timestamp_type == kind
+        assert dispatched(_ffi.EVENT_DELIVERY, m) == {"topic": "t", "partition": 0, "offset": 7, "timestamp": 1234,
+                                                     "timestamp_type": kind}
 
 
 @pytest.mark.parametrize("topic_type,kind", [("CreateTime", kfk.TIMESTAMP_CREATE_TIME),

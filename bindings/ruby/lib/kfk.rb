@@ -84,32 +84,50 @@ module Kfk
   M_VALUE = Kfk::FFI::Message.offset_of(:value)
   M_VALUE_LEN = Kfk::FFI::Message.offset_of(:value_len)
   M_HEADER_COUNT = Kfk::FFI::Message.offset_of(:header_count)
+  # timestamp_type, then the field kfk.h keeps as reserved, which
+  # kfk_message_delivery_count reads (a share group record's delivery
+  # count, 0 for other messages): one 8-byte word, read as one on the
+  # little-endian machines Go's cgo targets here.
   M_TIMESTAMP_TYPE = Kfk::FFI::Message.offset_of(:timestamp_type)
-  # The field kfk.h keeps as reserved, which kfk_message_delivery_count
-  # reads: a share group record's delivery count, 0 for other messages.
-  M_DELIVERY_COUNT = Kfk::FFI::Message.offset_of(:reserved)
   private_constant :M_TOPIC, :M_PARTITION, :M_OFFSET, :M_TIMESTAMP, :M_KEY, :M_KEY_LEN, :M_VALUE, :M_VALUE_LEN,
-                   :M_HEADER_COUNT, :M_TIMESTAMP_TYPE, :M_DELIVERY_COUNT
+                   :M_HEADER_COUNT, :M_TIMESTAMP_TYPE
 
-  # A Message of the kfk_message_t m (a Pointer or a Struct), read field by
-  # field at its offsets; key, value and headers only with payload (a
-  # delivery report has none). topic: its name, when the caller has it.
+  # The address space as one Pointer: the ffi gem bounds a Pointer made
+  # from an address only by LONG_MAX, so MEMORY reads what lies at an
+  # address a at offset a - ORIGIN, without a Pointer object per read.
+  # (ORIGIN is 1, not 0: the NULL Pointer refuses every read.)
+  ORIGIN = 1
+  MEMORY = ::FFI::Pointer.new(ORIGIN)
+  private_constant :ORIGIN, :MEMORY
+
+  # A Message of the kfk_message_t at address (or of m, a Pointer or a
+  # Struct), read field by field at its offsets; key, value and headers
+  # only with payload (a delivery report has none). topic: its name, when
+  # the caller has it. It makes no object but the Message and its Strings.
   def self.message(m, payload, topic = nil)
-    m = m.to_ptr
-    topic ||= Kfk::FFI.text_at(m.get_pointer(M_TOPIC))
+    at = (m.is_a?(Integer) ? m : m.to_ptr.address) - ORIGIN
+    topic ||= text_at_address(MEMORY.get_int64(at + M_TOPIC))
+    # timestamp_type and the delivery count share the last 8-byte word
+    last = MEMORY.get_int64(at + M_TIMESTAMP_TYPE)
     unless payload
-      return Message.new(topic, m.get_int32(M_PARTITION), m.get_int64(M_OFFSET), m.get_int64(M_TIMESTAMP), nil, nil,
-                         NO_HEADERS, m.get_int32(M_TIMESTAMP_TYPE))
+      return Message.new(topic, MEMORY.get_int32(at + M_PARTITION), MEMORY.get_int64(at + M_OFFSET),
+                         MEMORY.get_int64(at + M_TIMESTAMP), nil, nil, NO_HEADERS, last & 0xffff_ffff)
     end
 
-    k = m.get_int64(M_KEY)
-    v = m.get_int64(M_VALUE)
-    deliveries = m.get_int32(M_DELIVERY_COUNT)
-    Message.new(topic, m.get_int32(M_PARTITION), m.get_int64(M_OFFSET), m.get_int64(M_TIMESTAMP),
-                k.zero? ? nil : ::FFI::Pointer.new(k).get_bytes(0, m.get_int64(M_KEY_LEN)),
-                v.zero? ? nil : ::FFI::Pointer.new(v).get_bytes(0, m.get_int64(M_VALUE_LEN)),
-                m.get_int64(M_HEADER_COUNT).zero? ? NO_HEADERS : headers(Kfk::FFI::Message.new(m)),
-                m.get_int32(M_TIMESTAMP_TYPE), deliveries.zero? ? nil : deliveries)
+    k = MEMORY.get_int64(at + M_KEY)
+    v = MEMORY.get_int64(at + M_VALUE)
+    deliveries = last >> 32
+    Message.new(topic, MEMORY.get_int32(at + M_PARTITION), MEMORY.get_int64(at + M_OFFSET),
+                MEMORY.get_int64(at + M_TIMESTAMP),
+                k.zero? ? nil : MEMORY.get_bytes(k - ORIGIN, MEMORY.get_int64(at + M_KEY_LEN)),
+                v.zero? ? nil : MEMORY.get_bytes(v - ORIGIN, MEMORY.get_int64(at + M_VALUE_LEN)),
+                MEMORY.get_int64(at + M_HEADER_COUNT).zero? ? NO_HEADERS : headers(Kfk::FFI::Message.new(MEMORY + at)),
+                last & 0xffff_ffff, deliveries.zero? ? nil : deliveries)
+  end
+
+  # The NUL-terminated UTF-8 text at address (a name, a message); nil for NULL.
+  def self.text_at_address(address)
+    address.zero? ? nil : MEMORY.get_string(address - ORIGIN).force_encoding(Encoding::UTF_8)
   end
 
   # A message's headers, [[key, value]...]: keys are text, values bytes.
@@ -144,6 +162,15 @@ module Kfk
     EV_RESULT = Kfk::FFI::Event.offset_of(:result) / 8
     EV_MSG = Kfk::FFI::Event.offset_of(:msg) / 8
     private_constant :EV_WORDS, :EV_ERRSTR, :EV_OPAQUE, :EV_SOURCE, :EV_RESULT, :EV_MSG
+
+    # A persistent handler that gathers the Messages of its tag's MESSAGE
+    # events into messages (dispatch appends them itself, without a call
+    # each) and passes its other events to done.call(type, result, error).
+    Collector = Struct.new(:messages, :done) do
+      def call(type, result, error)
+        done.call(type, result, error)
+      end
+    end
 
     def initialize
       raise ForkedError.new(Kfk::FFI::ERR_FORKED, "libkfk was loaded before fork()") if Kfk::FFI.forked?
@@ -257,6 +284,10 @@ module Kfk
         tag = words[w + EV_OPAQUE]
         if tag >= PERSISTENT
           handler = @persistent[tag] or next
+          if handler.instance_of?(Collector) && words[w] & 0xffff_ffff == Kfk::FFI::EVENT_MESSAGE
+            handler.messages << message(words[w + EV_MSG], true)
+            next
+          end
         elsif tag.positive?
           once = @slots[tag] or next
           forget(tag)
@@ -265,7 +296,7 @@ module Kfk
         end
         type = words[w] & 0xffff_ffff
         code = words[w] >> 32
-        error = code.zero? ? nil : Error.new(code, text(words[w + EV_ERRSTR]))
+        error = code.zero? ? nil : Error.new(code, Kfk.text_at_address(words[w + EV_ERRSTR]))
         result = if (msg = words[w + EV_MSG]) != 0
                    message(msg, type == Kfk::FFI::EVENT_MESSAGE)
                  elsif (tree = words[w + EV_RESULT]) != 0
@@ -285,20 +316,15 @@ module Kfk
       address >= 1 << 63 ? address - (1 << 64) : address
     end
 
-    def text(address)
-      address.zero? ? nil : Kfk::FFI.text_at(::FFI::Pointer.new(address))
-    end
-
     # The Message at address, its topic's name read once per poll (the
     # library copies a name once per poll, so one address is one name).
     def message(address, payload)
-      m = ::FFI::Pointer.new(address)
-      t = m.get_int64(M_TOPIC)
+      t = MEMORY.get_int64(address - ORIGIN + M_TOPIC)
       if t != @topic_at
         @topic_at = t
-        @topic = text(t)
+        @topic = Kfk.text_at_address(t)
       end
-      Kfk.message(m, payload, @topic)
+      Kfk.message(address, payload, @topic)
     end
   end
 

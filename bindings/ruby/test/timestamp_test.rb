@@ -76,6 +76,30 @@ class TimestampTest < Minitest::Test
     end
   end
 
+  # Messages, keys and values are read by address through one Pointer
+  # for the whole address space: whole, wherever they lie (here the key
+  # below the message in memory, the value above it).
+  def test_message_bytes_below_and_above_it
+    key_mem, msg_mem, value_mem = Array.new(3) { ::FFI::MemoryPointer.new(:char, 512) }
+                                       .sort_by(&:address)
+    key = "\0k\xffey".b
+    value = (0..255).to_a.pack("C*")
+    key_mem.put_bytes(0, key)
+    value_mem.put_bytes(0, value)
+    topic = ::FFI::MemoryPointer.from_string("topic")
+    m = Kfk::FFI::Message.new(msg_mem)
+    m[:topic] = topic
+    m[:partition] = 1
+    m[:offset] = 9
+    m[:key] = key_mem
+    m[:key_len] = key.bytesize
+    m[:value] = value_mem
+    m[:value_len] = value.bytesize
+    m[:reserved] = 3 # the delivery count
+    got = Kfk.message(msg_mem, true)
+    assert_equal ["topic", 1, 9, key, value, 3], got.to_a.values_at(0, 1, 2, 4, 5, 8)
+  end
+
   def test_broker_timestamps
     skip "KFK_TEST_BROKERS is not set (use make test)" unless ENV["KFK_TEST_BROKERS"]
     Kfk::Client.open(brokers: ENV["KFK_TEST_BROKERS"], linger_ms: 2) do |kafka|

@@ -636,14 +636,10 @@ module Kfk
     def take_messages(fn)
       messages = []
       req = Request.new(@queue, nil)
-      tag = @queue.register(persistent: true) do |type, result, error|
-        if type == Kfk::FFI::EVENT_MESSAGE
-          messages << result
-        else
-          @queue.forget(tag)
-          req.complete(result, error)
-        end
-      end
+      tag = @queue.register(Queue::Collector.new(messages, lambda do |_type, result, error|
+        @queue.forget(tag)
+        req.complete(result, error)
+      end), persistent: true)
       code = Kfk::FFI.public_send(fn, handle, nil, tag)
       unless code.zero?
         @queue.forget(tag)
