@@ -346,6 +346,17 @@ func (c *Client) CommitOffsets(offsets []Assignment, cb func(error)) {
 	}()
 }
 
+// awaitCommits waits for the application's commits under way now (each
+// ends within request_timeout_ms).
+func (g *group) awaitCommits() {
+	g.mu.Lock()
+	commits := slices.Collect(maps.Keys(g.commits))
+	g.mu.Unlock()
+	for _, done := range commits {
+		<-done
+	}
+}
+
 // trackCommit notes an application's commit under way (an asynchronous
 // commit made in the revoke callback, say), so that a revocation waiting
 // for the application gives the partitions up only once it is done.
@@ -1027,11 +1038,8 @@ wait:
 	}
 	g.mu.Lock()
 	g.answer, g.revoking = nil, nil
-	commits := slices.Collect(maps.Keys(g.commits))
 	g.mu.Unlock()
-	for _, done := range commits { // each ends within request_timeout_ms
-		<-done
-	}
+	g.awaitCommits()
 	if rejoining {
 		g.mu.Lock()
 		g.stable = make(chan struct{})
@@ -1247,6 +1255,11 @@ func (g *group) commitWhenStable(limit time.Duration, commit func(left time.Dura
 	wait := time.NewTimer(limit)
 	defer wait.Stop()
 	select {
+	case <-stable: // ready goes first: a commit made in on_revoke as the member leaves still counts
+		return commit(time.Until(deadline))
+	default:
+	}
+	select {
 	case <-stable:
 	case <-g.stop:
 		return fmt.Errorf("%w: the member is leaving the group", ErrNotSubscribed)
@@ -1402,6 +1415,10 @@ func (g *group) leave(forever bool, cb func(error)) {
 func (g *group) leaveNow(forever bool) error {
 	close(g.stop)
 	<-g.stopped
+	// A commit the application made just before leaving (an asynchronous
+	// one in on_revoke, say) goes out with this generation, before the
+	// member is gone; as librdkafka's close waits for its commits.
+	g.awaitCommits()
 	var err error
 	if g.opts.AutoCommit {
 		err = g.commit()

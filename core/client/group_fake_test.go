@@ -267,3 +267,32 @@ func TestFakeGroupRidesOutCoordinatorErrorsAndMoves(t *testing.T) {
 	}
 	stayed("after the coordinator moved")
 }
+
+// A commit made just before the member leaves (confluent-kafka's close
+// serves on_revoke, whose commit is asynchronous, then leaves at once)
+// goes out with the member's generation and succeeds: leaving waits for
+// it, and it does not take the leaving for a reason to fail. Each round
+// is a new member of a new group; the race lost half the rounds before.
+func TestFakeCommitJustBeforeLeavingCounts(t *testing.T) {
+	const topic, rounds = "commit-leave", 8
+	f := kafkatest.Fake(t, 1, kfake.SeedTopics(1, topic))
+	fillPartitions(t, f, topic, 1, 5)
+	for round := 0; round < rounds; round++ {
+		group := fmt.Sprintf("commit-leave-%d", round)
+		c := fakeMember(t, f, group, topic)
+		pollN(t, c, 5)
+		committedErr := make(chan error, 1)
+		c.Commit(func(err error) { committedErr <- err })
+		left := make(chan error, 1)
+		c.Unsubscribe(func(err error) { left <- err })
+		if err := <-committedErr; err != nil {
+			t.Fatalf("round %d: the commit made before leaving failed: %v", round, err)
+		}
+		if err := <-left; err != nil {
+			t.Fatalf("round %d: leaving: %v", round, err)
+		}
+		if got := committed(t, f, group, topic, 1); got[0] != 5 {
+			t.Fatalf("round %d: committed %v, want offset 5", round, got)
+		}
+	}
+}
