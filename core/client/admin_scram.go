@@ -1,12 +1,14 @@
 package client
 
 import (
+	"cmp"
 	"crypto/pbkdf2"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/sha512"
 	"fmt"
 	"hash"
+	"slices"
 	"strings"
 
 	"github.com/kfk-dev/kfk/core/conn"
@@ -49,7 +51,7 @@ type ScramCredential struct {
 // DescribeUserScramCredentials lists the SCRAM credentials of users (nil:
 // every user that has some). Result: {users => [{user, error_code,
 // error_message, credentials => [{mechanism, iterations}]}]}, mechanism
-// "SCRAM-SHA-256" or "SCRAM-SHA-512"; a user without credentials gets
+// "SCRAM-SHA-256" or "SCRAM-SHA-512" (in that order); a user without credentials gets
 // RESOURCE_NOT_FOUND (91). A refusal of the whole call is its error.
 func (c *Client) DescribeUserScramCredentials(users []string, cb func(tree.Value, error)) {
 	req := kmsg.NewPtrDescribeUserSCRAMCredentialsRequest()
@@ -71,8 +73,13 @@ func (c *Client) DescribeUserScramCredentials(users []string, cb func(tree.Value
 			}
 			out := make([]tree.Value, 0, len(r.Results))
 			for _, u := range r.Results {
-				creds := make([]tree.Value, 0, len(u.CredentialInfos))
-				for _, ci := range u.CredentialInfos {
+				// By mechanism: the broker lists them in no fixed order.
+				infos := slices.SortedFunc(slices.Values(u.CredentialInfos),
+					func(a, b kmsg.DescribeUserSCRAMCredentialsResponseResultCredentialInfo) int {
+						return cmp.Compare(a.Mechanism, b.Mechanism)
+					})
+				creds := make([]tree.Value, 0, len(infos))
+				for _, ci := range infos {
 					_, name, ok := scramHash(ci.Mechanism)
 					if !ok {
 						name = fmt.Sprintf("unknown-%d", ci.Mechanism)
