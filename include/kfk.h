@@ -853,7 +853,8 @@ KFK_API kfk_err_t kfk_produce_values(kfk_client_t *c, const char *topic, int32_t
  *  epoch), who it is for (principal, only logged; may be NULL), and
  *  n_extensions SASL extensions (KIP-342) as name/value pairs
  *  (2 * n_extensions strings; NULL with 0). The client asks again, with
- *  the same event, once 80% of the token's life has passed, and whenever a
+ *  the same event, once 80% of the token's life has passed (sooner for
+ *  a token living under 15 s, to keep up to 3 s of it), and whenever a
  *  connection finds no valid token; a connection waits up to
  *  request_timeout_ms for the answer. KFK_ERR_INVALID_ARG (with the reason
  *  in errbuf) for an empty, expired or NULL token or bad extensions,

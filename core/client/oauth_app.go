@@ -21,9 +21,9 @@ const OAuthMethodApplication = "application"
 var ErrNoOAuthToken = errors.New("the application supplied no OAUTHBEARER token")
 
 // appTokenSource holds the token the application last set. It asks for a
-// new one once 80 % of the token's life has passed (as the OIDC source
-// refreshes), and whenever a connection needs a token and has none that
-// is valid; a connection waits up to request_timeout_ms for the answer.
+// new one when the OIDC source would replace its token (refreshAfter), and
+// whenever a connection needs a token and has none that is valid; a
+// connection waits up to request_timeout_ms for the answer.
 type appTokenSource struct {
 	ask     func() // Handler.OnOAuthTokenRefresh; must not block
 	timeout time.Duration
@@ -34,7 +34,7 @@ type appTokenSource struct {
 	asked     bool          // a refresh was asked for and not yet answered
 	answered  chan struct{} // closed at the next answer
 	failure   error         // the application's last FailOAuthToken
-	refresh   *time.Timer   // asks again at 80 % of the token's life
+	refresh   *time.Timer   // asks again at refreshAfter
 }
 
 func newAppTokenSource(ask func(), timeout time.Duration) *appTokenSource {
@@ -87,7 +87,7 @@ func (s *appTokenSource) set(tok conn.OAuthToken, expiresAt time.Time) {
 	if s.refresh != nil {
 		s.refresh.Stop()
 	}
-	s.refresh = time.AfterFunc(time.Duration(float64(time.Until(expiresAt))*oidcRefreshShare), func() {
+	s.refresh = time.AfterFunc(refreshAfter(time.Until(expiresAt)), func() {
 		s.mu.Lock()
 		s.askLocked()
 		s.mu.Unlock()

@@ -15,10 +15,17 @@ import (
 )
 
 // OIDC's timings: a token is replaced once 80 % of its lifetime has passed
-// (Java and librdkafka do the same), and a failed fetch is not repeated
-// before a backoff that doubles up to oidcMaxBackoff.
+// (Java and librdkafka do the same) or when oidcLeastLifeLeft remains, and
+// a failed fetch is not repeated before a backoff that doubles up to
+// oidcMaxBackoff.
 const (
-	oidcRefreshShare  = 0.8
+	oidcRefreshShare = 0.8
+	// oidcLeastLifeLeft: the broker grants a session no longer than the
+	// token it was given has to live, and refuses a re-authentication
+	// sooner than a second after the last one (KIP-368), so a token handed
+	// out with little life left makes a session that cannot be renewed in
+	// time.
+	oidcLeastLifeLeft = 3 * time.Second
 	oidcFirstBackoff  = 500 * time.Millisecond
 	oidcMaxBackoff    = 30 * time.Second
 	oidcDefaultLife   = time.Hour // a token that names no lifetime
@@ -89,7 +96,7 @@ func (s *oidcSource) Token() (conn.OAuthToken, error) {
 		return conn.OAuthToken{}, err
 	}
 	s.token, s.backoff, s.nextAttempt = token, oidcFirstBackoff, time.Time{}
-	s.refreshAt = now.Add(time.Duration(float64(life) * oidcRefreshShare))
+	s.refreshAt = now.Add(refreshAfter(life))
 	s.expiresAt = now.Add(life)
 	return conn.OAuthToken{Value: token, Extensions: s.extensions}, nil
 }
@@ -143,26 +150,50 @@ func (s *oidcSource) fetch() (string, time.Duration, error) {
 	return a.AccessToken, tokenLife(a), nil
 }
 
-// tokenLife is how long a token is valid: expires_in, or else the JWT's
-// own exp claim, or else an hour.
+// refreshAfter is how long a token of the given life is handed out before
+// it is replaced: 80 % of its life, or sooner to keep oidcLeastLifeLeft,
+// but at least half of it (a token living a few seconds is not fetched
+// again for every connection).
+func refreshAfter(life time.Duration) time.Duration {
+	return min(time.Duration(float64(life)*oidcRefreshShare), max(life-oidcLeastLifeLeft, life/2))
+}
+
+// tokenLife is how long a token is valid: the sooner of expires_in and
+// the JWT's own exp claim (the broker checks exp, and an issuer may round
+// it down to the second), or else an hour.
 func tokenLife(a tokenAnswer) time.Duration {
+	life, known := time.Duration(0), false
 	if a.ExpiresIn != nil && *a.ExpiresIn > 0 {
-		return time.Duration(*a.ExpiresIn * float64(time.Second))
+		life, known = time.Duration(*a.ExpiresIn*float64(time.Second)), true
 	}
-	parts := strings.Split(a.AccessToken, ".")
-	if len(parts) == 3 {
-		if payload, err := base64.RawURLEncoding.DecodeString(parts[1]); err == nil {
-			var claims struct {
-				Exp float64 `json:"exp"`
-			}
-			if json.Unmarshal(payload, &claims) == nil && claims.Exp > 0 {
-				if life := time.Until(time.Unix(int64(claims.Exp), 0)); life > 0 {
-					return life
-				}
-			}
+	if exp, ok := jwtExpiry(a.AccessToken); ok {
+		if until := time.Until(exp); !known || until < life {
+			life, known = max(until, 0), true
 		}
 	}
-	return oidcDefaultLife
+	if !known {
+		return oidcDefaultLife
+	}
+	return life
+}
+
+// jwtExpiry is a JWT's exp claim, if token is a JWT that has one.
+func jwtExpiry(token string) (time.Time, bool) {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return time.Time{}, false
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return time.Time{}, false
+	}
+	var claims struct {
+		Exp float64 `json:"exp"`
+	}
+	if json.Unmarshal(payload, &claims) != nil || claims.Exp <= 0 {
+		return time.Time{}, false
+	}
+	return time.Unix(int64(claims.Exp), 0), true
 }
 
 // unwrapURLError drops net/http's repetition of the method and URL.

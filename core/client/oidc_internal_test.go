@@ -1,7 +1,9 @@
 package client
 
 import (
+	"encoding/base64"
 	"encoding/pem"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -94,5 +96,51 @@ func TestOIDCSourceTrustsTheCAAndBacksOff(t *testing.T) {
 	s.nextAttempt = time.Time{}
 	if tok, err := s.Token(); err != nil || tok.Value != "tok-kafka" {
 		t.Fatalf("after the endpoint recovers: %q, %v", tok.Value, err)
+	}
+}
+
+// A token lives until the sooner of expires_in and its JWT exp claim: an
+// issuer that rounds exp down to the second makes the token end before
+// expires_in says, and the broker goes by exp.
+func TestTokenLifeTakesTheSoonerExpiry(t *testing.T) {
+	jwt := func(exp time.Time) string {
+		claims := fmt.Sprintf(`{"sub":"app","exp":%d}`, exp.Unix())
+		return "e30." + base64.RawURLEncoding.EncodeToString([]byte(claims)) + ".sig"
+	}
+	seconds := func(n float64) *float64 { return &n }
+	near := func(got, want time.Duration) bool { return got > want-2*time.Second && got <= want }
+	cases := []struct {
+		name string
+		a    tokenAnswer
+		want time.Duration
+	}{
+		{"expires_in only", tokenAnswer{AccessToken: "opaque", ExpiresIn: seconds(60)}, 60 * time.Second},
+		{"exp sooner", tokenAnswer{AccessToken: jwt(time.Now().Add(30 * time.Second)), ExpiresIn: seconds(60)}, 30 * time.Second},
+		{"expires_in sooner", tokenAnswer{AccessToken: jwt(time.Now().Add(time.Hour)), ExpiresIn: seconds(60)}, 60 * time.Second},
+		{"exp only", tokenAnswer{AccessToken: jwt(time.Now().Add(90 * time.Second))}, 90 * time.Second},
+		{"neither", tokenAnswer{AccessToken: "opaque"}, oidcDefaultLife},
+	}
+	for _, c := range cases {
+		if got := tokenLife(c.a); !near(got, c.want) {
+			t.Errorf("%s: life %v, want about %v", c.name, got, c.want)
+		}
+	}
+	if got := tokenLife(tokenAnswer{AccessToken: jwt(time.Now().Add(-time.Minute)), ExpiresIn: seconds(60)}); got != 0 {
+		t.Errorf("a token whose exp has passed: life %v, want 0", got)
+	}
+}
+
+// A token is replaced at 80 % of its life, sooner when that would leave
+// less than oidcLeastLifeLeft, and not before half its life.
+func TestRefreshAfterKeepsLifeLeft(t *testing.T) {
+	for _, c := range []struct{ life, want time.Duration }{
+		{time.Hour, 48 * time.Minute},
+		{10 * time.Second, 7 * time.Second},
+		{6 * time.Second, 3 * time.Second},
+		{2 * time.Second, time.Second},
+	} {
+		if got := refreshAfter(c.life); got != c.want {
+			t.Errorf("a token living %v is replaced after %v, want %v", c.life, got, c.want)
+		}
 	}
 }

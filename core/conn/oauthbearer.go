@@ -54,18 +54,11 @@ func OAuthClientFirst(tok OAuthToken) ([]byte, error) {
 	return []byte(b.String()), nil
 }
 
-// oauthBearer presents a token from cfg.Token. A broker that refuses the
-// token answers with an error challenge (a JSON status) instead of an
-// empty message; the client then sends a lone kvsep and the broker ends
-// the exchange with its error, reported with the challenge.
-func (h *authenticator) oauthBearer(cfg SASL) error {
-	if cfg.Token == nil {
-		return fmt.Errorf("%w: OAUTHBEARER has no token source", ErrSASL)
-	}
-	tok, err := cfg.Token()
-	if err != nil {
-		return fmt.Errorf("%w: getting the OAUTHBEARER token: %w", ErrSASL, err)
-	}
+// oauthBearer presents tok. A broker that refuses the token answers with
+// an error challenge (a JSON status) instead of an empty message; the
+// client then sends a lone kvsep and the broker ends the exchange with its
+// error, reported with the challenge.
+func (h *authenticator) oauthBearer(tok OAuthToken) error {
 	first, err := OAuthClientFirst(tok)
 	if err != nil {
 		return err

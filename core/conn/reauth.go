@@ -9,12 +9,26 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-// reauthDelay is when to re-authenticate a session of lifetime: at a
-// random point between 85 % and 95 % of it (as the Java client does), so
-// that the connections of many clients do not all re-authenticate at once
-// and the exchange is done before the broker ends the session.
+const (
+	// reauthMargin is the least time left in a session when
+	// re-authenticating starts (half of a shorter session): 5–15 % of a
+	// session of a few seconds is too little for the exchange on a loaded
+	// machine.
+	reauthMargin = time.Second
+	// brokerReauthInterval: the broker refuses (ILLEGAL_SASL_STATE) a
+	// re-authentication that starts sooner than this after the last one.
+	brokerReauthInterval = time.Second
+)
+
+// reauthDelay is when to re-authenticate a session of lifetime, counted
+// from the end of the exchange that began it: at a random point between
+// 85 % and 95 % of it (as the Java client does), so that the connections
+// of many clients do not all re-authenticate at once, no later than
+// reauthMargin before it ends, and no sooner than the broker allows.
 func reauthDelay(lifetime time.Duration) time.Duration {
-	return time.Duration(float64(lifetime) * (0.85 + 0.10*rand.Float64()))
+	delay := time.Duration(float64(lifetime) * (0.85 + 0.10*rand.Float64()))
+	delay = min(delay, lifetime-min(reauthMargin, lifetime/2))
+	return max(delay, brokerReauthInterval)
 }
 
 // reauthLoop re-authenticates the session before each lifetime the broker
@@ -40,13 +54,10 @@ func (s *session) reauthLoop() {
 }
 
 // reauthenticate runs the SASL exchange again on the live connection.
-// Requests already written keep going; new ones wait until it is done,
-// since the broker takes nothing else between SaslHandshake and the last
-// SaslAuthenticate.
+// Requests already written keep going; from the exchange's first request
+// on, new ones wait until it is done, since the broker takes nothing else
+// between SaslHandshake and the last SaslAuthenticate.
 func (s *session) reauthenticate() (time.Duration, error) {
-	s.mu.Lock()
-	s.paused = true
-	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
 		s.paused = false
@@ -65,8 +76,8 @@ func (s *session) reauthenticate() (time.Duration, error) {
 	return auth.lifetime, nil
 }
 
-// doFirst sends req ahead of every queued request and waits for its
-// answer.
+// doFirst sends req ahead of every queued request, holding back the
+// queued ones until the exchange ends, and waits for its answer.
 func (s *session) doFirst(req kmsg.Request) (kmsg.Response, error) {
 	type answer struct {
 		resp kmsg.Response
@@ -82,6 +93,7 @@ func (s *session) doFirst(req kmsg.Request) (kmsg.Response, error) {
 		s.mu.Unlock()
 		return nil, ErrDisconnected
 	}
+	s.paused = true
 	s.reauthCalls = append(s.reauthCalls, r)
 	s.mu.Unlock()
 	s.wakeWriter()

@@ -30,6 +30,18 @@ type authenticator struct {
 // exchange(s). Errors never include the password.
 func (h *authenticator) authenticate(cfg SASL) error {
 	mech := strings.ToUpper(cfg.Mechanism)
+	// A token is had before the exchange starts: fetching one may take a
+	// while, and on a live session the broker's clock is running.
+	var token OAuthToken
+	if mech == MechanismOAuthBearer {
+		if cfg.Token == nil {
+			return fmt.Errorf("%w: OAUTHBEARER has no token source", ErrSASL)
+		}
+		var err error
+		if token, err = cfg.Token(); err != nil {
+			return fmt.Errorf("%w: getting the OAUTHBEARER token: %w", ErrSASL, err)
+		}
+	}
 	hs := kmsg.NewPtrSASLHandshakeRequest()
 	hs.Mechanism = mech
 	resp, err := h.do(hs)
@@ -37,9 +49,13 @@ func (h *authenticator) authenticate(cfg SASL) error {
 		return fmt.Errorf("%w: %v", ErrSASL, err)
 	}
 	hr := resp.(*kmsg.SASLHandshakeResponse)
-	if hr.ErrorCode != 0 {
+	switch hr.ErrorCode {
+	case 0:
+	case kerr.UnsupportedSASLMechanism:
 		return fmt.Errorf("%w: broker does not enable mechanism %s (it offers %s)",
 			ErrSASL, mech, strings.Join(hr.SupportedMechanisms, ", "))
+	default:
+		return fmt.Errorf("%w: the broker refused the handshake for %s (%s)", ErrSASL, mech, kerr.Name(hr.ErrorCode))
 	}
 	switch mech {
 	case "PLAIN":
@@ -50,7 +66,7 @@ func (h *authenticator) authenticate(cfg SASL) error {
 	case "SCRAM-SHA-512":
 		return h.scram(scram.SHA512, cfg)
 	case MechanismOAuthBearer:
-		return h.oauthBearer(cfg)
+		return h.oauthBearer(token)
 	}
 	return fmt.Errorf("%w: unsupported mechanism %q (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER)", ErrSASL, cfg.Mechanism)
 }
