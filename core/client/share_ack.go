@@ -65,10 +65,16 @@ type shareAckState struct {
 	pending   map[tp]map[int64]AckType // settled, not sent yet
 	sending   map[tp]int               // requests in flight carrying a partition's
 	commits   []*ackCommit
+	// answered holds partitions whose acknowledgements the broker answered
+	// (riding on a ShareFetch) while no commit waited for them, with the
+	// first error: the next commit reports them, so that every
+	// acknowledgement's outcome reaches the application once.
+	answered map[tp]error
 }
 
 func (a *shareAckState) init() {
 	a.delivered, a.pending, a.sending = map[tp]map[int64]bool{}, map[tp]map[int64]AckType{}, map[tp]int{}
+	a.answered = map[tp]error{}
 }
 
 func (a *shareAckState) addLocked(acks []acked) {
@@ -105,11 +111,19 @@ func (a *shareAckState) takeLocked(parts []tp) map[tp]map[int64]AckType {
 // request carried and returns the commits that have all their answers.
 func (a *shareAckState) settledLocked(sent map[tp]map[int64]AckType, results map[tp]error) []*ackCommit {
 	a.doneSendingLocked(sent)
-	for _, c := range a.commits {
-		for which := range sent {
-			if err := results[which]; err != nil && c.waiting[which] && c.failed[which] == nil {
-				c.failed[which] = err
+	for which := range sent {
+		err := results[which]
+		awaited := false
+		for _, c := range a.commits {
+			if c.waiting[which] {
+				awaited = true
+				if err != nil && c.failed[which] == nil {
+					c.failed[which] = err
+				}
 			}
+		}
+		if first, seen := a.answered[which]; !awaited && (!seen || first == nil) {
+			a.answered[which] = err
 		}
 	}
 	return a.finishedLocked()
@@ -340,8 +354,10 @@ func (c *Client) Acknowledge(topic string, partition int32, offset int64, kind A
 // CommitAcknowledgements sends the acknowledgements made so far (implicit
 // mode: accepting what the last poll handed over) without waiting for the
 // next fetch, and calls cb once the broker has answered for each partition
-// (results sorted; err is the first partition's failure). Partitions not
-// answered within request_timeout_ms fail with a timeout.
+// (results sorted; err is the first partition's failure). The results
+// also name the partitions whose acknowledgements a fetch carried and the
+// broker answered since the last commit. Partitions not answered within
+// request_timeout_ms fail with a timeout.
 func (c *Client) CommitAcknowledgements(cb func([]AckResult, error)) {
 	s, err := c.shareMember()
 	if err != nil {
@@ -359,6 +375,13 @@ func (c *Client) CommitAcknowledgements(cb func([]AckResult, error)) {
 	for which := range s.acks.sending {
 		commit.waiting[which] = true
 	}
+	for which, err := range s.acks.answered {
+		commit.waiting[which] = true
+		if err != nil {
+			commit.failed[which] = err
+		}
+	}
+	clear(s.acks.answered)
 	if len(commit.waiting) == 0 {
 		s.mu.Unlock()
 		cb(nil, nil)
@@ -366,7 +389,9 @@ func (c *Client) CommitAcknowledgements(cb func([]AckResult, error)) {
 	}
 	commit.timer = time.AfterFunc(c.cfg.RequestTimeout, func() { s.commitExpired(commit) })
 	s.acks.commits = append(s.acks.commits, commit)
+	finished := s.acks.finishedLocked() // only answered ones: nothing to send
 	s.mu.Unlock()
+	finishCommits(finished)
 	s.kick()
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kfk-dev/kfk/core/client"
 	"github.com/kfk-dev/kfk/core/conn"
+	"github.com/kfk-dev/kfk/core/tree"
 	"github.com/kfk-dev/kfk/tests/kafkatest"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -262,6 +263,37 @@ func TestShareReleaseRedeliversRejectArchives(t *testing.T) {
 	rest := sharePollUntil(t, c, "offset 2", func(ms []client.Message) bool { return holds(ms, 2) })
 	if holds(append(again, rest...), 1) {
 		t.Error("the rejected record was delivered again")
+	}
+}
+
+// Acknowledgements that rode on a fetch, answered before any commit, are
+// still in the next commit's results, and in no later one: every
+// acknowledgement's outcome reaches the application once, whichever
+// request carried it.
+func TestShareCommitReportsAcknowledgementsAFetchCarried(t *testing.T) {
+	a := admin(t)
+	topic := createTopic(t, a, 1)
+	group := shareGroup(t, a, topic)
+	produceValues(t, topic, 0, 2)
+	c := shareConsumer(t, group, topic, client.ShareAckExplicit)
+	got := sharePollUntil(t, c, "offsets 0 and 1", func(ms []client.Message) bool { return holds(ms, 0) && holds(ms, 1) })
+	for _, m := range got {
+		if err := c.Acknowledge(m.Topic, m.Partition, m.Offset, client.AckAccept); err != nil {
+			t.Fatal(err)
+		}
+	}
+	observer := newClient(t)
+	waitFor(t, "the broker to take the acknowledgements from a fetch", func() bool {
+		sharePoll(t, c) // its fetch carries them
+		at := shareOffsets(t, observer, group).Path(topic + ":0")
+		return at.Kind == tree.Map && at.Path("latest").Int == 2 && at.Path("lag").Int == 0
+	})
+	results := commitAcks(t, c)
+	if len(results) != 1 || results[0].Topic != topic || results[0].Partition != 0 || results[0].Err != nil {
+		t.Fatalf("commit after the fetch carried the acknowledgements: %+v, want %s[0] taken", results, topic)
+	}
+	if again := commitAcks(t, c); len(again) != 0 {
+		t.Fatalf("a second commit reported them again: %+v", again)
 	}
 }
 

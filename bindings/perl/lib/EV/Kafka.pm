@@ -296,8 +296,9 @@ Sends the acknowledgements made so far (in implicit mode, accepting what
 the last round handed over) without waiting for the next fetch:
 C<< $cb->(\@results, $err) >>, a C<< {topic, partition, error_code} >> per
 partition (C<error_code> 121, INVALID_RECORD_STATE, when a record's lock
-had run out and it went to another member); C<$err> without a share
-subscription.
+had run out and it went to another member), listing too the partitions
+whose acknowledgements a fetch carried since the last commit; C<$err>
+without a share subscription.
 
 =item share_unsubscribe($cb)
 
