@@ -388,55 +388,81 @@ func (co *clientObj) produceOne(m *C.kfk_message_t, done client.DeliveryFunc, ta
 //
 //export kfkgo_produce_many
 func kfkgo_produce_many(h C.uint64_t, msgs *C.kfk_message_t, n C.size_t, cb, opaque C.uintptr_t, accepted *C.size_t) C.kfk_err_t {
-	all := &manyCompletion{left: 1} // 1 until every message was offered
+	var all *manyCompletion // made once the client is known
+	completion := func(co *clientObj) *manyCompletion {
+		if all == nil {
+			all = newManyCompletion(co, cb, opaque)
+		}
+		return all
+	}
 	return produceEach(h, msgs, n, accepted, func(co *clientObj, i int, _ *C.kfk_message_t) (client.DeliveryFunc, client.Tag) {
-		all.add()
-		return func(d client.Delivery) { all.delivered(co, cb, opaque, i, d.Err) }, client.Tag{}
+		return completion(co).offered(i)
 	}, func(co *clientObj, i int, err error) {
-		all.delivered(co, cb, opaque, i, errorf(produceErrCode(err), "%v", err))
+		completion(co).refused(i, err)
 	}, func(co *clientObj, _ int) {
-		all.delivered(co, cb, opaque, -1, nil)
+		completion(co).delivered(-1, nil)
 	})
 }
 
-// manyCompletion counts the delivery reports of one kfk_produce_many call.
+// manyCompletion counts the delivery reports of one kfk_produce_many or
+// kfk_produce_values call and sends its RESULT after the last. left is 1
+// for the call itself until every record was offered, plus one per record
+// offered; every record shares one DeliveryFunc and is known by its index,
+// carried as its tag, so offering a record allocates nothing.
 type manyCompletion struct {
+	co          *clientObj
+	cb, opaque  C.uintptr_t
+	left        atomic.Int64
+	deliveredTo client.DeliveryFunc
+
 	mu       sync.Mutex
-	left     int
 	failed   []tree.Value
 	firstErr error
 }
 
-func (m *manyCompletion) add() {
-	m.mu.Lock()
-	m.left++
-	m.mu.Unlock()
+func newManyCompletion(co *clientObj, cb, opaque C.uintptr_t) *manyCompletion {
+	m := &manyCompletion{co: co, cb: cb, opaque: opaque}
+	m.left.Store(1)
+	m.deliveredTo = func(d client.Delivery) { m.delivered(int(d.Tag[0]), d.Err) }
+	return m
 }
 
-// delivered records message i's outcome (i < 0: the call finished
-// queuing) and sends the RESULT after the last one.
-func (m *manyCompletion) delivered(co *clientObj, cb, opaque C.uintptr_t, i int, err error) {
-	m.mu.Lock()
+// offered counts record i in and gives what to produce it with.
+func (m *manyCompletion) offered(i int) (client.DeliveryFunc, client.Tag) {
+	m.left.Add(1)
+	return m.deliveredTo, client.Tag{uintptr(i)}
+}
+
+// refused records that the library refused record i after it was offered.
+func (m *manyCompletion) refused(i int, err error) {
+	m.delivered(i, errorf(produceErrCode(err), "%v", err))
+}
+
+// delivered records record i's outcome (i < 0: the call finished
+// offering) and sends the RESULT after the last one.
+func (m *manyCompletion) delivered(i int, err error) {
 	if err != nil {
+		m.mu.Lock()
 		if m.firstErr == nil {
 			m.firstErr = err
 		}
 		m.failed = append(m.failed, tree.M("index", tree.I(int64(i)), "error_code", tree.I(int64(errCode(err))),
 			"error", tree.S(err.Error())))
+		m.mu.Unlock()
 	}
-	m.left--
-	last := m.left == 0
-	m.mu.Unlock()
-	if !last {
+	if m.left.Add(-1) != 0 {
 		return
 	}
+	m.mu.Lock() // every failure was recorded before its count went
+	firstErr, failures := m.firstErr, m.failed
+	m.mu.Unlock()
 	var failed *tree.Value
-	if len(m.failed) > 0 {
-		list := tree.L(m.failed...)
+	if len(failures) > 0 {
+		list := tree.L(failures...)
 		failed = &list
 	}
-	co.q.push(event{typ: C.KFK_EVENT_RESULT, err: m.firstErr, source: co.self, cb: uintptr(cb),
-		opaque: uintptr(opaque), result: failed})
+	m.co.q.push(event{typ: C.KFK_EVENT_RESULT, err: firstErr, source: m.co.self, cb: uintptr(m.cb),
+		opaque: uintptr(m.opaque), result: failed})
 }
 
 func timeoutArg(ms C.int) (time.Duration, bool) {

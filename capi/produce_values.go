@@ -76,15 +76,14 @@ func kfkgo_produce_values(h C.uint64_t, topic *C.char, partition C.int32_t,
 			return C.KFK_ERR_INVALID_ARG
 		}
 		name := co.topic(topic)
-		all := &manyCompletion{left: 1} // 1 until every record was offered
-		defer func() { all.delivered(co, cb, opaque, -1, nil) }()
+		all := newManyCompletion(co, cb, opaque)
+		defer all.delivered(-1, nil)
 		for i := 0; i < int(n); i++ {
+			done, tag := all.offered(i)
 			r := client.Record{Topic: name, Partition: int32(partition), Key: ks.next(i), Value: vals.next(i),
-				Headers: hs, Timestamp: client.TimestampNow}
-			all.add()
-			err := co.c.Produce(r, func(d client.Delivery) { all.delivered(co, cb, opaque, i, d.Err) })
-			if err != nil {
-				all.delivered(co, cb, opaque, i, errorf(produceErrCode(err), "%v", err))
+				Headers: hs, Timestamp: client.TimestampNow, Tag: tag}
+			if err := co.c.Produce(r, done); err != nil {
+				all.refused(i, err)
 				continue
 			}
 			*count++
