@@ -29,6 +29,7 @@ from __future__ import annotations
 import ctypes
 import json
 import logging
+import struct
 import threading
 from array import array
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
@@ -51,10 +52,13 @@ def _column(items: Sequence[Bytes], what: str) -> tuple[bytes, array]:
     kfk_produce_values takes a column."""
     try:
         data = b"".join(items)
-        lens = array("i", map(len, items))
-        if sum(lens) == len(data):  # else a memoryview of wider items: see below
+        sizes = list(map(len, items))
+        if sum(sizes) == len(data):  # else a memoryview of wider items: see below
+            # struct packs ints about twice as fast as array() converts them
+            lens = array("i")
+            lens.frombytes(struct.pack(f"{len(sizes)}i", *sizes))
             return data, lens
-    except (TypeError, OverflowError):  # a None, a str, another type, a value of 2 GiB
+    except (TypeError, OverflowError, struct.error):  # a None, a str, another type, a value of 2 GiB
         pass
     parts, lens = [], array("i")
     for i, x in enumerate(items):
