@@ -64,7 +64,8 @@ func kfkgo_share_commit(h C.uint64_t, cb, opaque C.uintptr_t) C.kfk_err_t {
 	})
 }
 
-// ackResultsTree is kfk_share_commit's result: [{topic, partition, error_code}].
+// ackResultsTree is kfk_share_commit's result: [{topic, partition,
+// error_code, by_fetch}].
 func ackResultsTree(results []client.AckResult) tree.Value {
 	items := make([]tree.Value, len(results))
 	for i, r := range results {
@@ -72,7 +73,8 @@ func ackResultsTree(results []client.AckResult) tree.Value {
 		if r.Err != nil {
 			code = int64(errCode(r.Err))
 		}
-		items[i] = tree.M("topic", tree.S(r.Topic), "partition", tree.I(r.Partition), "error_code", tree.I(code))
+		items[i] = tree.M("topic", tree.S(r.Topic), "partition", tree.I(r.Partition), "error_code", tree.I(code),
+			"by_fetch", tree.Flag(r.ByFetch))
 	}
 	return tree.L(items...)
 }

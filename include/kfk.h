@@ -1112,14 +1112,16 @@ KFK_API kfk_err_t kfk_share_acknowledge(kfk_client_t *c, const char *topic, int3
 /** Send the acknowledgements made so far (implicit mode: accepting what
  *  the last kfk_share_consume handed over) without waiting for the next
  *  fetch. RESULT once the broker has answered for each partition:
- *  [{topic, partition, error_code}] (sorted; error_code e.g.
+ *  [{topic, partition, error_code, by_fetch}] (sorted; error_code e.g.
  *  INVALID_RECORD_STATE (121) when a record's lock had run out and it
  *  went to another member), or an empty list when nothing was to be sent.
  *  It also lists the partitions whose acknowledgements a fetch carried and
  *  the broker answered since the last commit, so every acknowledgement's
- *  outcome is reported once; a partition not answered within request_timeout_ms gets
- *  KFK_ERR_TIMED_OUT or the error that kept it from being sent. The
- *  event's err is KFK_ERR_STATE without a share subscription, else 0.
+ *  outcome is reported once: by_fetch is true for those when this commit
+ *  sent nothing of the partition's itself, else false. A partition not
+ *  answered within request_timeout_ms gets KFK_ERR_TIMED_OUT or the error
+ *  that kept it from being sent. The event's err is KFK_ERR_STATE without
+ *  a share subscription, else 0.
  *  Threads: any thread, concurrently with consuming. */
 KFK_API kfk_err_t kfk_share_commit(kfk_client_t *c, kfk_cb cb, void *opaque);
 /** Settle what the member holds (implicit mode: accept what the last

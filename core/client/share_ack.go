@@ -40,6 +40,9 @@ type AckResult struct {
 	Topic     string
 	Partition int32
 	Err       error // nil: every one was taken
+	// ByFetch: a fetch carried them before this commit, which only
+	// reports them (and sent none of the partition's itself).
+	ByFetch bool
 }
 
 // acked is one acknowledgement.
@@ -53,6 +56,7 @@ type acked struct {
 // answered for its partitions' acknowledgements.
 type ackCommit struct {
 	waiting  map[tp]bool
+	byFetch  map[tp]bool  // answered before the commit, nothing of its own
 	failed   map[tp]error // the first error the broker gave
 	retrying map[tp]error // why a request carrying them failed as a whole
 	done     func([]AckResult, error)
@@ -229,7 +233,7 @@ func finishCommits(commits []*ackCommit) {
 			if err != nil && first == nil {
 				first = err
 			}
-			results = append(results, AckResult{which.topic, which.partition, err})
+			results = append(results, AckResult{which.topic, which.partition, err, c.byFetch[which]})
 		}
 		c.done(results, first)
 	}
@@ -368,7 +372,8 @@ func (c *Client) CommitAcknowledgements(cb func([]AckResult, error)) {
 	if s.opts.AckMode == ShareAckImplicit {
 		s.acks.settleDeliveredLocked(AckAccept)
 	}
-	commit := &ackCommit{waiting: map[tp]bool{}, failed: map[tp]error{}, retrying: map[tp]error{}, done: cb}
+	commit := &ackCommit{waiting: map[tp]bool{}, byFetch: map[tp]bool{}, failed: map[tp]error{},
+		retrying: map[tp]error{}, done: cb}
 	for which := range s.acks.pending {
 		commit.waiting[which] = true
 	}
@@ -376,6 +381,7 @@ func (c *Client) CommitAcknowledgements(cb func([]AckResult, error)) {
 		commit.waiting[which] = true
 	}
 	for which, err := range s.acks.answered {
+		commit.byFetch[which] = !commit.waiting[which]
 		commit.waiting[which] = true
 		if err != nil {
 			commit.failed[which] = err

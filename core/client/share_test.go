@@ -289,8 +289,9 @@ func TestShareCommitReportsAcknowledgementsAFetchCarried(t *testing.T) {
 		return at.Kind == tree.Map && at.Path("latest").Int == 2 && at.Path("lag").Int == 0
 	})
 	results := commitAcks(t, c)
-	if len(results) != 1 || results[0].Topic != topic || results[0].Partition != 0 || results[0].Err != nil {
-		t.Fatalf("commit after the fetch carried the acknowledgements: %+v, want %s[0] taken", results, topic)
+	if len(results) != 1 || results[0].Topic != topic || results[0].Partition != 0 || results[0].Err != nil ||
+		!results[0].ByFetch {
+		t.Fatalf("commit after the fetch carried the acknowledgements: %+v, want %s[0] taken by the fetch", results, topic)
 	}
 	if again := commitAcks(t, c); len(again) != 0 {
 		t.Fatalf("a second commit reported them again: %+v", again)

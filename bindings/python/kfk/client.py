@@ -965,10 +965,12 @@ class Client:
         """Send the acknowledgements made so far (implicit mode: accept what
         the last share_consume handed over) without waiting for the next
         fetch. Returns, once the broker has answered, one entry per
-        partition: [{topic, partition, error_code}] (0, or e.g.
+        partition: [{topic, partition, error_code, by_fetch}] (0, or e.g.
         INVALID_RECORD_STATE, 121, when a record's lock had run out and it
-        went to another member); [] when nothing was to be sent. Raises
-        KafkaError without a share subscription."""
+        went to another member; by_fetch True for a partition whose
+        acknowledgements a fetch took since the last commit, reported
+        here once); [] when nothing was to be sent. Raises KafkaError
+        without a share subscription."""
         req = self._request(self._lib.kfk_share_commit, callback=callback)
         return req if callback else req.result()
 

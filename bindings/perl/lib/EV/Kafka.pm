@@ -294,11 +294,11 @@ handed over or settled already, saying which.
 
 Sends the acknowledgements made so far (in implicit mode, accepting what
 the last round handed over) without waiting for the next fetch:
-C<< $cb->(\@results, $err) >>, a C<< {topic, partition, error_code} >> per
-partition (C<error_code> 121, INVALID_RECORD_STATE, when a record's lock
-had run out and it went to another member), listing too the partitions
-whose acknowledgements a fetch carried since the last commit; C<$err>
-without a share subscription.
+C<< $cb->(\@results, $err) >>, a C<< {topic, partition, error_code, by_fetch} >>
+per partition (C<error_code> 121, INVALID_RECORD_STATE, when a record's
+lock had run out and it went to another member), listing too the
+partitions whose acknowledgements a fetch carried since the last commit
+(C<by_fetch> true); C<$err> without a share subscription.
 
 =item share_unsubscribe($cb)
 

@@ -287,14 +287,18 @@ class ShareConsumer(Base):
         return self._committed(sent, result, None)
 
     def _committed(self, sent: dict, result: Any, err: Optional[_KfkError]) -> dict:
-        """A commit's answer: per partition, None or a KafkaException; the
-        commit callback is told of it."""
+        """A commit's answer: per partition it committed, None or a
+        KafkaException. The commit callback is told of those and of the
+        partitions whose acknowledgements a fetch took before it."""
         outcome: dict = {}
+        committed: dict = {}
         if err is None:
             for entry in result or []:
                 code = entry["error_code"]
-                outcome[TopicPartition(entry["topic"], entry["partition"])] = (
-                    None if code == 0 else KafkaException(KafkaError(code)))
+                tp = TopicPartition(entry["topic"], entry["partition"])
+                outcome[tp] = None if code == 0 else KafkaException(KafkaError(code))
+                if not entry.get("by_fetch"):
+                    committed[tp] = outcome[tp]
         if self._commit_cb is not None and (sent or outcome):
             if err is not None:
                 self._call_commit_cb({TopicPartition(t, p): set(o) for (t, p), o in sent.items()},
@@ -302,7 +306,7 @@ class ShareConsumer(Base):
             else:
                 for tp, exc in outcome.items():
                     self._call_commit_cb({tp: set(sent.get((tp.topic, tp.partition), ()))}, exc)
-        return outcome
+        return committed
 
     def _call_commit_cb(self, offsets: dict, exc: Optional[KafkaException]) -> None:
         self._in_commit_cb = True
