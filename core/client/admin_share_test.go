@@ -50,11 +50,7 @@ func TestAdminShareGroups(t *testing.T) {
 	m := shareConsumer(t, group, topic, client.ShareAckExplicit, "client_id", "share-admin-member")
 	got := sharePollUntil(t, m, "every record", func(ms []client.Message) bool { return len(ms) >= 2*perPartition })
 	c := newClient(t)
-	for _, msg := range got {
-		if err := m.Acknowledge(msg.Topic, msg.Partition, msg.Offset, client.AckAccept); err != nil {
-			t.Fatal(err)
-		}
-	}
+	acceptAll(t, m, got)
 	for _, r := range commitAcks(t, m) {
 		if r.Err != nil {
 			t.Fatalf("%s[%d]: %v", r.Topic, r.Partition, r.Err)

@@ -119,6 +119,30 @@ func commitAcks(t *testing.T, c *client.Client) []client.AckResult {
 	return o.results
 }
 
+// explicitMemberHoldingTwo is a member, in explicit mode, of a new share
+// group of a new one-partition topic holding two records, and what it
+// received until it held both (offsets 0 and 1).
+func explicitMemberHoldingTwo(t *testing.T) (topic, group string, c *client.Client, got []client.Message) {
+	t.Helper()
+	a := admin(t)
+	topic = createTopic(t, a, 1)
+	group = shareGroup(t, a, topic)
+	produceValues(t, topic, 0, 2)
+	c = shareConsumer(t, group, topic, client.ShareAckExplicit)
+	got = sharePollUntil(t, c, "offsets 0 and 1", func(ms []client.Message) bool { return holds(ms, 0) && holds(ms, 1) })
+	return topic, group, c, got
+}
+
+// acceptAll acknowledges every one of ms as accepted.
+func acceptAll(t *testing.T, c *client.Client, ms []client.Message) {
+	t.Helper()
+	for _, m := range ms {
+		if err := c.Acknowledge(m.Topic, m.Partition, m.Offset, client.AckAccept); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func offsets(ms []client.Message) []int64 {
 	var out []int64
 	for _, m := range ms {
@@ -221,13 +245,7 @@ func TestShareGroupMembersSplitOnePartition(t *testing.T) {
 // A released record comes back with delivery count 2; a rejected one
 // never comes back.
 func TestShareReleaseRedeliversRejectArchives(t *testing.T) {
-	a := admin(t)
-	topic := createTopic(t, a, 1)
-	group := shareGroup(t, a, topic)
-	produceValues(t, topic, 0, 2)
-	c := shareConsumer(t, group, topic, client.ShareAckExplicit)
-
-	first := sharePollUntil(t, c, "offsets 0 and 1", func(ms []client.Message) bool { return holds(ms, 0) && holds(ms, 1) })
+	topic, _, c, first := explicitMemberHoldingTwo(t)
 	for _, m := range first {
 		if m.DeliveryCount != 1 {
 			t.Errorf("offset %d: first delivery count %d", m.Offset, m.DeliveryCount)
@@ -271,17 +289,8 @@ func TestShareReleaseRedeliversRejectArchives(t *testing.T) {
 // acknowledgement's outcome reaches the application once, whichever
 // request carried it.
 func TestShareCommitReportsAcknowledgementsAFetchCarried(t *testing.T) {
-	a := admin(t)
-	topic := createTopic(t, a, 1)
-	group := shareGroup(t, a, topic)
-	produceValues(t, topic, 0, 2)
-	c := shareConsumer(t, group, topic, client.ShareAckExplicit)
-	got := sharePollUntil(t, c, "offsets 0 and 1", func(ms []client.Message) bool { return holds(ms, 0) && holds(ms, 1) })
-	for _, m := range got {
-		if err := c.Acknowledge(m.Topic, m.Partition, m.Offset, client.AckAccept); err != nil {
-			t.Fatal(err)
-		}
-	}
+	topic, group, c, got := explicitMemberHoldingTwo(t)
+	acceptAll(t, c, got)
 	observer := newClient(t)
 	waitFor(t, "the broker to take the acknowledgements from a fetch", func() bool {
 		sharePoll(t, c) // its fetch carries them
