@@ -106,6 +106,7 @@ CONN_READY = 6
 # Kafka's own error codes that the binding raises itself (not in kfk.h;
 # tests/test_abi.py checks them against the library's names)
 UNKNOWN_TOPIC_OR_PARTITION = 3
+INVALID_TOPIC_EXCEPTION = 17
 
 
 class Val(Structure):

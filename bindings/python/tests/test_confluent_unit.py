@@ -453,6 +453,28 @@ def test_stats_cb_gets_json(lib, brokers):
     p.flush(10)
 
 
+def test_producer_poll_counts_what_it_served(lib, brokers, conn):
+    """poll() returns how many events it served (librdkafka serves one
+    produce response's reports as one event: not one per callback), so
+    more than 0 when it ran a delivery callback and 0 when its timeout
+    passed with nothing to serve; len() counts the messages whose
+    callback has not run."""
+    topic = create_topic(conn, partitions=1)
+    p = lib.Producer({"bootstrap.servers": brokers, "linger.ms": 0})
+    p.list_topics(topic, 10)
+    reports = []
+    for i in range(20):
+        p.produce(topic, b"v%d" % i, on_delivery=lambda err, msg: reports.append(err))
+    assert 0 < len(p) <= 20
+    while len(reports) < 20:
+        before = len(reports)
+        n = p.poll(0.5)
+        assert n > 0 or len(reports) == before
+        assert len(p) == 20 - len(reports)
+    assert reports == [None] * 20
+    assert p.poll(0.2) == 0
+
+
 def test_murmur2_partitioner_places_null_keys_as_librdkafka(lib, brokers, conn):
     topic = create_topic(conn, partitions=5)
     p = lib.Producer({"bootstrap.servers": brokers, "partitioner": "murmur2"})

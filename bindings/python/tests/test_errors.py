@@ -25,6 +25,8 @@ def known_codes():
 def test_every_code_has_one_name_everywhere():
     codes = known_codes()
     assert _ffi.ERR_CLOSED in codes and _ffi.UNKNOWN_TOPIC_OR_PARTITION in codes
+    assert kfk.error_name(_ffi.UNKNOWN_TOPIC_OR_PARTITION) == "UNKNOWN_TOPIC_OR_PARTITION"
+    assert kfk.error_name(_ffi.INVALID_TOPIC_EXCEPTION) == "INVALID_TOPIC_EXCEPTION"
     for code in [0] + codes + UNKNOWN:
         name, text = kfk.error_name(code), kfk.error_string(code)
         assert isinstance(name, str) and name and isinstance(text, str) and text, code

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import collections
 import ctypes
+import functools
 import operator
 import threading
 import time
@@ -25,21 +27,31 @@ _EXPIRED = "record not acknowledged within delivery_timeout_ms"  # PRODUCER_FENC
 _INIT, _READY, _IN_TXN, _FATAL = "Init", "Ready", "InTransaction", "FatalError"
 
 
-class _Report:
-    """A produced message's delivery callback: one object per message
-    rather than a closure and its cells, which (alive by the hundred
-    thousand until served) kept Python's collector busy."""
-
-    __slots__ = ("producer", "topic", "key", "value", "partition", "cb", "sent")
-
-    def __init__(self, producer: Producer, topic: str, key: Optional[bytes], value: Optional[bytes], partition: int,
-                 cb: Optional[Callable]) -> None:
-        self.producer, self.topic, self.key, self.value, self.partition, self.cb = (producer, topic, key, value,
-                                                                                    partition, cb)
-        self.sent = time.monotonic()
-
-    def __call__(self, result: Any, err: Optional[_KfkError]) -> None:
-        self.producer._delivered(self, result, err)
+def _serve_report(producer: Producer, topic: str, key: Optional[bytes], value: Optional[bytes], partition: int,
+                  cb: Optional[Callable], sent: float, result: Optional[dict], err: Optional[_KfkError]) -> None:
+    """Serve one produced message's delivery report: produce() binds all
+    but the last two arguments (a partial per message, cheaper to make and
+    to keep alive by the hundred thousand than an object or a closure).
+    The confluent-kafka Message is built only when a callback takes it."""
+    producer._unserved.pop()
+    if cb is None:
+        return
+    if err is None:
+        if not producer._only_errors:
+            offset = result["offset"]  # type: ignore[index]
+            cb(None, Message(topic, result["partition"], offset if offset >= 0 else None, key, value,  # type: ignore[index]
+                             None, None, (result["timestamp_type"], result["timestamp"]),  # type: ignore[index]
+                             time.monotonic() - sent))
+        return
+    code = code_of(err, delivery=True)
+    if err.message.startswith(_EXPIRED):
+        code = KafkaError._MSG_TIMED_OUT  # type: ignore[attr-defined]
+    if code == _ffi.UNKNOWN_TOPIC_OR_PARTITION and partition >= 0:  # kfk's out-of-range partition
+        code = KafkaError._UNKNOWN_PARTITION  # type: ignore[attr-defined]
+    kerr = KafkaError(code, err.message)
+    part = partition if partition >= 0 else (result or {}).get("partition", -1)
+    cb(kerr, Message(topic, part if part is not None and part >= 0 else None, None, key, value, None, kerr,
+                     (TIMESTAMP_NOT_AVAILABLE, -1), None))
 
 
 class Producer(Base):
@@ -56,10 +68,10 @@ class Producer(Base):
         self._max_messages = settings.max_messages
         self._null_key_hash = settings.partitioner == "murmur2"  # librdkafka hashes null keys there
         self._lock = threading.Lock()
-        self._outstanding = 0  # produced, delivery callback not yet served
-        self._served = 0
+        # One entry per message produced whose delivery callback was not
+        # served yet: a deque's append and pop need no lock.
+        self._unserved: collections.deque = collections.deque()
         self._synthetic: list = []  # reports librdkafka would give for what kfk refuses at once
-        self._scratch = threading.local()
         self._partitions: dict[str, int] = {}  # partition counts seen, per topic
         self._transactional = settings.transactional
         self._txn = _INIT
@@ -68,27 +80,20 @@ class Producer(Base):
         if not self._transactional:
             self._client.connect(callback=lambda result, err: None)  # failures go to error_cb
 
-    def _on_error(self, err: _KfkError) -> None:
-        if self._error_cb is not None:
-            self._served += 1
-        super()._on_error(err)
-
-    def _on_stats(self, stats: dict) -> None:
-        self._served += 1
-        super()._on_stats(stats)
-
     # -- produce -----------------------------------------------------------------
 
     def produce(self, topic: str, value: Any = None, key: Any = None, partition: int = -1,
                 on_delivery: Optional[Callable] = None, timestamp: int = 0, headers: Any = None, *,
                 callback: Optional[Callable] = None) -> None:
         """Queue a message; its delivery callback runs from poll() or flush()."""
+        # The common case (bytes, an int partition, no headers) takes one
+        # pass of plain checks, no lock and one call into kfk.Client.
         if self._closed:
             raise RuntimeError("Producer has been closed")
         if not isinstance(topic, str):
             raise TypeError(f"topic must be a str, not {type(topic).__name__}")
         v = value if type(value) is bytes else _bytes(value, "value")
-        k = key if type(key) is bytes else _bytes(key, "key")
+        k = key if type(key) is bytes or key is None else _bytes(key, "key")
         cb = on_delivery or callback or self._on_delivery
         if cb is not None and not callable(cb):
             raise TypeError("on_delivery must be callable")
@@ -96,53 +101,55 @@ class Producer(Base):
             if self._fatal is not None:
                 raise KafkaException(self._fatal)
             raise error(KafkaError._STATE, "Unable to produce message: Local: Erroneous state")  # type: ignore
-        with self._lock:
-            if self._outstanding >= self._max_messages:
-                raise BufferError("Local: Queue full")
-            self._outstanding += 1
-        try:
-            self._send(topic, v, k, partition, cb, timestamp, headers)
-        except BaseException:
-            with self._lock:
-                self._outstanding -= 1
-            raise
-
-    def _send(self, topic: str, v: Optional[bytes], k: Optional[bytes], partition: int, cb: Optional[Callable],
-              timestamp: int, headers: Any) -> None:
         if type(partition) is not int:
             partition = operator.index(partition)
         if type(timestamp) is not int:
             timestamp = operator.index(timestamp)
         if partition >= self._partitions.get(topic, 0):
-            # As librdkafka, once the topic's partitions are known. A count
-            # only grows, so one that covers the partition is remembered.
-            n = self._client.partition_count(topic)
-            if n > 0:
-                self._partitions[topic] = n
-            if partition >= 0 and 0 < n <= partition:
-                raise error(KafkaError._UNKNOWN_PARTITION,  # type: ignore[attr-defined]
-                            "Unable to produce message: Local: Unknown partition")
+            self._check_partition(topic, partition)
         if partition == -1 and k is None and self._null_key_hash:
             partition = self._murmur2_null(topic)
-        report = _Report(self, topic, k, v, partition, cb)
+        unserved = self._unserved
+        if len(unserved) >= self._max_messages:
+            raise BufferError("Local: Queue full")
+        unserved.append(None)
+        report = functools.partial(_serve_report, self, topic, k, v, partition, cb, time.monotonic())
         try:  # kfk.Client's own fast path: one refilled message, one library call
             self._client.produce(topic, v, k, partition=partition, headers=None if headers is None else _headers(headers),
                                  timestamp=timestamp or None, callback=report)
-            return
         except _KfkError as exc:
-            code = exc.code
-            if code == _ffi.ERR_INVALID_ARG:
-                raise KafkaException(from_kfk(exc, "Unable to produce message")) from None
-        if code == _ffi.ERR_QUEUE_FULL:
-            raise BufferError("Local: Queue full")
-        if code == 17:  # an invalid topic name: librdkafka reports it in the delivery report
+            if exc.code != _ffi.INVALID_TOPIC_EXCEPTION:  # librdkafka reports a bad topic name in the delivery report
+                unserved.pop()
+                raise self._refused(exc) from None
+            refusal = _KfkError(exc.code, f"invalid topic {topic!r}")
             with self._lock:
-                self._synthetic.append(lambda: report(None, _KfkError(17, f"invalid topic {topic!r}")))
-            return
+                self._synthetic.append(lambda: report(None, refusal))
+        except BaseException:
+            unserved.pop()
+            raise
+
+    def _check_partition(self, topic: str, partition: int) -> None:
+        """Refuse a partition the topic does not have, as librdkafka does,
+        once the topic's partitions are known. A count only grows, so one
+        that covers the partition is remembered."""
+        n = self._client.partition_count(topic)
+        if n > 0:
+            self._partitions[topic] = n
+        if partition >= 0 and 0 < n <= partition:
+            raise error(KafkaError._UNKNOWN_PARTITION,  # type: ignore[attr-defined]
+                        "Unable to produce message: Local: Unknown partition")
+
+    def _refused(self, exc: _KfkError) -> BaseException:
+        """The exception produce() raises for a message kfk refused."""
+        code = exc.code
+        if code == _ffi.ERR_INVALID_ARG:
+            return KafkaException(from_kfk(exc, "Unable to produce message"))
+        if code == _ffi.ERR_QUEUE_FULL:
+            return BufferError("Local: Queue full")
         err = from_kfk(_KfkError(code), "Unable to produce message")
         if code in _FENCING:
             err = self._fail(err)
-        raise KafkaException(err)
+        return KafkaException(err)
 
     def _murmur2_null(self, topic: str) -> int:
         """librdkafka's murmur2 partitioner puts null keys where the empty
@@ -155,31 +162,6 @@ class Producer(Base):
                 return -1
             n = self._client.partition_count(topic)
         return -1 if n <= 0 else (_ffi.lib().kfk_murmur2(b"", 0) % n)
-
-    def _delivered(self, r: _Report, result: Optional[dict], err: Optional[_KfkError]) -> None:
-        topic, key, value, partition, cb = r.topic, r.key, r.value, r.partition, r.cb
-        with self._lock:
-            self._outstanding -= 1
-            self._served += 1
-        if err is not None:
-            code = code_of(err, delivery=True)
-            if err.message.startswith(_EXPIRED):
-                code = KafkaError._MSG_TIMED_OUT  # type: ignore[attr-defined]
-            if code == 3 and partition >= 0:  # kfk's out-of-range partition
-                code = KafkaError._UNKNOWN_PARTITION  # type: ignore[attr-defined]
-            kerr: Optional[KafkaError] = KafkaError(code, err.message)
-            part = partition if partition >= 0 else (result or {}).get("partition", -1)
-            msg = Message(topic, part if part is not None and part >= 0 else None, None, key, value, None, kerr,
-                          (TIMESTAMP_NOT_AVAILABLE, -1), None)
-        else:
-            if self._only_errors:
-                return
-            kerr = None
-            offset = result["offset"]
-            msg = Message(topic, result["partition"], offset if offset >= 0 else None, key, value, None, None,
-                          (result["timestamp_type"], result["timestamp"]), time.monotonic() - r.sent)
-        if cb is not None:
-            cb(kerr, msg)
 
     def produce_batch(self, topic: str, messages: list, partition: int = -1,
                       on_delivery: Optional[Callable] = None, *, callback: Optional[Callable] = None) -> int:
@@ -204,25 +186,25 @@ class Producer(Base):
 
     # -- serving callbacks ---------------------------------------------------------
 
-    def _serve_synthetic(self) -> None:
+    def _serve_synthetic(self) -> int:
         with self._lock:
             pending, self._synthetic = self._synthetic, []
         for report in pending:
             report()
+        return len(pending)
 
     def poll(self, timeout: Optional[float] = -1) -> int:
         """Serve delivery callbacks (and error_cb, stats_cb) for up to
         timeout seconds (None or negative: until one is served); returns how
-        many were served."""
+        many events were served, as librdkafka counts them."""
         self._check_closed()
-        before = self._served
-        self._serve_synthetic()
+        served = self._serve_synthetic()
         deadline = deadline_of(timeout)
         while True:
             wait = left(deadline)
-            self._queue.poll(0.1 if wait is None else min(wait, 0.1))
-            if self._served != before or (deadline is not None and time.monotonic() >= deadline):
-                return self._served - before
+            served += self._queue.poll(0.1 if wait is None else min(wait, 0.1))
+            if served or (deadline is not None and time.monotonic() >= deadline):
+                return served
 
     def flush(self, timeout: Optional[float] = -1) -> int:
         """Send everything now and serve delivery callbacks until none is
@@ -248,7 +230,7 @@ class Producer(Base):
     def __len__(self) -> int:
         if self._closed:
             return 0
-        return self._outstanding
+        return len(self._unserved)
 
     def _check_closed(self) -> None:
         if self._closed:
