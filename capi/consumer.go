@@ -119,10 +119,15 @@ func (co *clientObj) messageEvents(cb, opaque C.uintptr_t) func([]client.Message
 	}
 }
 
+// kfk_consume is kfk_consume_max with max 0 (max_poll_records).
+//
 //export kfkgo_consume
-func kfkgo_consume(h C.uint64_t, cb, opaque C.uintptr_t) C.kfk_err_t {
+func kfkgo_consume(h C.uint64_t, limit C.size_t, cb, opaque C.uintptr_t) C.kfk_err_t {
+	if limit > maxCount {
+		return C.KFK_ERR_INVALID_ARG
+	}
 	return clientCall(h, func(co *clientObj) C.kfk_err_t {
-		co.c.Poll(co.messageEvents(cb, opaque), func(n int, err error) {
+		co.c.Poll(int(limit), co.messageEvents(cb, opaque), func(n int, err error) {
 			co.resultCB(cb, opaque)(tree.M("count", tree.I(n)), err)
 		})
 		return C.KFK_OK

@@ -594,7 +594,12 @@ kfk_err_t kfk_resume(kfk_client_t *c, const kfk_topic_partition_t *tps, size_t n
 
 kfk_err_t kfk_consume(kfk_client_t *c, kfk_cb cb, void *opaque) {
     GUARD(KFK_ERR_FORKED);
-    return kfkgo_consume(H(c), U(cb), U(opaque));
+    return kfkgo_consume(H(c), 0, U(cb), U(opaque));
+}
+
+kfk_err_t kfk_consume_max(kfk_client_t *c, size_t max, kfk_cb cb, void *opaque) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_consume(H(c), max, U(cb), U(opaque));
 }
 
 kfk_err_t kfk_offsets_for(kfk_client_t *c, const char *topic, kfk_cb cb, void *opaque) {

@@ -953,6 +953,13 @@ KFK_API kfk_err_t kfk_resume(kfk_client_t *c, const kfk_topic_partition_t *tps, 
  *  between them, and a partition's messages keep their order on the
  *  queue only across calls that do not overlap. */
 KFK_API kfk_err_t kfk_consume(kfk_client_t *c, kfk_cb cb, void *opaque);
+/** kfk_consume handing over at most max messages (0: max_poll_records;
+ *  a max above a non-zero max_poll_records is cut to it). The rest stay
+ *  fetched for the next call (and count as consumed only once handed
+ *  over). For a layer that hands its own caller a bounded number of
+ *  messages per call. KFK_ERR_INVALID_ARG for a max above 2^24.
+ *  Threads: as kfk_consume. */
+KFK_API kfk_err_t kfk_consume_max(kfk_client_t *c, size_t max, kfk_cb cb, void *opaque);
 /** Earliest and latest offsets of each partition of topic.
  *  RESULT: {"0" => {earliest, latest}, "1" => ...}. */
 KFK_API kfk_err_t kfk_offsets_for(kfk_client_t *c, const char *topic, kfk_cb cb, void *opaque);

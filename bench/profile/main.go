@@ -131,7 +131,7 @@ func consume(c *client.Client, topic string, count int) {
 	got, bytes := 0, 0
 	for got < count {
 		polled := make(chan error, 1)
-		c.Poll(func(msgs []client.Message) {
+		c.Poll(0, func(msgs []client.Message) {
 			for _, m := range msgs {
 				got++
 				bytes += len(m.Value)

@@ -106,6 +106,7 @@ type consumer struct {
 }
 
 type pollWaiter struct {
+	limit   int // records it takes at most (0: MaxPollRecords)
 	deliver func([]Message)
 	done    func(int, error)
 }
@@ -296,7 +297,7 @@ func (c *Client) Resume(parts []Assignment) error {
 	var waiters []*pollWaiter
 	var batches [][]Message
 	if len(k.waiters) > 0 {
-		if batches = k.takeLocked(); len(batches) > 0 {
+		if batches = k.takeLocked(k.waiters[0].limit); len(batches) > 0 {
 			waiters, k.waiters = k.waiters, nil
 		}
 	}
@@ -323,13 +324,17 @@ func (c *Client) StoreOffsets(parts []Assignment) error {
 	return k.notAssignedLocked(parts)
 }
 
-// takeLocked takes what the next poll gets from the buffer, leaving the
-// paused partitions' messages there.
-func (k *consumer) takeLocked() [][]Message {
-	if len(k.paused) > 0 {
-		return k.buffer.takeExcept(k.c.cfg.MaxPollRecords, k.paused)
+// takeLocked takes what the next poll gets from the buffer, at most limit
+// records (0: MaxPollRecords), leaving the paused partitions' messages
+// there.
+func (k *consumer) takeLocked(limit int) [][]Message {
+	if limit <= 0 || (k.c.cfg.MaxPollRecords > 0 && k.c.cfg.MaxPollRecords < limit) {
+		limit = k.c.cfg.MaxPollRecords
 	}
-	return k.buffer.take(k.c.cfg.MaxPollRecords)
+	if len(k.paused) > 0 {
+		return k.buffer.takeExcept(limit, k.paused)
+	}
+	return k.buffer.take(limit)
 }
 
 // complete hands batches to the first of waiters and completes them all.
@@ -384,16 +389,18 @@ func (c *Client) Seek(topic string, partition int32, offset int64, cb func(error
 	})
 }
 
-// Poll hands over every buffered message (deliver may be called several
-// times, one fetch response each) and then calls done with the count. With
-// nothing buffered it waits for the next fetch responses (at most about
-// fetch_max_wait_ms when the partitions are idle).
-func (c *Client) Poll(deliver func([]Message), done func(int, error)) {
+// Poll hands over the buffered messages, at most limit of them (0: up to
+// MaxPollRecords, itself 0 for no bound; a limit above MaxPollRecords is
+// cut to it), deliver called once per fetch response's share, then calls
+// done with the count. With nothing buffered it waits for the next fetch
+// responses (at most about fetch_max_wait_ms when the partitions are
+// idle).
+func (c *Client) Poll(limit int, deliver func([]Message), done func(int, error)) {
 	k := c.consumer
 	k.mu.Lock()
-	batches := k.takeLocked()
+	batches := k.takeLocked(limit)
 	if len(batches) == 0 {
-		w := &pollWaiter{deliver: deliver, done: done}
+		w := &pollWaiter{limit: limit, deliver: deliver, done: done}
 		k.waiters = append(k.waiters, w)
 		// With nothing to fetch (yet: a group may be assigning), answer
 		// empty after the fetch wait instead of spinning the caller; and
@@ -756,7 +763,7 @@ func (k *consumer) handOverLocked(out *fetchOutcome) ([]*pollWaiter, [][]Message
 	if len(waiters) == 0 {
 		return nil, nil
 	}
-	return waiters, k.takeLocked()
+	return waiters, k.takeLocked(waiters[0].limit)
 }
 
 // decodePartition turns one partition's fetched batches into messages,

@@ -98,7 +98,9 @@ func TestFakeConsumerFirstPollAfterSeekReadsTheNewPosition(t *testing.T) {
 	}
 }
 
-// max_poll_records bounds every poll; the rest stays buffered, in order.
+// max_poll_records bounds every poll, and a poll's own limit bounds it
+// further (one above max_poll_records is cut to it); the rest stays
+// buffered, in order.
 func TestFakeConsumerMaxPollRecordsBoundsEachPoll(t *testing.T) {
 	const topic, n, limit = "bounded", 250, 40
 	f := kafkatest.Fake(t, 1, kfake.SeedTopics(1, topic))
@@ -107,22 +109,28 @@ func TestFakeConsumerMaxPollRecordsBoundsEachPoll(t *testing.T) {
 	c.Assign([]client.Assignment{{Topic: topic, Partition: 0, Offset: 0}})
 	var got []client.Message
 	full := 0
-	for deadline := time.Now().Add(fakeWait); len(got) < n; {
+	for i, deadline := 0, time.Now().Add(fakeWait); len(got) < n; i++ {
 		if time.Now().After(deadline) {
 			t.Fatalf("polled %d records, want %d", len(got), n)
 		}
-		batch := pollOnce(t, c)
-		if len(batch) > limit {
-			t.Fatalf("one poll handed over %d records, max_poll_records is %d", len(batch), limit)
+		// Each poll's own limit in turn: none, below max_poll_records, above it.
+		own := []int{0, 7, 2 * limit}[i%3]
+		bound := limit
+		if own > 0 && own < limit {
+			bound = own
 		}
-		if len(batch) == limit {
+		batch := pollUpTo(t, c, own)
+		if len(batch) > bound {
+			t.Fatalf("a poll limited to %d handed over %d records, max_poll_records is %d", own, len(batch), limit)
+		}
+		if len(batch) == bound {
 			full++
 		}
 		got = append(got, batch...)
 	}
 	checkRun(t, "bounded polls", got, 0, 0, n)
 	if full < n/limit-1 {
-		t.Fatalf("only %d polls were full: the bound was hardly reached", full)
+		t.Fatalf("only %d polls were full: the bounds were hardly reached", full)
 	}
 }
 

@@ -18,7 +18,7 @@ func pollUntil(t *testing.T, c *client.Client, want int) []client.Message {
 	deadline := time.Now().Add(30 * time.Second)
 	for len(got) < want && time.Now().Before(deadline) {
 		done := make(chan struct{})
-		c.Poll(func(ms []client.Message) { got = append(got, ms...) }, func(int, error) { close(done) })
+		c.Poll(0, func(ms []client.Message) { got = append(got, ms...) }, func(int, error) { close(done) })
 		<-done
 	}
 	return got
@@ -29,7 +29,7 @@ func pollFor(c *client.Client, d time.Duration) []client.Message {
 	var got []client.Message
 	for deadline := time.Now().Add(d); time.Now().Before(deadline); {
 		done := make(chan struct{})
-		c.Poll(func(ms []client.Message) { got = append(got, ms...) }, func(int, error) { close(done) })
+		c.Poll(0, func(ms []client.Message) { got = append(got, ms...) }, func(int, error) { close(done) })
 		<-done
 	}
 	return got

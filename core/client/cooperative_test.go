@@ -185,7 +185,7 @@ func TestConsumerProtocolGroup(t *testing.T) {
 	for deadline := time.Now().Add(30 * time.Second); len(seen) < 400 && time.Now().Before(deadline); {
 		for _, c := range []*client.Client{c1, c2} {
 			done := make(chan struct{})
-			c.Poll(func(ms []client.Message) {
+			c.Poll(0, func(ms []client.Message) {
 				for _, m := range ms {
 					seen[string(m.Value)]++
 				}

@@ -166,7 +166,7 @@ func TestEOSProcessorProcess(t *testing.T) {
 	for {
 		if len(backlog) == 0 {
 			done := make(chan struct{})
-			c.Poll(func(ms []client.Message) { backlog = append(backlog, ms...) }, func(int, error) { close(done) })
+			c.Poll(0, func(ms []client.Message) { backlog = append(backlog, ms...) }, func(int, error) { close(done) })
 			<-done
 			continue
 		}

@@ -166,7 +166,7 @@ func TestConsumerFollowsLeaderMove(t *testing.T) {
 	killed, produced := false, make(chan error, 1)
 	for deadline := time.Now().Add(90 * time.Second); next < before+after && time.Now().Before(deadline); {
 		done := make(chan struct{})
-		c.Poll(check, func(int, error) { close(done) })
+		c.Poll(0, check, func(int, error) { close(done) })
 		<-done
 		if !killed && next >= before/3 {
 			kafkatest.NodeStop(t, int(leader), true)

@@ -158,7 +158,7 @@ func commitThroughKills(t *testing.T, brokers []string, topic, group string, mem
 	for deadline := time.Now().Add(4 * time.Minute); unique < killRecords && time.Now().Before(deadline); {
 		for _, m := range ms {
 			done := make(chan struct{})
-			m.c.Poll(func(msgs []client.Message) {
+			m.c.Poll(0, func(msgs []client.Message) {
 				for _, x := range msgs {
 					// Record i went to partition i%6 at offset i/6: every
 					// byte handed over is checked.
@@ -330,7 +330,7 @@ func TestExactlyOnceThroughCoordinatorKills(t *testing.T) {
 		for done < records {
 			var batch []client.Message
 			polled := make(chan struct{})
-			c.Poll(func(ms []client.Message) { batch = append(batch, ms...) }, func(int, error) { close(polled) })
+			c.Poll(0, func(ms []client.Message) { batch = append(batch, ms...) }, func(int, error) { close(polled) })
 			<-polled
 			if len(batch) == 0 {
 				if n := progress(); n >= 0 {

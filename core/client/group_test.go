@@ -45,7 +45,7 @@ func startMemberAs(t *testing.T, instance, group, topic string, extra ...string)
 			default:
 			}
 			done := make(chan struct{})
-			m.c.Poll(func(ms []client.Message) {
+			m.c.Poll(0, func(ms []client.Message) {
 				m.mu.Lock()
 				for _, x := range ms {
 					m.seen[fmt.Sprintf("%d/%d", x.Partition, x.Offset)]++

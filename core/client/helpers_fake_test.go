@@ -126,9 +126,15 @@ func pollN(t *testing.T, c *client.Client, want int) []client.Message {
 // pollOnce is one Poll.
 func pollOnce(t *testing.T, c *client.Client) []client.Message {
 	t.Helper()
+	return pollUpTo(t, c, 0)
+}
+
+// pollUpTo is pollOnce of a poll handing over at most limit records.
+func pollUpTo(t *testing.T, c *client.Client, limit int) []client.Message {
+	t.Helper()
 	var got []client.Message
 	done := make(chan struct{})
-	c.Poll(func(ms []client.Message) { got = append(got, ms...) }, func(int, error) { close(done) })
+	c.Poll(limit, func(ms []client.Message) { got = append(got, ms...) }, func(int, error) { close(done) })
 	select {
 	case <-done:
 	case <-time.After(fakeWait):

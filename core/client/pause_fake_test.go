@@ -62,7 +62,7 @@ func TestFakeConsumerPauseHoldsAPartitionWhileOthersFlow(t *testing.T) {
 	// (the fetch at the end would keep it waiting for seconds).
 	var after []client.Message
 	done := make(chan struct{})
-	c.Poll(func(ms []client.Message) { after = append(after, ms...) }, func(int, error) { close(done) })
+	c.Poll(0, func(ms []client.Message) { after = append(after, ms...) }, func(int, error) { close(done) })
 	if err := c.Resume([]client.Assignment{part(topic, 0)}); err != nil {
 		t.Fatalf("resume: %v", err)
 	}

@@ -64,7 +64,7 @@ func (w *waitingMember) loop() {
 			continue
 		}
 		done := make(chan struct{})
-		w.c.Poll(func(ms []client.Message) {
+		w.c.Poll(0, func(ms []client.Message) {
 			w.mu.Lock()
 			for _, m := range ms {
 				w.read = append(w.read, string(m.Value))

@@ -34,7 +34,7 @@ func readAll(t *testing.T, topic string, isolation string) []string {
 	for idle := 0; idle < 3; {
 		done := make(chan struct{})
 		n := 0
-		c.Poll(func(ms []client.Message) {
+		c.Poll(0, func(ms []client.Message) {
 			for _, m := range ms {
 				out = append(out, string(m.Value))
 			}

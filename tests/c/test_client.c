@@ -69,6 +69,7 @@ static void test_bad_client_handles(void) {
         CHECK_EQ_INT(kfk_assign(c, NULL, 0), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_seek(c, "t", 0, 0, NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_consume(c, NULL, NULL), KFK_ERR_INVALID_HANDLE);
+        CHECK_EQ_INT(kfk_consume_max(c, 1, NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_offsets_for(c, "t", NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_lag(c, NULL, NULL), KFK_ERR_INVALID_HANDLE);
         CHECK_EQ_INT(kfk_subscribe(c, NULL, 0, NULL, 0, NULL, NULL), KFK_ERR_INVALID_HANDLE);
@@ -358,6 +359,25 @@ static void test_assign_consume_seek_lag(void) {
     CHECK_EQ_STR(first_value, "m0");
     CHECK_EQ_INT(first_timestamp, 0);
     CHECK_EQ_INT(first_timestamp_type, KFK_TIMESTAMP_CREATE_TIME);
+
+    /* kfk_consume_max hands over no more than asked; the rest stays
+     * fetched, in order, for the next call. */
+    seek_done = 0;
+    CHECK_EQ_INT(kfk_seek(client, topic, 0, KFK_OFFSET_EARLIEST, on_seek, NULL), KFK_OK);
+    CHECK(kt_wait(q, &seek_done, 10000));
+    consumed_total = 0;
+    consume_done = 0;
+    CHECK_EQ_INT(kfk_consume_max(client, 30, on_consumed, (void *)0x77), KFK_OK);
+    CHECK(kt_wait(q, &consume_done, 10000));
+    CHECK_EQ_INT(consumed_total, 30);
+    CHECK_EQ_STR(first_value, "m0");
+    consumed_total = 0;
+    consume_done = 0;
+    CHECK_EQ_INT(kfk_consume_max(client, 0, on_consumed, (void *)0x77), KFK_OK);
+    CHECK(kt_wait(q, &consume_done, 10000));
+    CHECK_EQ_INT(consumed_total, 70);
+    CHECK_EQ_STR(first_value, "m30");
+    CHECK_EQ_INT(kfk_consume_max(client, (size_t)1 << 25, on_consumed, NULL), KFK_ERR_INVALID_ARG);
 
     /* Paused, the partition hands nothing over, not even a record a fetch
      * already waiting at the broker brings; resumed, that record comes. */

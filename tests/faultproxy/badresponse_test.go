@@ -176,7 +176,7 @@ func TestClientRecoversFromDamagedResponses(t *testing.T) {
 			}
 		}
 		done := make(chan struct{})
-		c.Poll(func([]client.Message) {}, func(int, error) { close(done) })
+		c.Poll(0, func([]client.Message) {}, func(int, error) { close(done) })
 		select {
 		case <-done:
 		case <-time.After(60 * time.Second):
@@ -221,7 +221,7 @@ func TestClientRecoversFromDamagedResponses(t *testing.T) {
 	found := false
 	for deadline := time.Now().Add(time.Minute); !found && time.Now().Before(deadline); {
 		done := make(chan struct{})
-		c.Poll(func(ms []client.Message) {
+		c.Poll(0, func(ms []client.Message) {
 			for _, msg := range ms {
 				found = found || string(msg.Value) == string(mark)
 			}

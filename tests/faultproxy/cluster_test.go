@@ -186,7 +186,7 @@ func TestRollingRestartAndLeaderKillsUnderLoad(t *testing.T) {
 				return
 			}
 			done := make(chan struct{})
-			c.Poll(got.add, func(int, error) { close(done) })
+			c.Poll(0, got.add, func(int, error) { close(done) })
 			select {
 			case <-done:
 			case <-time.After(2 * time.Minute):
@@ -287,7 +287,7 @@ func TestGroupCoordinatorKilled(t *testing.T) {
 				}
 				done := make(chan struct{})
 				var got int
-				m.Poll(func(ms []client.Message) { mu.Lock(); s.add(ms); mu.Unlock(); got += len(ms) }, func(int, error) { close(done) })
+				m.Poll(0, func(ms []client.Message) { mu.Lock(); s.add(ms); mu.Unlock(); got += len(ms) }, func(int, error) { close(done) })
 				<-done
 				// About 2,000 records a second per member, so the stream
 				// spans the kill on any machine.
@@ -395,7 +395,7 @@ func TestTransactionCoordinatorKilled(t *testing.T) {
 	var got []string
 	for deadline := time.Now().Add(3 * time.Minute); len(got) < len(want) && time.Now().Before(deadline); {
 		done := make(chan struct{})
-		c.Poll(func(ms []client.Message) {
+		c.Poll(0, func(ms []client.Message) {
 			for _, m := range ms {
 				got = append(got, string(m.Value))
 			}

@@ -94,7 +94,7 @@ func pollCutting(t *testing.T, c *client.Client, p *faultproxy.Proxy, s *seen, w
 			next += step
 		}
 		done := make(chan struct{})
-		c.Poll(deliver, func(int, error) { close(done) })
+		c.Poll(0, deliver, func(int, error) { close(done) })
 		select {
 		case <-done:
 		case <-time.After(60 * time.Second):

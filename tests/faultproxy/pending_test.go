@@ -134,7 +134,7 @@ func TestProducerAndConsumerCallbacksCompleteWhileStalled(t *testing.T) {
 		}
 	}
 	polled := make(chan struct{})
-	c.Poll(func([]client.Message) {}, func(int, error) { close(polled) })
+	c.Poll(0, func([]client.Message) {}, func(int, error) { close(polled) })
 	failed := d.wait(t, 60*time.Second)
 	if len(failed) != n {
 		t.Fatalf("%d of %d records failed while the broker was stalled", len(failed), n)

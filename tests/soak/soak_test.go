@@ -126,7 +126,7 @@ func TestSoak(t *testing.T) {
 				default:
 				}
 				done := make(chan struct{})
-				c.Poll(func(ms []client.Message) { consumed.Add(int64(len(ms))) }, func(int, error) { close(done) })
+				c.Poll(0, func(ms []client.Message) { consumed.Add(int64(len(ms))) }, func(int, error) { close(done) })
 				<-done
 			}
 		}(members[i])
