@@ -381,6 +381,7 @@ _PROTOTYPES = {
     "kfk_pause": (kfk_err_t, [_H, POINTER(TopicPartition), c_size_t]),
     "kfk_resume": (kfk_err_t, [_H, POINTER(TopicPartition), c_size_t]),
     "kfk_consume": (kfk_err_t, [_H, _CB, c_void_p]),
+    "kfk_consume_max": (kfk_err_t, [_H, c_size_t, _CB, c_void_p]),
     "kfk_offsets_for": (kfk_err_t, [_H, c_char_p, _CB, c_void_p]),
     "kfk_lag": (kfk_err_t, [_H, _CB, c_void_p]),
     "kfk_admin_create_topics": (kfk_err_t, [_H, c_void_p, c_size_t, c_int, _CB, c_void_p]),

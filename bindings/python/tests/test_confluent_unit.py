@@ -517,6 +517,27 @@ def test_offsets_for_times(lib, brokers, conn):
     c.close()
 
 
+def test_auto_commit_takes_only_what_poll_returned(lib, brokers, conn):
+    """enable.auto.commit commits the offsets of the messages poll()
+    returned, never those of messages fetched ahead and not returned yet
+    (kfk.confluent asks kfk for hundreds at a time)."""
+    topic = create_topic(conn, partitions=1)
+    with kfk.Client(brokers=brokers) as k:
+        for i in range(10):
+            k.produce(topic, f"m{i}", partition=0).result()
+    c = lib.Consumer({"bootstrap.servers": brokers, "group.id": unique("autocommit"), "auto.offset.reset": "earliest",
+                      "auto.commit.interval.ms": 100})
+    c.subscribe([topic])
+    tp = [lib.TopicPartition(topic, 0)]
+    for want in (1, 2):
+        got = []
+        wait_for(lambda: got, lambda: got.extend(m for m in [c.poll(0.5)] if m is not None and m.error() is None))
+        assert got[0].offset() == want - 1
+        # A commit of anything fetched ahead would never equal want.
+        wait_for(lambda: c.committed(tp, timeout=10)[0].offset == want, lambda: time.sleep(0.05))
+    c.close()
+
+
 def test_manual_assignment_commits_any_offset(lib, brokers, conn):
     """A consumer that assigns partitions itself commits what it likes."""
     topic = create_topic(conn, partitions=2)

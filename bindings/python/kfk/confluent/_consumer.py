@@ -1,17 +1,19 @@
 """confluent-kafka's Consumer over kfk.Client.
 
-Commits. kfk commits the positions of the messages it handed to the
-application, so this layer makes "handed to the application" mean
-"returned by poll() or consume()": the client hands over one message per
-request (max_poll_records=1), and a message kfk handed over that this layer
-has not returned yet (one that arrived after poll() gave up waiting) is
-given back with a seek before anything is committed, sought or paused.
-A group member's commit() can therefore commit exactly what librdkafka
-would commit with its default enable.auto.offset.store=true; with it
-false kfk commits the offsets given to store_offsets(), and explicit
-offsets are committed as they are, with the member's generation. A
-consumer that assigns partitions itself commits through a connection of
-its own to the group coordinator.
+Commits. librdkafka commits the offsets stored for the messages returned
+to the application (enable.auto.offset.store=true stores each as it is
+returned), so this layer runs kfk with its manual offset store and stores
+the positions of the messages poll() and consume() returned before it
+returns, and before anything kfk commits on its own (a revocation, leaving
+the group); with enable.auto.offset.store=false kfk commits the offsets
+given to store_offsets(). Each request asks kfk for a bounded number of
+messages (kfk_consume_max: num_messages for consume(), a few hundred for
+poll(), which returns the rest from here), and messages kfk handed over
+that this layer has not returned yet are given back with a seek before a
+partition is sought or paused, or a revocation served. Explicit offsets are
+committed as they are, with the member's generation. A consumer that
+assigns partitions itself commits through a connection of its own to the
+group coordinator.
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ _TP = tuple  # (topic, partition)
 # How long a consume request already sent can take to answer: the broker's
 # fetch wait twice over and a second (core's own bound), plus slack.
 _SETTLE_S = 15.0
+# Messages one request for poll() asks kfk for: poll() returns the rest
+# from here, as librdkafka's returns what it fetched ahead.
+_POLL_AHEAD = 500
 # Retriable answers of a group coordinator.
 _COORDINATOR_MOVED = (14, 15, 16)  # COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR
 
@@ -57,7 +62,6 @@ class Consumer(Base):
         settings = Settings(conf, CONSUMER, **kwargs)
         if not settings.group.get("group_id"):
             raise ValueError("Failed to create consumer: group.id must be set")
-        settings.kfk["max_poll_records"] = "1"
         super().__init__(settings)
         self._group_id = settings.group["group_id"]
         self._group_options = {k: v for k, v in settings.group.items() if k != "group_id"}
@@ -68,6 +72,14 @@ class Consumer(Base):
         # stored (kfk keeps it too, for its own commits).
         self._auto_store = settings.group.get("auto_offset_store", "1") == "1"
         self._stored: dict[_TP, int] = {}
+        # Otherwise this layer stores in kfk the positions of the messages
+        # it returned, as librdkafka stores them, so that kfk's own commits
+        # (enable.auto.commit, on revoke and on leaving) never take a
+        # message kfk handed over and the application has not seen:
+        # positions returned since the last store.
+        self._group_options["auto_offset_store"] = "0"
+        self._unstored: dict[_TP, int] = {}
+        self._store_entries: dict[_TP, Any] = {}  # kfk_topic_partition_t[1] per partition, for stores
         self._cooperative = settings.group.get("assignor") == "cooperative-sticky"
         self._on_commit: Optional[Callable] = settings.py.get("on_commit")
         self._subscription: Optional[list] = None
@@ -100,9 +112,11 @@ class Consumer(Base):
 
     # -- consuming -----------------------------------------------------------
 
-    def _issue(self) -> None:
-        """Ask kfk for the next message (it hands over one at most)."""
-        code = self._client._lib.kfk_consume(self._client.handle, None, self._consume_tag)
+    def _issue(self, wanted: int) -> None:
+        """Ask kfk for up to wanted messages (kfk commits only what this
+        layer stored, so a message handed over and not returned yet is
+        never committed)."""
+        code = self._client._lib.kfk_consume_max(self._client.handle, max(1, wanted), None, self._consume_tag)
         if code:
             raise KafkaException(from_kfk(_KfkError(code), "consume"))
         self._consuming = True
@@ -172,13 +186,16 @@ class Consumer(Base):
                 self._stream.remove(ahead)
                 self._serve_rebalance(*ahead)
             self._positions[which] = m.offset + 1
+            if self._auto_store:
+                self._unstored[which] = m.offset + 1
             self._eof_at.pop(which, None)  # the end is further on
             return Message(m.topic, m.partition, m.offset, m.key, m.value, m.headers or None, None,
                            (m.timestamp_type, m.timestamp))
         return None
 
-    def _step(self, deadline: Optional[float]) -> bool:
-        """Serve callbacks and events for a while; False once the deadline
+    def _step(self, deadline: Optional[float], wanted: int) -> bool:
+        """Serve callbacks and events for a while, asking kfk for up to
+        wanted messages if no request is in flight; False once the deadline
         passed."""
         self._serve_later()
         if self._stream:
@@ -186,7 +203,7 @@ class Consumer(Base):
         if self._idle and not self._asking_ends:
             self._ask_ends()
         if not self._consuming:
-            self._issue()
+            self._issue(wanted)
         wait = left(deadline)
         self._queue.poll(0.1 if wait is None else min(wait, 0.1))
         return not (deadline is not None and time.monotonic() >= deadline)
@@ -198,11 +215,14 @@ class Consumer(Base):
         deadline = deadline_of(timeout)
         while True:
             msg = self._take()
+            if msg is None and not self._step(deadline, _POLL_AHEAD):
+                msg = self._take()
+                if msg is None:
+                    return None
             if msg is not None:
+                self._store_returned()
                 self._auto_commit_manual()
                 return msg
-            if not self._step(deadline):
-                return self._take()
 
     def consume(self, num_messages: int = 1, timeout: Optional[float] = -1) -> list:
         """Up to num_messages messages, waiting up to timeout seconds for
@@ -219,7 +239,7 @@ class Consumer(Base):
             if msg is not None:
                 out.append(msg)
                 continue
-            if not self._step(deadline):
+            if not self._step(deadline, num_messages - len(out)):
                 while len(out) < num_messages:
                     msg = self._take()
                     if msg is None:
@@ -227,8 +247,30 @@ class Consumer(Base):
                     out.append(msg)
                 break
         if out:
+            self._store_returned()
             self._auto_commit_manual()
         return out
+
+    def _store_returned(self) -> None:
+        """Store in kfk the positions returned since the last store (a
+        group member's; partitions given up meanwhile are left out). Runs
+        after every poll() that returns a message: each partition's
+        kfk_topic_partition_t is made once and only its offset set."""
+        if not self._unstored:
+            return
+        unstored, self._unstored = self._unstored, {}
+        if self._subscription is None:
+            return
+        lib, handle = self._client._lib, self._client.handle
+        for which, offset in unstored.items():
+            entry = self._store_entries.get(which)
+            if entry is None:
+                entry = self._store_entries[which] = (_ffi.TopicPartition * 1)()
+                entry[0].topic, entry[0].partition, entry[0].leader_epoch = _s(which[0], "topic"), which[1], -1
+            entry[0].offset = offset
+            code = lib.kfk_store_offsets(handle, entry, 1)
+            if code and code != _ffi.ERR_STATE:  # not assigned any more: nothing of it is committed
+                raise KafkaException(from_kfk(_KfkError(code), "StoreOffsets failed"))
 
     def _settle(self) -> None:
         """Make kfk's handed-over positions equal to what this consumer
@@ -307,9 +349,10 @@ class Consumer(Base):
         if not parts:
             return
         try:
-            # kfk's positions become those of the messages returned: what
-            # it commits as it gives the partitions up is what was processed.
+            # What kfk commits as it gives the partitions up (and a commit in
+            # on_revoke) is what was returned.
             self._settle()
+            self._store_returned()
             if self._on_revoke is not None:
                 self._in_on_revoke = True
                 try:
@@ -327,7 +370,8 @@ class Consumer(Base):
         """Drop what this layer keeps of partitions no longer assigned."""
         for p in parts:
             which = (p["topic"], p["partition"])
-            for kept in (self._assignment, self._starts, self._positions, self._stored, self._committed, self._eof_at):
+            for kept in (self._assignment, self._starts, self._positions, self._stored, self._unstored, self._committed,
+                         self._eof_at):
                 kept.pop(which, None)
 
     def subscribe(self, topics: Sequence[str], on_assign: Optional[Callable] = None,
@@ -564,6 +608,8 @@ class Consumer(Base):
         self._eof_at.pop(which, None)
         if offset >= 0:
             self._positions[which] = offset
+            if self._auto_store:
+                self._unstored[which] = offset
         else:
             self._positions.pop(which, None)
             self._starts.pop(which, None)
@@ -679,15 +725,15 @@ class Consumer(Base):
         return None
 
     def _commit_member(self, wanted: Optional[dict], asynchronous: bool) -> Optional[list]:
-        """A group member's commit: with no offsets kfk commits every
-        handed-over position, which this layer keeps equal to the positions
-        returned, or (enable.auto.offset.store=false) the offsets stored;
-        offsets given are committed as they are."""
+        """A group member's commit: with no offsets kfk commits what this
+        layer stored, the positions returned (or, with
+        enable.auto.offset.store=false, the offsets given to
+        store_offsets()); offsets given are committed as they are."""
         if wanted is None and not self._auto_store:
             wanted = {w: o for w, o in self._stored.items() if w in self._assignment and self._committed.get(w) != o}
         if wanted is not None:
             return self._commit_offsets(wanted, asynchronous)
-        self._settle()
+        self._store_returned()
         dirty = {w: o for w, o in self._positions.items() if w in self._assignment and self._committed.get(w) != o}
         # Partitions lost and not reported yet: kfk no longer owns them (a
         # revocation not served yet waits for this layer: they are still its).
