@@ -261,7 +261,7 @@ class Consumer(Base):
         unstored, self._unstored = self._unstored, {}
         if self._subscription is None:
             return
-        lib, handle = self._client._lib, self._client.handle
+        lib, handle = self._client._lib, self._client._handle_arg  # poll() checked it is open
         for which, offset in unstored.items():
             entry = self._store_entries.get(which)
             if entry is None:
