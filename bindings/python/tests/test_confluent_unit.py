@@ -538,6 +538,42 @@ def test_auto_commit_takes_only_what_poll_returned(lib, brokers, conn):
     c.close()
 
 
+def test_auto_commit_hands_over_exactly_at_a_rebalance(lib, brokers, conn):
+    """Two members with enable.auto.commit, reading with poll(): when the
+    second joins, the first gives its partitions up committing what it
+    returned (not what it had fetched ahead), so together they read every
+    message once."""
+    topic = create_topic(conn, partitions=4)
+
+    def fill(first, n):
+        with kfk.Client(brokers=brokers) as k:
+            for i in range(first, first + n):
+                k.produce(topic, f"m{i}", partition=i % 4).result()
+
+    conf = {"bootstrap.servers": brokers, "group.id": unique("handover"), "auto.offset.reset": "earliest",
+            "auto.commit.interval.ms": 100}
+    fill(0, 100)
+    read = {"a": [], "b": []}
+
+    def serve(name, c):
+        m = c.poll(0.1)
+        if m is not None and m.error() is None:
+            read[name].append(m.value().decode())
+
+    a = lib.Consumer(conf)
+    a.subscribe([topic])
+    wait_for(lambda: len(read["a"]) >= 50, lambda: serve("a", a))
+    b = lib.Consumer(conf)
+    b.subscribe([topic])
+    wait_for(lambda: b.assignment() and a.assignment(), lambda: (serve("a", a), serve("b", b)), timeout=60)
+    fill(100, 100)
+    wait_for(lambda: len(set(read["a"] + read["b"])) == 200, lambda: (serve("a", a), serve("b", b)), timeout=60)
+    a.close()
+    b.close()
+    assert sorted(read["a"] + read["b"]) == sorted(f"m{i}" for i in range(200))
+    assert read["b"]
+
+
 def test_manual_assignment_commits_any_offset(lib, brokers, conn):
     """A consumer that assigns partitions itself commits what it likes."""
     topic = create_topic(conn, partitions=2)
