@@ -441,9 +441,12 @@ _PROTOTYPES = {
 
 _lib = None
 _lib_pid = None
-# kfk_produce without argtypes, for Client.produce: a call that converts no
-# argument (a c_void_p handle, a byref message, None) costs half as much.
+# kfk_produce and kfk_store_offsets without argtypes, for the calls made
+# per record (Client.produce, kfk.confluent's stores after each poll): a
+# call that converts no argument (a c_void_p handle, a byref message or a
+# struct array, an int or None) costs half as much.
 produce = None
+store_offsets = None
 _lock = threading.Lock()
 
 
@@ -477,7 +480,7 @@ def check_version(found: int, path: str) -> None:
 def lib() -> ctypes.CDLL:
     """Open libkfk on first use, check its version and declare every
     prototype."""
-    global _lib, _lib_pid, produce
+    global _lib, _lib_pid, produce, store_offsets
     if _lib is not None:
         return _lib
     with _lock:
@@ -489,8 +492,10 @@ def lib() -> ctypes.CDLL:
                 fn = getattr(handle, name)
                 fn.restype = restype
                 fn.argtypes = argtypes
-            produce = handle["kfk_produce"]  # a function object of its own
+            produce = handle["kfk_produce"]  # function objects of their own
             produce.restype, produce.argtypes = kfk_err_t, None
+            store_offsets = handle["kfk_store_offsets"]
+            store_offsets.restype, store_offsets.argtypes = kfk_err_t, None
             _lib, _lib_pid = handle, pid
     return _lib
 

@@ -261,14 +261,14 @@ class Consumer(Base):
         unstored, self._unstored = self._unstored, {}
         if self._subscription is None:
             return
-        lib, handle = self._client._lib, self._client._handle_arg  # poll() checked it is open
+        store, handle = _ffi.store_offsets, self._client._handle_arg  # poll() checked it is open
         for which, offset in unstored.items():
             entry = self._store_entries.get(which)
             if entry is None:
                 entry = self._store_entries[which] = (_ffi.TopicPartition * 1)()
                 entry[0].topic, entry[0].partition, entry[0].leader_epoch = _s(which[0], "topic"), which[1], -1
             entry[0].offset = offset
-            code = lib.kfk_store_offsets(handle, entry, 1)
+            code = store(handle, entry, 1)
             if code and code != _ffi.ERR_STATE:  # not assigned any more: nothing of it is committed
                 raise KafkaException(from_kfk(_KfkError(code), "StoreOffsets failed"))
 
