@@ -284,6 +284,16 @@ static void on_consumed(const kfk_event_t *ev, void *opaque) {
     }
 }
 
+/* One kfk_consume_max call of up to max messages, waited for: how many
+ * it handed over (the first of them in first_value). */
+static int consume_up_to(size_t max) {
+    consumed_total = 0;
+    consume_done = 0;
+    CHECK_EQ_INT(kfk_consume_max(client, max, on_consumed, (void *)0x77), KFK_OK);
+    CHECK(kt_wait(q, &consume_done, 10000));
+    return consumed_total;
+}
+
 static int seek_done;
 static void on_seek(const kfk_event_t *ev, void *opaque) {
     (void)opaque;
@@ -365,17 +375,9 @@ static void test_assign_consume_seek_lag(void) {
     seek_done = 0;
     CHECK_EQ_INT(kfk_seek(client, topic, 0, KFK_OFFSET_EARLIEST, on_seek, NULL), KFK_OK);
     CHECK(kt_wait(q, &seek_done, 10000));
-    consumed_total = 0;
-    consume_done = 0;
-    CHECK_EQ_INT(kfk_consume_max(client, 30, on_consumed, (void *)0x77), KFK_OK);
-    CHECK(kt_wait(q, &consume_done, 10000));
-    CHECK_EQ_INT(consumed_total, 30);
+    CHECK_EQ_INT(consume_up_to(30), 30);
     CHECK_EQ_STR(first_value, "m0");
-    consumed_total = 0;
-    consume_done = 0;
-    CHECK_EQ_INT(kfk_consume_max(client, 0, on_consumed, (void *)0x77), KFK_OK);
-    CHECK(kt_wait(q, &consume_done, 10000));
-    CHECK_EQ_INT(consumed_total, 70);
+    CHECK_EQ_INT(consume_up_to(0), 70);
     CHECK_EQ_STR(first_value, "m30");
     CHECK_EQ_INT(kfk_consume_max(client, (size_t)1 << 25, on_consumed, NULL), KFK_ERR_INVALID_ARG);
 
