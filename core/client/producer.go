@@ -71,13 +71,20 @@ var (
 	ErrInvalidPartition = errors.New("partition does not exist")
 )
 
-// pendingRecord is a record waiting for metadata to be partitioned.
-type pendingRecord struct {
-	rec    Record
+// placement is what produce settled about a record before it takes its
+// place in a batch. It is apart from the record so that the caller's
+// record can be placed where it is, without a copy.
+type placement struct {
 	done   DeliveryFunc
-	queued time.Time // its delivery timeout counts from here
+	queued instant // its delivery timeout counts from here
 	size   int
 	inTxn  bool // produced inside a transaction (else a plain batch, even for a transactional producer)
+}
+
+// pendingRecord is a record waiting for metadata to be partitioned.
+type pendingRecord struct {
+	rec Record // detached: its bytes are the producer's own
+	placement
 }
 
 // recordMeta is what a batch keeps per record for its delivery report.
@@ -233,7 +240,7 @@ func (p *producer) signal() {
 // Produce queues r; done (may be nil) gets its delivery report. An error
 // returned here means the record was not queued and done will not run.
 func (c *Client) Produce(r Record, done DeliveryFunc) error {
-	return c.producer.produce(r, done)
+	return c.producer.produce(&r, done)
 }
 
 // validTopic applies Kafka's rule for topic names (1 to 249 of
@@ -268,33 +275,55 @@ type hotTopic struct {
 // a base that the sender renews every second, so that it follows clock
 // adjustments.
 type producerClock struct {
-	base atomic.Pointer[time.Time]
+	base atomic.Pointer[clockBase]
 }
 
-func (c *producerClock) now() time.Time {
+type clockBase struct {
+	at       time.Time // with its monotonic reading
+	unixNano int64     // at's wall time
+}
+
+// instant is a reading of the producer's clock: an offset from its base.
+// A record needs its time in milliseconds, and as a time.Time only when it
+// starts a batch or waits, so that is made only then.
+type instant struct {
+	base  *clockBase
+	since time.Duration
+}
+
+func (i instant) unixMilli() int64 {
+	return (i.base.unixNano + int64(i.since)) / int64(time.Millisecond)
+}
+
+func (i instant) time() time.Time { return i.base.at.Add(i.since) }
+
+func (c *producerClock) now() instant {
 	b := c.base.Load()
 	if b == nil {
-		return c.renew()
+		b = c.renew()
 	}
-	return b.Add(time.Since(*b))
+	return instant{b, time.Since(b.at)}
 }
 
-func (c *producerClock) renew() time.Time {
+func (c *producerClock) renew() *clockBase {
 	now := time.Now()
-	c.base.Store(&now)
-	return now
+	b := &clockBase{at: now, unixNano: now.UnixNano()}
+	c.base.Store(b)
+	return b
 }
 
 func (c *producerClock) renewEvery(d time.Duration) {
-	if b := c.base.Load(); b == nil || time.Since(*b) >= d {
+	if b := c.base.Load(); b == nil || time.Since(b.at) >= d {
 		c.renew()
 	}
 }
 
-func (p *producer) produce(r Record, done DeliveryFunc) error {
+// produce works on r in place (its caller's copy): a record is large, and
+// copying it from call to call was a noticeable share of its cost.
+func (p *producer) produce(r *Record, done DeliveryFunc) error {
 	now := p.clock.now()
 	if r.Timestamp < 0 {
-		r.Timestamp = now.UnixMilli()
+		r.Timestamp = now.unixMilli()
 	}
 	size := len(r.Key) + len(r.Value) + 64
 	for _, h := range r.Headers {
@@ -320,9 +349,6 @@ func (p *producer) produce(r Record, done DeliveryFunc) error {
 	inTxn := p.txn.open
 	p.buffered++
 	p.bufBytes += int64(size)
-	// On the stack unless it has to wait for metadata: one allocation less
-	// per record.
-	pr := pendingRecord{rec: r, done: done, queued: now, size: size, inTxn: inTxn}
 	m := p.c.meta.Load()
 	if m != p.hot.meta {
 		p.hot.meta, p.hot.n, p.hot.code, p.hot.known = m, 0, 0, false
@@ -336,16 +362,17 @@ func (p *producer) produce(r Record, done DeliveryFunc) error {
 		// records of a topic wait, later ones queue behind them, so that
 		// metadata arriving in between cannot reorder them.
 		first := len(p.waiting[r.Topic]) == 0
-		waiting := pr
-		waiting.rec = r.detached()
-		p.waiting[r.Topic] = append(p.waiting[r.Topic], &waiting)
+		p.waiting[r.Topic] = append(p.waiting[r.Topic], &pendingRecord{rec: r.detached(),
+			placement: placement{done: done, queued: now, size: size, inTxn: inTxn}})
 		p.mu.Unlock()
 		if first {
 			p.c.refreshMetadata([]string{r.Topic}, func(*metadata, error) { p.placeWaiting() })
 		}
 		return nil
 	}
-	failed, news := p.placeLocked(&pr, n)
+	// On the stack, as r stays: no allocation per record.
+	pl := placement{done: done, queued: now, size: size, inTxn: inTxn}
+	failed, news := p.placeLocked(r, &pl, n)
 	p.mu.Unlock()
 	if failed != nil {
 		p.report(failed)
@@ -361,15 +388,16 @@ func (p *producer) produce(r Record, done DeliveryFunc) error {
 // partition's last batch held: a large batch_size must not cost a large
 // buffer, and its page faults, for every batch that ends up holding a few
 // records, nor a busy partition's batch many reallocations as it grows.
-func (p *producer) newBatchLocked(ps *partitionState, pr *pendingRecord) *batch {
+func (p *producer) newBatchLocked(ps *partitionState, pl *placement) *batch {
 	bytes, records := min(p.cfg.BatchSize, initialBatchBytes)+wire.BatchHeaderSize, initialBatchRecords
 	if ps.lastRecords > 0 {
 		bytes, records = min(p.cfg.BatchSize+wire.BatchHeaderSize, ps.lastBytes), ps.lastRecords
 	}
-	b := &batch{ps: ps, created: pr.queued, deadline: pr.queued.Add(p.cfg.DeliveryTimeout), seq: -1,
-		recs: p.metas.get(records), inTxn: pr.inTxn}
+	created := pl.queued.time()
+	b := &batch{ps: ps, created: created, deadline: created.Add(p.cfg.DeliveryTimeout), seq: -1,
+		recs: p.metas.get(records), inTxn: pl.inTxn}
 	opts := wire.NoProducer
-	opts.Transactional = pr.inTxn
+	opts.Transactional = pl.inTxn
 	b.builder.Reset(p.buffers.get(bytes), opts)
 	ps.open = b
 	return b
@@ -421,7 +449,7 @@ func (p *producer) placeWaiting() {
 		}
 		if known && n > 0 {
 			for _, pr := range recs {
-				if f, _ := p.placeLocked(pr, n); f != nil {
+				if f, _ := p.placeLocked(&pr.rec, &pr.placement, n); f != nil {
 					failed = append(failed, f...)
 				}
 			}
@@ -448,29 +476,28 @@ func (p *producer) placeWaiting() {
 // it must time) or one sealed. A record joining a known open batch is not
 // news, and not waking the sender for it saves a goroutine switch per
 // record.
-func (p *producer) placeLocked(pr *pendingRecord, n int) (failed []Delivery, news bool) {
-	r := &pr.rec
+func (p *producer) placeLocked(r *Record, pl *placement, n int) (failed []Delivery, news bool) {
 	part := r.Partition
 	if part < 0 {
 		part = p.partitionLocked(r.Topic, r.Key, int32(n))
 	}
 	if part < 0 || int(part) >= n {
-		return p.failPendingLocked(pr, fmt.Errorf("%w: %s has %d partitions, none numbered %d", ErrInvalidPartition, r.Topic, n, part)), false
+		return p.failLocked(r, pl, fmt.Errorf("%w: %s has %d partitions, none numbered %d", ErrInvalidPartition, r.Topic, n, part)), false
 	}
 	ps := p.stateLocked(r.Topic, part, n)
 	b := ps.open
-	if b != nil && (b.inTxn != pr.inTxn || b.builder.Count() > 0 &&
+	if b != nil && (b.inTxn != pl.inTxn || b.builder.Count() > 0 &&
 		b.builder.Size()+b.builder.RecordSize(r.Timestamp, r.Key, r.Value, r.Headers) > p.cfg.BatchSize) {
 		p.sealLocked(ps)
 		b = nil
 	}
 	if b == nil {
-		b = p.newBatchLocked(ps, pr)
+		b = p.newBatchLocked(ps, pl)
 		news = true
 	}
 	b.builder.Append(r.Timestamp, r.Key, r.Value, r.Headers)
-	b.recs = append(b.recs, recordMeta{done: pr.done, timestamp: r.Timestamp, tag: r.Tag})
-	b.bytes += pr.size
+	b.recs = append(b.recs, recordMeta{done: pl.done, timestamp: r.Timestamp, tag: r.Tag})
+	b.bytes += pl.size
 	b.payload += len(r.Key) + len(r.Value)
 	if b.builder.Size() >= p.cfg.BatchSize {
 		p.sealLocked(ps)
@@ -557,11 +584,17 @@ func (p *producer) report(rs []Delivery) {
 }
 
 func (p *producer) failPendingLocked(pr *pendingRecord, err error) []Delivery {
+	return p.failLocked(&pr.rec, &pr.placement, err)
+}
+
+// failLocked releases a record that never reached a batch, and gives its
+// report.
+func (p *producer) failLocked(r *Record, pl *placement, err error) []Delivery {
 	p.buffered--
-	p.bufBytes -= int64(pr.size)
+	p.bufBytes -= int64(pl.size)
 	p.c.counts.msgsFailed.Add(1)
-	return []Delivery{{Topic: pr.rec.Topic, Partition: pr.rec.Partition, Offset: -1,
-		Timestamp: pr.rec.Timestamp, TimestampType: TimestampCreateTime, Err: err, Tag: pr.rec.Tag, done: pr.done}}
+	return []Delivery{{Topic: r.Topic, Partition: r.Partition, Offset: -1,
+		Timestamp: r.Timestamp, TimestampType: TimestampCreateTime, Err: err, Tag: r.Tag, done: pl.done}}
 }
 
 // finishBatchLocked releases b's records with their outcome, appending

@@ -3,7 +3,6 @@ package client
 import (
 	"errors"
 	"testing"
-	"time"
 )
 
 // Which batches Purge takes: PurgeQueue those never sent, PurgeInFlight
@@ -24,11 +23,11 @@ func TestPurgeChoosesBatchesBySequenceAndAttempts(t *testing.T) {
 	p.mu.Lock()
 	ps := p.stateLocked("t", 0, 1)
 	add := func(value string, attempts int, seq int32) {
-		pr := &pendingRecord{rec: Record{Topic: "t", Partition: 0, Value: []byte(value)}, queued: time.Now(), size: 64,
-			done: func(d Delivery) { reports[value] = d.Err }}
+		pr := &pendingRecord{rec: Record{Topic: "t", Partition: 0, Value: []byte(value)},
+			placement: placement{queued: p.clock.now(), size: 64, done: func(d Delivery) { reports[value] = d.Err }}}
 		p.buffered++
 		p.bufBytes += int64(pr.size)
-		p.placeLocked(pr, 1)
+		p.placeLocked(&pr.rec, &pr.placement, 1)
 		if attempts >= 0 { // sealed, else left open
 			p.sealLocked(ps)
 			b := ps.ready[len(ps.ready)-1]

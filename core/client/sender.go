@@ -536,7 +536,7 @@ func (p *producer) expireWaitingLocked(now time.Time) []Delivery {
 	for topic, recs := range p.waiting {
 		kept := recs[:0]
 		for _, pr := range recs {
-			if now.Sub(pr.queued) < p.cfg.DeliveryTimeout {
+			if now.Sub(pr.queued.time()) < p.cfg.DeliveryTimeout {
 				kept = append(kept, pr)
 				continue
 			}
