@@ -81,7 +81,8 @@ type queue struct {
 	mu       sync.Mutex
 	pending  []event
 	spare    []event // the array of the last events served, for pending to reuse
-	signaled bool
+	watched  bool    // kfk_queue_fd was called: the descriptor must say when events wait
+	signaled bool    // a byte waits in the descriptor
 	closed   bool
 	handler  [2]uintptr // callback and opaque for events without a callback
 
@@ -90,10 +91,14 @@ type queue struct {
 	woken    atomic.Bool   // kfk_wake was called
 	users    atomic.Int32  // connections and clients attached
 
-	pollMu sync.Mutex // one poll at a time; guards arena, lent and calls
+	pollMu sync.Mutex // one poll at a time; guards arena, lent, calls and the timer
 	arena  arena
 	lent   lentMessages
 	calls  []C.kfk__call_t // the callbacks a poll runs, in malloc'd memory (see callsFor)
+	// timer ends polls that wait with a timeout; it fires at timerAt (zero:
+	// not armed). See wait.
+	timer   *time.Timer
+	timerAt time.Time
 }
 
 // lentMessages are the consumed messages a poll handed out in place: their
@@ -157,10 +162,7 @@ func (q *queue) pushN(n int, fill func([]event)) {
 	at := len(q.pending)
 	q.pending = slices.Grow(q.pending, n)[:at+n]
 	fill(q.pending[at:])
-	if !q.signaled {
-		q.signaled = true
-		syscall.Write(q.wfd, []byte{1})
-	}
+	q.signalLocked()
 	q.mu.Unlock()
 	select {
 	case q.notify <- struct{}{}:
@@ -174,6 +176,26 @@ func (q *queue) length() int {
 	return len(q.pending)
 }
 
+// watch makes the descriptor readable while events wait, from now on. A
+// queue nobody watches saves the write and read per burst of events.
+func (q *queue) watch() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.watched = true
+	if len(q.pending) > 0 {
+		q.signalLocked()
+	}
+	return q.rfd
+}
+
+// signalLocked makes a watched descriptor readable.
+func (q *queue) signalLocked() {
+	if q.watched && !q.signaled {
+		q.signaled = true
+		syscall.Write(q.wfd, []byte{1})
+	}
+}
+
 // wake makes a blocked poll return.
 func (q *queue) wake() {
 	q.woken.Store(true)
@@ -185,13 +207,12 @@ func (q *queue) wake() {
 
 // wait blocks until an event is queued, a wake, the queue closing, or the
 // timeout (ms; <0 = forever). It reports whether events are ready.
+// Polls with a timeout share one timer, left armed when a poll ends early:
+// the next poll keeps it if it fires no later than that poll's deadline,
+// and waits again when it fires too soon. Arming a timer wakes the Go
+// runtime's network poller, which cost a thread switch per poll.
 func (q *queue) wait(timeoutMs int) bool {
-	var timer <-chan time.Time
-	if timeoutMs > 0 {
-		t := time.NewTimer(time.Duration(timeoutMs) * time.Millisecond)
-		defer t.Stop()
-		timer = t.C
-	}
+	var deadline time.Time
 	for {
 		q.mu.Lock()
 		n, closed := len(q.pending), q.closed
@@ -202,12 +223,37 @@ func (q *queue) wait(timeoutMs int) bool {
 		if closed || q.woken.Swap(false) || timeoutMs == 0 {
 			return false
 		}
+		var timer <-chan time.Time
+		if timeoutMs > 0 {
+			now := time.Now()
+			if deadline.IsZero() {
+				deadline = now.Add(time.Duration(timeoutMs) * time.Millisecond)
+			} else if !now.Before(deadline) {
+				return false
+			}
+			timer = q.armTimer(now, deadline)
+		}
 		select {
 		case <-q.notify:
 		case <-timer:
-			return false
+			q.timerAt = time.Time{}
 		}
 	}
+}
+
+// armTimer makes the timer fire by deadline (and not long before it when
+// it has to be set), and returns its channel.
+func (q *queue) armTimer(now, deadline time.Time) <-chan time.Time {
+	switch {
+	case q.timer == nil:
+		q.timer = time.NewTimer(deadline.Sub(now))
+	case q.timerAt.IsZero() || q.timerAt.After(deadline):
+		q.timer.Reset(deadline.Sub(now))
+	default:
+		return q.timer.C // armed for sooner: the poll waits again when it fires
+	}
+	q.timerAt = deadline
+	return q.timer.C
 }
 
 // take removes up to max events (0 = all) and clears the descriptor's
@@ -241,13 +287,13 @@ func (q *queue) recycle(evs []event) {
 	q.mu.Unlock()
 }
 
+// drainSignal reads the one byte a signal wrote.
 func (q *queue) drainSignal() {
-	var buf [64]byte
-	for {
-		if n, err := syscall.Read(q.rfd, buf[:]); n <= 0 || err != nil {
-			break
-		}
+	if !q.signaled {
+		return
 	}
+	var buf [64]byte
+	syscall.Read(q.rfd, buf[:])
 	q.signaled = false
 }
 
@@ -449,6 +495,9 @@ func (q *queue) close() {
 	q.mu.Unlock()
 	q.wake()
 	q.pollMu.Lock()
+	if q.timer != nil {
+		q.timer.Stop()
+	}
 	q.arena.free()
 	q.lent.giveBack()
 	q.freeCalls()

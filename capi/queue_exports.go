@@ -55,7 +55,7 @@ func kfkgo_queue_fd(h C.uint64_t) (fd C.int) {
 	if rc != C.KFK_OK {
 		return -1
 	}
-	return C.int(q.rfd)
+	return C.int(q.watch())
 }
 
 //export kfkgo_poll

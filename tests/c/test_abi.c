@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <netinet/in.h>
 #include <unistd.h>
 
@@ -288,6 +289,38 @@ static void test_wake(void) {
     CHECK_EQ_INT(kfk_queue_new(&q), KFK_OK);
     CHECK_EQ_INT(kfk_wake(q), KFK_OK);
     CHECK_EQ_INT(kfk_poll(q, 60000, 0), 0); /* returns at once, not after 60 s */
+    kfk_queue_destroy(q);
+}
+
+static double seconds_now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static void *wake_soon(void *q) {
+    usleep(20 * 1000);
+    kfk_wake(q);
+    return NULL;
+}
+
+/* Polls with a timeout share one timer, left armed when a poll ends early:
+ * a later, shorter poll must still end by its own deadline, and no poll
+ * before it. */
+static void test_poll_timeouts(void) {
+    kfk_queue_t *q;
+    CHECK_EQ_INT(kfk_queue_new(&q), KFK_OK);
+    pthread_t waker;
+    CHECK(pthread_create(&waker, NULL, wake_soon, q) == 0);
+    CHECK_EQ_INT(kfk_poll(q, 60000, 0), 0); /* woken: its 60 s timer stays armed */
+    CHECK(pthread_join(waker, NULL) == 0);
+    for (int i = 0; i < 3; i++) {
+        double start = seconds_now();
+        CHECK_EQ_INT(kfk_poll(q, 50, 0), 0);
+        double took = seconds_now() - start;
+        CHECK(took >= 0.049);
+        CHECK(took < 30); /* its own deadline, not the 60 s one */
+    }
     kfk_queue_destroy(q);
 }
 
@@ -665,6 +698,7 @@ int main(void) {
         {"batch pull", test_poll_batch, 0},
         {"refused connect and re-entrant poll", test_connect_refused_and_reentrancy, 0},
         {"wake", test_wake, 0},
+        {"poll timeouts", test_poll_timeouts, 0},
         {"huge and negative sizes", test_huge_sizes, 0},
         {"invalid topic names", test_invalid_topic_names, 0},
         {"calls on a closed client", test_closed_client, 0},
