@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -495,12 +494,7 @@ func (k *consumer) kick() {
 	}
 	var plans []fetchPlan
 	for leader, parts := range byLeader {
-		sort.Slice(parts, func(i, j int) bool {
-			if parts[i].topic != parts[j].topic {
-				return parts[i].topic < parts[j].topic
-			}
-			return parts[i].partition < parts[j].partition
-		})
+		slices.SortFunc(parts, compareTP)
 		plan := fetchPlan{leader: leader, parts: parts}
 		for _, which := range parts {
 			p := k.assigned[which]
@@ -658,10 +652,6 @@ func (k *consumer) fetchDone(leader int32, parts []tp) {
 // Messages that point into lent (nil: none) hold it.
 func (k *consumer) handleFetch(leader int32, parts []tp, offs []int64, gens []int, resp *kmsg.FetchResponse,
 	lent *FetchBuffer) {
-	sent := map[tp]int{}
-	for i, which := range parts {
-		sent[which] = i
-	}
 	var out fetchOutcome
 	k.mu.Lock()
 	// A partition of this fetch sought elsewhere meanwhile (an incremental
@@ -676,7 +666,7 @@ func (k *consumer) handleFetch(leader int32, parts []tp, offs []int64, gens []in
 		for i := range t.Partitions {
 			fp := &t.Partitions[i]
 			which := tp{t.Topic, fp.Partition}
-			idx, ok := sent[which]
+			idx, ok := indexOfPart(parts, which)
 			if p := k.assigned[which]; ok && p != nil && p.gen == gens[idx] { // still assigned, not moved
 				k.takePartitionLocked(leader, which, p, fp, offs[idx], lent, &out)
 			}
@@ -701,6 +691,14 @@ func (k *consumer) handleFetch(leader int32, parts []tp, offs []int64, gens []in
 	}
 	k.complete(waiters, batches)
 	k.kick()
+}
+
+// indexOfPart finds which in parts, a fetch's partitions sorted by topic
+// and partition (kick sorts them): a search rather than a map built for
+// every response, which at many partitions cost more than the response.
+func indexOfPart(parts []tp, which tp) (int, bool) {
+	i, found := slices.BinarySearchFunc(parts, which, compareTP)
+	return i, found
 }
 
 // fetchOutcome is what one fetch response brought.

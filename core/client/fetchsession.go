@@ -42,12 +42,24 @@ func (s *fetchSession) plan(parts []tp, offs []int64) sessionFetch {
 		return sessionFetch{full: true, send: all}
 	}
 	var f sessionFetch
-	inPlan := make(map[tp]bool, len(parts))
+	kept := 0 // parts the session holds already
 	for i, which := range parts {
-		inPlan[which] = true
-		if held, ok := s.held[which]; !ok || held != offs[i] {
+		held, ok := s.held[which]
+		if ok {
+			kept++
+		}
+		if !ok || held != offs[i] {
 			f.send = append(f.send, i)
 		}
+	}
+	if kept == len(s.held) {
+		return f // the session holds nothing else: nothing to forget
+	}
+	// Rarely (a partition revoked, paused or moved): a set of the plan,
+	// which at many partitions is too costly to build for every fetch.
+	inPlan := make(map[tp]bool, len(parts))
+	for _, which := range parts {
+		inPlan[which] = true
 	}
 	for which := range s.held {
 		if !inPlan[which] {

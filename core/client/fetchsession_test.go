@@ -46,6 +46,16 @@ func TestFetchSessionNamesOnlyWhatChanged(t *testing.T) {
 	if f := s.plan(parts2, offs2); len(f.send) != 0 || len(f.forgotten) != 0 {
 		t.Fatalf("nothing changed, yet %+v", f)
 	}
+	// As many partitions as the session holds, one of them new: b must
+	// still be forgotten; a new one alone forgets nothing.
+	d := tp{"c", 0}
+	if f := s.plan([]tp{a, d}, []int64{15, 40}); !reflect.DeepEqual(f.send, []int{1}) ||
+		!reflect.DeepEqual(f.forgotten, []tp{b}) {
+		t.Fatalf("a swapped partition: %+v", f)
+	}
+	if f := s.plan([]tp{a, b, d}, []int64{15, 20, 40}); !reflect.DeepEqual(f.send, []int{2}) || len(f.forgotten) != 0 {
+		t.Fatalf("an added partition: %+v", f)
+	}
 
 	s.reset()
 	if !s.plan(parts2, offs2).full {

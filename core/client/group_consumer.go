@@ -258,6 +258,7 @@ func (g *group) memberState() memberState {
 	return g.state
 }
 
+// compareTP orders partitions by topic, then partition number.
 func compareTP(a, b tp) int {
 	switch {
 	case a.topic < b.topic:
