@@ -121,3 +121,27 @@ func codesByName(v tree.Value) map[string]int64 {
 	}
 	return out
 }
+
+// The metadata tree a connect or RefreshMetadata hands its callback lists
+// the cluster (megabytes at thousands of partitions): the client keeps its
+// metadata without it.
+func TestFakeClientKeepsMetadataWithoutItsTree(t *testing.T) {
+	f := kafkatest.Fake(t, 1, kfake.SeedTopics(4, "kept-a", "kept-b"))
+	c := fakeClient(t, f)
+	if c.KeepsMetadataTree() {
+		t.Fatal("the connect's tree was kept")
+	}
+	v, err := adminCall(t, func(cb func(tree.Value, error)) { c.RefreshMetadata([]string{"kept-a"}, cb) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(v.Path("topics").Items); got == 0 {
+		t.Fatalf("RefreshMetadata's tree lists no topic: %v", v)
+	}
+	if c.KeepsMetadataTree() {
+		t.Fatal("RefreshMetadata's tree was kept")
+	}
+	if n := c.PartitionCount("kept-a"); n != 4 {
+		t.Fatalf("kept-a has %d partitions in the kept metadata", n)
+	}
+}

@@ -1,5 +1,7 @@
 package client
 
+import "github.com/kfk-dev/kfk/core/tree"
+
 // FetchSessions reports the fetch session id held with each broker.
 func (c *Client) FetchSessions() map[int32]int32 {
 	k := c.consumer
@@ -52,4 +54,11 @@ func (c *Client) Crash() {
 		s.mu.Unlock()
 	}
 	c.Close(-1, nil)
+}
+
+// KeepsMetadataTree reports whether the metadata the client keeps holds a
+// result tree.
+func (c *Client) KeepsMetadataTree() bool {
+	m := c.meta.Load()
+	return m != nil && m.tree.Kind != tree.Null
 }

@@ -18,8 +18,9 @@ import (
 // metadata is one immutable snapshot of the cluster; a refresh replaces it.
 type metadata struct {
 	// tree is the result tree of a refresh whose callbacks read it (connect,
-	// RefreshMetadata), Null for the client's own: at a few thousand
-	// partitions it is megabytes.
+	// RefreshMetadata), in the snapshot those callbacks get; the client
+	// keeps its snapshots without it: at a few thousand partitions it is
+	// megabytes, and a connect's lists every topic of the cluster.
 	tree       tree.Value
 	controller int32
 	topics     map[string]*topicMeta
@@ -186,9 +187,20 @@ func (c *Client) fetchMetadata(topics []string, all, withTree bool, tried map[*b
 		if c.log.Enabled(obs.LevelDebug, obs.Metadata) {
 			c.logMetadataChange(b, c.meta.Load(), m, len(resp.Brokers))
 		}
-		c.meta.Store(m)
+		c.meta.Store(m.withoutTree())
 		cb(m, nil)
 	})
+}
+
+// withoutTree is m as the client keeps it: m itself, or a copy without
+// its result tree.
+func (m *metadata) withoutTree() *metadata {
+	if m.tree.Kind == tree.Null {
+		return m
+	}
+	kept := *m
+	kept.tree = tree.Value{}
+	return &kept
 }
 
 // logMetadataChange traces a refresh and the leaders it moved.
