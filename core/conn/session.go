@@ -344,11 +344,20 @@ func (s *session) encode(dst []byte, r *call) []byte {
 
 func (s *session) readLoop() {
 	rd := bufio.NewReaderSize(s.nc, 64<<10)
+	mark := newLowWater(s.nc)
+	// Before a read: when it will reach the socket, wake it only once
+	// what the frame needs has arrived.
+	reading := func(left int) {
+		if rd.Buffered() == 0 {
+			mark.need(left)
+		}
+	}
 	for {
 		size, err := readFrameSize(rd, s.opts.MaxResponse)
 		var body []byte
 		if err == nil {
-			body, err = readFrameBody(rd, size, s.lentBuffer(size))
+			body, err = readFrameBody(rd, size, s.lentBuffer(size), reading)
+			mark.need(0)
 		}
 		if err != nil {
 			if errors.Is(err, io.EOF) {
@@ -468,7 +477,7 @@ func readFrame(rd io.Reader, max int32) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return readFrameBody(rd, size, nil)
+	return readFrameBody(rd, size, nil, nil)
 }
 
 // readFrameSize reads a frame's length prefix, refusing sizes above max.
@@ -485,8 +494,9 @@ func readFrameSize(rd io.Reader, max int32) (int, error) {
 }
 
 // readFrameBody reads a frame's n bytes into lent when it is big enough,
-// else into memory of its own.
-func readFrameBody(rd io.Reader, n int, lent []byte) ([]byte, error) {
+// else into memory of its own. reading (may be nil) is told before each
+// read how many bytes the frame still needs.
+func readFrameBody(rd io.Reader, n int, lent []byte, reading func(left int)) ([]byte, error) {
 	body := lent[:0]
 	if cap(lent) < n {
 		// Memory follows the bytes that arrive, not the length promised (a
@@ -499,7 +509,10 @@ func readFrameBody(rd io.Reader, n int, lent []byte) ([]byte, error) {
 		if len(body) == cap(body) {
 			body = append(make([]byte, 0, min(n, 2*cap(body))), body...)
 		}
-		got, err := io.ReadFull(rd, body[len(body):min(n, cap(body))])
+		if reading != nil {
+			reading(n - len(body))
+		}
+		got, err := rd.Read(body[len(body):min(n, cap(body))])
 		body = body[:len(body)+got]
 		if err != nil {
 			if errors.Is(err, io.EOF) {
