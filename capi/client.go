@@ -257,17 +257,10 @@ func kfkgo_client_partition_count(h C.uint64_t, topic *C.char) (n C.int32_t) {
 // deliveries queues the DELIVERY events of messages produced with
 // kfk_produce and kfk_produce_batch: their records carry the C callback
 // and the message's opaque as their Tag, and one produce response's
-// reports arrive together, queued under one lock, copied (ds is the
-// client's again once this returns).
+// reports arrive together, queued as they are (the queue gives ds back
+// to the client once a poll has served them).
 func (co *clientObj) deliveries(ds []client.Delivery) {
-	co.q.pushN(len(ds), func(evs []event) {
-		for i := range ds {
-			d := &ds[i]
-			evs[i] = event{typ: C.KFK_EVENT_DELIVERY, err: d.Err, source: co.self, cb: d.Tag[0], opaque: d.Tag[1],
-				delivery: deliveryReport{topic: d.Topic, offset: d.Offset, timestamp: d.Timestamp,
-					partition: d.Partition, timestampType: d.TimestampType}}
-		}
-	})
+	co.q.pushRun(co, ds)
 }
 
 // goMessage views one kfk_message_t as a record for the length of the call

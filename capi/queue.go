@@ -23,24 +23,34 @@ import (
 // form; it is copied into C memory only when a poll delivers it.
 // It is kept small: a burst of events is copied into the queue as values.
 type event struct {
-	typ      C.int32_t
-	source   handle
-	cb       uintptr // C callback, 0 if none
-	opaque   uintptr // the caller's opaque, passed back untouched
-	err      error
-	result   *tree.Value     // nil: none
-	message  *client.Message // MESSAGE events: in the fetch's slice
-	delivery deliveryReport  // DELIVERY events: copied, the client reuses its reports
+	typ     C.int32_t
+	source  handle
+	cb      uintptr // C callback, 0 if none
+	opaque  uintptr // the caller's opaque, passed back untouched
+	err     error
+	result  *tree.Value     // nil: none
+	message *client.Message // MESSAGE events: in the fetch's slice
+	run     *deliveryRun    // DELIVERY events: a produce response's reports
 }
 
-// deliveryReport is what a DELIVERY event tells of a client.Delivery
-// besides its error and tag.
-type deliveryReport struct {
-	topic         string
-	offset        int64
-	timestamp     int64
-	partition     int32
-	timestampType client.TimestampType
+// deliveryRun is the delivery reports of one produce response, queued as
+// the client handed them over, one DELIVERY event each (their callback
+// and opaque are the records' tags): no copy per report, and a burst of
+// tens of thousands of small records' reports is one entry of the queue.
+// A poll that takes only part of it splits it; the part that ends it
+// gives the slice back to the client once served.
+type deliveryRun struct {
+	co       *clientObj
+	ds       []client.Delivery
+	from, to int // the reports of this part
+}
+
+// count is how many events ev stands for.
+func (ev *event) count() int {
+	if ev.run != nil {
+		return ev.run.to - ev.run.from
+	}
+	return 1
 }
 
 // resultOf is the result of a completion: none when it failed or has no
@@ -80,6 +90,7 @@ func (h *eventHandler) event(ev event) event {
 type queue struct {
 	mu       sync.Mutex
 	pending  []event
+	count    int     // the events pending stands for (a delivery run is many)
 	spare    []event // the array of the last events served, for pending to reuse
 	watched  bool    // kfk_queue_fd was called: the descriptor must say when events wait
 	signaled bool    // a byte waits in the descriptor
@@ -94,7 +105,7 @@ type queue struct {
 	pollMu sync.Mutex // one poll at a time; guards arena, lent, calls and the timer
 	arena  arena
 	lent   lentMessages
-	calls  []C.kfk__call_t // the callbacks a poll runs, in malloc'd memory (see callsFor)
+	calls  []C.kfk__call_t // the callbacks a poll runs at once, in malloc'd memory (see dispatcher)
 	// timer ends polls that wait with a timeout; it fires at timerAt (zero:
 	// not armed). See wait.
 	timer   *time.Timer
@@ -162,8 +173,32 @@ func (q *queue) pushN(n int, fill func([]event)) {
 	at := len(q.pending)
 	q.pending = slices.Grow(q.pending, n)[:at+n]
 	fill(q.pending[at:])
+	q.count += n
 	q.signalLocked()
 	q.mu.Unlock()
+	q.notifyPoll()
+}
+
+// pushRun adds the DELIVERY events of ds, a produce response's reports
+// that the queue keeps until a poll has served them.
+func (q *queue) pushRun(co *clientObj, ds []client.Delivery) {
+	if len(ds) == 0 {
+		return
+	}
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return
+	}
+	q.pending = append(q.pending, event{typ: C.KFK_EVENT_DELIVERY, source: co.self,
+		run: &deliveryRun{co: co, ds: ds, to: len(ds)}})
+	q.count += len(ds)
+	q.signalLocked()
+	q.mu.Unlock()
+	q.notifyPoll()
+}
+
+func (q *queue) notifyPoll() {
 	select {
 	case q.notify <- struct{}{}:
 	default:
@@ -173,7 +208,7 @@ func (q *queue) pushN(n int, fill func([]event)) {
 func (q *queue) length() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return len(q.pending)
+	return q.count
 }
 
 // watch makes the descriptor readable while events wait, from now on. A
@@ -182,7 +217,7 @@ func (q *queue) watch() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.watched = true
-	if len(q.pending) > 0 {
+	if q.count > 0 {
 		q.signalLocked()
 	}
 	return q.rfd
@@ -215,7 +250,7 @@ func (q *queue) wait(timeoutMs int) bool {
 	var deadline time.Time
 	for {
 		q.mu.Lock()
-		n, closed := len(q.pending), q.closed
+		n, closed := q.count, q.closed
 		q.mu.Unlock()
 		if n > 0 {
 			return true
@@ -257,23 +292,41 @@ func (q *queue) armTimer(now, deadline time.Time) <-chan time.Time {
 }
 
 // take removes up to max events (0 = all) and clears the descriptor's
-// signal when the queue is left empty.
+// signal when the queue is left empty; a delivery run that does not fit
+// is split.
 // Taking everything hands over the pending array itself and lets pushes
 // continue in the spare one, so a steady stream of events reuses two
 // arrays instead of growing a new one after every poll.
 func (q *queue) take(max int) []event {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if max <= 0 || max >= len(q.pending) {
+	if max <= 0 || max >= q.count {
 		evs := q.pending
 		q.pending, q.spare = q.spare, nil
+		q.count = 0
 		q.drainSignal()
 		return evs
 	}
-	evs := make([]event, max)
+	taken, whole := 0, 0
+	for taken+q.pending[whole].count() <= max {
+		taken += q.pending[whole].count()
+		whole++
+	}
+	evs := make([]event, whole, whole+1)
 	copy(evs, q.pending)
-	clear(q.pending[:max])
-	q.pending = q.pending[max:]
+	clear(q.pending[:whole])
+	q.pending = q.pending[whole:]
+	if taken < max { // the next is a run: take its first reports
+		r := q.pending[0].run
+		part := *r
+		part.to = r.from + max - taken
+		r.from = part.to
+		head := q.pending[0]
+		head.run = &part
+		evs = append(evs, head)
+		taken = max
+	}
+	q.count -= taken
 	return evs
 }
 
@@ -319,82 +372,34 @@ func (q *queue) serve(timeoutMs, max int, out []C.kfk_event_t) int {
 	handler := q.handler
 	q.mu.Unlock()
 	evs := q.take(max)
-	served := len(evs)
-	if out != nil {
-		written := q.dispatch(evs, out, handler)
-		q.recycle(evs)
-		return written
+	d := dispatcher{q: q, out: out, handler: handler, calls: q.callArray()}
+	for i := range evs {
+		d.event(&evs[i])
 	}
-	// kfk_poll's events need their memory only until their callback has
-	// returned: a burst is served in chunks that refill the same arena,
-	// which stays small and warm in the cache.
-	for start := 0; start < len(evs); start += pollChunk {
-		if start > 0 {
-			q.arena.reset()
-			q.lent.giveBack()
-		}
-		q.dispatch(evs[start:min(start+pollChunk, len(evs))], nil, handler)
-	}
+	d.flush()
 	q.recycle(evs)
-	return served
+	if out != nil {
+		return d.written
+	}
+	return d.served
 }
 
-// pollChunk is how many events kfk_poll writes before running their
-// callbacks and reusing the memory.
+// pollChunk is how many callbacks a poll runs from one call into C; in
+// kfk_poll their memory is then reused for the next ones.
 const pollChunk = 512
 
-// dispatch writes evs to C: those with a callback (or, outside a batch, the
-// queue's handler) have it run, in order; the others go to out while it
-// has room. It returns how many went to out.
-func (q *queue) dispatch(evs []event, out []C.kfk_event_t, handler [2]uintptr) int {
-	written := 0
-	calls := q.callsFor(evs, out != nil, handler[0] != 0)
-	queued := 0
-	for i := range evs {
-		ev := &evs[i]
-		switch {
-		case ev.cb != 0:
-			q.call(&calls[queued], ev.cb, ev, ev.opaque)
-			queued++
-		case out != nil:
-			q.fill(&out[written], ev, ev.opaque)
-			written++
-		case handler[0] != 0:
-			q.call(&calls[queued], handler[0], ev, handler[1])
-			queued++
-		}
-	}
-	if queued > 0 {
-		C.kfk__invoke_many(&calls[0], C.size_t(queued))
-	}
-	return written
-}
-
-// callsFor makes room for the callbacks evs will run: all of them, unless
-// some go to a kfk_poll_batch array or nowhere. The array is reused from
-// poll to poll; it is C memory because cgo checks every element of a Go
-// array passed to C, which cost more than running the callbacks.
-func (q *queue) callsFor(evs []event, batch, handler bool) []C.kfk__call_t {
-	n := len(evs)
-	if batch || !handler {
-		n = 0
-		for i := range evs {
-			if evs[i].cb != 0 {
-				n++
-			}
-		}
-	}
-	// (An array for more than 64k callbacks is not kept past a smaller poll.)
-	if cap(q.calls) < n || (cap(q.calls) > 1<<16 && cap(q.calls) > 4*n) {
-		q.freeCalls()
-		size := max(n, 256)
-		p := C.malloc(C.size_t(size) * C.sizeof_kfk__call_t)
+// callArray is the queue's array of pollChunk callbacks to run, made on
+// the first poll. It is C memory because cgo checks every element of a
+// Go array passed to C, which cost more than running the callbacks.
+func (q *queue) callArray() []C.kfk__call_t {
+	if q.calls == nil {
+		p := C.malloc(pollChunk * C.sizeof_kfk__call_t)
 		if p == nil {
 			panic("kfk: out of memory")
 		}
-		q.calls = unsafe.Slice((*C.kfk__call_t)(p), size)
+		q.calls = unsafe.Slice((*C.kfk__call_t)(p), pollChunk)
 	}
-	return q.calls[:n]
+	return q.calls
 }
 
 func (q *queue) freeCalls() {
@@ -404,12 +409,76 @@ func (q *queue) freeCalls() {
 	}
 }
 
-// call copies ev into the arena as the event of callback cb. The callbacks
-// run afterwards, in order, from one call into C.
-func (q *queue) call(c *C.kfk__call_t, cb uintptr, ev *event, opaque uintptr) {
-	cev := (*C.kfk_event_t)(q.arena.alloc(C.sizeof_kfk_event_t))
-	q.fill(cev, ev, opaque)
-	c.cb, c.ev = C.uintptr_t(cb), cev
+// dispatcher writes one poll's events to C, in order: those with a
+// callback (or, in kfk_poll, the queue's handler) have it run, the others
+// go to out (kfk_poll_batch) while it has room, else they are dropped.
+// Callbacks run pollChunk at a time from one call into C; in kfk_poll the
+// arena is then reused for the next chunk, so it stays small and warm in
+// the cache (kfk_poll_batch's events must live until the next poll).
+type dispatcher struct {
+	q       *queue
+	out     []C.kfk_event_t
+	handler [2]uintptr
+	calls   []C.kfk__call_t
+	queued  int // callbacks in calls, not run yet
+	written int // events written to out
+	served  int // events taken, dropped ones too
+}
+
+func (d *dispatcher) event(ev *event) {
+	if r := ev.run; r != nil {
+		for i := r.from; i < r.to; i++ {
+			rep := &r.ds[i]
+			if to, opaque := d.place(rep.Tag[0], rep.Tag[1]); to != nil {
+				d.q.fillReport(to, rep, ev.source, opaque)
+			}
+		}
+		if r.to == len(r.ds) { // copied out: the client may reuse it
+			r.co.c.ReleaseDeliveries(r.ds)
+		}
+		return
+	}
+	if to, opaque := d.place(ev.cb, ev.opaque); to != nil {
+		d.q.fill(to, ev, opaque)
+	}
+}
+
+// place counts an event with callback cb and returns the kfk_event_t to
+// write it to and the opaque it carries there; nil when it is dropped.
+func (d *dispatcher) place(cb, opaque uintptr) (*C.kfk_event_t, uintptr) {
+	d.served++
+	switch {
+	case cb != 0:
+	case d.out != nil:
+		to := &d.out[d.written]
+		d.written++
+		return to, opaque
+	case d.handler[0] != 0:
+		cb, opaque = d.handler[0], d.handler[1]
+	default:
+		return nil, 0
+	}
+	if d.queued == len(d.calls) {
+		d.flush()
+	}
+	c := &d.calls[d.queued]
+	d.queued++
+	ev := (*C.kfk_event_t)(d.q.arena.alloc(C.sizeof_kfk_event_t))
+	c.cb, c.ev = C.uintptr_t(cb), ev
+	return ev, opaque
+}
+
+// flush runs the callbacks queued so far.
+func (d *dispatcher) flush() {
+	if d.queued == 0 {
+		return
+	}
+	C.kfk__invoke_many(&d.calls[0], C.size_t(d.queued))
+	d.queued = 0
+	if d.out == nil {
+		d.q.arena.reset()
+		d.q.lent.giveBack()
+	}
 }
 
 // fill writes ev as a kfk_event_t, its strings and result in the arena.
@@ -430,21 +499,34 @@ func (q *queue) fill(out *C.kfk_event_t, ev *event, opaque uintptr) {
 	if ev.result != nil {
 		out.result = q.arena.val(*ev.result)
 	}
-	if ev.typ == C.KFK_EVENT_DELIVERY {
-		d := &ev.delivery
-		m := (*C.kfk_message_t)(q.arena.alloc(C.sizeof_kfk_message_t))
-		m.topic = q.arena.name(d.topic)
-		m.partition = C.int32_t(d.partition)
-		m.err = out.err
-		m.offset = C.int64_t(d.offset)
-		m.timestamp = C.int64_t(d.timestamp)
-		m.timestamp_type = C.int32_t(d.timestampType)
-		*(*uintptr)(unsafe.Pointer(&m.opaque)) = ev.opaque
-		out.msg = m
-	}
 	if msg := ev.message; msg != nil {
 		out.msg = q.message(msg, ev.opaque)
 	}
+}
+
+// fillReport writes the delivery report d as a DELIVERY kfk_event_t from
+// source carrying opaque (the record's, or the queue handler's); its
+// message, in the arena, carries the record's own opaque.
+func (q *queue) fillReport(out *C.kfk_event_t, d *client.Delivery, source handle, opaque uintptr) {
+	out._type = C.KFK_EVENT_DELIVERY
+	out.err = 0
+	out.errstr = nil
+	out.result = nil
+	if d.Err != nil {
+		out.err = errCode(d.Err)
+		out.errstr = q.arena.str(d.Err.Error())
+	}
+	*(*uintptr)(unsafe.Pointer(&out.opaque)) = opaque
+	*(*uint64)(unsafe.Pointer(&out.source)) = uint64(source)
+	m := (*C.kfk_message_t)(q.arena.alloc(C.sizeof_kfk_message_t))
+	m.topic = q.arena.name(d.Topic)
+	m.partition = C.int32_t(d.Partition)
+	m.err = out.err
+	m.offset = C.int64_t(d.Offset)
+	m.timestamp = C.int64_t(d.Timestamp)
+	m.timestamp_type = C.int32_t(d.TimestampType)
+	*(*uintptr)(unsafe.Pointer(&m.opaque)) = d.Tag[1]
+	out.msg = m
 }
 
 // message writes a consumed message into the arena: its key and value are
@@ -491,7 +573,7 @@ func (q *queue) lentBytes(b []byte) unsafe.Pointer {
 func (q *queue) close() {
 	q.mu.Lock()
 	q.closed = true
-	q.pending, q.spare = nil, nil
+	q.pending, q.spare, q.count = nil, nil, 0
 	q.mu.Unlock()
 	q.wake()
 	q.pollMu.Lock()

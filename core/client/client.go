@@ -49,8 +49,9 @@ type Handler struct {
 	OnOAuthTokenRefresh func()
 	// OnDeliveries receives the reports of records produced without a
 	// DeliveryFunc, those of one produce response (or one failure) in a
-	// single call. The slice is the client's again once the call returns
-	// (it holds the next response's reports): copy what is kept.
+	// single call. The slice is the handler's: it may keep it, and gives
+	// it back with Client.ReleaseDeliveries once done with it, so that
+	// later reports reuse its memory.
 	OnDeliveries func([]Delivery)
 }
 

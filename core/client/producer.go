@@ -553,7 +553,8 @@ func (p *producer) sealLocked(ps *partitionState) {
 
 // report hands out delivery reports (collected under the lock, delivered
 // outside it): each to its function, those without one to
-// Handler.OnDeliveries, all in one call. rs is not used afterwards.
+// Handler.OnDeliveries, all in one call, which keeps rs (see
+// ReleaseDeliveries). rs is not used afterwards.
 func (p *producer) report(rs []Delivery) {
 	if len(rs) == 0 {
 		return
@@ -574,13 +575,24 @@ func (p *producer) report(rs []Delivery) {
 			})
 		}
 		sink(rs)
+	} else {
+		p.recycleReports(rs)
 	}
-	// Nothing holds rs now: the next response's reports go in it.
+	p.checkFlushed()
+}
+
+// ReleaseDeliveries gives back a slice Handler.OnDeliveries received, once
+// nothing reads it any more: later produce responses' reports reuse it. A
+// slice not given back is simply collected.
+func (c *Client) ReleaseDeliveries(ds []Delivery) {
+	c.producer.recycleReports(ds)
+}
+
+func (p *producer) recycleReports(rs []Delivery) {
 	clear(rs[:cap(rs)])
 	p.mu.Lock()
 	p.reportSpares.put(rs)
 	p.mu.Unlock()
-	p.checkFlushed()
 }
 
 func (p *producer) failPendingLocked(pr *pendingRecord, err error) []Delivery {

@@ -202,6 +202,74 @@ static void test_produce_and_flush(void) {
     close_client();
 }
 
+/* Waits (up to 30 s) until q holds at least n events, without serving them. */
+static int queue_reaches(kfk_queue_t *queue, int64_t n) {
+    for (int waited_ms = 0; waited_ms < 30000; waited_ms++) {
+        if (kfk_queue_length(queue) >= n)
+            return 1;
+        usleep(1000);
+    }
+    return 0;
+}
+
+static long handled_reports;
+static void on_handled_report(const kfk_event_t *ev, void *opaque) {
+    CHECK(opaque == (void *)0x4a4a); /* the handler's opaque */
+    CHECK_EQ_INT(ev->type, KFK_EVENT_DELIVERY);
+    CHECK(ev->opaque == (void *)0x4a4a);
+    CHECK(ev->msg->opaque == (void *)(intptr_t)(handled_reports + 1)); /* the record's, in order */
+    handled_reports++;
+}
+
+/* Reports of one produce response wait in the queue together; polls that
+ * take a few at a time (kfk_poll_batch's max, kfk_poll's max_events) get
+ * each exactly once, in order, and kfk_queue_length counts every one. */
+static void test_reports_taken_a_few_at_a_time(void) {
+    char topic[128];
+    kt_unique(topic, sizeof topic, "creports");
+    connect_client("linger_ms", "50");
+    enum { N = 3000 };
+    for (intptr_t i = 0; i < N; i++) {
+        kfk_message_t m = {.topic = topic, .partition = 0, .timestamp = -1, .value = "v", .value_len = 1,
+                           .opaque = (void *)(i + 1)};
+        CHECK_EQ_INT(kfk_produce(client, &m, NULL), KFK_OK);
+    }
+    CHECK(queue_reaches(q, N));
+    CHECK_EQ_INT(kfk_queue_length(q), N);
+    kfk_event_t evs[7];
+    int64_t first_offset = -1;
+    long seen = 0;
+    for (int n; (n = kfk_poll_batch(q, evs, 7, 0)) > 0;) {
+        for (int i = 0; i < n; i++, seen++) {
+            CHECK_EQ_INT(evs[i].type, KFK_EVENT_DELIVERY);
+            CHECK_EQ_INT(evs[i].err, 0);
+            CHECK(evs[i].opaque == (void *)(intptr_t)(seen + 1));
+            CHECK(evs[i].msg->opaque == (void *)(intptr_t)(seen + 1));
+            CHECK_EQ_STR(evs[i].msg->topic, topic);
+            if (first_offset < 0)
+                first_offset = evs[i].msg->offset;
+            CHECK_EQ_INT(evs[i].msg->offset, first_offset + seen);
+        }
+        CHECK_EQ_INT(kfk_queue_length(q), N - seen);
+    }
+    CHECK_EQ_INT(seen, N);
+
+    /* Through the queue's handler, 5 per kfk_poll. */
+    CHECK_EQ_INT(kfk_queue_set_handler(q, on_handled_report, (void *)0x4a4a), KFK_OK);
+    for (intptr_t i = 0; i < N; i++) {
+        kfk_message_t m = {.topic = topic, .partition = 0, .timestamp = -1, .value = "v", .value_len = 1,
+                           .opaque = (void *)(i + 1)};
+        CHECK_EQ_INT(kfk_produce(client, &m, NULL), KFK_OK);
+    }
+    CHECK(queue_reaches(q, N));
+    handled_reports = 0;
+    for (int n; (n = kfk_poll(q, 0, 5)) > 0;)
+        CHECK(n <= 5);
+    CHECK_EQ_INT(handled_reports, N);
+    CHECK_EQ_INT(kfk_queue_set_handler(q, NULL, NULL), KFK_OK);
+    close_client();
+}
+
 static void test_queue_full(void) {
     char topic[128];
     kt_unique(topic, sizeof topic, "cfull");
@@ -1049,6 +1117,7 @@ int main(void) {
         {"configuration errors name the key", test_config_errors, 0},
         {"NULL and forged client handles", test_bad_client_handles, 0},
         {"produce, produce_batch, delivery reports, flush, close", test_produce_and_flush, 1},
+        {"delivery reports taken a few at a time", test_reports_taken_a_few_at_a_time, 1},
         {"queue full", test_queue_full, 1},
         {"purge what an unreachable broker never got", test_purge_unreachable, 0},
         {"assign, consume, lag, seek", test_assign_consume_seek_lag, 1},
