@@ -960,7 +960,8 @@ KFK_API kfk_err_t kfk_consume(kfk_client_t *c, kfk_cb cb, void *opaque);
  *  messages per call. KFK_ERR_INVALID_ARG for a max above 2^24.
  *  Threads: as kfk_consume. */
 KFK_API kfk_err_t kfk_consume_max(kfk_client_t *c, size_t max, kfk_cb cb, void *opaque);
-/** Earliest and latest offsets of each partition of topic.
+/** Earliest and latest offsets of each partition of topic (a missing
+ *  topic fails with UNKNOWN_TOPIC_OR_PARTITION, 3; it is not created).
  *  RESULT: {"0" => {earliest, latest}, "1" => ...}. */
 KFK_API kfk_err_t kfk_offsets_for(kfk_client_t *c, const char *topic, kfk_cb cb, void *opaque);
 /** Lag of every assigned partition.
@@ -1325,7 +1326,9 @@ KFK_API kfk_err_t kfk_admin_alter_group_offsets(kfk_client_t *c, const char *gro
  *  timestamp) or a timestamp in ms (the first offset at or after it).
  *  isolation_level 1 reads committed. Result: {partitions => [{topic,
  *  partition, error_code, offset, timestamp, leader_epoch}]} in the order
- *  given; offset -1 when no record qualifies. */
+ *  given; offset -1 when no record qualifies. Like every kfk_admin_ call
+ *  it creates no topic: a missing one's partitions have error_code 3
+ *  (UNKNOWN_TOPIC_OR_PARTITION). */
 KFK_API kfk_err_t kfk_admin_list_offsets(kfk_client_t *c, const kfk_topic_partition_t *tps, size_t n,
                                          int isolation_level, kfk_cb cb, void *opaque);
 /** Describe topics (creating none). Result: {brokers => [{node_id, host,

@@ -179,12 +179,22 @@ func (c *Client) listGroupsEverywhere(newReq func() *kmsg.ListGroupsRequest) ([]
 
 // metadataNow refreshes metadata for topics (nil: the known ones) and waits.
 func (c *Client) metadataNow(topics []string) (*metadata, error) {
+	return waitMetadata(func(cb func(*metadata, error)) { c.refreshMetadata(topics, cb) })
+}
+
+// lookupNow is lookupMetadata, waiting: an admin call's topics, which
+// brokers must not create.
+func (c *Client) lookupNow(topics []string) (*metadata, error) {
+	return waitMetadata(func(cb func(*metadata, error)) { c.lookupMetadata(topics, cb) })
+}
+
+func waitMetadata(refresh func(cb func(*metadata, error))) (*metadata, error) {
 	type result struct {
 		m   *metadata
 		err error
 	}
 	ch := make(chan result, 1)
-	c.refreshMetadata(topics, func(m *metadata, err error) { ch <- result{m, err} })
+	refresh(func(m *metadata, err error) { ch <- result{m, err} })
 	r := <-ch
 	return r.m, r.err
 }
@@ -391,7 +401,7 @@ func (c *Client) DeleteRecords(before []Assignment, timeoutMs int32, cb func(tre
 		for _, a := range before {
 			topics[a.Topic] = true
 		}
-		m, err := c.metadataNow(slices.Sorted(maps.Keys(topics)))
+		m, err := c.lookupNow(slices.Sorted(maps.Keys(topics)))
 		if err != nil {
 			return tree.Value{}, err
 		}
@@ -478,7 +488,7 @@ func (c *Client) GroupLag(groupID string, cb func(tree.Value, error)) {
 				}
 			}
 		}
-		if _, err := c.metadataNow(slices.Sorted(maps.Keys(committed))); err != nil {
+		if _, err := c.lookupNow(slices.Sorted(maps.Keys(committed))); err != nil {
 			return tree.Value{}, err
 		}
 		var kv []any

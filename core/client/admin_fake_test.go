@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/kfk-dev/kfk/core/client"
 	"github.com/kfk-dev/kfk/core/connapi"
 	"github.com/kfk-dev/kfk/core/tree"
 	"github.com/kfk-dev/kfk/tests/kafkatest"
@@ -143,5 +144,45 @@ func TestFakeClientKeepsMetadataWithoutItsTree(t *testing.T) {
 	}
 	if n := c.PartitionCount("kept-a"); n != 4 {
 		t.Fatalf("kept-a has %d partitions in the kept metadata", n)
+	}
+}
+
+// Admin calls about a topic that does not exist report it unknown and do
+// not have the broker create it, now or in a later refresh (as other
+// clients' admin calls do); a producer's topic is still created.
+func TestFakeAdminCallsCreateNoTopic(t *testing.T) {
+	f := kafkatest.Fake(t, 1, kfake.AllowAutoTopicCreation(), kfake.SeedTopics(1, "there"))
+	c := fakeClient(t, f)
+	if _, err := adminCall(t, func(cb func(tree.Value, error)) { c.OffsetsFor("absent", cb) }); !isCode(err, 3) {
+		t.Fatalf("offsets_for an absent topic: %v, want UNKNOWN_TOPIC_OR_PARTITION (3)", err)
+	}
+	v, err := adminCall(t, func(cb func(tree.Value, error)) {
+		c.ListOffsets([]connapi.TopicPartition{{Topic: "absent", Partition: 0, Offset: -1}, {Topic: "there", Partition: 0, Offset: -1}}, 0, cb)
+	})
+	if err != nil || v.Path("partitions", "0", "error_code").Int != 3 || v.Path("partitions", "1", "error_code").Int != 0 {
+		t.Fatalf("list offsets: %v %v", v, err)
+	}
+	if _, err := adminCall(t, func(cb func(tree.Value, error)) { c.RefreshMetadata(nil, cb) }); err != nil {
+		t.Fatal(err) // a refresh of the client's topics, which may create
+	}
+	described := func(topic string) int64 {
+		t.Helper()
+		v, err := adminCall(t, func(cb func(tree.Value, error)) { c.DescribeTopics([]string{topic}, false, cb) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.Path("topics", "0", "error_code").Int
+	}
+	if code := described("absent"); code != 3 {
+		t.Fatalf("describing the absent topic: error %d; an admin call created it", code)
+	}
+	if err := errorAfter(t, func(cb func(error)) {
+		c.Produce(client.Record{Topic: "made-by-producing", Partition: -1, Value: []byte("v"), Timestamp: -1},
+			func(d client.Delivery) { cb(d.Err) })
+	}); err != nil {
+		t.Fatalf("producing to a new topic: %v", err)
+	}
+	if code := described("made-by-producing"); code != 0 {
+		t.Fatalf("the producer's topic: error %d", code)
 	}
 }

@@ -139,7 +139,7 @@ func (c *Client) ShareGroupOffsets(groupID string, cb func(tree.Value, error)) {
 			}
 		}
 		topics := slices.Sorted(maps.Keys(byTopic))
-		if _, err := c.metadataNow(topics); err != nil {
+		if _, err := c.lookupNow(topics); err != nil {
 			return tree.Value{}, err
 		}
 		var kv []any
@@ -228,7 +228,7 @@ func (c *Client) resolveOffsets(to []Assignment) ([]Assignment, error) {
 	if len(lookups) == 0 {
 		return out, nil
 	}
-	if _, err := c.metadataNow(slices.Sorted(maps.Keys(lookups))); err != nil {
+	if _, err := c.lookupNow(slices.Sorted(maps.Keys(lookups))); err != nil {
 		return nil, err
 	}
 	found := map[string]map[int64]map[int32]int64{}

@@ -30,7 +30,7 @@ func (c *Client) ListOffsets(tps []connapi.TopicPartition, isolation int8, cb fu
 		for _, tp := range tps {
 			topics[tp.Topic] = true
 		}
-		m, err := c.metadataNow(slices.Sorted(maps.Keys(topics)))
+		m, err := c.lookupNow(slices.Sorted(maps.Keys(topics)))
 		if err != nil {
 			return tree.Value{}, err
 		}

@@ -77,6 +77,8 @@ type Client struct {
 	treeOnce         bool // the next refresh's callbacks read its result tree
 	refreshScheduled bool
 	wantTopics       map[string]bool // topics whose metadata the client needs
+	lookupTopics     map[string]bool // admin calls' topics for the next refresh only
+	noAutoCreate     bool            // the next refresh must not have brokers create topics
 	closing          chan struct{}   // closed by Close: ends the periodic work (see every)
 
 	producer *producer
@@ -154,12 +156,13 @@ func New(cfg Config, h Handler) (*Client, error) {
 	}
 	creds := cfg.useSASLCredentials()
 	c := &Client{
-		appToken:    appToken,
-		credentials: creds,
-		cfg:         cfg,
-		handler:     h,
-		brokers:     map[int32]*broker{},
-		wantTopics:  map[string]bool{},
+		appToken:     appToken,
+		credentials:  creds,
+		cfg:          cfg,
+		handler:      h,
+		brokers:      map[int32]*broker{},
+		wantTopics:   map[string]bool{},
+		lookupTopics: map[string]bool{},
 		opts: conn.Options{ClientID: cfg.ClientID, TLS: tlsCfg, SASL: cfg.SASL,
 			RequestTimeout: cfg.RequestTimeout},
 		closing: make(chan struct{}),
@@ -413,10 +416,11 @@ func (c *Client) isClosed() bool {
 }
 
 // metadataRequest sends a Metadata request on cn for topics, or for every
-// topic when all is set.
-func metadataRequest(cn *conn.Conn, topics []string, all bool, cb func(*kmsg.MetadataResponse, error)) {
+// topic when all is set; autoCreate lets brokers that allow it create
+// missing topics.
+func metadataRequest(cn *conn.Conn, topics []string, all, autoCreate bool, cb func(*kmsg.MetadataResponse, error)) {
 	req := kmsg.NewPtrMetadataRequest()
-	req.AllowAutoTopicCreation = !all
+	req.AllowAutoTopicCreation = autoCreate && !all
 	if !all { // Topics stays nil for every topic: topics are among them
 		req.Topics = []kmsg.MetadataRequestTopic{}
 		for _, t := range topics {

@@ -979,7 +979,7 @@ func (c *Client) listOffsets(topic string, partitions []int32, timestamp int64, 
 // OffsetsFor returns earliest and latest offsets of every partition of
 // topic. Result: {"0" => {earliest, latest}, ...}.
 func (c *Client) OffsetsFor(topic string, cb func(tree.Value, error)) {
-	c.refreshMetadata([]string{topic}, func(m *metadata, err error) {
+	c.lookupMetadata([]string{topic}, func(m *metadata, err error) {
 		if err != nil {
 			cb(tree.Value{}, err)
 			return

@@ -108,6 +108,26 @@ func (c *Client) refreshMetadata(topics []string, cb func(*metadata, error)) {
 	for _, t := range topics {
 		c.wantTopics[t] = true
 	}
+	c.startRefreshLocked(cb)
+}
+
+// lookupMetadata is refreshMetadata for an admin call's topics: brokers
+// are asked not to create those that are missing (an admin call reports
+// them unknown, as other clients' do), and only those that exist join the
+// topics every refresh covers, so that no later refresh creates the
+// others either.
+func (c *Client) lookupMetadata(topics []string, cb func(*metadata, error)) {
+	c.metaMu.Lock()
+	for _, t := range topics {
+		c.lookupTopics[t] = true
+	}
+	c.noAutoCreate = true
+	c.startRefreshLocked(cb)
+}
+
+// startRefreshLocked adds cb to the next refresh and starts it unless one
+// runs. It releases metaMu.
+func (c *Client) startRefreshLocked(cb func(*metadata, error)) {
 	c.metaWaiters = append(c.metaWaiters, cb)
 	if c.metaRunning {
 		c.metaMu.Unlock()
@@ -130,16 +150,33 @@ func (c *Client) runMetadata() {
 	c.metaMu.Lock()
 	waiters := c.metaWaiters
 	c.metaWaiters = nil
-	all, withTree := c.allTopicsOnce, c.treeOnce
-	c.allTopicsOnce, c.treeOnce = false, false
-	want := make([]string, 0, len(c.wantTopics))
+	all, withTree, autoCreate := c.allTopicsOnce, c.treeOnce, !c.noAutoCreate
+	c.allTopicsOnce, c.treeOnce, c.noAutoCreate = false, false, false
+	want := make([]string, 0, len(c.wantTopics)+len(c.lookupTopics))
 	for t := range c.wantTopics {
 		want = append(want, t)
 	}
+	var lookups []string
+	for t := range c.lookupTopics {
+		if !c.wantTopics[t] {
+			want = append(want, t)
+			lookups = append(lookups, t)
+		}
+	}
+	clear(c.lookupTopics)
 	c.metaMu.Unlock()
 	sort.Strings(want)
 
-	c.fetchMetadata(want, all, withTree, map[*broker]bool{}, nil, func(m *metadata, err error) {
+	c.fetchMetadata(want, all, withTree, autoCreate, map[*broker]bool{}, nil, func(m *metadata, err error) {
+		if m != nil && len(lookups) > 0 {
+			c.metaMu.Lock()
+			for _, t := range lookups {
+				if n, code, known := m.topic(t); known && code == 0 && n > 0 {
+					c.wantTopics[t] = true
+				}
+			}
+			c.metaMu.Unlock()
+		}
 		for _, w := range waiters {
 			if w != nil {
 				w(m, err)
@@ -156,7 +193,7 @@ func (c *Client) runMetadata() {
 }
 
 // fetchMetadata tries brokers in turn until one answers.
-func (c *Client) fetchMetadata(topics []string, all, withTree bool, tried map[*broker]bool, lastErr error,
+func (c *Client) fetchMetadata(topics []string, all, withTree, autoCreate bool, tried map[*broker]bool, lastErr error,
 	cb func(*metadata, error)) {
 	if c.isClosed() {
 		cb(nil, ErrClosed)
@@ -177,9 +214,9 @@ func (c *Client) fetchMetadata(topics []string, all, withTree bool, tried map[*b
 		return
 	}
 	tried[b] = true
-	metadataRequest(cn, topics, all, func(resp *kmsg.MetadataResponse, err error) {
+	metadataRequest(cn, topics, all, autoCreate, func(resp *kmsg.MetadataResponse, err error) {
 		if err != nil {
-			c.fetchMetadata(topics, all, withTree, tried, fmt.Errorf("%s:%d: %w", b.host, b.port, err), cb)
+			c.fetchMetadata(topics, all, withTree, autoCreate, tried, fmt.Errorf("%s:%d: %w", b.host, b.port, err), cb)
 			return
 		}
 		m := newMetadata(resp, withTree)
