@@ -212,6 +212,17 @@ static int queue_reaches(kfk_queue_t *queue, int64_t n) {
     return 0;
 }
 
+/* Produces n records to partition 0 of topic, record i with opaque i + 1
+ * and no callback, and waits until their n reports are queued. */
+static void produce_numbered(const char *topic, intptr_t n) {
+    for (intptr_t i = 0; i < n; i++) {
+        kfk_message_t m = {.topic = topic, .partition = 0, .timestamp = -1, .value = "v", .value_len = 1,
+                           .opaque = (void *)(i + 1)};
+        CHECK_EQ_INT(kfk_produce(client, &m, NULL), KFK_OK);
+    }
+    CHECK(queue_reaches(q, n));
+}
+
 static long handled_reports;
 static void on_handled_report(const kfk_event_t *ev, void *opaque) {
     CHECK(opaque == (void *)0x4a4a); /* the handler's opaque */
@@ -229,12 +240,7 @@ static void test_reports_taken_a_few_at_a_time(void) {
     kt_unique(topic, sizeof topic, "creports");
     connect_client("linger_ms", "50");
     enum { N = 3000 };
-    for (intptr_t i = 0; i < N; i++) {
-        kfk_message_t m = {.topic = topic, .partition = 0, .timestamp = -1, .value = "v", .value_len = 1,
-                           .opaque = (void *)(i + 1)};
-        CHECK_EQ_INT(kfk_produce(client, &m, NULL), KFK_OK);
-    }
-    CHECK(queue_reaches(q, N));
+    produce_numbered(topic, N);
     CHECK_EQ_INT(kfk_queue_length(q), N);
     kfk_event_t evs[7];
     int64_t first_offset = -1;
@@ -256,12 +262,7 @@ static void test_reports_taken_a_few_at_a_time(void) {
 
     /* Through the queue's handler, 5 per kfk_poll. */
     CHECK_EQ_INT(kfk_queue_set_handler(q, on_handled_report, (void *)0x4a4a), KFK_OK);
-    for (intptr_t i = 0; i < N; i++) {
-        kfk_message_t m = {.topic = topic, .partition = 0, .timestamp = -1, .value = "v", .value_len = 1,
-                           .opaque = (void *)(i + 1)};
-        CHECK_EQ_INT(kfk_produce(client, &m, NULL), KFK_OK);
-    }
-    CHECK(queue_reaches(q, N));
+    produce_numbered(topic, N);
     handled_reports = 0;
     for (int n; (n = kfk_poll(q, 0, 5)) > 0;)
         CHECK(n <= 5);
