@@ -697,8 +697,7 @@ func (k *consumer) handleFetch(leader int32, parts []tp, offs []int64, gens []in
 // and partition (kick sorts them): a search rather than a map built for
 // every response, which at many partitions cost more than the response.
 func indexOfPart(parts []tp, which tp) (int, bool) {
-	i, found := slices.BinarySearchFunc(parts, which, compareTP)
-	return i, found
+	return slices.BinarySearchFunc(parts, which, compareTP)
 }
 
 // fetchOutcome is what one fetch response brought.

@@ -115,7 +115,8 @@ func (c *Client) refreshMetadata(topics []string, cb func(*metadata, error)) {
 // are asked not to create those that are missing (an admin call reports
 // them unknown, as other clients' do), and only those that exist join the
 // topics every refresh covers, so that no later refresh creates the
-// others either.
+// others either. A producer's refresh joining the same run creates
+// nothing then; its records wait for the sender's next refresh.
 func (c *Client) lookupMetadata(topics []string, cb func(*metadata, error)) {
 	c.metaMu.Lock()
 	for _, t := range topics {

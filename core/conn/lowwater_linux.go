@@ -30,15 +30,13 @@ const (
 )
 
 func newLowWater(nc net.Conn) lowWater {
-	tc, ok := nc.(*net.TCPConn)
-	if !ok {
-		return lowWater{set: 1}
+	w := lowWater{set: 1}
+	if tc, ok := nc.(*net.TCPConn); ok {
+		if rc, err := tc.SyscallConn(); err == nil {
+			w.rc = rc
+		}
 	}
-	rc, err := tc.SyscallConn()
-	if err != nil {
-		return lowWater{set: 1}
-	}
-	return lowWater{rc: rc, set: 1}
+	return w
 }
 
 // need sets the mark for a frame that still needs left bytes (0: the
