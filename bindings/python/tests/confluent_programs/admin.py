@@ -49,7 +49,14 @@ configs = a.describe_configs([resource])[resource].result()
 out["retention"] = [configs["retention.ms"].value, configs["retention.ms"].source == ConfigSource.DYNAMIC_TOPIC_CONFIG.value]
 out["cleanup_default"] = configs["cleanup.policy"].is_default
 a.alter_configs([ConfigResource("topic", topic, set_config={"max.message.bytes": "200000"})])[resource].result()
-configs = a.describe_configs([resource])[resource].result()
+# The controller has the change once alter_configs returns; the broker that
+# answers describe_configs applies it a moment later.
+deadline = time.monotonic() + 30
+while True:
+    configs = a.describe_configs([resource])[resource].result()
+    if configs["max.message.bytes"].value == "200000" or time.monotonic() > deadline:
+        break
+    time.sleep(0.05)
 # alter_configs replaces the topic's configuration: retention.ms is back to its default.
 out["after_alter"] = [configs["max.message.bytes"].value, configs["retention.ms"].is_default]
 
