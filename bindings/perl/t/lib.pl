@@ -41,14 +41,15 @@ sub connected_conn {
     return $conn;
 }
 
-# Creates a topic and waits until its partitions serve requests.
+# Creates a topic (with the topic configs in the optional hash $config) and
+# waits until its partitions serve requests.
 sub create_topic {
-    my ($conn, $partitions) = @_;
+    my ($conn, $partitions, $config) = @_;
     my $name = unique('perltest');
     my ($res, $err) = wait_for(sub {
         my $done = shift;
-        $conn->create_topics([{ name => $name, num_partitions => $partitions // 1, replication_factor => 1 }],
-            10000, $done);
+        $conn->create_topics([{ name => $name, num_partitions => $partitions // 1, replication_factor => 1,
+            $config ? (config => $config) : () }], 10000, $done);
     });
     die "create_topics: $err" if $err;
     die "create_topics: error $res->{topics}[0]{error_code}" if $res->{topics}[0]{error_code};
