@@ -164,7 +164,7 @@ func New(cfg Config, h Handler) (*Client, error) {
 		wantTopics:   map[string]bool{},
 		lookupTopics: map[string]bool{},
 		opts: conn.Options{ClientID: cfg.ClientID, TLS: tlsCfg, SASL: cfg.SASL,
-			RequestTimeout: cfg.RequestTimeout},
+			RequestTimeout: cfg.RequestTimeout, Needs: brokerCalls},
 		closing: make(chan struct{}),
 		log:     obs.NewLogger(cfg.LogLevel, cfg.Debug, h.OnLog),
 		started: time.Now(),
@@ -285,6 +285,14 @@ func (c *Client) connFor(b *broker, use purpose) *conn.Conn {
 	}
 	return cn
 }
+
+// brokerCalls are the calls the client makes of brokers that every broker
+// kfk supports (Kafka 0.11 and newer) answers. A connection whose
+// ApiVersions answer lacks one is refused and made again (see
+// conn.Options.Needs): kept, it would fail each such call until it drops.
+var brokerCalls = []kmsg.Key{kmsg.Produce, kmsg.Fetch, kmsg.ListOffsets, kmsg.Metadata, kmsg.OffsetCommit,
+	kmsg.OffsetFetch, kmsg.FindCoordinator, kmsg.JoinGroup, kmsg.Heartbeat, kmsg.LeaveGroup, kmsg.SyncGroup,
+	kmsg.InitProducerID}
 
 // leaderConn returns the producing connection to the leader of
 // topic/partition.

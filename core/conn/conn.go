@@ -106,6 +106,14 @@ type Options struct {
 	// MaxVersions caps the version used per API key, below what both sides
 	// support (for compatibility tests). Keys absent are uncapped.
 	MaxVersions map[int16]int16
+	// Needs lists the calls a connection is of no use without: an
+	// ApiVersions answer that lacks one, or offers it only below the
+	// version kfk sends, fails the attempt (ErrUnsupported) rather than
+	// leaving a ready connection on which each of those calls fails. The
+	// cluster client needs the calls every broker kfk supports answers, so
+	// such an answer is either damaged (the next attempt asks again) or
+	// from a broker too old for kfk, and the error then says so.
+	Needs []kmsg.Key
 	// Log receives the connection's log lines (broker and protocol
 	// contexts); Meter counts its traffic. Either may be nil.
 	Log   *obs.Logger

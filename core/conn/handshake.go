@@ -200,13 +200,19 @@ func (h *handshaker) apiVersions() error {
 		for _, k := range resp.ApiKeys {
 			h.s.versions.set(k.ApiKey, k.MinVersion, k.MaxVersion)
 		}
+		for _, need := range h.s.opts.Needs {
+			if _, err := h.s.versions.choose(need.Int16(), need.Request().MaxVersion(), h.s.opts.MaxVersions); err != nil {
+				return err
+			}
+		}
 		return nil
 	}
 	return fmt.Errorf("%w: ApiVersions negotiation did not settle", ErrProtocol)
 }
 
 // checkAPIKeys refuses an ApiVersions answer no broker gives: one without
-// Metadata or ApiVersions, or with an empty range. Such an answer is
+// Metadata or ApiVersions, with a key listed twice, or with an empty
+// range. Such an answer is
 // damaged, and adopting it would leave a "ready" connection on which every
 // request fails as unsupported; refusing it fails this attempt, and the
 // next one (with auto-reconnect) asks again.
@@ -215,6 +221,9 @@ func checkAPIKeys(keys []kmsg.ApiVersionsResponseApiKey) error {
 	for _, k := range keys {
 		if k.MinVersion < 0 || k.MaxVersion < k.MinVersion {
 			return fmt.Errorf("%w: ApiVersions lists key %d with versions %d..%d", ErrProtocol, k.ApiKey, k.MinVersion, k.MaxVersion)
+		}
+		if seen[k.ApiKey] {
+			return fmt.Errorf("%w: ApiVersions lists key %d twice", ErrProtocol, k.ApiKey)
 		}
 		seen[k.ApiKey] = true
 	}

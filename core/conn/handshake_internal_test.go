@@ -24,6 +24,7 @@ func TestDamagedAPIVersionsAreRefused(t *testing.T) {
 		"no ApiVersions": {key(3, 0, 12)},
 		"empty range":    {key(3, 5, 2), key(18, 0, 4)},
 		"negative":       {key(3, -1, 12), key(18, 0, 4)},
+		"listed twice":   {key(3, 0, 12), key(18, 0, 4), key(3, 0, 12)},
 		"nothing":        nil,
 	} {
 		if err := checkAPIKeys(keys); !errors.Is(err, ErrProtocol) {
