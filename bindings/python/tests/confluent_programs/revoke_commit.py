@@ -77,14 +77,17 @@ first.pause(first.assignment())
 second = Consumer(conf)
 second.subscribe([topic], on_revoke=on_revoke_second)
 # Both serve their rebalances until the second member has partitions and
-# the first has given some up; the first then reads again.
+# the first has given some up and holds its new share; the first then
+# reads again. (Resuming before that share arrives would resume nothing,
+# and a client that keeps a partition's pause across an eager rebalance
+# would leave it unread.)
 resumed = False
 while len({v for _, v in read}) < count and time.monotonic() < deadline:
     for name, consumer in (("first", first), ("second", second)):
         msg = consumer.poll(0.1)
         if msg is not None and not msg.error():
             read.append((name, msg.value().decode()))
-    if not resumed and revokes["first"] and second.assignment():
+    if not resumed and revokes["first"] and second.assignment() and first.assignment():
         first.resume(first.assignment())
         resumed = True
 first.close()
