@@ -227,7 +227,7 @@ func checkAPIKeys(keys []kmsg.ApiVersionsResponseApiKey) error {
 		}
 		seen[k.ApiKey] = true
 	}
-	for _, key := range []int16{3, apiVersionsKey} { // Metadata, ApiVersions
+	for _, key := range []int16{int16(kmsg.Metadata), apiVersionsKey} {
 		if !seen[key] {
 			return fmt.Errorf("%w: ApiVersions does not list %s", ErrProtocol, kmsg.NameForKey(key))
 		}

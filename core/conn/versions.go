@@ -6,24 +6,25 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-const apiVersionsKey = 18
+// apiVersionsKey is ApiVersions' key, compared with int16 keys throughout.
+const apiVersionsKey = int16(kmsg.ApiVersions)
 
 // floors are the lowest versions kfk sends. Kafka 4.0 removed older versions
 // (KIP-896) but some brokers still advertise them, so they are never trusted.
 // The share group calls' v0 was Kafka 4.0's early access to KIP-932, with
 // other rules, removed in 4.1.
 var floors = map[int16]int16{
-	0:  3, // Produce
-	1:  4, // Fetch
-	2:  1, // ListOffsets
-	8:  2, // OffsetCommit
-	9:  1, // OffsetFetch
-	11: 2, // JoinGroup
-	19: 2, // CreateTopics
-	20: 1, // DeleteTopics
-	76: 1, // ShareGroupHeartbeat
-	78: 1, // ShareFetch
-	79: 1, // ShareAcknowledge
+	int16(kmsg.Produce):             3,
+	int16(kmsg.Fetch):               4,
+	int16(kmsg.ListOffsets):         1,
+	int16(kmsg.OffsetCommit):        2,
+	int16(kmsg.OffsetFetch):         1,
+	int16(kmsg.JoinGroup):           2,
+	int16(kmsg.CreateTopics):        2,
+	int16(kmsg.DeleteTopics):        1,
+	int16(kmsg.ShareGroupHeartbeat): 1,
+	int16(kmsg.ShareFetch):          1,
+	int16(kmsg.ShareAcknowledge):    1,
 }
 
 // ceilings are the highest versions kfk sends where a newer version changes
@@ -32,13 +33,13 @@ var floors = map[int16]int16{
 // AddPartitionsToTxn v4 is for brokers only; ApiVersions v5 needs the
 // cluster ID.
 var ceilings = map[int16]int16{
-	0:  12, // Produce
-	1:  12, // Fetch
-	8:  9,  // OffsetCommit
-	9:  7,  // OffsetFetch
-	18: 4,  // ApiVersions
-	24: 3,  // AddPartitionsToTxn
-	28: 4,  // TxnOffsetCommit
+	int16(kmsg.Produce):            12,
+	int16(kmsg.Fetch):              12,
+	int16(kmsg.OffsetCommit):       9,
+	int16(kmsg.OffsetFetch):        7,
+	int16(kmsg.ApiVersions):        4,
+	int16(kmsg.AddPartitionsToTxn): 3,
+	int16(kmsg.TxnOffsetCommit):    4,
 }
 
 // versions is the broker's supported range per API key, from ApiVersions.
