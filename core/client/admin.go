@@ -148,7 +148,7 @@ func (c *Client) ListGroups(cb func(tree.Value, error)) {
 // id. Each broker gets a request of its own from newReq: sending sets the
 // version that broker speaks on the request.
 func (c *Client) listGroupsEverywhere(newReq func() *kmsg.ListGroupsRequest) ([]kmsg.ListGroupsResponseGroup, error) {
-	if _, err := c.metadataNow(nil); err != nil {
+	if _, err := c.metadataNow(); err != nil {
 		return nil, err
 	}
 	conns := c.brokerConns()
@@ -177,9 +177,22 @@ func (c *Client) listGroupsEverywhere(newReq func() *kmsg.ListGroupsRequest) ([]
 	return groups, nil
 }
 
-// metadataNow refreshes metadata for topics (nil: the known ones) and waits.
-func (c *Client) metadataNow(topics []string) (*metadata, error) {
-	return waitMetadata(func(cb func(*metadata, error)) { c.refreshMetadata(topics, cb) })
+// metadataNow refreshes metadata for the client's topics and waits.
+func (c *Client) metadataNow() (*metadata, error) {
+	return waitMetadata(func(cb func(*metadata, error)) { c.refreshMetadata(nil, cb) })
+}
+
+// metadataWithNow refreshes metadata for the client's topics and, this
+// once, topics (which brokers that allow it create, as for a
+// subscription), and waits.
+func (c *Client) metadataWithNow(topics []string) (*metadata, error) {
+	return waitMetadata(func(cb func(*metadata, error)) {
+		c.metaMu.Lock()
+		for _, t := range topics {
+			c.onceTopics[t] = true
+		}
+		c.startRefreshLocked(cb)
+	})
 }
 
 // lookupNow is lookupMetadata, waiting: an admin call's topics, which

@@ -73,7 +73,7 @@ func (c *Client) configConn(r ConfigResource) (*conn.Conn, error) {
 	}
 	node := int32(id)
 	if !c.brokerKnown(node) {
-		if _, err := c.metadataNow(nil); err != nil {
+		if _, err := c.metadataNow(); err != nil {
 			return nil, err
 		}
 	}

@@ -78,6 +78,9 @@ type Client struct {
 	refreshScheduled bool
 	wantTopics       map[string]bool // topics whose metadata the client needs
 	lookupTopics     map[string]bool // admin calls' topics for the next refresh only
+	subscribed       []string        // the group subscription's topics, while it lasts
+	assignedTopics   []string        // the consumer's assigned partitions' topics
+	onceTopics       map[string]bool // a group leader's topics for the next refresh only
 	noAutoCreate     bool            // the next refresh must not have brokers create topics
 	closing          chan struct{}   // closed by Close: ends the periodic work (see every)
 
@@ -163,6 +166,7 @@ func New(cfg Config, h Handler) (*Client, error) {
 		brokers:      map[int32]*broker{},
 		wantTopics:   map[string]bool{},
 		lookupTopics: map[string]bool{},
+		onceTopics:   map[string]bool{},
 		opts: conn.Options{ClientID: cfg.ClientID, TLS: tlsCfg, SASL: cfg.SASL,
 			RequestTimeout: cfg.RequestTimeout, Needs: brokerCalls},
 		closing: make(chan struct{}),
@@ -363,7 +367,8 @@ func (c *Client) anyConn(skip map[*broker]bool) (*broker, *conn.Conn) {
 func (c *Client) Close(timeout time.Duration, cb func(error)) {
 	c.mu.Lock()
 	g, s := c.group, c.share
-	c.group, c.share = nil, nil
+	c.setGroupLocked(nil)
+	c.share = nil
 	c.mu.Unlock()
 	if g != nil {
 		left := make(chan struct{})

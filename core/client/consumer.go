@@ -3,7 +3,6 @@ package client
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -147,19 +146,30 @@ func (c *Client) Assign(parts []Assignment) {
 	k.assigned = map[tp]*position{}
 	k.paused = nil
 	k.buffer.dropAll()
-	topics := map[string]bool{}
 	for _, a := range parts {
 		p := newPosition(a.Offset)
 		p.gen = k.nextGenLocked()
 		k.assigned[tp{a.Topic, a.Partition}] = p
-		topics[a.Topic] = true
 	}
+	k.noteTopicsLocked()
 	k.mu.Unlock()
-	names := make([]string, 0, len(topics))
-	for t := range topics {
-		names = append(names, t)
+	c.refreshMetadata(nil, func(*metadata, error) { k.kick() })
+}
+
+// noteTopicsLocked makes the client's metadata refreshes cover the topics
+// of the assigned partitions, and only while they are assigned: a
+// consumer that gave a topic up neither keeps asking for it nor, where
+// brokers create the topics asked for, brings it back once deleted.
+func (k *consumer) noteTopicsLocked() {
+	topics := make([]string, 0, 1)
+	for which := range k.assigned {
+		if !slices.Contains(topics, which.topic) {
+			topics = append(topics, which.topic)
+		}
 	}
-	c.refreshMetadata(names, func(*metadata, error) { k.kick() })
+	k.c.metaMu.Lock()
+	k.c.assignedTopics = topics
+	k.c.metaMu.Unlock()
 }
 
 // assignMore adds parts (each from its offset) to the partitions consumed,
@@ -168,16 +178,15 @@ func (c *Client) Assign(parts []Assignment) {
 func (c *Client) assignMore(parts []Assignment) {
 	k := c.consumer
 	k.mu.Lock()
-	topics := map[string]bool{}
 	for _, a := range parts {
 		which := tp{a.Topic, a.Partition}
 		p := newPosition(a.Offset)
 		p.gen = k.nextGenLocked()
 		k.assigned[which] = p
-		topics[a.Topic] = true
 	}
+	k.noteTopicsLocked()
 	k.mu.Unlock()
-	c.refreshMetadata(slices.Sorted(maps.Keys(topics)), func(*metadata, error) { k.kick() })
+	c.refreshMetadata(nil, func(*metadata, error) { k.kick() })
 }
 
 // detach stops consuming parts and returns the positions the application
@@ -203,6 +212,7 @@ func (c *Client) detach(parts []Assignment) (reached, stored map[tp]int64) {
 		delete(k.paused, which)
 		k.buffer.drop(which)
 	}
+	k.noteTopicsLocked()
 	return reached, stored
 }
 
@@ -362,6 +372,7 @@ func (c *Client) Seek(topic string, partition int32, offset int64, cb func(error
 	if p == nil {
 		p = newPosition(OffsetLatest)
 		k.assigned[tp{topic, partition}] = p
+		k.noteTopicsLocked()
 	}
 	p.gen = k.nextGenLocked()
 	p.offset = offset

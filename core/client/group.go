@@ -257,7 +257,7 @@ func (c *Client) Subscribe(opts GroupOptions) error {
 	// it starts once the old one has left.
 	c.mu.Lock()
 	old := c.group
-	c.group = g
+	c.setGroupLocked(g)
 	c.mu.Unlock()
 	if old != nil {
 		done := make(chan struct{})
@@ -407,7 +407,7 @@ func (c *Client) RevokeDone() {
 func (c *Client) Unsubscribe(cb func(error)) {
 	c.mu.Lock()
 	g := c.group
-	c.group = nil
+	c.setGroupLocked(nil)
 	c.mu.Unlock()
 	if g == nil {
 		cb(nil)
@@ -747,9 +747,11 @@ func (g *group) assign(jr *kmsg.JoinGroupResponse) ([]kmsg.SyncGroupRequestGroup
 }
 
 // partitionCounts asks for fresh metadata and returns the partition count
-// of each topic (0 for one that does not exist yet).
+// of each topic (0 for one that does not exist yet). The topics, every
+// member's, are asked for this once: the client's own refreshes cover its
+// subscription while it lasts.
 func (g *group) partitionCounts(topics []string) map[string]int {
-	m, _ := g.c.metadataNow(topics)
+	m, _ := g.c.metadataWithNow(topics)
 	if m == nil {
 		m = g.c.meta.Load()
 	}

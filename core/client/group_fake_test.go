@@ -296,3 +296,51 @@ func TestFakeCommitJustBeforeLeavingCounts(t *testing.T) {
 		}
 	}
 }
+
+// A subscription's topics are in the client's metadata refreshes while it
+// lasts, and not after Unsubscribe: an idle client that left a group must
+// not keep asking for them, nor bring one back that was deleted where
+// brokers create the topics asked for.
+func TestFakeRefreshesForgetTopicsOnceUnsubscribed(t *testing.T) {
+	f := kafkatest.Fake(t, 1, kfake.AllowAutoTopicCreation(), kfake.SeedTopics(2, "followed"))
+	var mu sync.Mutex
+	var asked []string // the topics of the latest Metadata request
+	f.ControlKey(int16(kmsg.Metadata), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		mu.Lock()
+		asked = asked[:0]
+		for _, rt := range req.(*kmsg.MetadataRequest).Topics {
+			if rt.Topic != nil {
+				asked = append(asked, *rt.Topic)
+			}
+		}
+		mu.Unlock()
+		return nil, nil, false
+	})
+	refreshAsks := func(c *client.Client) bool {
+		t.Helper()
+		if _, err := adminCall(t, func(cb func(tree.Value, error)) { c.RefreshMetadata(nil, cb) }); err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Contains(asked, "followed")
+	}
+	c := fakeMember(t, f, "g", "followed")
+	eventually(t, "the member owns both partitions", func() bool { return len(owned(c)) == 2 })
+	if !refreshAsks(c) {
+		t.Fatal("a refresh while subscribed does not ask for the subscribed topic")
+	}
+	if err := errorAfter(t, c.Unsubscribe); err != nil {
+		t.Fatal(err)
+	}
+	deleted, err := adminCall(t, func(cb func(tree.Value, error)) { c.DeleteTopics([]string{"followed"}, 5000, cb) })
+	if err != nil || deleted.Path("topics", "0", "error_code").Int != 0 {
+		t.Fatalf("delete: %v %v", deleted, err)
+	}
+	if refreshAsks(c) {
+		t.Fatal("a refresh after Unsubscribe still asks for the topic")
+	}
+	if f.TopicInfo("followed") != nil {
+		t.Fatal("the deleted topic was created again")
+	}
+}

@@ -96,7 +96,7 @@ func (c *Client) allTopicsNow() (*metadata, error) {
 	c.metaMu.Lock()
 	c.allTopicsOnce = true
 	c.metaMu.Unlock()
-	return c.metadataNow(nil)
+	return c.metadataNow()
 }
 
 // refreshMetadata asks for metadata covering the client's topics plus
@@ -146,6 +146,29 @@ func (c *Client) want(topic string) {
 	c.metaMu.Unlock()
 }
 
+// setSubscribed makes every refresh cover topics, the subscription g's
+// member resolved, while g is the client's group. The group's end
+// (Subscribe replacing it, Unsubscribe, Close) clears them with
+// c.group, under c.mu, so that a late resolve cannot bring them back.
+func (c *Client) setSubscribed(g *group, topics []string) {
+	c.mu.Lock()
+	if c.group == g {
+		c.metaMu.Lock()
+		c.subscribed = topics
+		c.metaMu.Unlock()
+	}
+	c.mu.Unlock()
+}
+
+// setGroupLocked makes g (nil: none) the client's group. Its caller holds
+// c.mu.
+func (c *Client) setGroupLocked(g *group) {
+	c.group = g
+	c.metaMu.Lock()
+	c.subscribed = nil
+	c.metaMu.Unlock()
+}
+
 // runMetadata performs one refresh for everyone waiting now.
 func (c *Client) runMetadata() {
 	c.metaMu.Lock()
@@ -153,18 +176,23 @@ func (c *Client) runMetadata() {
 	c.metaWaiters = nil
 	all, withTree, autoCreate := c.allTopicsOnce, c.treeOnce, !c.noAutoCreate
 	c.allTopicsOnce, c.treeOnce, c.noAutoCreate = false, false, false
-	want := make([]string, 0, len(c.wantTopics)+len(c.lookupTopics))
-	for t := range c.wantTopics {
-		want = append(want, t)
+	// The producer's topics and those wanted explicitly are asked for
+	// always; a subscription's and the assigned partitions' while they
+	// are; a group leader's and admin lookups' this once.
+	asked := maps.Clone(c.wantTopics)
+	for _, t := range slices.Concat(c.subscribed, c.assignedTopics, slices.Collect(maps.Keys(c.onceTopics))) {
+		asked[t] = true
 	}
-	var lookups []string
+	var lookups []string // admin lookups' topics nothing else asks for
 	for t := range c.lookupTopics {
-		if !c.wantTopics[t] {
-			want = append(want, t)
+		if !asked[t] {
+			asked[t] = true
 			lookups = append(lookups, t)
 		}
 	}
 	clear(c.lookupTopics)
+	clear(c.onceTopics)
+	want := slices.Collect(maps.Keys(asked))
 	c.metaMu.Unlock()
 	sort.Strings(want)
 

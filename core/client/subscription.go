@@ -91,18 +91,22 @@ func (g *group) patternRefresh() time.Duration {
 }
 
 // resolveTopics works out the topics the member subscribes to now (a
-// pattern needs the metadata of every topic), keeps their metadata coming,
-// and returns them.
+// pattern needs the metadata of every topic), refreshes their metadata,
+// and returns them. Refreshes cover them while they are the client's
+// subscription (see setSubscribed), and no longer once it ends: a
+// client that left a group neither keeps asking for those topics nor,
+// where brokers create topics asked for, brings a deleted one back.
 func (g *group) resolveTopics() []string {
 	var m *metadata
 	if g.sub.pattern != nil {
 		m, _ = g.c.allTopicsNow()
 	}
 	topics := g.sub.match(m)
-	g.c.refreshMetadata(topics, nil)
 	g.mu.Lock()
 	g.topics, g.resolvedAt = topics, time.Now()
 	g.mu.Unlock()
+	g.c.setSubscribed(g, topics)
+	g.c.refreshMetadata(nil, nil)
 	return topics
 }
 

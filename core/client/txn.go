@@ -413,7 +413,7 @@ func (c *Client) coordinatorDoOnce(key string, keyType int8, req kmsg.Request) (
 		return nil, err
 	}
 	if !c.brokerKnown(node) {
-		c.metadataNow(nil)
+		c.metadataNow()
 	}
 	return c.askBroker(node, "coordinator", req)
 }
