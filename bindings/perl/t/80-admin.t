@@ -69,6 +69,7 @@ is_deeply([sort @{ $r->{groups}[0]{members}[0]{assignment}{$topic} }], [0, 1], '
 is($r->{"$topic:0"}{committed}, 5, 'group_lag: committed offset');
 is($r->{"$topic:0"}{lag}, 0, 'group_lag: no lag');
 wait_for(sub { my $d = shift; $member->unsubscribe(sub { $d->() }) });
+wait_for(sub { my $d = shift; $member->close(sub { $d->() }) });
 
 ($r) = wait_for(sub { $kafka->delete_topics([$topic], 10000, shift) });
 is($r->{topics}[0]{error_code}, 0, 'delete_topics');
