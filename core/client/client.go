@@ -79,6 +79,7 @@ type Client struct {
 	wantTopics       map[string]bool // topics whose metadata the client needs
 	lookupTopics     map[string]bool // admin calls' topics for the next refresh only
 	subscribed       []string        // the group subscription's topics, while it lasts
+	shareTopics      []string        // the share subscription's topics, while it lasts
 	assignedTopics   []string        // the consumer's assigned partitions' topics
 	onceTopics       map[string]bool // a group leader's topics for the next refresh only
 	noAutoCreate     bool            // the next refresh must not have brokers create topics
@@ -368,7 +369,7 @@ func (c *Client) Close(timeout time.Duration, cb func(error)) {
 	c.mu.Lock()
 	g, s := c.group, c.share
 	c.setGroupLocked(nil)
-	c.share = nil
+	c.setShareLocked(nil)
 	c.mu.Unlock()
 	if g != nil {
 		left := make(chan struct{})

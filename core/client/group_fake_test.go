@@ -303,28 +303,7 @@ func TestFakeCommitJustBeforeLeavingCounts(t *testing.T) {
 // brokers create the topics asked for.
 func TestFakeRefreshesForgetTopicsOnceUnsubscribed(t *testing.T) {
 	f := kafkatest.Fake(t, 1, kfake.AllowAutoTopicCreation(), kfake.SeedTopics(2, "followed"))
-	var mu sync.Mutex
-	var asked []string // the topics of the latest Metadata request
-	f.ControlKey(int16(kmsg.Metadata), func(req kmsg.Request) (kmsg.Response, error, bool) {
-		mu.Lock()
-		asked = asked[:0]
-		for _, rt := range req.(*kmsg.MetadataRequest).Topics {
-			if rt.Topic != nil {
-				asked = append(asked, *rt.Topic)
-			}
-		}
-		mu.Unlock()
-		return nil, nil, false
-	})
-	refreshAsks := func(c *client.Client) bool {
-		t.Helper()
-		if _, err := adminCall(t, func(cb func(tree.Value, error)) { c.RefreshMetadata(nil, cb) }); err != nil {
-			t.Fatal(err)
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		return slices.Contains(asked, "followed")
-	}
+	refreshAsks := refreshAsksFor(t, f, "followed")
 	c := fakeMember(t, f, "g", "followed")
 	eventually(t, "the member owns both partitions", func() bool { return len(owned(c)) == 2 })
 	if !refreshAsks(c) {
@@ -342,5 +321,32 @@ func TestFakeRefreshesForgetTopicsOnceUnsubscribed(t *testing.T) {
 	}
 	if f.TopicInfo("followed") != nil {
 		t.Fatal("the deleted topic was created again")
+	}
+}
+
+// refreshAsksFor returns a check that makes c refresh its metadata and
+// reports whether the Metadata request asked for topic.
+func refreshAsksFor(t *testing.T, f *kafkatest.FakeCluster, topic string) func(c *client.Client) bool {
+	var mu sync.Mutex
+	var asked []string // the topics of the latest Metadata request
+	f.ControlKey(int16(kmsg.Metadata), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		mu.Lock()
+		asked = asked[:0]
+		for _, rt := range req.(*kmsg.MetadataRequest).Topics {
+			if rt.Topic != nil {
+				asked = append(asked, *rt.Topic)
+			}
+		}
+		mu.Unlock()
+		return nil, nil, false
+	})
+	return func(c *client.Client) bool {
+		t.Helper()
+		if _, err := adminCall(t, func(cb func(tree.Value, error)) { c.RefreshMetadata(nil, cb) }); err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Contains(asked, topic)
 	}
 }

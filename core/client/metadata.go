@@ -169,6 +169,18 @@ func (c *Client) setGroupLocked(g *group) {
 	c.metaMu.Unlock()
 }
 
+// setShareLocked makes s (nil: none) the client's share group member, and
+// its topics part of every refresh while it is. Its caller holds c.mu.
+func (c *Client) setShareLocked(s *shareMember) {
+	c.share = s
+	c.metaMu.Lock()
+	c.shareTopics = nil
+	if s != nil {
+		c.shareTopics = s.opts.Topics
+	}
+	c.metaMu.Unlock()
+}
+
 // runMetadata performs one refresh for everyone waiting now.
 func (c *Client) runMetadata() {
 	c.metaMu.Lock()
@@ -180,7 +192,7 @@ func (c *Client) runMetadata() {
 	// always; a subscription's and the assigned partitions' while they
 	// are; a group leader's and admin lookups' this once.
 	asked := maps.Clone(c.wantTopics)
-	for _, t := range slices.Concat(c.subscribed, c.assignedTopics, slices.Collect(maps.Keys(c.onceTopics))) {
+	for _, t := range slices.Concat(c.subscribed, c.shareTopics, c.assignedTopics, slices.Collect(maps.Keys(c.onceTopics))) {
 		asked[t] = true
 	}
 	var lookups []string // admin lookups' topics nothing else asks for

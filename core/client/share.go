@@ -131,14 +131,14 @@ func (c *Client) ShareSubscribe(opts ShareOptions) error {
 	s.acks.init()
 	c.mu.Lock()
 	old := c.share
-	c.share = s
+	c.setShareLocked(s)
 	c.mu.Unlock()
 	if old != nil {
 		done := make(chan struct{})
 		old.leave(func(error) { close(done) })
 		<-done
 	}
-	c.refreshMetadata(opts.Topics, nil)
+	c.refreshMetadata(nil, nil)
 	go s.run()
 	return nil
 }
@@ -149,7 +149,7 @@ func (c *Client) ShareSubscribe(opts ShareOptions) error {
 func (c *Client) ShareUnsubscribe(cb func(error)) {
 	c.mu.Lock()
 	s := c.share
-	c.share = nil
+	c.setShareLocked(nil)
 	c.mu.Unlock()
 	if s == nil {
 		cb(nil)
@@ -274,7 +274,7 @@ func (s *shareMember) adopt() bool {
 	s.assigned = assigned
 	s.mu.Unlock()
 	if !named {
-		s.c.refreshMetadata(s.opts.Topics, nil)
+		s.c.refreshMetadata(nil, nil)
 	}
 	if changed {
 		s.c.log.Infof(obs.Group, "share group %s: assigned %s", s.opts.GroupID, describeTPs(slices.Collect(maps.Keys(assigned))))

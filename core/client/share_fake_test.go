@@ -113,3 +113,24 @@ func TestShareOptions(t *testing.T) {
 		t.Errorf("acknowledge without a share subscription: %v", err)
 	}
 }
+
+// A share subscription's topics are in the metadata refreshes while it
+// lasts, and not after ShareUnsubscribe.
+func TestShareFakeRefreshesForgetTopicsOnceUnsubscribed(t *testing.T) {
+	const topic = "share-followed"
+	f := kafkatest.Fake(t, 1, kfake.SeedTopics(1, topic))
+	refreshAsks := refreshAsksFor(t, f, topic)
+	c := fakeClient(t, f)
+	if err := c.ShareSubscribe(client.ShareOptions{GroupID: "sg", Topics: []string{topic}}); err != nil {
+		t.Fatal(err)
+	}
+	if !refreshAsks(c) {
+		t.Fatal("a refresh while share subscribed does not ask for the topic")
+	}
+	if err := errorAfter(t, c.ShareUnsubscribe); err != nil {
+		t.Fatal(err)
+	}
+	if refreshAsks(c) {
+		t.Fatal("a refresh after ShareUnsubscribe still asks for the topic")
+	}
+}
