@@ -3,6 +3,7 @@ package client
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -161,12 +162,11 @@ func (c *Client) Assign(parts []Assignment) {
 // consumer that gave a topic up neither keeps asking for it nor, where
 // brokers create the topics asked for, brings it back once deleted.
 func (k *consumer) noteTopicsLocked() {
-	topics := make([]string, 0, 1)
+	set := map[string]bool{}
 	for which := range k.assigned {
-		if !slices.Contains(topics, which.topic) {
-			topics = append(topics, which.topic)
-		}
+		set[which.topic] = true
 	}
+	topics := slices.Collect(maps.Keys(set))
 	k.c.metaMu.Lock()
 	k.c.assignedTopics = topics
 	k.c.metaMu.Unlock()
