@@ -212,10 +212,9 @@ func (h *handshaker) apiVersions() error {
 
 // checkAPIKeys refuses an ApiVersions answer no broker gives: one without
 // Metadata or ApiVersions, with a key listed twice, or with an empty
-// range. Such an answer is
-// damaged, and adopting it would leave a "ready" connection on which every
-// request fails as unsupported; refusing it fails this attempt, and the
-// next one (with auto-reconnect) asks again.
+// range. Such an answer is damaged, and adopting it would leave a "ready"
+// connection on which every request fails as unsupported; refusing it
+// fails this attempt, and the next one (with auto-reconnect) asks again.
 func checkAPIKeys(keys []kmsg.ApiVersionsResponseApiKey) error {
 	seen := map[int16]bool{}
 	for _, k := range keys {

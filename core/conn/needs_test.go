@@ -2,14 +2,12 @@ package conn_test
 
 import (
 	"errors"
-	"net"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kfk-dev/kfk/core/conn"
-	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/kfk-dev/kfk/tests/kafkatest"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -18,13 +16,8 @@ import (
 // next attempt, answered whole, connects. A connection that needs nothing
 // takes the same answer.
 func TestConnectionWithoutANeededCallIsRefused(t *testing.T) {
-	f, err := kfake.NewCluster(kfake.NumBrokers(1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	host, portText, _ := net.SplitHostPort(f.ListenAddrs()[0])
-	port, _ := strconv.Atoi(portText)
+	f := kafkatest.Fake(t, 1)
+	host, port := kafkatest.HostPort(t, f.Brokers)
 	withoutProduce := func() {
 		f.ControlKey(int16(kmsg.ApiVersions), func(req kmsg.Request) (kmsg.Response, error, bool) {
 			resp := req.ResponseKind().(*kmsg.ApiVersionsResponse)
@@ -52,7 +45,7 @@ func TestConnectionWithoutANeededCallIsRefused(t *testing.T) {
 	needs := []kmsg.Key{kmsg.Produce, kmsg.Fetch}
 
 	withoutProduce()
-	err = connect(needs)
+	err := connect(needs)
 	if !errors.Is(err, conn.ErrUnsupported) || !strings.Contains(err.Error(), "Produce") {
 		t.Fatalf("an answer without Produce: %v, want ErrUnsupported naming Produce", err)
 	}
