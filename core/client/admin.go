@@ -188,10 +188,7 @@ func (c *Client) metadataNow() (*metadata, error) {
 func (c *Client) metadataWithNow(topics []string) (*metadata, error) {
 	return waitMetadata(func(cb func(*metadata, error)) {
 		c.metaMu.Lock()
-		for _, t := range topics {
-			c.onceTopics[t] = true
-		}
-		c.startRefreshLocked(cb)
+		c.startRefreshLocked(c.onceTopics, topics, cb)
 	})
 }
 

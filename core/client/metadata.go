@@ -105,10 +105,7 @@ func (c *Client) allTopicsNow() (*metadata, error) {
 // run, so it sees topics it added.
 func (c *Client) refreshMetadata(topics []string, cb func(*metadata, error)) {
 	c.metaMu.Lock()
-	for _, t := range topics {
-		c.wantTopics[t] = true
-	}
-	c.startRefreshLocked(cb)
+	c.startRefreshLocked(c.wantTopics, topics, cb)
 }
 
 // lookupMetadata is refreshMetadata for an admin call's topics: brokers
@@ -119,16 +116,17 @@ func (c *Client) refreshMetadata(topics []string, cb func(*metadata, error)) {
 // nothing then; its records wait for the sender's next refresh.
 func (c *Client) lookupMetadata(topics []string, cb func(*metadata, error)) {
 	c.metaMu.Lock()
-	for _, t := range topics {
-		c.lookupTopics[t] = true
-	}
 	c.noAutoCreate = true
-	c.startRefreshLocked(cb)
+	c.startRefreshLocked(c.lookupTopics, topics, cb)
 }
 
-// startRefreshLocked adds cb to the next refresh and starts it unless one
-// runs. It releases metaMu.
-func (c *Client) startRefreshLocked(cb func(*metadata, error)) {
+// startRefreshLocked adds topics to set (one of the topic sets a refresh
+// asks for, see runMetadata) and cb to the next refresh, and starts that
+// refresh unless one runs. It releases metaMu.
+func (c *Client) startRefreshLocked(set map[string]bool, topics []string, cb func(*metadata, error)) {
+	for _, t := range topics {
+		set[t] = true
+	}
 	c.metaWaiters = append(c.metaWaiters, cb)
 	if c.metaRunning {
 		c.metaMu.Unlock()
