@@ -170,6 +170,22 @@ def test_flow_control_program(brokers, conn, tmp_path):
     assert r["commit"] == r["committed"] == [[0, 10], [1, 10], [2, 9]]
 
 
+def test_pause_in_on_assign_program(brokers, conn, tmp_path):
+    """A partition paused from on_assign hands nothing over until resume()
+    in either library: the way to keep a pause across a rebalance, since
+    a rebalance that takes a partition away ends its pause in kfk."""
+    count = 30
+    results = {}
+    for lib in LIBS:
+        topic = create_topic(conn, partitions=3)
+        fill(brokers, topic, count)
+        results[lib] = finish(start("pause_on_assign.py", lib, brokers, topic, unique("held"), count,
+                                    tmp_path=tmp_path))
+    r = by_lib(results)
+    assert r["offsets"] == {str(p): list(range(10)) for p in range(3)}
+    assert r["while_paused"] == 0
+
+
 def test_admin_program(brokers, conn, tmp_path):
     results = {}
     for lib in LIBS:
