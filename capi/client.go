@@ -257,10 +257,10 @@ func kfkgo_client_partition_count(h C.uint64_t, topic *C.char) (n C.int32_t) {
 // deliveries queues the DELIVERY events of messages produced with
 // kfk_produce and kfk_produce_batch: their records carry the C callback
 // and the message's opaque as their Tag, and one produce response's
-// reports arrive together, queued as they are (the queue gives ds back
+// reports arrive together, queued as they are (the queue gives rs back
 // to the client once a poll has served them).
-func (co *clientObj) deliveries(ds []client.Delivery) {
-	co.q.pushRun(co, ds)
+func (co *clientObj) deliveries(rs []client.Reports, routed int) {
+	co.q.pushRun(co, rs, routed)
 }
 
 // goMessage views one kfk_message_t as a record for the length of the call

@@ -34,21 +34,41 @@ type event struct {
 }
 
 // deliveryRun is the delivery reports of one produce response, queued as
-// the client handed them over, one DELIVERY event each (their callback
-// and opaque are the records' tags): no copy per report, and a burst of
-// tens of thousands of small records' reports is one entry of the queue.
-// A poll that takes only part of it splits it; the part that ends it
-// gives the slice back to the client once served.
+// the client handed them over, one DELIVERY event per record routed to
+// the queue (their callback and opaque are the records' tags): nothing is
+// copied per report, and a burst of tens of thousands of small records'
+// reports is one entry of the queue. A poll that takes only part of it
+// splits it; the part that ends it gives the reports back to the client
+// once served.
 type deliveryRun struct {
-	co       *clientObj
-	ds       []client.Delivery
-	from, to int // the reports of this part
+	co         *clientObj
+	rs         []client.Reports
+	batch, rec int  // the next record to look at: rs[batch]'s record rec
+	left       int  // routed records in this part
+	last       bool // this part ends the run
+}
+
+// next moves past the run's next routed record and returns it.
+func (r *deliveryRun) next() (*client.Reports, int) {
+	for {
+		b := &r.rs[r.batch]
+		if r.rec == b.Len() {
+			r.batch, r.rec = r.batch+1, 0
+			continue
+		}
+		i := r.rec
+		r.rec++
+		if b.Routed(i) {
+			r.left--
+			return b, i
+		}
+	}
 }
 
 // count is how many events ev stands for.
 func (ev *event) count() int {
 	if ev.run != nil {
-		return ev.run.to - ev.run.from
+		return ev.run.left
 	}
 	return 1
 }
@@ -179,10 +199,11 @@ func (q *queue) pushN(n int, fill func([]event)) {
 	q.notifyPoll()
 }
 
-// pushRun adds the DELIVERY events of ds, a produce response's reports
-// that the queue keeps until a poll has served them.
-func (q *queue) pushRun(co *clientObj, ds []client.Delivery) {
-	if len(ds) == 0 {
+// pushRun adds the DELIVERY events of rs, a produce response's reports
+// of which routed are the queue's, kept until a poll has served them.
+func (q *queue) pushRun(co *clientObj, rs []client.Reports, routed int) {
+	if routed == 0 {
+		co.c.ReleaseDeliveries(rs)
 		return
 	}
 	q.mu.Lock()
@@ -191,8 +212,8 @@ func (q *queue) pushRun(co *clientObj, ds []client.Delivery) {
 		return
 	}
 	q.pending = append(q.pending, event{typ: C.KFK_EVENT_DELIVERY, source: co.self,
-		run: &deliveryRun{co: co, ds: ds, to: len(ds)}})
-	q.count += len(ds)
+		run: &deliveryRun{co: co, rs: rs, left: routed, last: true}})
+	q.count += routed
 	q.signalLocked()
 	q.mu.Unlock()
 	q.notifyPoll()
@@ -319,8 +340,10 @@ func (q *queue) take(max int) []event {
 	if taken < max { // the next is a run: take its first reports
 		r := q.pending[0].run
 		part := *r
-		part.to = r.from + max - taken
-		r.from = part.to
+		part.left, part.last = max-taken, false
+		for range part.left { // the rest starts after them
+			r.next()
+		}
 		head := q.pending[0]
 		head.run = &part
 		evs = append(evs, head)
@@ -427,14 +450,16 @@ type dispatcher struct {
 
 func (d *dispatcher) event(ev *event) {
 	if r := ev.run; r != nil {
-		for i := r.from; i < r.to; i++ {
-			rep := &r.ds[i]
-			if to, opaque := d.place(rep.Tag[0], rep.Tag[1]); to != nil {
-				d.q.fillReport(to, rep, ev.source, opaque)
+		for r.left > 0 {
+			b, i := r.next()
+			tag := b.Tag(i)
+			if to, opaque := d.place(tag[0], tag[1]); to != nil {
+				rep := b.At(i)
+				d.q.fillReport(to, &rep, ev.source, opaque)
 			}
 		}
-		if r.to == len(r.ds) { // copied out: the client may reuse it
-			r.co.c.ReleaseDeliveries(r.ds)
+		if r.last { // copied out: the client may reuse it
+			r.co.c.ReleaseDeliveries(r.rs)
 		}
 		return
 	}

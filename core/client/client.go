@@ -49,10 +49,13 @@ type Handler struct {
 	OnOAuthTokenRefresh func()
 	// OnDeliveries receives the reports of records produced without a
 	// DeliveryFunc, those of one produce response (or one failure) in a
-	// single call. The slice is the handler's: it may keep it, and gives
-	// it back with Client.ReleaseDeliveries once done with it, so that
-	// later reports reuse its memory.
-	OnDeliveries func([]Delivery)
+	// single call, one Reports per batch; routed is how many of their
+	// records are the handler's (Reports.Routed: the others had a
+	// DeliveryFunc, or delivery_reports left them out). The slice is the
+	// handler's: it may keep it, and gives it back with
+	// Client.ReleaseDeliveries once done with it, so that later batches
+	// reuse its memory.
+	OnDeliveries func(rs []Reports, routed int)
 }
 
 // Client is a connection to a Kafka cluster.

@@ -3,7 +3,6 @@ package client
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -94,6 +93,50 @@ type recordMeta struct {
 	tag       Tag
 }
 
+// Reports is the delivery reports of one batch's records (or of one record
+// that failed before it reached a batch). They share the topic, partition,
+// outcome and timestamp type, and their offsets follow each other, so a
+// record's Delivery is made from the batch's bookkeeping when it is read:
+// reporting a record costs no memory of its own.
+type Reports struct {
+	Topic      string
+	Partition  int32
+	BaseOffset int64 // the first record's offset; -1 when unknown (acks=0, or an error)
+	AppendTime int64 // the broker's LogAppendTime for every record; -1: each its create time
+	Err        error
+	recs       []recordMeta
+	failedOnly bool // delivery_reports=failed: a success without a tag is nobody's
+}
+
+// Len is how many records r reports.
+func (r *Reports) Len() int { return len(r.recs) }
+
+// At is the report of r's record i.
+func (r *Reports) At(i int) Delivery {
+	m := &r.recs[i]
+	d := Delivery{Topic: r.Topic, Partition: r.Partition, Offset: -1, Timestamp: m.timestamp,
+		TimestampType: TimestampCreateTime, Err: r.Err, Tag: m.tag, done: m.done}
+	if r.BaseOffset >= 0 {
+		d.Offset = r.BaseOffset + int64(i)
+	}
+	if r.AppendTime >= 0 {
+		d.Timestamp, d.TimestampType = r.AppendTime, TimestampLogAppendTime
+	}
+	return d
+}
+
+// Tag is record i's tag (what a handler routes by, without making its
+// whole Delivery).
+func (r *Reports) Tag(i int) Tag { return r.recs[i].tag }
+
+// Routed reports whether record i's report is for Handler.OnDeliveries:
+// it has no DeliveryFunc of its own, and delivery_reports does not leave
+// it out.
+func (r *Reports) Routed(i int) bool {
+	m := &r.recs[i]
+	return m.done == nil && !(r.failedOnly && r.Err == nil && m.tag == Tag{})
+}
+
 // batch is one record batch for one partition, from the first append to
 // the last delivery report.
 type batch struct {
@@ -165,7 +208,7 @@ type producer struct {
 	closed          bool
 	lastWaitRefresh time.Time
 	buffers         spares[byte]       // delivered batches' buffers
-	reportSpares    spares[Delivery]   // slices of reports handed out, for the next
+	reportSpares    spares[Reports]    // slices of reports handed out, for the next
 	metas           spares[recordMeta] // and their per-record slices
 	hot             hotTopic
 
@@ -408,7 +451,7 @@ const (
 	initialBatchRecords = 64       // and room for its records' bookkeeping
 	spareBatchBytes     = 8 << 20  // delivered batches' buffers kept for reuse, at least
 	spareRecordMetas    = 1 << 17  // their recordMeta slices' elements kept (4 MiB)
-	spareReports        = 1 << 16  // delivery reports' slices' elements kept (6 MiB)
+	spareReports        = 1 << 12  // delivery reports' slices' elements kept, one per batch (320 KiB)
 )
 
 // detached returns r with its byte slices copied into one buffer of its own.
@@ -440,7 +483,7 @@ func (r Record) detached() Record {
 // placeWaiting partitions records that were waiting for metadata.
 func (p *producer) placeWaiting() {
 	m := p.c.meta.Load()
-	var failed []Delivery
+	var failed []Reports
 	p.mu.Lock()
 	for topic, recs := range p.waiting {
 		n, code, known := 0, int16(0), false
@@ -476,7 +519,7 @@ func (p *producer) placeWaiting() {
 // it must time) or one sealed. A record joining a known open batch is not
 // news, and not waking the sender for it saves a goroutine switch per
 // record.
-func (p *producer) placeLocked(r *Record, pl *placement, n int) (failed []Delivery, news bool) {
+func (p *producer) placeLocked(r *Record, pl *placement, n int) (failed []Reports, news bool) {
 	part := r.Partition
 	if part < 0 {
 		part = p.partitionLocked(r.Topic, r.Key, int32(n))
@@ -555,26 +598,25 @@ func (p *producer) sealLocked(ps *partitionState) {
 // outside it): each to its function, those without one to
 // Handler.OnDeliveries, all in one call, which keeps rs (see
 // ReleaseDeliveries). rs is not used afterwards.
-func (p *producer) report(rs []Delivery) {
+func (p *producer) report(rs []Reports) {
 	if len(rs) == 0 {
 		return
 	}
 	routed := 0
 	failedOnly := p.cfg.DeliveryReports == ReportFailed
-	for i := range rs {
-		if rs[i].done != nil {
-			rs[i].done(rs[i])
-		} else if !failedOnly || rs[i].Err != nil || rs[i].Tag != (Tag{}) {
-			routed++
+	for k := range rs {
+		r := &rs[k]
+		r.failedOnly = failedOnly
+		for i := range r.recs {
+			if done := r.recs[i].done; done != nil {
+				done(r.At(i))
+			} else if r.Routed(i) {
+				routed++
+			}
 		}
 	}
 	if sink := p.c.handler.OnDeliveries; sink != nil && routed > 0 {
-		if routed < len(rs) {
-			rs = slices.DeleteFunc(rs, func(d Delivery) bool {
-				return d.done != nil || (failedOnly && d.Err == nil && d.Tag == Tag{})
-			})
-		}
-		sink(rs)
+		sink(rs, routed)
 	} else {
 		p.recycleReports(rs)
 	}
@@ -582,61 +624,55 @@ func (p *producer) report(rs []Delivery) {
 }
 
 // ReleaseDeliveries gives back a slice Handler.OnDeliveries received, once
-// nothing reads it any more: later produce responses' reports reuse it. A
-// slice not given back is simply collected.
-func (c *Client) ReleaseDeliveries(ds []Delivery) {
-	c.producer.recycleReports(ds)
+// nothing reads it any more: later batches and reports reuse its memory.
+// A slice not given back is simply collected.
+func (c *Client) ReleaseDeliveries(rs []Reports) {
+	c.producer.recycleReports(rs)
 }
 
-func (p *producer) recycleReports(rs []Delivery) {
-	clear(rs[:cap(rs)])
+func (p *producer) recycleReports(rs []Reports) {
 	p.mu.Lock()
+	for i := range rs {
+		clear(rs[i].recs) // drop the delivery functions
+		p.metas.put(rs[i].recs)
+	}
+	clear(rs)
 	p.reportSpares.put(rs)
 	p.mu.Unlock()
 }
 
-func (p *producer) failPendingLocked(pr *pendingRecord, err error) []Delivery {
+func (p *producer) failPendingLocked(pr *pendingRecord, err error) []Reports {
 	return p.failLocked(&pr.rec, &pr.placement, err)
 }
 
 // failLocked releases a record that never reached a batch, and gives its
 // report.
-func (p *producer) failLocked(r *Record, pl *placement, err error) []Delivery {
+func (p *producer) failLocked(r *Record, pl *placement, err error) []Reports {
 	p.buffered--
 	p.bufBytes -= int64(pl.size)
 	p.c.counts.msgsFailed.Add(1)
-	return []Delivery{{Topic: r.Topic, Partition: r.Partition, Offset: -1,
-		Timestamp: r.Timestamp, TimestampType: TimestampCreateTime, Err: err, Tag: r.Tag, done: pl.done}}
+	return []Reports{{Topic: r.Topic, Partition: r.Partition, BaseOffset: -1, AppendTime: -1, Err: err,
+		recs: []recordMeta{{done: pl.done, timestamp: r.Timestamp, tag: r.Tag}}}}
 }
 
 // finishBatchLocked releases b's records with their outcome, appending
 // their reports to dst.
-func (p *producer) finishBatchLocked(dst []Delivery, b *batch, baseOffset int64, err error) []Delivery {
+func (p *producer) finishBatchLocked(dst []Reports, b *batch, baseOffset int64, err error) []Reports {
 	return p.finishBatchAtLocked(dst, b, baseOffset, -1, err)
 }
 
 // finishBatchAtLocked is finishBatchLocked for a batch the broker stamped
 // with its LogAppendTime (appendTime >= 0): every record reports that time,
-// as Java and librdkafka do.
-func (p *producer) finishBatchAtLocked(dst []Delivery, b *batch, baseOffset, appendTime int64, err error) []Delivery {
-	out := slices.Grow(dst, len(b.recs))
-	for i, r := range b.recs {
-		off := int64(-1)
-		if err == nil && baseOffset >= 0 {
-			off = baseOffset + int64(i)
-		}
-		ts, kind := r.timestamp, TimestampCreateTime
-		if appendTime >= 0 {
-			ts, kind = appendTime, TimestampLogAppendTime
-		}
-		out = append(out, Delivery{Topic: b.ps.topic, Partition: b.ps.partition, Offset: off,
-			Timestamp: ts, TimestampType: kind, Err: err, Tag: r.tag, done: r.done})
+// as Java and librdkafka do. The reports take over b's record bookkeeping.
+func (p *producer) finishBatchAtLocked(dst []Reports, b *batch, baseOffset, appendTime int64, err error) []Reports {
+	if err != nil {
+		baseOffset = -1
 	}
+	dst = append(dst, Reports{Topic: b.ps.topic, Partition: b.ps.partition, BaseOffset: baseOffset,
+		AppendTime: appendTime, Err: err, recs: b.recs})
 	n := len(b.recs)
 	p.buffered -= n
 	p.bufBytes -= int64(b.bytes)
-	clear(b.recs) // drop the delivery functions
-	p.metas.put(b.recs)
 	b.recs = nil
 	if err == nil {
 		p.c.counts.msgsProduced.Add(int64(n))
@@ -651,7 +687,7 @@ func (p *producer) finishBatchAtLocked(dst []Delivery, b *batch, baseOffset, app
 		p.c.counts.msgsFailed.Add(int64(n))
 		p.c.log.Debugf(obs.Producer, "%d records to %s[%d] failed: %v", n, b.ps.topic, b.ps.partition, err)
 	}
-	return out
+	return dst
 }
 
 // Flush sends every buffered record at once and calls cb when all have been
@@ -717,7 +753,7 @@ func (p *producer) close() {
 		return
 	}
 	p.closed = true
-	var failed []Delivery
+	var failed []Reports
 	for topic, recs := range p.waiting {
 		for _, pr := range recs {
 			failed = append(failed, p.failPendingLocked(pr, ErrClosed)...)

@@ -22,9 +22,9 @@ func placingProducer(t testing.TB) *producer {
 }
 
 // placeAndDeliver places perBatch records of 100 bytes in each of
-// partitions partitions, then finishes every batch as delivered, the
-// reports of each going to one reused slice: one batch's life on the
-// produce path, without the network.
+// partitions partitions, then finishes every batch as delivered, its
+// reports given back as a handler gives them back: one batch's life on
+// the produce path, without the network.
 func placeAndDeliver(p *producer, partitions, perBatch int) {
 	pr := pendingRecord{rec: Record{Topic: "alloc", Value: make([]byte, 100)}, placement: placement{queued: p.clock.now(), size: 164}}
 	p.mu.Lock()
@@ -38,7 +38,6 @@ func placeAndDeliver(p *producer, partitions, perBatch int) {
 
 // deliverAllLocked seals every open batch and finishes it as delivered.
 func deliverAllLocked(p *producer) {
-	var reports []Delivery
 	for _, ps := range p.rotation {
 		p.sealLocked(ps)
 		for _, b := range ps.ready {
@@ -46,7 +45,10 @@ func deliverAllLocked(p *producer) {
 			if err := p.encode(b); err != nil {
 				panic(err)
 			}
-			reports = p.finishBatchLocked(reports[:0], b, 0, nil)
+			reports := p.finishBatchLocked(p.reportSpares.get(1), b, 0, nil)
+			p.mu.Unlock() // the reports go back as a handler gives them back
+			p.recycleReports(reports)
+			p.mu.Lock()
 		}
 		ps.ready = ps.ready[:0]
 	}

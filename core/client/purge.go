@@ -38,7 +38,7 @@ var (
 func (c *Client) Purge(flags PurgeFlags) int { return c.producer.purge(flags) }
 
 func (p *producer) purge(flags PurgeFlags) int {
-	var out []Delivery
+	var out []Reports
 	inTxn := false
 	p.mu.Lock()
 	if flags&PurgeQueue != 0 {
@@ -77,7 +77,11 @@ func (p *producer) purge(flags PurgeFlags) int {
 		p.txn.abortable = fmt.Errorf("%w: records of the transaction were purged, abort it", ErrTxnFailed)
 	}
 	p.mu.Unlock()
+	purged := 0
+	for i := range out {
+		purged += out[i].Len()
+	}
 	p.report(out)
 	p.signal()
-	return len(out)
+	return purged
 }

@@ -65,7 +65,7 @@ type sendRound struct {
 	now      time.Time
 	next     time.Time // when the sender is next needed
 	sending  bool      // the producer id allows sending (or none is needed)
-	failed   []Delivery
+	failed   []Reports
 	sends    []*outgoing
 	byBroker map[int32]*outgoing
 	toAdd    []tp // partitions to register with the transaction first
@@ -295,7 +295,7 @@ func (p *producer) finish(out *outgoing) bool {
 		return true
 	}
 	p.mu.Lock()
-	var reports []Delivery
+	var reports []Reports
 	for i, b := range failed {
 		b.ps.inflight--
 		if b.seq >= 0 {
@@ -350,18 +350,14 @@ func (p *producer) handleResponse(out *outgoing, resp *kmsg.ProduceResponse, err
 		results = resultsFor(out.batches, resp)
 	}
 	now := time.Now()
-	var reports []Delivery
+	var reports []Reports
 	stale := false
 	p.mu.Lock()
 	p.inflightBy[out.broker]--
 	if err == nil {
-		// One slice for the whole response, sized once, from the slices
-		// of reports handed out before (see report).
-		records := 0
-		for _, b := range out.batches {
-			records += len(b.recs)
-		}
-		reports = p.reportSpares.get(records)
+		// One slice for the whole response, from the slices of reports
+		// handed out before (see report).
+		reports = p.reportSpares.get(len(out.batches))
 	}
 	for i, b := range out.batches {
 		b.ps.inflight--
@@ -432,7 +428,7 @@ func resultOf(pt *kmsg.ProduceResponseTopicPartition) partitionResult {
 
 // settleLocked applies one partition's result to its batch, appending
 // the reports it makes to dst.
-func (p *producer) settleLocked(dst []Delivery, b *batch, r partitionResult, now time.Time) (reports []Delivery, refresh bool) {
+func (p *producer) settleLocked(dst []Reports, b *batch, r partitionResult, now time.Time) (reports []Reports, refresh bool) {
 	if r.missing {
 		return p.retryLocked(dst, b, now, fmt.Errorf("%w: partition missing from the produce response", conn.ErrProtocol)), false
 	}
@@ -489,7 +485,7 @@ func (p *producer) earlierUnackedLocked(b *batch) bool {
 // retryLocked puts b back in its partition's queue, in sequence order, with
 // a growing backoff; past its deadline, or once the client is closed, the
 // records fail, their reports appended to dst.
-func (p *producer) retryLocked(dst []Delivery, b *batch, now time.Time, cause error) []Delivery {
+func (p *producer) retryLocked(dst []Reports, b *batch, now time.Time, cause error) []Reports {
 	if p.closed { // no sender pass will ever run again: report it now
 		return p.finishBatchLocked(dst, b, -1, fmt.Errorf("%w: last error: %v", ErrClosed, cause))
 	}
@@ -518,7 +514,7 @@ func (p *producer) retryLocked(dst []Delivery, b *batch, now time.Time, cause er
 
 // expireReadyLocked fails queued (not in flight) batches past their
 // deadline, appending their reports to out.
-func (p *producer) expireReadyLocked(out []Delivery, ps *partitionState, now time.Time) []Delivery {
+func (p *producer) expireReadyLocked(out []Reports, ps *partitionState, now time.Time) []Reports {
 	for len(ps.ready) > 0 && !now.Before(ps.ready[0].deadline) {
 		b := ps.ready[0]
 		ps.ready = ps.ready[1:]
@@ -531,8 +527,8 @@ func (p *producer) expireReadyLocked(out []Delivery, ps *partitionState, now tim
 }
 
 // expireWaitingLocked fails records that never got metadata in time.
-func (p *producer) expireWaitingLocked(now time.Time) []Delivery {
-	var out []Delivery
+func (p *producer) expireWaitingLocked(now time.Time) []Reports {
+	var out []Reports
 	for topic, recs := range p.waiting {
 		kept := recs[:0]
 		for _, pr := range recs {

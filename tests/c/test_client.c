@@ -271,6 +271,39 @@ static void test_reports_taken_a_few_at_a_time(void) {
     close_client();
 }
 
+/* With delivery_reports=failed, a success whose record has neither
+ * callback nor opaque is nobody's and is not queued, while its neighbours
+ * in the same batch are: polls a few at a time get exactly the tagged
+ * ones, in order, each with its own offset. */
+static void test_untagged_successes_left_out(void) {
+    char topic[128];
+    kt_unique(topic, sizeof topic, "cuntagged");
+    connect_client("delivery_reports", "failed");
+    enum { N = 3000 };
+    for (intptr_t i = 0; i < N; i++) {
+        kfk_message_t m = {.topic = topic, .partition = 0, .timestamp = -1, .value = "v", .value_len = 1,
+                           .opaque = i % 2 ? NULL : (void *)(i + 1)};
+        CHECK_EQ_INT(kfk_produce(client, &m, NULL), KFK_OK);
+    }
+    CHECK(queue_reaches(q, N / 2));
+    kfk_event_t evs[7];
+    int64_t first_offset = -1;
+    long seen = 0;
+    for (int n; (n = kfk_poll_batch(q, evs, 7, 0)) > 0;) {
+        for (int i = 0; i < n; i++, seen++) {
+            CHECK_EQ_INT(evs[i].type, KFK_EVENT_DELIVERY);
+            CHECK_EQ_INT(evs[i].err, 0);
+            CHECK(evs[i].msg->opaque == (void *)(intptr_t)(2 * seen + 1));
+            if (first_offset < 0)
+                first_offset = evs[i].msg->offset;
+            CHECK_EQ_INT(evs[i].msg->offset, first_offset + 2 * seen);
+        }
+        CHECK_EQ_INT(kfk_queue_length(q), N / 2 - seen);
+    }
+    CHECK_EQ_INT(seen, N / 2);
+    close_client();
+}
+
 static void test_queue_full(void) {
     char topic[128];
     kt_unique(topic, sizeof topic, "cfull");
@@ -1119,6 +1152,7 @@ int main(void) {
         {"NULL and forged client handles", test_bad_client_handles, 0},
         {"produce, produce_batch, delivery reports, flush, close", test_produce_and_flush, 1},
         {"delivery reports taken a few at a time", test_reports_taken_a_few_at_a_time, 1},
+        {"untagged successes left out, tagged ones in order", test_untagged_successes_left_out, 1},
         {"queue full", test_queue_full, 1},
         {"purge what an unreachable broker never got", test_purge_unreachable, 0},
         {"assign, consume, lag, seek", test_assign_consume_seek_lag, 1},
