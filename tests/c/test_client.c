@@ -223,6 +223,31 @@ static void produce_numbered(const char *topic, intptr_t n) {
     CHECK(queue_reaches(q, n));
 }
 
+/* Takes the n queued reports of records produced to partition 0 of topic,
+ * 7 at a time with kfk_poll_batch: the k-th taken is the record with
+ * opaque stride * k + 1, at offset stride * k past the first one's, and
+ * the queue's length counts down with every poll. */
+static void take_numbered_reports(const char *topic, long n, long stride) {
+    kfk_event_t evs[7];
+    int64_t first_offset = -1;
+    long seen = 0;
+    for (int got; (got = kfk_poll_batch(q, evs, 7, 0)) > 0;) {
+        for (int i = 0; i < got; i++, seen++) {
+            void *opaque = (void *)(intptr_t)(stride * seen + 1);
+            CHECK_EQ_INT(evs[i].type, KFK_EVENT_DELIVERY);
+            CHECK_EQ_INT(evs[i].err, 0);
+            CHECK(evs[i].opaque == opaque);
+            CHECK(evs[i].msg->opaque == opaque);
+            CHECK_EQ_STR(evs[i].msg->topic, topic);
+            if (first_offset < 0)
+                first_offset = evs[i].msg->offset;
+            CHECK_EQ_INT(evs[i].msg->offset, first_offset + stride * seen);
+        }
+        CHECK_EQ_INT(kfk_queue_length(q), n - seen);
+    }
+    CHECK_EQ_INT(seen, n);
+}
+
 static long handled_reports;
 static void on_handled_report(const kfk_event_t *ev, void *opaque) {
     CHECK(opaque == (void *)0x4a4a); /* the handler's opaque */
@@ -242,23 +267,7 @@ static void test_reports_taken_a_few_at_a_time(void) {
     enum { N = 3000 };
     produce_numbered(topic, N);
     CHECK_EQ_INT(kfk_queue_length(q), N);
-    kfk_event_t evs[7];
-    int64_t first_offset = -1;
-    long seen = 0;
-    for (int n; (n = kfk_poll_batch(q, evs, 7, 0)) > 0;) {
-        for (int i = 0; i < n; i++, seen++) {
-            CHECK_EQ_INT(evs[i].type, KFK_EVENT_DELIVERY);
-            CHECK_EQ_INT(evs[i].err, 0);
-            CHECK(evs[i].opaque == (void *)(intptr_t)(seen + 1));
-            CHECK(evs[i].msg->opaque == (void *)(intptr_t)(seen + 1));
-            CHECK_EQ_STR(evs[i].msg->topic, topic);
-            if (first_offset < 0)
-                first_offset = evs[i].msg->offset;
-            CHECK_EQ_INT(evs[i].msg->offset, first_offset + seen);
-        }
-        CHECK_EQ_INT(kfk_queue_length(q), N - seen);
-    }
-    CHECK_EQ_INT(seen, N);
+    take_numbered_reports(topic, N, 1);
 
     /* Through the queue's handler, 5 per kfk_poll. */
     CHECK_EQ_INT(kfk_queue_set_handler(q, on_handled_report, (void *)0x4a4a), KFK_OK);
@@ -286,21 +295,7 @@ static void test_untagged_successes_left_out(void) {
         CHECK_EQ_INT(kfk_produce(client, &m, NULL), KFK_OK);
     }
     CHECK(queue_reaches(q, N / 2));
-    kfk_event_t evs[7];
-    int64_t first_offset = -1;
-    long seen = 0;
-    for (int n; (n = kfk_poll_batch(q, evs, 7, 0)) > 0;) {
-        for (int i = 0; i < n; i++, seen++) {
-            CHECK_EQ_INT(evs[i].type, KFK_EVENT_DELIVERY);
-            CHECK_EQ_INT(evs[i].err, 0);
-            CHECK(evs[i].msg->opaque == (void *)(intptr_t)(2 * seen + 1));
-            if (first_offset < 0)
-                first_offset = evs[i].msg->offset;
-            CHECK_EQ_INT(evs[i].msg->offset, first_offset + 2 * seen);
-        }
-        CHECK_EQ_INT(kfk_queue_length(q), N / 2 - seen);
-    }
-    CHECK_EQ_INT(seen, N / 2);
+    take_numbered_reports(topic, N / 2, 2);
     close_client();
 }
 
