@@ -200,12 +200,9 @@ func (q *queue) pushN(n int, fill func([]event)) {
 }
 
 // pushRun adds the DELIVERY events of rs, a produce response's reports
-// of which routed are the queue's, kept until a poll has served them.
+// of which routed (never 0: the client keeps those with none) are the
+// queue's, kept until a poll has served them.
 func (q *queue) pushRun(co *clientObj, rs []client.Reports, routed int) {
-	if routed == 0 {
-		co.c.ReleaseDeliveries(rs)
-		return
-	}
 	q.mu.Lock()
 	if q.closed {
 		q.mu.Unlock()
