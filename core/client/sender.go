@@ -162,7 +162,7 @@ func (p *producer) planPartitionLocked(ps *partitionState, r *sendRound) (fits b
 		r.toAdd = append(r.toAdd, tp{ps.topic, ps.partition}) // AddPartitionsToTxn first
 		return true
 	}
-	out := p.requestForLocked(ps, r)
+	out := p.requestForLocked(ps, r, len(ps.ready) == 0)
 	if out == nil {
 		return true
 	}
@@ -199,8 +199,13 @@ func (b *batch) encodedSize() int {
 // requestForLocked is the request of this round that ps's next batch may
 // join, starting one to its leader if there is room; nil when the batch
 // must wait (backoff, in-flight limits, an unknown leader, an old leader
-// still to answer).
-func (p *producer) requestForLocked(ps *partitionState, r *sendRound) *outgoing {
+// still to answer). A batch due only because its linger is over (partial)
+// starts a request only while nothing is in flight to that broker: while
+// the broker works, such batches keep growing and go together in the next
+// request. The broker pays per partition appended, so at many partitions
+// this is what keeps its pace (librdkafka's queue backpressure does the
+// same); full batches and retries still fill the in-flight window.
+func (p *producer) requestForLocked(ps *partitionState, r *sendRound, partial bool) *outgoing {
 	if r.now.Before(ps.backoff) {
 		r.next = minTime(r.next, ps.backoff)
 		return nil
@@ -219,7 +224,7 @@ func (p *producer) requestForLocked(ps *partitionState, r *sendRound) *outgoing 
 	}
 	out := r.byBroker[leader]
 	if out == nil {
-		if p.inflightBy[leader] >= p.cfg.MaxInFlight {
+		if n := p.inflightBy[leader]; n >= p.cfg.MaxInFlight || (partial && n > 0) {
 			return nil
 		}
 		out = &outgoing{broker: leader, conn: cn}
