@@ -529,14 +529,22 @@ func (p *producer) placeLocked(r *Record, pl *placement, n int) (failed []Report
 	}
 	ps := p.stateLocked(r.Topic, part, n)
 	b := ps.open
-	if b != nil && (b.inTxn != pl.inTxn || b.builder.Count() > 0 &&
-		b.builder.Size()+b.builder.RecordSize(r.Timestamp, r.Key, r.Value, r.Headers) > p.cfg.BatchSize) {
-		p.sealLocked(ps)
-		b = nil
+	need := 0
+	if b != nil {
+		need = b.builder.RecordSize(r.Timestamp, r.Key, r.Value, r.Headers)
+		if b.inTxn != pl.inTxn || b.builder.Count() > 0 && b.builder.Size()+need > p.cfg.BatchSize {
+			p.sealLocked(ps)
+			b = nil
+		}
 	}
 	if b == nil {
 		b = p.newBatchLocked(ps, pl)
 		news = true
+	} else if b.builder.Room() < need {
+		// Grown from the spares, and the old buffer given back to them,
+		// rather than left to the collector: at many partitions every
+		// batch grows a few times while it waits its turn.
+		p.buffers.put(b.builder.MoveTo(p.buffers.get(max(2*b.builder.Size(), b.builder.Size()+need))))
 	}
 	b.builder.Append(r.Timestamp, r.Key, r.Value, r.Headers)
 	b.recs = append(b.recs, recordMeta{done: pl.done, timestamp: r.Timestamp, tag: r.Tag})

@@ -113,6 +113,18 @@ func appendBytes(dst, b []byte) []byte {
 	return append(AppendVarint(dst, int64(len(b))), b...)
 }
 
+// Room is how many more bytes the buffer holds before an Append must
+// reallocate it.
+func (b *Builder) Room() int { return cap(b.buf) - len(b.buf) }
+
+// MoveTo copies the batch so far into buf, which must have room for it,
+// continues in buf and returns the buffer it left, for the caller to
+// reuse: growing this way keeps the old buffer out of the collector.
+func (b *Builder) MoveTo(buf []byte) (old []byte) {
+	old, b.buf = b.buf, append(buf[:0], b.buf...)
+	return old
+}
+
 // Append adds a record; timestamp is in milliseconds since the epoch.
 // nil key or value encode Kafka's null; empty ones encode empty.
 func (b *Builder) Append(timestamp int64, key, value []byte, headers []Header) {

@@ -115,6 +115,34 @@ func TestRoundTripEveryCodec(t *testing.T) {
 	}
 }
 
+// A batch moved to a larger buffer whenever the next record does not fit
+// comes out byte for byte as one built in a buffer that only grew, and
+// each move hands back the buffer it left.
+func TestMoveToKeepsTheBatch(t *testing.T) {
+	in := sampleRecords(200)
+	want := build(t, in, compress.None, BatchOptions{ProducerID: 7})
+	var b Builder
+	b.Reset(make([]byte, 0, BatchHeaderSize), BatchOptions{ProducerID: 7})
+	moves := 0
+	for _, r := range in {
+		if need := b.RecordSize(r.ts, r.key, r.value, r.headers); b.Room() < need {
+			before := b.buf
+			if old := b.MoveTo(make([]byte, 0, 2*b.Size()+need)); &old[:1][0] != &before[:1][0] {
+				t.Fatal("MoveTo did not return the buffer it left")
+			}
+			moves++
+		}
+		b.Append(r.ts, r.key, r.value, r.headers)
+	}
+	got, err := b.Finish(compress.None)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if moves == 0 || !bytes.Equal(got, want) {
+		t.Fatalf("after %d moves the batch differs from one built without", moves)
+	}
+}
+
 // sameBytes compares with null (nil) and empty kept apart.
 func sameBytes(a, b []byte) bool { return (a == nil) == (b == nil) && bytes.Equal(a, b) }
 
