@@ -659,7 +659,11 @@ KFK_API kfk_err_t kfk_conn_raw_request(kfk_conn_t *c, int16_t api_key, int16_t a
  *                                 SASL extensions sent with the token
  *                                 (KIP-342)
  *   acks                          -1 (all), 0, 1           -1
- *   linger_ms (linger.ms)                                  5
+ *   linger_ms (linger.ms)         how long a batch waits for more records;
+ *                                 while a request is in flight to its
+ *                                 broker, a batch that is not full waits
+ *                                 for that request to be answered too,
+ *                                 and grows meanwhile              5
  *   batch_size (batch.size)       bytes                    16384
  *   compression (compression.type) none|gzip|snappy|lz4|zstd  none
  *   idempotent (enable.idempotence) 0/1                    0
