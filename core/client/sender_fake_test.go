@@ -60,17 +60,16 @@ func TestFakePartialBatchesWaitForTheRequestInFlight(t *testing.T) {
 			t.Fatalf("produce to partition %d: %v", partition, err)
 		}
 	}
-	delivered := func(partition int32) {
-		if d := <-done; d.Err != nil || d.Partition != partition {
-			t.Fatalf("delivery of partition %d, error %v; want partition %d delivered", d.Partition, d.Err, partition)
-		}
-	}
 
 	produce(0, "held at broker 0")
 	eventually(t, "the first request reaches broker 0", func() bool { return len(arrived()) == 1 })
 	produce(1, "partial, for broker 0")
 	produce(2, "partial, for broker 1")
-	delivered(2) // so the sender has planned partition 1 since it was produced
+	// Partition 2's delivery means the sender has planned partition 1
+	// since it was produced.
+	if d := <-done; d.Err != nil || d.Partition != 2 {
+		t.Fatalf("delivery of partition %d, error %v; want partition 2 delivered", d.Partition, d.Err)
+	}
 	if n := inFlightBatches(t, c, topic, 1); n != 0 {
 		t.Fatalf("partition 1's partial batch went out (%d in flight) while broker 0 had a request in flight", n)
 	}
