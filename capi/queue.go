@@ -118,18 +118,18 @@ type queue struct {
 	handler  [2]uintptr // callback and opaque for events without a callback
 
 	rfd, wfd int
-	notify   chan struct{} // wakes a poll blocked in Go
-	woken    atomic.Bool   // kfk_wake was called
-	users    atomic.Int32  // connections and clients attached
+	// changes counts pushes, wakes and the close: a poll waiting for
+	// events sleeps on it (a futex) while it stays as it was, and
+	// sleepers says whether anyone does.
+	changes  atomic.Uint32
+	sleepers atomic.Int32
+	woken    atomic.Bool  // kfk_wake was called
+	users    atomic.Int32 // connections and clients attached
 
-	pollMu sync.Mutex // one poll at a time; guards arena, lent, calls and the timer
+	pollMu sync.Mutex // one poll at a time; guards arena, lent and calls
 	arena  arena
 	lent   lentMessages
 	calls  []C.kfk__call_t // the callbacks a poll runs at once, in malloc'd memory (see dispatcher)
-	// timer ends polls that wait with a timeout; it fires at timerAt (zero:
-	// not armed). See wait.
-	timer   *time.Timer
-	timerAt time.Time
 }
 
 // lentMessages are the consumed messages a poll handed out in place: their
@@ -173,7 +173,7 @@ func newQueue() (*queue, error) {
 	if err := syscall.Pipe2(fds[:], syscall.O_NONBLOCK|syscall.O_CLOEXEC); err != nil {
 		return nil, err
 	}
-	return &queue{rfd: fds[0], wfd: fds[1], notify: make(chan struct{}, 1)}, nil
+	return &queue{rfd: fds[0], wfd: fds[1]}, nil
 }
 
 // push adds ev; it never blocks beyond the queue's mutex.
@@ -216,10 +216,11 @@ func (q *queue) pushRun(co *clientObj, rs []client.Reports, routed int) {
 	q.notifyPoll()
 }
 
+// notifyPoll wakes a poll sleeping for events.
 func (q *queue) notifyPoll() {
-	select {
-	case q.notify <- struct{}{}:
-	default:
+	q.changes.Add(1)
+	if q.sleepers.Load() > 0 {
+		wakeSleepers(&q.changes)
 	}
 }
 
@@ -252,21 +253,18 @@ func (q *queue) signalLocked() {
 // wake makes a blocked poll return.
 func (q *queue) wake() {
 	q.woken.Store(true)
-	select {
-	case q.notify <- struct{}{}:
-	default:
-	}
+	q.notifyPoll()
 }
 
 // wait blocks until an event is queued, a wake, the queue closing, or the
 // timeout (ms; <0 = forever). It reports whether events are ready.
-// Polls with a timeout share one timer, left armed when a poll ends early:
-// the next poll keeps it if it fires no later than that poll's deadline,
-// and waits again when it fires too soon. Arming a timer wakes the Go
-// runtime's network poller, which cost a thread switch per poll.
 func (q *queue) wait(timeoutMs int) bool {
 	var deadline time.Time
+	if timeoutMs > 0 {
+		deadline = time.Now().Add(time.Duration(timeoutMs) * time.Millisecond)
+	}
 	for {
+		seen := q.changes.Load() // before looking: a change after it ends the sleep
 		q.mu.Lock()
 		n, closed := q.count, q.closed
 		q.mu.Unlock()
@@ -276,37 +274,16 @@ func (q *queue) wait(timeoutMs int) bool {
 		if closed || q.woken.Swap(false) || timeoutMs == 0 {
 			return false
 		}
-		var timer <-chan time.Time
+		left := time.Duration(-1)
 		if timeoutMs > 0 {
-			now := time.Now()
-			if deadline.IsZero() {
-				deadline = now.Add(time.Duration(timeoutMs) * time.Millisecond)
-			} else if !now.Before(deadline) {
+			if left = time.Until(deadline); left <= 0 {
 				return false
 			}
-			timer = q.armTimer(now, deadline)
 		}
-		select {
-		case <-q.notify:
-		case <-timer:
-			q.timerAt = time.Time{}
-		}
+		q.sleepers.Add(1)
+		sleepUntilChanged(&q.changes, seen, left)
+		q.sleepers.Add(-1)
 	}
-}
-
-// armTimer makes the timer fire by deadline (and not long before it when
-// it has to be set), and returns its channel.
-func (q *queue) armTimer(now, deadline time.Time) <-chan time.Time {
-	switch {
-	case q.timer == nil:
-		q.timer = time.NewTimer(deadline.Sub(now))
-	case q.timerAt.IsZero() || q.timerAt.After(deadline):
-		q.timer.Reset(deadline.Sub(now))
-	default:
-		return q.timer.C // armed for sooner: the poll waits again when it fires
-	}
-	q.timerAt = deadline
-	return q.timer.C
 }
 
 // take removes up to max events (0 = all) and clears the descriptor's
@@ -599,9 +576,6 @@ func (q *queue) close() {
 	q.mu.Unlock()
 	q.wake()
 	q.pollMu.Lock()
-	if q.timer != nil {
-		q.timer.Stop()
-	}
 	q.arena.free()
 	q.lent.giveBack()
 	q.freeCalls()
