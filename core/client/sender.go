@@ -35,6 +35,16 @@ func (p *producer) run() {
 	defer timer.Stop()
 	for {
 		next := p.pass()
+		if !next.After(time.Now()) {
+			// More may be ready at once: go again without arming the
+			// timer, which would wake the network poller's thread.
+			select {
+			case <-p.stop:
+				return
+			default:
+				continue
+			}
+		}
 		if !timer.Stop() {
 			select {
 			case <-timer.C:
@@ -378,12 +388,17 @@ func (p *producer) handleResponse(out *outgoing, resp *kmsg.ProduceResponse, err
 			stale = stale || refresh
 		}
 	}
+	// The sender has work only while records wait; waking it for none
+	// costs a thread wake-up per response, in the way of the round trip.
+	waiting := p.buffered > 0
 	p.mu.Unlock()
 	if stale {
 		p.c.refreshSoon()
 	}
 	p.report(reports)
-	p.signal()
+	if waiting {
+		p.signal()
+	}
 }
 
 type partitionResult struct {
