@@ -874,6 +874,14 @@ func (g *group) start(parts []Assignment, more bool) error {
 	}
 	g.lastOwned = g.owned
 	g.state = memberStable
+	// Stable from here: the consumer may fetch as soon as it is assigned
+	// below, and a commit of the first records handed out must not find
+	// the member still waiting for its assignment.
+	select {
+	case <-g.stable:
+	default:
+		close(g.stable)
+	}
 	g.rebalances++
 	g.lastRebalance = time.Now()
 	if g.committed == nil {
@@ -896,13 +904,6 @@ func (g *group) start(parts []Assignment, more bool) error {
 	} else {
 		g.c.Assign(parts)
 	}
-	g.mu.Lock()
-	select {
-	case <-g.stable:
-	default:
-		close(g.stable)
-	}
-	g.mu.Unlock()
 	if g.opts.OnAssign != nil && (!more || len(parts) > 0) {
 		g.opts.OnAssign(slices.Clone(parts))
 	}
