@@ -13,10 +13,14 @@
  *   KFK_ERR_INVALID_HANDLE instead of crashing.
  * - Nothing blocks unless its documentation says "blocks", and for how
  *   long.
- * - All network I/O happens on the library's own threads. No event callback
- *   is ever run on them: callbacks run only inside kfk_poll()/
- *   kfk_poll_batch(), on the thread that called it. (The one exception is
- *   a C partition function, see kfk_partitioner_fn.)
+ * - Network I/O never waits on the caller's thread. A call that makes a
+ *   request may write it to a connection whose socket is free at once
+ *   (without waiting: what the socket does not take is written by the
+ *   library's own threads); all reading, connecting and waiting happens
+ *   on the library's threads. No event callback is ever run on them:
+ *   callbacks run only inside kfk_poll()/kfk_poll_batch(), on the thread
+ *   that called it. (The one exception is a C partition function, see
+ *   kfk_partitioner_fn.)
  * - Threads: any function may be called from any thread. Where calls on
  *   one handle must not overlap, or where their order matters, the
  *   function's "Threads:" note says so.

@@ -101,10 +101,12 @@ func (r *call) complete(body []byte, m *obs.Meter) {
 }
 
 // session is one live TCP (or TLS) connection after a successful handshake.
-// A writer goroutine batches queued requests into single writes; a reader
-// goroutine matches responses in FIFO order (Kafka answers in order on one
-// connection); a watchdog fails the connection when the oldest request is
-// overdue, since later responses cannot overtake it.
+// Queued requests are written by whoever finds the socket free: the
+// requester itself when the socket takes them at once, else a writer
+// goroutine (writer.go); a reader goroutine matches responses in FIFO
+// order (Kafka answers in order on one connection); a watchdog fails the
+// connection when the oldest request is overdue, since later responses
+// cannot overtake it.
 type session struct {
 	owner    *Conn
 	nc       net.Conn
@@ -120,6 +122,8 @@ type session struct {
 	wake     chan struct{}
 	done     chan struct{}
 
+	out writeSide
+
 	// sessionLifetime is how long the broker lets the SASL session last
 	// (KIP-368; 0: for ever); reauth re-authenticates before it ends.
 	// While it does, paused holds queued requests back and the exchange's
@@ -130,7 +134,7 @@ type session struct {
 }
 
 func newSession(owner *Conn, nc net.Conn, opts Options) *session {
-	return &session{
+	s := &session{
 		owner:  owner,
 		nc:     nc,
 		opts:   opts,
@@ -138,6 +142,8 @@ func newSession(owner *Conn, nc net.Conn, opts Options) *session {
 		wake:   make(chan struct{}, 1),
 		done:   make(chan struct{}),
 	}
+	s.out.init(nc)
+	return s
 }
 
 func (s *session) start() {
@@ -193,7 +199,7 @@ func (s *session) enqueue(calls []*call) []refusal {
 	}
 	s.queued = append(s.queued, accepted...)
 	s.mu.Unlock()
-	s.wakeWriter()
+	s.writeNowOrWake()
 	return refused
 }
 
@@ -235,69 +241,6 @@ func extraWait(req kmsg.Request) time.Duration {
 	return 0
 }
 
-func (s *session) writeLoop() {
-	w := bufio.NewWriterSize(s.nc, 64<<10)
-	var buf []byte
-	var frame produceFrame
-	for {
-		select {
-		case <-s.wake:
-		case <-s.done:
-			return
-		}
-		s.mu.Lock()
-		batch := s.reauthCalls // a re-authentication's own requests go first
-		s.reauthCalls = nil
-		switch {
-		case s.paused:
-		case batch == nil:
-			batch, s.queued = s.queued, nil
-		default:
-			batch, s.queued = append(batch, s.queued...), nil
-		}
-		var noReply []*call
-		now := time.Now()
-		for _, r := range batch {
-			r.sentAt = now
-			r.corr = s.nextCorr
-			s.nextCorr++
-			if r.noReply {
-				noReply = append(noReply, r)
-			} else {
-				s.inflight = append(s.inflight, r)
-			}
-		}
-		s.mu.Unlock()
-		for _, r := range batch {
-			var size int
-			var err error
-			if p, ok := frames(r.req); ok {
-				size = frame.encode(p, r.corr, s.opts.ClientID)
-				err = frame.writeTo(w, p)
-			} else {
-				buf = s.encode(buf[:0], r)
-				size = len(buf)
-				_, err = w.Write(buf)
-			}
-			if err != nil {
-				s.writeFailed(err, noReply)
-				return
-			}
-			s.sent(r, size)
-		}
-		if err := w.Flush(); err != nil {
-			s.writeFailed(err, noReply)
-			return
-		}
-		for _, r := range noReply {
-			r.complete(nil, nil)
-		}
-		if cap(buf) > 1<<20 {
-			buf = nil // don't pin one huge request's buffer forever
-		}
-	}
-}
-
 // sent counts and traces one request written to the socket.
 func (s *session) sent(r *call, size int) {
 	if m := s.opts.Meter; m != nil {
@@ -322,14 +265,6 @@ func (s *session) received(r *call, size int) {
 		s.opts.Log.Debugf(obs.Protocol, "%s: received %s v%d response (correlation id %d, %d bytes, round trip %v)",
 			s.nc.RemoteAddr(), kmsg.NameForKey(r.key()), r.version(), r.corr, size, rtt.Round(time.Microsecond))
 	}
-}
-
-// writeFailed ends the session; requests that expect no reply were not
-// tracked as in flight, so they are failed here.
-func (s *session) writeFailed(err error, noReply []*call) {
-	err = fmt.Errorf("%w: write: %v", ErrDisconnected, err)
-	s.fatal(err)
-	failAll(noReply, err)
 }
 
 func (s *session) encode(dst []byte, r *call) []byte {
