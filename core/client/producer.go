@@ -213,8 +213,11 @@ type producer struct {
 	hot             hotTopic
 
 	clock producerClock
-	wake  chan struct{}
-	stop  chan struct{}
+	// passing is held through a pass of the sender's: one at a time, so
+	// that requests are handed to a connection in the order planned.
+	passing sync.Mutex
+	wake    chan struct{}
+	stop    chan struct{}
 }
 
 type flushWaiter struct {
@@ -416,12 +419,26 @@ func (p *producer) produce(r *Record, done DeliveryFunc) error {
 	// On the stack, as r stays: no allocation per record.
 	pl := placement{done: done, queued: now, size: size, inTxn: inTxn}
 	failed, news := p.placeLocked(r, &pl, n)
+	alone := p.buffered == 1
 	p.mu.Unlock()
 	if failed != nil {
 		p.report(failed)
 		return nil
 	}
-	if news {
+	switch {
+	case news && alone && p.cfg.Linger == 0 && p.passing.TryLock():
+		// Nothing else waits, so the record may go at once: sending it
+		// from here, rather than waking the sender for it, takes a thread
+		// wake-up off a produce round trip. The pass never waits for the
+		// network (see conn's writer.go); under load records find others
+		// buffered and the sender gathers them. A record that could not
+		// go yet is the sender's to time.
+		_, sent := p.pass()
+		p.passing.Unlock()
+		if !sent {
+			p.signal()
+		}
+	case news:
 		p.signal()
 	}
 	return nil

@@ -34,7 +34,9 @@ func (p *producer) run() {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
-		next := p.pass()
+		p.passing.Lock()
+		next, _ := p.pass()
+		p.passing.Unlock()
 		if !next.After(time.Now()) {
 			// More may be ready at once: go again without arming the
 			// timer, which would wake the network poller's thread.
@@ -84,8 +86,9 @@ type sendRound struct {
 	turnedAway int
 }
 
-// pass does one round of sender work and returns when it is next needed.
-func (p *producer) pass() time.Time {
+// pass does one round of sender work and returns when it is next needed,
+// and whether it sent anything.
+func (p *producer) pass() (next time.Time, sent bool) {
 	now := time.Now()
 	p.clock.renewEvery(time.Second)
 	r := &sendRound{now: now, next: now.Add(time.Second), byBroker: map[int32]*outgoing{}, turnedAway: -1}
@@ -93,7 +96,7 @@ func (p *producer) pass() time.Time {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
-		return r.next
+		return r.next, false
 	}
 	r.failed = append(r.failed, p.expireWaitingLocked(now)...)
 	if len(p.waiting) > 0 {
@@ -124,9 +127,9 @@ func (p *producer) pass() time.Time {
 		}
 	}
 	if more {
-		return now
+		return now, true
 	}
-	return r.next
+	return r.next, false
 }
 
 // planPartitionLocked does one partition's share of a round: seal, expire
