@@ -3,6 +3,7 @@ package client_test
 import (
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -102,4 +103,55 @@ func inFlightBatches(t *testing.T, c *client.Client, topic string, partition int
 		t.Fatalf("statistics: %v", err)
 	}
 	return doc.Topics[topic].Partitions[partition].InFlightBatches
+}
+
+// With linger 0, a record that finds nothing else buffered is written to
+// its broker before Produce returns: no thread is woken to send it. The
+// sender may rarely be mid-pass (its timer) or the socket busy with
+// another request, and then the record goes the usual way, so a few
+// records are tried; one written at once is what is asked.
+func TestFakeLoneRecordIsWrittenByProduce(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("requests are written from the caller's thread on Linux only")
+	}
+	const topic = "lone"
+	f := kafkatest.Fake(t, 1, kfake.SeedTopics(1, topic))
+	c := fakeClient(t, f, "linger_ms", "0")
+	done := make(chan client.Delivery, 1)
+	produce := func() {
+		if err := c.Produce(rec(topic, 0, "", "v"), func(d client.Delivery) { done <- d }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for try := 0; try < 5; try++ {
+		before := requestsSent(t, c)
+		produce()
+		written := requestsSent(t, c) > before
+		if d := <-done; d.Err != nil {
+			t.Fatal(d.Err)
+		}
+		if written && try > 0 { // the first record waited for metadata
+			return
+		}
+	}
+	t.Fatal("no lone record was written before Produce returned")
+}
+
+// requestsSent is the number of requests the client has written to its
+// brokers, from its statistics.
+func requestsSent(t *testing.T, c *client.Client) int64 {
+	t.Helper()
+	var doc struct {
+		Brokers map[string]struct {
+			Requests int64 `json:"requests"`
+		} `json:"brokers"`
+	}
+	if err := json.Unmarshal(c.Statistics(), &doc); err != nil {
+		t.Fatalf("statistics: %v", err)
+	}
+	var n int64
+	for _, b := range doc.Brokers {
+		n += b.Requests
+	}
+	return n
 }
