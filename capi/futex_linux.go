@@ -7,28 +7,24 @@ import (
 	"unsafe"
 )
 
-// A poll that finds its queue empty sleeps in the kernel on a futex, not
-// in the Go scheduler. A goroutine parked on a channel by a C thread is
-// locked to that thread, and readying it takes the scheduler through a
-// hand-off of its processor to the thread (often through a third, woken
-// thread first); a futex wake is one system call from whichever thread
-// queues the event straight to the sleeper.
+// A poll that finds its queue empty first sleeps in the kernel on a
+// futex (queue.wait, futexWindow). A goroutine parked on a channel by a
+// C thread is locked to that thread, and readying it takes the scheduler
+// through a hand-off of its processor to the thread (often through a
+// third, woken thread first); a futex wake is one system call from
+// whichever thread queues the event straight to the sleeper.
 
 const (
 	futexWaitPrivate = 0 | 128 // FUTEX_WAIT | FUTEX_PRIVATE_FLAG
 	futexWakePrivate = 1 | 128 // FUTEX_WAKE | FUTEX_PRIVATE_FLAG
 )
 
-// sleepUntilChanged blocks while *word == seen, at most d (<0: no limit).
-// It may return early for no reason; callers re-check their condition.
+// sleepUntilChanged blocks while *word == seen, at most d. It may return
+// early for no reason; callers re-check their condition.
 func sleepUntilChanged(word *atomic.Uint32, seen uint32, d time.Duration) {
-	var ts *syscall.Timespec
-	if d >= 0 {
-		t := syscall.NsecToTimespec(int64(d))
-		ts = &t
-	}
+	ts := syscall.NsecToTimespec(int64(d))
 	syscall.Syscall6(syscall.SYS_FUTEX, uintptr(unsafe.Pointer(word)), futexWaitPrivate,
-		uintptr(seen), uintptr(unsafe.Pointer(ts)), 0, 0)
+		uintptr(seen), uintptr(unsafe.Pointer(&ts)), 0, 0)
 }
 
 // wakeSleepers wakes every thread sleeping on word. It does not block, so

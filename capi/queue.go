@@ -118,18 +118,23 @@ type queue struct {
 	handler  [2]uintptr // callback and opaque for events without a callback
 
 	rfd, wfd int
-	// changes counts pushes, wakes and the close: a poll waiting for
-	// events sleeps on it (a futex) while it stays as it was, and
-	// sleepers says whether anyone does.
+	// A poll waiting for events first sleeps on changes (a futex), which
+	// counts pushes, wakes and the close, then on notify (see wait).
+	// sleepers says whether anyone sleeps on changes.
 	changes  atomic.Uint32
 	sleepers atomic.Int32
+	notify   chan struct{}
 	woken    atomic.Bool  // kfk_wake was called
 	users    atomic.Int32 // connections and clients attached
 
-	pollMu sync.Mutex // one poll at a time; guards arena, lent and calls
+	pollMu sync.Mutex // one poll at a time; guards arena, lent, calls and the timer
 	arena  arena
 	lent   lentMessages
 	calls  []C.kfk__call_t // the callbacks a poll runs at once, in malloc'd memory (see dispatcher)
+	// timer ends polls that wait on notify with a timeout; it fires at
+	// timerAt (zero: not armed). See wait.
+	timer   *time.Timer
+	timerAt time.Time
 }
 
 // lentMessages are the consumed messages a poll handed out in place: their
@@ -173,7 +178,7 @@ func newQueue() (*queue, error) {
 	if err := syscall.Pipe2(fds[:], syscall.O_NONBLOCK|syscall.O_CLOEXEC); err != nil {
 		return nil, err
 	}
-	return &queue{rfd: fds[0], wfd: fds[1]}, nil
+	return &queue{rfd: fds[0], wfd: fds[1], notify: make(chan struct{}, 1)}, nil
 }
 
 // push adds ev; it never blocks beyond the queue's mutex.
@@ -216,11 +221,15 @@ func (q *queue) pushRun(co *clientObj, rs []client.Reports, routed int) {
 	q.notifyPoll()
 }
 
-// notifyPoll wakes a poll sleeping for events.
+// notifyPoll wakes a poll waiting for events.
 func (q *queue) notifyPoll() {
 	q.changes.Add(1)
 	if q.sleepers.Load() > 0 {
 		wakeSleepers(&q.changes)
+	}
+	select {
+	case q.notify <- struct{}{}:
+	default:
 	}
 }
 
@@ -256,12 +265,32 @@ func (q *queue) wake() {
 	q.notifyPoll()
 }
 
+// futexWindow is how long a poll waits for events on the futex before
+// it parks on the notify channel instead.
+//
+// A thread sleeping in a system call keeps the Go processor it entered
+// with, and while it does the runtime's monitor thread cannot rest: it
+// checks every 20 µs at first. A parked poll gives the processor back at
+// once, but waking it hands the processor to the polling thread through
+// another thread. So the answers a busy client's poll waits for, a
+// produce or fetch round trip (100-300 µs on loopback), are met on the
+// futex, and only longer waits park: an idle consumer's polls cost about
+// a tenth more CPU than parking at once (a 1 ms window cost half as much
+// again), and round trips about 15 % less time (docs/BENCHMARKS.md).
+const futexWindow = 300 * time.Microsecond
+
 // wait blocks until an event is queued, a wake, the queue closing, or the
 // timeout (ms; <0 = forever). It reports whether events are ready.
+// Polls parked with a timeout share one timer, left armed when a poll
+// ends early: the next poll keeps it if it fires no later than that
+// poll's deadline, and waits again when it fires too soon. Arming a timer
+// wakes the Go runtime's network poller, which cost a thread switch per
+// poll.
 func (q *queue) wait(timeoutMs int) bool {
+	start := time.Now()
 	var deadline time.Time
 	if timeoutMs > 0 {
-		deadline = time.Now().Add(time.Duration(timeoutMs) * time.Millisecond)
+		deadline = start.Add(time.Duration(timeoutMs) * time.Millisecond)
 	}
 	for {
 		seen := q.changes.Load() // before looking: a change after it ends the sleep
@@ -274,16 +303,44 @@ func (q *queue) wait(timeoutMs int) bool {
 		if closed || q.woken.Swap(false) || timeoutMs == 0 {
 			return false
 		}
-		left := time.Duration(-1)
-		if timeoutMs > 0 {
-			if left = time.Until(deadline); left <= 0 {
-				return false
-			}
+		now := time.Now()
+		if timeoutMs > 0 && !now.Before(deadline) {
+			return false
 		}
-		q.sleepers.Add(1)
-		sleepUntilChanged(&q.changes, seen, left)
-		q.sleepers.Add(-1)
+		if spin := futexWindow - now.Sub(start); spin > 0 {
+			if timeoutMs > 0 {
+				spin = min(spin, deadline.Sub(now))
+			}
+			q.sleepers.Add(1)
+			sleepUntilChanged(&q.changes, seen, spin)
+			q.sleepers.Add(-1)
+			continue
+		}
+		var timer <-chan time.Time
+		if timeoutMs > 0 {
+			timer = q.armTimer(now, deadline)
+		}
+		select {
+		case <-q.notify:
+		case <-timer:
+			q.timerAt = time.Time{}
+		}
 	}
+}
+
+// armTimer makes the timer fire by deadline (and not long before it when
+// it has to be set), and returns its channel.
+func (q *queue) armTimer(now, deadline time.Time) <-chan time.Time {
+	switch {
+	case q.timer == nil:
+		q.timer = time.NewTimer(deadline.Sub(now))
+	case q.timerAt.IsZero() || q.timerAt.After(deadline):
+		q.timer.Reset(deadline.Sub(now))
+	default:
+		return q.timer.C // armed for sooner: the poll waits again when it fires
+	}
+	q.timerAt = deadline
+	return q.timer.C
 }
 
 // take removes up to max events (0 = all) and clears the descriptor's
@@ -576,6 +633,9 @@ func (q *queue) close() {
 	q.mu.Unlock()
 	q.wake()
 	q.pollMu.Lock()
+	if q.timer != nil {
+		q.timer.Stop()
+	}
 	q.arena.free()
 	q.lent.giveBack()
 	q.freeCalls()
