@@ -304,14 +304,15 @@ static void *wake_soon(void *q) {
     return NULL;
 }
 
-/* A poll woken long before its deadline leaves nothing behind: later,
- * shorter polls each end by their own deadline, and none before it. */
+/* Polls with a timeout share one timer, left armed when a poll ends early:
+ * a later, shorter poll must still end by its own deadline, and no poll
+ * before it. */
 static void test_poll_timeouts(void) {
     kfk_queue_t *q;
     CHECK_EQ_INT(kfk_queue_new(&q), KFK_OK);
     pthread_t waker;
     CHECK(pthread_create(&waker, NULL, wake_soon, q) == 0);
-    CHECK_EQ_INT(kfk_poll(q, 60000, 0), 0); /* woken after about 20 ms */
+    CHECK_EQ_INT(kfk_poll(q, 60000, 0), 0); /* woken: its 60 s timer stays armed */
     CHECK(pthread_join(waker, NULL) == 0);
     for (int i = 0; i < 3; i++) {
         double start = seconds_now();
