@@ -265,20 +265,6 @@ func (q *queue) wake() {
 	q.notifyPoll()
 }
 
-// futexWindow is how long a poll waits for events on the futex before
-// it parks on the notify channel instead.
-//
-// A thread sleeping in a system call keeps the Go processor it entered
-// with, and while it does the runtime's monitor thread cannot rest: it
-// checks every 20 µs at first. A parked poll gives the processor back at
-// once, but waking it hands the processor to the polling thread through
-// another thread. So the answers a busy client's poll waits for, a
-// produce or fetch round trip (100-300 µs on loopback), are met on the
-// futex, and only longer waits park: an idle consumer's polls cost about
-// a tenth more CPU than parking at once (a 1 ms window cost half as much
-// again), and round trips about 15 % less time (docs/BENCHMARKS.md).
-const futexWindow = 300 * time.Microsecond
-
 // wait blocks until an event is queued, a wake, the queue closing, or the
 // timeout (ms; <0 = forever). It reports whether events are ready.
 // Polls parked with a timeout share one timer, left armed when a poll
