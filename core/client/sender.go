@@ -35,9 +35,9 @@ func (p *producer) run() {
 	defer timer.Stop()
 	for {
 		p.passing.Lock()
-		next, _ := p.pass()
+		next, sent := p.pass()
 		p.passing.Unlock()
-		if !next.After(time.Now()) {
+		if sent {
 			// More may be ready at once: go again without arming the
 			// timer, which would wake the network poller's thread.
 			select {
