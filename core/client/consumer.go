@@ -89,8 +89,15 @@ type consumer struct {
 	buffer   messageBuffer
 	buffers  *bufferPool    // fetch responses are read into its buffers; nil: each into its own
 	inflight map[int32]bool // fetch in flight per broker
-	sessions map[int32]*fetchSession
-	waiters  []*pollWaiter // polls waiting for the next fetch
+	// decoding is the size of the fetched records being decoded, counted
+	// toward prefetch_bytes with the buffer's.
+	decoding int
+	// delivering is held by handleFetch from before it sends the next
+	// fetch until it has handed its messages over: responses go to the
+	// buffer and to polls in the order they arrived.
+	delivering sync.Mutex
+	sessions   map[int32]*fetchSession
+	waiters    []*pollWaiter // polls waiting for the next fetch
 	// lastGen numbers positions: a fetch answers for the positions it was
 	// sent for, and its answer is dropped for a partition whose position
 	// has a newer number since (assigned again, sought, reset). It only
@@ -491,7 +498,7 @@ func (k *consumer) kick() {
 		case p.offset < 0:
 			p.resolving = true
 			resolve = append(resolve, which)
-		case k.buffer.bytes-held < k.c.cfg.PrefetchBytes && m != nil:
+		case k.buffer.bytes+k.decoding-held < k.c.cfg.PrefetchBytes && m != nil:
 			if leader, ok := m.leader(which.topic, which.partition); ok && !k.inflight[leader] {
 				byLeader[leader] = append(byLeader[leader], which)
 			}
@@ -661,8 +668,19 @@ func (k *consumer) fetchDone(leader int32, parts []tp) {
 // handleFetch decodes a fetch response into messages, advances positions,
 // and hands the messages to waiting polls or the buffer.
 // Messages that point into lent (nil: none) hold it.
+//
+// The next fetch to the leader goes out before the records are decoded,
+// from the offsets the batch headers give (wire.NextOffsetAfter), so the
+// broker reads while the client decodes. Responses are still decoded and
+// handed over one at a time in the order they arrived (k.delivering, taken
+// before that fetch is sent), and the bytes being decoded count toward
+// prefetch_bytes. A batch that fails its checks after the next fetch left
+// sets the position back to it under a new number, so what that fetch
+// brings is dropped and the failing batch is fetched (and reported) again,
+// as if nothing had been sent ahead.
 func (k *consumer) handleFetch(leader int32, parts []tp, offs []int64, gens []int, resp *kmsg.FetchResponse,
 	lent *FetchBuffer) {
+	k.delivering.Lock()
 	var out fetchOutcome
 	k.mu.Lock()
 	// A partition of this fetch sought elsewhere meanwhile (an incremental
@@ -673,14 +691,24 @@ func (k *consumer) handleFetch(leader int32, parts []tp, offs []int64, gens []in
 			out.moved = true
 		}
 	}
+	var fetched []fetchedPartition
+	decoding := 0
 	for _, t := range resp.Topics {
 		for i := range t.Partitions {
 			fp := &t.Partitions[i]
 			which := tp{t.Topic, fp.Partition}
 			idx, ok := indexOfPart(parts, which)
-			if p := k.assigned[which]; ok && p != nil && p.gen == gens[idx] { // still assigned, not moved
-				k.takePartitionLocked(leader, which, p, fp, offs[idx], lent, &out)
+			p := k.assigned[which]
+			if !ok || p == nil || p.gen != gens[idx] || !k.answeredLocked(leader, which, p, fp, offs[idx], &out) {
+				continue
 			}
+			f := fetchedPartition{which: which, p: p, gen: p.gen, fp: fp, from: offs[idx], ahead: -1}
+			if next, ok := wire.NextOffsetAfter(fp.RecordBatches); ok {
+				f.ahead = max(next, f.from)
+				p.offset = max(p.offset, f.ahead)
+			}
+			decoding += len(fp.RecordBatches)
+			fetched = append(fetched, f)
 		}
 	}
 	delete(k.inflight, leader)
@@ -689,18 +717,38 @@ func (k *consumer) handleFetch(leader int32, parts []tp, offs []int64, gens []in
 			p.fetching = false
 		}
 	}
+	for _, f := range fetched {
+		if f.ahead < 0 { // no fetch for it until its records say where they end
+			f.p.fetching = true
+		}
+	}
 	for _, which := range out.reset {
 		if p := k.assigned[which]; p != nil {
 			p.gen = k.nextGenLocked()
 			p.offset = k.reset.offset()
 		}
 	}
-	waiters, batches := k.handOverLocked(&out)
+	k.decoding += decoding
 	k.mu.Unlock()
 	if out.stale {
 		k.c.refreshSoon()
 	}
+	k.kick()
+
+	for i := range fetched {
+		f := &fetched[i]
+		f.msgs, f.next, f.err = decodePartition(f.which.topic, f.fp, f.from, lent)
+	}
+
+	k.mu.Lock()
+	k.decoding -= decoding
+	for _, f := range fetched {
+		k.decodedLocked(f, &out)
+	}
+	waiters, batches := k.handOverLocked(&out)
+	k.mu.Unlock()
 	k.complete(waiters, batches)
+	k.delivering.Unlock()
 	k.kick()
 }
 
@@ -719,37 +767,69 @@ type fetchOutcome struct {
 	moved   bool        // a partition was sought elsewhere meanwhile
 }
 
-// takePartitionLocked applies one partition's answer (fetched from from):
-// its records, its high watermark and new position, or its error.
-func (k *consumer) takePartitionLocked(leader int32, which tp, p *position, fp *kmsg.FetchResponseTopicPartition,
-	from int64, lent *FetchBuffer, out *fetchOutcome) {
+// fetchedPartition is one partition's records from a fetch response, on
+// their way from the response to the buffer.
+type fetchedPartition struct {
+	which tp
+	p     *position
+	gen   int // p.gen when the response came
+	fp    *kmsg.FetchResponseTopicPartition
+	from  int64 // the offset fetched from
+	ahead int64 // where the next fetch starts, from the batch headers; -1: where decoding ends
+	msgs  []Message
+	next  int64 // the offset after the last batch decoded
+	err   error
+}
+
+// answeredLocked applies one partition's answer (fetched from from) short
+// of its records: its error, or its high watermark. It reports whether
+// there are records to decode.
+func (k *consumer) answeredLocked(leader int32, which tp, p *position, fp *kmsg.FetchResponseTopicPartition,
+	from int64, out *fetchOutcome) bool {
 	switch fp.ErrorCode {
 	case 0:
+		p.hwm = fp.HighWatermark
+		return true
 	case kerr.OffsetOutOfRange:
 		k.c.log.Infof(obs.Consumer, "%s[%d]: offset %d is out of range; resetting to %s",
 			which.topic, which.partition, from, k.reset)
 		out.reset = append(out.reset, which)
-		return
 	default:
 		if ke := kerr.ForCode(fp.ErrorCode); ke.Retriable || staleMetadata(fp.ErrorCode) {
 			k.c.counts.add(&k.c.counts.retries, ke)
 			k.c.log.Debugf(obs.Consumer, "fetch %s[%d] from broker %d: %v; retrying", which.topic, which.partition, leader, ke)
 			out.stale = true
-			return
+			return false
 		}
 		k.c.reportError(fmt.Errorf("fetch %s[%d]: %w", which.topic, which.partition, kerr.ForCode(fp.ErrorCode)))
+	}
+	return false
+}
+
+// decodedLocked takes one partition's decoded records into out, unless
+// the partition was sought, reset or unassigned while they were decoded,
+// and settles its position.
+func (k *consumer) decodedLocked(f fetchedPartition, out *fetchOutcome) {
+	if f.err != nil {
+		k.c.reportError(fmt.Errorf("fetch %s[%d]: %w", f.which.topic, f.which.partition, f.err))
+	}
+	p := f.p
+	if f.ahead < 0 {
+		p.fetching = false
+	}
+	if k.assigned[f.which] != p || p.gen != f.gen {
+		ReleaseMessages(f.msgs)
 		return
 	}
-	p.hwm = fp.HighWatermark
-	msgs, next, err := decodePartition(which.topic, fp, from, lent)
-	if err != nil {
-		k.c.reportError(fmt.Errorf("fetch %s[%d]: %w", which.topic, which.partition, err))
+	switch {
+	case f.ahead < 0:
+		p.offset = max(p.offset, f.next)
+	case f.next < f.ahead: // a batch failed its checks: fetch from it again
+		p.offset = f.next
+		p.gen = k.nextGenLocked()
 	}
-	if next > p.offset {
-		p.offset = next
-	}
-	if len(msgs) > 0 {
-		out.batches = append(out.batches, msgs)
+	if len(f.msgs) > 0 {
+		out.batches = append(out.batches, f.msgs)
 	}
 }
 

@@ -1,15 +1,23 @@
 package client_test
 
 import (
+	"bytes"
+	"encoding/binary"
 	"fmt"
 	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/kfk-dev/kfk/core/client"
+	"github.com/kfk-dev/kfk/core/compress"
 	"github.com/kfk-dev/kfk/core/tree"
+	"github.com/kfk-dev/kfk/core/wire"
 	"github.com/kfk-dev/kfk/tests/kafkatest"
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // fillPartitions writes n records to each of partitions partitions of
@@ -188,4 +196,77 @@ func TestFakeConsumerStaleFetchAfterReassign(t *testing.T) {
 	}
 	delivered(t, p, recs...) // the waiting fetch answers with 10..14
 	checkRun(t, "after the reassignment", pollN(t, c, 10), 0, 5, 10)
+}
+
+// A batch that fails its CRC check is reported and fetched again, never
+// skipped, although the next fetch goes out from the batch headers'
+// offsets before the records are checked: what that fetch brings is
+// dropped, and once the broker sends the batch whole every record comes
+// once, in order.
+func TestFakeConsumerDoesNotSkipACorruptBatch(t *testing.T) {
+	const topic = "corrupt"
+	f := kafkatest.Fake(t, 1, kfake.SeedTopics(1, topic))
+	fillPartitions(t, f, topic, 1, 30) // the fake's own log ends at 30; it answers fetches from there
+	batches := [][]byte{fetchedBatch(t, 0, 10), fetchedBatch(t, 10, 10), fetchedBatch(t, 20, 10)}
+	var mu sync.Mutex
+	damaged := 0 // answers that carried the middle batch with a flipped byte
+	f.ControlKey(int16(kmsg.Fetch), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		r := req.(*kmsg.FetchRequest)
+		if len(r.Topics) != 1 || len(r.Topics[0].Partitions) != 1 || r.Topics[0].Partitions[0].FetchOffset >= 30 {
+			return nil, nil, false
+		}
+		f.KeepControl()
+		rt, rp := r.Topics[0], r.Topics[0].Partitions[0]
+		var data []byte
+		for i, b := range batches {
+			if int64(10*i+9) < rp.FetchOffset {
+				continue
+			}
+			b = bytes.Clone(b)
+			mu.Lock()
+			if i == 1 && damaged < 2 {
+				damaged++
+				b[len(b)-1] ^= 0xff
+			}
+			mu.Unlock()
+			data = append(data, b...)
+		}
+		resp := r.ResponseKind().(*kmsg.FetchResponse)
+		t := kmsg.NewFetchResponseTopic()
+		t.Topic, t.TopicID = rt.Topic, rt.TopicID
+		p := kmsg.NewFetchResponseTopicPartition()
+		p.Partition, p.HighWatermark, p.LastStableOffset, p.LogStartOffset = rp.Partition, 30, 30, 0
+		p.RecordBatches = data
+		t.Partitions = append(t.Partitions, p)
+		resp.Topics = append(resp.Topics, t)
+		return resp, nil, true
+	})
+	var crcErrors atomic.Int32
+	c := kafkatest.Client(t, f.Brokers, client.Handler{OnError: func(err error) {
+		if strings.Contains(err.Error(), "CRC mismatch") {
+			crcErrors.Add(1)
+		}
+	}}, "retry_backoff_ms", "10", "fetch_max_wait_ms", "100")
+	c.Assign([]client.Assignment{{Topic: topic, Partition: 0, Offset: 0}})
+	checkRun(t, "around the damaged batch", pollN(t, c, 30), 0, 0, 30)
+	if n := crcErrors.Load(); n != 2 {
+		t.Errorf("%d CRC errors reported, want one per damaged answer (2)", n)
+	}
+}
+
+// fetchedBatch is a record batch of n records "p0-<offset>" from base on,
+// as a broker would return it.
+func fetchedBatch(t *testing.T, base int64, n int) []byte {
+	t.Helper()
+	var b wire.Builder
+	b.Reset(nil, wire.NoProducer)
+	for i := 0; i < n; i++ {
+		b.Append(1, nil, []byte(fmt.Sprintf("p0-%d", base+int64(i))), nil)
+	}
+	out, err := b.Finish(compress.None)
+	if err != nil {
+		t.Fatal(err)
+	}
+	binary.BigEndian.PutUint64(out, uint64(base)) // the base offset, outside the CRC
+	return bytes.Clone(out)
 }

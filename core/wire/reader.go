@@ -243,6 +243,30 @@ func (r *Reader) Next(b *Batch) (bool, error) {
 	}
 }
 
+// NextOffsetAfter reads only the batch headers of one fetched partition's
+// data (no CRC check, no decompression) and returns the offset after its
+// last whole batch, or -1 if no batch is whole, so that a consumer can ask
+// for what follows while it still decodes these. ok is false if a batch is
+// not magic 2 or its length cannot be right: then only decoding can say
+// where the data ends.
+func NextOffsetAfter(data []byte) (next int64, ok bool) {
+	next = -1
+	for len(data) >= offMagic+1 {
+		size := int32(binary.BigEndian.Uint32(data[offLength:]))
+		total := 12 + int(size)
+		if size < 0 || total < BatchHeaderSize || int8(data[offMagic]) != 2 {
+			return -1, false
+		}
+		if total > len(data) {
+			break // cut short by the size limit, as Reader.Next skips it
+		}
+		base := int64(binary.BigEndian.Uint64(data[offBaseOffset:]))
+		next = base + int64(int32(binary.BigEndian.Uint32(data[offLastOffsetDelta:]))) + 1
+		data = data[total:]
+	}
+	return next, true
+}
+
 func (r *Reader) decodeV2(raw []byte, b *Batch) error {
 	if len(raw) < BatchHeaderSize {
 		return corrupt("batch of %d bytes is shorter than its header", len(raw))

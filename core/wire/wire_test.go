@@ -220,6 +220,39 @@ func TestTruncatedTailAndCorruption(t *testing.T) {
 	}
 }
 
+// NextOffsetAfter agrees with decoding on where whole batches end, from
+// the headers alone, and gives up where only decoding can tell.
+func TestNextOffsetAfter(t *testing.T) {
+	at := func(base int64, n int) []byte {
+		b := build(t, sampleRecords(n), compress.LZ4, NoProducer)
+		binary.BigEndian.PutUint64(b, uint64(base))
+		return b
+	}
+	two := append(at(100, 5), at(105, 3)...)
+	bad := bytes.Clone(two)
+	bad[len(bad)-1] ^= 0xff // a CRC the headers do not check
+	negative := bytes.Clone(two)
+	binary.BigEndian.PutUint32(negative[len(at(100, 5))+offLength:], 0xffffffff)
+	for _, c := range []struct {
+		name string
+		data []byte
+		next int64
+		ok   bool
+	}{
+		{"empty", nil, -1, true},
+		{"two whole batches", two, 108, true},
+		{"the second cut short", two[:len(two)-3], 105, true},
+		{"only a cut batch", two[:30], -1, true},
+		{"a damaged record section", bad, 108, true},
+		{"a negative length", negative, -1, false},
+		{"a legacy message", legacyMessage(7, 1, 0, 0, nil, []byte("v")), -1, false},
+	} {
+		if next, ok := NextOffsetAfter(c.data); next != c.next || ok != c.ok {
+			t.Errorf("%s: NextOffsetAfter = %d, %v; want %d, %v", c.name, next, ok, c.next, c.ok)
+		}
+	}
+}
+
 func TestControlBatch(t *testing.T) {
 	var b Builder
 	b.Reset(nil, BatchOptions{ProducerID: 1, ProducerEpoch: 0, BaseSequence: -1, Transactional: true})
