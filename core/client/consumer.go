@@ -527,6 +527,21 @@ func (k *consumer) kick() {
 	for _, which := range resolve {
 		k.resolve(which)
 	}
+	// A partition's first fetch follows its ListOffsets: the leader's
+	// fetching connection is made meanwhile rather than after it.
+	for _, which := range resolve {
+		if m == nil {
+			break
+		}
+		if leader, ok := m.leader(which.topic, which.partition); ok {
+			k.c.mu.Lock()
+			b := k.c.brokers[leader]
+			k.c.mu.Unlock()
+			if b != nil {
+				k.c.connFor(b, fetching)
+			}
+		}
+	}
 	for _, plan := range plans {
 		k.fetch(plan.leader, plan.parts, plan.offs, plan.gens)
 	}
