@@ -372,6 +372,11 @@ func TestConsumerProtocolStaticMember(t *testing.T) {
 	waitFor(t, "the first member to own every partition", func() bool { return len(ownedSet(c1)) == 4 })
 	c2 := subscribe(&log2, "static-2")
 	waitFor(t, "the members to share the partitions", func() bool { return shareAll(c1, c2, 4) })
+	// The assignment is the member's before its on_assign has run.
+	waitFor(t, "the second member's on_assign", func() bool {
+		l := log2.list()
+		return len(l) > 0 && l[len(l)-1] == fmt.Sprintf("assign %v", owned(c2))
+	})
 	mine, theirs := ownedSet(c1), ownedSet(c2)
 	before := log2.list()
 
