@@ -46,9 +46,11 @@ func bufferOf(m client.Message) uintptr {
 // With lent fetch buffers, a response's buffer is read into again once
 // its messages are released, and never while one of them is held: the
 // messages of the first poll, kept unreleased, keep their bytes while
-// hundreds of later responses come and go in reused buffers.
+// hundreds of later responses come and go in reused buffers. The topic is
+// several times prefetch_bytes, so it cannot all be fetched ahead into
+// buffers of its own before the polls.
 func TestFakeLentFetchBuffersAreReusedOnlyOnceReleased(t *testing.T) {
-	const topic, records = "lent", 400
+	const topic, records = "lent", 1200
 	f := kafkatest.Fake(t, 1, kfake.SeedTopics(1, topic))
 	p := fakeClient(t, f)
 	for i := 0; i < records; i += 20 { // batches of 20 records, about 1 KiB each
@@ -58,7 +60,7 @@ func TestFakeLentFetchBuffersAreReusedOnlyOnceReleased(t *testing.T) {
 		}
 		delivered(t, p, recs...)
 	}
-	c := lendingClient(t, f, 2048)
+	c := lendingClient(t, f, 2048, "prefetch_bytes", "32768")
 	c.Assign([]client.Assignment{{Topic: topic, Partition: 0, Offset: client.OffsetEarliest}})
 
 	held := pollOnce(t, c)
