@@ -884,9 +884,13 @@ func decodePartition(topic string, fp *kmsg.FetchResponseTopicPartition, from in
 func decodeBatches(topic string, partition int32, batches []byte, aborted *wire.AbortedFilter, from int64,
 	lent *FetchBuffer) (msgs []Message, next int64, err error) {
 	held := 0
+	inArray := false // msgs lies in lent's message array
 	defer func() {
 		if held > 0 {
 			lent.refs.Add(int64(held))
+		}
+		if lent != nil {
+			msgs = lent.keepMessages(msgs, inArray)
 		}
 	}()
 	var r wire.Reader
@@ -915,10 +919,23 @@ func decodeBatches(topic string, partition int32, batches []byte, aborted *wire.
 		if b.IsTransactional() && aborted.Skips(&b) {
 			continue
 		}
-		if msgs == nil {
-			msgs = make([]Message, 0, expectedMessages(&b, len(batches), r.Remaining()))
-		}
 		copied := b.Magic < 2 || b.Codec() != compress.None
+		switch {
+		case msgs == nil:
+			want := expectedMessages(&b, len(batches), r.Remaining())
+			if lent != nil && !copied {
+				msgs = lent.spareMessages(want)
+				inArray = msgs != nil
+			}
+			if msgs == nil {
+				msgs = make([]Message, 0, want)
+			}
+		case copied && inArray:
+			// Copied records hold no buffer, so their messages cannot
+			// live in its array: every message of the partition moves.
+			msgs = append(make([]Message, 0, cap(msgs)), msgs...)
+			inArray = false
+		}
 		if copied && data == nil {
 			data = make([]byte, 0, len(batches))
 		}

@@ -15,11 +15,21 @@ import (
 // them has been given back (ReleaseMessages) or dropped by the consumer.
 
 // FetchBuffer is the buffer one fetch response was read into, shared by
-// the messages that point into it.
+// the messages that point into it. It also lends the array those
+// messages are decoded into (messages), which comes back with it: at
+// small records the Message values weigh more than the records, and a
+// fresh array per response was most of what consuming allocated.
 type FetchBuffer struct {
 	buf  []byte
 	refs atomic.Int64 // messages pointing in, plus one while it is decoded
 	pool *bufferPool
+
+	msgs    []Message // the message array; [:used] holds this response's
+	used    int
+	decoded int // messages decoded from this response, in msgs or not
+	// wanted is the most messages a response read into buf decoded:
+	// the array is sized for that much.
+	wanted int
 }
 
 // Bytes is the whole buffer (what a binding pins to hand out pointers
@@ -30,7 +40,7 @@ func (b *FetchBuffer) Bytes() []byte { return b.buf }
 // ReleaseMessages); the last one returns the buffer to its pool.
 func (b *FetchBuffer) Release(n int) {
 	if left := b.refs.Add(-int64(n)); left == 0 {
-		b.pool.put(b.buf)
+		b.pool.put(b)
 	} else if left < 0 {
 		panic("kfk: a fetch buffer released more often than it was referenced")
 	}
@@ -64,11 +74,37 @@ func (m *Message) Buffer() *FetchBuffer { return m.buffer }
 // bufferRounding is what new buffers' sizes are rounded up to.
 const bufferRounding = 16 << 10
 
+// spareMessages returns an empty slice with room for at least n messages
+// in b's message array, for one partition's messages (which must each
+// hold b), or nil when the array has no such room left. The caller
+// settles with keepMessages.
+func (b *FetchBuffer) spareMessages(n int) []Message {
+	if cap(b.msgs)-b.used < n {
+		if b.used > 0 {
+			return nil
+		}
+		b.msgs = make([]Message, 0, max(n, b.wanted))
+	}
+	return b.msgs[b.used:b.used]
+}
+
+// keepMessages records that a partition decoded n messages, in msgs: in
+// the array spareMessages lent if that was not outgrown, else elsewhere.
+// It returns msgs with its capacity cut to its length, so that nothing
+// appended to it reaches the next partition's messages.
+func (b *FetchBuffer) keepMessages(msgs []Message, inArray bool) []Message {
+	b.decoded += len(msgs)
+	if inArray && cap(msgs) == cap(b.msgs)-b.used { // (append moves a slice it outgrows)
+		b.used += len(msgs)
+	}
+	return msgs[:len(msgs):len(msgs)]
+}
+
 // bufferPool keeps the buffers of released responses, up to limit bytes,
 // for the next responses.
 type bufferPool struct {
 	mu    sync.Mutex
-	free  [][]byte
+	free  []*FetchBuffer
 	bytes int
 	limit int
 }
@@ -78,36 +114,38 @@ type bufferPool struct {
 // a new one.
 func (p *bufferPool) lend(size int) *FetchBuffer {
 	p.mu.Lock()
-	best := -1
+	var fb *FetchBuffer
 	for i := len(p.free) - 1; i >= 0; i-- {
-		if cap(p.free[i]) >= size {
-			best = i
+		if cap(p.free[i].buf) >= size {
+			fb = p.free[i]
+			p.free = slices.Delete(p.free, i, i+1)
+			p.bytes -= cap(fb.buf)
 			break
 		}
 	}
-	var buf []byte
-	if best >= 0 {
-		buf = p.free[best]
-		p.free = slices.Delete(p.free, best, best+1)
-		p.bytes -= cap(buf)
-	}
 	p.mu.Unlock()
-	if buf == nil {
+	if fb == nil {
 		// Responses differ by a few bytes: a little room lets the next,
 		// slightly larger one reuse this buffer.
-		buf = make([]byte, 0, (size+bufferRounding-1)/bufferRounding*bufferRounding)
+		fb = &FetchBuffer{buf: make([]byte, 0, (size+bufferRounding-1)/bufferRounding*bufferRounding), pool: p}
 	}
-	fb := &FetchBuffer{buf: buf[:0], pool: p}
+	fb.buf = fb.buf[:0]
+	fb.used, fb.wanted, fb.decoded = 0, max(fb.wanted, fb.decoded), 0
+	if cap(fb.msgs) < fb.wanted {
+		fb.msgs = nil // made again, larger, by the first spareMessages
+	}
 	fb.refs.Store(1)
 	return fb
 }
 
-// put keeps buf for a later response while the pool has room.
-func (p *bufferPool) put(buf []byte) {
+// put keeps fb, released by every message, for a later response while
+// the pool has room. Its message array keeps what the last messages held
+// until they are overwritten: nothing reads a message given back.
+func (p *bufferPool) put(fb *FetchBuffer) {
 	p.mu.Lock()
-	if p.bytes+cap(buf) <= p.limit {
-		p.free = append(p.free, buf[:0])
-		p.bytes += cap(buf)
+	if p.bytes+cap(fb.buf) <= p.limit {
+		p.free = append(p.free, fb)
+		p.bytes += cap(fb.buf)
 	}
 	p.mu.Unlock()
 }
