@@ -538,8 +538,8 @@ func (k *consumer) kick() {
 		plans = append(plans, plan)
 	}
 	k.mu.Unlock()
-	for _, which := range resolve {
-		k.resolve(which)
+	if len(resolve) > 0 {
+		k.resolve(resolve)
 	}
 	// A partition's first fetch follows its ListOffsets: the leader's
 	// fetching connection is made meanwhile rather than after it.
@@ -561,35 +561,52 @@ func (k *consumer) kick() {
 	}
 }
 
-// resolve turns a negative position into an offset with ListOffsets.
-func (k *consumer) resolve(which tp) {
+// resolve turns the negative positions of which into offsets with
+// ListOffsets: one call per topic and kind of offset asked for (which
+// sends one request per leader), so that assigning a thousand partitions
+// at their start costs a request, not a thousand.
+func (k *consumer) resolve(which []tp) {
+	type ask struct {
+		topic string
+		want  int64 // OffsetEarliest or OffsetLatest
+	}
+	asks := map[ask][]int32{}
+	positions := make(map[tp]*position, len(which)) // read-only once the calls are made
 	k.mu.Lock()
-	p := k.assigned[which]
-	want := int64(OffsetLatest)
-	if p != nil {
-		want = p.offset
+	for _, w := range which {
+		if p := k.assigned[w]; p != nil {
+			positions[w] = p
+			a := ask{w.topic, p.offset}
+			asks[a] = append(asks[a], w.partition)
+		}
 	}
 	k.mu.Unlock()
-	k.c.listOffsets(which.topic, []int32{which.partition}, want, func(offs map[int32]int64, err error) {
-		k.mu.Lock()
-		if cur := k.assigned[which]; cur == p && p != nil {
-			p.resolving = false
-			if err == nil && p.offset == want {
-				k.c.log.Debugf(obs.Consumer, "%s[%d]: %s offset is %d", which.topic, which.partition,
-					offsetName(want), offs[which.partition])
-				p.offset = offs[which.partition]
-				if p.consumed < 0 {
-					p.consumed = p.offset
+	for a, parts := range asks {
+		k.c.listOffsets(a.topic, parts, a.want, func(offs map[int32]int64, err error) {
+			k.mu.Lock()
+			for _, part := range parts {
+				w := tp{a.topic, part}
+				p := positions[w]
+				if k.assigned[w] != p {
+					continue
+				}
+				p.resolving = false // an offset not found is asked for again by a later kick
+				if off, ok := offs[part]; ok && p.offset == a.want {
+					k.c.log.Debugf(obs.Consumer, "%s[%d]: %s offset is %d", a.topic, part, offsetName(a.want), off)
+					p.offset = off
+					if p.consumed < 0 {
+						p.consumed = off
+					}
 				}
 			}
-		}
-		k.mu.Unlock()
-		if err != nil {
-			time.AfterFunc(k.c.cfg.RetryBackoff, k.kick)
-			return
-		}
-		k.kick()
-	})
+			k.mu.Unlock()
+			if err != nil {
+				time.AfterFunc(k.c.cfg.RetryBackoff, k.kick)
+				return
+			}
+			k.kick()
+		})
+	}
 }
 
 // fetch sends one Fetch to leader for parts at offs, within the fetch

@@ -198,6 +198,65 @@ func TestFakeConsumerStaleFetchAfterReassign(t *testing.T) {
 	checkRun(t, "after the reassignment", pollN(t, c, 10), 0, 5, 10)
 }
 
+// Partitions assigned at their earliest or latest offset are resolved
+// together: one ListOffsets per leader and kind of offset, however many
+// partitions there are, and each starts where asked.
+func TestFakeConsumerResolvesStartsInOneRequestPerLeader(t *testing.T) {
+	const topic, partitions = "resolved", 64
+	f := kafkatest.Fake(t, 2, kfake.SeedTopics(partitions, topic))
+	var mu sync.Mutex
+	asked := map[int][]int32{} // ListOffsets requests: their partitions, by timestamp asked for
+	f.ControlKey(int16(kmsg.ListOffsets), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		f.KeepControl()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, rt := range req.(*kmsg.ListOffsetsRequest).Topics {
+			if rt.Topic == topic && len(rt.Partitions) > 0 {
+				ts := int(rt.Partitions[0].Timestamp)
+				asked[ts] = append(asked[ts], int32(len(rt.Partitions)))
+			}
+		}
+		return nil, nil, false
+	})
+	fetches := watchFetch(f, topic)
+	p := fillPartitions(t, f, topic, partitions, 2)
+	c := fakeClient(t, f)
+	var parts []client.Assignment
+	for i := 0; i < partitions; i++ {
+		at := int64(client.OffsetEarliest)
+		if i%2 == 1 {
+			at = client.OffsetLatest
+		}
+		parts = append(parts, client.Assignment{Topic: topic, Partition: int32(i), Offset: at})
+	}
+	c.Assign(parts)
+	for i := 1; i < partitions; i += 2 {
+		sawFetch(t, fetches, 0, int32(i), 2) // its latest offset is resolved
+	}
+	got := pollN(t, c, partitions)
+	var recs []client.Record
+	for i := 1; i < partitions; i += 2 {
+		recs = append(recs, rec(topic, int32(i), "", fmt.Sprintf("p%d-2", i)))
+	}
+	delivered(t, p, recs...)
+	byPart := byPartition(append(got, pollN(t, c, partitions/2)...))
+	for i := 0; i < partitions; i++ {
+		if i%2 == 0 {
+			checkRun(t, "from earliest", byPart[int32(i)], int32(i), 0, 2)
+		} else {
+			checkRun(t, "from latest", byPart[int32(i)], int32(i), 2, 1)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, ts := range []int{-2, -1} { // earliest, latest
+		if n := len(asked[ts]); n < 1 || n > 2 {
+			t.Errorf("%d ListOffsets requests for timestamp %d (partitions in each: %v), want one per leader (2 leaders)",
+				n, ts, asked[ts])
+		}
+	}
+}
+
 // A batch that fails its CRC check is reported and fetched again, never
 // skipped, although the next fetch goes out from the batch headers'
 // offsets before the records are checked: what that fetch brings is
