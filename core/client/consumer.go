@@ -543,11 +543,13 @@ func (k *consumer) kick() {
 	}
 	// A partition's first fetch follows its ListOffsets: the leader's
 	// fetching connection is made meanwhile rather than after it.
+	leaders := map[int32]bool{}
 	for _, which := range resolve {
 		if m == nil {
 			break
 		}
-		if leader, ok := m.leader(which.topic, which.partition); ok {
+		if leader, ok := m.leader(which.topic, which.partition); ok && !leaders[leader] {
+			leaders[leader] = true
 			k.c.mu.Lock()
 			b := k.c.brokers[leader]
 			k.c.mu.Unlock()
@@ -789,8 +791,8 @@ func (k *consumer) handleFetch(leader int32, parts []tp, offs []int64, gens []in
 	k.mu.Lock()
 	// The fetch above went out unless the prefetch bound held it (these
 	// records counted as buffered) or a partition waited for decoding:
-	// only then can another go out now. At an idle thousand partitions a
-	// kick for nothing was a tenth of the client's CPU.
+	// only then can another go out now, and a kick for nothing walks
+	// every assigned partition.
 	held := k.buffer.bytes + k.decoding
 	k.decoding -= decoding
 	again := false
