@@ -16,7 +16,7 @@ import (
 
 // FetchBuffer is the buffer one fetch response was read into, shared by
 // the messages that point into it. It also lends the array those
-// messages are decoded into (messages), which comes back with it: at
+// messages are decoded into (msgs), which comes back with it: at
 // small records the Message values weigh more than the records, and a
 // fresh array per response was most of what consuming allocated.
 type FetchBuffer struct {
@@ -88,8 +88,8 @@ func (b *FetchBuffer) spareMessages(n int) []Message {
 	return b.msgs[b.used:b.used]
 }
 
-// keepMessages records that a partition decoded n messages, in msgs: in
-// the array spareMessages lent if that was not outgrown, else elsewhere.
+// keepMessages records a partition's decoded messages, msgs: in the
+// array spareMessages lent if they did not outgrow it, else elsewhere.
 // It returns msgs with its capacity cut to its length, so that nothing
 // appended to it reaches the next partition's messages.
 func (b *FetchBuffer) keepMessages(msgs []Message, inArray bool) []Message {
