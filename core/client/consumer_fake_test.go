@@ -2,7 +2,6 @@ package client_test
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"slices"
 	"strings"
@@ -14,7 +13,6 @@ import (
 	"github.com/kfk-dev/kfk/core/client"
 	"github.com/kfk-dev/kfk/core/compress"
 	"github.com/kfk-dev/kfk/core/tree"
-	"github.com/kfk-dev/kfk/core/wire"
 	"github.com/kfk-dev/kfk/tests/kafkatest"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -266,7 +264,8 @@ func TestFakeConsumerDoesNotSkipACorruptBatch(t *testing.T) {
 	const topic = "corrupt"
 	f := kafkatest.Fake(t, 1, kfake.SeedTopics(1, topic))
 	fillPartitions(t, f, topic, 1, 30) // the fake's own log ends at 30; it answers fetches from there
-	batches := [][]byte{fetchedBatch(t, 0, 10), fetchedBatch(t, 10, 10), fetchedBatch(t, 20, 10)}
+	batches := [][]byte{client.RecordBatch(t, 0, 10, compress.None, "p0-"), client.RecordBatch(t, 10, 10, compress.None, "p0-"),
+		client.RecordBatch(t, 20, 10, compress.None, "p0-")}
 	var mu sync.Mutex
 	damaged := 0 // answers that carried the middle batch with a flipped byte
 	f.ControlKey(int16(kmsg.Fetch), func(req kmsg.Request) (kmsg.Response, error, bool) {
@@ -311,21 +310,4 @@ func TestFakeConsumerDoesNotSkipACorruptBatch(t *testing.T) {
 	if n := crcErrors.Load(); n != 2 {
 		t.Errorf("%d CRC errors reported, want one per damaged answer (2)", n)
 	}
-}
-
-// fetchedBatch is a record batch of n records "p0-<offset>" from base on,
-// as a broker would return it.
-func fetchedBatch(t *testing.T, base int64, n int) []byte {
-	t.Helper()
-	var b wire.Builder
-	b.Reset(nil, wire.NoProducer)
-	for i := 0; i < n; i++ {
-		b.Append(1, nil, []byte(fmt.Sprintf("p0-%d", base+int64(i))), nil)
-	}
-	out, err := b.Finish(compress.None)
-	if err != nil {
-		t.Fatal(err)
-	}
-	binary.BigEndian.PutUint64(out, uint64(base)) // the base offset, outside the CRC
-	return bytes.Clone(out)
 }

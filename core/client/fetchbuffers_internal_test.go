@@ -1,6 +1,8 @@
 package client
 
 import (
+	"bytes"
+	"encoding/binary"
 	"fmt"
 	"runtime"
 	"testing"
@@ -9,22 +11,28 @@ import (
 	"github.com/kfk-dev/kfk/core/wire"
 )
 
-// batchOf is a record batch of values "<base+i>" for offsets base..base+n-1.
-func batchOf(t testing.TB, base int64, n int, codec compress.Codec) []byte {
+// RecordBatch is a record batch as a broker returns it: n records from
+// offset base on, each with the value prefix+"<offset>" (for this
+// package's tests and client_test's).
+func RecordBatch(tb testing.TB, base int64, n int, codec compress.Codec, prefix string) []byte {
+	tb.Helper()
 	var b wire.Builder
 	b.Reset(nil, wire.NoProducer)
 	for i := 0; i < n; i++ {
-		b.Append(1, nil, []byte(fmt.Sprint(base+int64(i))), nil)
+		b.Append(1, nil, []byte(fmt.Sprint(prefix, base+int64(i))), nil)
 	}
 	out, err := b.Finish(codec)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	out = append([]byte(nil), out...)
-	for i := 0; i < 8; i++ { // the base offset, outside the CRC
-		out[i] = byte(base >> (56 - 8*i))
-	}
+	out = bytes.Clone(out)
+	binary.BigEndian.PutUint64(out, uint64(base)) // the base offset, outside the CRC
 	return out
+}
+
+// batchOf is RecordBatch with the values "<offset>".
+func batchOf(t testing.TB, base int64, n int, codec compress.Codec) []byte {
+	return RecordBatch(t, base, n, codec, "")
 }
 
 // decodeLent decodes each of parts (one partition's batches each) from one
