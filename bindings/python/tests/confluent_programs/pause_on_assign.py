@@ -21,6 +21,9 @@ held = TopicPartition(topic, 0)
 
 
 def on_assign(c, parts):
+    # Assigned here first: left to the library after on_assign returns,
+    # librdkafka's assignment can land after the pause and undo it.
+    c.assign(parts)
     if any(p.partition == 0 for p in parts):
         c.pause([held])
 
