@@ -35,6 +35,15 @@ type clientObj struct {
 	handler     eventHandler  // client-level ERROR events
 	partitioner *cPartitioner // from kfk_conf_set_partitioner, or nil
 	lastTopic   atomic.Pointer[string]
+	stage       *stage // where kfk_produce puts records, or nil (stage.go)
+}
+
+// staged moves the records kfk_produce staged into the producer: the first
+// step of every call that must find them there.
+func (co *clientObj) staged() {
+	if co.stage != nil {
+		co.stage.move()
+	}
 }
 
 // topic is m's topic as a Go string. Producers mostly repeat one topic, so
@@ -171,6 +180,7 @@ func kfkgo_client_new(qh, confh C.uint64_t, out *C.uint64_t, errbuf *C.char, err
 	}
 	co.c = c
 	co.self = handles.add(kindClient, co)
+	co.stage = newStage(co, &cfg)
 	q.users.Add(1)
 	*out = C.uint64_t(co.self)
 	return C.KFK_OK
@@ -301,8 +311,12 @@ func kfkgo_produce(h C.uint64_t, m *C.kfk_message_t, cb C.uintptr_t) (rc C.kfk_e
 	if rc != C.KFK_OK {
 		return rc
 	}
+	co.staged()
 	if err := co.produceOne(m, nil, client.Tag{uintptr(cb), uintptr(m.opaque)}); err != nil {
 		return produceErrCode(err)
+	}
+	if co.stage != nil {
+		co.stage.produced(co.topic(m.topic))
 	}
 	return C.KFK_OK
 }
@@ -360,6 +374,7 @@ func producing(h C.uint64_t, accepted *C.size_t, queue func(co *clientObj, count
 	if rc != C.KFK_OK {
 		return rc
 	}
+	co.staged()
 	return queue(co, &count)
 }
 
@@ -487,6 +502,7 @@ func timedCall(h C.uint64_t, timeoutMs C.int, cb, opaque C.uintptr_t, op func(co
 //export kfkgo_flush
 func kfkgo_flush(h C.uint64_t, timeoutMs C.int, cb, opaque C.uintptr_t) C.kfk_err_t {
 	return timedCall(h, timeoutMs, cb, opaque, func(co *clientObj, timeout time.Duration, done func(error)) {
+		co.staged()
 		co.c.Flush(timeout, done)
 	})
 }
@@ -504,6 +520,7 @@ func kfkgo_purge(h C.uint64_t, flags C.int, purged *C.size_t) C.kfk_err_t {
 		if flags&C.KFK_PURGE_INFLIGHT != 0 {
 			what |= client.PurgeInFlight
 		}
+		co.staged()
 		n := co.c.Purge(what)
 		if purged != nil {
 			*purged = C.size_t(n)
@@ -515,6 +532,9 @@ func kfkgo_purge(h C.uint64_t, flags C.int, purged *C.size_t) C.kfk_err_t {
 //export kfkgo_client_close
 func kfkgo_client_close(h C.uint64_t, timeoutMs C.int, cb, opaque C.uintptr_t) C.kfk_err_t {
 	return timedCall(h, timeoutMs, cb, opaque, func(co *clientObj, timeout time.Duration, done func(error)) {
+		if co.stage != nil {
+			co.stage.close()
+		}
 		co.c.Close(timeout, done)
 	})
 }
@@ -522,6 +542,9 @@ func kfkgo_client_close(h C.uint64_t, timeoutMs C.int, cb, opaque C.uintptr_t) C
 //export kfkgo_client_destroy
 func kfkgo_client_destroy(h C.uint64_t) (rc C.kfk_err_t) {
 	defer recoverTo(&rc, C.KFK_ERR_INTERNAL)
+	if co, rc := lookupClient(h); rc == C.KFK_OK && co.stage != nil {
+		co.stage.close() // before the handle's slot, and so its stage, can go to another client
+	}
 	obj, ok := handles.remove(handle(h), kindClient)
 	if !ok {
 		return C.KFK_ERR_INVALID_HANDLE

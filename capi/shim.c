@@ -12,6 +12,7 @@
 
 #include "kfk.h"
 #include "shim.h"
+#include "stage.h"
 #include "abi_layout.h" /* the structs' layouts, pinned */
 #include "_cgo_export.h"
 
@@ -498,6 +499,8 @@ kfk_err_t kfk_client_producer_id(kfk_client_t *c, int64_t *producer_id, int16_t 
 
 kfk_err_t kfk_produce(kfk_client_t *c, const kfk_message_t *msg, kfk_cb cb) {
     GUARD(KFK_ERR_FORKED);
+    if (kfk__stage_put(H(c), msg, cb))
+        return KFK_OK;
     return kfkgo_produce(H(c), (kfk_message_t *)msg, U(cb));
 }
 

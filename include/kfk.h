@@ -816,7 +816,10 @@ KFK_API kfk_err_t kfk_client_producer_id(kfk_client_t *c, int64_t *producer_id,
  *  many threads at once on one client. One thread's messages to one
  *  partition are sent in the order of its calls (a retry can reorder them
  *  unless the client is idempotent or max_in_flight is 1); between threads
- *  the order is the order the calls took the producer's lock. */
+ *  the order is the order the calls took the client's lock.
+ *  Cost: with linger_ms above 0, a message the producer has room for (and
+ *  without headers) is copied in C and encoded into its batch by a library
+ *  thread a moment later, so the call itself is a lock and a copy. */
 KFK_API kfk_err_t kfk_produce(kfk_client_t *c, const kfk_message_t *msg, kfk_cb cb);
 /** Queue n messages in one call (for bindings). *accepted (may be NULL)
  *  is how many were queued before an error stopped the call.

@@ -289,6 +289,30 @@ func (c *Client) Produce(r Record, done DeliveryFunc) error {
 	return c.producer.produce(&r, done)
 }
 
+// Room is what Produce would take now without refusing for a full
+// buffer or a closed client: records and bytes of record size (key, value
+// and headers plus 64 bytes each), and the largest single record. A caller
+// that accepts records on the client's behalf and hands them over later
+// stays within it, so that Produce will not refuse them then.
+func (c *Client) Room() (records int, bytes int64, largest int) {
+	p := c.producer
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed || p.cfg.TransactionalID != "" {
+		return 0, 0, 0
+	}
+	return p.cfg.MaxBufferedMsgs - p.buffered, p.cfg.MaxBufferedBytes - p.bufBytes, p.cfg.MaxMessageBytes
+}
+
+// ReportRefused reports r, which the caller had accepted on the client's
+// behalf and Produce then refused with err, through the same delivery
+// path as a queued record's failure, so that its producer hears of it.
+func (c *Client) ReportRefused(r Record, err error, done DeliveryFunc) {
+	c.producer.c.counts.msgsFailed.Add(1)
+	c.producer.report([]Reports{{Topic: r.Topic, Partition: r.Partition, BaseOffset: -1, AppendTime: -1, Err: err,
+		recs: []recordMeta{{done: done, timestamp: r.Timestamp, tag: r.Tag}}}})
+}
+
 // validTopic applies Kafka's rule for topic names (1 to 249 of
 // [a-zA-Z0-9._-], not "." or ".."), so a name the broker would refuse is
 // refused at once rather than sent and retried until the delivery timeout.

@@ -311,6 +311,80 @@ static void test_queue_full(void) {
     close_client();
 }
 
+/* kfk_produce copies a record the producer will take into the client's
+ * stage, in C, and sends the others (here: those with headers) to the
+ * producer directly, moving the staged ones in first: records of one
+ * thread keep their order across the two ways in, and the reports say so
+ * (record i, opaque i + 1, at the i-th offset). */
+static void test_staged_and_direct_records_keep_their_order(void) {
+    char topic[128];
+    kt_unique(topic, sizeof topic, "cstaged");
+    connect_client("linger_ms", "5");
+    enum { N = 3000 };
+    kfk_header_t h = {"h", 1, "v", 1};
+    for (intptr_t i = 0; i < N; i++) {
+        unsigned char value[3] = {0, (unsigned char)i, 0xff};
+        kfk_message_t m = {.topic = topic, .partition = 0, .timestamp = -1, .opaque = (void *)(i + 1),
+                           .key = i % 4 ? "k" : NULL, .key_len = i % 4 == 1 ? 0 : 1,
+                           .value = i % 5 ? value : NULL, .value_len = i % 5 == 1 ? 0 : sizeof value,
+                           .headers = i % 3 ? NULL : &h, .header_count = i % 3 ? 0 : 1};
+        CHECK_EQ_INT(kfk_produce(client, &m, NULL), KFK_OK);
+    }
+    CHECK(queue_reaches(q, N));
+    take_numbered_reports(topic, N, 1);
+    close_client();
+}
+
+static int refused_reports;
+static void on_refused(const kfk_event_t *ev, void *opaque) {
+    (void)opaque;
+    CHECK_EQ_INT(ev->type, KFK_EVENT_DELIVERY);
+    CHECK_EQ_INT(ev->err, KFK_ERR_PURGED_QUEUE);
+    refused_reports++;
+}
+
+/* What kfk_produce refuses it refuses at once, staged or not: with no
+ * broker to take anything, exactly max_buffered_messages records are
+ * accepted and the next is QUEUE_FULL; a record over message_max_bytes is
+ * refused as too large; a purge reports every accepted record. */
+static void test_staged_records_stay_within_the_limits(void) {
+    char err[256];
+    kfk_conf_t *conf;
+    kfk_queue_t *pq;
+    kfk_client_t *pc;
+    CHECK_EQ_INT(kfk_conf_new(&conf), KFK_OK);
+    CHECK_EQ_INT(kfk_conf_set(conf, "brokers", "127.0.0.1:1", err, sizeof err), KFK_OK);
+    CHECK_EQ_INT(kfk_conf_set(conf, "linger_ms", "5", err, sizeof err), KFK_OK);
+    CHECK_EQ_INT(kfk_conf_set(conf, "max_buffered_messages", "50", err, sizeof err), KFK_OK);
+    CHECK_EQ_INT(kfk_conf_set(conf, "message_max_bytes", "1000", err, sizeof err), KFK_OK);
+    kfk_queue_new(&pq);
+    CHECK_EQ_INT(kfk_client_new(pq, conf, &pc, err, sizeof err), KFK_OK);
+    kfk_conf_destroy(conf);
+    static char big[2000];
+    kfk_message_t m = {.topic = "nowhere", .partition = -1, .timestamp = -1, .value = "v", .value_len = 1};
+    int accepted = 0;
+    kfk_err_t refused = KFK_OK;
+    for (int i = 0; i < 80 && refused == KFK_OK; i++) {
+        refused = kfk_produce(pc, &m, on_refused);
+        accepted += refused == KFK_OK;
+    }
+    CHECK_EQ_INT(accepted, 50);
+    CHECK_EQ_INT(refused, KFK_ERR_QUEUE_FULL);
+    kfk_message_t large = {.topic = "nowhere", .partition = -1, .timestamp = -1, .value = big,
+                           .value_len = sizeof big};
+    enum { KAFKA_MESSAGE_TOO_LARGE = 10 }; /* Kafka's error code, as kfk_produce returns it */
+    CHECK_EQ_INT(kfk_produce(pc, &large, on_refused), KAFKA_MESSAGE_TOO_LARGE);
+    size_t n = 0;
+    CHECK_EQ_INT(kfk_purge(pc, KFK_PURGE_QUEUE, &n), KFK_OK);
+    CHECK_EQ_INT((int)n, 50);
+    for (int waited = 0; refused_reports < 50 && waited < 15000; waited += 10)
+        kfk_poll(pq, 10, 0);
+    CHECK_EQ_INT(refused_reports, 50);
+    CHECK_EQ_INT(kfk_client_destroy(pc), KFK_OK);
+    kfk_poll(pq, 0, 0);
+    CHECK_EQ_INT(kfk_queue_destroy(pq), KFK_OK);
+}
+
 static int purged_reports, purge_flushed;
 static void on_purged(const kfk_event_t *ev, void *opaque) {
     (void)opaque;
@@ -1149,6 +1223,8 @@ int main(void) {
         {"delivery reports taken a few at a time", test_reports_taken_a_few_at_a_time, 1},
         {"untagged successes left out, tagged ones in order", test_untagged_successes_left_out, 1},
         {"queue full", test_queue_full, 1},
+        {"staged and direct records keep their order", test_staged_and_direct_records_keep_their_order, 1},
+        {"staged records stay within the producer's limits", test_staged_records_stay_within_the_limits, 0},
         {"purge what an unreachable broker never got", test_purge_unreachable, 0},
         {"assign, consume, lag, seek", test_assign_consume_seek_lag, 1},
         {"custom C partitioner, produce_many", test_partitioner_and_produce_many, 1},
