@@ -51,12 +51,18 @@ kfk__stage_t *kfk__stage_open(uint64_t h) {
     pthread_mutex_lock(&stages_mu);
     kfk__stage_t *s = stages[i];
     if (!s && (s = calloc(1, sizeof *s))) {
-        pthread_condattr_t attr;
-        pthread_condattr_init(&attr);
-        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-        pthread_mutex_init(&s->mu, NULL);
-        pthread_cond_init(&s->staged, &attr);
-        pthread_condattr_destroy(&attr);
+        /* The lock is held for a copy: a thread that finds it taken
+         * spins a little before sleeping (glibc's adaptive mutex). */
+        pthread_mutexattr_t mattr;
+        pthread_mutexattr_init(&mattr);
+        pthread_mutexattr_settype(&mattr, PTHREAD_MUTEX_ADAPTIVE_NP);
+        pthread_mutex_init(&s->mu, &mattr);
+        pthread_mutexattr_destroy(&mattr);
+        pthread_condattr_t cattr;
+        pthread_condattr_init(&cattr);
+        pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
+        pthread_cond_init(&s->staged, &cattr);
+        pthread_condattr_destroy(&cattr);
         stages[i] = s;
     }
     pthread_mutex_unlock(&stages_mu);
@@ -73,6 +79,15 @@ kfk__stage_t *kfk__stage_open(uint64_t h) {
     return s;
 }
 
+/* Sets the room from the producer's, less what is staged and not in the
+ * producer yet: taken records count as staged until the next call. */
+static void set_room_locked(kfk__stage_t *s, int64_t max_size, int64_t records, int64_t bytes, int64_t taken,
+                            int64_t taken_bytes) {
+    s->max_size = max_size;
+    s->room_records = records - s->count - taken;
+    s->room_bytes = bytes - s->staged_bytes - taken_bytes;
+}
+
 int kfk__stage_admit(kfk__stage_t *s, const char *topic, size_t len, int64_t max_size, int64_t records,
                      int64_t bytes) {
     int ok = 1;
@@ -86,11 +101,7 @@ int kfk__stage_admit(kfk__stage_t *s, const char *topic, size_t len, int64_t max
             ok = 0;
         }
     }
-    /* records and bytes are the producer's room now; what was staged
-     * since the last take is not in the producer yet */
-    s->max_size = max_size;
-    s->room_records = records - s->count;
-    s->room_bytes = bytes - s->staged_bytes;
+    set_room_locked(s, max_size, records, bytes, 0, 0);
     pthread_mutex_unlock(&s->mu);
     return ok;
 }
@@ -202,29 +213,24 @@ int kfk__stage_wait(kfk__stage_t *s, int64_t gather_ns) {
     return open;
 }
 
-void kfk__stage_take(kfk__stage_t *s, void **buf, size_t *cap, size_t *len, size_t *count) {
+void kfk__stage_take(kfk__stage_t *s, void *back, size_t back_cap, int64_t max_size, int64_t records,
+                     int64_t bytes, void **buf, size_t *cap, size_t *len, size_t *count) {
     pthread_mutex_lock(&s->mu);
-    *buf = s->buf, *cap = s->cap, *len = s->len, *count = s->count;
-    if (s->count > 0) {
+    if (back && !s->spare && !s->closed) {
+        s->spare = back, s->spare_cap = back_cap;
+        back = NULL;
+    }
+    int64_t taken = s->count, taken_bytes = s->staged_bytes;
+    *buf = NULL, *cap = *len = *count = 0;
+    if (taken > 0) {
+        *buf = s->buf, *cap = s->cap, *len = s->len, *count = s->count;
         s->buf = NULL, s->len = s->cap = 0;
         __atomic_store_n(&s->count, 0, __ATOMIC_RELAXED);
         s->staged_bytes = 0;
-    } else {
-        *buf = NULL;
     }
+    set_room_locked(s, max_size, records, bytes, taken, taken_bytes);
     pthread_mutex_unlock(&s->mu);
-}
-
-void kfk__stage_give_back(kfk__stage_t *s, void *buf, size_t cap) {
-    if (!buf)
-        return;
-    pthread_mutex_lock(&s->mu);
-    if (!s->spare && !s->closed) {
-        s->spare = buf, s->spare_cap = cap;
-        buf = NULL;
-    }
-    pthread_mutex_unlock(&s->mu);
-    free(buf);
+    free(back);
 }
 
 uint32_t kfk__stage_count(const kfk__stage_t *s) { return __atomic_load_n(&s->count, __ATOMIC_RELAXED); }

@@ -29,6 +29,11 @@ type stage struct {
 	closed  bool
 	gather  time.Duration // how long the mover lets records gather (stage.c)
 	done    chan struct{} // closed when the mover ends
+
+	back    unsafe.Pointer // the buffer the last take handed over, and its size
+	backCap C.size_t
+	records []client.Record // reused from move to move
+	refused func(*client.Record, error)
 }
 
 func newStage(co *clientObj, cfg *client.Config) *stage {
@@ -42,7 +47,11 @@ func newStage(co *clientObj, cfg *client.Config) *stage {
 	// A record waits up to linger in its batch anyway: an eighth of it
 	// more, at most a millisecond, for a thread wake-up per gathering
 	// rather than per record.
-	return &stage{co: co, s: s, gather: min(cfg.Linger/8, time.Millisecond), done: make(chan struct{})}
+	st := &stage{co: co, s: s, gather: min(cfg.Linger/8, time.Millisecond), done: make(chan struct{})}
+	st.refused = func(r *client.Record, err error) {
+		co.c.ReportRefused(*r, err, nil) // as a record queued and then failed would be
+	}
+	return st
 }
 
 // produced is told that topic's record went to the producer directly: the
@@ -58,6 +67,8 @@ func (st *stage) produced(topic string) {
 
 // admitLocked gives the stage topic and the producer's room; the topic
 // changes only while nothing is staged (the stage says whether it did).
+// Every staged record is of the topic admitted when it was staged: moves
+// and admits take turns under mu.
 func (st *stage) admitLocked(topic string) bool {
 	records, bytes, largest := st.co.c.Room()
 	if C.kfk__stage_admit(st.s, (*C.char)(unsafe.Pointer(unsafe.StringData(topic))), C.size_t(len(topic)),
@@ -85,13 +96,17 @@ func (st *stage) move() {
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	records, bytes, largest := st.co.c.Room()
 	var buf unsafe.Pointer
 	var capacity, n, count C.size_t
-	C.kfk__stage_take(st.s, &buf, &capacity, &n, &count)
+	C.kfk__stage_take(st.s, st.back, st.backCap, C.int64_t(largest), C.int64_t(records), C.int64_t(bytes),
+		&buf, &capacity, &n, &count)
+	st.back, st.backCap = buf, capacity // given back at the next take
 	if buf == nil {
 		return
 	}
 	data := unsafe.Slice((*byte)(buf), n)
+	rs := st.records[:0]
 	for off := 0; off < len(data); {
 		r := (*C.kfk__staged_t)(unsafe.Pointer(&data[off]))
 		off += int(unsafe.Sizeof(*r))
@@ -101,12 +116,11 @@ func (st *stage) move() {
 		rec.Key, used = stagedBytes(data[off:], r.key_len, used)
 		rec.Value, used = stagedBytes(data[off:], r.value_len, used)
 		off += (used + 7) &^ 7
-		if err := st.co.c.Produce(rec, nil); err != nil {
-			st.co.c.ReportRefused(rec, err, nil) // as a record queued and then failed would be
-		}
+		rs = append(rs, rec)
 	}
-	C.kfk__stage_give_back(st.s, buf, capacity)
-	st.admitLocked(st.topic) // the room left now
+	st.co.c.ProduceMany(rs, st.refused)
+	clear(rs) // no views of the C buffer kept
+	st.records = rs
 }
 
 // stagedBytes is the key or value of length n (-1: null) at data[used:],
@@ -130,4 +144,10 @@ func (st *stage) close() {
 	if running {
 		<-st.done
 	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	var buf unsafe.Pointer
+	var capacity, n, count C.size_t
+	C.kfk__stage_take(st.s, st.back, st.backCap, 0, 0, 0, &buf, &capacity, &n, &count) // frees st.back
+	st.back, st.backCap = nil, 0
 }

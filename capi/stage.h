@@ -54,9 +54,11 @@ int kfk__stage_admit(kfk__stage_t *s, const char *topic, size_t len, int64_t max
 int kfk__stage_wait(kfk__stage_t *s, int64_t gather_ns);
 
 /* Hands the staged records over: *buf (*cap bytes) holds *len bytes of
- * *count records, until given back with kfk__stage_give_back. */
-void kfk__stage_take(kfk__stage_t *s, void **buf, size_t *cap, size_t *len, size_t *count);
-void kfk__stage_give_back(kfk__stage_t *s, void *buf, size_t cap);
+ * *count records (*buf NULL: none). back (may be NULL) is the buffer the
+ * last take handed over, done with; max_size, records and bytes are the
+ * producer's room now, before the records taken go in. */
+void kfk__stage_take(kfk__stage_t *s, void *back, size_t back_cap, int64_t max_size, int64_t records,
+                     int64_t bytes, void **buf, size_t *cap, size_t *len, size_t *count);
 
 /* How many records are staged now (a hint: read without the lock). */
 uint32_t kfk__stage_count(const kfk__stage_t *s);

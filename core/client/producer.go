@@ -286,7 +286,20 @@ func (p *producer) signal() {
 // Produce queues r; done (may be nil) gets its delivery report. An error
 // returned here means the record was not queued and done will not run.
 func (c *Client) Produce(r Record, done DeliveryFunc) error {
-	return c.producer.produce(&r, done)
+	return c.producer.produce(&r, done, c.producer.clock.now())
+}
+
+// ProduceMany is Produce of each of rs in order, with one reading of the
+// clock for them all: for a caller handing over records gathered a moment
+// ago, whose times are set. refused is told of each record Produce
+// refused, with why.
+func (c *Client) ProduceMany(rs []Record, refused func(r *Record, err error)) {
+	now := c.producer.clock.now()
+	for i := range rs {
+		if err := c.producer.produce(&rs[i], nil, now); err != nil {
+			refused(&rs[i], err)
+		}
+	}
 }
 
 // Room is what Produce would take now without refusing for a full
@@ -390,8 +403,7 @@ func (c *producerClock) renewEvery(d time.Duration) {
 
 // produce works on r in place (its caller's copy): a record is large, and
 // copying it from call to call was a noticeable share of its cost.
-func (p *producer) produce(r *Record, done DeliveryFunc) error {
-	now := p.clock.now()
+func (p *producer) produce(r *Record, done DeliveryFunc, now instant) error {
 	if r.Timestamp < 0 {
 		r.Timestamp = now.unixMilli()
 	}

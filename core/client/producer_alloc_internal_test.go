@@ -90,7 +90,7 @@ func BenchmarkPlaceRecords(b *testing.B) {
 func produceAndDeliver(p *producer, partitions, perBatch int) {
 	value := make([]byte, 100)
 	for i := 0; i < partitions*perBatch; i++ {
-		if err := p.produce(&Record{Topic: "alloc", Partition: int32(i % partitions), Value: value, Timestamp: -1}, nil); err != nil {
+		if err := p.produce(&Record{Topic: "alloc", Partition: int32(i % partitions), Value: value, Timestamp: -1}, nil, p.clock.now()); err != nil {
 			panic(err)
 		}
 	}
