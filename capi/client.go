@@ -315,7 +315,7 @@ func kfkgo_produce(h C.uint64_t, m *C.kfk_message_t, cb C.uintptr_t) (rc C.kfk_e
 	if err := co.produceOne(m, nil, client.Tag{uintptr(cb), uintptr(m.opaque)}); err != nil {
 		return produceErrCode(err)
 	}
-	if co.stage != nil {
+	if co.stage != nil && m.header_count == 0 { // the stage takes no headers
 		co.stage.produced(co.topic(m.topic))
 	}
 	return C.KFK_OK

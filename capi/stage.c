@@ -9,7 +9,7 @@
 enum {
     STAGE_SLOTS = 4096,             /* client handles whose slot index is below this get a stage */
     STAGE_FIRST_BYTES = 64 << 10,   /* a stage buffer's first size */
-    STAGE_MOST_BYTES = 1 << 20,     /* and the most it grows to before records go to Go directly */
+    STAGE_MOST_BYTES = 256 << 10,     /* and the most it grows to before records go to Go directly */
     STAGE_TOPIC_MAX = 249,          /* Kafka's longest topic name */
     HANDLE_KIND_CLIENT = 4,         /* handles.go: kindClient */
     GATHER_RECORDS = 256,           /* a mover gathering records wakes at this many */
