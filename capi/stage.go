@@ -33,7 +33,6 @@ type stage struct {
 	back    unsafe.Pointer // the buffer the last take handed over, and its size
 	backCap C.size_t
 	records []client.Record // reused from move to move
-	refused func(*client.Record, error)
 }
 
 func newStage(co *clientObj, cfg *client.Config) *stage {
@@ -47,11 +46,7 @@ func newStage(co *clientObj, cfg *client.Config) *stage {
 	// A record waits up to linger in its batch anyway: an eighth of it
 	// more, at most a millisecond, for a thread wake-up per gathering
 	// rather than per record.
-	st := &stage{co: co, s: s, gather: min(cfg.Linger/8, time.Millisecond), done: make(chan struct{})}
-	st.refused = func(r *client.Record, err error) {
-		co.c.ReportRefused(*r, err, nil) // as a record queued and then failed would be
-	}
-	return st
+	return &stage{co: co, s: s, gather: min(cfg.Linger/8, time.Millisecond), done: make(chan struct{})}
 }
 
 // produced is told that topic's record went to the producer directly: the
@@ -118,7 +113,9 @@ func (st *stage) move() {
 		off += (used + 7) &^ 7
 		rs = append(rs, rec)
 	}
-	st.co.c.ProduceMany(rs, st.refused)
+	// The room was reserved, so only a race with close is refused here;
+	// its record is reported as a queued record's failure would be.
+	st.co.c.ProduceMany(rs, st.co.c.ReportRefused)
 	clear(rs) // no views of the C buffer kept
 	st.records = rs
 }

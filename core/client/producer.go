@@ -318,12 +318,13 @@ func (c *Client) Room() (records int, bytes int64, largest int) {
 }
 
 // ReportRefused reports r, which the caller had accepted on the client's
-// behalf and Produce then refused with err, through the same delivery
-// path as a queued record's failure, so that its producer hears of it.
-func (c *Client) ReportRefused(r Record, err error, done DeliveryFunc) {
+// behalf and Produce then refused with err, to Handler.OnDeliveries with
+// its tag, as a queued record's failure is reported, so that its producer
+// hears of it.
+func (c *Client) ReportRefused(r *Record, err error) {
 	c.producer.c.counts.msgsFailed.Add(1)
 	c.producer.report([]Reports{{Topic: r.Topic, Partition: r.Partition, BaseOffset: -1, AppendTime: -1, Err: err,
-		recs: []recordMeta{{done: done, timestamp: r.Timestamp, tag: r.Tag}}}})
+		recs: []recordMeta{{timestamp: r.Timestamp, tag: r.Tag}}}})
 }
 
 // validTopic applies Kafka's rule for topic names (1 to 249 of

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -235,5 +237,64 @@ func TestFakeProducerNonRetriableErrorFailsTheRecord(t *testing.T) {
 				t.Fatalf("the refused record was sent %d times, want once (no retry)", refusedSent)
 			}
 		})
+	}
+}
+
+// ProduceMany places records in order and tells the caller of each one it
+// refuses; ReportRefused hands such a record to Handler.OnDeliveries as a
+// failure with its tag, beside the others' successes.
+func TestFakeProduceManyReportsRefusalsWithTheirTags(t *testing.T) {
+	const topic = "many"
+	f := kafkatest.Fake(t, 1, kfake.SeedTopics(1, topic))
+	var mu sync.Mutex
+	reports := map[uintptr]client.Delivery{}
+	c := kafkatest.Client(t, f.Brokers, client.Handler{OnError: logErrors(t),
+		OnDeliveries: func(rs []client.Reports, _ int) {
+			mu.Lock()
+			defer mu.Unlock()
+			for i := range rs {
+				for j := 0; j < rs[i].Len(); j++ {
+					d := rs[i].At(j)
+					reports[d.Tag[0]] = d
+				}
+			}
+		}}, "linger_ms", "1", "message_max_bytes", "1000")
+	recs := make([]client.Record, 5)
+	for i := range recs {
+		recs[i] = rec(topic, 0, "", fmt.Sprintf("v%d", i))
+		recs[i].Tag = client.Tag{uintptr(i + 1)}
+	}
+	recs[2].Value = make([]byte, 2000) // over message_max_bytes
+	var refused []uintptr
+	c.ProduceMany(recs, func(r *client.Record, err error) {
+		if !errors.Is(err, client.ErrRecordTooLarge) {
+			t.Errorf("record %d refused with %v, want ErrRecordTooLarge", r.Tag[0], err)
+		}
+		refused = append(refused, r.Tag[0])
+		c.ReportRefused(r, err)
+	})
+	if !slices.Equal(refused, []uintptr{3}) {
+		t.Fatalf("refused %v, want [3]", refused)
+	}
+	eventually(t, "five reports", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(reports) == 5
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	next := int64(0)
+	for tag := uintptr(1); tag <= 5; tag++ {
+		d := reports[tag]
+		if tag == 3 {
+			if !errors.Is(d.Err, client.ErrRecordTooLarge) || d.Offset != -1 || d.Topic != topic {
+				t.Fatalf("refused record's report: %+v", d)
+			}
+			continue
+		}
+		if d.Err != nil || d.Offset != next {
+			t.Fatalf("record %d: offset %d, error %v; want offset %d (produce order)", tag, d.Offset, d.Err, next)
+		}
+		next++
 	}
 }
