@@ -1,6 +1,7 @@
 /* The cluster client and producer through the C ABI, against a real
  * broker: configuration errors, connect, produce with delivery reports,
  * batch produce, flush, queue full, close; and bad handles. */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -332,6 +333,62 @@ static void test_staged_and_direct_records_keep_their_order(void) {
     }
     CHECK(queue_reaches(q, N));
     take_numbered_reports(topic, N, 1);
+    close_client();
+}
+
+/* Several threads produce to one client at once (through its stage): every
+ * record is reported once, without error, and each thread's records keep
+ * their order (the opaque carries the thread and the record's number). */
+enum { PRODUCERS = 4, PER_PRODUCER = 20000 };
+static const char *threads_topic;
+static int64_t last_offset_of[PRODUCERS];
+static long threads_reported, threads_out_of_order;
+
+static void *produce_from_a_thread(void *arg) {
+    intptr_t t = (intptr_t)arg;
+    for (intptr_t i = 0; i < PER_PRODUCER; i++) {
+        kfk_message_t m = {.topic = threads_topic, .partition = 0, .timestamp = -1, .value = "v", .value_len = 1,
+                           .opaque = (void *)(t << 32 | i)};
+        kfk_err_t err;
+        while ((err = kfk_produce(client, &m, NULL)) == KFK_ERR_QUEUE_FULL)
+            usleep(100);
+        CHECK_EQ_INT(err, KFK_OK);
+    }
+    return NULL;
+}
+
+static void on_thread_report(const kfk_event_t *ev, void *opaque) {
+    (void)opaque;
+    CHECK_EQ_INT(ev->err, 0);
+    intptr_t tag = (intptr_t)ev->msg->opaque, t = tag >> 32;
+    CHECK(t >= 0 && t < PRODUCERS);
+    if (t < 0 || t >= PRODUCERS)
+        return;
+    if (ev->msg->offset <= last_offset_of[t])
+        threads_out_of_order++;
+    last_offset_of[t] = ev->msg->offset;
+    threads_reported++;
+}
+
+static void test_threads_produce_to_one_client(void) {
+    char topic[128];
+    kt_unique(topic, sizeof topic, "cthreads");
+    threads_topic = topic;
+    connect_client("linger_ms", "5");
+    CHECK_EQ_INT(kfk_queue_set_handler(q, on_thread_report, NULL), KFK_OK);
+    threads_reported = threads_out_of_order = 0;
+    for (int t = 0; t < PRODUCERS; t++)
+        last_offset_of[t] = -1;
+    pthread_t threads[PRODUCERS];
+    for (intptr_t t = 0; t < PRODUCERS; t++)
+        CHECK_EQ_INT(pthread_create(&threads[t], NULL, produce_from_a_thread, (void *)t), 0);
+    for (int t = 0; t < PRODUCERS; t++)
+        pthread_join(threads[t], NULL);
+    for (int waited = 0; threads_reported < PRODUCERS * PER_PRODUCER && waited < 30000; waited += 10)
+        kfk_poll(q, 10, 0);
+    CHECK_EQ_INT(threads_reported, PRODUCERS * PER_PRODUCER);
+    CHECK_EQ_INT(threads_out_of_order, 0);
+    CHECK_EQ_INT(kfk_queue_set_handler(q, NULL, NULL), KFK_OK);
     close_client();
 }
 
@@ -1225,6 +1282,7 @@ int main(void) {
         {"queue full", test_queue_full, 1},
         {"staged and direct records keep their order", test_staged_and_direct_records_keep_their_order, 1},
         {"staged records stay within the producer's limits", test_staged_records_stay_within_the_limits, 0},
+        {"threads produce to one client at once", test_threads_produce_to_one_client, 1},
         {"purge what an unreachable broker never got", test_purge_unreachable, 0},
         {"assign, consume, lag, seek", test_assign_consume_seek_lag, 1},
         {"custom C partitioner, produce_many", test_partitioner_and_produce_many, 1},
