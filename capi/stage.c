@@ -9,7 +9,7 @@
 enum {
     STAGE_SLOTS = 4096,             /* client handles whose slot index is below this get a stage */
     STAGE_FIRST_BYTES = 64 << 10,   /* a stage buffer's first size */
-    STAGE_MOST_BYTES = 256 << 10,     /* and the most it grows to before records go to Go directly */
+    STAGE_MOST_BYTES = 256 << 10,   /* and the most it grows to before records go to Go directly */
     STAGE_TOPIC_MAX = 249,          /* Kafka's longest topic name */
     HANDLE_KIND_CLIENT = 4,         /* handles.go: kindClient */
     GATHER_RECORDS = 256,           /* a mover gathering records wakes at this many */
@@ -80,7 +80,7 @@ kfk__stage_t *kfk__stage_open(uint64_t h) {
 }
 
 /* Sets the room from the producer's, less what is staged and not in the
- * producer yet: taken records count as staged until the next call. */
+ * producer yet: the records a take hands over go in after it. */
 static void set_room_locked(kfk__stage_t *s, int64_t max_size, int64_t records, int64_t bytes, int64_t taken,
                             int64_t taken_bytes) {
     s->max_size = max_size;
@@ -166,7 +166,7 @@ int kfk__stage_put(uint64_t h, const kfk_message_t *m, kfk_cb cb) {
     kfk__staged_t *r = (kfk__staged_t *)(s->buf + s->len);
     *r = (kfk__staged_t){.timestamp = timestamp, .cb = (uintptr_t)cb, .opaque = (uintptr_t)m->opaque,
                          .partition = m->partition, .key_len = m->key ? (int32_t)key_len : -1,
-                         .value_len = m->value ? (int32_t)value_len : -1, .size = (int32_t)size};
+                         .value_len = m->value ? (int32_t)value_len : -1};
     unsigned char *data = (unsigned char *)(r + 1);
     if (key_len)
         memcpy(data, m->key, key_len);

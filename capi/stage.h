@@ -30,7 +30,6 @@ typedef struct {
     int32_t partition;
     int32_t key_len;
     int32_t value_len;
-    int32_t size; /* what the record counts toward the producer's limits */
 } kfk__staged_t;
 
 /* Takes a copy of msg into the stage of client handle h, or returns 0 if
