@@ -392,6 +392,22 @@ static void test_threads_produce_to_one_client(void) {
     close_client();
 }
 
+/* A client of a broker nobody listens on (127.0.0.1:1) with the options
+ * in kv (key, value, ..., NULL; may be NULL), on a queue of its own. */
+static kfk_client_t *unreachable_client(kfk_queue_t **queue, const char *const *kv) {
+    char err[256];
+    kfk_conf_t *conf;
+    kfk_client_t *c = NULL;
+    CHECK_EQ_INT(kfk_conf_new(&conf), KFK_OK);
+    CHECK_EQ_INT(kfk_conf_set(conf, "brokers", "127.0.0.1:1", err, sizeof err), KFK_OK);
+    for (; kv && kv[0]; kv += 2)
+        CHECK_EQ_INT(kfk_conf_set(conf, kv[0], kv[1], err, sizeof err), KFK_OK);
+    kfk_queue_new(queue);
+    CHECK_EQ_INT(kfk_client_new(*queue, conf, &c, err, sizeof err), KFK_OK);
+    kfk_conf_destroy(conf);
+    return c;
+}
+
 static int refused_reports;
 static void on_refused(const kfk_event_t *ev, void *opaque) {
     (void)opaque;
@@ -405,18 +421,10 @@ static void on_refused(const kfk_event_t *ev, void *opaque) {
  * accepted and the next is QUEUE_FULL; a record over message_max_bytes is
  * refused as too large; a purge reports every accepted record. */
 static void test_staged_records_stay_within_the_limits(void) {
-    char err[256];
-    kfk_conf_t *conf;
+    static const char *const options[] = {"linger_ms", "5", "max_buffered_messages", "50",
+                                          "message_max_bytes", "1000", NULL};
     kfk_queue_t *pq;
-    kfk_client_t *pc;
-    CHECK_EQ_INT(kfk_conf_new(&conf), KFK_OK);
-    CHECK_EQ_INT(kfk_conf_set(conf, "brokers", "127.0.0.1:1", err, sizeof err), KFK_OK);
-    CHECK_EQ_INT(kfk_conf_set(conf, "linger_ms", "5", err, sizeof err), KFK_OK);
-    CHECK_EQ_INT(kfk_conf_set(conf, "max_buffered_messages", "50", err, sizeof err), KFK_OK);
-    CHECK_EQ_INT(kfk_conf_set(conf, "message_max_bytes", "1000", err, sizeof err), KFK_OK);
-    kfk_queue_new(&pq);
-    CHECK_EQ_INT(kfk_client_new(pq, conf, &pc, err, sizeof err), KFK_OK);
-    kfk_conf_destroy(conf);
+    kfk_client_t *pc = unreachable_client(&pq, options);
     static char big[2000];
     kfk_message_t m = {.topic = "nowhere", .partition = -1, .timestamp = -1, .value = "v", .value_len = 1};
     int accepted = 0;
@@ -459,15 +467,8 @@ static void on_purge_flushed(const kfk_event_t *ev, void *opaque) {
 /* Messages for a broker that cannot be reached: kfk_purge fails each with
  * KFK_ERR_PURGED_QUEUE, and the flush waiting for them completes. */
 static void test_purge_unreachable(void) {
-    char err[256];
-    kfk_conf_t *conf;
     kfk_queue_t *pq;
-    kfk_client_t *pc;
-    CHECK_EQ_INT(kfk_conf_new(&conf), KFK_OK);
-    CHECK_EQ_INT(kfk_conf_set(conf, "brokers", "127.0.0.1:1", err, sizeof err), KFK_OK);
-    kfk_queue_new(&pq);
-    CHECK_EQ_INT(kfk_client_new(pq, conf, &pc, err, sizeof err), KFK_OK);
-    kfk_conf_destroy(conf);
+    kfk_client_t *pc = unreachable_client(&pq, NULL);
     kfk_message_t m = {.topic = "nowhere", .partition = -1, .timestamp = -1, .value = "v", .value_len = 1};
     for (int i = 0; i < 3; i++)
         CHECK_EQ_INT(kfk_produce(pc, &m, on_purged), KFK_OK);
