@@ -79,6 +79,25 @@ class ProduceTest < Minitest::Test
     end
   end
 
+  # Strings only (no nil): the values' bytes are joined whatever their
+  # encodings, also when Ruby could not join them as text.
+  def test_strings_of_clashing_encodings_keep_their_bytes
+    values = [UTF8, ALL_BYTES, "d\u00e9j\u00e0".encode("ISO-8859-1"), "", "plain"]
+    keys = [ALL_BYTES, UTF8, "", "\0", "k".encode("UTF-16LE")]
+    assert_raises(Encoding::CompatibilityError) { values.join }
+    Kfk::Client.open(brokers: @brokers, linger_ms: 2) do |kafka|
+      topic = new_topic(kafka)
+      assert_nil kafka.produce_values(topic, values, keys: keys, partition: 0).value
+      assert_nil kafka.produce_values(topic, %w[same encoding], partition: 0).value
+      kafka.assign([{ topic: topic, partition: 0, offset: Kfk::FFI::OFFSET_EARLIEST }])
+      messages = consume(kafka, values.size + 2)
+      (values + %w[same encoding]).zip(keys + [nil, nil]).each_with_index do |(value, key), i|
+        assert_bytes value, messages[i].value, "record #{i} value"
+        assert_bytes key, messages[i].key, "record #{i} key"
+      end
+    end
+  end
+
   # A record the library refuses (too large) is listed by its index; the
   # others are delivered.
   def test_refused_record_is_reported_by_index

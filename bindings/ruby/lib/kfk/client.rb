@@ -673,11 +673,20 @@ module Kfk
 
     # Values (or keys) as kfk_produce_values takes them: their bytes back
     # to back, whatever their encodings, and an int32 length each
-    # (NULL_LENGTH for nil, which takes no bytes).
+    # (NULL_LENGTH for nil, which takes no bytes). Strings alone (the
+    # common case) take C loops only: join, unless two encodings clash.
     def columns(list)
-      list = list.map { |v| v.nil? || v.is_a?(String) ? v : v.to_s } unless list.all? { |v| v.nil? || v.is_a?(String) }
+      if list.all?(String)
+        bytes = begin
+          list.join
+        rescue Encoding::CompatibilityError
+          list.pack("a*" * list.size)
+        end
+        return [bytes, list.map(&:bytesize).pack("l*")]
+      end
+      list = list.map { |v| v.nil? || v.is_a?(String) ? v : v.to_s }
       lens = list.map { |v| v ? v.bytesize : Kfk::FFI::NULL_LENGTH }
-      list = list.compact if list.include?(nil)
+      list = list.compact
       [list.pack("a*" * list.size), lens.pack("l*")]
     end
 
@@ -693,18 +702,19 @@ module Kfk
 
       groups = {}
       last = nil
-      records.each_with_index do |r, i|
+      i = -1
+      records.each do |r|
+        i += 1
         return nil unless r.is_a?(Hash) && (topic = r[:topic])
 
-        r.each_pair do |k, v|
-          next if k == :value || k == :key || k == :topic
-          next if k == :partition && v.is_a?(Integer) && v >= -1
-          next if k == :headers && (v.nil? || (v.respond_to?(:empty?) && v.empty?))
-          next if k == :timestamp && (v.nil? || (v.is_a?(Integer) && v.negative?))
+        partition = r.fetch(:partition, -1)
+        return nil unless partition.is_a?(Integer) && partition >= -1
+        # Counting the keys a values call takes spares a look at each pair.
+        plain = r.key?(:partition) ? 2 : 1
+        plain += 1 if r.key?(:value)
+        plain += 1 if r.key?(:key)
+        return nil unless r.size == plain || only_empty_extras?(r)
 
-          return nil
-        end
-        partition = r[:partition] || -1
         partition = partition_for(topic, r[:key]) if partition == -1 && @partitioner
         unless last && last[1] == partition && last[0] == topic
           last = ((groups[topic] ||= {})[partition] ||= [topic, partition, [], [], []])
@@ -716,6 +726,19 @@ module Kfk
       return nil if groups.each_value.any? { |parts| parts.size > 1 && parts.key?(-1) }
 
       groups.each_value.flat_map(&:values)
+    end
+
+    # Whether a record's keys beyond topic, value, key and partition say
+    # nothing: no headers, no timestamp.
+    def only_empty_extras?(record)
+      record.each_pair.all? do |k, v|
+        case k
+        when :topic, :value, :key, :partition then true
+        when :headers then v.nil? || (v.respond_to?(:empty?) && v.empty?)
+        when :timestamp then v.nil? || (v.is_a?(Integer) && v.negative?)
+        else false
+        end
+      end
     end
 
     # produce_many through kfk_produce_many: a kfk_message_t each.
