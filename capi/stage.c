@@ -11,6 +11,7 @@ enum {
     STAGE_FIRST_BYTES = 64 << 10,   /* a stage buffer's first size */
     STAGE_MOST_BYTES = 256 << 10,   /* and the most it grows to before records go to Go directly */
     STAGE_TOPIC_MAX = 249,          /* Kafka's longest topic name */
+    STAGE_LARGEST_RECORD = 4 << 10, /* a larger record goes to Go directly (see kfk__stage_put) */
     HANDLE_KIND_CLIENT = 4,         /* handles.go: kindClient */
     GATHER_RECORDS = 256,           /* a mover gathering records wakes at this many */
     GATHER_BYTES = 64 << 10,        /* or at this many bytes staged */
@@ -153,6 +154,11 @@ int kfk__stage_put(uint64_t h, const kfk_message_t *m, kfk_cb cb) {
     if (!s)
         return 0;
     int64_t size = record_size(m);
+    /* Staging copies a record twice (into the stage, then into its batch):
+     * for a large one that costs more than the crossing into Go it spares
+     * (10 KB records: 5-9 % more CPU per record staged than direct). */
+    if (size > STAGE_LARGEST_RECORD)
+        return 0;
     size_t key_len = m->key ? m->key_len : 0, value_len = m->value ? m->value_len : 0;
     size_t need = sizeof(kfk__staged_t) + ((key_len + value_len + 7) & ~(size_t)7);
     int64_t timestamp = m->timestamp < 0 ? now_ms() : m->timestamp;
