@@ -196,17 +196,7 @@ func (s *session) writeQueued() ([]*call, error) {
 		}
 	}
 	s.mu.Unlock()
-	o := &s.out
-	for i, r := range batch {
-		if err := s.write(r); err != nil {
-			return noReply, err
-		}
-		if o.sock.nowait && len(o.sock.held) > 0 { // the socket is full
-			o.rest = append(o.rest, batch[i+1:]...)
-			break
-		}
-	}
-	return noReply, s.flush()
+	return noReply, s.writeCalls(batch)
 }
 
 // writeRest writes the requests a requester left when the socket filled.
@@ -214,12 +204,30 @@ func (s *session) writeQueued() ([]*call, error) {
 func (s *session) writeRest() error {
 	rest := s.out.rest
 	s.out.rest = nil
-	for _, r := range rest {
+	return s.writeCalls(rest)
+}
+
+// writeCalls writes calls (numbered already) in order and flushes them. A
+// requester stops once the socket is full and leaves the rest in
+// s.out.rest for the writer goroutine. The caller holds s.out.mu.
+func (s *session) writeCalls(calls []*call) error {
+	o := &s.out
+	for i, r := range calls {
 		if err := s.write(r); err != nil {
 			return err
 		}
+		if o.sock.nowait && len(o.sock.held) > 0 { // the socket is full
+			o.rest = append(o.rest, calls[i+1:]...)
+			break
+		}
 	}
-	return s.flush()
+	if err := o.w.Flush(); err != nil {
+		return err
+	}
+	if cap(o.buf) > 1<<20 {
+		o.buf = nil // don't pin one huge request's buffer forever
+	}
+	return nil
 }
 
 // write encodes r (numbered already) into the buffered writer. The caller
@@ -240,17 +248,6 @@ func (s *session) write(r *call) error {
 		s.sent(r, size)
 	}
 	return err
-}
-
-// flush writes out the buffered writer. The caller holds s.out.mu.
-func (s *session) flush() error {
-	if err := s.out.w.Flush(); err != nil {
-		return err
-	}
-	if cap(s.out.buf) > 1<<20 {
-		s.out.buf = nil // don't pin one huge request's buffer forever
-	}
-	return nil
 }
 
 // writeFailed ends the session; requests that expect no reply were not
