@@ -1120,9 +1120,11 @@ KFK_API kfk_err_t kfk_share_subscribe(kfk_client_t *c, const char *const *topics
  *  Threads: as kfk_consume. */
 KFK_API kfk_err_t kfk_share_consume(kfk_client_t *c, kfk_cb cb, void *opaque);
 /** Settle one record handed over by kfk_share_consume (explicit mode):
- *  type is KFK_ACK_ACCEPT, KFK_ACK_RELEASE or KFK_ACK_REJECT. It reaches
- *  the broker with the member's next fetch from that partition's leader,
- *  or at once with kfk_share_commit. Immediate: KFK_ERR_INVALID_ARG for a
+ *  type is KFK_ACK_ACCEPT, KFK_ACK_RELEASE or KFK_ACK_REJECT. It goes to
+ *  that partition's leader with the member's next request there: a fetch
+ *  for a waiting kfk_share_consume, else a ShareAcknowledge of its own as
+ *  soon as none is in flight; kfk_share_commit reports the broker's
+ *  answer. Immediate: KFK_ERR_INVALID_ARG for a
  *  bad type or a NULL topic; KFK_ERR_STATE without a share subscription,
  *  in implicit mode, or for a record not handed over or settled already.
  *  Threads: any thread. */

@@ -29,20 +29,10 @@ func TestShareFakeReleaseAndStaleSession(t *testing.T) {
 	}
 
 	first := sharePollUntil(t, c, "three records", func(ms []client.Message) bool { return len(offsets(ms)) == 3 })
-	for _, m := range first {
-		if m.DeliveryCount != 1 || string(m.Value) != string(rune('a'+m.Offset)) {
-			t.Errorf("offset %d: %q, delivery count %d", m.Offset, m.Value, m.DeliveryCount)
-		}
-		kind := client.AckAccept
-		if m.Offset == 1 {
-			kind = client.AckRelease
-		}
-		if err := c.Acknowledge(topic, 0, m.Offset, kind); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// The commit's ShareAcknowledge is refused as if the broker had lost
-	// count of the session: it opens a new one and sends them again.
+	// The first ShareAcknowledge is refused as if the broker had lost
+	// count of the session: the member opens a new one and sends them
+	// again. Set before acknowledging, since an acknowledgement goes as
+	// soon as the session has no request in flight, commit or not.
 	var mu sync.Mutex
 	acknowledges := 0
 	f.ControlKey(int16(kmsg.ShareAcknowledge), func(req kmsg.Request) (kmsg.Response, error, bool) {
@@ -57,6 +47,18 @@ func TestShareFakeReleaseAndStaleSession(t *testing.T) {
 		mu.Unlock()
 		return nil, nil, false
 	})
+	for _, m := range first {
+		if m.DeliveryCount != 1 || string(m.Value) != string(rune('a'+m.Offset)) {
+			t.Errorf("offset %d: %q, delivery count %d", m.Offset, m.Value, m.DeliveryCount)
+		}
+		kind := client.AckAccept
+		if m.Offset == 1 {
+			kind = client.AckRelease
+		}
+		if err := c.Acknowledge(topic, 0, m.Offset, kind); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, r := range commitAcks(t, c) {
 		if r.Err != nil {
 			t.Errorf("%s[%d]: %v", r.Topic, r.Partition, r.Err)

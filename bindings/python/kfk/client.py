@@ -931,8 +931,10 @@ class Client:
         "accept" (processed), "release" (deliver it again, to any member)
         or "reject" (never deliver it again), or kfk.ACK_ACCEPT,
         kfk.ACK_RELEASE, kfk.ACK_REJECT; it may also come last among the
-        positional arguments. The acknowledgement reaches the broker with
-        the next fetch from that partition, or at once with share_commit."""
+        positional arguments. The acknowledgement goes to the partition's
+        leader with the member's next request there (a fetch, or an
+        acknowledgement of its own once none is in flight); share_commit
+        reports the broker's answer."""
         if isinstance(message_or_topic, str):
             if len(args) not in (2, 3):
                 raise TypeError("share_acknowledge(topic, partition, offset, ack) takes a partition and an offset")

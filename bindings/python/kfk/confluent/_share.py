@@ -2,8 +2,9 @@
 kfk.Client's share_subscribe / share_consume / share_acknowledge /
 share_commit / share_unsubscribe.
 
-kfk sends acknowledgements with the next fetch from their partition, or at
-once on share_commit; it reports the broker's answer only for the latter.
+kfk sends acknowledgements with the member's next request to their
+partition's leader, or at once on share_commit; only share_commit reports
+the broker's answer.
 So that the acknowledgement commit callback hears about every
 acknowledgement, poll() commits what is pending before fetching while a
 callback is registered.

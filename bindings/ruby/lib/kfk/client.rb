@@ -452,8 +452,9 @@ module Kfk
 
     # Settles a record share_consume returned (explicit mode): type is
     # :accept, :release or :reject. record: a Message, or a Hash with
-    # topic:, partition: and offset:. It reaches the broker with the
-    # member's next fetch, or at once with share_commit.
+    # topic:, partition: and offset:. It goes to the partition's leader
+    # with the member's next request there (a fetch, or an acknowledgement
+    # of its own once none is in flight); share_commit reports the answer.
     def share_acknowledge(record, type = :accept)
       kind = ACK_TYPES[type] or
         raise ArgumentError, "unknown acknowledgement type #{type.inspect} (:accept, :release or :reject)"
