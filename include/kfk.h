@@ -1124,9 +1124,9 @@ KFK_API kfk_err_t kfk_share_consume(kfk_client_t *c, kfk_cb cb, void *opaque);
  *  that partition's leader with the member's next request there: a fetch
  *  for a waiting kfk_share_consume, else a ShareAcknowledge of its own as
  *  soon as none is in flight; kfk_share_commit reports the broker's
- *  answer. Immediate: KFK_ERR_INVALID_ARG for a
- *  bad type or a NULL topic; KFK_ERR_STATE without a share subscription,
- *  in implicit mode, or for a record not handed over or settled already.
+ *  answer. Immediate: KFK_ERR_INVALID_ARG for a bad type or a NULL
+ *  topic; KFK_ERR_STATE without a share subscription, in implicit mode,
+ *  or for a record not handed over or settled already.
  *  Threads: any thread. */
 KFK_API kfk_err_t kfk_share_acknowledge(kfk_client_t *c, const char *topic, int32_t partition,
                                         int64_t offset, int type);
