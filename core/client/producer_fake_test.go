@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/kfk-dev/kfk/core/client"
 	"github.com/kfk-dev/kfk/core/conn"
@@ -296,5 +297,75 @@ func TestFakeProduceManyReportsRefusalsWithTheirTags(t *testing.T) {
 			t.Fatalf("record %d: offset %d, error %v; want offset %d (produce order)", tag, d.Offset, d.Err, next)
 		}
 		next++
+	}
+}
+
+// A record's delivery report carries the timestamp it was produced with,
+// however far from its batch's first record's (months apart, or 0), and
+// reports reach a record's own DeliveryFunc or, for a tagged one in the
+// same batch, the handler.
+func TestFakeDeliveryReportsKeepTimestampsAndRoutes(t *testing.T) {
+	const topic = "stamps"
+	const day = int64(24 * time.Hour / time.Millisecond)
+	f := kafkatest.Fake(t, 1, kfake.SeedTopics(1, topic))
+	var mu sync.Mutex
+	tagged := map[uintptr]client.Delivery{}
+	c := kafkatest.Client(t, f.Brokers, client.Handler{OnError: logErrors(t),
+		OnDeliveries: func(rs []client.Reports, _ int) {
+			mu.Lock()
+			defer mu.Unlock()
+			for i := range rs {
+				for j := 0; j < rs[i].Len(); j++ {
+					if rs[i].Routed(j) {
+						d := rs[i].At(j)
+						tagged[d.Tag[0]] = d
+					}
+				}
+			}
+		}}, "linger_ms", "200")
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+	stamps := []int64{base, base + 1, base + 30*day, base - 30*day, base + 2, 0, base + 3}
+	own := make([]client.Delivery, len(stamps))
+	owned := 0
+	for i, ts := range stamps {
+		r := client.Record{Topic: topic, Partition: 0, Value: []byte{byte(i)}, Timestamp: ts}
+		var done client.DeliveryFunc
+		if i%2 == 0 { // odd records by tag, to the handler
+			done = func(d client.Delivery) {
+				mu.Lock()
+				defer mu.Unlock()
+				own[i] = d
+				owned++
+			}
+		} else {
+			r.Tag = client.Tag{uintptr(i)}
+		}
+		if err := c.Produce(r, done); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, "every report", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(tagged) == len(stamps)/2 && owned == len(stamps)-len(stamps)/2
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	for i, ts := range stamps {
+		d := own[i]
+		if i%2 == 1 {
+			d = tagged[uintptr(i)]
+		}
+		if d.Err != nil || d.Offset != int64(i) || d.Timestamp != ts || d.TimestampType != client.TimestampCreateTime {
+			t.Errorf("record %d: offset %d, timestamp %d (type %d), err %v; want offset %d, timestamp %d",
+				i, d.Offset, d.Timestamp, d.TimestampType, d.Err, i, ts)
+		}
+	}
+	consumer := fakeClient(t, f)
+	consumer.Assign([]client.Assignment{{Topic: topic, Partition: 0, Offset: 0}})
+	for _, m := range pollN(t, consumer, len(stamps)) {
+		if m.Timestamp != stamps[m.Offset] {
+			t.Errorf("consumed offset %d with timestamp %d, want %d", m.Offset, m.Timestamp, stamps[m.Offset])
+		}
 	}
 }
