@@ -75,6 +75,23 @@ func rec(topic string, partition int32, key, value string) client.Record {
 	return r
 }
 
+// byTag is a Handler.OnDeliveries keeping, under mu, each report routed
+// to the handler in reports by the first word of its record's tag.
+func byTag(mu *sync.Mutex, reports map[uintptr]client.Delivery) func([]client.Reports, int) {
+	return func(rs []client.Reports, _ int) {
+		mu.Lock()
+		defer mu.Unlock()
+		for i := range rs {
+			for j := 0; j < rs[i].Len(); j++ {
+				if rs[i].Routed(j) {
+					d := rs[i].At(j)
+					reports[d.Tag[0]] = d
+				}
+			}
+		}
+	}
+}
+
 // produceAll produces recs and returns their delivery reports in the
 // order of recs, once all have arrived.
 func produceAll(t *testing.T, c *client.Client, recs ...client.Record) []client.Delivery {

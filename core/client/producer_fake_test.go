@@ -249,17 +249,8 @@ func TestFakeProduceManyReportsRefusalsWithTheirTags(t *testing.T) {
 	f := kafkatest.Fake(t, 1, kfake.SeedTopics(1, topic))
 	var mu sync.Mutex
 	reports := map[uintptr]client.Delivery{}
-	c := kafkatest.Client(t, f.Brokers, client.Handler{OnError: logErrors(t),
-		OnDeliveries: func(rs []client.Reports, _ int) {
-			mu.Lock()
-			defer mu.Unlock()
-			for i := range rs {
-				for j := 0; j < rs[i].Len(); j++ {
-					d := rs[i].At(j)
-					reports[d.Tag[0]] = d
-				}
-			}
-		}}, "linger_ms", "1", "message_max_bytes", "1000")
+	c := kafkatest.Client(t, f.Brokers, client.Handler{OnError: logErrors(t), OnDeliveries: byTag(&mu, reports)},
+		"linger_ms", "1", "message_max_bytes", "1000")
 	recs := make([]client.Record, 5)
 	for i := range recs {
 		recs[i] = rec(topic, 0, "", fmt.Sprintf("v%d", i))
@@ -310,19 +301,8 @@ func TestFakeDeliveryReportsKeepTimestampsAndRoutes(t *testing.T) {
 	f := kafkatest.Fake(t, 1, kfake.SeedTopics(1, topic))
 	var mu sync.Mutex
 	tagged := map[uintptr]client.Delivery{}
-	c := kafkatest.Client(t, f.Brokers, client.Handler{OnError: logErrors(t),
-		OnDeliveries: func(rs []client.Reports, _ int) {
-			mu.Lock()
-			defer mu.Unlock()
-			for i := range rs {
-				for j := 0; j < rs[i].Len(); j++ {
-					if rs[i].Routed(j) {
-						d := rs[i].At(j)
-						tagged[d.Tag[0]] = d
-					}
-				}
-			}
-		}}, "linger_ms", "200")
+	c := kafkatest.Client(t, f.Brokers, client.Handler{OnError: logErrors(t), OnDeliveries: byTag(&mu, tagged)},
+		"linger_ms", "200")
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
 	stamps := []int64{base, base + 1, base + 30*day, base - 30*day, base + 2, 0, base + 3}
 	own := make([]client.Delivery, len(stamps))
