@@ -150,19 +150,22 @@ static void create_topic(int partitions) {
     CHECK_EQ_INT(r.err, 0);
     CHECK_EQ_INT(r.a, 0);
     CHECK_EQ_STR(r.text, topic);
-    /* wait until the new partition's leader serves requests */
-    for (int i = 0; i < RETRIES; i++) {
-        result_t f = {.extract = x_fetch};
-        kfk_topic_partition_t tp = {topic, 0, -1, 0, NULL};
-        kfk_fetch_opts_t fo;
-        kfk_fetch_opts_init(&fo);
-        fo.max_wait_ms = 0;
-        RUN(f, kfk_conn_fetch(c, &tp, 1, &fo, on_result, &f));
-        if (f.err == 0 && f.a == 0)
-            return;
-        usleep(RETRY_DELAY_US);
+    /* wait until each new partition's leader serves requests */
+    for (int p = 0; p < partitions; p++) {
+        int i = 0;
+        for (; i < RETRIES; i++) {
+            result_t f = {.extract = x_fetch};
+            kfk_topic_partition_t tp = {topic, p, -1, 0, NULL};
+            kfk_fetch_opts_t fo;
+            kfk_fetch_opts_init(&fo);
+            fo.max_wait_ms = 0;
+            RUN(f, kfk_conn_fetch(c, &tp, 1, &fo, on_result, &f));
+            if (f.err == 0 && f.a == 0)
+                break;
+            usleep(RETRY_DELAY_US);
+        }
+        CHECK(i < RETRIES && "partition never became available");
     }
-    CHECK(!"partition never became available");
 }
 
 static void test_connect_and_metadata(void) {

@@ -53,10 +53,12 @@ sub create_topic {
     });
     die "create_topics: $err" if $err;
     die "create_topics: error $res->{topics}[0]{error_code}" if $res->{topics}[0]{error_code};
-    for (1 .. 200) {
-        my ($f) = wait_for(sub { $conn->fetch($name, 0, 0, { max_wait_ms => 0 }, shift) });
-        last if $f && $f->{topics}[0]{partitions}[0]{error_code} == 0;
-        select undef, undef, undef, 0.1;
+    for my $partition (0 .. ($partitions // 1) - 1) {  # until each new leader serves fetches
+        for (1 .. 200) {
+            my ($f) = wait_for(sub { $conn->fetch($name, $partition, 0, { max_wait_ms => 0 }, shift) });
+            last if $f && $f->{topics}[0]{partitions}[0]{error_code} == 0;
+            select undef, undef, undef, 0.1;
+        }
     }
     return $name;
 }

@@ -89,17 +89,18 @@ def eventually(fn, done, timeout=30.0):
 
 
 def create_topic(conn, partitions=2, config=None):
-    """A new topic whose leader serves fetches."""
+    """A new topic each of whose partitions' leader serves fetches."""
     name = unique("pytest")
     res = conn.create_topics([{"name": name, "num_partitions": partitions, "replication_factor": 1,
                                "config": config or {}}], 10000).result()
     assert res["topics"][0]["error_code"] == 0, res
     deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:  # until the new leader serves fetches
-        part = conn.fetch(name, 0, 0, max_wait_ms=0).result()["topics"][0]["partitions"][0]
-        if part["error_code"] == 0:
-            break
-        time.sleep(0.1)
+    for partition in range(partitions):  # until each new leader serves fetches
+        while time.monotonic() < deadline:
+            part = conn.fetch(name, partition, 0, max_wait_ms=0).result()["topics"][0]["partitions"][0]
+            if part["error_code"] == 0:
+                break
+            time.sleep(0.1)
     return name
 
 
