@@ -90,7 +90,9 @@ func createTopic(t *testing.T, c *conn.Conn, partitions int32) string {
 	if code := intAt(res, "topics", "0", "error_code"); code != 0 {
 		t.Fatalf("create topic: error %d (%s)", code, strAt(res, "topics", "0", "error_message"))
 	}
-	waitLeader(t, c, name)
+	for p := int32(0); p < partitions; p++ {
+		waitLeader(t, c, name, p)
+	}
 	return name
 }
 
@@ -419,20 +421,20 @@ func TestDisconnectFailsPending(t *testing.T) {
 	}
 }
 
-// waitLeader waits until the broker serves fetches for partition 0 of a
+// waitLeader waits until the broker serves fetches for a partition of a
 // new topic (it answers NOT_LEADER_OR_FOLLOWER until the leader is set up).
-func waitLeader(t *testing.T, c *conn.Conn, topic string) {
+func waitLeader(t *testing.T, c *conn.Conn, topic string, partition int32) {
 	t.Helper()
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		res := mustCall(t, func(cb connapi.Callback) {
-			connapi.Fetch(c, []connapi.TopicPartition{{Topic: topic, Partition: 0, Offset: 0, LeaderEpoch: -1}},
+			connapi.Fetch(c, []connapi.TopicPartition{{Topic: topic, Partition: partition, Offset: 0, LeaderEpoch: -1}},
 				connapi.FetchOptions{MaxBytes: 1024, MaxWaitMs: 0, MinBytes: 0}, cb)
 		})
 		if intAt(res, "topics", "0", "partitions", "0", "error_code") == 0 {
 			return
 		}
 	}
-	t.Fatalf("no leader for %s", topic)
+	t.Fatalf("no leader for %s[%d]", topic, partition)
 }
 
 func TestAutoReconnect(t *testing.T) {
