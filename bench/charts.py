@@ -6,6 +6,8 @@ import os
 
 import matplotlib
 
+import report
+
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
@@ -37,7 +39,7 @@ def draw_throughput(results, out):
         ax.set_ylabel(unit)
         ax.grid(True, which="both", alpha=0.3)
     left.legend(fontsize=8)
-    fig.suptitle(f"Produce throughput, acks=1, no compression (median of {results['runs']} runs)")
+    fig.suptitle(f"Produce throughput, acks=1, no compression ({report.runs_label(results)})")
     fig.tight_layout()
     fig.savefig(os.path.join(out, "produce_throughput.png"), dpi=100)
     plt.close(fig)

@@ -215,9 +215,17 @@ def share_section(results):
     return lines
 
 
+def runs_label(results):
+    """How many runs each row's figures are the median of."""
+    runs, c_runs = results["runs"], results.get("c_runs", results["runs"])
+    if c_runs == runs:
+        return f"median of {runs} runs"
+    return f"median of {c_runs} runs for the C programs, {runs} for the others"
+
+
 def summary(results):
     m, v = results["machine"], results.get("versions", {})
-    lines = [f"# Benchmark results ({results['profile']} profile, median of {results['runs']} runs)", "",
+    lines = [f"# Benchmark results ({results['profile']} profile, {runs_label(results)})", "",
              f"Machine: {m['cpu']}, {m['cores']} cores, {m['mem_gib']} GiB, {m['os']}, kernel {m['kernel']}; "
              f"load average {m['loadavg_start'][0]:.2f} at the start, {m.get('loadavg_end', [0])[0]:.2f} at the end.",
              "Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()) + "."]

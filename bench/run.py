@@ -67,8 +67,8 @@ PROFILES = {
                   perl_messages=500, load_runs=3),
     "full": dict(runs=3, sizes=[10, 100, 1000, 10000], scripting_sizes=[10, 100, 1000, 10000],
                  variants=[("1", "none"), ("0", "none"), ("-1", "none"), ("1", "lz4"), ("1", "zstd")],
-                 consume_sizes=[100, 1000], budget_bytes=40_000_000, min_count=4_000, max_count=300_000,
-                 latency_count=2_000, perl_messages=10_000, load_runs=5,
+                 consume_sizes=[100, 1000], budget_bytes=100_000_000, min_count=4_000, max_count=300_000,
+                 latency_count=2_000, perl_messages=10_000, load_runs=5, c_runs=5,
                  rebalance=["eager", "cooperative", "consumer"], share_count=100_000),
     "partitions": dict(runs=3, sections=(), partitions=[(1, 1), (1, 16), (1, 256), (1, 1024), (64, 16)],
                        partition_count=300_000, partition_size=100, idle_partitions=[(1, 1024), (64, 16)],
@@ -237,8 +237,9 @@ class Bench:
     of its row (its output is kept under failures/ in the results
     directory and listed in self.failures); the benchmark goes on."""
 
-    def __init__(self, profile, runs, cs, brokers, topics, out, log):
+    def __init__(self, profile, runs, cs, brokers, topics, out, log, c_runs=None):
         self.profile, self.runs, self.clients = profile, runs, cs
+        self.c_runs = c_runs or runs
         self.brokers, self.topics, self.out, self.log = brokers, topics, out, log
         self.failures = []
 
@@ -273,6 +274,20 @@ class Bench:
         result.setdefault("bytes", result["msgs"] * size)
         return result
 
+    def runs_of(self, client):
+        """Runs per row for client. The C programs, whose rows the
+        targets compare, get more (a run takes them a second or two), so
+        their medians swing less; see the profile's c_runs."""
+        return self.c_runs if client.language == "c" else self.runs
+
+    def each_run(self, row_clients):
+        """(run, client) in the order they go: clients alternate who goes
+        first, and each stops after its own number of runs."""
+        for r in range(max(self.runs_of(c) for c in row_clients)):
+            for c in rotated(row_clients, r):
+                if r < self.runs_of(c):
+                    yield r, c
+
     def count(self, size, client):
         return message_count(self.profile, size, client.scripting)
 
@@ -295,7 +310,7 @@ class Bench:
             if not done:
                 self.log(f"{kind} {size:>5} B {c.name:<17} every run failed")
                 continue
-            row = throughput_row(kind, c, size, acks, compression, self.count(size, c), done, self.runs)
+            row = throughput_row(kind, c, size, acks, compression, self.count(size, c), done, self.runs_of(c))
             rows.append(row)
             self.log(f"{kind:<7} {size:>5} B acks={acks:>2} {compression:<4} {c.name:<17} "
                      f"{row['msgs_per_s']:>10.0f} msg/s  ±{row['spread_pct']:.0f}%")
@@ -309,13 +324,12 @@ class Bench:
                                if runs_produce_row(self.profile, c, size, (acks, compression))]
                 if not row_clients:  # (--only scripting clients: they run fewer rows)
                     continue
-                names = self.topics.create(f"produce-{size}", len(row_clients) * self.runs)
+                names = self.topics.create(f"produce-{size}", sum(self.runs_of(c) for c in row_clients))
                 fresh = list(names)  # every run writes to a topic of its own
                 results = {c.name: [] for c in row_clients}
-                for r in range(self.runs):
-                    for c in rotated(row_clients, r):
-                        results[c.name].append(self.run(c, "produce", fresh.pop(), self.count(size, c), size,
-                                                        acks, compression))
+                for _, c in self.each_run(row_clients):
+                    results[c.name].append(self.run(c, "produce", fresh.pop(), self.count(size, c), size,
+                                                    acks, compression))
                 rows += self.rows_of("produce", row_clients, size, acks, compression, results)
                 self.topics.delete(names)
         return rows
@@ -329,9 +343,8 @@ class Bench:
             if self.run(fill, "produce", topic, message_count(self.profile, size, False), size) is None:
                 raise RuntimeError(f"could not fill {topic}; see {self.failures[-1]['log']}")
             results = {c.name: [] for c in row_clients}
-            for r in range(self.runs):
-                for c in rotated(row_clients, r):
-                    results[c.name].append(self.run(c, "consume", topic, self.count(size, c), size))
+            for _, c in self.each_run(row_clients):
+                results[c.name].append(self.run(c, "consume", topic, self.count(size, c), size))
             rows += self.rows_of("consume", row_clients, size, "", "none", results)
             self.topics.delete([topic])
         return rows
@@ -526,16 +539,15 @@ class Bench:
         topic_of = dict(zip((c.name for c in row_clients), names))
         results = {c.name: [] for c in row_clients}
         count = self.profile["latency_count"]
-        for r in range(self.runs):
-            for c in rotated(row_clients, r):
-                results[c.name].append(self.run(c, "latency", topic_of[c.name], count, size))
+        for _, c in self.each_run(row_clients):
+            results[c.name].append(self.run(c, "latency", topic_of[c.name], count, size))
         for c in row_clients:
             done = [r for r in results[c.name] if r is not None]
             if not done:
                 self.log(f"latency {c.name:<17} every run failed")
                 continue
             row = {"client": c.name, "language": c.language, "size": size, "count": count, "runs": len(done),
-                   "failed_runs": self.runs - len(done)}
+                   "failed_runs": self.runs_of(c) - len(done)}
             for key in ("min_us", "p50_us", "p90_us", "p99_us", "max_us"):
                 row[key] = statistics.median(r[key] for r in done)
             p50s = [r["p50_us"] for r in done]
@@ -620,12 +632,13 @@ def run_perl(profile, runs, brokers, topics, log):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--profile", choices=PROFILES, default="quick")
-    ap.add_argument("--runs", type=int, help="runs per row (default: the profile's)")
+    ap.add_argument("--runs", type=int, help="runs per row, for every client (default: the profile's)")
     ap.add_argument("--out", help="results directory (default bench/results/PROFILE)")
     ap.add_argument("--only", help="comma-separated client names (default: all); 'perl' for the Perl scripts")
     args = ap.parse_args()
     profile = PROFILES[args.profile]
     runs = args.runs or profile["runs"]
+    c_runs = args.runs or profile.get("c_runs", runs)  # the C programs' (see Bench.runs_of)
     out = args.out or os.path.join(clients.ROOT, "bench", "results", args.profile)
     only = set(args.only.split(",")) if args.only else None
     started = time.time()
@@ -633,13 +646,13 @@ def main():
     clients.build()  # first: which rows exist depends on what was built
     log("built")
     cs = [c for c in clients.all_clients() if only is None or c.name in only]
-    results = {"profile": args.profile, "runs": runs, "settings": profile}
+    results = {"profile": args.profile, "runs": runs, "c_runs": c_runs, "settings": profile}
     with Broker() as broker:
         log(f"broker {broker.brokers}")
         results["machine"] = report.machine()
         topics = Topics(broker.brokers)
         shutil.rmtree(os.path.join(out, "failures"), ignore_errors=True)  # an earlier run's
-        bench = Bench(profile, runs, cs, broker.brokers, topics, out, log)
+        bench = Bench(profile, runs, cs, broker.brokers, topics, out, log, c_runs)
         bench.warm_up()
         sections = profile.get("sections", ALL_SECTIONS)
         if "produce" in sections or "consume" in sections:
