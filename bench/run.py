@@ -281,12 +281,12 @@ class Bench:
         return self.c_runs if client.language == "c" else self.runs
 
     def each_run(self, row_clients):
-        """(run, client) in the order they go: clients alternate who goes
-        first, and each stops after its own number of runs."""
+        """The row's clients, once per run each, in the order they go: who
+        goes first alternates, and each stops after its own runs."""
         for r in range(max(self.runs_of(c) for c in row_clients)):
             for c in rotated(row_clients, r):
                 if r < self.runs_of(c):
-                    yield r, c
+                    yield c
 
     def count(self, size, client):
         return message_count(self.profile, size, client.scripting)
@@ -327,7 +327,7 @@ class Bench:
                 names = self.topics.create(f"produce-{size}", sum(self.runs_of(c) for c in row_clients))
                 fresh = list(names)  # every run writes to a topic of its own
                 results = {c.name: [] for c in row_clients}
-                for _, c in self.each_run(row_clients):
+                for c in self.each_run(row_clients):
                     results[c.name].append(self.run(c, "produce", fresh.pop(), self.count(size, c), size,
                                                     acks, compression))
                 rows += self.rows_of("produce", row_clients, size, acks, compression, results)
@@ -343,7 +343,7 @@ class Bench:
             if self.run(fill, "produce", topic, message_count(self.profile, size, False), size) is None:
                 raise RuntimeError(f"could not fill {topic}; see {self.failures[-1]['log']}")
             results = {c.name: [] for c in row_clients}
-            for _, c in self.each_run(row_clients):
+            for c in self.each_run(row_clients):
                 results[c.name].append(self.run(c, "consume", topic, self.count(size, c), size))
             rows += self.rows_of("consume", row_clients, size, "", "none", results)
             self.topics.delete([topic])
@@ -539,7 +539,7 @@ class Bench:
         topic_of = dict(zip((c.name for c in row_clients), names))
         results = {c.name: [] for c in row_clients}
         count = self.profile["latency_count"]
-        for _, c in self.each_run(row_clients):
+        for c in self.each_run(row_clients):
             results[c.name].append(self.run(c, "latency", topic_of[c.name], count, size))
         for c in row_clients:
             done = [r for r in results[c.name] if r is not None]

@@ -89,7 +89,7 @@ def eventually(fn, done, timeout=30.0):
 
 
 def create_topic(conn, partitions=2, config=None):
-    """A new topic each of whose partitions' leader serves fetches."""
+    """A new topic whose partitions' leaders all serve fetches."""
     name = unique("pytest")
     res = conn.create_topics([{"name": name, "num_partitions": partitions, "replication_factor": 1,
                                "config": config or {}}], 10000).result()
