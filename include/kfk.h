@@ -669,6 +669,8 @@ KFK_API kfk_err_t kfk_conn_raw_request(kfk_conn_t *c, int16_t api_key, int16_t a
  *                                 for that request to be answered too,
  *                                 and grows meanwhile              5
  *   batch_size (batch.size)       bytes                    16384
+ *   batch_num_messages (batch.num.messages)  records; a batch is sent
+ *                                 once it holds this many      10000
  *   compression (compression.type) none|gzip|snappy|lz4|zstd  none
  *   idempotent (enable.idempotence) 0/1                    0
  *   transactional_id (transactional.id)  enables kfk_txn_*; implies idempotent;

@@ -27,6 +27,7 @@ type Config struct {
 	Acks            int16         // -1 all in-sync replicas (default), 0 none, 1 leader
 	Linger          time.Duration // batching delay, default 5ms
 	BatchSize       int           // bytes per batch before it is sent at once, default 16384
+	BatchRecords    int           // records per batch before it is sent at once, default 10000
 	Compression     compress.Codec
 	Idempotent      bool // exactly-once per partition (implied by TransactionalID)
 	TransactionalID string
@@ -103,7 +104,7 @@ const (
 func NewConfig() *Config {
 	return &Config{
 		Brokers: []string{"127.0.0.1:9092"}, ClientID: "kfk", Acks: -1, Linger: 5 * time.Millisecond,
-		BatchSize: 16384, Partitioner: "murmur2", DeliveryTimeout: 120 * time.Second,
+		BatchSize: 16384, BatchRecords: 10000, Partitioner: "murmur2", DeliveryTimeout: 120 * time.Second,
 		RetryBackoff: 100 * time.Millisecond, MaxInFlight: 5, MaxBufferedMsgs: 1000000,
 		MaxBufferedBytes: 1 << 30, MaxMessageBytes: 1000000, RequestTimeout: 30 * time.Second,
 		MetadataRefresh: 300 * time.Second, TransactionTimeout: 60 * time.Second,
@@ -231,6 +232,8 @@ var options = map[string]option{
 	}},
 	"linger_ms":  {"batching delay in ms", durationSetter(func(c *Config) *time.Duration { return &c.Linger }, time.Millisecond, 0)},
 	"batch_size": {"bytes per batch", intSetter(func(c *Config) *int { return &c.BatchSize }, 1, 1<<30)},
+	"batch_num_messages": {"records per batch",
+		intSetter(func(c *Config) *int { return &c.BatchRecords }, 1, 1000000)},
 	"compression": {"none, gzip, snappy, lz4 or zstd", func(c *Config, v string) error {
 		codec, err := compress.ParseCodec(strings.ToLower(v))
 		if err != nil {
@@ -357,7 +360,7 @@ var aliases = map[string]string{
 	"bootstrap.servers": "brokers", "metadata.broker.list": "brokers", "client.id": "client_id",
 	"ssl.ca.location": "tls_ca_file", "sasl.mechanism": "sasl_mechanism", "sasl.mechanisms": "sasl_mechanism",
 	"sasl.username": "sasl_username", "sasl.password": "sasl_password", "request.required.acks": "acks",
-	"linger.ms": "linger_ms", "queue.buffering.max.ms": "linger_ms", "batch.size": "batch_size",
+	"linger.ms": "linger_ms", "queue.buffering.max.ms": "linger_ms", "batch.size": "batch_size", "batch.num.messages": "batch_num_messages",
 	"compression.type": "compression", "compression.codec": "compression", "enable.idempotence": "idempotent",
 	"transactional.id": "transactional_id", "delivery.timeout.ms": "delivery_timeout_ms",
 	"message.timeout.ms": "delivery_timeout_ms", "retry.backoff.ms": "retry_backoff_ms",

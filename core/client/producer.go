@@ -604,7 +604,11 @@ func (p *producer) placeLocked(r *Record, pl *placement, n int) (failed []Report
 	b.recs = append(b.recs, recordMeta{done: pl.done, timestamp: r.Timestamp, tag: r.Tag})
 	b.bytes += pl.size
 	b.payload += len(r.Key) + len(r.Value)
-	if b.builder.Size() >= p.cfg.BatchSize {
+	// Full by bytes or by records. The record count bounds small records'
+	// batches, as librdkafka's batch.num.messages does: with a large
+	// batch_size a 10 B record's batch would otherwise hold 50,000
+	// records, and the requests in flight their bookkeeping besides.
+	if b.builder.Size() >= p.cfg.BatchSize || len(b.recs) >= p.cfg.BatchRecords {
 		p.sealLocked(ps)
 		news = true
 	}

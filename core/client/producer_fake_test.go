@@ -349,3 +349,30 @@ func TestFakeDeliveryReportsKeepTimestampsAndRoutes(t *testing.T) {
 		}
 	}
 }
+
+// batch_num_messages seals a batch at that many records, however much room
+// batch_size leaves, and before its linger is over.
+func TestFakeBatchNumMessagesSealsBatches(t *testing.T) {
+	const topic, perBatch, batches = "counted", 7, 7
+	f := kafkatest.Fake(t, 1, kfake.SeedTopics(1, topic))
+	sent := watchProduce(f, topic, nil)
+	c := fakeClient(t, f, "batch_size", "1000000", "batch_num_messages", fmt.Sprint(perBatch), "linger_ms", "60000")
+	var recs []client.Record
+	for i := 0; i < perBatch*batches; i++ {
+		recs = append(recs, rec(topic, 0, "", fmt.Sprintf("value-%d", i)))
+	}
+	for i, d := range delivered(t, c, recs...) {
+		if d.Offset != int64(i) {
+			t.Fatalf("record %d: offset %d", i, d.Offset)
+		}
+	}
+	got := sent()
+	if len(got) != batches {
+		t.Fatalf("%d batches, want %d", len(got), batches)
+	}
+	for i, b := range got {
+		if b.records != perBatch {
+			t.Errorf("batch %d holds %d records, want %d", i, b.records, perBatch)
+		}
+	}
+}

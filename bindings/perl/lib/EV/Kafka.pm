@@ -131,6 +131,8 @@ to C<delivery_timeout_ms> (idempotently, without reordering, when
 C<idempotent> is on), and reconnects happen on their own.
 
 Extra constructor options, passed to libkfk as they are:
+C<batch_num_messages> (a batch is sent once it holds this many records,
+default 10000, whatever room C<batch_size> leaves),
 C<delivery_timeout_ms>, C<retry_backoff_ms>, C<max_in_flight>,
 C<max_buffered_messages>, C<max_buffered_kbytes>, C<message_max_bytes>,
 C<request_timeout_ms>, C<transaction_timeout_ms>, C<isolation_level>
