@@ -237,9 +237,8 @@ class Bench:
     of its row (its output is kept under failures/ in the results
     directory and listed in self.failures); the benchmark goes on."""
 
-    def __init__(self, profile, runs, cs, brokers, topics, out, log, c_runs=None):
-        self.profile, self.runs, self.clients = profile, runs, cs
-        self.c_runs = c_runs or runs
+    def __init__(self, profile, runs, c_runs, cs, brokers, topics, out, log):
+        self.profile, self.runs, self.c_runs, self.clients = profile, runs, c_runs, cs
         self.brokers, self.topics, self.out, self.log = brokers, topics, out, log
         self.failures = []
 
@@ -652,7 +651,7 @@ def main():
         results["machine"] = report.machine()
         topics = Topics(broker.brokers)
         shutil.rmtree(os.path.join(out, "failures"), ignore_errors=True)  # an earlier run's
-        bench = Bench(profile, runs, cs, broker.brokers, topics, out, log, c_runs)
+        bench = Bench(profile, runs, c_runs, cs, broker.brokers, topics, out, log)
         bench.warm_up()
         sections = profile.get("sections", ALL_SECTIONS)
         if "produce" in sections or "consume" in sections:
