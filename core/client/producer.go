@@ -500,8 +500,19 @@ func (p *producer) newBatchLocked(ps *partitionState, pl *placement) *batch {
 	return b
 }
 
+// nextBufferSize is the size of the buffer b continues in once the next
+// record, of need bytes, does not fit its current one: half the batch so
+// far, up to grownBatchBytes, so that the last buffer's unused room stays
+// small beside the batch (a thousand partitions' batches wait at once);
+// room for a few records at least; and no more than batch_size leaves.
+func (p *producer) nextBufferSize(b *batch, need int) int {
+	size := max(min(b.builder.Size()/2, grownBatchBytes), 4*need)
+	return max(need, min(size, p.cfg.BatchSize+wire.BatchHeaderSize-b.builder.Size()))
+}
+
 const (
 	initialBatchBytes   = 16 << 10 // a partition's first batch's buffer, before it grows
+	grownBatchBytes     = 8 << 10  // and each further buffer, at most (see nextBufferSize)
 	initialBatchRecords = 64       // and room for its records' bookkeeping
 	spareBatchBytes     = 8 << 20  // delivered batches' buffers kept for reuse, at least
 	spareRecordMetas    = 1 << 17  // their recordMeta slices' elements kept (4 MiB)
@@ -595,10 +606,7 @@ func (p *producer) placeLocked(r *Record, pl *placement, n int) (failed []Report
 		b = p.newBatchLocked(ps, pl)
 		news = true
 	} else if b.builder.Room() < need {
-		// Grown from the spares, and the old buffer given back to them,
-		// rather than left to the collector: at many partitions every
-		// batch grows a few times while it waits its turn.
-		p.buffers.put(b.builder.MoveTo(p.buffers.get(max(2*b.builder.Size(), b.builder.Size()+need))))
+		b.builder.Continue(p.buffers.get(p.nextBufferSize(b, need)))
 	}
 	b.builder.Append(r.Timestamp, r.Key, r.Value, r.Headers)
 	b.recs = append(b.recs, recordMeta{done: pl.done, timestamp: r.Timestamp, tag: r.Tag})

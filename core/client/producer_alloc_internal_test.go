@@ -1,6 +1,7 @@
 package client
 
 import (
+	"runtime"
 	"testing"
 )
 
@@ -108,5 +109,32 @@ func BenchmarkProduceRecords(b *testing.B) {
 	b.ResetTimer()
 	for done := 0; done < b.N; done += perBatch {
 		produceAndDeliver(p, 1, perBatch)
+	}
+}
+
+// At many partitions every batch grows while it waits its turn. Growing
+// by further buffers, rather than by moves into larger ones that leave the
+// old to the collector, allocates little beyond the records' own bytes:
+// moves allocated three and a half times their bytes, this 1.6 times.
+func TestManyPartitionsBatchesGrowWithoutGarbage(t *testing.T) {
+	p := placingProducer(t)
+	const partitions, perPartition = 256, 300
+	pr := pendingRecord{rec: Record{Topic: "grow", Value: make([]byte, 100)}, placement: placement{queued: p.clock.now(), size: 164}}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	p.mu.Lock()
+	for i := 0; i < partitions*perPartition; i++ {
+		pr.rec.Partition = int32(i % partitions)
+		p.placeLocked(&pr.rec, &pr.placement, partitions)
+	}
+	encoded := 0
+	for _, ps := range p.rotation {
+		encoded += ps.open.builder.Size()
+	}
+	p.mu.Unlock()
+	runtime.ReadMemStats(&after)
+	if allocated := after.TotalAlloc - before.TotalAlloc; allocated > uint64(5*encoded/2) {
+		t.Fatalf("placing %d bytes of batches allocated %d bytes (%.1fx)", encoded, allocated,
+			float64(allocated)/float64(encoded))
 	}
 }

@@ -192,6 +192,13 @@ func (p *producer) planPartitionLocked(ps *partitionState, r *sendRound) (fits b
 	}
 	b := ps.ready[0]
 	ps.ready = ps.ready[1:]
+	if b.raw == nil && b.builder.Spans() > 1 {
+		// Joined here, under the lock the spares need, so that the
+		// buffers it leaves serve the open batches at once.
+		for _, buf := range b.builder.Join(p.buffers.get(b.builder.Size())) {
+			p.buffers.put(buf)
+		}
+	}
 	p.sequenceLocked(b)
 	ps.inflight++
 	ps.inflightTo = out.broker

@@ -52,20 +52,24 @@ type BatchOptions struct {
 var NoProducer = BatchOptions{ProducerID: -1, ProducerEpoch: -1, BaseSequence: -1}
 
 // Builder builds one record batch in place: records are encoded straight
-// into its buffer as they are appended, so the producer knows the batch's
-// size at every step and the finished batch needs no copy (unless
-// compressed). Append does not allocate once the buffer has grown.
+// into its buffers as they are appended, so the producer knows the batch's
+// size at every step. A batch may span several buffers while it is open
+// (see Continue); it is joined into one before it is finished, which needs
+// no copy when it already is one. Append does not allocate.
 type Builder struct {
-	buf     []byte
-	count   int32
-	firstTS int64
-	maxTS   int64
-	opts    BatchOptions
+	buf       []byte   // the buffer records are appended to
+	filled    [][]byte // the buffers filled before buf, the first holding the header
+	filledLen int      // their bytes
+	count     int32
+	firstTS   int64
+	maxTS     int64
+	opts      BatchOptions
 }
 
 // Reset starts a new batch in buf (reusing its capacity).
 func (b *Builder) Reset(buf []byte, opts BatchOptions) {
 	b.buf = append(buf[:0], make([]byte, BatchHeaderSize)...)
+	b.filled, b.filledLen = nil, 0
 	b.count, b.firstTS, b.maxTS = 0, 0, 0
 	b.opts = opts
 }
@@ -74,7 +78,7 @@ func (b *Builder) Reset(buf []byte, opts BatchOptions) {
 func (b *Builder) Count() int { return int(b.count) }
 
 // Size is the encoded size so far, before compression.
-func (b *Builder) Size() int { return len(b.buf) }
+func (b *Builder) Size() int { return b.filledLen + len(b.buf) }
 
 // FirstTimestamp is the timestamp of the first record.
 func (b *Builder) FirstTimestamp() int64 { return b.firstTS }
@@ -113,16 +117,36 @@ func appendBytes(dst, b []byte) []byte {
 	return append(AppendVarint(dst, int64(len(b))), b...)
 }
 
-// Room is how many more bytes the buffer holds before an Append must
-// reallocate it.
+// Room is how many more bytes the buffer holds before an Append needs
+// another (see Continue).
 func (b *Builder) Room() int { return cap(b.buf) - len(b.buf) }
 
-// MoveTo copies the batch so far into buf, which must have room for it,
-// continues in buf and returns the buffer it left, for the caller to
-// reuse: growing this way keeps the old buffer out of the collector.
-func (b *Builder) MoveTo(buf []byte) (old []byte) {
-	old, b.buf = b.buf, append(buf[:0], b.buf...)
-	return old
+// Continue keeps appending in buf once the current buffer is full. An
+// open batch grows by buffers rather than by moves into larger ones: a
+// move leaves the old buffer to the collector, and at a thousand
+// partitions, every batch growing at once while it waits its turn, that
+// garbage was as much as the batches themselves.
+func (b *Builder) Continue(buf []byte) {
+	b.filled = append(b.filled, b.buf)
+	b.filledLen += len(b.buf)
+	b.buf = buf[:0]
+}
+
+// Spans reports how many buffers the batch is in.
+func (b *Builder) Spans() int { return len(b.filled) + 1 }
+
+// Join copies a batch that spans several buffers into buf, which must have
+// room for Size bytes, continues there, and returns the buffers it left,
+// for the caller to reuse.
+func (b *Builder) Join(buf []byte) (left [][]byte) {
+	joined := buf[:0]
+	for _, f := range b.filled {
+		joined = append(joined, f...)
+	}
+	joined = append(joined, b.buf...)
+	left = append(b.filled, b.buf)
+	b.buf, b.filled, b.filledLen = joined, nil, 0
+	return left
 }
 
 // Append adds a record; timestamp is in milliseconds since the epoch.
@@ -157,8 +181,12 @@ var compressScratch = sync.Pool{New: func() any { return new([]byte) }}
 
 // Finish completes the header, compresses the records with codec, computes
 // the CRC and returns the batch. The returned slice aliases the builder's
-// buffer until the next Reset.
+// buffer until the next Reset. A batch spanning several buffers is joined
+// into a new one first; a caller that recycles buffers joins it itself.
 func (b *Builder) Finish(codec compress.Codec) ([]byte, error) {
+	if len(b.filled) > 0 {
+		b.Join(make([]byte, 0, b.Size()))
+	}
 	out := b.buf
 	if codec != compress.None && b.count > 0 {
 		scratch := compressScratch.Get().(*[]byte)

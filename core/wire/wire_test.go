@@ -115,31 +115,49 @@ func TestRoundTripEveryCodec(t *testing.T) {
 	}
 }
 
-// A batch moved to a larger buffer whenever the next record does not fit
-// comes out byte for byte as one built in a buffer that only grew, and
-// each move hands back the buffer it left.
-func TestMoveToKeepsTheBatch(t *testing.T) {
+// A batch continued in small buffers whenever the next record does not
+// fit comes out byte for byte as one built in a single buffer, whether
+// joined by the caller (which gets every buffer back, in order) or by
+// Finish, and compressed or not.
+func TestBatchSpanningBuffersKeepsItsBytes(t *testing.T) {
 	in := sampleRecords(200)
-	want := build(t, in, compress.None, BatchOptions{ProducerID: 7})
-	var b Builder
-	b.Reset(make([]byte, 0, BatchHeaderSize), BatchOptions{ProducerID: 7})
-	moves := 0
-	for _, r := range in {
-		if need := b.RecordSize(r.ts, r.key, r.value, r.headers); b.Room() < need {
-			before := b.buf
-			if old := b.MoveTo(make([]byte, 0, 2*b.Size()+need)); &old[:1][0] != &before[:1][0] {
-				t.Fatal("MoveTo did not return the buffer it left")
+	for _, codec := range []compress.Codec{compress.None, compress.LZ4} {
+		for _, callerJoins := range []bool{true, false} {
+			want := build(t, in, codec, BatchOptions{ProducerID: 7})
+			var b Builder
+			var given [][]byte
+			b.Reset(make([]byte, 0, BatchHeaderSize), BatchOptions{ProducerID: 7})
+			given = append(given, b.buf)
+			for _, r := range in {
+				if need := b.RecordSize(r.ts, r.key, r.value, r.headers); b.Room() < need {
+					buf := make([]byte, 0, need+50)
+					b.Continue(buf)
+					given = append(given, buf)
+				}
+				b.Append(r.ts, r.key, r.value, r.headers)
 			}
-			moves++
+			if b.Spans() != len(given) || b.Spans() < 3 {
+				t.Fatalf("the batch spans %d buffers; %d were given", b.Spans(), len(given))
+			}
+			if callerJoins {
+				left := b.Join(make([]byte, 0, b.Size()))
+				if len(left) != len(given) {
+					t.Fatalf("Join handed back %d buffers of %d", len(left), len(given))
+				}
+				for i := range left {
+					if &left[i][:1][0] != &given[i][:1][0] {
+						t.Fatalf("buffer %d handed back is not the one given", i)
+					}
+				}
+			}
+			got, err := b.Finish(codec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b.Spans() != 1 || !bytes.Equal(got, want) {
+				t.Fatalf("codec %v, joined by the caller %v: the batch differs from one built in one buffer", codec, callerJoins)
+			}
 		}
-		b.Append(r.ts, r.key, r.value, r.headers)
-	}
-	got, err := b.Finish(compress.None)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if moves == 0 || !bytes.Equal(got, want) {
-		t.Fatalf("after %d moves the batch differs from one built without", moves)
 	}
 }
 
