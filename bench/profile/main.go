@@ -6,8 +6,9 @@
 //	go run ./bench/profile -brokers 127.0.0.1:9092 -mode produce -count 500000 -size 100 -cpuprofile cpu.out
 //	go tool pprof -top -nodecount 40 cpu.out
 //
-// -partitions P spreads produced records over partitions 0..P-1 (record i
-// to i % P), as kfk_bench's 8th argument does; -memprofile writes the
+// -partitions P spreads produced records over partitions 0..P-1 of each
+// of the topics listed (record i to topic i % T, partition (i / T) % P),
+// as kfk_bench's 8th argument does; -memprofile writes the
 // heap live once every record has been produced (after a collection),
 // when the most is buffered.
 //
@@ -32,7 +33,7 @@ import (
 
 func main() {
 	brokers := flag.String("brokers", "127.0.0.1:9092", "bootstrap brokers")
-	topic := flag.String("topic", "kfk-profile", "topic (partition 0, or 0..partitions-1)")
+	topic := flag.String("topic", "kfk-profile", "topic (partition 0, or 0..partitions-1); produce takes a comma-separated list")
 	mode := flag.String("mode", "produce", "produce, consume or latency")
 	count := flag.Int("count", 200000, "messages (round-trips for latency)")
 	size := flag.Int("size", 100, "value size in bytes")
@@ -66,7 +67,7 @@ func main() {
 	}
 	// Metadata for the topic first, so the timed part never waits for it.
 	refreshed := make(chan error, 1)
-	c.RefreshMetadata([]string{*topic}, func(_ tree.Value, err error) { refreshed <- err })
+	c.RefreshMetadata(strings.Split(*topic, ","), func(_ tree.Value, err error) { refreshed <- err })
 	if err := <-refreshed; err != nil {
 		fail(err)
 	}
@@ -83,7 +84,7 @@ func main() {
 	}
 	switch *mode {
 	case "produce":
-		produce(c, *topic, *count, value, int32(max(*partitions, 1)), *memprofile)
+		produce(c, strings.Split(*topic, ","), *count, value, max(*partitions, 1), *memprofile)
 	case "consume":
 		consume(c, *topic, *count)
 	case "latency":
@@ -96,7 +97,9 @@ func main() {
 	}
 }
 
-func produce(c *client.Client, topic string, count int, value []byte, partitions int32, memprofile string) {
+// produce sends record i to topic i % T, partition (i / T) % partitions,
+// as kfk_bench does.
+func produce(c *client.Client, topics []string, count int, value []byte, partitions int, memprofile string) {
 	var wg sync.WaitGroup
 	var failed atomic.Int64
 	wg.Add(count)
@@ -108,8 +111,8 @@ func produce(c *client.Client, topic string, count int, value []byte, partitions
 	}
 	start := time.Now()
 	for i := 0; i < count; {
-		err := c.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: int32(i) % partitions,
-			Value: value}, done)
+		err := c.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topics[i%len(topics)],
+			Partition: int32(i / len(topics) % partitions), Value: value}, done)
 		if err == nil {
 			i++
 			continue
