@@ -35,7 +35,9 @@ type clientObj struct {
 	handler     eventHandler  // client-level ERROR events
 	partitioner *cPartitioner // from kfk_conf_set_partitioner, or nil
 	lastTopic   atomic.Pointer[string]
-	stage       *stage // where kfk_produce puts records, or nil (stage.go)
+	topicsMu    sync.Mutex
+	topics      map[string]*string // the topics seen, up to topicsKept (see topic)
+	stage       *stage             // where kfk_produce puts records, or nil (stage.go)
 }
 
 // staged moves the records kfk_produce staged into the producer: the first
@@ -46,18 +48,36 @@ func (co *clientObj) staged() {
 	}
 }
 
-// topic is m's topic as a Go string. Producers mostly repeat one topic, so
-// the last one is kept and reused when the bytes match: no allocation and
-// copy per message.
+// topic is m's topic as a Go string, without an allocation and copy per
+// message: producers mostly repeat one topic, kept in lastTopic and reused
+// when the bytes match, and one rotating among topics finds each in
+// topics.
 func (co *clientObj) topic(p *C.char) string {
 	b := unsafe.Slice((*byte)(unsafe.Pointer(p)), cStrlen(p))
 	if last := co.lastTopic.Load(); last != nil && *last == string(b) {
 		return *last
 	}
-	t := string(b)
-	co.lastTopic.Store(&t)
-	return t
+	co.topicsMu.Lock()
+	t := co.topics[string(b)]
+	if t == nil {
+		name := string(b)
+		t = &name
+		if co.topics == nil {
+			co.topics = map[string]*string{}
+		}
+		if len(co.topics) < topicsKept {
+			co.topics[name] = t
+		}
+	}
+	co.topicsMu.Unlock()
+	co.lastTopic.Store(t)
+	return *t
 }
+
+// topicsKept bounds clientObj.topics: names are kept for the client's
+// life, and a program passing endless distinct (likely invalid) names
+// must not grow it without end.
+const topicsKept = 4096
 
 func lookupClient(h C.uint64_t) (*clientObj, C.kfk_err_t) {
 	obj, ok := handles.get(handle(h), kindClient)

@@ -207,10 +207,11 @@ type producer struct {
 	txn             txnState
 	closed          bool
 	lastWaitRefresh time.Time
-	buffers         spares[byte]       // delivered batches' buffers
-	reportSpares    spares[Reports]    // slices of reports handed out, for the next
-	metas           spares[recordMeta] // and their per-record slices
-	hot             hotTopic
+	buffers         spares[byte]              // delivered batches' buffers
+	reportSpares    spares[Reports]           // slices of reports handed out, for the next
+	metas           spares[recordMeta]        // and their per-record slices
+	topics          map[string]*producedTopic // every valid topic produced to
+	hot             *producedTopic            // the last of them, or nil
 
 	clock producerClock
 	// passing is held through a pass of the sender's: one at a time, so
@@ -229,6 +230,7 @@ func newProducer(c *Client) *producer {
 	p := &producer{
 		c: c, cfg: &c.cfg,
 		partitions: map[string][]*partitionState{},
+		topics:     map[string]*producedTopic{},
 		waiting:    map[string][]*pendingRecord{},
 		inflightBy: map[int32]int{},
 		roundRobin: map[string]int32{},
@@ -342,16 +344,18 @@ func validTopic(name string) bool {
 	return true
 }
 
-// hotTopic remembers what produce looked up for the last topic it saw:
-// producers mostly repeat one topic, and the name check and map lookups it
-// saves are a noticeable share of a record's cost.
-type hotTopic struct {
+// producedTopic remembers what produce looked up for a topic: the name
+// check, and the partition count and states behind map lookups, are a
+// noticeable share of a record's cost. Producers mostly repeat one topic
+// (producer.hot); one that rotates among topics finds each in
+// producer.topics with one lookup.
+type producedTopic struct {
 	name  string
 	meta  *metadata // the metadata n, code and known came from
 	n     int
 	code  int16
 	known bool
-	parts []*partitionState // p.partitions[name], for stateLocked
+	parts []*partitionState // p.partitions[name], kept by stateLocked
 }
 
 // producerClock gives produce its timestamps and deadlines from a single
@@ -416,13 +420,19 @@ func (p *producer) produce(r *Record, done DeliveryFunc, now instant) error {
 		return fmt.Errorf("%w: %d bytes", ErrRecordTooLarge, size)
 	}
 	p.mu.Lock()
-	if r.Topic != p.hot.name || p.hot.name == "" {
-		if !validTopic(r.Topic) {
-			p.mu.Unlock()
-			return fmt.Errorf("%w: %q", ErrInvalidTopic, r.Topic)
+	if p.hot == nil || r.Topic != p.hot.name {
+		t := p.topics[r.Topic]
+		if t == nil {
+			if !validTopic(r.Topic) {
+				p.mu.Unlock()
+				return fmt.Errorf("%w: %q", ErrInvalidTopic, r.Topic)
+			}
+			t = &producedTopic{name: r.Topic}
+			p.topics[r.Topic] = t
 		}
-		p.hot = hotTopic{name: r.Topic}
+		p.hot = t
 	}
+	t := p.hot
 	if err := p.refuseLocked(size); err != nil {
 		p.mu.Unlock()
 		return err
@@ -433,13 +443,13 @@ func (p *producer) produce(r *Record, done DeliveryFunc, now instant) error {
 	p.buffered++
 	p.bufBytes += int64(size)
 	m := p.c.meta.Load()
-	if m != p.hot.meta {
-		p.hot.meta, p.hot.n, p.hot.code, p.hot.known = m, 0, 0, false
+	if m != t.meta {
+		t.meta, t.n, t.code, t.known = m, 0, 0, false
 		if m != nil {
-			p.hot.n, p.hot.code, p.hot.known = m.topic(r.Topic)
+			t.n, t.code, t.known = m.topic(r.Topic)
 		}
 	}
-	n, code, known := p.hot.n, p.hot.code, p.hot.known
+	n, code, known := t.n, t.code, t.known
 	if !known || (code != 0 && n == 0) || (len(p.waiting) > 0 && len(p.waiting[r.Topic]) > 0) {
 		// Partitioning needs the partition count: wait for metadata. Once
 		// records of a topic wait, later ones queue behind them, so that
@@ -630,20 +640,20 @@ func (p *producer) nextRoundRobinLocked(topic string, n int32) int32 {
 }
 
 func (p *producer) stateLocked(topic string, part int32, n int) *partitionState {
-	var parts []*partitionState
-	if topic == p.hot.name && p.hot.parts != nil {
-		parts = p.hot.parts
-	} else {
-		parts = p.partitions[topic]
+	t := p.hot
+	if t == nil || topic != t.name {
+		if t = p.topics[topic]; t == nil { // placed without produce (tests)
+			t = &producedTopic{name: topic}
+			p.topics[topic] = t
+		}
 	}
+	parts := t.parts
 	if len(parts) < n {
 		grown := make([]*partitionState, n)
 		copy(grown, parts)
 		parts = grown
+		t.parts = parts
 		p.partitions[topic] = parts
-	}
-	if topic == p.hot.name {
-		p.hot.parts = parts
 	}
 	if parts[part] == nil {
 		parts[part] = &partitionState{topic: topic, partition: part}

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"errors"
 	"testing"
 	"time"
 )
@@ -32,5 +33,41 @@ func TestProducerClockFollowsWallClock(t *testing.T) {
 	c.renewEvery(time.Hour)
 	if c.base.Load() != renewed {
 		t.Fatal("a fresh base was replaced")
+	}
+}
+
+// A producer rotating among topics keeps each topic's lookups, and still
+// one state per partition when a topic grows partitions meanwhile.
+func TestRotatingTopicsKeepOneStatePerPartition(t *testing.T) {
+	p := placingProducer(t)
+	partitions := func(a, b int) {
+		p.c.meta.Store(&metadata{topics: map[string]*topicMeta{
+			"a": {partitions: make([]partitionMeta, a)}, "b": {partitions: make([]partitionMeta, b)}}})
+	}
+	produce := func(topic string, partition int32) {
+		t.Helper()
+		if err := p.produce(&Record{Topic: topic, Partition: partition, Value: []byte("v"), Timestamp: -1}, nil, p.clock.now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	partitions(2, 2)
+	produce("a", 0)
+	produce("b", 0)
+	first := p.partitions["a"][0]
+	partitions(4, 2)
+	produce("a", 3)
+	produce("b", 1)
+	produce("a", 0)
+	if err := p.produce(&Record{Topic: "bad topic!", Value: []byte("v"), Timestamp: -1}, nil, p.clock.now()); !errors.Is(err, ErrInvalidTopic) {
+		t.Fatalf("an invalid topic: %v", err)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.rotation) != 4 || p.partitions["a"][0] != first || len(p.partitions["a"]) != 4 {
+		t.Fatalf("%d partition states for 4 partitions; a[0] kept: %v; a has %d", len(p.rotation),
+			p.partitions["a"][0] == first, len(p.partitions["a"]))
+	}
+	if got := p.partitions["a"][0].open.builder.Count(); got != 2 {
+		t.Fatalf("a[0]'s batch holds %d records, want 2", got)
 	}
 }
