@@ -17,7 +17,7 @@ import (
 // A group's offsets are set from outside it, read back, refused while it
 // has a member, and the group is deleted with them.
 func TestAdminAlterGroupOffsetsAndDeleteGroups(t *testing.T) {
-	topic := createTopic(t, admin(t), 2)
+	topic := kafkatest.CreateTopic(t, admin(t), "client", 2)
 	group := "alter-" + topic
 	c := newClient(t)
 	alter := func(offsets ...connapi.TopicPartition) tree.Value {
@@ -78,7 +78,7 @@ func TestAdminAlterGroupOffsetsAndDeleteGroups(t *testing.T) {
 }
 
 func TestAdminListOffsets(t *testing.T) {
-	topic := createTopic(t, admin(t), 2)
+	topic := kafkatest.CreateTopic(t, admin(t), "client", 2)
 	c := newClient(t)
 	var recs []client.Record
 	for i, ts := range []int64{1000, 3000, 2000} {
@@ -107,7 +107,7 @@ func TestAdminListOffsets(t *testing.T) {
 }
 
 func TestAdminDescribeTopicsAndElectLeaders(t *testing.T) {
-	topic := createTopic(t, admin(t), 3)
+	topic := kafkatest.CreateTopic(t, admin(t), "client", 3)
 	c := newClient(t)
 	missing := "no-such-topic-" + topic
 	for _, withOps := range []bool{false, true} {
@@ -359,7 +359,7 @@ func TestAdminCreateWithOptionsAndClusterOperations(t *testing.T) {
 		t.Fatalf("the validated topic exists: %v %v", desc, err)
 	}
 
-	existing := createTopic(t, admin(t), 1)
+	existing := kafkatest.CreateTopic(t, admin(t), "client", 1)
 	if err := adminErr(t, func(cb func(error)) { c.CreatePartitionsWith(existing, 3, nil, 10000, true, cb) }); err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/kfk-dev/kfk/core/client"
 	"github.com/kfk-dev/kfk/core/kerr"
 	"github.com/kfk-dev/kfk/core/tree"
+	"github.com/kfk-dev/kfk/tests/kafkatest"
 )
 
 // listedShareGroups is ListShareGroups(states): group id => state.
@@ -38,7 +39,7 @@ func shareOffsets(t *testing.T, c *client.Client, group string) tree.Value {
 // member leaves, its offsets are moved, forgotten, and the group deleted.
 func TestAdminShareGroups(t *testing.T) {
 	a := admin(t)
-	topic := createTopic(t, a, 2)
+	topic := kafkatest.CreateTopic(t, a, "client", 2)
 	group := shareGroup(t, a, topic)
 	const perPartition = 5
 	p := newClient(t, "linger_ms", "1")

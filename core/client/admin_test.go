@@ -148,7 +148,7 @@ func TestAdminTopicsConfigsPartitionsRecords(t *testing.T) {
 
 func TestAdminGroups(t *testing.T) {
 	a := admin(t)
-	topic := createTopic(t, a, 3)
+	topic := kafkatest.CreateTopic(t, a, "client", 3)
 	group := "admin-" + topic
 	p := newClient(t, "linger_ms", "1")
 	var col collector

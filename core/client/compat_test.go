@@ -20,7 +20,7 @@ func TestKafka39Compatibility(t *testing.T) {
 	env := kafkatest.CompatBrokers(t)
 	a := kafkatest.Dial(t, env.Brokers, conn.Options{})
 	topic := kafkatest.UniqueTopic(t, "compat")
-	res := call(t, func(cb connapi.Callback) {
+	res := kafkatest.Call(t, func(cb connapi.Callback) {
 		connapi.CreateTopics(a, []connapi.NewTopic{{Name: topic, NumPartitions: 4, ReplicationFactor: 1}}, 10000, cb)
 	})
 	if code := res.Path("topics", "0", "error_code").Int; code != 0 {

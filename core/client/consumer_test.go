@@ -37,7 +37,7 @@ func pollFor(c *client.Client, d time.Duration) []client.Message {
 
 func TestAssignPollSeekOffsetsLag(t *testing.T) {
 	a := admin(t)
-	topic := createTopic(t, a, 3)
+	topic := kafkatest.CreateTopic(t, a, "client", 3)
 	p := newClient(t, "linger_ms", "1", "compression", "snappy")
 	var col collector
 	const n = 3000
@@ -133,7 +133,7 @@ func TestReadCommittedSkipsAborted(t *testing.T) {
 // session is lost, checking every message arrives once.
 func TestFetchSessionFollowsSeeksAndAssignments(t *testing.T) {
 	a := admin(t)
-	topic := createTopic(t, a, 4)
+	topic := kafkatest.CreateTopic(t, a, "client", 4)
 	p := newClient(t, "linger_ms", "1")
 	produce := func(partition int32, n int) {
 		var col collector
@@ -213,7 +213,7 @@ func TestFetchSessionFollowsSeeksAndAssignments(t *testing.T) {
 // numberedTopic is a new one-partition topic holding values 0..n-1.
 func numberedTopic(t *testing.T, n int) string {
 	t.Helper()
-	topic := createTopic(t, admin(t), 1)
+	topic := kafkatest.CreateTopic(t, admin(t), "client", 1)
 	p := newClient(t)
 	var col collector
 	for i := 0; i < n; i++ {
@@ -287,7 +287,7 @@ func TestMaxPollRecordsBoundsEachPoll(t *testing.T) {
 // it stopped, every record once and in order.
 func TestPauseHoldsOnePartitionWhileTheOtherFlows(t *testing.T) {
 	a := admin(t)
-	topic := createTopic(t, a, 2)
+	topic := kafkatest.CreateTopic(t, a, "client", 2)
 	p := newClient(t, "linger_ms", "1")
 	produce := func(from, to int) {
 		var col collector

@@ -44,7 +44,7 @@ func (l *rebalanceLog) list() []string {
 // rest, and is never handed its kept partitions again.
 func TestCooperativeRebalanceMovesOnlyWhatMoves(t *testing.T) {
 	a := admin(t)
-	topic := createTopic(t, a, 6)
+	topic := kafkatest.CreateTopic(t, a, "client", 6)
 	group := kafkatest.UniqueTopic(t, "cooperative")
 	subscribe := func(log *rebalanceLog) *client.Client {
 		return subscribeLogged(t, log, client.GroupOptions{GroupID: group, Topics: []string{topic},
@@ -146,7 +146,7 @@ func missing(kept map[int32]bool) []int {
 // read, commits land, and a member leaving hands its partitions over.
 func TestConsumerProtocolGroup(t *testing.T) {
 	a := admin(t)
-	topic := createTopic(t, a, 4)
+	topic := kafkatest.CreateTopic(t, a, "client", 4)
 	p := newClient(t)
 	var col collector
 	for i := 0; i < 400; i++ {
@@ -217,7 +217,7 @@ func TestConsumerProtocolGroup(t *testing.T) {
 // committed on either protocol stays.
 func TestClassicGroupMigratesToConsumerProtocol(t *testing.T) {
 	a := admin(t)
-	topic := createTopic(t, a, 4)
+	topic := kafkatest.CreateTopic(t, a, "client", 4)
 	p := newClient(t)
 	var recs []client.Record
 	for i := 0; i < 400; i++ {
@@ -281,7 +281,7 @@ func TestClassicGroupMigratesToConsumerProtocol(t *testing.T) {
 // of each input partition.
 func TestConsumerProtocolTransactions(t *testing.T) {
 	a := admin(t)
-	in, out := createTopic(t, a, 3), createTopic(t, a, 3)
+	in, out := kafkatest.CreateTopic(t, a, "client", 3), kafkatest.CreateTopic(t, a, "client", 3)
 	const n = 600
 	p := newClient(t)
 	var recs []client.Record
@@ -355,7 +355,7 @@ func TestConsumerProtocolTransactions(t *testing.T) {
 // the other member is not rebalanced, and the member restarting with the
 // same instance id gets the same partitions.
 func TestConsumerProtocolStaticMember(t *testing.T) {
-	topic := createTopic(t, admin(t), 4)
+	topic := kafkatest.CreateTopic(t, admin(t), "client", 4)
 	group := kafkatest.UniqueTopic(t, "kip848-static")
 	subscribe := func(log *rebalanceLog, instance string) *client.Client {
 		c := newClient(t)

@@ -82,7 +82,7 @@ func TestSetSASLCredentialsReauthentication(t *testing.T) {
 	if len(env.ReauthBrokers) == 0 || env.Scram256User == "" {
 		t.Skip("the broker has no REAUTH listener (KFK_TEST_REAUTH_BROKERS)")
 	}
-	topic := createTopic(t, admin(t), 1)
+	topic := kafkatest.CreateTopic(t, admin(t), "client", 1)
 	var counts sessionCounts
 	c := kafkatest.Client(t, env.ReauthBrokers, counts.handler(), "security.protocol", "SASL_PLAINTEXT",
 		"sasl_mechanism", "SCRAM-SHA-256", "sasl_username", env.Scram256User, "sasl_password", env.Scram256Pass,

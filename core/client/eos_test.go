@@ -23,7 +23,7 @@ import (
 // exactly one copy of every input record.
 func TestExactlyOnceAcrossCrashes(t *testing.T) {
 	a := admin(t)
-	in, out := createTopic(t, a, 3), createTopic(t, a, 3)
+	in, out := kafkatest.CreateTopic(t, a, "client", 3), kafkatest.CreateTopic(t, a, "client", 3)
 	p := newClient(t, "linger_ms", "2")
 	const n = 3000
 	var col collector

@@ -25,7 +25,7 @@ func TestLeaderKilledDuringIdempotentProduce(t *testing.T) {
 
 	a := dialAny(t, brokers)
 	topic := kafkatest.UniqueTopic(t, "failover")
-	res := call(t, func(cb connapi.Callback) {
+	res := kafkatest.Call(t, func(cb connapi.Callback) {
 		connapi.CreateTopics(a, []connapi.NewTopic{{Name: topic, NumPartitions: 1, ReplicationFactor: 3,
 			Config: map[string]string{"min.insync.replicas": "2"}}}, 20000, cb)
 	})
@@ -98,7 +98,7 @@ func dialAny(t *testing.T, addrs []string) *conn.Conn {
 func waitForLeader(t *testing.T, a *conn.Conn, topic string) int32 {
 	t.Helper()
 	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-		md := call(t, func(cb connapi.Callback) { connapi.Metadata(a, []string{topic}, false, cb) })
+		md := kafkatest.Call(t, func(cb connapi.Callback) { connapi.Metadata(a, []string{topic}, false, cb) })
 		p := md.Path("topics", "0", "partitions", "0")
 		if p.Path("error_code").Int == 0 && p.Path("leader").Int > 0 && len(p.Path("isr").Items) >= 2 {
 			return int32(p.Path("leader").Int)
@@ -121,7 +121,7 @@ func TestConsumerFollowsLeaderMove(t *testing.T) {
 	}
 	a := dialAny(t, brokers)
 	topic := kafkatest.UniqueTopic(t, "consumer-failover")
-	res := call(t, func(cb connapi.Callback) {
+	res := kafkatest.Call(t, func(cb connapi.Callback) {
 		connapi.CreateTopics(a, []connapi.NewTopic{{Name: topic, NumPartitions: 1, ReplicationFactor: 3,
 			Config: map[string]string{"min.insync.replicas": "2"}}}, 20000, cb)
 	})

@@ -39,7 +39,7 @@ func TestGroupCommitsThroughCoordinatorKills(t *testing.T) {
 	brokers := kafkatest.Cluster(t)
 	a := dialAny(t, brokers)
 	topic := kafkatest.UniqueTopic(t, "coordinator-kill")
-	res := call(t, func(cb connapi.Callback) {
+	res := kafkatest.Call(t, func(cb connapi.Callback) {
 		connapi.CreateTopics(a, []connapi.NewTopic{{Name: topic, NumPartitions: killPartitions, ReplicationFactor: 3,
 			Config: map[string]string{"min.insync.replicas": "2"}}}, 20000, cb)
 	})
@@ -108,7 +108,7 @@ func commitThroughKills(t *testing.T, brokers []string, topic, group string, mem
 	// coordinator asks a live broker which node coordinates the group.
 	coordinator := func() int {
 		for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-			r := call(t, func(cb connapi.Callback) { connapi.FindCoordinator(dialAny(t, brokers), group, 0, cb) })
+			r := kafkatest.Call(t, func(cb connapi.Callback) { connapi.FindCoordinator(dialAny(t, brokers), group, 0, cb) })
 			if r.Path("error_code").Int == 0 && r.Path("node_id").Int > 0 {
 				return int(r.Path("node_id").Int)
 			}
@@ -259,7 +259,7 @@ func TestExactlyOnceThroughCoordinatorKills(t *testing.T) {
 	a := dialAny(t, brokers)
 	topics := []string{kafkatest.UniqueTopic(t, "eos-kill-in"), kafkatest.UniqueTopic(t, "eos-kill-out")}
 	for _, topic := range topics {
-		res := call(t, func(cb connapi.Callback) {
+		res := kafkatest.Call(t, func(cb connapi.Callback) {
 			connapi.CreateTopics(a, []connapi.NewTopic{{Name: topic, NumPartitions: 3, ReplicationFactor: 3,
 				Config: map[string]string{"min.insync.replicas": "2"}}}, 20000, cb)
 		})
@@ -299,7 +299,7 @@ func TestExactlyOnceThroughCoordinatorKills(t *testing.T) {
 	kill := func(key string, keyType int8) chan struct{} {
 		var node int64
 		for deadline := time.Now().Add(60 * time.Second); node <= 0 && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-			r := call(t, func(cb connapi.Callback) { connapi.FindCoordinator(dialAny(t, brokers), key, keyType, cb) })
+			r := kafkatest.Call(t, func(cb connapi.Callback) { connapi.FindCoordinator(dialAny(t, brokers), key, keyType, cb) })
 			if r.Path("error_code").Int == 0 {
 				node = r.Path("node_id").Int
 			}

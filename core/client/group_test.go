@@ -95,7 +95,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 func TestGroupSharesPartitionsAndTakesOver(t *testing.T) {
 	a := admin(t)
-	topic := createTopic(t, a, 6)
+	topic := kafkatest.CreateTopic(t, a, "client", 6)
 	group := "g-" + topic
 	p := newClient(t, "linger_ms", "1")
 	var col collector
@@ -169,7 +169,7 @@ func TestGroupSharesPartitionsAndTakesOver(t *testing.T) {
 
 func TestStickyAssignorKeepsPartitions(t *testing.T) {
 	a := admin(t)
-	topic := createTopic(t, a, 4)
+	topic := kafkatest.CreateTopic(t, a, "client", 4)
 	group := "sticky-" + topic
 	m1 := startMember(t, group, topic)
 	defer m1.halt()
@@ -239,7 +239,7 @@ func parseInts(s string) []int32 {
 // partitions back, and the group's generation never moves.
 func TestStaticMemberRestartsWithoutRebalance(t *testing.T) {
 	a := admin(t)
-	topic := createTopic(t, a, 4)
+	topic := kafkatest.CreateTopic(t, a, "client", 4)
 	group := "static-" + topic
 	members := []*member{startMemberAs(t, "s0", group, topic), startMemberAs(t, "s1", group, topic)}
 	waitFor(t, "a 2/2 split", func() bool {
@@ -314,7 +314,7 @@ func TestGroupFollowsTopicCreationAndGrowth(t *testing.T) {
 // where auto_offset_reset puts it), and on_revoke the positions reached.
 func TestAssignAndRevokeReportRealOffsets(t *testing.T) {
 	a := admin(t)
-	topic := createTopic(t, a, 2)
+	topic := kafkatest.CreateTopic(t, a, "client", 2)
 	p := newClient(t)
 	var col collector
 	for i := 0; i < 5; i++ {
@@ -385,7 +385,7 @@ func TestAssignAndRevokeReportRealOffsets(t *testing.T) {
 // (a second leave of one member used to close a closed channel).
 func TestConcurrentSubscribeUnsubscribeClose(t *testing.T) {
 	a := admin(t)
-	topic := createTopic(t, a, 2)
+	topic := kafkatest.CreateTopic(t, a, "client", 2)
 	c := kafkatest.OpenClient(t, kafkatest.Brokers(t).Brokers, client.Handler{})
 	var wg sync.WaitGroup
 	for i := 0; i < 4; i++ {

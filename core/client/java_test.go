@@ -58,7 +58,7 @@ func consoleRead(t *testing.T, broker, topic string, n int, extra ...string) []s
 
 func TestJavaConsoleConsumerReadsEveryCodec(t *testing.T) {
 	env := kafkatest.Brokers(t)
-	topic := createTopic(t, admin(t), 1)
+	topic := kafkatest.CreateTopic(t, admin(t), "client", 1)
 	var want []string
 	for _, codec := range []string{"none", "gzip", "snappy", "lz4", "zstd"} {
 		c := newClient(t, "compression", codec, "linger_ms", "5")
@@ -83,7 +83,7 @@ func TestJavaConsoleConsumerReadsEveryCodec(t *testing.T) {
 
 func TestKfkReadsTheJavaConsoleProducer(t *testing.T) {
 	env := kafkatest.Brokers(t)
-	topic := createTopic(t, admin(t), 1)
+	topic := kafkatest.CreateTopic(t, admin(t), "client", 1)
 	var lines []string
 	for i := 0; i < 20; i++ {
 		lines = append(lines, fmt.Sprintf("k%d:v%d", i, i))
@@ -104,7 +104,7 @@ func TestKfkReadsTheJavaConsoleProducer(t *testing.T) {
 // it committed.
 func TestJavaReadCommittedSeesOnlyCommittedTransactions(t *testing.T) {
 	env := kafkatest.Brokers(t)
-	topic := createTopic(t, admin(t), 1)
+	topic := kafkatest.CreateTopic(t, admin(t), "client", 1)
 	c := newClient(t, "transactional_id", "java-interop-"+topic)
 	for _, commit := range []bool{false, true} {
 		if err := c.BeginTransaction(); err != nil {
@@ -137,7 +137,7 @@ func TestJavaReadCommittedSeesOnlyCommittedTransactions(t *testing.T) {
 // between them and every record is read once.
 func TestMixedGroupWithTheJavaConsumer(t *testing.T) {
 	env := kafkatest.Brokers(t)
-	topic := createTopic(t, admin(t), 4)
+	topic := kafkatest.CreateTopic(t, admin(t), "client", 4)
 	group := "mixed-" + topic
 	m := startMember(t, group, topic, "client_id", "kfk-member")
 	defer m.halt()
@@ -203,7 +203,7 @@ func TestMixedGroupWithTheJavaConsumer(t *testing.T) {
 // them back when Java leaves.
 func TestJavaConsumerProtocolGroupWithKfk(t *testing.T) {
 	env := kafkatest.Brokers(t)
-	topic := createTopic(t, admin(t), 4)
+	topic := kafkatest.CreateTopic(t, admin(t), "client", 4)
 	p := newClient(t, "linger_ms", "5")
 	var col collector
 	for i := 0; i < 40; i++ {

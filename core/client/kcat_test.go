@@ -34,7 +34,7 @@ func kcat(t *testing.T, stdin string, args ...string) string {
 func TestKeysLandWhereLibrdkafkaPutsThem(t *testing.T) {
 	env := kafkatest.Brokers(t)
 	a := admin(t)
-	topic := createTopic(t, a, 5)
+	topic := kafkatest.CreateTopic(t, a, "client", 5)
 	var lines []string
 	for i := 0; i < 100; i++ {
 		lines = append(lines, fmt.Sprintf("key-%d:value-%d", i, i))
@@ -89,7 +89,7 @@ func TestKcatReadsEveryCodec(t *testing.T) {
 	env := kafkatest.Brokers(t)
 	a := admin(t)
 	for _, codec := range []string{"none", "gzip", "snappy", "lz4", "zstd"} {
-		topic := createTopic(t, a, 1)
+		topic := kafkatest.CreateTopic(t, a, "client", 1)
 		c := newClient(t, "compression", codec, "linger_ms", "5")
 		var col collector
 		for i := 0; i < 20; i++ {
@@ -119,7 +119,7 @@ func TestConsumingWhatKcatWrites(t *testing.T) {
 	env := kafkatest.Brokers(t)
 	a := admin(t)
 	for _, codec := range []string{"none", "gzip", "snappy", "lz4", "zstd"} {
-		topic := createTopic(t, a, 1)
+		topic := kafkatest.CreateTopic(t, a, "client", 1)
 		var lines []string
 		for i := 0; i < 30; i++ {
 			lines = append(lines, fmt.Sprintf("k%d:%s-%d", i, codec, i))

@@ -92,7 +92,7 @@ func TestLibrdkafkaPartitionersPlaceKeysAlike(t *testing.T) {
 		{"random", false, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			topic := createTopic(t, a, 7)
+			topic := kafkatest.CreateTopic(t, a, "client", 7)
 			keys := append([][]byte(nil), keyed...)
 			if c.name == "random" {
 				keys = nil

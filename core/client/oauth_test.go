@@ -60,7 +60,7 @@ func connectErr(t *testing.T, brokers []string, kv ...string) error {
 // token the application obtained.
 func TestOAuthBearerProducesAndConsumes(t *testing.T) {
 	brokers := oauthBrokers(t)
-	topic := createTopic(t, admin(t), 1)
+	topic := kafkatest.CreateTopic(t, admin(t), "client", 1)
 	sources := map[string][]string{
 		"unsecure_jwt": {"sasl_oauthbearer_unsecure_jwt", "1",
 			"sasl_oauthbearer_config", "principal=kfk-alice scope=produce,consume lifeSeconds=300 extension_traceId=t1",
@@ -151,7 +151,7 @@ func oidcOptions(url, id, secret string) []string {
 // and come back.
 func TestOIDCClientCredentialsProducesAndConsumes(t *testing.T) {
 	env := oidcEnv(t)
-	topic := createTopic(t, admin(t), 1)
+	topic := kafkatest.CreateTopic(t, admin(t), "client", 1)
 	c := kafkatest.Client(t, env.OIDCBrokers, client.Handler{},
 		oidcOptions(env.OIDCTokenURL, env.OIDCClientID, env.OIDCClientSecret)...)
 	delivered(t, c, rec(topic, 0, "oidc", "signed"))
@@ -263,7 +263,7 @@ func TestReauthenticationKeepsConnectionsAlive(t *testing.T) {
 	}
 	for name, opts := range mechanisms {
 		t.Run(name, func(t *testing.T) {
-			topic := createTopic(t, admin(t), 1)
+			topic := kafkatest.CreateTopic(t, admin(t), "client", 1)
 			opts = append(opts, "statistics_interval_ms", "100")
 			var pc, cc sessionCounts
 			p := kafkatest.Client(t, env.ReauthBrokers, pc.handler(), opts...)
@@ -349,7 +349,7 @@ func appTokenClient(t *testing.T, brokers []string, answer func(c *client.Client
 // answer, fails the connect with its reason.
 func TestOAuthBearerTokensFromTheApplication(t *testing.T) {
 	brokers := oauthBrokers(t)
-	topic := createTopic(t, admin(t), 1)
+	topic := kafkatest.CreateTopic(t, admin(t), "client", 1)
 	c, asks := appTokenClient(t, brokers, func(c *client.Client, ask int) {
 		exp := time.Now().Add(3 * time.Second)
 		if err := c.SetOAuthToken(unsignedToken("kfk-app", exp), exp, "kfk-app", map[string]string{"ask": fmt.Sprint(ask)}); err != nil {

@@ -91,7 +91,7 @@ func num(doc any, keys ...string) int64 {
 // The statistics count what a test produced and consumed, their lag agrees
 // with Lag(), and the group and broker sections describe what happened.
 func TestStatisticsMatchWhatHappened(t *testing.T) {
-	topic := createTopic(t, admin(t), 2)
+	topic := kafkatest.CreateTopic(t, admin(t), "client", 2)
 	var o observer
 	c := kafkatest.Client(t, kafkatest.Brokers(t).Brokers, o.handler(), "statistics_interval_ms", "100", "linger_ms", "1",
 		"auto_offset_reset", "earliest", "client_id", "stats-test")
@@ -181,7 +181,7 @@ func TestStatisticsMatchWhatHappened(t *testing.T) {
 // group's trace with the assignment.
 func TestDebugTracesRetriesAndRebalances(t *testing.T) {
 	a := admin(t)
-	topic := createTopic(t, a, 1)
+	topic := kafkatest.CreateTopic(t, a, "client", 1)
 	var o observer
 	c := kafkatest.Client(t, kafkatest.Brokers(t).Brokers, o.handler(), "debug", "producer,group", "log_level", "info",
 		"linger_ms", "0", "retry_backoff_ms", "50", "statistics_interval_ms", "100")
@@ -190,14 +190,14 @@ func TestDebugTracesRetriesAndRebalances(t *testing.T) {
 	if d := col.wait(t); d[0].Err != nil {
 		t.Fatal(d[0].Err)
 	}
-	res := call(t, func(cb connapi.Callback) { connapi.DeleteTopics(a, []string{topic}, 10000, cb) })
+	res := kafkatest.Call(t, func(cb connapi.Callback) { connapi.DeleteTopics(a, []string{topic}, 10000, cb) })
 	if code := res.Path("topics", "0", "error_code").Int; code != 0 {
 		t.Fatalf("delete topic: %d", code)
 	}
 	// The broker drops the partition shortly after the controller agreed:
 	// wait until it refuses fetches, so the next produce is refused too.
 	waitFor(t, "the broker to drop the deleted partition", func() bool {
-		r := call(t, func(cb connapi.Callback) {
+		r := kafkatest.Call(t, func(cb connapi.Callback) {
 			connapi.Fetch(a, []connapi.TopicPartition{{Topic: topic, Partition: 0, LeaderEpoch: -1}},
 				connapi.FetchOptions{MaxBytes: 1024}, cb)
 		})
@@ -221,7 +221,7 @@ func TestDebugTracesRetriesAndRebalances(t *testing.T) {
 	}
 	waitFor(t, "the retry in the statistics", func() bool { return num(o.latest(), "retries", cause) > 0 })
 
-	plain := createTopic(t, a, 1)
+	plain := kafkatest.CreateTopic(t, a, "client", 1)
 	group := "traced-" + plain
 	if err := c.Subscribe(client.GroupOptions{GroupID: group, Topics: []string{plain}, HeartbeatInterval: 300 * time.Millisecond}); err != nil {
 		t.Fatal(err)
@@ -250,7 +250,7 @@ func TestCredentialsNeverLogged(t *testing.T) {
 	c := kafkatest.Client(t, env.SASLBrokers, o.handler(), "debug", "all", "statistics_interval_ms", "50",
 		"security.protocol", "SASL_PLAINTEXT", "sasl_mechanism", "SCRAM-SHA-512",
 		"sasl_username", env.Scram512User, "sasl_password", env.Scram512Pass)
-	topic := createTopic(t, admin(t), 1)
+	topic := kafkatest.CreateTopic(t, admin(t), "client", 1)
 	var col collector
 	c.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Value: []byte("secret-free")}, col.fn())
 	if d := col.wait(t); d[0].Err != nil {

@@ -33,7 +33,7 @@ func TestOrderKeptWhileLeaderConnectionOpens(t *testing.T) {
 		<-connected
 		a := dialAny(t, brokers)
 		topic := kafkatest.UniqueTopic(t, "order")
-		call(t, func(cb connapi.Callback) {
+		kafkatest.Call(t, func(cb connapi.Callback) {
 			connapi.CreateTopics(a, []connapi.NewTopic{{Name: topic, NumPartitions: 1, ReplicationFactor: 3}}, 20000, cb)
 		})
 		leader := waitForLeader(t, a, topic)

@@ -35,50 +35,12 @@ func admin(t *testing.T) *conn.Conn {
 	return kafkatest.Dial(t, kafkatest.Brokers(t).Brokers, conn.Options{})
 }
 
-func call(t *testing.T, issue func(connapi.Callback)) tree.Value {
-	t.Helper()
-	ch := make(chan tree.Value, 1)
-	issue(func(v tree.Value, err error) {
-		if err != nil {
-			t.Error(err)
-		}
-		ch <- v
-	})
-	return <-ch
-}
-
-func createTopic(t *testing.T, a *conn.Conn, partitions int32) string {
-	t.Helper()
-	name := kafkatest.UniqueTopic(t, "client")
-	res := call(t, func(cb connapi.Callback) {
-		connapi.CreateTopics(a, []connapi.NewTopic{{Name: name, NumPartitions: partitions, ReplicationFactor: 1}}, 10000, cb)
-	})
-	if code := res.Path("topics", "0", "error_code").Int; code != 0 {
-		t.Fatalf("create topic: %d", code)
-	}
-	// Until every partition's leader serves requests, produces may fail
-	// with NOT_LEADER_OR_FOLLOWER and be retried, which (without
-	// idempotence, as with any Kafka client) may reorder records.
-	for p := int32(0); p < partitions; p++ {
-		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-			r := call(t, func(cb connapi.Callback) {
-				connapi.Fetch(a, []connapi.TopicPartition{{Topic: name, Partition: p, LeaderEpoch: -1}},
-					connapi.FetchOptions{MaxBytes: 1024}, cb)
-			})
-			if r.Path("topics", "0", "partitions", "0", "error_code").Int == 0 || time.Now().After(deadline) {
-				break
-			}
-		}
-	}
-	return name
-}
-
 // fetchAll reads every record of a partition.
 func fetchAll(t *testing.T, a *conn.Conn, topic string, partition int32) []tree.Value {
 	t.Helper()
 	var out []tree.Value
 	for offset := int64(0); ; {
-		res := call(t, func(cb connapi.Callback) {
+		res := kafkatest.Call(t, func(cb connapi.Callback) {
 			connapi.Fetch(a, []connapi.TopicPartition{{Topic: topic, Partition: partition, Offset: offset, LeaderEpoch: -1}},
 				connapi.FetchOptions{MaxBytes: 4 << 20, MaxWaitMs: 0, MinBytes: 0}, cb)
 		})
@@ -121,7 +83,7 @@ func (c *collector) wait(t *testing.T) []client.Delivery {
 
 func TestProduceKeyedRecordsLandOnMurmur2Partitions(t *testing.T) {
 	a := admin(t)
-	topic := createTopic(t, a, 4)
+	topic := kafkatest.CreateTopic(t, a, "client", 4)
 	c := newClient(t, "linger_ms", "2", "compression", "lz4")
 	var col collector
 	const n = 2000
@@ -174,7 +136,7 @@ func TestProduceKeyedRecordsLandOnMurmur2Partitions(t *testing.T) {
 func TestIdempotentProducerAndEveryCodec(t *testing.T) {
 	a := admin(t)
 	for _, codec := range []string{"none", "gzip", "snappy", "zstd"} {
-		topic := createTopic(t, a, 1)
+		topic := kafkatest.CreateTopic(t, a, "client", 1)
 		c := newClient(t, "idempotent", "1", "compression", codec, "linger_ms", "1", "batch_size", "2000")
 		var col collector
 		for i := 0; i < 500; i++ {
@@ -201,7 +163,7 @@ func TestIdempotentProducerAndEveryCodec(t *testing.T) {
 
 func TestNullKeysRoundRobinAndExplicitPartition(t *testing.T) {
 	a := admin(t)
-	topic := createTopic(t, a, 3)
+	topic := kafkatest.CreateTopic(t, a, "client", 3)
 	c := newClient(t, "linger_ms", "0")
 	var col collector
 	for i := 0; i < 30; i++ {
@@ -278,8 +240,8 @@ func TestDeliveryTimeoutForUnknownTopic(t *testing.T) {
 	// A legal name Kafka refuses to auto-create, because it collides with
 	// an existing topic once '.' and '_' are treated alike: it never gets
 	// metadata. (Illegal names are refused by Produce itself.)
-	dotted := createTopic(t, admin(t), 1) + ".x"
-	res := call(t, func(cb connapi.Callback) {
+	dotted := kafkatest.CreateTopic(t, admin(t), "client", 1) + ".x"
+	res := kafkatest.Call(t, func(cb connapi.Callback) {
 		connapi.CreateTopics(admin(t), []connapi.NewTopic{{Name: dotted, NumPartitions: 1, ReplicationFactor: 1}}, 10000, cb)
 	})
 	if code := res.Path("topics", "0", "error_code").Int; code != 0 {
@@ -364,7 +326,7 @@ func TestConfig(t *testing.T) {
 // with metadata (encoded in place) and one without (held until metadata).
 func TestCustomPartitionFuncAndBufferReuse(t *testing.T) {
 	a := admin(t)
-	known := createTopic(t, a, 3)
+	known := kafkatest.CreateTopic(t, a, "client", 3)
 	unknown := kafkatest.UniqueTopic(t, "reuse") // auto-created on first use
 	env := kafkatest.Brokers(t)
 	cfg := client.NewConfig()
@@ -441,9 +403,9 @@ func TestCustomPartitionFuncAndBufferReuse(t *testing.T) {
 // time, saying so, as Java and librdkafka do.
 func TestTimestampsAsGivenAndLogAppendTime(t *testing.T) {
 	a := admin(t)
-	createTime := createTopic(t, a, 1)
+	createTime := kafkatest.CreateTopic(t, a, "client", 1)
 	appendTime := kafkatest.UniqueTopic(t, "append-time")
-	res := call(t, func(cb connapi.Callback) {
+	res := kafkatest.Call(t, func(cb connapi.Callback) {
 		connapi.CreateTopics(a, []connapi.NewTopic{{Name: appendTime, NumPartitions: 1, ReplicationFactor: 1,
 			Config: map[string]string{"message.timestamp.type": "LogAppendTime"}}}, 10000, cb)
 	})

@@ -118,7 +118,7 @@ func TestRevokeWaitCommitsBeforeGivingUp(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			const partitions, records, firstPart = 4, 400, 100
 			a := admin(t)
-			topic := createTopic(t, a, partitions)
+			topic := kafkatest.CreateTopic(t, a, "client", partitions)
 			p := newClient(t)
 			var col collector
 			for i := 0; i < records; i++ {
@@ -171,7 +171,7 @@ func TestRevokeWaitCommitsBeforeGivingUp(t *testing.T) {
 // group's rebalance completes.
 func TestRevokeWaitWithoutAnswerTimesOut(t *testing.T) {
 	a := admin(t)
-	topic := createTopic(t, a, 4)
+	topic := kafkatest.CreateTopic(t, a, "client", 4)
 	group := kafkatest.UniqueTopic(t, "revokewait")
 	var o observer
 	silent := kafkatest.Client(t, kafkatest.Brokers(t).Brokers, o.handler())

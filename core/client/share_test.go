@@ -125,7 +125,7 @@ func commitAcks(t *testing.T, c *client.Client) []client.AckResult {
 func explicitMemberHoldingTwo(t *testing.T) (topic, group string, c *client.Client, got []client.Message) {
 	t.Helper()
 	a := admin(t)
-	topic = createTopic(t, a, 1)
+	topic = kafkatest.CreateTopic(t, a, "client", 1)
 	group = shareGroup(t, a, topic)
 	produceValues(t, topic, 0, 2)
 	c = shareConsumer(t, group, topic, client.ShareAckExplicit)
@@ -158,7 +158,7 @@ func holds(ms []client.Message, off int64) bool { return slices.Contains(offsets
 // and together they accept every record exactly once.
 func TestShareGroupMembersSplitOnePartition(t *testing.T) {
 	a := admin(t)
-	topic := createTopic(t, a, 1)
+	topic := kafkatest.CreateTopic(t, a, "client", 1)
 	group := shareGroup(t, a, topic)
 	const members, n = 3, 300
 	var consumers []*client.Client
@@ -311,7 +311,7 @@ func TestShareCommitReportsAcknowledgementsAFetchCarried(t *testing.T) {
 // another member; nothing is lost.
 func TestShareClosedMemberReleasesRecords(t *testing.T) {
 	a := admin(t)
-	topic := createTopic(t, a, 1)
+	topic := kafkatest.CreateTopic(t, a, "client", 1)
 	group := shareGroup(t, a, topic)
 	const n = 20
 	produceValues(t, topic, 0, n)
@@ -338,7 +338,7 @@ func TestShareClosedMemberReleasesRecords(t *testing.T) {
 // acquisition lock runs out (or the broker sees the member gone).
 func TestShareCrashedMemberRecordsComeBack(t *testing.T) {
 	a := admin(t)
-	topic := createTopic(t, a, 1)
+	topic := kafkatest.CreateTopic(t, a, "client", 1)
 	group := shareGroup(t, a, topic, "share.record.lock.duration.ms", "2000")
 	const n = 10
 	produceValues(t, topic, 0, n)

@@ -15,7 +15,7 @@ import (
 // createNamedTopic creates topic with partitions.
 func createNamedTopic(t *testing.T, name string, partitions int32) {
 	t.Helper()
-	res := call(t, func(cb connapi.Callback) {
+	res := kafkatest.Call(t, func(cb connapi.Callback) {
 		connapi.CreateTopics(admin(t), []connapi.NewTopic{{Name: name, NumPartitions: partitions, ReplicationFactor: 1}}, 10000, cb)
 	})
 	if code := res.Path("topics", "0", "error_code").Int; code != 0 {

@@ -50,7 +50,7 @@ func readAll(t *testing.T, topic string, isolation string) []string {
 
 func TestTransactionsCommitAbortAndOffsets(t *testing.T) {
 	a := admin(t)
-	topic := createTopic(t, a, 1)
+	topic := kafkatest.CreateTopic(t, a, "client", 1)
 	txnID := kafkatest.UniqueTopic(t, "txn")
 	p := newClient(t, "transactional_id", txnID)
 	// Outside a transaction a transactional producer sends plain
@@ -114,7 +114,7 @@ func TestTransactionsCommitAbortAndOffsets(t *testing.T) {
 	// The coordinator applies the offsets when it sees the commit marker.
 	var off int64
 	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline) && off != 7; time.Sleep(100 * time.Millisecond) {
-		of := call(t, func(cb connapi.Callback) { connapi.OffsetFetch(a, group, []string{topic}, cb) })
+		of := kafkatest.Call(t, func(cb connapi.Callback) { connapi.OffsetFetch(a, group, []string{topic}, cb) })
 		off = of.Path("topics", "0", "partitions", "0", "offset").Int
 	}
 	if off != 7 {
@@ -124,7 +124,7 @@ func TestTransactionsCommitAbortAndOffsets(t *testing.T) {
 
 func TestSecondProducerFencesTheFirst(t *testing.T) {
 	a := admin(t)
-	topic := createTopic(t, a, 1)
+	topic := kafkatest.CreateTopic(t, a, "client", 1)
 	txnID := kafkatest.UniqueTopic(t, "fence")
 	first := newClient(t, "transactional_id", txnID)
 	first.BeginTransaction()
@@ -157,7 +157,7 @@ func TestSecondProducerFencesTheFirst(t *testing.T) {
 // the transaction commits.
 func TestGroupLagWhileOffsetsInOpenTransaction(t *testing.T) {
 	a := admin(t)
-	topic := createTopic(t, a, 1)
+	topic := kafkatest.CreateTopic(t, a, "client", 1)
 	group := "lag-txn-" + topic
 	p := newClient(t, "transactional_id", kafkatest.UniqueTopic(t, "lag-txn"))
 	// A first transaction commits offset 2, a second holds offset 5 open.

@@ -81,21 +81,6 @@ func strAt(v tree.Value, path ...string) string {
 	return string(v.Path(path...).Bytes)
 }
 
-func createTopic(t *testing.T, c *conn.Conn, partitions int32) string {
-	t.Helper()
-	name := kafkatest.UniqueTopic(t, "conn")
-	res := mustCall(t, func(cb connapi.Callback) {
-		connapi.CreateTopics(c, []connapi.NewTopic{{Name: name, NumPartitions: partitions, ReplicationFactor: 1}}, 10000, cb)
-	})
-	if code := intAt(res, "topics", "0", "error_code"); code != 0 {
-		t.Fatalf("create topic: error %d (%s)", code, strAt(res, "topics", "0", "error_message"))
-	}
-	for p := int32(0); p < partitions; p++ {
-		waitLeader(t, c, name, p)
-	}
-	return name
-}
-
 func TestHandshakeAndMetadata(t *testing.T) {
 	c := mustDial(t)
 	if !c.Connected() || c.State() != conn.Ready {
@@ -105,7 +90,7 @@ func TestHandshakeAndMetadata(t *testing.T) {
 	if vers[0] < 3 || vers[1] < 4 || vers[18] < 3 {
 		t.Fatalf("versions %v", vers)
 	}
-	topic := createTopic(t, c, 3)
+	topic := kafkatest.CreateTopic(t, c, "conn", 3)
 	md := mustCall(t, func(cb connapi.Callback) { connapi.Metadata(c, []string{topic}, false, cb) })
 	if strAt(md, "topics", "0", "name") != topic || len(md.Path("topics", "0", "partitions").Items) != 3 {
 		t.Fatalf("metadata %v", md)
@@ -121,7 +106,7 @@ func TestHandshakeAndMetadata(t *testing.T) {
 
 func TestProduceFetchEveryCodec(t *testing.T) {
 	c := mustDial(t)
-	topic := createTopic(t, c, 1)
+	topic := kafkatest.CreateTopic(t, c, "conn", 1)
 	var want []connapi.Record
 	for i, codec := range []string{"none", "gzip", "snappy", "lz4", "zstd"} {
 		codecID, _ := compress.ParseCodec(codec)
@@ -185,7 +170,7 @@ func TestProduceFetchEveryCodec(t *testing.T) {
 
 func TestAcksZeroAndPipelining(t *testing.T) {
 	c := mustDial(t)
-	topic := createTopic(t, c, 1)
+	topic := kafkatest.CreateTopic(t, c, "conn", 1)
 	const n = 200
 	done := make(chan error, n)
 	for i := 0; i < n; i++ {
@@ -231,7 +216,7 @@ func findCoordinator(t *testing.T, c *conn.Conn, key string, keyType int8) tree.
 
 func TestGroupCalls(t *testing.T) {
 	c := mustDial(t)
-	topic := createTopic(t, c, 2)
+	topic := kafkatest.CreateTopic(t, c, "conn", 2)
 	group := kafkatest.UniqueTopic(t, "group")
 	co := findCoordinator(t, c, group, connapi.KeyTypeGroup)
 	if intAt(co, "port") == 0 {
@@ -304,7 +289,7 @@ func retryConcurrent(t *testing.T, attempt func() tree.Value) tree.Value {
 
 func TestTransactionCalls(t *testing.T) {
 	c := mustDial(t)
-	topic := createTopic(t, c, 1)
+	topic := kafkatest.CreateTopic(t, c, "conn", 1)
 	txnID := kafkatest.UniqueTopic(t, "txn")
 	findCoordinator(t, c, txnID, connapi.KeyTypeTxn)
 	var pid int64
@@ -369,7 +354,7 @@ func TestTransactionCalls(t *testing.T) {
 
 func TestDeleteTopicsAndErrors(t *testing.T) {
 	c := mustDial(t)
-	topic := createTopic(t, c, 1)
+	topic := kafkatest.CreateTopic(t, c, "conn", 1)
 	again := mustCall(t, func(cb connapi.Callback) {
 		connapi.CreateTopics(c, []connapi.NewTopic{{Name: topic, NumPartitions: 1, ReplicationFactor: 1}}, 5000, cb)
 	})
@@ -397,7 +382,7 @@ func TestRawRequest(t *testing.T) {
 
 func TestDisconnectFailsPending(t *testing.T) {
 	c := mustDial(t)
-	topic := createTopic(t, c, 1)
+	topic := kafkatest.CreateTopic(t, c, "conn", 1)
 	errs := make(chan error, 1)
 	// A fetch that waits on the broker for 5 s is surely pending when we cut.
 	connapi.Fetch(c, []connapi.TopicPartition{{Topic: topic, Partition: 0, Offset: 0, LeaderEpoch: -1}},
@@ -419,22 +404,6 @@ func TestDisconnectFailsPending(t *testing.T) {
 	if _, err := call(t, func(cb connapi.Callback) { connapi.Metadata(c, nil, true, cb) }); !errors.Is(err, conn.ErrNotConnected) {
 		t.Fatalf("request after disconnect: %v", err)
 	}
-}
-
-// waitLeader waits until the broker serves fetches for a partition of a
-// new topic (it answers NOT_LEADER_OR_FOLLOWER until the leader is set up).
-func waitLeader(t *testing.T, c *conn.Conn, topic string, partition int32) {
-	t.Helper()
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		res := mustCall(t, func(cb connapi.Callback) {
-			connapi.Fetch(c, []connapi.TopicPartition{{Topic: topic, Partition: partition, Offset: 0, LeaderEpoch: -1}},
-				connapi.FetchOptions{MaxBytes: 1024, MaxWaitMs: 0, MinBytes: 0}, cb)
-		})
-		if intAt(res, "topics", "0", "partitions", "0", "error_code") == 0 {
-			return
-		}
-	}
-	t.Fatalf("no leader for %s[%d]", topic, partition)
 }
 
 func TestAutoReconnect(t *testing.T) {

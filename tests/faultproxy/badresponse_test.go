@@ -95,7 +95,7 @@ func inputsBudget(t *testing.T, ci int) int64 {
 // connection serves normally once the damage stops.
 func TestDamagedResponsesGiveErrorsNotPanics(t *testing.T) {
 	env := kafkatest.Brokers(t)
-	topic := createTopic(t, direct(t, env.Brokers), 2)
+	topic := kafkatest.CreateTopic(t, direct(t, env.Brokers), "fault", 2)
 	for i, codec := range []string{"none", "gzip", "snappy", "lz4", "zstd"} {
 		c := newClient(t, env.Brokers, "compression", codec, "linger_ms", "20")
 		var d deliveries
@@ -160,7 +160,7 @@ func TestDamagedResponsesGiveErrorsNotPanics(t *testing.T) {
 // responses are spared: a damaged host name would be looked up in DNS.
 func TestClientRecoversFromDamagedResponses(t *testing.T) {
 	env := kafkatest.Brokers(t)
-	topic := createTopic(t, direct(t, env.Brokers), 1)
+	topic := kafkatest.CreateTopic(t, direct(t, env.Brokers), "fault", 1)
 	p := startProxy(t, env.Brokers)
 	c := newClient(t, p.Addrs(), "linger_ms", "2", "delivery_timeout_ms", "5000", "request_timeout_ms", "2000",
 		"fetch_max_wait_ms", "50", "retry_backoff_ms", "10")

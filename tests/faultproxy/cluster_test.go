@@ -53,7 +53,7 @@ func anyNode(t *testing.T, brokers []string) *conn.Conn {
 func replicatedTopic(t *testing.T, brokers []string, partitions int32) string {
 	t.Helper()
 	name := kafkatest.UniqueTopic(t, "cluster")
-	res := call(t, func(cb connapi.Callback) {
+	res := kafkatest.Call(t, func(cb connapi.Callback) {
 		connapi.CreateTopics(anyNode(t, brokers), []connapi.NewTopic{{Name: name, NumPartitions: partitions, ReplicationFactor: 3,
 			Config: map[string]string{"min.insync.replicas": "2"}}}, 30000, cb)
 	})
@@ -70,7 +70,7 @@ func leaderOf(t *testing.T, brokers []string, topic string, partition int) int {
 	t.Helper()
 	a := anyNode(t, brokers)
 	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
-		md := call(t, func(cb connapi.Callback) { connapi.Metadata(a, []string{topic}, false, cb) })
+		md := kafkatest.Call(t, func(cb connapi.Callback) { connapi.Metadata(a, []string{topic}, false, cb) })
 		ready, leader := true, 0
 		for i, p := range md.Path("topics", "0", "partitions").Items {
 			ok := p.Path("error_code").Int == 0 && p.Path("leader").Int > 0 && len(p.Path("isr").Items) >= 2
@@ -93,7 +93,7 @@ func coordinatorOf(t *testing.T, brokers []string, key string, keyType int8) int
 	t.Helper()
 	a := anyNode(t, brokers)
 	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
-		r := call(t, func(cb connapi.Callback) { connapi.FindCoordinator(a, key, keyType, cb) })
+		r := kafkatest.Call(t, func(cb connapi.Callback) { connapi.FindCoordinator(a, key, keyType, cb) })
 		if r.Path("error_code").Int == 0 && r.Path("node_id").Int > 0 {
 			return int(r.Path("node_id").Int)
 		}

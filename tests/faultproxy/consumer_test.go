@@ -110,7 +110,7 @@ func pollCutting(t *testing.T, c *client.Client, p *faultproxy.Proxy, s *seen, w
 func TestAssignedConsumerThroughConnectionCuts(t *testing.T) {
 	env := kafkatest.Brokers(t)
 	const partitions = 2
-	topic := createTopic(t, direct(t, env.Brokers), partitions)
+	topic := kafkatest.CreateTopic(t, direct(t, env.Brokers), "fault", partitions)
 	n := messages(t, 30000)
 	per := fill(t, env.Brokers, topic, partitions, n)
 
@@ -149,7 +149,7 @@ func TestAssignedConsumerThroughConnectionCuts(t *testing.T) {
 func TestGroupConsumerThroughConnectionCuts(t *testing.T) {
 	env := kafkatest.Brokers(t)
 	const partitions = 3
-	topic := createTopic(t, direct(t, env.Brokers), partitions)
+	topic := kafkatest.CreateTopic(t, direct(t, env.Brokers), "fault", partitions)
 	n := messages(t, 20000)
 	per := fill(t, env.Brokers, topic, partitions, n)
 

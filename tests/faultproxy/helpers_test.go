@@ -8,7 +8,6 @@ import (
 	"github.com/kfk-dev/kfk/core/client"
 	"github.com/kfk-dev/kfk/core/conn"
 	"github.com/kfk-dev/kfk/core/connapi"
-	"github.com/kfk-dev/kfk/core/tree"
 	"github.com/kfk-dev/kfk/tests/faultproxy"
 	"github.com/kfk-dev/kfk/tests/kafkatest"
 )
@@ -40,57 +39,12 @@ func direct(t *testing.T, brokers []string) *conn.Conn {
 	return kafkatest.Dial(t, brokers, conn.Options{})
 }
 
-func call(t *testing.T, issue func(connapi.Callback)) tree.Value {
-	t.Helper()
-	ch := make(chan tree.Value, 1)
-	issue(func(v tree.Value, err error) {
-		if err != nil {
-			t.Error(err)
-		}
-		ch <- v
-	})
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(60 * time.Second):
-		t.Fatal("request did not complete")
-		return tree.Value{}
-	}
-}
-
-// createTopic makes a topic and waits until every partition serves fetches.
-func createTopic(t *testing.T, a *conn.Conn, partitions int32) string {
-	t.Helper()
-	name := kafkatest.UniqueTopic(t, "fault")
-	res := call(t, func(cb connapi.Callback) {
-		connapi.CreateTopics(a, []connapi.NewTopic{{Name: name, NumPartitions: partitions, ReplicationFactor: 1}}, 10000, cb)
-	})
-	if code := res.Path("topics", "0", "error_code").Int; code != 0 {
-		t.Fatalf("create topic: %d", code)
-	}
-	for p := int32(0); p < partitions; p++ {
-		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-			r := call(t, func(cb connapi.Callback) {
-				connapi.Fetch(a, []connapi.TopicPartition{{Topic: name, Partition: p, LeaderEpoch: -1}},
-					connapi.FetchOptions{MaxBytes: 1024}, cb)
-			})
-			if r.Path("topics", "0", "partitions", "0", "error_code").Int == 0 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("partition %d of %s never served", p, name)
-			}
-		}
-	}
-	return name
-}
-
 // storedValues reads back every record value of a partition.
 func storedValues(t *testing.T, a *conn.Conn, topic string, partition int32) []string {
 	t.Helper()
 	var out []string
 	for offset := int64(0); ; {
-		res := call(t, func(cb connapi.Callback) {
+		res := kafkatest.Call(t, func(cb connapi.Callback) {
 			connapi.Fetch(a, []connapi.TopicPartition{{Topic: topic, Partition: partition, Offset: offset, LeaderEpoch: -1}},
 				connapi.FetchOptions{MaxBytes: 4 << 20}, cb)
 		})

@@ -119,7 +119,7 @@ func TestPendingRequestsCompleteThroughStallsAndCuts(t *testing.T) {
 // broker answers again the same client delivers.
 func TestProducerAndConsumerCallbacksCompleteWhileStalled(t *testing.T) {
 	env := kafkatest.Brokers(t)
-	topic := createTopic(t, direct(t, env.Brokers), 1)
+	topic := kafkatest.CreateTopic(t, direct(t, env.Brokers), "fault", 1)
 	p := startProxy(t, env.Brokers)
 	c := newClient(t, p.Addrs(), "delivery_timeout_ms", "3000", "request_timeout_ms", "1000", "linger_ms", "5",
 		"fetch_max_wait_ms", "100")

@@ -33,7 +33,7 @@ func messages(t *testing.T, ci int) int {
 func TestIdempotentProducerThroughConnectionCuts(t *testing.T) {
 	env := kafkatest.Brokers(t)
 	const partitions = 3
-	topic := createTopic(t, direct(t, env.Brokers), partitions)
+	topic := kafkatest.CreateTopic(t, direct(t, env.Brokers), "fault", partitions)
 	p := startProxy(t, env.Brokers)
 	c := newClient(t, p.Addrs(), "idempotent", "1", "acks", "-1", "linger_ms", "5", "batch_size", "8192",
 		"max_in_flight", "5", "retry_backoff_ms", "20", "delivery_timeout_ms", "120000")
@@ -88,7 +88,7 @@ func TestIdempotentProducerThroughConnectionCuts(t *testing.T) {
 // produced.
 func TestIdempotentFirstBatchRefusedKeepsOrder(t *testing.T) {
 	env := kafkatest.Brokers(t)
-	topic := createTopic(t, direct(t, env.Brokers), 1)
+	topic := kafkatest.CreateTopic(t, direct(t, env.Brokers), "fault", 1)
 	p := startProxy(t, env.Brokers)
 	var damaged atomic.Bool
 	first := []byte("v000000")
