@@ -287,13 +287,17 @@ func (p *producer) sequenceLocked(b *batch) {
 // and for an idempotent producer the sequence sequenceLocked gave it.
 func (p *producer) encode(b *batch) error {
 	if b.raw == nil {
+		if p.cfg.Idempotent {
+			b.builder.SetSequence(b.producerID, b.epoch, b.seq)
+		}
 		raw, err := b.builder.Finish(p.cfg.Compression)
 		if err != nil {
 			return err
 		}
 		b.raw = raw
+		return nil
 	}
-	if p.cfg.Idempotent {
+	if p.cfg.Idempotent { // a retry: its epoch or sequence may be new
 		wire.SetBaseSequence(b.raw, b.producerID, b.epoch, b.seq)
 	}
 	return nil

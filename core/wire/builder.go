@@ -220,6 +220,13 @@ func (b *Builder) Finish(codec compress.Codec) ([]byte, error) {
 	return out, nil
 }
 
+// SetSequence sets the idempotent producer's fields of the batch being
+// built, before Finish computes its CRC: stamping them into the finished
+// batch instead (SetBaseSequence) computes the CRC a second time.
+func (b *Builder) SetSequence(producerID int64, epoch int16, seq int32) {
+	b.opts.ProducerID, b.opts.ProducerEpoch, b.opts.BaseSequence = producerID, epoch, seq
+}
+
 // SetBaseSequence rewrites the base sequence (and CRC) of a finished batch,
 // as an idempotent producer does when it retries a batch under a new
 // producer epoch or sequence.
