@@ -188,8 +188,7 @@ type producer struct {
 	c   *Client
 	cfg *Config
 
-	mu         sync.Mutex
-	partitions map[string][]*partitionState // topic -> partition index
+	mu sync.Mutex
 	// rotation is every partitionState in creation order; the sender's
 	// pass starts at rotation[turn], the first partition a full request
 	// turned away last time, so that bounded requests serve all in turn.
@@ -229,7 +228,6 @@ type flushWaiter struct {
 func newProducer(c *Client) *producer {
 	p := &producer{
 		c: c, cfg: &c.cfg,
-		partitions: map[string][]*partitionState{},
 		topics:     map[string]*producedTopic{},
 		waiting:    map[string][]*pendingRecord{},
 		inflightBy: map[int32]int{},
@@ -355,7 +353,7 @@ type producedTopic struct {
 	n     int
 	code  int16
 	known bool
-	parts []*partitionState // p.partitions[name], kept by stateLocked
+	parts []*partitionState // indexed by partition number, made by stateLocked
 }
 
 // producerClock gives produce its timestamps and deadlines from a single
@@ -653,7 +651,6 @@ func (p *producer) stateLocked(topic string, part int32, n int) *partitionState 
 		copy(grown, parts)
 		parts = grown
 		t.parts = parts
-		p.partitions[topic] = parts
 	}
 	if parts[part] == nil {
 		parts[part] = &partitionState{topic: topic, partition: part}
@@ -844,8 +841,8 @@ func (p *producer) close() {
 		}
 		delete(p.waiting, topic)
 	}
-	for _, parts := range p.partitions {
-		for _, ps := range parts {
+	for _, t := range p.topics {
+		for _, ps := range t.parts {
 			if ps == nil {
 				continue
 			}

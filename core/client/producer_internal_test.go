@@ -53,7 +53,7 @@ func TestRotatingTopicsKeepOneStatePerPartition(t *testing.T) {
 	partitions(2, 2)
 	produce("a", 0)
 	produce("b", 0)
-	first := p.partitions["a"][0]
+	first := p.topics["a"].parts[0]
 	partitions(4, 2)
 	produce("a", 3)
 	produce("b", 1)
@@ -63,11 +63,11 @@ func TestRotatingTopicsKeepOneStatePerPartition(t *testing.T) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if len(p.rotation) != 4 || p.partitions["a"][0] != first || len(p.partitions["a"]) != 4 {
+	if len(p.rotation) != 4 || p.topics["a"].parts[0] != first || len(p.topics["a"].parts) != 4 {
 		t.Fatalf("%d partition states for 4 partitions; a[0] kept: %v; a has %d", len(p.rotation),
-			p.partitions["a"][0] == first, len(p.partitions["a"]))
+			p.topics["a"].parts[0] == first, len(p.topics["a"].parts))
 	}
-	if got := p.partitions["a"][0].open.builder.Count(); got != 2 {
+	if got := p.topics["a"].parts[0].open.builder.Count(); got != 2 {
 		t.Fatalf("a[0]'s batch holds %d records, want 2", got)
 	}
 }

@@ -680,8 +680,8 @@ func (p *producer) pidAcquired(id int64, epoch int16) {
 	if fresh {
 		// Sequences restart with every epoch: renumber unacknowledged
 		// batches in their order.
-		for _, parts := range p.partitions {
-			for _, ps := range parts {
+		for _, t := range p.topics {
+			for _, ps := range t.parts {
 				if ps == nil {
 					continue
 				}

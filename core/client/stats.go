@@ -260,8 +260,8 @@ func (c *Client) brokerStats(out map[string]brokerStats) int64 {
 func (p *producer) stats(parts func(string, int32) *partitionStats) (msgs, bytes int64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for _, list := range p.partitions {
-		for _, ps := range list {
+	for _, t := range p.topics {
+		for _, ps := range t.parts {
 			if ps == nil {
 				continue
 			}
