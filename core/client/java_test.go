@@ -63,8 +63,12 @@ func TestJavaConsoleConsumerReadsEveryCodec(t *testing.T) {
 	for _, codec := range []string{"none", "gzip", "snappy", "lz4", "zstd"} {
 		c := newClient(t, "compression", codec, "linger_ms", "5")
 		var col collector
-		for i := 0; i < 4; i++ {
+		values := spanningValues(codec)
+		for i := 0; i < 4+len(values); i++ {
 			key, value := fmt.Sprintf("%s-key-%d", codec, i), fmt.Sprintf("%s-value-%d", codec, i)
+			if i >= 4 {
+				value = values[i-4]
+			}
 			c.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Key: []byte(key), Value: []byte(value),
 				Headers: []wire.Header{{Key: "codec", Value: []byte(codec)}}}, col.fn())
 			want = append(want, fmt.Sprintf("codec:%s\t%s\t%s", codec, key, value))
@@ -77,25 +81,35 @@ func TestJavaConsoleConsumerReadsEveryCodec(t *testing.T) {
 	}
 	sort.Strings(want)
 	if got := consoleRead(t, env.Brokers[0], topic, len(want)); strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Fatalf("the Java consumer read\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		t.Fatalf("the Java consumer read\n%.3000s\nwant\n%.3000s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 
 func TestKfkReadsTheJavaConsoleProducer(t *testing.T) {
 	env := kafkatest.Brokers(t)
-	topic := kafkatest.CreateTopic(t, admin(t), "client", 1)
-	var lines []string
-	for i := 0; i < 20; i++ {
-		lines = append(lines, fmt.Sprintf("k%d:v%d", i, i))
-	}
-	javaTool(t, strings.Join(lines, "\n")+"\n", consoleProducer, "--bootstrap-server", env.Brokers[0], "--topic", topic,
-		"--compression-codec", "zstd", "--reader-property", "parse.key=true", "--reader-property", "key.separator=:")
-	c := newClient(t)
-	c.Assign([]client.Assignment{{Topic: topic, Partition: 0, Offset: client.OffsetEarliest}})
-	got := pollUntil(t, c, 20)
-	for i, m := range got {
-		if string(m.Key) != fmt.Sprintf("k%d", i) || string(m.Value) != fmt.Sprintf("v%d", i) || m.Offset != int64(i) {
-			t.Fatalf("record %d: %s=%s at %d", i, m.Key, m.Value, m.Offset)
+	a := admin(t)
+	for _, codec := range []string{"none", "gzip", "snappy", "lz4", "zstd"} {
+		topic := kafkatest.CreateTopic(t, a, "client", 1)
+		values := spanningValues(codec)
+		for i := 0; i < 20; i++ {
+			values = append(values, fmt.Sprintf("v%d", i))
+		}
+		var lines []string
+		for i, v := range values {
+			lines = append(lines, fmt.Sprintf("k%d:%s", i, v))
+		}
+		javaTool(t, strings.Join(lines, "\n")+"\n", consoleProducer, "--bootstrap-server", env.Brokers[0], "--topic", topic,
+			"--compression-codec", codec, "--reader-property", "parse.key=true", "--reader-property", "key.separator=:")
+		c := newClient(t)
+		c.Assign([]client.Assignment{{Topic: topic, Partition: 0, Offset: client.OffsetEarliest}})
+		got := pollUntil(t, c, len(values))
+		if len(got) != len(values) {
+			t.Fatalf("%s: read %d of the Java producer's %d records", codec, len(got), len(values))
+		}
+		for i, m := range got {
+			if string(m.Key) != fmt.Sprintf("k%d", i) || string(m.Value) != values[i] || m.Offset != int64(i) {
+				t.Fatalf("%s: record %d: key %s, %d bytes of value at offset %d", codec, i, m.Key, len(m.Value), m.Offset)
+			}
 		}
 	}
 }

@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"fmt"
+	"math/rand"
 	"os/exec"
 	"sort"
 	"strings"
@@ -85,6 +86,19 @@ func TestKeysLandWhereLibrdkafkaPutsThem(t *testing.T) {
 	}
 }
 
+// spanningValues are two values of about 65 and 70 KB: a batch holding
+// them spans several of LZ4's 64 KiB blocks, and one of those, random
+// letters that no codec shrinks, LZ4 stores as is.
+func spanningValues(codec string) []string {
+	rnd := rand.New(rand.NewSource(int64(len(codec))))
+	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+	letters := make([]byte, 70_000)
+	for i := range letters {
+		letters[i] = alphabet[rnd.Intn(len(alphabet))]
+	}
+	return []string{codec + "-" + strings.Repeat("kafka record ", 5000), codec + "-" + string(letters)}
+}
+
 func TestKcatReadsEveryCodec(t *testing.T) {
 	env := kafkatest.Brokers(t)
 	a := admin(t)
@@ -92,10 +106,14 @@ func TestKcatReadsEveryCodec(t *testing.T) {
 		topic := kafkatest.CreateTopic(t, a, "client", 1)
 		c := newClient(t, "compression", codec, "linger_ms", "5")
 		var col collector
-		for i := 0; i < 20; i++ {
+		values := spanningValues(codec)
+		for i := 0; i < 20+len(values); i++ {
+			value := strings.Repeat(codec, 10) + fmt.Sprint(i)
+			if i >= 20 {
+				value = values[i-20]
+			}
 			c.Produce(client.Record{Timestamp: client.TimestampNow, Topic: topic, Partition: 0, Key: []byte(fmt.Sprintf("k%02d", i)),
-				Value:   []byte(strings.Repeat(codec, 10) + fmt.Sprint(i)),
-				Headers: []wire.Header{{Key: "codec", Value: []byte(codec)}}}, col.fn())
+				Value: []byte(value), Headers: []wire.Header{{Key: "codec", Value: []byte(codec)}}}, col.fn())
 		}
 		for _, d := range col.wait(t) {
 			if d.Err != nil {
@@ -105,12 +123,17 @@ func TestKcatReadsEveryCodec(t *testing.T) {
 		out := kcat(t, "", "-C", "-b", env.Brokers[0], "-t", topic, "-e", "-q", "-f", "%k|%h|%s\n")
 		lines := strings.Split(strings.TrimSpace(out), "\n")
 		sort.Strings(lines)
-		if len(lines) != 20 {
-			t.Fatalf("%s: kcat read %d records:\n%s", codec, len(lines), out)
+		if len(lines) != 20+len(values) {
+			t.Fatalf("%s: kcat read %d records:\n%.2000s", codec, len(lines), out)
 		}
 		want := fmt.Sprintf("k00|codec=%s|%s0", codec, strings.Repeat(codec, 10))
 		if lines[0] != want {
 			t.Fatalf("%s: kcat read %q, want %q", codec, lines[0], want)
+		}
+		for i, v := range values {
+			if want := fmt.Sprintf("k%02d|codec=%s|%s", 20+i, codec, v); lines[20+i] != want {
+				t.Fatalf("%s: kcat read the %d-byte value of k%02d as %d other bytes", codec, len(v), 20+i, len(lines[20+i]))
+			}
 		}
 	}
 }

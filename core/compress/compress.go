@@ -68,23 +68,15 @@ func Compress(dst []byte, codec Codec, src []byte) ([]byte, error) {
 	case Snappy:
 		return appendXerial(dst, src), nil
 	case LZ4:
-		w := lz4Writers.Get().(*lz4.Writer)
-		defer lz4Writers.Put(w)
-		return compressStream(dst, w, src)
+		return appendLZ4Frame(dst, src), nil
 	case Zstd:
 		return zstdEncoder().EncodeAll(src, dst), nil
 	}
 	return dst, fmt.Errorf("unknown compression codec %d", codec)
 }
 
-// streamWriter is a reusable compressing writer (gzip's and lz4's).
-type streamWriter interface {
-	io.WriteCloser
-	Reset(io.Writer)
-}
-
 // compressStream appends src compressed through w to dst.
-func compressStream(dst []byte, w streamWriter, src []byte) ([]byte, error) {
+func compressStream(dst []byte, w *gzip.Writer, src []byte) ([]byte, error) {
 	buf := bytes.NewBuffer(dst)
 	w.Reset(buf)
 	if _, err := w.Write(src); err != nil {
@@ -148,24 +140,12 @@ func readLimited(dst []byte, r io.Reader, limit int) ([]byte, error) {
 var (
 	gzipWriters = sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(nil, gzip.DefaultCompression); return w }}
 	gzipReaders = sync.Pool{New: func() any { return new(gzip.Reader) }}
-	lz4Writers  = sync.Pool{New: func() any { return newLZ4Writer() }}
 	lz4Readers  = sync.Pool{New: func() any { return lz4.NewReader(nil) }}
 
 	zstdOnce sync.Once
 	zstdEnc  *zstd.Encoder
 	zstdDec  *zstd.Decoder
 )
-
-// newLZ4Writer writes frames without the optional checksum of their whole
-// content, as Kafka's Java client does: each batch has its CRC already,
-// and the checksum cost a tenth of compressing.
-func newLZ4Writer() *lz4.Writer {
-	w := lz4.NewWriter(nil)
-	if err := w.Apply(lz4.ChecksumOption(false)); err != nil {
-		panic(err) // a valid option on a new writer
-	}
-	return w
-}
 
 // The zstd encoder and decoder are costly to build and safe for concurrent
 // EncodeAll/DecodeAll, so one of each serves the process. Frames carry no
