@@ -62,3 +62,23 @@ func (c *Client) KeepsMetadataTree() bool {
 	m := c.meta.Load()
 	return m != nil && m.tree.Kind != tree.Null
 }
+
+// Prefetched is what the consumer holds fetched ahead of Poll: messages,
+// the bytes of their keys and values, and whether a fetch is in flight or
+// being decoded still.
+func (c *Client) Prefetched() (messages, bytes int, busy bool) {
+	k := c.consumer
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for _, batch := range k.buffer.batches {
+		messages += len(batch)
+		for i := range batch {
+			bytes += len(batch[i].Key) + len(batch[i].Value)
+		}
+	}
+	busy = k.decoding > 0
+	for _, inFlight := range k.inflight {
+		busy = busy || inFlight
+	}
+	return messages, bytes, busy
+}

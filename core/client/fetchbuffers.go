@@ -100,8 +100,12 @@ func (b *FetchBuffer) keepMessages(msgs []Message, inArray bool) []Message {
 	return msgs[:len(msgs):len(msgs)]
 }
 
-// bufferPool keeps the buffers of released responses, up to limit bytes,
-// for the next responses.
+// footprint is the memory b holds: its buffer and its message array,
+// which at small records is the larger of the two.
+func (b *FetchBuffer) footprint() int { return cap(b.buf) + cap(b.msgs)*messageSize }
+
+// bufferPool keeps the buffers of released responses, up to limit bytes
+// of footprint, for the next responses.
 type bufferPool struct {
 	mu    sync.Mutex
 	free  []*FetchBuffer
@@ -119,7 +123,7 @@ func (p *bufferPool) lend(size int) *FetchBuffer {
 		if cap(p.free[i].buf) >= size {
 			fb = p.free[i]
 			p.free = slices.Delete(p.free, i, i+1)
-			p.bytes -= cap(fb.buf)
+			p.bytes -= fb.footprint()
 			break
 		}
 	}
@@ -143,9 +147,9 @@ func (p *bufferPool) lend(size int) *FetchBuffer {
 // until they are overwritten: nothing reads a message given back.
 func (p *bufferPool) put(fb *FetchBuffer) {
 	p.mu.Lock()
-	if p.bytes+cap(fb.buf) <= p.limit {
+	if p.bytes+fb.footprint() <= p.limit {
 		p.free = append(p.free, fb)
-		p.bytes += cap(fb.buf)
+		p.bytes += fb.footprint()
 	}
 	p.mu.Unlock()
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 	"unsafe"
 
 	"github.com/kfk-dev/kfk/core/client"
@@ -112,6 +113,49 @@ func TestFakeLentFetchBuffersAreReusedOnlyOnceReleased(t *testing.T) {
 		}
 	}
 	client.ReleaseMessages(held)
+}
+
+// prefetch_bytes bounds the memory prefetched messages hold, the Message
+// values included: at 10-byte records those weigh ten times the records,
+// and counting 64 bytes for each let prefetch hold 1.9 times its bound.
+func TestFakePrefetchBoundsWhatMessagesHold(t *testing.T) {
+	const topic, records, prefetch, fetchMax = "prefetch", 8000, 256 << 10, 4 << 10
+	f := kafkatest.Fake(t, 1, kfake.SeedTopics(1, topic))
+	p := fakeClient(t, f)
+	for i := 0; i < records; i += 50 { // batches of about 1 KiB
+		var recs []client.Record
+		for j := i; j < i+50; j++ {
+			recs = append(recs, rec(topic, 0, "", fmt.Sprintf("value-%04d", j)))
+		}
+		delivered(t, p, recs...)
+	}
+	c := lendingClient(t, f, fetchMax, "prefetch_bytes", fmt.Sprint(prefetch))
+	c.Assign([]client.Assignment{{Topic: topic, Partition: 0, Offset: client.OffsetEarliest}})
+
+	// Nothing polls, so fetching stops once the bound is reached.
+	messageSize := int(unsafe.Sizeof(client.Message{}))
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		n, bytes, busy := c.Prefetched()
+		held := n*messageSize + bytes
+		if !busy && held >= prefetch/2 {
+			// Past the bound by two responses at most (the one decoded
+			// when the next went out, and that one): their records, of
+			// 16 bytes or more each, as messages.
+			if slack := 2 * fetchMax / 16 * (messageSize + 10); held > prefetch+slack {
+				t.Fatalf("%d prefetched messages hold %d bytes, past prefetch_bytes %d and two responses (%d)",
+					n, held, prefetch, slack)
+			}
+			if n == records {
+				t.Fatalf("all %d records were prefetched: the bound never held", n)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("prefetching did not settle: %d messages, fetching %v", n, busy)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // Records of a compressed batch are copied out of the decompressed data:

@@ -1,5 +1,11 @@
 package client
 
+import (
+	"unsafe"
+
+	"github.com/kfk-dev/kfk/core/wire"
+)
+
 // messageBuffer holds fetched messages not yet handed to the application,
 // one batch per partition and response, in arrival order, with a running
 // estimate of their size for the prefetch bound.
@@ -107,10 +113,19 @@ func (b *messageBuffer) dropAll() {
 
 func (b *messageBuffer) reset() { b.batches, b.bytes = nil, 0 }
 
+// batchBytes is the memory msgs hold: their keys and values (in their
+// fetch buffer or their own), the Message values themselves and their
+// header arrays. At small records the Message values weigh more than the
+// records, so counting less let prefetch hold twice its bound.
 func batchBytes(msgs []Message) int {
-	n := 0
-	for _, m := range msgs {
-		n += len(m.Key) + len(m.Value) + 64
+	n := len(msgs) * messageSize
+	for i := range msgs {
+		n += len(msgs[i].Key) + len(msgs[i].Value) + len(msgs[i].Headers)*headerSize
 	}
 	return n
 }
+
+const (
+	messageSize = int(unsafe.Sizeof(Message{}))
+	headerSize  = int(unsafe.Sizeof(wire.Header{}))
+)
