@@ -99,3 +99,51 @@ func FuzzDecompress(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkCompress compresses a 1 MB batch of the bench's records
+// (10 KB of one repeated byte each) and of text.
+func BenchmarkCompress(b *testing.B) {
+	inputs := map[string][]byte{
+		"repeated": bytes.Repeat(append([]byte{0x80, 0x9c, 0x01}, bytes.Repeat([]byte("x"), 10000)...), 100),
+		"text":     bytes.Repeat(sample(), 10),
+	}
+	for name, in := range inputs {
+		for _, c := range []Codec{Gzip, Snappy, LZ4, Zstd} {
+			b.Run(name+"/"+c.String(), func(b *testing.B) {
+				dst := make([]byte, 0, 2*len(in))
+				b.SetBytes(int64(len(in)))
+				b.ReportAllocs()
+				b.ResetTimer()
+				for range b.N {
+					if _, err := Compress(dst[:0], c, in); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkDecompress decompresses what BenchmarkCompress compresses.
+func BenchmarkDecompress(b *testing.B) {
+	inputs := map[string][]byte{
+		"repeated": bytes.Repeat(append([]byte{0x80, 0x9c, 0x01}, bytes.Repeat([]byte("x"), 10000)...), 100),
+		"text":     bytes.Repeat(sample(), 10),
+	}
+	for name, in := range inputs {
+		for _, c := range []Codec{Gzip, Snappy, LZ4, Zstd} {
+			enc, _ := Compress(nil, c, in)
+			b.Run(name+"/"+c.String(), func(b *testing.B) {
+				dst := make([]byte, 0, 2*len(in))
+				b.SetBytes(int64(len(in)))
+				b.ReportAllocs()
+				b.ResetTimer()
+				for range b.N {
+					if _, err := Decompress(dst[:0], c, enc, 1<<30); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}

@@ -67,27 +67,3 @@ func TestLZ4FrameOfManyBlocks(t *testing.T) {
 		t.Fatalf("Decompress: %v", err)
 	}
 }
-
-// BenchmarkCompress compresses a 1 MB batch of the bench's records
-// (10 KB of one repeated byte each) and of text.
-func BenchmarkCompress(b *testing.B) {
-	inputs := map[string][]byte{
-		"repeated": bytes.Repeat(append([]byte{0x80, 0x9c, 0x01}, bytes.Repeat([]byte("x"), 10000)...), 100),
-		"text":     bytes.Repeat(sample(), 10),
-	}
-	for name, in := range inputs {
-		for _, c := range []Codec{Gzip, Snappy, LZ4, Zstd} {
-			b.Run(name+"/"+c.String(), func(b *testing.B) {
-				dst := make([]byte, 0, 2*len(in))
-				b.SetBytes(int64(len(in)))
-				b.ReportAllocs()
-				b.ResetTimer()
-				for range b.N {
-					if _, err := Compress(dst[:0], c, in); err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
-		}
-	}
-}
