@@ -115,6 +115,7 @@ type consumer struct {
 	// number of a fetch still waiting at the broker.
 	lastGen int
 	reset   OffsetReset // auto_offset_reset
+	retry   retryKick   // the kick after a failed fetch or offset lookup
 	// paused partitions are not fetched and their buffered messages wait;
 	// only assigned partitions are in it, and it forgets a partition
 	// when its assignment ends.
@@ -603,7 +604,7 @@ func (k *consumer) resolve(which []tp) {
 			}
 			k.mu.Unlock()
 			if err != nil {
-				time.AfterFunc(k.c.cfg.RetryBackoff, k.kick)
+				k.retry.after(k.c.cfg.RetryBackoff, k.kick)
 				return
 			}
 			k.kick()
@@ -666,7 +667,7 @@ func (k *consumer) fetch(leader int32, parts []tp, offs []int64, gens []int) {
 				k.c.reportError(fmt.Errorf("fetch from broker %d: %w", leader, kerr.ForCode(code)))
 			}
 			k.c.refreshSoon()
-			time.AfterFunc(k.c.cfg.RetryBackoff, k.kick)
+			k.retry.after(k.c.cfg.RetryBackoff, k.kick)
 			return
 		}
 		r := resp.(*kmsg.FetchResponse)

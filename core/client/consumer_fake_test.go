@@ -14,6 +14,7 @@ import (
 	"github.com/kfk-dev/kfk/core/compress"
 	"github.com/kfk-dev/kfk/core/tree"
 	"github.com/kfk-dev/kfk/tests/kafkatest"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -309,5 +310,36 @@ func TestFakeConsumerDoesNotSkipACorruptBatch(t *testing.T) {
 	checkRun(t, "around the damaged batch", pollN(t, c, 30), 0, 0, 30)
 	if n := crcErrors.Load(); n != 2 {
 		t.Errorf("%d CRC errors reported, want one per damaged answer (2)", n)
+	}
+}
+
+// A failing fetch is tried again once retry_backoff_ms has passed, and
+// only once however many kicks met the failure: polls made while fetches
+// fail must not each start a chain of retries of their own (they did, and
+// the retries multiplied without end).
+func TestFakeConsumerRetriesFailingFetchesAtTheBackoffRate(t *testing.T) {
+	const topic, backoff = "failing", 100 * time.Millisecond
+	f := kafkatest.Fake(t, 1, kfake.SeedTopics(1, topic))
+	var fetches atomic.Int64
+	f.ControlKey(int16(kmsg.Fetch), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		f.KeepControl()
+		fetches.Add(1)
+		resp := req.ResponseKind().(*kmsg.FetchResponse)
+		resp.Version = req.GetVersion()
+		resp.ErrorCode = kerr.UnknownServerError.Code
+		return resp, nil, true
+	})
+	c := fakeClient(t, f, "retry_backoff_ms", fmt.Sprint(backoff.Milliseconds()))
+	c.Assign([]client.Assignment{{Topic: topic, Partition: 0, Offset: 0}})
+	for i := 0; i < 20; i++ { // each poll's kick meets a failing fetch
+		seen := fetches.Load()
+		c.Poll(0, func([]client.Message) {}, func(int, error) {})
+		eventually(t, "the poll's fetch", func() bool { return fetches.Load() > seen })
+	}
+	start, before := time.Now(), fetches.Load()
+	time.Sleep(time.Second) // the window the rate is measured over
+	n, window := fetches.Load()-before, time.Since(start)
+	if most := int64(window/backoff) + 2; n > most {
+		t.Fatalf("%d fetches in %v of failures, want at most %d: one retry per backoff", n, window, most)
 	}
 }

@@ -41,6 +41,7 @@ type shareFetchState struct {
 	waiters  []*pollWaiter
 	closing  bool            // the member is leaving: no new requests
 	idle     []chan struct{} // closed when no request is in flight
+	retry    retryKick       // the kick after a failed request
 }
 
 // shareSession is the member's share session with one broker.
@@ -447,7 +448,7 @@ func (s *shareMember) requestFailed(r *shareRequest, err error) {
 	}
 	s.c.reportError(fmt.Errorf("share group %s, broker %d: %w", s.opts.GroupID, r.leader, err))
 	s.c.refreshSoon()
-	time.AfterFunc(s.c.cfg.RetryBackoff, s.kick)
+	s.fetch.retry.after(s.c.cfg.RetryBackoff, s.kick)
 }
 
 // describedError is code's error with the broker's message, if any.
