@@ -12,9 +12,9 @@ import (
 
 	"github.com/kfk-dev/kfk/core/client"
 	"github.com/kfk-dev/kfk/core/compress"
+	"github.com/kfk-dev/kfk/core/kerr"
 	"github.com/kfk-dev/kfk/core/tree"
 	"github.com/kfk-dev/kfk/tests/kafkatest"
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -326,7 +326,7 @@ func TestFakeConsumerRetriesFailingFetchesAtTheBackoffRate(t *testing.T) {
 		fetches.Add(1)
 		resp := req.ResponseKind().(*kmsg.FetchResponse)
 		resp.Version = req.GetVersion()
-		resp.ErrorCode = kerr.UnknownServerError.Code
+		resp.ErrorCode = kerr.UnknownServerError
 		return resp, nil, true
 	})
 	c := fakeClient(t, f, "retry_backoff_ms", fmt.Sprint(backoff.Milliseconds()))
