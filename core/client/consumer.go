@@ -65,6 +65,9 @@ type position struct {
 	consumed  int64 // offset after the last message handed to the application, -1 none
 	stored    int64 // offset given to StoreOffsets, -1 none
 	gen       int   // consumer.nextGenLocked's, new at each assign, seek and reset
+	// dropped: no longer assigned. A fetch holds its partitions'
+	// positions, and drops what it brings for a dropped one.
+	dropped bool
 }
 
 // assignedPartition is an entry of consumer.order.
@@ -162,6 +165,9 @@ func newConsumer(c *Client) *consumer {
 func (c *Client) Assign(parts []Assignment) {
 	k := c.consumer
 	k.mu.Lock()
+	for _, p := range k.assigned {
+		p.dropped = true
+	}
 	k.assigned = map[tp]*position{}
 	k.paused = nil
 	k.buffer.dropAll()
@@ -229,6 +235,7 @@ func (c *Client) detach(parts []Assignment) (reached, stored map[tp]int64) {
 			if p.stored >= 0 {
 				stored[which] = p.stored
 			}
+			p.dropped = true
 		}
 		delete(k.assigned, which)
 		delete(k.paused, which)
@@ -501,12 +508,16 @@ func (k *consumer) kick() {
 	m := k.c.meta.Load()
 	k.mu.Lock()
 	var resolve []tp
-	byLeader := map[int32][]tp{}
+	byLeader := map[int32]*fetchPlan{}
 	// What paused partitions keep does not hold the others back.
 	held := 0
 	if len(k.paused) > 0 {
 		held = k.buffer.bytesOf(k.paused)
 	}
+	// k.order is sorted by topic: each topic's leaders are looked up once.
+	var topic string
+	var topicLeaders *topicMeta
+	looked := false
 	for _, a := range k.order {
 		which, p := a.which, a.p
 		switch {
@@ -515,26 +526,21 @@ func (k *consumer) kick() {
 			p.resolving = true
 			resolve = append(resolve, which)
 		case k.buffer.bytes+k.decoding-held < k.c.cfg.PrefetchBytes && m != nil:
-			if leader, ok := m.leader(which.topic, which.partition); ok && !k.inflight[leader] {
-				byLeader[leader] = append(byLeader[leader], which)
+			if !looked || which.topic != topic {
+				topic, topicLeaders, looked = which.topic, m.topics[which.topic], true
+			}
+			if leader, ok := topicLeaders.leader(which.partition); ok && !k.inflight[leader] {
+				plan := byLeader[leader]
+				if plan == nil {
+					plan = &fetchPlan{leader: leader}
+					byLeader[leader] = plan
+				}
+				plan.add(which, p)
 			}
 		}
 	}
-	type fetchPlan struct {
-		leader int32
-		parts  []tp
-		offs   []int64
-		gens   []int
-	}
-	var plans []fetchPlan
-	for leader, parts := range byLeader { // (sorted, as k.order is)
-		plan := fetchPlan{leader: leader, parts: parts}
-		for _, which := range parts {
-			p := k.assigned[which]
-			p.fetching = true
-			plan.offs = append(plan.offs, p.offset)
-			plan.gens = append(plan.gens, p.gen)
-		}
+	plans := make([]*fetchPlan, 0, len(byLeader))
+	for leader, plan := range byLeader {
 		k.inflight[leader] = true
 		plans = append(plans, plan)
 	}
@@ -560,8 +566,31 @@ func (k *consumer) kick() {
 		}
 	}
 	for _, plan := range plans {
-		k.fetch(plan.leader, plan.parts, plan.offs, plan.gens)
+		k.fetch(plan)
 	}
+}
+
+// fetchPlan is one fetch from one leader: its partitions (sorted, as
+// k.order is), their positions, and the offsets and position numbers
+// they are fetched at. The positions it holds spare the lookups of
+// every partition in k.assigned when the answer comes: at a thousand
+// idle partitions those were most of what an idle consumer's fetch
+// cost.
+type fetchPlan struct {
+	leader int32
+	parts  []tp
+	ps     []*position
+	offs   []int64
+	gens   []int
+}
+
+// add puts which, at p, in the fetch (under k.mu).
+func (f *fetchPlan) add(which tp, p *position) {
+	p.fetching = true
+	f.parts = append(f.parts, which)
+	f.ps = append(f.ps, p)
+	f.offs = append(f.offs, p.offset)
+	f.gens = append(f.gens, p.gen)
 }
 
 // resolve turns the negative positions of which into offsets with
@@ -612,14 +641,15 @@ func (k *consumer) resolve(which []tp) {
 	}
 }
 
-// fetch sends one Fetch to leader for parts at offs, within the fetch
-// session with that broker.
-func (k *consumer) fetch(leader int32, parts []tp, offs []int64, gens []int) {
+// fetch sends plan's Fetch to its leader, within the fetch session with
+// that broker.
+func (k *consumer) fetch(plan *fetchPlan) {
+	leader := plan.leader
 	k.c.mu.Lock()
 	b := k.c.brokers[leader]
 	k.c.mu.Unlock()
 	if b == nil {
-		k.fetchDone(leader, parts)
+		k.fetchDone(plan)
 		return
 	}
 	k.mu.Lock()
@@ -628,13 +658,13 @@ func (k *consumer) fetch(leader int32, parts []tp, offs []int64, gens []int) {
 		s = &fetchSession{held: map[tp]int64{}}
 		k.sessions[leader] = s
 	}
-	plan := s.plan(parts, offs)
+	sf := s.plan(plan.parts, plan.offs)
 	req := kmsg.NewPtrFetchRequest()
-	s.fill(req, plan) // the session's id and epoch are read under the lock
+	s.fill(req, sf) // the session's id and epoch are read under the lock
 	k.mu.Unlock()
 
 	cn := k.c.connFor(b, fetching)
-	k.fillFetch(req, plan, parts, offs)
+	k.fillFetch(req, sf, plan.parts, plan.offs)
 	// With lent buffers the response is read into one from the pool. Only
 	// a response read in full gives its buffer back: after a failure the
 	// connection's reader may still be writing into it.
@@ -658,7 +688,7 @@ func (k *consumer) fetch(leader int32, parts []tp, offs []int64, gens []int) {
 			k.mu.Lock()
 			s.reset()
 			k.mu.Unlock()
-			k.fetchDone(leader, parts)
+			k.fetchDone(plan)
 			if code == errFetchSessionIDNotFound || code == errInvalidFetchSessionEpoch {
 				k.kick() // the broker lost our session: a full fetch starts another
 				return
@@ -672,9 +702,9 @@ func (k *consumer) fetch(leader int32, parts []tp, offs []int64, gens []int) {
 		}
 		r := resp.(*kmsg.FetchResponse)
 		k.mu.Lock()
-		s.answered(plan, parts, offs, r.SessionID)
+		s.answered(sf, plan.parts, plan.offs, r.SessionID)
 		k.mu.Unlock()
-		k.handleFetch(leader, parts, offs, gens, r, lent)
+		k.handleFetch(plan, r, lent)
 	})
 }
 
@@ -703,15 +733,20 @@ func (k *consumer) fillFetch(req *kmsg.FetchRequest, plan sessionFetch, parts []
 	}
 }
 
-func (k *consumer) fetchDone(leader int32, parts []tp) {
+func (k *consumer) fetchDone(plan *fetchPlan) {
 	k.mu.Lock()
-	delete(k.inflight, leader)
-	for _, which := range parts {
-		if p := k.assigned[which]; p != nil {
+	delete(k.inflight, plan.leader)
+	plan.settleLocked()
+	k.mu.Unlock()
+}
+
+// settleLocked marks the fetch's partitions as not being fetched.
+func (f *fetchPlan) settleLocked() {
+	for _, p := range f.ps {
+		if !p.dropped {
 			p.fetching = false
 		}
 	}
-	k.mu.Unlock()
 }
 
 // handleFetch decodes a fetch response into messages, advances positions,
@@ -727,16 +762,19 @@ func (k *consumer) fetchDone(leader int32, parts []tp) {
 // sets the position back to it under a new number, so what that fetch
 // brings is dropped and the failing batch is fetched (and reported) again,
 // as if nothing had been sent ahead.
-func (k *consumer) handleFetch(leader int32, parts []tp, offs []int64, gens []int, resp *kmsg.FetchResponse,
-	lent *FetchBuffer) {
+func (k *consumer) handleFetch(plan *fetchPlan, resp *kmsg.FetchResponse, lent *FetchBuffer) {
+	leader, parts, offs, gens := plan.leader, plan.parts, plan.offs, plan.gens
 	k.delivering.Lock()
 	var out fetchOutcome
 	k.mu.Lock()
 	// A partition of this fetch sought elsewhere meanwhile (an incremental
-	// fetch session may not even answer for it): a fetch from the new
-	// position follows.
-	for i, which := range parts {
-		if p := k.assigned[which]; p != nil && p.gen != gens[i] {
+	// fetch session may not even answer for it), or assigned again: a
+	// fetch from the new position follows.
+	for i, p := range plan.ps {
+		if p.dropped {
+			p = k.assigned[parts[i]]
+		}
+		if p != nil && p.gen != gens[i] {
 			out.moved = true
 		}
 	}
@@ -747,8 +785,11 @@ func (k *consumer) handleFetch(leader int32, parts []tp, offs []int64, gens []in
 			fp := &t.Partitions[i]
 			which := tp{t.Topic, fp.Partition}
 			idx, ok := indexOfPart(parts, which)
-			p := k.assigned[which]
-			if !ok || p == nil || p.gen != gens[idx] || !k.answeredLocked(leader, which, p, fp, offs[idx], &out) {
+			if !ok {
+				continue
+			}
+			p := plan.ps[idx]
+			if p.dropped || p.gen != gens[idx] || !k.answeredLocked(leader, which, p, fp, offs[idx], &out) {
 				continue
 			}
 			f := fetchedPartition{which: which, p: p, gen: p.gen, fp: fp, from: offs[idx], ahead: -1}
@@ -761,11 +802,7 @@ func (k *consumer) handleFetch(leader int32, parts []tp, offs []int64, gens []in
 		}
 	}
 	delete(k.inflight, leader)
-	for _, which := range parts {
-		if p := k.assigned[which]; p != nil {
-			p.fetching = false
-		}
-	}
+	plan.settleLocked()
 	for _, f := range fetched {
 		if f.ahead < 0 { // no fetch for it until its records say where they end
 			f.p.fetching = true

@@ -42,7 +42,12 @@ type partitionMeta struct {
 }
 
 func (m *metadata) leader(topic string, partition int32) (int32, bool) {
-	t := m.topics[topic]
+	return m.topics[topic].leader(partition)
+}
+
+// leader is the leader of t's partition, if t (nil: a topic the metadata
+// does not know) has one for it.
+func (t *topicMeta) leader(partition int32) (int32, bool) {
 	if t == nil || partition < 0 || int(partition) >= len(t.partitions) {
 		return -1, false
 	}
