@@ -208,6 +208,9 @@ func (c *Client) assignMore(parts []Assignment) {
 	k.mu.Lock()
 	for _, a := range parts {
 		which := tp{a.Topic, a.Partition}
+		if old := k.assigned[which]; old != nil {
+			old.dropped = true // a fetch still out for it must not move the new one
+		}
 		p := newPosition(a.Offset)
 		p.gen = k.nextGenLocked()
 		k.assigned[which] = p

@@ -197,6 +197,34 @@ func TestFakeConsumerStaleFetchAfterReassign(t *testing.T) {
 	checkRun(t, "after the reassignment", pollN(t, c, 10), 0, 5, 10)
 }
 
+// The same with the incremental calls a cooperative rebalance makes: the
+// fetch still waiting for the partition given up holds its old position,
+// and what it brings moves neither that nor the new one.
+func TestFakeConsumerStaleFetchAfterIncrementalReassign(t *testing.T) {
+	const topic = "stale-incremental"
+	f := kafkatest.Fake(t, 1, kfake.SeedTopics(1, topic))
+	fetches := watchFetch(f, topic)
+	p := fillPartitions(t, f, topic, 1, 10)
+	c := fakeClient(t, f, "fetch_max_wait_ms", "3000")
+	part := []client.Assignment{{Topic: topic, Partition: 0, Offset: 10}}
+	if err := c.IncrementalAssign(part); err != nil {
+		t.Fatal(err)
+	}
+	sawFetch(t, fetches, 0, 0, 10) // a long poll at the end waits at the broker
+	if err := c.IncrementalUnassign(part); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.IncrementalAssign([]client.Assignment{{Topic: topic, Partition: 0, Offset: 5}}); err != nil {
+		t.Fatal(err)
+	}
+	var recs []client.Record
+	for i := 10; i < 15; i++ {
+		recs = append(recs, rec(topic, 0, "", fmt.Sprintf("p0-%d", i)))
+	}
+	delivered(t, p, recs...) // the waiting fetch answers with 10..14
+	checkRun(t, "after the reassignment", pollN(t, c, 10), 0, 5, 10)
+}
+
 // Partitions assigned at their earliest or latest offset are resolved
 // together: one ListOffsets per leader and kind of offset, however many
 // partitions there are, and each starts where asked.
