@@ -177,52 +177,53 @@ func TestFakeConsumerOffsetOutOfRangeResets(t *testing.T) {
 }
 
 // A fetch still waiting at the broker from before a reassignment (a
-// group's revoke and assign) must not move the new position: the records
-// from the new start arrive, none skipped.
+// group's revoke and assign, or a cooperative rebalance's incremental
+// calls) must not move the new position: the records from the new start
+// arrive, none skipped.
 func TestFakeConsumerStaleFetchAfterReassign(t *testing.T) {
-	const topic = "stale"
-	f := kafkatest.Fake(t, 1, kfake.SeedTopics(1, topic))
-	fetches := watchFetch(f, topic)
-	p := fillPartitions(t, f, topic, 1, 10)
-	c := fakeClient(t, f, "fetch_max_wait_ms", "3000")
-	c.Assign([]client.Assignment{{Topic: topic, Partition: 0, Offset: 10}})
-	sawFetch(t, fetches, 0, 0, 10) // a long poll at the end waits at the broker
-	c.Assign(nil)                  // as a group's revoke does
-	c.Assign([]client.Assignment{{Topic: topic, Partition: 0, Offset: 5}})
-	var recs []client.Record
-	for i := 10; i < 15; i++ {
-		recs = append(recs, rec(topic, 0, "", fmt.Sprintf("p0-%d", i)))
+	start := func(topic string) []client.Assignment {
+		return []client.Assignment{{Topic: topic, Partition: 0, Offset: 10}}
 	}
-	delivered(t, p, recs...) // the waiting fetch answers with 10..14
-	checkRun(t, "after the reassignment", pollN(t, c, 10), 0, 5, 10)
-}
-
-// The same with the incremental calls a cooperative rebalance makes: the
-// fetch still waiting for the partition given up holds its old position,
-// and what it brings moves neither that nor the new one.
-func TestFakeConsumerStaleFetchAfterIncrementalReassign(t *testing.T) {
-	const topic = "stale-incremental"
-	f := kafkatest.Fake(t, 1, kfake.SeedTopics(1, topic))
-	fetches := watchFetch(f, topic)
-	p := fillPartitions(t, f, topic, 1, 10)
-	c := fakeClient(t, f, "fetch_max_wait_ms", "3000")
-	part := []client.Assignment{{Topic: topic, Partition: 0, Offset: 10}}
-	if err := c.IncrementalAssign(part); err != nil {
-		t.Fatal(err)
+	again := func(topic string) []client.Assignment {
+		return []client.Assignment{{Topic: topic, Partition: 0, Offset: 5}}
 	}
-	sawFetch(t, fetches, 0, 0, 10) // a long poll at the end waits at the broker
-	if err := c.IncrementalUnassign(part); err != nil {
-		t.Fatal(err)
+	for _, tc := range []struct {
+		name     string
+		reassign func(c *client.Client, topic string) error
+	}{
+		{"assign", func(c *client.Client, topic string) error { // as a group's revoke and assign do
+			c.Assign(nil)
+			c.Assign(again(topic))
+			return nil
+		}},
+		// The calls a cooperative rebalance makes: the fetch still waiting
+		// holds the partition's old position, dropped.
+		{"incremental", func(c *client.Client, topic string) error {
+			if err := c.IncrementalUnassign(start(topic)); err != nil {
+				return err
+			}
+			return c.IncrementalAssign(again(topic))
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			topic := "stale-" + tc.name
+			f := kafkatest.Fake(t, 1, kfake.SeedTopics(1, topic))
+			fetches := watchFetch(f, topic)
+			p := fillPartitions(t, f, topic, 1, 10)
+			c := fakeClient(t, f, "fetch_max_wait_ms", "3000")
+			c.Assign(start(topic))
+			sawFetch(t, fetches, 0, 0, 10) // a long poll at the end waits at the broker
+			if err := tc.reassign(c, topic); err != nil {
+				t.Fatal(err)
+			}
+			var recs []client.Record
+			for i := 10; i < 15; i++ {
+				recs = append(recs, rec(topic, 0, "", fmt.Sprintf("p0-%d", i)))
+			}
+			delivered(t, p, recs...) // the waiting fetch answers with 10..14
+			checkRun(t, "after the reassignment", pollN(t, c, 10), 0, 5, 10)
+		})
 	}
-	if err := c.IncrementalAssign([]client.Assignment{{Topic: topic, Partition: 0, Offset: 5}}); err != nil {
-		t.Fatal(err)
-	}
-	var recs []client.Record
-	for i := 10; i < 15; i++ {
-		recs = append(recs, rec(topic, 0, "", fmt.Sprintf("p0-%d", i)))
-	}
-	delivered(t, p, recs...) // the waiting fetch answers with 10..14
-	checkRun(t, "after the reassignment", pollN(t, c, 10), 0, 5, 10)
 }
 
 // Partitions assigned at their earliest or latest offset are resolved
