@@ -54,8 +54,6 @@ type Delivery struct {
 	TimestampType TimestampType
 	Err           error
 	Tag           Tag // the record's
-
-	done DeliveryFunc // where it goes; nil: Handler.OnDeliveries
 }
 
 // DeliveryFunc receives a record's delivery report, on a client goroutine.
@@ -139,7 +137,7 @@ func (r *Reports) Len() int { return len(r.recs) }
 func (r *Reports) At(i int) Delivery {
 	m := &r.recs[i]
 	d := Delivery{Topic: r.Topic, Partition: r.Partition, Offset: -1, Timestamp: m.timestamp,
-		TimestampType: TimestampCreateTime, Err: r.Err, Tag: m.tag, done: doneOf(r.dones, i)}
+		TimestampType: TimestampCreateTime, Err: r.Err, Tag: m.tag}
 	if r.BaseOffset >= 0 {
 		d.Offset = r.BaseOffset + int64(i)
 	}
@@ -157,7 +155,13 @@ func (r *Reports) Tag(i int) Tag { return r.recs[i].tag }
 // it has no DeliveryFunc of its own, and delivery_reports does not leave
 // it out.
 func (r *Reports) Routed(i int) bool {
-	return doneOf(r.dones, i) == nil && !(r.failedOnly && r.Err == nil && r.recs[i].tag == Tag{})
+	return doneOf(r.dones, i) == nil && r.wanted(i)
+}
+
+// wanted reports whether record i's report is to be given at all:
+// delivery_reports=failed leaves out a success without a tag.
+func (r *Reports) wanted(i int) bool {
+	return !(r.failedOnly && r.Err == nil && r.recs[i].tag == Tag{})
 }
 
 // batch is one record batch for one partition, from the first append to
@@ -233,6 +237,7 @@ type producer struct {
 	buffers         spares[byte]              // delivered batches' buffers
 	reportSpares    spares[Reports]           // slices of reports handed out, for the next
 	metas           spares[recordMeta]        // and their per-record slices
+	dones           spares[ownDone]           // and their lists of records' own DeliveryFuncs
 	topics          map[string]*producedTopic // every valid topic produced to
 	hot             *producedTopic            // the last of them, or nil
 
@@ -263,6 +268,7 @@ func newProducer(c *Client) *producer {
 	}
 	p.buffers.limit = max(spareBatchBytes, 2*(p.cfg.BatchSize+wire.BatchHeaderSize))
 	p.metas.limit = spareRecordMetas
+	p.dones.limit = spareRecordMetas
 	p.reportSpares.limit = spareReports
 	go p.run()
 	return p
@@ -547,7 +553,7 @@ const (
 	grownBatchBytes     = 8 << 10  // and each further buffer, at most (see nextBufferSize)
 	initialBatchRecords = 64       // and room for its records' bookkeeping
 	spareBatchBytes     = 8 << 20  // delivered batches' buffers kept for reuse, at least
-	spareRecordMetas    = 1 << 17  // their recordMeta slices' elements kept (4 MiB)
+	spareRecordMetas    = 1 << 17  // their recordMeta slices' elements kept (3 MiB), and as many ownDones
 	spareReports        = 1 << 12  // delivery reports' slices' elements kept, one per batch (320 KiB)
 )
 
@@ -642,6 +648,9 @@ func (p *producer) placeLocked(r *Record, pl *placement, n int) (failed []Report
 	}
 	b.builder.Append(r.Timestamp, r.Key, r.Value, r.Headers)
 	if pl.done != nil {
+		if b.dones == nil {
+			b.dones = p.dones.get(cap(b.recs))
+		}
 		b.dones = append(b.dones, ownDone{rec: len(b.recs), done: pl.done})
 	}
 	b.recs = append(b.recs, recordMeta{timestamp: r.Timestamp, tag: r.Tag})
@@ -715,11 +724,12 @@ func (p *producer) report(rs []Reports) {
 	for k := range rs {
 		r := &rs[k]
 		r.failedOnly = failedOnly
-		for _, own := range r.dones {
-			own.done(r.At(own.rec))
-		}
+		dones := r.dones
 		for i := range r.recs {
-			if r.Routed(i) {
+			if len(dones) > 0 && dones[0].rec == i {
+				dones[0].done(r.At(i))
+				dones = dones[1:]
+			} else if r.wanted(i) {
 				routed++
 			}
 		}
@@ -743,6 +753,10 @@ func (p *producer) recycleReports(rs []Reports) {
 	p.mu.Lock()
 	for i := range rs {
 		p.metas.put(rs[i].recs)
+		if rs[i].dones != nil {
+			clear(rs[i].dones) // drop the delivery functions
+			p.dones.put(rs[i].dones)
+		}
 	}
 	clear(rs)
 	p.reportSpares.put(rs)
