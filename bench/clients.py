@@ -21,7 +21,7 @@ class Client:
     language: str        # c, go, java, python, ruby
     argv: list           # program and fixed leading arguments
     modes: tuple = ("produce", "consume", "latency")
-    scripting: bool = False  # slower per message: runs get a tenth of the messages
+    scripting: bool = False  # slower per message: runs get fewer messages (run.py)
     env: dict = field(default_factory=dict)
     produce_as: str = ""     # the program's own name for its produce mode, if not "produce"
 
