@@ -78,16 +78,30 @@ func kfkgo_produce_values(h C.uint64_t, topic *C.char, partition C.int32_t,
 		name := co.topic(topic)
 		all := newManyCompletion(co, cb, opaque)
 		defer all.delivered(-1, nil)
-		for i := 0; i < int(n); i++ {
-			done, tag := all.offered(i)
-			r := client.Record{Topic: name, Partition: int32(partition), Key: ks.next(i), Value: vals.next(i),
-				Headers: hs, Timestamp: client.TimestampNow, Tag: tag}
-			if err := co.c.Produce(r, done); err != nil {
-				all.refused(i, err)
-				continue
+		// The records go over in chunks, each queued under one hold of
+		// the producer's lock; they view the caller's columns until then.
+		chunk := make([]client.Record, min(int(n), valuesChunk))
+		defer clear(chunk)
+		for start := 0; start < int(n); start += len(chunk) {
+			rs := chunk[:min(len(chunk), int(n)-start)]
+			var done client.DeliveryFunc
+			for k := range rs {
+				i := start + k
+				var tag client.Tag
+				done, tag = all.offered(i)
+				rs[k] = client.Record{Topic: name, Partition: int32(partition), Key: ks.next(i), Value: vals.next(i),
+					Headers: hs, Timestamp: client.TimestampNow, Tag: tag}
 			}
-			*count++
+			*count += len(rs)
+			co.c.ProduceMany(rs, done, func(r *client.Record, err error) {
+				all.refused(int(r.Tag[0]), err)
+				*count--
+			})
 		}
 		return C.KFK_OK
 	})
 }
+
+// valuesChunk is how many records kfk_produce_values hands the producer
+// at a time.
+const valuesChunk = 1024

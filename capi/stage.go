@@ -116,7 +116,7 @@ func (st *stage) move() {
 	}
 	// The room was reserved, so only a race with close is refused here;
 	// its record is reported as a queued record's failure would be.
-	st.co.c.ProduceMany(rs, st.co.c.ReportRefused)
+	st.co.c.ProduceMany(rs, nil, st.co.c.ReportRefused)
 	clear(rs) // no views of the C buffer kept
 	st.records = rs
 }

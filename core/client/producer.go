@@ -319,18 +319,42 @@ func (c *Client) Produce(r Record, done DeliveryFunc) error {
 	return c.producer.produce(&r, done, c.producer.clock.now())
 }
 
-// ProduceMany is Produce of each of rs in order, with one reading of the
-// clock for them all: for a caller handing over records gathered a moment
-// ago, whose times are set. refused is told of each record Produce
-// refused, with why.
-func (c *Client) ProduceMany(rs []Record, refused func(r *Record, err error)) {
-	now := c.producer.clock.now()
-	for i := range rs {
-		if err := c.producer.produce(&rs[i], nil, now); err != nil {
-			refused(&rs[i], err)
+// ProduceMany is Produce of each of rs in order, done (may be nil) getting
+// each one's report, with one reading of the clock for them all and the
+// producer's lock taken once per recordsPerLock records: for a caller
+// handing over records gathered a moment ago. refused is told of each
+// record Produce would have refused, with why, once the lock is let go.
+func (c *Client) ProduceMany(rs []Record, done DeliveryFunc, refused func(r *Record, err error)) {
+	p := c.producer
+	now := p.clock.now()
+	type refusal struct {
+		i   int
+		err error
+	}
+	var refusals []refusal
+	for start := 0; start < len(rs); start += recordsPerLock {
+		end := min(start+recordsPerLock, len(rs))
+		var q queued
+		p.mu.Lock()
+		for i := start; i < end; i++ {
+			if err := p.queueLocked(&rs[i], done, now, &q); err != nil {
+				refusals = append(refusals, refusal{i, err})
+			}
 		}
+		p.mu.Unlock()
+		for _, r := range refusals {
+			refused(&rs[r.i], r.err)
+		}
+		refusals = refusals[:0]
+		p.afterQueued(&q, false)
 	}
 }
+
+// recordsPerLock is how many records ProduceMany queues under one hold of
+// the producer's lock: enough that taking it costs little per record, few
+// enough that the sender, which needs it for each pass, waits
+// microseconds.
+const recordsPerLock = 256
 
 // Room is what Produce would take now without refusing for a full
 // buffer or a closed client: records and bytes of record size (key, value
@@ -437,6 +461,30 @@ func (c *producerClock) renewEvery(d time.Duration) {
 // produce works on r in place (its caller's copy): a record is large, and
 // copying it from call to call was a noticeable share of its cost.
 func (p *producer) produce(r *Record, done DeliveryFunc, now instant) error {
+	var q queued
+	p.mu.Lock()
+	err := p.queueLocked(r, done, now, &q)
+	alone := p.buffered == 1
+	p.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	p.afterQueued(&q, alone)
+	return nil
+}
+
+// queued is what queueing records under the producer's lock leaves to do
+// once it is let go.
+type queued struct {
+	failed  []Reports // records that failed as they were placed
+	news    bool      // the sender has a batch it has not seen, or one sealed
+	refresh []string  // topics whose records began waiting for metadata
+}
+
+// queueLocked takes r into its partition's open batch, or to wait for its
+// topic's metadata, and notes in q what is to be done after. An error
+// means r was not taken.
+func (p *producer) queueLocked(r *Record, done DeliveryFunc, now instant, q *queued) error {
 	if r.Timestamp < 0 {
 		r.Timestamp = now.unixMilli()
 	}
@@ -447,12 +495,10 @@ func (p *producer) produce(r *Record, done DeliveryFunc, now instant) error {
 	if size > p.cfg.MaxMessageBytes {
 		return fmt.Errorf("%w: %d bytes", ErrRecordTooLarge, size)
 	}
-	p.mu.Lock()
 	if p.hot == nil || r.Topic != p.hot.name {
 		t := p.topics[r.Topic]
 		if t == nil {
 			if !validTopic(r.Topic) {
-				p.mu.Unlock()
 				return fmt.Errorf("%w: %q", ErrInvalidTopic, r.Topic)
 			}
 			t = &producedTopic{name: r.Topic}
@@ -462,7 +508,6 @@ func (p *producer) produce(r *Record, done DeliveryFunc, now instant) error {
 	}
 	t := p.hot
 	if err := p.refuseLocked(size); err != nil {
-		p.mu.Unlock()
 		return err
 	}
 	// A transactional producer outside a transaction sends plain
@@ -482,26 +527,33 @@ func (p *producer) produce(r *Record, done DeliveryFunc, now instant) error {
 		// Partitioning needs the partition count: wait for metadata. Once
 		// records of a topic wait, later ones queue behind them, so that
 		// metadata arriving in between cannot reorder them.
-		first := len(p.waiting[r.Topic]) == 0
+		if len(p.waiting[r.Topic]) == 0 {
+			q.refresh = append(q.refresh, r.Topic)
+		}
 		p.waiting[r.Topic] = append(p.waiting[r.Topic], &pendingRecord{rec: r.detached(),
 			placement: placement{done: done, queued: now, size: size, inTxn: inTxn}})
-		p.mu.Unlock()
-		if first {
-			p.c.refreshMetadata([]string{r.Topic}, func(*metadata, error) { p.placeWaiting() })
-		}
 		return nil
 	}
 	// On the stack, as r stays: no allocation per record.
 	pl := placement{done: done, queued: now, size: size, inTxn: inTxn}
 	failed, news := p.placeLocked(r, &pl, n)
-	alone := p.buffered == 1
-	p.mu.Unlock()
-	if failed != nil {
-		p.report(failed)
-		return nil
+	q.failed = append(q.failed, failed...)
+	q.news = q.news || news
+	return nil
+}
+
+// afterQueued does what queueing left to do: metadata to ask for, reports
+// of records that failed, and the sender to wake. alone says the record
+// just queued is the only one buffered.
+func (p *producer) afterQueued(q *queued, alone bool) {
+	for _, topic := range q.refresh {
+		p.c.refreshMetadata([]string{topic}, func(*metadata, error) { p.placeWaiting() })
+	}
+	if q.failed != nil {
+		p.report(q.failed)
 	}
 	switch {
-	case news && alone && p.cfg.Linger == 0 && p.passing.TryLock():
+	case q.news && alone && p.cfg.Linger == 0 && p.passing.TryLock():
 		// Nothing else waits, so the record may go at once: sending it
 		// from here, rather than waking the sender for it, takes a thread
 		// wake-up off a produce round trip. The pass never waits for the
@@ -513,10 +565,9 @@ func (p *producer) produce(r *Record, done DeliveryFunc, now instant) error {
 		if !sent {
 			p.signal()
 		}
-	case news:
+	case q.news:
 		p.signal()
 	}
-	return nil
 }
 
 // newBatchLocked starts ps's open batch, its buffers sized for what the

@@ -258,7 +258,7 @@ func TestFakeProduceManyReportsRefusalsWithTheirTags(t *testing.T) {
 	}
 	recs[2].Value = make([]byte, 2000) // over message_max_bytes
 	var refused []uintptr
-	c.ProduceMany(recs, func(r *client.Record, err error) {
+	c.ProduceMany(recs, nil, func(r *client.Record, err error) {
 		if !errors.Is(err, client.ErrRecordTooLarge) {
 			t.Errorf("record %d refused with %v, want ErrRecordTooLarge", r.Tag[0], err)
 		}
@@ -288,6 +288,59 @@ func TestFakeProduceManyReportsRefusalsWithTheirTags(t *testing.T) {
 			t.Fatalf("record %d: offset %d, error %v; want offset %d (produce order)", tag, d.Offset, d.Err, next)
 		}
 		next++
+	}
+}
+
+// ProduceMany with a DeliveryFunc queues records over several holds of the
+// producer's lock: each record's report reaches the function, in produce
+// order, and refusals anywhere among them leave the others queued.
+func TestFakeProduceManyDeliversToItsFunction(t *testing.T) {
+	const topic = "many-done"
+	f := kafkatest.Fake(t, 1, kfake.SeedTopics(1, topic))
+	c := kafkatest.Client(t, f.Brokers, client.Handler{OnError: logErrors(t)},
+		"linger_ms", "1", "message_max_bytes", "1000")
+	recs := make([]client.Record, 1000)
+	tooLarge := map[int]bool{10: true, 600: true, 999: true}
+	for i := range recs {
+		recs[i] = rec(topic, 0, "", fmt.Sprintf("v%d", i))
+		recs[i].Tag = client.Tag{uintptr(i)}
+		if tooLarge[i] {
+			recs[i].Value = make([]byte, 2000)
+		}
+	}
+	var mu sync.Mutex
+	var delivered []client.Delivery
+	var refused []int
+	c.ProduceMany(recs, func(d client.Delivery) {
+		mu.Lock()
+		defer mu.Unlock()
+		delivered = append(delivered, d)
+	}, func(r *client.Record, err error) {
+		if !errors.Is(err, client.ErrRecordTooLarge) {
+			t.Errorf("record %d refused with %v, want ErrRecordTooLarge", r.Tag[0], err)
+		}
+		refused = append(refused, int(r.Tag[0]))
+	})
+	if !slices.Equal(refused, []int{10, 600, 999}) {
+		t.Fatalf("refused %v, want [10 600 999]", refused)
+	}
+	eventually(t, "997 reports", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(delivered) == len(recs)-len(tooLarge)
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	want := 0
+	for offset, d := range delivered {
+		for tooLarge[want] {
+			want++
+		}
+		if d.Err != nil || int(d.Tag[0]) != want || d.Offset != int64(offset) {
+			t.Fatalf("report %d: record %d at offset %d (error %v); want record %d at offset %d",
+				offset, d.Tag[0], d.Offset, d.Err, want, offset)
+		}
+		want++
 	}
 }
 
