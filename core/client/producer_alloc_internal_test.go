@@ -148,15 +148,7 @@ func BenchmarkColdBurst(b *testing.B) {
 		b.Run(map[int]string{1: "1-partition", 256: "256-partitions"}[partitions], func(b *testing.B) {
 			b.ReportAllocs()
 			for range b.N {
-				p := placingProducer(b)
-				pr := pendingRecord{rec: Record{Topic: "burst", Value: make([]byte, 100)}, placement: placement{queued: p.clock.now(), size: 164}}
-				p.mu.Lock()
-				for i := 0; i < 300000; i++ {
-					pr.rec.Partition = int32(i % partitions)
-					p.placeLocked(&pr.rec, &pr.placement, partitions)
-				}
-				deliverAllLocked(p)
-				p.mu.Unlock()
+				placeAndDeliver(placingProducer(b), partitions, 300000/partitions)
 			}
 		})
 	}
