@@ -17,11 +17,13 @@ import (
 func RecordBatch(tb testing.TB, base int64, n int, codec compress.Codec, prefix string) []byte {
 	tb.Helper()
 	var b wire.Builder
-	b.Reset(nil, wire.NoProducer)
+	opts := wire.NoProducer
+	opts.Codec = codec
+	b.Reset(nil, opts)
 	for i := 0; i < n; i++ {
 		b.Append(1, nil, []byte(fmt.Sprint(prefix, base+int64(i))), nil)
 	}
-	out, err := b.Finish(codec)
+	out, err := b.Finish()
 	if err != nil {
 		tb.Fatal(err)
 	}

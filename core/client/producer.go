@@ -583,7 +583,7 @@ func (p *producer) newBatchLocked(ps *partitionState, pl *placement) *batch {
 	b := &batch{ps: ps, created: created, deadline: created.Add(p.cfg.DeliveryTimeout), seq: -1,
 		recs: p.metas.get(records), inTxn: pl.inTxn}
 	opts := wire.NoProducer
-	opts.Transactional = pl.inTxn
+	opts.Codec, opts.Transactional = p.cfg.Compression, pl.inTxn
 	b.builder.Reset(p.buffers.get(bytes), opts)
 	ps.open = b
 	return b

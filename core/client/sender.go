@@ -290,7 +290,7 @@ func (p *producer) encode(b *batch) error {
 		if p.cfg.Idempotent {
 			b.builder.SetSequence(b.producerID, b.epoch, b.seq)
 		}
-		raw, err := b.builder.Finish(p.cfg.Compression)
+		raw, err := b.builder.Finish()
 		if err != nil {
 			return err
 		}

@@ -14,11 +14,13 @@ import (
 func FuzzFetchResponse(f *testing.F) {
 	for _, codec := range []compress.Codec{compress.None, compress.Gzip, compress.Zstd} {
 		var b wire.Builder
-		b.Reset(nil, wire.NoProducer)
+		opts := wire.NoProducer
+		opts.Codec = codec
+		b.Reset(nil, opts)
 		for i := 0; i < 4; i++ {
 			b.Append(int64(1000+i), []byte("key"), []byte("a value"), []wire.Header{{Key: "h", Value: []byte("v")}})
 		}
-		batch, err := b.Finish(codec)
+		batch, err := b.Finish()
 		if err != nil {
 			f.Fatal(err)
 		}

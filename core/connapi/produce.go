@@ -35,12 +35,12 @@ func ParseCompression(name string) (compress.Codec, error) { return compress.Par
 // error_code, base_offset, log_append_time, log_start_offset}]}]}.
 func Produce(c *conn.Conn, topic string, partition int32, recs []Record, o ProduceOptions, cb Callback) {
 	var b wire.Builder
-	b.Reset(nil, wire.BatchOptions{ProducerID: o.ProducerID, ProducerEpoch: o.ProducerEpoch,
+	b.Reset(nil, wire.BatchOptions{Codec: o.Compression, ProducerID: o.ProducerID, ProducerEpoch: o.ProducerEpoch,
 		BaseSequence: o.BaseSequence, Transactional: o.TransactionalID != nil})
 	for _, r := range recs {
 		b.Append(r.Timestamp, r.Key, r.Value, r.Headers)
 	}
-	batch, err := b.Finish(o.Compression)
+	batch, err := b.Finish()
 	if err != nil {
 		cb(tree.Value{}, err)
 		return

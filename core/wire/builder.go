@@ -2,6 +2,7 @@ package wire
 
 import (
 	"encoding/binary"
+	"hash/crc32"
 	"sync"
 
 	"github.com/kfk-dev/kfk/core/compress"
@@ -42,6 +43,7 @@ type Header struct {
 
 // BatchOptions are the batch-level fields of a batch being built.
 type BatchOptions struct {
+	Codec         compress.Codec
 	ProducerID    int64 // -1 unless idempotent
 	ProducerEpoch int16 // -1 unless idempotent
 	BaseSequence  int32 // -1 unless idempotent
@@ -50,6 +52,10 @@ type BatchOptions struct {
 
 // NoProducer is the BatchOptions of a non-idempotent producer.
 var NoProducer = BatchOptions{ProducerID: -1, ProducerEpoch: -1, BaseSequence: -1}
+
+// checksumStride is how many uncompressed records' bytes wait for their
+// CRC: few enough that they are still in the caches when it runs.
+const checksumStride = 16 << 10
 
 // Builder builds one record batch in place: records are encoded straight
 // into its buffers as they are appended, so the producer knows the batch's
@@ -64,6 +70,11 @@ type Builder struct {
 	firstTS   int64
 	maxTS     int64
 	opts      BatchOptions
+	// The CRC of the first crcLen bytes of an uncompressed batch's
+	// records; the rest start at buf[crcFrom] (see crc.go).
+	crc     uint32
+	crcLen  int
+	crcFrom int
 }
 
 // Reset starts a new batch in buf (reusing its capacity).
@@ -72,6 +83,7 @@ func (b *Builder) Reset(buf []byte, opts BatchOptions) {
 	b.filled, b.filledLen = nil, 0
 	b.count, b.firstTS, b.maxTS = 0, 0, 0
 	b.opts = opts
+	b.crc, b.crcLen, b.crcFrom = 0, 0, BatchHeaderSize
 }
 
 // Count is the number of records appended.
@@ -127,6 +139,8 @@ func (b *Builder) Room() int { return cap(b.buf) - len(b.buf) }
 // partitions, every batch growing at once while it waits its turn, that
 // garbage was as much as the batches themselves.
 func (b *Builder) Continue(buf []byte) {
+	b.checksumPending()
+	b.crcFrom = 0
 	b.filled = append(b.filled, b.buf)
 	b.filledLen += len(b.buf)
 	b.buf = buf[:0]
@@ -145,6 +159,7 @@ func (b *Builder) Join(buf []byte) (left [][]byte) {
 	}
 	joined = append(joined, b.buf...)
 	left = append(b.filled, b.buf)
+	b.crcFrom += b.filledLen
 	b.buf, b.filled, b.filledLen = joined, nil, 0
 	return left
 }
@@ -172,6 +187,22 @@ func (b *Builder) Append(timestamp int64, key, value []byte, headers []Header) {
 	}
 	b.buf = dst
 	b.count++
+	if len(dst)-b.crcFrom >= checksumStride {
+		b.checksumPending()
+	}
+}
+
+// checksumPending brings the records' CRC up to the end of buf, for an
+// uncompressed batch (a compressed one's CRC is over what it compresses
+// to).
+func (b *Builder) checksumPending() {
+	if b.opts.Codec != compress.None {
+		return
+	}
+	pending := b.buf[b.crcFrom:]
+	b.crc = crc32.Update(b.crc, castagnoli, pending)
+	b.crcLen += len(pending)
+	b.crcFrom = len(b.buf)
 }
 
 // compressScratch holds the buffers records are compressed into before
@@ -179,14 +210,15 @@ func (b *Builder) Append(timestamp int64, key, value []byte, headers []Header) {
 // at a time, not one per batch.
 var compressScratch = sync.Pool{New: func() any { return new([]byte) }}
 
-// Finish completes the header, compresses the records with codec, computes
-// the CRC and returns the batch. The returned slice aliases the builder's
+// Finish completes the header, compresses the records with the batch's
+// codec, computes the CRC and returns the batch. The returned slice aliases the builder's
 // buffer until the next Reset. A batch spanning several buffers is joined
 // into a new one first; a caller that recycles buffers joins it itself.
-func (b *Builder) Finish(codec compress.Codec) ([]byte, error) {
+func (b *Builder) Finish() ([]byte, error) {
 	if len(b.filled) > 0 {
 		b.Join(make([]byte, 0, b.Size()))
 	}
+	codec := b.opts.Codec
 	out := b.buf
 	if codec != compress.None && b.count > 0 {
 		scratch := compressScratch.Get().(*[]byte)
@@ -216,7 +248,13 @@ func (b *Builder) Finish(codec compress.Codec) ([]byte, error) {
 	be.PutUint16(out[offProducerEpoch:], uint16(b.opts.ProducerEpoch))
 	be.PutUint32(out[offBaseSequence:], uint32(b.opts.BaseSequence))
 	be.PutUint32(out[offRecordCount:], uint32(b.count))
-	be.PutUint32(out[offCRC:], CRC32C(out[offAttributes:]))
+	if b.crcLen == 0 { // a small batch: its records are still in the caches
+		be.PutUint32(out[offCRC:], CRC32C(out[offAttributes:]))
+		return out, nil
+	}
+	b.checksumPending()
+	header := CRC32C(out[offAttributes:BatchHeaderSize])
+	be.PutUint32(out[offCRC:], combineCRC32C(header, b.crc, b.crcLen))
 	return out, nil
 }
 

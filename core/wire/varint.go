@@ -7,7 +7,6 @@ package wire
 import (
 	"errors"
 	"fmt"
-	"hash/crc32"
 )
 
 // ErrCorrupt wraps every decoding failure; the wrapped text says where.
@@ -16,11 +15,6 @@ var ErrCorrupt = errors.New("corrupt record data")
 func corrupt(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrCorrupt, fmt.Sprintf(format, args...))
 }
-
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
-
-// CRC32C is the Castagnoli CRC that record batches carry.
-func CRC32C(b []byte) uint32 { return crc32.Checksum(b, castagnoli) }
 
 // AppendVarint appends v zigzag-encoded, as record fields are.
 func AppendVarint(dst []byte, v int64) []byte {

@@ -36,6 +36,7 @@ func sampleRecords(n int) []rec {
 
 func build(t testing.TB, recs []rec, codec compress.Codec, opts BatchOptions) []byte {
 	var b Builder
+	opts.Codec = codec
 	b.Reset(nil, opts)
 	for _, r := range recs {
 		before := b.Size()
@@ -45,7 +46,7 @@ func build(t testing.TB, recs []rec, codec compress.Codec, opts BatchOptions) []
 			t.Fatalf("RecordSize = %d, Append added %d", want, got)
 		}
 	}
-	out, err := b.Finish(codec)
+	out, err := b.Finish()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +127,7 @@ func TestBatchSpanningBuffersKeepsItsBytes(t *testing.T) {
 			want := build(t, in, codec, BatchOptions{ProducerID: 7})
 			var b Builder
 			var given [][]byte
-			b.Reset(make([]byte, 0, BatchHeaderSize), BatchOptions{ProducerID: 7})
+			b.Reset(make([]byte, 0, BatchHeaderSize), BatchOptions{Codec: codec, ProducerID: 7})
 			given = append(given, b.buf)
 			for _, r := range in {
 				if need := b.RecordSize(r.ts, r.key, r.value, r.headers); b.Room() < need {
@@ -150,7 +151,7 @@ func TestBatchSpanningBuffersKeepsItsBytes(t *testing.T) {
 					}
 				}
 			}
-			got, err := b.Finish(codec)
+			got, err := b.Finish()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -275,7 +276,7 @@ func TestControlBatch(t *testing.T) {
 	var b Builder
 	b.Reset(nil, BatchOptions{ProducerID: 1, ProducerEpoch: 0, BaseSequence: -1, Transactional: true})
 	b.Append(1, []byte{0, 0, 0, ControlCommit}, []byte{0, 0, 0, 0, 0, 0}, nil)
-	raw, _ := b.Finish(compress.None)
+	raw, _ := b.Finish()
 	raw[offAttributes+1] |= attrControl
 	binary.BigEndian.PutUint32(raw[offCRC:], CRC32C(raw[offAttributes:]))
 	batches, _ := decodeAll(t, raw)
@@ -379,7 +380,7 @@ func TestSetSequenceBeforeFinishMatchesStampingAfter(t *testing.T) {
 		if before {
 			b.SetSequence(42, 3, 1000)
 		}
-		out, err := b.Finish(compress.None)
+		out, err := b.Finish()
 		if err != nil {
 			t.Fatal(err)
 		}
