@@ -346,27 +346,47 @@ func (s *session) responseHasTags(r *call) bool {
 }
 
 // watchdog fails the session when the oldest in-flight request is overdue.
+// It wakes when a request may have fallen due: at the deadline of the
+// oldest request in flight or queued, or else after the request timeout,
+// before which no request sent later can fall due. A fixed tick woke every
+// connection of an idle client five times a second.
 func (s *session) watchdog() {
-	t := time.NewTicker(200 * time.Millisecond)
+	t := time.NewTimer(s.opts.RequestTimeout)
 	defer t.Stop()
 	for {
 		select {
 		case <-s.done:
 			return
 		case now := <-t.C:
+			next := now.Add(s.opts.RequestTimeout)
 			s.mu.Lock()
 			var late *call
-			if len(s.inflight) > 0 && now.After(s.inflight[0].deadline) {
-				late = s.inflight[0]
+			if len(s.inflight) > 0 {
+				due := s.inflight[0].deadline
+				if now.After(due) {
+					late = s.inflight[0]
+				}
+				if due.Before(next) {
+					next = due
+				}
+			}
+			if len(s.queued) > 0 && s.queued[0].deadline.Before(next) {
+				next = s.queued[0].deadline
 			}
 			s.mu.Unlock()
 			if late != nil {
 				s.fatal(fmt.Errorf("%w: %s got no response in time", ErrTimeout, kmsg.NameForKey(late.key())))
 				return
 			}
+			// A queued request past its deadline is judged once written.
+			t.Reset(max(next.Sub(now), watchdogMinWait))
 		}
 	}
 }
+
+// watchdogMinWait is the shortest the watchdog sleeps, so that a request
+// waiting past its deadline to be written does not keep it spinning.
+const watchdogMinWait = 200 * time.Millisecond
 
 // fatal ends a session that failed on its own. The owner learns first, so
 // that when the failed requests' callbacks run, the connection already
