@@ -135,6 +135,9 @@ type queue struct {
 	// timerAt (zero: not armed). See wait.
 	timer   *time.Timer
 	timerAt time.Time
+	// quiet says the last poll waited out its timeout: nothing was in
+	// flight to answer soon, so the next one parks at once (see wait).
+	quiet bool
 }
 
 // lentMessages are the consumed messages a poll handed out in place: their
@@ -284,6 +287,7 @@ func (q *queue) wait(timeoutMs int) bool {
 		n, closed := q.count, q.closed
 		q.mu.Unlock()
 		if n > 0 {
+			q.quiet = false
 			return true
 		}
 		if closed || q.woken.Swap(false) || timeoutMs == 0 {
@@ -291,9 +295,10 @@ func (q *queue) wait(timeoutMs int) bool {
 		}
 		now := time.Now()
 		if timeoutMs > 0 && !now.Before(deadline) {
+			q.quiet = true
 			return false
 		}
-		if spin := futexWindow - now.Sub(start); spin > 0 {
+		if spin := futexWindow - now.Sub(start); spin > 0 && !q.quiet {
 			if timeoutMs > 0 {
 				spin = min(spin, deadline.Sub(now))
 			}
