@@ -22,7 +22,8 @@ import (
 // produce or fetch round trip (100-300 µs on loopback), are met on the
 // futex, and only longer waits park: an idle consumer's polls cost about
 // a tenth more CPU than parking at once (a 1 ms window cost half as much
-// again), and round trips about 15 % less time (docs/BENCHMARKS.md).
+// again), and round trips about 15 % less time (docs/BENCHMARKS.md). A
+// poll after one that waited out its timeout parks at once (queue.quiet).
 const futexWindow = 300 * time.Microsecond
 
 const (
