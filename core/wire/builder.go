@@ -211,9 +211,10 @@ func (b *Builder) checksumPending() {
 var compressScratch = sync.Pool{New: func() any { return new([]byte) }}
 
 // Finish completes the header, compresses the records with the batch's
-// codec, computes the CRC and returns the batch. The returned slice aliases the builder's
-// buffer until the next Reset. A batch spanning several buffers is joined
-// into a new one first; a caller that recycles buffers joins it itself.
+// codec, computes the CRC and returns the batch. The returned slice
+// aliases the builder's buffer until the next Reset. A batch spanning
+// several buffers is joined into a new one first; a caller that recycles
+// buffers joins it itself.
 func (b *Builder) Finish() ([]byte, error) {
 	if len(b.filled) > 0 {
 		b.Join(make([]byte, 0, b.Size()))
