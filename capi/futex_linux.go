@@ -7,23 +7,34 @@ import (
 	"unsafe"
 )
 
-// A poll that finds its queue empty first sleeps in the kernel on a
-// futex (queue.wait): waking it is one system call from whichever thread
-// queues the event, straight to the sleeper.
+// changeSignal lets a poll sleep until its queue changes: every push,
+// kfk_wake and the close bump a counter, and a poll with nothing to serve
+// sleeps in the kernel on it (a futex) until it moves or the poll's
+// timeout ends. Waking the poll is one system call from whichever thread
+// queues the event, straight to the sleeping thread.
+type changeSignal struct {
+	word     atomic.Uint32
+	sleepers atomic.Int32
+}
 
-// futexWindow is how long a poll waits for events on the futex before
-// it parks on the notify channel instead.
+// futexWindow is how long a poll dozes (keeps its Go processor) before it
+// sleeps (hands it back); queue.wait.
 //
-// A thread sleeping in a system call keeps the Go processor it entered
-// with, and while it does the runtime's monitor thread cannot rest: it
-// checks every 20 µs at first. A parked poll gives the processor back at
-// once, but waking it hands the processor to the polling thread through
-// another thread. So the answers a busy client's poll waits for, a
-// produce or fetch round trip (100-300 µs on loopback), are met on the
-// futex, and only longer waits park: an idle consumer's polls cost about
-// a tenth more CPU than parking at once (a 1 ms window cost half as much
-// again), and round trips about 15 % less time (docs/BENCHMARKS.md). A
-// poll after one that waited out its timeout parks at once (queue.quiet).
+// A thread that wakes with its processor still held resumes at once; one
+// that handed it back takes an idle one, under the scheduler's lock, and
+// wakes the runtime's monitor thread if it rested. But while a thread
+// dozes the monitor cannot rest: it checks every 20 µs at first. So the
+// answers a busy client's poll waits for, a produce or fetch round trip
+// (100-300 µs on loopback), are met dozing (round trip p50 about 5 %
+// lower than sleeping at once), and longer waits sleep. A poll after one
+// that waited out its timeout sleeps at once (queue.quiet).
+//
+// Sleeping replaced parking the poll on a channel with a Go timer, where
+// a timeout cost six thread wake-ups (the network poller, twice for its
+// millisecond rounding; an idle thread started to look for work; the
+// polling thread, by hand-off; the monitor, twice). Now it costs three:
+// the polling thread, and the monitor twice, which it finds resting. An
+// idle consumer's CPU fell by a third (docs/BENCHMARKS.md, Session 25).
 const futexWindow = 300 * time.Microsecond
 
 const (
@@ -31,17 +42,63 @@ const (
 	futexWakePrivate = 1 | 128 // FUTEX_WAKE | FUTEX_PRIVATE_FLAG
 )
 
-// sleepUntilChanged blocks while *word == seen, at most d. It may return
-// early for no reason; callers re-check their condition.
-func sleepUntilChanged(word *atomic.Uint32, seen uint32, d time.Duration) {
-	ts := syscall.NsecToTimespec(int64(d))
-	syscall.Syscall6(syscall.SYS_FUTEX, uintptr(unsafe.Pointer(word)), futexWaitPrivate,
-		uintptr(seen), uintptr(unsafe.Pointer(&ts)), 0, 0)
+func (s *changeSignal) init() {}
+
+// seen is the count of changes so far, to sleep on.
+func (s *changeSignal) seen() uint32 { return s.word.Load() }
+
+// changed counts a change and wakes the sleepers. It does not block, so
+// it skips the scheduler's system-call bookkeeping.
+func (s *changeSignal) changed() {
+	s.word.Add(1)
+	if s.sleepers.Load() > 0 {
+		syscall.RawSyscall6(syscall.SYS_FUTEX, uintptr(unsafe.Pointer(&s.word)), futexWakePrivate,
+			uintptr(^uint32(0)>>1), 0, 0, 0)
+	}
 }
 
-// wakeSleepers wakes every thread sleeping on word. It does not block, so
-// it skips the scheduler's system-call bookkeeping.
-func wakeSleepers(word *atomic.Uint32) {
-	syscall.RawSyscall6(syscall.SYS_FUTEX, uintptr(unsafe.Pointer(word)), futexWakePrivate,
-		uintptr(^uint32(0)>>1), 0, 0, 0)
+// doze blocks while no change came after seen, for at most d, keeping
+// the thread's Go processor. It may return early; callers look again.
+func (s *changeSignal) doze(seen uint32, d time.Duration) {
+	ts := syscall.NsecToTimespec(int64(d))
+	s.sleepers.Add(1)
+	syscall.Syscall6(syscall.SYS_FUTEX, uintptr(unsafe.Pointer(&s.word)), futexWaitPrivate, uintptr(seen),
+		uintptr(unsafe.Pointer(&ts)), 0, 0)
+	s.sleepers.Add(-1)
 }
+
+// sleep is doze with the processor handed back for the sleep, and d < 0
+// for no limit.
+func (s *changeSignal) sleep(seen uint32, d time.Duration) {
+	var limit *syscall.Timespec
+	if d >= 0 {
+		ts := syscall.NsecToTimespec(int64(d))
+		limit = &ts
+	}
+	s.sleepers.Add(1)
+	futexSleep(&s.word, seen, limit)
+	s.sleepers.Add(-1)
+}
+
+// futexSleep is FUTEX_WAIT on word between the runtime's own pair for a
+// system call known to block: the first hands the processor to another
+// thread (or the idle list) at once, the second takes one again. Nothing
+// between them may grow the stack, hence nosplit and a raw system call.
+//
+//go:nosplit
+//go:norace
+func futexSleep(word *atomic.Uint32, seen uint32, limit *syscall.Timespec) {
+	entersyscallblock()
+	syscall.RawSyscall6(syscall.SYS_FUTEX, uintptr(unsafe.Pointer(word)), futexWaitPrivate, uintptr(seen),
+		uintptr(unsafe.Pointer(limit)), 0, 0)
+	exitsyscall()
+}
+
+// The runtime keeps these two reachable by name from outside it, with
+// their signatures fixed (go.dev/issue/67401).
+//
+//go:linkname entersyscallblock runtime.entersyscallblock
+func entersyscallblock()
+
+//go:linkname exitsyscall runtime.exitsyscall
+func exitsyscall()

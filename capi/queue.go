@@ -118,25 +118,16 @@ type queue struct {
 	handler  [2]uintptr // callback and opaque for events without a callback
 
 	rfd, wfd int
-	// A poll waiting for events first sleeps on changes (a futex), which
-	// counts pushes, wakes and the close, then on notify (see wait).
-	// sleepers says whether anyone sleeps on changes.
-	changes  atomic.Uint32
-	sleepers atomic.Int32
-	notify   chan struct{}
+	changes  changeSignal // what a poll with nothing to serve sleeps on (see wait)
 	woken    atomic.Bool  // kfk_wake was called
 	users    atomic.Int32 // connections and clients attached
 
-	pollMu sync.Mutex // one poll at a time; guards arena, lent, calls and the timer
+	pollMu sync.Mutex // one poll at a time; guards arena, lent and calls
 	arena  arena
 	lent   lentMessages
 	calls  []C.kfk__call_t // the callbacks a poll runs at once, in malloc'd memory (see dispatcher)
-	// timer ends polls that wait on notify with a timeout; it fires at
-	// timerAt (zero: not armed). See wait.
-	timer   *time.Timer
-	timerAt time.Time
 	// quiet says the last poll waited out its timeout: nothing was in
-	// flight to answer soon, so the next one parks at once (see wait).
+	// flight to answer soon, so the next one sleeps at once (see wait).
 	quiet bool
 }
 
@@ -181,7 +172,9 @@ func newQueue() (*queue, error) {
 	if err := syscall.Pipe2(fds[:], syscall.O_NONBLOCK|syscall.O_CLOEXEC); err != nil {
 		return nil, err
 	}
-	return &queue{rfd: fds[0], wfd: fds[1], notify: make(chan struct{}, 1)}, nil
+	q := &queue{rfd: fds[0], wfd: fds[1]}
+	q.changes.init()
+	return q, nil
 }
 
 // push adds ev; it never blocks beyond the queue's mutex.
@@ -225,16 +218,7 @@ func (q *queue) pushRun(co *clientObj, rs []client.Reports, routed int) {
 }
 
 // notifyPoll wakes a poll waiting for events.
-func (q *queue) notifyPoll() {
-	q.changes.Add(1)
-	if q.sleepers.Load() > 0 {
-		wakeSleepers(&q.changes)
-	}
-	select {
-	case q.notify <- struct{}{}:
-	default:
-	}
-}
+func (q *queue) notifyPoll() { q.changes.changed() }
 
 func (q *queue) length() int {
 	q.mu.Lock()
@@ -269,12 +253,8 @@ func (q *queue) wake() {
 }
 
 // wait blocks until an event is queued, a wake, the queue closing, or the
-// timeout (ms; <0 = forever). It reports whether events are ready.
-// Polls parked with a timeout share one timer, left armed when a poll
-// ends early: the next poll keeps it if it fires no later than that
-// poll's deadline, and waits again when it fires too soon. Arming a timer
-// wakes the Go runtime's network poller, which cost a thread switch per
-// poll.
+// timeout (ms; <0 = forever). It reports whether events are ready. It
+// dozes first, then sleeps (futex_linux.go says why).
 func (q *queue) wait(timeoutMs int) bool {
 	start := time.Now()
 	var deadline time.Time
@@ -282,7 +262,7 @@ func (q *queue) wait(timeoutMs int) bool {
 		deadline = start.Add(time.Duration(timeoutMs) * time.Millisecond)
 	}
 	for {
-		seen := q.changes.Load() // before looking: a change after it ends the sleep
+		seen := q.changes.seen() // before looking: a change after it ends the sleep
 		q.mu.Lock()
 		n, closed := q.count, q.closed
 		q.mu.Unlock()
@@ -293,45 +273,22 @@ func (q *queue) wait(timeoutMs int) bool {
 		if closed || q.woken.Swap(false) || timeoutMs == 0 {
 			return false
 		}
-		now := time.Now()
-		if timeoutMs > 0 && !now.Before(deadline) {
-			q.quiet = true
-			return false
-		}
-		if spin := futexWindow - now.Sub(start); spin > 0 && !q.quiet {
-			if timeoutMs > 0 {
-				spin = min(spin, deadline.Sub(now))
+		left := time.Duration(-1) // no limit
+		if timeoutMs > 0 {
+			if left = time.Until(deadline); left <= 0 {
+				q.quiet = true
+				return false
 			}
-			q.sleepers.Add(1)
-			sleepUntilChanged(&q.changes, seen, spin)
-			q.sleepers.Add(-1)
+		}
+		if nap := futexWindow - time.Since(start); nap > 0 && !q.quiet {
+			if left >= 0 {
+				nap = min(nap, left)
+			}
+			q.changes.doze(seen, nap)
 			continue
 		}
-		var timer <-chan time.Time
-		if timeoutMs > 0 {
-			timer = q.armTimer(now, deadline)
-		}
-		select {
-		case <-q.notify:
-		case <-timer:
-			q.timerAt = time.Time{}
-		}
+		q.changes.sleep(seen, left)
 	}
-}
-
-// armTimer makes the timer fire by deadline (and not long before it when
-// it has to be set), and returns its channel.
-func (q *queue) armTimer(now, deadline time.Time) <-chan time.Time {
-	switch {
-	case q.timer == nil:
-		q.timer = time.NewTimer(deadline.Sub(now))
-	case q.timerAt.IsZero() || q.timerAt.After(deadline):
-		q.timer.Reset(deadline.Sub(now))
-	default:
-		return q.timer.C // armed for sooner: the poll waits again when it fires
-	}
-	q.timerAt = deadline
-	return q.timer.C
 }
 
 // take removes up to max events (0 = all) and clears the descriptor's
@@ -624,9 +581,6 @@ func (q *queue) close() {
 	q.mu.Unlock()
 	q.wake()
 	q.pollMu.Lock()
-	if q.timer != nil {
-		q.timer.Stop()
-	}
 	q.arena.free()
 	q.lent.giveBack()
 	q.freeCalls()

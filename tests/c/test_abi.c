@@ -304,15 +304,18 @@ static void *wake_soon(void *q) {
     return NULL;
 }
 
-/* Polls with a timeout share one timer, left armed when a poll ends early:
- * a later, shorter poll must still end by its own deadline, and no poll
- * before it. */
+/* A poll sleeping past its first moments (with a timeout, or none) is
+ * woken from another thread; after it, shorter polls each end by their own
+ * deadline, and none before it. */
 static void test_poll_timeouts(void) {
     kfk_queue_t *q;
     CHECK_EQ_INT(kfk_queue_new(&q), KFK_OK);
     pthread_t waker;
     CHECK(pthread_create(&waker, NULL, wake_soon, q) == 0);
-    CHECK_EQ_INT(kfk_poll(q, 60000, 0), 0); /* woken: its 60 s timer stays armed */
+    CHECK_EQ_INT(kfk_poll(q, 60000, 0), 0); /* woken, not after 60 s */
+    CHECK(pthread_join(waker, NULL) == 0);
+    CHECK(pthread_create(&waker, NULL, wake_soon, q) == 0);
+    CHECK_EQ_INT(kfk_poll(q, -1, 0), 0); /* no timeout: woken */
     CHECK(pthread_join(waker, NULL) == 0);
     for (int i = 0; i < 3; i++) {
         double start = seconds_now();
