@@ -32,6 +32,7 @@ func (s *changeSignal) changed() {
 	}
 }
 
+// doze is sleep here; with futexWindow 0 queue.wait never calls it.
 func (s *changeSignal) doze(seen uint32, d time.Duration) { s.sleep(seen, d) }
 
 // sleep blocks while no change came after seen, for at most d (d < 0:
