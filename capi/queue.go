@@ -273,14 +273,15 @@ func (q *queue) wait(timeoutMs int) bool {
 		if closed || q.woken.Swap(false) || timeoutMs == 0 {
 			return false
 		}
+		now := time.Now()
 		left := time.Duration(-1) // no limit
 		if timeoutMs > 0 {
-			if left = time.Until(deadline); left <= 0 {
+			if left = deadline.Sub(now); left <= 0 {
 				q.quiet = true
 				return false
 			}
 		}
-		if nap := futexWindow - time.Since(start); nap > 0 && !q.quiet {
+		if nap := futexWindow - now.Sub(start); nap > 0 && !q.quiet {
 			if left >= 0 {
 				nap = min(nap, left)
 			}
