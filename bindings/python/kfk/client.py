@@ -107,19 +107,40 @@ def _ack_type(ack: Any) -> int:
     return kind
 
 
+# Keys and values up to these sizes are copied into a thread's scratch
+# memory for produce(), which the message then points to: a copy through a
+# memoryview is cheaper than pointing a struct field at a bytes object
+# (CPython keeps the object alive in a dict, PyPy copies it to memory that
+# does not move, 10x slower). The library copies them again during the
+# call, as it does anything larger, which still goes by pointer.
+_SCRATCH_KEY, _SCRATCH_VALUE = 256, 4096
+
+
 class _Scratch:
     """A thread's kfk_message_t for produce(), and what it holds."""
 
-    __slots__ = ("msg", "ref", "topic", "key", "headers", "timestamp")
+    __slots__ = ("msg", "at", "addresses", "topic", "key", "headers", "timestamp", "key_view", "key_at",
+                 "key_staged", "key_held", "value_view", "value_at", "value_staged", "value_held")
 
     def __init__(self) -> None:
         self.msg = _ffi.MessageIn()
         self.msg.timestamp = -1
-        self.ref = ctypes.byref(self.msg)
+        self.at = ctypes.addressof(self.msg)
+        # The same struct with pointer fields that take an address (msg's
+        # c_char_p fields take bytes, and on PyPy nothing else).
+        self.addresses = _ffi.Message.from_address(self.at)
         self.topic: Optional[str] = None  # the name whose bytes msg.topic points to
         self.key = False  # msg.key is set
         self.headers = False  # msg.headers is set
         self.timestamp = False  # msg.timestamp is not -1 (now)
+        key, value = ctypes.create_string_buffer(_SCRATCH_KEY), ctypes.create_string_buffer(_SCRATCH_VALUE)
+        self.key_view, self.key_at = memoryview(key).cast("B"), ctypes.addressof(key)
+        self.value_view, self.value_at = memoryview(value).cast("B"), ctypes.addressof(value)
+        self.key_staged = self.value_staged = False  # msg.key / msg.value point into key_view / value_view
+        # What msg.key / msg.value point to otherwise: a c_char_p field
+        # keeps a bytes object alive on CPython, but not PyPy's array.
+        self.key_held: Any = None
+        self.value_held: Any = None
 
 
 class Client:
@@ -166,7 +187,6 @@ class Client:
         finally:
             self._lib.kfk_conf_destroy(conf)
         self._handle: Optional[int] = handle.value
-        self._handle_arg = ctypes.c_void_p(handle.value)  # for _ffi's calls without argtypes
         self.queue.attached += 1
         self._events_tag = self.queue.register(self._on_event, persistent=True)
         self._lib.kfk_client_set_event_handler(self._handle, None, self._events_tag)
@@ -242,8 +262,8 @@ class Client:
     def _fill(self, msg: "_ffi.MessageIn", topic: str, value: Bytes, key: Bytes, partition: int, headers: Any,
               timestamp: Optional[int]) -> Any:
         """Fills msg's fields in place (filling costs half of building a
-        new struct); returns the header buffers msg points to, which the
-        caller keeps alive until the library has copied them."""
+        new struct); returns the buffers msg points to, which the caller
+        keeps alive until the library has copied them."""
         k, v = _b(key, "key"), _b(value, "value")
         if partition == -1 and self._partitioner is not None:
             partition = self._partition_for(topic, k)
@@ -251,9 +271,11 @@ class Client:
         msg.topic = _s(topic, "topic")
         msg.partition = int(partition)
         msg.timestamp = _timestamp(timestamp)
-        msg.key, msg.key_len = k, len(k) if k is not None else 0
-        msg.value, msg.value_len = v, len(v) if v is not None else 0
+        kf, vf = _ffi.fixed(k), _ffi.fixed(v)
+        msg.key, msg.key_len = kf, len(k) if k is not None else 0
+        msg.value, msg.value_len = vf, len(v) if v is not None else 0
         msg.headers, msg.header_count = hdrs, nh
+        hkeep += (kf, vf)
         return hkeep
 
     def _topic(self, topic: str) -> bytes:
@@ -296,10 +318,27 @@ class Client:
         if timestamp is not None or m.timestamp:
             msg.timestamp = -1 if timestamp is None else _timestamp(timestamp)
             m.timestamp = timestamp is not None
-        if k is not None or m.key:
-            msg.key, msg.key_len = k, len(k) if k is not None else 0
-            m.key = k is not None
-        msg.value, msg.value_len = v, len(v) if v is not None else 0
+        if k is not None:
+            n = len(k)
+            if n <= _SCRATCH_KEY:
+                m.key_view[:n] = k
+                if not m.key_staged:
+                    m.addresses.key, m.key_staged, m.key_held = m.key_at, True, None
+            else:
+                m.key_held = _ffi.fixed(k)
+                msg.key, m.key_staged = m.key_held, False
+            msg.key_len, m.key = n, True
+        elif m.key:
+            msg.key, msg.key_len, m.key, m.key_staged, m.key_held = None, 0, False, False, None
+        if v is not None and len(v) <= _SCRATCH_VALUE:
+            n = len(v)
+            m.value_view[:n] = v
+            if not m.value_staged:
+                m.addresses.value, m.value_staged, m.value_held = m.value_at, True, None
+            msg.value_len = n
+        else:
+            m.value_held = _ffi.fixed(v)
+            msg.value, msg.value_len, m.value_staged = m.value_held, len(v) if v is not None else 0, False
         if headers or m.headers:
             msg.headers, msg.header_count, headers_alive = _headers(headers)  # alive until the call returns
             m.headers = bool(headers)
@@ -314,7 +353,7 @@ class Client:
         except IndexError:
             tag = queue.register(callback)
         msg.opaque = tag
-        code = _ffi.produce(self._handle_arg, m.ref, None)
+        code = _ffi.produce(self._handle, m.at, None)
         if code:
             queue.forget(tag)
             self.handle  # raises when the client is closed or belongs to the parent process
@@ -362,8 +401,9 @@ class Client:
         req, tag = self._bulk(callback)
         accepted = ctypes.c_size_t()
         code = self._lib.kfk_produce_values(
-            self.handle, self._topic(topic), partition, data, None if lens is None else lens.buffer_info()[0], kdata,
-            None if klens is None else klens.buffer_info()[0], n, hdrs, nh, None, tag, ctypes.byref(accepted))
+            self.handle, self._topic(topic), partition, _ffi.fixed(data), None if lens is None else lens.buffer_info()[0],
+            _ffi.fixed(kdata), None if klens is None else klens.buffer_info()[0], n, hdrs, nh, None, tag,
+            ctypes.byref(accepted))
         if code:
             self.queue.forget(tag)
             raise KafkaError(code, f"produce_values: {error_string(code)}")

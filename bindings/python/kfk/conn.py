@@ -93,9 +93,10 @@ def _headers(headers: Any) -> tuple[Any, int, list]:
     keep = []
     for i, (k, v) in enumerate(pairs):
         kb, vb = _b(k, "header key") or b"", _b(v, "header value")
-        keep += [kb, vb]
+        fv = _ffi.fixed(vb)
+        keep += [kb, fv]
         arr[i].key, arr[i].key_len = kb, len(kb)
-        arr[i].value, arr[i].value_len = vb, len(vb or b"")
+        arr[i].value, arr[i].value_len = fv, len(vb or b"")
     return arr, len(pairs), keep
 
 

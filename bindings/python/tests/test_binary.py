@@ -63,6 +63,32 @@ def test_consume_assigned_returns_exact_bytes(client, topic):
     assert [(m.key, m.value, m.headers) for m in got] == RECORDS
 
 
+def test_produce_keeps_bytes_across_the_scratch_limits(client, topic):
+    # produce() copies short keys and values into per-thread scratch memory
+    # and passes longer ones by pointer (on PyPy through a copy of their
+    # own from 512 bytes): sizes either side of each limit, in an order
+    # that moves each field between scratch, pointer and NULL from one
+    # call to the next, come back byte for byte.
+    from kfk import client as client_module
+    rnd = random.Random(26)
+    sizes = sorted({0, 1, 511, 512, 513, client_module._SCRATCH_KEY - 1, client_module._SCRATCH_KEY,
+                    client_module._SCRATCH_KEY + 1, client_module._SCRATCH_VALUE - 1, client_module._SCRATCH_VALUE,
+                    client_module._SCRATCH_VALUE + 1, 3 * client_module._SCRATCH_VALUE})
+    sent = []
+    for size in sizes + sizes[::-1]:
+        for key in (rnd.randbytes(size), None, b"", rnd.randbytes(min(size, 300))):
+            value = rnd.randbytes(size)
+            sent.append((key, value))
+            sent.append((None, None))
+            sent.append((key, b""))
+    for key, value in sent:
+        client.produce(topic, value, key=key, partition=0)
+    client.flush()
+    client.assign([{"topic": topic, "partition": 0, "offset": kfk.OFFSET_EARLIEST}])
+    got = consume_n(client, len(sent))
+    assert [(m.key, m.value) for m in got] == sent
+
+
 def test_group_consume_of_produce_many_returns_exact_bytes(client, topic):
     client.produce_many([{"topic": topic, "partition": 0, **r} for r in as_dicts(RECORDS)])
     client.flush()

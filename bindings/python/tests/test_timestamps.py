@@ -32,9 +32,9 @@ class RecordingLib:
     def __getattr__(self, name):
         return getattr(self._lib, name)
 
-    def kfk_produce(self, handle, msg_ref, cb):  # _ffi.produce
-        self.timestamps.append(msg_ref._obj.timestamp)
-        return self._produce(handle, msg_ref, cb)
+    def kfk_produce(self, handle, msg_at, cb):  # _ffi.produce, handed the message's address
+        self.timestamps.append(_ffi.MessageIn.from_address(msg_at).timestamp)
+        return self._produce(handle, msg_at, cb)
 
     def kfk_produce_many(self, handle, msgs, n, cb, opaque, accepted):
         self.timestamps += [msgs[i].timestamp for i in range(n)]

@@ -19,6 +19,7 @@ group coordinator.
 from __future__ import annotations
 
 import collections
+import ctypes
 import time
 from typing import Any, Callable, Optional, Sequence
 
@@ -79,7 +80,7 @@ class Consumer(Base):
         # positions returned since the last store.
         self._group_options["auto_offset_store"] = "0"
         self._unstored: dict[_TP, int] = {}
-        self._store_entries: dict[_TP, Any] = {}  # kfk_topic_partition_t[1] per partition, for stores
+        self._store_entries: dict[_TP, Any] = {}  # (kfk_topic_partition_t, its address) per partition, for stores
         self._cooperative = settings.group.get("assignor") == "cooperative-sticky"
         self._on_commit: Optional[Callable] = settings.py.get("on_commit")
         self._subscription: Optional[list] = None
@@ -261,14 +262,15 @@ class Consumer(Base):
         unstored, self._unstored = self._unstored, {}
         if self._subscription is None:
             return
-        store, handle = _ffi.store_offsets, self._client._handle_arg  # poll() checked it is open
+        store, handle = _ffi.store_offsets, self._client._handle  # poll() checked it is open
         for which, offset in unstored.items():
             entry = self._store_entries.get(which)
             if entry is None:
-                entry = self._store_entries[which] = (_ffi.TopicPartition * 1)()
-                entry[0].topic, entry[0].partition, entry[0].leader_epoch = _s(which[0], "topic"), which[1], -1
+                tp = _ffi.TopicPartition()
+                tp.topic, tp.partition, tp.leader_epoch = _s(which[0], "topic"), which[1], -1
+                entry = self._store_entries[which] = (tp, ctypes.addressof(tp))
             entry[0].offset = offset
-            code = store(handle, entry, 1)
+            code = store(handle, entry[1], 1)
             if code and code != _ffi.ERR_STATE:  # not assigned any more: nothing of it is committed
                 raise KafkaException(from_kfk(_KfkError(code), "StoreOffsets failed"))
 
