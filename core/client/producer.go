@@ -233,7 +233,8 @@ type producer struct {
 	pid             producerID
 	txn             txnState
 	closed          bool
-	lastWaitRefresh time.Time
+	lastWaitRefresh time.Time                 // when metadata was last asked for records waiting for it
+	waitRefreshGap  time.Duration             // and how long after that it is asked again
 	buffers         spares[byte]              // delivered batches' buffers
 	reportSpares    spares[Reports]           // slices of reports handed out, for the next
 	metas           spares[recordMeta]        // and their per-record slices
@@ -529,6 +530,7 @@ func (p *producer) queueLocked(r *Record, done DeliveryFunc, now instant, q *que
 		// metadata arriving in between cannot reorder them.
 		if len(p.waiting[r.Topic]) == 0 {
 			q.refresh = append(q.refresh, r.Topic)
+			p.lastWaitRefresh, p.waitRefreshGap = now.time(), firstWaitRefresh
 		}
 		p.waiting[r.Topic] = append(p.waiting[r.Topic], &pendingRecord{rec: r.detached(),
 			placement: placement{done: done, queued: now, size: size, inTxn: inTxn}})

@@ -100,8 +100,7 @@ func (p *producer) pass() (next time.Time, sent bool) {
 	}
 	r.failed = append(r.failed, p.expireWaitingLocked(now)...)
 	if len(p.waiting) > 0 {
-		p.refreshForWaitingLocked()
-		r.next = minTime(r.next, now.Add(minRefreshInterval))
+		r.next = minTime(r.next, p.refreshForWaitingLocked(now))
 	}
 	r.sending = p.pidReadyLocked()
 	for i := range p.rotation {
@@ -588,18 +587,28 @@ func (p *producer) expireWaitingLocked(now time.Time) []Reports {
 }
 
 // refreshForWaitingLocked asks again for the metadata of topics that
-// records wait for (auto-creation and leader election take a moment).
-func (p *producer) refreshForWaitingLocked() {
-	if time.Since(p.lastWaitRefresh) < minRefreshInterval {
-		return
+// records wait for, when it is time, and returns when it is next time. A
+// topic being created has its leader within tens of milliseconds, so the
+// first asks come soon after the one made as records began waiting
+// (firstWaitRefresh), and the gap doubles up to minRefreshInterval for a
+// topic that takes longer or does not exist.
+func (p *producer) refreshForWaitingLocked(now time.Time) time.Time {
+	if next := p.lastWaitRefresh.Add(p.waitRefreshGap); now.Before(next) {
+		return next
 	}
-	p.lastWaitRefresh = time.Now()
+	p.lastWaitRefresh = now
+	p.waitRefreshGap = min(2*p.waitRefreshGap, minRefreshInterval)
 	topics := make([]string, 0, len(p.waiting))
 	for t := range p.waiting {
 		topics = append(topics, t)
 	}
 	go p.c.refreshMetadata(topics, func(*metadata, error) { p.placeWaiting() })
+	return now.Add(p.waitRefreshGap)
 }
+
+// firstWaitRefresh is how soon metadata is asked for again after records
+// began waiting for it.
+const firstWaitRefresh = 10 * time.Millisecond
 
 // pidReadyLocked reports whether batches may be sent, starting or renewing
 // the idempotent producer id when needed.
