@@ -36,11 +36,12 @@ def brokers():
     return broker_env("KFK_TEST_BROKERS")
 
 
-def wait_for(condition, serve, timeout=30.0):
-    """Call serve() until condition() holds (at most timeout seconds)."""
+def wait_for(condition, serve, timeout=30.0, state=None):
+    """Call serve() until condition() holds (at most timeout seconds);
+    state() says what a failure report should show."""
     deadline = time.monotonic() + timeout
     while not condition():
-        assert time.monotonic() < deadline, "the condition did not hold in time"
+        assert time.monotonic() < deadline, "the condition did not hold in time" + (f": {state()}" if state else "")
         serve()
 
 
@@ -719,7 +720,8 @@ def test_store_offsets_commits_what_was_stored(lib, brokers, conn):
                           "auto.commit.interval.ms": 3600000})
         c.subscribe([topic])
         got = []
-        wait_for(lambda: len(got) == 6, lambda: poll_into(c, got))
+        wait_for(lambda: len(got) == 6, lambda: poll_into(c, got),
+                 state=lambda: f"enable.auto.commit={auto_commit}, {len(got)} messages, assigned {c.assignment()}")
         if not auto_commit:
             with pytest.raises(lib.KafkaException) as e:
                 c.commit(asynchronous=False)
