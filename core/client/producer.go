@@ -266,6 +266,9 @@ func newProducer(c *Client) *producer {
 		wake:       make(chan struct{}, 1),
 		stop:       make(chan struct{}),
 		pid:        producerID{id: -1, epoch: -1},
+		// Set again as records begin waiting; never zero, which would
+		// make the sender ask on every pass.
+		waitRefreshGap: firstWaitRefresh,
 	}
 	p.buffers.limit = max(spareBatchBytes, 2*(p.cfg.BatchSize+wire.BatchHeaderSize))
 	p.metas.limit = spareRecordMetas

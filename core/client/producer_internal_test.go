@@ -2,6 +2,7 @@ package client
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 )
@@ -69,5 +70,32 @@ func TestRotatingTopicsKeepOneStatePerPartition(t *testing.T) {
 	}
 	if got := p.topics["a"].parts[0].open.builder.Count(); got != 2 {
 		t.Fatalf("a[0]'s batch holds %d records, want 2", got)
+	}
+}
+
+// Records waiting for a new topic's metadata have it asked for again
+// soon, then less often: the gap doubles from firstWaitRefresh up to
+// minRefreshInterval.
+func TestWaitingRecordsAskForMetadataSoonThenLessOften(t *testing.T) {
+	p := placingProducer(t)
+	now := p.clock.now()
+	if err := p.produce(&Record{Topic: "new", Value: []byte("v"), Timestamp: -1}, nil, now); err != nil {
+		t.Fatal(err)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.waiting["new"]) != 1 {
+		t.Fatalf("%d records wait for metadata, want 1", len(p.waiting["new"]))
+	}
+	at := now.time()
+	var gaps []time.Duration
+	for range 7 {
+		next := p.refreshForWaitingLocked(at)
+		gaps = append(gaps, next.Sub(at))
+		at = next
+	}
+	ms := time.Millisecond
+	if want := []time.Duration{10 * ms, 20 * ms, 40 * ms, 80 * ms, 100 * ms, 100 * ms, 100 * ms}; !slices.Equal(gaps, want) {
+		t.Fatalf("asks came after %v, want %v", gaps, want)
 	}
 }
