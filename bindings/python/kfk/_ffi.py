@@ -508,7 +508,7 @@ def lib() -> ctypes.CDLL:
 # On PyPy, data this long or longer reaches the library through a ctypes
 # array of its own (see fixed); shorter data, and all of it on CPython, as
 # it is.
-FIXED_COPY_FROM = 512
+_FIXED_COPY_FROM = 512
 
 if sys.implementation.name == "cpython":
     def fixed(data: Optional[bytes]) -> Any:
@@ -521,7 +521,7 @@ else:
         object there into memory that does not move at about 50 ns a byte
         (50 ms per MB); a ctypes array takes one copy (0.3 ms per MB) after
         a fixed 5 us, so short data goes as it is."""
-        if data is None or len(data) < FIXED_COPY_FROM:
+        if data is None or len(data) < _FIXED_COPY_FROM:
             return data
         return (c_char * len(data)).from_buffer_copy(data)
 

@@ -66,12 +66,12 @@ def test_consume_assigned_returns_exact_bytes(client, topic):
 def test_produce_keeps_bytes_across_the_scratch_limits(client, topic):
     # produce() copies short keys and values into per-thread scratch memory
     # and passes longer ones by pointer (on PyPy through a copy of their
-    # own from FIXED_COPY_FROM bytes): sizes either side of each limit, in
+    # own from _FIXED_COPY_FROM bytes): sizes either side of each limit, in
     # an order that moves each field between scratch, pointer and NULL
     # from one call to the next, come back byte for byte.
     from kfk import client as client_module
     rnd = random.Random(26)
-    limits = (_ffi.FIXED_COPY_FROM, client_module._SCRATCH_KEY, client_module._SCRATCH_VALUE)
+    limits = (_ffi._FIXED_COPY_FROM, client_module._SCRATCH_KEY, client_module._SCRATCH_VALUE)
     sizes = sorted({0, 1, 3 * client_module._SCRATCH_VALUE} | {n + d for n in limits for d in (-1, 0, 1)})
     sent = []
     for size in sizes + sizes[::-1]:
