@@ -226,7 +226,7 @@ type producer struct {
 	buffered        int                         // records not yet reported
 	bufBytes        int64
 	inflightBy      map[int32]int // requests in flight per broker
-	flushing        int           // flush calls in progress: send everything now
+	flushing        atomic.Int32  // flush calls in progress (changed under mu): send everything now
 	flushWaiters    []*flushWaiter
 	roundRobin      map[string]int32
 	sticky          map[string]int32
@@ -887,7 +887,7 @@ func (p *producer) flush(timeout time.Duration, cb func(error)) {
 		cb(nil)
 		return
 	}
-	p.flushing++
+	p.flushing.Add(1)
 	p.flushWaiters = append(p.flushWaiters, w)
 	p.mu.Unlock()
 	p.signal()
@@ -896,8 +896,15 @@ func (p *producer) flush(timeout time.Duration, cb func(error)) {
 	}
 }
 
-// checkFlushed completes flushes once nothing is buffered.
+// checkFlushed completes flushes once nothing is buffered. It runs after
+// every response's reports; with no flush waiting it takes no lock, which
+// the next produce of a round trip may already want. A flush registered
+// too late for the load to see it either found nothing buffered (and
+// completed) or is seen by the check after a later response.
 func (p *producer) checkFlushed() {
+	if p.flushing.Load() == 0 {
+		return
+	}
 	p.mu.Lock()
 	if p.buffered > 0 || len(p.flushWaiters) == 0 {
 		p.mu.Unlock()
@@ -916,7 +923,7 @@ func (p *producer) endFlush(w *flushWaiter, err error) {
 		for i, x := range p.flushWaiters {
 			if x == w {
 				p.flushWaiters = append(p.flushWaiters[:i], p.flushWaiters[i+1:]...)
-				p.flushing--
+				p.flushing.Add(-1)
 				break
 			}
 		}

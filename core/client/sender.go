@@ -146,7 +146,7 @@ func (p *producer) planPartitionLocked(ps *partitionState, r *sendRound) (fits b
 		switch {
 		case !r.now.Before(b.deadline) || (transactional && p.txnFailsLocked(b) != nil):
 			p.sealLocked(ps) // its records fail just below
-		case p.flushing > 0 || !r.now.Before(due):
+		case p.flushing.Load() > 0 || !r.now.Before(due):
 			lingered = true
 			r.next = minTime(r.next, b.deadline)
 		default:
