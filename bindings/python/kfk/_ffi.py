@@ -308,7 +308,7 @@ _PROTOTYPES = {
     "kfk_queue_destroy": (kfk_err_t, [_H]),
     "kfk_queue_fd": (c_int, [_H]),
     "kfk_poll": (c_int, [_H, c_int, c_int]),
-    "kfk_poll_batch": (c_int, [_H, c_void_p, c_int, c_int]),  # an address: see produce below
+    "kfk_poll_batch": (c_int, [_H, c_void_p, c_int, c_int]),  # an address: see _PER_RECORD
     "kfk_wake": (kfk_err_t, [_H]),
     "kfk_queue_length": (c_int64, [_H]),
     "kfk_conn_new": (kfk_err_t, [_H, POINTER(_H)]),
@@ -441,14 +441,26 @@ _PROTOTYPES = {
     "kfk_fetch_opts_init": (None, [POINTER(FetchOpts)]),
 }
 
+# The calls made per record or per batch of events (Client.produce,
+# EventQueue.poll, kfk.confluent's stores after each poll), with every
+# argument an int: pointers as addresses, 0 for NULL (not None). PyPy's
+# ctypes converts anything else on a slow path, 5x the call. On PyPy they go
+# through cffi, which it ships, declared from this same table: a call
+# costs about 21 ns there against 1.2-1.7 µs through ctypes
+# (docs/BENCHMARKS.md, Session 27).
+_PER_RECORD = {
+    "kfk_produce": (kfk_err_t, [_H, c_void_p, _CB]),
+    "kfk_poll_batch": (c_int, [_H, c_void_p, c_int, c_int]),
+    "kfk_store_offsets": (kfk_err_t, [_H, c_void_p, c_size_t]),
+}
+_C_TYPES = {c_int: "int", c_void_p: "uintptr_t", c_size_t: "size_t"}
+produce: Any = None
+poll_batch: Any = None
+store_offsets: Any = None
+_cffi_held: Any = None
+
 _lib = None
 _lib_pid = None
-# kfk_produce and kfk_store_offsets without argtypes, for the calls made
-# per record (Client.produce, kfk.confluent's stores after each poll): a
-# call that converts no argument (a c_void_p handle, a byref message or a
-# struct array, an int or None) costs half as much.
-produce = None
-store_offsets = None
 _lock = threading.Lock()
 
 
@@ -479,10 +491,34 @@ def check_version(found: int, path: str) -> None:
                       f"or a later {want_major}.x")
 
 
+def _per_record_calls(handle: ctypes.CDLL, path: str) -> list:
+    """The _PER_RECORD functions, through cffi on PyPy (when it has it),
+    else through ctypes."""
+    global _cffi_held
+    if sys.implementation.name == "pypy":
+        try:
+            import cffi
+        except ImportError:
+            cffi = None
+        if cffi is not None:
+            ffi = cffi.FFI()
+            ffi.cdef("".join(f"{_C_TYPES[restype]} {name}({', '.join(_C_TYPES[t] for t in argtypes)});"
+                             for name, (restype, argtypes) in _PER_RECORD.items()))
+            functions = ffi.dlopen(path)
+            _cffi_held = (ffi, functions)  # for as long as the process runs, as ctypes' handle
+            return [getattr(functions, name) for name in _PER_RECORD]
+    calls = []
+    for name, (restype, argtypes) in _PER_RECORD.items():
+        fn = handle[name]  # a function object of its own, apart from the prototype's
+        fn.restype, fn.argtypes = restype, argtypes
+        calls.append(fn)
+    return calls
+
+
 def lib() -> ctypes.CDLL:
     """Open libkfk on first use, check its version and declare every
     prototype."""
-    global _lib, _lib_pid, produce, store_offsets
+    global _lib, _lib_pid, produce, poll_batch, store_offsets
     if _lib is not None:
         return _lib
     with _lock:
@@ -494,13 +530,7 @@ def lib() -> ctypes.CDLL:
                 fn = getattr(handle, name)
                 fn.restype = restype
                 fn.argtypes = argtypes
-            # Function objects of their own for the calls made per record,
-            # taking addresses as ints: PyPy's ctypes converts anything
-            # else (a byref, a struct array) on a slow path, 5x the call.
-            produce = handle["kfk_produce"]
-            produce.restype, produce.argtypes = kfk_err_t, [_H, c_void_p, _CB]
-            store_offsets = handle["kfk_store_offsets"]
-            store_offsets.restype, store_offsets.argtypes = kfk_err_t, [_H, c_void_p, c_size_t]
+            produce, poll_batch, store_offsets = _per_record_calls(handle, path)
             _lib, _lib_pid = handle, pid
     return _lib
 

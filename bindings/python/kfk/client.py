@@ -353,7 +353,7 @@ class Client:
         except IndexError:
             tag = queue.register(callback)
         msg.opaque = tag
-        code = _ffi.produce(self._handle, m.at, None)
+        code = _ffi.produce(self._handle or 0, m.at, 0)  # ints only: see _ffi._PER_RECORD
         if code:
             queue.forget(tag)
             self.handle  # raises when the client is closed or belongs to the parent process

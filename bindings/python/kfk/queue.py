@@ -169,7 +169,7 @@ class EventQueue:
                 wait_ms = _SLICE_MS
             else:
                 wait_ms = max(0, min(_SLICE_MS, int((deadline - time.monotonic()) * 1000)))
-            n = self._lib.kfk_poll_batch(self._handle, self._events_at, _BATCH, wait_ms)
+            n = _ffi.poll_batch(self._handle, self._events_at, _BATCH, wait_ms)
             if n < 0:
                 raise KafkaError(n, "kfk_poll_batch")
             if n > 0:
@@ -179,7 +179,7 @@ class EventQueue:
                     # a full batch: more may wait (unless a handler closed the queue)
                     if n < _BATCH or total >= _BUDGET or self._handle is None:
                         return total
-                    n = self._lib.kfk_poll_batch(self._handle, self._events_at, _BATCH, 0)
+                    n = _ffi.poll_batch(self._handle, self._events_at, _BATCH, 0)
                     if n < 0:
                         raise KafkaError(n, "kfk_poll_batch")
                     if n == 0:
