@@ -192,7 +192,7 @@ class EventQueue:
         slots, free, handlers = self._slots, self._free, self._handlers
         read, read_report, memory, message_kind = _read_message, _read_report, _MEMORY, _MESSAGE
         topic_at, topic = 0, None  # the library copies a name once per poll: one address, one name
-        raw = _MEMORY[self._events_at:self._events_at + n * _EVENT.size]  # a copy: a handler may poll again
+        raw = memory[self._events_at:self._events_at + n * _EVENT.size]  # a copy: a handler may poll again
         for kind, err, errstr, tag, _source, result, msg in _EVENT.iter_unpack(raw):
             if tag < _PERSISTENT:
                 handler = slots[tag]
