@@ -442,16 +442,16 @@ _PROTOTYPES = {
 }
 
 # The calls made per record or per batch of events (Client.produce,
-# EventQueue.poll, kfk.confluent's stores after each poll), with every
-# argument an int: pointers as addresses, 0 for NULL (not None). PyPy's
-# ctypes converts anything else on a slow path, 5x the call. On PyPy they go
-# through cffi, which it ships, declared from this same table: a call
-# costs about 21 ns there against 1.2-1.7 µs through ctypes
-# (docs/BENCHMARKS.md, Session 27).
+# EventQueue.poll, kfk.confluent's stores after each poll): their
+# prototypes with every pointer an address, so that each argument is an
+# int (0 for NULL, not None). PyPy's ctypes converts anything else on a
+# slow path, 5x the call. On PyPy they go through cffi, which it ships,
+# declared from this same table: a call costs about 21 ns there against
+# 1.2-1.7 µs through ctypes (docs/BENCHMARKS.md, Session 27).
 _PER_RECORD = {
-    "kfk_produce": (kfk_err_t, [_H, c_void_p, _CB]),
-    "kfk_poll_batch": (c_int, [_H, c_void_p, c_int, c_int]),
-    "kfk_store_offsets": (kfk_err_t, [_H, c_void_p, c_size_t]),
+    name: (_PROTOTYPES[name][0],
+           [c_void_p if t is c_void_p or issubclass(t, ctypes._Pointer) else t for t in _PROTOTYPES[name][1]])
+    for name in ("kfk_produce", "kfk_poll_batch", "kfk_store_offsets")
 }
 _C_TYPES = {c_int: "int", c_void_p: "uintptr_t", c_size_t: "size_t"}
 produce: Any = None

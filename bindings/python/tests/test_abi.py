@@ -111,10 +111,9 @@ def test_library_version_is_checked_on_load():
 
 
 def test_per_record_calls_match_their_prototypes():
-    """The calls made per record are declared twice: in _PROTOTYPES, and in
-    _PER_RECORD with every pointer an address (their own function objects,
-    and PyPy's cffi declarations). Both say the same result, arity and
-    argument kinds."""
+    """_PER_RECORD is _PROTOTYPES' entries for the calls made per record
+    with every pointer an address (their own function objects, and PyPy's
+    cffi declarations): the same result, arity and argument kinds."""
     for name, (restype, argtypes) in _ffi._PER_RECORD.items():
         proto_restype, proto_argtypes = _ffi._PROTOTYPES[name]
         assert restype is proto_restype, name
