@@ -289,13 +289,15 @@ class Client:
         return name
 
     def produce(self, topic: str, value: Bytes, key: Bytes = None, *, partition: int = -1, headers: Any = None,
-                timestamp: Optional[int] = None, callback: Optional[DeliveryCallback] = None) -> Optional[Request]:
+                timestamp: Optional[int] = None, callback: Optional[DeliveryCallback] = None,
+                _state: Any = None) -> Optional[Request]:
         """Queue one record. timestamp is in ms since the epoch (0 is a
         time); None or negative means now. Without a callback, returns a
         Request whose result is the delivery report {topic, partition,
         offset, timestamp, timestamp_type} (KafkaError if it failed); with
         one, returns None and callback(report, error) runs when the queue
-        is polled."""
+        is polled. (_state is for kfk.confluent: callback(report, error,
+        _state), see EventQueue.register.)"""
         # No closed or forked check before the call: the library refuses a
         # destroyed handle, and every call in a forked child; the error
         # path below says which it was. One kfk_message_t per thread,
@@ -348,10 +350,12 @@ class Client:
             callback = req._complete
         queue = self.queue
         try:
-            tag = queue._free.pop()  # queue.register(callback), inlined
+            tag = queue._free.pop()  # queue.register(callback, state=_state), inlined
             queue._slots[tag] = callback
+            if _state is not None:  # (a free tag's state is None)
+                queue._states[tag] = _state
         except IndexError:
-            tag = queue.register(callback)
+            tag = queue.register(callback, state=_state)
         msg.opaque = tag
         code = _ffi.produce(self._handle or 0, m.at, 0)  # ints only: see _ffi._PER_RECORD
         if code:

@@ -79,9 +79,10 @@ class EventQueue:
     event loop watches ``fileno()`` and calls ``poll(0)`` when readable.
 
     Tags are the opaques events come back with. A one-shot tag is a slot
-    of a list, released by its event: its handler gets (result, error).
-    A persistent tag (from _PERSISTENT up) keeps its handler, which gets
-    (event_type, result, error), until forget()."""
+    of a list, released by its event: its handler gets (result, error),
+    or (result, error, state) when registered with a state. A persistent
+    tag (from _PERSISTENT up) keeps its handler, which gets (event_type,
+    result, error), until forget()."""
 
     def __init__(self) -> None:
         if _ffi.loaded_in_parent():
@@ -95,6 +96,11 @@ class EventQueue:
         self._events = (_ffi.Event * _BATCH)()
         self._events_at = ctypes.addressof(self._events)
         self._slots: list = [None]  # one-shot handlers by tag; tag 0 is a NULL opaque
+        # A one-shot handler's state by tag (None: none): per-record data
+        # beside a handler that every record shares, rather than bound into
+        # a new callable per record for the collector to scan while the
+        # record waits (kfk.confluent's produce).
+        self._states: list = [None]
         self._free: list = []  # released slots
         self._handlers: dict[int, Handler] = {}  # persistent tags
         self._tags = itertools.count(_PERSISTENT)
@@ -114,10 +120,11 @@ class EventQueue:
         if self._handle is None:
             raise KafkaError(_ffi.ERR_CLOSED, "the queue is closed")
 
-    def register(self, handler: Callable, persistent: bool = False) -> int:
+    def register(self, handler: Callable, persistent: bool = False, state: Any = None) -> int:
         """Reserve a tag for handler. A one-shot tag is released by its
-        first event, which calls handler(result, error); a persistent one
-        calls handler(event_type, result, error) for each of its events."""
+        first event, which calls handler(result, error), or handler(result,
+        error, state) when state is not None; a persistent one calls
+        handler(event_type, result, error) for each of its events."""
         if persistent:
             with self._lock:
                 tag = next(self._tags)
@@ -130,6 +137,7 @@ class EventQueue:
             except IndexError:
                 self._grow()
         self._slots[tag] = handler
+        self._states[tag] = state
         return tag
 
     def _grow(self) -> None:
@@ -137,6 +145,7 @@ class EventQueue:
             if not self._free:
                 start = len(self._slots)
                 self._slots.extend([None] * _GROW)
+                self._states.extend([None] * _GROW)
                 self._free.extend(range(start + _GROW - 1, start - 1, -1))
 
     def forget(self, tag: int) -> None:
@@ -145,7 +154,7 @@ class EventQueue:
             with self._lock:
                 self._handlers.pop(tag, None)
         elif tag and self._slots[tag] is not None:
-            self._slots[tag] = None
+            self._slots[tag] = self._states[tag] = None
             self._free.append(tag)
 
     def fileno(self) -> int:
@@ -189,7 +198,7 @@ class EventQueue:
 
     def _dispatch(self, n: int) -> int:
         failure: Optional[BaseException] = None
-        slots, free, handlers = self._slots, self._free, self._handlers
+        slots, states, free, handlers = self._slots, self._states, self._free, self._handlers
         read, read_report, memory, message_kind = _read_message, _read_report, _MEMORY, _MESSAGE
         topic_at, topic = 0, None  # the library copies a name once per poll: one address, one name
         raw = memory[self._events_at:self._events_at + n * _EVENT.size]  # a copy: a handler may poll again
@@ -199,6 +208,9 @@ class EventQueue:
                 if handler is None:
                     continue
                 slots[tag] = None
+                state = states[tag]
+                if state is not None:
+                    states[tag] = None
                 free.append(tag)
                 persistent = False
             else:
@@ -229,8 +241,10 @@ class EventQueue:
             try:
                 if persistent:
                     handler(kind, value, error)
-                else:
+                elif state is None:
                     handler(value, error)
+                else:
+                    handler(value, error, state)
             except BaseException as exc:  # deliver the rest of the batch first
                 failure = failure or exc
         if failure is not None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import collections
 import ctypes
-import functools
 import operator
 import threading
 import time
@@ -27,33 +26,6 @@ _EXPIRED = "record not acknowledged within delivery_timeout_ms"  # PRODUCER_FENC
 _INIT, _READY, _IN_TXN, _FATAL = "Init", "Ready", "InTransaction", "FatalError"
 
 
-def _serve_report(producer: Producer, topic: str, key: Optional[bytes], value: Optional[bytes], partition: int,
-                  cb: Optional[Callable], sent: float, result: Optional[dict], err: Optional[_KfkError]) -> None:
-    """Serve one produced message's delivery report: produce() binds all
-    but the last two arguments (a partial per message, cheaper to make and
-    to keep alive by the hundred thousand than an object or a closure).
-    The confluent-kafka Message is built only when a callback takes it."""
-    producer._unserved.pop()
-    if cb is None:
-        return
-    if err is None:
-        if not producer._only_errors:
-            offset = result["offset"]  # type: ignore[index]
-            cb(None, Message(topic, result["partition"], offset if offset >= 0 else None, key, value,  # type: ignore[index]
-                             None, None, (result["timestamp_type"], result["timestamp"]),  # type: ignore[index]
-                             time.monotonic() - sent))
-        return
-    code = code_of(err, delivery=True)
-    if err.message.startswith(_EXPIRED):
-        code = KafkaError._MSG_TIMED_OUT  # type: ignore[attr-defined]
-    if code == _ffi.UNKNOWN_TOPIC_OR_PARTITION and partition >= 0:  # kfk's out-of-range partition
-        code = KafkaError._UNKNOWN_PARTITION  # type: ignore[attr-defined]
-    kerr = KafkaError(code, err.message)
-    part = partition if partition >= 0 else (result or {}).get("partition", -1)
-    cb(kerr, Message(topic, part if part is not None and part >= 0 else None, None, key, value, None, kerr,
-                     (TIMESTAMP_NOT_AVAILABLE, -1), None))
-
-
 class Producer(Base):
     """Asynchronous producer: produce() queues, poll() and flush() serve
     the delivery callbacks ``(err, msg)`` on the calling thread."""
@@ -67,6 +39,7 @@ class Producer(Base):
         self._only_errors = bool(settings.py.get("dr_only_error", False))
         self._max_messages = settings.max_messages
         self._null_key_hash = settings.partitioner == "murmur2"  # librdkafka hashes null keys there
+        self._report = self._serve_report  # one bound method for every record's report
         self._lock = threading.Lock()
         # One entry per message produced whose delivery callback was not
         # served yet: a deque's append and pop need no lock.
@@ -113,20 +86,52 @@ class Producer(Base):
         if len(unserved) >= self._max_messages:
             raise BufferError("Local: Queue full")
         unserved.append(None)
-        report = functools.partial(_serve_report, self, topic, k, v, partition, cb, time.monotonic())
+        # What the report needs of the record: strings, bytes and numbers
+        # only (the configured on_delivery is not repeated in it), so once
+        # CPython's collector has seen the tuple it no longer scans it while
+        # the record waits. A partial per record cost about 0.9 µs a record
+        # in collections with 200,000 records in flight.
+        state = (topic, k, v, partition, time.monotonic(), None if cb is self._on_delivery else cb)
         try:  # kfk.Client's own fast path: one refilled message, one library call
             self._client.produce(topic, v, k, partition=partition, headers=None if headers is None else _headers(headers),
-                                 timestamp=timestamp or None, callback=report)
+                                 timestamp=timestamp or None, callback=self._report, _state=state)
         except _KfkError as exc:
             if exc.code != _ffi.INVALID_TOPIC_EXCEPTION:  # librdkafka reports a bad topic name in the delivery report
                 unserved.pop()
                 raise self._refused(exc) from None
             refusal = _KfkError(exc.code, f"invalid topic {topic!r}")
             with self._lock:
-                self._synthetic.append(lambda: report(None, refusal))
+                self._synthetic.append(lambda: self._serve_report(None, refusal, state))
         except BaseException:
             unserved.pop()
             raise
+
+    def _serve_report(self, result: Optional[dict], err: Optional[_KfkError], state: tuple) -> None:
+        """Serve one produced message's delivery report. state is what
+        produce() kept: (topic, key, value, partition, sent, callback or
+        None for on_delivery). The confluent-kafka Message is built only
+        when a callback takes it."""
+        self._unserved.pop()
+        topic, key, value, partition, sent, cb = state
+        cb = cb or self._on_delivery
+        if cb is None:
+            return
+        if err is None:
+            if not self._only_errors:
+                offset = result["offset"]  # type: ignore[index]
+                cb(None, Message(topic, result["partition"], offset if offset >= 0 else None, key, value,  # type: ignore[index]
+                                 None, None, (result["timestamp_type"], result["timestamp"]),  # type: ignore[index]
+                                 time.monotonic() - sent))
+            return
+        code = code_of(err, delivery=True)
+        if err.message.startswith(_EXPIRED):
+            code = KafkaError._MSG_TIMED_OUT  # type: ignore[attr-defined]
+        if code == _ffi.UNKNOWN_TOPIC_OR_PARTITION and partition >= 0:  # kfk's out-of-range partition
+            code = KafkaError._UNKNOWN_PARTITION  # type: ignore[attr-defined]
+        kerr = KafkaError(code, err.message)
+        part = partition if partition >= 0 else (result or {}).get("partition", -1)
+        cb(kerr, Message(topic, part if part is not None and part >= 0 else None, None, key, value, None, kerr,
+                         (TIMESTAMP_NOT_AVAILABLE, -1), None))
 
     def _check_partition(self, topic: str, partition: int) -> None:
         """Refuse a partition the topic does not have, as librdkafka does,
