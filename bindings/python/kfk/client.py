@@ -296,8 +296,8 @@ class Client:
         Request whose result is the delivery report {topic, partition,
         offset, timestamp, timestamp_type} (KafkaError if it failed); with
         one, returns None and callback(report, error) runs when the queue
-        is polled. (_state is for kfk.confluent: callback(report, error,
-        _state), see EventQueue.register.)"""
+        is polled. (_state is for kfk.confluent: the queue's serve_state
+        serves the report, see EventQueue.register.)"""
         # No closed or forked check before the call: the library refuses a
         # destroyed handle, and every call in a forked child; the error
         # path below says which it was. One kfk_message_t per thread,

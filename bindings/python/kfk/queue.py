@@ -80,9 +80,9 @@ class EventQueue:
 
     Tags are the opaques events come back with. A one-shot tag is a slot
     of a list, released by its event: its handler gets (result, error),
-    or (result, error, state) when registered with a state. A persistent
-    tag (from _PERSISTENT up) keeps its handler, which gets (event_type,
-    result, error), until forget()."""
+    or, registered with a state, serve_state(handler, result, error,
+    state) serves it. A persistent tag (from _PERSISTENT up) keeps its
+    handler, which gets (event_type, result, error), until forget()."""
 
     def __init__(self) -> None:
         if _ffi.loaded_in_parent():
@@ -96,11 +96,13 @@ class EventQueue:
         self._events = (_ffi.Event * _BATCH)()
         self._events_at = ctypes.addressof(self._events)
         self._slots: list = [None]  # one-shot handlers by tag; tag 0 is a NULL opaque
-        # A one-shot handler's state by tag (None: none): per-record data
-        # beside a handler that every record shares, rather than bound into
+        # A one-shot handler's state by tag (None: none), and the queue
+        # owner's function that serves such tags: per-record data kept
+        # beside the caller's own callback, rather than bound with it into
         # a new callable per record for the collector to scan while the
         # record waits (kfk.confluent's produce).
         self._states: list = [None]
+        self.serve_state: Optional[Callable[[Callable, Any, Optional[KafkaError], Any], None]] = None
         self._free: list = []  # released slots
         self._handlers: dict[int, Handler] = {}  # persistent tags
         self._tags = itertools.count(_PERSISTENT)
@@ -122,9 +124,10 @@ class EventQueue:
 
     def register(self, handler: Callable, persistent: bool = False, state: Any = None) -> int:
         """Reserve a tag for handler. A one-shot tag is released by its
-        first event, which calls handler(result, error), or handler(result,
-        error, state) when state is not None; a persistent one calls
-        handler(event_type, result, error) for each of its events."""
+        first event, which calls handler(result, error), or, when state is
+        not None, serve_state(handler, result, error, state); a persistent
+        one calls handler(event_type, result, error) for each of its
+        events."""
         if persistent:
             with self._lock:
                 tag = next(self._tags)
@@ -199,6 +202,7 @@ class EventQueue:
     def _dispatch(self, n: int) -> int:
         failure: Optional[BaseException] = None
         slots, states, free, handlers = self._slots, self._states, self._free, self._handlers
+        serve_state = self.serve_state
         read, read_report, memory, message_kind = _read_message, _read_report, _MEMORY, _MESSAGE
         topic_at, topic = 0, None  # the library copies a name once per poll: one address, one name
         raw = memory[self._events_at:self._events_at + n * _EVENT.size]  # a copy: a handler may poll again
@@ -244,7 +248,7 @@ class EventQueue:
                 elif state is None:
                     handler(value, error)
                 else:
-                    handler(value, error, state)
+                    serve_state(handler, value, error, state)
             except BaseException as exc:  # deliver the rest of the batch first
                 failure = failure or exc
         if failure is not None:

@@ -26,6 +26,11 @@ _EXPIRED = "record not acknowledged within delivery_timeout_ms"  # PRODUCER_FENC
 _INIT, _READY, _IN_TXN, _FATAL = "Init", "Ready", "InTransaction", "FatalError"
 
 
+def _no_callback(err: Any, msg: Any) -> None:
+    """The callback of a message produced without one: its report is
+    still served, to count it delivered."""
+
+
 class Producer(Base):
     """Asynchronous producer: produce() queues, poll() and flush() serve
     the delivery callbacks ``(err, msg)`` on the calling thread."""
@@ -39,7 +44,7 @@ class Producer(Base):
         self._only_errors = bool(settings.py.get("dr_only_error", False))
         self._max_messages = settings.max_messages
         self._null_key_hash = settings.partitioner == "murmur2"  # librdkafka hashes null keys there
-        self._report = self._serve_report  # one bound method for every record's report
+        self._queue.serve_state = self._serve_report  # every produced record's report
         self._lock = threading.Lock()
         # One entry per message produced whose delivery callback was not
         # served yet: a deque's append and pop need no lock.
@@ -86,36 +91,36 @@ class Producer(Base):
         if len(unserved) >= self._max_messages:
             raise BufferError("Local: Queue full")
         unserved.append(None)
-        # What the report needs of the record: strings, bytes and numbers
-        # only (the configured on_delivery is not repeated in it), so once
-        # CPython's collector has seen the tuple it no longer scans it while
-        # the record waits. A partial per record cost about 0.9 µs a record
-        # in collections with 200,000 records in flight.
-        state = (topic, k, v, partition, time.monotonic(), None if cb is self._on_delivery else cb)
+        # What the report needs of the record besides its callback: strings,
+        # bytes and numbers only, so once CPython's collector has seen the
+        # tuple it no longer scans it while the record waits. A partial per
+        # record, holding the callback too, cost about 0.9 µs a record in
+        # collections with 200,000 records in flight.
+        state = (topic, k, v, partition, time.monotonic())
+        cb = cb or _no_callback
         try:  # kfk.Client's own fast path: one refilled message, one library call
             self._client.produce(topic, v, k, partition=partition, headers=None if headers is None else _headers(headers),
-                                 timestamp=timestamp or None, callback=self._report, _state=state)
+                                 timestamp=timestamp or None, callback=cb, _state=state)
         except _KfkError as exc:
             if exc.code != _ffi.INVALID_TOPIC_EXCEPTION:  # librdkafka reports a bad topic name in the delivery report
                 unserved.pop()
                 raise self._refused(exc) from None
             refusal = _KfkError(exc.code, f"invalid topic {topic!r}")
             with self._lock:
-                self._synthetic.append(lambda: self._serve_report(None, refusal, state))
+                self._synthetic.append(lambda: self._serve_report(cb, None, refusal, state))
         except BaseException:
             unserved.pop()
             raise
 
-    def _serve_report(self, result: Optional[dict], err: Optional[_KfkError], state: tuple) -> None:
-        """Serve one produced message's delivery report. state is what
-        produce() kept: (topic, key, value, partition, sent, callback or
-        None for on_delivery). The confluent-kafka Message is built only
-        when a callback takes it."""
+    def _serve_report(self, cb: Callable, result: Optional[dict], err: Optional[_KfkError], state: tuple) -> None:
+        """Serve one produced message's delivery report to its callback cb
+        (the queue's serve_state). state is what produce() kept: (topic,
+        key, value, partition, sent). The confluent-kafka Message is built
+        only when a callback takes it."""
         self._unserved.pop()
-        topic, key, value, partition, sent, cb = state
-        cb = cb or self._on_delivery
-        if cb is None:
+        if cb is _no_callback:
             return
+        topic, key, value, partition, sent = state
         if err is None:
             if not self._only_errors:
                 offset = result["offset"]  # type: ignore[index]
