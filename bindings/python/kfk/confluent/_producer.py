@@ -72,8 +72,8 @@ class Producer(Base):
             raise TypeError(f"topic must be a str, not {type(topic).__name__}")
         v = value if type(value) is bytes else _bytes(value, "value")
         k = key if type(key) is bytes or key is None else _bytes(key, "key")
-        cb = on_delivery or callback or self._on_delivery
-        if cb is not None and not callable(cb):
+        cb = on_delivery or callback or self._on_delivery or _no_callback
+        if not callable(cb):
             raise TypeError("on_delivery must be callable")
         if self._transactional and self._txn != _IN_TXN:
             if self._fatal is not None:
@@ -97,7 +97,6 @@ class Producer(Base):
         # record, holding the callback too, cost about 0.9 µs a record in
         # collections with 200,000 records in flight.
         state = (topic, k, v, partition, time.monotonic())
-        cb = cb or _no_callback
         try:  # kfk.Client's own fast path: one refilled message, one library call
             self._client.produce(topic, v, k, partition=partition, headers=None if headers is None else _headers(headers),
                                  timestamp=timestamp or None, callback=cb, _state=state)
