@@ -183,12 +183,15 @@ int kfk__stage_put(uint64_t h, const kfk_message_t *m, kfk_cb cb) {
     s->staged_bytes += size;
     s->room_records--;
     s->room_bytes -= size;
-    if (s->mover == MOVER_IDLE ||
-        (s->mover == MOVER_GATHERING && (s->count >= GATHER_RECORDS || s->len >= GATHER_BYTES))) {
+    int wake = s->mover == MOVER_IDLE ||
+               (s->mover == MOVER_GATHERING && (s->count >= GATHER_RECORDS || s->len >= GATHER_BYTES));
+    if (wake)
         s->mover = MOVER_BUSY;
-        pthread_cond_signal(&s->staged);
-    }
     pthread_mutex_unlock(&s->mu);
+    /* Signalled once the lock is free: a mover woken with it held would
+     * only wake to sleep on the lock, and wake this thread to release it. */
+    if (wake)
+        pthread_cond_signal(&s->staged);
     return 1;
 }
 
