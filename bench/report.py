@@ -229,6 +229,8 @@ def summary(results):
              f"Machine: {m['cpu']}, {m['cores']} cores, {m['mem_gib']} GiB, {m['os']}, kernel {m['kernel']}; "
              f"load average {m['loadavg_start'][0]:.2f} at the start, {m.get('loadavg_end', [0])[0]:.2f} at the end.",
              "Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()) + "."]
+    if "broker_heap" in results:
+        lines += [f"The broker's heap was {results['broker_heap']} (bench/broker_heap.py)."]
     if "throughput" in results:
         lines += throughput_section(results)
     if "latency" in results:

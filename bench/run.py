@@ -32,6 +32,7 @@ import time
 
 import clients
 import report
+from broker_heap import BrokerHeap
 
 PERL_DIR = os.path.join(clients.ROOT, "bindings", "perl")
 
@@ -243,14 +244,16 @@ class Bench:
     of its row (its output is kept under failures/ in the results
     directory and listed in self.failures); the benchmark goes on."""
 
-    def __init__(self, profile, runs, c_runs, cs, brokers, topics, out, log):
+    def __init__(self, profile, runs, c_runs, cs, brokers, topics, out, log, heap):
         self.profile, self.runs, self.c_runs, self.clients = profile, runs, c_runs, cs
         self.brokers, self.topics, self.out, self.log = brokers, topics, out, log
+        self.heap = heap  # collected before each run (broker_heap.py says why)
         self.failures = []
 
     def execute(self, client, cmd, mode, tag):
         """Runs one program: the finished process, or None when it failed
         (its output is then kept as failures/CLIENT-MODE-TAG.log)."""
+        self.heap.collect()
         proc = subprocess.run(cmd, env={**os.environ, **client.env}, capture_output=True, text=True, timeout=300)
         if proc.returncode == 0:
             return proc
@@ -657,7 +660,9 @@ def main():
         results["machine"] = report.machine()
         topics = Topics(broker.brokers)
         shutil.rmtree(os.path.join(out, "failures"), ignore_errors=True)  # an earlier run's
-        bench = Bench(profile, runs, c_runs, cs, broker.brokers, topics, out, log)
+        heap = BrokerHeap(broker.brokers)
+        log(f"broker heap {heap.describe()}")
+        bench = Bench(profile, runs, c_runs, cs, broker.brokers, topics, out, log, heap)
         bench.warm_up()
         sections = profile.get("sections", ALL_SECTIONS)
         if "produce" in sections or "consume" in sections:
@@ -678,6 +683,7 @@ def main():
         results["versions"] = report.versions(broker.env)
         results["machine"]["loadavg_end"] = os.getloadavg()
         results["failures"] = bench.failures
+        results["broker_heap"] = heap.describe()
         topics.client.close()
         topics.conn.close()
     results["seconds"] = time.time() - started
