@@ -64,7 +64,11 @@ class BrokerHeap:
             if jcmd is None:
                 self.reason = "no jcmd beside the broker's java (a JDK has it)"
                 return
-            subprocess.run([jcmd, str(pid), "VM.version"], capture_output=True, timeout=60)
+            try:
+                subprocess.run([jcmd, str(pid), "VM.version"], capture_output=True, timeout=60)
+            except (OSError, subprocess.TimeoutExpired) as e:
+                self.reason = f"jcmd failed: {e}"
+                return
             if not os.path.exists(self.socket_path):
                 self.reason = f"jcmd started no attach socket at {self.socket_path}"
                 return
