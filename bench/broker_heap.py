@@ -5,8 +5,9 @@ the run before it left, whenever the young generation fills. Measured
 (session 29, 300,000 x 100 B lz4, four and five alternating rounds): the
 run right after Java's ProducerPerformance took 14 % longer than after
 another C client, for kfk and librdkafka alike, and with a full collection
-before every run the difference was gone. The rows' order rotates, so one
-client always followed the Java tool in most runs of a row.
+before every run the difference was gone. The rows' order rotates, which
+keeps the clients' cyclic order: kfk-c followed the Java tool in two of
+its five runs of the C programs' rows.
 
 So before each timed run the bench asks the broker's JVM for a full
 collection (what `jcmd PID GC.run` does), through HotSpot's attach socket:
