@@ -53,7 +53,9 @@ class BrokerHeap:
 
     def __init__(self, brokers):
         self.pid, self.reason = None, None
-        port = int(brokers.split(",")[0].rsplit(":", 1)[1])
+        first, *others = brokers.split(",")
+        self.which = f" (only {first}'s, of {len(others) + 1} brokers)" if others else ""
+        port = int(first.rsplit(":", 1)[1])
         pid = listening_pid(port)
         if pid is None:
             self.reason = f"no local process listens on port {port}"
@@ -100,4 +102,6 @@ class BrokerHeap:
         return True
 
     def describe(self):
-        return "collected before each run" if self.reason is None else f"not collected before each run: {self.reason}"
+        if self.reason is not None:
+            return f"not collected before each run: {self.reason}"
+        return "collected before each run" + self.which
