@@ -38,7 +38,10 @@
  *   library after forking.
  * - The library's own memory is managed by the Go runtime inside it, with
  *   a collector target of GOGC=200; a GOGC (or GOMEMLIMIT) in the
- *   environment when the library loads overrides it.
+ *   environment when the library loads overrides it. The runtime runs
+ *   two processors (GOMAXPROCS) more than the CPUs it may use, since two
+ *   of the library's threads can hold one while they wait; a GOMAXPROCS
+ *   in the environment overrides that too.
  * - Signals: the Go runtime inside the library handles only the
  *   synchronous signals (SIGSEGV, SIGBUS, SIGFPE...), SIGPIPE and SIGURG,
  *   passing on to the host's earlier handlers what is not its own. The
