@@ -22,6 +22,7 @@ class Client:
     argv: list           # program and fixed leading arguments
     modes: tuple = ("produce", "consume", "latency")
     scripting: bool = False  # slower per message: runs get fewer messages (run.py)
+    compared: bool = False   # the issues' targets compare its rows: it runs more (run.py: runs_of)
     env: dict = field(default_factory=dict)
     produce_as: str = ""     # the program's own name for its produce mode, if not "produce"
 
@@ -141,26 +142,28 @@ def all_clients():
     pylib = {"KFK_LIBRARY": LIB, "PYTHONPATH": os.path.join(ROOT, "bindings", "python")}
     py = [os.environ.get("PYTHON", "python3"), os.path.join(ROOT, "bench", "py_bench.py")]
     return [
-        Client("kfk-c", "c", [os.path.join(BUILD, "kfk_bench")]),
-        Client("librdkafka-c", "c", [os.path.join(BUILD, "rdkafka_bench")]),
+        Client("kfk-c", "c", [os.path.join(BUILD, "kfk_bench")], compared=True),
+        Client("librdkafka-c", "c", [os.path.join(BUILD, "rdkafka_bench")], compared=True),
     ] + ([
         # The same program on the newest librdkafka here (confluent-kafka's).
-        Client("librdkafka-wheel-c", "c", [WHEEL_BENCH]),
+        Client("librdkafka-wheel-c", "c", [WHEEL_BENCH], compared=True),
     ] if os.path.exists(WHEEL_BENCH) else []) + [
         Client("franz-go", "go", [os.path.join(BUILD, "franzbench")]),
         JavaPerf("java", "java", [], modes=("produce", "consume", "share")),
         Client("kfk-python", "python", py + ["kfk"], modes=("produce", "consume", "latency", "share"), scripting=True,
-               env=pylib),
+               env=pylib, compared=True),
         # Client.produce_values and produce_many, 10,000 records a call.
-        Client("kfk-python-values", "python", py + ["kfk-values"], modes=("produce",), scripting=True, env=pylib),
-        Client("kfk-python-many", "python", py + ["kfk-many"], modes=("produce",), scripting=True, env=pylib),
+        Client("kfk-python-values", "python", py + ["kfk-values"], modes=("produce",), scripting=True, env=pylib,
+               compared=True),
+        Client("kfk-python-many", "python", py + ["kfk-many"], modes=("produce",), scripting=True, env=pylib,
+               compared=True),
     ] + ([
         # The same binding under PyPy (Debian's pypy3), where installed.
         Client("kfk-pypy", "python", ["pypy3", py[1], "kfk"], modes=("produce", "consume", "latency", "share"),
                scripting=True, env=pylib),
     ] if shutil.which("pypy3") else []) + [
         Client("confluent-python", "python", py + ["confluent"], modes=("produce", "consume", "latency", "share"),
-               scripting=True),
+               scripting=True, compared=True),
         # The same confluent-kafka program with only the import changed.
         Client("kfk-confluent", "python", py + ["kfk-confluent"], scripting=True, env=pylib),
         Client("kafka-python", "python", py + ["kafka-python"], scripting=True),

@@ -217,10 +217,10 @@ def share_section(results):
 
 def runs_label(results):
     """How many runs each row's figures are the median of."""
-    runs, c_runs = results["runs"], results.get("c_runs", results["runs"])
-    if c_runs == runs:
+    runs, compared = results["runs"], results.get("compared_runs", results["runs"])
+    if compared == runs or not results.get("compared_clients"):
         return f"median of {runs} runs"
-    return f"median of {c_runs} runs for the C programs, {runs} for the others"
+    return f"median of {compared} runs for {', '.join(results['compared_clients'])}, {runs} for the others"
 
 
 def summary(results):

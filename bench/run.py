@@ -70,7 +70,7 @@ PROFILES = {
     "full": dict(runs=3, sizes=[10, 100, 1000, 10000], scripting_sizes=[10, 100, 1000, 10000],
                  variants=[("1", "none"), ("0", "none"), ("-1", "none"), ("1", "lz4"), ("1", "zstd")],
                  consume_sizes=[100, 1000], budget_bytes=100_000_000, min_count=4_000, max_count=300_000,
-                 latency_count=2_000, perl_messages=10_000, load_runs=5, c_runs=5,
+                 latency_count=2_000, perl_messages=10_000, load_runs=5, compared_runs=5,
                  # A third: at a tenth (30,000 records) kfk's bulk calls ran for
                  # 17 ms, a third of it the last batch's linger that every
                  # client waits out, so the rows measured their start-up.
@@ -244,8 +244,8 @@ class Bench:
     of its row (its output is kept under failures/ in the results
     directory and listed in self.failures); the benchmark goes on."""
 
-    def __init__(self, profile, runs, c_runs, cs, brokers, topics, out, log, heap):
-        self.profile, self.runs, self.c_runs, self.clients = profile, runs, c_runs, cs
+    def __init__(self, profile, runs, compared_runs, cs, brokers, topics, out, log, heap):
+        self.profile, self.runs, self.compared_runs, self.clients = profile, runs, compared_runs, cs
         self.brokers, self.topics, self.out, self.log = brokers, topics, out, log
         self.heap = heap  # collected before each run (broker_heap.py says why)
         self.failures = []
@@ -283,10 +283,11 @@ class Bench:
         return result
 
     def runs_of(self, client):
-        """Runs per row for client. The C programs, whose rows the
-        targets compare, get more (a run takes them a second or two), so
-        their medians swing less; see the profile's c_runs."""
-        return self.c_runs if client.language == "c" else self.runs
+        """Runs per row for client. The clients whose rows the targets
+        compare (the C programs; kfk's Python produce calls and
+        confluent-kafka) get more, so their medians swing less; see the
+        profile's compared_runs."""
+        return self.compared_runs if client.compared else self.runs
 
     def each_run(self, row_clients):
         """The row's clients, once per run each, in the order they go: who
@@ -646,7 +647,7 @@ def main():
     args = ap.parse_args()
     profile = PROFILES[args.profile]
     runs = args.runs or profile["runs"]
-    c_runs = args.runs or profile.get("c_runs", runs)  # the C programs' (see Bench.runs_of)
+    compared_runs = args.runs or profile.get("compared_runs", runs)  # see Bench.runs_of
     out = args.out or os.path.join(clients.ROOT, "bench", "results", args.profile)
     only = set(args.only.split(",")) if args.only else None
     started = time.time()
@@ -654,7 +655,8 @@ def main():
     clients.build()  # first: which rows exist depends on what was built
     log("built")
     cs = [c for c in clients.all_clients() if only is None or c.name in only]
-    results = {"profile": args.profile, "runs": runs, "c_runs": c_runs, "settings": profile}
+    results = {"profile": args.profile, "runs": runs, "compared_runs": compared_runs,
+               "compared_clients": [c.name for c in cs if c.compared], "settings": profile}
     with Broker() as broker:
         log(f"broker {broker.brokers}")
         results["machine"] = report.machine()
@@ -662,7 +664,7 @@ def main():
         shutil.rmtree(os.path.join(out, "failures"), ignore_errors=True)  # an earlier run's
         heap = BrokerHeap(broker.brokers)
         log(f"broker heap {heap.describe()}")
-        bench = Bench(profile, runs, c_runs, cs, broker.brokers, topics, out, log, heap)
+        bench = Bench(profile, runs, compared_runs, cs, broker.brokers, topics, out, log, heap)
         bench.warm_up()
         sections = profile.get("sections", ALL_SECTIONS)
         if "produce" in sections or "consume" in sections:
