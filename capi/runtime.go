@@ -26,8 +26,10 @@ const defaultGCPercent = 200
 // records, and a host thread's poll dozing on its futex (futexWindow). The
 // runtime takes such a processor back only when its monitor next looks,
 // 20 µs to 10 ms later, so with one per core the goroutines that read and
-// write the sockets wait behind them. With two more, the round trip from C and producing 100 B
-// records take less time and CPU (docs/BENCHMARKS.md, session 30).
+// write the sockets wait behind them. With two more, producing and
+// consuming from C and Python cost less CPU per record (docs/BENCHMARKS.md,
+// Session 30). Once set, the count no longer follows a later change of the
+// process's CPU limit, as it does when the runtime chooses it.
 const extraProcessors = 2
 
 func init() { applyRuntimeDefaults(os.Getenv) }
