@@ -35,6 +35,22 @@ def status_kb(field):
     return -1
 
 
+class Tally:
+    """A produce run's delivery reports: done counts the records reported,
+    failed those reported with an error. Each client counts them from a
+    callback in its own API's signature, made once per run, the way an
+    application passes one: every client pays one Python call per report
+    and no callable made per record."""
+
+    def __init__(self):
+        self.done = self.failed = 0
+
+    def add(self, n, errors):
+        """A bulk call's report: n records, errors those that failed."""
+        self.done += n
+        self.failed += len(errors or ())
+
+
 class Kfk:
     def __init__(self, brokers, mode, acks, compression):
         import kfk
@@ -43,7 +59,12 @@ class Kfk:
                                  compression=compression, batch_size=1000000, max_in_flight=5)
         self.client.connect()
 
-    def produce(self, topic, value, count, on_done):
+    def produce(self, topic, value, count, tally):
+        def on_done(_report, err):
+            tally.done += 1
+            if err is not None:
+                tally.failed += 1
+
         produce = self.client.produce
         for i in range(count):
             produce(topic, value, partition=0, callback=on_done)
@@ -87,31 +108,24 @@ CHUNK = 10000
 class KfkValues(Kfk):
     """Client.produce_values: one call into the library per CHUNK records."""
 
-    def produce(self, topic, value, count, on_done):
+    def produce(self, topic, value, count, tally):
         produce_values = self.client.produce_values
         for start in range(0, count, CHUNK):
             n = min(CHUNK, count - start)
-            produce_values(topic, [value] * n, partition=0, callback=lambda errors, n=n: on_done_many(on_done, n, errors))
+            produce_values(topic, [value] * n, partition=0, callback=lambda errors, n=n: tally.add(n, errors))
             self.client.poll(0)
 
 
 class KfkMany(Kfk):
     """Client.produce_many: one call into the library per CHUNK records."""
 
-    def produce(self, topic, value, count, on_done):
+    def produce(self, topic, value, count, tally):
         produce_many = self.client.produce_many
         for start in range(0, count, CHUNK):
             n = min(CHUNK, count - start)
             produce_many([{"topic": topic, "value": value, "partition": 0}] * n,
-                         callback=lambda errors, n=n: on_done_many(on_done, n, errors))
+                         callback=lambda errors, n=n: tally.add(n, errors))
             self.client.poll(0)
-
-
-def on_done_many(on_done, n, errors):
-    """A bulk call's completion: n records, errors the failed ones."""
-    on_done(None, None, n - len(errors or ()))
-    for err in errors or ():
-        on_done(None, err)
 
 
 class Confluent:
@@ -134,12 +148,17 @@ class Confluent:
             "max.in.flight": 1 if latency else 5})
         self.producer.list_topics(timeout=10)
 
-    def produce(self, topic, value, count, on_done):
+    def produce(self, topic, value, count, tally):
+        def on_delivery(err, _msg):
+            tally.done += 1
+            if err is not None:
+                tally.failed += 1
+
         produce, poll = self.producer.produce, self.producer.poll
         for i in range(count):
             while True:
                 try:
-                    produce(topic, value, partition=0, on_delivery=lambda err, msg: on_done(None, err))
+                    produce(topic, value, partition=0, on_delivery=on_delivery)
                     break
                 except BufferError:
                     poll(0.01)
@@ -199,9 +218,9 @@ class KafkaPython:
             compression_type=None if compression == "none" else compression,
             max_in_flight_requests_per_connection=1 if latency else 5)
 
-    def produce(self, topic, value, count, on_done):
+    def produce(self, topic, value, count, tally):
         send = self.producer.send
-        ok, failed = (lambda _meta: on_done(None, None)), (lambda exc: on_done(None, exc))
+        ok, failed = (lambda _meta: tally.add(1, None)), (lambda exc: tally.add(1, [exc]))
         for _ in range(count):
             send(topic, value, partition=0).add_callback(ok).add_errback(failed)
 
@@ -263,22 +282,16 @@ def main():
     idle_kb = status_kb("VmRSS")
     value = b"x" * size
     if mode == "produce":
-        done, failed = [0], [0]
-
-        def on_done(_report, err, n=1):
-            done[0] += n
-            if err is not None:
-                failed[0] += 1
-
+        tally = Tally()
         start, cpu = time.monotonic(), time.process_time()
-        client.produce(topic, value, count, on_done)
-        client.wait(lambda: done[0] < count)
+        client.produce(topic, value, count, tally)
+        client.wait(lambda: tally.done < count)
         secs, cpu = time.monotonic() - start, time.process_time() - cpu
-        ok = count - failed[0]
-        print(f"msgs={ok} bytes={ok * size} seconds={secs:.6f} failed={failed[0]} "
+        ok = count - tally.failed
+        print(f"msgs={ok} bytes={ok * size} seconds={secs:.6f} failed={tally.failed} "
               f"cpu_us_per_msg={cpu * 1e6 / count:.3f} "
               f"rss_idle_kb={idle_kb} rss_peak_kb={status_kb('VmHWM')}")
-        sys.exit(1 if failed[0] else 0)
+        sys.exit(1 if tally.failed else 0)
     elif mode == "consume":
         start, cpu = time.monotonic(), time.process_time()
         got, nbytes = client.consume(topic, count)
