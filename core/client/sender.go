@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/kfk-dev/kfk/core/compress"
 	"github.com/kfk-dev/kfk/core/conn"
 	"github.com/kfk-dev/kfk/core/kerr"
 	"github.com/kfk-dev/kfk/core/obs"
@@ -36,6 +37,11 @@ func (p *producer) run() {
 	for {
 		p.passing.Lock()
 		next, sent := p.pass()
+		if sent {
+			p.senderDue.Store(0)
+		} else {
+			p.senderDue.Store(next.UnixNano())
+		}
 		p.passing.Unlock()
 		if sent {
 			// More may be ready at once: go again without arming the
@@ -410,6 +416,31 @@ func (p *producer) handleResponse(out *outgoing, resp *kmsg.ProduceResponse, err
 	}
 	p.report(reports)
 	if waiting {
+		p.passAfterResponse()
+	}
+}
+
+// passAfterResponse does the sender's passes on the goroutine that read a
+// response, whose room in flight the next batches wait for, rather than
+// handing them to the sender goroutine: a hand-off per response wakes an
+// idle thread to look for work (with batch_size's default of 16 KiB, a
+// quarter of the producer's thread switches). A pass never waits for the
+// network (conn's writer.go). The sender goroutine is woken only for work
+// due before it wakes by itself. Compression stays with the sender
+// goroutine, so that a codec's work does not hold up reading the next
+// responses, and so does a pass while another goroutine is doing one.
+func (p *producer) passAfterResponse() {
+	if p.cfg.Compression != compress.None || !p.passing.TryLock() {
+		p.signal()
+		return
+	}
+	next, sent := p.pass()
+	for sent {
+		next, sent = p.pass()
+	}
+	wake := next.UnixNano() < p.senderDue.Load()
+	p.passing.Unlock()
+	if wake {
 		p.signal()
 	}
 }
