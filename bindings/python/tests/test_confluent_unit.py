@@ -219,6 +219,9 @@ def test_translated_configuration():
     assert p.kfk["delivery_timeout_ms"] == "1000" and p.kfk["partitioner"] == "consistent_random"
     assert Settings({"bootstrap.servers": "b:1"}, "consumer").kfk["isolation_level"] == "read_committed"
     assert Settings({"bootstrap.servers": "b:1"}, "producer").kfk["delivery_timeout_ms"] == "300000"
+    # batch.size: librdkafka's default, unless set
+    assert Settings({"bootstrap.servers": "b:1"}, "producer").kfk["batch_size"] == "1000000"
+    assert Settings({"bootstrap.servers": "b:1", "batch.size": 16384}, "producer").kfk["batch_size"] == "16384"
 
 
 # -- calls kfk cannot make, and wrong calls ------------------------------------------------------
