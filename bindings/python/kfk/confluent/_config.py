@@ -211,10 +211,10 @@ _add("max.poll.records", _S, "kfk", "max_poll_records", _int)
 # confluent-kafka does (kfk's share member is not removed for polling late).
 _SHARE_NOOP = ("max.poll.interval.ms", "check.crcs")
 
-# Defaults where librdkafka's differ from kfk's in a way a program notices.
-# librdkafka's defaults where kfk's own (EV::Kafka's) differ: a program
-# written for confluent-kafka gets the batches and timeouts it was tuned
-# with (kfk's 16 KiB batches cost a request per 160 records of 100 B).
+# Defaults where librdkafka's differ from kfk's own (EV::Kafka's) in a way
+# a program notices: a program written for confluent-kafka gets the
+# batches and timeouts it was tuned with (kfk's 16 KiB batches cost a
+# request per 160 records of 100 B).
 _DEFAULTS = {
     PRODUCER: {"delivery_timeout_ms": "300000", "batch_size": "1000000"},
     CONSUMER: {"isolation_level": "read_committed"},
