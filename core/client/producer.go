@@ -562,18 +562,12 @@ func (p *producer) afterQueued(q *queued, alone bool) {
 		p.report(q.failed)
 	}
 	switch {
-	case q.news && alone && p.cfg.Linger == 0 && p.passing.TryLock():
+	case q.news && alone && p.cfg.Linger == 0:
 		// Nothing else waits, so the record may go at once: sending it
 		// from here, rather than waking the sender for it, takes a thread
-		// wake-up off a produce round trip. The pass never waits for the
-		// network (see conn's writer.go); under load records find others
-		// buffered and the sender gathers them. A record that could not
-		// go yet is the sender's to time.
-		_, sent := p.pass()
-		p.passing.Unlock()
-		if !sent {
-			p.signal()
-		}
+		// wake-up off a produce round trip. Under load records find
+		// others buffered and the sender gathers them.
+		p.passHere()
 	case q.news:
 		p.signal()
 	}

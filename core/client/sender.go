@@ -424,13 +424,24 @@ func (p *producer) handleResponse(out *outgoing, resp *kmsg.ProduceResponse, err
 // response, whose room in flight the next batches wait for, rather than
 // handing them to the sender goroutine: a hand-off per response wakes an
 // idle thread to look for work (with batch_size's default of 16 KiB, a
-// quarter of the producer's thread switches). A pass never waits for the
-// network (conn's writer.go). The sender goroutine is woken only for work
-// due before it wakes by itself. Compression stays with the sender
-// goroutine, so that a codec's work does not hold up reading the next
-// responses, and so does a pass while another goroutine is doing one.
+// quarter of the producer's thread switches). Compression stays with the
+// sender goroutine, so that a codec's work does not hold up reading the
+// next responses.
 func (p *producer) passAfterResponse() {
-	if p.cfg.Compression != compress.None || !p.passing.TryLock() {
+	if p.cfg.Compression != compress.None {
+		p.signal()
+		return
+	}
+	p.passHere()
+}
+
+// passHere does the sender's passes on the calling goroutine until one
+// sends nothing, and wakes the sender goroutine only for work due before
+// it wakes by itself (a batch to time, a backoff to wait out). A pass
+// never waits for the network (conn's writer.go). While another goroutine
+// is passing, the sender goroutine is woken instead, so that none is lost.
+func (p *producer) passHere() {
+	if !p.passing.TryLock() {
 		p.signal()
 		return
 	}
