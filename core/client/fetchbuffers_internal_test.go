@@ -23,7 +23,7 @@ func RecordBatch(tb testing.TB, base int64, n int, codec compress.Codec, prefix 
 	for i := 0; i < n; i++ {
 		b.Append(1, nil, []byte(fmt.Sprint(prefix, base+int64(i))), nil)
 	}
-	out, err := b.Finish()
+	out, err := b.Finish(nil)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -295,7 +295,7 @@ func (p *producer) encode(b *batch) error {
 		if p.cfg.Idempotent {
 			b.builder.SetSequence(b.producerID, b.epoch, b.seq)
 		}
-		raw, err := b.builder.Finish()
+		raw, err := b.builder.Finish(nil)
 		if err != nil {
 			return err
 		}

@@ -68,7 +68,9 @@ func Compress(dst []byte, codec Codec, src []byte) ([]byte, error) {
 	case Snappy:
 		return appendXerial(dst, src), nil
 	case LZ4:
-		return appendLZ4Frame(dst, src), nil
+		c := lz4Compressors.Get().(*lz4.CompressorCCompat)
+		defer lz4Compressors.Put(c)
+		return appendLZ4Frame(c, dst, src), nil
 	case Zstd:
 		return zstdEncoder().EncodeAll(src, dst), nil
 	}
@@ -152,9 +154,16 @@ var (
 // content checksum, as librdkafka's and Java's do not (the batch has a
 // CRC).
 func initZstd() {
-	zstdEnc, _ = zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1), zstd.WithEncoderLevel(zstd.SpeedDefault),
-		zstd.WithEncoderCRC(false))
+	zstdEnc = newZstdEncoder()
 	zstdDec, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(1<<30))
+}
+
+// newZstdEncoder is an encoder for one EncodeAll at a time, at zstd's
+// default level (3, librdkafka's and Java's default).
+func newZstdEncoder() *zstd.Encoder {
+	e, _ := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1), zstd.WithEncoderLevel(zstd.SpeedDefault),
+		zstd.WithEncoderCRC(false))
+	return e
 }
 
 func zstdEncoder() *zstd.Encoder { zstdOnce.Do(initZstd); return zstdEnc }

@@ -30,10 +30,8 @@ const (
 // pierrec's own and compresses as well.
 var lz4Compressors = sync.Pool{New: func() any { return new(lz4.CompressorCCompat) }}
 
-// appendLZ4Frame appends src as one LZ4 frame to dst.
-func appendLZ4Frame(dst, src []byte) []byte {
-	c := lz4Compressors.Get().(*lz4.CompressorCCompat)
-	defer lz4Compressors.Put(c)
+// appendLZ4Frame appends src as one LZ4 frame to dst, compressed by c.
+func appendLZ4Frame(c *lz4.CompressorCCompat, dst, src []byte) []byte {
 	le := binary.LittleEndian
 	dst = le.AppendUint32(dst, lz4FrameMagic)
 	dst = append(dst, lz4FrameFlags, lz4FrameBlock64, lz4HeaderCheck)

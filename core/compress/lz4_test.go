@@ -23,7 +23,7 @@ func TestLZ4HeaderMatchesAnotherWriter(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	ours := appendLZ4Frame(nil, []byte("header"))
+	ours := appendLZ4Frame(new(lz4.CompressorCCompat), nil, []byte("header"))
 	if !bytes.Equal(ours[:7], ref.Bytes()[:7]) {
 		t.Fatalf("header % x, another writer's % x", ours[:7], ref.Bytes()[:7])
 	}
@@ -37,7 +37,7 @@ func TestLZ4FrameOfManyBlocks(t *testing.T) {
 	rand.New(rand.NewSource(1)).Read(random)
 	in := append(bytes.Repeat([]byte("kafka record "), 2*lz4BlockSize/13), random...)
 	in = append(in, bytes.Repeat([]byte{0}, lz4BlockSize/2)...)
-	enc := appendLZ4Frame([]byte("prefix"), in)[len("prefix"):]
+	enc := appendLZ4Frame(new(lz4.CompressorCCompat), []byte("prefix"), in)[len("prefix"):]
 
 	stored := 0
 	for rest := enc[7:]; ; {

@@ -20,7 +20,7 @@ func FuzzFetchResponse(f *testing.F) {
 		for i := 0; i < 4; i++ {
 			b.Append(int64(1000+i), []byte("key"), []byte("a value"), []wire.Header{{Key: "h", Value: []byte("v")}})
 		}
-		batch, err := b.Finish()
+		batch, err := b.Finish(nil)
 		if err != nil {
 			f.Fatal(err)
 		}

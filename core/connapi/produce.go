@@ -40,7 +40,7 @@ func Produce(c *conn.Conn, topic string, partition int32, recs []Record, o Produ
 	for _, r := range recs {
 		b.Append(r.Timestamp, r.Key, r.Value, r.Headers)
 	}
-	batch, err := b.Finish()
+	batch, err := b.Finish(nil)
 	if err != nil {
 		cb(tree.Value{}, err)
 		return

@@ -211,11 +211,12 @@ func (b *Builder) checksumPending() {
 var compressScratch = sync.Pool{New: func() any { return new([]byte) }}
 
 // Finish completes the header, compresses the records with the batch's
-// codec, computes the CRC and returns the batch. The returned slice
-// aliases the builder's buffer until the next Reset. A batch spanning
-// several buffers is joined into a new one first; a caller that recycles
-// buffers joins it itself.
-func (b *Builder) Finish() ([]byte, error) {
+// codec (through enc, or nil for the process's shared codec state),
+// computes the CRC and returns the batch. The returned slice aliases the
+// builder's buffer until the next Reset. A batch spanning several buffers
+// is joined into a new one first; a caller that recycles buffers joins it
+// itself.
+func (b *Builder) Finish(enc *compress.Encoder) ([]byte, error) {
 	if len(b.filled) > 0 {
 		b.Join(make([]byte, 0, b.Size()))
 	}
@@ -225,7 +226,11 @@ func (b *Builder) Finish() ([]byte, error) {
 		scratch := compressScratch.Get().(*[]byte)
 		defer compressScratch.Put(scratch)
 		var err error
-		*scratch, err = compress.Compress((*scratch)[:0], codec, b.buf[BatchHeaderSize:])
+		if enc != nil {
+			*scratch, err = enc.Compress((*scratch)[:0], codec, b.buf[BatchHeaderSize:])
+		} else {
+			*scratch, err = compress.Compress((*scratch)[:0], codec, b.buf[BatchHeaderSize:])
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -48,7 +48,7 @@ func TestBatchChecksummedAsAppendedIsValid(t *testing.T) {
 		if b.crcLen == 0 {
 			t.Fatalf("%s: no record was checksummed as it was appended", spans)
 		}
-		out, err := b.Finish()
+		out, err := b.Finish(nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -46,7 +46,7 @@ func build(t testing.TB, recs []rec, codec compress.Codec, opts BatchOptions) []
 			t.Fatalf("RecordSize = %d, Append added %d", want, got)
 		}
 	}
-	out, err := b.Finish()
+	out, err := b.Finish(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +151,7 @@ func TestBatchSpanningBuffersKeepsItsBytes(t *testing.T) {
 					}
 				}
 			}
-			got, err := b.Finish()
+			got, err := b.Finish(nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -276,7 +276,7 @@ func TestControlBatch(t *testing.T) {
 	var b Builder
 	b.Reset(nil, BatchOptions{ProducerID: 1, ProducerEpoch: 0, BaseSequence: -1, Transactional: true})
 	b.Append(1, []byte{0, 0, 0, ControlCommit}, []byte{0, 0, 0, 0, 0, 0}, nil)
-	raw, _ := b.Finish()
+	raw, _ := b.Finish(nil)
 	raw[offAttributes+1] |= attrControl
 	binary.BigEndian.PutUint32(raw[offCRC:], CRC32C(raw[offAttributes:]))
 	batches, _ := decodeAll(t, raw)
@@ -380,7 +380,7 @@ func TestSetSequenceBeforeFinishMatchesStampingAfter(t *testing.T) {
 		if before {
 			b.SetSequence(42, 3, 1000)
 		}
-		out, err := b.Finish()
+		out, err := b.Finish(nil)
 		if err != nil {
 			t.Fatal(err)
 		}
