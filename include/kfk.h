@@ -674,7 +674,11 @@ KFK_API kfk_err_t kfk_conn_raw_request(kfk_conn_t *c, int16_t api_key, int16_t a
  *   batch_size (batch.size)       bytes                    16384
  *   batch_num_messages (batch.num.messages)  records; a batch is sent
  *                                 once it holds this many      10000
- *   compression (compression.type) none|gzip|snappy|lz4|zstd  none
+ *   compression (compression.type) none|gzip|snappy|lz4|zstd  none;
+ *                                 full batches waiting to be sent are
+ *                                 compressed on up to one library thread
+ *                                 per core while compressing runs below
+ *                                 about 1 GB/s
  *   idempotent (enable.idempotence) 0/1                    0
  *   transactional_id (transactional.id)  enables kfk_txn_*; implies idempotent;
  *                                 messages produced outside a transaction

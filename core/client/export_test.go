@@ -1,6 +1,10 @@
 package client
 
-import "github.com/kfk-dev/kfk/core/tree"
+import (
+	"testing"
+
+	"github.com/kfk-dev/kfk/core/tree"
+)
 
 // FetchSessions reports the fetch session id held with each broker.
 func (c *Client) FetchSessions() map[int32]int32 {
@@ -81,4 +85,21 @@ func (c *Client) Prefetched() (messages, bytes int, busy bool) {
 		busy = busy || inFlight
 	}
 	return messages, bytes, busy
+}
+
+// CompressAheadAlways makes producers compress every full batch ahead of
+// its send, however fast their codec, with up to two compressors, until
+// the test ends.
+func CompressAheadAlways(t *testing.T) {
+	slow, most := slowCompression, maxCompressors
+	slowCompression, maxCompressors = 0, 2
+	t.Cleanup(func() { slowCompression, maxCompressors = slow, most })
+}
+
+// CompressedAhead is how many batches the producer's compressors finished.
+func (c *Client) CompressedAhead() int {
+	a := &c.producer.ahead
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.compressed
 }

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/kfk-dev/kfk/core/compress"
 	"github.com/kfk-dev/kfk/core/kerr"
 	"github.com/kfk-dev/kfk/core/obs"
 	"github.com/kfk-dev/kfk/core/wire"
@@ -176,12 +177,23 @@ type batch struct {
 	created  time.Time
 	deadline time.Time
 
-	raw        []byte // the finished batch, once sealed
+	raw        []byte // the finished batch, from its first send
+	sealedSize int    // its size when sealed (a compressor may then be rewriting the builder's buffer)
 	inTxn      bool   // part of the open transaction
 	seq        int32  // base sequence (idempotent), -1 otherwise
 	epoch      int16
 	producerID int64
 	attempts   int
+
+	// finishing is held while the batch is compressed ahead of its send
+	// (into ahead, without a sequence: compress_ahead.go) or finished for
+	// its first send by the sender, which sets taken: from then on a
+	// compressor leaves it alone, as its buffer is recycled once it has
+	// been delivered.
+	finishing sync.Mutex
+	taken     bool
+	ahead     []byte
+	aheadErr  error
 }
 
 // partitionState is the producer's view of one partition.
@@ -252,6 +264,10 @@ type producer struct {
 	senderDue atomic.Int64
 	wake      chan struct{}
 	stop      chan struct{}
+	// encoder is the sender's, used under passing.
+	encoder compress.Encoder
+
+	ahead aheadCompressors // compress_ahead.go
 }
 
 type flushWaiter struct {
@@ -693,6 +709,7 @@ func (p *producer) placeLocked(r *Record, pl *placement, n int) (failed []Report
 		need = b.builder.RecordSize(r.Timestamp, r.Key, r.Value, r.Headers)
 		if b.inTxn != pl.inTxn || b.builder.Count() > 0 && b.builder.Size()+need > p.cfg.BatchSize {
 			p.sealLocked(ps)
+			p.compressAheadLocked(b)
 			b, sealed = nil, true
 		}
 	}
@@ -717,6 +734,7 @@ func (p *producer) placeLocked(r *Record, pl *placement, n int) (failed []Report
 	// records, and the requests in flight their bookkeeping besides.
 	if b.builder.Size() >= p.cfg.BatchSize || len(b.recs) >= p.cfg.BatchRecords {
 		p.sealLocked(ps)
+		p.compressAheadLocked(b)
 		sealed = true
 	}
 	return nil, (sealed || started) && p.senderHasWorkLocked(ps, sealed)
@@ -774,7 +792,15 @@ func (p *producer) sealLocked(ps *partitionState) {
 	}
 	ps.open = nil
 	ps.ready = append(ps.ready, b)
-	ps.lastBytes, ps.lastRecords = b.builder.Size(), b.builder.Count()
+	if b.builder.Spans() > 1 {
+		// Joined here, under the lock the spares need, so that the
+		// buffers it leaves serve the open batches at once.
+		for _, buf := range b.builder.Join(p.buffers.get(b.builder.Size())) {
+			p.buffers.put(buf)
+		}
+	}
+	b.sealedSize = b.builder.Size()
+	ps.lastBytes, ps.lastRecords = b.sealedSize, b.builder.Count()
 	if p.cfg.Partitioner == "sticky" {
 		delete(p.sticky, ps.topic)
 	}

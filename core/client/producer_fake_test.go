@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -427,5 +428,47 @@ func TestFakeBatchNumMessagesSealsBatches(t *testing.T) {
 		if b.records != perBatch {
 			t.Errorf("batch %d holds %d records, want %d", i, b.records, perBatch)
 		}
+	}
+}
+
+// With every full batch compressed ahead of its send by compressor
+// goroutines, each codec's batches reach the broker whole and in order:
+// the log holds exactly what was produced, and the idempotent producer's
+// sequences, stamped when a batch goes, run from 0 without gaps.
+func TestFakeProducerCompressesAhead(t *testing.T) {
+	client.CompressAheadAlways(t)
+	for _, codec := range []string{"gzip", "snappy", "lz4", "zstd"} {
+		t.Run(codec, func(t *testing.T) {
+			const topic, partitions, perPartition = "ahead", 2, 300
+			f := kafkatest.Fake(t, 1, kfake.SeedTopics(partitions, topic))
+			sent := watchProduce(f, topic, nil)
+			c := fakeClient(t, f, "idempotent", "1", "compression", codec, "batch_size", "2048", "linger_ms", "50")
+			values := make([][]string, partitions)
+			// Two rounds: the sender times the first round's batches,
+			// and compressors take the second's.
+			for round, n := range []int{perPartition / 3, 2 * perPartition / 3} {
+				var recs []client.Record
+				for i := range n {
+					for p := range partitions {
+						v := fmt.Sprintf("%s round %d record %d of partition %d: %s", codec, round, i, p,
+							strings.Repeat("abc", i%17))
+						values[p] = append(values[p], v)
+						recs = append(recs, rec(topic, int32(p), "", v))
+					}
+				}
+				delivered(t, c, recs...)
+			}
+			checkStored(t, f, topic, values)
+			if c.CompressedAhead() == 0 {
+				t.Errorf("no batch was compressed ahead")
+			}
+			seq := make([]int32, partitions)
+			for _, b := range sent() {
+				if b.seq != seq[b.partition] {
+					t.Fatalf("partition %d: a batch with sequence %d, want %d", b.partition, b.seq, seq[b.partition])
+				}
+				seq[b.partition] += b.records
+			}
+		})
 	}
 }

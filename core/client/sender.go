@@ -197,13 +197,6 @@ func (p *producer) planPartitionLocked(ps *partitionState, r *sendRound) (fits b
 	}
 	b := ps.ready[0]
 	ps.ready = ps.ready[1:]
-	if b.raw == nil && b.builder.Spans() > 1 {
-		// Joined here, under the lock the spares need, so that the
-		// buffers it leaves serve the open batches at once.
-		for _, buf := range b.builder.Join(p.buffers.get(b.builder.Size())) {
-			p.buffers.put(buf)
-		}
-	}
 	p.sequenceLocked(b)
 	ps.inflight++
 	ps.inflightTo = out.broker
@@ -213,10 +206,13 @@ func (p *producer) planPartitionLocked(ps *partitionState, r *sendRound) (fits b
 }
 
 // encodedSize is the batch's size on the wire once finished (before
-// compression, while it is not).
+// compression, until its first send).
 func (b *batch) encodedSize() int {
-	if b.raw != nil {
+	switch {
+	case b.raw != nil:
 		return len(b.raw)
+	case b.sealedSize > 0:
+		return b.sealedSize
 	}
 	return b.builder.Size()
 }
@@ -288,21 +284,32 @@ func (p *producer) sequenceLocked(b *batch) {
 	b.producerID, b.epoch = p.pid.id, p.pid.epoch
 }
 
-// encode finishes b for its send: compression and CRC the first time,
-// and for an idempotent producer the sequence sequenceLocked gave it.
+// encode finishes b for its send: compression and CRC the first time
+// (unless a compressor did them ahead), and for an idempotent producer the
+// sequence sequenceLocked gave it.
 func (p *producer) encode(b *batch) error {
 	if b.raw == nil {
-		if p.cfg.Idempotent {
-			b.builder.SetSequence(b.producerID, b.epoch, b.seq)
+		b.finishing.Lock()
+		defer b.finishing.Unlock()
+		b.taken = true
+		switch {
+		case b.aheadErr != nil:
+			return b.aheadErr
+		case b.ahead != nil:
+			b.raw, b.ahead = b.ahead, nil
+		default:
+			if p.cfg.Idempotent {
+				b.builder.SetSequence(b.producerID, b.epoch, b.seq)
+			}
+			raw, err := p.finishTimed(&b.builder, &p.encoder)
+			if err != nil {
+				return err
+			}
+			b.raw = raw
+			return nil
 		}
-		raw, err := b.builder.Finish(nil)
-		if err != nil {
-			return err
-		}
-		b.raw = raw
-		return nil
 	}
-	if p.cfg.Idempotent { // a retry: its epoch or sequence may be new
+	if p.cfg.Idempotent { // compressed ahead, or a retry: its epoch or sequence may be new
 		wire.SetBaseSequence(b.raw, b.producerID, b.epoch, b.seq)
 	}
 	return nil
