@@ -39,7 +39,8 @@ PERL_DIR = os.path.join(clients.ROOT, "bindings", "perl")
 # Per profile: which rows run and how much work each does. A run's message
 # count is budget_bytes / size, clamped to [min_count, max_count]; the
 # scripting clients (Python, Ruby) get 1/scripting_share of that (a
-# tenth unless the profile says). "partitions" lists
+# tenth unless the profile says). "text_sizes" are the sizes of the
+# produce-text rows (produce_text). "partitions" lists
 # the layouts (topics, partitions each) of the many-partition produce and
 # consume rows (C clients only, partition_count messages of partition_size
 # bytes, acks=1), "idle_partitions" those of the idle rows (idle_seconds
@@ -60,7 +61,8 @@ REBALANCE_INTERVAL_MS = 10  # a record to every partition this often
 REBALANCE_HEARTBEAT_MS = 3000
 REBALANCE_STEADY_MS = 1000
 PROFILES = {
-    "smoke": dict(runs=1, sizes=[100], scripting_sizes=[100], variants=[("1", "none")], consume_sizes=[100],
+    "smoke": dict(runs=1, sizes=[100], scripting_sizes=[100], variants=[("1", "none")], text_sizes=[100],
+                  consume_sizes=[100],
                   budget_bytes=0, min_count=300, max_count=300, latency_count=20, perl_messages=30, load_runs=1,
                   partitions=[(1, 4), (2, 2)], partition_count=300, partition_size=100,
                   idle_partitions=[(1, 4)], idle_seconds=1, rebalance=["cooperative"]),
@@ -69,7 +71,8 @@ PROFILES = {
                   perl_messages=500, load_runs=3),
     "full": dict(runs=3, sizes=[10, 100, 1000, 10000], scripting_sizes=[10, 100, 1000, 10000],
                  variants=[("1", "none"), ("0", "none"), ("-1", "none"), ("1", "lz4"), ("1", "zstd")],
-                 consume_sizes=[100, 1000], budget_bytes=100_000_000, min_count=4_000, max_count=300_000,
+                 text_sizes=[1000, 10000], consume_sizes=[100, 1000], budget_bytes=100_000_000,
+                 min_count=4_000, max_count=300_000,
                  latency_count=2_000, perl_messages=10_000, load_runs=5, compared_runs=5,
                  # A third: at a tenth (30,000 records) kfk's bulk calls ran for
                  # 17 ms, a third of it the last batch's linger that every
@@ -250,11 +253,12 @@ class Bench:
         self.heap = heap  # collected before each run (broker_heap.py says why)
         self.failures = []
 
-    def execute(self, client, cmd, mode, tag):
+    def execute(self, client, cmd, mode, tag, env=None):
         """Runs one program: the finished process, or None when it failed
         (its output is then kept as failures/CLIENT-MODE-TAG.log)."""
         self.heap.collect()
-        proc = subprocess.run(cmd, env={**os.environ, **client.env}, capture_output=True, text=True, timeout=300)
+        proc = subprocess.run(cmd, env={**os.environ, **client.env, **(env or {})}, capture_output=True, text=True,
+                              timeout=300)
         if proc.returncode == 0:
             return proc
         path = os.path.join(self.out, "failures", f"{client.name}-{mode}-{tag}.log")
@@ -266,10 +270,11 @@ class Bench:
         self.log(f"{client.name} {mode} FAILED (exit status {proc.returncode}), output in {path}")
         return None
 
-    def run(self, client, mode, topic, count, size, acks="1", compression="none", partitions=None):
-        """One run's parsed report, or None when the program failed."""
+    def run(self, client, mode, topic, count, size, acks="1", compression="none", partitions=None, payload=None):
+        """One run's parsed report, or None when the program failed. payload
+        "text" gives each record a value of its own (bench_util.h)."""
         cmd = client.command(mode, self.brokers, topic, count, size, acks, compression, partitions)
-        proc = self.execute(client, cmd, mode, topic)
+        proc = self.execute(client, cmd, mode, topic, {"BENCH_PAYLOAD": payload} if payload else None)
         if proc is None:
             return None
         result = client.parse(mode, proc.stdout)
@@ -340,6 +345,25 @@ class Bench:
                     results[c.name].append(self.run(c, "produce", fresh.pop(), self.count(size, c), size,
                                                     acks, compression))
                 rows += self.rows_of("produce", row_clients, size, acks, compression, results)
+                self.topics.delete(names)
+        return rows + self.produce_text()
+
+    def produce_text(self):
+        """The compressed rows again with text-like values, each record its
+        own (bench_util.h): the 'x' values of the other rows compress to
+        almost nothing, so there the codec's own speed hardly counts. The C
+        programs run them."""
+        rows = []
+        row_clients = [c for c in self.clients if c.language == "c" and "produce" in c.modes]
+        for size in self.profile.get("text_sizes", []) if row_clients else []:
+            for compression in ("lz4", "zstd"):
+                names = self.topics.create(f"produce-text-{size}", sum(self.runs_of(c) for c in row_clients))
+                fresh = list(names)
+                results = {c.name: [] for c in row_clients}
+                for c in self.each_run(row_clients):
+                    results[c.name].append(self.run(c, "produce", fresh.pop(), self.count(size, c), size, "1",
+                                                    compression, payload="text"))
+                rows += self.rows_of("produce-text", row_clients, size, "1", compression, results)
                 self.topics.delete(names)
         return rows
 

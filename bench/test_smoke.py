@@ -28,6 +28,10 @@ def test_every_bench_program_reports_its_messages(tmp_path):
                 "kafka-python", "kfk-ruby"} | ({"kfk-pypy"} if shutil.which("pypy3") else set()) | (
                     {"librdkafka-wheel-c"} if wheel else set())
     assert produced == expected | {"kfk-python-values", "kfk-python-many", "kfk-ruby-many"} and consumed == expected
+    # The compressed rows with text-like values: the C programs, each codec.
+    text = {(r["client"], r["compression"]) for r in results["throughput"] if r["kind"] == "produce-text"}
+    c_programs = {"kfk-c", "librdkafka-c"} | ({"librdkafka-wheel-c"} if wheel else set())
+    assert text == {(c, codec) for c in c_programs for codec in ("lz4", "zstd")}
     for r in results["throughput"]:
         assert r["msgs_per_s"] > 0 and r["mb_per_s"] > 0, r
         assert r["runs"] == 1 and r["count"] == 300 and r["lost"] == 0, r
@@ -38,9 +42,9 @@ def test_every_bench_program_reports_its_messages(tmp_path):
     perl = {r["line"]: r["msgs_per_s"] for r in results["perl"]["rows"]}
     assert {"Pipeline produce (acks=1)", "Client produce (acks=1)", "100 bytes"} <= set(perl)
     assert all(rate > 0 for rate in perl.values())
-    # one produce, one consume and one latency row
+    # one produce, one consume and one latency row, and two produce-text rows
     summary = (tmp_path / "summary.md").read_text()
-    assert summary.count("| kfk-c |") == 3
+    assert summary.count("| kfk-c |") == 5
 
     # The C programs' topics and partitions arguments: 300 records over
     # one topic of 4 partitions and over two of 2, every record delivered

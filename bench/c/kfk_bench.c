@@ -66,14 +66,15 @@ static int open_client(const char *brokers, const char *acks, const char *linger
     return connected < 0 ? -1 : 0;
 }
 
-static void produce(char **topics, int n_topics, long count, const char *payload, long size, int partitions,
+static void produce(char **topics, int n_topics, long count, const bench_values_t *values, long size, int partitions,
                     long idle_kb) {
-    kfk_message_t m = {.partition = 0, .timestamp = -1, .value = payload, .value_len = size};
+    kfk_message_t m = {.partition = 0, .timestamp = -1, .value_len = size};
     double start = bench_now(), cpu = bench_cpu();
     for (long i = 0; i < count; i++) {
         kfk_err_t err;
         m.topic = topics[i % n_topics];
         m.partition = (int32_t)(i / n_topics % partitions);
+        m.value = bench_value(values, i);
         while ((err = kfk_produce(client, &m, on_delivery)) == KFK_ERR_QUEUE_FULL)
             kfk_poll(q, 10, 0);
         if (err) { /* refused at once: no delivery report will come */
@@ -164,16 +165,15 @@ int main(int argc, char **argv) {
     if (open_client(argv[2], is_latency ? "1" : argv[6], is_latency ? "0" : "5", argv[7]))
         return 1;
     long idle_kb = bench_status_kb("VmRSS");
-    char *payload = malloc(size ? size : 1);
-    memset(payload, 'x', size);
+    bench_values_t values = bench_values(size);
     if (strcmp(mode, "produce") == 0)
-        produce(topics, n_topics, count, payload, size, partitions, idle_kb);
+        produce(topics, n_topics, count, &values, size, partitions, idle_kb);
     else if (strcmp(mode, "consume") == 0)
         consume(topics, n_topics, partitions, count, idle_kb);
     else if (strcmp(mode, "idle") == 0)
         idle(topics, n_topics, partitions, count);
     else if (is_latency)
-        latency(topics[0], count, payload, size);
+        latency(topics[0], count, values.pool, size);
     else {
         fprintf(stderr, BENCH_USAGE, argv[0]);
         return 2;
@@ -181,7 +181,7 @@ int main(int argc, char **argv) {
     kfk_client_destroy(client);
     kfk_poll(q, 0, 0);
     kfk_queue_destroy(q);
-    free(payload);
+    free(values.pool);
     free(topics);
     return failed ? 1 : 0;
 }

@@ -65,13 +65,14 @@ static void connect_to(rd_kafka_t *rk, rd_kafka_topic_t **ts, int n_topics) {
     }
 }
 
-static void produce(rd_kafka_t *rk, rd_kafka_topic_t **ts, int n_topics, long count, char *payload, long size,
-                    int partitions, long idle_kb) {
+static void produce(rd_kafka_t *rk, rd_kafka_topic_t **ts, int n_topics, long count, const bench_values_t *values,
+                    long size, int partitions, long idle_kb) {
     double start = bench_now(), cpu = bench_cpu();
     for (long i = 0; i < count; i++) {
         rd_kafka_topic_t *t = ts[i % n_topics];
         int32_t part = (int32_t)(i / n_topics % partitions);
-        while (rd_kafka_produce(t, part, RD_KAFKA_MSG_F_COPY, payload, size, NULL, 0, NULL) == -1) {
+        char *value = (char *)bench_value(values, i);
+        while (rd_kafka_produce(t, part, RD_KAFKA_MSG_F_COPY, value, size, NULL, 0, NULL) == -1) {
             rd_kafka_resp_err_t err = rd_kafka_last_error();
             if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) { /* refused at once: no delivery report will come */
                 if (!failed)
@@ -184,21 +185,20 @@ int main(int argc, char **argv) {
         ts[i] = rd_kafka_topic_new(rk, topics[i], NULL);
     connect_to(rk, ts, n_topics);
     long idle_kb = bench_status_kb("VmRSS");
-    char *payload = malloc(size ? size : 1);
-    memset(payload, 'x', size);
+    bench_values_t values = bench_values(size);
     if (is_consume)
         consume(rk, topics, n_topics, partitions, count, idle_kb);
     else if (is_idle)
         idle(rk, topics, n_topics, partitions, count);
     else if (is_latency)
-        latency(rk, ts[0], count, payload, size);
+        latency(rk, ts[0], count, values.pool, size);
     else
-        produce(rk, ts, n_topics, count, payload, size, partitions, idle_kb);
+        produce(rk, ts, n_topics, count, &values, size, partitions, idle_kb);
     for (int i = 0; i < n_topics; i++)
         rd_kafka_topic_destroy(ts[i]);
     free(ts);
     rd_kafka_destroy(rk);
-    free(payload);
+    free(values.pool);
     free(topics);
     return failed ? 1 : 0;
 }
