@@ -225,6 +225,9 @@ func (c *Client) SendOffsetsToTransaction(groupID string, offsets []Assignment, 
 }
 
 func (c *Client) sendOffsets(groupID string, offsets []Assignment) error {
+	if c.cfg.TransactionalID == "" {
+		return ErrNotTransactional // (no producer id would ever come to wait for)
+	}
 	p := c.producer
 	pid, err := p.waitPID()
 	if err != nil {

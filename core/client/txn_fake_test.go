@@ -200,3 +200,24 @@ func TestFakeOffsetsOfAFinishingTransactionAreWaitedFor(t *testing.T) {
 		t.Fatalf("a joining member began at offset %d after %d unstable answers, want 3 after 2", first.Offset, answered())
 	}
 }
+
+// A client without a transactional id refuses every transaction call at
+// once, sending offsets too (it has no producer id to wait for).
+func TestFakeTransactionCallsWithoutTransactionalID(t *testing.T) {
+	f := kafkatest.Fake(t, 1, kfake.SeedTopics(1, "plain"))
+	c := fakeClient(t, f)
+	if err := c.BeginTransaction(); !errors.Is(err, client.ErrNotTransactional) {
+		t.Fatalf("begin: %v", err)
+	}
+	for name, call := range map[string]func(func(error)){
+		"send offsets": func(cb func(error)) {
+			c.SendOffsetsToTransaction("g", []client.Assignment{{Topic: "plain", Partition: 0, Offset: 1}}, cb)
+		},
+		"commit": c.CommitTransaction,
+		"abort":  c.AbortTransaction,
+	} {
+		if err := errorAfter(t, call); !errors.Is(err, client.ErrNotTransactional) {
+			t.Fatalf("%s: %v, want ErrNotTransactional", name, err)
+		}
+	}
+}
