@@ -703,6 +703,10 @@ KFK_API kfk_err_t kfk_conn_raw_request(kfk_conn_t *c, int16_t api_key, int16_t a
  *   message_max_bytes                                      1000000
  *   request_timeout_ms                                     30000
  *   metadata_refresh              seconds, 0 = off         300
+ *   allow_auto_create_topics (allow.auto.create.topics)  0/1: a broker
+ *                                 that allows it creates a missing topic
+ *                                 the client produces to, consumes or
+ *                                 asks about                   1
  *   fetch_max_wait_ms, fetch_max_bytes, fetch_min_bytes    500, 1048576, 1
  *   fetch_partition_max_bytes (max.partition.fetch.bytes)  1048576
  *   prefetch_bytes                no new fetch while this much is

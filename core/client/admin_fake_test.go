@@ -186,3 +186,43 @@ func TestFakeAdminCallsCreateNoTopic(t *testing.T) {
 		t.Fatalf("the producer's topic: error %d", code)
 	}
 }
+
+// With allow_auto_create_topics off, a topic the client assigns or
+// produces to and that does not exist is not created by its metadata
+// requests (a consumer's default in librdkafka and Java); the same
+// assignment with the option on creates it.
+func TestFakeNoAutoCreatedTopics(t *testing.T) {
+	f := kafkatest.Fake(t, 1, kfake.AllowAutoTopicCreation())
+	off := fakeClient(t, f, "allow_auto_create_topics", "0", "delivery_timeout_ms", "1000")
+	on := fakeClient(t, f)
+	described := func(topic string) int64 {
+		t.Helper()
+		v, err := adminCall(t, func(cb func(tree.Value, error)) { on.DescribeTopics([]string{topic}, false, cb) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.Path("topics", "0", "error_code").Int
+	}
+	for _, tc := range []struct {
+		c     *client.Client
+		topic string
+		code  int64 // the topic's error code once the client has asked
+	}{{off, "not-made", 3}, {on, "made", 0}} {
+		tc.c.Assign([]client.Assignment{{Topic: tc.topic, Partition: 0, Offset: client.OffsetEarliest}})
+		if _, err := adminCall(t, func(cb func(tree.Value, error)) { tc.c.RefreshMetadata(nil, cb) }); err != nil {
+			t.Fatal(err)
+		}
+		if code := described(tc.topic); code != tc.code {
+			t.Fatalf("topic %s assigned: error %d, want %d", tc.topic, code, tc.code)
+		}
+	}
+	if err := errorAfter(t, func(cb func(error)) {
+		off.Produce(client.Record{Topic: "not-made-either", Partition: -1, Value: []byte("v"), Timestamp: -1},
+			func(d client.Delivery) { cb(d.Err) })
+	}); err == nil {
+		t.Fatal("a record to a missing topic was delivered without auto-creation")
+	}
+	if code := described("not-made-either"); code != 3 {
+		t.Fatalf("the producer's topic: error %d; it was created", code)
+	}
+}

@@ -44,14 +44,17 @@ type Config struct {
 	PartitionFunc func(topic string, key []byte, partitions int32) int32
 	// DeliveryTimeout bounds how long a record may wait, through retries,
 	// for its acknowledgement; default 120s.
-	DeliveryTimeout    time.Duration
-	RetryBackoff       time.Duration // first retry delay, doubling to 1s; default 100ms
-	MaxInFlight        int           // produce requests in flight per broker, default 5 (1..5 when idempotent)
-	MaxBufferedMsgs    int           // records buffered before "queue full", default 1,000,000
-	MaxBufferedBytes   int64         // bytes buffered before "queue full", default 1 GiB
-	MaxMessageBytes    int           // largest record accepted, and the batch bytes one produce request holds at most; default 1,000,000
-	RequestTimeout     time.Duration // per request, default 30s
-	MetadataRefresh    time.Duration // periodic metadata refresh, default 300s; 0 disables
+	DeliveryTimeout  time.Duration
+	RetryBackoff     time.Duration // first retry delay, doubling to 1s; default 100ms
+	MaxInFlight      int           // produce requests in flight per broker, default 5 (1..5 when idempotent)
+	MaxBufferedMsgs  int           // records buffered before "queue full", default 1,000,000
+	MaxBufferedBytes int64         // bytes buffered before "queue full", default 1 GiB
+	MaxMessageBytes  int           // largest record accepted, and the batch bytes one produce request holds at most; default 1,000,000
+	RequestTimeout   time.Duration // per request, default 30s
+	MetadataRefresh  time.Duration // periodic metadata refresh, default 300s; 0 disables
+	// AutoCreateTopics lets brokers that allow it create a topic the
+	// client asks metadata for and that does not exist (default true).
+	AutoCreateTopics   bool
 	TransactionTimeout time.Duration // default 60s
 
 	IsolationLevel  IsolationLevel // ReadUncommitted (default) or ReadCommitted
@@ -107,7 +110,7 @@ func NewConfig() *Config {
 		BatchSize: 16384, BatchRecords: 10000, Partitioner: "murmur2", DeliveryTimeout: 120 * time.Second,
 		RetryBackoff: 100 * time.Millisecond, MaxInFlight: 5, MaxBufferedMsgs: 1000000,
 		MaxBufferedBytes: 1 << 30, MaxMessageBytes: 1000000, RequestTimeout: 30 * time.Second,
-		MetadataRefresh: 300 * time.Second, TransactionTimeout: 60 * time.Second,
+		MetadataRefresh: 300 * time.Second, AutoCreateTopics: true, TransactionTimeout: 60 * time.Second,
 		FetchMaxWait: 500 * time.Millisecond, FetchMaxBytes: 1 << 20, FetchMinBytes: 1,
 		FetchPartitionMaxBytes: 1 << 20, PrefetchBytes: 8 << 20, IsolationLevel: ReadUncommitted, AutoOffsetReset: ResetLatest,
 		LogLevel: obs.LevelWarn, DeliveryReports: ReportAll,
@@ -264,8 +267,10 @@ var options = map[string]option{
 		c.MaxBufferedBytes = n << 10
 		return nil
 	}},
-	"message_max_bytes":      {"largest record accepted, and the most batch bytes in one produce request", intSetter(func(c *Config) *int { return &c.MaxMessageBytes }, 1, 1<<30)},
-	"request_timeout_ms":     {"per-request timeout in ms", durationSetter(func(c *Config) *time.Duration { return &c.RequestTimeout }, time.Millisecond, 1)},
+	"message_max_bytes":  {"largest record accepted, and the most batch bytes in one produce request", intSetter(func(c *Config) *int { return &c.MaxMessageBytes }, 1, 1<<30)},
+	"request_timeout_ms": {"per-request timeout in ms", durationSetter(func(c *Config) *time.Duration { return &c.RequestTimeout }, time.Millisecond, 1)},
+	"allow_auto_create_topics": {"0/1: brokers that allow it create missing topics the client asks about",
+		boolSetter(func(c *Config) *bool { return &c.AutoCreateTopics })},
 	"metadata_refresh":       {"periodic metadata refresh in seconds, 0 disables", durationSetter(func(c *Config) *time.Duration { return &c.MetadataRefresh }, time.Second, 0)},
 	"transaction_timeout_ms": {"transaction timeout in ms", durationSetter(func(c *Config) *time.Duration { return &c.TransactionTimeout }, time.Millisecond, 1)},
 	"fetch_max_wait_ms":      {"broker wait for fetch_min_bytes, in ms", durationSetter(func(c *Config) *time.Duration { return &c.FetchMaxWait }, time.Millisecond, 0)},
@@ -371,7 +376,8 @@ var aliases = map[string]string{
 	"fetch.max.wait.ms": "fetch_max_wait_ms", "fetch.max.bytes": "fetch_max_bytes", "fetch.min.bytes": "fetch_min_bytes",
 	"max.partition.fetch.bytes": "fetch_partition_max_bytes", "fetch.message.max.bytes": "fetch_partition_max_bytes",
 	"isolation.level": "isolation_level", "auto.offset.reset": "auto_offset_reset",
-	"statistics.interval.ms": "statistics_interval_ms", "log.level": "log_level",
+	"allow.auto.create.topics": "allow_auto_create_topics",
+	"statistics.interval.ms":   "statistics_interval_ms", "log.level": "log_level",
 	"max.poll.records": "max_poll_records", "enable.sasl.oauthbearer.unsecure.jwt": "sasl_oauthbearer_unsecure_jwt",
 	"sasl.oauthbearer.config": "sasl_oauthbearer_config", "sasl.oauthbearer.extensions": "sasl_oauthbearer_extensions",
 	"sasl.oauthbearer.method": "sasl_oauthbearer_method", "sasl.oauthbearer.token.endpoint.url": "sasl_oauthbearer_token_endpoint_url",

@@ -189,7 +189,7 @@ func (c *Client) runMetadata() {
 	c.metaMu.Lock()
 	waiters := c.metaWaiters
 	c.metaWaiters = nil
-	all, withTree, autoCreate := c.allTopicsOnce, c.treeOnce, !c.noAutoCreate
+	all, withTree, autoCreate := c.allTopicsOnce, c.treeOnce, !c.noAutoCreate && c.cfg.AutoCreateTopics
 	c.allTopicsOnce, c.treeOnce, c.noAutoCreate = false, false, false
 	// The producer's topics and those wanted explicitly are asked for
 	// always; a subscription's and the assigned partitions' while they
