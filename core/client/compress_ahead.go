@@ -75,6 +75,13 @@ func (p *producer) compressAheadLocked(b *batch) {
 	go p.compressQueued(enc)
 }
 
+// drop forgets the queued batches: the producer closed and failed them.
+func (a *aheadCompressors) drop() {
+	a.mu.Lock()
+	a.queue = nil
+	a.mu.Unlock()
+}
+
 // compressQueued compresses queued batches until none is left.
 func (p *producer) compressQueued(enc *compress.Encoder) {
 	a := &p.ahead

@@ -1001,6 +1001,7 @@ func (p *producer) close() {
 		}
 	}
 	p.mu.Unlock()
+	p.ahead.drop()
 	close(p.stop)
 	p.report(failed)
 }
