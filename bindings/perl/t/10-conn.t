@@ -99,9 +99,11 @@ wait_for(sub {
     for my $i (1 .. 200) {
         $conn->produce($topic, 1, undef, "m$i", sub { $done->() if ++$n == 200 });
     }
-    cmp_ok($conn->pending, '>', 0, 'requests pending');
+    # (callbacks run only from the loop: all 200 are still to come)
+    is($conn->pending, 200, 'requests pending');
 });
 is($n, 200, '200 pipelined produces completed');
+is($conn->pending, 0, 'nothing pending once every callback ran');
 
 # fire-and-forget (acks=0)
 my ($r0, $e0) = wait_for(sub { $conn->produce($topic, 1, undef, 'ff', { acks => 0 }, shift) });
@@ -117,20 +119,42 @@ if ($j->{error_code} == 79) {
 }
 is($j->{error_code}, 0, 'join_group (after MEMBER_ID_REQUIRED)');
 my ($member, $gen) = @{$j}{qw(member_id generation_id)};
+# sync_group as EV::Kafka's leader calls it: each member's assignment as
+# consumer protocol bytes (version, [topic, [partition]], null user data),
+# and this member's back as such bytes
+my $bytes = pack('n N n/a* N l>2 l>', 0, 1, $topic, 2, 0, 1, -1);
 my ($s) = wait_for(sub {
+    $conn->sync_group($group, $gen, $member, [{ member_id => $member, assignment => $bytes }], shift);
+});
+is($s->{error_code}, 0, 'sync_group');
+is(unpack('H*', $s->{assignment}), unpack('H*', $bytes), 'the assignment comes back as those bytes');
+# the structured form still works, with the same answer
+($s) = wait_for(sub {
     $conn->sync_group($group, $gen, $member,
         [{ member_id => $member, topics => [{ topic => $topic, partitions => [0, 1] }] }], shift);
 });
-is($s->{error_code}, 0, 'sync_group');
-is_deeply($s->{assignment}, [{ topic => $topic, partitions => [0, 1] }], 'assignment');
+is($s->{error_code}, 0, 'sync_group with topics');
+is(unpack('H*', $s->{assignment}), unpack('H*', $bytes), 'the same bytes');
+eval { $conn->sync_group($group, $gen, $member, [{ member_id => $member, assignment => "\0\0\0\0\0\2" }], sub { }) };
+like($@, qr/^sync_group: an assignment is not a consumer protocol assignment at \Q$0\E line/,
+    'bytes that are not an assignment croak');
 my ($hb) = wait_for(sub { $conn->heartbeat($group, $gen, $member, shift) });
 is($hb->{error_code}, 0, 'heartbeat');
+# offset_fetch with EV::Kafka's [{topic, partitions}]: every partition asked
+# for comes back, -1 where nothing is committed
+my ($of) = wait_for(sub { $conn->offset_fetch($group, [{ topic => $topic, partitions => [1, 0] }], shift) });
+is_deeply([map { [$_->{partition}, $_->{offset}, $_->{error_code}] } @{ $of->{topics}[0]{partitions} }],
+    [[1, -1, 0], [0, -1, 0]], 'offset_fetch of a group with no commits: offset -1 for each partition');
+is($of->{topics}[0]{topic}, $topic, 'with its topic');
 my ($oc) = wait_for(sub {
     $conn->offset_commit($group, $gen, $member, [{ topic => $topic, partition => 0, offset => 5 }], shift);
 });
 is($oc->{topics}[0]{partitions}[0]{error_code}, 0, 'offset_commit');
-my ($of) = wait_for(sub { $conn->offset_fetch($group, [$topic], shift) });
+($of) = wait_for(sub { $conn->offset_fetch($group, [$topic], shift) });
 is($of->{topics}[0]{partitions}[0]{offset}, 5, 'offset_fetch');
+($of) = wait_for(sub { $conn->offset_fetch($group, [{ topic => $topic, partitions => [0, 1] }], shift) });
+is_deeply([map { [$_->{partition}, $_->{offset}] } @{ $of->{topics}[0]{partitions} }], [[0, 5], [1, -1]],
+    'offset_fetch with partitions: the committed one, and -1 for the other');
 my ($lg) = wait_for(sub { $conn->leave_group($group, $member, shift) });
 is($lg->{error_code}, 0, 'leave_group');
 

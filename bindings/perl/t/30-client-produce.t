@@ -103,8 +103,22 @@ like($@, qr/closed/, 'produce after close croaks');
 # bad options
 eval { EV::Kafka->new(brokers => "$host:$port", acks => 5) };
 like($@, qr/acks/, 'a bad acks value names the option');
-eval { EV::Kafka->new(bogus => 1) };
-like($@, qr/unknown option 'bogus'/, 'unknown options are refused');
+# an option EV::Kafka does not know is ignored, as the XS module does, with
+# a warning that names it at the caller's line
+{
+    my @warnings;
+    local $SIG{__WARN__} = sub { push @warnings, "@_" };
+    my $line = __LINE__ + 1;
+    my $k = eval { EV::Kafka->new(brokers => "$host:$port", bogus => 1, timeout => 5) };
+    ok($k, 'unknown options do not croak') or diag $@;
+    is(scalar @warnings, 2, 'one warning per unknown option');
+    like($warnings[0], qr/^EV::Kafka: unknown option 'bogus' ignored at \Q$0\E line $line\.$/,
+        'the warning names the option and the caller\'s line');
+    like($warnings[1], qr/unknown option 'timeout' ignored/, 'each option');
+    @warnings = ();
+    $k = EV::Kafka::Client->new(brokers => "$host:$port", acks => 1);
+    is(scalar @warnings, 0, 'known options do not warn');
+}
 
 # A produce the library refuses at once (too large, an invalid topic name)
 # reaches the callback from the loop as (undef, $error): produce does not

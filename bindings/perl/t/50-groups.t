@@ -122,6 +122,9 @@ my ($cerr) = wait_for(sub { my $d = shift; $kafka->commit(sub { $d->(@_) }) });
 ok(!defined $cerr, 'commit reports no error');
 wait_for(sub { my $d = shift; $kafka->unsubscribe(sub { $d->(1) }) });
 pass('unsubscribe calls back');
+# no group left: commit calls back with no error, as EV::Kafka's does
+my @after = wait_for(sub { my $d = shift; $kafka->commit(sub { $d->('called', @_) }) });
+is_deeply(\@after, ['called'], 'commit after unsubscribe: $cb->() with no error');
 
 # EV::Kafka starts a new group at the earliest offset unless the program
 # asks for latest: what was produced before the group joined is read.

@@ -84,7 +84,11 @@ The library does its network I/O on its own threads and queues
 completions; one C<EV::io> watcher per loop drains them, so every callback
 runs on the Perl thread from the EV loop (and therefore also under
 L<AnyEvent> with the EV backend). The C<loop> option selects another
-C<EV::Loop>.
+C<EV::Loop>. As the XS module's sockets and timers do, that watcher keeps
+the loop alive only while a client or connection is connected or
+connecting (or in a group), or a callback is still to come: once no object
+has work left (after C<close> or C<disconnect>, or once they are freed),
+C<EV::run> returns.
 
 F<libkfk.so> is found through C<KFK_LIBRARY>, the kfk repository's
 F<build/> folder, or the system library path, and opened when the first
@@ -103,7 +107,16 @@ are: C<produce> calls its callback from the loop with C<(undef, $error)>,
 C<produce_many> lists it in C<$errors> (in the messages' order) and sends
 the other messages.
 Arguments wrong for the API (no topic, a message that is not an array or
-hash reference) croak.
+hash reference) croak. A constructor option the module does not know is
+ignored, as EV::Kafka does, with a warning naming it.
+
+C<seek>, C<offsets_for>, C<lag> and C<poll> pass a request's failure to
+their callback, C<< $cb->($result, $error) >> (C<$result> is C<{}> for
+C<offsets_for> and C<lag>, undef otherwise); without a callback it goes to
+C<on_error>. The hashes given to C<assign> are the live assignment:
+C<seek> and C<poll> keep each one's C<offset> at the partition's
+position. C<commit> without a group subscription calls C<< $cb->() >>
+with no error.
 
 C<< $client->{cfg} >> holds the constructor's options (with EV::Kafka's
 defaults) and, once an idempotent or transactional producer has them,
@@ -114,6 +127,13 @@ their own values there (the QUICK START keeps its timer in it).
 Every request of C<EV::Kafka::Conn> croaks C<not connected> at once unless
 the connection is ready (C<connected>); a request that fails later
 reaches its callback as C<(undef, $error)>.
+C<pending> counts the requests whose callback has not run yet.
+C<offset_fetch> takes topic names or C<[{topic, partitions => [...]}]>,
+each partition asked for coming back (offset -1 when none is committed).
+C<sync_group> takes C<[{member_id, assignment => $bytes}]> (consumer
+protocol assignments, as a leader encodes them) or C<[{member_id, topics
+=> [{topic, partitions}]}]>, and C<< $res->{assignment} >> is this
+member's as such bytes (version 0, no user data).
 
 =head1 INSTALLING
 

@@ -13,6 +13,9 @@ use EV::Kafka::Queue;
 
 our $VERSION = '0.4.0';
 
+# Croaks and warnings name the program's line, also through EV::Kafka->new.
+our @CARP_NOT = qw(EV::Kafka);
+
 use constant UNKNOWN_TOPIC_OR_PARTITION => 3;    # Kafka's error code
 
 # Options passed to libkfk as they are (kfk's option names are EV::Kafka's):
@@ -41,8 +44,9 @@ my %DEFAULTS = (brokers => '127.0.0.1:9092', client_id => 'ev-kafka', acks => -1
 
 sub new {
     my ($class, %opt) = @_;
+    # EV::Kafka ignores options it does not know; a warning shows a typo.
     for my $k (sort keys %opt) {
-        Carp::croak("EV::Kafka: unknown option '$k'") unless $KNOWN{$k};
+        Carp::carp("EV::Kafka: unknown option '$k' ignored") unless $KNOWN{$k};
     }
     my $queue = EV::Kafka::Queue->shared($opt{loop});
     my $conf;
@@ -97,8 +101,10 @@ sub new {
     Carp::croak("EV::Kafka: " . Kfk::FFI::cstring($ep)) if $rc;
     # cfg: what EV::Kafka programs read (options, producer_id and
     # producer_epoch once known) and may store things in.
+    # live: assign's hashes by "partition topic" (one hash for the client's
+    # life: polls under way hold it).
     my $self = bless { h => $h, queue => $queue, pid => $$, auto_offset_reset => $opt{auto_offset_reset},
-        cfg => { %DEFAULTS, map { $_ => $opt{$_} } grep { !$CALLBACKS{$_} } keys %opt },
+        live => {}, cfg => { %DEFAULTS, map { $_ => $opt{$_} } grep { !$CALLBACKS{$_} } keys %opt },
         map { $_ => $opt{$_} } grep { $CALLBACKS{$_} } keys %opt }, $class;
     my $weak = $self;
     Scalar::Util::weaken($weak);
@@ -124,7 +130,7 @@ sub new {
         } elsif ($type == Kfk::FFI::EVENT_OAUTHBEARER_TOKEN_REFRESH && $token_cb) {
             $weak->_refresh_token($token_cb);
         }
-    }, 1);
+    }, EV::Kafka::Queue::STANDING);
     Kfk::FFI::kfk_client_set_event_handler($h, undef, $self->{event_tag});
     $queue->{sources}{$h} = $self->{event_tag};
     # A record produced without a callback that fails becomes a log line
@@ -181,21 +187,42 @@ sub _log {
     warn "EV::Kafka $line->{level_name}: $line->{context}: $line->{message}\n";
 }
 
-sub _request {
-    my ($self, $cb) = @_;
-    return $self->{queue}->register_request($cb);
+# Makes a request: $send->($tag) calls the library with $tag as its
+# opaque, and $cb (getting ($result) or (undef, $error)) is registered
+# once the call is accepted: a refused call croaks and leaves nothing
+# pending to keep the loop alive.
+sub _call {
+    my ($self, $what, $cb, $send) = @_;
+    my $queue = $self->{queue};
+    my $tag = $queue->new_tag;
+    my $rc = $send->($tag);
+    Carp::croak("$what: " . _err_text($rc)) if $rc;
+    $queue->register_request($cb, $tag);
+    return;
+}
+
+# The loop stays alive while the client is connected or in a group, as
+# the XS module's connections and timers keep it.
+sub _busy {
+    my ($self) = @_;
+    $self->{queue}->busy(Scalar::Util::refaddr($self),
+        $self->{h} && ($self->{connected} || $self->{subscribed} || $self->{share}));
 }
 
 sub connect {
     my ($self, $cb) = @_;
-    my $tag = $self->{queue}->register(sub {
-        my (undef, $meta, $errstr) = @_;
-        return if $errstr;    # the client's ERROR event brought it to on_error
+    $self->_call(connect => sub {
+        my ($meta, $errstr) = @_;
+        # failed: the client's ERROR event, queued first, brought it to on_error
+        $self->{connected} = !$errstr;
+        $self->_busy;
+        return if $errstr;
         $self->_note_producer_id;
         $self->{on_connect}->() if $self->{on_connect};
         $cb->($meta) if $cb;
-    });
-    Kfk::FFI::kfk_client_connect($self->_h, undef, $tag);
+    }, sub { Kfk::FFI::kfk_client_connect($self->_h, undef, $_[0]) });
+    $self->{connected} = 1;
+    $self->_busy;
     return;
 }
 
@@ -269,6 +296,8 @@ sub produce {
     } else {
         $queue->{handlers}{$tag} = [$self->{delivered}, 0, $cb];
     }
+    $queue->{pending}++;
+    $queue->settle unless $queue->{kept};
     return;
 }
 
@@ -303,9 +332,9 @@ sub _delivered {
 sub _after_metadata {
     my ($self, $topics, $then) = @_;
     my @keep;
-    Kfk::FFI::kfk_client_metadata($self->_h, Kfk::FFI::str_array(\@keep, $topics), scalar @$topics, undef,
-        $self->_request($then));
-    return;
+    $self->_call(metadata => $then, sub {
+        Kfk::FFI::kfk_client_metadata($self->_h, Kfk::FFI::str_array(\@keep, $topics), scalar @$topics, undef, $_[0]);
+    });
 }
 
 # produce_many(\@messages, $cb): $cb gets undef when every message was
@@ -489,6 +518,9 @@ sub _many_done {
 # ---- consumer -------------------------------------------------------------
 
 # assign([{topic, partition, offset}, ...]); offset -2 earliest, -1 latest.
+# As with EV::Kafka, the caller's hashes are the live assignment: seek and
+# poll keep each one's offset at its partition's position (the next offset
+# to read).
 sub assign {
     my ($self, $parts) = @_;
     Carp::croak("assign: expected an array reference of {topic, partition, offset}") unless ref $parts eq 'ARRAY';
@@ -496,7 +528,7 @@ sub assign {
     my @tps = map { { topic => $_->{topic}, partition => $_->{partition} // 0, offset => $_->{offset} // Kfk::FFI::OFFSET_LATEST } } @$parts;
     my $rc = Kfk::FFI::kfk_assign($self->_h, Kfk::FFI::tp_array(\@keep, \@tps), scalar @tps);
     Carp::croak("assign: " . Kfk::FFI::kfk_err_string($rc)) if $rc;
-    $self->{assignment} = \@tps;
+    %{ $self->{live} } = map { (($_->{partition} // 0) . " $_->{topic}" => $_) } @$parts;
     return;
 }
 
@@ -517,32 +549,55 @@ sub _pause_call {
     return;
 }
 
-sub seek {
-    my ($self, $topic, $partition, $offset, $cb) = @_;
-    my $tag = $self->_request(sub { my (undef, $err) = @_; $err ? $self->_error("seek: $err") : ($cb && $cb->()) });
-    my $rc = Kfk::FFI::kfk_seek($self->_h, $topic, $partition, $offset, undef, $tag);
-    Carp::croak("seek: " . Kfk::FFI::kfk_err_string($rc)) if $rc;
-    return;
+# A request-level error goes to the callback as ($result, $error), as
+# EV::Kafka documents; to on_error when there is no callback to tell.
+sub _failed {
+    my ($self, $what, $cb, $result, $err) = @_;
+    return $cb->($result, $err) if $cb;
+    $self->_error("$what: $err");
 }
 
+# seek($topic, $partition, $offset, [$cb]): $cb->() once the position is
+# set, after the partition's hash of the live assignment shows it (-1 and
+# -2 as the offset they stand for, which lag reports); ->(undef, $error)
+# if it could not be.
+sub seek {
+    my ($self, $topic, $partition, $offset, $cb) = @_;
+    $self->_call(seek => sub {
+        my (undef, $err) = @_;
+        return $self->_failed(seek => $cb, undef, $err) if $err;
+        my $assigned = $self->{live}{"$partition $topic"};
+        if (!$assigned || $offset >= 0) {
+            $assigned->{offset} = $offset if $assigned;
+            return $cb && $cb->();
+        }
+        $self->lag(sub {
+            my ($lag) = @_;
+            my $now = $lag->{"$topic:$partition"};
+            $assigned->{offset} = $now->{current} if $now;
+            $cb->() if $cb;
+        });
+    }, sub { Kfk::FFI::kfk_seek($self->_h, $topic, $partition, $offset, undef, $_[0]) });
+}
+
+# offsets_for and lag give their callback {} with an error, as the hash
+# EV::Kafka always passes.
 sub offsets_for {
     my ($self, $topic, $cb) = @_;
-    Kfk::FFI::kfk_offsets_for($self->_h, $topic, undef, $self->_request(sub {
+    $self->_call(offsets_for => sub {
         my ($res, $err) = @_;
-        return $self->_error("offsets_for $topic: $err") if $err;
+        return $self->_failed("offsets_for $topic", $cb, {}, $err) if $err;
         $cb->($res) if $cb;
-    }));
-    return;
+    }, sub { Kfk::FFI::kfk_offsets_for($self->_h, $topic, undef, $_[0]) });
 }
 
 sub lag {
     my ($self, $cb) = @_;
-    Kfk::FFI::kfk_lag($self->_h, undef, $self->_request(sub {
+    $self->_call(lag => sub {
         my ($res, $err) = @_;
-        return $self->_error("lag: $err") if $err;
+        return $self->_failed(lag => $cb, {}, $err) if $err;
         $cb->($res) if $cb;
-    }));
-    return;
+    }, sub { Kfk::FFI::kfk_lag($self->_h, undef, $_[0]) });
 }
 
 # ---- admin (kfk's additions) ------------------------------------------------
@@ -554,9 +609,7 @@ sub lag {
 sub _admin {
     my ($self, $what, $cb, $call) = @_;
     my @keep;
-    my $rc = $call->(\@keep, $self->_request($cb));
-    Carp::croak("$what: " . Kfk::FFI::kfk_err_name($rc) . ": " . Kfk::FFI::kfk_err_string($rc)) if $rc;
-    return;
+    $self->_call($what, $cb, sub { $call->(\@keep, $_[0]) });
 }
 
 sub create_topics {
@@ -688,19 +741,28 @@ sub poll {
     my ($self, $cb) = @_;
     my $queue = $self->{queue};
     my $tag = $queue->new_tag;
-    # MESSAGE events go from the queue to on_message directly (entry [3]);
-    # the handler sees the RESULT that ends the round.
-    $queue->{handlers}{$tag} = [\&_polled, 1, [$self, $tag, $cb], $self->{on_message}];
-    Kfk::FFI::kfk_consume($self->_h, undef, $tag);
+    my $rc = Kfk::FFI::kfk_consume($self->_h, undef, $tag);
+    Carp::croak("poll: " . _err_text($rc)) if $rc;
+    # MESSAGE events go from the queue to on_message directly (entry [3]),
+    # moving the live assignment on (entry [4]); the handler sees the
+    # RESULT that ends the round.
+    $queue->register_tag($tag, \&_polled, EV::Kafka::Queue::ROUND, [$self, $tag, $cb], $self->{on_message},
+        $self->{live});
+    $self->{polls}{$tag} = $cb;
     return;
 }
 
 sub _polled {
-    my ($type, undef, $errstr, undef, $call) = @_;
-    return if $type == Kfk::FFI::EVENT_MESSAGE;    # without on_message
+    my ($type, $result, $errstr, undef, $call) = @_;
     my ($self, $tag, $cb) = @$call;
+    if ($type == Kfk::FFI::EVENT_MESSAGE) {    # without on_message: only the position moves on
+        my $assigned = $self->{live}{"$result->{partition} $result->{topic}"};
+        $assigned->{offset} = $result->{offset} + 1 if $assigned;
+        return;
+    }
     $self->{queue}->forget($tag);
-    return $self->_error("poll: $errstr") if $errstr;
+    delete $self->{polls}{$tag};
+    return $self->_failed(poll => $cb, undef, $errstr) if $errstr;
     $cb->() if $cb;
 }
 
@@ -737,17 +799,18 @@ sub subscribe {
     $self->{group_tag} = $queue->register(sub {
         my ($type, $parts) = @_;
         if ($type == Kfk::FFI::EVENT_ASSIGN) {
-            $self->{assignment} = $parts;
             $opt{on_assign}->($parts) if $opt{on_assign};
         } elsif ($type == Kfk::FFI::EVENT_REVOKE || $type == Kfk::FFI::EVENT_LOST) {
             # EV::Kafka has on_revoke alone: lost partitions go there too
             $opt{on_revoke}->($parts) if $opt{on_revoke};
         }
-    }, 1);
+    }, EV::Kafka::Queue::STANDING);
     my @keep;
     my $rc = Kfk::FFI::kfk_subscribe($self->_h, Kfk::FFI::str_array(\@keep, \@topics), scalar @topics,
         @kv ? Kfk::FFI::str_array(\@keep, \@kv) : undef, @kv / 2, undef, $self->{group_tag});
     Carp::croak("subscribe: " . Kfk::FFI::kfk_err_name($rc) . ": " . Kfk::FFI::kfk_err_string($rc)) if $rc;
+    $self->{subscribed} = 1;
+    $self->_busy;
     $self->_fetch_loop;
     return;
 }
@@ -762,32 +825,42 @@ sub _fetch_loop {
     Scalar::Util::weaken($weak);
     my $round;
     $round = sub {
+        my (undef, $err) = @_;
         return unless $weak && $weak->{fetching} && $weak->{h};
         $weak->poll($round);
+        $weak->_error("poll: $err") if $err;
     };
     $self->{fetch_round} = $round;
     $round->();
 }
 
+# commit([$cb]): $cb->($err), $err undef once committed. Without a group
+# subscription there is nothing to commit: $cb->() with no error, as
+# EV::Kafka does.
 sub commit {
     my ($self, $cb) = @_;
-    Kfk::FFI::kfk_commit($self->_h, undef, $self->_request(sub {
+    my $h = $self->_h;
+    unless ($self->{subscribed}) {
+        $self->{queue}->later($cb) if $cb;
+        return;
+    }
+    $self->_call(commit => sub {
         my (undef, $err) = @_;
         $cb->($err) if $cb;
-    }));
-    return;
+    }, sub { Kfk::FFI::kfk_commit($h, undef, $_[0]) });
 }
 
 sub unsubscribe {
     my ($self, $cb) = @_;
     $self->{fetching} = 0;
     delete $self->{fetch_round};
-    Kfk::FFI::kfk_unsubscribe($self->_h, undef, $self->_request(sub {
+    $self->_call(unsubscribe => sub {
         my (undef, $err) = @_;
+        $self->{subscribed} = 0;
+        $self->_busy;
         $self->_error("unsubscribe: $err") if $err;
         $cb->() if $cb;
-    }));
-    return;
+    }, sub { Kfk::FFI::kfk_unsubscribe($self->_h, undef, $_[0]) });
 }
 
 # ---- share groups (KIP-932; kfk's addition) --------------------------------
@@ -830,6 +903,7 @@ sub share_subscribe {
     Carp::croak("share_subscribe: " . _err_text($rc)) if $rc;
     $self->{share} = { on_record => $opt{on_record},
         explicit => ($mode{share_acknowledgement_mode} // '') eq 'explicit' };
+    $self->_busy;
     $self->_share_round unless $self->{share_polling};
     return;
 }
@@ -842,9 +916,10 @@ sub _share_round {
     return unless $self->{share} && $self->{h};
     my $queue = $self->{queue};
     my $tag = $queue->new_tag;
-    $queue->register_tag($tag, \&_share_event, 1, [$self, $tag]);
+    my $rc = Kfk::FFI::kfk_share_consume($self->_h, undef, $tag);
+    return $self->_error("share group: " . _err_text($rc)) if $rc;
+    $queue->register_tag($tag, \&_share_event, EV::Kafka::Queue::ROUND, [$self, $tag]);
     $self->{share_polling} = 1;
-    Kfk::FFI::kfk_share_consume($self->_h, undef, $tag);
 }
 
 sub _share_event {
@@ -893,22 +968,21 @@ sub share_acknowledge {
 # error_code} per partition whose acknowledgements were sent.
 sub share_commit {
     my ($self, $cb) = @_;
-    Kfk::FFI::kfk_share_commit($self->_h, undef, $self->_request(sub {
+    $self->_call(share_commit => sub {
         my ($res, $err) = @_;
         $cb->($res, $err) if $cb;
-    }));
-    return;
+    }, sub { Kfk::FFI::kfk_share_commit($self->_h, undef, $_[0]) });
 }
 
 sub share_unsubscribe {
     my ($self, $cb) = @_;
     $self->{share_left} = delete $self->{share};
-    Kfk::FFI::kfk_share_unsubscribe($self->_h, undef, $self->_request(sub {
+    $self->_call(share_unsubscribe => sub {
         my (undef, $err) = @_;
+        $self->_busy;
         $self->_error("share_unsubscribe: $err") if $err;
         $cb->() if $cb;
-    }));
-    return;
+    }, sub { Kfk::FFI::kfk_share_unsubscribe($self->_h, undef, $_[0]) });
 }
 
 # ---- transactions (transactional_id) ---------------------------------------
@@ -925,12 +999,11 @@ sub begin_transaction {
 # inside the transaction; $cb->($result, $err).
 sub send_offsets_to_transaction {
     my ($self, $group_id, $cb) = @_;
-    Kfk::FFI::kfk_txn_send_offsets($self->_h, $group_id, undef, 0, undef, $self->_request(sub {
+    $self->_call(send_offsets_to_transaction => sub {
         my (undef, $err) = @_;
         $self->_note_producer_id;
         $cb->($err ? (undef, $err) : ({})) if $cb;
-    }));
-    return;
+    }, sub { Kfk::FFI::kfk_txn_send_offsets($self->_h, $group_id, undef, 0, undef, $_[0]) });
 }
 
 sub commit_transaction { $_[0]->_end_txn(\&Kfk::FFI::kfk_txn_commit, $_[1]) }
@@ -938,19 +1011,17 @@ sub abort_transaction  { $_[0]->_end_txn(\&Kfk::FFI::kfk_txn_abort,  $_[1]) }
 
 sub _end_txn {
     my ($self, $fn, $cb) = @_;
-    $fn->($self->_h, undef, $self->_request(sub {
+    $self->_call(transaction => sub {
         my (undef, $err) = @_;
         $self->_note_producer_id;    # ending a transaction can bump the epoch
         $self->_error("transaction: $err") if $err && !$cb;
         $cb->($err ? (undef, $err) : ({})) if $cb;
-    }));
-    return;
+    }, sub { $fn->($self->_h, undef, $_[0]) });
 }
 
 sub flush {
     my ($self, $cb) = @_;
-    Kfk::FFI::kfk_flush($self->_h, 0, undef, $self->_request(sub { $cb->() if $cb }));
-    return;
+    $self->_call(flush => sub { $cb->() if $cb }, sub { Kfk::FFI::kfk_flush($self->_h, 0, undef, $_[0]) });
 }
 
 sub close {
@@ -959,23 +1030,30 @@ sub close {
     $self->{fetching} = 0;
     delete $self->{fetch_round};
     $self->{share_left} = delete $self->{share};
-    my $tag = $self->_request(sub {
+    $self->_call(close => sub {
         $self->_destroy;
         $cb->() if $cb;
-    });
-    Kfk::FFI::kfk_client_close($self->_h, 30000, undef, $tag);
-    return;
+    }, sub { Kfk::FFI::kfk_client_close($self->_h, 30000, undef, $_[0]) });
 }
 
 sub _destroy {
     my ($self) = @_;
     return unless $self->{h} && $self->{pid} == $$;
-    Kfk::FFI::kfk_client_destroy($self->{h});
-    if ($self->{queue}) {
-        delete $self->{queue}{sources}{ $self->{h} };
-        $self->{queue}->forget($self->{event_tag});
-    }
+    my $h = $self->{h};
+    Kfk::FFI::kfk_client_destroy($h);
     $self->{h} = undef;
+    my $queue = $self->{queue} or return;
+    delete $queue->{sources}{$h};
+    $queue->forget($self->{event_tag});
+    $self->_busy;
+    # Polls under way end with the client, empty, as the XS module's
+    # fetches do with its connections (their RESULTs would come only when
+    # the library's wait for messages runs out).
+    my $polls = delete $self->{polls} // {};
+    for my $tag (sort { $a <=> $b } keys %$polls) {
+        $queue->forget($tag);
+        $polls->{$tag}->() if $polls->{$tag};
+    }
 }
 
 sub DESTROY { $_[0]->_destroy }

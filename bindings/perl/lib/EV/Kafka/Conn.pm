@@ -23,7 +23,7 @@ sub _new {
     my $self = bless { h => $h, queue => $queue, pid => $$, cb => {} }, ref $class || $class;
     my $weak = $self;
     Scalar::Util::weaken($weak);
-    $self->{event_tag} = $queue->register(sub { $weak->_conn_event(@_) if $weak }, 1);
+    $self->{event_tag} = $queue->register(sub { $weak->_conn_event(@_) if $weak }, EV::Kafka::Queue::STANDING);
     Kfk::FFI::kfk_conn_set_event_handler($h, undef, $self->{event_tag});
     return $self;
 }
@@ -41,8 +41,19 @@ sub _h {
     return $self->{h};
 }
 
+# The loop stays alive while the connection is wanted (connect, until
+# disconnect) and is up, being made, or to be made again (auto_reconnect),
+# as the XS module's socket and reconnect timer keep it.
+sub _busy {
+    my ($self) = @_;
+    my $h = $self->{h};
+    $self->{queue}->busy(Scalar::Util::refaddr($self), $h && $self->{wanted}
+        && ($self->{reconnect} || Kfk::FFI::kfk_conn_state($h) != Kfk::FFI::CONN_DISCONNECTED));
+}
+
 sub _conn_event {
     my ($self, $type, undef, $errstr) = @_;
+    $self->_busy;    # first: a callback may connect again
     if ($type == Kfk::FFI::EVENT_CONNECT) {
         $self->{cb}{connect}->() if $self->{cb}{connect};
     } elsif ($type == Kfk::FFI::EVENT_ERROR) {
@@ -69,13 +80,27 @@ sub connect {
     Carp::croak("connect: host and port are required") unless defined $host && $port;
     my $rc = Kfk::FFI::kfk_conn_connect($self->_h, $host, $port, int(($timeout // 0) * 1000));
     Carp::croak("connect: " . Kfk::FFI::kfk_err_string($rc)) if $rc;
+    $self->{wanted} = 1;
+    $self->_busy;
     return;
 }
 
-sub disconnect { Kfk::FFI::kfk_conn_disconnect($_[0]->_h); return }
+sub disconnect {
+    my ($self) = @_;
+    Kfk::FFI::kfk_conn_disconnect($self->_h);
+    $self->{wanted} = 0;
+    $self->_busy;
+    return;
+}
 sub connected { Kfk::FFI::kfk_conn_connected($_[0]->_h) == 1 ? 1 : 0 }
 sub state { Kfk::FFI::kfk_conn_state($_[0]->_h) }
-sub pending { Kfk::FFI::kfk_conn_pending($_[0]->_h) }
+# Requests whose callback has not run yet: the library may have read a
+# response already, but for the program it is still to come.
+sub pending {
+    my ($self) = @_;
+    $self->_h;    # croaks for a destroyed connection, as before
+    return $self->{awaiting} // 0;
+}
 
 sub api_versions {
     my ($self) = @_;
@@ -105,6 +130,8 @@ sub sasl {
 sub auto_reconnect {
     my ($self, $enable, $delay_ms) = @_;
     _check(Kfk::FFI::kfk_conn_set_auto_reconnect($self->_h, $enable ? 1 : 0, $delay_ms // 1000), 'auto_reconnect');
+    $self->{reconnect} = $enable;
+    return;
 }
 
 sub _check {
@@ -117,8 +144,11 @@ sub DESTROY {
     my ($self) = @_;
     return unless $self->{h} && $self->{pid} == $$;
     Kfk::FFI::kfk_conn_destroy($self->{h});
-    $self->{queue}->forget($self->{event_tag}) if $self->{queue};
     $self->{h} = undef;
+    if ($self->{queue}) {
+        $self->{queue}->forget($self->{event_tag});
+        $self->_busy;
+    }
 }
 
 # ---- requests --------------------------------------------------------------
@@ -131,12 +161,18 @@ sub _request {
     my ($self, $what, $cb, $send) = @_;
     my $h = $self->_h;
     Carp::croak("not connected") unless Kfk::FFI::kfk_conn_connected($h) == 1;
-    my $tag = $self->{queue}->register_request($cb);
+    my $weak = $self;
+    Scalar::Util::weaken($weak);
+    my $tag = $self->{queue}->register_request(sub {
+        $weak->{awaiting}-- if $weak;
+        $cb->(@_) if $cb;
+    });
     my $rc = $send->($h, $tag);
     if ($rc) {
         $self->{queue}->forget($tag);
         _check($rc, $what);
     }
+    $self->{awaiting}++;
     return;
 }
 
@@ -226,16 +262,57 @@ sub join_group {
     });
 }
 
-# Assignments: [{member_id => $id, topics => [{topic => $t, partitions => [...]}]}]
-# ("assignment" is accepted for "topics").
+# Assignments: EV::Kafka's [{member_id => $id, assignment => $bytes}],
+# $bytes a consumer protocol assignment as the group leader encodes it, or
+# [{member_id => $id, topics => [{topic => $t, partitions => [...]}]}]
+# ("assignment" is accepted for "topics"). The result's assignment is this
+# member's as such bytes (version 0, no user data), '' with an error, as
+# the broker sends none then.
 sub sync_group {
     my ($self, $group, $generation, $member, $assignments, $cb, $instance) = @_;
+    my @plan = map {
+        defined $_->{assignment} && !ref $_->{assignment}
+            ? { member_id => $_->{member_id}, topics => _assignment_topics($_->{assignment}) } : $_
+    } @{ $assignments // [] };
     my @keep;
-    $assignments //= [];
-    $self->_request(sync_group => $cb, sub {
+    $self->_request(sync_group => $cb && sub {
+        my ($res, $err) = @_;
+        $res->{assignment} = $res->{error_code} ? '' : _assignment_bytes($res->{assignment}) if $res;
+        $cb->($res, $err);
+    }, sub {
         Kfk::FFI::kfk_conn_sync_group($_[0], $group, $generation, $member,
-            Kfk::FFI::member_assignments(\@keep, $assignments), scalar @$assignments, $instance, undef, $_[1]);
+            Kfk::FFI::member_assignments(\@keep, \@plan), scalar @plan, $instance, undef, $_[1]);
     });
+}
+
+# The topics of a consumer protocol assignment (int16 version, then
+# [string topic, [int32 partition]], then user data) as [{topic,
+# partitions}]; croaks when $bytes is not one.
+sub _assignment_topics {
+    my ($bytes) = @_;
+    my $bad = sub { Carp::croak("sync_group: an assignment is not a consumer protocol assignment") };
+    my $at = 6;
+    my $n = length $bytes >= $at ? unpack('x2 N', $bytes) : $bad->();
+    my @topics;
+    for (1 .. $n) {
+        $bad->() if length $bytes < $at + 2;
+        my $end = $at + 2 + unpack("x$at n", $bytes) + 4;    # after the name and the partition count
+        $bad->() if length $bytes < $end;
+        my ($topic, $count) = unpack("x$at n/a N", $bytes);
+        $bad->() if length $bytes < $end + 4 * $count;
+        push @topics, { topic => $topic, partitions => [unpack("x$end l>$count", $bytes)] };
+        $at = $end + 4 * $count;
+    }
+    return \@topics;
+}
+
+# [{topic, partitions}] as a consumer protocol assignment: version 0, null
+# user data.
+sub _assignment_bytes {
+    my ($topics) = @_;
+    my $body = join '',
+        map { pack('n/a* N l>*', $_->{topic}, scalar @{ $_->{partitions} }, @{ $_->{partitions} }) } @$topics;
+    return pack('n N', 0, scalar @$topics) . $body . pack('l>', -1);
 }
 
 sub heartbeat {
@@ -274,14 +351,40 @@ sub offset_commit {
     });
 }
 
+# Topics: names, or EV::Kafka's [{topic, partitions => [...]}]. A topic
+# given with its partitions gets each of them back, in that order, as the
+# broker answers for partitions asked for: offset -1 when the group
+# committed none.
 sub offset_fetch {
     my ($self, $group, $topics, $cb) = @_;
     my @names = map { ref $_ ? $_->{topic} : $_ } @{ $topics // [] };
+    my %asked = map { ref $_ && $_->{partitions} ? ($_->{topic} => $_->{partitions}) : () } @{ $topics // [] };
     my @keep;
-    $self->_request(offset_fetch => $cb, sub {
+    $self->_request(offset_fetch => %asked && $cb ? sub {
+        my ($res, $err) = @_;
+        _every_partition($res, \@names, \%asked) if $res;
+        $cb->($res, $err);
+    } : $cb, sub {
         Kfk::FFI::kfk_conn_offset_fetch($_[0], $group, Kfk::FFI::str_array(\@keep, \@names), scalar @names,
             undef, $_[1]);
     });
+}
+
+# Lists the topics of an offset_fetch result in the order asked, those in
+# %$asked with exactly the partitions asked for.
+sub _every_partition {
+    my ($res, $names, $asked) = @_;
+    my %got = map { $_->{topic} => $_ } @{ $res->{topics} };
+    $res->{topics} = [map {
+        my $topic = $_;
+        my $parts = $asked->{$topic};
+        my %committed = map { $_->{partition} => $_ } @{ $got{$topic} ? $got{$topic}{partitions} : [] };
+        !$parts ? $got{$topic} // () : { topic => $topic, partitions => [map {
+            my $p = ref $_ ? $_->{partition} : $_;
+            $committed{$p} // { partition => $p, offset => -1, leader_epoch => -1, metadata => '',
+                error_code => $res->{error_code} }
+        } @$parts] }
+    } @$names];
 }
 
 sub create_topics {
