@@ -180,21 +180,104 @@ def test_construction_errors(lib):
     # Keyword arguments work too. (len() is not checked: librdkafka counts its
     # own requests in it.)
     assert isinstance(lib.Producer(**{"bootstrap.servers": UNREACHABLE}), lib.Producer)
+    # but not with None for the dict; AdminClient needs the dict
+    with pytest.raises(TypeError):
+        lib.Producer(None, **{"bootstrap.servers": UNREACHABLE})
+    admin = importlib.import_module(lib.__name__ + ".admin")
+    for args in ((None,), ()):
+        with pytest.raises(TypeError):
+            admin.AdminClient(*args, **{"bootstrap.servers": UNREACHABLE})
+
+
+# Properties confluent-kafka programs set, with values they use: each kind
+# of client takes them all (kfk translates them or accepts them without
+# effect). Plaintext clients: the TLS ones do nothing there in either library.
+PROGRAM_PROPERTIES = {
+    "retries": 5, "message.send.max.retries": 3, "allow.auto.create.topics": True, "client.rack": "rack-1",
+    "broker.address.family": "v4", "ssl.certificate.location": "/nonexistent/cert.pem",
+    "ssl.key.location": "/nonexistent/key.pem", "ssl.key.password": "secret",
+    "ssl.endpoint.identification.algorithm": "none", "ssl.ca.location": "probe", "ssl.cipher.suites": "HIGH",
+    "ssl.providers": "default", "ssl.engine.id": "dynamic", "sasl.kerberos.service.name": "kafka",
+    "receive.message.max.bytes": 100000000, "client.dns.lookup": "use_all_dns_ips",
+    "api.version.request.timeout.ms": 10000, "enable.sparse.connections": True, "throttle_cb": lambda err: None,
+    "topic.metadata.propagation.max.ms": 30000, "metadata.recovery.strategy": "rebootstrap",
+    "coordinator.query.interval.ms": 600000, "socket.max.fails": 1, "log.queue": False, "log.thread.name": True,
+    "message.copy.max.bytes": 65535, "queuing.strategy": "fifo", "produce.offset.report": True,
+    "auto.commit.enable": True, "offset.store.method": "broker", "consume.callback.max.messages": 0,
+    "client.software.name": "my-app", "client.software.version": "1.0.0", "enable.random.seed": True,
+    "internal.termination.signal": 0, "queue.buffering.max.messages": 0, "delivery.timeout.ms": 0,
+}
+
+
+def test_properties_programs_set_are_accepted(lib):
+    admin = importlib.import_module(lib.__name__ + ".admin")
+    base = {"bootstrap.servers": UNREACHABLE, **PROGRAM_PROPERTIES}
+    lib.Producer(base).close(0)
+    lib.Consumer({**base, "group.id": "g"}).close()
+    lib.Consumer({**base, "group.id": "g", "group.protocol": "consumer", "group.remote.assignor": "uniform"}).close()
+    admin.AdminClient(base)
+    # Any logger value is taken (confluent-kafka fails when it first logs).
+    assert isinstance(lib.Producer({"bootstrap.servers": UNREACHABLE, "logger": 5}), lib.Producer)
+
+
+def test_configurations_confluent_refuses(lib):
+    """What librdkafka and confluent-kafka refuse, refused the same way."""
+    base = {"bootstrap.servers": UNREACHABLE}
+    group = {**base, "group.id": "g"}
+    for cls, conf in [
+        (lib.Consumer, {**group, "session.timeout.ms": 10000, "max.poll.interval.ms": 9000}),
+        (lib.Consumer, {**group, "max.poll.interval.ms": 10000}),  # under the default session timeout
+        (lib.Consumer, {**group, "group.protocol": "consumer", "session.timeout.ms": 10000}),
+        (lib.Consumer, {**group, "group.protocol": "consumer", "heartbeat.interval.ms": 1000}),
+        (lib.Consumer, {**group, "group.protocol": "consumer", "partition.assignment.strategy": "range"}),
+        (lib.Consumer, {**group, "group.protocol": "streams"}),
+        (lib.Consumer, {**group, "on_commit": 5}),
+        (lib.Consumer, {**group, "on_delivery": lambda err, msg: None}),
+        (lib.Producer, {**base, "debug": "bogus"}),
+        (lib.Producer, {**base, "debug": ""}),
+        (lib.Producer, {**base, "transactional.id": "t", "enable.idempotence": False}),
+        (lib.Producer, {**base, "message.max.bytes": 10}),
+        (lib.Producer, {**base, "delivery.timeout.ms": 1000, "linger.ms": 5000}),
+        (lib.Producer, {**base, "message.timeout.ms": 1000, "queue.buffering.max.ms": 1000}),
+        (lib.Producer, {**base, "on_delivery": 5}),
+        (lib.Producer, {**base, "on_delivery": None}),
+        (lib.Producer, {**base, "on_commit": lambda err, parts: None}),
+        (lib.Producer, {**base, "retries": -1}),
+        (lib.Producer, {**base, "broker.address.family": "v5"}),
+        (lib.Producer, {**base, "auto.offset.reset": "sideways"}),  # a consumer's, still checked
+    ]:
+        with pytest.raises(lib.KafkaException) as e:
+            cls(conf).close()
+        assert e.value.args[0].code() == lib.KafkaError._INVALID_ARG, conf
+    with pytest.raises(ValueError):
+        lib.Producer({**base, "throttle_cb": 5})
+    with pytest.raises(TypeError):
+        lib.Producer({**base, "stats_cb": None})
+    # The classic protocol's settings are fine with it.
+    lib.Consumer({**group, "session.timeout.ms": 10000, "max.poll.interval.ms": 10000}).close()
+    lib.Producer({**base, "debug": "msg,broker,cgrp,generic"}).close(0)
 
 
 def test_properties_kfk_cannot_honour_are_refused():
+    """Refused where accepting would change what the program gets: data
+    it expected an error for, at-most-once delivery, order, and with TLS
+    a client certificate, ciphers or a host name check kfk cannot match."""
     base = {"bootstrap.servers": UNREACHABLE}
-    for kind, prop, value in [("c", "group.protocol", "consumer"), ("c", "auto.offset.reset", "error"),
-                              ("p", "retries", 3), ("p", "enable.gapless.guarantee", True),
-                              ("p", "ssl.endpoint.identification.algorithm", "none"),
-                              ("p", "throttle_cb", print), ("p", "client.rack", "r1"),
-                              ("p", "ssl.certificate.location", "/x")]:
+    tls = {**base, "security.protocol": "SASL_SSL", "sasl.mechanism": "PLAIN"}
+    for kind, conf, prop in [("c", base, ("auto.offset.reset", "error")), ("p", base, ("retries", 0)),
+                             ("p", base, ("message.send.max.retries", "0")),
+                             ("p", base, ("enable.gapless.guarantee", True)), ("p", base, ("queuing.strategy", "lifo")),
+                             ("c", base, ("offset.store.method", "file")),
+                             ("p", tls, ("ssl.endpoint.identification.algorithm", "none")),
+                             ("c", tls, ("ssl.certificate.location", "/x")), ("p", tls, ("ssl.key.pem", "x")),
+                             ("p", tls, ("ssl.keystore.location", "/x")), ("p", tls, ("ssl.cipher.suites", "HIGH")),
+                             ("p", tls, ("ssl.providers", "fips"))]:
         with pytest.raises(kc.KafkaException) as e:
             if kind == "c":
-                kc.Consumer({**base, "group.id": "g", prop: value})
+                kc.Consumer({**conf, "group.id": "g", prop[0]: prop[1]})
             else:
-                kc.Producer({**base, prop: value})
-        assert e.value.args[0].code() == kc.KafkaError._INVALID_ARG and prop in e.value.args[0].str()
+                kc.Producer({**conf, prop[0]: prop[1]})
+        assert e.value.args[0].code() == kc.KafkaError._INVALID_ARG and prop[0] in e.value.args[0].str()
     # What kfk does anyway is accepted.
     kc.Consumer({**base, "group.id": "g", "enable.auto.offset.store": True, "enable.partition.eof": False,
                  "partition.assignment.strategy": "roundrobin,range", "api.version.request": True}).close()
@@ -202,6 +285,9 @@ def test_properties_kfk_cannot_honour_are_refused():
                  "partition.assignment.strategy": "cooperative-sticky"}).close()
     kc.Producer({**base, "retries": 2147483647, "socket.keepalive.enable": True,
                  "ssl.endpoint.identification.algorithm": "https"}).close()
+    # With TLS: no certificate checks at all check no host name either.
+    kc.Producer({**tls, "enable.ssl.certificate.verification": False,
+                 "ssl.endpoint.identification.algorithm": "none", "ssl.ca.location": "probe"}).close(0)
 
 
 def test_translated_configuration():
@@ -222,6 +308,60 @@ def test_translated_configuration():
     # batch.size: librdkafka's default, unless set
     assert Settings({"bootstrap.servers": "b:1"}, "producer").kfk["batch_size"] == "1000000"
     assert Settings({"bootstrap.servers": "b:1", "batch.size": 16384}, "producer").kfk["batch_size"] == "16384"
+    # librdkafka's 0 for "no limit"
+    p = Settings({"delivery.timeout.ms": 0, "queue.buffering.max.messages": 0, "linger.ms": 0.5}, "producer")
+    assert (p.kfk["delivery_timeout_ms"], p.kfk["max_buffered_messages"], p.max_messages, p.kfk["linger_ms"]) == (
+        "2147483647", "2147483647", 2147483647, "0.5")
+
+
+def test_translated_group_protocol():
+    from kfk.confluent._config import Settings
+    s = Settings({"group.id": "g", "group.protocol": "CONSUMER", "group.remote.assignor": "uniform",
+                  "max.poll.interval.ms": 1000}, "consumer")
+    assert s.group == {"group_id": "g", "group_protocol": "consumer", "group_remote_assignor": "uniform",
+                       "rebalance_timeout_ms": "1000", "auto_offset_reset": "latest", "auto_commit": "1",
+                       "auto_commit_interval_ms": "5000"}
+    # The classic protocol has no remote assignor.
+    c = Settings({"group.id": "g", "group.protocol": "classic", "group.remote.assignor": "uniform"}, "consumer")
+    assert c.group["group_protocol"] == "classic" and "group_remote_assignor" not in c.group
+
+
+def test_translated_tls_settings():
+    """The TLS settings take effect with TLS only, as in librdkafka; probe
+    means the system's CAs, kfk's default."""
+    from kfk.confluent._config import Settings
+    plain = Settings({"ssl.ca.location": "/ca.pem", "ssl.certificate.location": "/c.pem"}, "producer")
+    assert "tls_ca_file" not in plain.kfk
+    tls = Settings({"ssl.ca.location": "/ca.pem", "security.protocol": "SSL"}, "producer")
+    assert tls.kfk["tls_ca_file"] == "/ca.pem"
+    assert "tls_ca_file" not in Settings({"ssl.ca.location": "probe", "security.protocol": "SSL"}, "producer").kfk
+
+
+def test_allow_auto_create_topics_when_the_library_has_it():
+    """allow.auto.create.topics becomes kfk's allow_auto_create_topics; a
+    libkfk without that option takes the property without effect."""
+    import ctypes
+    from kfk.confluent._config import Settings
+    s = Settings({"allow.auto.create.topics": False}, "consumer")
+    assert s.kfk["allow_auto_create_topics"] == "0"
+    lib = kfk._ffi.lib()
+    conf = ctypes.c_void_p()
+    assert lib.kfk_conf_new(ctypes.byref(conf)) == 0
+    try:
+        known = lib.kfk_conf_set(conf, b"allow_auto_create_topics", b"0", None, 0) == 0
+    finally:
+        lib.kfk_conf_destroy(conf)
+    assert ("allow_auto_create_topics" in s.client_options()) == known
+
+
+def test_logger_that_cannot_log_is_kfks():
+    """confluent-kafka takes any logger value; one without log() leaves
+    kfk's own logger in place."""
+    import logging
+    from kfk.confluent._config import Settings
+    assert Settings({"logger": 5}, "producer").logger() is logging.getLogger("kfk")
+    mine = logging.getLogger("mine")
+    assert Settings({"logger": mine}, "producer").logger() is mine
 
 
 # -- calls kfk cannot make, and wrong calls ------------------------------------------------------
@@ -309,6 +449,17 @@ def test_admin_argument_errors(lib):
             "u", adm.ScramCredentialInfo(adm.ScramMechanism.SCRAM_SHA_256, 0), b"pw")]), ValueError),
         (lambda: a.alter_user_scram_credentials([adm.UserScramCredentialDeletion("u", "SCRAM-SHA-256")]), TypeError),
     ]
+    calls += [
+        (lambda: a.create_topics(adm.NewTopic("t", 1, 1)), TypeError),
+        (lambda: a.create_topics((adm.NewTopic("t", 1, 1),)), ValueError),
+        (lambda: a.create_topics([]), ValueError),
+        (lambda: a.delete_topics("t"), TypeError),
+        (lambda: a.delete_topics(("t",)), TypeError),
+        (lambda: a.create_partitions(adm.NewPartitions("t", 2)), TypeError),
+        (lambda: a.create_partitions((adm.NewPartitions("t", 2),)), ValueError),
+        (lambda: adm.NewTopic("t", config=5), TypeError),
+        (lambda: a.cluster_id("soon"), TypeError),
+    ]
     for i, (call, exc) in enumerate(calls):
         with pytest.raises(exc):
             call()
@@ -338,6 +489,44 @@ def test_admin_value_types(lib):
     assert adm.TopicDescription("t", u, False, []).authorized_operations is None
     assert [e.value for e in lib.ElectionType] == [0, 1]
     assert [m.value for m in adm.ScramMechanism] == [0, 1, 2]
+    assert adm.NewTopic("t").config is None and adm.NewTopic("t", 1, 1, config={"a": "b"}).config == {"a": "b"}
+
+
+def test_admin_futures_and_context_manager(lib):
+    """Futures start running (cancel() fails), as confluent-kafka's; an
+    AdminClient is a context manager that closes it."""
+    adm = importlib.import_module(lib.__name__ + ".admin")
+    with adm.AdminClient({"bootstrap.servers": UNREACHABLE}) as a:
+        [f] = a.create_topics([adm.NewTopic("t", 1, 1)], validate_only=True).values()
+        assert f.running() and not f.cancel()
+    with pytest.raises(RuntimeError):
+        a.describe_cluster()
+
+
+@pytest.mark.filterwarnings("ignore:list_groups:DeprecationWarning")
+def test_admin_groups_and_cluster_id(lib, brokers, conn):
+    """A group that does not exist is described as DEAD with no members;
+    list_groups() spells states as Kafka does and lists no unknown group;
+    cluster_id() is describe_cluster()'s."""
+    adm = importlib.import_module(lib.__name__ + ".admin")
+    with adm.AdminClient({"bootstrap.servers": brokers}) as a:
+        missing = unique("missing-group")
+        d = a.describe_consumer_groups([missing])[missing].result(30)
+        assert (d.group_id, d.state, d.members, d.partition_assignor, d.is_simple_consumer_group, d.type) == (
+            missing, lib.ConsumerGroupState.DEAD, [], "", True, lib.ConsumerGroupType.CLASSIC)
+        assert a.list_groups(missing, timeout=30) == []
+        topic, group = create_topic(conn, partitions=1), unique("listed")
+        member = kfk.Client(brokers=brokers)
+        assigned = []
+        member.subscribe([topic], group, on_assign=assigned.append)
+        try:
+            wait_for(lambda: assigned, lambda: member.consume(0.2), timeout=60)
+            [g] = a.list_groups(group, timeout=30)
+            assert (g.id, g.state, g.protocol_type, len(g.members)) == (group, "Stable", "consumer", 1)
+        finally:
+            member.close()
+        cluster = a.cluster_id(30)
+        assert isinstance(cluster, str) and cluster == a.describe_cluster().result(30).cluster_id
 
 
 def test_admin_broker_refusals_reach_the_futures(brokers):
@@ -445,7 +634,11 @@ def test_unreachable_broker_errors(lib):
     p.produce("t", b"x", on_delivery=lambda err, msg: reports.append(err))
     wait_for(lambda: reports and any(e.code() == lib.KafkaError._ALL_BROKERS_DOWN for e in errors),
              lambda: p.poll(0.2))
-    assert reports[0].code() == lib.KafkaError._MSG_TIMED_OUT and len(p) == 0
+    assert reports[0].code() == lib.KafkaError._MSG_TIMED_OUT
+    # (librdkafka counts the error events still queued in len())
+    wait_for(lambda: len(p) == 0, lambda: p.poll(0.2))
+    # error_cb's errors are never retriable(), as confluent-kafka makes them
+    assert not any(e.retriable() or e.fatal() for e in errors)
 
 
 def test_stats_cb_gets_json(lib, brokers):
@@ -477,6 +670,21 @@ def test_producer_poll_counts_what_it_served(lib, brokers, conn):
         assert len(p) == 20 - len(reports)
     assert reports == [None] * 20
     assert p.poll(0.2) == 0
+
+
+def test_producer_poll_counts_no_internal_events(lib, brokers, conn):
+    """A producer that has served nothing of the application's returns 0
+    (kfk's own requests, such as its first connection, are not counted);
+    one batch's reports count one."""
+    topic = create_topic(conn, partitions=1)
+    p = lib.Producer({"bootstrap.servers": brokers, "linger.ms": 1000})
+    p.list_topics(topic, 10)
+    assert p.poll(0.5) == 0
+    reports, counts = [], []
+    for i in range(3):
+        p.produce(topic, b"v%d" % i, on_delivery=lambda err, msg: reports.append(err))
+    wait_for(lambda: len(reports) == 3, lambda: counts.append(p.poll(0.5)))
+    assert reports == [None] * 3 and [n for n in counts if n] == [1]
 
 
 def test_murmur2_partitioner_places_null_keys_as_librdkafka(lib, brokers, conn):
@@ -809,6 +1017,29 @@ def test_cooperative_member_id_and_incremental_callbacks(lib, brokers, conn):
              lambda: (poll_into(a, got), poll_into(b, got)), timeout=60)
     a.close()
     b.close()
+
+
+def test_consumer_group_protocol(lib, brokers, conn):
+    """group.protocol=consumer (KIP-848): the member joins a group of the
+    consumer type, the coordinator assigns it every partition, and it reads
+    every message."""
+    topic = create_topic(conn, partitions=2)
+    with kfk.Client(brokers=brokers) as k:
+        for i in range(10):
+            k.produce(topic, f"m{i}", partition=i % 2).result()
+    group = unique("kip848")
+    c = lib.Consumer({"bootstrap.servers": brokers, "group.id": group, "group.protocol": "consumer",
+                      "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    assigned, got = [], []
+    c.subscribe([topic], on_assign=lambda consumer, parts: assigned.extend(p.partition for p in parts))
+    wait_for(lambda: len(got) == 10, lambda: poll_into(c, got), timeout=60)
+    assert sorted(assigned) == [0, 1]
+    assert sorted(m.value() for m in got) == sorted(f"m{i}".encode() for i in range(10))
+    adm = importlib.import_module(lib.__name__ + ".admin")
+    with adm.AdminClient({"bootstrap.servers": brokers}) as a:
+        listed = a.list_consumer_groups(types={lib.ConsumerGroupType.CONSUMER}).result(30)
+        assert group in [g.group_id for g in listed.valid]
+    c.close()
 
 
 def test_async_commit_calls_on_commit(brokers, conn):

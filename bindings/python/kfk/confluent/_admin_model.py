@@ -108,7 +108,9 @@ class NewTopic:
             raise TypeError("topic must be a str")
         self.topic, self.num_partitions, self.replication_factor = topic, int(num_partitions), int(replication_factor)
         self.replica_assignment = replica_assignment
-        self.config = dict(config) if config else {}
+        if config is not None and not isinstance(config, dict):
+            raise TypeError("config must be a dict of strings")
+        self.config = config  # None when not given, as confluent-kafka's
 
     def __repr__(self) -> str:
         return f"NewTopic(topic={self.topic},num_partitions={self.num_partitions})"

@@ -32,12 +32,16 @@ def left(deadline: Optional[float]) -> Optional[float]:
 
 def _client_error(err: _KfkError) -> KafkaError:
     """A client-level error (error_cb) in librdkafka's terms: every broker
-    failing is _ALL_BROKERS_DOWN, a lost connection _TRANSPORT."""
+    failing is _ALL_BROKERS_DOWN, a lost connection _TRANSPORT. None is
+    retriable(): confluent-kafka makes error_cb's errors from the code
+    alone."""
     if err.code == _ffi.ERR_NOT_CONNECTED:
-        return KafkaError(KafkaError._ALL_BROKERS_DOWN, err.message, retriable=True)  # type: ignore[attr-defined]
-    if err.code in (_ffi.ERR_DISCONNECTED, _ffi.ERR_CONNECT):
-        return KafkaError(KafkaError._TRANSPORT, err.message, retriable=True)  # type: ignore[attr-defined]
-    return from_kfk(err)
+        code = KafkaError._ALL_BROKERS_DOWN  # type: ignore[attr-defined]
+    elif err.code in (_ffi.ERR_DISCONNECTED, _ffi.ERR_CONNECT):
+        code = KafkaError._TRANSPORT  # type: ignore[attr-defined]
+    else:
+        code = code_of(err)
+    return KafkaError(code, err.message)
 
 
 class Base:
@@ -127,7 +131,7 @@ class Base:
         o = self._settings.kfk
         conn = Conn(EventQueue(), client_id=o.get("client_id", "rdkafka"))
         protocol = o.get("security.protocol", "PLAINTEXT").upper()
-        if protocol in ("SSL", "SASL_SSL") or o.get("tls_ca_file"):
+        if protocol in ("SSL", "SASL_SSL"):
             verify = o.get("enable.ssl.certificate.verification", "true") == "true"
             conn.tls(True, o.get("tls_ca_file"), not verify)
         if protocol.startswith("SASL"):

@@ -3,10 +3,13 @@ them, translated to kfk's options.
 
 Every property is one of: translated to a kfk client option (``kfk``), to
 a subscribe option of the consumer group (``group``), kept by this layer
-(``py``), accepted without effect because kfk tunes that itself
-(``noop``: performance knobs only, never anything that changes what is
-delivered, where, in what order or with what guarantee), or accepted only
-with the value kfk's behaviour matches (``only``). Anything else raises
+(``py``), accepted without effect (``noop``: knobs of librdkafka's
+internals that kfk tunes itself, and properties used only by what kfk
+refuses anyway, such as GSSAPI's; never anything that changes what is
+delivered, where, in what order or with what guarantee; the value is still
+checked), accepted only with the value kfk's behaviour matches (``only``),
+or a TLS setting kfk cannot honour (``tls``: refused when the client uses
+TLS, without effect otherwise, as in librdkafka). Anything else raises
 KafkaException(_INVALID_ARG) naming the property. CONFLUENT.md lists them.
 """
 
@@ -29,6 +32,11 @@ PARTITIONERS = ("random", "consistent", "consistent_random", "murmur2", "murmur2
 # nothing).
 _DEBUG = {"broker": "broker", "protocol": "protocol", "msg": "producer", "eos": "txn", "cgrp": "group",
           "consumer": "consumer", "fetch": "consumer", "metadata": "metadata", "topic": "metadata", "all": "all"}
+_DEBUG_OTHERS = ("generic", "feature", "queue", "security", "interceptor", "plugin", "admin", "mock", "assignor",
+                 "conf", "telemetry")
+
+# What librdkafka's "infinite" (0) becomes for kfk options that need a number.
+_FOREVER = 2147483647
 
 
 def _bool(value: Any) -> bool:
@@ -54,6 +62,31 @@ def _text(value: Any) -> str:
     return str(int(value)) if isinstance(value, bool) else str(value)
 
 
+def _ranged(lo: int, hi: int) -> Callable[[Any], int]:
+    def conv(value: Any) -> int:
+        n = _int(value)
+        if not lo <= n <= hi:
+            raise ValueError(f"expected {lo} to {hi}")
+        return n
+    return conv
+
+
+def _number(value: Any) -> str:
+    """A number of ms, fractions allowed, kept as written."""
+    if isinstance(value, bool) or float(value) < 0:
+        raise ValueError("expected a non-negative number")
+    return _text(value)
+
+
+def _choice(*names: str) -> Callable[[Any], str]:
+    def conv(value: Any) -> str:
+        text = str(value).lower()
+        if text not in names:
+            raise ValueError("expected " + " or ".join(names))
+        return text
+    return conv
+
+
 def _reset(value: Any) -> str:
     text = str(value).lower()
     if text in ("smallest", "earliest", "beginning"):
@@ -61,8 +94,29 @@ def _reset(value: Any) -> str:
     if text in ("largest", "latest", "end"):
         return "latest"
     if text == "error":
-        raise _Unsupported("auto.offset.reset=error (kfk resets to earliest or latest)")
-    raise ValueError("expected smallest, earliest, beginning, largest, latest or end")
+        raise _Unsupported("kfk resets a partition without a valid offset to earliest or latest; "
+                           "it cannot report it as an error instead")
+    raise ValueError("expected smallest, earliest, beginning, largest, latest, end or error")
+
+
+def _retries(value: Any) -> int:
+    n = _ranged(0, 2147483647)(value)
+    if n == 0:
+        raise _Unsupported("kfk's producer retries a failed send until delivery.timeout.ms; it cannot give "
+                           "at-most-once delivery (retries=0), so a retried send may be written twice")
+    return n
+
+
+def _delivery_timeout(value: Any) -> int:
+    return _int(value) or _FOREVER  # 0: no limit, as in librdkafka
+
+
+def _max_messages(value: Any) -> int:
+    return _ranged(0, 2147483647)(value) or _FOREVER  # 0: no limit, as in librdkafka
+
+
+def _endpoint_check(value: Any) -> bool:
+    return _choice("https", "none")(value) == "https"
 
 
 def _assignor(value: Any) -> str:
@@ -80,7 +134,13 @@ def _ack_mode(value: Any) -> str:
 
 
 def _debug(value: Any) -> str:
-    wanted = {_DEBUG[c.strip()] for c in str(value).split(",") if c.strip() in _DEBUG}
+    contexts = [c.strip().lower() for c in str(value).split(",") if c.strip()]
+    if not contexts:
+        raise ValueError("expected one or more debug contexts")
+    for c in contexts:
+        if c not in _DEBUG and c not in _DEBUG_OTHERS:
+            raise ValueError(f"unknown debug context {c!r}")
+    wanted = {_DEBUG[c] for c in contexts if c in _DEBUG}
     return "all" if "all" in wanted else ",".join(sorted(wanted))
 
 
@@ -112,14 +172,18 @@ def _callable(value: Any) -> Callable:
     return value
 
 
-def _logger(value: Any) -> Any:
-    if not callable(getattr(value, "log", None)):
-        raise TypeError
-    return value
+def _not_callable(name: str) -> Exception:
+    """What confluent-kafka raises for a callback property that is not
+    callable: its exception type differs by property."""
+    if name in _ONE_CLIENT:
+        return _invalid(f"{name} requires a callable object")
+    kind = ValueError if name == "throttle_cb" else TypeError
+    return kind(f"expected {name} property as a callable function")
 
 
 # name -> (clients, kind, target, conversion); kind is kfk, group, py,
-# noop or only (target is then the one value accepted, as a predicate).
+# noop, only (target is then the one value accepted, as a predicate) or
+# tls (target says what kfk lacks).
 _TABLE: dict[str, tuple] = {}
 
 
@@ -131,10 +195,16 @@ def _add(names: str, clients: tuple, kind: str, target: Any = None, conv: Callab
 _add("bootstrap.servers metadata.broker.list", _ALL, "kfk", "brokers")
 _add("client.id", _ALL, "kfk", "client_id")
 _add("security.protocol", _ALL, "kfk", "security.protocol")
-_add("ssl.ca.location", _ALL, "kfk", "tls_ca_file")
+# TLS settings take effect with TLS only, as in librdkafka (Settings._check).
+_add("ssl.ca.location", _ALL, "py", "ca_location")
 _add("enable.ssl.certificate.verification", _ALL, "kfk", "enable.ssl.certificate.verification",
      lambda v: "true" if _bool(v) else "false")
-_add("ssl.endpoint.identification.algorithm", _ALL, "only", lambda v: str(v).lower() == "https")
+_add("ssl.endpoint.identification.algorithm", _ALL, "py", "endpoint_check", _endpoint_check)
+_add("ssl.certificate.location ssl.certificate.pem ssl.key.location ssl.key.pem ssl.key.password "
+     "ssl.keystore.location ssl.keystore.password", _ALL, "tls",
+     "kfk cannot present a client certificate (TLS client authentication)")
+_add("ssl.cipher.suites", _ALL, "tls", "kfk offers Go's TLS 1.2 and 1.3 cipher suites and cannot restrict them")
+_add("ssl.providers", _ALL, "tls", "kfk's TLS is Go's, not OpenSSL's: it loads no OpenSSL providers")
 _add("sasl.mechanism sasl.mechanisms", _ALL, "kfk", "sasl_mechanism")
 _add("sasl.username", _ALL, "kfk", "sasl_username")
 _add("sasl.password", _ALL, "kfk", "sasl_password")
@@ -150,6 +220,23 @@ _add("socket.keepalive.enable socket.nagle.disable socket.send.buffer.bytes sock
      "reconnect.backoff.ms reconnect.backoff.max.ms retry.backoff.max.ms connections.max.idle.ms "
      "socket.connection.setup.timeout.ms topic.metadata.refresh.fast.interval.ms enable.metrics.push "
      "log.connection.close", _ALL, "noop")
+# kfk fetches from partition leaders only: a rack picks no nearer replica.
+_add("client.rack", _ALL, "noop")
+_add("broker.address.family", _ALL, "noop", conv=_choice("any", "v4", "v6"))
+_add("client.dns.lookup", _ALL, "noop", conv=_choice("use_all_dns_ips", "resolve_canonical_bootstrap_servers_only"))
+_add("metadata.recovery.strategy", _ALL, "noop", conv=_choice("none", "rebootstrap"))
+_add("receive.message.max.bytes", _ALL, "noop", conv=_ranged(1000, 2147483647))
+_add("api.version.request.timeout.ms", _ALL, "noop", conv=_ranged(1, 300000))
+_add("topic.metadata.propagation.max.ms", _ALL, "noop", conv=_ranged(0, 3600000))
+_add("socket.max.fails", _ALL, "noop", conv=_ranged(0, 1000000))
+_add("message.copy.max.bytes", _ALL, "noop", conv=_ranged(0, 1000000000))
+_add("internal.termination.signal", _ALL, "noop", conv=_ranged(0, 128))
+_add("enable.sparse.connections log.queue log.thread.name enable.random.seed", _ALL, "noop", conv=_bool)
+_add("client.software.name client.software.version ssl.engine.id", _ALL, "noop")
+# Used only by GSSAPI, which kfk refuses (sasl.mechanism).
+_add("sasl.kerberos.service.name sasl.kerberos.principal sasl.kerberos.kinit.cmd sasl.kerberos.keytab "
+     "sasl.kerberos.min.time.before.relogin", _ALL, "noop")
+_add("allow.auto.create.topics", _ALL, "kfk", "allow_auto_create_topics", lambda v: "1" if _bool(v) else "0")
 _add("sasl.oauthbearer.method", _ALL, "kfk", "sasl_oauthbearer_method")
 _add("sasl.oauthbearer.client.id", _ALL, "kfk", "sasl_oauthbearer_client_id")
 _add("sasl.oauthbearer.client.secret", _ALL, "kfk", "sasl_oauthbearer_client_secret")
@@ -161,24 +248,31 @@ _add("enable.sasl.oauthbearer.unsecure.jwt", _ALL, "kfk", "sasl_oauthbearer_unse
      lambda v: "1" if _bool(v) else "0")
 _add("https.ca.location", _ALL, "kfk", "sasl_oauthbearer_ca_file")
 _add("error_cb stats_cb oauth_cb", _ALL, "py", None, _callable)
-_add("logger", _ALL, "py", "logger", _logger)
+# kfk reports no throttling but in its statistics (stats_cb): never called.
+_add("throttle_cb", _ALL, "py", None, _callable)
+_add("logger", _ALL, "py", "logger", lambda v: v)  # anything, as confluent-kafka (Settings.logger)
 
 _add("acks request.required.acks", _P, "kfk", "acks")
-_add("linger.ms queue.buffering.max.ms", _P, "kfk", "linger_ms")
+_add("linger.ms queue.buffering.max.ms", _P, "kfk", "linger_ms", _number)
 _add("batch.size", _P, "kfk", "batch_size", _int)
 _add("batch.num.messages", _P, "kfk", "batch_num_messages", _int)
 _add("sticky.partitioning.linger.ms compression.level queue.buffering.backpressure.threshold", _P, "noop")
+_add("produce.offset.report", _P, "noop", conv=_bool)  # librdkafka no longer uses it
+_add("queuing.strategy", _P, "only", lambda v: str(v).lower() == "fifo")  # lifo reorders
 _add("compression.type compression.codec", _P, "kfk", "compression", _compression)
 _add("enable.idempotence", _P, "kfk", "idempotent", lambda v: "1" if _bool(v) else "0")
 _add("enable.gapless.guarantee", _P, "only", lambda v: not _bool(v))
 _add("transactional.id", _P, "kfk", "transactional_id")
 _add("transaction.timeout.ms", _P, "kfk", "transaction_timeout_ms", _int)
-_add("delivery.timeout.ms message.timeout.ms", _P, "kfk", "delivery_timeout_ms", _int)
-_add("retries message.send.max.retries", _P, "only", lambda v: _int(v) >= 2147483647)
+_add("delivery.timeout.ms message.timeout.ms", _P, "kfk", "delivery_timeout_ms", _delivery_timeout)
+# kfk retries until delivery.timeout.ms whatever the count: a message
+# librdkafka would fail after that many retries may still be delivered
+# (at least once, either way). 0, at most once, is refused.
+_add("retries message.send.max.retries", _P, "noop", conv=_retries)
 _add("max.in.flight max.in.flight.requests.per.connection", _P, "kfk", "max_in_flight", _in_flight)
-_add("queue.buffering.max.messages", _P, "py", "max_messages", _int)
+_add("queue.buffering.max.messages", _P, "py", "max_messages", _max_messages)
 _add("queue.buffering.max.kbytes", _P, "kfk", "max_buffered_kbytes", _int)
-_add("message.max.bytes", _P, "kfk", "message_max_bytes", _int)
+_add("message.max.bytes", _P, "kfk", "message_max_bytes", _ranged(1000, 1000000000))
 _add("request.timeout.ms", _P, "kfk", "request_timeout_ms", _int)
 _add("partitioner", _P, "py", "partitioner", _partitioner)
 _add("on_delivery", _P, "py", "on_delivery", _callable)
@@ -193,7 +287,8 @@ _add("enable.auto.commit", _C, "group", "auto_commit", lambda v: "1" if _bool(v)
 _add("auto.commit.interval.ms", _C, "group", "auto_commit_interval_ms", _int)
 _add("auto.offset.reset", _C, "group", "auto_offset_reset", _reset)
 _add("partition.assignment.strategy", _C, "group", "assignor", _assignor)
-_add("group.protocol", _C, "only", lambda v: str(v).lower() == "classic")
+_add("group.protocol", _C, "group", "group_protocol", _choice("classic", "consumer"))
+_add("group.remote.assignor", _C, "group", "group_remote_assignor")
 _add("enable.auto.offset.store", _C, "group", "auto_offset_store", lambda v: "1" if _bool(v) else "0")
 _add("enable.partition.eof", _C, "py", "partition_eof", _bool)
 _add("isolation.level", _C, "kfk", "isolation_level")
@@ -203,6 +298,12 @@ _add("fetch.max.bytes", _C + _S, "kfk", "fetch_max_bytes", _int)
 _add("max.partition.fetch.bytes fetch.message.max.bytes", _C + _S, "kfk", "fetch_partition_max_bytes", _int)
 _add("queued.max.messages.kbytes", _C, "kfk", "prefetch_bytes", lambda v: str(_int(v) * 1024))
 _add("queued.min.messages fetch.error.backoff.ms fetch.queue.backoff.ms check.crcs", _C, "noop")
+_add("coordinator.query.interval.ms", _C, "noop", conv=_ranged(1, 3600000))
+_add("consume.callback.max.messages", _C, "noop", conv=_ranged(0, 1000000))  # for a C callback API only
+# The legacy simple consumer's; confluent-kafka's Consumer ignores them too.
+_add("auto.commit.enable", _C, "noop", conv=_bool)
+_add("offset.store.path offset.store.sync.interval.ms", _C, "noop")
+_add("offset.store.method", _C, "only", lambda v: str(v).lower() == "broker")
 _add("on_commit", _C, "py", "on_commit", _callable)
 
 _add("share.acknowledgement.mode", _S, "group", "share_acknowledgement_mode", _ack_mode)
@@ -210,6 +311,15 @@ _add("max.poll.records", _S, "kfk", "max_poll_records", _int)
 # Group consumer properties a share consumer accepts without effect, as
 # confluent-kafka does (kfk's share member is not removed for polling late).
 _SHARE_NOOP = ("max.poll.interval.ms", "check.crcs")
+# Callbacks of this layer's that one kind of client has: confluent-kafka
+# knows them on no other.
+_ONE_CLIENT = ("on_delivery", "on_commit")
+# The classic protocol's settings, which the broker decides with
+# group.protocol=consumer (confluent-kafka refuses them there).
+_CLASSIC_ONLY = ("session_timeout_ms", "heartbeat_interval_ms", "assignor")
+# Options newer than some libkfk builds: with one that lacks the option,
+# its property is accepted without effect.
+_NEWER = ("allow_auto_create_topics",)
 
 # Defaults where librdkafka's differ from kfk's own (EV::Kafka's) in a way
 # a program notices: a program written for confluent-kafka gets the
@@ -250,9 +360,11 @@ class Settings:
         self.group: dict[str, str] = dict(_GROUP_DEFAULTS) if client == CONSUMER else {}
         self.py: dict[str, Any] = {}
         self.ignored: list[str] = []  # another kind of client's properties
-        self._origin: dict[str, str] = {}  # kfk option -> the property it came from
+        self._origin: dict[str, str] = {}  # kfk or group option -> the property it came from
+        self._tls_only: dict[str, str] = {}  # tls properties given -> what kfk lacks
         for name, value in props.items():
             self._set(str(name), value)
+        self._check()
         if client == CONSUMER and "auto_offset_reset" in self.group:
             self.kfk["auto_offset_reset"] = self.group["auto_offset_reset"]
         if client == PRODUCER:
@@ -274,34 +386,79 @@ class Settings:
             # As confluent-kafka: the group consumer's settings are refused
             # (a share group's are the broker's).
             raise ValueError(f"Failed to create share consumer: `{name}` is not applicable for share consumer")
-        if self.client not in clients:
+        mine = self.client in clients
+        if not mine and name in _ONE_CLIENT:
+            raise _invalid(f'No such configuration property: "{name}"')
+        try:
+            if kind == "only":
+                if mine and not target(value):
+                    raise _Unsupported(f"{name}={value!r}")
+                converted = None
+            else:
+                converted = conv(value)  # another kind of client's values are checked too, as librdkafka does
+        except TypeError:
+            if conv is _callable:
+                raise _not_callable(name) from None
+            raise _invalid(f'Invalid value "{value}" for configuration property "{name}"') from None
+        except _Unsupported as exc:
+            if not mine:
+                converted = None
+            else:
+                raise _invalid(f"Unsupported value for configuration property \"{name}\": {exc} "
+                               "(see kfk's CONFLUENT.md)") from None
+        except ValueError as exc:
+            raise _invalid(f'Invalid value "{value}" for configuration property "{name}": {exc}') from None
+        if not mine:
             # As librdkafka: another kind of client's property is accepted
             # and does nothing here (one dict often configures both).
             self.ignored.append(name)
-            return
-        if kind == "noop":
-            return
-        try:
-            if kind == "only":
-                if not target(value):
-                    raise _Unsupported(f"{name}={value!r}")
-                return
-            converted = conv(value)
-        except TypeError:
-            what = "a logging.Logger" if name == "logger" else "a callable function"
-            raise TypeError(f"expected {name} property as {what}") from None
-        except _Unsupported as exc:
-            raise _invalid(f"Unsupported value for configuration property \"{name}\": {exc} "
-                           "(see kfk's CONFLUENT.md)") from None
-        except ValueError as exc:
-            raise _invalid(f'Invalid value "{value}" for configuration property "{name}": {exc}') from None
-        if kind == "kfk":
+        elif kind == "kfk":
             self.kfk[target] = _text(converted)
             self._origin[target] = name
         elif kind == "group":
             self.group[target] = _text(converted)
-        else:
+            self._origin[target] = name
+        elif kind == "py":
             self.py[target or name] = converted
+        elif kind == "tls":
+            self._tls_only[name] = target
+
+    def _check(self) -> None:
+        """What depends on several properties: the TLS settings, which take
+        effect with TLS only, and the combinations librdkafka refuses."""
+        tls = self.kfk.get("security.protocol", "plaintext").upper() in ("SSL", "SASL_SSL")
+        ca = self.py.pop("ca_location", None)
+        if tls and ca is not None and ca != "probe":  # probe: the system's CAs, as kfk's default
+            self.kfk["tls_ca_file"] = str(ca)
+            self._origin["tls_ca_file"] = "ssl.ca.location"
+        hostname_check = self.py.pop("endpoint_check", True)
+        if tls:
+            if self._tls_only:
+                name, lack = next(iter(self._tls_only.items()))
+                raise _invalid(f'Unsupported configuration property "{name}" with TLS: {lack} '
+                               "(see kfk's CONFLUENT.md)")
+            if not hostname_check and self.kfk.get("enable.ssl.certificate.verification") != "false":
+                raise _invalid('Unsupported value for configuration property "ssl.endpoint.identification.algorithm":'
+                               " 'none': kfk checks the broker's host name whenever it verifies certificates; "
+                               "enable.ssl.certificate.verification=false verifies neither")
+        if self.client == PRODUCER:
+            if self.transactional and self.kfk.get("idempotent") == "0":
+                raise _invalid("transactional.id needs enable.idempotence=true: a transactional producer is "
+                               "idempotent")
+            if float(self.kfk["delivery_timeout_ms"]) <= float(self.kfk.get("linger_ms", 5)):
+                raise _invalid(f"{self._origin.get('delivery_timeout_ms', 'delivery.timeout.ms')} must be more "
+                               f"than {self._origin.get('linger_ms', 'linger.ms')}")
+        if self.client == CONSUMER:
+            if self.group.get("group_protocol") == "consumer":
+                for target in _CLASSIC_ONLY:
+                    if target in self._origin:
+                        raise _invalid(f"{self._origin[target]} cannot be set with group.protocol=consumer: "
+                                       "the broker decides it (group.remote.assignor chooses its assignor)")
+                    del self.group[target]
+            else:
+                self.group.pop("group_remote_assignor", None)
+                if int(self.group["rebalance_timeout_ms"]) < int(self.group["session_timeout_ms"]):
+                    raise _invalid("max.poll.interval.ms must be at least session.timeout.ms")
 
     @property
     def partitioner(self) -> str:
@@ -324,8 +481,11 @@ class Settings:
             raise _invalid("kfk_conf_new failed")
         err = ctypes.create_string_buffer(512)
         try:
-            for key, value in self.kfk.items():
+            for key, value in list(self.kfk.items()):
                 if lib.kfk_conf_set(conf, key.encode(), str(value).encode(), err, 512):
+                    if key in _NEWER:  # the value is valid: this libkfk predates the option
+                        del self.kfk[key]
+                        continue
                     name = self._origin.get(key, key)
                     raise _invalid(f'Invalid value for configuration property "{name}": '
                                    f"{err.value.decode('utf-8', 'replace')}")
@@ -334,4 +494,5 @@ class Settings:
         return dict(self.kfk)
 
     def logger(self) -> logging.Logger:
-        return self.py.get("logger") or logging.getLogger("kfk")
+        given = self.py.get("logger")
+        return given if callable(getattr(given, "log", None)) else logging.getLogger("kfk")

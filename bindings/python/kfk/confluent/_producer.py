@@ -31,14 +31,24 @@ def _no_callback(err: Any, msg: Any) -> None:
     still served, to count it delivered."""
 
 
+_NO_CONF: Any = object()  # Producer(**properties): no dict given
+
+
 class Producer(Base):
     """Asynchronous producer: produce() queues, poll() and flush() serve
     the delivery callbacks ``(err, msg)`` on the calling thread."""
 
     _kind = "producer"
 
-    def __init__(self, conf: Optional[dict] = None, **kwargs: Any) -> None:
-        settings = Settings(conf, PRODUCER, **kwargs)
+    def __init__(self, conf: Any = _NO_CONF, **kwargs: Any) -> None:
+        if conf is None:  # refused with keyword arguments too, as confluent-kafka does
+            raise TypeError("expected configuration dict")
+        settings = Settings(None if conf is _NO_CONF else conf, PRODUCER, **kwargs)
+        # What poll() returns, counted as librdkafka counts its events: the
+        # delivery reports of one batch (a run of one partition's) as one,
+        # each error_cb and stats_cb call, none of kfk's internal requests.
+        self._events = 0
+        self._batch: Optional[tuple] = None  # (topic, partition) of the last report counted
         super().__init__(settings)
         self._on_delivery: Optional[Callable] = settings.py.get("on_delivery")
         self._only_errors = bool(settings.py.get("dr_only_error", False))
@@ -117,9 +127,13 @@ class Producer(Base):
         key, value, partition, sent). The confluent-kafka Message is built
         only when a callback takes it."""
         self._unserved.pop()
+        topic, key, value, partition, sent = state
+        batch = (topic, partition if result is None else result.get("partition", partition))
+        if batch != self._batch:
+            self._batch = batch
+            self._events += 1
         if cb is _no_callback:
             return
-        topic, key, value, partition, sent = state
         if err is None:
             if not self._only_errors:
                 offset = result["offset"]  # type: ignore[index]
@@ -195,25 +209,33 @@ class Producer(Base):
 
     # -- serving callbacks ---------------------------------------------------------
 
-    def _serve_synthetic(self) -> int:
+    def _serve_synthetic(self) -> None:
         with self._lock:
             pending, self._synthetic = self._synthetic, []
         for report in pending:
             report()
-        return len(pending)
+
+    def _on_error(self, err: _KfkError) -> None:
+        self._events += 1
+        super()._on_error(err)
+
+    def _on_stats(self, stats: dict) -> None:
+        self._events += 1
+        super()._on_stats(stats)
 
     def poll(self, timeout: Optional[float] = -1) -> int:
         """Serve delivery callbacks (and error_cb, stats_cb) for up to
         timeout seconds (None or negative: until one is served); returns how
         many events were served, as librdkafka counts them."""
         self._check_closed()
-        served = self._serve_synthetic()
+        self._events, self._batch = 0, None
+        self._serve_synthetic()
         deadline = deadline_of(timeout)
         while True:
             wait = left(deadline)
-            served += self._queue.poll(0.1 if wait is None else min(wait, 0.1))
-            if served or (deadline is not None and time.monotonic() >= deadline):
-                return served
+            self._queue.poll(0.1 if wait is None else min(wait, 0.1))
+            if self._events or (deadline is not None and time.monotonic() >= deadline):
+                return self._events
 
     def flush(self, timeout: Optional[float] = -1) -> int:
         """Send everything now and serve delivery callbacks until none is

@@ -14,6 +14,7 @@ import collections
 import threading
 import weakref
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, Callable, Optional, Sequence
 
 from ...conn import _new_topic_array, _s, _str_array, _tp_array
@@ -56,6 +57,14 @@ def _failed(code: int, message: Optional[str] = None) -> KafkaException:
     return KafkaException(KafkaError(code, message or None))
 
 
+def _future() -> Future:
+    """A future already running, as confluent-kafka's are: it cannot be
+    cancelled."""
+    f: Future = Future()
+    f.set_running_or_notify_cancel()
+    return f
+
+
 def _poll_forever(ref: "weakref.ref[AdminClient]") -> None:
     """The thread that completes an AdminClient's futures: it polls the
     client's queue until the client is closed or gone."""
@@ -76,7 +85,9 @@ class AdminClient(Base):
 
     _kind = "admin client"
 
-    def __init__(self, conf: Optional[dict] = None, **kwargs: Any) -> None:
+    def __init__(self, conf: dict, **kwargs: Any) -> None:
+        if conf is None:  # refused with keyword arguments too, as confluent-kafka does
+            raise TypeError("expected configuration dict")
         settings = Settings(conf, ADMIN, **kwargs)
         self._callbacks: collections.deque = collections.deque()  # error_cb, stats_cb for poll()
         self._stopping = False
@@ -114,8 +125,25 @@ class AdminClient(Base):
         self._thread.join()
         self._close_client(10.0)
 
+    def __enter__(self) -> "AdminClient":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def __len__(self) -> int:
         return 0
+
+    def cluster_id(self, timeout: Optional[float] = -1) -> Optional[str]:
+        """The cluster's id; KafkaException(_TIMED_OUT) if no broker
+        answers within timeout seconds (None or negative: no limit)."""
+        if timeout is not None and not isinstance(timeout, (int, float)):
+            raise TypeError(f"timeout must be a number, not {type(timeout).__name__}")
+        f = self._raw(self._client._lib.kfk_admin_describe_cluster)
+        try:
+            return f.result(None if timeout is None or timeout < 0 else timeout).get("cluster_id")
+        except FutureTimeout:
+            raise _failed(KafkaError._TIMED_OUT, "Failed to get the cluster id") from None  # type: ignore[attr-defined]
 
     def _call(self, fn: Callable[..., int], *args: Any, done: Callable[[Any, Optional[_KfkError]], None]) -> None:
         """Issue one kfk admin request; done(result, error) runs on the
@@ -132,7 +160,7 @@ class AdminClient(Base):
 
     def _raw(self, fn: Callable[..., int], *args: Any) -> Future:
         """A future of one request's raw result."""
-        f: Future = Future()
+        f: Future = _future()
 
         def done(result: Any, err: Optional[_KfkError]) -> None:
             if err is not None:
@@ -150,12 +178,13 @@ class AdminClient(Base):
         """{topic: future of None}; TOPIC_ALREADY_EXISTS and the like raise
         from the future. Topics with a replica_assignment go in a request of
         their own."""
-        if not isinstance(new_topics, list) or not new_topics or not all(isinstance(t, NewTopic) for t in new_topics):
+        _listed(new_topics)
+        if not new_topics or not all(isinstance(t, NewTopic) for t in new_topics):
             raise ValueError("Expected non-empty list of NewTopic objects")
         for t in new_topics:
             if t.replica_assignment is not None:
                 _check_topic_assignment(t)
-        futures = {t.topic: Future() for t in new_topics}
+        futures = {t.topic: _future() for t in new_topics}
         plain = [t for t in new_topics if t.replica_assignment is None]
         placed = [t for t in new_topics
                   if t.replica_assignment is not None and _uniform(t.replica_assignment, futures[t.topic])]
@@ -165,7 +194,7 @@ class AdminClient(Base):
             if t.replica_assignment is not None:
                 partitions, factor = len(t.replica_assignment), len(t.replica_assignment[0])
             return {"name": t.topic, "num_partitions": partitions, "replication_factor": factor,
-                    "config": {str(k): str(v) for k, v in t.config.items()}}
+                    "config": {str(k): str(v) for k, v in (t.config or {}).items()}}
 
         def settle(group: list) -> Callable[[Any, Optional[_KfkError]], None]:
             return lambda res, err: _per_name({t.topic: futures[t.topic] for t in group}, res, err, "topics")
@@ -188,9 +217,11 @@ class AdminClient(Base):
     def delete_topics(self, topics: Sequence[str], operation_timeout: Optional[float] = None,
                       request_timeout: Optional[float] = None) -> dict:
         """{topic: future of None}."""
-        if not isinstance(topics, list) or not topics or not all(isinstance(t, str) for t in topics):
+        if not isinstance(topics, list):
+            raise TypeError(f"expected a list of topic names, not {type(topics).__name__}")
+        if not topics or not all(isinstance(t, str) for t in topics):
             raise ValueError("Expected non-empty list of topic strings")
-        futures = {t: Future() for t in topics}
+        futures = {t: _future() for t in topics}
         arr, n = _str_array(topics, "topic")
         self._call(self._client._lib.kfk_admin_delete_topics, arr, n, _ms(operation_timeout),
                    done=lambda res, err: _per_name(futures, res, err, "topics"))
@@ -199,12 +230,12 @@ class AdminClient(Base):
     def create_partitions(self, new_partitions: Sequence[NewPartitions], operation_timeout: Optional[float] = None,
                           request_timeout: Optional[float] = None, validate_only: bool = False) -> dict:
         """{topic: future of None}."""
-        if (not isinstance(new_partitions, list) or not new_partitions
-                or not all(isinstance(p, NewPartitions) for p in new_partitions)):
+        _listed(new_partitions)
+        if not new_partitions or not all(isinstance(p, NewPartitions) for p in new_partitions):
             raise ValueError("Expected non-empty list of NewPartitions objects")
         futures = {}
         for p in new_partitions:
-            f: Future = Future()
+            f: Future = _future()
             futures[p.topic] = f
             if p.replica_assignment is None:
                 call = self._client._lib.kfk_admin_validate_create_partitions if validate_only else \
@@ -229,7 +260,7 @@ class AdminClient(Base):
         tps = list(topic_partition_offsets)
         if not tps or not all(isinstance(tp, TopicPartition) for tp in tps):
             raise ValueError("Expected non-empty list of TopicPartition objects")
-        futures = {tp: Future() for tp in tps}
+        futures = {tp: _future() for tp in tps}
         arr, n = _tp_array([{"topic": tp.topic, "partition": tp.partition, "offset": tp.offset} for tp in tps])
 
         def done(res: Any, err: Optional[_KfkError]) -> None:
@@ -260,7 +291,7 @@ class AdminClient(Base):
     def describe_cluster(self, include_authorized_operations: bool = False,
                          request_timeout: Optional[float] = None) -> Future:
         """A future of DescribeClusterResult."""
-        f: Future = Future()
+        f: Future = _future()
 
         def done(res: Any, err: Optional[_KfkError]) -> None:
             if err is not None:
@@ -294,7 +325,7 @@ class AdminClient(Base):
         """{ConfigResource: future of {name: ConfigEntry}} for topics, brokers
         (by node id) and groups."""
         resources = self._config_resources(resources)
-        futures = {r: Future() for r in resources}
+        futures = {r: _future() for r in resources}
         flat = [_s(x, "resource") for r in resources for x in (_CONFIG_TYPES[r.restype], r.name)]
         import ctypes
         arr = (ctypes.c_char_p * len(flat))(*flat)
@@ -323,7 +354,7 @@ class AdminClient(Base):
         confluent-kafka, the configs not given go back to their defaults:
         kfk reads the resource's configs and resets those set on it."""
         resources = self._config_resources(resources)
-        futures = {r: Future() for r in resources}
+        futures = {r: _future() for r in resources}
         described = self.describe_configs(resources)
 
         def altered(res: Any, err: Optional[_KfkError]) -> None:
@@ -373,7 +404,7 @@ class AdminClient(Base):
                 flat += [_s(x, "config") for x in (_CONFIG_TYPES[r.restype], r.name,
                                                    _CONFIG_OPS[e.incremental_operation], e.name,
                                                    None if value is None else str(value))]
-        futures = {r: Future() for r in resources}
+        futures = {r: _future() for r in resources}
         import ctypes
         arr = (ctypes.c_char_p * len(flat))(*flat)
 
@@ -391,7 +422,7 @@ class AdminClient(Base):
     def list_consumer_groups(self, request_timeout: Optional[float] = None, states: Optional[set] = None,
                              types: Optional[set] = None) -> Future:
         """A future of ListConsumerGroupsResult."""
-        f: Future = Future()
+        f: Future = _future()
 
         def done(res: Any, err: Optional[_KfkError]) -> None:
             if err is not None:
@@ -416,7 +447,7 @@ class AdminClient(Base):
         """{group_id: future of ConsumerGroupDescription}."""
         if not isinstance(group_ids, list) or not group_ids or not all(isinstance(g, str) for g in group_ids):
             raise ValueError("Expected a non-empty list of group ids")
-        futures = {g: Future() for g in group_ids}
+        futures = {g: _future() for g in group_ids}
         arr, n = _str_array(group_ids, "group_id")
 
         def done(res: Any, err: Optional[_KfkError]) -> None:
@@ -427,9 +458,9 @@ class AdminClient(Base):
                     f.set_exception(KafkaException(from_kfk(err)))
                 elif g is None:
                     f.set_exception(_failed(KafkaError.GROUP_ID_NOT_FOUND))  # type: ignore[attr-defined]
-                elif g.get("error_code"):
+                elif g.get("error_code") and g["error_code"] != KafkaError.GROUP_ID_NOT_FOUND:  # type: ignore
                     f.set_exception(_failed(g["error_code"]))
-                else:
+                else:  # a group that does not exist is described as DEAD, as the classic API did
                     f.set_result(_group_description(g))
 
         if include_authorized_operations:
@@ -451,9 +482,12 @@ class AdminClient(Base):
         described = self._raw(self._client._lib.kfk_admin_describe_groups, *_str_array(ids, "group_id")).result(wait)
         out = []
         for g in described.get("groups") or []:
+            if g.get("error_code") == KafkaError.GROUP_ID_NOT_FOUND:  # type: ignore[attr-defined]
+                continue
             gm = GroupMetadata()
-            gm.id, gm.state, gm.protocol_type, gm.protocol = (g["group_id"], g.get("state"), g.get("protocol_type"),
-                                                              g.get("protocol"))
+            state = g.get("state") or ""
+            gm.id, gm.state, gm.protocol_type, gm.protocol = (g["group_id"], _GROUP_STATE_NAMES.get(state, state),
+                                                              g.get("protocol_type"), g.get("protocol"))
             if g.get("error_code"):
                 gm.error = KafkaError(g["error_code"])
             for m in g.get("members") or []:
@@ -472,7 +506,7 @@ class AdminClient(Base):
         if len(reqs) != 1 or not isinstance(reqs[0], ConsumerGroupTopicPartitions):
             raise ValueError("Expected a list of exactly one ConsumerGroupTopicPartitions")
         req = reqs[0]
-        f: Future = Future()
+        f: Future = _future()
 
         def done(res: Any, err: Optional[_KfkError]) -> None:
             if err is not None:
@@ -501,7 +535,7 @@ class AdminClient(Base):
             raise TypeError("Expected input to be list of group ids to be deleted")
         if not group_ids:
             raise ValueError("Expected at least one group to be deleted")
-        futures = {g: Future() for g in group_ids}
+        futures = {g: _future() for g in group_ids}
         arr, n = _str_array(group_ids, "group_id")
 
         def done(res: Any, err: Optional[_KfkError]) -> None:
@@ -517,7 +551,7 @@ class AdminClient(Base):
         """{group_id: future of ConsumerGroupTopicPartitions}, each partition
         with its error (UNKNOWN_MEMBER_ID while the group has members)."""
         req = _one_offsets_request(alter_consumer_group_offsets_request)
-        f: Future = Future()
+        f: Future = _future()
         arr, n = _tp_array([{"topic": tp.topic, "partition": tp.partition, "offset": tp.offset,
                              "leader_epoch": -1 if tp.leader_epoch is None else tp.leader_epoch,
                              "metadata": tp.metadata} for tp in req.topic_partitions])
@@ -555,7 +589,7 @@ class AdminClient(Base):
         if isolation_level is not None and not isinstance(isolation_level, IsolationLevel):
             raise TypeError("isolation_level argument should be an IsolationLevel")
         keys = [TopicPartition(tp.topic, tp.partition, spec._value) for tp, spec in topic_partition_offsets.items()]
-        futures = {k: Future() for k in keys}
+        futures = {k: _future() for k in keys}
         arr, n = _tp_array([{"topic": k.topic, "partition": k.partition, "offset": k.offset} for k in keys])
 
         def done(res: Any, err: Optional[_KfkError]) -> None:
@@ -575,7 +609,7 @@ class AdminClient(Base):
             raise TypeError("Expected input to be instance of TopicCollection")
         if not isinstance(topics.topic_names, list):
             raise TypeError("Expected list of topic names to be described")
-        futures = {t: Future() for t in topics.topic_names}
+        futures = {t: _future() for t in topics.topic_names}
         if not futures:
             return futures
         arr, n = _str_array(topics.topic_names, "topic")
@@ -606,7 +640,7 @@ class AdminClient(Base):
                 if tp.partition < 0:
                     raise ValueError("Elements of the 'partitions' list must not have negative value for "
                                      "'partition' field")
-        f: Future = Future()
+        f: Future = _future()
         arr, n = _tp_array([{"topic": tp.topic, "partition": tp.partition} for tp in partitions or []])
 
         def done(res: Any, err: Optional[_KfkError]) -> None:
@@ -629,7 +663,7 @@ class AdminClient(Base):
         """{AclBinding: future of None}; a broker without an authorizer
         raises SECURITY_DISABLED from the futures."""
         bindings = _acl_list(acls, AclBinding, "ACL bindings")
-        futures = {a: Future() for a in bindings}
+        futures = {a: _future() for a in bindings}
         arr = _acl_array(bindings)
 
         def done(res: Any, err: Optional[_KfkError]) -> None:
@@ -645,7 +679,7 @@ class AdminClient(Base):
         authorizer raises SECURITY_DISABLED (confluent-kafka gives [])."""
         if not isinstance(acl_binding_filter, AclBindingFilter):
             raise TypeError("Expected an AclBindingFilter")
-        f: Future = Future()
+        f: Future = _future()
 
         def done(res: Any, err: Optional[_KfkError]) -> None:
             if err is not None:
@@ -660,7 +694,7 @@ class AdminClient(Base):
                     request_timeout: Optional[float] = None) -> dict:
         """{AclBindingFilter: future of [AclBinding] deleted}."""
         filters = _acl_list(acl_binding_filters, AclBindingFilter, "ACL binding filters")
-        futures = {a: Future() for a in filters}
+        futures = {a: _future() for a in filters}
 
         def done(res: Any, err: Optional[_KfkError]) -> None:
             answers = (res or {}).get("results") or []
@@ -687,8 +721,8 @@ class AdminClient(Base):
                     raise TypeError("Each value should be a string")
                 if not u:
                     raise ValueError("'user' cannot be empty")
-        every: Future = Future()
-        futures = {u: Future() for u in users or []}
+        every: Future = _future()
+        futures = {u: _future() for u in users or []}
 
         def done(res: Any, err: Optional[_KfkError]) -> None:
             got = {u["user"]: u for u in (res or {}).get("users") or []}
@@ -710,7 +744,7 @@ class AdminClient(Base):
         """{user: future of None}. kfk salts and hashes each password; only
         the salted password is sent."""
         checked = _scram_alterations(alterations)
-        futures = {a.user: Future() for a, *_ in checked}
+        futures = {a.user: _future() for a, *_ in checked}
         creds = []
         for a, mechanism, iterations, password, salt in checked:
             if password is not None and iterations not in _SCRAM_ITERATIONS:
@@ -759,6 +793,20 @@ _CONFIG_OPS = {AlterConfigOpType.SET: "set", AlterConfigOpType.DELETE: "delete",
 _ACL_RESOURCE_TYPES = {ResourceType.ANY: "any", ResourceType.TOPIC: "topic", ResourceType.GROUP: "group",
                        ResourceType.BROKER: "cluster", ResourceType.TRANSACTIONAL_ID: "transactional_id"}
 _SCRAM_ITERATIONS = range(4096, 16384 + 1)  # what Kafka accepts; kfk's core hashes no others
+
+
+# Group states as Kafka spells them (list_groups), from kfk's lower case.
+_GROUP_STATE_NAMES = {"stable": "Stable", "empty": "Empty", "dead": "Dead", "preparingrebalance": "PreparingRebalance",
+                      "completingrebalance": "CompletingRebalance", "assigning": "Assigning",
+                      "reconciling": "Reconciling"}
+
+
+def _listed(items: Any) -> None:
+    """As confluent-kafka: TypeError for what is not iterable, ValueError
+    for an iterable that is not a list."""
+    iter(items)
+    if not isinstance(items, list):
+        raise ValueError(f"expected a list, not {type(items).__name__}")
 
 
 def _check_topic_assignment(t: NewTopic) -> None:
@@ -969,10 +1017,10 @@ def _group_description(g: dict) -> ConsumerGroupDescription:
         members.append(MemberDescription(m["member_id"], m.get("client_id"), m.get("client_host"),
                                          MemberAssignment(tps), m.get("group_instance_id") or None))
     ops = g.get("authorized_operations")
+    # DescribeGroups is the classic protocol's call: its groups are CLASSIC.
     return ConsumerGroupDescription(g["group_id"], not g.get("protocol_type"), members, g.get("protocol") or "",
                                     group_state(g.get("state")), None, None if ops is None else _operations(ops),
-                                    type=ConsumerGroupType.CLASSIC if g.get("protocol_type") else
-                                    ConsumerGroupType.UNKNOWN)
+                                    type=ConsumerGroupType.CLASSIC)
 
 
 __all__ = ["AdminClient", "AlterConfigOpType", "BrokerMetadata", "ClusterMetadata", "ConfigEntry", "ConfigResource",
