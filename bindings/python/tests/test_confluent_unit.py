@@ -655,19 +655,22 @@ def test_producer_poll_counts_what_it_served(lib, brokers, conn):
     produce response's reports as one event: not one per callback), so
     more than 0 when it ran a delivery callback and 0 when its timeout
     passed with nothing to serve; len() counts the messages whose
-    callback has not run."""
+    callback has not run (librdkafka's counts its own requests in flight
+    too, such as a metadata refresh: at least that many)."""
     topic = create_topic(conn, partitions=1)
     p = lib.Producer({"bootstrap.servers": brokers, "linger.ms": 0})
     p.list_topics(topic, 10)
+    own_requests_too = lib.__name__ == "confluent_kafka"
     reports = []
     for i in range(20):
         p.produce(topic, b"v%d" % i, on_delivery=lambda err, msg: reports.append(err))
-    assert 0 < len(p) <= 20
+    assert len(p) >= 20 if own_requests_too else len(p) == 20
     while len(reports) < 20:
         before = len(reports)
         n = p.poll(0.5)
         assert n > 0 or len(reports) == before
-        assert len(p) == 20 - len(reports)
+        unserved = 20 - len(reports)
+        assert len(p) >= unserved if own_requests_too else len(p) == unserved
     assert reports == [None] * 20
     assert p.poll(0.2) == 0
 
