@@ -6,12 +6,14 @@ returned), so this layer runs kfk with its manual offset store and stores
 the positions of the messages poll() and consume() returned before it
 returns, and before anything kfk commits on its own (a revocation, leaving
 the group); with enable.auto.offset.store=false kfk commits the offsets
-given to store_offsets(). Each request asks kfk for a bounded number of
-messages (kfk_consume_max: num_messages for consume(), a few hundred for
-poll(), which returns the rest from here), and messages kfk handed over
-that this layer has not returned yet are given back with a seek before a
-partition is sought or paused, or a revocation served. Explicit offsets are
-committed as they are, with the member's generation. A consumer that
+given to store_offsets(). Either is committed only when above the
+partition's committed offset, as in librdkafka. Each request asks kfk
+for a bounded number of messages (kfk_consume_max: num_messages for
+consume(), a few hundred for poll(), which returns the rest from here),
+and messages kfk handed over that this layer has not returned yet are
+given back with a seek before a partition is sought or paused, or a
+revocation served. Explicit offsets are committed as they are, with the
+member's generation. A consumer that
 assigns partitions itself commits through a connection of its own to the
 group coordinator.
 """
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import collections
 import ctypes
+import re
 import time
 from typing import Any, Callable, Optional, Sequence
 
@@ -30,7 +33,7 @@ from ..queue import Message as _KfkMessage
 from ._base import Base, deadline_of, left
 from ._config import CONSUMER, Settings
 from ._errors import KafkaError, KafkaException, error, from_kfk
-from ._model import (OFFSET_BEGINNING, OFFSET_END, OFFSET_INVALID, OFFSET_STORED,
+from ._model import (OFFSET_BEGINNING, OFFSET_END, OFFSET_INVALID, OFFSET_STORED, TIMESTAMP_NOT_AVAILABLE,
                      GroupMetadataHandle, Message, TopicPartition, _tp)
 
 _TP = tuple  # (topic, partition)
@@ -69,9 +72,11 @@ class Consumer(Base):
         self._auto_commit = settings.group.get("auto_commit") == "1"
         self._auto_commit_s = int(settings.group.get("auto_commit_interval_ms", "5000")) / 1000.0
         self._reset = settings.group.get("auto_offset_reset", "latest")
-        # enable.auto.offset.store=false: commits take what store_offsets()
-        # stored (kfk keeps it too, for its own commits).
         self._auto_store = settings.group.get("auto_offset_store", "1") == "1"
+        # What commits take: the positions returned, or with
+        # enable.auto.offset.store=false what store_offsets() stored (kfk
+        # keeps it too, for its own commits). A seek leaves it, a new
+        # assignment clears it, as in librdkafka.
         self._stored: dict[_TP, int] = {}
         # Otherwise this layer stores in kfk the positions of the messages
         # it returned, as librdkafka stores them, so that kfk's own commits
@@ -82,6 +87,8 @@ class Consumer(Base):
         self._unstored: dict[_TP, int] = {}
         self._store_entries: dict[_TP, Any] = {}  # (kfk_topic_partition_t, its address) per partition, for stores
         self._cooperative = settings.group.get("assignor") == "cooperative-sticky"
+        # Rebalances that add and take partitions, not all of them at once.
+        self._incremental = self._cooperative or settings.group.get("group_protocol") == "consumer"
         self._on_commit: Optional[Callable] = settings.py.get("on_commit")
         self._subscription: Optional[list] = None
         self._on_assign: Optional[Callable] = None
@@ -89,14 +96,28 @@ class Consumer(Base):
         self._on_lost: Optional[Callable] = None
         self._manual = False  # partitions assigned with assign()
         self._assignment: dict[_TP, int] = {}  # partition -> offset it was assigned at
-        self._positions: dict[_TP, int] = {}  # after the last message returned (or a seek)
-        self._committed: dict[_TP, int] = {}  # what this consumer's commits committed
+        self._known_topics: set = set()  # topics of partitions assigned at some time
+        # What assignment() lists while on_assign runs: librdkafka's
+        # assignment before the callback assigns (None outside it).
+        self._shown: Optional[dict] = None
+        # An eager member's assignment is in place, maybe empty: librdkafka
+        # revokes it (on_revoke([]) too) before the next one and on leaving
+        # (incremental rebalances revoke only what they take).
+        self._held = False
+        self._positions: dict[_TP, int] = {}  # after the last message returned since an assignment or seek
+        # The committed offset a commit compares a stored offset with (only
+        # a greater one is committed, as librdkafka does): this consumer's
+        # last commit, or what it read of the group's.
+        self._committed: dict[_TP, int] = {}
+        # A group member's partitions whose committed offset kfk read at
+        # assignment is not known here: it is at most the offset kfk
+        # started from, and read when a commit depends on it.
+        self._unsure: dict[_TP, int] = {}
         # What kfk delivered, in its order: messages it handed over (not
         # returned yet) and rebalances ((kind, partitions) tuples).
         self._stream: collections.deque = collections.deque()
         self._consuming = False  # a kfk_consume is in flight (at most one is)
         self._later: list = []  # on_commit calls to serve at the next poll
-        self._in_on_assign = False
         self._in_on_revoke = False
         self._last_auto_commit = time.monotonic()
         self._coordinator: Optional[Conn] = None
@@ -172,10 +193,12 @@ class Consumer(Base):
             if isinstance(item, _Eof):
                 which = (item.topic, item.partition)
                 if which in self._assignment and self._eof_at.get(which) == item.offset:
-                    return Message(item.topic, item.partition, item.offset,
-                                   error=KafkaError(KafkaError._PARTITION_EOF,  # type: ignore[attr-defined]
-                                                    f"Fetch from {item.topic} [{item.partition}] reached end of "
-                                                    f"partition at offset {item.offset}"))
+                    # As librdkafka's event: the error's text is its value too.
+                    text = (f"Fetch from {item.topic} [{item.partition}] reached end of partition at offset "
+                            f"{item.offset}")
+                    return Message(item.topic, item.partition, item.offset, None, text.encode(), None,
+                                   KafkaError(KafkaError._PARTITION_EOF, text),  # type: ignore[attr-defined]
+                                   (TIMESTAMP_NOT_AVAILABLE, -1))
                 continue
             m: _KfkMessage = item
             which = (m.topic, m.partition)
@@ -188,7 +211,7 @@ class Consumer(Base):
                 self._serve_rebalance(*ahead)
             self._positions[which] = m.offset + 1
             if self._auto_store:
-                self._unstored[which] = m.offset + 1
+                self._stored[which] = self._unstored[which] = m.offset + 1
             self._eof_at.pop(which, None)  # the end is further on
             return Message(m.topic, m.partition, m.offset, m.key, m.value, m.headers or None, None,
                            (m.timestamp_type, m.timestamp))
@@ -313,19 +336,8 @@ class Consumer(Base):
             fn()
 
     def _serve_rebalance(self, kind: int, parts: list) -> None:
-        # librdkafka tells on_assign and on_revoke no offsets.
-        tps = [TopicPartition(p["topic"], p["partition"]) for p in parts]
         if kind == _ffi.EVENT_ASSIGN:
-            for p in parts:
-                self._assignment[(p["topic"], p["partition"])] = OFFSET_STORED
-                if p.get("offset", -1) >= 0:
-                    self._starts[(p["topic"], p["partition"])] = p["offset"]
-            if self._on_assign is not None:
-                self._in_on_assign = True
-                try:
-                    self._on_assign(self, tps)
-                finally:
-                    self._in_on_assign = False
+            self._serve_assign(parts)
             return
         if kind == _ffi.EVENT_REVOKE:
             self._serve_revoke(parts)
@@ -334,22 +346,82 @@ class Consumer(Base):
         # on_lost, or on_revoke without one, as librdkafka calls them;
         # nothing of them can be committed.
         self._forget(parts)
+        self._held = False
         callback = self._on_lost if self._on_lost is not None else self._on_revoke
         if callback is not None:
             self._in_on_revoke = True
             try:
-                callback(self, tps)
+                callback(self, [TopicPartition(p["topic"], p["partition"]) for p in parts])
             finally:
                 self._in_on_revoke = False
+
+    def _serve_assign(self, parts: list) -> None:
+        """on_assign for partitions kfk's group assigned (librdkafka tells
+        it no offsets). An eager member's empty assignment is reported
+        too, as librdkafka reports it, unless the subscription matches no
+        topic (librdkafka then joins no group)."""
+        if not self._incremental:
+            if self._held:
+                self._serve_revoke([])  # kfk reports no revocation of an empty assignment
+            if not parts and self._subscribes_to_nothing():
+                return
+            self._held = True
+        added = set()
+        for p in parts:
+            which = (p["topic"], p["partition"])
+            added.add(which)
+            self._assignment[which] = OFFSET_STORED
+            self._known_topics.add(p["topic"])
+            # kfk tells where it starts, not the committed offset it read:
+            # that one or further on (auto.offset.reset's, or where this
+            # member got to); negative when none was committed.
+            self._committed.pop(which, None)
+            self._unsure.pop(which, None)
+            if p.get("offset", -1) >= 0:
+                self._starts[which] = self._unsure[which] = p["offset"]
+        if self._on_assign is None:
+            return
+        self._shown = {w: o for w, o in self._assignment.items() if w not in added}
+        try:
+            self._on_assign(self, [TopicPartition(p["topic"], p["partition"]) for p in parts])
+        finally:
+            shown, self._shown = self._shown, None
+            # Offsets given to assign() in on_assign are what assignment() lists.
+            self._assignment.update({w: o for w, o in shown.items() if w in added})
+
+    def _subscribes_to_nothing(self) -> bool:
+        """Whether no topic of the cluster is subscribed to: none of the
+        names exists and no pattern matches (internal topics only by name)."""
+        try:
+            conn = self._bootstrap_conn(10.0)
+            try:
+                topics = conn.metadata(None).result(10.0).get("topics") or []
+            finally:
+                conn.close()
+        except _KfkError:
+            return False
+        names = {t for t in self._subscription or () if not t.startswith("^")}
+        try:
+            patterns = [re.compile(t) for t in self._subscription or () if t.startswith("^")]
+        except re.error:
+            return False  # kfk's expressions are RE2's: not one this can judge
+        for t in topics:
+            if t.get("error_code") == KafkaError.UNKNOWN_TOPIC_OR_PART:  # type: ignore[attr-defined]
+                continue
+            if t["name"] in names or (not t.get("is_internal") and any(x.search(t["name"]) for x in patterns)):
+                return False
+        return True
 
     def _serve_revoke(self, parts: list) -> None:
         """A revocation kfk waits for (revoke_wait), as librdkafka waits for
         its rebalance callback: on_revoke runs while the partitions are
         still this member's, so assignment() lists them and a commit
         commits them; then kfk gives them up (committing first with
-        enable.auto.commit)."""
-        if not parts:
+        enable.auto.commit). An eager member's empty assignment is revoked
+        with on_revoke([])."""
+        if not parts and not self._held:
             return
+        self._held = False
         try:
             # What kfk commits as it gives the partitions up (and a commit in
             # on_revoke) is what was returned.
@@ -364,7 +436,8 @@ class Consumer(Base):
         finally:
             self._forget(parts)
             try:
-                self._client.revoke_done()
+                if parts:  # (kfk waits for no revocation of nothing)
+                    self._client.revoke_done()
             except _KfkError:
                 pass  # the client is closing: nothing waits any more
 
@@ -373,7 +446,7 @@ class Consumer(Base):
         for p in parts:
             which = (p["topic"], p["partition"])
             for kept in (self._assignment, self._starts, self._positions, self._stored, self._unstored, self._committed,
-                         self._eof_at):
+                         self._unsure, self._eof_at):
                 kept.pop(which, None)
 
     def subscribe(self, topics: Sequence[str], on_assign: Optional[Callable] = None,
@@ -392,8 +465,16 @@ class Consumer(Base):
         if self._manual:
             self._client._lib.kfk_assign(self._client.handle, None, 0)
             self._manual = False
-            self._assignment.clear()
+            self._forget([{"topic": t, "partition": p} for t, p in self._assignment])
         self._on_assign, self._on_revoke, self._on_lost = on_assign, on_revoke, on_lost
+        if self._subscription is not None:
+            # Subscribing again revokes the old subscription's partitions
+            # first (on_revoke is the one given now, as in librdkafka, which
+            # calls it from the next poll): kfk's member leaves as the new
+            # one starts, and a rebalance it delivers meanwhile is moot.
+            self._settle()
+            self._revoke_before_leaving()
+            self._stream = collections.deque(x for x in self._stream if not isinstance(x, tuple))
         try:
             self._client.subscribe(list(topics), self._group_id,
                                    on_assign=lambda parts: self._on_group_event(_ffi.EVENT_ASSIGN, parts),
@@ -422,7 +503,13 @@ class Consumer(Base):
         """on_revoke for the assignment before the member leaves, as
         librdkafka calls it: kfk gives the partitions up as it leaves, so a
         commit in on_revoke is made while they are still this member's.
-        Returns the partitions on_revoke was told of."""
+        Returns the partitions on_revoke was told of. Rebalances kfk
+        delivered and this layer has not served come first, in order (the
+        messages among them are not returned: the member leaves)."""
+        while any(isinstance(x, tuple) for x in self._stream):
+            x = self._stream.popleft()
+            if isinstance(x, tuple):
+                self._serve_rebalance(*x)
         early = set(self._assignment)
         self._serve_revoke([{"topic": t, "partition": p} for (t, p) in early])
         return early
@@ -440,9 +527,12 @@ class Consumer(Base):
         self._stream = kept
 
     def assignment(self) -> list:
-        """The partitions assigned now."""
+        """The partitions assigned now, with the offsets they were assigned
+        at (OFFSET_STORED for the committed one); in on_assign, those
+        assigned before it and by it."""
         self._check_open()
-        return [TopicPartition(t, p, off) for (t, p), off in self._assignment.items()]
+        shown = self._assignment if self._shown is None else self._shown
+        return [TopicPartition(t, p, off) for (t, p), off in shown.items()]
 
     def assign(self, partitions: Sequence[TopicPartition]) -> None:
         """Consume these partitions, each from its offset (OFFSET_STORED or
@@ -455,12 +545,13 @@ class Consumer(Base):
                 raise error(KafkaError._STATE, "Changes to the current assignment must be made using "  # type: ignore
                             "incremental_assign() or incremental_unassign() when rebalance protocol type is "
                             "COOPERATIVE")
-            if not self._in_on_assign:
+            if self._shown is None:
                 raise NotImplementedError("Consumer.assign while subscribed, outside on_assign: kfk's group "
                                           "assigns the partitions")
             for tp in tps:
                 if tp.offset not in (OFFSET_STORED, OFFSET_INVALID):
                     self.seek(tp)
+            self._shown = {(tp.topic, tp.partition): _assigned_at(tp.offset) for tp in tps}
             return
         self._settle()
         self._commit_manual_auto()
@@ -474,8 +565,11 @@ class Consumer(Base):
         except _KfkError as exc:
             raise KafkaException(from_kfk(exc, "assign")) from None
         self._manual = bool(tps)
-        self._assignment = {(tp.topic, tp.partition): tp.offset for tp in tps}
-        self._positions = {w: o for w, o in self._positions.items() if w in self._assignment}
+        self._assignment = {(tp.topic, tp.partition): _assigned_at(tp.offset) for tp in tps}
+        self._known_topics.update(tp.topic for tp in tps)
+        # As in librdkafka, partitions start again with no position and
+        # nothing stored; what was committed stays what commits compare with.
+        self._positions.clear()
         self._stored.clear()
         self._starts = {(e["topic"], e["partition"]): e["offset"] for e in entries if e["offset"] >= 0}
         self._eof_at.clear()
@@ -507,7 +601,7 @@ class Consumer(Base):
         if not self._cooperative:
             raise error(KafkaError._STATE, "Changes to the current assignment must be made using "  # type: ignore
                         "assign() when rebalance protocol type is EAGER")
-        if not (self._in_on_assign if call == "incremental_assign" else self._in_on_revoke):
+        if not (self._shown is not None if call == "incremental_assign" else self._in_on_revoke):
             raise NotImplementedError(f"Consumer.{call} while subscribed, outside "
                                       f"{'on_assign' if call == 'incremental_assign' else 'on_revoke'}: "
                                       "kfk's group assigns the partitions")
@@ -523,6 +617,7 @@ class Consumer(Base):
             for tp in tps:
                 if tp.offset not in (OFFSET_STORED, OFFSET_INVALID):
                     self.seek(tp)
+            self._shown.update({(tp.topic, tp.partition): _assigned_at(tp.offset) for tp in tps})
             return
         for tp in tps:
             if (tp.topic, tp.partition) in self._assignment:
@@ -536,7 +631,8 @@ class Consumer(Base):
         except _KfkError as exc:
             raise KafkaException(from_kfk(exc, "incremental_assign")) from None
         self._manual = self._manual or bool(tps)
-        self._assignment.update({(tp.topic, tp.partition): tp.offset for tp in tps})
+        self._assignment.update({(tp.topic, tp.partition): _assigned_at(tp.offset) for tp in tps})
+        self._known_topics.update(tp.topic for tp in tps)
         self._starts.update({(e["topic"], e["partition"]): e["offset"] for e in entries if e["offset"] >= 0})
 
     def incremental_unassign(self, partitions: Sequence[TopicPartition]) -> None:
@@ -575,8 +671,9 @@ class Consumer(Base):
         if offset not in (OFFSET_STORED, OFFSET_INVALID):
             raise KafkaException(KafkaError(KafkaError._INVALID_ARG,  # type: ignore[attr-defined]
                                             f"invalid offset {offset} for {topic} [{partition}]"))
-        committed = self._committed_offsets(None).get((topic, partition))
-        if committed is not None and committed >= 0:
+        committed = self._committed_offsets(None).get((topic, partition), OFFSET_INVALID)
+        self._note_committed((topic, partition), committed)
+        if committed >= 0:
             return committed
         return OFFSET_BEGINNING if self._reset == "earliest" else OFFSET_END
 
@@ -595,30 +692,35 @@ class Consumer(Base):
 
     def seek(self, partition: TopicPartition) -> None:
         """Move an assigned partition's position; the next poll() reads
-        from there."""
+        from there. As in librdkafka, position() knows none until then,
+        and what commits take stays."""
         self._check_open()
         if not isinstance(partition, TopicPartition):
             raise TypeError("expected a TopicPartition")
         which = (partition.topic, partition.partition)
         if which not in self._assignment:
-            raise KafkaException(KafkaError(KafkaError._UNKNOWN_PARTITION,  # type: ignore[attr-defined]
-                                            f"Failed to seek to offset {partition.offset}: Local: Unknown partition"))
+            raise self._unassigned(partition.topic, f"Failed to seek to offset {partition.offset}: "
+                                                    f"{partition.topic} [{partition.partition}] is not assigned")
         offset = self._absolute(partition.topic, partition.partition,
                                 self._resolve(partition.topic, partition.partition, partition.offset))
         self._settle()
         self._seek(partition.topic, partition.partition, offset)
         self._eof_at.pop(which, None)
+        self._positions.pop(which, None)
         if offset >= 0:
-            self._positions[which] = offset
-            if self._auto_store:
-                self._unstored[which] = offset
+            self._starts[which] = offset
         else:
-            self._positions.pop(which, None)
             self._starts.pop(which, None)
+
+    def _unassigned(self, topic: str, reason: str) -> KafkaException:
+        """librdkafka's error for a partition not assigned: _STATE in a
+        topic it has assigned partitions of, else _UNKNOWN_PARTITION."""
+        code = KafkaError._STATE if topic in self._known_topics else KafkaError._UNKNOWN_PARTITION  # type: ignore
+        return error(code, reason)
 
     def position(self, partitions: Sequence[TopicPartition]) -> list:
         """The offset after the last message returned per partition
-        (OFFSET_INVALID before any)."""
+        (OFFSET_INVALID before any since it was assigned or sought)."""
         self._check_open()
         return [_tp(tp.topic, tp.partition, self._positions.get((tp.topic, tp.partition), OFFSET_INVALID))
                 for tp in _tp_list(partitions)]
@@ -671,9 +773,9 @@ class Consumer(Base):
         else:
             wanted = {(tp.topic, tp.partition): tp.offset for tp in _tp_list(offsets)}
         mine = {w: o for w, o in wanted.items() if w in self._assignment}
-        if wanted and not mine:
-            raise error(KafkaError._UNKNOWN_PARTITION,  # type: ignore[attr-defined]
-                        "StoreOffsets failed: Local: Unknown partition")
+        if wanted and not mine:  # librdkafka fails only then, with the last partition's error
+            topic, partition = list(wanted)[-1]
+            raise self._unassigned(topic, f"StoreOffsets failed: {topic} [{partition}] is not assigned")
         # An invalid offset stores nothing (commits skip it in librdkafka).
         valid = {w: o for w, o in mine.items() if o >= 0}
         try:
@@ -718,44 +820,85 @@ class Consumer(Base):
             wanted = {(tp.topic, tp.partition): tp.offset for tp in _tp_list(offsets)}
         if self._subscription is not None:
             return self._commit_member(wanted, asynchronous)
-        result = self._commit_direct(wanted)
+        return self._commit_direct(wanted, asynchronous)
+
+    def _to_commit(self) -> dict:
+        """What a commit without offsets commits: each assigned partition's
+        stored offset when it is above the committed one (librdkafka
+        commits no other, so a seek back or a new assignment rewinds
+        nothing). A group member reads the committed offsets it cannot
+        know: what kfk read at assignment, when the stored offset may not
+        be above it, and with enable.auto.commit what kfk's own commits
+        made."""
+        stored = {w: o for w, o in self._stored.items() if w in self._assignment and o >= 0}
+        if self._subscription is not None:
+            unsure = [w for w, o in stored.items() if self._auto_commit or o <= self._unsure.get(w, OFFSET_INVALID)]
+            if unsure:
+                self._read_committed(unsure)
+        return {w: o for w, o in stored.items() if o > self._committed.get(w, OFFSET_INVALID)}
+
+    def _read_committed(self, parts: list) -> None:
+        res = self._coordinator_call(lambda c: c.offset_fetch(self._group_id, sorted({t for t, _ in parts})),
+                                     "Failed to get committed offsets")
+        got = {(t["topic"], p["partition"]): p["offset"] for t in res.get("topics") or []
+               for p in t.get("partitions") or [] if not p.get("error_code")}
+        for which in parts:
+            self._note_committed(which, got.get(which, OFFSET_INVALID))
+
+    def _note_committed(self, which: _TP, offset: int) -> None:
+        """offset is the partition's committed offset, as commits compare
+        stored offsets with it."""
+        self._unsure.pop(which, None)
+        if offset >= 0:
+            self._committed[which] = offset
+        else:
+            self._committed.pop(which, None)
+
+    def _listed(self, offsets: dict) -> list:
+        """What a commit without offsets returns and tells on_commit, as
+        librdkafka: every assigned partition, OFFSET_INVALID where nothing
+        new was committed."""
+        return sorted(_tp(t, p, offsets.get((t, p), OFFSET_INVALID)) for t, p in self._assignment)
+
+    def _no_offset(self, asynchronous: bool, listed: list) -> None:
+        """Nothing to commit: raise _NO_OFFSET, or for an asynchronous
+        commit tell on_commit at the next poll, as librdkafka does."""
+        err = KafkaError(KafkaError._NO_OFFSET, "Commit failed: nothing to commit")  # type: ignore
         if not asynchronous:
-            return result
+            raise KafkaException(err)
         if self._on_commit is not None:
             on_commit = self._on_commit
-            self._later.append(lambda: on_commit(None, result))
-        return None
+            self._later.append(lambda: on_commit(err, listed))
 
     def _commit_member(self, wanted: Optional[dict], asynchronous: bool) -> Optional[list]:
-        """A group member's commit: with no offsets kfk commits what this
-        layer stored, the positions returned (or, with
-        enable.auto.offset.store=false, the offsets given to
-        store_offsets()); offsets given are committed as they are."""
-        if wanted is None and not self._auto_store:
-            wanted = {w: o for w, o in self._stored.items() if w in self._assignment and self._committed.get(w) != o}
+        """A group member's commit: with no offsets kfk commits what it
+        stored (this layer stores the positions returned, or with
+        enable.auto.offset.store=false the offsets given to
+        store_offsets()) above the committed offsets, as librdkafka;
+        offsets given are committed as they are."""
         if wanted is not None:
             return self._commit_offsets(wanted, asynchronous)
         self._store_returned()
-        dirty = {w: o for w, o in self._positions.items() if w in self._assignment and self._committed.get(w) != o}
+        new = self._to_commit()
         # Partitions lost and not reported yet: kfk no longer owns them (a
         # revocation not served yet waits for this layer: they are still its).
         gone = {(p["topic"], p["partition"]) for x in self._stream if isinstance(x, tuple)
                 and x[0] == _ffi.EVENT_LOST for p in x[1]}
-        lost = {w: o for w, o in dirty.items() if w in gone}
-        dirty = {w: o for w, o in dirty.items() if w not in gone}
-        if not dirty and not lost:
-            raise error(KafkaError._NO_OFFSET, "Commit failed: Local: No offset stored")  # type: ignore
+        lost = {w: o for w, o in new.items() if w in gone}
+        new = {w: o for w, o in new.items() if w not in gone}
         failed = KafkaError(KafkaError.REBALANCE_IN_PROGRESS, "the partition was lost before the commit")  # type: ignore
-        committed = sorted([_tp(t, p, o) for (t, p), o in dirty.items()] +
-                           [_tp(t, p, o, failed) for (t, p), o in lost.items()])
-        if not dirty:
-            return None if asynchronous else committed
+        listed = sorted([tp for tp in self._listed(new) if (tp.topic, tp.partition) not in lost] +
+                        [_tp(t, p, o, failed) for (t, p), o in lost.items()])
+        if not new and not lost:
+            return self._no_offset(asynchronous, listed)
+        if not new:
+            return None if asynchronous else listed
         if asynchronous:
             def done(result: Any, err: Optional[_KfkError]) -> None:
                 if err is None:
-                    self._committed.update(dirty)
+                    self._noted(new)
                 if self._on_commit is not None:
-                    self._on_commit(None if err is None else from_kfk(err, "Commit failed"), committed)
+                    self._on_commit(None if err is None else from_kfk(err, "Commit failed"), listed)
             try:
                 self._client._request(self._client._lib.kfk_commit, callback=done)
             except _KfkError as exc:
@@ -765,23 +908,27 @@ class Consumer(Base):
             self._client.commit()
         except _KfkError as exc:
             raise KafkaException(from_kfk(exc, "Commit failed")) from None
-        self._committed.update(dirty)
-        return committed
+        self._noted(new)
+        return listed
+
+    def _noted(self, committed: dict) -> None:
+        for which, offset in committed.items():
+            self._note_committed(which, offset)
 
     def _commit_offsets(self, wanted: dict, asynchronous: bool) -> Optional[list]:
         """A group member commits these offsets, with its generation
-        (invalid ones are skipped, as librdkafka skips them)."""
+        (invalid ones are skipped and listed, as librdkafka does)."""
         valid = {w: o for w, o in wanted.items() if o >= 0}
+        listed = [_tp(t, p, o) for (t, p), o in sorted(wanted.items())]
         if not valid:
-            raise error(KafkaError._NO_OFFSET, "Commit failed: Local: No offset stored")  # type: ignore
+            return self._no_offset(asynchronous, listed)
         entries = [{"topic": t, "partition": p, "offset": o} for (t, p), o in sorted(valid.items())]
-        committed = [_tp(t, p, o) for (t, p), o in sorted(valid.items())]
         if asynchronous:
             def done(result: Any, err: Optional[_KfkError]) -> None:
                 if err is None:
-                    self._committed.update(valid)
+                    self._noted(valid)
                 if self._on_commit is not None:
-                    self._on_commit(None if err is None else from_kfk(err, "Commit failed"), committed)
+                    self._on_commit(None if err is None else from_kfk(err, "Commit failed"), listed)
             arr, n = _tp_array(entries)
             try:
                 self._client._request(self._client._lib.kfk_commit_offsets, arr, n, callback=done)
@@ -792,43 +939,56 @@ class Consumer(Base):
             self._client.commit(offsets=entries)
         except _KfkError as exc:
             raise KafkaException(from_kfk(exc, "Commit failed")) from None
-        self._committed.update(valid)
-        return committed
+        self._noted(valid)
+        return listed
 
-    def _commit_direct(self, wanted: Optional[dict]) -> list:
+    def _commit_direct(self, wanted: Optional[dict], asynchronous: bool) -> Optional[list]:
         """A consumer outside a group commits through the coordinator with
-        no generation (as Kafka allows for an empty group)."""
+        no generation (as Kafka allows for an empty group); an
+        asynchronous commit tells on_commit at the next poll."""
         if wanted is None:
-            wanted = {w: o for w, o in (self._positions if self._auto_store else self._stored).items()
-                      if w in self._assignment and self._committed.get(w) != o}
+            wanted = self._to_commit()
+            listed = self._listed(wanted)
+        else:
+            listed = [_tp(t, p, o) for (t, p), o in sorted(wanted.items())]
         wanted = {w: o for w, o in wanted.items() if o >= 0}
         if not wanted:
-            raise error(KafkaError._NO_OFFSET, "Commit failed: Local: No offset stored")  # type: ignore
+            return self._no_offset(asynchronous, listed)
         entries = [{"topic": t, "partition": p, "offset": o} for (t, p), o in sorted(wanted.items())]
-        res = self._coordinator_call(lambda c: c.offset_commit(self._group_id, -1, "", entries), "Commit failed")
-        out, failed = [], None
+        try:
+            res = self._coordinator_call(lambda c: c.offset_commit(self._group_id, -1, "", entries), "Commit failed")
+        except KafkaException as exc:
+            if not asynchronous:
+                raise
+            res, failed = {}, exc.args[0]
+        else:
+            failed = None
+        errors = {}
         for t in res.get("topics") or []:
             for p in t.get("partitions") or []:
-                code = p.get("error_code", 0)
-                err = KafkaError(code) if code else None
                 which = (t["topic"], p["partition"])
-                out.append(_tp(t["topic"], p["partition"], wanted.get(which, OFFSET_INVALID), err))
-                if code:
-                    failed = failed or err
+                if p.get("error_code"):
+                    errors[which] = KafkaError(p["error_code"])
+                    failed = failed or errors[which]
                 else:
-                    self._committed[which] = wanted[which]
-        if failed is not None and len(out) == 1:
-            raise KafkaException(failed)
-        return sorted(out)
+                    self._note_committed(which, wanted[which])
+        listed = [_tp(tp.topic, tp.partition, tp.offset, errors.get((tp.topic, tp.partition))) for tp in listed]
+        if not asynchronous:
+            if failed is not None and len(wanted) == 1:
+                raise KafkaException(failed)
+            return listed
+        if self._on_commit is not None:
+            on_commit = self._on_commit
+            self._later.append(lambda: on_commit(failed, listed))
+        return None
 
     def _commit_manual_auto(self) -> None:
         """enable.auto.commit for partitions assigned with assign()."""
         if not (self._manual and self._auto_commit):
             return
-        progress = self._positions if self._auto_store else self._stored
-        if any(self._committed.get(w) != o for w, o in progress.items() if w in self._assignment):
+        if self._to_commit():
             try:
-                self._commit_direct(None)
+                self._commit_direct(None, False)
             except KafkaException as exc:
                 if self._error_cb is not None:
                     self._error_cb(exc.args[0])
@@ -914,7 +1074,9 @@ class Consumer(Base):
         except _KfkError as exc:
             if exc.code == _ffi.ERR_TIMED_OUT:
                 return None
-            raise KafkaException(from_kfk(exc, "Failed to get watermark offsets")) from None
+            if exc.code != KafkaError.UNKNOWN_TOPIC_OR_PART:  # type: ignore[attr-defined]
+                raise KafkaException(from_kfk(exc, "Failed to get watermark offsets")) from None
+            res = None  # librdkafka's error for a missing topic is that of a missing partition
         part = (res or {}).get(str(partition.partition))
         if part is None:
             raise KafkaException(KafkaError(KafkaError._UNKNOWN_PARTITION))  # type: ignore[attr-defined]
@@ -922,7 +1084,9 @@ class Consumer(Base):
 
     def offsets_for_times(self, partitions: Sequence[TopicPartition], timeout: Optional[float] = None) -> list:
         """Per partition, the first offset whose timestamp is at least the
-        one given in offset (-1 past the last message)."""
+        one given in offset (-1 past the last message). As librdkafka,
+        _UNKNOWN_PARTITION is raised when no partition given exists; else
+        one that does not has an error (offset left as given)."""
         self._check_open()
         tps = _tp_list(partitions)
         wait = 30.0 if timeout is None or timeout < 0 else timeout
@@ -934,14 +1098,19 @@ class Consumer(Base):
         brokers = {b["node_id"]: (b["host"], b["port"]) for b in tree.get("brokers") or []}
         leaders = {(t["name"], p["partition"]): p.get("leader", -1)
                    for t in tree.get("topics") or [] for p in t.get("partitions") or []}
+        missing = {t["name"] for t in tree.get("topics") or []
+                   if t.get("error_code") == KafkaError.UNKNOWN_TOPIC_OR_PART}  # type: ignore[attr-defined]
+        if tps and not any(leaders.get((tp.topic, tp.partition), -1) in brokers for tp in tps):
+            raise error(KafkaError._UNKNOWN_PARTITION,  # type: ignore[attr-defined]
+                        "offsets_for_times: none of the partitions exists")
         conns: dict[int, Conn] = {}
         out = []
         try:
             for tp in tps:
                 leader = leaders.get((tp.topic, tp.partition), -1)
                 if leader not in brokers:
-                    out.append(_tp(tp.topic, tp.partition, OFFSET_INVALID,
-                                   KafkaError(KafkaError._UNKNOWN_PARTITION)))  # type: ignore[attr-defined]
+                    code = KafkaError.UNKNOWN_TOPIC_OR_PART if tp.topic in missing else KafkaError._UNKNOWN_PARTITION
+                    out.append(_tp(tp.topic, tp.partition, tp.offset, KafkaError(code)))  # type: ignore
                     continue
                 try:
                     if leader not in conns:
@@ -992,6 +1161,11 @@ class Consumer(Base):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _assigned_at(offset: int) -> int:
+    """The offset assignment() lists for a partition assigned at offset."""
+    return OFFSET_STORED if offset == OFFSET_INVALID else offset
 
 
 def _tp_list(partitions: Any) -> list:
