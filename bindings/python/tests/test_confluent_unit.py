@@ -4,6 +4,7 @@ then what only kfk.confluent does: the properties and calls it refuses,
 and its commit bookkeeping, against the broker."""
 
 import importlib
+import os
 import random
 import time
 
@@ -337,21 +338,34 @@ def test_translated_tls_settings():
     assert "tls_ca_file" not in Settings({"ssl.ca.location": "probe", "security.protocol": "SSL"}, "producer").kfk
 
 
-def test_allow_auto_create_topics_when_the_library_has_it():
-    """allow.auto.create.topics becomes kfk's allow_auto_create_topics; a
-    libkfk without that option takes the property without effect."""
-    import ctypes
+def test_consumers_create_no_topics(lib, brokers, conn):
+    """A consumer's metadata requests have the broker create nothing (the
+    topic it subscribes to, assigns or lists stays missing), as librdkafka's
+    consumer default allow.auto.create.topics=false; with it true, and for
+    a producer, the broker creates the topic."""
     from kfk.confluent._config import Settings
-    s = Settings({"allow.auto.create.topics": False}, "consumer")
-    assert s.kfk["allow_auto_create_topics"] == "0"
-    lib = kfk._ffi.lib()
-    conf = ctypes.c_void_p()
-    assert lib.kfk_conf_new(ctypes.byref(conf)) == 0
-    try:
-        known = lib.kfk_conf_set(conf, b"allow_auto_create_topics", b"0", None, 0) == 0
-    finally:
-        lib.kfk_conf_destroy(conf)
-    assert ("allow_auto_create_topics" in s.client_options()) == known
+    assert Settings({"allow.auto.create.topics": True}, "consumer").kfk["allow_auto_create_topics"] == "1"
+    admin = kadmin.AdminClient({"bootstrap.servers": brokers})
+
+    def exists(topic):
+        return topic in admin.list_topics(timeout=10).topics
+
+    base = "no-create-%s-%d" % (lib.__name__.replace(".", "-"), os.getpid())
+    c = lib.Consumer({"bootstrap.servers": brokers, "group.id": base})
+    c.list_topics(base + "-listed", timeout=10)
+    c.assign([lib.TopicPartition(base + "-assigned", 0)])
+    c.poll(0.5)
+    c.close()
+    assert not exists(base + "-listed") and not exists(base + "-assigned")
+    c = lib.Consumer({"bootstrap.servers": brokers, "group.id": base, "allow.auto.create.topics": True})
+    c.list_topics(base + "-allowed", timeout=10)
+    c.close()
+    p = lib.Producer({"bootstrap.servers": brokers})
+    p.list_topics(base + "-produced", timeout=10)
+    deadline = time.monotonic() + 30  # the broker creates them as it answers: soon, not at once
+    while not (exists(base + "-allowed") and exists(base + "-produced")):
+        assert time.monotonic() < deadline, "the topics a producer and an allowing consumer asked for were not created"
+        time.sleep(0.1)
 
 
 def test_logger_that_cannot_log_is_kfks():

@@ -317,9 +317,6 @@ _ONE_CLIENT = ("on_delivery", "on_commit")
 # The classic protocol's settings, which the broker decides with
 # group.protocol=consumer (confluent-kafka refuses them there).
 _CLASSIC_ONLY = ("session_timeout_ms", "heartbeat_interval_ms", "assignor")
-# Options newer than some libkfk builds: with one that lacks the option,
-# its property is accepted without effect.
-_NEWER = ("allow_auto_create_topics",)
 
 # Defaults where librdkafka's differ from kfk's own (EV::Kafka's) in a way
 # a program notices: a program written for confluent-kafka gets the
@@ -327,7 +324,8 @@ _NEWER = ("allow_auto_create_topics",)
 # request per 160 records of 100 B).
 _DEFAULTS = {
     PRODUCER: {"delivery_timeout_ms": "300000", "batch_size": "1000000"},
-    CONSUMER: {"isolation_level": "read_committed"},
+    # librdkafka's consumer asks for metadata without having topics created
+    CONSUMER: {"isolation_level": "read_committed", "allow_auto_create_topics": "0"},
 }
 _GROUP_DEFAULTS = {"session_timeout_ms": "45000", "rebalance_timeout_ms": "300000", "assignor": "range",
                    "auto_offset_reset": "latest", "auto_commit": "1", "auto_commit_interval_ms": "5000",
@@ -483,9 +481,6 @@ class Settings:
         try:
             for key, value in list(self.kfk.items()):
                 if lib.kfk_conf_set(conf, key.encode(), str(value).encode(), err, 512):
-                    if key in _NEWER:  # the value is valid: this libkfk predates the option
-                        del self.kfk[key]
-                        continue
                     name = self._origin.get(key, key)
                     raise _invalid(f'Invalid value for configuration property "{name}": '
                                    f"{err.value.decode('utf-8', 'replace')}")
