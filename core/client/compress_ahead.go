@@ -126,10 +126,29 @@ func (p *producer) finishTimed(builder *wire.Builder, enc *compress.Encoder) ([]
 	took := time.Since(start)
 	a := &p.ahead
 	a.mu.Lock()
+	was := a.slowLocked()
 	a.perMiB[a.timings%len(a.perMiB)] = took * (1 << 20) / time.Duration(max(size, 1))
 	a.timings++
+	found := !was && a.slowLocked()
 	a.mu.Unlock()
+	if found {
+		p.compressWaiting()
+	}
 	return raw, err
+}
+
+// compressWaiting queues the batches sealed before compressing was found
+// slow: a burst of records seals many before the first are timed.
+func (p *producer) compressWaiting() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, ps := range p.rotation {
+		for _, b := range ps.ready {
+			if b.raw == nil {
+				p.compressAheadLocked(b)
+			}
+		}
+	}
 }
 
 // slowLocked says whether compressing is slow enough to be done ahead: so
