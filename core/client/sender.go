@@ -533,6 +533,13 @@ func (p *producer) settleLocked(dst []Reports, b *batch, r partitionResult, now 
 			}
 			return p.retryLocked(dst, b, now, kerr.ForCode(r.code)), false
 		}
+	case kerr.InvalidTxnState:
+		if !b.inTxn && p.cfg.TransactionalID != "" {
+			// A record sent outside a transaction reached a partition
+			// before the markers of the transaction just ended: the
+			// coordinator writes them after EndTxn has returned.
+			return p.retryLocked(dst, b, now, kerr.ForCode(r.code)), false
+		}
 	}
 	if p.cfg.TransactionalID != "" && fatalTxn(r.code) {
 		err := fmt.Errorf("transactional producer %q fenced by a newer instance with the same transactional_id: %w",

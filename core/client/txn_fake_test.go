@@ -221,3 +221,53 @@ func TestFakeTransactionCallsWithoutTransactionalID(t *testing.T) {
 		}
 	}
 }
+
+// The coordinator writes a transaction's markers after EndTxn returns; a
+// record a transactional producer sends outside a transaction that reaches
+// a partition before them is refused with INVALID_TXN_STATE, and is sent
+// again until the markers are in (here: after two refusals).
+func TestFakeRecordsOutsideATransactionWaitForItsMarkers(t *testing.T) {
+	const topic = "outside"
+	f := kafkatest.Fake(t, 1, kfake.SeedTopics(1, topic))
+	p := fakeClient(t, f, "transactional_id", "outside-txn")
+	if err := p.BeginTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	delivered(t, p, rec(topic, 0, "", "aborted"))
+	if err := errorAfter(t, p.AbortTransaction); err != nil {
+		t.Fatalf("abort: %v", err)
+	}
+	var mu sync.Mutex
+	refused := 0
+	f.ControlKey(int16(kmsg.Produce), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if refused == 2 {
+			return nil, nil, false
+		}
+		f.KeepControl()
+		refused++
+		r := req.(*kmsg.ProduceRequest)
+		resp := r.ResponseKind().(*kmsg.ProduceResponse)
+		for _, rt := range r.Topics {
+			st := kmsg.NewProduceResponseTopic()
+			st.Topic = rt.Topic
+			for _, rp := range rt.Partitions {
+				sp := kmsg.NewProduceResponseTopicPartition()
+				sp.Partition, sp.ErrorCode = rp.Partition, kerr.InvalidTxnState
+				st.Partitions = append(st.Partitions, sp)
+			}
+			resp.Topics = append(resp.Topics, st)
+		}
+		return resp, nil, true
+	})
+	delivered(t, p, rec(topic, 0, "", "outside"))
+	mu.Lock()
+	defer mu.Unlock()
+	if refused != 2 {
+		t.Fatalf("%d produce requests refused, want 2", refused)
+	}
+	if got := strings.Join(readValues(t, f, topic, "read_committed", 1), ","); got != "outside" {
+		t.Fatalf("read_committed read %s", got)
+	}
+}
