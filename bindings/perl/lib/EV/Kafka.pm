@@ -122,7 +122,23 @@ C<< $client->{cfg} >> holds the constructor's options (with EV::Kafka's
 defaults) and, once an idempotent or transactional producer has them,
 C<producer_id> and C<producer_epoch> (kept current by connect, delivery
 reports, C<produce_many> and transaction completions); programs may store
-their own values there (the QUICK START keeps its timer in it).
+their own values there (the QUICK START keeps its timer in it). From
+connect's callback on it also holds C<meta>, the metadata connect got (not
+refreshed later), and C<bootstrap_conn>, an C<EV::Kafka::Conn> connected to
+the first bootstrap broker that accepts it, with the client's C<client_id>,
+TLS and SASL settings, for requests of the program's own (C<list_offsets>,
+C<create_topics>, ...). It connects while the client does, so C<connect>
+takes no longer; close and freeing the client disconnect it and take it out
+of C<cfg> (a program still holding it gets C<not connected>), and a failed
+C<connect> leaves none. Should the client connect but no bootstrap broker
+accept this connection, it stays in C<cfg> unconnected and a C<warn> log
+line (see C<on_log>) says why. Like the XS module's, it does not reconnect
+by itself (C<< ->auto_reconnect(1) >> makes it). With OAUTHBEARER it
+presents the C<token> option or a token from C<token_cb>; with OIDC or
+unsecured tokens there is none.
+
+C<connect>'s callback runs first, then C<on_connect>, both once the cluster
+answered; C<on_connect> runs only for the first connect of a client.
 
 Every request of C<EV::Kafka::Conn> croaks C<not connected> at once unless
 the connection is ready (C<connected>); a request that fails later

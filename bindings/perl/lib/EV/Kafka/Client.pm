@@ -10,6 +10,7 @@ use Scalar::Util ();
 use FFI::Platypus::Buffer qw(scalar_to_buffer);
 use Kfk::FFI;
 use EV::Kafka::Queue;
+use EV::Kafka::Conn;
 
 our $VERSION = '0.4.0';
 
@@ -209,6 +210,9 @@ sub _busy {
         $self->{h} && ($self->{connected} || $self->{subscribed} || $self->{share}));
 }
 
+# connect's callback gets the metadata, then on_connect runs, once in the
+# client's life, as EV::Kafka does both. They wait for the bootstrap
+# connection too, which connects meanwhile.
 sub connect {
     my ($self, $cb) = @_;
     $self->_call(connect => sub {
@@ -216,14 +220,165 @@ sub connect {
         # failed: the client's ERROR event, queued first, brought it to on_error
         $self->{connected} = !$errstr;
         $self->_busy;
-        return if $errstr;
+        return $self->_drop_bootstrap if $errstr;
         $self->_note_producer_id;
-        $self->{on_connect}->() if $self->{on_connect};
-        $cb->($meta) if $cb;
+        $self->{cfg}{meta} = $meta;
+        $self->_after_bootstrap(sub {
+            $self->_bootstrap_failed;
+            $cb->($meta) if $cb;
+            my $on_connect = delete $self->{on_connect};
+            $on_connect->() if $on_connect;
+        });
     }, sub { Kfk::FFI::kfk_client_connect($self->_h, undef, $_[0]) });
     $self->{connected} = 1;
     $self->_busy;
+    $self->_bootstrap_start;
     return;
+}
+
+# ---- the bootstrap connection ----------------------------------------------
+#
+# EV::Kafka programs send requests of their own through
+# $kafka->{cfg}{bootstrap_conn}, an EV::Kafka::Conn connected to a
+# bootstrap broker, from connect's callback on. It is made with the
+# client's client_id, TLS and SASL settings when connect is called and
+# connects alongside the client (not after it: connect takes no longer);
+# close and DESTROY disconnect it.
+
+use constant BOOTSTRAP_TIMEOUT => 10;    # seconds per broker
+
+# [$host, $port] of each entry of the brokers option: host:port,
+# [v6-address]:port, or a host alone (port 9092).
+sub _broker_addresses {
+    my ($list) = @_;
+    my @addresses;
+    for my $broker (split /,/, $list // '') {
+        $broker =~ s/^\s+|\s+$//g;
+        next unless length $broker;
+        my ($host, $port) = $broker =~ /^\[(.+)\](?::(\d+))?$/ ? ($1, $2)
+                          : $broker =~ /^(.+):(\d+)$/          ? ($1, $2) : ($broker);
+        push @addresses, [$host, $port // 9092];
+    }
+    return \@addresses;
+}
+
+# Starts connecting the bootstrap connection unless it is connected or on
+# its way; makes it the first time.
+sub _bootstrap_start {
+    my ($self) = @_;
+    my $boot = $self->{boot} ||= $self->_bootstrap_new or return;
+    my $conn = $boot->{conn};
+    return if $conn->state != Kfk::FFI::CONN_DISCONNECTED;
+    $boot->{todo} = _broker_addresses($self->{cfg}{brokers});
+    $boot->{connecting} = 1;
+    $self->_bootstrap_next;
+}
+
+# {conn => an EV::Kafka::Conn set up as the client's connections are}, or
+# nothing when it cannot be: OAUTHBEARER tokens come only from the token
+# option or token_cb here (OIDC and unsecured tokens are the client's own).
+sub _bootstrap_new {
+    my ($self) = @_;
+    my $cfg = $self->{cfg};
+    my $sasl = ref $cfg->{sasl} eq 'HASH' ? $cfg->{sasl} : undef;
+    my ($mechanism, $user, $password) = $sasl ? (uc($sasl->{mechanism} // 'PLAIN'), @{$sasl}{qw(username password)}) : ();
+    if (($mechanism // '') eq 'OAUTHBEARER') {
+        ($password) = defined $sasl->{token} ? $sasl->{token} : $sasl->{token_cb} ? eval { $sasl->{token_cb}->() } : ();
+        return unless defined $password;    # a failing token_cb reaches on_error through the client
+    }
+    my $weak = $self;
+    Scalar::Util::weaken($weak);
+    my $conn = EV::Kafka::Conn::_new('EV::Kafka::Conn', $self->{queue}{loop});
+    my $ok = eval {
+        $conn->client_id($cfg->{client_id} // 'ev-kafka');
+        $conn->tls(1, $cfg->{tls_ca_file}, $cfg->{tls_skip_verify}) if $cfg->{tls};
+        $conn->sasl($mechanism, $user, $password) if $mechanism;
+        1;
+    };
+    return $self->_bootstrap_log("cannot be set up: $@") unless $ok;
+    $conn->on_connect(sub { $weak->_bootstrap_connected if $weak });
+    $conn->on_error(sub { $weak->_bootstrap_error(@_) if $weak });
+    return { conn => $conn };
+}
+
+# Tries the next bootstrap broker; once none is left, connect's callback
+# goes on without a connected bootstrap_conn.
+sub _bootstrap_next {
+    my ($self) = @_;
+    my $boot = $self->{boot};
+    while (my $address = shift @{ $boot->{todo} }) {
+        return if eval { $boot->{conn}->connect(@$address, BOOTSTRAP_TIMEOUT); 1 };
+        $boot->{error} = $@ =~ s/ at \S+ line \d+\.?\n?\z//r;
+    }
+    $boot->{connecting} = 0;
+    $self->_bootstrap_settled;
+}
+
+sub _bootstrap_connected {
+    my ($self) = @_;
+    my $boot = $self->{boot} or return;
+    $boot->{connecting} = 0;
+    delete $boot->{error};
+    $self->{cfg}{bootstrap_conn} = $boot->{conn};
+    $self->_bootstrap_settled;
+}
+
+# A broker that failed is followed by the next; once connected, the
+# connection's errors are the client's, as EV::Kafka reports them.
+sub _bootstrap_error {
+    my ($self, $err) = @_;
+    my $boot = $self->{boot} or return;
+    return $self->_error($err) unless $boot->{connecting};
+    $boot->{error} = $err;
+    $self->_bootstrap_next;
+}
+
+sub _bootstrap_settled {
+    my ($self) = @_;
+    my $waiting = delete $self->{boot}{waiting} or return;
+    $_->() for @$waiting;
+}
+
+# When the client connected but its bootstrap connection could not, says
+# why, and leaves that connection in cfg: the program's requests through it
+# croak "not connected".
+sub _bootstrap_failed {
+    my ($self) = @_;
+    my $boot = $self->{boot} or return;
+    return if $boot->{conn}->connected;
+    $self->{cfg}{bootstrap_conn} = $boot->{conn};
+    $self->_bootstrap_log('could not connect to any bootstrap broker: ' . ($boot->{error} // 'disconnected'));
+}
+
+sub _bootstrap_log {
+    my ($self, $why) = @_;
+    return if ($self->{cfg}{log_level} // '') eq 'off';
+    $self->_log({ level_name => 'warn', context => 'broker', message => "bootstrap_conn $why" });
+    return;
+}
+
+# Runs $then once the bootstrap connection is connected or has failed.
+sub _after_bootstrap {
+    my ($self, $then) = @_;
+    my $boot = $self->{boot};
+    return $then->() unless $boot && $boot->{connecting};
+    push @{ $boot->{waiting} }, $then;
+}
+
+# Disconnects the bootstrap connection and takes it out of cfg (a program
+# holding it gets "not connected"). Callbacks waiting for it run now.
+sub _drop_bootstrap {
+    my ($self) = @_;
+    my $boot = delete $self->{boot} or return;
+    delete $self->{cfg}{bootstrap_conn};
+    if (my $conn = $boot->{conn}) {    # global destruction may have freed it first
+        $conn->on_connect(undef);
+        $conn->on_error(sub { });    # its late failures are moot
+        $conn->disconnect if $conn->{h} && $conn->{pid} == $$;
+    }
+    my $waiting = delete $boot->{waiting};
+    return if !$waiting || ${^GLOBAL_PHASE} eq 'DESTRUCT';
+    $_->() for @$waiting;
 }
 
 # The partition for $key by the custom partitioner, once the topic's
@@ -1039,6 +1194,7 @@ sub close {
 sub _destroy {
     my ($self) = @_;
     return unless $self->{h} && $self->{pid} == $$;
+    $self->_drop_bootstrap;
     my $h = $self->{h};
     Kfk::FFI::kfk_client_destroy($h);
     $self->{h} = undef;
