@@ -76,8 +76,20 @@ func kfkgo_conn_destroy(h C.uint64_t) (rc C.kfk_err_t) {
 	}
 	co := obj.(*connObj)
 	co.c.Close()
+	co.c.UpdateOptions(func(o *conn.Options) bool {
+		endKerberos(o.SASL)
+		return false
+	})
 	co.q.users.Add(-1)
 	return C.KFK_OK
+}
+
+// endKerberos ends the Kerberos login of a connection's GSSAPI settings
+// that are being replaced or destroyed (a connection has its own).
+func endKerberos(s *conn.SASL) {
+	if s != nil && s.Kerberos != nil {
+		s.Kerberos.Close()
+	}
 }
 
 //export kfkgo_conn_set_event_handler
@@ -134,14 +146,27 @@ func kfkgo_conn_set_tls(h C.uint64_t, enable C.int, caFile *C.char, skipVerify C
 //export kfkgo_conn_set_sasl
 func kfkgo_conn_set_sasl(h C.uint64_t, mech, user, pass *C.char) C.kfk_err_t {
 	return updateOptions(h, func(o *conn.Options) C.kfk_err_t {
+		old := o.SASL
 		if mech == nil {
 			o.SASL = nil
+			endKerberos(old)
 			return C.KFK_OK
 		}
 		m := C.GoString(mech)
 		switch m {
 		case "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512":
 			o.SASL = &conn.SASL{Mechanism: m, Username: goStringOrEmpty(user), Password: goStringOrEmpty(pass)}
+		case conn.MechanismGSSAPI:
+			// The username is the principal; the login is the
+			// connection's own, kept across its reconnects, with the
+			// settings of kfk_conn_set_kerberos.
+			var k *conn.Kerberos
+			if old != nil {
+				k = old.Kerberos
+			}
+			k = k.Settings()
+			k.Principal = goStringOrEmpty(user)
+			o.SASL = &conn.SASL{Mechanism: m, Username: k.Principal, Password: goStringOrEmpty(pass), Kerberos: k}
 		case conn.MechanismOAuthBearer:
 			// A connection has no token source of its own: the
 			// password is the bearer token, presented as it is.
@@ -153,6 +178,24 @@ func kfkgo_conn_set_sasl(h C.uint64_t, mech, user, pass *C.char) C.kfk_err_t {
 		default:
 			return C.KFK_ERR_INVALID_ARG
 		}
+		endKerberos(old)
+		return C.KFK_OK
+	})
+}
+
+//export kfkgo_conn_set_kerberos
+func kfkgo_conn_set_kerberos(h C.uint64_t, service, keytab, config *C.char) C.kfk_err_t {
+	return updateOptions(h, func(o *conn.Options) C.kfk_err_t {
+		old := o.SASL
+		if old == nil || old.Mechanism != conn.MechanismGSSAPI {
+			return C.KFK_ERR_STATE
+		}
+		k := old.Kerberos.Settings()
+		k.ServiceName, k.Keytab, k.ConfigFile = goStringOrEmpty(service), goStringOrEmpty(keytab), goStringOrEmpty(config)
+		sasl := *old
+		sasl.Kerberos = k
+		o.SASL = &sasl
+		endKerberos(old)
 		return C.KFK_OK
 	})
 }

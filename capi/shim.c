@@ -236,6 +236,12 @@ kfk_err_t kfk_conn_set_sasl(kfk_conn_t *c, const char *mechanism, const char *us
     return kfkgo_conn_set_sasl(H(c), (char *)mechanism, (char *)username, (char *)password);
 }
 
+kfk_err_t kfk_conn_set_kerberos(kfk_conn_t *c, const char *service_name, const char *keytab,
+                                const char *config_file) {
+    GUARD(KFK_ERR_FORKED);
+    return kfkgo_conn_set_kerberos(H(c), (char *)service_name, (char *)keytab, (char *)config_file);
+}
+
 kfk_err_t kfk_conn_set_auto_reconnect(kfk_conn_t *c, int enable, int delay_ms) {
     GUARD(KFK_ERR_FORKED);
     return kfkgo_conn_set_auto_reconnect(H(c), enable, delay_ms);

@@ -397,11 +397,22 @@ KFK_API kfk_err_t kfk_conn_set_client_id(kfk_conn_t *c, const char *client_id);
  *  the name verified (NULL = the host given to connect). */
 KFK_API kfk_err_t kfk_conn_set_tls(kfk_conn_t *c, int enable, const char *ca_file,
                                    int skip_verify, const char *server_name);
-/** SASL: mechanism "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512" or
- *  "OAUTHBEARER" (password is then the bearer token, username unused);
- *  NULL disables. */
+/** SASL: mechanism "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512",
+ *  "OAUTHBEARER" (password is then the bearer token, username unused) or
+ *  "GSSAPI" (username is the client's Kerberos principal, NAME or
+ *  NAME@REALM, and password its password: both may be NULL, see
+ *  kfk_conn_set_kerberos); NULL disables. */
 KFK_API kfk_err_t kfk_conn_set_sasl(kfk_conn_t *c, const char *mechanism,
                                     const char *username, const char *password);
+/** GSSAPI (after kfk_conn_set_sasl(c, "GSSAPI", ...), else KFK_ERR_STATE):
+ *  the brokers' Kerberos service (NULL = "kafka"; the broker's principal
+ *  is SERVICE/HOST@REALM, HOST as given to kfk_conn_connect), a keytab to
+ *  log in with (NULL = the password, or else the credential cache kinit
+ *  fills: $KRB5CCNAME or /tmp/krb5cc_UID) and the krb5.conf (NULL =
+ *  $KRB5_CONFIG or /etc/krb5.conf). The login is the connection's own,
+ *  kept across reconnects and renewed; kfk_conn_destroy ends it. */
+KFK_API kfk_err_t kfk_conn_set_kerberos(kfk_conn_t *c, const char *service_name, const char *keytab,
+                                        const char *config_file);
 /** Reconnect automatically delay_ms after the connection drops (or a
  *  connect attempt fails). Default off; delay 0 = 1000 ms. */
 KFK_API kfk_err_t kfk_conn_set_auto_reconnect(kfk_conn_t *c, int enable, int delay_ms);
@@ -637,8 +648,26 @@ KFK_API kfk_err_t kfk_conn_raw_request(kfk_conn_t *c, int16_t api_key, int16_t a
  *   client_id (client.id)                                  kfk
  *   tls 0/1, tls_ca_file (ssl.ca.location), tls_skip_verify 0/1
  *   security.protocol             PLAINTEXT|SSL|SASL_PLAINTEXT|SASL_SSL
- *   sasl_mechanism (sasl.mechanisms)  PLAIN|SCRAM-SHA-256|SCRAM-SHA-512|OAUTHBEARER
- *   sasl_username, sasl_password
+ *   sasl_mechanism (sasl.mechanisms)  PLAIN|SCRAM-SHA-256|SCRAM-SHA-512|OAUTHBEARER|GSSAPI
+ *   sasl_username, sasl_password  (GSSAPI: a principal and its password,
+ *                                 to log in with instead of a keytab)
+ *   sasl_kerberos_service_name (sasl.kerberos.service.name)  GSSAPI: the
+ *                                 brokers' service; each broker's principal
+ *                                 is SERVICE/HOST@REALM, HOST as in its
+ *                                 address                         kafka
+ *   sasl_kerberos_principal (sasl.kerberos.principal)  GSSAPI: the client's
+ *                                 principal, NAME or NAME@REALM (default:
+ *                                 the keytab's first, or the credential
+ *                                 cache's)
+ *   sasl_kerberos_keytab (sasl.kerberos.keytab)  GSSAPI: a keytab to log in
+ *                                 with; the login is kept and renewed for
+ *                                 the client's life. Without a keytab or
+ *                                 a password, the tickets come from the
+ *                                 credential cache that kinit fills
+ *   sasl_kerberos_ccache          GSSAPI: that cache   $KRB5CCNAME or
+ *                                 /tmp/krb5cc_UID
+ *   sasl_kerberos_config          GSSAPI: the krb5.conf (realms, KDCs)
+ *                                 $KRB5_CONFIG or /etc/krb5.conf
  *   sasl_oauthbearer_token        OAUTHBEARER: a bearer token the application
  *                                 obtained, sent as it is (never logged)
  *   sasl_oauthbearer_unsecure_jwt (enable.sasl.oauthbearer.unsecure.jwt)  0/1:

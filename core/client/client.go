@@ -98,6 +98,7 @@ type Client struct {
 	started time.Time
 
 	appToken *appTokenSource // OAUTHBEARER tokens from the application, or nil
+	kerberos *conn.Kerberos  // GSSAPI's login, or nil
 }
 
 // brokerKnown reports whether metadata listed node.
@@ -165,6 +166,7 @@ func New(cfg Config, h Handler) (*Client, error) {
 	c := &Client{
 		appToken:     appToken,
 		credentials:  creds,
+		kerberos:     cfg.useKerberos(),
 		cfg:          cfg,
 		handler:      h,
 		brokers:      map[int32]*broker{},
@@ -416,6 +418,9 @@ func (c *Client) Close(timeout time.Duration, cb func(error)) {
 		c.producer.close()
 		if c.appToken != nil {
 			c.appToken.stop()
+		}
+		if c.kerberos != nil {
+			c.kerberos.Close()
 		}
 		for _, cn := range conns {
 			cn.Close()

@@ -163,17 +163,27 @@ var options = map[string]option{
 		return nil
 	}},
 	"tls_skip_verify": {"0/1: do not verify certificates", boolSetter(func(c *Config) *bool { return &c.TLSSkipVerify })},
-	"sasl_mechanism": {"PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER", func(c *Config, v string) error {
+	"sasl_mechanism": {"PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER or GSSAPI", func(c *Config, v string) error {
 		v = strings.ToUpper(v)
 		switch v {
-		case "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", conn.MechanismOAuthBearer:
+		case "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", conn.MechanismOAuthBearer, conn.MechanismGSSAPI:
 		default:
-			return errReason("must be PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER")
+			return errReason("must be PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER or GSSAPI")
 		}
 		c.sasl().Mechanism = v
 		return nil
 	}},
 	"sasl_username": {"SASL user", func(c *Config, v string) error { c.sasl().Username = v; return nil }},
+	"sasl_kerberos_service_name": {"GSSAPI: the brokers' Kerberos service (their principals are SERVICE/HOST@REALM)",
+		func(c *Config, v string) error { c.kerberos().ServiceName = v; return nil }},
+	"sasl_kerberos_principal": {"GSSAPI: the client's principal, NAME or NAME@REALM (default: the keytab's or the credential cache's)",
+		func(c *Config, v string) error { c.kerberos().Principal = v; return nil }},
+	"sasl_kerberos_keytab": {"GSSAPI: a keytab file to log in with (default: the credential cache kinit fills)",
+		func(c *Config, v string) error { c.kerberos().Keytab = v; return nil }},
+	"sasl_kerberos_config": {"GSSAPI: the krb5.conf to read (default: $KRB5_CONFIG, then /etc/krb5.conf)",
+		func(c *Config, v string) error { c.kerberos().ConfigFile = v; return nil }},
+	"sasl_kerberos_ccache": {"GSSAPI: the credential cache used without a keytab or password (default: $KRB5CCNAME, then /tmp/krb5cc_UID)",
+		func(c *Config, v string) error { c.kerberos().CCache = v; return nil }},
 	"sasl_password": {"SASL password", func(c *Config, v string) error { c.sasl().Password = v; return nil }},
 	"sasl_oauthbearer_token": {"OAUTHBEARER: a token the application obtained",
 		func(c *Config, v string) error { c.OAuthBearer.Token = v; return nil }},
@@ -364,7 +374,9 @@ const (
 var aliases = map[string]string{
 	"bootstrap.servers": "brokers", "metadata.broker.list": "brokers", "client.id": "client_id",
 	"ssl.ca.location": "tls_ca_file", "sasl.mechanism": "sasl_mechanism", "sasl.mechanisms": "sasl_mechanism",
-	"sasl.username": "sasl_username", "sasl.password": "sasl_password", "request.required.acks": "acks",
+	"sasl.username": "sasl_username", "sasl.password": "sasl_password",
+	"sasl.kerberos.service.name": "sasl_kerberos_service_name", "sasl.kerberos.principal": "sasl_kerberos_principal",
+	"sasl.kerberos.keytab": "sasl_kerberos_keytab", "request.required.acks": "acks",
 	"linger.ms": "linger_ms", "queue.buffering.max.ms": "linger_ms", "batch.size": "batch_size", "batch.num.messages": "batch_num_messages",
 	"compression.type": "compression", "compression.codec": "compression", "enable.idempotence": "idempotent",
 	"transactional.id": "transactional_id", "delivery.timeout.ms": "delivery_timeout_ms",
@@ -507,6 +519,14 @@ func (c *Config) sasl() *conn.SASL {
 		c.SASL = &conn.SASL{}
 	}
 	return c.SASL
+}
+
+func (c *Config) kerberos() *conn.Kerberos {
+	s := c.sasl()
+	if s.Kerberos == nil {
+		s.Kerberos = &conn.Kerberos{}
+	}
+	return s.Kerberos
 }
 
 type reasonError string

@@ -28,7 +28,7 @@ func (s *saslCredentials) get() (string, string) {
 // shared) read its username and password from a saslCredentials, which it
 // returns; nil without SASL PLAIN or SCRAM.
 func (c *Config) useSASLCredentials() *saslCredentials {
-	if c.SASL == nil || c.SASL.Mechanism == conn.MechanismOAuthBearer {
+	if c.SASL == nil || c.SASL.Mechanism == conn.MechanismOAuthBearer || c.SASL.Mechanism == conn.MechanismGSSAPI {
 		return nil
 	}
 	sasl := *c.SASL
@@ -50,4 +50,22 @@ func (c *Client) SetSASLCredentials(username, password string) error {
 	c.credentials.username, c.credentials.password = username, password
 	c.credentials.mu.Unlock()
 	return nil
+}
+
+// useKerberos gives a GSSAPI client a Kerberos login of its own on a copy
+// of c.SASL (the caller's Config may be shared), its principal the SASL
+// username unless one is set; nil for other mechanisms. The client closes
+// it.
+func (c *Config) useKerberos() *conn.Kerberos {
+	if c.SASL == nil || c.SASL.Mechanism != conn.MechanismGSSAPI {
+		return nil
+	}
+	sasl := *c.SASL
+	k := sasl.Kerberos.Settings()
+	if k.Principal == "" {
+		k.Principal = sasl.Username
+	}
+	sasl.Kerberos = k
+	c.SASL = &sasl
+	return k
 }

@@ -52,9 +52,12 @@ var (
 
 // SASL holds the credentials for SASL authentication.
 type SASL struct {
-	Mechanism string // "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"
+	Mechanism string // "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER", "GSSAPI"
 	Username  string
-	Password  string
+	Password  string // GSSAPI: the principal's password, when it logs in with one
+	// Kerberos configures GSSAPI (nil: the credential cache and krb5.conf
+	// of the environment).
+	Kerberos *Kerberos
 	// Token gives OAUTHBEARER its bearer token, once per authentication;
 	// it may block (to ask a token endpoint), on the connection's own
 	// goroutine.

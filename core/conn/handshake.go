@@ -55,7 +55,7 @@ func handshake(c *Conn, attempt uint64, opts Options, host string, port int, tim
 		}
 		nc = tc
 	}
-	s := newSession(c, nc, opts)
+	s := newSession(c, nc, opts, host)
 	hs := &handshaker{s: s}
 	c.setState(attempt, Handshake)
 	if err := hs.apiVersions(); err != nil {
@@ -64,7 +64,7 @@ func handshake(c *Conn, attempt uint64, opts Options, host string, port int, tim
 	}
 	if opts.SASL != nil {
 		c.setState(attempt, Authenticate)
-		auth := &authenticator{do: hs.do}
+		auth := &authenticator{do: hs.do, host: host}
 		if err := auth.authenticate(opts.SASL.current()); err != nil {
 			nc.Close()
 			return nil, fmt.Errorf("%s: %w", addr, err)

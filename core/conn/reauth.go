@@ -64,7 +64,7 @@ func (s *session) reauthenticate() (time.Duration, error) {
 		s.mu.Unlock()
 		s.wakeWriter()
 	}()
-	auth := &authenticator{do: s.doFirst}
+	auth := &authenticator{do: s.doFirst, host: s.host}
 	if err := auth.authenticate(s.opts.SASL.current()); err != nil {
 		return 0, err
 	}

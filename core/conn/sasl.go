@@ -20,7 +20,8 @@ const maxSCRAMIterations = 1 << 16
 // round trips when a connection is made, the live session's requests when
 // it re-authenticates (KIP-368).
 type authenticator struct {
-	do func(kmsg.Request) (kmsg.Response, error)
+	do   func(kmsg.Request) (kmsg.Response, error)
+	host string // the broker's, for GSSAPI's service principal
 	// lifetime is the session lifetime the broker gave with its last
 	// answer: re-authenticate before it ends (0: never needed).
 	lifetime time.Duration
@@ -67,8 +68,10 @@ func (h *authenticator) authenticate(cfg SASL) error {
 		return h.scram(scram.SHA512, cfg)
 	case MechanismOAuthBearer:
 		return h.oauthBearer(token)
+	case MechanismGSSAPI:
+		return h.gssapi(cfg)
 	}
-	return fmt.Errorf("%w: unsupported mechanism %q (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER)", ErrSASL, cfg.Mechanism)
+	return fmt.Errorf("%w: unsupported mechanism %q (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER, GSSAPI)", ErrSASL, cfg.Mechanism)
 }
 
 // saslStep sends one SaslAuthenticate message and returns the server's.

@@ -109,6 +109,7 @@ func (r *call) complete(body []byte, m *obs.Meter) {
 // cannot overtake it.
 type session struct {
 	owner    *Conn
+	host     string // the broker's host as connected to (GSSAPI's service principal names it)
 	nc       net.Conn
 	opts     Options
 	versions versions
@@ -133,9 +134,10 @@ type session struct {
 	reauthCalls     []*call
 }
 
-func newSession(owner *Conn, nc net.Conn, opts Options) *session {
+func newSession(owner *Conn, nc net.Conn, opts Options, host string) *session {
 	s := &session{
 		owner:  owner,
+		host:   host,
 		nc:     nc,
 		opts:   opts,
 		format: kmsg.NewRequestFormatter(kmsg.FormatterClientID(opts.ClientID)),

@@ -88,7 +88,7 @@ func TestWritesThatCannotWaitAreHeldInOrder(t *testing.T) {
 // completes those that expect no reply once written.
 func TestRequestsAfterAFullSocketWaitForTheWriter(t *testing.T) {
 	nc, peer := loopbackPair(t)
-	s := newSession(nil, nc, Options{ClientID: "kfk-test", RequestTimeout: time.Minute})
+	s := newSession(nil, nc, Options{ClientID: "kfk-test", RequestTimeout: time.Minute}, "")
 	s.versions.set(kmsg.Produce.Int16(), 3, 9)
 	var reqs []*kmsg.ProduceRequest
 	for i := range 7 {

@@ -42,6 +42,16 @@ type Env struct {
 	OIDCBrokers    []string // SASL_PLAINTEXT with OAUTHBEARER, tokens of the test token endpoint
 	ReauthBrokers  []string // OIDCBrokers' tokens and SCRAM-SHA-256, sessions of ReauthMs (KIP-368)
 	ReauthMs       string
+	GSSAPIBrokers  []string // SASL_PLAINTEXT with GSSAPI (Kerberos), as localhost:port
+	// The test KDC's realm: its krb5.conf, the brokers' service, a client
+	// principal with a keytab, and a user with a password.
+	KRB5Config    string
+	KRB5Realm     string
+	KRB5Service   string
+	KRB5Keytab    string
+	KRB5Principal string
+	KRB5User      string
+	KRB5Pass      string
 	// The test token endpoint (client credentials grant) and its clients:
 	// OIDCClientID gets hour-long tokens, OIDCShortClientID tokens of a
 	// few seconds; both use OIDCClientSecret.
@@ -102,6 +112,14 @@ func fromVars(get func(string) string) *Env {
 		OIDCBrokers:    split(get("KFK_TEST_OIDC_BROKERS")),
 		ReauthBrokers:  split(get("KFK_TEST_REAUTH_BROKERS")),
 		ReauthMs:       get("KFK_TEST_REAUTH_MS"),
+		GSSAPIBrokers:  split(get("KFK_TEST_GSSAPI_BROKERS")),
+		KRB5Config:     get("KFK_TEST_KRB5_CONFIG"),
+		KRB5Realm:      get("KFK_TEST_KRB5_REALM"),
+		KRB5Service:    get("KFK_TEST_KRB5_SERVICE"),
+		KRB5Keytab:     get("KFK_TEST_KRB5_KEYTAB"),
+		KRB5Principal:  get("KFK_TEST_KRB5_PRINCIPAL"),
+		KRB5User:       get("KFK_TEST_KRB5_USER"),
+		KRB5Pass:       get("KFK_TEST_KRB5_PASS"),
 
 		OIDCTokenURL:      get("KFK_TEST_OIDC_TOKEN_URL"),
 		OIDCClientID:      get("KFK_TEST_OIDC_CLIENT_ID"),
