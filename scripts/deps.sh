@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what kfk needs to build and test on Debian 12 (or a close
-# relative): compilers and tools, the Perl/Ruby/Python test dependencies, Go
-# modules and the Kafka broker jars (the current release, and the 3.9
-# compatibility release the Go tests check against). Idempotent and quiet when everything is
-# there: each part is checked first, and apt-get update runs only when a
-# package is missing. Needs no terminal and no stdin.
+# relative): compilers and tools, MIT Kerberos (the test KDC), the
+# Perl/Ruby/Python test dependencies, Go modules and the Kafka broker jars
+# (the current release, and the 3.9 compatibility release the Go tests check
+# against). Idempotent and quiet when everything is there: each part is
+# checked first, and apt-get update runs only when a package is missing.
+# Needs no terminal and no stdin.
 #
 #   KFK_SKIP_KAFKA=1     skip the Kafka jars
 set -euo pipefail
@@ -33,6 +34,7 @@ java_ok() {
 packages=(
   gcc make cmake pkg-config openssl ca-certificates git valgrind
   kcat librdkafka-dev
+  krb5-kdc krb5-admin-server krb5-user libsasl2-modules-gssapi-mit
   perl libffi-platypus-perl libev-perl libanyevent-perl
   ruby ruby-dev ruby-ffi ruby-minitest
   python3 pypy3 pypy3-venv
@@ -67,11 +69,38 @@ done < <(for p in "${packages[@]}"; do
   echo "$p ${s:-none}"
 done)
 
+# The Kerberos packages are only for the test KDC that tests/kafka/kafka runs
+# on loopback with configs of its own (krb5kdc, kdb5_util: krb5-kdc;
+# kadmin.local: krb5-admin-server; kinit, which librdkafka runs: krb5-user;
+# the GSSAPI plugin of Cyrus SASL, which librdkafka/kcat use:
+# libsasl2-modules-gssapi-mit). No system KDC or kadmind may run: debconf
+# is told not to write /etc/krb5kdc/kdc.conf, no service starts during the
+# install (policy-rc.d), and neither is enabled at boot.
+policy_rc=""
+no_service_starts() {
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    policy_rc=/usr/sbin/policy-rc.d
+    trap '$SUDO rm -f $policy_rc' EXIT
+    $SUDO sh -c 'printf "#!/bin/sh\nexit 101\n" >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d'
+  fi
+}
+disable_krb5_services() {
+  local s
+  for s in krb5-kdc krb5-admin-server; do
+    $SUDO update-rc.d "$s" disable >/dev/null 2>&1 || true
+    $SUDO deb-systemd-helper disable "$s.service" >/dev/null 2>&1 || true
+  done
+}
+
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]}"
   apt_opts=(-q -y -o DPkg::Lock::Timeout=900 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
+  echo "krb5-kdc krb5-kdc/debconf boolean false" | $SUDO debconf-set-selections
+  no_service_starts
   $SUDO apt-get -o DPkg::Lock::Timeout=900 -qq update
   $SUDO apt-get "${apt_opts[@]}" install --no-install-recommends "${missing[@]}" >/dev/null
+  [ -z "$policy_rc" ] || $SUDO rm -f "$policy_rc"
+  disable_krb5_services
 fi
 
 # ---- Python ----------------------------------------------------------------------
