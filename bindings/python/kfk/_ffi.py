@@ -317,6 +317,7 @@ _PROTOTYPES = {
     "kfk_conn_set_client_id": (kfk_err_t, [_H, c_char_p]),
     "kfk_conn_set_tls": (kfk_err_t, [_H, c_int, c_char_p, c_int, c_char_p]),
     "kfk_conn_set_sasl": (kfk_err_t, [_H, c_char_p, c_char_p, c_char_p]),
+    "kfk_conn_set_kerberos": (kfk_err_t, [_H, c_char_p, c_char_p, c_char_p]),
     "kfk_conn_set_auto_reconnect": (kfk_err_t, [_H, c_int, c_int]),
     "kfk_conn_set_request_timeout": (kfk_err_t, [_H, c_int]),
     "kfk_conn_connect": (kfk_err_t, [_H, c_char_p, c_int, c_int]),

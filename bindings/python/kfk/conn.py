@@ -256,6 +256,14 @@ class Conn:
         check(self._lib.kfk_conn_set_sasl(self.handle, _s(mechanism, "mechanism"), _s(username, "username"),
                                           _s(password, "password")), "sasl")
 
+    def kerberos(self, service_name: Optional[str] = None, keytab: Optional[str] = None,
+                 config: Optional[str] = None) -> None:
+        """GSSAPI, after sasl("GSSAPI", principal, password): the brokers'
+        service ("kafka"), a keytab to log in with, the krb5.conf (see
+        kfk_conn_set_kerberos)."""
+        check(self._lib.kfk_conn_set_kerberos(self.handle, _s(service_name, "service_name"), _s(keytab, "keytab"),
+                                              _s(config, "config")), "kerberos")
+
     def auto_reconnect(self, enable: bool = True, delay_ms: int = 1000) -> None:
         check(self._lib.kfk_conn_set_auto_reconnect(self.handle, int(bool(enable)), int(delay_ms)),
               "auto_reconnect")

@@ -164,7 +164,7 @@ def test_bad_arguments(conn):
         conn.find_coordinator("g", key_type=9)
     assert e.value.name == "KFK_ERR_INVALID_ARG"
     with pytest.raises(kfk.KafkaError):
-        conn.sasl("GSSAPI", "u", "p")
+        conn.sasl("KERBEROS", "u", "p")
 
 
 def test_closed_and_disconnected(conn, topic):
