@@ -504,8 +504,19 @@ module Kfk
       Kfk.check(Kfk::FFI.kfk_conn_set_tls(handle, enable ? 1 : 0, ca_file, skip_verify ? 1 : 0, nil), "tls")
     end
 
-    def sasl(mechanism, username, password)
+    # With GSSAPI, username is the client's Kerberos principal and password
+    # its password; without them the keytab's principal (see #kerberos) or
+    # the credential cache's is used.
+    def sasl(mechanism, username = nil, password = nil)
       Kfk.check(Kfk::FFI.kfk_conn_set_sasl(handle, mechanism, username, password), "sasl")
+    end
+
+    # GSSAPI, after sasl("GSSAPI", principal, password): the brokers'
+    # Kerberos service (nil: "kafka"), a keytab to log in with and the
+    # krb5.conf to read (nil: $KRB5_CONFIG, then /etc/krb5.conf). Raises
+    # KFK_ERR_STATE before sasl("GSSAPI", ...).
+    def kerberos(service_name = nil, keytab = nil, config = nil)
+      Kfk.check(Kfk::FFI.kfk_conn_set_kerberos(handle, service_name, keytab, config), "kerberos")
     end
 
     def close

@@ -135,7 +135,10 @@ accept this connection, it stays in C<cfg> unconnected and a C<warn> log
 line (see C<on_log>) says why. Like the XS module's, it does not reconnect
 by itself (C<< ->auto_reconnect(1) >> makes it). With OAUTHBEARER it
 presents the C<token> option or a token from C<token_cb>; with OIDC or
-unsecured tokens there is none.
+unsecured tokens there is none. With GSSAPI it logs in to Kerberos by
+itself, with the client's C<principal> (or C<username>), C<password>,
+C<keytab>, C<service_name> and C<krb5_config>; a client whose tickets come
+from a C<ccache> alone has none (an C<EV::Kafka::Conn> names no cache).
 
 C<connect>'s callback runs first, then C<on_connect>, both once the cluster
 answered; C<on_connect> runs only for the first connect of a client.
@@ -164,7 +167,9 @@ system library path.
 Removed limitations: flexible protocol versions are negotiated, host names
 are resolved without blocking the loop, delivery is retried with backoff up
 to C<delivery_timeout_ms> (idempotently, without reordering, when
-C<idempotent> is on), and reconnects happen on their own.
+C<idempotent> is on), and reconnects happen on their own. EV::Kafka lists
+"No GSSAPI/OAUTHBEARER" among its limitations: kfk has both (see C<sasl>
+below).
 
 Extra constructor options, passed to libkfk as they are:
 C<batch_num_messages> (a batch is sent once it holds this many records,
@@ -201,6 +206,38 @@ C<< extensions => {...} >> are sent with every token (KIP-342). Sessions
 whose broker sets C<connections.max.reauth.ms> are re-authenticated on the
 live connection (KIP-368), with any mechanism. C<< $conn->sasl('OAUTHBEARER',
 undef, $token) >> presents a token on an C<EV::Kafka::Conn>.
+
+C<sasl> also takes C<< mechanism => 'GSSAPI' >> (SASL/GSSAPI, Kerberos 5),
+with these keys (librdkafka's C<sasl.kerberos.*> settings):
+
+    sasl => {
+        mechanism    => 'GSSAPI',
+        service_name => 'kafka',                   # the default
+        principal    => 'app@EXAMPLE.COM',         # NAME or NAME@REALM
+        keytab       => '/etc/security/app.keytab',
+        krb5_config  => '/etc/krb5.conf',          # the default: $KRB5_CONFIG, then /etc/krb5.conf
+    },
+
+C<service_name> is the brokers' Kerberos service: each broker's principal
+is C<SERVICE/HOST@REALM>, C<HOST> as in its address (C<brokers>, or as the
+cluster advertises it). The tickets come from C<keytab> (its keys for
+C<principal>, or its first principal), else from C<username> (the
+principal, unless C<principal> is given) and C<password>, else from the
+credential cache that C<kinit> fills: C<ccache>, or C<$KRB5CCNAME>, or
+F</tmp/krb5cc_UID>. C<krb5_config> names the krb5.conf with the realm and
+its KDCs (it is not C<config>, which is OAUTHBEARER's). A keytab or
+password login is kept and renewed for the client's life; a cached one is
+read again as C<kinit> renews it. A login that fails (a wrong password, an
+unknown principal, an unreadable keytab) fails C<connect> through
+C<on_error>, its message naming the Kerberos login and never the password.
+An unknown C<sasl> key croaks, as it does for every mechanism.
+
+On an C<EV::Kafka::Conn>, C<< $conn->sasl('GSSAPI', $principal, $password) >>
+(both may be undef: a keytab's first principal, or the credential cache)
+followed by C<< $conn->kerberos($service_name, $keytab, $krb5_config) >>
+(kfk's addition; each undef for its default) sets the same up; C<kerberos>
+croaks C<KFK_ERR_STATE> before C<sasl('GSSAPI', ...)>. The login is the
+connection's own, kept across its reconnects.
 
 Each partition of a client C<produce> result also carries C<timestamp>
 (the record's) and C<log_append_time> (the broker's time on a topic with

@@ -150,6 +150,7 @@ my %SIGNATURES = (
     kfk_conn_set_client_id     => [['opaque', 'string'], 'sint32'],
     kfk_conn_set_tls           => [['opaque', 'int', 'string', 'int', 'string'], 'sint32'],
     kfk_conn_set_sasl          => [['opaque', 'string', 'string', 'string'], 'sint32'],
+    kfk_conn_set_kerberos      => [['opaque', 'string', 'string', 'string'], 'sint32'],
     kfk_conn_set_auto_reconnect => [['opaque', 'int', 'int'], 'sint32'],
     kfk_conn_connect           => [['opaque', 'string', 'int', 'int'], 'sint32'],
     kfk_conn_disconnect        => [['opaque'], 'sint32'],

@@ -157,6 +157,7 @@ module Kfk
       kfk_conn_set_client_id: [%i[pointer string], :int32],
       kfk_conn_set_tls: [%i[pointer int string int string], :int32],
       kfk_conn_set_sasl: [%i[pointer string string string], :int32],
+      kfk_conn_set_kerberos: [%i[pointer string string string], :int32],
       kfk_conn_connect: [%i[pointer string int int], :int32],
       kfk_conn_disconnect: [[:pointer], :int32],
       kfk_conn_connected: [[:pointer], :int],

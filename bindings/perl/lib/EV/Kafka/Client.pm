@@ -30,9 +30,13 @@ my @PASSTHROUGH = qw(brokers client_id acks linger_ms batch_size compression ide
 my %CALLBACKS = map { $_ => 1 } qw(on_error on_connect on_message partitioner on_log on_stats);
 my %KNOWN = (map({ $_ => 1 } @PASSTHROUGH, keys %CALLBACKS), tls => 1, tls_ca_file => 1,
     tls_skip_verify => 1, sasl => 1, loop => 1);
-# The sasl hash: EV::Kafka's mechanism, username and password, and
-# OAUTHBEARER's token sources (the kfk option each sets; '1': handled apart).
+# The sasl hash: EV::Kafka's mechanism, username and password,
+# OAUTHBEARER's token sources and GSSAPI's Kerberos settings (the kfk
+# option each sets; '1': handled apart). krb5_config, not config: that is
+# OAUTHBEARER's.
 my %SASL_KEYS = (mechanism => '1', username => 'sasl_username', password => 'sasl_password',
+    service_name => 'sasl_kerberos_service_name', principal => 'sasl_kerberos_principal',
+    keytab => 'sasl_kerberos_keytab', krb5_config => 'sasl_kerberos_config', ccache => 'sasl_kerberos_ccache',
     token => 'sasl_oauthbearer_token', token_cb => '1', extensions => '1',
     method => 'sasl_oauthbearer_method', token_endpoint_url => 'sasl_oauthbearer_token_endpoint_url',
     client_id => 'sasl_oauthbearer_client_id', client_secret => 'sasl_oauthbearer_client_secret',
@@ -277,11 +281,20 @@ sub _bootstrap_start {
 # {conn => an EV::Kafka::Conn set up as the client's connections are}, or
 # nothing when it cannot be: OAUTHBEARER tokens come only from the token
 # option or token_cb here (OIDC and unsecured tokens are the client's own).
+# A GSSAPI connection logs in by itself with the client's settings, but
+# the Conn API names no credential cache: a client given a ccache (and
+# neither keytab nor password) gets none, rather than one reading another
+# cache.
 sub _bootstrap_new {
     my ($self) = @_;
     my $cfg = $self->{cfg};
     my $sasl = ref $cfg->{sasl} eq 'HASH' ? $cfg->{sasl} : undef;
     my ($mechanism, $user, $password) = $sasl ? (uc($sasl->{mechanism} // 'PLAIN'), @{$sasl}{qw(username password)}) : ();
+    my $gssapi = ($mechanism // '') eq 'GSSAPI';
+    if ($gssapi) {
+        return if defined $sasl->{ccache} && !length($sasl->{keytab} // '') && !length($password // '');
+        $user = $sasl->{principal} // $user;    # as the client: the principal, else the username
+    }
     if (($mechanism // '') eq 'OAUTHBEARER') {
         ($password) = defined $sasl->{token} ? $sasl->{token} : $sasl->{token_cb} ? eval { $sasl->{token_cb}->() } : ();
         return unless defined $password;    # a failing token_cb reaches on_error through the client
@@ -293,6 +306,7 @@ sub _bootstrap_new {
         $conn->client_id($cfg->{client_id} // 'ev-kafka');
         $conn->tls(1, $cfg->{tls_ca_file}, $cfg->{tls_skip_verify}) if $cfg->{tls};
         $conn->sasl($mechanism, $user, $password) if $mechanism;
+        $conn->kerberos(@{$sasl}{qw(service_name keytab krb5_config)}) if $gssapi;
         1;
     };
     return $self->_bootstrap_log("cannot be set up: $@") unless $ok;

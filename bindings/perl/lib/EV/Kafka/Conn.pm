@@ -127,6 +127,14 @@ sub sasl {
     _check(Kfk::FFI::kfk_conn_set_sasl($self->_h, $mechanism, $username, $password), 'sasl');
 }
 
+# kfk's addition, after sasl('GSSAPI', $principal, $password): the
+# brokers' Kerberos service (undef: kafka), a keytab to log in with and
+# the krb5.conf to read. Croaks (ERR_STATE) before sasl('GSSAPI', ...).
+sub kerberos {
+    my ($self, $service_name, $keytab, $krb5_config) = @_;
+    _check(Kfk::FFI::kfk_conn_set_kerberos($self->_h, $service_name, $keytab, $krb5_config), 'kerberos');
+}
+
 sub auto_reconnect {
     my ($self, $enable, $delay_ms) = @_;
     _check(Kfk::FFI::kfk_conn_set_auto_reconnect($self->_h, $enable ? 1 : 0, $delay_ms // 1000), 'auto_reconnect');
