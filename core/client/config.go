@@ -17,17 +17,18 @@ import (
 // Config is a client's configuration. Build it with NewConfig and Set (or
 // fill it directly from Go); every option's default is in NewConfig.
 type Config struct {
-	Brokers         []string      // bootstrap host:port list; default 127.0.0.1:9092
-	ClientID        string        // default "kfk"
-	TLS             bool          // encrypt connections
-	TLSCAFile       string        // PEM CA file; default the system roots
-	TLSSkipVerify   bool          // do not verify certificates (tests only)
-	SASL            *conn.SASL    // nil = no authentication
-	OAuthBearer     OAuthBearer   // OAUTHBEARER's token, unless SASL.Token is set
-	Acks            int16         // -1 all in-sync replicas (default), 0 none, 1 leader
-	Linger          time.Duration // batching delay, default 5ms
-	BatchSize       int           // bytes per batch before it is sent at once, default 16384
-	BatchRecords    int           // records per batch before it is sent at once, default 10000
+	Brokers         []string       // bootstrap host:port list; default 127.0.0.1:9092
+	ClientID        string         // default "kfk"
+	TLS             bool           // encrypt connections
+	TLSCAFile       string         // PEM CA file; default the system roots
+	TLSSkipVerify   bool           // do not verify certificates (tests only)
+	SASL            *conn.SASL     // nil = no authentication
+	Kerberos        *conn.Kerberos // GSSAPI's login (nil: the environment's); without GSSAPI no effect, as librdkafka's
+	OAuthBearer     OAuthBearer    // OAUTHBEARER's token, unless SASL.Token is set
+	Acks            int16          // -1 all in-sync replicas (default), 0 none, 1 leader
+	Linger          time.Duration  // batching delay, default 5ms
+	BatchSize       int            // bytes per batch before it is sent at once, default 16384
+	BatchRecords    int            // records per batch before it is sent at once, default 10000
 	Compression     compress.Codec
 	Idempotent      bool // exactly-once per partition (implied by TransactionalID)
 	TransactionalID string
@@ -522,11 +523,10 @@ func (c *Config) sasl() *conn.SASL {
 }
 
 func (c *Config) kerberos() *conn.Kerberos {
-	s := c.sasl()
-	if s.Kerberos == nil {
-		s.Kerberos = &conn.Kerberos{}
+	if c.Kerberos == nil {
+		c.Kerberos = &conn.Kerberos{}
 	}
-	return s.Kerberos
+	return c.Kerberos
 }
 
 type reasonError string

@@ -52,8 +52,9 @@ func (c *Client) SetSASLCredentials(username, password string) error {
 	return nil
 }
 
-// useKerberos gives a GSSAPI client a Kerberos login of its own on a copy
-// of c.SASL (the caller's Config may be shared), its principal the SASL
+// useKerberos gives a GSSAPI client a Kerberos login of its own, with the
+// settings of c.Kerberos (or of c.SASL's, set from Go), on a copy of
+// c.SASL (the caller's Config may be shared), its principal the SASL
 // username unless one is set; nil for other mechanisms. The client closes
 // it.
 func (c *Config) useKerberos() *conn.Kerberos {
@@ -61,7 +62,11 @@ func (c *Config) useKerberos() *conn.Kerberos {
 		return nil
 	}
 	sasl := *c.SASL
-	k := sasl.Kerberos.Settings()
+	settings := c.Kerberos
+	if settings == nil {
+		settings = sasl.Kerberos
+	}
+	k := settings.Settings()
 	if k.Principal == "" {
 		k.Principal = sasl.Username
 	}

@@ -109,7 +109,7 @@ func TestGSSAPIOptions(t *testing.T) {
 			t.Fatalf("%s: %v", kv[0], err)
 		}
 	}
-	k := cfg.SASL.Kerberos
+	k := cfg.Kerberos
 	if cfg.SASL.Mechanism != conn.MechanismGSSAPI || k.ServiceName != "svc" || k.Principal != "me@R" ||
 		k.Keytab != "/k" || k.ConfigFile != "/c" || k.CCache != "/cc" {
 		t.Fatalf("the options set %+v %+v", cfg.SASL, k)
@@ -117,4 +117,14 @@ func TestGSSAPIOptions(t *testing.T) {
 	if err := cfg.Set("sasl_mechanism", "KERBEROS"); err == nil || !strings.Contains(err.Error(), "GSSAPI") {
 		t.Fatalf("an unknown mechanism: %v", err)
 	}
+	// Without SASL they do nothing, as librdkafka's: the client is made.
+	plain := client.NewConfig()
+	if err := plain.Set("sasl.kerberos.service.name", "svc"); err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.New(*plain, client.Handler{})
+	if err != nil {
+		t.Fatalf("a Kerberos option without SASL: %v", err)
+	}
+	c.Close(time.Second, nil)
 }

@@ -1,6 +1,9 @@
 """SASL/GSSAPI (Kerberos) through the Python binding, against the test
 broker's GSSAPI listener and the test KDC: kfk.Client with a keytab and
-with a password, and a low-level connection."""
+with a password, a low-level connection, and a confluent-kafka program."""
+import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -67,3 +70,39 @@ def test_conn_authenticates_with_a_keytab():
         assert meta["brokers"]
     finally:
         conn.close()
+
+
+# A confluent-kafka program with librdkafka's Kerberos properties, run as
+# such programs are: the krb5.conf comes from KRB5_CONFIG in its
+# environment (the library reads the environment it starts with).
+CONFLUENT_PROGRAM = r'''
+import os, sys, time
+from kfk.confluent import Consumer, Producer, TopicPartition
+topic = sys.argv[1]
+conf = {"bootstrap.servers": os.environ["KFK_TEST_GSSAPI_BROKERS"], "security.protocol": "SASL_PLAINTEXT",
+        "sasl.mechanism": "GSSAPI", "sasl.kerberos.service.name": os.environ["KFK_TEST_KRB5_SERVICE"],
+        "sasl.kerberos.keytab": os.environ["KFK_TEST_KRB5_KEYTAB"],
+        "sasl.kerberos.principal": os.environ["KFK_TEST_KRB5_PRINCIPAL"],
+        "sasl.kerberos.kinit.cmd": "kinit -R", "sasl.kerberos.min.time.before.relogin": 60000}
+p = Producer(conf)
+p.produce(topic, value=b"\x00through kfk.confluent\xff", partition=0)
+assert p.flush(30) == 0
+c = Consumer({**conf, "group.id": "gssapi-" + topic, "auto.offset.reset": "earliest"})
+c.assign([TopicPartition(topic, 0, 0)])
+deadline = time.monotonic() + 30
+msg = None
+while msg is None and time.monotonic() < deadline:
+    msg = c.poll(1.0)
+c.close()
+assert msg is not None and msg.error() is None, msg and msg.error()
+print(msg.value().hex())
+'''
+
+
+def test_confluent_program_with_kerberos_properties():
+    broker_env("KFK_TEST_GSSAPI_BROKERS")
+    env = {**os.environ, "KRB5_CONFIG": broker_env("KFK_TEST_KRB5_CONFIG")}
+    out = subprocess.run([sys.executable, "-c", CONFLUENT_PROGRAM, unique("gssapi-confluent")], env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == b"\x00through kfk.confluent\xff".hex()

@@ -5,9 +5,9 @@ Every property is one of: translated to a kfk client option (``kfk``), to
 a subscribe option of the consumer group (``group``), kept by this layer
 (``py``), accepted without effect (``noop``: knobs of librdkafka's
 internals that kfk tunes itself, and properties used only by what kfk
-refuses anyway, such as GSSAPI's; never anything that changes what is
-delivered, where, in what order or with what guarantee; the value is still
-checked), accepted only with the value kfk's behaviour matches (``only``),
+refuses anyway or does its own way, such as running kinit; never anything
+that changes what is delivered, where, in what order or with what
+guarantee; the value is still checked), accepted only with the value kfk's behaviour matches (``only``),
 or a TLS setting kfk cannot honour (``tls``: refused when the client uses
 TLS, without effect otherwise, as in librdkafka). Anything else raises
 KafkaException(_INVALID_ARG) naming the property. CONFLUENT.md lists them.
@@ -233,9 +233,15 @@ _add("message.copy.max.bytes", _ALL, "noop", conv=_ranged(0, 1000000000))
 _add("internal.termination.signal", _ALL, "noop", conv=_ranged(0, 128))
 _add("enable.sparse.connections log.queue log.thread.name enable.random.seed", _ALL, "noop", conv=_bool)
 _add("client.software.name client.software.version ssl.engine.id", _ALL, "noop")
-# Used only by GSSAPI, which kfk refuses (sasl.mechanism).
-_add("sasl.kerberos.service.name sasl.kerberos.principal sasl.kerberos.kinit.cmd sasl.kerberos.keytab "
-     "sasl.kerberos.min.time.before.relogin", _ALL, "noop")
+_add("sasl.kerberos.service.name", _ALL, "kfk", "sasl_kerberos_service_name")
+_add("sasl.kerberos.principal", _ALL, "kfk", "sasl_kerberos_principal")
+_add("sasl.kerberos.keytab", _ALL, "kfk", "sasl_kerberos_keytab")
+# librdkafka runs kinit to fill the credential cache from the keytab, and
+# again every min.time.before.relogin; kfk logs in with the keytab itself
+# and renews that login, and reads the cache (filled by the user's kinit)
+# afresh at each authentication when there is no keytab.
+_add("sasl.kerberos.kinit.cmd", _ALL, "noop")
+_add("sasl.kerberos.min.time.before.relogin", _ALL, "noop", conv=_ranged(0, 86400000))
 _add("allow.auto.create.topics", _ALL, "kfk", "allow_auto_create_topics", lambda v: "1" if _bool(v) else "0")
 _add("sasl.oauthbearer.method", _ALL, "kfk", "sasl_oauthbearer_method")
 _add("sasl.oauthbearer.client.id", _ALL, "kfk", "sasl_oauthbearer_client_id")
