@@ -1,3 +1,4 @@
+import importlib
 import os
 import struct
 import sys
@@ -10,6 +11,12 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 import kfk  # noqa: E402
 
+try:
+    import confluent_kafka  # noqa: F401
+    CONFLUENT_LIBS = ["kfk.confluent", "confluent_kafka"]
+except ImportError:  # its C extension does not build for PyPy
+    CONFLUENT_LIBS = ["kfk.confluent"]
+
 
 def broker_env(name):
     value = os.environ.get(name)
@@ -21,6 +28,27 @@ def broker_env(name):
 def host_port(addrs):
     host, port = addrs.split(",")[0].rsplit(":", 1)
     return host, int(port)
+
+
+@pytest.fixture
+def brokers():
+    return broker_env("KFK_TEST_BROKERS")
+
+
+@pytest.fixture(params=CONFLUENT_LIBS)
+def lib(request):
+    """kfk.confluent, then confluent_kafka itself when it is installed: a
+    test taking lib runs with each, checking that they behave the same."""
+    return importlib.import_module(request.param)
+
+
+def wait_for(condition, serve, timeout=60.0, state=None):
+    """Call serve() until condition() holds (at most timeout seconds);
+    state() says what a failure report should show."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the condition did not hold in time" + (f": {state()}" if state else "")
+        serve()
 
 
 @pytest.fixture

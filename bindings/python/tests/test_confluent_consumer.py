@@ -1,42 +1,19 @@
 """kfk.confluent's Consumer against confluent-kafka (the `lib` fixture
 runs a test with each): what a commit commits and lists after polls,
-seeks and new assignments, what on_commit is told, the rebalance
-callbacks with empty partition lists, assignment() inside on_assign,
-end-of-partition events and the errors of calls on partitions not
-assigned."""
+seeks and new assignments, what on_commit is told (of the automatic
+commits too), the rebalance callbacks with empty partition lists,
+assignment() inside on_assign, end-of-partition events, the error
+events of subscribed topics the cluster lacks and the errors of calls
+on partitions not assigned."""
 
-import importlib
 import time
 
 import pytest
 
-from conftest import broker_env, create_topic, unique
+from conftest import create_topic, unique, wait_for
 
 import kfk
 import kfk.confluent as kc
-
-try:
-    import confluent_kafka  # noqa: F401
-    LIBS = ["kfk.confluent", "confluent_kafka"]
-except ImportError:
-    LIBS = ["kfk.confluent"]
-
-
-@pytest.fixture(params=LIBS)
-def lib(request):
-    return importlib.import_module(request.param)
-
-
-@pytest.fixture
-def brokers():
-    return broker_env("KFK_TEST_BROKERS")
-
-
-def wait_for(condition, serve, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "the condition did not hold in time"
-        serve()
 
 
 def filled(brokers, conn, partitions, counts):
@@ -247,6 +224,89 @@ def test_assigning_again_starts_afresh(lib, brokers, conn):
     c.close()
 
 
+# -- automatic commits ----------------------------------------------------------------------------
+
+def committed_by(lib, brokers, group, topic, partitions):
+    """The offsets group committed, asked by a consumer of its own."""
+    c = lib.Consumer({"bootstrap.servers": brokers, "group.id": group})
+    try:
+        return offsets(c.committed([lib.TopicPartition(topic, p) for p in range(partitions)], timeout=10))
+    finally:
+        c.close()
+
+
+@pytest.mark.parametrize("how", ["subscribe", "assign"])
+def test_automatic_commits_tell_on_commit(lib, brokers, conn, how):
+    """enable.auto.commit: on_commit hears of each periodic commit that
+    commits something (every assigned partition listed, OFFSET_INVALID
+    where nothing new), from poll(), and of the one made as the partitions
+    are given up, which lists the offsets stored, after on_revoke."""
+    topic = filled(brokers, conn, 2, [3, 0])
+    events = []
+    c = consumer(lib, brokers, **{"enable.auto.commit": True, "auto.commit.interval.ms": 100,
+                                  "on_commit": lambda err, parts: events.append(("commit", err, offsets(parts)))})
+    if how == "subscribe":
+        c.subscribe([topic], on_revoke=lambda _, parts: events.append(("revoke", offsets(parts))))
+    else:
+        c.assign([lib.TopicPartition(topic, 0, 0), lib.TopicPartition(topic, 1, 0)])
+    read(c, 3)
+    wait_for(lambda: ("commit", None, [(0, 3), (1, -1001)]) in events, lambda: c.poll(0.1))
+    with kfk.Client(brokers=brokers) as k:
+        k.produce(topic, "late", partition=1).result()
+    read(c, 1)
+    wait_for(lambda: ("commit", None, [(0, -1001), (1, 1)]) in events, lambda: c.poll(0.1))
+    assert all(e[1] is None for e in events if e[0] == "commit"), events  # (no _NO_OFFSET: rounds with nothing new)
+    events.clear()
+    if how == "assign":
+        c.unassign()
+        wait_for(lambda: events, lambda: c.poll(0.1))  # librdkafka tells it from a poll
+    c.close()
+    left = [("revoke", [(0, -1001), (1, -1001)])] if how == "subscribe" else []
+    assert events == left + [("commit", None, [(0, 3), (1, 1)])]
+
+
+@pytest.mark.parametrize("how", ["subscribe", "assign"])
+def test_automatic_commit_on_leaving_takes_the_stored_offsets(lib, brokers, conn, how):
+    """The automatic commit as the partitions are given up commits the
+    offsets stored as they are, below the committed ones too (after a seek
+    back), where commit() would find nothing new."""
+    topic = filled(brokers, conn, 2, [6, 0])
+    group, told = unique("leaving"), []
+    c = consumer(lib, brokers, **{"group.id": group, "enable.auto.commit": True, "auto.commit.interval.ms": 3600000,
+                                  "on_commit": lambda err, parts: told.append((err, offsets(parts)))})
+    if how == "subscribe":
+        c.subscribe([topic])
+    else:
+        c.assign([lib.TopicPartition(topic, 0, 0), lib.TopicPartition(topic, 1, 0)])
+    read(c, 3)
+    assert offsets(c.commit(asynchronous=False)) == [(0, 3), (1, -1001)]
+    c.seek(lib.TopicPartition(topic, 0, 0))
+    assert [m.offset() for m in read(c, 1)] == [0]
+    assert failure(lib, lambda: c.commit(asynchronous=False)) == lib.KafkaError._NO_OFFSET
+    c.close()
+    assert told == [(None, [(0, 1), (1, -1001)])]
+    assert committed_by(lib, brokers, group, topic, 2) == [(0, 1), (1, -1001)]
+
+
+def test_automatic_commit_after_a_commit_in_on_revoke(lib, brokers, conn):
+    """A commit made in on_revoke does not stand in for the automatic one
+    that follows: on_commit hears of that too, with the same offsets."""
+    topic = filled(brokers, conn, 2, [3, 0])
+    events = []
+
+    def on_revoke(c, parts):
+        events.append(("revoke", offsets(parts)))
+        events.append(("committed", offsets(c.commit(asynchronous=False))))
+
+    c = consumer(lib, brokers, **{"enable.auto.commit": True, "auto.commit.interval.ms": 3600000,
+                                  "on_commit": lambda err, parts: events.append(("commit", err, offsets(parts)))})
+    c.subscribe([topic], on_revoke=on_revoke)
+    read(c, 3)
+    c.close()
+    assert events == [("revoke", [(0, -1001), (1, -1001)]), ("committed", [(0, 3), (1, -1001)]),
+                      ("commit", None, [(0, 3), (1, -1001)])]
+
+
 # -- subscriptions and rebalance callbacks ---------------------------------------------------------
 
 def test_subscribing_again_revokes_the_old_topics(lib, brokers, conn):
@@ -307,15 +367,17 @@ def test_eager_member_with_nothing_assigned(lib, brokers, conn):
         assert kinds == ["assign", "revoke"] * (len(kinds) // 2), events
 
 
-def test_pattern_matching_nothing_calls_no_callback(lib, brokers, conn):
+@pytest.mark.parametrize("strategy", ["range", "cooperative-sticky"])
+def test_pattern_matching_nothing_calls_no_callback(lib, brokers, conn, strategy):
     """A subscription matching no topic joins no group in librdkafka: the
     first callback is on_assign of the topic that comes to match."""
     prefix = unique("nomatch")
     events = []
-    c = consumer(lib, brokers, **{"topic.metadata.refresh.interval.ms": 1000})
+    c = consumer(lib, brokers, **{"topic.metadata.refresh.interval.ms": 1000,
+                                  "partition.assignment.strategy": strategy})
     c.subscribe(["^" + prefix + "-.*"], on_assign=lambda _, parts: events.append(("assign", offsets(parts))),
                 on_revoke=lambda _, parts: events.append(("revoke", offsets(parts))))
-    if lib is kc:
+    if lib is kc and strategy == "range":  # (a cooperative member hears of no empty assignment from kfk)
         # kfk's member joins with no topic and is assigned nothing: wait until
         # that assignment has been judged, so the topic below comes after.
         judged = []
@@ -383,6 +445,41 @@ def test_partition_eof_message(lib, brokers, conn):
     assert (m.topic(), m.partition(), m.offset(), m.key(), m.headers()) == (topic, 0, 3, None, None)
     assert m.value() == m.error().str().encode() and len(m) == len(m.value()) > 0 and m
     assert m.timestamp() == (lib.TIMESTAMP_NOT_AVAILABLE, -1)
+    c.close()
+
+
+@pytest.mark.parametrize("strategy", ["range", "cooperative-sticky"])
+def test_subscribed_topic_missing_is_reported_once(lib, brokers, conn, strategy):
+    """A subscription naming a topic the cluster lacks, or with a pattern
+    matching none, gets one error event from poll() for each
+    (UNKNOWN_TOPIC_OR_PART; topic() is the name or the pattern); the other
+    topics are read meanwhile, and the missing one once it is created."""
+    topic = filled(brokers, conn, 1, [1])
+    missing = unique("missing")
+    pattern = "^" + unique("nomatch") + "-.*"
+    c = consumer(lib, brokers, **{"partition.assignment.strategy": strategy,
+                                  "topic.metadata.refresh.interval.ms": 1000})
+    c.subscribe([topic, missing, pattern])
+    errors, values = [], []
+
+    def step():
+        m = c.poll(0.2)
+        if m is not None:
+            (errors if m.error() else values).append(m)
+
+    wait_for(lambda: len(errors) == 2 and values, step)
+    assert sorted(m.topic() for m in errors) == sorted([missing, pattern])
+    for m in errors:
+        err = m.error()
+        assert (err.code(), err.fatal(), err.retriable()) == (lib.KafkaError.UNKNOWN_TOPIC_OR_PART, False, False)
+        assert (m.partition(), m.offset(), m.key(), m.headers()) == (0, None, None, None)
+        assert m.value() == err.str().encode() and m.timestamp() == (lib.TIMESTAMP_NOT_AVAILABLE, -1)
+    res = conn.create_topics([{"name": missing, "num_partitions": 1, "replication_factor": 1}], 10000).result()
+    assert res["topics"][0]["error_code"] == 0, res
+    with kfk.Client(brokers=brokers) as k:
+        k.produce(missing, "created", partition=0).result()
+    wait_for(lambda: any(m.topic() == missing for m in values), step)
+    assert len(errors) == 2
     c.close()
 
 

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from conftest import broker_env, create_topic, unique
+from conftest import CONFLUENT_LIBS, create_topic, unique
 
 import kfk
 
@@ -24,11 +24,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PROGRAMS = os.path.join(HERE, "confluent_programs")
 BINDING = os.path.dirname(HERE)
 
-try:
-    import confluent_kafka  # noqa: F401
-    LIBS = ["confluent_kafka", "kfk.confluent"]
-except ImportError:
-    LIBS = ["kfk.confluent"]
+# confluent-kafka's run first (when installed): the others' results are compared with its.
+LIBS = list(reversed(CONFLUENT_LIBS))
 
 
 def source(program, lib):
@@ -62,11 +59,6 @@ def finish(proc, timeout=240):
         pytest.fail(f"the program did not finish in {timeout}s\n{err[-3000:]}")
     assert proc.returncode == 0, err[-3000:]
     return json.loads(out.strip().splitlines()[-1])
-
-
-@pytest.fixture
-def brokers():
-    return broker_env("KFK_TEST_BROKERS")
 
 
 def fill(brokers, topic, count, partitions=3):

@@ -6,8 +6,7 @@ import time
 
 import pytest
 
-import kfk.confluent
-from conftest import broker_env, unique
+from conftest import unique
 
 # confluent-kafka's C extension does not build for PyPy.
 confluent_kafka = pytest.importorskip("confluent_kafka")
@@ -20,9 +19,7 @@ def make_topics(conn, prefix):
         assert res["topics"][0]["error_code"] == 0, res
 
 
-@pytest.mark.parametrize("lib", [kfk.confluent, confluent_kafka], ids=["kfk.confluent", "confluent_kafka"])
-def test_regex_subscription_like_confluent_kafka(conn, lib):
-    brokers = broker_env("KFK_TEST_BROKERS")
+def test_regex_subscription_like_confluent_kafka(conn, lib, brokers):
     prefix = unique("regex")
     make_topics(conn, prefix)
     p = confluent_kafka.Producer({"bootstrap.servers": brokers})

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import broker_env, create_topic, unique
+from conftest import broker_env, create_topic, unique, wait_for
 
 import kfk
 import kfk.confluent as kc
@@ -22,28 +22,8 @@ try:
 except ImportError:
     HAVE_CONFLUENT = False
 
-LIBS = ["kfk.confluent"] + (["confluent_kafka"] if HAVE_CONFLUENT else [])
 needs_confluent = pytest.mark.skipif(not HAVE_CONFLUENT, reason="confluent-kafka is not installed")
 UNREACHABLE = "127.0.0.1:1"
-
-
-@pytest.fixture(params=LIBS)
-def lib(request):
-    return importlib.import_module(request.param)
-
-
-@pytest.fixture
-def brokers():
-    return broker_env("KFK_TEST_BROKERS")
-
-
-def wait_for(condition, serve, timeout=30.0, state=None):
-    """Call serve() until condition() holds (at most timeout seconds);
-    state() says what a failure report should show."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "the condition did not hold in time" + (f": {state()}" if state else "")
-        serve()
 
 
 # -- errors ----------------------------------------------------------------------
@@ -172,6 +152,14 @@ def test_unknown_and_bad_properties(lib):
 def test_construction_errors(lib):
     with pytest.raises(ValueError, match="group.id"):
         lib.Consumer({"bootstrap.servers": UNREACHABLE})
+    # No dict (None too, with the properties as keywords), or not a dict
+    for make in (lambda: lib.Consumer(), lambda: lib.Consumer(None),
+                 lambda: lib.Consumer(None, **{"bootstrap.servers": UNREACHABLE, "group.id": "g"}),
+                 lambda: lib.Consumer([("group.id", "g")]), lambda: lib.Consumer("group.id=g"),
+                 lambda: lib.Consumer(5)):
+        with pytest.raises(TypeError):
+            make()
+    lib.Consumer(**{"bootstrap.servers": UNREACHABLE, "group.id": "g"}).close()
     with pytest.raises(TypeError):
         lib.Producer({"bootstrap.servers": UNREACHABLE, "error_cb": 5})
     with pytest.raises(TypeError):
@@ -518,6 +506,26 @@ def test_admin_futures_and_context_manager(lib):
 
 
 @pytest.mark.filterwarnings("ignore:list_groups:DeprecationWarning")
+def test_client_cluster_id(lib, brokers, conn):
+    """Consumer and Producer tell the cluster's id; with no broker
+    answering, _TIMED_OUT once the timeout (a number) has passed."""
+    cluster = conn.metadata([]).result()["cluster_id"]
+    for c in (lib.Consumer({"bootstrap.servers": brokers, "group.id": unique("cid")}),
+              lib.Producer({"bootstrap.servers": brokers})):
+        assert c.cluster_id(30) == cluster and c.cluster_id(timeout=-1) == cluster
+        for timeout in (None, "5"):
+            with pytest.raises(TypeError):
+                c.cluster_id(timeout)
+        c.close()
+        with pytest.raises(RuntimeError):
+            c.cluster_id(1)
+    down = lib.Consumer({"bootstrap.servers": UNREACHABLE, "group.id": "g"})
+    with pytest.raises(lib.KafkaException) as e:
+        down.cluster_id(0.5)
+    assert e.value.args[0].code() == lib.KafkaError._TIMED_OUT
+    down.close()
+
+
 def test_admin_groups_and_cluster_id(lib, brokers, conn):
     """A group that does not exist is described as DEAD with no members;
     list_groups() spells states as Kafka does and lists no unknown group;
@@ -996,16 +1004,20 @@ def test_incremental_assignment_outside_a_group(lib, brokers, conn):
     k.close()
 
 
-def test_cooperative_member_id_and_incremental_callbacks(lib, brokers, conn):
-    """cooperative-sticky: the callbacks name only what changes, and
-    incremental_assign()/incremental_unassign() from them are accepted;
-    each member has its own member id."""
+@pytest.mark.parametrize("protocol", [{"partition.assignment.strategy": "cooperative-sticky"},
+                                      {"group.protocol": "consumer"}], ids=["cooperative-sticky", "consumer"])
+def test_cooperative_member_id_and_incremental_callbacks(lib, brokers, conn, protocol):
+    """cooperative-sticky, and group.protocol=consumer (KIP-848), which
+    librdkafka runs the same way: the callbacks name only what changes,
+    and incremental_assign()/incremental_unassign() from them are
+    accepted, assign() and unassign() refused; each member has its own
+    member id."""
     topic = create_topic(conn, partitions=4)
     with kfk.Client(brokers=brokers) as k:
         for i in range(40):
             k.produce(topic, f"m{i}", partition=i % 4).result()
     conf = {"bootstrap.servers": brokers, "group.id": unique("coop"), "auto.offset.reset": "earliest",
-            "partition.assignment.strategy": "cooperative-sticky", "enable.auto.commit": False}
+            "enable.auto.commit": False, **protocol}
     owned, got = {"a": set(), "b": set()}, []
 
     def member(name):
@@ -1032,6 +1044,10 @@ def test_cooperative_member_id_and_incremental_callbacks(lib, brokers, conn):
     assert b.memberid() and b.memberid() != a.memberid()
     wait_for(lambda: len({(m.partition(), m.offset()) for m in got}) == 40,
              lambda: (poll_into(a, got), poll_into(b, got)), timeout=60)
+    for call in (lambda: a.assign(a.assignment()), a.unassign):
+        with pytest.raises(lib.KafkaException) as e:
+            call()
+        assert e.value.args[0].code() == lib.KafkaError._STATE
     a.close()
     b.close()
 

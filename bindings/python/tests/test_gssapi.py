@@ -101,7 +101,10 @@ print(msg.value().hex())
 
 def test_confluent_program_with_kerberos_properties():
     broker_env("KFK_TEST_GSSAPI_BROKERS")
-    env = {**os.environ, "KRB5_CONFIG": broker_env("KFK_TEST_KRB5_CONFIG")}
+    # The program imports the kfk under test, as this process does.
+    package_root = os.path.dirname(os.path.dirname(os.path.abspath(kfk.__file__)))
+    env = {**os.environ, "KRB5_CONFIG": broker_env("KFK_TEST_KRB5_CONFIG"),
+           "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
     out = subprocess.run([sys.executable, "-c", CONFLUENT_PROGRAM, unique("gssapi-confluent")], env=env,
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr

@@ -101,6 +101,30 @@ class Base:
         except _KfkError as exc:
             raise KafkaException(from_kfk(exc, "Failed to get metadata")) from None
 
+    def cluster_id(self, timeout: float = -1) -> Optional[str]:
+        """The cluster's id, waiting up to timeout seconds (negative: no
+        limit) for a broker to tell it; KafkaException(_TIMED_OUT) when
+        none does in time. Asked on a connection of its own, so that no
+        callback runs meanwhile."""
+        self._check_open()
+        if not isinstance(timeout, (int, float)):
+            raise TypeError(f"timeout must be a number, not {type(timeout).__name__}")
+        deadline = deadline_of(timeout)
+        while True:
+            try:
+                conn = self._bootstrap_conn(left(deadline))
+                try:
+                    return conn.metadata([]).result(left(deadline)).get("cluster_id")
+                finally:
+                    conn.close()
+            except _KfkError:
+                pass  # no broker answered (yet)
+            wait = left(deadline)
+            if wait == 0:
+                raise KafkaException(KafkaError(KafkaError._TIMED_OUT,  # type: ignore[attr-defined]
+                                                "no broker told the cluster id in time"))
+            time.sleep(0.1 if wait is None else min(wait, 0.1))  # before trying the brokers again
+
     def _check_open(self) -> None:
         if self._closed:
             raise RuntimeError(f"{self._kind.capitalize()} closed")

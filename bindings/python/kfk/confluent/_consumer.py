@@ -4,10 +4,12 @@ Commits. librdkafka commits the offsets stored for the messages returned
 to the application (enable.auto.offset.store=true stores each as it is
 returned), so this layer runs kfk with its manual offset store and stores
 the positions of the messages poll() and consume() returned before it
-returns, and before anything kfk commits on its own (a revocation, leaving
-the group); with enable.auto.offset.store=false kfk commits the offsets
+returns, and before anything kfk commits on its own (its enable.auto.commit
+timer); with enable.auto.offset.store=false kfk commits the offsets
 given to store_offsets(). Either is committed only when above the
-partition's committed offset, as in librdkafka. Each request asks kfk
+partition's committed offset, as in librdkafka. The automatic commits
+on_commit must hear of (periodic, and as partitions are given up) are
+made here. Each request asks kfk
 for a bounded number of messages (kfk_consume_max: num_messages for
 consume(), a few hundred for poll(), which returns the rest from here),
 and messages kfk handed over that this layer has not returned yet are
@@ -45,6 +47,10 @@ _SETTLE_S = 15.0
 _POLL_AHEAD = 500
 # Retriable answers of a group coordinator.
 _COORDINATOR_MOVED = (14, 15, 16)  # COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR
+_NO_CONF: Any = object()  # Consumer(**properties): no dict given
+# The errors of a subscribed topic that librdkafka reports from poll():
+# UNKNOWN_TOPIC_OR_PART, TOPIC_AUTHORIZATION_FAILED (others are passing).
+_UNAVAILABLE = (3, 29)
 
 
 class _Eof:
@@ -62,8 +68,10 @@ class Consumer(Base):
 
     _kind = "consumer"
 
-    def __init__(self, conf: Optional[dict] = None, **kwargs: Any) -> None:
-        settings = Settings(conf, CONSUMER, **kwargs)
+    def __init__(self, conf: Any = _NO_CONF, **kwargs: Any) -> None:
+        if conf is None:  # refused with keyword arguments too, as confluent-kafka does
+            raise TypeError("expected configuration dict")
+        settings = Settings(None if conf is _NO_CONF else conf, CONSUMER, **kwargs)
         if not settings.group.get("group_id"):
             raise ValueError("Failed to create consumer: group.id must be set")
         super().__init__(settings)
@@ -86,11 +94,16 @@ class Consumer(Base):
         self._group_options["auto_offset_store"] = "0"
         self._unstored: dict[_TP, int] = {}
         self._store_entries: dict[_TP, Any] = {}  # (kfk_topic_partition_t, its address) per partition, for stores
-        self._cooperative = settings.group.get("assignor") == "cooperative-sticky"
-        # Rebalances that add and take partitions, not all of them at once.
-        self._incremental = self._cooperative or settings.group.get("group_protocol") == "consumer"
+        # Rebalances that add and take partitions, not all of them at once
+        # (librdkafka's COOPERATIVE protocol: cooperative-sticky, and every
+        # member of group.protocol=consumer).
+        self._incremental = (settings.group.get("assignor") == "cooperative-sticky"
+                             or settings.group.get("group_protocol") == "consumer")
         self._on_commit: Optional[Callable] = settings.py.get("on_commit")
         self._subscription: Optional[list] = None
+        # A subscription whose topics have not been looked for in the
+        # cluster yet (poll() reports those it lacks, once).
+        self._unchecked = False
         self._on_assign: Optional[Callable] = None
         self._on_revoke: Optional[Callable] = None
         self._on_lost: Optional[Callable] = None
@@ -190,6 +203,8 @@ class Consumer(Base):
             if isinstance(item, tuple):
                 self._serve_rebalance(*item)
                 continue
+            if isinstance(item, Message):  # an event made here (a subscribed topic missing)
+                return item
             if isinstance(item, _Eof):
                 which = (item.topic, item.partition)
                 if which in self._assignment and self._eof_at.get(which) == item.offset:
@@ -221,6 +236,10 @@ class Consumer(Base):
         """Serve callbacks and events for a while, asking kfk for up to
         wanted messages if no request is in flight; False once the deadline
         passed."""
+        if self._unchecked:
+            self._unchecked = False
+            self._report_unavailable()
+        self._auto_commit_when_due()
         self._serve_later()
         if self._stream:
             return True
@@ -245,7 +264,7 @@ class Consumer(Base):
                     return None
             if msg is not None:
                 self._store_returned()
-                self._auto_commit_manual()
+                self._auto_commit_when_due()
                 return msg
 
     def consume(self, num_messages: int = 1, timeout: Optional[float] = -1) -> list:
@@ -272,7 +291,7 @@ class Consumer(Base):
                 break
         if out:
             self._store_returned()
-            self._auto_commit_manual()
+            self._auto_commit_when_due()
         return out
 
     def _store_returned(self) -> None:
@@ -311,7 +330,7 @@ class Consumer(Base):
         firsts: dict[_TP, int] = {}
         kept = collections.deque()
         for i, x in enumerate(self._stream):
-            if i <= last or isinstance(x, _Eof):
+            if i <= last or isinstance(x, (_Eof, Message)):
                 kept.append(x)
             else:
                 firsts.setdefault((x.topic, x.partition), x.offset)
@@ -392,33 +411,62 @@ class Consumer(Base):
     def _subscribes_to_nothing(self) -> bool:
         """Whether no topic of the cluster is subscribed to: none of the
         names exists and no pattern matches (internal topics only by name)."""
+        unmatched = self._unmatched(self._subscription or [])
+        return unmatched is not None and len(unmatched) == len(self._subscription or [])
+
+    def _unmatched(self, subscription: list) -> Optional[dict]:
+        """{entry: error code} for the entries of subscription that name or
+        match no topic of the cluster (UNKNOWN_TOPIC_OR_PART, or the error
+        the cluster gives for a name); None when that cannot be told (no
+        broker answers, or a pattern Python's re cannot read: kfk's are
+        RE2's)."""
+        unknown = KafkaError.UNKNOWN_TOPIC_OR_PART  # type: ignore[attr-defined]
+        names = [t for t in subscription if not t.startswith("^")]
         try:
-            conn = self._bootstrap_conn(10.0)
-            try:
-                topics = conn.metadata(None).result(10.0).get("topics") or []
-            finally:
-                conn.close()
-        except _KfkError:
-            return False
-        names = {t for t in self._subscription or () if not t.startswith("^")}
-        try:
-            patterns = [re.compile(t) for t in self._subscription or () if t.startswith("^")]
+            patterns = {t: re.compile(t) for t in subscription if t.startswith("^")}
         except re.error:
-            return False  # kfk's expressions are RE2's: not one this can judge
-        for t in topics:
-            if t.get("error_code") == KafkaError.UNKNOWN_TOPIC_OR_PART:  # type: ignore[attr-defined]
-                continue
-            if t["name"] in names or (not t.get("is_internal") and any(x.search(t["name"]) for x in patterns)):
-                return False
-        return True
+            return None
+        out: dict = {}
+        try:
+            if names:
+                # The client's own request: it creates no topic unless
+                # allow.auto.create.topics (as librdkafka's consumer). With a
+                # pattern subscribed it asks for every topic, so a name it
+                # does not list is not in the cluster.
+                topics = self._client.metadata(names).result(10.0).get("topics") or []
+                codes = {t["name"]: t.get("error_code", 0) for t in topics}
+                for name in names:
+                    if codes.get(name, unknown) in _UNAVAILABLE:
+                        out[name] = codes.get(name, unknown)
+            if patterns:
+                conn = self._bootstrap_conn(10.0)
+                try:
+                    topics = conn.metadata(None).result(10.0).get("topics") or []
+                finally:
+                    conn.close()
+                found = [t["name"] for t in topics if t.get("error_code") != unknown and not t.get("is_internal")]
+                out.update({p: unknown for p, x in patterns.items() if not any(x.search(name) for name in found)})
+        except _KfkError:
+            return None
+        return out
+
+    def _report_unavailable(self) -> None:
+        """An error event, once, for each entry of a new subscription that
+        names or matches no topic of the cluster, as librdkafka reports
+        them: UNKNOWN_TOPIC_OR_PART for the entry (topic() is the name or
+        the pattern), its text also the value."""
+        for entry, code in sorted((self._unmatched(self._subscription or []) or {}).items()):
+            text = f"{entry}: subscribed to, but not in the cluster ({KafkaError(code).str()})"
+            self._stream.append(Message(entry, 0, None, None, text.encode(), None, KafkaError(code, text),
+                                        (TIMESTAMP_NOT_AVAILABLE, -1)))
 
     def _serve_revoke(self, parts: list) -> None:
         """A revocation kfk waits for (revoke_wait), as librdkafka waits for
         its rebalance callback: on_revoke runs while the partitions are
         still this member's, so assignment() lists them and a commit
-        commits them; then kfk gives them up (committing first with
-        enable.auto.commit). An eager member's empty assignment is revoked
-        with on_revoke([])."""
+        commits them; with enable.auto.commit their stored offsets are
+        committed next; then kfk gives them up. An eager member's empty
+        assignment is revoked with on_revoke([])."""
         if not parts and not self._held:
             return
         self._held = False
@@ -433,6 +481,11 @@ class Consumer(Base):
                     self._on_revoke(self, [TopicPartition(p["topic"], p["partition"]) for p in parts])
                 finally:
                     self._in_on_revoke = False
+            # Committed here rather than by kfk as it gives them up, so that
+            # on_commit hears of it (kfk then finds nothing new to commit),
+            # right after on_revoke as in librdkafka.
+            self._commit_removed([(p["topic"], p["partition"]) for p in parts])
+            self._serve_later()
         finally:
             self._forget(parts)
             try:
@@ -463,6 +516,7 @@ class Consumer(Base):
             if fn is not None and not callable(fn):
                 raise TypeError(f"expected {name} callable")
         if self._manual:
+            self._commit_removed(list(self._assignment))
             self._client._lib.kfk_assign(self._client.handle, None, 0)
             self._manual = False
             self._forget([{"topic": t, "partition": p} for t, p in self._assignment])
@@ -484,6 +538,7 @@ class Consumer(Base):
         except _KfkError as exc:
             raise KafkaException(from_kfk(exc, "subscribe")) from None
         self._subscription = list(topics)
+        self._unchecked = True
 
     def unsubscribe(self) -> None:
         """Leave the group (committing first with enable.auto.commit)."""
@@ -511,7 +566,7 @@ class Consumer(Base):
             if isinstance(x, tuple):
                 self._serve_rebalance(*x)
         early = set(self._assignment)
-        self._serve_revoke([{"topic": t, "partition": p} for (t, p) in early])
+        self._serve_revoke([{"topic": t, "partition": p} for (t, p) in sorted(early)])  # in order, as librdkafka
         return early
 
     def _told_already(self, early: set) -> None:
@@ -541,10 +596,9 @@ class Consumer(Base):
         self._check_open()
         tps = _tp_list(partitions)
         if self._subscription is not None:
-            if self._cooperative:
-                raise error(KafkaError._STATE, "Changes to the current assignment must be made using "  # type: ignore
-                            "incremental_assign() or incremental_unassign() when rebalance protocol type is "
-                            "COOPERATIVE")
+            if self._incremental:
+                raise error(KafkaError._STATE, "assign() of a cooperative member's partitions: "  # type: ignore
+                            "use incremental_assign() in on_assign")
             if self._shown is None:
                 raise NotImplementedError("Consumer.assign while subscribed, outside on_assign: kfk's group "
                                           "assigns the partitions")
@@ -554,7 +608,7 @@ class Consumer(Base):
             self._shown = {(tp.topic, tp.partition): _assigned_at(tp.offset) for tp in tps}
             return
         self._settle()
-        self._commit_manual_auto()
+        self._commit_removed(list(self._assignment))
         entries = []
         for tp in tps:
             entries.append({"topic": tp.topic, "partition": tp.partition,
@@ -582,10 +636,13 @@ class Consumer(Base):
         if self._subscription is not None:
             if self._in_on_revoke or not self._assignment:
                 return
+            if self._incremental:  # as librdkafka: its assignment changes only incrementally
+                raise error(KafkaError._STATE, "unassign() of a cooperative member's partitions: "  # type: ignore
+                            "use incremental_unassign() in on_revoke")
             raise NotImplementedError("Consumer.unassign while subscribed, outside on_revoke: kfk's group "
                                       "assigns the partitions")
         self._settle()
-        self._commit_manual_auto()
+        self._commit_removed(list(self._assignment))
         self._client.assign([])
         self._manual = False
         self._assignment.clear()
@@ -598,9 +655,9 @@ class Consumer(Base):
         """incremental_* of a group member needs the cooperative protocol,
         and kfk's group makes the change itself: the call is accepted from
         the rebalance callback that reports it."""
-        if not self._cooperative:
-            raise error(KafkaError._STATE, "Changes to the current assignment must be made using "  # type: ignore
-                        "assign() when rebalance protocol type is EAGER")
+        if not self._incremental:
+            raise error(KafkaError._STATE, f"{call}() of an eager member's partitions: "  # type: ignore
+                        "use assign() and unassign() in the rebalance callbacks")
         if not (self._shown is not None if call == "incremental_assign" else self._in_on_revoke):
             raise NotImplementedError(f"Consumer.{call} while subscribed, outside "
                                       f"{'on_assign' if call == 'incremental_assign' else 'on_revoke'}: "
@@ -650,7 +707,7 @@ class Consumer(Base):
                             f"{tp.topic} [{tp.partition}] can't be unassigned since it is not in the current "
                             "assignment")
         self._settle()
-        self._commit_manual_auto()
+        self._commit_removed([(tp.topic, tp.partition) for tp in tps])
         try:
             self._client.incremental_unassign([{"topic": tp.topic, "partition": tp.partition} for tp in tps])
         except _KfkError as exc:
@@ -659,8 +716,8 @@ class Consumer(Base):
         for which in gone:
             for kept in (self._assignment, self._positions, self._starts, self._stored, self._eof_at):
                 kept.pop(which, None)
-        self._stream = collections.deque(x for x in self._stream
-                                         if isinstance(x, tuple) or (x.topic, x.partition) not in gone)
+        self._stream = collections.deque(x for x in self._stream if isinstance(x, (tuple, Message))
+                                         or (x.topic, x.partition) not in gone)
         self._manual = bool(self._assignment)
 
     def _resolve(self, topic: str, partition: int, offset: int) -> int:
@@ -822,17 +879,19 @@ class Consumer(Base):
             return self._commit_member(wanted, asynchronous)
         return self._commit_direct(wanted, asynchronous)
 
-    def _to_commit(self) -> dict:
+    def _to_commit(self, reread: bool = True) -> dict:
         """What a commit without offsets commits: each assigned partition's
         stored offset when it is above the committed one (librdkafka
         commits no other, so a seek back or a new assignment rewinds
         nothing). A group member reads the committed offsets it cannot
         know: what kfk read at assignment, when the stored offset may not
-        be above it, and with enable.auto.commit what kfk's own commits
-        made."""
+        be above it, and with enable.auto.commit (reread) what kfk's own
+        periodic commits made. The periodic commit made here rereads
+        none, so that it reports what kfk's committed unreported."""
         stored = {w: o for w, o in self._stored.items() if w in self._assignment and o >= 0}
         if self._subscription is not None:
-            unsure = [w for w, o in stored.items() if self._auto_commit or o <= self._unsure.get(w, OFFSET_INVALID)]
+            unsure = [w for w, o in stored.items()
+                      if (self._auto_commit and reread) or o <= self._unsure.get(w, OFFSET_INVALID)]
             if unsure:
                 self._read_committed(unsure)
         return {w: o for w, o in stored.items() if o > self._committed.get(w, OFFSET_INVALID)}
@@ -870,7 +929,7 @@ class Consumer(Base):
             on_commit = self._on_commit
             self._later.append(lambda: on_commit(err, listed))
 
-    def _commit_member(self, wanted: Optional[dict], asynchronous: bool) -> Optional[list]:
+    def _commit_member(self, wanted: Optional[dict], asynchronous: bool, reread: bool = True) -> Optional[list]:
         """A group member's commit: with no offsets kfk commits what it
         stored (this layer stores the positions returned, or with
         enable.auto.offset.store=false the offsets given to
@@ -879,7 +938,7 @@ class Consumer(Base):
         if wanted is not None:
             return self._commit_offsets(wanted, asynchronous)
         self._store_returned()
-        new = self._to_commit()
+        new = self._to_commit(reread)
         # Partitions lost and not reported yet: kfk no longer owns them (a
         # revocation not served yet waits for this layer: they are still its).
         gone = {(p["topic"], p["partition"]) for x in self._stream if isinstance(x, tuple)
@@ -982,21 +1041,47 @@ class Consumer(Base):
             self._later.append(lambda: on_commit(failed, listed))
         return None
 
-    def _commit_manual_auto(self) -> None:
-        """enable.auto.commit for partitions assigned with assign()."""
-        if not (self._manual and self._auto_commit):
+    def _auto_commit_when_due(self) -> None:
+        """enable.auto.commit's periodic commit, made from poll() and
+        consume() so that on_commit hears of it as in librdkafka (a commit
+        with nothing new is not reported). A group member's kfk commits on
+        its own timer too, so that offsets are committed while the
+        application does not poll: what that commits is reported by the
+        next commit made here."""
+        if not self._auto_commit or time.monotonic() - self._last_auto_commit < self._auto_commit_s:
             return
-        if self._to_commit():
-            try:
-                self._commit_direct(None, False)
-            except KafkaException as exc:
-                if self._error_cb is not None:
-                    self._error_cb(exc.args[0])
         self._last_auto_commit = time.monotonic()
+        if self._subscription is not None:
+            self._store_returned()
+            if self._to_commit(reread=False):
+                self._commit_member(None, True, reread=False)
+        elif self._manual and self._to_commit():
+            self._commit_direct(None, True)
 
-    def _auto_commit_manual(self) -> None:
-        if self._manual and self._auto_commit and time.monotonic() - self._last_auto_commit >= self._auto_commit_s:
-            self._commit_manual_auto()
+    def _commit_removed(self, parts: list) -> None:
+        """enable.auto.commit as partitions leave the assignment: the
+        offsets stored for them are committed as they are (librdkafka does
+        not compare them with the committed ones here), and on_commit is
+        told from the next poll (a revocation tells it at once, after
+        on_revoke), with OFFSET_INVALID for those with none stored. With
+        none stored at all nothing is committed or told."""
+        if not self._auto_commit:
+            return
+        wanted = {which: self._stored.get(which, OFFSET_INVALID) for which in parts}
+        if not any(offset >= 0 for offset in wanted.values()):
+            return
+        if self._subscription is None:
+            self._commit_direct(wanted, True)
+            return
+        failed: Optional[KafkaError] = None
+        try:
+            listed = self._commit_offsets(wanted, False)
+        except KafkaException as exc:
+            failed = exc.args[0]
+            listed = [_tp(t, p, o) for (t, p), o in sorted(wanted.items())]
+        if self._on_commit is not None:
+            on_commit = self._on_commit
+            self._later.append(lambda: on_commit(failed, listed))
 
     def _coordinator_call(self, call: Callable[[Conn], Any], what: str, timeout: float = 30.0) -> Any:
         """call(conn) on the group coordinator's connection, finding it (again)
@@ -1140,7 +1225,8 @@ class Consumer(Base):
             return
         try:
             self._settle()
-            self._commit_manual_auto()
+            if self._manual:
+                self._commit_removed(list(self._assignment))
             if self._subscription is not None:
                 early = self._revoke_before_leaving()
                 try:

@@ -286,9 +286,6 @@ class Producer(Base):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def cluster_id(self, timeout: Optional[float] = -1) -> Optional[str]:
-        return self.list_topics(None, -1 if timeout is None else timeout).cluster_id
-
     def purge(self, in_queue: bool = True, in_flight: bool = True, blocking: bool = True) -> None:
         """Fail the messages not sent yet (_PURGE_QUEUE) and, with
         in_flight, those sent before that wait to be sent again
