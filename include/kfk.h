@@ -1041,7 +1041,10 @@ KFK_API kfk_err_t kfk_lag(kfk_client_t *c, kfk_cb cb, void *opaque);
  *    protocol, where the coordinator assigns and members move partitions
  *    one by one; Kafka 4.0+), group_remote_assignor
  *    (group.remote.assignor: uniform or range, for consumer; the broker's
- *    default), revoke_wait 0/1 (0; see below).
+ *    default), revoke_wait 0/1 (0; see below), assign_empty 0/1 (0; 1:
+ *    an incremental member, cooperative-sticky or KIP-848, gets an ASSIGN
+ *    of no partitions for each rebalance that adds it none, as
+ *    librdkafka's rebalance callback is called).
  *  With revoke_wait 1 a revocation waits for the application, as
  *  librdkafka's rebalance callback does: REVOKE is delivered while the
  *  member still owns the partitions (offset: the position reached), so a

@@ -82,6 +82,36 @@ func TestCooperativeRebalanceMovesOnlyWhatMoves(t *testing.T) {
 	}
 }
 
+// With AssignEmpty an incremental member hears of each rebalance that
+// adds it nothing with an empty on_assign, as librdkafka's rebalance
+// callback does: a second member of a one-partition topic gets
+// "assign []" and nothing else; the first keeps its partition.
+func TestCooperativeAssignEmpty(t *testing.T) {
+	a := admin(t)
+	topic := kafkatest.CreateTopic(t, a, "client", 1)
+	group := kafkatest.UniqueTopic(t, "assign-empty")
+	subscribe := func(log *rebalanceLog) *client.Client {
+		return subscribeLogged(t, log, client.GroupOptions{GroupID: group, Topics: []string{topic},
+			Assignor: "cooperative-sticky", HeartbeatInterval: 200 * time.Millisecond, AssignEmpty: true})
+	}
+	var first, second rebalanceLog
+	c1 := subscribe(&first)
+	waitFor(t, "the first member to own the partition", func() bool { return len(ownedSet(c1)) == 1 })
+	subscribe(&second)
+	waitFor(t, "the second member to hear it got nothing", func() bool {
+		ev := second.list()
+		return len(ev) > 0 && ev[len(ev)-1] == "assign []"
+	})
+	for _, e := range second.list() {
+		if e != "assign []" {
+			t.Fatalf("the second member's events: %q, want empty assigns only", second.list())
+		}
+	}
+	if ev := first.list(); ev[0] != "assign [0]" || strings.Contains(strings.Join(ev, ","), "revoke") {
+		t.Fatalf("the first member's events: %q, want its partition kept", ev)
+	}
+}
+
 // subscribeLogged subscribes a new client with opts, its rebalance
 // callbacks noted in log.
 func subscribeLogged(t *testing.T, log *rebalanceLog, opts client.GroupOptions) *client.Client {

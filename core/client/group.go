@@ -61,6 +61,11 @@ type GroupOptions struct {
 	// RebalanceTimeout with a warning. Lost partitions are never waited
 	// for, nor those given up on leaving the group.
 	RevokeWait bool
+	// AssignEmpty has an incremental member (cooperative-sticky, KIP-848)
+	// report each rebalance that adds it nothing with an OnAssign of no
+	// partitions, as librdkafka's rebalance callback does; otherwise only
+	// additions are reported.
+	AssignEmpty bool
 }
 
 // The group protocols (group_protocol).
@@ -115,6 +120,10 @@ var groupOptions = map[string]groupOption{
 	},
 	"revoke_wait": func(o *GroupOptions, v string) (err error) {
 		o.RevokeWait, err = parseBool(v)
+		return err
+	},
+	"assign_empty": func(o *GroupOptions, v string) (err error) {
+		o.AssignEmpty, err = parseBool(v)
 		return err
 	},
 	"auto_offset_store": func(o *GroupOptions, v string) error {
@@ -904,7 +913,7 @@ func (g *group) start(parts []Assignment, more bool) error {
 	} else {
 		g.c.Assign(parts)
 	}
-	if g.opts.OnAssign != nil && (!more || len(parts) > 0) {
+	if g.opts.OnAssign != nil && (!more || len(parts) > 0 || g.opts.AssignEmpty) {
 		g.opts.OnAssign(slices.Clone(parts))
 	}
 	return nil

@@ -865,7 +865,9 @@ class Client:
         on_revoke runs while the member still owns the partitions, so a
         commit() in it commits them; the member gives them up once
         on_revoke returns, or with answer_revoke=False once revoke_done()
-        is called, or after rebalance_timeout_ms). on_lost gets partitions
+        is called, or after rebalance_timeout_ms), assign_empty (True: an
+        incremental member's on_assign also runs, with [], after a
+        rebalance that adds it nothing). on_lost gets partitions
         lost without being given up (nothing committed); without it,
         on_revoke does."""
         answer = answer_revoke and str(options.get("revoke_wait", "0")).lower() in ("1", "true")

@@ -376,15 +376,18 @@ class Consumer(Base):
 
     def _serve_assign(self, parts: list) -> None:
         """on_assign for partitions kfk's group assigned (librdkafka tells
-        it no offsets). An eager member's empty assignment is reported
-        too, as librdkafka reports it, unless the subscription matches no
-        topic (librdkafka then joins no group)."""
+        it no offsets). An empty assignment is reported too, as librdkafka
+        reports it (an eager member's, and an incremental rebalance that
+        adds nothing), unless the subscription matches no topic
+        (librdkafka then joins no group)."""
         if not self._incremental:
             if self._held:
                 self._serve_revoke([])  # kfk reports no revocation of an empty assignment
             if not parts and self._subscribes_to_nothing():
                 return
             self._held = True
+        elif not parts and self._subscribes_to_nothing():
+            return
         added = set()
         for p in parts:
             which = (p["topic"], p["partition"])
@@ -534,7 +537,10 @@ class Consumer(Base):
                                    on_assign=lambda parts: self._on_group_event(_ffi.EVENT_ASSIGN, parts),
                                    on_revoke=lambda parts: self._on_group_event(_ffi.EVENT_REVOKE, parts),
                                    on_lost=lambda parts: self._on_group_event(_ffi.EVENT_LOST, parts),
-                                   revoke_wait=True, answer_revoke=False, **self._group_options)
+                                   revoke_wait=True, answer_revoke=False,
+                                   # librdkafka calls on_assign after every incremental
+                                   # rebalance, with [] when it added nothing.
+                                   assign_empty=self._incremental, **self._group_options)
         except _KfkError as exc:
             raise KafkaException(from_kfk(exc, "subscribe")) from None
         self._subscription = list(topics)
