@@ -157,7 +157,11 @@ static void test_bad_arguments(void) {
     CHECK_EQ_INT(kfk_conn_connect(c, "localhost", 0, 0), KFK_ERR_INVALID_ARG);
     CHECK_EQ_INT(kfk_conn_connect(c, "localhost", 70000, 0), KFK_ERR_INVALID_ARG);
     CHECK_EQ_INT(kfk_conn_connect(c, "localhost", 9092, -5), KFK_ERR_INVALID_ARG);
-    CHECK_EQ_INT(kfk_conn_set_sasl(c, "GSSAPI", "u", "p"), KFK_ERR_INVALID_ARG);
+    CHECK_EQ_INT(kfk_conn_set_sasl(c, "KERBEROS", "u", "p"), KFK_ERR_INVALID_ARG);
+    CHECK_EQ_INT(kfk_conn_set_kerberos(c, NULL, "/k", NULL), KFK_ERR_STATE); /* before GSSAPI */
+    CHECK_EQ_INT(kfk_conn_set_sasl(c, "GSSAPI", NULL, NULL), KFK_OK);
+    CHECK_EQ_INT(kfk_conn_set_kerberos(c, NULL, NULL, NULL), KFK_OK);
+    CHECK_EQ_INT(kfk_conn_set_sasl(c, NULL, NULL, NULL), KFK_OK);
     CHECK_EQ_INT(kfk_conn_set_tls(c, 1, "/nonexistent/ca.pem", 0, NULL), KFK_ERR_TLS);
     CHECK_EQ_INT(kfk_conn_set_request_timeout(c, 0), KFK_ERR_INVALID_ARG);
     CHECK_EQ_INT(kfk_conn_set_client_id(c, NULL), KFK_ERR_INVALID_ARG);

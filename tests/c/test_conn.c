@@ -483,6 +483,16 @@ static void test_sasl_and_tls(void) {
     CHECK_EQ_INT(kfk_conn_new(sq, &sc), KFK_OK);
     CHECK_EQ_INT(kfk_conn_set_sasl(sc, "OAUTHBEARER", NULL, NULL), KFK_ERR_INVALID_ARG);
     kfk_conn_destroy(sc);
+    const char *gssapi = kt_env("KFK_TEST_GSSAPI_BROKERS");
+    for (int wrong = 0; gssapi && wrong < 2; wrong++) { /* a keytab, then a wrong password */
+        CHECK_EQ_INT(kfk_conn_new(sq, &sc), KFK_OK);
+        CHECK_EQ_INT(kfk_conn_set_sasl(sc, "GSSAPI", kt_env(wrong ? "KFK_TEST_KRB5_USER" : "KFK_TEST_KRB5_PRINCIPAL"),
+                                       wrong ? "wrong-password" : NULL), KFK_OK);
+        CHECK_EQ_INT(kfk_conn_set_kerberos(sc, kt_env("KFK_TEST_KRB5_SERVICE"), wrong ? NULL : kt_env("KFK_TEST_KRB5_KEYTAB"),
+                                           kt_env("KFK_TEST_KRB5_CONFIG")), KFK_OK);
+        CHECK_EQ_INT(connect_to(gssapi, sc, sq), wrong ? KFK_ERR_SASL : 0);
+        kfk_conn_destroy(sc);
+    }
     CHECK_EQ_INT(kfk_conn_new(sq, &sc), KFK_OK);
     kfk_conn_set_tls(sc, 1, kt_env("KFK_TEST_TLS_CA"), 0, NULL);
     CHECK_EQ_INT(connect_to(tls, sc, sq), 0);
