@@ -155,11 +155,10 @@ class Topics:
         os.environ.setdefault("KFK_LIBRARY", clients.LIB)
         sys.path.insert(0, os.path.join(clients.ROOT, "bindings", "python"))
         import kfk
+        self.kfk = kfk
+        self.brokers = brokers
         self.client = kfk.Client(brokers=brokers)
         self.client.connect()
-        host, port = brokers.split(",")[0].rsplit(":", 1)
-        self.conn = kfk.Conn()  # for the request the client has no call for (share_group)
-        self.conn.connect(host, int(port)).result()
         self.serial = 0
 
     def create(self, prefix, n, partitions=1):
@@ -202,7 +201,15 @@ class Topics:
         group = f"{topic}-share-{self.serial}"
         body = (struct.pack(">i", 1) + bytes([group_resource]) + string(group) + struct.pack(">i", 1)
                 + string("share.auto.offset.reset") + bytes([config_set]) + string("earliest") + b"\0")
-        res = self.conn.raw_request(incremental_alter_configs, 0, body).result()["body"]
+        # A connection of its own, made now: one made at the start sat idle
+        # for longer than the broker keeps idle connections (10 minutes).
+        host, port = self.brokers.split(",")[0].rsplit(":", 1)
+        conn = self.kfk.Conn()
+        try:
+            conn.connect(host, int(port)).result()
+            res = conn.raw_request(incremental_alter_configs, 0, body).result()["body"]
+        finally:
+            conn.close()
         code = struct.unpack_from(">h", res, 8)[0]  # after throttle_time_ms and the resource count
         if code:
             raise RuntimeError(f"configuring share group {group}: error {code}")
@@ -711,7 +718,6 @@ def main():
         results["failures"] = bench.failures
         results["broker_heap"] = heap.describe()
         topics.client.close()
-        topics.conn.close()
     results["seconds"] = time.time() - started
     report.write(results, out)
     log(f"results in {os.path.relpath(out)}")
