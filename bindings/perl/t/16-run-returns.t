@@ -21,16 +21,6 @@ my $topic = do {
     $name;
 };
 
-# Runs EV::run alone: true when it returned by itself, false when the
-# guard (a timer that does not keep the loop alive) had to stop it.
-sub returns_alone {
-    my $stuck;
-    my $guard = EV::timer(30, 0, sub { $stuck = 1; EV::break });
-    $guard->keepalive(0);
-    EV::run;
-    return !$stuck;
-}
-
 # Calls $cb after $after seconds if the loop is still running: a timer
 # that does not keep it alive, so it fires only if something else does.
 sub while_alive {

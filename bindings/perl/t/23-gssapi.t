@@ -26,16 +26,6 @@ my %keytab = (keytab => env('KFK_TEST_KRB5_KEYTAB'), principal => env('KFK_TEST_
 my %password = (username => env('KFK_TEST_KRB5_USER'), password => env('KFK_TEST_KRB5_PASS'));
 my $wrong = 'not-the-password-' . int rand 1e6;
 
-# Runs EV::run alone: true when it returned by itself (no client or
-# connection had work left), false when the guard had to stop it.
-sub returns_alone {
-    my $stuck;
-    my $guard = EV::timer(30, 0, sub { $stuck = 1; EV::break });
-    $guard->keepalive(0);
-    EV::run;
-    return !$stuck;
-}
-
 # Connects a client of %sasl, produces a record with NUL and 0xff bytes
 # to a new topic and reads it back (assign + poll rounds until it came);
 # checks bootstrap_conn on the way. Returns the connected client.

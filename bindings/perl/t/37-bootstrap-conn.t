@@ -15,16 +15,6 @@ require "$FindBin::Bin/lib.pl";
 
 my ($host, $port) = broker();
 
-# Runs EV::run alone: true when it returned by itself, false when the
-# guard (a timer that does not keep the loop alive) had to stop it.
-sub returns_alone {
-    my $stuck;
-    my $guard = EV::timer(30, 0, sub { $stuck = 1; EV::break });
-    $guard->keepalive(0);
-    EV::run;
-    return !$stuck;
-}
-
 sub free_port {
     my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0) or die "listen: $!";
     return $s->sockport;

@@ -25,6 +25,17 @@ sub wait_for {
     return wantarray ? @result : $result[0];
 }
 
+# Runs EV::run alone: true when it returned by itself (no client or
+# connection had work left), false when the guard (a timer that does not
+# keep the loop alive) had to stop it.
+sub returns_alone {
+    my $stuck;
+    my $guard = EV::timer(30, 0, sub { $stuck = 1; EV::break });
+    $guard->keepalive(0);
+    EV::run;
+    return !$stuck;
+}
+
 sub unique { sprintf '%s-%d-%d-%d', $_[0], $$, time, int rand 1e6 }
 
 # A connected EV::Kafka::Conn.
