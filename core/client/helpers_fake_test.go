@@ -140,6 +140,23 @@ func pollN(t *testing.T, c *client.Client, want int) []client.Message {
 	return got
 }
 
+// readsBack produces one record to partition 0 of topic through c and
+// polls that partition from its earliest offset until the record comes
+// back: the check that a login (SASL, Kerberos, ...) carries both ways.
+func readsBack(t *testing.T, c *client.Client, topic, key, value string) {
+	t.Helper()
+	delivered(t, c, rec(topic, 0, key, value))
+	c.Assign([]client.Assignment{{Topic: topic, Partition: 0, Offset: client.OffsetEarliest}})
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); {
+		for _, m := range pollOnce(t, c) {
+			if string(m.Key) == key && string(m.Value) == value {
+				return
+			}
+		}
+	}
+	t.Fatalf("the record %s=%s produced to %s was not read back", key, value, topic)
+}
+
 // pollOnce is one Poll.
 func pollOnce(t *testing.T, c *client.Client) []client.Message {
 	t.Helper()

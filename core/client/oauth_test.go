@@ -71,17 +71,7 @@ func TestOAuthBearerProducesAndConsumes(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			c := kafkatest.Client(t, brokers, client.Handler{},
 				append([]string{"security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "OAUTHBEARER"}, kv...)...)
-			delivered(t, c, rec(topic, 0, name, "via "+name))
-			c.Assign([]client.Assignment{{Topic: topic, Partition: 0, Offset: client.OffsetEarliest}})
-			found := false
-			for deadline := time.Now().Add(30 * time.Second); !found && time.Now().Before(deadline); {
-				for _, m := range pollOnce(t, c) {
-					found = found || string(m.Key) == name && string(m.Value) == "via "+name
-				}
-			}
-			if !found {
-				t.Fatalf("the record produced through OAUTHBEARER (%s) was not read back through it", name)
-			}
+			readsBack(t, c, topic, name, "via "+name)
 		})
 	}
 }

@@ -336,22 +336,29 @@ def test_subscribing_again_revokes_the_old_topics(lib, brokers, conn):
     c.close()
 
 
-def test_eager_member_with_nothing_assigned(lib, brokers, conn):
-    """Two members, one partition: the one left without gets on_assign([]),
-    and when it closes on_revoke([]); each member's callbacks alternate."""
-    topic = filled(brokers, conn, 1, [0])
-    conf = {"group.id": unique("empty"), "session.timeout.ms": 6000, "heartbeat.interval.ms": 500}
+def two_members(lib, brokers, topic, conf):
+    """Consumers a and b of conf's group subscribed to topic, b once a has
+    its assignment, and each one's callbacks as they run: events[name] is
+    a list of ("assign" | "revoke", offsets)."""
     events = {"a": [], "b": []}
 
     def member(name):
         c = consumer(lib, brokers, **conf)
         c.subscribe([topic], on_assign=lambda _, parts: events[name].append(("assign", offsets(parts))),
-                     on_revoke=lambda _, parts: events[name].append(("revoke", offsets(parts))))
+                    on_revoke=lambda _, parts: events[name].append(("revoke", offsets(parts))))
         return c
 
     a = member("a")
     wait_for(lambda: a.assignment(), lambda: a.poll(0.2))
-    b = member("b")
+    return a, member("b"), events
+
+
+def test_eager_member_with_nothing_assigned(lib, brokers, conn):
+    """Two members, one partition: the one left without gets on_assign([]),
+    and when it closes on_revoke([]); each member's callbacks alternate."""
+    topic = filled(brokers, conn, 1, [0])
+    conf = {"group.id": unique("empty"), "session.timeout.ms": 6000, "heartbeat.interval.ms": 500}
+    a, b, events = two_members(lib, brokers, topic, conf)
 
     def settled():
         return all(e and e[-1][0] == "assign" for e in events.values()) and len(a.assignment() + b.assignment()) == 1
@@ -374,17 +381,7 @@ def test_cooperative_member_with_nothing_assigned(lib, brokers, conn):
     topic = filled(brokers, conn, 1, [0])
     conf = {"group.id": unique("coop-empty"), "session.timeout.ms": 6000, "heartbeat.interval.ms": 500,
             "partition.assignment.strategy": "cooperative-sticky"}
-    events = {"a": [], "b": []}
-
-    def member(name):
-        c = consumer(lib, brokers, **conf)
-        c.subscribe([topic], on_assign=lambda _, parts: events[name].append(("assign", offsets(parts))),
-                    on_revoke=lambda _, parts: events[name].append(("revoke", offsets(parts))))
-        return c
-
-    a = member("a")
-    wait_for(lambda: a.assignment(), lambda: a.poll(0.2))
-    b = member("b")
+    a, b, events = two_members(lib, brokers, topic, conf)
     wait_for(lambda: ("assign", []) in events["b"] and len(a.assignment() + b.assignment()) == 1,
              lambda: (a.poll(0.1), b.poll(0.1)))
     assert not b.assignment() and a.assignment()

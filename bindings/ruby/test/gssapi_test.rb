@@ -73,14 +73,20 @@ class GSSAPITest < Minitest::Test
     client&.close
   end
 
-  def test_conn_authenticates_with_a_keytab
+  # The first GSSAPI listener's host and port, for a Kfk::Conn.
+  def listener
     host, port = @brokers.split(",").first.split(":")
+    [host, port.to_i]
+  end
+
+  def test_conn_authenticates_with_a_keytab
+    host, port = listener
     conn = Kfk::Conn.new
     err = assert_raises(Kfk::Error) { conn.kerberos(nil, ENV.fetch("KFK_TEST_KRB5_KEYTAB")) }
     assert_equal "KFK_ERR_STATE", err.name, "kerberos before sasl(\"GSSAPI\")"
     conn.sasl("GSSAPI", ENV.fetch("KFK_TEST_KRB5_PRINCIPAL"))
     conn.kerberos(ENV.fetch("KFK_TEST_KRB5_SERVICE"), ENV.fetch("KFK_TEST_KRB5_KEYTAB"), ENV.fetch("KFK_TEST_KRB5_CONFIG"))
-    conn.connect(host, port.to_i, timeout: 10).value
+    conn.connect(host, port, timeout: 10).value
     assert conn.connected?
     refute_empty conn.metadata.value["brokers"]
   ensure
@@ -88,13 +94,13 @@ class GSSAPITest < Minitest::Test
   end
 
   def test_conn_wrong_password_reaches_on_error
-    host, port = @brokers.split(",").first.split(":")
+    host, port = listener
     conn = Kfk::Conn.new
     conn.sasl("GSSAPI", ENV.fetch("KFK_TEST_KRB5_USER"), @wrong)
     conn.kerberos(nil, nil, ENV.fetch("KFK_TEST_KRB5_CONFIG")) # the default service, kafka
     told = []
     conn.on_error { |e| told << e }
-    err = assert_raises(Kfk::Error) { conn.connect(host, port.to_i, timeout: 10).value }
+    err = assert_raises(Kfk::Error) { conn.connect(host, port, timeout: 10).value }
     assert_equal "KFK_ERR_SASL", err.name
     assert_match(/Kerberos login/, err.message)
     refute_includes err.message, @wrong
