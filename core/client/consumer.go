@@ -826,7 +826,7 @@ func (k *consumer) handleFetch(plan *fetchPlan, resp *kmsg.FetchResponse, lent *
 
 	for i := range fetched {
 		f := &fetched[i]
-		f.msgs, f.next, f.err = decodePartition(f.which.topic, f.fp, f.from, lent)
+		f.msgs, f.next, f.err = decodePartition(f.which.topic, f.fp, f.from, lent, k.c.cfg.CheckCRCs)
 	}
 
 	k.mu.Lock()
@@ -960,16 +960,17 @@ func (k *consumer) handOverLocked(out *fetchOutcome) ([]*pollWaiter, [][]Message
 // skipping control batches, aborted transactions (read_committed) and
 // records before the requested offset; it returns the next offset.
 // Messages left pointing into lent (nil: none) take a reference to it.
-func decodePartition(topic string, fp *kmsg.FetchResponseTopicPartition, from int64, lent *FetchBuffer) ([]Message, int64, error) {
+func decodePartition(topic string, fp *kmsg.FetchResponseTopicPartition, from int64, lent *FetchBuffer,
+	checkCRC bool) ([]Message, int64, error) {
 	return decodeBatches(topic, fp.Partition, fp.RecordBatches,
-		wire.NewAbortedFilter(connapi.AbortedTxns(fp.AbortedTransactions)), from, lent)
+		wire.NewAbortedFilter(connapi.AbortedTxns(fp.AbortedTransactions)), from, lent, checkCRC)
 }
 
 // decodeBatches is decodePartition for any response's record batches
 // (those of a Fetch or a ShareFetch).
 // batches lie in lent, if not nil: messages that point into them hold it.
 func decodeBatches(topic string, partition int32, batches []byte, aborted *wire.AbortedFilter, from int64,
-	lent *FetchBuffer) (msgs []Message, next int64, err error) {
+	lent *FetchBuffer, checkCRC bool) (msgs []Message, next int64, err error) {
 	held := 0
 	inArray := false // msgs lies in lent's message array
 	defer func() {
@@ -980,7 +981,7 @@ func decodeBatches(topic string, partition int32, batches []byte, aborted *wire.
 			msgs = lent.keepMessages(msgs, inArray)
 		}
 	}()
-	var r wire.Reader
+	r := wire.Reader{SkipCRC: !checkCRC}
 	r.Reset(batches)
 	var b wire.Batch
 	var it wire.RecordIter

@@ -49,7 +49,7 @@ func decodeLent(t testing.TB, pool *bufferPool, parts ...[]byte) (*FetchBuffer, 
 	for i, p := range parts {
 		at := len(fb.buf)
 		fb.buf = append(fb.buf, p...)
-		msgs, _, err := decodeBatches("t", int32(i), fb.buf[at:], wire.NewAbortedFilter(nil), 0, fb)
+		msgs, _, err := decodeBatches("t", int32(i), fb.buf[at:], wire.NewAbortedFilter(nil), 0, fb, true)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -344,7 +344,7 @@ func (s *shareMember) fetched(m *metadata, r *shareRequest, resp *kmsg.ShareFetc
 				}
 				continue
 			}
-			msgs, unheld, err := acquiredMessages(name, p)
+			msgs, unheld, err := acquiredMessages(name, p, s.c.cfg.CheckCRCs)
 			if err != nil {
 				s.c.reportError(fmt.Errorf("share fetch %s[%d]: %w", name, p.Partition, err))
 			}
@@ -464,11 +464,12 @@ func describedError(code int16, msg *string) error {
 // may hold records around them, which are not the member's. Acquired
 // offsets without a record (control records, compacted away) come back as
 // gaps to acknowledge.
-func acquiredMessages(topic string, p *kmsg.ShareFetchResponseTopicPartition) ([]Message, []acked, error) {
+func acquiredMessages(topic string, p *kmsg.ShareFetchResponseTopicPartition, checkCRC bool) ([]Message, []acked, error) {
 	if len(p.AcquiredRecords) == 0 {
 		return nil, nil, nil
 	}
-	all, _, err := decodeBatches(topic, p.Partition, p.Records, wire.NewAbortedFilter(nil), p.AcquiredRecords[0].FirstOffset, nil)
+	all, _, err := decodeBatches(topic, p.Partition, p.Records, wire.NewAbortedFilter(nil), p.AcquiredRecords[0].FirstOffset, nil,
+		checkCRC)
 	var msgs []Message
 	var gaps []acked
 	which := tp{topic, p.Partition}

@@ -152,6 +152,22 @@ subtest 'max_poll_records' => sub {
     close_client($kafka);
 };
 
+subtest 'check_crcs' => sub {
+    my $topic = create_topic($setup, 1);
+    wait_for(sub { $setup->produce_batch($topic, 0, [map { { value => "c$_\0\xff" } } 0 .. 9], shift) });
+    my @got;
+    my $kafka = client(check_crcs => 0, on_message => sub { push @got, $_[4] });
+    $kafka->assign([{ topic => $topic, partition => 0, offset => 0 }]);
+    for (1 .. 100) {
+        last if @got >= 10;
+        wait_for(sub { $kafka->poll(shift) });
+    }
+    is_deeply \@got, [map { "c$_\0\xff" } 0 .. 9], 'records read without verifying their CRCs are the same bytes';
+    close_client($kafka);
+    eval { client(check_crcs => 'maybe') };
+    like $@, qr/check_crcs="maybe"/, 'a value other than 0/1 is refused, named';
+};
+
 subtest 'metadata_refresh' => sub {
     my $topic = create_topic($setup, 1);
     my $admin = client();

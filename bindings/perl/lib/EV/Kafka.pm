@@ -180,9 +180,10 @@ C<request_timeout_ms>, C<transaction_timeout_ms>, C<isolation_level>
 (C<read_uncommitted> or C<read_committed>), C<auto_offset_reset>
 (C<earliest> or C<latest>; C<subscribe> starts a new group at the earliest
 offset, as EV::Kafka does, unless this or its own option says C<latest>),
-C<fetch_partition_max_bytes> and C<max_poll_records> (the most records one
+C<fetch_partition_max_bytes>, C<max_poll_records> (the most records one
 C<poll> hands to C<on_message>; the rest wait for the next; 0, the default,
-is no bound).
+is no bound) and C<check_crcs> (0 skips verifying each fetched batch's
+CRC32C, as librdkafka does by default; 1, the default, verifies).
 
 C<subscribe> also takes C<partition_assignment_strategy> (or C<assignor>):
 C<cooperative-sticky> rebalances incrementally (KIP-429), C<on_revoke>

@@ -303,7 +303,9 @@ _add("fetch.min.bytes", _C + _S, "kfk", "fetch_min_bytes", _int)
 _add("fetch.max.bytes", _C + _S, "kfk", "fetch_max_bytes", _int)
 _add("max.partition.fetch.bytes fetch.message.max.bytes", _C + _S, "kfk", "fetch_partition_max_bytes", _int)
 _add("queued.max.messages.kbytes", _C, "kfk", "prefetch_bytes", lambda v: str(_int(v) * 1024))
-_add("queued.min.messages fetch.error.backoff.ms fetch.queue.backoff.ms check.crcs", _C, "noop")
+_add("queued.min.messages fetch.error.backoff.ms fetch.queue.backoff.ms", _C, "noop")
+# librdkafka leaves it off by default; kfk verifies unless told not to.
+_add("check.crcs", _C + _S, "kfk", "check_crcs", lambda v: "1" if _bool(v) else "0")
 _add("coordinator.query.interval.ms", _C, "noop", conv=_ranged(1, 3600000))
 _add("consume.callback.max.messages", _C, "noop", conv=_ranged(0, 1000000))  # for a C callback API only
 # The legacy simple consumer's; confluent-kafka's Consumer ignores them too.
@@ -316,7 +318,7 @@ _add("share.acknowledgement.mode", _S, "group", "share_acknowledgement_mode", _a
 _add("max.poll.records", _S, "kfk", "max_poll_records", _int)
 # Group consumer properties a share consumer accepts without effect, as
 # confluent-kafka does (kfk's share member is not removed for polling late).
-_SHARE_NOOP = ("max.poll.interval.ms", "check.crcs")
+_SHARE_NOOP = ("max.poll.interval.ms",)
 # Callbacks of this layer's that one kind of client has: confluent-kafka
 # knows them on no other.
 _ONE_CLIENT = ("on_delivery", "on_commit")
