@@ -67,7 +67,7 @@ func (p *producer) compressAheadLocked(b *batch) {
 		return
 	}
 	a.running++
-	enc := new(compress.Encoder)
+	enc := &compress.Encoder{Level: p.cfg.CompressionLevel}
 	if n := len(a.spare); n > 0 {
 		enc = a.spare[n-1]
 		a.spare = a.spare[:n-1]

@@ -17,21 +17,24 @@ import (
 // Config is a client's configuration. Build it with NewConfig and Set (or
 // fill it directly from Go); every option's default is in NewConfig.
 type Config struct {
-	Brokers         []string       // bootstrap host:port list; default 127.0.0.1:9092
-	ClientID        string         // default "kfk"
-	TLS             bool           // encrypt connections
-	TLSCAFile       string         // PEM CA file; default the system roots
-	TLSSkipVerify   bool           // do not verify certificates (tests only)
-	SASL            *conn.SASL     // nil = no authentication
-	Kerberos        *conn.Kerberos // GSSAPI's login (nil: the environment's); without GSSAPI no effect, as librdkafka's
-	OAuthBearer     OAuthBearer    // OAUTHBEARER's token, unless SASL.Token is set
-	Acks            int16          // -1 all in-sync replicas (default), 0 none, 1 leader
-	Linger          time.Duration  // batching delay, default 5ms
-	BatchSize       int            // bytes per batch before it is sent at once, default 16384
-	BatchRecords    int            // records per batch before it is sent at once, default 10000
-	Compression     compress.Codec
-	Idempotent      bool // exactly-once per partition (implied by TransactionalID)
-	TransactionalID string
+	Brokers       []string       // bootstrap host:port list; default 127.0.0.1:9092
+	ClientID      string         // default "kfk"
+	TLS           bool           // encrypt connections
+	TLSCAFile     string         // PEM CA file; default the system roots
+	TLSSkipVerify bool           // do not verify certificates (tests only)
+	SASL          *conn.SASL     // nil = no authentication
+	Kerberos      *conn.Kerberos // GSSAPI's login (nil: the environment's); without GSSAPI no effect, as librdkafka's
+	OAuthBearer   OAuthBearer    // OAUTHBEARER's token, unless SASL.Token is set
+	Acks          int16          // -1 all in-sync replicas (default), 0 none, 1 leader
+	Linger        time.Duration  // batching delay, default 5ms
+	BatchSize     int            // bytes per batch before it is sent at once, default 16384
+	BatchRecords  int            // records per batch before it is sent at once, default 10000
+	Compression   compress.Codec
+	// CompressionLevel is Compression's level (compress.Level; default
+	// the codec's own), as librdkafka's compression.level.
+	CompressionLevel compress.Level
+	Idempotent       bool // exactly-once per partition (implied by TransactionalID)
+	TransactionalID  string
 	// Partitioner names how records without a partition are placed:
 	// murmur2 (default; null keys round-robin), murmur2_random, sticky,
 	// round_robin, or one of librdkafka's (partitioner.go).
@@ -261,6 +264,14 @@ var options = map[string]option{
 		c.Compression = codec
 		return nil
 	}},
+	"compression_level": {"the codec's level: -1 or 0 its default, gzip 1-9, lz4 1-12, zstd 1-22", func(c *Config, v string) error {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < -1 || n > int(compress.MaxLevel(compress.Zstd)) {
+			return errReason("must be a number from -1 to 22")
+		}
+		c.CompressionLevel = compress.Level(max(n, 0))
+		return nil
+	}},
 	"idempotent":       {"0/1: idempotent producer", boolSetter(func(c *Config) *bool { return &c.Idempotent })},
 	"transactional_id": {"transactional producer id (implies idempotent)", func(c *Config, v string) error { c.TransactionalID = v; return nil }},
 	"partitioner": {"murmur2, murmur2_random, sticky, round_robin, or librdkafka's consistent, consistent_random, random, fnv1a, fnv1a_random",
@@ -386,7 +397,7 @@ var aliases = map[string]string{
 	"sasl.kerberos.service.name": "sasl_kerberos_service_name", "sasl.kerberos.principal": "sasl_kerberos_principal",
 	"sasl.kerberos.keytab": "sasl_kerberos_keytab", "request.required.acks": "acks",
 	"linger.ms": "linger_ms", "queue.buffering.max.ms": "linger_ms", "batch.size": "batch_size", "batch.num.messages": "batch_num_messages",
-	"compression.type": "compression", "compression.codec": "compression", "enable.idempotence": "idempotent",
+	"compression.type": "compression", "compression.codec": "compression", "compression.level": "compression_level", "enable.idempotence": "idempotent",
 	"transactional.id": "transactional_id", "delivery.timeout.ms": "delivery_timeout_ms",
 	"message.timeout.ms": "delivery_timeout_ms", "retry.backoff.ms": "retry_backoff_ms",
 	"max.in.flight": "max_in_flight", "max.in.flight.requests.per.connection": "max_in_flight",
@@ -485,6 +496,13 @@ func (c *Config) Validate() error {
 		if c.MaxInFlight > 5 {
 			return &ConfigError{Key: "max_in_flight", Value: strconv.Itoa(c.MaxInFlight), Reason: "at most 5 with an idempotent producer"}
 		}
+	}
+	if top := compress.MaxLevel(c.Compression); c.CompressionLevel > top && c.Compression != compress.None {
+		reason := fmt.Sprintf("%v takes 1-%d (-1 or 0: its default)", c.Compression, top)
+		if top == 0 {
+			reason = fmt.Sprintf("%v has no levels (-1 or 0)", c.Compression)
+		}
+		return &ConfigError{Key: "compression_level", Value: strconv.Itoa(int(c.CompressionLevel)), Reason: reason}
 	}
 	if c.SASL != nil && c.SASL.Mechanism == "" {
 		return &ConfigError{Key: "sasl_mechanism", Reason: "SASL needs a mechanism"}

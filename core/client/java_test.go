@@ -1,6 +1,7 @@
 package client_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os/exec"
@@ -60,12 +61,15 @@ func TestJavaConsoleConsumerReadsEveryCodec(t *testing.T) {
 	env := kafkatest.Brokers(t)
 	topic := kafkatest.CreateTopic(t, admin(t), "client", 1)
 	var want []string
-	for _, codec := range []string{"none", "gzip", "snappy", "lz4", "zstd"} {
-		c := newClient(t, "compression", codec, "linger_ms", "5")
+	// Each codec at its default level, and the others kfk can write
+	// (compression_level): all are frames Java's decoders read.
+	for _, variant := range []string{"none", "gzip", "gzip/1", "gzip/9", "snappy", "lz4", "lz4/9", "zstd", "zstd/1", "zstd/19"} {
+		codec, level, _ := strings.Cut(variant, "/")
+		c := newClient(t, "compression", codec, "compression_level", cmp.Or(level, "-1"), "linger_ms", "5")
 		var col collector
 		values := spanningValues(codec)
 		for i := 0; i < 4+len(values); i++ {
-			key, value := fmt.Sprintf("%s-key-%d", codec, i), fmt.Sprintf("%s-value-%d", codec, i)
+			key, value := fmt.Sprintf("%s-key-%d", variant, i), fmt.Sprintf("%s-value-%d", variant, i)
 			if i >= 4 {
 				value = values[i-4]
 			}
@@ -75,7 +79,7 @@ func TestJavaConsoleConsumerReadsEveryCodec(t *testing.T) {
 		}
 		for _, d := range col.wait(t) {
 			if d.Err != nil {
-				t.Fatalf("%s: %v", codec, d.Err)
+				t.Fatalf("%s: %v", variant, d.Err)
 			}
 		}
 	}

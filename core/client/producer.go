@@ -290,6 +290,7 @@ func newProducer(c *Client) *producer {
 		// make the sender ask on every pass.
 		waitRefreshGap: firstWaitRefresh,
 	}
+	p.encoder.Level = p.cfg.CompressionLevel
 	p.buffers.limit = max(spareBatchBytes, 2*(p.cfg.BatchSize+wire.BatchHeaderSize))
 	p.metas.limit = spareRecordMetas
 	p.dones.limit = spareRecordMetas

@@ -154,14 +154,18 @@ var (
 // content checksum, as librdkafka's and Java's do not (the batch has a
 // CRC).
 func initZstd() {
-	zstdEnc = newZstdEncoder()
+	zstdEnc = newZstdEncoder(DefaultLevel)
 	zstdDec, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(1<<30))
 }
 
-// newZstdEncoder is an encoder for one EncodeAll at a time, at zstd's
-// default level (3, librdkafka's and Java's default).
-func newZstdEncoder() *zstd.Encoder {
-	e, _ := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1), zstd.WithEncoderLevel(zstd.SpeedDefault),
+// newZstdEncoder is an encoder for one EncodeAll at a time, at level
+// (DefaultLevel: zstd's 3, librdkafka's and Java's default).
+func newZstdEncoder(level Level) *zstd.Encoder {
+	speed := zstd.SpeedDefault
+	if level > DefaultLevel {
+		speed = zstd.EncoderLevelFromZstd(int(min(level, MaxLevel(Zstd))))
+	}
+	e, _ := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1), zstd.WithEncoderLevel(speed),
 		zstd.WithEncoderCRC(false))
 	return e
 }

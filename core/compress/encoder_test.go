@@ -2,6 +2,9 @@ package compress
 
 import (
 	"bytes"
+	"math/rand/v2"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -25,6 +28,47 @@ func TestEncoderWritesWhatCompressWrites(t *testing.T) {
 			if err != nil || !bytes.Equal(out, in) {
 				t.Fatalf("%v: round trip of %d bytes gave %d (%v)", c, len(in), len(out), err)
 			}
+		}
+	}
+}
+
+// Every level of every codec reads back whole, and a codec's highest
+// level compresses text-like data smaller than its lowest.
+func TestEncoderLevels(t *testing.T) {
+	words := strings.Fields("kafka record batch offset partition topic leader replica broker consumer group " +
+		"member commit fetch produce acks linger compression header key value timestamp epoch sequence " +
+		"transaction marker abort isolation committed latest earliest rebalance assignment coordinator")
+	rng := rand.New(rand.NewPCG(1, 2))
+	var text []byte
+	for len(text) < 256<<10 { // words as text has them: some far more often than others
+		w := words[min(rng.IntN(len(words)), rng.IntN(len(words)))]
+		text = append(append(text, w...), " \n"[rng.IntN(12)/11])
+		if rng.IntN(9) == 0 {
+			text = strconv.AppendInt(text, rng.Int64N(100000), 10)
+		}
+	}
+	for _, c := range []Codec{Gzip, LZ4, Zstd, Snappy} {
+		sizes := map[Level]int{}
+		for level := DefaultLevel; level <= MaxLevel(c)+1; level++ { // one past the maximum counts as it
+			e := Encoder{Level: level}
+			got, err := e.Compress(nil, c, text)
+			if err != nil {
+				t.Fatalf("%v level %d: %v", c, level, err)
+			}
+			out, err := Decompress(nil, c, got, 1<<20)
+			if err != nil || !bytes.Equal(out, text) {
+				t.Fatalf("%v level %d: round trip of %d bytes gave %d (%v)", c, level, len(text), len(out), err)
+			}
+			sizes[level] = len(got)
+		}
+		// The lowest: level 1, but for LZ4, whose default is its fast mode,
+		// below every level of its high-compression one.
+		lowest := Level(1)
+		if c == LZ4 {
+			lowest = DefaultLevel
+		}
+		if top := MaxLevel(c); top > 0 && sizes[top] >= sizes[lowest] {
+			t.Errorf("%v: level %d wrote %d bytes, level %d %d", c, top, sizes[top], lowest, sizes[lowest])
 		}
 	}
 }

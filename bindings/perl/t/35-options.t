@@ -168,6 +168,28 @@ subtest 'check_crcs' => sub {
     like $@, qr/check_crcs="maybe"/, 'a value other than 0/1 is refused, named';
 };
 
+subtest 'compression_level' => sub {
+    my $topic = create_topic($setup, 1);
+    my $producer = client(compression => 'zstd', compression_level => 19, acks => 1);
+    my @sent = map { "z$_\0" . ("\xff" x $_) } 0 .. 9;
+    for my $v (@sent) {
+        my (undef, $err) = wait_for(sub { $producer->produce($topic, undef, $v, { partition => 0 }, shift) });
+        ok !$err, 'produced at zstd level 19' or diag $err;
+    }
+    close_client($producer);
+    my @got;
+    my $consumer = client(on_message => sub { push @got, $_[4] });
+    $consumer->assign([{ topic => $topic, partition => 0, offset => 0 }]);
+    for (1 .. 100) {
+        last if @got >= 10;
+        wait_for(sub { $consumer->poll(shift) });
+    }
+    is_deeply \@got, \@sent, 'read back the same bytes';
+    close_client($consumer);
+    eval { client(compression => 'snappy', compression_level => 3) };
+    like $@, qr/compression_level/, 'a level the codec lacks is refused, named';
+};
+
 subtest 'metadata_refresh' => sub {
     my $topic = create_topic($setup, 1);
     my $admin = client();

@@ -302,6 +302,7 @@ def test_translated_configuration():
     p = Settings({"delivery.timeout.ms": 0, "queue.buffering.max.messages": 0, "linger.ms": 0.5}, "producer")
     assert (p.kfk["delivery_timeout_ms"], p.kfk["max_buffered_messages"], p.max_messages, p.kfk["linger_ms"]) == (
         "2147483647", "2147483647", 2147483647, "0.5")
+    assert Settings({"compression.codec": "zstd", "compression.level": 19}, "producer").kfk["compression_level"] == "19"
     # check.crcs: kfk's check_crcs, on unless set (librdkafka's default is off)
     assert "check_crcs" not in Settings({"group.id": "g"}, "consumer").kfk
     assert Settings({"group.id": "g", "check.crcs": False}, "consumer").kfk["check_crcs"] == "0"

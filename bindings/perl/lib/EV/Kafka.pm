@@ -172,6 +172,8 @@ C<idempotent> is on), and reconnects happen on their own. EV::Kafka lists
 below).
 
 Extra constructor options, passed to libkfk as they are:
+C<compression_level> (C<compression>'s level: -1, the default, is the
+codec's own; gzip 1-9, lz4 1-12, zstd 1-22),
 C<batch_num_messages> (a batch is sent once it holds this many records,
 default 10000, whatever room C<batch_size> leaves),
 C<delivery_timeout_ms>, C<retry_backoff_ms>, C<max_in_flight>,

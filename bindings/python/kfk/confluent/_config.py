@@ -262,7 +262,8 @@ _add("acks request.required.acks", _P, "kfk", "acks")
 _add("linger.ms queue.buffering.max.ms", _P, "kfk", "linger_ms", _number)
 _add("batch.size", _P, "kfk", "batch_size", _int)
 _add("batch.num.messages", _P, "kfk", "batch_num_messages", _int)
-_add("sticky.partitioning.linger.ms compression.level queue.buffering.backpressure.threshold", _P, "noop")
+_add("sticky.partitioning.linger.ms queue.buffering.backpressure.threshold", _P, "noop")
+_add("compression.level", _P, "kfk", "compression_level", _int)
 _add("produce.offset.report", _P, "noop", conv=_bool)  # librdkafka no longer uses it
 _add("queuing.strategy", _P, "only", lambda v: str(v).lower() == "fifo")  # lifo reorders
 _add("compression.type compression.codec", _P, "kfk", "compression", _compression)

@@ -26,7 +26,7 @@ my @PASSTHROUGH = qw(brokers client_id acks linger_ms batch_size compression ide
     delivery_timeout_ms retry_backoff_ms max_in_flight max_buffered_messages request_timeout_ms
     max_buffered_kbytes message_max_bytes transaction_timeout_ms isolation_level auto_offset_reset
     fetch_partition_max_bytes prefetch_bytes max_poll_records log_level debug statistics_interval_ms
-    batch_num_messages check_crcs);
+    batch_num_messages check_crcs compression_level);
 my %CALLBACKS = map { $_ => 1 } qw(on_error on_connect on_message partitioner on_log on_stats);
 my %KNOWN = (map({ $_ => 1 } @PASSTHROUGH, keys %CALLBACKS), tls => 1, tls_ca_file => 1,
     tls_skip_verify => 1, sasl => 1, loop => 1);
