@@ -748,8 +748,8 @@ KFK_API kfk_err_t kfk_conn_raw_request(kfk_conn_t *c, int16_t api_key, int16_t a
  *   prefetch_bytes                no new fetch while this much is
  *                                 buffered ahead of kfk_consume        8388608
  *   check_crcs (check.crcs)       0/1: verify each fetched batch's
- *                                 CRC32C; off saves about a tenth of a
- *                                 consumer's CPU on 1 KB records and
+ *                                 CRC32C; off saves about an eighth of
+ *                                 a consumer's CPU on 1 KB records and
  *                                 trusts TCP's and the broker's checks
  *                                 (librdkafka's default is off)        1
  *   max_poll_records (max.poll.records)  records one kfk_consume hands
