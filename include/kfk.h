@@ -710,8 +710,9 @@ KFK_API kfk_err_t kfk_conn_raw_request(kfk_conn_t *c, int16_t api_key, int16_t a
  *                                 about 1 GB/s
  *   compression_level (compression.level)  -1 or 0: the codec's default
  *                                 (zstd 3, LZ4's fast mode); gzip 1-9,
- *                                 lz4 1-12 (its high-compression mode:
- *                                 about a sixth smaller, 4-12x the CPU),
+ *                                 lz4 1-12 (3 and up its high-
+ *                                 compression mode: about a sixth
+ *                                 smaller, 4-12x the CPU),
  *                                 zstd 1-22 (1-2 about 1.4x as fast, 10
  *                                 and up about a tenth as fast, with
  *                                 tens of MB more memory); a level the

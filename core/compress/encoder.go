@@ -8,8 +8,8 @@ import (
 // Level is a codec's compression level, counted as librdkafka's
 // compression.level counts it: DefaultLevel is the codec's own default
 // (klauspost's gzip level 5, LZ4's fast mode, zstd's 3); gzip takes 1-9,
-// lz4 1-12 (LZ4's high-compression mode, up to its deepest search at 9),
-// zstd 1-22 (in klauspost's four speeds: 1-2 fastest, 3-5 default, 6-9
+// lz4 1-12 (1-2 its fast mode still, 3 and up its high-compression mode,
+// as liblz4 counts), zstd 1-22 (in klauspost's four speeds: 1-2 fastest, 3-5 default, 6-9
 // better, 10 and up best). Snappy has none.
 type Level int8
 

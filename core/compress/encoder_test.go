@@ -61,11 +61,15 @@ func TestEncoderLevels(t *testing.T) {
 			}
 			sizes[level] = len(got)
 		}
-		// The lowest: level 1, but for LZ4, whose default is its fast mode,
-		// below every level of its high-compression one.
+		// The lowest: level 1, but for LZ4, whose levels below 3 are its fast
+		// mode, below every level of its high-compression one.
 		lowest := Level(1)
 		if c == LZ4 {
 			lowest = DefaultLevel
+			if sizes[1] != sizes[DefaultLevel] || sizes[lz4HighLevel] >= sizes[1] {
+				t.Errorf("lz4: %d bytes at its default, %d at level 1, %d at level %d: want the fast mode's "+
+					"twice, then fewer", sizes[DefaultLevel], sizes[1], sizes[lz4HighLevel], lz4HighLevel)
+			}
 		}
 		if top := MaxLevel(c); top > 0 && sizes[top] >= sizes[lowest] {
 			t.Errorf("%v: level %d wrote %d bytes, level %d %d", c, top, sizes[top], lowest, sizes[lowest])

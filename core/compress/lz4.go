@@ -36,15 +36,21 @@ type lz4Compressor interface {
 	CompressBlock(src, dst []byte) (int, error)
 }
 
-// newLZ4Compressor is the compressor for level: the fast one by default,
-// otherwise the high-compression one, searching deeper up to level 9.
+// lz4HighLevel is the lowest level that compresses in LZ4's
+// high-compression mode, as liblz4 counts levels (LZ4HC_CLEVEL_MIN):
+// below it, librdkafka's lz4 stays in the fast mode.
+const lz4HighLevel = 3
+
+// newLZ4Compressor is the compressor for level: the fast one below
+// lz4HighLevel, otherwise the high-compression one, searching deeper with
+// each level up to pierrec's deepest.
 func newLZ4Compressor(level Level) lz4Compressor {
-	if level <= DefaultLevel {
+	if level < lz4HighLevel {
 		return new(lz4.CompressorCCompat)
 	}
 	depths := [...]lz4.CompressionLevel{lz4.Level1, lz4.Level2, lz4.Level3, lz4.Level4, lz4.Level5, lz4.Level6,
 		lz4.Level7, lz4.Level8, lz4.Level9}
-	return &lz4.CompressorHC{Level: depths[min(int(level), len(depths))-1]}
+	return &lz4.CompressorHC{Level: depths[min(int(level-lz4HighLevel), len(depths)-1)]}
 }
 
 // appendLZ4Frame appends src as one LZ4 frame to dst, compressed by c.
