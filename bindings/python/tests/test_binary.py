@@ -43,6 +43,18 @@ def test_message_read_from_memory():
         assert (got.topic, got.offset, got.key, got.value, got.headers) == ("t", 3, key, value, headers)
 
 
+def test_message_without_headers_has_a_list_of_its_own():
+    # A consumed message without headers makes its empty list when headers
+    # is first read (none per message otherwise); it is that message's to
+    # keep and change, as a list made up front would be.
+    first, second = (dispatched(_ffi.EVENT_MESSAGE, _ffi.Message(topic=b"t", offset=n)) for n in (1, 2))
+    assert first.headers == [] and first.headers is first.headers
+    first.headers.append(("added", b"v"))
+    assert first.headers == [("added", b"v")] and second.headers == []
+    second.headers = [("set", None)]
+    assert second.headers == [("set", None)]
+
+
 def as_dicts(records):
     return [{"key": k, "value": v, "headers": h} for k, v, h in records]
 

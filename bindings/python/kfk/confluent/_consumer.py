@@ -228,7 +228,7 @@ class Consumer(Base):
             if self._auto_store:
                 self._stored[which] = self._unstored[which] = m.offset + 1
             self._eof_at.pop(which, None)  # the end is further on
-            return Message(m.topic, m.partition, m.offset, m.key, m.value, m.headers or None, None,
+            return Message(m.topic, m.partition, m.offset, m.key, m.value, m._headers or None, None,
                            (m.timestamp_type, m.timestamp))
         return None
 

@@ -180,7 +180,7 @@ class ShareConsumer(Base):
             if got or (deadline is not None and time.monotonic() >= deadline):
                 break
         self._held = {(m.topic, m.partition, m.offset) for m in got}
-        return Messages(Message(m.topic, m.partition, m.offset, m.key, m.value, m.headers or None, None,
+        return Messages(Message(m.topic, m.partition, m.offset, m.key, m.value, m._headers or None, None,
                                 (m.timestamp_type, m.timestamp), delivery_count=m.delivery_count) for m in got)
 
     def _settle_held(self) -> None:
