@@ -52,6 +52,11 @@ def _bool(value: Any) -> bool:
     raise ValueError("expected true or false")
 
 
+def _flag(value: Any) -> str:
+    """A librdkafka boolean as a kfk 0/1 option."""
+    return "1" if _bool(value) else "0"
+
+
 def _int(value: Any) -> int:
     if isinstance(value, bool):
         raise ValueError("expected an integer")
@@ -242,7 +247,7 @@ _add("sasl.kerberos.keytab", _ALL, "kfk", "sasl_kerberos_keytab")
 # afresh at each authentication when there is no keytab.
 _add("sasl.kerberos.kinit.cmd", _ALL, "noop")
 _add("sasl.kerberos.min.time.before.relogin", _ALL, "noop", conv=_ranged(0, 86400000))
-_add("allow.auto.create.topics", _ALL, "kfk", "allow_auto_create_topics", lambda v: "1" if _bool(v) else "0")
+_add("allow.auto.create.topics", _ALL, "kfk", "allow_auto_create_topics", _flag)
 _add("sasl.oauthbearer.method", _ALL, "kfk", "sasl_oauthbearer_method")
 _add("sasl.oauthbearer.client.id", _ALL, "kfk", "sasl_oauthbearer_client_id")
 _add("sasl.oauthbearer.client.secret", _ALL, "kfk", "sasl_oauthbearer_client_secret")
@@ -250,8 +255,7 @@ _add("sasl.oauthbearer.token.endpoint.url", _ALL, "kfk", "sasl_oauthbearer_token
 _add("sasl.oauthbearer.scope", _ALL, "kfk", "sasl_oauthbearer_scope")
 _add("sasl.oauthbearer.extensions", _ALL, "kfk", "sasl_oauthbearer_extensions")
 _add("sasl.oauthbearer.config", _ALL, "kfk", "sasl_oauthbearer_config")
-_add("enable.sasl.oauthbearer.unsecure.jwt", _ALL, "kfk", "sasl_oauthbearer_unsecure_jwt",
-     lambda v: "1" if _bool(v) else "0")
+_add("enable.sasl.oauthbearer.unsecure.jwt", _ALL, "kfk", "sasl_oauthbearer_unsecure_jwt", _flag)
 _add("https.ca.location", _ALL, "kfk", "sasl_oauthbearer_ca_file")
 _add("error_cb stats_cb oauth_cb", _ALL, "py", None, _callable)
 # kfk reports no throttling but in its statistics (stats_cb): never called.
@@ -267,7 +271,7 @@ _add("compression.level", _P, "kfk", "compression_level", _int)
 _add("produce.offset.report", _P, "noop", conv=_bool)  # librdkafka no longer uses it
 _add("queuing.strategy", _P, "only", lambda v: str(v).lower() == "fifo")  # lifo reorders
 _add("compression.type compression.codec", _P, "kfk", "compression", _compression)
-_add("enable.idempotence", _P, "kfk", "idempotent", lambda v: "1" if _bool(v) else "0")
+_add("enable.idempotence", _P, "kfk", "idempotent", _flag)
 _add("enable.gapless.guarantee", _P, "only", lambda v: not _bool(v))
 _add("transactional.id", _P, "kfk", "transactional_id")
 _add("transaction.timeout.ms", _P, "kfk", "transaction_timeout_ms", _int)
@@ -290,13 +294,13 @@ _add("group.instance.id", _C, "group", "group_instance_id")
 _add("session.timeout.ms", _C, "group", "session_timeout_ms", _int)
 _add("heartbeat.interval.ms", _C, "group", "heartbeat_interval_ms", _int)
 _add("max.poll.interval.ms", _C, "group", "rebalance_timeout_ms", _int)
-_add("enable.auto.commit", _C, "group", "auto_commit", lambda v: "1" if _bool(v) else "0")
+_add("enable.auto.commit", _C, "group", "auto_commit", _flag)
 _add("auto.commit.interval.ms", _C, "group", "auto_commit_interval_ms", _int)
 _add("auto.offset.reset", _C, "group", "auto_offset_reset", _reset)
 _add("partition.assignment.strategy", _C, "group", "assignor", _assignor)
 _add("group.protocol", _C, "group", "group_protocol", _choice("classic", "consumer"))
 _add("group.remote.assignor", _C, "group", "group_remote_assignor")
-_add("enable.auto.offset.store", _C, "group", "auto_offset_store", lambda v: "1" if _bool(v) else "0")
+_add("enable.auto.offset.store", _C, "group", "auto_offset_store", _flag)
 _add("enable.partition.eof", _C, "py", "partition_eof", _bool)
 _add("isolation.level", _C, "kfk", "isolation_level")
 _add("fetch.wait.max.ms fetch.max.wait.ms", _C + _S, "kfk", "fetch_max_wait_ms", _int)
@@ -306,7 +310,7 @@ _add("max.partition.fetch.bytes fetch.message.max.bytes", _C + _S, "kfk", "fetch
 _add("queued.max.messages.kbytes", _C, "kfk", "prefetch_bytes", lambda v: str(_int(v) * 1024))
 _add("queued.min.messages fetch.error.backoff.ms fetch.queue.backoff.ms", _C, "noop")
 # librdkafka leaves it off by default; kfk verifies unless told not to.
-_add("check.crcs", _C + _S, "kfk", "check_crcs", lambda v: "1" if _bool(v) else "0")
+_add("check.crcs", _C + _S, "kfk", "check_crcs", _flag)
 _add("coordinator.query.interval.ms", _C, "noop", conv=_ranged(1, 3600000))
 _add("consume.callback.max.messages", _C, "noop", conv=_ranged(0, 1000000))  # for a C callback API only
 # The legacy simple consumer's; confluent-kafka's Consumer ignores them too.
