@@ -28,6 +28,10 @@ const (
 	AckReject                 // unprocessable: never delivered again
 )
 
+// unsettled is the type of offsets handed over and not settled yet (the
+// runs of shareAckState.delivered); it never goes to the broker.
+const unsettled AckType = -1
+
 // Errors of Acknowledge.
 var (
 	ErrInvalidAckType  = errors.New("acknowledgement type must be accept, release or reject")
@@ -65,9 +69,9 @@ type ackCommit struct {
 
 // shareAckState is the acknowledging half of a share member, under its mu.
 type shareAckState struct {
-	delivered map[tp]map[int64]bool    // handed over, not settled yet
-	pending   map[tp]map[int64]AckType // settled, not sent yet
-	sending   map[tp]int               // requests in flight carrying a partition's
+	delivered map[tp]offsetRuns // handed over, not settled yet
+	pending   map[tp]offsetRuns // settled, not sent yet
+	sending   map[tp]int        // requests in flight carrying a partition's
 	commits   []*ackCommit
 	// answered holds partitions whose acknowledgements the broker answered
 	// (riding on a ShareFetch) while no commit waited for them, with the
@@ -77,17 +81,21 @@ type shareAckState struct {
 }
 
 func (a *shareAckState) init() {
-	a.delivered, a.pending, a.sending = map[tp]map[int64]bool{}, map[tp]map[int64]AckType{}, map[tp]int{}
+	a.delivered, a.pending, a.sending = map[tp]offsetRuns{}, map[tp]offsetRuns{}, map[tp]int{}
 	a.answered = map[tp]error{}
 }
 
 func (a *shareAckState) addLocked(acks []acked) {
 	for _, x := range acks {
-		if a.pending[x.which] == nil {
-			a.pending[x.which] = map[int64]AckType{}
-		}
-		a.pending[x.which][x.offset] = x.kind
+		a.settleLocked(x.which, x.offset, x.offset, x.kind)
 	}
+}
+
+// settleLocked settles which's offsets first to last as kind.
+func (a *shareAckState) settleLocked(which tp, first, last int64, kind AckType) {
+	runs := a.pending[which]
+	runs.set(first, last, kind)
+	a.pending[which] = runs
 }
 
 func (a *shareAckState) pendingPartitions() map[tp]bool {
@@ -99,8 +107,8 @@ func (a *shareAckState) pendingPartitions() map[tp]bool {
 }
 
 // takeLocked moves parts' pending acknowledgements into a request.
-func (a *shareAckState) takeLocked(parts []tp) map[tp]map[int64]AckType {
-	out := map[tp]map[int64]AckType{}
+func (a *shareAckState) takeLocked(parts []tp) map[tp]offsetRuns {
+	out := map[tp]offsetRuns{}
 	for _, which := range parts {
 		if offs := a.pending[which]; len(offs) > 0 {
 			out[which] = offs
@@ -113,7 +121,7 @@ func (a *shareAckState) takeLocked(parts []tp) map[tp]map[int64]AckType {
 
 // settledLocked records the broker's answer for the acknowledgements a
 // request carried and returns the commits that have all their answers.
-func (a *shareAckState) settledLocked(sent map[tp]map[int64]AckType, results map[tp]error) []*ackCommit {
+func (a *shareAckState) settledLocked(sent map[tp]offsetRuns, results map[tp]error) []*ackCommit {
 	a.doneSendingLocked(sent)
 	for which := range sent {
 		err := results[which]
@@ -135,17 +143,14 @@ func (a *shareAckState) settledLocked(sent map[tp]map[int64]AckType, results map
 
 // requeueLocked puts back the acknowledgements of a request that failed as
 // a whole, unless the application settled those records anew meanwhile.
-func (a *shareAckState) requeueLocked(sent map[tp]map[int64]AckType, err error) {
+func (a *shareAckState) requeueLocked(sent map[tp]offsetRuns, err error) {
 	a.doneSendingLocked(sent)
-	for which, offs := range sent {
-		if a.pending[which] == nil {
-			a.pending[which] = map[int64]AckType{}
+	for which, runs := range sent {
+		pending := a.pending[which]
+		for _, x := range runs {
+			pending.setMissing(x.first, x.last, x.kind)
 		}
-		for off, kind := range offs {
-			if _, newer := a.pending[which][off]; !newer {
-				a.pending[which][off] = kind
-			}
-		}
+		a.pending[which] = pending
 		for _, c := range a.commits {
 			if c.waiting[which] {
 				c.retrying[which] = err
@@ -154,7 +159,7 @@ func (a *shareAckState) requeueLocked(sent map[tp]map[int64]AckType, err error) 
 	}
 }
 
-func (a *shareAckState) doneSendingLocked(sent map[tp]map[int64]AckType) {
+func (a *shareAckState) doneSendingLocked(sent map[tp]offsetRuns) {
 	for which := range sent {
 		if a.sending[which]--; a.sending[which] <= 0 {
 			delete(a.sending, which)
@@ -188,29 +193,37 @@ func (a *shareAckState) finishedLocked() []*ackCommit {
 	return finished
 }
 
-// deliveredLocked records what a poll hands over.
+// deliveredLocked records what a poll hands over: batches of one
+// partition's records each, in offset order.
 func (a *shareAckState) deliveredLocked(batches [][]Message, counts *counters) {
 	for _, b := range batches {
-		counts.consumed(b)
-		for _, m := range b {
-			which := tp{m.Topic, m.Partition}
-			if a.delivered[which] == nil {
-				a.delivered[which] = map[int64]bool{}
-			}
-			a.delivered[which][m.Offset] = true
+		if len(b) == 0 {
+			continue
 		}
+		counts.consumed(b)
+		which := tp{b[0].Topic, b[0].Partition}
+		runs := a.delivered[which]
+		for _, m := range b {
+			runs.set(m.Offset, m.Offset, unsettled)
+		}
+		a.delivered[which] = runs
 	}
 }
 
 // settleDeliveredLocked settles every record handed over and not settled
 // yet as kind.
 func (a *shareAckState) settleDeliveredLocked(kind AckType) {
-	for which, offs := range a.delivered {
-		for off := range offs {
-			a.addLocked([]acked{{which, off, kind}})
+	for which, runs := range a.delivered {
+		for _, x := range runs {
+			a.settleLocked(which, x.first, x.last, kind)
 		}
 	}
 	clear(a.delivered)
+}
+
+func (a *shareAckState) isDeliveredLocked(which tp, offset int64) bool {
+	_, ok := a.delivered[which].find(offset)
+	return ok
 }
 
 // settling is msgs settled as kind.
@@ -239,27 +252,6 @@ func finishCommits(commits []*ackCommit) {
 	}
 }
 
-// ackRange is a run of offsets settled alike: one acknowledgement batch.
-type ackRange struct {
-	first, last int64
-	kind        AckType
-}
-
-// ackBatches turns a partition's acknowledgements into batches of
-// consecutive offsets of one type.
-func ackBatches(acks map[int64]AckType) []ackRange {
-	var out []ackRange
-	for _, off := range slices.Sorted(maps.Keys(acks)) {
-		kind := acks[off]
-		if n := len(out); n > 0 && out[n-1].last == off-1 && out[n-1].kind == kind {
-			out[n-1].last = off
-			continue
-		}
-		out = append(out, ackRange{off, off, kind})
-	}
-	return out
-}
-
 // acknowledgeRequest builds r's ShareAcknowledge.
 func (s *shareMember) acknowledgeRequest(m *metadata, r *shareRequest) *kmsg.ShareAcknowledgeRequest {
 	req := kmsg.NewPtrShareAcknowledgeRequest()
@@ -274,7 +266,7 @@ func (s *shareMember) acknowledgeRequest(m *metadata, r *shareRequest) *kmsg.Sha
 			req.Topics = append(req.Topics, kmsg.ShareAcknowledgeRequestTopic{TopicID: id})
 		}
 		p := kmsg.ShareAcknowledgeRequestTopicPartition{Partition: which.partition}
-		for _, a := range ackBatches(r.acks[which]) {
+		for _, a := range r.acks[which] {
 			p.AcknowledgementBatches = append(p.AcknowledgementBatches, kmsg.ShareAcknowledgeRequestTopicPartitionAcknowledgementBatch{
 				FirstOffset: a.first, LastOffset: a.last, AcknowledgeTypes: []int8{int8(a.kind)}})
 		}
@@ -342,11 +334,13 @@ func (c *Client) Acknowledge(topic string, partition int32, offset int64, kind A
 	switch {
 	case s.opts.AckMode != ShareAckExplicit:
 		err = ErrImplicitAckMode
-	case !s.acks.delivered[which][offset]:
+	case !s.acks.isDeliveredLocked(which, offset):
 		err = fmt.Errorf("%s[%d]@%d: %w", topic, partition, offset, ErrNotDelivered)
 	default:
-		delete(s.acks.delivered[which], offset)
-		s.acks.addLocked([]acked{{which, offset, kind}})
+		runs := s.acks.delivered[which]
+		runs.cut(offset, offset)
+		s.acks.delivered[which] = runs
+		s.acks.settleLocked(which, offset, offset, kind)
 	}
 	s.mu.Unlock()
 	if err == nil {

@@ -107,8 +107,8 @@ type shareRequest struct {
 	fetch  bool // ShareFetch; else ShareAcknowledge
 	parts  []tp // partitions named: all of them when the session opens
 	forget []tp
-	acks   map[tp]map[int64]AckType // the acknowledgements it carries
-	done   func(error)              // nil, or told the request's first error
+	acks   map[tp]offsetRuns // the acknowledgements it carries
+	done   func(error)       // nil, or told the request's first error
 }
 
 // kick sends what can go now: to each leader without a request in flight,
@@ -279,7 +279,7 @@ func (s *shareMember) fetchRequest(m *metadata, r *shareRequest) *kmsg.ShareFetc
 		}
 		p := kmsg.NewShareFetchRequestTopicPartition()
 		p.Partition, p.PartitionMaxBytes = which.partition, s.c.cfg.FetchPartitionMaxBytes
-		for _, a := range ackBatches(r.acks[which]) {
+		for _, a := range r.acks[which] {
 			p.AcknowledgementBatches = append(p.AcknowledgementBatches, kmsg.ShareFetchRequestTopicPartitionAcknowledgementBatch{
 				FirstOffset: a.first, LastOffset: a.last, AcknowledgeTypes: []int8{int8(a.kind)}})
 		}
@@ -470,7 +470,7 @@ func acquiredMessages(topic string, p *kmsg.ShareFetchResponseTopicPartition, ch
 	}
 	all, _, err := decodeBatches(topic, p.Partition, p.Records, wire.NewAbortedFilter(nil), p.AcquiredRecords[0].FirstOffset, nil,
 		checkCRC)
-	var msgs []Message
+	msgs := all[:0] // the acquired ones, kept in place: i never falls behind
 	var gaps []acked
 	which := tp{topic, p.Partition}
 	i := 0
@@ -480,9 +480,9 @@ func acquiredMessages(topic string, p *kmsg.ShareFetchResponseTopicPartition, ch
 				i++
 			}
 			if i < len(all) && all[i].Offset == off {
-				m := all[i]
-				m.DeliveryCount = a.DeliveryCount
-				msgs = append(msgs, m)
+				all[i].DeliveryCount = a.DeliveryCount
+				msgs = append(msgs, all[i])
+				i++
 				continue
 			}
 			gaps = append(gaps, acked{which, off, ackGap})
