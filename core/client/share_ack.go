@@ -221,6 +221,8 @@ func (a *shareAckState) settleDeliveredLocked(kind AckType) {
 	clear(a.delivered)
 }
 
+// isDeliveredLocked reports whether offset was handed over and is not
+// settled yet.
 func (a *shareAckState) isDeliveredLocked(which tp, offset int64) bool {
 	_, ok := a.delivered[which].find(offset)
 	return ok
