@@ -129,6 +129,19 @@ type pollWaiter struct {
 	limit   int // records it takes at most (0: MaxPollRecords)
 	deliver func([]Message)
 	done    func(int, error)
+	// expiry completes the poll empty if nothing comes. It is stopped when
+	// the poll is completed otherwise: a consumer polling for every few
+	// records would leave a timer per poll to wake the runtime seconds
+	// later, for nothing.
+	expiry *time.Timer
+}
+
+// finish completes the poll: n messages were delivered to it.
+func (w *pollWaiter) finish(n int, err error) {
+	if w.expiry != nil {
+		w.expiry.Stop()
+	}
+	w.done(n, err)
 }
 
 // nextGenLocked is a position number never used before.
@@ -144,7 +157,7 @@ func (k *consumer) expire(w *pollWaiter) {
 		if x == w {
 			k.waiters = append(k.waiters[:i], k.waiters[i+1:]...)
 			k.mu.Unlock()
-			w.done(0, nil)
+			w.finish(0, nil)
 			return
 		}
 	}
@@ -391,7 +404,7 @@ func (k *consumer) complete(waiters []*pollWaiter, batches [][]Message) {
 				n += len(b)
 			}
 		}
-		w.done(n, nil)
+		w.finish(n, nil)
 	}
 }
 
@@ -451,7 +464,7 @@ func (c *Client) Poll(limit int, deliver func([]Message), done func(int, error))
 		if len(k.assigned) > 0 {
 			wait = 2*c.cfg.FetchMaxWait + time.Second
 		}
-		time.AfterFunc(wait, func() { k.expire(w) })
+		w.expiry = time.AfterFunc(wait, func() { k.expire(w) })
 	}
 	k.mu.Unlock()
 	if len(batches) > 0 {

@@ -298,7 +298,7 @@ func (c *Client) SharePoll(deliver func([]Message), done func(int, error)) {
 	if len(batches) == 0 {
 		w := &pollWaiter{deliver: deliver, done: done}
 		s.fetch.waiters = append(s.fetch.waiters, w)
-		time.AfterFunc(2*c.cfg.FetchMaxWait+time.Second, func() { s.expire(w) })
+		w.expiry = time.AfterFunc(2*c.cfg.FetchMaxWait+time.Second, func() { s.expire(w) })
 	}
 	s.mu.Unlock()
 	if len(batches) > 0 {
@@ -316,7 +316,7 @@ func (s *shareMember) expire(w *pollWaiter) {
 	}
 	s.mu.Unlock()
 	if i >= 0 {
-		w.done(0, nil)
+		w.finish(0, nil)
 	}
 }
 

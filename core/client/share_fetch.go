@@ -526,7 +526,7 @@ func deliverToWaiters(waiters []*pollWaiter, handed [][]Message) {
 				n += len(b)
 			}
 		}
-		w.done(n, nil)
+		w.finish(n, nil)
 	}
 }
 
