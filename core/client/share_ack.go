@@ -87,12 +87,13 @@ func (a *shareAckState) init() {
 
 func (a *shareAckState) addLocked(acks []acked) {
 	for _, x := range acks {
-		a.settleLocked(x.which, x.offset, x.offset, x.kind)
+		a.addRangeLocked(x.which, x.offset, x.offset, x.kind)
 	}
 }
 
-// settleLocked settles which's offsets first to last as kind.
-func (a *shareAckState) settleLocked(which tp, first, last int64, kind AckType) {
+// addRangeLocked settles which's offsets first to last as kind (pending
+// until a request carries them).
+func (a *shareAckState) addRangeLocked(which tp, first, last int64, kind AckType) {
 	runs := a.pending[which]
 	runs.set(first, last, kind)
 	a.pending[which] = runs
@@ -215,7 +216,7 @@ func (a *shareAckState) deliveredLocked(batches [][]Message, counts *counters) {
 func (a *shareAckState) settleDeliveredLocked(kind AckType) {
 	for which, runs := range a.delivered {
 		for _, x := range runs {
-			a.settleLocked(which, x.first, x.last, kind)
+			a.addRangeLocked(which, x.first, x.last, kind)
 		}
 	}
 	clear(a.delivered)
@@ -342,7 +343,7 @@ func (c *Client) Acknowledge(topic string, partition int32, offset int64, kind A
 		runs := s.acks.delivered[which]
 		runs.cut(offset, offset)
 		s.acks.delivered[which] = runs
-		s.acks.settleLocked(which, offset, offset, kind)
+		s.acks.addRangeLocked(which, offset, offset, kind)
 	}
 	s.mu.Unlock()
 	if err == nil {

@@ -118,7 +118,7 @@ func TestSettleDeliveredSendsRuns(t *testing.T) {
 	}
 	// A request that failed as a whole gives its acknowledgements back,
 	// but not over what the application settled meanwhile.
-	a.settleLocked(which, 8, 8, AckRelease)
+	a.addRangeLocked(which, 8, 8, AckRelease)
 	a.requeueLocked(sent, nil)
 	if want := (offsetRuns{{7, 7, AckAccept}, {8, 8, AckRelease}, {10, 10, AckAccept}}); !slices.Equal(a.pending[which], want) {
 		t.Fatalf("pending after the requeue %+v, want %+v", a.pending[which], want)
