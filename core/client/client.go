@@ -217,8 +217,7 @@ func (c *Client) Connect(cb func(tree.Value, error)) {
 	c.metaMu.Lock()
 	c.allTopicsOnce = true // the first metadata lists every topic, as connect documents
 	c.treeOnce = true
-	c.metaMu.Unlock()
-	c.refreshMetadata(nil, func(m *metadata, err error) {
+	c.startRefreshLocked(c.wantTopics, nil, func(m *metadata, err error) { // with the flags (RefreshMetadata)
 		if err != nil {
 			c.reportError(err)
 			cb(tree.Value{}, err)
@@ -243,10 +242,12 @@ func (c *Client) Connect(cb func(tree.Value, error)) {
 // RefreshMetadata fetches metadata now, including topics (which brokers
 // auto-create when allowed), and calls cb with the result tree.
 func (c *Client) RefreshMetadata(topics []string, cb func(tree.Value, error)) {
+	// The flag is set with cb's registration, under one hold of metaMu: a
+	// run starting in between would take the flag and leave cb to the run
+	// after it, without its tree.
 	c.metaMu.Lock()
 	c.treeOnce = true
-	c.metaMu.Unlock()
-	c.refreshMetadata(topics, func(m *metadata, err error) {
+	c.startRefreshLocked(c.wantTopics, topics, func(m *metadata, err error) {
 		if err != nil {
 			cb(tree.Value{}, err)
 			return

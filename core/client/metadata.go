@@ -98,10 +98,11 @@ func newMetadata(resp *kmsg.MetadataResponse, withTree bool) *metadata {
 // allTopicsNow fetches the metadata of every topic in the cluster (to
 // match subscribed patterns against).
 func (c *Client) allTopicsNow() (*metadata, error) {
-	c.metaMu.Lock()
-	c.allTopicsOnce = true
-	c.metaMu.Unlock()
-	return c.metadataNow()
+	return waitMetadata(func(cb func(*metadata, error)) {
+		c.metaMu.Lock()
+		c.allTopicsOnce = true // with cb's registration (RefreshMetadata says why)
+		c.startRefreshLocked(c.wantTopics, nil, cb)
+	})
 }
 
 // refreshMetadata asks for metadata covering the client's topics plus
