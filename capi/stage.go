@@ -86,12 +86,15 @@ func (st *stage) run() {
 
 // move hands what is staged now to the producer, first of anything a
 // caller does next with the client (produce directly, flush, purge, close).
+// It takes mu before it looks: an empty stage may be a move under way,
+// whose records are taken but not in the producer yet, and what the
+// caller does next must wait for them.
 func (st *stage) move() {
+	st.mu.Lock()
+	defer st.mu.Unlock()
 	if C.kfk__stage_count(st.s) == 0 {
 		return
 	}
-	st.mu.Lock()
-	defer st.mu.Unlock()
 	records, bytes, largest := st.co.c.Room()
 	var buf unsafe.Pointer
 	var capacity, n, count C.size_t

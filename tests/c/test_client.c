@@ -336,6 +336,38 @@ static void test_staged_and_direct_records_keep_their_order(void) {
     close_client();
 }
 
+/* Busy for about us microseconds, without leaving the thread. */
+static void spin_for(long us) {
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    do
+        clock_gettime(CLOCK_MONOTONIC, &now);
+    while ((now.tv_sec - start.tv_sec) * 1000000 + (now.tv_nsec - start.tv_nsec) / 1000 < us);
+}
+
+/* A record that goes to the producer directly while the stage's mover is
+ * moving the records staged before it (taken from the stage, not yet in
+ * the producer) waits for that move: each staged record is followed by a
+ * direct one after a pause swept across the mover's gathering time, so
+ * some direct records come while a move is under way. */
+static void test_direct_record_waits_for_a_move_under_way(void) {
+    char topic[128];
+    kt_unique(topic, sizeof topic, "cmoving");
+    connect_client("linger_ms", "1"); /* the mover gathers for 125 us */
+    enum { N = 3000 };
+    kfk_header_t h = {"h", 1, "v", 1};
+    for (intptr_t i = 0; i < N; i++) {
+        kfk_message_t m = {.topic = topic, .partition = 0, .timestamp = -1, .opaque = (void *)(i + 1),
+                           .value = "v", .value_len = 1, .headers = i % 2 ? &h : NULL, .header_count = i % 2};
+        if (i % 2)
+            spin_for(i / 2 % 250);
+        CHECK_EQ_INT(kfk_produce(client, &m, NULL), KFK_OK);
+    }
+    CHECK(queue_reaches(q, N));
+    take_numbered_reports(topic, N, 1);
+    close_client();
+}
+
 /* Several threads produce to one client at once (through its stage): every
  * record is reported once, without error, and each thread's records keep
  * their order (the opaque carries the thread and the record's number). */
@@ -1282,6 +1314,7 @@ int main(void) {
         {"untagged successes left out, tagged ones in order", test_untagged_successes_left_out, 1},
         {"queue full", test_queue_full, 1},
         {"staged and direct records keep their order", test_staged_and_direct_records_keep_their_order, 1},
+        {"a direct record waits for a move under way", test_direct_record_waits_for_a_move_under_way, 1},
         {"staged records stay within the producer's limits", test_staged_records_stay_within_the_limits, 0},
         {"threads produce to one client at once", test_threads_produce_to_one_client, 1},
         {"purge what an unreachable broker never got", test_purge_unreachable, 0},
