@@ -271,8 +271,9 @@ type producer struct {
 }
 
 type flushWaiter struct {
-	done func(error)
-	once sync.Once
+	done    func(error)
+	once    sync.Once
+	timeout *time.Timer // set under producer.mu; stopped when the flush ends
 }
 
 func newProducer(c *Client) *producer {
@@ -929,11 +930,11 @@ func (p *producer) flush(timeout time.Duration, cb func(error)) {
 	}
 	p.flushing.Add(1)
 	p.flushWaiters = append(p.flushWaiters, w)
+	if timeout > 0 {
+		w.timeout = time.AfterFunc(timeout, func() { p.endFlush(w, ErrFlushTimeout) })
+	}
 	p.mu.Unlock()
 	p.signal()
-	if timeout > 0 {
-		time.AfterFunc(timeout, func() { p.endFlush(w, ErrFlushTimeout) })
-	}
 }
 
 // checkFlushed completes flushes once nothing is buffered. It runs after
@@ -966,6 +967,9 @@ func (p *producer) endFlush(w *flushWaiter, err error) {
 				p.flushing.Add(-1)
 				break
 			}
+		}
+		if w.timeout != nil {
+			w.timeout.Stop() // an application flushing often leaves no timers behind
 		}
 		p.mu.Unlock()
 		if w.done != nil {

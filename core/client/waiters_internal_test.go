@@ -25,3 +25,24 @@ func TestFinishedPollStopsItsExpiry(t *testing.T) {
 		t.Fatalf("done got %v, want a second call", got)
 	}
 }
+
+// A flush that completes stops its timeout's timer, the way a finished
+// poll stops its expiry: an application that flushes per record must not
+// leave a timer per flush behind.
+func TestCompletedFlushStopsItsTimeout(t *testing.T) {
+	p := &producer{buffered: 1}
+	var got []error
+	p.flush(time.Hour, func(err error) { got = append(got, err) })
+	if len(p.flushWaiters) != 1 || p.flushWaiters[0].timeout == nil {
+		t.Fatalf("the flush did not wait with a timeout: %d waiters", len(p.flushWaiters))
+	}
+	w := p.flushWaiters[0]
+	p.buffered = 0
+	p.checkFlushed()
+	if len(got) != 1 || got[0] != nil {
+		t.Fatalf("the flush's callback got %v, want one call with nil", got)
+	}
+	if w.timeout.Stop() {
+		t.Fatal("the timeout timer was still armed after the flush completed")
+	}
+}
