@@ -126,9 +126,10 @@ type queue struct {
 	arena  arena
 	lent   lentMessages
 	calls  []C.kfk__call_t // the callbacks a poll runs at once, in malloc'd memory (see dispatcher)
-	// quiet says the last poll waited out its timeout: nothing was in
-	// flight to answer soon, so the next one sleeps at once (see wait).
-	quiet bool
+	// typicalWait is an average of the last several waits' lengths, each
+	// counted as at most twice futexWindow: a poll dozes only while it is
+	// within the window (see wait).
+	typicalWait time.Duration
 }
 
 // lentMessages are the consumed messages a poll handed out in place: their
@@ -261,13 +262,15 @@ func (q *queue) wait(timeoutMs int) bool {
 	if timeoutMs > 0 {
 		deadline = start.Add(time.Duration(timeoutMs) * time.Millisecond)
 	}
-	for {
+	for waited := false; ; waited = true {
 		seen := q.changes.seen() // before looking: a change after it ends the sleep
 		q.mu.Lock()
 		n, closed := q.count, q.closed
 		q.mu.Unlock()
 		if n > 0 {
-			q.quiet = false
+			if waited {
+				q.waited(time.Since(start))
+			}
 			return true
 		}
 		if closed || q.woken.Swap(false) || timeoutMs == 0 {
@@ -277,11 +280,11 @@ func (q *queue) wait(timeoutMs int) bool {
 		left := time.Duration(-1) // no limit
 		if timeoutMs > 0 {
 			if left = deadline.Sub(now); left <= 0 {
-				q.quiet = true
+				q.waited(now.Sub(start))
 				return false
 			}
 		}
-		if nap := futexWindow - now.Sub(start); nap > 0 && !q.quiet {
+		if nap := futexWindow - now.Sub(start); nap > 0 && q.typicalWait < futexWindow {
 			if left >= 0 {
 				nap = min(nap, left)
 			}
@@ -290,6 +293,14 @@ func (q *queue) wait(timeoutMs int) bool {
 		}
 		q.changes.sleep(seen, left)
 	}
+}
+
+// waited counts a wait of length d into typicalWait, an eighth at a time:
+// one long wait among short ones does not end their dozes, and a run of
+// long ones (records every few milliseconds, round trips slower than the
+// window) ends them until waits are short again.
+func (q *queue) waited(d time.Duration) {
+	q.typicalWait += (min(d, 2*futexWindow) - q.typicalWait) / 8
 }
 
 // take removes up to max events (0 = all) and clears the descriptor's
