@@ -229,13 +229,12 @@ func (a *shareAckState) isDeliveredLocked(which tp, offset int64) bool {
 	return ok
 }
 
-// settling is msgs settled as kind.
-func settling(msgs []Message, kind AckType) []acked {
-	out := make([]acked, len(msgs))
-	for i, m := range msgs {
-		out[i] = acked{tp{m.Topic, m.Partition}, m.Offset, kind}
+// releaseLocked makes a batch of records never handed over pending as
+// released, for another member to take.
+func (a *shareAckState) releaseLocked(batch []Message) {
+	for _, m := range batch {
+		a.addRangeLocked(tp{m.Topic, m.Partition}, m.Offset, m.Offset, AckRelease)
 	}
-	return out
 }
 
 // finishCommits reports finished commits: one result per partition, and

@@ -498,7 +498,7 @@ func (s *shareMember) handOverLocked(batches [][]Message) ([]*pollWaiter, [][]Me
 	f := &s.fetch
 	if f.closing {
 		for _, b := range batches {
-			s.acks.addLocked(settling(b, AckRelease))
+			s.acks.releaseLocked(b)
 		}
 		return nil, nil
 	}
@@ -545,7 +545,7 @@ func (s *shareMember) closeSessions() error {
 		s.acks.settleDeliveredLocked(AckRelease)
 	}
 	for _, b := range f.buffer.take(0) {
-		s.acks.addLocked(settling(b, AckRelease))
+		s.acks.releaseLocked(b)
 	}
 	waiters := f.waiters
 	f.waiters = nil
