@@ -122,7 +122,7 @@ type queue struct {
 	woken    atomic.Bool  // kfk_wake was called
 	users    atomic.Int32 // connections and clients attached
 
-	pollMu sync.Mutex // one poll at a time; guards arena, lent and calls
+	pollMu sync.Mutex // one poll at a time; guards arena, lent, calls and typicalWait
 	arena  arena
 	lent   lentMessages
 	calls  []C.kfk__call_t // the callbacks a poll runs at once, in malloc'd memory (see dispatcher)
